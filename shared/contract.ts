@@ -1,0 +1,76 @@
+/**
+ * The typed Socket.IO contract and the HTTP answer shapes. Types do not validate: every inbound message is checked
+ * against its schema by the receiver.
+ */
+import { z } from 'zod';
+import type { FieldError } from './events';
+import type { WallDelta, WallSnapshot } from './wall/delta';
+
+/** Error codes a client may see (closed list). */
+export const ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'too_large', 'not_ready', 'conflict', 'internal'] as const;
+/** An error code. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** An error answer: a code, a human message, and field errors where they apply. */
+export interface ApiError { readonly code: ErrorCode; readonly message: string; readonly errors?: readonly FieldError[] }
+
+/** A discriminated result for acks. */
+export type Result<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: ApiError };
+
+/** Roles a token can carry. */
+export const ROLES = ['viewer', 'supervisor', 'producer', 'admin'] as const;
+/** A role. */
+export type Role = (typeof ROLES)[number];
+
+/** A space name: `live`, `demo`, or `drill-<name>` (lower-case letters, digits, dashes). */
+export const spaceName = z.string().regex(/^(live|demo|drill-[a-z0-9][a-z0-9-]{0,40})$/, 'must be live, demo or drill-<name> (a–z, 0–9, -)');
+
+/** Kind of a space name. */
+export function spaceKindOf(space: string): 'live' | 'demo' | 'drill' {
+  return space === 'live' ? 'live' : space === 'demo' ? 'demo' : 'drill';
+}
+
+/** One event the ingest refused for its shape, with where and why. */
+export interface RejectedEvent { readonly index: number; readonly eventId: string | null; readonly errors: readonly FieldError[] }
+/** One event kept in quarantine because it does not fit its case's state. */
+export interface QuarantinedEvent { readonly index: number; readonly eventId: string; readonly reason: string }
+
+/** The ingest answer for a batch, sent once the accepted events are durable. */
+export interface IngestResult {
+  readonly space: string;
+  readonly accepted: number;
+  readonly duplicate: number;
+  readonly rejected: readonly RejectedEvent[];
+  readonly quarantined: readonly QuarantinedEvent[];
+}
+
+/** Schema of an ingest batch (the events themselves are validated one by one for field-level errors). */
+export const ingestBatchSchema = z.strictObject({ space: spaceName, events: z.array(z.unknown()).min(1).max(10_000) });
+
+/** Auth a wall sends on connect. */
+export const wallAuthSchema = z.strictObject({ token: z.string().min(1).max(512), space: spaceName });
+
+/** `/wall`: server → client. */
+export interface WallServerToClient {
+  snapshot: (snapshot: WallSnapshot) => void;
+  delta: (delta: WallDelta) => void;
+}
+/** `/wall`: client → server. `resync` answers with a fresh snapshot (also emitted as `snapshot`). */
+export interface WallClientToServer {
+  resync: (ack: (result: Result<WallSnapshot>) => void) => void;
+}
+/** `/ingest`: client → server. */
+export interface IngestClientToServer {
+  'events:batch': (batch: unknown, ack: (result: Result<IngestResult>) => void) => void;
+}
+/** `/ingest`: server → client (nothing pushed). */
+export type IngestServerToClient = Record<string, never>;
+
+/** Events the server emits (Socket.IO typed map for `/wall`). */
+export type ServerToClientEvents = WallServerToClient;
+/** Events clients emit (union of both namespaces' maps). */
+export type ClientToServerEvents = WallClientToServer & IngestClientToServer;
+/** Events between server nodes (scale-out). */
+export interface InterServerEvents { ping: () => void }
+/** What the server keeps on each socket. */
+export interface SocketData { role: Role; space: string; spaces: readonly string[] | null }

@@ -1,0 +1,26 @@
+/** Building blocks shared by every event schema. */
+import { z } from 'zod';
+
+/** Earliest event time accepted (2000-01-01T00:00Z), ms. */
+export const MIN_EVENT_TS = 946_684_800_000;
+/** Latest event time accepted (2100-01-01T00:00Z), ms. */
+export const MAX_EVENT_TS = 4_102_444_800_000;
+
+/** An event time: integer epoch milliseconds within 2000–2100. */
+export const epochMs = z.number().int().min(MIN_EVENT_TS).max(MAX_EVENT_TS);
+
+/** An identifier: 1–128 printable characters without spaces. */
+export const ident = z.string().min(1).max(128).regex(/^[^\s\u0000-\u001f]+$/, 'must be printable characters without spaces');
+
+/** A short name or code (1–64 chars). */
+export const shortText = z.string().min(1).max(64);
+
+/** Free text from a citizen or an operator (untrusted; rendered as text), bounded. */
+export const freeText = (max: number) => z.string().max(max);
+
+/** Fields every event carries: a producer-chosen unique id (dedupe key within a space), the event time and who did it. */
+export const envelope = {
+  eventId: ident,
+  ts: epochMs,
+  actor: shortText.optional(),
+};
