@@ -1,0 +1,35 @@
+/** Generated event streams for benchmarks: whole case lifecycles and calls, in time order, valid against the reducers. */
+import type { DomainEventInput } from '../shared/events';
+import { DEFAULT_CONFIG } from '../shared/config';
+import { MINUTE_MS } from '../shared/time';
+
+const streets = DEFAULT_CONFIG.streets.map((s) => s.id);
+const units = DEFAULT_CONFIG.units.map((u) => u.id);
+
+/** `count` events starting at `start`: per case received → dispatched → signed → replied → called back → evaluated → closed, plus a call. */
+export function* lifecycleEvents(count: number, start: number, prefix = 'b'): Generator<DomainEventInput> {
+  let n = 0;
+  let i = 0;
+  // 20 s between cases keeps a year near 3 M events (about 1,600 cases a day).
+  for (; n < count; i++) {
+    const t = start + i * 20_000;
+    const id = `${prefix}${i}`;
+    const agent = `A${i % 60}`;
+    const steps: DomainEventInput[] = [
+      { type: 'call.offered', eventId: `${id}-co`, ts: t, callId: id },
+      { type: 'call.answered', eventId: `${id}-ca`, ts: t + 8_000, callId: id, agentId: agent },
+      { type: 'case.received', eventId: `${id}-r`, ts: t + 9_000, caseId: id, channel: 'hotline', caseType: 'complaint', urgency: 'normal', flags: [], category: '市容环卫', street: streets[i % streets.length] ?? 'x', title: `某小区垃圾未清运 ${i}`, agentId: agent, callId: id },
+      { type: 'call.ended', eventId: `${id}-ce`, ts: t + 200_000, callId: id },
+      { type: 'case.dispatched', eventId: `${id}-d`, ts: t + 10 * MINUTE_MS, caseId: id, unit: units[i % units.length] ?? 'x' },
+      { type: 'case.signed', eventId: `${id}-s`, ts: t + 40 * MINUTE_MS, caseId: id },
+      { type: 'case.replied', eventId: `${id}-p`, ts: t + 300 * MINUTE_MS, caseId: id, reply: '已处理' },
+      { type: 'case.called_back', eventId: `${id}-cb`, ts: t + 400 * MINUTE_MS, caseId: id },
+      { type: 'case.evaluated', eventId: `${id}-e`, ts: t + 401 * MINUTE_MS, caseId: id, rating: i % 30 === 0 ? 'basically_satisfied' : 'satisfied' },
+      { type: 'case.closed', eventId: `${id}-x`, ts: t + 402 * MINUTE_MS, caseId: id },
+    ];
+    for (const e of steps) {
+      if (n++ >= count) return;
+      yield e;
+    }
+  }
+}

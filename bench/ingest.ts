@@ -1,0 +1,84 @@
+/**
+ * `npm run bench:ingest [-- --events N]`: durable ingest + fold of generated events (default 1,000,000),
+ * (1) in process through validation, dedupe, the reducers and the SQLite log, in batches of 2,000, and
+ * (2) over HTTP batches to a real server; then a cold rebuild of the projection from the log. Prints events/s and peak RSS.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApp } from '../server/app';
+import { TokenRegistry } from '../server/auth/tokens';
+import { openSqliteStore } from '../server/store/sqlite';
+import { DEFAULT_CONFIG } from '../shared/config';
+import { shanghaiInstant } from '../shared/time';
+import { lifecycleEvents } from './events';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '2000' }, 'http-events': { type: 'string' } } });
+const total = Number(values.events);
+const batchSize = Number(values.batch);
+const httpTotal = Number(values['http-events'] ?? Math.min(total, 300_000));
+const start = shanghaiInstant('2026-01-05', '00:00');
+let peakRss = 0;
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 100);
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+
+async function withApp<T>(fn: (app: ReturnType<typeof createApp>, dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-'));
+  const app = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
+  try {
+    return await fn(app, dir);
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function* batches(n: number, prefix: string): Generator<unknown[]> {
+  let batch: unknown[] = [];
+  for (const e of lifecycleEvents(n, start, prefix)) {
+    batch.push(e);
+    if (batch.length === batchSize) { yield batch; batch = []; }
+  }
+  if (batch.length) yield batch;
+}
+
+async function inProcess(): Promise<void> {
+  await withApp(async (app, dir) => {
+    await app.ready;
+    const t0 = performance.now();
+    let accepted = 0;
+    for (const b of batches(total, 'p')) accepted += (await app.ingest.ingest('live', b)).accepted;
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(accepted / secs).toLocaleString()} events/s (open cases ${app.spaces.get('live').projection.open.size})`);
+    await app.close();
+    const rebuilt = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([]) });
+    const r0 = performance.now();
+    await rebuilt.ready;
+    const rs = (performance.now() - r0) / 1000;
+    console.log(`cold rebuild from the log: ${rebuilt.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${rs.toFixed(2)} s = ${Math.round(accepted / rs).toLocaleString()} events/s`);
+    await rebuilt.close();
+  });
+}
+
+async function overHttp(): Promise<void> {
+  await withApp(async (app) => {
+    const addr = await app.listen(0, '127.0.0.1');
+    await app.ready;
+    const url = `http://127.0.0.1:${addr.port}/api/v1/events`;
+    const t0 = performance.now();
+    let accepted = 0;
+    for (const b of batches(httpTotal, 'h')) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: JSON.stringify({ space: 'live', events: b }) });
+      accepted += ((await res.json()) as { accepted: number }).accepted;
+    }
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`HTTP batches of ${batchSize}: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(accepted / secs).toLocaleString()} events/s`);
+  });
+}
+
+console.log(`cityops-wall ingest benchmark — ${total.toLocaleString()} events in process, ${httpTotal.toLocaleString()} over HTTP, node ${process.version}`);
+await inProcess();
+await overHttp();
+clearInterval(sampler);
+console.log(`peak RSS ${mb(peakRss)}`);

@@ -1,0 +1,123 @@
+/**
+ * createApp(deps): the whole server — HTTP API, Socket.IO namespaces, projections rebuilt from the log, the wall
+ * stream — without listening. `index.ts` reads the environment, wires and listens; tests start it on port 0.
+ */
+import compression from 'compression';
+import express from 'express';
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Server } from 'socket.io';
+import type { CityopsConfig } from '../shared/config';
+import { chineseHolidayCalendar } from '../shared/sla/holidays';
+import { parseWorkingHours } from '../shared/sla/calendar';
+import type { ProjectionContext } from '../shared/projection/state';
+import type { TokenRegistry } from './auth/tokens';
+import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
+import { sendError } from './http/errors';
+import { IngestService } from './ingest/service';
+import { createMetrics } from './metrics';
+import { Broadcaster } from './realtime/broadcaster';
+import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
+import { SpaceRegistry } from './spaces';
+import type { EventStore } from './store/types';
+
+/** What the app is built from. */
+export interface AppDeps {
+  readonly store: EventStore;
+  readonly config: CityopsConfig;
+  readonly tokens: TokenRegistry;
+  /** The wall clock (ms); tests inject their own. */
+  readonly now?: () => number;
+  /** Directory of the built wall (index.html); omitted → no static files. */
+  readonly staticDir?: string;
+  /** Largest request body (default '5mb'). */
+  readonly bodyLimit?: string;
+  /** Coalescing interval of wall deltas, ms (default 500: two per second). */
+  readonly deltaIntervalMs?: number;
+}
+
+/** A built, not yet listening, app. */
+export interface App {
+  readonly http: HttpServer;
+  readonly io: IoServer;
+  readonly spaces: SpaceRegistry;
+  readonly ingest: IngestService;
+  readonly broadcaster: Broadcaster;
+  /** Resolves once every projection is rebuilt from the log (then /readyz answers 200). */
+  readonly ready: Promise<void>;
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/** The deadline and projection context of a configuration. */
+export function projectionContext(config: CityopsConfig): ProjectionContext {
+  const env = { calendar: chineseHolidayCalendar(config.holidays), hours: parseWorkingHours(config.workingHours) };
+  return { config, lifecycle: { env, rules: config.sla }, thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk } };
+}
+
+/** Builds the app. */
+export function createApp(deps: AppDeps): App {
+  const now = deps.now ?? Date.now;
+  const metrics = createMetrics();
+  const spaces = new SpaceRegistry(deps.store, projectionContext(deps.config));
+  const ingest = new IngestService(deps.store, spaces, now);
+  let isReady = false;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(compression());
+  const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, bodyLimit: deps.bodyLimit ?? '5mb' };
+  app.use(opsRoutes(routeDeps));
+  app.use('/api/v1', apiRoutes(routeDeps));
+  app.use('/api', (_req, res) => sendError(res, 'not_found', 'no such API endpoint'));
+  app.use(bodyErrors);
+  if (deps.staticDir && existsSync(path.join(deps.staticDir, 'index.html'))) {
+    const dir = deps.staticDir;
+    app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
+    app.get('/{*path}', (_req, res) => res.sendFile(path.join(dir, 'index.html')));
+  }
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    console.error('request failed:', err);
+    sendError(res, 'internal', 'the request failed on the server');
+  });
+
+  const http = createServer(app);
+  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: { threshold: 1024 } });
+  let broadcaster: Broadcaster | null = null;
+  const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady });
+  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now });
+  const b = broadcaster;
+  wireIngest(io, { tokens: deps.tokens, ingest, isReady: () => isReady });
+  wall.on('connection', (socket) => {
+    metrics.walls.inc();
+    socket.on('disconnect', () => metrics.walls.dec());
+  });
+  ingest.onBatch((space, r) => {
+    const label = { space: space.name };
+    metrics.accepted.inc(label, r.accepted);
+    metrics.duplicate.inc(label, r.duplicate);
+    metrics.rejected.inc(label, r.rejected.length);
+    metrics.quarantined.inc(label, r.quarantined.length);
+    metrics.deltas.set(b.deltasSent);
+    if (r.accepted > 0) b.changed(space);
+  });
+
+  const ready = spaces.rebuildAll().then(() => {
+    isReady = true;
+    b.start();
+  });
+
+  return {
+    http, io, spaces, ingest, broadcaster: b, ready,
+    listen: (port, host) => new Promise((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, host, () => resolve(http.address() as AddressInfo));
+    }),
+    async close() {
+      b.stop();
+      await new Promise<void>((resolve) => { void io.close(() => resolve()); });
+      await deps.store.close();
+    },
+  };
+}

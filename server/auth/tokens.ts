@@ -1,0 +1,75 @@
+/**
+ * Bearer tokens (CITYOPS_TOKENS: comma-separated `role[@space]:token`). A token names one role and optionally one
+ * space; admin may do everything, supervisor also views, producer only sends events to its space.
+ */
+import { randomBytes } from 'node:crypto';
+import { ROLES, spaceName, type Role } from '../../shared/contract';
+
+/** One configured token. */
+export interface TokenGrant { readonly role: Role; readonly space: string | null; readonly token: string }
+
+/** Parses CITYOPS_TOKENS; throws with the entry and the reason on a malformed one. */
+export function parseTokens(spec: string): TokenGrant[] {
+  return spec.split(',').map((s) => s.trim()).filter(Boolean).map((entry, i) => {
+    const m = /^([a-z]+)(?:@([^:]+))?:(.+)$/.exec(entry);
+    if (!m) throw new Error(`CITYOPS_TOKENS entry ${i + 1} is not role[@space]:token`);
+    const [, role, space, token] = m;
+    if (!ROLES.includes(role as Role)) throw new Error(`CITYOPS_TOKENS entry ${i + 1}: unknown role "${role}" (one of ${ROLES.join(', ')})`);
+    if (space !== undefined && !spaceName.safeParse(space).success) throw new Error(`CITYOPS_TOKENS entry ${i + 1}: invalid space "${space}"`);
+    if ((token ?? '').length < 4) throw new Error(`CITYOPS_TOKENS entry ${i + 1}: token shorter than 4 characters`);
+    return { role: role as Role, space: space ?? null, token: token ?? '' };
+  });
+}
+
+/** Fresh random tokens for a first start without CITYOPS_TOKENS: admin, supervisor, viewer, and a producer for `demo`. */
+export function generateTokens(): TokenGrant[] {
+  const t = () => randomBytes(12).toString('base64url');
+  return [
+    { role: 'admin', space: null, token: t() },
+    { role: 'supervisor', space: null, token: t() },
+    { role: 'viewer', space: null, token: t() },
+    { role: 'producer', space: 'demo', token: t() },
+  ];
+}
+
+/** What a caller wants to do. */
+export type Action = 'view' | 'produce' | 'supervise' | 'administer';
+
+const CAN: Readonly<Record<Role, readonly Action[]>> = {
+  viewer: ['view'],
+  supervisor: ['view', 'supervise'],
+  producer: ['produce'],
+  admin: ['view', 'supervise', 'produce', 'administer'],
+};
+
+/** The outcome of an authorisation check. */
+export type AuthCheck = { readonly ok: true; readonly grant: TokenGrant } | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
+
+/** Looks tokens up and checks role and space. */
+export class TokenRegistry {
+  private readonly byToken: Map<string, TokenGrant>;
+  constructor(readonly grants: readonly TokenGrant[]) {
+    this.byToken = new Map(grants.map((g) => [g.token, g]));
+  }
+
+  /** Checks that `token` may do `action` in `space`. */
+  check(token: string | undefined, action: Action, space: string): AuthCheck {
+    if (!token) return { ok: false, status: 401, message: 'no token: send Authorization: Bearer <token>' };
+    const grant = this.byToken.get(token);
+    if (!grant) return { ok: false, status: 401, message: 'unknown token' };
+    if (!CAN[grant.role].includes(action)) return { ok: false, status: 403, message: `a ${grant.role} token may not ${action}` };
+    if (grant.space !== null && grant.space !== space) return { ok: false, status: 403, message: `this token is for space ${grant.space}, not ${space}` };
+    return { ok: true, grant };
+  }
+
+  /** The first token of a role (for printing the wall's URL). */
+  first(role: Role, space?: string): TokenGrant | undefined {
+    return this.grants.find((g) => g.role === role && (space === undefined || g.space === space || g.space === null));
+  }
+}
+
+/** The bearer token of an Authorization header, if any. */
+export function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return m?.[1];
+}

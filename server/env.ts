@@ -1,0 +1,54 @@
+/** Reads the environment (DESIGN §5): PORT, HOST, DATA_DIR, CITYOPS_CONFIG, CITYOPS_TOKENS. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '../shared/config';
+import { generateTokens, parseTokens, type TokenGrant } from './auth/tokens';
+
+/** The server's settings. */
+export interface ServerEnv {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly config: CityopsConfig;
+  readonly tokens: TokenGrant[];
+  /** True when tokens were generated (none configured). */
+  readonly generatedTokens: boolean;
+}
+
+/** Reads and checks the environment; throws with a clear message on a bad value. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${env.PORT}" is not a port number`);
+  const dataDir = path.resolve(env.DATA_DIR ?? './data');
+  const config = env.CITYOPS_CONFIG ? loadConfig(env.CITYOPS_CONFIG) : DEFAULT_CONFIG;
+  const configured = env.CITYOPS_TOKENS?.trim();
+  const tokens = configured ? parseTokens(configured) : storedTokens(dataDir);
+  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured };
+}
+
+/** Loads a JSON config file and merges it over the defaults; the error names the file and the field. */
+export function loadConfig(file: string): CityopsConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`CITYOPS_CONFIG ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return mergeConfig(DEFAULT_CONFIG, raw);
+  } catch (err) {
+    const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+    const detail = issues ? issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ') : (err as Error).message;
+    throw new Error(`CITYOPS_CONFIG ${file}: ${detail}`, { cause: err });
+  }
+}
+
+/** Tokens generated at the first start without CITYOPS_TOKENS, kept in DATA_DIR/tokens.json so links survive restarts. */
+function storedTokens(dataDir: string): TokenGrant[] {
+  const file = path.join(dataDir, 'tokens.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TokenGrant[];
+  mkdirSync(dataDir, { recursive: true });
+  const tokens = generateTokens();
+  writeFileSync(file, JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  return tokens;
+}

@@ -1,0 +1,21 @@
+/** Error answers: a code from the closed list, a message saying what, where and why; never a stack trace. */
+import type { Response } from 'express';
+import type { z } from 'zod';
+import type { ApiError, ErrorCode } from '../../shared/contract';
+import type { FieldError } from '../../shared/events';
+
+/** HTTP status of each error code. */
+export const STATUS: Readonly<Record<ErrorCode, number>> = {
+  bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, too_large: 413, not_ready: 503, conflict: 409, internal: 500,
+};
+
+/** Sends an error answer. */
+export function sendError(res: Response, code: ErrorCode, message: string, errors?: readonly FieldError[]): void {
+  const body: { error: ApiError } = { error: errors ? { code, message, errors } : { code, message } };
+  res.status(STATUS[code]).json(body);
+}
+
+/** Field errors of a zod error. */
+export function issuesOf(err: z.ZodError): FieldError[] {
+  return err.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
+}

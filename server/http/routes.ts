@@ -1,0 +1,96 @@
+/** HTTP API: health, readiness, metrics, event ingest, quarantine, spaces. Handlers stay thin. */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { ingestBatchSchema, spaceName } from '../../shared/contract';
+import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
+import type { IngestService } from '../ingest/service';
+import type { Metrics } from '../metrics';
+import type { SpaceRegistry } from '../spaces';
+import type { EventStore } from '../store/types';
+import { issuesOf, sendError } from './errors';
+
+/** What the routes need. */
+export interface RouteDeps {
+  readonly tokens: TokenRegistry;
+  readonly ingest: IngestService;
+  readonly spaces: SpaceRegistry;
+  readonly store: EventStore;
+  readonly metrics: Metrics;
+  readonly isReady: () => boolean;
+  /** Largest accepted request body, e.g. '5mb'. */
+  readonly bodyLimit: string;
+}
+
+/** Health, readiness and metrics. */
+export function opsRoutes(deps: RouteDeps): Router {
+  const r = express.Router();
+  r.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  r.get('/readyz', (_req, res) => {
+    if (!deps.isReady()) return void res.status(503).json({ ready: false, message: 'rebuilding projections from the event log' });
+    res.json({ ready: true, spaces: deps.spaces.all().map((s) => ({ space: s.name, events: s.projection.eventsApplied })) });
+  });
+  r.get('/metrics', async (_req, res) => {
+    for (const s of deps.spaces.all()) deps.metrics.openCases.set({ space: s.name }, s.projection.open.size);
+    for (const [space, n] of Object.entries(await deps.store.quarantineCounts())) deps.metrics.quarantineSize.set({ space }, n);
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return r;
+}
+
+/** Refuses a request early unless its token may do `action` somewhere (the space is checked once the body is read). */
+function needsToken(tokens: TokenRegistry, action: Action) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const token = bearer(req.headers.authorization);
+    const grant = token ? tokens.grants.find((g) => g.token === token) : undefined;
+    const check = tokens.check(token, action, grant?.space ?? 'live');
+    if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
+    next();
+  };
+}
+
+/** `/api/v1`: events in, quarantine and spaces out. */
+export function apiRoutes(deps: RouteDeps): Router {
+  const r = express.Router();
+  const json = express.json({ limit: deps.bodyLimit, strict: true });
+  r.post('/events', needsToken(deps.tokens, 'produce'), json, async (req, res) => {
+    if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
+    const parsed = ingestBatchSchema.safeParse(req.body);
+    if (!parsed.success) return sendError(res, 'bad_request', 'the body must be { "space": "...", "events": [ ... ] } with 1–10,000 events', issuesOf(parsed.error));
+    const check = deps.tokens.check(bearer(req.headers.authorization), 'produce', parsed.data.space);
+    if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
+    const result = await deps.ingest.ingest(parsed.data.space, parsed.data.events);
+    deps.metrics.batches.inc({ transport: 'http' });
+    const status = result.rejected.length > 0 && result.accepted + result.duplicate + result.quarantined.length === 0 ? 400 : 200;
+    res.status(status).json(result);
+  });
+  r.get('/quarantine', async (req, res) => {
+    const space = typeof req.query.space === 'string' ? req.query.space : null;
+    if (space !== null && !spaceName.safeParse(space).success) return sendError(res, 'bad_request', `query space: "${space}" is not a space name`);
+    const token = bearer(req.headers.authorization);
+    const grant = token ? deps.tokens.grants.find((g) => g.token === token) : undefined;
+    const action: Action = grant?.role === 'producer' ? 'produce' : 'supervise';
+    const check = deps.tokens.check(token, action, space ?? grant?.space ?? 'live');
+    if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
+    if (check.grant.space !== null && space === null) return sendError(res, 'bad_request', 'query space is required for a space-scoped token');
+    const limit = clampInt(req.query.limit, 50, 1, 500);
+    const offset = clampInt(req.query.offset, 0, 0, 1_000_000);
+    res.json(await deps.store.listQuarantine(space, limit, offset));
+  });
+  r.get('/spaces', needsToken(deps.tokens, 'view'), (_req, res) => {
+    res.json(deps.spaces.all().map((s) => ({ space: s.name, kind: s.kind, events: s.projection.eventsApplied, clock: s.projection.clock, openCases: s.projection.open.size })));
+  });
+  return r;
+}
+
+function clampInt(v: unknown, dflt: number, min: number, max: number): number {
+  const n = typeof v === 'string' ? Number.parseInt(v, 10) : Number.NaN;
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
+}
+
+/** Turns body-parser failures into clear JSON errors: malformed JSON → 400 with the position, too large → 413. */
+export function bodyErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  const e = err as { type?: string; message?: string; limit?: number } | undefined;
+  if (e?.type === 'entity.too.large') return sendError(res, 'too_large', `the request body is over the limit of ${e.limit ?? '?'} bytes; send smaller batches`);
+  if (e?.type === 'entity.parse.failed') return sendError(res, 'bad_request', `the body is not valid JSON: ${e.message ?? ''}`);
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return sendError(res, 'bad_request', e.message ?? 'unsupported encoding');
+  next(err);
+}

@@ -1,0 +1,81 @@
+/**
+ * Ingest: validate → dedupe → fold → commit → answer. A batch is answered only after its accepted events are durable.
+ * Batches of one space run in order; an event that does not fit its case goes to quarantine with the reason.
+ */
+import type { IngestResult, QuarantinedEvent, RejectedEvent } from '../../shared/contract';
+import { validateEvent, type DomainEvent } from '../../shared/events';
+import { applyEvent } from '../../shared/projection/apply';
+import type { Space, SpaceRegistry } from '../spaces';
+import type { EventStore, QuarantineEntry } from '../store/types';
+
+/** Told after each committed batch (the broadcaster listens). */
+export type BatchListener = (space: Space, result: IngestResult) => void;
+
+/** Ingests batches of raw events into spaces. */
+export class IngestService {
+  private readonly listeners: BatchListener[] = [];
+  constructor(private readonly store: EventStore, private readonly spaces: SpaceRegistry, private readonly now: () => number) {}
+
+  /** Subscribes to committed batches; returns the disposer. */
+  onBatch(listener: BatchListener): () => void {
+    this.listeners.push(listener);
+    return () => { this.listeners.splice(this.listeners.indexOf(listener), 1); };
+  }
+
+  /** Ingests a batch of raw events into a space (already authorised). */
+  ingest(spaceName: string, raw: readonly unknown[]): Promise<IngestResult> {
+    const space = this.spaces.get(spaceName);
+    return this.spaces.serial(space, () => this.run(space, raw));
+  }
+
+  private async run(space: Space, raw: readonly unknown[]): Promise<IngestResult> {
+    const rejected: RejectedEvent[] = [];
+    const quarantined: QuarantinedEvent[] = [];
+    const toQuarantine: QuarantineEntry[] = [];
+    const accepted: DomainEvent[] = [];
+    const inBatch = new Set<string>();
+    let duplicate = 0;
+    const receivedAt = this.now();
+    for (let index = 0; index < raw.length; index++) {
+      const v = validateEvent(raw[index]);
+      if (!v.ok) {
+        rejected.push({ index, eventId: eventIdOf(raw[index]), errors: v.errors });
+        continue;
+      }
+      const e = v.event;
+      if (inBatch.has(e.eventId) || (space.seen.mightHave(e.eventId) && (await this.store.hasEventId(space.name, e.eventId)))) {
+        duplicate++;
+        continue;
+      }
+      const reason = applyEvent(space.projection, e);
+      if (reason !== null) {
+        quarantined.push({ index, eventId: e.eventId, reason });
+        toQuarantine.push({ space: space.name, receivedAt, eventId: e.eventId, type: e.type, reason, event: e });
+        continue;
+      }
+      inBatch.add(e.eventId);
+      accepted.push(e);
+    }
+    await this.commit(space, accepted, toQuarantine);
+    const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, quarantined };
+    for (const l of this.listeners) l(space, result);
+    return result;
+  }
+
+  private async commit(space: Space, accepted: DomainEvent[], quarantine: QuarantineEntry[]): Promise<void> {
+    if (accepted.length === 0 && quarantine.length === 0) return;
+    try {
+      await this.store.append(space.name, accepted, quarantine);
+    } catch (err) {
+      // The projection already holds the batch: fold the log again so it holds exactly what is durable.
+      await this.spaces.rebuild(space);
+      throw err;
+    }
+    for (const e of accepted) space.seen.add(e.eventId);
+  }
+}
+
+function eventIdOf(raw: unknown): string | null {
+  if (typeof raw === 'object' && raw !== null && 'eventId' in raw && typeof raw.eventId === 'string') return raw.eventId.slice(0, 128);
+  return null;
+}

@@ -1,0 +1,24 @@
+/** Prometheus metrics: ingest counts, rejections, quarantine, connected walls, event-loop lag (default Node metrics). */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The metrics of one app instance (its own registry, so tests can run several apps in one process). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  const labelNames = ['space'] as const;
+  return {
+    registry,
+    accepted: new Counter({ name: 'cityops_events_accepted_total', help: 'Events accepted into a space log', labelNames, registers: [registry] }),
+    duplicate: new Counter({ name: 'cityops_events_duplicate_total', help: 'Events dropped as duplicates of an accepted eventId', labelNames, registers: [registry] }),
+    rejected: new Counter({ name: 'cityops_events_rejected_total', help: 'Events refused for their shape (field errors)', labelNames, registers: [registry] }),
+    quarantined: new Counter({ name: 'cityops_events_quarantined_total', help: 'Events put in quarantine (not fitting their case state)', labelNames, registers: [registry] }),
+    quarantineSize: new Gauge({ name: 'cityops_quarantine_size', help: 'Events held in quarantine', labelNames, registers: [registry] }),
+    walls: new Gauge({ name: 'cityops_walls_connected', help: 'Wall sockets connected', registers: [registry] }),
+    deltas: new Gauge({ name: 'cityops_deltas_sent', help: 'Wall deltas broadcast since start', registers: [registry] }),
+    openCases: new Gauge({ name: 'cityops_open_cases', help: 'Open cases per space', labelNames, registers: [registry] }),
+    batches: new Counter({ name: 'cityops_ingest_batches_total', help: 'Ingest batches answered', labelNames: ['transport'] as const, registers: [registry] }),
+  };
+}
+
+/** The metrics object. */
+export type Metrics = ReturnType<typeof createMetrics>;

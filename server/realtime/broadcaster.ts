@@ -1,0 +1,132 @@
+/**
+ * The wall stream of each space: a snapshot on join, then sequence-numbered deltas coalesced to at most one per
+ * `intervalMs` (2 per second), urgent alerts at once. Views are built only for spaces that have walls watching.
+ */
+import type { Namespace } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData } from '../../shared/contract';
+import { diffWallViews, type WallSnapshot } from '../../shared/wall/delta';
+import { buildWallView } from '../../shared/projection/view';
+import type { WallView } from '../../shared/wall/view';
+import type { Space, SpaceRegistry } from '../spaces';
+
+type WallNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** The stream state of one space. */
+interface Stream { seq: number; view: WallView | null; sentAt: number; dirty: boolean; rate: RateEstimate }
+interface RateEstimate { wallAt: number; clockAt: number; value: number }
+
+/** Options: coalescing interval, heartbeat (a delta at least this often so walls can tell data age), clock. */
+export interface BroadcasterOptions { readonly intervalMs?: number; readonly heartbeatMs?: number; readonly now: () => number }
+
+/** Room name of a space. */
+export const roomOf = (space: string): string => `space:${space}`;
+
+/** Builds views and sends snapshots and deltas. */
+export class Broadcaster {
+  private readonly streams = new Map<string, Stream>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly intervalMs: number;
+  private readonly heartbeatMs: number;
+  private urgentScheduled = new Set<string>();
+  /** Deltas sent since start (for metrics). */
+  deltasSent = 0;
+
+  constructor(private readonly ns: WallNamespace, private readonly spaces: SpaceRegistry, private readonly opts: BroadcasterOptions) {
+    this.intervalMs = opts.intervalMs ?? 500;
+    this.heartbeatMs = opts.heartbeatMs ?? 1000;
+  }
+
+  /** Starts the coalescing tick. */
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), this.intervalMs);
+  }
+
+  /** Stops the tick. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Marks a space changed; flushes at once if the projection raised an urgent alert. */
+  changed(space: Space): void {
+    const s = this.stream(space.name);
+    s.dirty = true;
+    if (space.projection.urgentPending && !this.urgentScheduled.has(space.name)) {
+      this.urgentScheduled.add(space.name);
+      setImmediate(() => {
+        this.urgentScheduled.delete(space.name);
+        if (this.watchers(space.name) > 0) this.flush(space);
+      });
+    }
+  }
+
+  /** The snapshot a joining wall gets: the last view sent (built now if there is none yet). */
+  snapshot(space: Space): WallSnapshot {
+    const s = this.stream(space.name);
+    if (!s.view) {
+      s.view = this.build(space, s);
+      s.sentAt = this.opts.now();
+    }
+    return { seq: s.seq, view: s.view };
+  }
+
+  /** Forgets a space's stream (its walls must rejoin). */
+  forget(space: string): void {
+    this.streams.delete(space);
+  }
+
+  private stream(name: string): Stream {
+    let s = this.streams.get(name);
+    if (!s) this.streams.set(name, (s = { seq: 0, view: null, sentAt: 0, dirty: true, rate: { wallAt: 0, clockAt: 0, value: 1 } }));
+    return s;
+  }
+
+  private watchers(space: string): number {
+    return this.ns.adapter.rooms.get(roomOf(space))?.size ?? 0;
+  }
+
+  private tick(): void {
+    const now = this.opts.now();
+    for (const space of this.spaces.all()) {
+      if (this.watchers(space.name) === 0) continue;
+      const s = this.stream(space.name);
+      if (s.dirty || now - s.sentAt >= this.heartbeatMs) this.flush(space);
+    }
+  }
+
+  /** Builds the space's view now and sends the delta from the last one. */
+  flush(space: Space): void {
+    const s = this.stream(space.name);
+    const next = this.build(space, s);
+    space.projection.urgentPending = false;
+    s.dirty = false;
+    s.sentAt = this.opts.now();
+    if (!s.view) {
+      s.view = next;
+      return;
+    }
+    s.seq++;
+    const delta = diffWallViews(s.view, next, s.seq);
+    s.view = next;
+    this.deltasSent++;
+    this.ns.to(roomOf(space.name)).emit('delta', delta);
+  }
+
+  private build(space: Space, s: Stream): WallView {
+    const wall = this.opts.now();
+    const clock = space.kind === 'live' ? wall : space.projection.clock ?? wall;
+    return buildWallView(space.projection, clock, { spaceKind: space.kind, clockRate: this.rate(space, s, wall, clock) });
+  }
+
+  /** How fast the space clock runs against the wall clock, estimated over ≥ 5 s windows (1 for live). */
+  private rate(space: Space, s: Stream, wall: number, clock: number): number {
+    if (space.kind === 'live') return 1;
+    const r = s.rate;
+    if (r.wallAt === 0) Object.assign(r, { wallAt: wall, clockAt: clock });
+    else if (wall - r.wallAt >= 5000) {
+      const v = (clock - r.clockAt) / (wall - r.wallAt);
+      Object.assign(r, { wallAt: wall, clockAt: clock, value: Math.max(0, Math.min(10_000, Math.round(v * 10) / 10)) });
+    }
+    return r.value;
+  }
+}

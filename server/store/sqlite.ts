@@ -1,0 +1,116 @@
+/**
+ * The embedded event store: SQLite in WAL mode under DATA_DIR, one table per space (reading a space is a rowid scan,
+ * dropping one is a DROP TABLE), a unique index on the event id as the final dedupe guard.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { DomainEvent } from '../../shared/events';
+import type { EventStore, QuarantineEntry } from './types';
+
+/** Options of the SQLite store. */
+export interface SqliteStoreOptions {
+  /** Directory of the database file; `:memory:` for tests that need no files. */
+  readonly dataDir: string;
+  /** `FULL` also survives power loss; `NORMAL` (default) survives a killed process. */
+  readonly synchronous?: 'NORMAL' | 'FULL';
+  /** Most quarantined events kept per space (oldest dropped first). */
+  readonly quarantineMax?: number;
+}
+
+type Stmt = Database.Statement;
+
+/** Table name of a space's log (space names are already validated: live, demo, drill-<a-z0-9->). */
+function tableOf(space: string): string {
+  if (!/^[a-z0-9-]+$/.test(space)) throw new Error(`invalid space name ${JSON.stringify(space)}`);
+  return `log_${space.replaceAll('-', '_')}`;
+}
+
+/** Opens (creating if needed) the SQLite event store. */
+export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
+  const file = opts.dataDir === ':memory:' ? ':memory:' : path.join(opts.dataDir, 'events.sqlite');
+  if (file !== ':memory:') mkdirSync(opts.dataDir, { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+  db.pragma('cache_size = -65536');
+  db.exec(`CREATE TABLE IF NOT EXISTS spaces (name TEXT PRIMARY KEY);
+    CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, space TEXT NOT NULL, received_at INTEGER NOT NULL,
+      event_id TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS quarantine_space ON quarantine (space, id);`);
+  const quarantineMax = opts.quarantineMax ?? 10_000;
+  const inserts = new Map<string, { insert: Stmt; has: Stmt }>();
+  const addSpace = db.prepare('INSERT OR IGNORE INTO spaces (name) VALUES (?)');
+  const addQuarantine = db.prepare('INSERT INTO quarantine (space, received_at, event_id, type, reason, body) VALUES (?, ?, ?, ?, ?, ?)');
+  const trimQuarantine = db.prepare('DELETE FROM quarantine WHERE space = ? AND id <= (SELECT id FROM quarantine WHERE space = ? ORDER BY id DESC LIMIT 1 OFFSET ?)');
+
+  function statements(space: string) {
+    let s = inserts.get(space);
+    if (!s) {
+      const t = tableOf(space);
+      db.exec(`CREATE TABLE IF NOT EXISTS ${t} (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)`);
+      addSpace.run(space);
+      s = { insert: db.prepare(`INSERT INTO ${t} (event_id, body) VALUES (?, ?)`), has: db.prepare(`SELECT 1 FROM ${t} WHERE event_id = ?`).pluck() };
+      inserts.set(space, s);
+    }
+    return s;
+  }
+
+  const appendTx = db.transaction((space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]) => {
+    const { insert } = statements(space);
+    for (const e of events) insert.run(e.eventId, JSON.stringify(e));
+    for (const q of quarantined) addQuarantine.run(q.space, q.receivedAt, q.eventId, q.type, q.reason, JSON.stringify(q.event));
+    if (quarantined.length > 0) trimQuarantine.run(space, space, quarantineMax);
+  });
+
+  const store: EventStore = {
+    async append(space, events, quarantined) {
+      appendTx(space, events, quarantined);
+    },
+    async hasEventId(space, eventId) {
+      return statements(space).has.get(eventId) !== undefined;
+    },
+    async spaces() {
+      return db.prepare('SELECT name FROM spaces ORDER BY name').pluck().all() as string[];
+    },
+    async *read(space, chunkSize = 5_000) {
+      const t = tableOf(space);
+      statements(space);
+      const page = db.prepare(`SELECT seq, body FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
+      let after = 0;
+      for (;;) {
+        const rows = page.all(after, chunkSize) as [number, string][];
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1]![0];
+        yield rows.map((r) => JSON.parse(r[1]) as DomainEvent);
+      }
+    },
+    async count(space) {
+      statements(space);
+      return db.prepare(`SELECT count(*) FROM ${tableOf(space)}`).pluck().get() as number;
+    },
+    async listQuarantine(space, limit, offset) {
+      const where = space === null ? '' : 'WHERE space = ?';
+      const args = space === null ? [] : [space];
+      const total = db.prepare(`SELECT count(*) FROM quarantine ${where}`).pluck().get(...args) as number;
+      const rows = db.prepare(`SELECT space, received_at, event_id, type, reason, body FROM quarantine ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).raw().all(...args, limit, offset) as [string, number, string, string, string, string][];
+      return { total, items: rows.map(([s, at, id, type, reason, body]) => ({ space: s, receivedAt: at, eventId: id, type, reason, event: JSON.parse(body) as DomainEvent })) };
+    },
+    async quarantineCounts() {
+      const rows = db.prepare('SELECT space, count(*) FROM quarantine GROUP BY space').raw().all() as [string, number][];
+      return Object.fromEntries(rows);
+    },
+    async deleteSpace(space) {
+      db.transaction(() => {
+        db.exec(`DROP TABLE IF EXISTS ${tableOf(space)}`);
+        db.prepare('DELETE FROM spaces WHERE name = ?').run(space);
+        db.prepare('DELETE FROM quarantine WHERE space = ?').run(space);
+      })();
+      inserts.delete(space);
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,140 @@
+/**
+ * The case lifecycle reducer (DESIGN §2): every transition of the diagram, deadline clocks started, moved and stopped.
+ * An event that does not fit the case's state is refused with a reason naming the case, its stage and the event.
+ */
+import { assertNever, type Stage } from '../domain';
+import type { CaseEvent, CaseReceived } from '../events/case';
+import { computeDeadline, type SlaEnv } from '../sla/deadline';
+import { limitFor, type SlaClock, type SlaRules } from '../sla/rules';
+import type { EpochMs } from '../time';
+import { isTerminal, type CaseState, type ClockState } from './state';
+
+/** What the reducer needs besides the events: the working calendar and the limits. */
+export interface LifecycleContext { readonly env: SlaEnv; readonly rules: SlaRules }
+
+/** The outcome of applying one event to a case. */
+export type CaseTransition =
+  | { readonly ok: true; readonly state: CaseState }
+  | { readonly ok: false; readonly reason: string };
+
+type Other = Exclude<CaseEvent, CaseReceived>;
+const OPEN: readonly Stage[] = ['received', 'registered', 'dispatched', 'signed', 'processing', 'replied', 'checked', 'called_back', 'evaluated'];
+
+/** Stages from which each event may be applied. */
+export const ALLOWED_FROM: Readonly<Record<Other['type'], readonly Stage[]>> = {
+  'case.registered': ['received'],
+  'case.dispatched': ['received', 'registered'],
+  'case.returned': ['dispatched', 'signed'],
+  'case.signed': ['dispatched'],
+  'case.processing': ['signed'],
+  'case.replied': ['signed', 'processing'],
+  'case.closed_directly': ['received'],
+  'case.quality_checked': ['replied'],
+  'case.called_back': ['replied', 'checked'],
+  'case.evaluated': ['called_back'],
+  'case.reopened': ['evaluated'],
+  'case.closed': ['replied', 'checked', 'called_back', 'evaluated'],
+  'case.supervised': OPEN,
+  'case.reminded': OPEN,
+  'case.escalated': OPEN,
+  'case.extension_requested': ['dispatched', 'signed', 'processing'],
+  'case.extension_approved': ['dispatched', 'signed', 'processing'],
+  'case.exempted': [...OPEN, 'closed'],
+  'case.merged': OPEN,
+};
+
+/** Applies one case event to the case's state (undefined before `case.received`). Pure: returns a new state. */
+export function applyCaseEvent(prev: CaseState | undefined, e: CaseEvent, ctx: LifecycleContext): CaseTransition {
+  if (e.type === 'case.received') {
+    if (prev) return refuse(e.caseId, prev.stage, e.type, 'the case already exists');
+    return { ok: true, state: receive(e) };
+  }
+  if (!prev) return { ok: false, reason: `case ${e.caseId} does not exist; ${e.type} needs a case.received first` };
+  const allowed = ALLOWED_FROM[e.type];
+  if (!allowed.includes(prev.stage)) return refuse(e.caseId, prev.stage, e.type, `allowed from ${allowed.join('/')}`);
+  if (e.ts < prev.updatedAt) return refuse(e.caseId, prev.stage, e.type, `event time ${iso(e.ts)} is before the case's last event ${iso(prev.updatedAt)}`);
+  const guard = guardOf(prev, e);
+  if (guard) return refuse(e.caseId, prev.stage, e.type, guard);
+  return { ok: true, state: { ...transition(prev, e, ctx), updatedAt: e.ts } };
+}
+
+function refuse(caseId: string, stage: Stage, type: string, why: string): CaseTransition {
+  return { ok: false, reason: `case ${caseId} is ${stage}: ${type} does not fit (${why})` };
+}
+
+function iso(ts: EpochMs): string {
+  return new Date(ts).toISOString();
+}
+
+/** Extra conditions beyond the stage. */
+function guardOf(c: CaseState, e: Other): string | null {
+  switch (e.type) {
+    case 'case.reopened': return c.rating === 'unsatisfied' ? null : `only an unsatisfied case is reopened; rating is ${c.rating ?? 'none'}`;
+    case 'case.exempted': return c.exempt ? 'the case is already exempt' : null;
+    case 'case.merged': return e.masterCaseId === c.id ? 'a case cannot be merged into itself' : null;
+    case 'case.extension_approved': return e.until <= e.ts ? 'the new deadline is not after the event time' : null;
+    case 'case.supervised': return e.newDeadline !== undefined && e.newDeadline <= e.ts ? 'the new deadline is not after the event time' : null;
+    default: return null;
+  }
+}
+
+function receive(e: CaseReceived): CaseState {
+  return {
+    id: e.caseId, channel: e.channel, caseType: e.caseType, urgency: e.urgency, flags: e.flags, category: e.category,
+    street: e.street, community: e.community ?? null, lat: e.lat ?? null, lng: e.lng ?? null, title: e.title,
+    agentId: e.agentId ?? null, receivedAt: e.ts, stage: 'received', unit: null, sign: null, handle: null,
+    callback: null, dispatchedAt: null, repliedAt: null, closedAt: null, rating: null, redoCount: 0, reopenCount: 0,
+    awaitingResign: false, supervisedCount: 0, remindedCount: 0, escalated: false, extensionRequestedUntil: null,
+    exempt: false, masterId: null, duplicates: [], updatedAt: e.ts,
+  };
+}
+
+/** Starts a clock of the case's kind at `start`. */
+export function startClock(c: CaseState, clock: SlaClock, start: EpochMs, ctx: LifecycleContext): ClockState {
+  const limit = limitFor(ctx.rules, clock, { channel: c.channel, caseType: c.caseType, urgency: c.urgency, category: c.category });
+  return { start, limit, deadline: computeDeadline(ctx.env, limit, start), stoppedAt: null };
+}
+
+function stop(clock: ClockState | null, at: EpochMs): ClockState | null {
+  return clock && clock.stoppedAt === null ? { ...clock, stoppedAt: at } : clock;
+}
+
+function moveRunning(clock: ClockState | null, deadline: EpochMs): ClockState | null {
+  return clock && clock.stoppedAt === null ? { ...clock, deadline } : clock;
+}
+
+function transition(c: CaseState, e: Other, ctx: LifecycleContext): CaseState {
+  switch (e.type) {
+    case 'case.registered': return { ...c, stage: 'registered' };
+    case 'case.dispatched':
+      return { ...c, stage: 'dispatched', unit: e.unit, dispatchedAt: c.dispatchedAt ?? e.ts, sign: startClock(c, 'sign', e.ts, ctx), handle: startClock(c, 'handle', e.ts, ctx) };
+    case 'case.returned': return { ...c, stage: 'registered', unit: null, sign: null, handle: null, awaitingResign: false };
+    case 'case.signed': return { ...c, stage: 'signed', awaitingResign: false, sign: stop(c.sign, e.ts) };
+    case 'case.processing': return { ...c, stage: 'processing' };
+    case 'case.replied':
+      return { ...c, stage: 'replied', repliedAt: e.ts, handle: stop(c.handle, e.ts), callback: startClock(c, 'callback', e.ts, ctx) };
+    case 'case.closed_directly': return { ...c, stage: 'closed', closedAt: e.ts };
+    case 'case.quality_checked':
+      return e.passed ? { ...c, stage: 'checked' }
+        : { ...c, stage: 'processing', redoCount: c.redoCount + 1, callback: null, handle: startClock(c, 'handle', e.ts, ctx) };
+    case 'case.called_back': return { ...c, stage: 'called_back', callback: stop(c.callback, e.ts) };
+    case 'case.evaluated': return { ...c, stage: 'evaluated', rating: e.rating };
+    case 'case.reopened':
+      return { ...c, stage: 'dispatched', reopenCount: c.reopenCount + 1, awaitingResign: true, rating: null, callback: null, sign: startClock(c, 'sign', e.ts, ctx), handle: startClock(c, 'handle', e.ts, ctx) };
+    case 'case.closed': return { ...c, stage: 'closed', closedAt: e.ts, sign: stop(c.sign, e.ts), handle: stop(c.handle, e.ts), callback: stop(c.callback, e.ts) };
+    case 'case.supervised':
+      return { ...c, supervisedCount: c.supervisedCount + 1, handle: e.newDeadline === undefined ? c.handle : moveRunning(c.handle, e.newDeadline) };
+    case 'case.reminded': return { ...c, remindedCount: c.remindedCount + 1 };
+    case 'case.escalated': return { ...c, escalated: true };
+    case 'case.extension_requested': return { ...c, extensionRequestedUntil: e.until };
+    case 'case.extension_approved': return { ...c, extensionRequestedUntil: null, handle: moveRunning(c.handle, e.until) };
+    case 'case.exempted': return { ...c, exempt: true };
+    case 'case.merged': return { ...c, stage: 'merged', masterId: e.masterCaseId, closedAt: e.ts, sign: stop(c.sign, e.ts), handle: stop(c.handle, e.ts), callback: stop(c.callback, e.ts) };
+    default: return assertNever(e);
+  }
+}
+
+/** Whether a case is still open (not closed, not merged). */
+export function isOpen(c: CaseState): boolean {
+  return !isTerminal(c.stage);
+}

@@ -1,0 +1,68 @@
+/** The state of one case: the fold of its events. */
+import type { CaseFlag, CaseType, Channel, Rating, Stage, Urgency } from '../domain';
+import type { SlaLimit } from '../sla/rules';
+import type { EpochMs } from '../time';
+
+/** A deadline clock: when it started, its limit, its (possibly moved) deadline, and when it stopped. */
+export interface ClockState {
+  readonly start: EpochMs;
+  readonly limit: SlaLimit;
+  readonly deadline: EpochMs;
+  readonly stoppedAt: EpochMs | null;
+}
+
+/** A case as the projections keep it. Text fields come from citizens: untrusted, render as text. */
+export interface CaseState {
+  readonly id: string;
+  readonly channel: Channel;
+  readonly caseType: CaseType;
+  readonly urgency: Urgency;
+  readonly flags: readonly CaseFlag[];
+  readonly category: string;
+  readonly street: string;
+  readonly community: string | null;
+  readonly lat: number | null;
+  readonly lng: number | null;
+  readonly title: string;
+  readonly agentId: string | null;
+  readonly receivedAt: EpochMs;
+  readonly stage: Stage;
+  readonly unit: string | null;
+  readonly sign: ClockState | null;
+  readonly handle: ClockState | null;
+  readonly callback: ClockState | null;
+  readonly dispatchedAt: EpochMs | null;
+  readonly repliedAt: EpochMs | null;
+  readonly closedAt: EpochMs | null;
+  readonly rating: Rating | null;
+  /** Quality-check rejections (驳回重办). */
+  readonly redoCount: number;
+  /** Reopens after an unsatisfied evaluation (二次重办). */
+  readonly reopenCount: number;
+  /** Whether the case is waiting to be signed again after a reopen. */
+  readonly awaitingResign: boolean;
+  readonly supervisedCount: number;
+  readonly remindedCount: number;
+  readonly escalated: boolean;
+  readonly extensionRequestedUntil: EpochMs | null;
+  /** 不计考核. */
+  readonly exempt: boolean;
+  /** Set when this case was merged into a master case. */
+  readonly masterId: string | null;
+  readonly duplicates: readonly string[];
+  readonly updatedAt: EpochMs;
+}
+
+/** Stages after which nothing more happens to a case. */
+export function isTerminal(stage: Stage): boolean {
+  return stage === 'closed' || stage === 'merged';
+}
+
+/** The clocks of a case that are running (started, not stopped). */
+export function runningClocks(c: CaseState): { readonly id: 'sign' | 'handle' | 'callback'; readonly clock: ClockState }[] {
+  const out: { id: 'sign' | 'handle' | 'callback'; clock: ClockState }[] = [];
+  if (c.sign && c.sign.stoppedAt === null) out.push({ id: 'sign', clock: c.sign });
+  if (c.handle && c.handle.stoppedAt === null) out.push({ id: 'handle', clock: c.handle });
+  if (c.callback && c.callback.stoppedAt === null) out.push({ id: 'callback', clock: c.callback });
+  return out;
+}

@@ -1,0 +1,99 @@
+/** Folds case events into a space's projection: the case map, the open set, the day counters, the ticker. */
+import { CHANNEL_LABELS, type CaseFlag } from '../domain';
+import { applyCaseEvent } from '../cases/lifecycle';
+import { isTerminal, type CaseState } from '../cases/state';
+import type { CaseEvent, CaseReceived } from '../events/case';
+import type { CaseCounts } from '../kpi/rates';
+import { shanghaiDateKey, shanghaiHour } from '../time';
+import { raiseAlert } from './alerts';
+import { emptyDay, unitCounts, type DayFigures } from './day';
+import type { SpaceProjection } from './state';
+
+/** The day figures of an instant's civil day, created on first use. */
+export function dayOf(p: SpaceProjection, ts: number): DayFigures {
+  const key = shanghaiDateKey(ts);
+  let d = p.days.get(key);
+  if (!d) p.days.set(key, (d = emptyDay(key)));
+  return d;
+}
+
+/** Applies a case event; returns null when applied, or the reason it was refused. */
+export function foldCaseEvent(p: SpaceProjection, e: CaseEvent): string | null {
+  const prev = p.cases.get(e.caseId);
+  if (e.type === 'case.merged') {
+    const master = p.cases.get(e.masterCaseId);
+    if (!master || master.stage === 'merged') return `case ${e.caseId}: case.merged needs an existing master case; ${e.masterCaseId} ${master ? 'is itself merged' : 'does not exist'}`;
+  }
+  const t = applyCaseEvent(prev, e, p.ctx.lifecycle);
+  if (!t.ok) return t.reason;
+  const next = t.state;
+  p.cases.set(next.id, next);
+  if (isTerminal(next.stage)) p.open.delete(next.id);
+  else p.open.add(next.id);
+  if (e.type === 'case.merged') {
+    const master = p.cases.get(e.masterCaseId);
+    if (master) p.cases.set(master.id, { ...master, duplicates: [...master.duplicates, next.id] });
+  }
+  count(p, prev, next, e);
+  return null;
+}
+
+function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e: CaseEvent): void {
+  const d = dayOf(p, e.ts);
+  const u = c.unit ? unitCounts(d, c.unit) : null;
+  const both = (f: (k: CaseCounts) => void): void => { f(d.cases); if (u) f(u); };
+  switch (e.type) {
+    case 'case.received': return received(p, d, e);
+    case 'case.registered': if (c.dispatchedAt === null) d.cases.needDispatch++; return;
+    case 'case.dispatched':
+      if (prev?.stage === 'received') d.cases.needDispatch++;
+      if (prev?.dispatchedAt === null) { d.flow.dispatched++; d.cases.dispatched++; if (u) { u.dispatched++; u.needDispatch++; } }
+      return;
+    case 'case.signed': {
+      const onTime = c.sign !== null && e.ts <= c.sign.deadline;
+      d.flow.signed++;
+      both((k) => { k.signed++; if (onTime) k.signedOnTime++; if (prev?.awaitingResign) k.reopenedSigned++; });
+      return;
+    }
+    case 'case.replied': {
+      const onTime = c.handle !== null && e.ts <= c.handle.deadline;
+      const emergency = c.flags.includes('emergency');
+      d.flow.replied++;
+      both((k) => { k.replied++; if (onTime) k.repliedOnTime++; if (emergency) { k.emergency++; if (onTime) k.emergencyOnTime++; } });
+      return;
+    }
+    case 'case.closed_directly': d.flow.closedDirectly++; d.flow.closed++; d.cases.closed++; return;
+    case 'case.closed': d.flow.closed++; both((k) => k.closed++); return;
+    case 'case.quality_checked': if (!e.passed) both((k) => k.rejected++); return;
+    case 'case.called_back': d.flow.calledBack++; both((k) => k.calledBack++); return;
+    case 'case.evaluated':
+      both((k) => { k.evaluated++; if (e.rating === 'satisfied') k.satisfied++; else if (e.rating === 'basically_satisfied') k.basicallySatisfied++; });
+      return;
+    case 'case.reopened': both((k) => k.reopened++); return;
+    case 'case.supervised':
+      d.supervised++;
+      raiseAlert(p, { id: e.eventId, at: e.ts, kind: 'supervised', level: 'warn', text: `督办 ${c.title}`, caseId: c.id, street: c.street }, false);
+      return;
+    default: return;
+  }
+}
+
+const FLAG_ALERTS: readonly { flag: CaseFlag; kind: 'mass' | 'sensitive' | 'emergency'; label: string }[] = [
+  { flag: 'emergency', kind: 'emergency', label: '突发' },
+  { flag: 'mass', kind: 'mass', label: '群体' },
+  { flag: 'sensitive', kind: 'sensitive', label: '敏感' },
+];
+
+function received(p: SpaceProjection, d: DayFigures, e: CaseReceived): void {
+  d.cases.received++;
+  d.flow.received++;
+  const hourly = d.trend[e.channel];
+  hourly[shanghaiHour(e.ts)] = (hourly[shanghaiHour(e.ts)] ?? 0) + 1;
+  d.byCategory.set(e.category, (d.byCategory.get(e.category) ?? 0) + 1);
+  if (e.agentId) d.agentCases.set(e.agentId, (d.agentCases.get(e.agentId) ?? 0) + 1);
+  const flagged = FLAG_ALERTS.find((f) => e.flags.includes(f.flag));
+  if (e.urgency !== 'urgent' && !flagged) return;
+  const kind = flagged?.kind ?? 'urgent';
+  const label = [e.urgency === 'urgent' ? '紧急' : null, ...FLAG_ALERTS.filter((f) => e.flags.includes(f.flag)).map((f) => f.label)].filter(Boolean).join('·');
+  raiseAlert(p, { id: e.eventId, at: e.ts, kind, level: 'bad', text: `【${label}】${CHANNEL_LABELS[e.channel]} ${e.title}`, caseId: e.caseId, street: e.street }, true);
+}

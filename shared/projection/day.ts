@@ -1,0 +1,39 @@
+/** Figures of one civil day (Asia/Shanghai), kept per day so "today" and "yesterday" are both at hand. */
+import { CHANNELS, type Channel } from '../domain';
+import { emptyCaseCounts, type CaseCounts } from '../kpi/rates';
+import { emptyCallCounts, type CallCounts } from '../kpi/callcentre';
+
+/** Counts of today's case flow, by step. */
+export interface FlowCounts { received: number; closedDirectly: number; dispatched: number; signed: number; replied: number; calledBack: number; closed: number }
+
+/** Everything counted for one day. Mutable: the projection's hot path adds into it. */
+export interface DayFigures {
+  readonly day: string;
+  readonly cases: CaseCounts;
+  readonly flow: FlowCounts;
+  readonly calls: CallCounts;
+  /** Cases received per hour (0–23) by channel. */
+  readonly trend: Record<Channel, number[]>;
+  readonly byUnit: Map<string, CaseCounts>;
+  readonly byCategory: Map<string, number>;
+  /** Cases taken per agent (hotline cases carrying an agentId). */
+  readonly agentCases: Map<string, number>;
+  supervised: number;
+}
+
+/** A fresh day. */
+export function emptyDay(day: string): DayFigures {
+  const trend = {} as Record<Channel, number[]>;
+  for (const ch of CHANNELS) trend[ch] = new Array<number>(24).fill(0);
+  return {
+    day, cases: emptyCaseCounts(), calls: emptyCallCounts(), trend, byUnit: new Map(), byCategory: new Map(), agentCases: new Map(), supervised: 0,
+    flow: { received: 0, closedDirectly: 0, dispatched: 0, signed: 0, replied: 0, calledBack: 0, closed: 0 },
+  };
+}
+
+/** The unit's counters of a day, created on first use. */
+export function unitCounts(d: DayFigures, unit: string): CaseCounts {
+  let c = d.byUnit.get(unit);
+  if (!c) d.byUnit.set(unit, (c = emptyCaseCounts()));
+  return c;
+}

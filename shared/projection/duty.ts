@@ -1,0 +1,75 @@
+/** The duty view at `now`: the shift on now, who holds each post, the next shift, the handover; empty posts raise alerts. */
+import { LINK_LABELS, LINKS, POST_LABELS } from '../domain';
+import type { Shift } from '../events/ops';
+import { addDays, DAY_MS, MINUTE_MS, shanghaiDateKey, shanghaiInstant, type EpochMs } from '../time';
+import type { DutyPanel, DutyPost, HeaderPanel, LinkStatus, ShiftInfo } from '../wall/view';
+import { raiseAlert } from './alerts';
+import type { SpaceProjection } from './state';
+
+/** A roster shift placed in time: absolute start and end (a shift ending at or before its start ends the next day). */
+export interface PlacedShift { readonly date: string; readonly shift: Shift; readonly start: EpochMs; readonly end: EpochMs }
+
+function place(date: string, shift: Shift): PlacedShift {
+  const start = shanghaiInstant(date, shift.start);
+  let end = shanghaiInstant(date, shift.end);
+  if (end <= start) end += DAY_MS;
+  return { date, shift, start, end };
+}
+
+/** The shifts of yesterday's, today's and tomorrow's rosters, in time order. */
+export function placedShifts(p: SpaceProjection, now: EpochMs): PlacedShift[] {
+  const today = shanghaiDateKey(now);
+  const out: PlacedShift[] = [];
+  for (const date of [addDays(today, -1), today, addDays(today, 1)]) {
+    for (const s of p.rosters.get(date) ?? []) out.push(place(date, s));
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** The shift on at `now`, and the next one. */
+export function currentShift(p: SpaceProjection, now: EpochMs): { current: PlacedShift | null; next: PlacedShift | null } {
+  const shifts = placedShifts(p, now);
+  return { current: shifts.find((s) => s.start <= now && now < s.end) ?? null, next: shifts.find((s) => s.start > now) ?? null };
+}
+
+const info = (s: PlacedShift | null): ShiftInfo | null => (s ? { id: s.shift.id, name: s.shift.name, start: s.shift.start, end: s.shift.end } : null);
+
+/** Builds the duty panel and the header; raises a post-empty alert once per post and shift after the grace period. */
+export function dutyView(p: SpaceProjection, now: EpochMs, raise: boolean): { duty: DutyPanel; header: HeaderPanel; rostered: number } {
+  const { current, next } = currentShift(p, now);
+  const posts: DutyPost[] = [];
+  const currentPrefix = `post|${current?.date}|${current?.shift.id}|`;
+  for (const key of p.badSeen) if (key.startsWith('post|') && !key.startsWith(currentPrefix)) p.badSeen.delete(key);
+  const graceOver = current !== null && now - current.start > p.ctx.config.handoverGraceMin * MINUTE_MS;
+  for (const slot of current?.shift.posts ?? []) {
+    const c = current ? p.checkIns.get(`${current.date}|${current.shift.id}|${slot.post}`) : undefined;
+    const holder = c && c.out === null ? c.name : null;
+    posts.push({ post: slot.post, label: POST_LABELS[slot.post], rostered: slot.name, holder, status: holder ? 'held' : 'empty' });
+    const key = `${currentPrefix}${slot.post}`;
+    if (!holder && graceOver && raise && !p.badSeen.has(key)) {
+      raiseAlert(p, { id: key, at: now, kind: 'post_empty', level: 'bad', text: `${POST_LABELS[slot.post]}空岗（${current?.shift.name ?? ''} 应到 ${slot.name}）` }, true);
+    }
+    if (!holder && graceOver) p.badSeen.add(key);
+  }
+  const handover = current ? p.handovers.get(`${current.date}|${current.shift.id}`) : undefined;
+  const holderOf = (post: string) => posts.find((x) => x.post === post)?.holder ?? null;
+  return {
+    duty: { shift: info(current), next: info(next), posts, handover: { lastAt: handover?.at ?? null, note: handover?.note ?? null, late: !handover && graceOver } },
+    header: { dutyLeader: holderOf('duty_leader'), dutyOfficer: holderOf('duty_officer'), shiftName: current?.shift.name ?? null },
+    rostered: current?.shift.agentsRostered ?? 0,
+  };
+}
+
+/** Link status at `now`; a link turning down raises an alert once. */
+export function linksView(p: SpaceProjection, now: EpochMs, raise: boolean): LinkStatus[] {
+  return LINKS.map((id) => {
+    const beat = p.links.get(id);
+    const up = beat !== undefined && beat.ok && now - beat.at <= p.ctx.config.linkTimeoutSec * 1000;
+    const key = `link|${id}`;
+    if (!up && !p.badSeen.has(key)) {
+      if (raise) raiseAlert(p, { id: `${key}|${now}`, at: now, kind: 'link_down', level: 'bad', text: `${LINK_LABELS[id]}链路中断` }, true);
+      p.badSeen.add(key);
+    } else if (up) p.badSeen.delete(key);
+    return { id, label: LINK_LABELS[id], up, lastBeatAt: beat?.at ?? null };
+  });
+}

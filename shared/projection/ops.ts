@@ -1,0 +1,94 @@
+/** Folds call, agent, duty and link events into a space's projection. */
+import type { CallEvent, DutyEvent, LinkEvent } from '../events/ops';
+import { dayOf } from './cases';
+import type { SpaceProjection } from './state';
+
+const SEC = 1000;
+
+/** Applies a call or agent event; returns null when applied, or the reason it was refused. */
+export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
+  if (e.type === 'agent.state') {
+    const prev = p.agents.get(e.agentId);
+    p.agents.set(e.agentId, { name: e.name ?? prev?.name ?? e.agentId, state: e.state, since: e.ts });
+    return null;
+  }
+  const call = p.calls.get(e.callId);
+  const calls = dayOf(p, e.ts).calls;
+  switch (e.type) {
+    case 'call.offered':
+      if (call) return `call ${e.callId} was already offered`;
+      p.calls.set(e.callId, { offeredAt: e.ts, answeredAt: null, agentId: null, endedAt: null });
+      calls.offered++;
+      return null;
+    case 'call.answered': {
+      if (!call || call.answeredAt !== null) return `call ${e.callId} is ${call ? 'already answered' : 'not offered'}: call.answered needs a waiting call`;
+      if (e.ts < call.offeredAt) return `call ${e.callId}: answered before it was offered`;
+      const waitSec = (e.ts - call.offeredAt) / SEC;
+      call.answeredAt = e.ts;
+      call.agentId = e.agentId;
+      calls.answered++;
+      calls.waitSecTotal += waitSec;
+      if (waitSec <= 15) calls.answeredWithin15s++;
+      return null;
+    }
+    case 'call.abandoned':
+      if (!call || call.answeredAt !== null) return `call ${e.callId} is ${call ? 'answered' : 'not offered'}: call.abandoned needs a waiting call`;
+      p.calls.delete(e.callId);
+      calls.abandoned++;
+      return null;
+    case 'call.ended':
+      if (!call || call.answeredAt === null || call.endedAt !== null) return `call ${e.callId} is ${!call ? 'not offered' : call.endedAt !== null ? 'already ended' : 'not answered'}: call.ended needs a call in talk`;
+      call.endedAt = e.ts;
+      calls.talkSecTotal += (e.ts - call.answeredAt) / SEC;
+      return null;
+    case 'call.wrapup_done':
+      if (!call || call.endedAt === null) return `call ${e.callId} is ${call ? 'not ended' : 'unknown'}: call.wrapup_done needs an ended call`;
+      calls.wrapSecTotal += (e.ts - call.endedAt) / SEC;
+      calls.handled++;
+      p.calls.delete(e.callId);
+      return null;
+  }
+}
+
+/** Applies a duty event; returns null when applied, or the reason it was refused. */
+export function foldDutyEvent(p: SpaceProjection, e: DutyEvent): string | null {
+  switch (e.type) {
+    case 'duty.roster':
+      p.rosters.set(e.date, e.shifts);
+      pruneOld(p.rosters, e.date);
+      return null;
+    case 'duty.checked_in': {
+      if (!shiftOf(p, e.date, e.shiftId)) return `duty.checked_in: no shift ${e.shiftId} on the ${e.date} roster`;
+      p.checkIns.set(`${e.date}|${e.shiftId}|${e.post}`, { personId: e.personId, name: e.name, at: e.ts, out: null });
+      return null;
+    }
+    case 'duty.checked_out': {
+      const c = p.checkIns.get(`${e.date}|${e.shiftId}|${e.post}`);
+      if (!c || c.personId !== e.personId) return `duty.checked_out: ${e.personId} is not checked in to ${e.post} of ${e.date} ${e.shiftId}`;
+      c.out = e.ts;
+      return null;
+    }
+    case 'duty.handover':
+      if (!shiftOf(p, e.date, e.toShiftId)) return `duty.handover: no shift ${e.toShiftId} on the ${e.date} roster`;
+      p.handovers.set(`${e.date}|${e.toShiftId}`, { at: e.ts, note: e.note, by: e.by, fromShiftId: e.fromShiftId });
+      return null;
+  }
+}
+
+/** Applies a link heartbeat. */
+export function foldLinkEvent(p: SpaceProjection, e: LinkEvent): null {
+  const prev = p.links.get(e.link);
+  if (!prev || prev.at <= e.ts) p.links.set(e.link, { at: e.ts, ok: e.ok });
+  return null;
+}
+
+function shiftOf(p: SpaceProjection, date: string, shiftId: string) {
+  return p.rosters.get(date)?.find((s) => s.id === shiftId);
+}
+
+/** Keeps rosters of the last few days only (bounded). */
+function pruneOld<V>(m: Map<string, V>, newest: string): void {
+  if (m.size <= 8) return;
+  const keys = [...m.keys()].sort();
+  for (const k of keys.slice(0, keys.length - 8)) if (k < newest) m.delete(k);
+}

@@ -1,0 +1,66 @@
+/** The projection of one space: every live figure folded from its events. Mutable, owned by one folder at a time. */
+import type { AgentState, LinkId } from '../domain';
+import type { CaseState } from '../cases/state';
+import type { LifecycleContext } from '../cases/lifecycle';
+import type { CityopsConfig } from '../config';
+import type { Shift } from '../events/ops';
+import type { ClockThresholds } from '../sla/deadline';
+import type { Alert } from '../wall/view';
+import type { EpochMs } from '../time';
+import type { DayFigures } from './day';
+
+/** A call in progress (removed once wrapped up or abandoned). */
+export interface CallState { readonly offeredAt: EpochMs; answeredAt: EpochMs | null; agentId: string | null; endedAt: EpochMs | null }
+/** An agent as the ACD reports it. */
+export interface AgentRecord { name: string; state: AgentState; since: EpochMs }
+/** A check-in to a post. */
+export interface CheckIn { readonly personId: string; readonly name: string; readonly at: EpochMs; out: EpochMs | null }
+/** A handover into a shift. */
+export interface Handover { readonly at: EpochMs; readonly note: string; readonly by: string; readonly fromShiftId: string }
+
+/** What the projection needs to know: config, the deadline context, thresholds. */
+export interface ProjectionContext {
+  readonly config: CityopsConfig;
+  readonly lifecycle: LifecycleContext;
+  readonly thresholds: ClockThresholds;
+}
+
+/** One space's projection. */
+export interface SpaceProjection {
+  readonly space: string;
+  readonly ctx: ProjectionContext;
+  /** Newest event time folded (the space clock for demo and drill spaces). */
+  clock: EpochMs | null;
+  eventsApplied: number;
+  readonly cases: Map<string, CaseState>;
+  /** Ids of cases not closed or merged. */
+  readonly open: Set<string>;
+  readonly days: Map<string, DayFigures>;
+  readonly calls: Map<string, CallState>;
+  readonly agents: Map<string, AgentRecord>;
+  readonly rosters: Map<string, readonly Shift[]>;
+  /** Key `date|shiftId|post`. */
+  readonly checkIns: Map<string, CheckIn>;
+  /** Key `date|toShiftId`. */
+  readonly handovers: Map<string, Handover>;
+  readonly links: Map<LinkId, { at: EpochMs; ok: boolean }>;
+  /** Newest first, bounded by config.alertsMax. */
+  alerts: Alert[];
+  /** Set when an alert that must go out at once was raised; the broadcaster clears it. */
+  urgentPending: boolean;
+  /** Case clocks seen overdue at the last scan (`caseId|clock`), to raise "newly overdue" once. */
+  overdueSeen: Set<string>;
+  /** Links and posts seen bad at the last scan, likewise. */
+  badSeen: Set<string>;
+  /** False until the first scan, which sets the baseline without raising alerts. */
+  scanned: boolean;
+}
+
+/** An empty projection for a space. */
+export function createProjection(space: string, ctx: ProjectionContext): SpaceProjection {
+  return {
+    space, ctx, clock: null, eventsApplied: 0, cases: new Map(), open: new Set(), days: new Map(), calls: new Map(), agents: new Map(),
+    rosters: new Map(), checkIns: new Map(), handovers: new Map(), links: new Map(), alerts: [], urgentPending: false,
+    overdueSeen: new Set(), badSeen: new Set(), scanned: false,
+  };
+}

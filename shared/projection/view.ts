@@ -1,0 +1,91 @@
+/** Builds the wall's view of a space at `now` from its projection. */
+import { CHANNELS, type AgentState, type Channel } from '../domain';
+import { caseKpis } from '../kpi/rates';
+import { callKpis, loadSummary, presenceRate } from '../kpi/callcentre';
+import { addDays, DAY_MS, shanghaiDateKey, type EpochMs } from '../time';
+import type { AgentLoadPanel, HotlinePanel, SpaceKind, TrendPanel, WallView } from '../wall/view';
+import { emptyDay, type DayFigures } from './day';
+import { dutyView, linksView } from './duty';
+import { scanLate } from './late';
+import type { SpaceProjection } from './state';
+
+/** How the space is presented. */
+export interface ViewMeta { readonly spaceKind: SpaceKind; readonly clockRate: number }
+
+/** The complete view of a space at `now`. Raises time-based alerts (newly overdue, link down, post empty) unless it is the first build. */
+export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta): WallView {
+  const raise = p.scanned;
+  p.scanned = true;
+  const dayKey = shanghaiDateKey(now);
+  const today = p.days.get(dayKey) ?? emptyDay(dayKey);
+  const yesterday = p.days.get(addDays(dayKey, -1)) ?? emptyDay(addDays(dayKey, -1));
+  const late = scanLate(p, now, raise);
+  const { duty, header, rostered } = dutyView(p, now, raise);
+  const links = linksView(p, now, raise);
+  prune(p, now);
+  return {
+    space: p.space, spaceKind: meta.spaceKind, clockRate: meta.clockRate, centreName: p.ctx.config.centre.name, now, day: dayKey,
+    lastEventAt: p.clock, alerts: p.alerts.slice(), alertsMax: p.ctx.config.alertsMax,
+    header, duty, links,
+    hotline: hotline(p, today, now),
+    agentLoad: agentLoad(p, today, rostered),
+    caseFlow: { ...today.flow },
+    overdue: { ...late, supervisedToday: today.supervised },
+    trend: trend(today, yesterday),
+    kpi: caseKpis(today.cases),
+  };
+}
+
+function agentsByState(p: SpaceProjection): Record<Exclude<AgentState, 'logged_out'>, number> {
+  const out = { logged_in: 0, ready: 0, on_call: 0, after_call: 0, break: 0 };
+  for (const a of p.agents.values()) if (a.state !== 'logged_out') out[a.state]++;
+  return out;
+}
+
+function hotline(p: SpaceProjection, d: DayFigures, now: EpochMs): HotlinePanel {
+  let waiting = 0;
+  let oldest: EpochMs | null = null;
+  for (const c of p.calls.values()) {
+    if (c.answeredAt !== null) continue;
+    waiting++;
+    if (oldest === null || c.offeredAt < oldest) oldest = c.offeredAt;
+  }
+  const agents = agentsByState(p);
+  const busy = agents.on_call + agents.after_call;
+  const k = callKpis(d.calls);
+  return {
+    offered: d.calls.offered, answered: d.calls.answered, abandoned: d.calls.abandoned, answeredWithin15s: d.calls.answeredWithin15s,
+    answerRate: k.answerRate, serviceLevel15: k.serviceLevel15, abandonRate: k.abandonRate, asaSec: k.asaSec, ahtSec: k.ahtSec,
+    waiting, oldestWaitingSince: oldest, longestWaitSec: oldest === null ? 0 : Math.max(0, Math.round((now - oldest) / 1000)),
+    agents, occupancy: busy + agents.ready === 0 ? null : busy / (busy + agents.ready), target: p.ctx.config.targets.answerRate,
+  };
+}
+
+function agentLoad(p: SpaceProjection, d: DayFigures, rostered: number): AgentLoadPanel {
+  const ids = new Set(d.agentCases.keys());
+  for (const [id, a] of p.agents) if (a.state !== 'logged_out') ids.add(id);
+  const agents = [...ids].map((id) => {
+    const a = p.agents.get(id);
+    return { id, name: a?.name ?? id, cases: d.agentCases.get(id) ?? 0, state: a?.state ?? 'logged_out' };
+  }).sort((a, b) => b.cases - a.cases || a.id.localeCompare(b.id));
+  const worked = agents.filter((a) => a.cases > 0).map((a) => a.cases);
+  const onDuty = agents.filter((a) => a.state !== 'logged_out').length;
+  return { band: { ...p.ctx.config.loadBand }, agents, summary: loadSummary(worked, p.ctx.config.loadBand), onDuty, rostered, presenceRate: presenceRate(onDuty, rostered) };
+}
+
+function trend(today: DayFigures, yesterday: DayFigures): TrendPanel {
+  const series = {} as Record<Channel, number[]>;
+  for (const ch of CHANNELS) series[ch] = today.trend[ch].slice();
+  const y = new Array<number>(24).fill(0);
+  for (const ch of CHANNELS) yesterday.trend[ch].forEach((n, h) => { y[h] = (y[h] ?? 0) + n; });
+  return { day: today.day, today: series, yesterday: y };
+}
+
+/** Drops what no figure needs any more: day figures older than 8 days, stale calls, old check-ins and handovers. */
+function prune(p: SpaceProjection, now: EpochMs): void {
+  const oldest = shanghaiDateKey(now - 8 * DAY_MS);
+  for (const k of p.days.keys()) if (k < oldest) p.days.delete(k);
+  for (const k of p.checkIns.keys()) if (k < oldest) p.checkIns.delete(k);
+  for (const k of p.handovers.keys()) if (k < oldest) p.handovers.delete(k);
+  for (const [id, c] of p.calls) if (now - c.offeredAt > DAY_MS) p.calls.delete(id);
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io, type Socket } from 'socket.io-client';
+import type { IngestClientToServer, IngestResult, IngestServerToClient, Result } from '../../shared/contract';
+import { HOUR_MS } from '../../shared/time';
+import { T0, received } from '../fixtures/events';
+import { connectWall, post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer(T0 + HOUR_MS);
+  const ok = await post(server.url, { space: 'live', events: [received('keep-1')] });
+  expect(ok.json.accepted).toBe(1);
+});
+afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+
+async function receivedCount(): Promise<number> {
+  return server.app.spaces.get('live').projection.days.values().next().value?.cases.received ?? 0;
+}
+
+describe('when the body is bad', () => {
+  it('then malformed JSON is a 400 that says so', async () => {
+    const r = await post(server.url, '{"space": "live", "events": [', 'producer-live', true);
+    expect(r.status).toBe(400);
+    expect((r.json.error as { code: string; message: string }).message).toMatch(/not valid JSON/);
+  });
+
+  it('then a wrong type names the field path', async () => {
+    const r = await post(server.url, { space: 'live', events: [{ ...received('bad-1'), channel: 'fax', ts: 'yesterday' }] });
+    expect(r.status).toBe(400);
+    const rejected = (r.json as unknown as IngestResult).rejected;
+    expect(rejected[0]?.index).toBe(0);
+    expect(rejected[0]?.eventId).toMatch(/^ev-/);
+    expect(rejected[0]?.errors.map((e) => e.path).sort()).toEqual(['channel', 'ts']);
+  });
+
+  it('then an unknown event type and a missing field are named', async () => {
+    const { caseId: _omit, ...noCase } = received('x') as Record<string, unknown>;
+    const r = await post(server.url, { space: 'live', events: [{ type: 'case.teleported', eventId: 'z1', ts: T0 }, noCase] });
+    const rejected = (r.json as unknown as IngestResult).rejected;
+    expect(rejected.map((x) => x.index)).toEqual([0, 1]);
+    expect(rejected[0]?.errors[0]?.path).toBe('type');
+    expect(rejected[1]?.errors.map((e) => e.path)).toContain('caseId');
+  });
+
+  it('then a batch that is not { space, events } is a 400 naming the field', async () => {
+    const r = await post(server.url, { space: 'Live!', events: 'none' });
+    expect(r.status).toBe(400);
+    const paths = ((r.json.error as { errors: { path: string }[] }).errors).map((e) => e.path).sort();
+    expect(paths).toEqual(['events', 'space']);
+  });
+
+  it('then a body over the limit is a 413', async () => {
+    const big = Array.from({ length: 2000 }, (_, i) => received(`big-${i}`, { description: 'x'.repeat(200) }));
+    const r = await post(server.url, { space: 'live', events: big });
+    expect(r.status).toBe(413);
+    expect((r.json.error as { code: string }).code).toBe('too_large');
+  });
+
+  it('then nothing already stored changed and the server is healthy', async () => {
+    expect(await receivedCount()).toBe(1);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('when the token is missing or wrong', () => {
+  it('then no token is 401, a viewer token is 403, and a producer of another space is 403', async () => {
+    expect((await post(server.url, { space: 'live', events: [received('t1')] }, '')).status).toBe(401);
+    expect((await post(server.url, { space: 'live', events: [received('t1')] }, 'nope')).status).toBe(401);
+    expect((await post(server.url, { space: 'live', events: [received('t1')] }, 'viewer-token')).status).toBe(403);
+    const other = await post(server.url, { space: 'live', events: [received('t1')] }, 'producer-drill-a');
+    expect(other.status).toBe(403);
+    expect((other.json.error as { message: string }).message).toBe('this token is for space drill-a, not live');
+    expect(await receivedCount()).toBe(1);
+  });
+
+  it('then a wrong token on /wall is refused at connect', async () => {
+    await expect(connectWall(server.url, 'live', 'wrong')).rejects.toThrow(/unauthorized/);
+    await expect(connectWall(server.url, 'live', 'producer-live')).rejects.toThrow(/forbidden/);
+  });
+});
+
+describe('when a producer sends over the /ingest namespace', () => {
+  it('then the batch is acked after commit, and a batch for another space is refused', async () => {
+    const socket: Socket<IngestServerToClient, IngestClientToServer> = io(`${server.url}/ingest`, { auth: { token: 'producer-drill-a' }, transports: ['websocket'], forceNew: true });
+    const send = (batch: unknown) => new Promise<Result<IngestResult>>((resolve) => socket.emit('events:batch', batch, resolve));
+    const ok = await send({ space: 'drill-a', events: [received('drill-1')] });
+    expect(ok).toMatchObject({ ok: true, data: { accepted: 1 } });
+    const refused = await send({ space: 'live', events: [received('drill-2')] });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    socket.close();
+    expect(await receivedCount()).toBe(1);
+  });
+});

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { buildWallView } from '../../../shared/projection/view';
+import { applyWallDelta, diffWallViews } from '../../../shared/wall/delta';
+import { DAY_MS, HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../../shared/time';
+import type { DomainEventInput } from '../../../shared/events';
+import { T0, caseEvent, received } from '../../fixtures/events';
+import { foldAll, newProjection } from '../../fixtures/projection';
+
+const meta = { spaceKind: 'live' as const, clockRate: 1 };
+const at = (m: number) => T0 + m * MINUTE_MS;
+
+function call(id: string, offered: number, answerAfterSec: number | null, agentId = 'A1'): DomainEventInput[] {
+  const out: DomainEventInput[] = [{ type: 'call.offered', eventId: `${id}-o`, ts: offered, callId: id }];
+  if (answerAfterSec === null) return [...out, { type: 'call.abandoned', eventId: `${id}-x`, ts: offered + 30_000, callId: id }];
+  const ans = offered + answerAfterSec * 1000;
+  return [...out, { type: 'call.answered', eventId: `${id}-a`, ts: ans, callId: id, agentId },
+    { type: 'call.ended', eventId: `${id}-e`, ts: ans + 180_000, callId: id },
+    { type: 'call.wrapup_done', eventId: `${id}-w`, ts: ans + 240_000, callId: id, agentId }];
+}
+
+describe('when calls are folded', () => {
+  it('then answer rate, 15 s service level, ASA and AHT are the hand-computed values', () => {
+    const p = newProjection();
+    // 4 offered: answered after 5 s, 10 s, 40 s; one abandoned. AHT = 180 s talk + 60 s wrap.
+    expect(foldAll(p, [...call('k1', at(0), 5), ...call('k2', at(10), 10), ...call('k3', at(20), 40), ...call('k4', at(30), null)])).toEqual([]);
+    const h = buildWallView(p, at(60), meta).hotline;
+    expect(h).toMatchObject({ offered: 4, answered: 3, abandoned: 1, answeredWithin15s: 2, waiting: 0 });
+    expect(h.answerRate).toBeCloseTo(0.75, 10);
+    expect(h.serviceLevel15).toBeCloseTo(0.5, 10);
+    expect(h.asaSec).toBeCloseTo(55 / 3, 10);
+    expect(h.ahtSec).toBeCloseTo(240, 10);
+  });
+
+  it('then a waiting call shows in the queue with its wait', () => {
+    const p = newProjection();
+    foldAll(p, [{ type: 'call.offered', eventId: 'w1', ts: at(0), callId: 'w1' }]);
+    const h = buildWallView(p, at(0) + 42_000, meta).hotline;
+    expect(h.waiting).toBe(1);
+    expect(h.longestWaitSec).toBe(42);
+  });
+
+  it('then answering an unknown call is refused', () => {
+    const p = newProjection();
+    expect(foldAll(p, [{ type: 'call.answered', eventId: 'n1', ts: at(0), callId: 'nope', agentId: 'A1' }])[0]).toContain('call nope is not offered');
+  });
+});
+
+describe('when cases fall late', () => {
+  it('then overdue and at-risk counts follow the clocks, and a newly overdue case raises one alert', () => {
+    const p = newProjection();
+    foldAll(p, [received('a'), caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }), received('b', { street: 'luonan' }), caseEvent('case.dispatched', 'b', at(60), { unit: 'cgzf' })]);
+    // sign-for limit 2 working hours: a is due 11:00, b 12:00 (Monday).
+    buildWallView(p, at(1), meta);
+    const risk = buildWallView(p, at(95), meta).overdue; // a: 95/120 used → at risk; b: 35/120
+    expect(risk.atRisk.sign).toBe(1);
+    expect(risk.overdue.total).toBe(0);
+    const late = buildWallView(p, at(125), meta);
+    expect(late.overdue.overdue).toMatchObject({ sign: 1, total: 1 });
+    expect(late.overdue.byStreet.guanshan).toEqual({ open: 1, overdue: 1 });
+    expect(late.overdue.topUnits).toEqual([{ unit: 'cgzf', overdue: 1 }]);
+    expect(late.alerts.filter((a) => a.kind === 'overdue')).toHaveLength(1);
+    expect(buildWallView(p, at(126), meta).alerts.filter((a) => a.kind === 'overdue')).toHaveLength(1);
+  });
+});
+
+describe('when a day of KPIs is folded', () => {
+  it('then satisfaction, on-time and callback rates are the hand-computed fractions', () => {
+    const p = newProjection();
+    const life = (id: string, rating: string, replyMin: number) => [received(id), caseEvent('case.dispatched', id, at(1), { unit: 'cgzf' }), caseEvent('case.signed', id, at(10)),
+      caseEvent('case.replied', id, at(replyMin)), caseEvent('case.called_back', id, at(replyMin + 1)), caseEvent('case.evaluated', id, at(replyMin + 2), { rating })];
+    expect(foldAll(p, [...life('s1', 'satisfied', 30), ...life('s2', 'basically_satisfied', 40), ...life('s3', 'unsatisfied', 50), ...life('s4', 'satisfied', 60)])).toEqual([]);
+    const v = buildWallView(p, at(120), meta);
+    expect(v.kpi.satisfaction).toBeCloseTo(0.75, 10);
+    expect(v.kpi.onTimeRate).toBe(1);
+    expect(v.kpi.callbackRate).toBe(1);
+    expect(v.kpi.dispatchRate).toBe(1);
+    expect(v.caseFlow).toMatchObject({ received: 4, dispatched: 4, signed: 4, replied: 4, calledBack: 4, closed: 0 });
+  });
+});
+
+describe('when a duty roster is on', () => {
+  const date = '2026-11-23';
+  const roster: DomainEventInput = { type: 'duty.roster', eventId: 'r1', ts: shanghaiInstant(date, '00:00'), date, shifts: [
+    { id: 'day', name: '白班', start: '08:30', end: '17:30', agentsRostered: 20, posts: [{ post: 'duty_leader', personId: 'L1', name: '张伟' }, { post: 'duty_officer', personId: 'O1', name: '李娜' }] },
+    { id: 'eve', name: '晚班', start: '17:30', end: '00:30', agentsRostered: 10, posts: [{ post: 'duty_leader', personId: 'L2', name: '王强' }] },
+  ] };
+
+  it('then the header and posts show who checked in, an empty post is red and raises an alert after the grace time', () => {
+    const p = newProjection();
+    foldAll(p, [roster, { type: 'duty.checked_in', eventId: 'c1', ts: shanghaiInstant(date, '08:25'), date, shiftId: 'day', post: 'duty_leader', personId: 'L1', name: '张伟' }]);
+    buildWallView(p, shanghaiInstant(date, '08:35'), meta);
+    const v = buildWallView(p, shanghaiInstant(date, '09:00'), meta);
+    expect(v.header).toEqual({ dutyLeader: '张伟', dutyOfficer: null, shiftName: '白班' });
+    expect(v.duty.posts.map((x) => x.status)).toEqual(['held', 'empty']);
+    expect(v.duty.next?.id).toBe('eve');
+    expect(v.duty.handover.late).toBe(true);
+    expect(v.alerts.filter((a) => a.kind === 'post_empty')).toHaveLength(1);
+  });
+
+  it('then a shift past midnight is still on at 00:10 the next day', () => {
+    const p = newProjection();
+    foldAll(p, [roster]);
+    const v = buildWallView(p, shanghaiInstant('2026-11-24', '00:10'), meta);
+    expect(v.duty.shift?.id).toBe('eve');
+  });
+});
+
+describe('when links beat or fall silent', () => {
+  it('then a link is up within the timeout and down after it', () => {
+    const p = newProjection();
+    foldAll(p, [{ type: 'link.heartbeat', eventId: 'h1', ts: at(0), link: 'call_trunk' }]);
+    const up = buildWallView(p, at(1), meta).links.find((l) => l.id === 'call_trunk');
+    expect(up?.up).toBe(true);
+    const down = buildWallView(p, at(0) + 91_000, meta);
+    expect(down.links.find((l) => l.id === 'call_trunk')?.up).toBe(false);
+    expect(down.alerts.some((a) => a.kind === 'link_down' && a.text.includes('话务中继'))).toBe(true);
+  });
+});
+
+describe('when a view is diffed and the delta applied', () => {
+  it('then the result equals the newer view', () => {
+    const p = newProjection();
+    foldAll(p, [received('d1')]);
+    const v1 = buildWallView(p, at(1), meta);
+    foldAll(p, [caseEvent('case.dispatched', 'd1', at(2), { unit: 'cgzf' }), received('d2', { urgency: 'urgent' })]);
+    const v2 = buildWallView(p, at(3), meta);
+    const delta = diffWallViews(v1, v2, 1);
+    expect(Object.keys(delta.panels)).toContain('caseFlow');
+    expect(delta.alerts).toHaveLength(1);
+    expect(applyWallDelta(v1, delta)).toEqual(v2);
+  });
+
+  it('then yesterday\'s trend is kept beside today\'s', () => {
+    const p = newProjection();
+    foldAll(p, [received('y1', { ts: T0 - DAY_MS }), received('y2', { ts: T0 })]);
+    const v = buildWallView(p, T0 + HOUR_MS, meta);
+    expect(v.trend.yesterday[9]).toBe(1);
+    expect(v.trend.today.hotline[9]).toBe(1);
+  });
+});
