@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../server/app';
 import { TokenRegistry } from '../server/auth/tokens';
+import Database from 'better-sqlite3';
 import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../shared/config';
 import { shanghaiInstant } from '../shared/time';
@@ -43,14 +44,40 @@ function* batches(n: number, prefix: string): Generator<unknown[]> {
   if (batch.length) yield batch;
 }
 
-async function inProcess(): Promise<void> {
+/**
+ * Baseline in the same process: the same events serialised and appended to a bare WAL SQLite table with a unique
+ * event id, one transaction per batch — no validation, no dedupe filter, no fold. The product's figure is read against it.
+ */
+function baseline(): number {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-base-'));
+  const db = new Database(path.join(dir, 'base.sqlite'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('CREATE TABLE log (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO log (event_id, body) VALUES (?, ?)');
+    const append = db.transaction((b: unknown[]) => { for (const e of b) insert.run((e as { eventId: string }).eventId, JSON.stringify(e)); });
+    const t0 = performance.now();
+    let n = 0;
+    for (const b of batches(total, 'b')) { append(b); n += b.length; }
+    const rate = n / ((performance.now() - t0) / 1000);
+    console.log(`baseline (bare SQLite append, same batches): ${n.toLocaleString()} events = ${Math.round(rate).toLocaleString()} events/s`);
+    return rate;
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function inProcess(base: number): Promise<void> {
   await withApp(async (app, dir) => {
     await app.ready;
     const t0 = performance.now();
     let accepted = 0;
     for (const b of batches(total, 'p')) accepted += (await app.ingest.ingest('live', b)).accepted;
     const secs = (performance.now() - t0) / 1000;
-    console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(accepted / secs).toLocaleString()} events/s (open cases ${app.spaces.get('live').projection.open.size})`);
+    const rate = accepted / secs;
+    console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (open cases ${app.spaces.get('live').projection.open.size})`);
     await app.close();
     const rebuilt = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([]) });
     const r0 = performance.now();
@@ -78,7 +105,8 @@ async function overHttp(): Promise<void> {
 }
 
 console.log(`cityops-wall ingest benchmark — ${total.toLocaleString()} events in process, ${httpTotal.toLocaleString()} over HTTP, node ${process.version}`);
-await inProcess();
+const base = baseline();
+await inProcess(base);
 await overHttp();
 clearInterval(sampler);
 console.log(`peak RSS ${mb(peakRss)}`);

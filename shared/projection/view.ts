@@ -3,7 +3,8 @@ import { CHANNELS, type AgentState, type Channel } from '../domain';
 import { caseKpis } from '../kpi/rates';
 import { callKpis, loadSummary, presenceRate } from '../kpi/callcentre';
 import { addDays, DAY_MS, shanghaiDateKey, type EpochMs } from '../time';
-import type { AgentLoadPanel, HotlinePanel, SpaceKind, TrendPanel, WallView } from '../wall/view';
+import type { CityopsConfig } from '../config';
+import type { AgentLoadPanel, HotlinePanel, SpaceKind, TrendPanel, WallSetup, WallView } from '../wall/view';
 import { emptyDay, type DayFigures } from './day';
 import { dutyView, linksView } from './duty';
 import { scanLate } from './late';
@@ -25,7 +26,7 @@ export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta):
   prune(p, now);
   return {
     space: p.space, spaceKind: meta.spaceKind, clockRate: meta.clockRate, centreName: p.ctx.config.centre.name, now, day: dayKey,
-    lastEventAt: p.clock, alerts: p.alerts.slice(), alertsMax: p.ctx.config.alertsMax,
+    lastEventAt: p.clock, alerts: p.alerts.slice(), alertsMax: p.ctx.config.alertsMax, setup: setupOf(p.ctx.config),
     header, duty, links,
     hotline: hotline(p, today, now),
     agentLoad: agentLoad(p, today, rostered),
@@ -34,6 +35,23 @@ export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta):
     trend: trend(today, yesterday),
     kpi: caseKpis(today.cases),
   };
+}
+
+const setups = new WeakMap<CityopsConfig, WallSetup>();
+
+/** The wall's setup from the config (built once per config object). */
+function setupOf(config: CityopsConfig): WallSetup {
+  let s = setups.get(config);
+  if (!s) {
+    s = {
+      streets: config.streets.map(({ id, name, col, row }) => ({ id, name, col, row })),
+      units: Object.fromEntries(config.units.map((u) => [u.id, u.name])),
+      colours: { ...config.colours },
+      targets: { ...config.targets },
+    };
+    setups.set(config, s);
+  }
+  return s;
 }
 
 function agentsByState(p: SpaceProjection): Record<Exclude<AgentState, 'logged_out'>, number> {

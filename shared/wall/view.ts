@@ -147,6 +147,17 @@ export interface WallPanels {
 /** Name of a replaceable panel. */
 export type PanelKey = keyof WallPanels;
 
+/** What the wall needs from the configuration to name and colour what it shows (sent with each snapshot). */
+export interface WallSetup {
+  /** Streets in configuration order, with their place on the tile map. */
+  readonly streets: readonly { readonly id: string; readonly name: string; readonly col: number; readonly row: number }[];
+  /** Handling units' names by id. */
+  readonly units: Readonly<Record<string, string>>;
+  readonly colours: { readonly good: string; readonly warn: string; readonly bad: string; readonly neutral: string };
+  /** Targets as fractions. */
+  readonly targets: { readonly answerRate: number; readonly serviceLevel15: number; readonly satisfaction: number; readonly presence: number };
+}
+
 /** The whole view of one space. */
 export interface WallView extends WallPanels {
   readonly space: string;
@@ -163,4 +174,5 @@ export interface WallView extends WallPanels {
   /** Newest first, at most `alertsMax`. */
   readonly alerts: readonly Alert[];
   readonly alertsMax: number;
+  readonly setup: WallSetup;
 }

@@ -1,0 +1,67 @@
+/**
+ * One ECharts instance in an element: created on mount, fed by a reactive option, resized by a throttled
+ * ResizeObserver that skips zero-size boxes, and disposed before unmount so a 7×24 wall does not leak.
+ */
+import { init, use, type ComposeOption, type ECharts } from 'echarts/core';
+import { BarChart, LineChart, type BarSeriesOption, type LineSeriesOption } from 'echarts/charts';
+import {
+  GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent,
+  type GridComponentOption, type LegendComponentOption, type MarkAreaComponentOption, type MarkLineComponentOption, type TooltipComponentOption,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import { onBeforeUnmount, onMounted, shallowRef, watch, type Ref } from 'vue';
+import { useStageScale } from './useStage';
+
+use([BarChart, LineChart, GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, CanvasRenderer]);
+
+/** The options the wall's charts may use (only what is registered above). */
+export type WallChartOption = ComposeOption<
+  BarSeriesOption | LineSeriesOption | GridComponentOption | LegendComponentOption | MarkAreaComponentOption | MarkLineComponentOption | TooltipComponentOption
+>;
+
+const RESIZE_THROTTLE_MS = 200;
+
+/** Renders `option()` into `el`; re-renders when it changes. */
+export function useEChart(el: Readonly<Ref<HTMLElement | null>>, option: () => WallChartOption): void {
+  // Never reactive: Vue proxies around an ECharts instance cost memory and break its internals.
+  const chart = shallowRef<ECharts | null>(null);
+  const scale = useStageScale();
+  let observer: ResizeObserver | null = null;
+  let resizeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const create = (): void => {
+    if (!el.value) return;
+    // The stage is scaled by a CSS transform: render at the pixels it ends up covering, so a 4K wall stays sharp.
+    const devicePixelRatio = (window.devicePixelRatio || 1) * Math.max(1, scale.value);
+    chart.value = init(el.value, undefined, { renderer: 'canvas', devicePixelRatio });
+    chart.value.setOption(option());
+  };
+
+  const dispose = (): void => {
+    chart.value?.dispose();
+    chart.value = null;
+  };
+
+  onMounted(() => {
+    create();
+    if (!el.value) return;
+    observer = new ResizeObserver((entries) => {
+      const box = entries[0]?.contentRect;
+      if (!box || box.width === 0 || box.height === 0 || resizeTimer !== null) return;
+      resizeTimer = setTimeout(() => { resizeTimer = null; chart.value?.resize(); }, RESIZE_THROTTLE_MS);
+    });
+    observer.observe(el.value);
+  });
+
+  watch(option, (next) => { chart.value?.setOption(next, { notMerge: false, lazyUpdate: true }); });
+
+  // The pixel ratio is fixed at init, so a new scale means a new instance.
+  watch(scale, () => { dispose(); create(); });
+
+  onBeforeUnmount(() => {
+    observer?.disconnect();
+    observer = null;
+    if (resizeTimer !== null) clearTimeout(resizeTimer);
+    dispose();
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * The wall's one socket: `/wall` with `{ token, space }` auth, feeding snapshots and deltas to the store and
+ * resyncing itself on a sequence gap. Reconnects with jittered backoff, also after the server refused for a
+ * transient reason (socket.io does not retry a connection its middleware rejected).
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { WallClientToServer, WallServerToClient } from '../../shared/contract';
+import type { WallDelta, WallSnapshot } from '../../shared/wall/delta';
+import type { WallStore } from './stores/wall';
+
+type WallSocket = Socket<WallServerToClient, WallClientToServer>;
+
+const TOKEN_KEY = 'cityops-wall-token';
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 15_000;
+const RESYNC_TIMEOUT_MS = 10_000;
+
+/** Where the wall points: the space from the address, the token from the address once, then from the session. */
+export interface WallTarget { readonly space: string; readonly token: string | null }
+
+/** Reads `?space=` and `?token=`; a token in the address is moved to sessionStorage and taken off the address bar. */
+export function readTarget(): WallTarget {
+  const url = new URL(window.location.href);
+  const space = url.searchParams.get('space') ?? 'live';
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  }
+  return { space, token: fromUrl ?? sessionStorage.getItem(TOKEN_KEY) };
+}
+
+function isSnapshot(x: unknown): x is WallSnapshot {
+  return typeof x === 'object' && x !== null && typeof (x as { seq?: unknown }).seq === 'number' && typeof (x as { view?: unknown }).view === 'object' && (x as { view?: unknown }).view !== null;
+}
+
+function isDelta(x: unknown): x is WallDelta {
+  return typeof x === 'object' && x !== null && typeof (x as { seq?: unknown }).seq === 'number' && typeof (x as { panels?: unknown }).panels === 'object' && Array.isArray((x as { alerts?: unknown }).alerts);
+}
+
+/** Refusals that retrying will not cure. */
+function isFinal(message: string): boolean {
+  return /^(unauthorized|forbidden|bad auth)/.test(message);
+}
+
+function describeRefusal(message: string): string {
+  if (message.startsWith('unauthorized')) return `令牌无效 · ${message}`;
+  if (message.startsWith('forbidden')) return `无权查看该空间 · ${message}`;
+  if (message.startsWith('bad auth')) return `连接参数有误 · ${message}`;
+  if (message.startsWith('not_ready')) return `服务器正在重建数据 · ${message}`;
+  return message;
+}
+
+/** Connects the store to the server; returns the disposer that closes the socket. */
+export function connectWall(store: WallStore, target: WallTarget = readTarget()): () => void {
+  if (!target.token) {
+    store.setStatus('refused', '缺少访问令牌：请以 ?space=<空间>&token=<令牌> 打开本页');
+    return () => {};
+  }
+  const socket: WallSocket = io('/wall', {
+    auth: { token: target.token, space: target.space },
+    transports: ['websocket'],
+    reconnection: true,
+    reconnectionDelay: RETRY_MIN_MS,
+    reconnectionDelayMax: RETRY_MAX_MS,
+    randomizationFactor: 0.5,
+  });
+
+  let resyncing = false;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let retries = 0;
+
+  const resync = (): void => {
+    if (resyncing) return;
+    resyncing = true;
+    socket.timeout(RESYNC_TIMEOUT_MS).emit('resync', (err, result) => {
+      resyncing = false;
+      if (err) return; // the next delta shows the gap again and asks once more
+      if (result.ok && isSnapshot(result.data)) store.receiveSnapshot(result.data);
+      else if (!result.ok) store.setStatus(store.status, `重新同步失败 · ${result.error.message}`);
+    });
+  };
+
+  // socket.io retries a lost transport itself, but not a connection the server closed or its middleware refused.
+  const scheduleRetry = (): void => {
+    if (socket.active || retryTimer !== null) return;
+    const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** retries);
+    retries += 1;
+    retryTimer = setTimeout(() => { retryTimer = null; socket.connect(); }, base * (0.5 + Math.random()));
+  };
+
+  socket.on('connect', () => { retries = 0; });
+  socket.on('snapshot', (snapshot) => {
+    if (!isSnapshot(snapshot)) return;
+    store.receiveSnapshot(snapshot);
+  });
+  socket.on('delta', (delta) => {
+    if (!isDelta(delta)) return;
+    if (store.receiveDelta(delta) === 'gap') resync();
+  });
+  socket.on('disconnect', (reason) => {
+    resyncing = false;
+    if (reason === 'io client disconnect') return;
+    store.setStatus('reconnecting', `连接中断（${reason}）`);
+    scheduleRetry();
+  });
+  socket.on('connect_error', (err) => {
+    const message = err.message;
+    if (isFinal(message)) {
+      store.setStatus('refused', describeRefusal(message));
+      socket.disconnect();
+      return;
+    }
+    store.setStatus(store.view === null ? 'connecting' : 'reconnecting', describeRefusal(message));
+    scheduleRetry();
+  });
+
+  return () => {
+    if (retryTimer !== null) clearTimeout(retryTimer);
+    socket.removeAllListeners();
+    socket.disconnect();
+  };
+}
