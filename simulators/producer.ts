@@ -1,0 +1,184 @@
+/**
+ * Feeds a space from the district simulator over the public ingest API (Socket.IO `/ingest`, batches with acks):
+ * first a backlog from midnight `backlogDays` days ago up to now, as fast as the server acknowledges it; then live,
+ * simulated time running at `speed` × wall time. Any rejected or quarantined event stops the producer with the reason.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { CityopsConfig } from '../shared/config';
+import type { IngestClientToServer, IngestResult, IngestServerToClient, Result } from '../shared/contract';
+import type { DomainEventInput } from '../shared/events';
+import { DAY_MS, HOUR_MS, startOfShanghaiDay, type EpochMs } from '../shared/time';
+import { DistrictSim } from './day';
+
+/** How to run a producer. */
+export interface ProducerOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:8080`. */
+  readonly server: string;
+  /** A producer (or admin) token allowed on `space`. */
+  readonly token: string;
+  readonly space: string;
+  readonly seed: number | string;
+  /** Simulated seconds per wall second in the live phase; `Infinity` runs as fast as the server acks. */
+  readonly speed: number;
+  /** Whole days of backlog before today (0: from today's midnight, Asia/Shanghai). */
+  readonly backlogDays: number;
+  /** "Now" for the start of the live phase, ms (default: the wall clock). */
+  readonly now?: EpochMs;
+  /** Events per batch, 1–10,000 (default 5,000). */
+  readonly batchSize?: number;
+  readonly config?: CityopsConfig;
+  /** Called after each acknowledged batch. */
+  readonly onProgress?: (p: ProducerProgress) => void;
+  /** Wall time between live sends, ms (default 250). */
+  readonly intervalMs?: number;
+}
+
+/** Where a producer is. */
+export interface ProducerProgress { readonly phase: 'backlog' | 'live'; readonly simTime: EpochMs; readonly events: number; readonly batches: number }
+
+/** A running producer. */
+export interface Producer {
+  /** Settles when the producer has stopped: resolves after `stop()`, rejects on an error. */
+  readonly done: Promise<void>;
+  /** Resolves once the whole backlog is acknowledged. */
+  readonly backlogDone: Promise<void>;
+  /** Stops after the batch in flight is acknowledged and closes the socket; resolves then (errors go to `done`). */
+  stop(): Promise<void>;
+}
+
+const ACK_TIMEOUT_MS = 60_000;
+const MAX_ATTEMPTS = 5;
+/** Simulated time per step at speed Infinity. */
+const FAST_STEP_MS = HOUR_MS;
+
+type IngestSocket = Socket<IngestServerToClient, IngestClientToServer>;
+
+/** Starts a producer; see `ProducerOptions`. */
+export function startProducer(o: ProducerOptions): Producer {
+  const batchSize = Math.min(10_000, Math.max(1, Math.floor(o.batchSize ?? 5_000)));
+  if (!(o.speed > 0)) throw new Error(`speed must be a positive number or Infinity, got ${o.speed}`);
+  if (!Number.isInteger(o.backlogDays) || o.backlogDays < 0) throw new Error(`backlogDays must be a whole number ≥ 0, got ${o.backlogDays}`);
+  const now = o.now ?? Date.now();
+  const start = startOfShanghaiDay(now) - o.backlogDays * DAY_MS;
+  const sim = new DistrictSim({ seed: o.seed, start, ...(o.config ? { config: o.config } : {}) });
+  const socket: IngestSocket = io(`${o.server.replace(/\/+$/, '')}/ingest`, { auth: { token: o.token }, transports: ['websocket'], forceNew: true });
+
+  let stopping = false;
+  let wake: (() => void) | null = null;
+  let fatal: ((err: Error) => void) | null = null;
+  const failed = new Promise<never>((_, reject) => { fatal = reject; });
+  failed.catch(() => undefined);
+  socket.on('connect_error', (err) => {
+    // A refusal by the server's middleware (bad token) is final: socket.io does not retry it.
+    if (!socket.active) fatal?.(new Error(`cannot connect to ${o.server}/ingest: ${err.message}`));
+  });
+
+  let events = 0;
+  let batches = 0;
+  let backlogSettled = false;
+  let resolveBacklog: () => void = () => undefined;
+  let rejectBacklog: (e: Error) => void = () => undefined;
+  const backlogDone = new Promise<void>((res, rej) => { resolveBacklog = res; rejectBacklog = rej; });
+  backlogDone.catch(() => undefined);
+
+  const send = async (batch: DomainEventInput[], phase: ProducerProgress['phase']): Promise<void> => {
+    for (let i = 0; i < batch.length; i += batchSize) {
+      const chunk = batch.slice(i, i + batchSize);
+      await Promise.race([sendOne(socket, o.space, chunk), failed]);
+      events += chunk.length;
+      batches++;
+      o.onProgress?.({ phase, simTime: sim.time, events, batches });
+    }
+  };
+
+  const sleep = (ms: number) => new Promise<void>((res) => {
+    const timer = setTimeout(() => { wake = null; res(); }, ms);
+    wake = () => { clearTimeout(timer); wake = null; res(); };
+  });
+
+  const run = async (): Promise<void> => {
+    // Backlog: an hour of simulated time at a time, sent in full batches.
+    let pending: DomainEventInput[] = [];
+    for (let t = start; t < now && !stopping;) {
+      t = Math.min(now, t + HOUR_MS);
+      pending.push(...sim.advanceTo(t));
+      if (pending.length >= batchSize) {
+        const full = pending.length - (pending.length % batchSize);
+        await send(pending.slice(0, full), 'backlog');
+        pending = pending.slice(full);
+      }
+    }
+    if (pending.length > 0) await send(pending, 'backlog');
+    if (stopping) throw new StoppedEarly();
+    backlogSettled = true;
+    resolveBacklog();
+    // Live: simulated time runs at `speed` × wall time from `now`.
+    const wallStart = Date.now();
+    const interval = o.intervalMs ?? 250;
+    while (!stopping) {
+      const target = o.speed === Number.POSITIVE_INFINITY ? sim.time + FAST_STEP_MS : Math.floor(now + (Date.now() - wallStart) * o.speed);
+      if (target > sim.time) {
+        const batch = sim.advanceTo(target);
+        const last = batch[batch.length - 1];
+        // Always advance the space clock to the simulated now, even when nothing else happened.
+        if (!last || last.ts < target) batch.push({ type: 'clock.tick', eventId: `${String(o.seed)}-pt-${target.toString(36)}`, ts: target });
+        await send(batch, 'live');
+      }
+      if (o.speed !== Number.POSITIVE_INFINITY && !stopping) await sleep(interval);
+    }
+  };
+
+  const done = run().then(
+    () => undefined,
+    (err: unknown) => {
+      if (err instanceof StoppedEarly) {
+        rejectBacklog(new Error('the producer was stopped before the backlog was sent'));
+        return;
+      }
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (!backlogSettled) rejectBacklog(e);
+      throw e;
+    },
+  ).finally(() => { socket.close(); });
+  done.catch(() => undefined);
+
+  return {
+    done,
+    backlogDone,
+    stop: async () => {
+      stopping = true;
+      wake?.();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+class StoppedEarly extends Error {}
+
+/** Sends one batch and waits for its ack; retries on a lost ack (the server dedupes by event id) or while not ready. */
+async function sendOne(socket: IngestSocket, space: string, events: DomainEventInput[]): Promise<IngestResult> {
+  for (let attempt = 1; ; attempt++) {
+    let res: Result<IngestResult>;
+    try {
+      res = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('events:batch', { space, events });
+    } catch {
+      if (attempt < MAX_ATTEMPTS) continue;
+      throw new Error(`no acknowledgement for a batch of ${events.length} events after ${MAX_ATTEMPTS} attempts`);
+    }
+    if (!res.ok) {
+      if (res.error.code === 'not_ready' && attempt < 20 * MAX_ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      throw new Error(`the server refused a batch: ${res.error.code}: ${res.error.message}`);
+    }
+    const rejected = res.data.rejected[0];
+    if (rejected) {
+      const why = rejected.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+      throw new Error(`${res.data.rejected.length} event(s) rejected, first ${rejected.eventId ?? `#${rejected.index}`}: ${why}`);
+    }
+    const q = res.data.quarantined[0];
+    if (q) throw new Error(`${res.data.quarantined.length} event(s) quarantined, first ${q.eventId}: ${q.reason}`);
+    return res.data;
+  }
+}
