@@ -83,7 +83,7 @@ function receive(e: CaseReceived): CaseState {
     id: e.caseId, channel: e.channel, caseType: e.caseType, urgency: e.urgency, flags: e.flags, category: e.category,
     street: e.street, community: e.community ?? null, lat: e.lat ?? null, lng: e.lng ?? null, title: e.title,
     agentId: e.agentId ?? null, receivedAt: e.ts, stage: 'received', unit: null, sign: null, handle: null,
-    callback: null, dispatchedAt: null, repliedAt: null, closedAt: null, rating: null, redoCount: 0, reopenCount: 0,
+    callback: null, dispatchedAt: null, signedAt: null, repliedAt: null, calledBackAt: null, closedAt: null, rating: null, redoCount: 0, reopenCount: 0,
     awaitingResign: false, supervisedCount: 0, remindedCount: 0, escalated: false, extensionRequestedUntil: null,
     exempt: false, masterId: null, duplicates: [], updatedAt: e.ts,
   };
@@ -109,7 +109,7 @@ function transition(c: CaseState, e: Other, ctx: LifecycleContext): CaseState {
     case 'case.dispatched':
       return { ...c, stage: 'dispatched', unit: e.unit, dispatchedAt: c.dispatchedAt ?? e.ts, sign: startClock(c, 'sign', e.ts, ctx), handle: startClock(c, 'handle', e.ts, ctx) };
     case 'case.returned': return { ...c, stage: 'registered', unit: null, sign: null, handle: null, awaitingResign: false };
-    case 'case.signed': return { ...c, stage: 'signed', awaitingResign: false, sign: stop(c.sign, e.ts) };
+    case 'case.signed': return { ...c, stage: 'signed', awaitingResign: false, signedAt: c.signedAt ?? e.ts, sign: stop(c.sign, e.ts) };
     case 'case.processing': return { ...c, stage: 'processing' };
     case 'case.replied':
       return { ...c, stage: 'replied', repliedAt: e.ts, handle: stop(c.handle, e.ts), callback: startClock(c, 'callback', e.ts, ctx) };
@@ -117,7 +117,7 @@ function transition(c: CaseState, e: Other, ctx: LifecycleContext): CaseState {
     case 'case.quality_checked':
       return e.passed ? { ...c, stage: 'checked' }
         : { ...c, stage: 'processing', redoCount: c.redoCount + 1, callback: null, handle: startClock(c, 'handle', e.ts, ctx) };
-    case 'case.called_back': return { ...c, stage: 'called_back', callback: stop(c.callback, e.ts) };
+    case 'case.called_back': return { ...c, stage: 'called_back', calledBackAt: c.calledBackAt ?? e.ts, callback: stop(c.callback, e.ts) };
     case 'case.evaluated': return { ...c, stage: 'evaluated', rating: e.rating };
     case 'case.reopened':
       return { ...c, stage: 'dispatched', reopenCount: c.reopenCount + 1, awaitingResign: true, rating: null, callback: null, sign: startClock(c, 'sign', e.ts, ctx), handle: startClock(c, 'handle', e.ts, ctx) };

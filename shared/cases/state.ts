@@ -31,8 +31,11 @@ export interface CaseState {
   readonly sign: ClockState | null;
   readonly handle: ClockState | null;
   readonly callback: ClockState | null;
+  /** First dispatch, first sign-for, latest reply, first callback. */
   readonly dispatchedAt: EpochMs | null;
+  readonly signedAt: EpochMs | null;
   readonly repliedAt: EpochMs | null;
+  readonly calledBackAt: EpochMs | null;
   readonly closedAt: EpochMs | null;
   readonly rating: Rating | null;
   /** Quality-check rejections (驳回重办). */

@@ -38,7 +38,22 @@ export function foldCaseEvent(p: SpaceProjection, e: CaseEvent): string | null {
   return null;
 }
 
+/** Moves the case's cohort (the day it was received) along the funnel when the case reaches a step the first time. */
+function flow(p: SpaceProjection, prev: CaseState | undefined, c: CaseState): void {
+  const f = dayOf(p, c.receivedAt).flow;
+  if (!prev) { f.received++; return; }
+  if (prev.dispatchedAt === null && c.dispatchedAt !== null) f.dispatched++;
+  if (prev.signedAt === null && c.signedAt !== null) f.signed++;
+  if (prev.repliedAt === null && c.repliedAt !== null) f.replied++;
+  if (prev.calledBackAt === null && c.calledBackAt !== null) f.calledBack++;
+  if (prev.stage !== 'closed' && c.stage === 'closed') {
+    f.closed++;
+    if (c.dispatchedAt === null) f.closedDirectly++;
+  }
+}
+
 function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e: CaseEvent): void {
+  flow(p, prev, c);
   const d = dayOf(p, e.ts);
   const u = c.unit ? unitCounts(d, c.unit) : null;
   const both = (f: (k: CaseCounts) => void): void => { f(d.cases); if (u) f(u); };
@@ -47,25 +62,23 @@ function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e:
     case 'case.registered': if (c.dispatchedAt === null) d.cases.needDispatch++; return;
     case 'case.dispatched':
       if (prev?.stage === 'received') d.cases.needDispatch++;
-      if (prev?.dispatchedAt === null) { d.flow.dispatched++; d.cases.dispatched++; if (u) { u.dispatched++; u.needDispatch++; } }
+      if (prev?.dispatchedAt === null) { d.cases.dispatched++; if (u) { u.dispatched++; u.needDispatch++; } }
       return;
     case 'case.signed': {
       const onTime = c.sign !== null && e.ts <= c.sign.deadline;
-      d.flow.signed++;
       both((k) => { k.signed++; if (onTime) k.signedOnTime++; if (prev?.awaitingResign) k.reopenedSigned++; });
       return;
     }
     case 'case.replied': {
       const onTime = c.handle !== null && e.ts <= c.handle.deadline;
       const emergency = c.flags.includes('emergency');
-      d.flow.replied++;
       both((k) => { k.replied++; if (onTime) k.repliedOnTime++; if (emergency) { k.emergency++; if (onTime) k.emergencyOnTime++; } });
       return;
     }
-    case 'case.closed_directly': d.flow.closedDirectly++; d.flow.closed++; d.cases.closed++; return;
-    case 'case.closed': d.flow.closed++; both((k) => k.closed++); return;
+    case 'case.closed_directly': d.cases.closed++; return;
+    case 'case.closed': both((k) => k.closed++); return;
     case 'case.quality_checked': if (!e.passed) both((k) => k.rejected++); return;
-    case 'case.called_back': d.flow.calledBack++; both((k) => k.calledBack++); return;
+    case 'case.called_back': both((k) => k.calledBack++); return;
     case 'case.evaluated':
       both((k) => { k.evaluated++; if (e.rating === 'satisfied') k.satisfied++; else if (e.rating === 'basically_satisfied') k.basicallySatisfied++; });
       return;
@@ -86,7 +99,6 @@ const FLAG_ALERTS: readonly { flag: CaseFlag; kind: 'mass' | 'sensitive' | 'emer
 
 function received(p: SpaceProjection, d: DayFigures, e: CaseReceived): void {
   d.cases.received++;
-  d.flow.received++;
   const hourly = d.trend[e.channel];
   hourly[shanghaiHour(e.ts)] = (hourly[shanghaiHour(e.ts)] ?? 0) + 1;
   d.byCategory.set(e.category, (d.byCategory.get(e.category) ?? 0) + 1);

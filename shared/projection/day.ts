@@ -3,7 +3,7 @@ import { CHANNELS, type Channel } from '../domain';
 import { emptyCaseCounts, type CaseCounts } from '../kpi/rates';
 import { emptyCallCounts, type CallCounts } from '../kpi/callcentre';
 
-/** Counts of today's case flow, by step. */
+/** The funnel of a day's cases (the cohort received that day): how many reached each step so far. */
 export interface FlowCounts { received: number; closedDirectly: number; dispatched: number; signed: number; replied: number; calledBack: number; closed: number }
 
 /** Everything counted for one day. Mutable: the projection's hot path adds into it. */

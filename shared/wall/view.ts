@@ -56,9 +56,10 @@ export interface AgentLoadPanel {
   readonly presenceRate: number | null;
 }
 
-/** Today's case flow: how many cases reached each step today (event counts of the day). */
+/** Today's case flow as a funnel: of the cases received today, how many have reached each step so far. */
 export interface CaseFlowPanel {
   readonly received: number;
+  /** Closed at intake without dispatch (answered on the spot). */
   readonly closedDirectly: number;
   readonly dispatched: number;
   readonly signed: number;

@@ -11,6 +11,7 @@ import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../../shared/config';
+import { shanghaiDateKey, shanghaiInstant } from '../../shared/time';
 import { startProducer } from '../../simulators/producer';
 import { browserAvailable, launchChromium } from '../fixtures/chromium';
 import { TOKENS } from '../fixtures/server';
@@ -35,7 +36,9 @@ describe.runIf(run)('when the wall is opened on the demo feed', () => {
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
-    feed = startProducer({ server: url, token: 'producer-demo', space: 'demo', seed: 7, speed: 60, backlogDays: 1 });
+    // The demo space runs on its own clock: start it at a mid-morning peak so the test does not depend on the hour it runs.
+    const morning = shanghaiInstant(shanghaiDateKey(Date.now()), '10:30');
+    feed = startProducer({ server: url, token: 'producer-demo', space: 'demo', seed: 7, speed: 60, backlogDays: 1, now: morning });
     await feed.backlogDone;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });

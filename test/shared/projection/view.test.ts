@@ -138,3 +138,22 @@ describe('when a view is diffed and the delta applied', () => {
     expect(v.trend.today.hotline[9]).toBe(1);
   });
 });
+
+describe('when a case received yesterday moves on today', () => {
+  it('then it moves yesterday’s funnel, not today’s, and a reopened case is not counted twice', () => {
+    const p = newProjection();
+    const y = T0 - DAY_MS; // Sunday 09:00
+    expect(foldAll(p, [
+      received('old', { ts: y }), caseEvent('case.dispatched', 'old', y + MINUTE_MS, { unit: 'cgzf' }),
+      received('new'), caseEvent('case.dispatched', 'new', at(1), { unit: 'cgzf' }),
+      caseEvent('case.signed', 'old', at(2)), caseEvent('case.replied', 'old', at(3), { reply: '已处理' }),
+      caseEvent('case.called_back', 'old', at(4)), caseEvent('case.evaluated', 'old', at(5), { rating: 'unsatisfied' }),
+      caseEvent('case.reopened', 'old', at(6)), caseEvent('case.signed', 'old', at(7)), caseEvent('case.replied', 'old', at(8), { reply: '再次处理' }),
+      received('direct'), caseEvent('case.closed_directly', 'direct', at(9), { reply: '已答复' }),
+    ])).toEqual([]);
+    const today = buildWallView(p, at(10), meta).caseFlow;
+    expect(today).toEqual({ received: 2, dispatched: 1, signed: 0, replied: 0, calledBack: 0, closed: 1, closedDirectly: 1 });
+    const yesterday = p.days.get('2026-11-22')?.flow;
+    expect(yesterday).toEqual({ received: 1, dispatched: 1, signed: 1, replied: 1, calledBack: 1, closed: 0, closedDirectly: 0 });
+  });
+});
