@@ -15,13 +15,25 @@ export const DAY_MS = 86_400_000;
 /** Offset of Asia/Shanghai from UTC, in ms (China has kept no DST since 1991). */
 export const SHANGHAI_OFFSET_MS = 8 * HOUR_MS;
 
+// Date keys and midnights are asked for on every folded event and every deadline: memoised per civil day (bounded).
+const MEMO_MAX = 20_000;
+const keyByDay = new Map<number, string>();
+const midnightByKey = new Map<string, EpochMs>();
+
 /** The Asia/Shanghai civil date of an instant, as `YYYY-MM-DD`. */
 export function shanghaiDateKey(ms: EpochMs): string {
-  const d = new Date(ms + SHANGHAI_OFFSET_MS);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + 1;
-  const day = d.getUTCDate();
-  return `${y}-${m < 10 ? '0' : ''}${m}-${day < 10 ? '0' : ''}${day}`;
+  const dayNo = Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS);
+  let key = keyByDay.get(dayNo);
+  if (key === undefined) {
+    const d = new Date(dayNo * DAY_MS);
+    const y = d.getUTCFullYear();
+    const m = d.getUTCMonth() + 1;
+    const day = d.getUTCDate();
+    key = `${y}-${m < 10 ? '0' : ''}${m}-${day < 10 ? '0' : ''}${day}`;
+    if (keyByDay.size >= MEMO_MAX) keyByDay.clear();
+    keyByDay.set(dayNo, key);
+  }
+  return key;
 }
 
 /** The instant (ms) of 00:00 Asia/Shanghai on the civil day containing `ms`. */
@@ -46,8 +58,14 @@ export function shanghaiWeekday(ms: EpochMs): number {
 
 /** The instant (ms) of 00:00 Asia/Shanghai on a `YYYY-MM-DD` date. */
 export function shanghaiMidnight(dateKey: string): EpochMs {
-  const [y, m, d] = dateKey.split('-').map(Number);
-  return Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1) - SHANGHAI_OFFSET_MS;
+  let ms = midnightByKey.get(dateKey);
+  if (ms === undefined) {
+    const [y, m, d] = dateKey.split('-').map(Number);
+    ms = Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1) - SHANGHAI_OFFSET_MS;
+    if (midnightByKey.size >= MEMO_MAX) midnightByKey.clear();
+    midnightByKey.set(dateKey, ms);
+  }
+  return ms;
 }
 
 /** The instant of a wall time (`HH:MM`) on a `YYYY-MM-DD` date in Asia/Shanghai. */
