@@ -14,8 +14,19 @@ import { chineseHolidayCalendar } from '../shared/sla/holidays';
 import { parseWorkingHours } from '../shared/sla/calendar';
 import type { ProjectionContext } from '../shared/projection/state';
 import type { TokenRegistry } from './auth/tokens';
+import { SessionStore } from './auth/session';
+import { CaseFeed } from './cases/feed';
+import { CaseReadModel } from './cases/readModel';
+import { caseRoutes } from './http/cases';
+import { sessionRoutes } from './http/session';
+import { supervisionRoutes } from './http/supervision';
 import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
 import { sendError } from './http/errors';
+import { geojsonRoutes } from './http/geojson';
+import { DrillService } from './drills/service';
+import { drillRoutes } from './http/drills';
+import { exportRoutes } from './http/export';
+import { open311Routes } from './http/open311';
 import { IngestService } from './ingest/service';
 import { createMetrics } from './metrics';
 import { Broadcaster } from './realtime/broadcaster';
@@ -36,6 +47,10 @@ export interface AppDeps {
   readonly bodyLimit?: string;
   /** Coalescing interval of wall deltas, ms (default 500: two per second). */
   readonly deltaIntervalMs?: number;
+  /** File of the case read model (default `:memory:`, rebuilt from the log at start); `index.ts` puts it in DATA_DIR. */
+  readonly caseDbFile?: string;
+  /** The space Open311 requests are read from and created in (default `live`). */
+  readonly open311Space?: string;
 }
 
 /** A built, not yet listening, app. */
@@ -45,6 +60,8 @@ export interface App {
   readonly spaces: SpaceRegistry;
   readonly ingest: IngestService;
   readonly broadcaster: Broadcaster;
+  /** The case read model (lists, history, scorecards). */
+  readonly cases: CaseReadModel;
   /** Resolves once every projection is rebuilt from the log (then /readyz answers 200). */
   readonly ready: Promise<void>;
   listen(port: number, host?: string): Promise<AddressInfo>;
@@ -67,9 +84,19 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   app.use(compression());
+  const ctx = projectionContext(deps.config);
+  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', (name) => spaces.find(name)?.projection, ctx);
+  const caseFeed = new CaseFeed();
+  const sessions = new SessionStore({ now });
   const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, bodyLimit: deps.bodyLimit ?? '5mb' };
   app.use(opsRoutes(routeDeps));
+  app.use(geojsonRoutes(deps.config.geojson));
   app.use('/api/v1', apiRoutes(routeDeps));
+  const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady };
+  app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
+  const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, baseUrl: () => baseUrlOf(http), forget: (s) => { broadcaster?.forget(s); caseModel.dropSpace(s); } });
+  app.use('/api/v1', drillRoutes({ tokens: deps.tokens, drills }), exportRoutes({ tokens: deps.tokens, store: deps.store }));
+  app.use('/open311/v2', open311Routes({ tokens: deps.tokens, spaces, ingest, config: deps.config, space: deps.open311Space ?? 'live', now, isReady: () => isReady }));
   app.use('/api', (_req, res) => sendError(res, 'not_found', 'no such API endpoint'));
   app.use(bodyErrors);
   if (deps.staticDir && existsSync(path.join(deps.staticDir, 'index.html'))) {
@@ -93,7 +120,9 @@ export function createApp(deps: AppDeps): App {
     metrics.walls.inc();
     socket.on('disconnect', () => metrics.walls.dec());
   });
-  ingest.onBatch((space, r) => {
+  ingest.onBatch((space, r, accepted) => {
+    caseModel.record(space.name, accepted);
+    if (r.accepted > 0) caseFeed.changed(space.name);
     const label = { space: space.name };
     metrics.accepted.inc(label, r.accepted);
     metrics.duplicate.inc(label, r.duplicate);
@@ -103,21 +132,33 @@ export function createApp(deps: AppDeps): App {
     if (r.accepted > 0) b.changed(space);
   });
 
-  const ready = spaces.rebuildAll().then(() => {
+  const ready = spaces.rebuildAll().then(async () => {
+    await caseModel.catchUp(deps.store, spaces.all().map((s) => s.name));
     isReady = true;
     b.start();
   });
 
   return {
-    http, io, spaces, ingest, broadcaster: b, ready,
+    http, io, spaces, ingest, broadcaster: b, cases: caseModel, ready,
     listen: (port, host) => new Promise((resolve, reject) => {
       http.once('error', reject);
       http.listen(port, host, () => resolve(http.address() as AddressInfo));
     }),
     async close() {
+      await drills.close();
       b.stop();
+      caseFeed.close();
       await new Promise<void>((resolve) => { void io.close(() => resolve()); });
+      caseModel.close();
       await deps.store.close();
     },
   };
+}
+
+/** The base URL a child process on this machine reaches the server at. */
+function baseUrlOf(http: HttpServer): string {
+  const a = http.address();
+  if (a === null || typeof a === 'string') throw new Error('the server is not listening yet');
+  const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
 }

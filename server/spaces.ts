@@ -5,6 +5,7 @@
 import { spaceKindOf } from '../shared/contract';
 import { applyEvent } from '../shared/projection/apply';
 import { createProjection, type ProjectionContext, type SpaceProjection } from '../shared/projection/state';
+import type { DrillInfo } from '../shared/wall/view';
 import { BloomFilter } from './ingest/bloom';
 import type { EventStore } from './store/types';
 
@@ -18,6 +19,8 @@ export interface Space {
   tail: Promise<unknown>;
   /** Logged events the reducers refused at the last rebuild (non-zero only if the reducers changed since). */
   rebuildRefused: number;
+  /** Set while a drill runs in this space (shown on its walls). */
+  drill?: DrillInfo;
 }
 
 /** Creates, rebuilds and hands out spaces. */

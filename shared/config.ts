@@ -28,6 +28,12 @@ export const configSchema = z.strictObject({
   targets: z.strictObject({ answerRate: fraction, serviceLevel15: fraction, satisfaction: fraction, presence: fraction }),
   /** Colours with one meaning everywhere: good, warning, bad, and neutral. */
   colours: z.strictObject({ good: z.string(), warn: z.string(), bad: z.string(), neutral: z.string() }),
+  /** Colour thresholds: amber band below a rate's target; shares of the maximum score for green and amber; most overdue cases (a street's, a unit's) still amber. */
+  thresholds: z.strictObject({ rateWarnBand: fraction, scoreGood: fraction, scoreWarn: fraction, overdueWarnMax: z.number().int().min(0) })
+    .default({ rateWarnBand: 0.05, scoreGood: 0.9, scoreWarn: 0.8, overdueWarnMax: 2 }),
+  /** Erlang C staffing check: service-level goal, its answer time (s), the arrival window (min), the AHT before any call is handled (s). */
+  staffing: z.strictObject({ level: fraction, targetSec: z.number().min(1).max(600), windowMin: z.number().int().min(5).max(240), defaultAhtSec: z.number().min(1).max(7200) })
+    .default({ level: 0.95, targetSec: 15, windowMin: 30, defaultAhtSec: 300 }),
   /** A link with no heartbeat for this long is down, seconds. */
   linkTimeoutSec: z.number().int().min(5).max(3600),
   /** Minutes after a shift starts before a missing handover is late. */
@@ -87,6 +93,8 @@ export const DEFAULT_CONFIG: CityopsConfig = {
   loadBand: { min: 10, max: 15 },
   targets: { answerRate: 0.95, serviceLevel15: 0.95, satisfaction: 0.9, presence: 1 },
   colours: { good: '#2fd89a', warn: '#ffb547', bad: '#ff4d5e', neutral: '#5fb8ff' },
+  thresholds: { rateWarnBand: 0.05, scoreGood: 0.9, scoreWarn: 0.8, overdueWarnMax: 2 },
+  staffing: { level: 0.95, targetSec: 15, windowMin: 30, defaultAhtSec: 300 },
   linkTimeoutSec: 90,
   handoverGraceMin: 15,
   alertsMax: 60,

@@ -28,16 +28,20 @@ interface CallRt {
   readonly offeredAt: number;
   status: 'waiting' | 'ringing' | 'talk' | 'wrap' | 'done' | 'abandoned';
   agent: AgentRt | null;
+  /** What the call is about, when a scenario says so (passed to the wrap-up hook). */
+  readonly tag: number | undefined;
 }
 
 /** Called at the end of wrap-up: the agent writes the case of the call (or not). */
-export type WrapupHook = (agent: AgentDef, callId: string, ts: number) => void;
+export type WrapupHook = (agent: AgentDef, callId: string, ts: number, tag: number | undefined) => void;
 
 /** The call centre's agents and queue. */
 export class CallCentre {
   private readonly agents: AgentRt[];
   private readonly queue: CallRt[] = [];
   private calls = 0;
+  /** A trunk failure: calls still queue but none reaches an agent. */
+  private blocked = false;
 
   constructor(
     private readonly k: Kernel<EventBody>,
@@ -50,10 +54,10 @@ export class CallCentre {
   }
 
   /** Schedules the shift's agents to log in around `start` (not before now) and plans their breaks within [start, end). */
-  startShift(shiftId: string, start: number, end: number): void {
+  startShift(shiftId: string, start: number, end: number, absent: ReadonlySet<string> = new Set()): void {
     const len = end - start;
     for (const a of this.agents) {
-      if (a.def.shift !== shiftId) continue;
+      if (a.def.shift !== shiftId || absent.has(a.def.id)) continue;
       const loginAt = Math.max(this.k.now, start - this.rng.int(0, 8 * 60) * SEC);
       this.k.at(loginAt, (ts) => this.login(a, ts));
       // A meal break mid-shift and, often, a short one in each half; breaks already past (joining mid-shift) are skipped.
@@ -77,8 +81,8 @@ export class CallCentre {
   }
 
   /** A call arrives at the queue. */
-  offer(ts: number): void {
-    const call: CallRt = { id: `${this.idPrefix}${++this.calls}`, offeredAt: ts, status: 'waiting', agent: null };
+  offer(ts: number, tag?: number): void {
+    const call: CallRt = { id: `${this.idPrefix}${++this.calls}`, offeredAt: ts, status: 'waiting', agent: null, tag };
     this.k.emit({ type: 'call.offered', ts, callId: call.id });
     this.queue.push(call);
     // Most callers wait minutes; a few hang up within seconds (during the greeting or the first rings).
@@ -126,9 +130,15 @@ export class CallCentre {
     this.k.at(ts + durationMs, (t) => this.ready(a, t));
   }
 
+  /** Blocks or unblocks the trunk; unblocking hands the queue to ready agents at `ts`. */
+  block(on: boolean, ts?: number): void {
+    this.blocked = on;
+    if (!on && ts !== undefined) this.distribute(ts);
+  }
+
   /** Gives waiting calls to the longest-idle ready agents. */
   private distribute(ts: number): void {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.blocked) {
       let best: AgentRt | null = null;
       for (const a of this.agents) {
         if (a.state !== 'ready' || a.busy || a.leaving || !a.loggedIn) continue;
@@ -176,7 +186,7 @@ export class CallCentre {
 
   private wrapup(call: CallRt, a: AgentRt, ts: number): void {
     call.status = 'done';
-    this.onWrapup(a.def, call.id, ts);
+    this.onWrapup(a.def, call.id, ts, call.tag);
     this.k.emit({ type: 'call.wrapup_done', ts, callId: call.id, agentId: a.def.id });
     a.busy = false;
     this.afterWork(a, ts, true);

@@ -1,42 +1,90 @@
 /**
- * `npm run sim -- run …` feeds a server's space from the district simulator; `npm run sim -- generate …` writes the
- * events of whole days to a JSONL file (same seed → byte-identical file).
+ * `npm run sim -- <command>`: list scenarios, generate days of events (same seed → byte-identical file), feed a space
+ * from the simulator, replay JSONL / Open311 / CSV files into a space, export a space's log.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
+import { CHANNELS, type Channel } from '../shared/domain';
+import type { DomainEventInput } from '../shared/events';
 import { DAY_MS, HOUR_MS, shanghaiDateKey, shanghaiMidnight } from '../shared/time';
 import { DistrictSim } from './day';
 import { startProducer } from './producer';
+import { duration, Progress } from './progress';
+import type { ReplayProgress } from './replay';
+import { parse, required, scenarioOf, speedOf, target, UsageError, wholeNumber } from './args';
+import { controls, replayWithProgress } from './terminal';
+import { drillWindow, placeEffects, shippedScenarios, type Scenario } from './scenario';
+import { csvRecords, parseCsvMapping } from './sources/csv';
+import { JsonlReader, lastEventTs } from './sources/jsonl';
+import { open311Records } from './sources/open311';
+import { recordsToEvents } from './sources/records';
 
 const USAGE = `Usage: npm run sim -- <command> [options]
 
 Commands:
-  run        feed a space of a running server (backlog, then live)
-  generate   write days of simulated events to a JSONL file
+  scenarios  list the drill scenarios with one-line descriptions
+  generate   write days of simulated events (a scenario or a normal day) to a JSONL file or a server
+  run        feed a space of a running server from the simulator (backlog, then live at a speed)
+  replay     replay a JSONL event log, an Open311 GeoReport v2 requests file or a CSV export into a space
+  export     download a space's event log as JSONL
 
 Run "npm run sim -- <command> --help" for a command's options.`;
 
+const SCENARIOS_USAGE = `Usage: npm run sim -- scenarios [--json]
+
+  --json               machine-readable: name, title, description, date and drill window of each
+  -h, --help           this help`;
+
+const SERVER_OPTS = `  --server URL         server base URL, e.g. http://127.0.0.1:8080
+  --token TOKEN        a producer (or admin) token for the space
+  --space SPACE        demo or drill-<name> (live is refused)`;
+
+const KEYS = `While it runs: p or space pauses and resumes, q or Ctrl-C stops cleanly (everything acknowledged stays).`;
+
 const RUN_USAGE = `Usage: npm run sim -- run --server URL --token TOKEN --space SPACE [options]
 
-  --server URL         server base URL, e.g. http://127.0.0.1:8080 (required)
-  --token TOKEN        a producer token for the space (required)
-  --space SPACE        demo or drill-<name> (required)
+${SERVER_OPTS}
+  --scenario NAME|FILE a scenario: its day up to the drill start at once, then its drill window at --speed, then stop
   --seed N             random seed (default 1)
   --speed X|max        simulated seconds per wall second (default 1; "max" = as fast as acked)
-  --backlog-days D     whole days of backlog before today (default 1)
+  --backlog-days D     whole days of backlog before today, without --scenario (default 1)
   --batch-size N       events per batch, 1–10000 (default 5000)
-  -h, --help           this help`;
+  --json-progress      progress as JSON lines on stderr (for programs)
+  -h, --help           this help
 
-const GENERATE_USAGE = `Usage: npm run sim -- generate --from YYYY-MM-DD --out FILE.jsonl [options]
+${KEYS}`;
 
-  --seed N             random seed (default 1)
-  --from YYYY-MM-DD    first day, Asia/Shanghai (required)
+const GENERATE_USAGE = `Usage: npm run sim -- generate (--scenario NAME | --from YYYY-MM-DD) (--out FILE.jsonl | --server URL ...) [options]
+
+  --scenario NAME|FILE a scenario (its effects, and its date unless --from is given); default a normal district
+  --seed N             random seed (default 1); the same seed gives a byte-identical file
+  --from YYYY-MM-DD    first day, Asia/Shanghai (default: the scenario's date)
   --days D             number of days (default 1)
-  --out FILE           output file, one event per line (required)
+  --out FILE           output file, one event per line
+  --server, --token, --space   instead of --out: send the events to a server at max speed
   -h, --help           this help`;
 
-class UsageError extends Error {}
+const REPLAY_USAGE = `Usage: npm run sim -- replay FILE --server URL --token TOKEN --space SPACE [options]
+
+  FILE                 .jsonl event log, .json Open311 GeoReport v2 requests, or .csv with --mapping
+${SERVER_OPTS}
+  --speed X|max        event-time seconds per wall second: 1, 10, 60, … or max (default max)
+  --format F           jsonl, open311 or csv (default: from the file's extension)
+  --mapping FILE       CSV column mapping (JSON; see simulators/sources/csv.ts)
+  --channel C          channel of Open311 / CSV requests without one (default hotline)
+  --batch-size N       events per batch, 1–10000 (default 2000)
+  --json-progress      progress as JSON lines on stderr
+  -h, --help           this help
+
+${KEYS}`;
+
+const EXPORT_USAGE = `Usage: npm run sim -- export --server URL --token TOKEN --space SPACE --out FILE.jsonl
+
+  --server URL         server base URL
+  --token TOKEN        an admin token
+  --space SPACE        any space: live, demo or drill-<name>
+  --out FILE           where to write the log, one event per line
+  -h, --help           this help`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -44,93 +92,201 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command === 'run') return run(rest);
-  if (command === 'generate') return generate(rest);
-  throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
-}
-
-function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(args: string[], options: T, usage: string) {
-  try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  switch (command) {
+    case 'scenarios': return scenarios(rest);
+    case 'run': return run(rest);
+    case 'generate': return generate(rest);
+    case 'replay': return replay(rest);
+    case 'export': return exportLog(rest);
+    default: throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
-function required(value: string | boolean | undefined, name: string, usage: string): string {
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required\n\n${usage}`);
-  return value;
-}
-
-function wholeNumber(value: string | boolean | undefined, name: string, dflt: number, min: number, max: number): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${String(value)}"`);
-  return n;
-}
-
-async function run(args: string[]): Promise<number> {
-  const v = parse(args, {
-    server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, seed: { type: 'string' },
-    speed: { type: 'string' }, 'backlog-days': { type: 'string' }, 'batch-size': { type: 'string' },
-  }, RUN_USAGE);
-  if (v.help) { console.log(RUN_USAGE); return 0; }
-  const server = required(v.server, 'server', RUN_USAGE);
-  if (!/^https?:\/\/[^\s]+$/.test(server)) throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
-  const token = required(v.token, 'token', RUN_USAGE);
-  const space = required(v.space, 'space', RUN_USAGE);
-  if (space === 'live') throw new UsageError('--space live is refused: simulators feed demo or drill-<name> spaces only');
-  if (!/^(demo|drill-[a-z0-9][a-z0-9-]{0,40})$/.test(space)) throw new UsageError(`--space must be demo or drill-<name>, got "${space}"`);
-  const speedArg = typeof v.speed === 'string' ? v.speed : '1';
-  const speed = speedArg === 'max' ? Number.POSITIVE_INFINITY : Number(speedArg);
-  if (!(speed > 0) || (!Number.isFinite(speed) && speedArg !== 'max')) throw new UsageError(`--speed must be a positive number or "max", got "${speedArg}"`);
-  const seed = wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31);
-  const backlogDays = wholeNumber(v['backlog-days'], 'backlog-days', 1, 0, 60);
-  const batchSize = wholeNumber(v['batch-size'], 'batch-size', 5000, 1, 10_000);
-  const started = Date.now();
-  let lastLog = 0;
-  const producer = startProducer({
-    server, token, space, seed, speed, backlogDays, batchSize,
-    onProgress: (p) => {
-      const t = Date.now();
-      if (t - lastLog < 2000) return;
-      lastLog = t;
-      console.log(`${p.phase}: simulated ${new Date(p.simTime).toISOString()}, ${p.events} events in ${p.batches} batches`);
-    },
-  });
-  process.once('SIGINT', () => { console.log('stopping…'); void producer.stop(); });
-  process.once('SIGTERM', () => void producer.stop());
-  await producer.backlogDone;
-  console.log(`backlog of ${backlogDays} day(s) acknowledged in ${((Date.now() - started) / 1000).toFixed(1)} s; live at ${speedArg}× (Ctrl-C stops)`);
-  await producer.done;
+function scenarios(args: string[]): number {
+  const { values: v } = parse(args, { json: { type: 'boolean' } }, SCENARIOS_USAGE);
+  if (v.help) { console.log(SCENARIOS_USAGE); return 0; }
+  const all = shippedScenarios();
+  if (v.json) {
+    console.log(JSON.stringify(all.map((s) => ({ name: s.name, title: s.title, description: s.description, date: s.date, drill: s.drill, ...drillWindow(s) }))));
+    return 0;
+  }
+  const w = Math.max(...all.map((s) => s.name.length));
+  for (const s of all) console.log(`${s.name.padEnd(w)}  ${s.title} — ${s.description}`);
+  console.log('\nA scenario is a JSON file (schema: simulators/scenarios/scenario.schema.json); pass a path to use your own.');
   return 0;
 }
 
-async function generate(args: string[]): Promise<number> {
-  const v = parse(args, { seed: { type: 'string' }, from: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' } }, GENERATE_USAGE);
-  if (v.help) { console.log(GENERATE_USAGE); return 0; }
-  const from = required(v.from, 'from', GENERATE_USAGE);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || shanghaiDateKey(shanghaiMidnight(from)) !== from) throw new UsageError(`--from must be a date YYYY-MM-DD, got "${from}"`);
-  const out = required(v.out, 'out', GENERATE_USAGE);
+async function run(args: string[]): Promise<number> {
+  const { values: v } = parse(args, {
+    server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' },
+    speed: { type: 'string' }, 'backlog-days': { type: 'string' }, 'batch-size': { type: 'string' }, 'json-progress': { type: 'boolean' },
+  }, RUN_USAGE);
+  if (v.help) { console.log(RUN_USAGE); return 0; }
+  const { server, token, space } = target(v, RUN_USAGE);
+  const speed = speedOf(v.speed, '1');
   const seed = wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31);
-  const days = wholeNumber(v.days, 'days', 1, 1, 3660);
-  const start = shanghaiMidnight(from);
+  const backlogDays = wholeNumber(v['backlog-days'], 'backlog-days', 1, 0, 60);
+  const batchSize = wholeNumber(v['batch-size'], 'batch-size', 5000, 1, 10_000);
+  const scenario = scenarioOf(v.scenario);
+  const win = scenario ? drillWindow(scenario) : null;
+  const progress = new Progress(Progress.modeFor(v['json-progress'] === true), process.stderr, 'p pause · q stop');
+  progress.record({ type: 'start', scenario: scenario ? { name: scenario.name, title: scenario.title } : null, seed, speed: Number.isFinite(speed) ? speed : null, ...(win ?? {}) });
+  const started = Date.now();
+  let paused = false;
+  const producer = startProducer({
+    server, token, space, seed, speed, backlogDays, batchSize,
+    ...(scenario && win ? { effects: placeEffects(scenario), simStart: win.simStart, now: win.start, until: win.end } : {}),
+    onProgress: (p) => {
+      const live = p.phase === 'live';
+      const from = live ? (win?.start ?? p.simTime) : (win?.simStart ?? p.simTime);
+      const to = live ? (win?.end ?? null) : (win?.start ?? null);
+      const fraction = to === null ? null : Math.max(0, Math.min(1, (p.simTime - from) / Math.max(1, to - from)));
+      const etaSec = live && to !== null && Number.isFinite(speed) ? (to - p.simTime) / speed / 1000 : null;
+      progress.update({ phase: p.phase, fraction, events: p.events, simTime: p.simTime, etaSec, paused }, fraction === 1);
+    },
+  });
+  const dispose = controls(() => (paused = producer.togglePause()), () => void producer.stop());
+  try {
+    await producer.backlogDone.catch(() => undefined);
+    await producer.done;
+  } finally {
+    dispose();
+    progress.end();
+  }
+  progress.record({ type: 'done', elapsedSec: (Date.now() - started) / 1000 });
+  if (!v['json-progress']) console.log(`done in ${duration((Date.now() - started) / 1000)}`);
+  return 0;
+}
+
+/** The events of whole days from a seed (and a scenario's effects), an hour at a time. */
+function* simulatedDays(seed: number, start: number, days: number, scenario: Scenario | null, from: string): Generator<DomainEventInput[]> {
   const end = start + days * DAY_MS - 1;
-  const sim = new DistrictSim({ seed, start });
-  const file = createWriteStream(out, { encoding: 'utf8' });
-  const began = performance.now();
-  let count = 0;
+  const sim = new DistrictSim({ seed, start, ...(scenario ? { effects: placeEffects(scenario, from), ...(scenario.casesPerDay ? { casesPerDay: scenario.casesPerDay } : {}) } : {}) });
   for (let t = start; t < end;) {
     t = Math.min(end, t + HOUR_MS);
     const chunk = sim.advanceTo(t);
-    if (chunk.length === 0) continue;
+    if (chunk.length > 0) yield chunk;
+  }
+}
+
+async function generate(args: string[]): Promise<number> {
+  const { values: v } = parse(args, {
+    seed: { type: 'string' }, from: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' }, scenario: { type: 'string' },
+    server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' },
+  }, GENERATE_USAGE);
+  if (v.help) { console.log(GENERATE_USAGE); return 0; }
+  const scenario = scenarioOf(v.scenario);
+  const from = typeof v.from === 'string' ? v.from : scenario?.date;
+  if (from === undefined) throw new UsageError(`--from or --scenario is required\n\n${GENERATE_USAGE}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || shanghaiDateKey(shanghaiMidnight(from)) !== from) throw new UsageError(`--from must be a date YYYY-MM-DD, got "${from}"`);
+  const seed = wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31);
+  const days = wholeNumber(v.days, 'days', 1, 1, 3660);
+  const start = shanghaiMidnight(from);
+  const began = performance.now();
+  if (typeof v.out !== 'string') {
+    if (v.server === undefined) throw new UsageError(`--out FILE or --server URL is required\n\n${GENERATE_USAGE}`);
+    const t = target(v, GENERATE_USAGE);
+    const events = (function* () { for (const chunk of simulatedDays(seed, start, days, scenario, from)) yield* chunk; })();
+    const r = await replayWithProgress({ ...t, speed: Number.POSITIVE_INFINITY, events, json: false, batchSize: 5000, total: (p) => {
+      const fraction = p.simTime === null ? null : Math.min(1, (p.simTime - start) / (days * DAY_MS));
+      const elapsed = (performance.now() - began) / 1000;
+      return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
+    } });
+    console.log(`sent ${r.sent} events (${r.accepted} accepted, ${r.duplicate} duplicate) to ${t.space} in ${((performance.now() - began) / 1000).toFixed(2)} s`);
+    return r.rejected + r.quarantined > 0 ? 1 : 0;
+  }
+  const out = v.out;
+  const file = createWriteStream(out, { encoding: 'utf8' });
+  let count = 0;
+  for (const chunk of simulatedDays(seed, start, days, scenario, from)) {
     count += chunk.length;
     if (!file.write(chunk.map((e) => JSON.stringify(e)).join('\n') + '\n')) await once(file, 'drain');
   }
   file.end();
   await once(file, 'finish');
   const secs = (performance.now() - began) / 1000;
-  console.log(`wrote ${count} events (${days} day(s) from ${from}, seed ${seed}) to ${out} in ${secs.toFixed(2)} s`);
+  console.log(`wrote ${count} events (${days} day(s) from ${from}${scenario ? `, scenario ${scenario.name}` : ''}, seed ${seed}) to ${out} in ${secs.toFixed(2)} s`);
+  return 0;
+}
+
+async function replay(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, speed: { type: 'string' }, format: { type: 'string' },
+    mapping: { type: 'string' }, channel: { type: 'string' }, 'batch-size': { type: 'string' }, 'json-progress': { type: 'boolean' },
+  }, REPLAY_USAGE, true);
+  if (v.help) { console.log(REPLAY_USAGE); return 0; }
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new UsageError(`give exactly one FILE to replay\n\n${REPLAY_USAGE}`);
+  const t = target(v, REPLAY_USAGE);
+  const speed = speedOf(v.speed, 'max');
+  const batchSize = wholeNumber(v['batch-size'], 'batch-size', 2000, 1, 10_000);
+  const format = typeof v.format === 'string' ? v.format : file.endsWith('.csv') ? 'csv' : /\.(jsonl|ndjson)$/.test(file) ? 'jsonl' : file.endsWith('.json') ? 'open311' : '';
+  const channel = typeof v.channel === 'string' ? v.channel : 'hotline';
+  if (!(CHANNELS as readonly string[]).includes(channel)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got "${channel}"`);
+  const began = performance.now();
+  let events: AsyncIterable<DomainEventInput> | DomainEventInput[];
+  let total: (p: ReplayProgress) => { fraction: number | null; etaSec: number | null };
+  if (format === 'jsonl') {
+    let size: number;
+    try { size = statSync(file).size; } catch (err) { throw new UsageError(`cannot read ${file}: ${(err as Error).message}`); }
+    const reader = new JsonlReader(file);
+    const last = lastEventTs(file);
+    const started = Date.now();
+    events = reader;
+    total = (p) => {
+      const fraction = size > 0 ? Math.min(1, reader.bytesRead / size) : null;
+      if (Number.isFinite(speed)) return { fraction, etaSec: last !== null && p.simTime !== null ? (last - p.simTime) / speed / 1000 : null };
+      const elapsed = (Date.now() - started) / 1000;
+      return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
+    };
+  } else if (format === 'open311' || format === 'csv') {
+    let parsed;
+    if (format === 'open311') {
+      parsed = open311Records(JSON.parse(readFileSync(file, 'utf8')), { channel: channel as Channel });
+    } else {
+      if (typeof v.mapping !== 'string') throw new UsageError(`a CSV file needs --mapping FILE\n\n${REPLAY_USAGE}`);
+      const mapping = parseCsvMapping(JSON.parse(readFileSync(v.mapping, 'utf8')), v.mapping);
+      parsed = csvRecords(readFileSync(file, 'utf8'), { ...mapping, defaults: { ...mapping.defaults, ...(typeof v.channel === 'string' ? { channel: channel as Channel } : {}) } });
+    }
+    for (const e of parsed.errors.slice(0, 10)) console.error(`skipped record ${e.record}: ${e.message}`);
+    if (parsed.errors.length > 10) console.error(`… and ${parsed.errors.length - 10} more records skipped`);
+    const list = recordsToEvents(parsed.records, format);
+    console.error(`${parsed.records.length} requests → ${list.length} events`);
+    events = list;
+    const t1 = list[list.length - 1]?.ts ?? 0;
+    const started = Date.now();
+    total = (p) => {
+      const fraction = list.length ? p.sent / list.length : null;
+      if (Number.isFinite(speed)) return { fraction, etaSec: p.simTime === null ? null : (t1 - p.simTime) / speed / 1000 };
+      const elapsed = (Date.now() - started) / 1000;
+      return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
+    };
+  } else throw new UsageError(`--format must be jsonl, open311 or csv (cannot tell from "${file}")`);
+  const r = await replayWithProgress({ ...t, speed, events, json: v['json-progress'] === true, total, batchSize });
+  const secs = (performance.now() - began) / 1000;
+  console.log(`replayed ${r.sent.toLocaleString('en-US')} events into ${t.space} in ${secs.toFixed(2)} s (${Math.round(r.sent / secs).toLocaleString('en-US')} events/s): ${r.accepted} accepted, ${r.duplicate} duplicate, ${r.rejected} rejected, ${r.quarantined} quarantined`);
+  for (const p of r.problems) console.log(`  ${p}`);
+  return r.rejected + r.quarantined > 0 ? 1 : 0;
+}
+
+async function exportLog(args: string[]): Promise<number> {
+  const { values: v } = parse(args, { server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, out: { type: 'string' } }, EXPORT_USAGE);
+  if (v.help) { console.log(EXPORT_USAGE); return 0; }
+  const server = required(v.server, 'server', EXPORT_USAGE).replace(/\/+$/, '');
+  const token = required(v.token, 'token', EXPORT_USAGE);
+  const space = required(v.space, 'space', EXPORT_USAGE);
+  const out = required(v.out, 'out', EXPORT_USAGE);
+  const res = await fetch(`${server}/api/v1/spaces/${encodeURIComponent(space)}/export.jsonl`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok || !res.body) throw new Error(`export refused: HTTP ${res.status} ${await res.text()}`);
+  const file = createWriteStream(out);
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    if (!file.write(chunk)) await once(file, 'drain');
+  }
+  file.end();
+  await once(file, 'finish');
+  console.log(`exported ${space} (${res.headers.get('x-event-count') ?? '?'} events, ${bytes.toLocaleString('en-US')} bytes) to ${out}`);
   return 0;
 }
 

@@ -4,7 +4,7 @@
  * ticks. Deterministic: the same seed and start give the same events, byte for byte.
  */
 import { DEFAULT_CONFIG, type CityopsConfig } from '../shared/config';
-import { CHANNELS, LINKS, type Channel } from '../shared/domain';
+import { assertNever, CHANNELS, LINKS, type Channel } from '../shared/domain';
 import type { DomainEventInput } from '../shared/events';
 import { parseWorkingHours } from '../shared/sla/calendar';
 import type { SlaEnv } from '../shared/sla/deadline';
@@ -15,6 +15,8 @@ import { planCase, type EventBody, type PlanContext } from './cases';
 import { CHANNEL_SHARE, District, dutyPosts, HOURLY_PROFILE, rosterShifts, SHIFTS, type AgentDef, type ShiftDef } from './district';
 import { TimedHeap, type Kernel } from './heap';
 import { Rng } from './random';
+import { ScenarioEffects, type Topic } from './effects';
+import type { PlacedEffect } from './scenario';
 
 /** How to build a simulation. */
 export interface SimOptions {
@@ -25,6 +27,8 @@ export interface SimOptions {
   readonly config?: CityopsConfig;
   /** Cases on a normal working day, all channels (default 1,000). */
   readonly casesPerDay?: number;
+  /** A scenario's effects placed in time (none: a normal day). */
+  readonly effects?: readonly PlacedEffect[];
 }
 
 /** Cases on a normal working day. */
@@ -55,6 +59,10 @@ export class DistrictSim {
   private readonly tag: string;
   private readonly perDay: number;
   private readonly caseSeq = new Map<string, number>();
+  private readonly effects: readonly PlacedEffect[];
+  private readonly fx: ScenarioEffects;
+  /** Master case of each mass incident (by effect index) once its first call is answered. */
+  private readonly masters = new Map<number, string>();
   private out: DomainEventInput[] = [];
   private nowTs: EpochMs;
   private lastT: EpochMs;
@@ -70,6 +78,8 @@ export class DistrictSim {
     this.lastT = options.start - 1;
     this.arrivals = Rng.derive(options.seed, 'arrivals');
     this.duty = Rng.derive(options.seed, 'duty');
+    this.effects = options.effects ?? [];
+    this.fx = new ScenarioEffects(this.effects, options.seed, this.district);
     this.plan = { rng: Rng.derive(options.seed, 'cases'), env, rules: config.sla, district: this.district };
     const now = (): EpochMs => this.nowTs;
     this.kernel = {
@@ -77,7 +87,7 @@ export class DistrictSim {
       at: (ts, action) => this.heap.push(Math.max(this.nowTs, Math.round(ts)), action),
       emit: (body) => this.emit(body),
     };
-    this.calls = new CallCentre(this.kernel, Rng.derive(options.seed, 'calls'), this.district.agents, `${this.tag}-call`, (a, callId, ts) => this.hotlineCase(a, callId, ts));
+    this.calls = new CallCentre(this.kernel, Rng.derive(options.seed, 'calls'), this.district.agents, `${this.tag}-call`, (a, callId, ts, tag) => this.hotlineCase(a, callId, ts, tag));
     this.init(options.start);
   }
 
@@ -120,6 +130,33 @@ export class DistrictSim {
     for (const ch of CHANNELS) this.nextArrival(ch, start);
     this.kernel.at(Math.ceil(start / TICK_MS) * TICK_MS, (ts) => this.tick(ts));
     this.kernel.at(Math.ceil(start / HEARTBEAT_MS) * HEARTBEAT_MS, (ts) => this.heartbeat(ts));
+    this.effects.forEach((e, i) => this.scheduleEffect(e, i, start));
+  }
+
+  // ── Scenario effects ────────────────────────────────────────────────────────────────────────────────────────────
+
+  private scheduleEffect(e: PlacedEffect, index: number, start: EpochMs): void {
+    switch (e.kind) {
+      case 'alerts': {
+        const times = Array.from({ length: e.count }, () => Math.round(this.fx.rng.uniform(e.from, e.to))).sort((a, b) => a - b);
+        for (const t of times) if (t >= start) this.kernel.at(t, (ts) => this.startCase(e.channel, ts, undefined, undefined, e.topic));
+        return;
+      }
+      case 'mass_incident': {
+        const times = Array.from({ length: e.calls }, () => Math.round(this.fx.rng.uniform(e.from, e.to))).sort((a, b) => a - b);
+        for (const t of times) if (t >= start) this.kernel.at(t, (ts) => this.calls.offer(ts, index));
+        return;
+      }
+      case 'trunk_failure':
+        if (e.to <= start) return;
+        this.kernel.at(Math.max(start, e.from), () => this.calls.block(true));
+        this.kernel.at(e.to, (ts) => this.calls.block(false, ts));
+        return;
+      case 'surge': case 'absence': case 'link_down':
+        return; // Read where arrivals, shifts and heartbeats happen.
+      default:
+        return assertNever(e);
+    }
   }
 
   private tick(ts: EpochMs): void {
@@ -128,7 +165,13 @@ export class DistrictSim {
   }
 
   private heartbeat(ts: EpochMs): void {
-    for (const link of LINKS) this.emit({ type: 'link.heartbeat', ts, link });
+    const down = this.fx.active('link_down', ts).map((e) => e.link);
+    const trunkFault = this.fx.active('trunk_failure', ts).length > 0;
+    for (const link of LINKS) {
+      if (down.includes(link)) continue;
+      if (link === 'call_trunk' && trunkFault) this.emit({ type: 'link.heartbeat', ts, link, ok: false });
+      else this.emit({ type: 'link.heartbeat', ts, link });
+    }
     this.kernel.at(ts + HEARTBEAT_MS, (t) => this.heartbeat(t));
   }
 
@@ -173,7 +216,7 @@ export class DistrictSim {
       const note = rng.pick(HANDOVER_NOTES);
       this.kernel.at(Math.max(ts, start + rng.int(1, 10) * MINUTE_MS), (t) => this.emit({ type: 'duty.handover', ts: t, date, fromShiftId: prev.id, toShiftId: def.id, note, by: outgoing.name }));
     }
-    this.calls.startShift(def.id, start, end);
+    this.calls.startShift(def.id, start, end, this.fx.absentees(def.id, start));
   }
 
   private shiftEnds(date: string, index: number, def: ShiftDef, ts: EpochMs): void {
@@ -190,7 +233,8 @@ export class DistrictSim {
     const profile = HOURLY_PROFILE[channel];
     const date = shanghaiDateKey(ts);
     const day = this.plan.env.calendar.isWorkday(date) ? 1 : DAY_OFF_FACTOR[channel];
-    return this.dailyVolume(channel) * day * interpolate(profile, shanghaiMinuteOfDay(ts)) / (sum(profile) * 60);
+    const surge = this.effects.length === 0 ? 1 : this.fx.surgeFactor(channel, ts);
+    return this.dailyVolume(channel) * day * surge * interpolate(profile, shanghaiMinuteOfDay(ts)) / (sum(profile) * 60);
   }
 
   private dailyVolume(channel: Channel): number {
@@ -201,7 +245,7 @@ export class DistrictSim {
   /** Non-homogeneous Poisson arrivals by thinning against the channel's peak rate. */
   private nextArrival(channel: Channel, from: EpochMs): void {
     const profile = HOURLY_PROFILE[channel];
-    const peak = this.dailyVolume(channel) * Math.max(...profile) / (sum(profile) * 60);
+    const peak = this.dailyVolume(channel) * this.fx.maxSurge(channel) * Math.max(...profile) / (sum(profile) * 60);
     if (!(peak > 0)) return;
     const at = from + Math.max(1, Math.round(this.arrivals.exponential(1 / peak) * MINUTE_MS));
     this.kernel.at(at, (ts) => {
@@ -211,18 +255,44 @@ export class DistrictSim {
   }
 
   private arrive(channel: Channel, ts: EpochMs): void {
+    // A link down holds what comes over it; the held cases arrive in a burst once it is back.
+    const heldUntil = this.fx.heldUntil(channel, ts);
+    if (heldUntil !== null) {
+      this.kernel.at(heldUntil + this.fx.rng.uniform(0, 10) * MINUTE_MS, (t) => this.arrive(channel, t));
+      return;
+    }
     if (channel === 'hotline') return this.calls.offer(ts);
-    this.startCase(channel, ts);
+    this.startCase(channel, ts, undefined, undefined, this.fx.surgeTopic(channel, ts));
   }
 
-  private hotlineCase(agent: AgentDef, callId: string, ts: EpochMs): void {
+  private hotlineCase(agent: AgentDef, callId: string, ts: EpochMs, tag?: number): void {
+    const incident = tag === undefined ? undefined : this.effects[tag];
+    if (incident?.kind === 'mass_incident') return this.incidentCase(tag as number, incident, agent, callId, ts);
     if (this.plan.rng.chance(1 - CALLS_TO_CASES)) return;
-    this.startCase('hotline', ts, agent.id, callId);
+    this.startCase('hotline', ts, agent.id, callId, this.fx.surgeTopic('hotline', ts));
   }
 
-  private startCase(channel: Channel, ts: EpochMs, agentId?: string, callId?: string): void {
-    const draw = this.district.drawCase(this.plan.rng, channel);
-    const steps = planCase(this.plan, { caseId: this.caseId(ts), channel, ts, ...(agentId ? { agentId } : {}), ...(callId ? { callId } : {}) }, draw);
+  /** A call about a mass incident: the first becomes the master case (群体), later ones are received and merged into it. */
+  private incidentCase(index: number, e: Extract<PlacedEffect, { kind: 'mass_incident' }>, agent: AgentDef, callId: string, ts: EpochMs): void {
+    const master = this.masters.get(index);
+    if (master === undefined) {
+      const flags = e.topic.flags.includes('mass') ? e.topic.flags : [...e.topic.flags, 'mass' as const];
+      this.masters.set(index, this.startCase('hotline', ts, agent.id, callId, { ...e.topic, flags }));
+      return;
+    }
+    const d = this.fx.topicDraw('hotline', e.topic);
+    const caseId = this.caseId(ts);
+    this.emit({
+      type: 'case.received', ts, caseId, channel: 'hotline', caseType: d.caseType, urgency: d.urgency, flags: d.flags, category: d.category,
+      street: d.street, title: d.title, agentId: agent.id, callId,
+    });
+    this.kernel.at(ts + this.fx.rng.int(1, 5) * MINUTE_MS, (t) => this.emit({ type: 'case.merged', ts: t, caseId, masterCaseId: master }));
+  }
+
+  private startCase(channel: Channel, ts: EpochMs, agentId?: string, callId?: string, topic?: Topic): string {
+    const draw = topic ? this.fx.topicDraw(channel, topic) : this.district.drawCase(this.plan.rng, channel);
+    const caseId = this.caseId(ts);
+    const steps = planCase(this.plan, { caseId, channel, ts, ...(agentId ? { agentId } : {}), ...(callId ? { callId } : {}) }, draw);
     let i = 0;
     const run = (now: EpochMs): void => {
       for (let s = steps[i]; s && s.ts <= now; s = steps[++i]) this.emit(s);
@@ -230,6 +300,7 @@ export class DistrictSim {
       if (next) this.kernel.at(next.ts, run);
     };
     run(ts);
+    return caseId;
   }
 
   /** Case numbers like HS202611230001: the day received and a serial within the day. */
@@ -243,8 +314,8 @@ export class DistrictSim {
 }
 
 /** Generates every event from `from` to `to` (inclusive) for a seed. */
-export function generateEvents(o: { seed: number | string; from: EpochMs; to: EpochMs; config?: CityopsConfig; casesPerDay?: number }): DomainEventInput[] {
-  const sim = new DistrictSim({ seed: o.seed, start: o.from, ...(o.config ? { config: o.config } : {}), ...(o.casesPerDay ? { casesPerDay: o.casesPerDay } : {}) });
+export function generateEvents(o: { seed: number | string; from: EpochMs; to: EpochMs; config?: CityopsConfig; casesPerDay?: number; effects?: readonly PlacedEffect[] }): DomainEventInput[] {
+  const sim = new DistrictSim({ seed: o.seed, start: o.from, ...(o.config ? { config: o.config } : {}), ...(o.casesPerDay ? { casesPerDay: o.casesPerDay } : {}), ...(o.effects ? { effects: o.effects } : {}) });
   return sim.advanceTo(o.to);
 }
 

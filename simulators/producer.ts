@@ -9,6 +9,7 @@ import type { IngestClientToServer, IngestResult, IngestServerToClient, Result }
 import type { DomainEventInput } from '../shared/events';
 import { DAY_MS, HOUR_MS, startOfShanghaiDay, type EpochMs } from '../shared/time';
 import { DistrictSim } from './day';
+import type { PlacedEffect } from './scenario';
 
 /** How to run a producer. */
 export interface ProducerOptions {
@@ -31,6 +32,12 @@ export interface ProducerOptions {
   readonly onProgress?: (p: ProducerProgress) => void;
   /** Wall time between live sends, ms (default 250). */
   readonly intervalMs?: number;
+  /** A scenario's effects placed in time. */
+  readonly effects?: readonly PlacedEffect[];
+  /** Where the simulation starts, ms (default: midnight `backlogDays` days before `now`). */
+  readonly simStart?: EpochMs;
+  /** Simulated time at which the live phase ends and the producer stops by itself, ms (default: never). */
+  readonly until?: EpochMs;
 }
 
 /** Where a producer is. */
@@ -44,6 +51,8 @@ export interface Producer {
   readonly backlogDone: Promise<void>;
   /** Stops after the batch in flight is acknowledged and closes the socket; resolves then (errors go to `done`). */
   stop(): Promise<void>;
+  /** Pauses the live phase (simulated time stops) or resumes it; returns whether it is now paused. */
+  togglePause(): boolean;
 }
 
 const ACK_TIMEOUT_MS = 60_000;
@@ -59,11 +68,14 @@ export function startProducer(o: ProducerOptions): Producer {
   if (!(o.speed > 0)) throw new Error(`speed must be a positive number or Infinity, got ${o.speed}`);
   if (!Number.isInteger(o.backlogDays) || o.backlogDays < 0) throw new Error(`backlogDays must be a whole number ≥ 0, got ${o.backlogDays}`);
   const now = o.now ?? Date.now();
-  const start = startOfShanghaiDay(now) - o.backlogDays * DAY_MS;
-  const sim = new DistrictSim({ seed: o.seed, start, ...(o.config ? { config: o.config } : {}) });
+  const start = o.simStart ?? startOfShanghaiDay(now) - o.backlogDays * DAY_MS;
+  const until = o.until ?? Number.POSITIVE_INFINITY;
+  const sim = new DistrictSim({ seed: o.seed, start, ...(o.config ? { config: o.config } : {}), ...(o.effects ? { effects: o.effects } : {}) });
   const socket: IngestSocket = io(`${o.server.replace(/\/+$/, '')}/ingest`, { auth: { token: o.token }, transports: ['websocket'], forceNew: true });
 
   let stopping = false;
+  let pausedAt: number | null = null;
+  let pausedMs = 0;
   let wake: (() => void) | null = null;
   let fatal: ((err: Error) => void) | null = null;
   const failed = new Promise<never>((_, reject) => { fatal = reject; });
@@ -115,8 +127,9 @@ export function startProducer(o: ProducerOptions): Producer {
     // Live: simulated time runs at `speed` × wall time from `now`.
     const wallStart = Date.now();
     const interval = o.intervalMs ?? 250;
-    while (!stopping) {
-      const target = o.speed === Number.POSITIVE_INFINITY ? sim.time + FAST_STEP_MS : Math.floor(now + (Date.now() - wallStart) * o.speed);
+    while (!stopping && sim.time < until) {
+      if (pausedAt !== null) { await sleep(interval); continue; }
+      const target = Math.min(until, o.speed === Number.POSITIVE_INFINITY ? sim.time + FAST_STEP_MS : Math.floor(now + (Date.now() - wallStart - pausedMs) * o.speed));
       if (target > sim.time) {
         const batch = sim.advanceTo(target);
         const last = batch[batch.length - 1];
@@ -124,7 +137,7 @@ export function startProducer(o: ProducerOptions): Producer {
         if (!last || last.ts < target) batch.push({ type: 'clock.tick', eventId: `${String(o.seed)}-pt-${target.toString(36)}`, ts: target });
         await send(batch, 'live');
       }
-      if (o.speed !== Number.POSITIVE_INFINITY && !stopping) await sleep(interval);
+      if (o.speed !== Number.POSITIVE_INFINITY && !stopping && sim.time < until) await sleep(interval);
     }
   };
 
@@ -145,6 +158,11 @@ export function startProducer(o: ProducerOptions): Producer {
   return {
     done,
     backlogDone,
+    togglePause: () => {
+      if (pausedAt === null) pausedAt = Date.now();
+      else { pausedMs += Date.now() - pausedAt; pausedAt = null; wake?.(); }
+      return pausedAt !== null;
+    },
     stop: async () => {
       stopping = true;
       wake?.();

@@ -8,6 +8,13 @@ import WallPage from './pages/WallPage.vue';
 /** Every route of the application. */
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'wall', component: WallPage },
+  { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue') },
+  { path: '/cases', name: 'cases', component: () => import('./pages/CasesPage.vue') },
+  { path: '/cases/:id', name: 'case', component: () => import('./pages/CaseDetailPage.vue') },
+  { path: '/units', name: 'units', component: () => import('./pages/UnitsPage.vue') },
+  { path: '/reports/monthly', name: 'monthly-report', component: () => import('./pages/MonthlyReportPage.vue') },
+  { path: '/drills', name: 'drills', component: () => import('./pages/DrillListPage.vue') },
+  { path: '/drills/:id', name: 'drill', component: () => import('./pages/DrillSummaryPage.vue') },
 ];
 
 /** The router (HTML5 history: the server answers every page path with index.html). */

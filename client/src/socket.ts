@@ -116,7 +116,18 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget())
     scheduleRetry();
   });
 
+  // A background tab's timers are throttled (to once a minute after a while): when the wall is shown again, retry at
+  // once instead of waiting out a stretched backoff. socket.io's own heartbeat is driven by the server's pings, so
+  // throttled timers only delay its timeout and never cause a disconnect storm.
+  const onVisible = (): void => {
+    if (document.visibilityState !== 'visible' || socket.connected) return;
+    if (retryTimer !== null) { clearTimeout(retryTimer); retryTimer = null; }
+    if (!socket.active) socket.connect();
+  };
+  document.addEventListener('visibilitychange', onVisible);
+
   return () => {
+    document.removeEventListener('visibilitychange', onVisible);
     if (retryTimer !== null) clearTimeout(retryTimer);
     socket.removeAllListeners();
     socket.disconnect();

@@ -48,8 +48,30 @@ export type AuthCheck = { readonly ok: true; readonly grant: TokenGrant } | { re
 /** Looks tokens up and checks role and space. */
 export class TokenRegistry {
   private readonly byToken: Map<string, TokenGrant>;
-  constructor(readonly grants: readonly TokenGrant[]) {
+  private readonly list: TokenGrant[];
+  constructor(grants: readonly TokenGrant[]) {
+    this.list = [...grants];
     this.byToken = new Map(grants.map((g) => [g.token, g]));
+  }
+
+  /** Every grant, configured and minted. */
+  get grants(): readonly TokenGrant[] {
+    return this.list;
+  }
+
+  /** Mints a fresh random token for a role scoped to one space (a drill's producer); kept in memory only. */
+  mint(role: Role, space: string): TokenGrant {
+    const grant: TokenGrant = { role, space, token: `${role}-${randomBytes(18).toString('base64url')}` };
+    this.list.push(grant);
+    this.byToken.set(grant.token, grant);
+    return grant;
+  }
+
+  /** Forgets a minted (or configured) token. */
+  revoke(token: string): void {
+    this.byToken.delete(token);
+    const i = this.list.findIndex((g) => g.token === token);
+    if (i >= 0) this.list.splice(i, 1);
   }
 
   /** Checks that `token` may do `action` in `space`. */

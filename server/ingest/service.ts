@@ -8,8 +8,8 @@ import { applyEvent } from '../../shared/projection/apply';
 import type { Space, SpaceRegistry } from '../spaces';
 import type { EventStore, QuarantineEntry } from '../store/types';
 
-/** Told after each committed batch (the broadcaster listens). */
-export type BatchListener = (space: Space, result: IngestResult) => void;
+/** Told after each committed batch (the broadcaster listens), with the accepted events in log order. */
+export type BatchListener = (space: Space, result: IngestResult, accepted: readonly DomainEvent[]) => void;
 
 /** Ingests batches of raw events into spaces. */
 export class IngestService {
@@ -58,7 +58,7 @@ export class IngestService {
     }
     await this.commit(space, accepted, toQuarantine);
     const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, quarantined };
-    for (const l of this.listeners) l(space, result);
+    for (const l of this.listeners) l(space, result, accepted);
     return result;
   }
 

@@ -115,7 +115,7 @@ export class Broadcaster {
   private build(space: Space, s: Stream): WallView {
     const wall = this.opts.now();
     const clock = space.kind === 'live' ? wall : space.projection.clock ?? wall;
-    return buildWallView(space.projection, clock, { spaceKind: space.kind, clockRate: this.rate(space, s, wall, clock) });
+    return buildWallView(space.projection, clock, { spaceKind: space.kind, clockRate: this.rate(space, s, wall, clock), ...(space.drill ? { drill: space.drill } : {}) });
   }
 
   /** How fast the space clock runs against the wall clock, estimated over ≥ 5 s windows (1 for live). */

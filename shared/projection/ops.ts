@@ -1,5 +1,6 @@
 /** Folds call, agent, duty and link events into a space's projection. */
 import type { CallEvent, DutyEvent, LinkEvent } from '../events/ops';
+import { shanghaiMinuteOfDay } from '../time';
 import { dayOf } from './cases';
 import type { SpaceProjection } from './state';
 
@@ -19,6 +20,7 @@ export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
       if (call) return `call ${e.callId} was already offered`;
       p.calls.set(e.callId, { offeredAt: e.ts, answeredAt: null, agentId: null, endedAt: null });
       calls.offered++;
+      perMinute(p, e.ts);
       return null;
     case 'call.answered': {
       if (!call || call.answeredAt !== null) return `call ${e.callId} is ${call ? 'already answered' : 'not offered'}: call.answered needs a waiting call`;
@@ -80,6 +82,12 @@ export function foldLinkEvent(p: SpaceProjection, e: LinkEvent): null {
   const prev = p.links.get(e.link);
   if (!prev || prev.at <= e.ts) p.links.set(e.link, { at: e.ts, ok: e.ok });
   return null;
+}
+
+function perMinute(p: SpaceProjection, ts: number): void {
+  const m = dayOf(p, ts).offeredPerMinute;
+  const i = Math.floor(shanghaiMinuteOfDay(ts));
+  m[i] = (m[i] ?? 0) + 1;
 }
 
 function shiftOf(p: SpaceProjection, date: string, shiftId: string) {

@@ -4,14 +4,19 @@ import { caseKpis } from '../kpi/rates';
 import { callKpis, loadSummary, presenceRate } from '../kpi/callcentre';
 import { addDays, DAY_MS, shanghaiDateKey, type EpochMs } from '../time';
 import type { CityopsConfig } from '../config';
-import type { AgentLoadPanel, HotlinePanel, SpaceKind, TrendPanel, WallSetup, WallView } from '../wall/view';
+import type { DrillInfo, AgentLoadPanel, HotlinePanel, SpaceKind, TrendPanel, WallSetup, WallView } from '../wall/view';
 import { emptyDay, type DayFigures } from './day';
 import { dutyView, linksView } from './duty';
 import { scanLate } from './late';
 import type { SpaceProjection } from './state';
+import { mapView } from './map';
+import { categoriesView, channelsView, satisfactionView } from './mix';
+import { rankingView } from './ranking';
+import { rosterView } from './roster';
+import { staffingView } from './staffing';
 
 /** How the space is presented. */
-export interface ViewMeta { readonly spaceKind: SpaceKind; readonly clockRate: number }
+export interface ViewMeta { readonly spaceKind: SpaceKind; readonly clockRate: number; readonly drill?: DrillInfo }
 
 /** The complete view of a space at `now`. Raises time-based alerts (newly overdue, link down, post empty) unless it is the first build. */
 export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta): WallView {
@@ -23,12 +28,19 @@ export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta):
   const late = scanLate(p, now, raise);
   const { duty, header, rostered } = dutyView(p, now, raise);
   const links = linksView(p, now, raise);
+  const hotlinePanel = hotline(p, today, now);
+  const extra = {
+    map: mapView(p, now), ranking: rankingView(p, dayKey), satisfaction: satisfactionView(p, dayKey),
+    channels: channelsView(today, yesterday), categories: categoriesView(today, yesterday), roster: rosterView(p, now, duty),
+    staffing: staffingView(p, now, hotlinePanel),
+  };
   prune(p, now);
   return {
+    ...(meta.drill ? { drill: meta.drill } : {}),
     space: p.space, spaceKind: meta.spaceKind, clockRate: meta.clockRate, centreName: p.ctx.config.centre.name, now, day: dayKey,
     lastEventAt: p.clock, alerts: p.alerts.slice(), alertsMax: p.ctx.config.alertsMax, setup: setupOf(p.ctx.config),
     header, duty, links,
-    hotline: hotline(p, today, now),
+    hotline: hotlinePanel, ...extra,
     agentLoad: agentLoad(p, today, rostered),
     caseFlow: { ...today.flow },
     overdue: { ...late, supervisedToday: today.supervised },
@@ -36,6 +48,9 @@ export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta):
     kpi: caseKpis(today.cases),
   };
 }
+
+/** Where the server serves the configured GeoJSON boundary file. */
+export const GEOJSON_URL = '/api/v1/geojson';
 
 const setups = new WeakMap<CityopsConfig, WallSetup>();
 
@@ -48,6 +63,8 @@ function setupOf(config: CityopsConfig): WallSetup {
       units: Object.fromEntries(config.units.map((u) => [u.id, u.name])),
       colours: { ...config.colours },
       targets: { ...config.targets },
+      thresholds: { ...config.thresholds },
+      geojsonUrl: config.geojson ? GEOJSON_URL : null,
     };
     setups.set(config, s);
   }

@@ -17,7 +17,8 @@ export interface WallDelta {
 }
 
 /** Panel names in a fixed order. */
-export const PANEL_KEYS: readonly PanelKey[] = ['header', 'hotline', 'agentLoad', 'caseFlow', 'overdue', 'trend', 'duty', 'kpi', 'links'];
+export const PANEL_KEYS: readonly PanelKey[] = ['header', 'hotline', 'agentLoad', 'caseFlow', 'overdue', 'trend', 'duty', 'kpi', 'links',
+  'map', 'ranking', 'satisfaction', 'channels', 'categories', 'roster', 'staffing'];
 
 /** Whether a delta follows a view's sequence number directly (otherwise the client must resync). */
 export function followsDirectly(seq: number, delta: Pick<WallDelta, 'seq'>): boolean {

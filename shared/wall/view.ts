@@ -6,6 +6,7 @@ import type { AgentState, Channel, ClockId, LinkId, Post } from '../domain';
 import type { CaseKpis } from '../kpi/rates';
 import type { LoadSummary } from '../kpi/callcentre';
 import type { EpochMs } from '../time';
+import type { CategoriesPanel, ChannelsPanel, MapPanel, RankingPanel, RosterPanel, SatisfactionPanel, StaffingPanel } from './panels';
 
 /** Kind of space a wall watches: real operations, the built-in demo feed, or a drill. */
 export type SpaceKind = 'live' | 'demo' | 'drill';
@@ -143,6 +144,13 @@ export interface WallPanels {
   readonly duty: DutyPanel;
   readonly kpi: CaseKpis;
   readonly links: readonly LinkStatus[];
+  readonly map: MapPanel;
+  readonly ranking: RankingPanel;
+  readonly satisfaction: SatisfactionPanel;
+  readonly channels: ChannelsPanel;
+  readonly categories: CategoriesPanel;
+  readonly roster: RosterPanel;
+  readonly staffing: StaffingPanel;
 }
 
 /** Name of a replaceable panel. */
@@ -157,6 +165,24 @@ export interface WallSetup {
   readonly colours: { readonly good: string; readonly warn: string; readonly bad: string; readonly neutral: string };
   /** Targets as fractions. */
   readonly targets: { readonly answerRate: number; readonly serviceLevel15: number; readonly satisfaction: number; readonly presence: number };
+  /** Colour thresholds shared by every panel (fractions): a rate within `rateWarnBand` below target is amber; a score at or above `scoreGood` of its maximum is green, at or above `scoreWarn` amber; an overdue count up to `overdueWarnMax` is amber, above it red. */
+  readonly thresholds: { readonly rateWarnBand: number; readonly scoreGood: number; readonly scoreWarn: number; readonly overdueWarnMax: number };
+  /** URL of the configured GeoJSON boundary (features named by street name or id), or null for the tile map. */
+  readonly geojsonUrl: string | null;
+}
+
+/** A drill running in a space: the scenario, its speed, and the drill window in the space's own (event) time. */
+export interface DrillInfo {
+  /** Scenario name, e.g. `rainstorm`. */
+  readonly scenario: string;
+  /** Scenario title, e.g. 暴雨内涝 Rainstorm waterlogging. */
+  readonly title: string;
+  /** Simulated seconds per wall second, or null at max speed. */
+  readonly speed: number | null;
+  /** Space time at which the drill starts (drill clock T+0), ms. */
+  readonly startedAt: EpochMs;
+  /** Space time at which the drill ends, ms. */
+  readonly endsAt: EpochMs;
 }
 
 /** The whole view of one space. */
@@ -168,6 +194,8 @@ export interface WallView extends WallPanels {
   readonly now: EpochMs;
   /** How fast the space's clock runs against the wall clock (1 for live). */
   readonly clockRate: number;
+  /** Set on a drill space: which scenario, at what speed, since when (the banner reads 演练 DRILL with them). */
+  readonly drill?: DrillInfo;
   /** The civil day (Asia/Shanghai) the day figures are for. */
   readonly day: string;
   /** Event time of the newest event folded, or null for an empty space. */

@@ -2,24 +2,29 @@
  * One ECharts instance in an element: created on mount, fed by a reactive option, resized by a throttled
  * ResizeObserver that skips zero-size boxes, and disposed before unmount so a 7×24 wall does not leak.
  */
-import { init, use, type ComposeOption, type ECharts } from 'echarts/core';
-import { BarChart, LineChart, type BarSeriesOption, type LineSeriesOption } from 'echarts/charts';
+import { init, registerMap, use, type ComposeOption, type ECharts } from 'echarts/core';
+import { BarChart, EffectScatterChart, LineChart, type BarSeriesOption, type EffectScatterSeriesOption, type LineSeriesOption } from 'echarts/charts';
 import {
-  GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent,
-  type GridComponentOption, type LegendComponentOption, type MarkAreaComponentOption, type MarkLineComponentOption, type TooltipComponentOption,
+  GeoComponent, GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent,
+  type GeoComponentOption, type GridComponentOption, type LegendComponentOption, type MarkAreaComponentOption, type MarkLineComponentOption, type TooltipComponentOption,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { onBeforeUnmount, onMounted, shallowRef, watch, type Ref } from 'vue';
 import { useStageScale } from './useStage';
 
-use([BarChart, LineChart, GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, CanvasRenderer]);
+use([BarChart, LineChart, EffectScatterChart, GeoComponent, GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, CanvasRenderer]);
 
 /** The options the wall's charts may use (only what is registered above). */
 export type WallChartOption = ComposeOption<
-  BarSeriesOption | LineSeriesOption | GridComponentOption | LegendComponentOption | MarkAreaComponentOption | MarkLineComponentOption | TooltipComponentOption
+  BarSeriesOption | LineSeriesOption | EffectScatterSeriesOption | GeoComponentOption | GridComponentOption | LegendComponentOption | MarkAreaComponentOption | MarkLineComponentOption | TooltipComponentOption
 >;
 
 const RESIZE_THROTTLE_MS = 200;
+
+/** Registers a GeoJSON boundary under `name` for `geo` components (ECharts keeps it for the page's life). */
+export function registerGeoJson(name: string, geojson: unknown): void {
+  registerMap(name, geojson as Parameters<typeof registerMap>[1]);
+}
 
 /** Renders `option()` into `el`; re-renders when it changes. */
 export function useEChart(el: Readonly<Ref<HTMLElement | null>>, option: () => WallChartOption): void {

@@ -55,8 +55,14 @@ export const useWallStore = defineStore('wall', () => {
 
   /** Starts the one 1 s tick of the app; returns its disposer. */
   function startTicking(): () => void {
-    const timer = setInterval(() => { nowTick.value = Date.now(); }, 1000);
-    return () => clearInterval(timer);
+    const tick = (): void => { nowTick.value = Date.now(); };
+    const timer = setInterval(tick, 1000);
+    // Throttled while hidden: bring the clock and the data age up to date the moment the wall is shown again.
+    document.addEventListener('visibilitychange', tick);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', tick);
+    };
   }
 
   /** Wall-clock ms since the last message, or null before the first. */

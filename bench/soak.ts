@@ -1,0 +1,68 @@
+/**
+ * `npm run bench:soak [-- --hours 24 --minutes 4]`: the wall against an accelerated demo covering `hours` of simulated
+ * events in about `minutes` of wall time (crossing midnight), printing the page's JS heap (after a forced GC), DOM
+ * nodes, event listeners and the server's RSS at intervals. DESIGN §6 target: heap flat (≤ 5% growth after warm-up).
+ */
+import { parseArgs } from 'node:util';
+import { launchChromium } from '../test/fixtures/chromium';
+import { startDemoWall } from '../test/fixtures/demoWall';
+import { countDeltas, heapBreakdown, metrics, type HeapBreakdown } from './wallPage';
+
+const { values } = parseArgs({ options: { hours: { type: 'string', default: '24' }, minutes: { type: 'string', default: '4' }, samples: { type: 'string', default: '16' } } });
+const hours = Number(values.hours);
+const minutes = Number(values.minutes);
+const samples = Math.max(6, Number(values.samples));
+const speed = Math.round((hours * 3600) / (minutes * 60));
+
+const wall = await startDemoWall({ speed, seed: 20241, producer: { intervalMs: 250 } });
+const browser = await launchChromium();
+const mb = (b: number) => (b / 2 ** 20).toFixed(2);
+try {
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const deltas = countDeltas(page);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(wall.page('&kiosk=1'));
+  await page.locator('[data-panel="map"]').waitFor({ timeout: 20_000 });
+  const simStart = wall.app.spaces.all().find((s) => s.name === 'demo')?.projection.clock ?? 0;
+
+  console.log(`\nbench:soak — ${hours} h of simulated events at ${speed}× (${minutes} min), ${samples} samples, heap after forced GC\n`);
+  console.log('  wall s   sim h   deltas   JS heap MB   DOM nodes   listeners   server RSS MB   open cases');
+  const heaps: number[] = [];
+  const nodes: number[] = [];
+  const t0 = Date.now();
+  // Warm-up: the first quarter of the run. A heap snapshot then and at the end separates the app's objects and
+  // strings (a leak would show there) from V8's compiled code, which grows as more paths get optimised.
+  const warm = Math.max(1, Math.floor(samples / 4));
+  let atWarm: HeapBreakdown | null = null;
+  for (let i = 0; i < samples; i++) {
+    if (i > 0) await page.waitForTimeout((minutes * 60_000) / (samples - 1));
+    await cdp.send('HeapProfiler.collectGarbage');
+    const m = await metrics(cdp);
+    const space = wall.app.spaces.all().find((s) => s.name === 'demo');
+    const simH = ((space?.projection.clock ?? simStart) - simStart) / 3_600_000;
+    heaps.push(m.JSHeapUsedSize ?? 0);
+    nodes.push(m.Nodes ?? 0);
+    if (i === warm) atWarm = await heapBreakdown(cdp);
+    console.log(`  ${String(Math.round((Date.now() - t0) / 1000)).padStart(6)}   ${simH.toFixed(1).padStart(5)}   ${String(deltas.n).padStart(6)}   ${mb(m.JSHeapUsedSize ?? 0).padStart(10)}   ${String(m.Nodes ?? 0).padStart(9)}   ${String(m.JSEventListeners ?? 0).padStart(9)}   ${mb(process.memoryUsage.rss()).padStart(13)}   ${String(space?.projection.open.size ?? 0).padStart(10)}`);
+  }
+  const atEnd = await heapBreakdown(cdp);
+  // Growth compares the last three samples with the three after warm-up.
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const base = avg(heaps.slice(warm, warm + 3));
+  const end = avg(heaps.slice(-3));
+  const growth = end / base - 1;
+  const nodeGrowth = avg(nodes.slice(-3)) / avg(nodes.slice(warm, warm + 3)) - 1;
+  console.log(`\n  JS heap after warm-up ${mb(base)} MB → ${mb(end)} MB: ${(growth * 100).toFixed(1)}% (target ≤ 5%); DOM nodes ${(nodeGrowth * 100).toFixed(1)}%; page errors ${errors.length}`);
+  const w0 = atWarm ?? atEnd;
+  const data0 = w0.objects + w0.strings;
+  const data1 = atEnd.objects + atEnd.strings;
+  const dataGrowth = data1 / data0 - 1;
+  console.log(`  heap snapshots, warm-up → end: objects + strings ${mb(data0)} → ${mb(data1)} MB (${(dataGrowth * 100).toFixed(1)}%), compiled code ${mb(w0.code)} → ${mb(atEnd.code)} MB, other ${mb(w0.other)} → ${mb(atEnd.other)} MB`);
+  console.log(`  target (app data ≤ 5% after warm-up, no page errors) ${dataGrowth <= 0.05 && errors.length === 0 ? 'met' : 'MISSED'}; whole JS heap ${growth <= 0.05 ? 'within' : 'over'} 5%\n`);
+} finally {
+  await browser.close();
+  await wall.stop();
+}

@@ -1,0 +1,82 @@
+/**
+ * Tables for export (late cases, scorecards) written as CSV or XLSX. Every text cell that a spreadsheet would read as
+ * a formula (starting with = + - @, tab or carriage return) is neutralised with a leading apostrophe.
+ */
+import ExcelJS from 'exceljs';
+import { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, STAGE_LABELS, type CASE_FLAGS } from '../../shared/domain';
+import type { CaseRow } from '../../shared/cases/query';
+import type { CityopsConfig } from '../../shared/config';
+import { shanghaiDateKey, shanghaiMinuteOfDay } from '../../shared/time';
+import type { Scorecards } from './scorecards';
+
+/** A table: headers and rows of cells. */
+export interface Table { readonly name: string; readonly headers: readonly string[]; readonly rows: readonly (readonly (string | number | null)[])[] }
+
+/** A text cell made safe from formula injection. */
+export function neutralise(v: string): string {
+  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
+function cell(v: string | number | null): string | number | null {
+  return typeof v === 'string' ? neutralise(v) : v;
+}
+
+/** Shanghai `YYYY-MM-DD HH:mm` of an instant. */
+export function shanghaiTime(ms: number | null): string {
+  if (ms === null) return '';
+  const m = shanghaiMinuteOfDay(ms);
+  return `${shanghaiDateKey(ms)} ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(Math.floor(m % 60)).padStart(2, '0')}`;
+}
+
+const FLAG_LABELS: Record<(typeof CASE_FLAGS)[number], string> = { sensitive: '敏感', mass: '群体', emergency: '突发', repeat: '重复' };
+const LATENESS: Record<CaseRow['lateness'], string> = { overdue: '超期', at_risk: '临期', ok: '正常', closed: '已结' };
+
+/** The late-case table. */
+export function caseTable(rows: readonly CaseRow[], config: CityopsConfig): Table {
+  const streets = new Map(config.streets.map((s) => [s.id, s.name]));
+  const units = new Map(config.units.map((u) => [u.id, u.name]));
+  return {
+    name: '超期案件',
+    headers: ['案件编号', '来源', '类型', '紧急程度', '标记', '分类', '街道', '承办单位', '阶段', '标题', '受理时间', '状态', '时钟', '时限', '超期分钟', '督办次数', '不计考核'],
+    rows: rows.map((r) => [
+      r.id, CHANNEL_LABELS[r.channel], CASE_TYPE_LABELS[r.caseType], r.urgency === 'urgent' ? '紧急' : '一般', r.flags.map((f) => FLAG_LABELS[f]).join('、'),
+      r.category, streets.get(r.street) ?? r.street, r.unit ? (units.get(r.unit) ?? r.unit) : '', STAGE_LABELS[r.stage], r.title, shanghaiTime(r.receivedAt),
+      LATENESS[r.lateness], r.clock ? CLOCK_LABELS[r.clock] : '', shanghaiTime(r.deadline), r.overdueMinutes, r.supervisedCount, r.exempt ? '是' : '',
+    ]),
+  };
+}
+
+const pct = (x: number | null): string => (x === null ? '' : `${(x * 100).toFixed(2)}%`);
+
+/** The scorecard table. */
+export function scorecardTable(cards: Scorecards): Table {
+  return {
+    name: `单位考核 ${cards.period.label}`,
+    headers: ['排名', '单位', '总分', ...cards.indicators.map((i) => `${i.label}(${i.weight})`), ...cards.indicators.map((i) => `${i.label}得分`), '派单量', '当前超期'],
+    rows: cards.units.map((u) => [
+      u.rank, u.name, Number(u.total.toFixed(2)), ...u.scorecard.indicators.map((i) => pct(i.actual)), ...u.scorecard.indicators.map((i) => Number(i.score.toFixed(2))),
+      u.kpis.counts.dispatched, u.overdueNow,
+    ]),
+  };
+}
+
+/** CSV text (UTF-8 with BOM so Excel reads the Chinese). */
+export function toCsv(t: Table): string {
+  const q = (v: string | number | null): string => {
+    const s = v === null ? '' : String(cell(v));
+    return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return `\ufeff${[t.headers, ...t.rows].map((r) => r.map(q).join(',')).join('\r\n')}\r\n`;
+}
+
+/** An XLSX workbook with the table on one sheet. */
+export async function toXlsx(t: Table): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'cityops-wall';
+  const ws = wb.addWorksheet(t.name.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31));
+  ws.addRow(t.headers.map((h) => neutralise(h))).font = { bold: true };
+  for (const r of t.rows) ws.addRow(r.map(cell));
+  ws.views = [{ state: 'frozen', ySplit: 1 }];
+  ws.columns.forEach((c) => { c.width = 14; });
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}

@@ -1,0 +1,48 @@
+/** Tells the supervisor pages of a space that its cases changed, at most once per `intervalMs` (server-sent events). */
+
+type Listener = () => void;
+
+/** Change notifications per space, coalesced. */
+export class CaseFeed {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly enders = new Set<() => void>();
+  constructor(private readonly intervalMs = 1_000) {}
+
+  /** Subscribes to a space; `end` is called if the feed closes first. Returns the disposer. */
+  subscribe(space: string, l: Listener, end: () => void): () => void {
+    let set = this.listeners.get(space);
+    if (!set) this.listeners.set(space, (set = new Set()));
+    set.add(l);
+    this.enders.add(end);
+    return () => {
+      this.enders.delete(end);
+      set.delete(l);
+      if (set.size === 0) this.listeners.delete(space);
+    };
+  }
+
+  /** Marks a space changed; listeners hear of it within `intervalMs`. */
+  changed(space: string): void {
+    if (this.timers.has(space) || !this.listeners.has(space)) return;
+    this.timers.set(space, setTimeout(() => {
+      this.timers.delete(space);
+      for (const l of this.listeners.get(space) ?? []) l();
+    }, this.intervalMs));
+  }
+
+  /** Number of open streams (for tests and metrics). */
+  size(): number {
+    let n = 0;
+    for (const s of this.listeners.values()) n += s.size;
+    return n;
+  }
+
+  close(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.listeners.clear();
+    for (const end of [...this.enders]) end();
+    this.enders.clear();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Case lists from the read model: the filters of `shared/cases/query.ts` as one WHERE clause, lateness as range tests
+ * on each running clock's deadline and at-risk instant (partial indexes over open cases answer them), a total and a page.
+ */
+import type { CaseQuery, CaseList, CaseRow, Lateness } from '../../shared/cases/query';
+import { overdueMinutes } from '../../shared/cases/query';
+import type { CaseState } from '../../shared/cases/state';
+import type { ClockId } from '../../shared/domain';
+import { MINUTE_MS, type EpochMs } from '../../shared/time';
+import type { CaseReadModel } from './readModel';
+import { flagMask, flagsOf } from './rows';
+
+type Params = Record<string, string | number>;
+
+/** The WHERE clause and parameters of a query at `now`. */
+export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Params } {
+  const w: string[] = ['space = @space'];
+  const params: Params = { space: q.space, now };
+  const d = q.clock ? `${q.clock}_deadline` : 'next_deadline';
+  const r = q.clock ? `${q.clock}_risk` : 'next_risk';
+  switch (q.status) {
+    case 'overdue': w.push('open = 1', `${d} < @now`); break;
+    case 'at_risk': w.push('open = 1', `${d} >= @now`, `${r} <= @now`); break;
+    case 'late': w.push('open = 1', `${r} <= @now`); break;
+    case 'open': w.push('open = 1'); break;
+    case 'closed': w.push('open = 0'); break;
+    case 'all': break;
+  }
+  if (q.overdueBy !== undefined) {
+    w.push('open = 1', `${d} < @overdueBefore`);
+    params.overdueBefore = now - q.overdueBy * MINUTE_MS;
+  }
+  // Lists of open cases start from the partial indexes over open cases (a few thousand rows): the unary + keeps the
+  // planner from walking a whole unit's or street's history through the indexes meant for lifecycle lists.
+  const onlyOpen = q.status === 'late' || q.status === 'overdue' || q.status === 'at_risk' || q.status === 'open' || q.overdueBy !== undefined;
+  const eq = (col: string, name: string, v: string | undefined) => { if (v !== undefined) { w.push(`${onlyOpen ? '+' : ''}${col} = @${name}`); params[name] = v; } };
+  eq('street', 'street', q.street);
+  eq('unit', 'unit', q.unit);
+  eq('channel', 'channel', q.channel);
+  eq('case_type', 'type', q.type);
+  eq('category', 'category', q.category);
+  eq('urgency', 'urgency', q.urgency);
+  eq('stage', 'stage', q.stage);
+  if (q.flags.length > 0) { w.push('(flags & @flags) = @flags'); params.flags = flagMask(q.flags); }
+  if (q.clock && (q.status === 'open' || q.status === 'closed' || q.status === 'all')) w.push(`${d} IS NOT NULL`);
+  if (q.from !== undefined) { w.push('received_at >= @from'); params.from = q.from; }
+  if (q.to !== undefined) { w.push('received_at < @to'); params.to = q.to; }
+  if (q.q) {
+    w.push("(title LIKE @like ESCAPE '\\' OR id = @qid)");
+    params.like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    params.qid = q.q;
+  }
+  return { sql: w.join(' AND '), params };
+}
+
+function orderOf(q: CaseQuery): string {
+  const d = q.clock ? `${q.clock}_deadline` : 'next_deadline';
+  switch (q.sort) {
+    case 'overdue': return `${d} IS NULL, ${d} ASC, received_at ASC, id ASC`;
+    case 'received_desc': return 'received_at DESC, id DESC';
+    case 'received_asc': return 'received_at ASC, id ASC';
+  }
+}
+
+const SELECT = 'id, channel, case_type, urgency, flags, category, street, unit, stage, title, received_at, open, supervised, exempt, next_clock, sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk';
+type Raw = [string, CaseRow['channel'], CaseRow['caseType'], CaseRow['urgency'], number, string, string, string | null, CaseRow['stage'], string, number, number, number, number, ClockId | null, ...(number | null)[]];
+const CLOCK_COLS: Record<ClockId, number> = { sign: 15, handle: 17, callback: 19 };
+
+/** A row of the list from a raw result, its lateness judged over the query's clock (or its worst running clock). */
+function toRow(raw: Raw, now: EpochMs, clock: ClockId | undefined): CaseRow {
+  const [id, channel, caseType, urgency, flags, category, street, unit, stage, title, receivedAt, open, supervisedCount, exempt] = raw;
+  let lateness: Lateness = open ? 'ok' : 'closed';
+  let which: ClockId | null = null;
+  let deadline: number | null = null;
+  if (open) {
+    const rank = { ok: 0, at_risk: 1, overdue: 2, closed: -1 } as const;
+    for (const c of clock ? [clock] : (['sign', 'handle', 'callback'] as const)) {
+      const dl = (raw[CLOCK_COLS[c]] as number | null | undefined) ?? null;
+      const rk = (raw[CLOCK_COLS[c] + 1] as number | null | undefined) ?? null;
+      if (dl === null || rk === null) continue;
+      const l: Lateness = now > dl ? 'overdue' : now >= rk ? 'at_risk' : 'ok';
+      if (which === null || rank[l] > rank[lateness] || (rank[l] === rank[lateness] && dl < (deadline ?? Infinity))) { lateness = l; which = c; deadline = dl; }
+    }
+  }
+  return {
+    id, channel, caseType, urgency, flags: flagsOf(flags), category, street, unit, stage, title, receivedAt, lateness, clock: which, deadline,
+    overdueMinutes: lateness === 'overdue' ? overdueMinutes(deadline, now) : 0, supervisedCount, exempt: exempt === 1,
+  };
+}
+
+/** A page of cases and the total matching. */
+export function listCases(model: CaseReadModel, q: CaseQuery, now: EpochMs): CaseList {
+  model.flush();
+  const { sql, params } = whereOf(q, now);
+  const total = model.db.prepare(`SELECT count(*) FROM cases WHERE ${sql}`).pluck().get(params) as number;
+  const rows = model.db.prepare(`SELECT ${SELECT} FROM cases WHERE ${sql} ORDER BY ${orderOf(q)} LIMIT @limit OFFSET @offset`).raw()
+    .all({ ...params, limit: q.pageSize, offset: (q.page - 1) * q.pageSize }) as Raw[];
+  return { total, page: q.page, pageSize: q.pageSize, at: now, items: rows.map((r) => toRow(r, now, q.clock)) };
+}
+
+/** Every matching case (up to `max`), for exports. */
+export function allCases(model: CaseReadModel, q: CaseQuery, now: EpochMs, max: number): CaseRow[] {
+  model.flush();
+  const { sql, params } = whereOf(q, now);
+  const rows = model.db.prepare(`SELECT ${SELECT} FROM cases WHERE ${sql} ORDER BY ${orderOf(q)} LIMIT @limit`).raw().all({ ...params, limit: max }) as Raw[];
+  return rows.map((r) => toRow(r, now, q.clock));
+}
+
+/** Rows of the given cases (merged duplicates of a master), judged at `now`. */
+export function rowsOf(model: CaseReadModel, space: string, ids: readonly string[], now: EpochMs): CaseRow[] {
+  if (ids.length === 0) return [];
+  const stmt = model.db.prepare(`SELECT ${SELECT} FROM cases WHERE space = ? AND id = ?`).raw();
+  return ids.map((id) => stmt.get(space, id) as Raw | undefined).filter((r): r is Raw => r !== undefined).map((r) => toRow(r, now, undefined));
+}
+
+/** Lateness of each running clock of a case. */
+export function clockLateness(model: CaseReadModel, space: string, c: CaseState, now: EpochMs): Partial<Record<ClockId, Lateness>> {
+  const out: Partial<Record<ClockId, Lateness>> = {};
+  const raw = model.db.prepare('SELECT sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk FROM cases WHERE space = ? AND id = ?').raw().get(space, c.id) as (number | null)[] | undefined;
+  if (!raw) return out;
+  (['sign', 'handle', 'callback'] as const).forEach((clock, i) => {
+    const dl = raw[i * 2] ?? null;
+    const rk = raw[i * 2 + 1] ?? null;
+    if (dl !== null && rk !== null) out[clock] = now > dl ? 'overdue' : now >= rk ? 'at_risk' : 'ok';
+  });
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * Drills: each runs the simulator CLI as a child process (`simulators/cli.ts run --scenario … --json-progress`) with a
+ * freshly minted producer token scoped to a new `drill-*` space, so it sends through the public ingest API like any
+ * producer and can never write another space. Progress comes from the child's JSON lines; at the end the drill's log is
+ * summarised. Records live in memory; the drill spaces' logs stay until deleted.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ProjectionContext } from '../../shared/projection/state';
+import type { DrillInfo } from '../../shared/wall/view';
+import type { TokenRegistry } from '../auth/tokens';
+import type { SpaceRegistry } from '../spaces';
+import type { EventStore } from '../store/types';
+import { summariseDrill, type DrillSummary } from './summary';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = path.join(ROOT, 'simulators', 'cli.ts');
+
+/** A scenario as the simulator lists it. */
+export interface ScenarioInfo { readonly name: string; readonly title: string; readonly description: string; readonly date: string; readonly simStart: number; readonly start: number; readonly end: number }
+
+/** Where a drill is. */
+export type DrillStatus = 'starting' | 'running' | 'finished' | 'stopped' | 'failed';
+
+/** A drill as the API shows it. */
+export interface DrillRecord {
+  readonly id: string;
+  readonly space: string;
+  readonly scenario: string;
+  readonly title: string;
+  readonly speed: number | null;
+  readonly seed: number;
+  status: DrillStatus;
+  /** Wall time the drill was started / ended, ms. */
+  readonly createdAt: number;
+  endedAt: number | null;
+  /** The drill window in space time, ms (null until the simulator reported it). */
+  window: { simStart: number; start: number; end: number } | null;
+  progress: { phase: string; fraction: number | null; events: number; simTime: number | null; etaSec: number | null; rate: number };
+  error: string | null;
+  summary: DrillSummary | null;
+}
+
+/** What to start. */
+export interface DrillRequest { readonly scenario: string; readonly speed: number | null; readonly seed?: number }
+
+/** A drill request that cannot be started: the message says why. */
+export class DrillError extends Error {
+  constructor(readonly code: 'bad_request' | 'not_found' | 'conflict', message: string) { super(message); }
+}
+
+/** What the drill runner needs. */
+export interface DrillDeps {
+  readonly tokens: TokenRegistry;
+  readonly spaces: SpaceRegistry;
+  readonly store: EventStore;
+  readonly ctx: ProjectionContext;
+  /** The server's own base URL (known once it listens). */
+  readonly baseUrl: () => string;
+  /** Forget a space's wall stream (after its data is deleted). */
+  readonly forget: (space: string) => void;
+  /** Most drills running at once (default 4). */
+  readonly maxRunning?: number;
+}
+
+interface Running { child: ChildProcess; token: string; exited: Promise<number | null>; stopping: boolean }
+
+/** Starts, lists, stops and summarises drills. */
+export class DrillService {
+  private readonly drills = new Map<string, DrillRecord>();
+  private readonly running = new Map<string, Running>();
+  private scenarioList: Promise<ScenarioInfo[]> | null = null;
+  private n = 0;
+
+  constructor(private readonly deps: DrillDeps) {}
+
+  /** The shipped scenarios (asked of the simulator once). */
+  scenarios(): Promise<ScenarioInfo[]> {
+    this.scenarioList ??= new Promise<ScenarioInfo[]>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'scenarios', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+      child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (code !== 0) return reject(new Error(`the simulator could not list scenarios: ${err.trim() || `exit ${code}`}`));
+        try { resolve(JSON.parse(out) as ScenarioInfo[]); } catch (e) { reject(e instanceof Error ? e : new Error(String(e))); }
+      });
+    });
+    this.scenarioList.catch(() => { this.scenarioList = null; });
+    return this.scenarioList;
+  }
+
+  /** Every drill, newest first. */
+  list(): DrillRecord[] {
+    return [...this.drills.values()].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** A drill by id. */
+  get(id: string): DrillRecord | undefined {
+    return this.drills.get(id);
+  }
+
+  /** Starts a drill in a new space; resolves once the simulator has reported the drill window. */
+  async start(req: DrillRequest): Promise<DrillRecord> {
+    const scenario = (await this.scenarios()).find((s) => s.name === req.scenario);
+    if (!scenario) throw new DrillError('bad_request', `no scenario "${req.scenario}"; one of ${(await this.scenarios()).map((s) => s.name).join(', ')}`);
+    if ([...this.running.keys()].length >= (this.deps.maxRunning ?? 4)) throw new DrillError('conflict', `${this.deps.maxRunning ?? 4} drills are running already; stop one first`);
+    const id = `drill-${scenario.name.slice(0, 24)}-${Date.now().toString(36).slice(-5)}${(++this.n).toString(36)}`;
+    if (this.deps.spaces.find(id)) throw new DrillError('conflict', `space ${id} exists already`);
+    const seed = req.seed ?? Math.floor(Math.random() * 1_000_000);
+    const record: DrillRecord = {
+      id, space: id, scenario: scenario.name, title: scenario.title, speed: req.speed, seed, status: 'starting', createdAt: Date.now(), endedAt: null,
+      window: { simStart: scenario.simStart, start: scenario.start, end: scenario.end },
+      progress: { phase: 'starting', fraction: 0, events: 0, simTime: null, etaSec: null, rate: 0 }, error: null, summary: null,
+    };
+    this.drills.set(id, record);
+    const space = this.deps.spaces.get(id);
+    space.drill = this.info(record);
+    const grant = this.deps.tokens.mint('producer', id);
+    const args = ['--import', 'tsx', CLI, 'run', '--server', this.deps.baseUrl(), '--token', grant.token, '--space', id, '--scenario', scenario.name,
+      '--speed', req.speed === null ? 'max' : String(req.speed), '--seed', String(seed), '--json-progress'];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => {
+      child.on('error', (e) => { record.error = `cannot start the simulator: ${e.message}`; resolve(-1); });
+      child.on('close', (code) => resolve(code));
+    });
+    const run: Running = { child, token: grant.token, exited, stopping: false };
+    this.running.set(id, run);
+    const lines = createInterface({ input: child.stderr as NodeJS.ReadableStream });
+    lines.on('line', (line) => this.onLine(record, line));
+    void exited.then((code) => this.ended(record, run, code));
+    return record;
+  }
+
+  /** Stops a drill (the simulator finishes its batch in flight) and, if asked, deletes its space's data. */
+  async stop(id: string, deleteData: boolean): Promise<DrillRecord | null> {
+    const record = this.drills.get(id);
+    const run = this.running.get(id);
+    if (!record && !this.deps.spaces.find(id)) return null;
+    if (run) {
+      run.stopping = true;
+      run.child.kill('SIGINT');
+      const killer = setTimeout(() => run.child.kill('SIGKILL'), 10_000);
+      await run.exited;
+      clearTimeout(killer);
+      await this.settled(id);
+    }
+    if (deleteData) {
+      const space = this.deps.spaces.find(id);
+      if (space) await this.deps.spaces.serial(space, () => this.deps.spaces.drop(id));
+      else await this.deps.store.deleteSpace(id);
+      this.deps.forget(id);
+      this.drills.delete(id);
+    }
+    return record ?? null;
+  }
+
+  /** The drill's summary: the final one once it has ended, otherwise computed up to where it is (once per change). */
+  async summary(id: string): Promise<DrillSummary | null> {
+    const record = this.drills.get(id);
+    if (!record) return null;
+    if (record.summary) return record.summary;
+    const applied = this.deps.spaces.find(record.space)?.projection.eventsApplied ?? 0;
+    const cached = this.interim.get(id);
+    if (cached && cached.applied === applied) return cached.summary;
+    const summary = this.summarise(record);
+    this.interim.set(id, { applied, summary });
+    summary.catch(() => this.interim.delete(id));
+    return summary;
+  }
+
+  /** Summaries of running drills, by the number of events they were computed from (a page polling them folds once per change). */
+  private readonly interim = new Map<string, { applied: number; summary: Promise<DrillSummary> }>();
+
+  /** Stops every running drill (the server is closing). */
+  async close(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((id) => this.stop(id, false)));
+  }
+
+  private info(r: DrillRecord): DrillInfo {
+    return { scenario: r.scenario, title: r.title, speed: r.speed, startedAt: r.window?.start ?? 0, endsAt: r.window?.end ?? 0 };
+  }
+
+  private onLine(r: DrillRecord, line: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      if (line.trim()) r.error = line.replace(/^error:\s*/, '').slice(0, 500);
+      return;
+    }
+    if (msg.type === 'start' && typeof msg.start === 'number' && typeof msg.end === 'number' && typeof msg.simStart === 'number') {
+      r.window = { simStart: msg.simStart, start: msg.start, end: msg.end };
+      r.status = 'running';
+      const space = this.deps.spaces.find(r.space);
+      if (space) space.drill = this.info(r);
+    } else if (msg.type === 'progress') {
+      r.status = 'running';
+      r.progress = {
+        phase: String(msg.phase ?? ''), fraction: num(msg.fraction), events: num(msg.events) ?? 0, simTime: num(msg.simTime), etaSec: num(msg.etaSec), rate: num(msg.rate) ?? 0,
+      };
+    }
+  }
+
+  private readonly settling = new Map<string, Promise<void>>();
+
+  private settled(id: string): Promise<void> {
+    return this.settling.get(id) ?? Promise.resolve();
+  }
+
+  private ended(r: DrillRecord, run: Running, code: number | null): void {
+    const work = (async () => {
+      this.deps.tokens.revoke(run.token);
+      this.running.delete(r.id);
+      r.endedAt = Date.now();
+      if (run.stopping) r.status = 'stopped';
+      else if (code === 0) { r.status = 'finished'; r.progress = { ...r.progress, fraction: 1, etaSec: 0 }; }
+      else { r.status = 'failed'; r.error ??= `the simulator exited with ${code}`; }
+      this.interim.delete(r.id);
+      const space = this.deps.spaces.find(r.space);
+      if (space) {
+        try { r.summary = await this.summarise(r); } catch (e) { r.error ??= `summary failed: ${(e as Error).message}`; }
+      }
+    })();
+    this.settling.set(r.id, work);
+  }
+
+  private async summarise(r: DrillRecord): Promise<DrillSummary> {
+    const w = r.window;
+    const from = w?.start ?? 0;
+    const to = w?.end ?? Number.MAX_SAFE_INTEGER;
+    return summariseDrill(r.space, this.deps.store.read(r.space), this.deps.ctx, from, to);
+  }
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}

@@ -1,0 +1,119 @@
+/**
+ * `/api/v1/cases`: the late-case list (filters, sort, pages, total), one case with its history, supervisor actions
+ * (each an event through ingest: validated, logged, folded, on the wall), and a server-sent change stream.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import { actionEvent, caseActionSchema } from '../../shared/cases/actions';
+import { applyCaseEvent } from '../../shared/cases/lifecycle';
+import { parseCaseQuery, type CaseDetail } from '../../shared/cases/query';
+import type { CityopsConfig } from '../../shared/config';
+import { spaceName } from '../../shared/contract';
+import { validateEvent } from '../../shared/events';
+import { authorise, type GuardDeps } from '../auth/guard';
+import type { CaseFeed } from '../cases/feed';
+import { clockLateness, listCases, rowsOf } from '../cases/queries';
+import type { CaseReadModel } from '../cases/readModel';
+import type { IngestService } from '../ingest/service';
+import type { SpaceRegistry } from '../spaces';
+import { issuesOf, sendError } from './errors';
+
+/** What the supervisor routes need. */
+export interface SupervisorDeps extends GuardDeps {
+  readonly model: CaseReadModel;
+  readonly feed: CaseFeed;
+  readonly spaces: SpaceRegistry;
+  readonly ingest: IngestService;
+  readonly config: CityopsConfig;
+  readonly now: () => number;
+  readonly isReady: () => boolean;
+}
+
+/** The instant a space judges lateness at: the wall clock for live, the space's own clock for demo and drills (as the wall). */
+export function spaceNow(deps: Pick<SupervisorDeps, 'spaces' | 'now'>, space: string): number {
+  const wall = deps.now();
+  const s = deps.spaces.find(space);
+  return !s || s.kind === 'live' ? wall : s.projection.clock ?? wall;
+}
+
+/** The `space` query parameter (default live), or null after answering 400. */
+export function querySpace(req: Request, res: Response): string | null {
+  const raw = typeof req.query.space === 'string' && req.query.space !== '' ? req.query.space : 'live';
+  if (!spaceName.safeParse(raw).success) { sendError(res, 'bad_request', `query space: "${raw.slice(0, 64)}" is not a space name (live, demo or drill-<name>)`); return null; }
+  return raw;
+}
+
+/** The case routes. */
+export function caseRoutes(deps: SupervisorDeps): Router {
+  const r = express.Router();
+  const json = express.json({ limit: '16kb', strict: true });
+
+  r.get('/cases', (req, res) => {
+    const parsed = parseCaseQuery(req.query as Record<string, unknown>);
+    if (!parsed.success) return sendError(res, 'bad_request', 'invalid case filters', issuesOf(parsed.error));
+    if (!authorise(deps, req, res, 'supervise', parsed.data.space)) return;
+    res.json(listCases(deps.model, parsed.data, spaceNow(deps, parsed.data.space)));
+  });
+
+  r.get('/cases/stream', (req, res) => {
+    const space = querySpace(req, res);
+    if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const send = (chunk: string) => { res.write(chunk); (res as Response & { flush?: () => void }).flush?.(); };
+    send('retry: 5000\n\n');
+    const dispose = deps.feed.subscribe(space, () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`), () => res.end());
+    const beat = setInterval(() => send(': keep-alive\n\n'), 25_000);
+    req.on('close', () => { clearInterval(beat); dispose(); });
+  });
+
+  r.get('/cases/:id', (req, res) => {
+    const space = querySpace(req, res);
+    if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
+    const id = String(req.params.id);
+    const state = deps.model.caseState(space, id) ?? deps.spaces.find(space)?.projection.cases.get(id);
+    if (!state) return sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${space}`);
+    const now = spaceNow(deps, space);
+    const history = deps.model.history(space, id);
+    const receivedEvent = history.find((h) => h.type === 'case.received' && h.event.caseId === id)?.event;
+    const rec = receivedEvent?.type === 'case.received' ? receivedEvent : null;
+    const detail: CaseDetail = {
+      space, at: now, state, description: rec?.description ?? null, address: rec?.address ?? null,
+      clocks: clockLateness(deps.model, space, state, now),
+      history: history.map((h) => ({ seq: h.seq, ts: h.ts, type: h.type, actor: h.actor, event: h.event as unknown as Record<string, unknown> })),
+      duplicates: rowsOf(deps.model, space, state.duplicates, now),
+    };
+    res.json(detail);
+  });
+
+  r.post('/cases/:id/actions', json, async (req, res) => {
+    const parsed = caseActionSchema.safeParse(req.body);
+    if (!parsed.success) return sendError(res, 'bad_request', 'invalid action: { "kind": "supervise"|"remind"|"escalate"|"approve_extension"|"exempt"|"merge", "space": "...", ... }', issuesOf(parsed.error));
+    const a = parsed.data;
+    const caller = authorise(deps, req, res, 'supervise', a.space, true);
+    if (!caller) return;
+    if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
+    const id = String(req.params.id);
+    const space = deps.spaces.find(a.space);
+    const prev = space?.projection.cases.get(id);
+    if (!space || !prev) return sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${a.space}`);
+    const ts = Math.max(spaceNow(deps, a.space), prev.updatedAt);
+    const raw = actionEvent(id, a, `action-${randomUUID()}`, ts, caller.actor.slice(0, 64));
+    const v = validateEvent(raw);
+    if (!v.ok) return sendError(res, 'bad_request', 'the action does not make a valid event', v.errors);
+    if (v.event.type.startsWith('case.') && 'caseId' in v.event) {
+      const t = applyCaseEvent(prev, v.event as Parameters<typeof applyCaseEvent>[1], space.projection.ctx.lifecycle);
+      if (!t.ok) return sendError(res, 'conflict', t.reason);
+    }
+    if (a.kind === 'merge') {
+      const master = space.projection.cases.get(a.masterCaseId);
+      if (!master || master.stage === 'merged') return sendError(res, 'conflict', `cannot merge into ${a.masterCaseId}: ${master ? 'it is itself merged' : 'no such case'}`);
+    }
+    const result = await deps.ingest.ingest(a.space, [v.event]);
+    if (result.accepted !== 1) {
+      const why = result.quarantined[0]?.reason ?? result.rejected[0]?.errors.map((e) => e.message).join('; ') ?? 'not accepted';
+      return sendError(res, 'conflict', why);
+    }
+    res.status(201).json({ event: v.event, result });
+  });
+  return r;
+}

@@ -1,0 +1,65 @@
+/** `/api/v1/drills` (admin): start a drill from a scenario, list drills with progress, stop and delete, read summaries. */
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { bearer, type TokenRegistry } from '../auth/tokens';
+import { DrillError, type DrillService } from '../drills/service';
+import { issuesOf, sendError } from './errors';
+
+const startSchema = z.strictObject({
+  scenario: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'must be a scenario name'),
+  speed: z.union([z.literal('max'), z.number().positive().max(100_000)]).default(60),
+  seed: z.number().int().min(0).max(2 ** 31).optional(),
+});
+
+/** The drill routes. */
+export function drillRoutes(deps: { tokens: TokenRegistry; drills: DrillService }): Router {
+  const r = express.Router();
+  const admin = (req: Request, res: Response): boolean => {
+    const check = deps.tokens.check(bearer(req.headers.authorization), 'administer', 'live');
+    if (!check.ok) sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.status === 401 ? check.message : 'drills need an admin token');
+    return check.ok;
+  };
+  r.get('/drills/scenarios', async (req, res) => {
+    if (!admin(req, res)) return;
+    res.json(await deps.drills.scenarios());
+  });
+  r.get('/drills', (req, res) => {
+    if (!admin(req, res)) return;
+    res.json(deps.drills.list());
+  });
+  r.post('/drills', express.json({ limit: '16kb' }), async (req, res) => {
+    if (!admin(req, res)) return;
+    const parsed = startSchema.safeParse(req.body);
+    if (!parsed.success) return sendError(res, 'bad_request', 'the body must be { "scenario": "...", "speed": 60 | "max", "seed"?: N }', issuesOf(parsed.error));
+    try {
+      const d = parsed.data;
+      const drill = await deps.drills.start({ scenario: d.scenario, speed: d.speed === 'max' ? null : d.speed, ...(d.seed !== undefined ? { seed: d.seed } : {}) });
+      res.status(201).location(`/api/v1/drills/${drill.id}`).json(drill);
+    } catch (err) {
+      if (err instanceof DrillError) return sendError(res, err.code, err.message);
+      throw err;
+    }
+  });
+  r.get('/drills/:id', (req, res) => {
+    if (!admin(req, res)) return;
+    const d = deps.drills.get(req.params.id);
+    if (!d) return sendError(res, 'not_found', `no drill ${req.params.id}`);
+    res.json(d);
+  });
+  r.get('/drills/:id/summary', async (req, res) => {
+    if (!admin(req, res)) return;
+    const s = await deps.drills.summary(req.params.id);
+    if (!s) return sendError(res, 'not_found', `no drill ${req.params.id}`);
+    res.json(s);
+  });
+  r.delete('/drills/:id', async (req, res) => {
+    if (!admin(req, res)) return;
+    const id = req.params.id;
+    if (!/^drill-[a-z0-9][a-z0-9-]{0,40}$/.test(id)) return sendError(res, 'bad_request', `${id} is not a drill space`);
+    const deleteData = req.query.deleteData === 'true' || req.query.deleteData === '1';
+    const d = await deps.drills.stop(id, deleteData);
+    if (!d && !deleteData) return sendError(res, 'not_found', `no drill ${id}`);
+    res.json({ id, stopped: true, deleted: deleteData, drill: d });
+  });
+  return r;
+}

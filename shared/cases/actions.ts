@@ -1,0 +1,41 @@
+/**
+ * Supervisor actions on a case (督办, 催办, 领导批示, 延期批准, 不计考核, 合并): the request the page sends, and the
+ * event each becomes in the log (who, when, why) — the audit trail. Times are epoch ms.
+ */
+import { z } from 'zod';
+import { spaceName } from '../contract';
+import type { DomainEventInput } from '../events';
+import { epochMs, ident } from '../events/common';
+
+/** One action request (`POST /api/v1/cases/:id/actions`). */
+export const caseActionSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('supervise'), space: spaceName, message: z.string().trim().min(1, 'a 督办 needs a message').max(1000), newDeadline: epochMs.optional() }),
+  z.strictObject({ kind: z.literal('remind'), space: spaceName, message: z.string().trim().max(1000).optional() }),
+  z.strictObject({ kind: z.literal('escalate'), space: spaceName, note: z.string().trim().min(1, 'an escalation needs a note').max(1000), leader: z.string().trim().min(1).max(64).optional() }),
+  z.strictObject({ kind: z.literal('approve_extension'), space: spaceName, until: epochMs }),
+  z.strictObject({ kind: z.literal('exempt'), space: spaceName, reason: z.string().trim().min(1, 'an exemption needs a reason').max(500) }),
+  z.strictObject({ kind: z.literal('merge'), space: spaceName, masterCaseId: ident }),
+]);
+
+/** A parsed action request. */
+export type CaseAction = z.output<typeof caseActionSchema>;
+/** The kinds of action. */
+export type CaseActionKind = CaseAction['kind'];
+
+/** Chinese labels of the actions. */
+export const ACTION_LABELS: Readonly<Record<CaseActionKind, string>> = {
+  supervise: '督办', remind: '催办', escalate: '领导批示', approve_extension: '批准延期', exempt: '不计考核', merge: '合并重复件',
+};
+
+/** The event an action becomes, at `ts` (ms) by `actor`. */
+export function actionEvent(caseId: string, a: CaseAction, eventId: string, ts: number, actor: string): DomainEventInput {
+  const base = { eventId, ts, caseId, actor };
+  switch (a.kind) {
+    case 'supervise': return { ...base, type: 'case.supervised', message: a.message, ...(a.newDeadline !== undefined ? { newDeadline: a.newDeadline } : {}) };
+    case 'remind': return { ...base, type: 'case.reminded', ...(a.message ? { message: a.message } : {}) };
+    case 'escalate': return { ...base, type: 'case.escalated', note: a.note, ...(a.leader ? { leader: a.leader } : {}) };
+    case 'approve_extension': return { ...base, type: 'case.extension_approved', until: a.until };
+    case 'exempt': return { ...base, type: 'case.exempted', reason: a.reason };
+    case 'merge': return { ...base, type: 'case.merged', masterCaseId: a.masterCaseId };
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Open311 GeoReport v2 service requests (the JSON a city's `GET /requests.json` answers) as request records: the
+ * request id, service name → category, agency → unit, requested / updated datetimes, status open or closed.
+ */
+import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
+import type { Channel } from '../../shared/domain';
+import { matchCategory, matchStreet, type RecordError, type RequestRecord } from './records';
+
+/** Options: the channel the requests came in on, category names per service, the fallback category and street. */
+export interface Open311Options {
+  readonly channel?: Channel;
+  readonly categories?: Readonly<Record<string, string>>;
+  readonly config?: CityopsConfig;
+}
+
+/** Reads an Open311 requests array; returns the records and the requests that could not be read. */
+export function open311Records(raw: unknown, o: Open311Options = {}): { records: RequestRecord[]; errors: RecordError[] } {
+  const config = o.config ?? DEFAULT_CONFIG;
+  const list = Array.isArray(raw) ? raw : isObj(raw) && Array.isArray(raw.service_requests) ? raw.service_requests : null;
+  if (!list) throw new Error('an Open311 file is a JSON array of service requests (GET /requests.json)');
+  const records: RequestRecord[] = [];
+  const errors: RecordError[] = [];
+  list.forEach((r: unknown, i: number) => {
+    if (!isObj(r)) return void errors.push({ record: i + 1, message: 'not an object' });
+    const id = str(r.service_request_id) ?? str(r.token);
+    const opened = Date.parse(str(r.requested_datetime) ?? '');
+    if (!id) return void errors.push({ record: i + 1, message: 'no service_request_id' });
+    if (!Number.isFinite(opened)) return void errors.push({ record: i + 1, message: `requested_datetime "${str(r.requested_datetime) ?? ''}" is not a date` });
+    const closed = str(r.status) === 'closed' ? Date.parse(str(r.updated_datetime) ?? '') : Number.NaN;
+    const service = str(r.service_name) ?? str(r.service_code) ?? '其他';
+    const description = str(r.description);
+    const address = str(r.address);
+    const lat = num(r.lat);
+    const lng = num(r.long);
+    const unit = str(r.agency_responsible);
+    const reply = str(r.status_notes);
+    records.push({
+      id, openedAt: opened, closedAt: str(r.status) === 'closed' ? (Number.isFinite(closed) ? Math.max(closed, opened) : opened) : null,
+      category: o.categories?.[service] ?? matchCategory(service, '其他', config),
+      street: matchStreet(address, config) ?? matchStreet(description, config) ?? 'unknown',
+      title: (description ? description.split(/[\n。.!！?？]/)[0]?.slice(0, 60) : undefined) || service,
+      channel: o.channel ?? 'hotline', caseType: 'help', urgency: 'normal',
+      ...(description ? { description } : {}), ...(address ? { address } : {}), ...(lat !== null ? { lat } : {}), ...(lng !== null ? { lng } : {}),
+      ...(unit ? { unit } : {}), ...(reply ? { reply } : {}),
+    });
+  });
+  return { records, errors };
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'number') return String(v);
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+function num(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  return Number.isFinite(n) ? n : null;
+}

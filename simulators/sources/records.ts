@@ -1,0 +1,87 @@
+/**
+ * Real service requests (Open311, CSV exports) as case lifecycles: each request becomes `case.received`, a dispatch to
+ * its agency, and — when it is closed — a sign-for, a reply and the closure at its close time. Event ids derive from
+ * the request id, so replaying the same file twice into one space adds nothing.
+ */
+import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
+import type { CaseType, Channel, Urgency } from '../../shared/domain';
+import type { DomainEventInput } from '../../shared/events';
+import { MINUTE_MS, type EpochMs } from '../../shared/time';
+
+/** One service request, normalised. */
+export interface RequestRecord {
+  readonly id: string;
+  readonly openedAt: EpochMs;
+  readonly closedAt: EpochMs | null;
+  readonly category: string;
+  readonly street: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly address?: string;
+  readonly lat?: number;
+  readonly lng?: number;
+  readonly unit?: string;
+  readonly channel: Channel;
+  readonly caseType: CaseType;
+  readonly urgency: Urgency;
+  readonly reply?: string;
+}
+
+/** A record that could not be read: where (record number) and why. */
+export interface RecordError { readonly record: number; readonly message: string }
+
+/** Makes a value a valid identifier: no spaces, at most 128 characters. */
+export function toIdent(v: string, max = 128): string {
+  return v.trim().replace(/\s+/g, '_').slice(0, max) || '_';
+}
+
+/** A short text (1–64 characters). */
+export function toShort(v: string): string {
+  return v.trim().slice(0, 64) || '—';
+}
+
+/** Finds a configured street whose id or name occurs in the text (street names with or without 街道/乡). */
+export function matchStreet(text: string | undefined, config: CityopsConfig = DEFAULT_CONFIG): string | null {
+  if (!text) return null;
+  const t = text.toLowerCase();
+  for (const s of config.streets) {
+    const short = s.name.replace(/(街道|乡)$/, '');
+    if (t === s.id || t.includes(s.name) || (short.length >= 2 && t.includes(short))) return s.id;
+  }
+  return null;
+}
+
+/** Maps a category name to a configured one (exact), else the fallback. */
+export function matchCategory(name: string | undefined, fallback: string, config: CityopsConfig = DEFAULT_CONFIG): string {
+  return name && config.categories.includes(name) ? name : fallback;
+}
+
+/** The lifecycle events of one request; `prefix` keeps ids of different sources apart. */
+export function recordEvents(r: RequestRecord, prefix: string): DomainEventInput[] {
+  const caseId = toIdent(r.id);
+  const id = (step: string) => toIdent(`${prefix}-${r.id}-${step}`);
+  const out: DomainEventInput[] = [{
+    type: 'case.received', eventId: id('r'), ts: r.openedAt, caseId, channel: r.channel, caseType: r.caseType, urgency: r.urgency,
+    flags: [], category: toShort(r.category), street: toShort(r.street), title: r.title.slice(0, 200) || r.category,
+    ...(r.description ? { description: r.description.slice(0, 4000) } : {}), ...(r.address ? { address: r.address.slice(0, 300) } : {}),
+    ...(r.lat !== undefined && Number.isFinite(r.lat) && Math.abs(r.lat) <= 90 ? { lat: r.lat } : {}),
+    ...(r.lng !== undefined && Number.isFinite(r.lng) && Math.abs(r.lng) <= 180 ? { lng: r.lng } : {}),
+  }];
+  let t = r.openedAt;
+  const next = (at: EpochMs) => (t = Math.max(t + MINUTE_MS, at));
+  if (!r.unit) {
+    if (r.closedAt !== null) out.push({ type: 'case.closed_directly', eventId: id('cd'), ts: next(r.closedAt), caseId, ...(r.reply ? { reply: r.reply.slice(0, 4000) } : {}) });
+    return out;
+  }
+  out.push({ type: 'case.dispatched', eventId: id('d'), ts: next(r.openedAt), caseId, unit: toShort(r.unit) });
+  if (r.closedAt === null) return out;
+  out.push({ type: 'case.signed', eventId: id('s'), ts: next(r.openedAt), caseId });
+  out.push({ type: 'case.replied', eventId: id('p'), ts: next(r.closedAt), caseId, ...(r.reply ? { reply: r.reply.slice(0, 4000) } : {}) });
+  out.push({ type: 'case.closed', eventId: id('x'), ts: next(r.closedAt), caseId });
+  return out;
+}
+
+/** Every record's events in time order (stable: a case's own steps keep their order). */
+export function recordsToEvents(records: readonly RequestRecord[], prefix: string): DomainEventInput[] {
+  return records.flatMap((r) => recordEvents(r, prefix)).sort((a, b) => a.ts - b.ts);
+}

@@ -1,0 +1,194 @@
+/**
+ * The late-case list against a brute force over generated data: every filter, sort and page, the total, and the
+ * wall's overdue figure for the same filters. Then one case's history and the actions a supervisor takes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latenessOf, type CaseDetail, type CaseList, type CaseQuery } from '../../shared/cases/query';
+import type { CaseState } from '../../shared/cases/state';
+import { scanLate } from '../../shared/projection/late';
+import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../shared/time';
+import { generateEvents } from '../../simulators/day';
+import { post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+
+const FROM = shanghaiInstant('2026-11-19', '00:00');
+const END = shanghaiInstant('2026-11-23', '15:00');
+/** Lateness is judged the next morning, when many of the open cases have fallen late. */
+const NOW = shanghaiInstant('2026-11-24', '10:00');
+let server: TestServer;
+
+const auth = { authorization: 'Bearer supervisor-token' };
+async function list(params: Record<string, string>): Promise<CaseList> {
+  const res = await fetch(`${server.url}/api/v1/cases?${new URLSearchParams(params)}`, { headers: auth });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as CaseList;
+}
+
+function cases(): CaseState[] {
+  return [...server.app.spaces.get('live').projection.cases.values()];
+}
+
+/** The brute-force answer: every case, lateness judged with clockStatus, filtered, sorted most overdue first. */
+function brute(q: Partial<CaseQuery>): CaseState[] {
+  const p = server.app.spaces.get('live').projection;
+  const env = p.ctx.lifecycle.env;
+  const out: { c: CaseState; deadline: number }[] = [];
+  for (const c of cases()) {
+    const l = latenessOf(c, NOW, env, p.ctx.thresholds, q.clock);
+    const status = q.status ?? 'late';
+    if (status === 'late' && l.lateness !== 'overdue' && l.lateness !== 'at_risk') continue;
+    if (status === 'overdue' && l.lateness !== 'overdue') continue;
+    if (status === 'at_risk' && l.lateness !== 'at_risk') continue;
+    if (q.street && c.street !== q.street) continue;
+    if (q.unit && c.unit !== q.unit) continue;
+    if (q.channel && c.channel !== q.channel) continue;
+    if (q.type && c.caseType !== q.type) continue;
+    if (q.urgency && c.urgency !== q.urgency) continue;
+    if (q.category && c.category !== q.category) continue;
+    if (q.flags && !q.flags.every((f) => c.flags.includes(f))) continue;
+    if (q.overdueBy !== undefined && !(l.lateness === 'overdue' && l.deadline !== null && NOW - l.deadline > q.overdueBy * MINUTE_MS)) continue;
+    if (q.from !== undefined && c.receivedAt < q.from) continue;
+    if (q.to !== undefined && c.receivedAt >= q.to) continue;
+    // Sort key: the nearest running deadline over the chosen clock(s).
+    let deadline = Infinity;
+    for (const k of ['sign', 'handle', 'callback'] as const) {
+      if (q.clock && k !== q.clock) continue;
+      const clk = c[k];
+      if (clk && clk.stoppedAt === null && clk.deadline < deadline) deadline = clk.deadline;
+    }
+    out.push({ c, deadline });
+  }
+  return out.sort((a, b) => a.deadline - b.deadline || a.c.receivedAt - b.c.receivedAt || (a.c.id < b.c.id ? -1 : 1)).map((x) => x.c);
+}
+
+beforeAll(async () => {
+  server = await startTestServer(END);
+  const events = generateEvents({ seed: 42, from: FROM, to: END, casesPerDay: 500 });
+  for (let i = 0; i < events.length; i += 400) {
+    const res = await post(server.url, { space: 'live', events: events.slice(i, i + 400) });
+    expect(res.status).toBe(200);
+  }
+  server.now.value = NOW;
+}, 120_000);
+
+afterAll(async () => {
+  await server.stop();
+  removeData(server.dataDir);
+});
+
+describe('when the late-case list is filtered', () => {
+  const FILTERS: Partial<CaseQuery>[] = [
+    {}, { status: 'overdue' }, { status: 'at_risk' }, { status: 'late', clock: 'sign' }, { status: 'overdue', clock: 'handle' },
+    { status: 'at_risk', clock: 'callback' }, { street: 'guanshan' }, { unit: 'cgzf' }, { channel: 'hotline' }, { type: 'complaint' },
+    { urgency: 'urgent' }, { category: '市容环卫' }, { flags: ['repeat'] }, { overdueBy: 60 }, { overdueBy: 24 * 60, clock: 'handle' },
+    { from: shanghaiInstant('2026-11-22', '00:00'), to: shanghaiInstant('2026-11-23', '00:00') }, { status: 'overdue', street: 'luonan', channel: 'city_mgmt' },
+  ];
+  const params = (q: Partial<CaseQuery>): Record<string, string> => Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
+
+  it('then the generated data has late cases of every kind to find', () => {
+    const p = server.app.spaces.get('live').projection;
+    expect(p.cases.size).toBeGreaterThan(1500);
+    expect(brute({ status: 'overdue' }).length).toBeGreaterThan(20);
+    expect(brute({ status: 'at_risk' }).length).toBeGreaterThan(5);
+  });
+
+  it.each(FILTERS.map((f) => [JSON.stringify(f), f] as const))('then %s gives the brute-force total, order and pages', async (_name, q) => {
+    const want = brute(q).map((c) => c.id);
+    const page1 = await list({ ...params(q), pageSize: '50' });
+    expect(page1.total).toBe(want.length);
+    expect(page1.items.map((r) => r.id)).toEqual(want.slice(0, 50));
+    if (want.length > 50) {
+      const page2 = await list({ ...params(q), pageSize: '50', page: '2' });
+      expect(page2.items.map((r) => r.id)).toEqual(want.slice(50, 100));
+    }
+  });
+
+  it('then every row of a late list is overdue or at risk as clockStatus says', async () => {
+    const p = server.app.spaces.get('live').projection;
+    const res = await list({ pageSize: '200' });
+    for (const row of res.items) {
+      const c = p.cases.get(row.id)!;
+      expect(row.lateness, row.id).toBe(latenessOf(c, NOW, p.ctx.lifecycle.env, p.ctx.thresholds).lateness);
+    }
+  });
+
+  it("then the wall's overdue and at-risk figures equal the list's totals", async () => {
+    const p = server.app.spaces.get('live').projection;
+    const wall = scanLate(p, NOW, false);
+    expect((await list({ status: 'overdue' })).total).toBe(wall.overdue.total);
+    expect((await list({ status: 'at_risk' })).total).toBe(wall.atRisk.total);
+    for (const clock of ['sign', 'handle', 'callback'] as const) expect((await list({ status: 'overdue', clock })).total, clock).toBe(wall.overdue[clock]);
+    for (const [street, s] of Object.entries(wall.byStreet)) expect((await list({ status: 'overdue', street })).total, street).toBe(s.overdue);
+    for (const u of wall.topUnits) expect((await list({ status: 'overdue', unit: u.unit })).total, u.unit).toBe(u.overdue);
+  });
+
+  it('then other sorts and lifecycle statuses page through everything once', async () => {
+    const all = await list({ status: 'all', sort: 'received_desc', pageSize: '200' });
+    expect(all.total).toBe(cases().length);
+    const ts = all.items.map((r) => r.receivedAt);
+    expect(ts).toEqual([...ts].sort((a, b) => b - a));
+    const open = await list({ status: 'open' });
+    const closed = await list({ status: 'closed' });
+    expect(open.total + closed.total).toBe(all.total);
+    expect(open.total).toBe(server.app.spaces.get('live').projection.open.size);
+  });
+
+  it('then bad filters are refused with the field named', async () => {
+    const res = await fetch(`${server.url}/api/v1/cases?status=soon&flags=shiny&pageSize=5000`, { headers: auth });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { errors: { path: string }[] } };
+    expect(body.error.errors.map((e) => e.path).sort()).toEqual(['flags', 'pageSize', 'status']);
+  });
+});
+
+describe('when a supervisor acts on an overdue case', () => {
+  it('then each action is an event in its history, with who and why, and the wall counts the 督办', async () => {
+    const [row] = (await list({ status: 'overdue', clock: 'handle', pageSize: '1' })).items;
+    expect(row).toBeDefined();
+    const id = row!.id;
+    const act = (body: Record<string, unknown>) => fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}/actions`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ space: 'live', ...body }),
+    });
+    const before = server.app.spaces.get('live').projection.cases.get(id)!.supervisedCount;
+    const newDeadline = NOW + 2 * HOUR_MS;
+    expect((await act({ kind: 'supervise', message: '请今日内办结', newDeadline })).status).toBe(201);
+    expect((await act({ kind: 'remind', message: '再次催办' })).status).toBe(201);
+    expect((await act({ kind: 'escalate', note: '请分管领导关注', leader: '张副区长' })).status).toBe(201);
+    expect((await act({ kind: 'exempt', reason: '' })).status).toBe(400);
+    expect((await act({ kind: 'exempt', reason: '恶劣天气' })).status).toBe(201);
+    const again = await act({ kind: 'exempt', reason: '再次' });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { message: string } }).error.message).toContain('already exempt');
+    const c = server.app.spaces.get('live').projection.cases.get(id)!;
+    expect(c.supervisedCount).toBe(before + 1);
+    expect(c.handle?.deadline).toBe(newDeadline);
+    expect(c.exempt).toBe(true);
+    const detail = (await (await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}?space=live`, { headers: auth })).json()) as CaseDetail;
+    const types = detail.history.map((h) => h.type);
+    expect(types[0]).toBe('case.received');
+    expect(types.slice(-4)).toEqual(['case.supervised', 'case.reminded', 'case.escalated', 'case.exempted']);
+    expect(detail.history.at(-4)).toMatchObject({ actor: 'supervisor', event: { message: '请今日内办结', newDeadline } });
+    // The moved deadline takes the case off the overdue handling list.
+    const still = await list({ status: 'overdue', clock: 'handle', pageSize: '200', q: id });
+    expect(still.items.map((r) => r.id)).not.toContain(id);
+  });
+
+  it('then a merge joins the duplicate to its master, both histories show it', async () => {
+    const open = (await list({ status: 'open', pageSize: '2', sort: 'received_desc' })).items;
+    const [dup, master] = open;
+    const res = await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(dup!.id)}/actions`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ space: 'live', kind: 'merge', masterCaseId: master!.id }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const d = (await (await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(master!.id)}?space=live`, { headers: auth })).json()) as CaseDetail;
+    expect(d.duplicates.map((r) => r.id)).toEqual([dup!.id]);
+    expect(d.history.at(-1)?.type).toBe('case.merged');
+  });
+
+  it('then after a restart the read model answers the same', async () => {
+    const before = await list({ status: 'all', pageSize: '200' });
+    server = await server.restart();
+    const after = await list({ status: 'all', pageSize: '200' });
+    expect(after.total).toBe(before.total);
+    expect(after.items).toEqual(before.items);
+  });
+});
