@@ -82,7 +82,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-cases-'));
   const file = path.join(dir, 'cases.sqlite');
   try {
-    const model = new CaseReadModel(file, () => undefined, ctx);
+    // History bodies live in the log (the model keeps seqs): the events go to a real log the app then opens.
+    const log = openSqliteStore({ dataDir: path.join(dir, 'log') });
+    const model = new CaseReadModel(file, () => undefined, ctx, log);
     let t = performance.now();
     const CHUNK = 20_000;
     let open = 0;
@@ -95,9 +97,11 @@ async function main(): Promise<void> {
         if (s) { states.push(s); if (s.stage !== 'closed') open++; }
       }
       model.writeCases('live', states);
-      model.writeEvents('live', history);
+      model.writeEvents('live', history, await log.append('live', history, []));
       events += history.length;
     }
+    model.markCaughtUp('live', events);
+    await log.close();
     model.db.exec('ANALYZE');
     model.close();
     console.log(`filled ${N.toLocaleString()} cases (${open.toLocaleString()} open), ${events.toLocaleString()} history events in ${((performance.now() - t) / 1000).toFixed(1)} s; cases.sqlite ${(statSync(file).size / 2 ** 20).toFixed(0)} MB`);

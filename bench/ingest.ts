@@ -1,7 +1,8 @@
 /**
  * `npm run bench:ingest [-- --events N]`: durable ingest + fold of generated events (default 1,000,000),
  * (1) in process through validation, dedupe, the reducers and the SQLite log, in batches of 2,000, and
- * (2) over HTTP batches to a real server; then a cold rebuild of the projection from the log. Prints events/s and peak RSS.
+ * (2) over HTTP batches to a real server; then a cold rebuild of the projection and the case read model from the log.
+ * Prints events/s and peak RSS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,8 @@ async function inProcess(base: number): Promise<void> {
     const t0 = performance.now();
     let accepted = 0;
     for (const b of batches(total, 'p')) accepted += (await app.ingest.ingest('live', b)).accepted;
+    // The case read model writes on a timer that this loop never yields to: write it inside the timing, not at close.
+    app.cases.flush();
     const secs = (performance.now() - t0) / 1000;
     const rate = accepted / secs;
     console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (open cases ${app.spaces.get('live').projection.open.size})`);
@@ -83,7 +86,7 @@ async function inProcess(base: number): Promise<void> {
     const r0 = performance.now();
     await rebuilt.ready;
     const rs = (performance.now() - r0) / 1000;
-    console.log(`cold rebuild from the log: ${rebuilt.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${rs.toFixed(2)} s = ${Math.round(accepted / rs).toLocaleString()} events/s`);
+    console.log(`cold rebuild from the log (projection + case read model): ${rebuilt.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${rs.toFixed(2)} s = ${Math.round(accepted / rs).toLocaleString()} events/s, ${(accepted / rs / base).toFixed(2)}× the baseline`);
     await rebuilt.close();
   });
 }

@@ -3,6 +3,7 @@
  * through the public ingest API into a fresh drill space of a real server (its own process, SQLite on disk) —
  * durable ingest and fold of every event — and prints the time and events/s, against DESIGN §6's target of a year
  * (≈ 3 M events) in ≤ 30 s. The year is generated first to a JSONL file (timed separately; reused with --file).
+ * `--server-prof DIR` writes a V8 CPU profile of the server process to DIR when it exits.
  */
 import { fork } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { DistrictSim } from '../simulators/day';
 import { startReplay } from '../simulators/replay';
 import { JsonlReader } from '../simulators/sources/jsonl';
 
-const { values } = parseArgs({ options: { days: { type: 'string', default: '365' }, seed: { type: 'string', default: '1' }, from: { type: 'string', default: '2025-01-01' }, file: { type: 'string' }, batch: { type: 'string', default: '5000' } } });
+const { values } = parseArgs({ options: { days: { type: 'string', default: '365' }, seed: { type: 'string', default: '1' }, from: { type: 'string', default: '2025-01-01' }, file: { type: 'string' }, batch: { type: 'string', default: '5000' }, 'server-prof': { type: 'string' } } });
 const days = Number(values.days);
 const work = mkdtempSync(path.join(tmpdir(), 'cityops-bench-replay-'));
 const file = values.file ?? path.join(work, 'year.jsonl');
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     const n = await generate();
     console.log(`generated ${fmt(n)} events (${fmt(n / days)}/day, ${mb(statSync(file).size)} JSONL) in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
   }
-  const server = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'), [path.join(work, 'data')], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const server = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'), [path.join(work, 'data')], { execArgv: [...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []), '--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const first = await once(createInterface({ input: server.stdout as NodeJS.ReadableStream }), 'line') as [string];
   const { url } = JSON.parse(first[0]) as { url: string };
   let peakClient = 0;

@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.use(compression());
   const ctx = projectionContext(deps.config);
-  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', (name) => spaces.find(name)?.projection, ctx);
+  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', (name) => spaces.find(name)?.projection, ctx, deps.store);
   const caseFeed = new CaseFeed();
   const sessions = new SessionStore({ now });
   const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, bodyLimit: deps.bodyLimit ?? '5mb' };
@@ -120,8 +120,8 @@ export function createApp(deps: AppDeps): App {
     metrics.walls.inc();
     socket.on('disconnect', () => metrics.walls.dec());
   });
-  ingest.onBatch((space, r, accepted) => {
-    caseModel.record(space.name, accepted);
+  ingest.onBatch((space, r, accepted, seqs) => {
+    caseModel.record(space.name, accepted, seqs);
     if (r.accepted > 0) caseFeed.changed(space.name);
     const label = { space: space.name };
     metrics.accepted.inc(label, r.accepted);
@@ -132,11 +132,15 @@ export function createApp(deps: AppDeps): App {
     if (r.accepted > 0) b.changed(space);
   });
 
-  const ready = spaces.rebuildAll().then(async () => {
-    await caseModel.catchUp(deps.store, spaces.all().map((s) => s.name));
+  const ready = (async () => {
+    // The read model's stale spaces rebuild from the same pass over the log that folds their projections.
+    const logged = await deps.store.spaces();
+    const behind = await caseModel.behind(deps.store, logged);
+    await spaces.rebuildAll((name) => (behind.has(name) ? caseModel.rebuilding(name) : undefined));
+    await caseModel.catchUp(deps.store, spaces.all().map((s) => s.name).filter((name) => !logged.includes(name)));
     isReady = true;
     b.start();
-  });
+  })();
 
   return {
     http, io, spaces, ingest, broadcaster: b, cases: caseModel, ready,

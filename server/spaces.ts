@@ -7,7 +7,10 @@ import { applyEvent } from '../shared/projection/apply';
 import { createProjection, type ProjectionContext, type SpaceProjection } from '../shared/projection/state';
 import type { DrillInfo } from '../shared/wall/view';
 import { BloomFilter } from './ingest/bloom';
-import type { EventStore } from './store/types';
+import type { EventStore, LogChunk } from './store/types';
+
+/** Sees every chunk of a space's rebuild pass over its log, then `done` once the new projection is in place. */
+export interface RebuildObserver { chunk(c: LogChunk): void; done(): void }
 
 /** One space on this node. */
 export interface Space {
@@ -28,29 +31,34 @@ export class SpaceRegistry {
   private readonly spaces = new Map<string, Space>();
   constructor(private readonly store: EventStore, private readonly ctx: ProjectionContext) {}
 
-  /** Rebuilds every space that has a log. Returns the number of events folded. */
-  async rebuildAll(): Promise<number> {
+  /**
+   * Rebuilds every space that has a log. `observe` may hand back an observer for a space, which then sees the same
+   * pass (the case read model rebuilds from it, so the log is read and parsed once). Returns the number of events folded.
+   */
+  async rebuildAll(observe?: (space: string) => RebuildObserver | undefined): Promise<number> {
     let total = 0;
-    for (const name of await this.store.spaces()) total += await this.rebuild(this.get(name));
+    for (const name of await this.store.spaces()) total += await this.rebuild(this.get(name), observe?.(name));
     return total;
   }
 
   /** Replaces a space's projection with a fresh fold of its log. */
-  async rebuild(space: Space): Promise<number> {
+  async rebuild(space: Space, observer?: RebuildObserver): Promise<number> {
     const projection = createProjection(space.name, this.ctx);
     const seen = new BloomFilter();
     let n = 0;
     let refused = 0;
-    for await (const chunk of this.store.read(space.name)) {
-      for (const e of chunk) {
+    for await (const chunk of this.store.readWithSeqs(space.name)) {
+      for (const e of chunk.events) {
         seen.add(e.eventId);
         if (applyEvent(projection, e) !== null) refused++;
       }
-      n += chunk.length;
+      n += chunk.events.length;
+      observer?.chunk(chunk);
     }
     space.projection = projection;
     space.seen = seen;
     space.rebuildRefused = refused;
+    observer?.done();
     return n;
   }
 

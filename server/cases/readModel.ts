@@ -1,6 +1,7 @@
 /**
- * The case read model: one SQLite table of case rows (every case ever received, open or closed) and one of each case's
- * events, fed from the applied events after each batch and rebuilt from the log at start when it is behind. It answers
+ * The case read model: one SQLite table of case rows (every case ever received, open or closed) and, per case, the log
+ * seqs of its events (the bodies stay in the log and are read by seq when a case page asks), fed from the applied events
+ * after each batch and rebuilt from the log at start when it is behind — in the same pass that folds the projection. It answers
  * the supervisor's lists, one case's history, unit scorecards over any period and the monthly report, so none of them
  * needs the projection to keep closed cases. The file sits beside the event log (`DATA_DIR/cases.sqlite`); losing it
  * costs a rebuild, never data.
@@ -12,13 +13,18 @@ import type { CaseState } from '../../shared/cases/state';
 import type { DomainEvent } from '../../shared/events';
 import type { CaseEvent } from '../../shared/events/case';
 import type { ProjectionContext, SpaceProjection } from '../../shared/projection/state';
+import type { RebuildObserver } from '../spaces';
 import type { EventStore } from '../store/types';
 import { CASE_COLUMNS, caseRow } from './rows';
 
 /** One event of a case's history, as logged. */
 export interface HistoryEntry { readonly seq: number; readonly ts: number; readonly type: string; readonly actor: string | null; readonly event: CaseEvent }
 
-type Pending = { events: CaseEvent[]; dirty: Set<string>; accepted: number };
+/** Recorded but not yet written: per case, the log seqs of its new events (log order); supervision times; events counted. */
+type Pending = { seqs: Map<string, number[]>; supervised: number[]; accepted: number };
+
+/** Bumped when the tables change shape: an older file is emptied and rebuilt from the log. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -42,15 +48,49 @@ CREATE INDEX IF NOT EXISTS cases_category ON cases (space, category, received_at
 CREATE INDEX IF NOT EXISTS cases_scoring ON cases (space, received_at, exempt, unit, need_dispatch, dispatched, signed, signed_on_time,
   replied, replied_on_time, closed, evaluated, satisfied, rejected, reopened, reopened_signed, called_back, emergency, emergency_on_time);
 CREATE TABLE IF NOT EXISTS case_states (space TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (space, id));
-CREATE TABLE IF NOT EXISTS case_events (seq INTEGER PRIMARY KEY, space TEXT NOT NULL, case_id TEXT NOT NULL, ts INTEGER NOT NULL,
-  type TEXT NOT NULL, actor TEXT, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS case_events_case ON case_events (space, case_id, seq);
-CREATE INDEX IF NOT EXISTS case_events_type ON case_events (space, type, ts);
+CREATE TABLE IF NOT EXISTS case_history (space TEXT NOT NULL, case_id TEXT NOT NULL, seqs TEXT NOT NULL, PRIMARY KEY (space, case_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS case_supervisions (space TEXT NOT NULL, ts INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS case_supervisions_ts ON case_supervisions (space, ts);
 CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, log_events INTEGER NOT NULL);
 `;
+/** The indexes of `cases` that only serve lists and scoring (dropped and rebuilt around a large rebuild). */
+const LIST_INDEXES = ['cases_open_deadline', 'cases_open_risk', 'cases_received', 'cases_unit', 'cases_street', 'cases_channel', 'cases_category', 'cases_scoring'];
+/** Fewest rebuilt cases for which dropping and rebuilding the list indexes pays. */
+const BULK_REINDEX_MIN = 20_000;
+const TABLES = ['cases', 'case_states', 'case_events', 'case_history', 'case_supervisions', 'read_model_meta'];
+
+/** History rows are written after this many recorded events at the latest during a rebuild (bounds its memory). */
+const REBUILD_FLUSH_EVENTS = 200_000;
+/** Longest a recorded batch waits to be written, ms (a replay at full speed rewrites a busy case once per flush). */
+const FLUSH_MS = 1_000;
+/** Recorded events of a space held before a flush is forced without waiting for the timer. */
+const PENDING_MAX_EVENTS = 100_000;
 
 function isCaseEvent(e: DomainEvent): e is CaseEvent {
   return e.type.startsWith('case.');
+}
+
+function emptyPending(): Pending {
+  return { seqs: new Map(), supervised: [], accepted: 0 };
+}
+
+/** Adds a chunk's case events to a pending set (the master of a merge gets the merge too: its history shows it). */
+function collect(p: Pending, events: readonly DomainEvent[], seqs: readonly number[]): void {
+  p.accepted += events.length;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (!isCaseEvent(e)) continue;
+    const seq = seqs[i]!;
+    addSeq(p.seqs, e.caseId, seq);
+    if (e.type === 'case.merged') addSeq(p.seqs, e.masterCaseId, seq);
+    else if (e.type === 'case.supervised') p.supervised.push(e.ts);
+  }
+}
+
+function addSeq(m: Map<string, number[]>, id: string, seq: number): void {
+  const list = m.get(id);
+  if (list) list.push(seq);
+  else m.set(id, [seq]);
 }
 
 /** The case read model over one SQLite file (`:memory:` for tests). */
@@ -61,37 +101,44 @@ export class CaseReadModel {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly upsert: Database.Statement;
   private readonly upsertState: Database.Statement;
-  private readonly insertEvent: Database.Statement;
+  private readonly appendHistory: Database.Statement;
+  private readonly insertSupervision: Database.Statement;
   private readonly setMeta: Database.Statement;
   private readonly bumpMeta: Database.Statement;
 
-  constructor(file: string, private readonly projectionOf: (space: string) => SpaceProjection | undefined, private readonly ctx: ProjectionContext) {
+  constructor(file: string, private readonly projectionOf: (space: string) => SpaceProjection | undefined, private readonly ctx: ProjectionContext, private readonly log: EventStore) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('cache_size = -65536');
+    if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
+      this.db.transaction(() => {
+        for (const t of TABLES) this.db.exec(`DROP TABLE IF EXISTS ${t}`);
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    }
     this.db.exec(SCHEMA);
     this.upsert = this.db.prepare(`INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}) VALUES (${CASE_COLUMNS.map(() => '?').join(',')})`);
     this.upsertState = this.db.prepare('INSERT OR REPLACE INTO case_states (space, id, state) VALUES (?, ?, ?)');
-    this.insertEvent = this.db.prepare('INSERT INTO case_events (space, case_id, ts, type, actor, body) VALUES (?, ?, ?, ?, ?, ?)');
+    this.appendHistory = this.db.prepare("INSERT INTO case_history (space, case_id, seqs) VALUES (?, ?, ?) ON CONFLICT (space, case_id) DO UPDATE SET seqs = seqs || ',' || excluded.seqs");
+    this.insertSupervision = this.db.prepare('INSERT INTO case_supervisions (space, ts) VALUES (?, ?)');
     this.setMeta = this.db.prepare('INSERT OR REPLACE INTO read_model_meta (space, log_events) VALUES (?, ?)');
     this.bumpMeta = this.db.prepare('INSERT INTO read_model_meta (space, log_events) VALUES (?, ?) ON CONFLICT(space) DO UPDATE SET log_events = log_events + excluded.log_events');
   }
 
-  /** Records a committed batch's accepted events; written on the next flush (at most 200 ms later, or before a query). */
-  record(space: string, accepted: readonly DomainEvent[]): void {
+  /**
+   * Records a committed batch's accepted events and their log seqs; written on the next flush (at most `FLUSH_MS` later,
+   * or before a query — every read flushes first, so the interval only sets how many of a case's changes share one write).
+   */
+  record(space: string, accepted: readonly DomainEvent[], seqs: readonly number[]): void {
     if (accepted.length === 0) return;
     let p = this.pending.get(space);
-    if (!p) this.pending.set(space, (p = { events: [], dirty: new Set(), accepted: 0 }));
-    p.accepted += accepted.length;
-    for (const e of accepted) {
-      if (!isCaseEvent(e)) continue;
-      p.events.push(e);
-      p.dirty.add(e.caseId);
-      if (e.type === 'case.merged') p.dirty.add(e.masterCaseId);
-    }
-    this.timer ??= setTimeout(() => this.flush(), 200);
+    if (!p) this.pending.set(space, (p = emptyPending()));
+    collect(p, accepted, seqs);
+    // A producer that never lets the timer run (one long burst) still has its pending rows bounded.
+    if (p.accepted >= PENDING_MAX_EVENTS) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
   /** Writes everything recorded so far. */
@@ -102,9 +149,9 @@ export class CaseReadModel {
     this.pending.clear();
     this.db.transaction(() => {
       for (const [space, p] of batches) {
-        for (const e of p.events) this.writeEvent(space, e);
+        this.writeHistory(space, p);
         const proj = this.projectionOf(space);
-        for (const id of p.dirty) {
+        for (const id of p.seqs.keys()) {
           const c = proj?.cases.get(id);
           if (c) this.writeCase(space, c);
         }
@@ -113,11 +160,10 @@ export class CaseReadModel {
     })();
   }
 
-  private writeEvent(space: string, e: CaseEvent): void {
-    const body = JSON.stringify(e);
-    this.insertEvent.run(space, e.caseId, e.ts, e.type, e.actor ?? null, body);
-    // The master's history shows the duplicate joining it.
-    if (e.type === 'case.merged') this.insertEvent.run(space, e.masterCaseId, e.ts, e.type, e.actor ?? null, body);
+  /** Appends pending seqs to each case's history and the supervisions (inside the caller's transaction). */
+  private writeHistory(space: string, p: Pending): void {
+    for (const [id, seqs] of p.seqs) this.appendHistory.run(space, id, seqs.join(','));
+    for (const ts of p.supervised) this.insertSupervision.run(space, ts);
   }
 
   private writeCase(space: string, c: CaseState): void {
@@ -126,34 +172,73 @@ export class CaseReadModel {
     this.upsertState.run(space, c.id, JSON.stringify(c));
   }
 
-  /** Brings every space up to its log: a space whose recorded event count differs from the log's is rebuilt. */
+  /** Spaces (of those given) whose rows are behind their log: a recorded event count that differs from the log's. */
+  async behind(store: EventStore, spaces: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const have = this.db.prepare('SELECT log_events FROM read_model_meta WHERE space = ?').pluck();
+    for (const space of spaces) {
+      if (have.get(space) !== await store.count(space)) out.add(space);
+    }
+    return out;
+  }
+
+  /**
+   * Starts rebuilding a space's rows from the chunks of a pass over its log (the one that folds the projection): the
+   * history as the chunks come, each case's row from the projection at `done`.
+   */
+  rebuilding(space: string): RebuildObserver {
+    this.pending.delete(space);
+    this.dropRows(space);
+    let p = emptyPending();
+    let n = 0;
+    let buffered = 0;
+    const write = this.db.transaction((q: Pending) => this.writeHistory(space, q));
+    return {
+      chunk: (c) => {
+        collect(p, c.events, c.seqs);
+        n += c.events.length;
+        buffered += c.events.length;
+        if (buffered >= REBUILD_FLUSH_EVENTS) { write(p); p = emptyPending(); buffered = 0; }
+      },
+      done: () => {
+        write(p);
+        const proj = this.projectionOf(space);
+        if (proj) this.bulkWriteCases(space, proj.cases);
+        this.setMeta.run(space, n);
+      },
+    };
+  }
+
+  /** Brings every space up to its log: a space whose recorded event count differs from the log's is rebuilt (a pass of its own). */
   async catchUp(store: EventStore, spaces: readonly string[]): Promise<string[]> {
     const rebuilt: string[] = [];
-    for (const space of spaces) {
-      const logged = await store.count(space);
-      const have = this.db.prepare('SELECT log_events FROM read_model_meta WHERE space = ?').pluck().get(space) as number | undefined;
-      if (have === logged) continue;
+    for (const space of await this.behind(store, spaces)) {
       await this.rebuild(store, space);
       rebuilt.push(space);
     }
     return rebuilt;
   }
 
-  /** Rebuilds a space's rows: its case events from the log, each case's state from the (just rebuilt) projection. */
+  /** Rebuilds a space's rows: its case events from the log, each case's state from the (already rebuilt) projection. */
   async rebuild(store: EventStore, space: string): Promise<void> {
-    this.pending.delete(space);
-    this.dropRows(space);
-    let n = 0;
-    const writeChunk = this.db.transaction((chunk: readonly DomainEvent[]) => {
-      for (const e of chunk) if (isCaseEvent(e)) this.writeEvent(space, e);
-    });
-    for await (const chunk of store.read(space)) {
-      writeChunk(chunk);
-      n += chunk.length;
+    const tap = this.rebuilding(space);
+    for await (const chunk of store.readWithSeqs(space)) tap.chunk(chunk);
+    tap.done();
+  }
+
+  /**
+   * Writes a rebuilt space's cases. When they are most of the table, the list indexes are dropped first and built again
+   * after (one sort each instead of a B-tree insert per row and index).
+   */
+  private bulkWriteCases(space: string, cases: ReadonlyMap<string, CaseState>): void {
+    const others = this.db.prepare('SELECT count(*) FROM cases').pluck().get() as number;
+    const reindex = cases.size >= BULK_REINDEX_MIN && cases.size >= others;
+    if (reindex) for (const name of LIST_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${name}`);
+    try {
+      this.writeCases(space, cases.values());
+    } finally {
+      if (reindex) this.db.exec(SCHEMA);
     }
-    const proj = this.projectionOf(space);
-    if (proj) this.writeCases(space, proj.cases.values());
-    this.setMeta.run(space, n);
   }
 
   /** Writes case states in transactions of 20,000 (rebuilds, and benchmarks that fill the model directly). */
@@ -169,16 +254,24 @@ export class CaseReadModel {
     return n + chunk.length;
   }
 
-  /** Writes case events to the history table in one transaction. */
-  writeEvents(space: string, events: readonly CaseEvent[]): void {
-    this.db.transaction(() => { for (const e of events) this.writeEvent(space, e); })();
+  /** Writes logged case events (with their log seqs) to the history in one transaction (benchmarks that fill the model directly). */
+  writeEvents(space: string, events: readonly CaseEvent[], seqs: readonly number[]): void {
+    const p = emptyPending();
+    collect(p, events, seqs);
+    this.db.transaction(() => this.writeHistory(space, p))();
+  }
+
+  /** Records that a space's rows stand for the first `n` events of its log (benchmarks that fill the model directly). */
+  markCaughtUp(space: string, n: number): void {
+    this.setMeta.run(space, n);
   }
 
   private dropRows(space: string): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM cases WHERE space = ?').run(space);
       this.db.prepare('DELETE FROM case_states WHERE space = ?').run(space);
-      this.db.prepare('DELETE FROM case_events WHERE space = ?').run(space);
+      this.db.prepare('DELETE FROM case_history WHERE space = ?').run(space);
+      this.db.prepare('DELETE FROM case_supervisions WHERE space = ?').run(space);
       this.db.prepare('DELETE FROM read_model_meta WHERE space = ?').run(space);
     })();
   }
@@ -196,11 +289,17 @@ export class CaseReadModel {
     return s === undefined ? undefined : (JSON.parse(s) as CaseState);
   }
 
-  /** A case's events in log order. */
-  history(space: string, id: string): HistoryEntry[] {
+  /** A case's events in log order (bodies read from the log by seq). */
+  async history(space: string, id: string): Promise<HistoryEntry[]> {
     this.flush();
-    const rows = this.db.prepare('SELECT seq, ts, type, actor, body FROM case_events WHERE space = ? AND case_id = ? ORDER BY seq').raw().all(space, id) as [number, number, string, string | null, string][];
-    return rows.map(([seq, ts, type, actor, body]) => ({ seq, ts, type, actor, event: JSON.parse(body) as CaseEvent }));
+    const list = this.db.prepare('SELECT seqs FROM case_history WHERE space = ? AND case_id = ?').pluck().get(space, id) as string | undefined;
+    if (list === undefined) return [];
+    const seqs = list.split(',').map(Number).sort((a, b) => a - b);
+    const logged = await this.log.readSeqs(space, seqs);
+    return logged.map(({ seq, event }) => {
+      const e = event as CaseEvent;
+      return { seq, ts: e.ts, type: e.type, actor: e.actor ?? null, event: e };
+    });
   }
 
   close(): void {

@@ -95,7 +95,7 @@ export function monthlyReport(model: CaseReadModel, config: CityopsConfig, space
     WHERE space = ? AND received_at >= ? AND received_at < ? GROUP BY category, street ORDER BY n DESC LIMIT 10`).all(now, ...range)) as MonthlyReport['topIssues'][number][];
   const t = db.prepare(`SELECT count(*), sum(stage = 'closed'), sum(open), sum(open = 1 AND next_deadline < ?), sum(exempt) FROM cases
     WHERE space = ? AND received_at >= ? AND received_at < ?`).raw().get(now, ...range) as (number | null)[];
-  const supervised = db.prepare("SELECT count(*) FROM case_events WHERE space = ? AND type = 'case.supervised' AND ts >= ? AND ts < ?").pluck().get(...range) as number;
+  const supervised = db.prepare('SELECT count(*) FROM case_supervisions WHERE space = ? AND ts >= ? AND ts < ?').pluck().get(...range) as number;
   const all = emptyCaseCounts();
   for (const k of unitCounts(model, space, period).values()) for (const key of Object.keys(all) as (keyof CaseCounts)[]) all[key] += k[key];
   all.received = t[0] ?? 0;

@@ -66,21 +66,24 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     req.on('close', () => { clearInterval(beat); dispose(); });
   });
 
-  r.get('/cases/:id', (req, res) => {
+  r.get('/cases/:id', async (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
     const id = String(req.params.id);
     const state = deps.model.caseState(space, id) ?? deps.spaces.find(space)?.projection.cases.get(id);
     if (!state) return sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${space}`);
     const now = spaceNow(deps, space);
-    const history = deps.model.history(space, id);
+    const clocks = clockLateness(deps.model, space, state, now);
+    const duplicates = rowsOf(deps.model, space, state.duplicates, now);
+    // Which events make the history is settled before the first await (with the state above); only the bodies are read after.
+    const history = await deps.model.history(space, id);
     const receivedEvent = history.find((h) => h.type === 'case.received' && h.event.caseId === id)?.event;
     const rec = receivedEvent?.type === 'case.received' ? receivedEvent : null;
     const detail: CaseDetail = {
       space, at: now, state, description: rec?.description ?? null, address: rec?.address ?? null,
-      clocks: clockLateness(deps.model, space, state, now),
+      clocks,
       history: history.map((h) => ({ seq: h.seq, ts: h.ts, type: h.type, actor: h.actor, event: h.event as unknown as Record<string, unknown> })),
-      duplicates: rowsOf(deps.model, space, state.duplicates, now),
+      duplicates,
     };
     res.json(detail);
   });

@@ -8,8 +8,8 @@ import { applyEvent } from '../../shared/projection/apply';
 import type { Space, SpaceRegistry } from '../spaces';
 import type { EventStore, QuarantineEntry } from '../store/types';
 
-/** Told after each committed batch (the broadcaster listens), with the accepted events in log order. */
-export type BatchListener = (space: Space, result: IngestResult, accepted: readonly DomainEvent[]) => void;
+/** Told after each committed batch (the broadcaster listens), with the accepted events in log order and their log seqs. */
+export type BatchListener = (space: Space, result: IngestResult, accepted: readonly DomainEvent[], seqs: readonly number[]) => void;
 
 /** Ingests batches of raw events into spaces. */
 export class IngestService {
@@ -56,22 +56,24 @@ export class IngestService {
       inBatch.add(e.eventId);
       accepted.push(e);
     }
-    await this.commit(space, accepted, toQuarantine);
+    const seqs = await this.commit(space, accepted, toQuarantine);
     const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, quarantined };
-    for (const l of this.listeners) l(space, result, accepted);
+    for (const l of this.listeners) l(space, result, accepted, seqs);
     return result;
   }
 
-  private async commit(space: Space, accepted: DomainEvent[], quarantine: QuarantineEntry[]): Promise<void> {
-    if (accepted.length === 0 && quarantine.length === 0) return;
+  private async commit(space: Space, accepted: DomainEvent[], quarantine: QuarantineEntry[]): Promise<number[]> {
+    if (accepted.length === 0 && quarantine.length === 0) return [];
+    let seqs: number[];
     try {
-      await this.store.append(space.name, accepted, quarantine);
+      seqs = await this.store.append(space.name, accepted, quarantine);
     } catch (err) {
       // The projection already holds the batch: fold the log again so it holds exactly what is durable.
       await this.spaces.rebuild(space);
       throw err;
     }
     for (const e of accepted) space.seen.add(e.eventId);
+    return seqs;
   }
 }
 

@@ -56,16 +56,21 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     return s;
   }
 
-  const appendTx = db.transaction((space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]) => {
+  const appendTx = db.transaction((space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): number[] => {
     const { insert } = statements(space);
-    for (const e of events) insert.run(e.eventId, JSON.stringify(e));
+    const seqs = new Array<number>(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      seqs[i] = Number(insert.run(e.eventId, JSON.stringify(e)).lastInsertRowid);
+    }
     for (const q of quarantined) addQuarantine.run(q.space, q.receivedAt, q.eventId, q.type, q.reason, JSON.stringify(q.event));
     if (quarantined.length > 0) trimQuarantine.run(space, space, quarantineMax);
+    return seqs;
   });
 
   const store: EventStore = {
     async append(space, events, quarantined) {
-      appendTx(space, events, quarantined);
+      return appendTx(space, events, quarantined);
     },
     async hasEventId(space, eventId) {
       return statements(space).has.get(eventId) !== undefined;
@@ -74,6 +79,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
       return db.prepare('SELECT name FROM spaces ORDER BY name').pluck().all() as string[];
     },
     async *read(space, chunkSize = 5_000) {
+      for await (const chunk of store.readWithSeqs(space, chunkSize)) yield chunk.events;
+    },
+    async *readWithSeqs(space, chunkSize = 5_000) {
       const t = tableOf(space);
       statements(space);
       const page = db.prepare(`SELECT seq, body FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
@@ -82,8 +90,26 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
         const rows = page.all(after, chunkSize) as [number, string][];
         if (rows.length === 0) return;
         after = rows[rows.length - 1]![0];
-        yield rows.map((r) => JSON.parse(r[1]) as DomainEvent);
+        const seqs = new Array<number>(rows.length);
+        const events = new Array<DomainEvent>(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i]!;
+          seqs[i] = r[0];
+          events[i] = JSON.parse(r[1]) as DomainEvent;
+        }
+        yield { seqs, events };
       }
+    },
+    async readSeqs(space, seqs) {
+      const t = tableOf(space);
+      statements(space);
+      const one = db.prepare(`SELECT body FROM ${t} WHERE seq = ?`).pluck();
+      const out: { seq: number; event: DomainEvent }[] = [];
+      for (const seq of seqs) {
+        const body = one.get(seq) as string | undefined;
+        if (body !== undefined) out.push({ seq, event: JSON.parse(body) as DomainEvent });
+      }
+      return out;
     },
     async count(space) {
       statements(space);

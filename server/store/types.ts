@@ -11,16 +11,23 @@ export interface QuarantineEntry {
   readonly event: DomainEvent;
 }
 
+/** A chunk of a log: events and their seqs, index for index. */
+export interface LogChunk { readonly seqs: number[]; readonly events: DomainEvent[] }
+
 /** Durable, append-only, per-space event logs. */
 export interface EventStore {
-  /** Appends accepted events (in order) and quarantined ones in one transaction; resolves once durable. */
-  append(space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<void>;
+  /** Appends accepted events (in order) and quarantined ones in one transaction; resolves once durable with each event's log seq. */
+  append(space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<number[]>;
   /** Whether an event id is already in a space's log. */
   hasEventId(space: string, eventId: string): Promise<boolean>;
   /** Spaces that have a log. */
   spaces(): Promise<string[]>;
   /** Reads a space's log in order, in chunks. */
   read(space: string, chunkSize?: number): AsyncIterable<DomainEvent[]>;
+  /** Reads a space's log in order, in chunks, with each event's log seq. */
+  readWithSeqs(space: string, chunkSize?: number): AsyncIterable<LogChunk>;
+  /** The logged events of the given seqs (ascending), skipping seqs not in the log. */
+  readSeqs(space: string, seqs: readonly number[]): Promise<{ seq: number; event: DomainEvent }[]>;
   /** Number of events in a space's log. */
   count(space: string): Promise<number>;
   /** Newest quarantined events first. */

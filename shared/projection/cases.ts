@@ -1,5 +1,5 @@
 /** Folds case events into a space's projection: the case map, the open set, the day counters, the ticker. */
-import { CHANNEL_LABELS, type CaseFlag } from '../domain';
+import { CHANNEL_LABELS, type CaseFlag, type Rating } from '../domain';
 import { applyCaseEvent } from '../cases/lifecycle';
 import { isTerminal, type CaseState } from '../cases/state';
 import type { CaseEvent, CaseReceived } from '../events/case';
@@ -56,7 +56,7 @@ function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e:
   flow(p, prev, c);
   const d = dayOf(p, e.ts);
   const u = c.unit ? unitCounts(d, c.unit) : null;
-  const both = (f: (k: CaseCounts) => void): void => { f(d.cases); if (u) f(u); };
+  // Each figure goes to the day's counts and, when the case has a unit, to the unit's (no closures: this runs per event).
   switch (e.type) {
     case 'case.received': return received(p, d, e);
     case 'case.registered': if (c.dispatchedAt === null) d.cases.needDispatch++; return;
@@ -66,29 +66,51 @@ function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e:
       return;
     case 'case.signed': {
       const onTime = c.sign !== null && e.ts <= c.sign.deadline;
-      both((k) => { k.signed++; if (onTime) k.signedOnTime++; if (prev?.awaitingResign) k.reopenedSigned++; });
+      const resigned = prev?.awaitingResign === true;
+      addSigned(d.cases, onTime, resigned);
+      if (u) addSigned(u, onTime, resigned);
       return;
     }
     case 'case.replied': {
       const onTime = c.handle !== null && e.ts <= c.handle.deadline;
       const emergency = c.flags.includes('emergency');
-      both((k) => { k.replied++; if (onTime) k.repliedOnTime++; if (emergency) { k.emergency++; if (onTime) k.emergencyOnTime++; } });
+      addReplied(d.cases, onTime, emergency);
+      if (u) addReplied(u, onTime, emergency);
       return;
     }
     case 'case.closed_directly': d.cases.closed++; return;
-    case 'case.closed': both((k) => k.closed++); return;
-    case 'case.quality_checked': if (!e.passed) both((k) => k.rejected++); return;
-    case 'case.called_back': both((k) => k.calledBack++); return;
+    case 'case.closed': d.cases.closed++; if (u) u.closed++; return;
+    case 'case.quality_checked': if (!e.passed) { d.cases.rejected++; if (u) u.rejected++; } return;
+    case 'case.called_back': d.cases.calledBack++; if (u) u.calledBack++; return;
     case 'case.evaluated':
-      both((k) => { k.evaluated++; if (e.rating === 'satisfied') k.satisfied++; else if (e.rating === 'basically_satisfied') k.basicallySatisfied++; });
+      addEvaluated(d.cases, e.rating);
+      if (u) addEvaluated(u, e.rating);
       return;
-    case 'case.reopened': both((k) => k.reopened++); return;
+    case 'case.reopened': d.cases.reopened++; if (u) u.reopened++; return;
     case 'case.supervised':
       d.supervised++;
       raiseAlert(p, { id: e.eventId, at: e.ts, kind: 'supervised', level: 'warn', text: `督办 ${c.title}`, caseId: c.id, street: c.street }, false);
       return;
     default: return;
   }
+}
+
+function addSigned(k: CaseCounts, onTime: boolean, resigned: boolean): void {
+  k.signed++;
+  if (onTime) k.signedOnTime++;
+  if (resigned) k.reopenedSigned++;
+}
+
+function addReplied(k: CaseCounts, onTime: boolean, emergency: boolean): void {
+  k.replied++;
+  if (onTime) k.repliedOnTime++;
+  if (emergency) { k.emergency++; if (onTime) k.emergencyOnTime++; }
+}
+
+function addEvaluated(k: CaseCounts, rating: Rating): void {
+  k.evaluated++;
+  if (rating === 'satisfied') k.satisfied++;
+  else if (rating === 'basically_satisfied') k.basicallySatisfied++;
 }
 
 const FLAG_ALERTS: readonly { flag: CaseFlag; kind: 'mass' | 'sensitive' | 'emergency'; label: string }[] = [

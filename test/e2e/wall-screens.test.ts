@@ -137,6 +137,15 @@ describe.runIf(run)('when the wall is shown on each screen size', () => {
     await page.context().close();
   });
 
+  it('then without a configured boundary the GeoJSON endpoint answers 404 and the map is the tile map', async () => {
+    const res = await fetch(`${wall.url}/api/v1/geojson`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    const page = await open(1920, 1080, 1);
+    expect(await page.locator('[data-panel="map"] [data-mode="tiles"] a[data-street]').count()).toBe(10);
+    await page.context().close();
+  });
+
   it('then there were no console errors', () => {
     expect(errors).toEqual([]);
   });
