@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '../shared/config';
+import { spaceName } from '../shared/contract';
 import { generateTokens, parseTokens, type TokenGrant } from './auth/tokens';
 
 /** The server's settings. */
@@ -13,6 +14,8 @@ export interface ServerEnv {
   readonly tokens: TokenGrant[];
   /** True when tokens were generated (none configured). */
   readonly generatedTokens: boolean;
+  /** The space that requests posted through Open311 become cases in (OPEN311_SPACE, default live). */
+  readonly open311Space: string;
 }
 
 /** Reads and checks the environment; throws with a clear message on a bad value. */
@@ -23,7 +26,9 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
   const config = env.CITYOPS_CONFIG ? loadConfig(env.CITYOPS_CONFIG) : DEFAULT_CONFIG;
   const configured = env.CITYOPS_TOKENS?.trim();
   const tokens = configured ? parseTokens(configured) : storedTokens(dataDir);
-  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured };
+  const open311Space = env.OPEN311_SPACE ?? 'live';
+  if (!spaceName.safeParse(open311Space).success) throw new Error(`OPEN311_SPACE "${open311Space}" must be live, demo or drill-<name>`);
+  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured, open311Space };
 }
 
 /** Loads a JSON config file and merges it over the defaults; the error names the file and the field. */

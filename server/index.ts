@@ -15,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export async function startServer(env: ServerEnv = readEnv()): Promise<Running> {
   const tokens = new TokenRegistry(env.tokens);
   const started = Date.now();
-  const app = createApp({ store: openSqliteStore({ dataDir: env.dataDir }), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), caseDbFile: env.dataDir === ':memory:' ? ':memory:' : path.join(env.dataDir, 'cases.sqlite') });
+  const app = createApp({ store: openSqliteStore({ dataDir: env.dataDir }), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: env.dataDir === ':memory:' ? ':memory:' : path.join(env.dataDir, 'cases.sqlite') });
   const address = await app.listen(env.port, env.host);
   await app.ready;
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;

@@ -124,6 +124,9 @@ function received(p: SpaceProjection, d: DayFigures, e: CaseReceived): void {
   const hourly = d.trend[e.channel];
   hourly[shanghaiHour(e.ts)] = (hourly[shanghaiHour(e.ts)] ?? 0) + 1;
   d.byCategory.set(e.category, (d.byCategory.get(e.category) ?? 0) + 1);
+  let hours = d.byCategoryHour.get(e.category);
+  if (!hours) d.byCategoryHour.set(e.category, hours = new Array<number>(24).fill(0));
+  hours[shanghaiHour(e.ts)] = (hours[shanghaiHour(e.ts)] ?? 0) + 1;
   if (e.agentId) d.agentCases.set(e.agentId, (d.agentCases.get(e.agentId) ?? 0) + 1);
   const flagged = FLAG_ALERTS.find((f) => e.flags.includes(f.flag));
   if (e.urgency !== 'urgent' && !flagged) return;

@@ -16,6 +16,8 @@ export interface DayFigures {
   readonly trend: Record<Channel, number[]>;
   readonly byUnit: Map<string, CaseCounts>;
   readonly byCategory: Map<string, number>;
+  /** Cases received per hour (0–23) by category, to compare with yesterday at the same time of day. */
+  readonly byCategoryHour: Map<string, number[]>;
   /** Cases taken per agent (hotline cases carrying an agentId). */
   readonly agentCases: Map<string, number>;
   /** Calls offered per minute of the day (0–1439), for the arrival rate of the staffing check. */
@@ -28,7 +30,7 @@ export function emptyDay(day: string): DayFigures {
   const trend = {} as Record<Channel, number[]>;
   for (const ch of CHANNELS) trend[ch] = new Array<number>(24).fill(0);
   return {
-    day, cases: emptyCaseCounts(), calls: emptyCallCounts(), trend, byUnit: new Map(), byCategory: new Map(), agentCases: new Map(), supervised: 0,
+    day, cases: emptyCaseCounts(), calls: emptyCallCounts(), trend, byUnit: new Map(), byCategory: new Map(), byCategoryHour: new Map(), agentCases: new Map(), supervised: 0,
     offeredPerMinute: new Array<number>(1440).fill(0),
     flow: { received: 0, closedDirectly: 0, dispatched: 0, signed: 0, replied: 0, calledBack: 0, closed: 0 },
   };

@@ -1,6 +1,6 @@
 /** Today's mix: cases by channel and top categories (each with yesterday's count), and satisfaction over a week. */
 import { CHANNELS } from '../domain';
-import { addDays } from '../time';
+import { addDays, shanghaiMinuteOfDay, type EpochMs } from '../time';
 import { ratio } from '../kpi/rates';
 import { CATEGORIES_MAX, type CategoriesPanel, type ChannelsPanel, type SatisfactionPanel } from '../wall/panels';
 import type { DayFigures } from './day';
@@ -13,10 +13,22 @@ export function channelsView(today: DayFigures, yesterday: DayFigures): Channels
   return { rows: CHANNELS.map((channel) => ({ channel, today: sum(today.trend[channel]), yesterday: sum(yesterday.trend[channel]) })) };
 }
 
-/** The categories with most cases today (ties by name), at most CATEGORIES_MAX, with yesterday's counts. */
-export function categoriesView(today: DayFigures, yesterday: DayFigures): CategoriesPanel {
+/**
+ * The categories with most cases today (ties by name), at most CATEGORIES_MAX, with yesterday's whole-day count and
+ * yesterday's count by the same time of day (whole hours before, plus the current hour pro rata), which is what
+ * today's partial count is compared with.
+ */
+export function categoriesView(today: DayFigures, yesterday: DayFigures, now: EpochMs): CategoriesPanel {
+  const minute = shanghaiMinuteOfDay(now);
+  const hour = Math.floor(minute / 60);
+  const byThisTime = (hours: readonly number[] | undefined): number => {
+    if (!hours) return 0;
+    let n = 0;
+    for (let h = 0; h < hour; h++) n += hours[h] ?? 0;
+    return Math.round(n + (hours[hour] ?? 0) * ((minute - hour * 60) / 60));
+  };
   const rows = [...today.byCategory].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, CATEGORIES_MAX)
-    .map(([category, n]) => ({ category, today: n, yesterday: yesterday.byCategory.get(category) ?? 0 }));
+    .map(([category, n]) => ({ category, today: n, yesterday: yesterday.byCategory.get(category) ?? 0, yesterdayByNow: byThisTime(yesterday.byCategoryHour.get(category)) }));
   return { rows };
 }
 

@@ -31,7 +31,7 @@ export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta):
   const hotlinePanel = hotline(p, today, now);
   const extra = {
     map: mapView(p, now), ranking: rankingView(p, dayKey), satisfaction: satisfactionView(p, dayKey),
-    channels: channelsView(today, yesterday), categories: categoriesView(today, yesterday), roster: rosterView(p, now, duty),
+    channels: channelsView(today, yesterday), categories: categoriesView(today, yesterday, now), roster: rosterView(p, now, duty),
     staffing: staffingView(p, now, hotlinePanel),
   };
   prune(p, now);

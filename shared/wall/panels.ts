@@ -64,8 +64,8 @@ export interface SatisfactionPanel {
 /** Today's cases by channel, with yesterday's count to compare. */
 export interface ChannelsPanel { readonly rows: readonly { readonly channel: Channel; readonly today: number; readonly yesterday: number }[] }
 
-/** Top categories today with yesterday's count. */
-export interface CategoriesPanel { readonly rows: readonly { readonly category: string; readonly today: number; readonly yesterday: number }[] }
+/** Top categories today with yesterday's whole-day count and yesterday's count by the same time of day. */
+export interface CategoriesPanel { readonly rows: readonly { readonly category: string; readonly today: number; readonly yesterday: number; readonly yesterdayByNow: number }[] }
 
 /** One shift of a day's roster on the 24-hour timeline. */
 export interface RosterShift {

@@ -75,17 +75,19 @@ describe('when cases are evaluated on several days', () => {
 });
 
 describe('when cases come in by channel and category', () => {
-  it('then channels count today and yesterday, and categories list the top ones with yesterday', () => {
+  it('then channels count today and yesterday, and categories list the top ones with yesterday by the same time', () => {
     const p = newProjection();
     foldAll(p, [
       received('h1'), received('h2', { category: '噪音扰民' }), received('m1', { channel: 'message_board', category: '噪音扰民' }),
       received('y1', { ts: at(-24 * 60), category: '噪音扰民' }), received('y2', { ts: at(-24 * 60), channel: 'sensing', category: '治安消防' }),
+      received('y3', { ts: at(-24 * 60 + 6 * 60), channel: 'grid_patrol', category: '噪音扰民' }), // yesterday 15:00, after this time of day
     ]);
     const v = buildWallView(p, at(60), meta);
     expect(v.channels.rows.find((r) => r.channel === 'hotline')).toEqual({ channel: 'hotline', today: 2, yesterday: 1 });
     expect(v.channels.rows.find((r) => r.channel === 'sensing')).toEqual({ channel: 'sensing', today: 0, yesterday: 1 });
     expect(v.channels.rows).toHaveLength(7);
-    expect(v.categories.rows).toEqual([{ category: '噪音扰民', today: 2, yesterday: 1 }, { category: '市容环卫', today: 1, yesterday: 0 }]);
+    // At 10:00 today's 噪音扰民 (2) compares with yesterday's 1 by 10:00, not with yesterday's whole day (2).
+    expect(v.categories.rows).toEqual([{ category: '噪音扰民', today: 2, yesterday: 2, yesterdayByNow: 1 }, { category: '市容环卫', today: 1, yesterday: 0, yesterdayByNow: 0 }]);
   });
 });
 
