@@ -23,6 +23,7 @@ import { supervisionRoutes } from './http/supervision';
 import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
 import { sendError } from './http/errors';
 import { geojsonRoutes } from './http/geojson';
+import { DrillRecords } from './drills/records';
 import { DrillService } from './drills/service';
 import { drillRoutes } from './http/drills';
 import { exportRoutes } from './http/export';
@@ -49,6 +50,8 @@ export interface AppDeps {
   readonly deltaIntervalMs?: number;
   /** File of the case read model (default `:memory:`, rebuilt from the log at start); `index.ts` puts it in DATA_DIR. */
   readonly caseDbFile?: string;
+  /** File of the drill records (default `:memory:`); `index.ts` puts it in DATA_DIR so drills are listed after a restart. */
+  readonly drillDbFile?: string;
   /** The space Open311 requests are read from and created in (default `live`). */
   readonly open311Space?: string;
 }
@@ -94,8 +97,8 @@ export function createApp(deps: AppDeps): App {
   app.use('/api/v1', apiRoutes(routeDeps));
   const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady };
   app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
-  const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, baseUrl: () => baseUrlOf(http), forget: (s) => { broadcaster?.forget(s); caseModel.dropSpace(s); } });
-  app.use('/api/v1', drillRoutes({ tokens: deps.tokens, drills }), exportRoutes({ tokens: deps.tokens, store: deps.store }));
+  const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), baseUrl: () => baseUrlOf(http), forget: (s) => { broadcaster?.forget(s); caseModel.dropSpace(s); } });
+  app.use('/api/v1', drillRoutes({ tokens: deps.tokens, sessions, drills }), exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }));
   app.use('/open311/v2', open311Routes({ tokens: deps.tokens, spaces, ingest, config: deps.config, space: deps.open311Space ?? 'live', now, isReady: () => isReady }));
   app.use('/api', (_req, res) => sendError(res, 'not_found', 'no such API endpoint'));
   app.use(bodyErrors);
@@ -138,6 +141,7 @@ export function createApp(deps: AppDeps): App {
     const behind = await caseModel.behind(deps.store, logged);
     await spaces.rebuildAll((name) => (behind.has(name) ? caseModel.rebuilding(name) : undefined));
     await caseModel.catchUp(deps.store, spaces.all().map((s) => s.name).filter((name) => !logged.includes(name)));
+    drills.restore();
     isReady = true;
     b.start();
   })();

@@ -15,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export async function startServer(env: ServerEnv = readEnv()): Promise<Running> {
   const tokens = new TokenRegistry(env.tokens);
   const started = Date.now();
-  const app = createApp({ store: openSqliteStore({ dataDir: env.dataDir }), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: env.dataDir === ':memory:' ? ':memory:' : path.join(env.dataDir, 'cases.sqlite') });
+  const app = createApp({ store: openSqliteStore({ dataDir: env.dataDir }), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite') });
   const address = await app.listen(env.port, env.host);
   await app.ready;
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
@@ -25,6 +25,11 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return { app, env, url, tokens };
+}
+
+/** A file in DATA_DIR, or `:memory:` when the data dir is. */
+function inData(dataDir: string, name: string): string {
+  return dataDir === ':memory:' ? ':memory:' : path.join(dataDir, name);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,7 +2,8 @@
  * Drills: each runs the simulator CLI as a child process (`simulators/cli.ts run --scenario … --json-progress`) with a
  * freshly minted producer token scoped to a new `drill-*` space, so it sends through the public ingest API like any
  * producer and can never write another space. Progress comes from the child's JSON lines; at the end the drill's log is
- * summarised. Records live in memory; the drill spaces' logs stay until deleted.
+ * summarised. Records are kept in `DrillRecords` (SQLite in DATA_DIR) so drills are listed after a restart; a drill
+ * cut off by a stop of the server is `interrupted`. The drill spaces' logs stay until deleted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -13,35 +14,16 @@ import type { DrillInfo } from '../../shared/wall/view';
 import type { TokenRegistry } from '../auth/tokens';
 import type { SpaceRegistry } from '../spaces';
 import type { EventStore } from '../store/types';
+import type { DrillRecord, DrillRecords } from './records';
 import { summariseDrill, type DrillSummary } from './summary';
+
+export type { DrillRecord, DrillStatus } from './records';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = path.join(ROOT, 'simulators', 'cli.ts');
 
 /** A scenario as the simulator lists it. */
 export interface ScenarioInfo { readonly name: string; readonly title: string; readonly description: string; readonly date: string; readonly simStart: number; readonly start: number; readonly end: number }
-
-/** Where a drill is. */
-export type DrillStatus = 'starting' | 'running' | 'finished' | 'stopped' | 'failed';
-
-/** A drill as the API shows it. */
-export interface DrillRecord {
-  readonly id: string;
-  readonly space: string;
-  readonly scenario: string;
-  readonly title: string;
-  readonly speed: number | null;
-  readonly seed: number;
-  status: DrillStatus;
-  /** Wall time the drill was started / ended, ms. */
-  readonly createdAt: number;
-  endedAt: number | null;
-  /** The drill window in space time, ms (null until the simulator reported it). */
-  window: { simStart: number; start: number; end: number } | null;
-  progress: { phase: string; fraction: number | null; events: number; simTime: number | null; etaSec: number | null; rate: number };
-  error: string | null;
-  summary: DrillSummary | null;
-}
 
 /** What to start. */
 export interface DrillRequest { readonly scenario: string; readonly speed: number | null; readonly seed?: number }
@@ -61,11 +43,16 @@ export interface DrillDeps {
   readonly baseUrl: () => string;
   /** Forget a space's wall stream (after its data is deleted). */
   readonly forget: (space: string) => void;
+  /** Where drill records are kept (read at construction). */
+  readonly records: DrillRecords;
   /** Most drills running at once (default 4). */
   readonly maxRunning?: number;
 }
 
-interface Running { child: ChildProcess; token: string; exited: Promise<number | null>; stopping: boolean }
+/** Progress is written to the records at most this often, ms (status changes are written at once). */
+const SAVE_PROGRESS_MS = 2_000;
+
+interface Running { child: ChildProcess; token: string; exited: Promise<number | null>; stopping: false | 'stopped' | 'interrupted'; savedAt: number }
 
 /** Starts, lists, stops and summarises drills. */
 export class DrillService {
@@ -74,7 +61,17 @@ export class DrillService {
   private scenarioList: Promise<ScenarioInfo[]> | null = null;
   private n = 0;
 
-  constructor(private readonly deps: DrillDeps) {}
+  constructor(private readonly deps: DrillDeps) {
+    for (const r of deps.records.load(Date.now())) this.drills.set(r.id, r);
+  }
+
+  /** Shows the recorded drills on their spaces' walls again (after the spaces are rebuilt at start). */
+  restore(): void {
+    for (const r of this.drills.values()) {
+      const space = this.deps.spaces.find(r.space);
+      if (space && !space.drill) space.drill = this.info(r);
+    }
+  }
 
   /** The shipped scenarios (asked of the simulator once). */
   scenarios(): Promise<ScenarioInfo[]> {
@@ -110,7 +107,7 @@ export class DrillService {
     if (!scenario) throw new DrillError('bad_request', `no scenario "${req.scenario}"; one of ${(await this.scenarios()).map((s) => s.name).join(', ')}`);
     if ([...this.running.keys()].length >= (this.deps.maxRunning ?? 4)) throw new DrillError('conflict', `${this.deps.maxRunning ?? 4} drills are running already; stop one first`);
     const id = `drill-${scenario.name.slice(0, 24)}-${Date.now().toString(36).slice(-5)}${(++this.n).toString(36)}`;
-    if (this.deps.spaces.find(id)) throw new DrillError('conflict', `space ${id} exists already`);
+    if (this.deps.spaces.find(id) || this.drills.has(id)) throw new DrillError('conflict', `space ${id} exists already`);
     const seed = req.seed ?? Math.floor(Math.random() * 1_000_000);
     const record: DrillRecord = {
       id, space: id, scenario: scenario.name, title: scenario.title, speed: req.speed, seed, status: 'starting', createdAt: Date.now(), endedAt: null,
@@ -118,6 +115,7 @@ export class DrillService {
       progress: { phase: 'starting', fraction: 0, events: 0, simTime: null, etaSec: null, rate: 0 }, error: null, summary: null,
     };
     this.drills.set(id, record);
+    this.deps.records.save(record);
     const space = this.deps.spaces.get(id);
     space.drill = this.info(record);
     const grant = this.deps.tokens.mint('producer', id);
@@ -128,21 +126,24 @@ export class DrillService {
       child.on('error', (e) => { record.error = `cannot start the simulator: ${e.message}`; resolve(-1); });
       child.on('close', (code) => resolve(code));
     });
-    const run: Running = { child, token: grant.token, exited, stopping: false };
+    const run: Running = { child, token: grant.token, exited, stopping: false, savedAt: Date.now() };
     this.running.set(id, run);
     const lines = createInterface({ input: child.stderr as NodeJS.ReadableStream });
-    lines.on('line', (line) => this.onLine(record, line));
+    lines.on('line', (line) => this.onLine(record, run, line));
     void exited.then((code) => this.ended(record, run, code));
     return record;
   }
 
-  /** Stops a drill (the simulator finishes its batch in flight) and, if asked, deletes its space's data. */
-  async stop(id: string, deleteData: boolean): Promise<DrillRecord | null> {
+  /**
+   * Stops a drill (the simulator finishes its batch in flight) and, if asked, deletes its space's data. `why` is what
+   * the record says afterwards: stopped by an operator, or interrupted by the server closing.
+   */
+  async stop(id: string, deleteData: boolean, why: 'stopped' | 'interrupted' = 'stopped'): Promise<DrillRecord | null> {
     const record = this.drills.get(id);
     const run = this.running.get(id);
     if (!record && !this.deps.spaces.find(id)) return null;
     if (run) {
-      run.stopping = true;
+      run.stopping = why;
       run.child.kill('SIGINT');
       const killer = setTimeout(() => run.child.kill('SIGKILL'), 10_000);
       await run.exited;
@@ -155,6 +156,7 @@ export class DrillService {
       else await this.deps.store.deleteSpace(id);
       this.deps.forget(id);
       this.drills.delete(id);
+      this.deps.records.delete(id);
     }
     return record ?? null;
   }
@@ -176,21 +178,24 @@ export class DrillService {
   /** Summaries of running drills, by the number of events they were computed from (a page polling them folds once per change). */
   private readonly interim = new Map<string, { applied: number; summary: Promise<DrillSummary> }>();
 
-  /** Stops every running drill (the server is closing). */
+  /** Stops every running drill as interrupted (the server is closing) and closes the records. */
   async close(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((id) => this.stop(id, false)));
+    await Promise.all([...this.running.keys()].map((id) => this.stop(id, false, 'interrupted')));
+    // Drills that ended on their own may still be writing their summary.
+    await Promise.all(this.settling.values());
+    this.deps.records.close();
   }
 
   private info(r: DrillRecord): DrillInfo {
     return { scenario: r.scenario, title: r.title, speed: r.speed, startedAt: r.window?.start ?? 0, endsAt: r.window?.end ?? 0 };
   }
 
-  private onLine(r: DrillRecord, line: string): void {
+  private onLine(r: DrillRecord, run: Running, line: string): void {
     let msg: Record<string, unknown>;
     try {
       msg = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      if (line.trim()) r.error = line.replace(/^error:\s*/, '').slice(0, 500);
+      if (line.trim()) { r.error = line.replace(/^error:\s*/, '').slice(0, 500); this.save(r, run); }
       return;
     }
     if (msg.type === 'start' && typeof msg.start === 'number' && typeof msg.end === 'number' && typeof msg.simStart === 'number') {
@@ -198,12 +203,21 @@ export class DrillService {
       r.status = 'running';
       const space = this.deps.spaces.find(r.space);
       if (space) space.drill = this.info(r);
+      this.save(r, run);
     } else if (msg.type === 'progress') {
+      const changed = r.status !== 'running';
       r.status = 'running';
       r.progress = {
         phase: String(msg.phase ?? ''), fraction: num(msg.fraction), events: num(msg.events) ?? 0, simTime: num(msg.simTime), etaSec: num(msg.etaSec), rate: num(msg.rate) ?? 0,
       };
+      if (changed || Date.now() - run.savedAt >= SAVE_PROGRESS_MS) this.save(r, run);
     }
+  }
+
+  private save(r: DrillRecord, run?: Running): void {
+    if (run) run.savedAt = Date.now();
+    // A drill deleted while its simulator was still exiting stays deleted.
+    if (this.drills.get(r.id) === r) this.deps.records.save(r);
   }
 
   private readonly settling = new Map<string, Promise<void>>();
@@ -217,7 +231,7 @@ export class DrillService {
       this.deps.tokens.revoke(run.token);
       this.running.delete(r.id);
       r.endedAt = Date.now();
-      if (run.stopping) r.status = 'stopped';
+      if (run.stopping) r.status = run.stopping;
       else if (code === 0) { r.status = 'finished'; r.progress = { ...r.progress, fraction: 1, etaSec: 0 }; }
       else { r.status = 'failed'; r.error ??= `the simulator exited with ${code}`; }
       this.interim.delete(r.id);
@@ -225,6 +239,7 @@ export class DrillService {
       if (space) {
         try { r.summary = await this.summarise(r); } catch (e) { r.error ??= `summary failed: ${(e as Error).message}`; }
       }
+      this.save(r);
     })();
     this.settling.set(r.id, work);
   }

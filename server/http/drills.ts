@@ -1,7 +1,10 @@
-/** `/api/v1/drills` (admin): start a drill from a scenario, list drills with progress, stop and delete, read summaries. */
+/**
+ * `/api/v1/drills` (admin): start a drill from a scenario, list drills with progress, stop and delete, read summaries.
+ * The admin is a bearer token (tools) or a session cookie (the drill pages; writes then echo the CSRF token).
+ */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { bearer, type TokenRegistry } from '../auth/tokens';
+import { authorise, type GuardDeps } from '../auth/guard';
 import { DrillError, type DrillService } from '../drills/service';
 import { issuesOf, sendError } from './errors';
 
@@ -12,13 +15,10 @@ const startSchema = z.strictObject({
 });
 
 /** The drill routes. */
-export function drillRoutes(deps: { tokens: TokenRegistry; drills: DrillService }): Router {
+export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService }): Router {
   const r = express.Router();
-  const admin = (req: Request, res: Response): boolean => {
-    const check = deps.tokens.check(bearer(req.headers.authorization), 'administer', 'live');
-    if (!check.ok) sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.status === 401 ? check.message : 'drills need an admin token');
-    return check.ok;
-  };
+  /** Drills are administered from live's side: an admin for every space or for live. */
+  const admin = (req: Request, res: Response, write = false): boolean => authorise(deps, req, res, 'administer', 'live', write) !== null;
   r.get('/drills/scenarios', async (req, res) => {
     if (!admin(req, res)) return;
     res.json(await deps.drills.scenarios());
@@ -28,7 +28,7 @@ export function drillRoutes(deps: { tokens: TokenRegistry; drills: DrillService 
     res.json(deps.drills.list());
   });
   r.post('/drills', express.json({ limit: '16kb' }), async (req, res) => {
-    if (!admin(req, res)) return;
+    if (!admin(req, res, true)) return;
     const parsed = startSchema.safeParse(req.body);
     if (!parsed.success) return sendError(res, 'bad_request', 'the body must be { "scenario": "...", "speed": 60 | "max", "seed"?: N }', issuesOf(parsed.error));
     try {
@@ -53,7 +53,7 @@ export function drillRoutes(deps: { tokens: TokenRegistry; drills: DrillService 
     res.json(s);
   });
   r.delete('/drills/:id', async (req, res) => {
-    if (!admin(req, res)) return;
+    if (!admin(req, res, true)) return;
     const id = req.params.id;
     if (!/^drill-[a-z0-9][a-z0-9-]{0,40}$/.test(id)) return sendError(res, 'bad_request', `${id} is not a drill space`);
     const deleteData = req.query.deleteData === 'true' || req.query.deleteData === '1';

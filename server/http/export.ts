@@ -1,19 +1,21 @@
-/** `GET /api/v1/spaces/:space/export.jsonl` (admin): a space's whole event log, one event per line, streamed in order. */
+/**
+ * `GET /api/v1/spaces/:space/export.jsonl` (admin, bearer or session cookie): a space's whole event log, one event per
+ * line, streamed in order.
+ */
 import express, { type Router } from 'express';
 import { once } from 'node:events';
 import { spaceName } from '../../shared/contract';
-import { bearer, type TokenRegistry } from '../auth/tokens';
+import { authorise, type GuardDeps } from '../auth/guard';
 import type { EventStore } from '../store/types';
 import { sendError } from './errors';
 
 /** The export route. */
-export function exportRoutes(deps: { tokens: TokenRegistry; store: EventStore }): Router {
+export function exportRoutes(deps: GuardDeps & { readonly store: EventStore }): Router {
   const r = express.Router();
   r.get('/spaces/:space/export.jsonl', async (req, res) => {
     const space = req.params.space;
     if (!spaceName.safeParse(space).success) return sendError(res, 'bad_request', `"${space}" is not a space name`);
-    const check = deps.tokens.check(bearer(req.headers.authorization), 'administer', space);
-    if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
+    if (!authorise(deps, req, res, 'administer', space)) return;
     if (!(await deps.store.spaces()).includes(space)) return sendError(res, 'not_found', `space ${space} has no log`);
     res.status(200).type('application/x-ndjson');
     res.setHeader('content-disposition', `attachment; filename="${space}.jsonl"`);

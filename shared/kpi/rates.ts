@@ -44,6 +44,12 @@ export function addCaseCounts(a: CaseCounts, b: Readonly<CaseCounts>): CaseCount
   return a;
 }
 
+/** Takes `b` back out of `a` (a case's share of a unit's counts, when the case is exempted). */
+export function subtractCaseCounts(a: CaseCounts, b: Readonly<CaseCounts>): CaseCounts {
+  for (const k of Object.keys(a) as (keyof CaseCounts)[]) a[k] -= b[k];
+  return a;
+}
+
 /** The case figures of DESIGN §2, each a fraction or null. */
 export interface CaseKpis {
   /** 转派率: dispatched ÷ needing dispatch. */

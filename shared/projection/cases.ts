@@ -3,10 +3,10 @@ import { CHANNEL_LABELS, type CaseFlag, type Rating } from '../domain';
 import { applyCaseEvent } from '../cases/lifecycle';
 import { isTerminal, type CaseState } from '../cases/state';
 import type { CaseEvent, CaseReceived } from '../events/case';
-import type { CaseCounts } from '../kpi/rates';
+import { subtractCaseCounts, type CaseCounts } from '../kpi/rates';
 import { shanghaiDateKey, shanghaiHour } from '../time';
 import { raiseAlert } from './alerts';
-import { emptyDay, unitCounts, type DayFigures } from './day';
+import { emptyDay, unitCounts, unitShare, type DayFigures } from './day';
 import type { SpaceProjection } from './state';
 
 /** The day figures of an instant's civil day, created on first use. */
@@ -52,45 +52,71 @@ function flow(p: SpaceProjection, prev: CaseState | undefined, c: CaseState): vo
   }
 }
 
+const NO_UNIT: readonly CaseCounts[] = [];
+
+/**
+ * Where a unit figure of the case goes on day `d`: the unit's counts and the case's own share of them (kept so an
+ * exemption can take it back). Nowhere when the case has no unit or is exempt: DESIGN §2 leaves exempt (不计考核)
+ * cases out of unit scoring, and the unit counts are what the wall ranks units on.
+ */
+function unitTargets(d: DayFigures, c: CaseState): readonly CaseCounts[] {
+  return c.unit === null || c.exempt ? NO_UNIT : [unitCounts(d, c.unit), unitShare(d, c.id, c.unit)];
+}
+
+/**
+ * Takes everything an exempted case added to unit counts back out, on every day still kept. Each share is undone on
+ * the day it was counted, so live folding and a rebuild from the log give the same figures for every kept day.
+ */
+function exemptFromUnits(p: SpaceProjection, caseId: string): void {
+  for (const d of p.days.values()) {
+    const shares = d.unitShares.get(caseId);
+    if (!shares) continue;
+    for (const s of shares) subtractCaseCounts(unitCounts(d, s.unit), s.counts);
+    d.unitShares.delete(caseId);
+  }
+}
+
 function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e: CaseEvent): void {
   flow(p, prev, c);
   const d = dayOf(p, e.ts);
-  const u = c.unit ? unitCounts(d, c.unit) : null;
-  // Each figure goes to the day's counts and, when the case has a unit, to the unit's (no closures: this runs per event).
+  // Each figure goes to the day's counts and, when the case has a unit and is not exempt, to the unit's (no closures:
+  // this runs per event). The day's counts are the district's figures of what happened (the wall's KPIs), not a
+  // unit's score, so an exempt case stays in them, as it stays in the monthly report's case totals.
   switch (e.type) {
     case 'case.received': return received(p, d, e);
     case 'case.registered': if (c.dispatchedAt === null) d.cases.needDispatch++; return;
     case 'case.dispatched':
       if (prev?.stage === 'received') d.cases.needDispatch++;
-      if (prev?.dispatchedAt === null) { d.cases.dispatched++; if (u) { u.dispatched++; u.needDispatch++; } }
+      if (prev?.dispatchedAt === null) { d.cases.dispatched++; for (const u of unitTargets(d, c)) { u.dispatched++; u.needDispatch++; } }
       return;
     case 'case.signed': {
       const onTime = c.sign !== null && e.ts <= c.sign.deadline;
       const resigned = prev?.awaitingResign === true;
       addSigned(d.cases, onTime, resigned);
-      if (u) addSigned(u, onTime, resigned);
+      for (const u of unitTargets(d, c)) addSigned(u, onTime, resigned);
       return;
     }
     case 'case.replied': {
       const onTime = c.handle !== null && e.ts <= c.handle.deadline;
       const emergency = c.flags.includes('emergency');
       addReplied(d.cases, onTime, emergency);
-      if (u) addReplied(u, onTime, emergency);
+      for (const u of unitTargets(d, c)) addReplied(u, onTime, emergency);
       return;
     }
     case 'case.closed_directly': d.cases.closed++; return;
-    case 'case.closed': d.cases.closed++; if (u) u.closed++; return;
-    case 'case.quality_checked': if (!e.passed) { d.cases.rejected++; if (u) u.rejected++; } return;
-    case 'case.called_back': d.cases.calledBack++; if (u) u.calledBack++; return;
+    case 'case.closed': d.cases.closed++; for (const u of unitTargets(d, c)) u.closed++; return;
+    case 'case.quality_checked': if (!e.passed) { d.cases.rejected++; for (const u of unitTargets(d, c)) u.rejected++; } return;
+    case 'case.called_back': d.cases.calledBack++; for (const u of unitTargets(d, c)) u.calledBack++; return;
     case 'case.evaluated':
       addEvaluated(d.cases, e.rating);
-      if (u) addEvaluated(u, e.rating);
+      for (const u of unitTargets(d, c)) addEvaluated(u, e.rating);
       return;
-    case 'case.reopened': d.cases.reopened++; if (u) u.reopened++; return;
+    case 'case.reopened': d.cases.reopened++; for (const u of unitTargets(d, c)) u.reopened++; return;
     case 'case.supervised':
       d.supervised++;
       raiseAlert(p, { id: e.eventId, at: e.ts, kind: 'supervised', level: 'warn', text: `督办 ${c.title}`, caseId: c.id, street: c.street }, false);
       return;
+    case 'case.exempted': exemptFromUnits(p, c.id); return;
     default: return;
   }
 }

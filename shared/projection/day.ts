@@ -6,6 +6,9 @@ import { emptyCallCounts, type CallCounts } from '../kpi/callcentre';
 /** The funnel of a day's cases (the cohort received that day): how many reached each step so far. */
 export interface FlowCounts { received: number; closedDirectly: number; dispatched: number; signed: number; replied: number; calledBack: number; closed: number }
 
+/** What one case added to one unit's counts on one day (usually one unit; two when returned and dispatched again). */
+export interface UnitShare { readonly unit: string; readonly counts: CaseCounts }
+
 /** Everything counted for one day. Mutable: the projection's hot path adds into it. */
 export interface DayFigures {
   readonly day: string;
@@ -14,7 +17,10 @@ export interface DayFigures {
   readonly calls: CallCounts;
   /** Cases received per hour (0–23) by channel. */
   readonly trend: Record<Channel, number[]>;
+  /** Each unit's counts from the events of this day, exempt (不计考核) cases taken out: what units are scored on. */
   readonly byUnit: Map<string, CaseCounts>;
+  /** Per case id, what the case added to `byUnit` this day, so an exemption can take it back; pruned with the day. */
+  readonly unitShares: Map<string, UnitShare[]>;
   readonly byCategory: Map<string, number>;
   /** Cases received per hour (0–23) by category, to compare with yesterday at the same time of day. */
   readonly byCategoryHour: Map<string, number[]>;
@@ -30,7 +36,7 @@ export function emptyDay(day: string): DayFigures {
   const trend = {} as Record<Channel, number[]>;
   for (const ch of CHANNELS) trend[ch] = new Array<number>(24).fill(0);
   return {
-    day, cases: emptyCaseCounts(), calls: emptyCallCounts(), trend, byUnit: new Map(), byCategory: new Map(), byCategoryHour: new Map(), agentCases: new Map(), supervised: 0,
+    day, cases: emptyCaseCounts(), calls: emptyCallCounts(), trend, byUnit: new Map(), unitShares: new Map(), byCategory: new Map(), byCategoryHour: new Map(), agentCases: new Map(), supervised: 0,
     offeredPerMinute: new Array<number>(1440).fill(0),
     flow: { received: 0, closedDirectly: 0, dispatched: 0, signed: 0, replied: 0, calledBack: 0, closed: 0 },
   };
@@ -41,4 +47,14 @@ export function unitCounts(d: DayFigures, unit: string): CaseCounts {
   let c = d.byUnit.get(unit);
   if (!c) d.byUnit.set(unit, (c = emptyCaseCounts()));
   return c;
+}
+
+/** The case's share of the unit's counters of a day (see `DayFigures.unitShares`), created on first use. */
+export function unitShare(d: DayFigures, caseId: string, unit: string): CaseCounts {
+  let shares = d.unitShares.get(caseId);
+  if (!shares) d.unitShares.set(caseId, (shares = []));
+  for (const s of shares) if (s.unit === unit) return s.counts;
+  const counts = emptyCaseCounts();
+  shares.push({ unit, counts });
+  return counts;
 }

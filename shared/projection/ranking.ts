@@ -1,4 +1,7 @@
-/** Unit ranking (考核): each unit's case counts over the last days, scored with the configured scorecard. */
+/**
+ * Unit ranking (考核): each unit's case counts over the last days, scored with the configured scorecard. Exempt (不计考核)
+ * cases are not in the unit counts (see `unitTargets` in ./cases), as they are not in the supervisors' scorecards.
+ */
 import { addCaseCounts, caseKpis, emptyCaseCounts, type CaseCounts } from '../kpi/rates';
 import { rankUnits, scoreUnit } from '../kpi/scoring';
 import { addDays } from '../time';

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillRecord } from '../../server/drills/service';
 import type { DrillSummary } from '../../server/drills/summary';
-import { shanghaiInstant } from '../../shared/time';
-import { connectWall, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { HOUR_MS, shanghaiInstant } from '../../shared/time';
+import { generateEvents } from '../../simulators/day';
+import { connectWall, loginSession, removeData, startTestServer, type TestServer } from '../fixtures/server';
 
 const NOW = shanghaiInstant('2026-11-25', '10:00');
 const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
@@ -135,5 +136,117 @@ describe('when a drill request is not allowed or not valid', () => {
   it('then the scenarios are listed for the drill page', async () => {
     const { body } = await api<{ name: string }[]>(`${server.url}/api/v1/drills/scenarios`);
     expect(body.map((s) => s.name)).toEqual(['link-down', 'monday-peak', 'normal-weekday', 'rainstorm', 'staff-shortfall', 'trunk-failure', 'water-outage']);
+  });
+});
+
+describe('when the drill pages call the drill and export API with a session cookie', () => {
+  let server: TestServer;
+  beforeAll(async () => { server = await startTestServer(NOW); });
+  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+
+  const call = (path: string, headers: Record<string, string>, init: RequestInit = {}) =>
+    fetch(`${server.url}/api/v1${path}`, { ...init, headers: { 'content-type': 'application/json', ...headers } });
+  const message = async (res: Response) => ((await res.json()) as { error: { message: string } }).error.message;
+
+  it('then an admin session reads drills, scenarios and exports without the CSRF token', async () => {
+    const s = await loginSession(server.url, 'admin-token');
+    expect(s.status).toBe(200);
+    const list = await call('/drills', { cookie: s.cookie });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toEqual([]);
+    expect((await call('/drills/scenarios', { cookie: s.cookie })).status).toBe(200);
+    const events = generateEvents({ seed: 3, from: NOW - HOUR_MS, to: NOW });
+    await server.app.ingest.ingest('drill-a', events);
+    const exp = await call('/spaces/drill-a/export.jsonl', { cookie: s.cookie });
+    expect(exp.status).toBe(200);
+    expect((await exp.text()).trimEnd().split('\n')).toHaveLength(events.length);
+  });
+
+  it('then a cookie write without the CSRF token is refused naming the header, with it the request is handled', async () => {
+    const s = await loginSession(server.url, 'admin-token');
+    const body = JSON.stringify({ scenario: 'meteor' });
+    const no = await call('/drills', { cookie: s.cookie }, { method: 'POST', body });
+    expect(no.status).toBe(403);
+    expect(await message(no)).toContain('x-csrf-token');
+    expect((await call('/drills', { cookie: s.cookie, 'x-csrf-token': 'forged' }, { method: 'POST', body })).status).toBe(403);
+    const yes = await call('/drills', { cookie: s.cookie, 'x-csrf-token': s.csrf }, { method: 'POST', body });
+    expect(yes.status).toBe(400);
+    expect(await message(yes)).toMatch(/no scenario "meteor"/);
+    expect((await call('/drills/drill-nothing-here', { cookie: s.cookie }, { method: 'DELETE' })).status).toBe(403);
+    expect((await call('/drills/drill-nothing-here', { cookie: s.cookie, 'x-csrf-token': s.csrf }, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('then a supervisor session is refused with 403, no credential with 401 pointing to the login page', async () => {
+    const sup = await loginSession(server.url, 'supervisor-token');
+    const res = await call('/drills', { cookie: sup.cookie });
+    expect(res.status).toBe(403);
+    expect(await message(res)).toMatch(/supervisor token may not administer/);
+    expect((await call('/spaces/live/export.jsonl', { cookie: sup.cookie })).status).toBe(403);
+    const anon = await call('/drills', {});
+    expect(anon.status).toBe(401);
+    expect(await message(anon)).toMatch(/log in at \/login, or send Authorization: Bearer/);
+    expect((await call('/spaces/live/export.jsonl', {})).status).toBe(401);
+    const gone = await call('/drills', { cookie: 'cityops_session=expired' });
+    expect(gone.status).toBe(401);
+  });
+});
+
+describe('when the server restarts on the same data after one drill finished and while another ran', () => {
+  let server: TestServer;
+  let finished: DrillRecord;
+  let cut: DrillRecord;
+  let before: DrillRecord;
+
+  beforeAll(async () => {
+    server = await startTestServer(NOW);
+    const s = await loginSession(server.url, 'admin-token');
+    const write = { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' };
+    const a = await fetch(`${server.url}/api/v1/drills`, { method: 'POST', headers: write, body: JSON.stringify({ scenario: 'link-down', speed: 'max', seed: 4 }) });
+    expect(a.status).toBe(201);
+    const aId = ((await a.json()) as DrillRecord).id;
+    finished = (await until(() => api<DrillRecord>(`${server.url}/api/v1/drills/${aId}`), (r) => r.body.status !== 'running' && r.body.status !== 'starting')).body;
+    const b = await fetch(`${server.url}/api/v1/drills`, { method: 'POST', headers: write, body: JSON.stringify({ scenario: 'normal-weekday', speed: 60, seed: 2 }) });
+    expect(b.status).toBe(201);
+    const bId = ((await b.json()) as DrillRecord).id;
+    before = (await until(() => api<DrillRecord>(`${server.url}/api/v1/drills/${bId}`), (r) => r.body.progress.phase === 'live', 60_000)).body;
+    server = await server.restart();
+    cut = (await api<DrillRecord>(`${server.url}/api/v1/drills/${bId}`)).body;
+  });
+
+  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+
+  it('then GET /drills lists both, newest first: the finished one with its summary, the cut-off one as interrupted', async () => {
+    expect(finished.status).toBe('finished');
+    const { status, body } = await api<DrillRecord[]>(`${server.url}/api/v1/drills`);
+    expect(status).toBe(200);
+    expect(body.map((d) => d.id)).toEqual([cut.id, finished.id]);
+    const [b, a] = body;
+    expect(a).toMatchObject({ status: 'finished', scenario: 'link-down', seed: 4, speed: null, endedAt: finished.endedAt });
+    expect(a?.summary?.figures).toHaveLength(5);
+    expect(a?.summary).toEqual(finished.summary);
+    expect(b).toMatchObject({ status: 'interrupted', scenario: 'normal-weekday', seed: 2, speed: 60, createdAt: before.createdAt, window: before.window });
+    expect(b?.endedAt).not.toBeNull();
+    expect(b?.progress.events).toBeGreaterThanOrEqual(before.progress.events);
+  });
+
+  it("then the interrupted drill's summary covers what was logged, and its wall still shows the drill", async () => {
+    const { status, body } = await api<DrillSummary>(`${server.url}/api/v1/drills/${cut.id}/summary`);
+    expect(status).toBe(200);
+    expect(body.events).toBe(server.app.spaces.get(cut.space).projection.eventsApplied);
+    expect(body.figures).toHaveLength(5);
+    const wall = await connectWall(server.url, cut.space);
+    const snap = await new Promise<{ view: { spaceKind: string; drill?: { scenario: string } } }>((resolve) => {
+      wall.emit('resync', (r) => { if (r.ok) resolve(r.data as never); });
+    });
+    wall.close();
+    expect(snap.view.drill?.scenario).toBe('normal-weekday');
+  });
+
+  it('then deleting the interrupted drill with its data removes it for good', async () => {
+    const del = await api<{ deleted: boolean }>(`${server.url}/api/v1/drills/${cut.id}?deleteData=true`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    server = await server.restart();
+    const { body } = await api<DrillRecord[]>(`${server.url}/api/v1/drills`);
+    expect(body.map((d) => d.id)).toEqual([finished.id]);
   });
 });
