@@ -22,6 +22,17 @@ export type WallChartOption = ComposeOption<
 const RESIZE_THROTTLE_MS = 200;
 
 /** Registers a GeoJSON boundary under `name` for `geo` components (ECharts keeps it for the page's life). */
+/** The wall's tooltip for axis charts: one style everywhere, kept inside the chart so the scaled stage never clips it. */
+export const AXIS_TOOLTIP = {
+  trigger: 'axis',
+  className: 'wall-tooltip',
+  confine: true,
+  axisPointer: { type: 'shadow' },
+  backgroundColor: 'rgba(6, 20, 46, 0.95)',
+  borderColor: '#00d4ff',
+  textStyle: { color: '#d8e9ff', fontSize: 13 },
+} as const;
+
 export function registerGeoJson(name: string, geojson: unknown): void {
   registerMap(name, geojson as Parameters<typeof registerMap>[1]);
 }
