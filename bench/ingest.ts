@@ -70,25 +70,35 @@ function baseline(): number {
   }
 }
 
-async function inProcess(base: number): Promise<void> {
-  await withApp(async (app, dir) => {
-    await app.ready;
-    const t0 = performance.now();
-    let accepted = 0;
-    for (const b of batches(total, 'p')) accepted += (await app.ingest.ingest('live', b)).accepted;
-    // The case read model writes on a timer that this loop never yields to: write it inside the timing, not at close.
-    app.cases.flush();
-    const secs = (performance.now() - t0) / 1000;
-    const rate = accepted / secs;
-    console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (open cases ${app.spaces.get('live').projection.open.size})`);
-    await app.close();
+/** Ingests in a fresh app and closes it; returns the data directory for the cold rebuild (the app is unreachable then). */
+async function inProcess(base: number): Promise<{ dir: string; accepted: number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-'));
+  const app = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
+  await app.ready;
+  const t0 = performance.now();
+  let accepted = 0;
+  for (const b of batches(total, 'p')) accepted += (await app.ingest.ingest('live', b)).accepted;
+  // The case read model writes on a timer that this loop never yields to: write it inside the timing, not at close.
+  app.cases.flush();
+  const secs = (performance.now() - t0) / 1000;
+  const rate = accepted / secs;
+  console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (open cases ${app.spaces.get('live').projection.open.size})`);
+  await app.close();
+  return { dir, accepted };
+}
+
+/** A server start on that log, as after a restart: every projection and the case read model rebuilt from the log. */
+async function coldRebuild(dir: string, accepted: number, base: number): Promise<void> {
+  try {
     const rebuilt = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([]) });
     const r0 = performance.now();
     await rebuilt.ready;
     const rs = (performance.now() - r0) / 1000;
     console.log(`cold rebuild from the log (projection + case read model): ${rebuilt.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${rs.toFixed(2)} s = ${Math.round(accepted / rs).toLocaleString()} events/s, ${(accepted / rs / base).toFixed(2)}× the baseline`);
     await rebuilt.close();
-  });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function overHttp(): Promise<void> {
@@ -109,7 +119,8 @@ async function overHttp(): Promise<void> {
 
 console.log(`cityops-wall ingest benchmark — ${total.toLocaleString()} events in process, ${httpTotal.toLocaleString()} over HTTP, node ${process.version}`);
 const base = baseline();
-await inProcess(base);
+const ingested = await inProcess(base);
+await coldRebuild(ingested.dir, ingested.accepted, base);
 await overHttp();
 clearInterval(sampler);
 console.log(`peak RSS ${mb(peakRss)}`);

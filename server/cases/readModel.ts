@@ -233,7 +233,9 @@ export class CaseReadModel {
   private bulkWriteCases(space: string, cases: ReadonlyMap<string, CaseState>): void {
     const others = this.db.prepare('SELECT count(*) FROM cases').pluck().get() as number;
     const reindex = cases.size >= BULK_REINDEX_MIN && cases.size >= others;
-    if (reindex) for (const name of LIST_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${name}`);
+    // The space's rows were deleted before the rebuild and the map holds each id once, so the unique id index has
+    // nothing to guard while it is rebuilt: it is dropped with the list indexes and sorted in once after.
+    if (reindex) for (const name of ['cases_id', ...LIST_INDEXES]) this.db.exec(`DROP INDEX IF EXISTS ${name}`);
     try {
       this.writeCases(space, cases.values());
     } finally {

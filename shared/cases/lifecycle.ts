@@ -55,7 +55,10 @@ export function applyCaseEvent(prev: CaseState | undefined, e: CaseEvent, ctx: L
   if (e.ts < prev.updatedAt) return refuse(e.caseId, prev.stage, e.type, `event time ${iso(e.ts)} is before the case's last event ${iso(prev.updatedAt)}`);
   const guard = guardOf(prev, e);
   if (guard) return refuse(e.caseId, prev.stage, e.type, guard);
-  return { ok: true, state: { ...transition(prev, e, ctx), updatedAt: e.ts } };
+  // `transition` always returns a fresh object: stamping it in place saves a second copy of every field per event.
+  const state = transition(prev, e, ctx);
+  state.updatedAt = e.ts;
+  return { ok: true, state };
 }
 
 function refuse(caseId: string, stage: Stage, type: string, why: string): CaseTransition {
@@ -103,7 +106,11 @@ function moveRunning(clock: ClockState | null, deadline: EpochMs): ClockState | 
   return clock && clock.stoppedAt === null ? { ...clock, deadline } : clock;
 }
 
-function transition(c: CaseState, e: Other, ctx: LifecycleContext): CaseState {
+/** A state still being built (only ever a fresh object that no one else holds). */
+type Building = { -readonly [K in keyof CaseState]: CaseState[K] };
+
+/** The next state, always a new object (the caller stamps `updatedAt` on it). */
+function transition(c: CaseState, e: Other, ctx: LifecycleContext): Building {
   switch (e.type) {
     case 'case.registered': return { ...c, stage: 'registered' };
     case 'case.dispatched':
