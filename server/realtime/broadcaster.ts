@@ -60,14 +60,14 @@ export class Broadcaster {
     }
   }
 
-  /** The snapshot a joining wall gets: the last view sent (built now if there is none yet). */
+  /**
+   * The snapshot a joining (or resyncing) wall gets: the last view sent, brought up to date first when events came in
+   * since or it is older than the heartbeat — a space nobody watched is not built on ticks, so its last view can be old.
+   */
   snapshot(space: Space): WallSnapshot {
     const s = this.stream(space.name);
-    if (!s.view) {
-      s.view = this.build(space, s);
-      s.sentAt = this.opts.now();
-    }
-    return { seq: s.seq, view: s.view };
+    if (!s.view || s.dirty || this.opts.now() - s.sentAt >= this.heartbeatMs) this.flush(space);
+    return { seq: s.seq, view: s.view! };
   }
 
   /** Forgets a space's stream (its walls must rejoin). */

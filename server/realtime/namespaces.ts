@@ -26,8 +26,10 @@ export function wireWall(io: IoServer, deps: { tokens: TokenRegistry; spaces: Sp
   });
   ns.on('connection', (socket) => {
     const space = deps.spaces.get(socket.data.space);
+    // The snapshot first: bringing it up to date may send a delta to the room, which this socket must not see before it.
+    const snap = deps.broadcaster().snapshot(space);
     void socket.join(roomOf(space.name));
-    socket.emit('snapshot', deps.broadcaster().snapshot(space));
+    socket.emit('snapshot', snap);
     socket.on('resync', (ack) => {
       const snap = deps.broadcaster().snapshot(deps.spaces.get(socket.data.space));
       socket.emit('snapshot', snap);

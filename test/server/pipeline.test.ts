@@ -111,3 +111,16 @@ describe('when the store is closed and reopened', () => {
     expect(after.hotline.serviceLevel15).toBe(1);
   });
 });
+
+describe('when a wall joins a space nobody has watched since events came in', () => {
+  it('then its first snapshot already carries them, with no delta needed', async () => {
+    const first = await trackWall(server.url);
+    expect(first.view().caseFlow.received).toBe(0);
+    first.close();
+    await post(server.url, { space: 'live', events: [received('late-joiner')] });
+    const next = await trackWall(server.url);
+    walls.push(next);
+    expect(next.view().caseFlow.received).toBe(1);
+    expect(next.gaps).toBe(0);
+  });
+});
