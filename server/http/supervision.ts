@@ -38,22 +38,17 @@ export function supervisionRoutes(deps: SupervisorDeps): Router {
     const dir: Directory = { streets: c.streets.map((s) => ({ id: s.id, name: s.name })), units: c.units.map((u) => ({ id: u.id, name: u.name })), categories: c.categories, scoring: c.scoring, now: spaceNow(deps, space) };
     res.json(dir);
   });
-  r.get('/units', (req, res) => {
+  /** A supervisor's read of one month of a space (`?space=&month=YYYY-MM`, the space's current month by default). */
+  const monthly = (answer: (space: string, month: string, now: number) => unknown) => (req: Request, res: Response): void => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
     const now = spaceNow(deps, space);
     const month = queryMonth(req, res, now);
     if (month === null) return;
-    res.json(scorecards(deps.model, deps.config, space, monthPeriod(month), now));
-  });
-  r.get('/reports/monthly', (req, res) => {
-    const space = querySpace(req, res);
-    if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
-    const now = spaceNow(deps, space);
-    const month = queryMonth(req, res, now);
-    if (month === null) return;
-    res.json(monthlyReport(deps.model, deps.config, space, month, now));
-  });
+    res.json(answer(space, month, now));
+  };
+  r.get('/units', monthly((space, month, now) => scorecards(deps.model, deps.config, space, monthPeriod(month), now)));
+  r.get('/reports/monthly', monthly((space, month, now) => monthlyReport(deps.model, deps.config, space, month, now)));
   r.get('/exports/cases.:format', async (req, res) => {
     const format = String(req.params.format);
     if (format !== 'csv' && format !== 'xlsx') return sendError(res, 'not_found', 'exports are .csv or .xlsx');
