@@ -19,6 +19,7 @@ import { applyCaseEvent } from '../shared/cases/lifecycle';
 import { parseCaseQuery } from '../shared/cases/query';
 import type { CaseState } from '../shared/cases/state';
 import { DEFAULT_CONFIG } from '../shared/config';
+import { foldVersion } from '../server/checkpoint';
 import { CASE_FLAGS, CASE_TYPES, CHANNELS, URGENCIES } from '../shared/domain';
 import type { CaseEvent } from '../shared/events/case';
 import { DAY_MS, HOUR_MS, MINUTE_MS, shanghaiInstant } from '../shared/time';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   try {
     // History bodies live in the log (the model keeps seqs): the events go to a real log the app then opens.
     const log = openSqliteStore({ dataDir: path.join(dir, 'log') });
-    const model = new CaseReadModel(file, () => undefined, ctx, log);
+    const model = new CaseReadModel(file, ctx, log, foldVersion(DEFAULT_CONFIG));
     let t = performance.now();
     const CHUNK = 20_000;
     let open = 0;

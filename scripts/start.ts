@@ -11,8 +11,8 @@ const speed = Number(process.env.DEMO_SPEED ?? 1);
 const backlogDays = Number(process.env.DEMO_BACKLOG_DAYS ?? 2);
 const seed = Number(process.env.DEMO_SEED ?? 20241);
 const running = await startServer(env);
-await running.app.spaces.drop('demo');
-running.app.broadcaster.forget('demo');
+// One operation deletes the old demo space: its log, its case rows and checkpoint, its wall stream.
+await running.app.spaces.delete('demo');
 
 const producer = running.tokens.grants.find((g) => g.role === 'producer' && (g.space === 'demo' || g.space === null))
   ?? running.tokens.grants.find((g) => g.role === 'admin');

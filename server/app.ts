@@ -32,7 +32,9 @@ import { IngestService } from './ingest/service';
 import { createMetrics } from './metrics';
 import { Broadcaster } from './realtime/broadcaster';
 import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
-import { SpaceRegistry } from './spaces';
+import { SpaceRegistry, type RestoreReport } from './spaces';
+import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
+import { SpaceMonitor } from './monitor';
 import type { EventStore } from './store/types';
 
 /** What the app is built from. */
@@ -54,6 +56,12 @@ export interface AppDeps {
   readonly drillDbFile?: string;
   /** The space Open311 requests are read from and created in (default `live`). */
   readonly open311Space?: string;
+  /** Wall-clock ms between monitor passes (default 1,000). */
+  readonly monitorMs?: number;
+  /** A space's projection is checkpointed at least this often while it changes (default 60,000 ms)… */
+  readonly checkpointMs?: number;
+  /** …or after this many events (default 250,000). */
+  readonly checkpointEvents?: number;
 }
 
 /** A built, not yet listening, app. */
@@ -65,6 +73,10 @@ export interface App {
   readonly broadcaster: Broadcaster;
   /** The case read model (lists, history, scorecards). */
   readonly cases: CaseReadModel;
+  /** Writes what time reveals, sweeps and checkpoints every space. */
+  readonly monitor: SpaceMonitor;
+  /** How each space started (from a checkpoint or the whole log), once ready. */
+  readonly restored: Promise<RestoreReport[]>;
   /** Resolves once every projection is rebuilt from the log (then /readyz answers 200). */
   readonly ready: Promise<void>;
   listen(port: number, host?: string): Promise<AddressInfo>;
@@ -81,25 +93,26 @@ export function projectionContext(config: CityopsConfig): ProjectionContext {
 export function createApp(deps: AppDeps): App {
   const now = deps.now ?? Date.now;
   const metrics = createMetrics();
-  const spaces = new SpaceRegistry(deps.store, projectionContext(deps.config));
+  const ctx = projectionContext(deps.config);
+  const version = foldVersion(deps.config);
+  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version);
+  const spaces = new SpaceRegistry(deps.store, ctx, (name) => caseModel.archive(name));
   const ingest = new IngestService(deps.store, spaces, now);
   let isReady = false;
   const app = express();
   app.disable('x-powered-by');
   app.use(compression());
-  const ctx = projectionContext(deps.config);
-  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', (name) => spaces.find(name)?.projection, ctx, deps.store);
   const caseFeed = new CaseFeed();
   const sessions = new SessionStore({ now });
-  const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, bodyLimit: deps.bodyLimit ?? '5mb' };
+  const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb' };
   app.use(opsRoutes(routeDeps));
   app.use(geojsonRoutes(deps.config.geojson));
   app.use('/api/v1', apiRoutes(routeDeps));
   const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady };
   app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
-  const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), baseUrl: () => baseUrlOf(http), forget: (s) => { broadcaster?.forget(s); caseModel.dropSpace(s); } });
+  const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), baseUrl: () => baseUrlOf(http) });
   app.use('/api/v1', drillRoutes({ tokens: deps.tokens, sessions, drills }), exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }));
-  app.use('/open311/v2', open311Routes({ tokens: deps.tokens, spaces, ingest, config: deps.config, space: deps.open311Space ?? 'live', now, isReady: () => isReady }));
+  app.use('/open311/v2', open311Routes({ tokens: deps.tokens, spaces, ingest, cases: caseModel, config: deps.config, space: deps.open311Space ?? 'live', now, isReady: () => isReady }));
   app.use('/api', (_req, res) => sendError(res, 'not_found', 'no such API endpoint'));
   app.use(bodyErrors);
   if (deps.staticDir && existsSync(path.join(deps.staticDir, 'index.html'))) {
@@ -123,8 +136,9 @@ export function createApp(deps: AppDeps): App {
     metrics.walls.inc();
     socket.on('disconnect', () => metrics.walls.dec());
   });
-  ingest.onBatch((space, r, accepted, seqs) => {
-    caseModel.record(space.name, accepted, seqs);
+  // The case read model folds each committed batch first: the projection looks closed cases up in it.
+  ingest.onBatch((space, _r, accepted, seqs) => caseModel.record(space.name, accepted, seqs));
+  ingest.onBatch((space, r) => {
     if (r.accepted > 0) caseFeed.changed(space.name);
     const label = { space: space.name };
     metrics.accepted.inc(label, r.accepted);
@@ -134,26 +148,68 @@ export function createApp(deps: AppDeps): App {
     metrics.deltas.set(b.deltasSent);
     if (r.accepted > 0) b.changed(space);
   });
+  const monitor = new SpaceMonitor({
+    spaces, ingest, now, intervalMs: deps.monitorMs, checkpointMs: deps.checkpointMs, checkpointEvents: deps.checkpointEvents,
+    checkpoint: (space) => caseModel.checkpoint(space.name, space.position, version, encodeCheckpoint(space.projection, space.seen, space.position), now()),
+    onError: (space, err) => console.error(`monitor pass over space ${space} failed (retried on the next pass):`, err),
+  });
+  spaces.onDelete((name) => {
+    b.forget(name);
+    caseModel.dropSpace(name);
+    monitor.forget(name);
+    metrics.openCases.remove({ space: name });
+  });
 
-  const ready = (async () => {
-    // The read model's stale spaces rebuild from the same pass over the log that folds their projections.
+  const restored = (async () => {
+    // Rows of spaces whose log is gone (a deleted space from an older version) would show in lists: drop them.
     const logged = await deps.store.spaces();
-    const behind = await caseModel.behind(deps.store, logged);
-    await spaces.rebuildAll((name) => (behind.has(name) ? caseModel.rebuilding(name) : undefined));
-    await caseModel.catchUp(deps.store, spaces.all().map((s) => s.name).filter((name) => !logged.includes(name)));
+    for (const orphan of caseModel.spacesWithRows()) if (!logged.includes(orphan)) caseModel.dropSpace(orphan);
+    const reports = await spaces.restoreAll({
+      archive: (name) => caseModel.archive(name),
+      checkpoint: (name) => {
+        const stored = caseModel.loadCheckpoint(name, version);
+        if (!stored.ok) return { restored: null, reason: stored.reason };
+        try {
+          return { restored: decodeCheckpoint(stored.checkpoint.body, ctx), reason: '' };
+        } catch (err) {
+          return { restored: null, reason: `the checkpoint could not be read (${(err as Error).message})` };
+        }
+      },
+      chunk: (name, c) => caseModel.record(name, c.events, c.seqs),
+      beforeFullFold: (name, logEvents) => {
+        const pos = caseModel.position(name);
+        // Rows of this version stay (the read model folds on from its own position); others start over.
+        if (!pos || pos.version !== version) caseModel.beginRebuild(name, logEvents);
+      },
+      afterFold: () => caseModel.endRebuild(),
+    });
+    for (const r of reports) {
+      const how = r.from === 'checkpoint' ? `from its checkpoint at seq ${r.seq} and ${r.folded} events after it` : `from the whole log, ${r.folded} events (${r.reason})`;
+      console.log(`space ${r.space} restored ${how} in ${r.ms} ms`);
+      const space = spaces.find(r.space);
+      if (space && r.from === 'checkpoint' && r.folded === 0) monitor.restoredAt(space);
+    }
+    return reports;
+  })();
+  const ready = (async () => {
+    await restored;
     drills.restore();
     isReady = true;
     b.start();
+    monitor.start();
   })();
 
   return {
-    http, io, spaces, ingest, broadcaster: b, cases: caseModel, ready,
+    http, io, spaces, ingest, broadcaster: b, cases: caseModel, monitor, restored, ready,
     listen: (port, host) => new Promise((resolve, reject) => {
       http.once('error', reject);
       http.listen(port, host, () => resolve(http.address() as AddressInfo));
     }),
     async close() {
       await drills.close();
+      await monitor.stop();
+      // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing.
+      if (isReady) await monitor.checkpointAll();
       b.stop();
       caseFeed.close();
       await new Promise<void>((resolve) => { void io.close(() => resolve()); });

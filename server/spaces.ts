@@ -1,16 +1,16 @@
 /**
- * The spaces a node serves: each has its own projection (rebuilt from its log at start), its own dedupe filter, and
- * a queue that keeps its batches in order.
+ * The spaces a node serves: each has its own projection (restored from its checkpoint and the log's tail at start,
+ * or folded from the whole log), its own dedupe filter, its log position, and a queue that keeps its work in order.
+ * Deleting a space is one operation, run in the space's order, that tells every read model, stream and feed.
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { spaceKindOf } from '../shared/contract';
 import { applyEvent } from '../shared/projection/apply';
-import { createProjection, type ProjectionContext, type SpaceProjection } from '../shared/projection/state';
+import { sweep } from '../shared/projection/retention';
+import { createProjection, type CaseArchive, type ProjectionContext, type SpaceProjection } from '../shared/projection/state';
 import type { DrillInfo } from '../shared/wall/view';
 import { BloomFilter } from './ingest/bloom';
 import type { EventStore, LogChunk } from './store/types';
-
-/** Sees every chunk of a space's rebuild pass over its log, then `done` once the new projection is in place. */
-export interface RebuildObserver { chunk(c: LogChunk): void; done(): void }
 
 /** One space on this node. */
 export interface Space {
@@ -18,7 +18,9 @@ export interface Space {
   readonly kind: 'live' | 'demo' | 'drill';
   projection: SpaceProjection;
   seen: BloomFilter;
-  /** Tail of the batch queue: batches of a space are folded and committed one after another. */
+  /** The log seq of the last event folded into the projection. */
+  position: number;
+  /** Tail of the work queue: batches, monitor passes, checkpoints and deletion of a space run one after another. */
   tail: Promise<unknown>;
   /** Logged events the reducers refused at the last rebuild (non-zero only if the reducers changed since). */
   rebuildRefused: number;
@@ -26,47 +28,120 @@ export interface Space {
   drill?: DrillInfo;
 }
 
-/** Creates, rebuilds and hands out spaces. */
+/** What a space's projection starts from: a checkpoint (projection, dedupe filter, log seq) or nothing. */
+export interface Restored { readonly projection: SpaceProjection; readonly seen: BloomFilter; readonly seq: number }
+
+/** How a space's start went: from a checkpoint or the whole log, events folded, time taken, and why not from a checkpoint. */
+export interface RestoreReport { readonly space: string; readonly from: 'checkpoint' | 'log'; readonly seq: number; readonly folded: number; readonly ms: number; readonly reason?: string }
+
+/** How far the start is: spaces and events folded of those to fold. */
+export interface StartProgress { spaces: number; spacesDone: number; events: number; eventsDone: number; current: string | null }
+
+/** Told when a space is deleted (after its log is gone), in the space's order. */
+export type DeleteListener = (space: string) => void;
+
+/** The hooks a start needs: the archive of closed cases, a checkpoint to start from, and who else sees the folded tail. */
+export interface RestoreHooks {
+  archive(space: string): CaseArchive | null;
+  checkpoint(space: string): { restored: Restored | null; reason: string };
+  /** Sees every chunk folded (the case read model folds the same events from its own position). */
+  chunk(space: string, c: LogChunk): void;
+  /** Before a space is folded from the whole log (the read model starts over too when its rows are not current). */
+  beforeFullFold(space: string, logEvents: number): void;
+  afterFold(space: string): void;
+}
+
+/** Events folded between two sweeps and two yields to the event loop while starting. */
+const START_CHUNK = 5_000;
+
+/** Creates, restores and hands out spaces. */
 export class SpaceRegistry {
   private readonly spaces = new Map<string, Space>();
-  constructor(private readonly store: EventStore, private readonly ctx: ProjectionContext) {}
+  private readonly deleteListeners: DeleteListener[] = [];
+  readonly progress: StartProgress = { spaces: 0, spacesDone: 0, events: 0, eventsDone: 0, current: null };
+  constructor(private readonly store: EventStore, private readonly ctx: ProjectionContext, private readonly archiveOf: (space: string) => CaseArchive | null = () => null) {}
 
-  /**
-   * Rebuilds every space that has a log. `observe` may hand back an observer for a space, which then sees the same
-   * pass (the case read model rebuilds from it, so the log is read and parsed once). Returns the number of events folded.
-   */
-  async rebuildAll(observe?: (space: string) => RebuildObserver | undefined): Promise<number> {
-    let total = 0;
-    for (const name of await this.store.spaces()) total += await this.rebuild(this.get(name), observe?.(name));
-    return total;
+  /** Restores every space that has a log (checkpoint + tail, or the whole log). */
+  async restoreAll(hooks: RestoreHooks): Promise<RestoreReport[]> {
+    const names = await this.store.spaces();
+    this.progress.spaces = names.length;
+    const plans = [];
+    for (const name of names) {
+      const cp = hooks.checkpoint(name);
+      const count = await this.store.count(name);
+      const after = cp.restored?.seq ?? 0;
+      const tail = cp.restored ? await this.store.countAfter(name, after) : count;
+      this.progress.events += tail;
+      plans.push({ name, cp, count, tail });
+    }
+    const out: RestoreReport[] = [];
+    for (const plan of plans) {
+      this.progress.current = plan.name;
+      out.push(await this.restore(this.get(plan.name), plan.cp, plan.count, hooks));
+      this.progress.spacesDone++;
+    }
+    this.progress.current = null;
+    return out;
   }
 
-  /** Replaces a space's projection with a fresh fold of its log. */
-  async rebuild(space: Space, observer?: RebuildObserver): Promise<number> {
-    const projection = createProjection(space.name, this.ctx);
-    const seen = new BloomFilter();
-    let n = 0;
+  private async restore(space: Space, cp: { restored: Restored | null; reason: string }, count: number, hooks: RestoreHooks): Promise<RestoreReport> {
+    const t0 = performance.now();
+    const restored = cp.restored;
+    if (!restored) hooks.beforeFullFold(space.name, count);
+    const projection = restored?.projection ?? createProjection(space.name, this.ctx);
+    const seen = restored?.seen ?? new BloomFilter();
+    projection.archive = hooks.archive(space.name);
+    projection.replaying = true;
+    let seq = restored?.seq ?? 0;
+    let folded = 0;
     let refused = 0;
-    for await (const chunk of this.store.readWithSeqs(space.name)) {
+    for await (const chunk of this.store.readWithSeqs(space.name, START_CHUNK, seq)) {
       for (const e of chunk.events) {
         seen.add(e.eventId);
         if (applyEvent(projection, e) !== null) refused++;
       }
-      n += chunk.events.length;
-      observer?.chunk(chunk);
+      hooks.chunk(space.name, chunk);
+      seq = chunk.seqs[chunk.seqs.length - 1] ?? seq;
+      folded += chunk.events.length;
+      this.progress.eventsDone += chunk.events.length;
+      if (projection.clock !== null) sweep(projection, projection.clock);
+      // Let /healthz and /readyz answer while a long log is folded.
+      await yieldToLoop();
     }
+    projection.replaying = false;
     space.projection = projection;
     space.seen = seen;
+    space.position = seq;
     space.rebuildRefused = refused;
-    observer?.done();
-    return n;
+    hooks.afterFold(space.name);
+    return { space: space.name, from: restored ? 'checkpoint' : 'log', seq, folded, ms: Math.round(performance.now() - t0), ...(restored ? {} : { reason: cp.reason }) };
+  }
+
+  /** Replaces a space's projection with a fresh fold of its whole log (after a failed write: it then holds exactly what is durable). */
+  async refold(space: Space): Promise<void> {
+    const projection = createProjection(space.name, this.ctx);
+    projection.archive = this.archiveOf(space.name);
+    projection.replaying = true;
+    const seen = new BloomFilter();
+    let seq = 0;
+    for await (const chunk of this.store.readWithSeqs(space.name)) {
+      for (const e of chunk.events) { seen.add(e.eventId); applyEvent(projection, e); }
+      seq = chunk.seqs[chunk.seqs.length - 1] ?? seq;
+      if (projection.clock !== null) sweep(projection, projection.clock);
+    }
+    projection.replaying = false;
+    space.projection = projection;
+    space.seen = seen;
+    space.position = seq;
   }
 
   /** The space of that name, created empty if new. */
   get(name: string): Space {
     let s = this.spaces.get(name);
     if (!s) {
-      s = { name, kind: spaceKindOf(name), projection: createProjection(name, this.ctx), seen: new BloomFilter(), tail: Promise.resolve(), rebuildRefused: 0 };
+      const projection = createProjection(name, this.ctx);
+      projection.archive = this.archiveOf(name);
+      s = { name, kind: spaceKindOf(name), projection, seen: new BloomFilter(), position: 0, tail: Promise.resolve(), rebuildRefused: 0 };
       this.spaces.set(name, s);
     }
     return s;
@@ -77,18 +152,38 @@ export class SpaceRegistry {
     return this.spaces.get(name);
   }
 
+  /** Whether this object is still the registry's space of its name (not deleted since). */
+  isCurrent(space: Space): boolean {
+    return this.spaces.get(space.name) === space;
+  }
+
   /** Every space on this node. */
   all(): Space[] {
     return [...this.spaces.values()];
   }
 
-  /** Forgets a space and deletes its log. */
-  async drop(name: string): Promise<void> {
-    this.spaces.delete(name);
-    await this.store.deleteSpace(name);
+  /** Subscribes to deletions; returns the disposer. */
+  onDelete(listener: DeleteListener): () => void {
+    this.deleteListeners.push(listener);
+    return () => { this.deleteListeners.splice(this.deleteListeners.indexOf(listener), 1); };
   }
 
-  /** Runs `work` after the space's earlier batches (per-space ordering). */
+  /**
+   * Deletes a space: after the work already queued for it, its log and quarantine go, then every listener (read models,
+   * wall streams, feeds) forgets it. Work queued after this lands in a fresh, empty space of the same name.
+   */
+  async delete(name: string): Promise<void> {
+    const space = this.get(name);
+    await this.serial(space, async () => {
+      this.spaces.delete(name);
+      await this.store.deleteSpace(name);
+      for (const l of [...this.deleteListeners]) {
+        try { l(name); } catch (err) { console.error(`a listener failed on the deletion of space ${name}:`, err); }
+      }
+    });
+  }
+
+  /** Runs `work` after the space's earlier work (per-space ordering). */
   serial<T>(space: Space, work: () => Promise<T>): Promise<T> {
     const run = space.tail.then(work, work);
     space.tail = run.catch(() => undefined);

@@ -1,30 +1,54 @@
 /**
- * The case read model: one SQLite table of case rows (every case ever received, open or closed) and, per case, the log
- * seqs of its events (the bodies stay in the log and are read by seq when a case page asks), fed from the applied events
- * after each batch and rebuilt from the log at start when it is behind — in the same pass that folds the projection. It answers
- * the supervisor's lists, one case's history, unit scorecards over any period and the monthly report, so none of them
- * needs the projection to keep closed cases. The file sits beside the event log (`DATA_DIR/cases.sqlite`); losing it
- * costs a rebuild, never data.
+ * The case read model: one SQLite table of case rows (every case ever received, open or closed), each case's state,
+ * and per case the log seqs of its events (the bodies stay in the log and are read by seq when a case page asks). It
+ * folds committed events itself with the shared lifecycle reducer — it never copies rows out of the live projection —
+ * so the projection can let closed cases leave memory: this model is where they are found again (`archive`).
+ *
+ * It answers the supervisor's lists, one case's history, unit scorecards over any period and the monthly report. The
+ * file sits beside the event log (`DATA_DIR/cases.sqlite`) and also holds the projections' checkpoints, written in the
+ * same transaction as the rows, so a checkpoint is never ahead of the rows. Losing the file costs a rebuild, never data.
  */
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { CaseState } from '../../shared/cases/state';
+import { applyCaseEvent } from '../../shared/cases/lifecycle';
+import { isTerminal, type CaseState } from '../../shared/cases/state';
 import type { DomainEvent } from '../../shared/events';
 import type { CaseEvent } from '../../shared/events/case';
-import type { ProjectionContext, SpaceProjection } from '../../shared/projection/state';
-import type { RebuildObserver } from '../spaces';
+import type { CaseArchive, ProjectionContext } from '../../shared/projection/state';
 import type { EventStore } from '../store/types';
 import { CASE_COLUMNS, caseRow } from './rows';
 
 /** One event of a case's history, as logged. */
 export interface HistoryEntry { readonly seq: number; readonly ts: number; readonly type: string; readonly actor: string | null; readonly event: CaseEvent }
 
-/** Recorded but not yet written: per case, the log seqs of its new events (log order); supervision times; events counted. */
-type Pending = { seqs: Map<string, number[]>; supervised: number[]; accepted: number };
+/** Where a space's rows stand: the last log seq folded, and the fold version that wrote them. */
+export interface ModelPosition { readonly seq: number; readonly version: string }
+
+/** A stored checkpoint of a space's projection. */
+export interface StoredCheckpoint { readonly seq: number; readonly version: string; readonly body: Buffer }
+
+/** One space's state in this model: its cases in memory (open ones, and every one changed since the last write). */
+interface SpaceModel {
+  /** Open cases, and closed ones not yet written. */
+  readonly hot: Map<string, CaseState>;
+  /** Ids changed since the last write. */
+  readonly dirty: Set<string>;
+  /** Per case, the log seqs of its events not yet written (log order). */
+  readonly history: Map<string, number[]>;
+  supervised: number[];
+  /** Last log seq folded, and the last written. */
+  seq: number;
+  writtenSeq: number;
+  /** Events folded since the last write. */
+  pendingEvents: number;
+  /** Case events the reducer refused (non-zero only if the reducers changed since the events were accepted). */
+  refused: number;
+}
 
 /** Bumped when the tables change shape: an older file is emptied and rebuilt from the log. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -51,40 +75,20 @@ CREATE TABLE IF NOT EXISTS case_states (space TEXT NOT NULL, id TEXT NOT NULL, s
 CREATE TABLE IF NOT EXISTS case_history (space TEXT NOT NULL, case_id TEXT NOT NULL, seqs TEXT NOT NULL, PRIMARY KEY (space, case_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS case_supervisions (space TEXT NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS case_supervisions_ts ON case_supervisions (space, ts);
-CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, log_events INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, written_at INTEGER NOT NULL);
 `;
 /** The indexes of `cases` that only serve lists and scoring (dropped and rebuilt around a large rebuild). */
 const LIST_INDEXES = ['cases_open_deadline', 'cases_open_risk', 'cases_received', 'cases_unit', 'cases_street', 'cases_channel', 'cases_category', 'cases_scoring'];
-/** Fewest rebuilt cases for which dropping and rebuilding the list indexes pays. */
-const BULK_REINDEX_MIN = 20_000;
-const TABLES = ['cases', 'case_states', 'case_events', 'case_history', 'case_supervisions', 'read_model_meta'];
+const TABLES = ['cases', 'case_states', 'case_events', 'case_history', 'case_supervisions', 'read_model_meta', 'checkpoints'];
 
-/** History rows are written after this many recorded events at the latest during a rebuild (bounds its memory). */
-const REBUILD_FLUSH_EVENTS = 200_000;
-/** Longest a recorded batch waits to be written, ms (a replay at full speed rewrites a busy case once per flush). */
+/** Longest folded events wait to be written, ms (a replay at full speed rewrites a busy case once per write). */
 const FLUSH_MS = 1_000;
-/** Recorded events of a space held before a flush is forced without waiting for the timer. */
+/** Events of a space folded before a write is forced without waiting for the timer (bounds memory in long bursts). */
 const PENDING_MAX_EVENTS = 100_000;
 
 function isCaseEvent(e: DomainEvent): e is CaseEvent {
   return e.type.startsWith('case.');
-}
-
-function emptyPending(): Pending {
-  return { seqs: new Map(), supervised: [], accepted: 0 };
-}
-
-/** Adds a chunk's case events to a pending set (the master of a merge gets the merge too: its history shows it). */
-function collect(p: Pending, events: readonly DomainEvent[], seqs: readonly number[]): void {
-  p.accepted += events.length;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    if (!isCaseEvent(e)) continue;
-    const seq = seqs[i]!;
-    addSeq(p.seqs, e.caseId, seq);
-    if (e.type === 'case.merged') addSeq(p.seqs, e.masterCaseId, seq);
-    else if (e.type === 'case.supervised') p.supervised.push(e.ts);
-  }
 }
 
 function addSeq(m: Map<string, number[]>, id: string, seq: number): void {
@@ -97,16 +101,22 @@ function addSeq(m: Map<string, number[]>, id: string, seq: number): void {
 export class CaseReadModel {
   /** The database (queries live in `queries.ts`). */
   readonly db: Database.Database;
-  private readonly pending = new Map<string, Pending>();
+  private readonly spaces = new Map<string, SpaceModel>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private bulk = false;
   private readonly upsert: Database.Statement;
   private readonly upsertState: Database.Statement;
+  private readonly readState: Database.Statement;
   private readonly appendHistory: Database.Statement;
   private readonly insertSupervision: Database.Statement;
   private readonly setMeta: Database.Statement;
-  private readonly bumpMeta: Database.Statement;
+  private readonly readMeta: Database.Statement;
 
-  constructor(file: string, private readonly projectionOf: (space: string) => SpaceProjection | undefined, private readonly ctx: ProjectionContext, private readonly log: EventStore) {
+  /**
+   * `version` names the fold that writes the rows (the shared reducers' code and the configuration): rows written by
+   * another version are rebuilt from the log.
+   */
+  constructor(file: string, private readonly ctx: ProjectionContext, private readonly log: EventStore, readonly version = 'dev') {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -121,133 +131,195 @@ export class CaseReadModel {
     this.db.exec(SCHEMA);
     this.upsert = this.db.prepare(`INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}) VALUES (${CASE_COLUMNS.map(() => '?').join(',')})`);
     this.upsertState = this.db.prepare('INSERT OR REPLACE INTO case_states (space, id, state) VALUES (?, ?, ?)');
+    this.readState = this.db.prepare('SELECT state FROM case_states WHERE space = ? AND id = ?').pluck();
     this.appendHistory = this.db.prepare("INSERT INTO case_history (space, case_id, seqs) VALUES (?, ?, ?) ON CONFLICT (space, case_id) DO UPDATE SET seqs = seqs || ',' || excluded.seqs");
     this.insertSupervision = this.db.prepare('INSERT INTO case_supervisions (space, ts) VALUES (?, ?)');
-    this.setMeta = this.db.prepare('INSERT OR REPLACE INTO read_model_meta (space, log_events) VALUES (?, ?)');
-    this.bumpMeta = this.db.prepare('INSERT INTO read_model_meta (space, log_events) VALUES (?, ?) ON CONFLICT(space) DO UPDATE SET log_events = log_events + excluded.log_events');
+    this.setMeta = this.db.prepare('INSERT OR REPLACE INTO read_model_meta (space, seq, version) VALUES (?, ?, ?)');
+    this.readMeta = this.db.prepare('SELECT seq, version FROM read_model_meta WHERE space = ?');
+  }
+
+  private model(space: string): SpaceModel {
+    let m = this.spaces.get(space);
+    if (!m) {
+      const pos = this.position(space);
+      const seq = pos && pos.version === this.version ? pos.seq : 0;
+      m = { hot: new Map(), dirty: new Set(), history: new Map(), supervised: [], seq, writtenSeq: seq, pendingEvents: 0, refused: 0 };
+      this.spaces.set(space, m);
+    }
+    return m;
+  }
+
+  /** Where a space's written rows stand, or null when it has none. */
+  position(space: string): ModelPosition | null {
+    const row = this.readMeta.get(space) as { seq: number; version: string } | undefined;
+    return row ? { seq: row.seq, version: row.version } : null;
+  }
+
+  /** Spaces that have written rows. */
+  spacesWithRows(): string[] {
+    return this.db.prepare('SELECT space FROM read_model_meta UNION SELECT space FROM checkpoints').pluck().all() as string[];
+  }
+
+  /** The last log seq folded into a space (written or not). */
+  foldedSeq(space: string): number {
+    return this.model(space).seq;
+  }
+
+  /** Case events of a space the reducer refused since start. */
+  refused(space: string): number {
+    return this.spaces.get(space)?.refused ?? 0;
+  }
+
+  /** A case's current state: in memory (open or just changed), else as written. */
+  stateOf(space: string, id: string): CaseState | undefined {
+    const m = this.model(space);
+    const hot = m.hot.get(id);
+    if (hot) return hot;
+    const s = this.readState.get(space, id) as string | undefined;
+    return s === undefined ? undefined : (JSON.parse(s) as CaseState);
+  }
+
+  /** The archive a space's projection looks closed cases up in. */
+  archive(space: string): CaseArchive {
+    return { get: (id) => this.stateOf(space, id) };
   }
 
   /**
-   * Records a committed batch's accepted events and their log seqs; written on the next flush (at most `FLUSH_MS` later,
-   * or before a query — every read flushes first, so the interval only sets how many of a case's changes share one write).
+   * Folds committed events (log order, with their log seqs) into the space's cases. Events at or before the model's
+   * position are skipped, so a replay of the log's tail may start before it. Written at most `FLUSH_MS` later, or before
+   * any read.
    */
-  record(space: string, accepted: readonly DomainEvent[], seqs: readonly number[]): void {
-    if (accepted.length === 0) return;
-    let p = this.pending.get(space);
-    if (!p) this.pending.set(space, (p = emptyPending()));
-    collect(p, accepted, seqs);
+  record(space: string, events: readonly DomainEvent[], seqs: readonly number[]): void {
+    const m = this.model(space);
+    let n = 0;
+    for (let i = 0; i < events.length; i++) {
+      const seq = seqs[i]!;
+      if (seq <= m.seq) continue;
+      m.seq = seq;
+      n++;
+      const e = events[i]!;
+      if (isCaseEvent(e)) this.fold(space, m, e, seq);
+    }
+    if (n === 0) return;
+    m.pendingEvents += n;
     // A producer that never lets the timer run (one long burst) still has its pending rows bounded.
-    if (p.accepted >= PENDING_MAX_EVENTS) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    if (m.pendingEvents >= PENDING_MAX_EVENTS) this.flush();
+    else if (!this.bulk) this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
-  /** Writes everything recorded so far. */
+  private fold(space: string, m: SpaceModel, e: CaseEvent, seq: number): void {
+    const prev = this.stateOfIn(space, m, e.caseId);
+    const t = applyCaseEvent(prev, e, this.ctx.lifecycle);
+    if (!t.ok) { m.refused++; return; }
+    this.put(m, t.state);
+    addSeq(m.history, e.caseId, seq);
+    if (e.type === 'case.merged') {
+      // The master's history shows the merge, and its state lists the duplicate.
+      addSeq(m.history, e.masterCaseId, seq);
+      const master = this.stateOfIn(space, m, e.masterCaseId);
+      if (master) this.put(m, { ...master, duplicates: [...master.duplicates, e.caseId] });
+    } else if (e.type === 'case.supervised') m.supervised.push(e.ts);
+  }
+
+  private stateOfIn(space: string, m: SpaceModel, id: string): CaseState | undefined {
+    const hot = m.hot.get(id);
+    if (hot) return hot;
+    const s = this.readState.get(space, id) as string | undefined;
+    return s === undefined ? undefined : (JSON.parse(s) as CaseState);
+  }
+
+  private put(m: SpaceModel, c: CaseState): void {
+    m.hot.set(c.id, c);
+    m.dirty.add(c.id);
+  }
+
+  /** Writes everything folded so far. */
   flush(): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-    if (this.pending.size === 0) return;
-    const batches = [...this.pending];
-    this.pending.clear();
+    if (![...this.spaces.values()].some((m) => m.seq !== m.writtenSeq)) return;
+    this.db.transaction(() => { for (const [space, m] of this.spaces) this.write(space, m); })();
+  }
+
+  /** Writes a space's changes (inside the caller's transaction); closed cases then leave memory. */
+  private write(space: string, m: SpaceModel): void {
+    if (m.seq === m.writtenSeq) return;
+    for (const [id, seqs] of m.history) this.appendHistory.run(space, id, seqs.join(','));
+    for (const ts of m.supervised) this.insertSupervision.run(space, ts);
+    for (const id of m.dirty) {
+      const c = m.hot.get(id);
+      if (!c) continue;
+      // The wide JSON state sits in its own table so list scans read narrow rows.
+      this.upsert.run(...caseRow(space, c, this.ctx));
+      this.upsertState.run(space, c.id, JSON.stringify(c));
+      if (isTerminal(c.stage)) m.hot.delete(id);
+    }
+    m.history.clear();
+    m.dirty.clear();
+    m.supervised = [];
+    m.pendingEvents = 0;
+    m.writtenSeq = m.seq;
+    this.setMeta.run(space, m.seq, this.version);
+  }
+
+  /**
+   * Writes everything folded so far and a space's checkpoint in one transaction, so the rows are never behind a
+   * checkpoint. `body` is the serialised projection at log seq `seq` (≤ the rows' position).
+   */
+  checkpoint(space: string, seq: number, version: string, body: Buffer, now: number): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    const sha = createHash('sha256').update(body).digest('hex');
     this.db.transaction(() => {
-      for (const [space, p] of batches) {
-        this.writeHistory(space, p);
-        const proj = this.projectionOf(space);
-        for (const id of p.seqs.keys()) {
-          const c = proj?.cases.get(id);
-          if (c) this.writeCase(space, c);
-        }
-        this.bumpMeta.run(space, p.accepted);
-      }
+      for (const [s, m] of this.spaces) this.write(s, m);
+      this.db.prepare('INSERT OR REPLACE INTO checkpoints (space, seq, version, sha256, body, written_at) VALUES (?, ?, ?, ?, ?, ?)').run(space, seq, version, sha, body, now);
     })();
   }
 
-  /** Appends pending seqs to each case's history and the supervisions (inside the caller's transaction). */
-  private writeHistory(space: string, p: Pending): void {
-    for (const [id, seqs] of p.seqs) this.appendHistory.run(space, id, seqs.join(','));
-    for (const ts of p.supervised) this.insertSupervision.run(space, ts);
+  /** A space's checkpoint, or why there is none to use (missing, from another version, corrupt, ahead of the rows). */
+  loadCheckpoint(space: string, version: string): { ok: true; checkpoint: StoredCheckpoint } | { ok: false; reason: string } {
+    const row = this.db.prepare('SELECT seq, version, sha256, body FROM checkpoints WHERE space = ?').get(space) as { seq: number; version: string; sha256: string; body: Buffer } | undefined;
+    if (!row) return { ok: false, reason: 'no checkpoint' };
+    if (row.version !== version) return { ok: false, reason: `the checkpoint was written by another version (${row.version.slice(0, 12)}, this is ${version.slice(0, 12)})` };
+    if (createHash('sha256').update(row.body).digest('hex') !== row.sha256) return { ok: false, reason: 'the checkpoint is corrupt (checksum mismatch)' };
+    const pos = this.position(space);
+    if (!pos || pos.version !== this.version || pos.seq < row.seq) return { ok: false, reason: 'the case rows are behind the checkpoint' };
+    return { ok: true, checkpoint: { seq: row.seq, version: row.version, body: row.body } };
   }
 
-  private writeCase(space: string, c: CaseState): void {
-    // The wide JSON state sits in its own table so list scans read narrow rows.
-    this.upsert.run(...caseRow(space, c, this.ctx));
-    this.upsertState.run(space, c.id, JSON.stringify(c));
-  }
-
-  /** Spaces (of those given) whose rows are behind their log: a recorded event count that differs from the log's. */
-  async behind(store: EventStore, spaces: readonly string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    const have = this.db.prepare('SELECT log_events FROM read_model_meta WHERE space = ?').pluck();
-    for (const space of spaces) {
-      if (have.get(space) !== await store.count(space)) out.add(space);
-    }
-    return out;
-  }
-
-  /**
-   * Starts rebuilding a space's rows from the chunks of a pass over its log (the one that folds the projection): the
-   * history as the chunks come, each case's row from the projection at `done`.
-   */
-  rebuilding(space: string): RebuildObserver {
-    this.pending.delete(space);
-    this.dropRows(space);
-    let p = emptyPending();
-    let n = 0;
-    let buffered = 0;
-    const write = this.db.transaction((q: Pending) => this.writeHistory(space, q));
-    return {
-      chunk: (c) => {
-        collect(p, c.events, c.seqs);
-        n += c.events.length;
-        buffered += c.events.length;
-        if (buffered >= REBUILD_FLUSH_EVENTS) { write(p); p = emptyPending(); buffered = 0; }
-      },
-      done: () => {
-        write(p);
-        const proj = this.projectionOf(space);
-        if (proj) this.bulkWriteCases(space, proj.cases);
-        this.setMeta.run(space, n);
-      },
-    };
-  }
-
-  /** Brings every space up to its log: a space whose recorded event count differs from the log's is rebuilt (a pass of its own). */
-  async catchUp(store: EventStore, spaces: readonly string[]): Promise<string[]> {
-    const rebuilt: string[] = [];
-    for (const space of await this.behind(store, spaces)) {
-      await this.rebuild(store, space);
-      rebuilt.push(space);
-    }
-    return rebuilt;
-  }
-
-  /** Rebuilds a space's rows: its case events from the log, each case's state from the (already rebuilt) projection. */
-  async rebuild(store: EventStore, space: string): Promise<void> {
-    const tap = this.rebuilding(space);
-    for await (const chunk of store.readWithSeqs(space)) tap.chunk(chunk);
-    tap.done();
+  /** Forgets a space: its rows, its checkpoint, what is in memory. */
+  dropSpace(space: string): void {
+    this.spaces.delete(space);
+    this.db.transaction(() => {
+      for (const t of ['cases', 'case_states', 'case_supervisions', 'read_model_meta', 'checkpoints']) this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);
+      this.db.prepare('DELETE FROM case_history WHERE space = ?').run(space);
+    })();
   }
 
   /**
-   * Writes a rebuilt space's cases. When they are most of the table, the list indexes are dropped first and built again
-   * after (one sort each instead of a B-tree insert per row and index).
+   * Starts folding a space from an empty model (a full rebuild). When the space is large, the list indexes are dropped
+   * and sorted in once at `endBulk` instead of a B-tree insert per row and index.
    */
-  private bulkWriteCases(space: string, cases: ReadonlyMap<string, CaseState>): void {
+  beginRebuild(space: string, logEvents: number): void {
+    this.dropSpace(space);
+    this.model(space);
     const others = this.db.prepare('SELECT count(*) FROM cases').pluck().get() as number;
-    const reindex = cases.size >= BULK_REINDEX_MIN && cases.size >= others;
-    // The space's rows were deleted before the rebuild and the map holds each id once, so the unique id index has
-    // nothing to guard while it is rebuilt: it is dropped with the list indexes and sorted in once after.
-    if (reindex) for (const name of ['cases_id', ...LIST_INDEXES]) this.db.exec(`DROP INDEX IF EXISTS ${name}`);
-    try {
-      this.writeCases(space, cases.values());
-    } finally {
-      if (reindex) this.db.exec(SCHEMA);
-    }
+    this.bulk = logEvents >= 200_000 && logEvents / 30 >= others;
+    if (this.bulk) for (const name of LIST_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${name}`);
   }
 
-  /** Writes case states in transactions of 20,000 (rebuilds, and benchmarks that fill the model directly). */
+  /** Ends a rebuild: writes what is left and restores the list indexes. */
+  endRebuild(): void {
+    this.flush();
+    if (this.bulk) this.db.exec(SCHEMA);
+    this.bulk = false;
+  }
+
+  /** Writes case states in transactions of 20,000 (benchmarks that fill the model directly). */
   writeCases(space: string, states: Iterable<CaseState>): number {
     let chunk: CaseState[] = [];
     let n = 0;
-    const write = this.db.transaction((cs: readonly CaseState[]) => { for (const c of cs) this.writeCase(space, c); });
+    const write = this.db.transaction((cs: readonly CaseState[]) => {
+      for (const c of cs) { this.upsert.run(...caseRow(space, c, this.ctx)); this.upsertState.run(space, c.id, JSON.stringify(c)); }
+    });
     for (const c of states) {
       chunk.push(c);
       if (chunk.length === 20_000) { write(chunk); n += chunk.length; chunk = []; }
@@ -258,37 +330,22 @@ export class CaseReadModel {
 
   /** Writes logged case events (with their log seqs) to the history in one transaction (benchmarks that fill the model directly). */
   writeEvents(space: string, events: readonly CaseEvent[], seqs: readonly number[]): void {
-    const p = emptyPending();
-    collect(p, events, seqs);
-    this.db.transaction(() => this.writeHistory(space, p))();
-  }
-
-  /** Records that a space's rows stand for the first `n` events of its log (benchmarks that fill the model directly). */
-  markCaughtUp(space: string, n: number): void {
-    this.setMeta.run(space, n);
-  }
-
-  private dropRows(space: string): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM cases WHERE space = ?').run(space);
-      this.db.prepare('DELETE FROM case_states WHERE space = ?').run(space);
-      this.db.prepare('DELETE FROM case_history WHERE space = ?').run(space);
-      this.db.prepare('DELETE FROM case_supervisions WHERE space = ?').run(space);
-      this.db.prepare('DELETE FROM read_model_meta WHERE space = ?').run(space);
+      const h = new Map<string, number[]>();
+      events.forEach((e, i) => { addSeq(h, e.caseId, seqs[i]!); if (e.type === 'case.merged') addSeq(h, e.masterCaseId, seqs[i]!); });
+      for (const [id, s] of h) this.appendHistory.run(space, id, s.join(','));
     })();
   }
 
-  /** Forgets a space (a dropped drill). */
-  dropSpace(space: string): void {
-    this.pending.delete(space);
-    this.dropRows(space);
+  /** Records that a space's rows stand for its log up to seq `seq` (benchmarks that fill the model directly). */
+  markCaughtUp(space: string, seq: number): void {
+    this.setMeta.run(space, seq, this.version);
+    this.spaces.delete(space);
   }
 
-  /** A case's state as last written, or undefined. */
+  /** A case's state, or undefined. */
   caseState(space: string, id: string): CaseState | undefined {
-    this.flush();
-    const s = this.db.prepare('SELECT state FROM case_states WHERE space = ? AND id = ?').pluck().get(space, id) as string | undefined;
-    return s === undefined ? undefined : (JSON.parse(s) as CaseState);
+    return this.stateOf(space, id);
   }
 
   /** A case's events in log order (bodies read from the log by seq). */

@@ -41,8 +41,6 @@ export interface DrillDeps {
   readonly ctx: ProjectionContext;
   /** The server's own base URL (known once it listens). */
   readonly baseUrl: () => string;
-  /** Forget a space's wall stream (after its data is deleted). */
-  readonly forget: (space: string) => void;
   /** Where drill records are kept (read at construction). */
   readonly records: DrillRecords;
   /** Most drills running at once (default 4). */
@@ -151,10 +149,7 @@ export class DrillService {
       await this.settled(id);
     }
     if (deleteData) {
-      const space = this.deps.spaces.find(id);
-      if (space) await this.deps.spaces.serial(space, () => this.deps.spaces.drop(id));
-      else await this.deps.store.deleteSpace(id);
-      this.deps.forget(id);
+      await this.deps.spaces.delete(id);
       this.drills.delete(id);
       this.deps.records.delete(id);
     }

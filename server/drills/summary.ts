@@ -69,7 +69,7 @@ export async function summariseDrill(space: string, log: AsyncIterable<readonly 
     s.queueAfterPeak.push([t, waiting]);
     for (const n of p.days.get(shanghaiDateKey(t))?.agentCases.values() ?? []) if (n > s.load) { s.load = n; s.loadAt = t; }
     if (s.samples % OVERDUE_EVERY === 0) {
-      const over = scanLate(p, t, false).overdue.total;
+      const over = scanLate(p, t).overdue.total;
       if (over > s.overdue || s.overdueAt === null) { s.overdue = over; s.overdueAt = t; }
     }
     s.samples++;

@@ -70,7 +70,7 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
     const id = String(req.params.id);
-    const state = deps.model.caseState(space, id) ?? deps.spaces.find(space)?.projection.cases.get(id);
+    const state = deps.model.caseState(space, id);
     if (!state) return sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${space}`);
     const now = spaceNow(deps, space);
     const clocks = clockLateness(deps.model, space, state, now);
@@ -97,7 +97,7 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
     const id = String(req.params.id);
     const space = deps.spaces.find(a.space);
-    const prev = space?.projection.cases.get(id);
+    const prev = space ? deps.model.caseState(a.space, id) : undefined;
     if (!space || !prev) return sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${a.space}`);
     const ts = Math.max(spaceNow(deps, a.space), prev.updatedAt);
     const raw = actionEvent(id, a, `action-${randomUUID()}`, ts, caller.actor.slice(0, 64));
@@ -108,7 +108,7 @@ export function caseRoutes(deps: SupervisorDeps): Router {
       if (!t.ok) return sendError(res, 'conflict', t.reason);
     }
     if (a.kind === 'merge') {
-      const master = space.projection.cases.get(a.masterCaseId);
+      const master = deps.model.caseState(a.space, a.masterCaseId);
       if (!master || master.stage === 'merged') return sendError(res, 'conflict', `cannot merge into ${a.masterCaseId}: ${master ? 'it is itself merged' : 'no such case'}`);
     }
     const result = await deps.ingest.ingest(a.space, [v.event]);

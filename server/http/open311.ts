@@ -12,12 +12,15 @@ import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
 import type { IngestService } from '../ingest/service';
 import { newCaseId, postRequestSchema, requestToEvent, services, toRequest } from '../open311/mapping';
 import type { SpaceRegistry } from '../spaces';
+import type { CaseReadModel } from '../cases/readModel';
 
 /** What the Open311 routes need. */
 export interface Open311Deps {
   readonly tokens: TokenRegistry;
   readonly spaces: SpaceRegistry;
   readonly ingest: IngestService;
+  /** Where requests are read from: every case, open or closed (closed ones leave the projection's memory). */
+  readonly cases: CaseReadModel;
   readonly config: CityopsConfig;
   /** The space requests are read from and created in (default `live`). */
   readonly space: string;
@@ -56,9 +59,10 @@ export function open311Routes(deps: Open311Deps): Router {
     const end = typeof q.end_date === 'string' ? Date.parse(q.end_date) : spaceClock();
     const start = typeof q.start_date === 'string' ? Date.parse(q.start_date) : end - DEFAULT_DAYS * 86_400_000;
     if (!Number.isFinite(start) || !Number.isFinite(end)) return fail(res, 400, 'start_date and end_date must be ISO 8601 date-times');
-    const p = deps.spaces.get(deps.space).projection;
     const out: CaseState[] = [];
-    const candidates = ids ? [...ids].map((id) => p.cases.get(id)).filter((c): c is CaseState => c !== undefined) : p.cases.values();
+    deps.cases.flush();
+    const candidateIds = ids ? [...ids] : deps.cases.db.prepare('SELECT id FROM cases WHERE space = ? AND received_at >= ? AND received_at <= ?').pluck().all(deps.space, start, end) as string[];
+    const candidates = candidateIds.map((id) => deps.cases.caseState(deps.space, id)).filter((c): c is CaseState => c !== undefined);
     for (const c of candidates) {
       if (!ids && (c.receivedAt < start || c.receivedAt > end)) continue;
       if (codes && !codes.has(c.category)) continue;
@@ -71,7 +75,7 @@ export function open311Routes(deps: Open311Deps): Router {
 
   r.get('/requests/:id.json', (req, res) => {
     if (!allowed(req, res, 'view')) return;
-    const c = deps.spaces.get(deps.space).projection.cases.get(req.params.id);
+    const c = deps.cases.caseState(deps.space, req.params.id);
     if (!c) return fail(res, 404, `no service request ${req.params.id}`);
     res.json([toRequest(c, deps.config)]);
   });

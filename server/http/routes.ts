@@ -4,7 +4,7 @@ import { ingestBatchSchema, spaceName } from '../../shared/contract';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
 import type { IngestService } from '../ingest/service';
 import type { Metrics } from '../metrics';
-import type { SpaceRegistry } from '../spaces';
+import type { SpaceRegistry, StartProgress } from '../spaces';
 import type { EventStore } from '../store/types';
 import { issuesOf, sendError } from './errors';
 
@@ -18,6 +18,8 @@ export interface RouteDeps {
   readonly isReady: () => boolean;
   /** Largest accepted request body, e.g. '5mb'. */
   readonly bodyLimit: string;
+  /** How far the start is (spaces and events folded of those to fold). */
+  readonly progress: () => StartProgress;
 }
 
 /** Health, readiness and metrics. */
@@ -25,7 +27,10 @@ export function opsRoutes(deps: RouteDeps): Router {
   const r = express.Router();
   r.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   r.get('/readyz', (_req, res) => {
-    if (!deps.isReady()) return void res.status(503).json({ ready: false, message: 'rebuilding projections from the event log' });
+    if (!deps.isReady()) {
+      const p = deps.progress();
+      return void res.status(503).json({ ready: false, message: 'rebuilding projections from the event log', progress: { ...p, fraction: p.events === 0 ? null : Math.round((p.eventsDone / p.events) * 1000) / 1000 } });
+    }
     res.json({ ready: true, spaces: deps.spaces.all().map((s) => ({ space: s.name, events: s.projection.eventsApplied })) });
   });
   r.get('/metrics', async (_req, res) => {

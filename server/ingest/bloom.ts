@@ -8,9 +8,22 @@ export class BloomFilter {
   private readonly bits: Uint32Array;
   private readonly mask: number;
 
-  constructor(log2Bits = 26, private readonly hashes = 7) {
-    this.bits = new Uint32Array(2 ** (log2Bits - 5));
+  constructor(log2Bits = 26, private readonly hashes = 7, bits?: Uint32Array) {
+    this.bits = bits ?? new Uint32Array(2 ** (log2Bits - 5));
+    if (this.bits.length !== 2 ** (log2Bits - 5)) throw new Error(`a Bloom filter of 2^${log2Bits} bits needs ${2 ** (log2Bits - 5)} words, not ${this.bits.length}`);
     this.mask = 2 ** log2Bits - 1;
+  }
+
+  /** The filter's bits as bytes (for a checkpoint). */
+  toBytes(): Uint8Array {
+    return new Uint8Array(this.bits.buffer, this.bits.byteOffset, this.bits.byteLength);
+  }
+
+  /** A filter of the default size from the bytes `toBytes` gave. */
+  static fromBytes(bytes: Uint8Array): BloomFilter {
+    const copy = new Uint32Array(bytes.byteLength / 4);
+    new Uint8Array(copy.buffer).set(bytes);
+    return new BloomFilter(26, 7, copy);
   }
 
   /** Adds a string. */

@@ -24,8 +24,20 @@ export class IngestService {
 
   /** Ingests a batch of raw events into a space (already authorised). */
   ingest(spaceName: string, raw: readonly unknown[]): Promise<IngestResult> {
+    return this.ingestComputed(spaceName, () => raw);
+  }
+
+  /**
+   * Ingests the events `make` computes from the space when the batch's turn comes (the monitor: what time reveals is
+   * judged on the projection as it is then, not as it was when the pass was scheduled).
+   */
+  ingestComputed(spaceName: string, make: (space: Space) => readonly unknown[]): Promise<IngestResult> {
     const space = this.spaces.get(spaceName);
-    return this.spaces.serial(space, () => this.run(space, raw));
+    return this.spaces.serial(space, () => {
+      // The space was deleted while this batch waited: it goes to the fresh space of that name.
+      if (!this.spaces.isCurrent(space)) return this.ingestComputed(spaceName, make);
+      return this.run(space, make(space));
+    });
   }
 
   private async run(space: Space, raw: readonly unknown[]): Promise<IngestResult> {
@@ -69,10 +81,11 @@ export class IngestService {
       seqs = await this.store.append(space.name, accepted, quarantine);
     } catch (err) {
       // The projection already holds the batch: fold the log again so it holds exactly what is durable.
-      await this.spaces.rebuild(space);
+      await this.spaces.refold(space);
       throw err;
     }
     for (const e of accepted) space.seen.add(e.eventId);
+    if (seqs.length > 0) space.position = seqs[seqs.length - 1]!;
     return seqs;
   }
 }

@@ -81,11 +81,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     async *read(space, chunkSize = 5_000) {
       for await (const chunk of store.readWithSeqs(space, chunkSize)) yield chunk.events;
     },
-    async *readWithSeqs(space, chunkSize = 5_000) {
+    async *readWithSeqs(space, chunkSize = 5_000, from = 0) {
       const t = tableOf(space);
       statements(space);
       const page = db.prepare(`SELECT seq, body FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
-      let after = 0;
+      let after = from;
       for (;;) {
         const rows = page.all(after, chunkSize) as [number, string][];
         if (rows.length === 0) return;
@@ -114,6 +114,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     async count(space) {
       statements(space);
       return db.prepare(`SELECT count(*) FROM ${tableOf(space)}`).pluck().get() as number;
+    },
+    async countAfter(space, after) {
+      statements(space);
+      return db.prepare(`SELECT count(*) FROM ${tableOf(space)} WHERE seq > ?`).pluck().get(after) as number;
     },
     async listQuarantine(space, limit, offset) {
       const where = space === null ? '' : 'WHERE space = ?';

@@ -24,12 +24,14 @@ export interface EventStore {
   spaces(): Promise<string[]>;
   /** Reads a space's log in order, in chunks. */
   read(space: string, chunkSize?: number): AsyncIterable<DomainEvent[]>;
-  /** Reads a space's log in order, in chunks, with each event's log seq. */
-  readWithSeqs(space: string, chunkSize?: number): AsyncIterable<LogChunk>;
+  /** Reads a space's log in order, in chunks, with each event's log seq; only events after seq `after` (default 0: all). */
+  readWithSeqs(space: string, chunkSize?: number, after?: number): AsyncIterable<LogChunk>;
   /** The logged events of the given seqs (ascending), skipping seqs not in the log. */
   readSeqs(space: string, seqs: readonly number[]): Promise<{ seq: number; event: DomainEvent }[]>;
   /** Number of events in a space's log. */
   count(space: string): Promise<number>;
+  /** Number of events in a space's log after seq `after`. */
+  countAfter(space: string, after: number): Promise<number>;
   /** Newest quarantined events first. */
   listQuarantine(space: string | null, limit: number, offset: number): Promise<{ total: number; items: QuarantineEntry[] }>;
   /** Quarantine size per space. */

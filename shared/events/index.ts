@@ -2,13 +2,15 @@
 import { z } from 'zod';
 import { caseEventSchemas } from './case';
 import { opsEventSchemas } from './ops';
+import { alertEventSchemas } from './alert';
 
 export * from './case';
 export * from './ops';
+export * from './alert';
 export { MAX_EVENT_TS, MIN_EVENT_TS } from './common';
 
 /** Schema of any event, discriminated on `type`. */
-export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas]);
+export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas]);
 
 /** Any event (parsed, defaults applied). */
 export type DomainEvent = z.output<typeof eventSchema>;
@@ -18,7 +20,7 @@ export type DomainEventInput = z.input<typeof eventSchema>;
 export type EventType = DomainEvent['type'];
 
 /** Every event type code. */
-export const EVENT_TYPES: readonly EventType[] = [...caseEventSchemas, ...opsEventSchemas].map(
+export const EVENT_TYPES: readonly EventType[] = [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas].map(
   (s) => s.shape.type.value,
 );
 

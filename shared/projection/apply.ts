@@ -1,6 +1,7 @@
 /** One entry point for folding any event into a space's projection. */
 import { assertNever } from '../domain';
 import type { DomainEvent } from '../events';
+import { foldAlertEvent } from './alerts';
 import { foldCaseEvent } from './cases';
 import { foldCallEvent, foldDutyEvent, foldLinkEvent } from './ops';
 import type { SpaceProjection } from './state';
@@ -32,6 +33,8 @@ function route(p: SpaceProjection, e: DomainEvent): string | null {
       return foldLinkEvent(p, e);
     case 'clock.tick':
       return null;
+    case 'alert.raised': case 'alert.cleared':
+      return foldAlertEvent(p, e);
     default:
       return assertNever(e);
   }

@@ -19,10 +19,16 @@ export function dayOf(p: SpaceProjection, ts: number): DayFigures {
 
 /** Applies a case event; returns null when applied, or the reason it was refused. */
 export function foldCaseEvent(p: SpaceProjection, e: CaseEvent): string | null {
-  const prev = p.cases.get(e.caseId);
+  const held = p.cases.get(e.caseId);
+  // A replayed case.received creates its case: the archive may already hold it, being ahead of the replay.
+  if (!held && p.archive !== null && !(p.replaying && e.type === 'case.received')) {
+    const archived = p.archive.get(e.caseId);
+    if (archived) return foldArchived(p, archived, e);
+  }
+  const prev = held;
   if (e.type === 'case.merged') {
-    const master = p.cases.get(e.masterCaseId);
-    if (!master || master.stage === 'merged') return `case ${e.caseId}: case.merged needs an existing master case; ${e.masterCaseId} ${master ? 'is itself merged' : 'does not exist'}`;
+    const master = p.cases.get(e.masterCaseId) ?? p.archive?.get(e.masterCaseId);
+    if (!p.replaying && (!master || master.stage === 'merged')) return `case ${e.caseId}: case.merged needs an existing master case; ${e.masterCaseId} ${master ? 'is itself merged' : 'does not exist'}`;
   }
   const t = applyCaseEvent(prev, e, p.ctx.lifecycle);
   if (!t.ok) return t.reason;
@@ -36,6 +42,30 @@ export function foldCaseEvent(p: SpaceProjection, e: CaseEvent): string | null {
   }
   count(p, prev, next, e);
   return null;
+}
+
+/**
+ * An event for a closed case that left memory: judged on its archived state when it arrives (only 不计考核 fits a
+ * closed case), then folded for what the wall keeps of it — an exemption takes the case's unit counts back out. When
+ * replaying the log the event was judged already, and the archive may hold the case as it is after it.
+ */
+function foldArchived(p: SpaceProjection, archived: CaseState, e: CaseEvent): string | null {
+  if (!p.replaying) {
+    const t = applyCaseEvent(archived, e, p.ctx.lifecycle);
+    if (!t.ok) return t.reason;
+  }
+  if (e.type === 'case.exempted') exemptFromUnits(p, e.caseId);
+  return null;
+}
+
+/** Lets closed cases not touched since `before` leave memory (they stay in the archive); open cases always stay. */
+export function evictClosed(p: SpaceProjection, before: number): number {
+  if (p.archive === null) return 0;
+  let n = 0;
+  for (const [id, c] of p.cases) {
+    if (isTerminal(c.stage) && c.updatedAt < before) { p.cases.delete(id); n++; }
+  }
+  return n;
 }
 
 /** Moves the case's cohort (the day it was received) along the funnel when the case reaches a step the first time. */

@@ -3,7 +3,6 @@ import { LINK_LABELS, LINKS, POST_LABELS } from '../domain';
 import type { Shift } from '../events/ops';
 import { addDays, DAY_MS, MINUTE_MS, shanghaiDateKey, shanghaiInstant, type EpochMs } from '../time';
 import type { DutyPanel, DutyPost, HeaderPanel, LinkStatus, ShiftInfo } from '../wall/view';
-import { raiseAlert } from './alerts';
 import type { SpaceProjection } from './state';
 
 /** A roster shift placed in time: absolute start and end (a shift ending at or before its start ends the next day). */
@@ -34,22 +33,15 @@ export function currentShift(p: SpaceProjection, now: EpochMs): { current: Place
 
 const info = (s: PlacedShift | null): ShiftInfo | null => (s ? { id: s.shift.id, name: s.shift.name, start: s.shift.start, end: s.shift.end } : null);
 
-/** Builds the duty panel and the header; raises a post-empty alert once per post and shift after the grace period. */
-export function dutyView(p: SpaceProjection, now: EpochMs, raise: boolean): { duty: DutyPanel; header: HeaderPanel; rostered: number } {
+/** Builds the duty panel and the header (the monitor, not the view, raises empty posts). */
+export function dutyView(p: SpaceProjection, now: EpochMs): { duty: DutyPanel; header: HeaderPanel; rostered: number } {
   const { current, next } = currentShift(p, now);
   const posts: DutyPost[] = [];
-  const currentPrefix = `post|${current?.date}|${current?.shift.id}|`;
-  for (const key of p.badSeen) if (key.startsWith('post|') && !key.startsWith(currentPrefix)) p.badSeen.delete(key);
   const graceOver = current !== null && now - current.start > p.ctx.config.handoverGraceMin * MINUTE_MS;
   for (const slot of current?.shift.posts ?? []) {
     const c = current ? p.checkIns.get(`${current.date}|${current.shift.id}|${slot.post}`) : undefined;
     const holder = c && c.out === null ? c.name : null;
     posts.push({ post: slot.post, label: POST_LABELS[slot.post], rostered: slot.name, holder, status: holder ? 'held' : 'empty' });
-    const key = `${currentPrefix}${slot.post}`;
-    if (!holder && graceOver && raise && !p.badSeen.has(key)) {
-      raiseAlert(p, { id: key, at: now, kind: 'post_empty', level: 'bad', text: `${POST_LABELS[slot.post]}空岗（${current?.shift.name ?? ''} 应到 ${slot.name}）` }, true);
-    }
-    if (!holder && graceOver) p.badSeen.add(key);
   }
   const handover = current ? p.handovers.get(`${current.date}|${current.shift.id}`) : undefined;
   const holderOf = (post: string) => posts.find((x) => x.post === post)?.holder ?? null;
@@ -60,16 +52,15 @@ export function dutyView(p: SpaceProjection, now: EpochMs, raise: boolean): { du
   };
 }
 
-/** Link status at `now`; a link turning down raises an alert once. */
-export function linksView(p: SpaceProjection, now: EpochMs, raise: boolean): LinkStatus[] {
+/** Whether a link is up at `now`: its last heartbeat said ok and is within the configured timeout. */
+export function linkUp(p: SpaceProjection, beat: { at: EpochMs; ok: boolean } | undefined, now: EpochMs): boolean {
+  return beat !== undefined && beat.ok && now - beat.at <= p.ctx.config.linkTimeoutSec * 1000;
+}
+
+/** Link status at `now`. */
+export function linksView(p: SpaceProjection, now: EpochMs): LinkStatus[] {
   return LINKS.map((id) => {
     const beat = p.links.get(id);
-    const up = beat !== undefined && beat.ok && now - beat.at <= p.ctx.config.linkTimeoutSec * 1000;
-    const key = `link|${id}`;
-    if (!up && !p.badSeen.has(key)) {
-      if (raise) raiseAlert(p, { id: `${key}|${now}`, at: now, kind: 'link_down', level: 'bad', text: `${LINK_LABELS[id]}链路中断` }, true);
-      p.badSeen.add(key);
-    } else if (up) p.badSeen.delete(key);
-    return { id, label: LINK_LABELS[id], up, lastBeatAt: beat?.at ?? null };
+    return { id, label: LINK_LABELS[id], up: linkUp(p, beat, now), lastBeatAt: beat?.at ?? null };
   });
 }

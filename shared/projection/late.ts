@@ -1,22 +1,20 @@
-/** The late-case scan: every running clock of every open case, coloured at `now`; raises "newly overdue" alerts. */
-import { CLOCK_LABELS, type ClockId } from '../domain';
+/** The late-case scan: every running clock of every open case, coloured at `now`. */
+import type { ClockId } from '../domain';
 import { runningClocks } from '../cases/state';
 import { clockStatus } from '../sla/deadline';
 import type { EpochMs } from '../time';
 import type { OverduePanel } from '../wall/view';
-import { raiseAlert } from './alerts';
 import type { SpaceProjection } from './state';
 
 type Counts = Record<ClockId, number> & { total: number };
 const zero = (): Counts => ({ sign: 0, handle: 0, callback: 0, total: 0 });
 
 /** Scans open cases at `now`: counts overdue and at-risk clocks, by street and unit (supervisedToday is filled by the caller). */
-export function scanLate(p: SpaceProjection, now: EpochMs, raise: boolean): Omit<OverduePanel, 'supervisedToday'> {
+export function scanLate(p: SpaceProjection, now: EpochMs): Omit<OverduePanel, 'supervisedToday'> {
   const overdue = zero();
   const atRisk = zero();
   const byStreet: Record<string, { open: number; overdue: number }> = {};
   const byUnit = new Map<string, number>();
-  const seen = new Set<string>();
   for (const id of p.open) {
     const c = p.cases.get(id);
     if (!c) continue;
@@ -29,11 +27,6 @@ export function scanLate(p: SpaceProjection, now: EpochMs, raise: boolean): Omit
       if (status === 'overdue') {
         overdue[clock]++;
         late = true;
-        const key = `${c.id}|${clock}`;
-        seen.add(key);
-        if (raise && !p.overdueSeen.has(key)) {
-          raiseAlert(p, { id: `overdue-${key}-${state.deadline}`, at: now, kind: 'overdue', level: 'bad', text: `${CLOCK_LABELS[clock]}超期 ${c.title}`, caseId: c.id, street: c.street }, false);
-        }
       } else if (status === 'at_risk') {
         atRisk[clock]++;
         risky = true;
@@ -45,7 +38,6 @@ export function scanLate(p: SpaceProjection, now: EpochMs, raise: boolean): Omit
       if (c.unit) byUnit.set(c.unit, (byUnit.get(c.unit) ?? 0) + 1);
     } else if (risky) atRisk.total++;
   }
-  p.overdueSeen = seen;
   const topUnits = [...byUnit].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 8).map(([unit, n]) => ({ unit, overdue: n }));
   return { overdue, atRisk, open: p.open.size, byStreet, topUnits };
 }

@@ -48,19 +48,28 @@ export interface SpaceProjection {
   alerts: Alert[];
   /** Set when an alert that must go out at once was raised; the broadcaster clears it. */
   urgentPending: boolean;
-  /** Case clocks seen overdue at the last scan (`caseId|clock`), to raise "newly overdue" once. */
-  overdueSeen: Set<string>;
-  /** Links and posts seen bad at the last scan, likewise. */
-  badSeen: Set<string>;
-  /** False until the first scan, which sets the baseline without raising alerts. */
-  scanned: boolean;
+  /** Alerts that time revealed (`alert.raised`) and that no `alert.cleared` has ended yet, by alert id. */
+  readonly active: Map<string, Alert>;
+  /**
+   * Where closed cases that left memory are looked up (the case read model); null keeps every case in `cases`. Only
+   * closed or merged cases are evicted, and only `case.exempted` and a merge into a closed master still touch them.
+   */
+  archive: CaseArchive | null;
+  /**
+   * True while folding events already in the log (a rebuild or a checkpoint's tail): they were judged when they were
+   * accepted, so an evicted case is not judged again (the archive may already hold later events of it).
+   */
+  replaying: boolean;
 }
+
+/** Closed cases that left a projection's memory, by id (the case read model on the server). */
+export interface CaseArchive { get(caseId: string): CaseState | undefined }
 
 /** An empty projection for a space. */
 export function createProjection(space: string, ctx: ProjectionContext): SpaceProjection {
   return {
     space, ctx, clock: null, eventsApplied: 0, cases: new Map(), open: new Set(), days: new Map(), calls: new Map(), agents: new Map(),
     rosters: new Map(), checkIns: new Map(), handovers: new Map(), links: new Map(), alerts: [], urgentPending: false,
-    overdueSeen: new Set(), badSeen: new Set(), scanned: false,
+    active: new Map(), archive: null, replaying: false,
   };
 }

@@ -2,7 +2,7 @@
 import { CHANNELS, type AgentState, type Channel } from '../domain';
 import { caseKpis } from '../kpi/rates';
 import { callKpis, loadSummary, presenceRate } from '../kpi/callcentre';
-import { addDays, DAY_MS, shanghaiDateKey, type EpochMs } from '../time';
+import { addDays, shanghaiDateKey, type EpochMs } from '../time';
 import type { CityopsConfig } from '../config';
 import type { DrillInfo, AgentLoadPanel, HotlinePanel, SpaceKind, TrendPanel, WallSetup, WallView } from '../wall/view';
 import { emptyDay, type DayFigures } from './day';
@@ -18,23 +18,20 @@ import { staffingView } from './staffing';
 /** How the space is presented. */
 export interface ViewMeta { readonly spaceKind: SpaceKind; readonly clockRate: number; readonly drill?: DrillInfo }
 
-/** The complete view of a space at `now`. Raises time-based alerts (newly overdue, link down, post empty) unless it is the first build. */
+/** The complete view of a space at `now`. Pure: building a view changes nothing (the monitor writes what time reveals). */
 export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta): WallView {
-  const raise = p.scanned;
-  p.scanned = true;
   const dayKey = shanghaiDateKey(now);
   const today = p.days.get(dayKey) ?? emptyDay(dayKey);
   const yesterday = p.days.get(addDays(dayKey, -1)) ?? emptyDay(addDays(dayKey, -1));
-  const late = scanLate(p, now, raise);
-  const { duty, header, rostered } = dutyView(p, now, raise);
-  const links = linksView(p, now, raise);
+  const late = scanLate(p, now);
+  const { duty, header, rostered } = dutyView(p, now);
+  const links = linksView(p, now);
   const hotlinePanel = hotline(p, today, now);
   const extra = {
     map: mapView(p, now), ranking: rankingView(p, dayKey), satisfaction: satisfactionView(p, dayKey),
     channels: channelsView(today, yesterday), categories: categoriesView(today, yesterday, now), roster: rosterView(p, now, duty),
     staffing: staffingView(p, now, hotlinePanel),
   };
-  prune(p, now);
   return {
     ...(meta.drill ? { drill: meta.drill } : {}),
     space: p.space, spaceKind: meta.spaceKind, clockRate: meta.clockRate, centreName: p.ctx.config.centre.name, now, day: dayKey,
@@ -114,13 +111,4 @@ function trend(today: DayFigures, yesterday: DayFigures): TrendPanel {
   const y = new Array<number>(24).fill(0);
   for (const ch of CHANNELS) yesterday.trend[ch].forEach((n, h) => { y[h] = (y[h] ?? 0) + n; });
   return { day: today.day, today: series, yesterday: y };
-}
-
-/** Drops what no figure needs any more: day figures older than 8 days, stale calls, old check-ins and handovers. */
-function prune(p: SpaceProjection, now: EpochMs): void {
-  const oldest = shanghaiDateKey(now - 8 * DAY_MS);
-  for (const k of p.days.keys()) if (k < oldest) p.days.delete(k);
-  for (const k of p.checkIns.keys()) if (k < oldest) p.checkIns.delete(k);
-  for (const k of p.handovers.keys()) if (k < oldest) p.handovers.delete(k);
-  for (const [id, c] of p.calls) if (now - c.offeredAt > DAY_MS) p.calls.delete(id);
 }

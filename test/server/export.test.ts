@@ -25,16 +25,19 @@ describe('when a space is exported as JSONL and replayed into a new space', () =
   let exported = '';
 
   beforeAll(async () => {
-    server = await startTestServer(END);
+    // The monitor passes once, by hand, after the feed: its alerts are then in the log that is exported.
+    server = await startTestServer(END, undefined, undefined, { monitorMs: 3_600_000 });
     const events = generateEvents({ seed: 8, from: DAY, to: END });
     for (let i = 0; i < events.length; i += 5000) {
       const r = await server.app.ingest.ingest('drill-a', events.slice(i, i + 5000));
       expect(r.rejected.length + r.quarantined.length).toBe(0);
     }
+    await server.app.monitor.pass();
+    expect(server.app.monitor.writtenIn('drill-a')).toBeGreaterThan(0);
     const res = await fetch(`${server.url}/api/v1/spaces/drill-a/export.jsonl`, { headers: { authorization: 'Bearer admin-token' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/ndjson/);
-    expect(Number(res.headers.get('x-event-count'))).toBe(events.length);
+    expect(Number(res.headers.get('x-event-count'))).toBe(events.length + server.app.monitor.writtenIn('drill-a'));
     exported = await res.text();
     writeFileSync(path.join(dir, 'a.jsonl'), exported);
   });
@@ -57,6 +60,7 @@ describe('when a space is exported as JSONL and replayed into a new space', () =
     expect(done.accepted).toBe(done.sent);
     expect(done.rejected + done.quarantined + done.duplicate).toBe(0);
     expect(figures(server, 'drill-b')).toBe(figures(server, 'drill-a'));
+    expect(server.app.spaces.get('drill-b').projection.alerts.some((a) => a.kind === 'overdue')).toBe(true);
     const again = await (await fetch(`${server.url}/api/v1/spaces/drill-b/export.jsonl`, { headers: { authorization: 'Bearer admin-token' } })).text();
     expect(again).toBe(exported);
   });

@@ -5,6 +5,16 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../../shared/tim
 import type { DomainEventInput } from '../../../shared/events';
 import { T0, caseEvent, received } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
+import { timedAlertEvents } from '../../../shared/projection/monitor';
+import type { AlertEvent } from '../../../shared/events/alert';
+import type { SpaceProjection } from '../../../shared/projection/state';
+
+/** One monitor pass at `now`, folded as the server folds it; returns the events it wrote. */
+function monitorAt(p: SpaceProjection, now: number): AlertEvent[] {
+  const events = timedAlertEvents(p, now);
+  expect(foldAll(p, events)).toEqual([]);
+  return events;
+}
 
 const meta = { spaceKind: 'live' as const, clockRate: 1 };
 const at = (m: number) => T0 + m * MINUTE_MS;
@@ -50,7 +60,7 @@ describe('when cases fall late', () => {
     const p = newProjection();
     foldAll(p, [received('a'), caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }), received('b', { street: 'luonan' }), caseEvent('case.dispatched', 'b', at(60), { unit: 'cgzf' })]);
     // sign-for limit 2 working hours: a is due 11:00, b 12:00 (Monday).
-    buildWallView(p, at(1), meta);
+    expect(monitorAt(p, at(1))).toEqual([]);
     const risk = buildWallView(p, at(95), meta).overdue; // a: 95/120 used → at risk; b: 35/120
     expect(risk.atRisk.sign).toBe(1);
     expect(risk.overdue.total).toBe(0);
@@ -58,8 +68,19 @@ describe('when cases fall late', () => {
     expect(late.overdue.overdue).toMatchObject({ sign: 1, total: 1 });
     expect(late.overdue.byStreet.guanshan).toEqual({ open: 1, overdue: 1 });
     expect(late.overdue.topUnits).toEqual([{ unit: 'cgzf', overdue: 1 }]);
-    expect(late.alerts.filter((a) => a.kind === 'overdue')).toHaveLength(1);
-    expect(buildWallView(p, at(126), meta).alerts.filter((a) => a.kind === 'overdue')).toHaveLength(1);
+    // Building views raised nothing: the monitor does, stamped when the clocks turned, not when it looked.
+    expect(late.alerts).toEqual([]);
+    expect(monitorAt(p, at(125)).map((e) => e.type === 'alert.raised' ? [e.kind, e.caseId, e.since] : [e.type])).toEqual([['overdue', 'a', at(120)]]);
+    expect(monitorAt(p, at(126))).toEqual([]);
+    const v = buildWallView(p, at(126), meta);
+    expect(v.alerts.filter((a) => a.kind === 'overdue').map((a) => [a.caseId, a.at])).toEqual([['a', at(120)]]);
+    expect(buildWallView(p, at(126), meta)).toEqual(v);
+    // b turns at risk at 75% of its two hours; signing it stops its clock: the warning is cleared and leaves the ticker.
+    expect(monitorAt(p, at(155)).map((e) => e.type === 'alert.raised' ? [e.kind, e.caseId, e.since] : [e.type])).toEqual([['at_risk', 'b', at(150)]]);
+    expect(buildWallView(p, at(155), meta).alerts.map((a) => a.caseId)).toEqual(['b', 'a']);
+    foldAll(p, [caseEvent('case.signed', 'b', at(156))]);
+    expect(monitorAt(p, at(157)).map((e) => e.type)).toEqual(['alert.cleared']);
+    expect(buildWallView(p, at(157), meta).alerts.map((a) => a.caseId)).toEqual(['a']);
   });
 });
 
@@ -88,13 +109,20 @@ describe('when a duty roster is on', () => {
   it('then the header and posts show who checked in, an empty post is red and raises an alert after the grace time', () => {
     const p = newProjection();
     foldAll(p, [roster, { type: 'duty.checked_in', eventId: 'c1', ts: shanghaiInstant(date, '08:25'), date, shiftId: 'day', post: 'duty_leader', personId: 'L1', name: '张伟' }]);
-    buildWallView(p, shanghaiInstant(date, '08:35'), meta);
+    expect(monitorAt(p, shanghaiInstant(date, '08:35'))).toEqual([]);
+    expect(monitorAt(p, shanghaiInstant(date, '09:00')).map((e) => e.type === 'alert.raised' ? [e.kind, e.post, e.since] : [e.type])).toEqual([
+      ['post_empty', 'duty_officer', shanghaiInstant(date, '08:45')],
+    ]);
     const v = buildWallView(p, shanghaiInstant(date, '09:00'), meta);
     expect(v.header).toEqual({ dutyLeader: '张伟', dutyOfficer: null, shiftName: '白班' });
     expect(v.duty.posts.map((x) => x.status)).toEqual(['held', 'empty']);
     expect(v.duty.next?.id).toBe('eve');
     expect(v.duty.handover.late).toBe(true);
-    expect(v.alerts.filter((a) => a.kind === 'post_empty')).toHaveLength(1);
+    expect(v.alerts.filter((a) => a.kind === 'post_empty').map((a) => a.at)).toEqual([shanghaiInstant(date, '08:45')]);
+    // The officer arrives at 09:30: the alert stays on the ticker with its recovery time.
+    foldAll(p, [{ type: 'duty.checked_in', eventId: 'c2', ts: shanghaiInstant(date, '09:30'), date, shiftId: 'day', post: 'duty_officer', personId: 'O1', name: '李娜' }]);
+    expect(monitorAt(p, shanghaiInstant(date, '09:31')).map((e) => e.type)).toEqual(['alert.cleared']);
+    expect(buildWallView(p, shanghaiInstant(date, '09:31'), meta).alerts.map((a) => [a.kind, a.clearedAt])).toEqual([['post_empty', shanghaiInstant(date, '09:31')]]);
   });
 
   it('then a shift past midnight is still on at 00:10 the next day', () => {
@@ -111,9 +139,13 @@ describe('when links beat or fall silent', () => {
     foldAll(p, [{ type: 'link.heartbeat', eventId: 'h1', ts: at(0), link: 'call_trunk' }]);
     const up = buildWallView(p, at(1), meta).links.find((l) => l.id === 'call_trunk');
     expect(up?.up).toBe(true);
+    expect(monitorAt(p, at(1))).toEqual([]);
     const down = buildWallView(p, at(0) + 91_000, meta);
     expect(down.links.find((l) => l.id === 'call_trunk')?.up).toBe(false);
-    expect(down.alerts.some((a) => a.kind === 'link_down' && a.text.includes('话务中继'))).toBe(true);
+    expect(down.alerts).toEqual([]);
+    monitorAt(p, at(0) + 91_000);
+    // Down since the heartbeat's timeout ran out (90 s), whenever the monitor noticed.
+    expect(buildWallView(p, at(0) + 91_000, meta).alerts.map((a) => [a.kind, a.at, a.text.includes('话务中继')])).toEqual([['link_down', at(0) + 90_000, true]]);
   });
 });
 

@@ -1,0 +1,126 @@
+/**
+ * The monitor: for every space, watched or not, on the space's clock, it writes what time reveals (clocks turning at
+ * risk or overdue, empty posts, silent links, and their recoveries) through ingest, lets what no figure needs leave
+ * memory, and checkpoints the projection every so often. Each pass runs in the space's order, after the batches before
+ * it; a pass that fails is logged and the next one tries again.
+ */
+import { timedAlertEvents } from '../shared/projection/monitor';
+import { sweep } from '../shared/projection/retention';
+import type { IngestService } from './ingest/service';
+import type { Space, SpaceRegistry } from './spaces';
+
+/** The instant a space's figures are read at: the wall clock for `live`, the space's own clock for demo and drills. */
+export function spaceClock(space: Space, wallNow: number): number | null {
+  return space.kind === 'live' ? wallNow : space.projection.clock;
+}
+
+/** Options of the monitor. */
+export interface MonitorOptions {
+  readonly spaces: SpaceRegistry;
+  readonly ingest: IngestService;
+  readonly now: () => number;
+  /** Writes a space's checkpoint (in the space's order). */
+  readonly checkpoint: (space: Space) => void;
+  /** Wall-clock ms between passes (default 1,000). */
+  readonly intervalMs?: number;
+  /** A checkpoint at least this often while a space changes, ms (default 60,000)… */
+  readonly checkpointMs?: number;
+  /** …or after this many events (default 250,000). */
+  readonly checkpointEvents?: number;
+  /** Told when a pass over a space fails (logged by the caller). */
+  readonly onError?: (space: string, err: unknown) => void;
+}
+
+/** Runs the passes. */
+export class SpaceMonitor {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly checkpointed = new Map<string, { seq: number; at: number }>();
+  /** Alert events written since start. */
+  alertsWritten = 0;
+  private readonly writtenBySpace = new Map<string, number>();
+  /** Passes that failed since start. */
+  failures = 0;
+
+  constructor(private readonly opts: MonitorOptions) {}
+
+  /** Starts the passes. */
+  start(): void {
+    this.timer ??= setInterval(() => { this.running ??= this.pass().finally(() => { this.running = null; }); }, this.opts.intervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Stops the passes and waits for one in flight. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One pass over every space. */
+  async pass(): Promise<void> {
+    for (const space of this.opts.spaces.all()) {
+      try {
+        await this.passSpace(space);
+      } catch (err) {
+        this.failures++;
+        this.opts.onError?.(space.name, err);
+      }
+    }
+  }
+
+  /** One pass over one space: alerts, then the sweep, then a checkpoint when one is due. */
+  async passSpace(space: Space): Promise<void> {
+    const { spaces, ingest, now } = this.opts;
+    const r = await ingest.ingestComputed(space.name, (s) => {
+      const at = spaceClock(s, now());
+      return at === null ? [] : timedAlertEvents(s.projection, at);
+    });
+    this.alertsWritten += r.accepted;
+    this.writtenBySpace.set(space.name, (this.writtenBySpace.get(space.name) ?? 0) + r.accepted);
+    const current = spaces.find(space.name);
+    if (!current) return;
+    await spaces.serial(current, async () => {
+      const at = spaceClock(current, now());
+      if (at !== null) sweep(current.projection, at);
+      if (this.due(current)) this.checkpointNow(current);
+    });
+  }
+
+  private due(space: Space): boolean {
+    const last = this.checkpointed.get(space.name);
+    if (space.position === 0 || last?.seq === space.position) return false;
+    if (!last) return true;
+    return this.opts.now() - last.at >= (this.opts.checkpointMs ?? 60_000) || space.position - last.seq >= (this.opts.checkpointEvents ?? 250_000);
+  }
+
+  private checkpointNow(space: Space): void {
+    this.opts.checkpoint(space);
+    this.checkpointed.set(space.name, { seq: space.position, at: this.opts.now() });
+  }
+
+  /** Checkpoints every space that changed since its last checkpoint (a graceful stop), each in its order. */
+  async checkpointAll(): Promise<void> {
+    for (const space of this.opts.spaces.all()) {
+      await this.opts.spaces.serial(space, async () => {
+        if (this.opts.spaces.isCurrent(space) && space.position > 0 && this.checkpointed.get(space.name)?.seq !== space.position) this.checkpointNow(space);
+      });
+    }
+  }
+
+  /** Alert events written into a space since start. */
+  writtenIn(space: string): number {
+    return this.writtenBySpace.get(space) ?? 0;
+  }
+
+  /** Forgets a deleted space. */
+  forget(space: string): void {
+    this.checkpointed.delete(space);
+    this.writtenBySpace.delete(space);
+  }
+
+  /** Records that a space was restored from (or is at) a checkpoint at its position. */
+  restoredAt(space: Space): void {
+    this.checkpointed.set(space.name, { seq: space.position, at: this.opts.now() });
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * What time reveals in a space, as events: a running clock turning at risk or overdue, a post still empty after the
+ * shift's grace period, a link silent past its timeout — and their recoveries. The server's monitor runs this for every
+ * space on the space's clock, watched or not, and writes the result through ingest; folding it (`alerts.ts`) puts it
+ * on the ticker. Ids are deterministic (the same condition always has the same id), so a restart or a second node
+ * writing the same alert is a duplicate, not a second alert.
+ */
+import { CLOCK_LABELS, LINK_LABELS, LINKS, POST_LABELS } from '../domain';
+import { runningClocks, type ClockState } from '../cases/state';
+import type { AlertEvent, TimedAlertKind } from '../events/alert';
+import { riskAt } from '../cases/query';
+import { MINUTE_MS, type EpochMs } from '../time';
+import { currentShift, linkUp } from './duty';
+import type { SpaceProjection } from './state';
+
+/** Most alert events one pass writes (the rest follow on the next pass), so a long outage does not make one huge batch. */
+export const MONITOR_BATCH_MAX = 2_000;
+
+/** Alert ids the monitor owns start with their kind and this separator; it never clears an alert it does not own. */
+const OWNED = ['overdue|', 'at_risk|', 'post_empty|', 'link_down|'];
+
+type Wanted = Extract<AlertEvent, { type: 'alert.raised' }>;
+
+/** The instant each clock turns at risk, per immutable clock object (clocks are replaced, never changed, on a move). */
+const riskCache = new WeakMap<ClockState, EpochMs>();
+
+function riskOf(p: SpaceProjection, clock: ClockState): EpochMs {
+  let r = riskCache.get(clock);
+  if (r === undefined) {
+    r = riskAt(p.ctx.lifecycle.env, clock.limit, clock.start, clock.deadline, p.ctx.thresholds.atRisk);
+    riskCache.set(clock, r);
+  }
+  return r;
+}
+
+/** A short deterministic id: the readable form when it fits an event id (≤ 128), else the kind and a 64-bit hash. */
+export function alertIdOf(kind: TimedAlertKind, parts: readonly (string | number)[]): string {
+  const id = [kind, ...parts].join('|');
+  if (id.length <= 110) return id;
+  let a = 0x811c9dc5;
+  let b = 0xcbf29ce4;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+  }
+  return `${kind}|#${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
+}
+
+const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+
+/** The conditions that hold at `now`, as the alerts that should be active. */
+function wanted(p: SpaceProjection, now: EpochMs): Map<string, Wanted> {
+  const out = new Map<string, Wanted>();
+  const add = (w: Omit<Wanted, 'type' | 'eventId' | 'ts'>): void => { out.set(w.alertId, { type: 'alert.raised', eventId: w.alertId, ts: now, ...w }); };
+  for (const id of p.open) {
+    const c = p.cases.get(id);
+    if (!c) continue;
+    for (const { id: clock, clock: state } of runningClocks(c)) {
+      const base = { caseId: c.id, street: c.street, clock };
+      if (now > state.deadline) {
+        add({ ...base, alertId: alertIdOf('overdue', [c.id, clock, state.deadline]), kind: 'overdue', level: 'bad', since: state.deadline, text: clip(`${CLOCK_LABELS[clock]}超期 ${c.title}`, 300) });
+      } else {
+        const risk = riskOf(p, state);
+        if (now >= risk) add({ ...base, alertId: alertIdOf('at_risk', [c.id, clock, state.deadline]), kind: 'at_risk', level: 'warn', since: risk, text: clip(`${CLOCK_LABELS[clock]}临期 ${c.title}`, 300) });
+      }
+    }
+  }
+  const { current } = currentShift(p, now);
+  const graceEnd = current ? current.start + p.ctx.config.handoverGraceMin * MINUTE_MS : null;
+  if (current && graceEnd !== null && now > graceEnd) {
+    for (const slot of current.shift.posts) {
+      const c = p.checkIns.get(`${current.date}|${current.shift.id}|${slot.post}`);
+      if (c && c.out === null) continue;
+      const since = Math.max(graceEnd, c?.out ?? graceEnd);
+      add({ alertId: alertIdOf('post_empty', [current.date, current.shift.id, slot.post, since]), kind: 'post_empty', level: 'bad', post: slot.post, since, text: clip(`${POST_LABELS[slot.post]}空岗（${current.shift.name} 应到 ${slot.name}）`, 300) });
+    }
+  }
+  for (const link of LINKS) {
+    const beat = p.links.get(link);
+    // A link never heard from in this space is not monitored (a drill or an import without heartbeats).
+    if (!beat || linkUp(p, beat, now)) continue;
+    const since = beat.ok ? beat.at + p.ctx.config.linkTimeoutSec * 1000 : beat.at;
+    add({ alertId: alertIdOf('link_down', [link, beat.at]), kind: 'link_down', level: 'bad', link, since, text: `${LINK_LABELS[link]}链路中断` });
+  }
+  return out;
+}
+
+/**
+ * The alert events that bring the space's active alerts in line with what holds at `now`: raise what newly holds,
+ * clear what the monitor raised and no longer holds. Empty when nothing changed. Pure.
+ */
+export function timedAlertEvents(p: SpaceProjection, now: EpochMs, max = MONITOR_BATCH_MAX): AlertEvent[] {
+  const want = wanted(p, now);
+  const out: AlertEvent[] = [];
+  for (const id of p.active.keys()) {
+    if (out.length >= max) return out;
+    if (!want.has(id) && OWNED.some((k) => id.startsWith(k))) out.push({ type: 'alert.cleared', eventId: `${id}|cleared`.slice(-128), ts: now, alertId: id });
+  }
+  // Oldest conditions first, so a pass cut short by `max` writes them in the order they happened.
+  const raise = [...want.values()].filter((w) => !p.active.has(w.alertId)).sort((a, b) => a.since - b.since || a.alertId.localeCompare(b.alertId));
+  for (const w of raise) {
+    if (out.length >= max) break;
+    out.push(w);
+  }
+  return out;
+}

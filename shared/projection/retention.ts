@@ -1,0 +1,22 @@
+/**
+ * What a space's projection keeps, and for how long: the wall shows today, yesterday and the ranking's 7 days, the
+ * open cases, and what is happening now. Everything older leaves memory here — never while a view is built.
+ */
+import { DAY_MS, shanghaiDateKey, type EpochMs } from '../time';
+import { evictClosed } from './cases';
+import type { SpaceProjection } from './state';
+
+/** Days of day figures kept (the ranking's 7 days and the day before, for yesterday's comparison). */
+export const DAYS_KEPT = 8;
+/** How long a closed case stays in memory after its last event, ms (a late exemption or merge finds it there). */
+export const CLOSED_KEPT_MS = DAY_MS;
+
+/** Drops what no figure needs at `now`: day figures, check-ins and handovers older than 8 days, calls offered over a day ago, closed cases. */
+export function sweep(p: SpaceProjection, now: EpochMs): { evicted: number } {
+  const oldest = shanghaiDateKey(now - DAYS_KEPT * DAY_MS);
+  for (const k of p.days.keys()) if (k < oldest) p.days.delete(k);
+  for (const k of p.checkIns.keys()) if (k < oldest) p.checkIns.delete(k);
+  for (const k of p.handovers.keys()) if (k < oldest) p.handovers.delete(k);
+  for (const [id, c] of p.calls) if (now - c.offeredAt > DAY_MS) p.calls.delete(id);
+  return { evicted: evictClosed(p, now - CLOSED_KEPT_MS) };
+}
