@@ -1,4 +1,8 @@
-/** The server of `bench:replay`, in a process of its own (so the replaying client does not share its core): prints its URL. */
+/**
+ * The server of `bench:replay`, in a process of its own (so the replaying client does not share its core), on files in
+ * DATA_DIR as in production (event log, case read model with the checkpoints): prints its URL, then answers `stats`.
+ */
+import path from 'node:path';
 import { createApp } from '../server/app';
 import { TokenRegistry } from '../server/auth/tokens';
 import { openSqliteStore } from '../server/store/sqlite';
@@ -6,16 +10,19 @@ import { DEFAULT_CONFIG } from '../shared/config';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: replay-server.ts DATA_DIR');
-const app = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'admin', space: null, token: 'bench' }]) });
+const started = performance.now();
+const app = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'admin', space: null, token: 'bench' }]), caseDbFile: path.join(dir, 'cases.sqlite') });
 const addr = await app.listen(0, '127.0.0.1');
-await app.ready;
 let peak = 0;
 setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 200).unref();
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${addr.port}` })}\n`);
+await app.ready;
+const readyMs = performance.now() - started;
 process.on('message', (m) => {
   if (m === 'stats') {
     const p = app.spaces.get('drill-bench').projection;
-    process.send?.({ events: p.eventsApplied, cases: p.cases.size, peakRss: Math.max(peak, process.memoryUsage.rss()) });
+    const reports = app.spaces.all().length;
+    process.send?.({ events: p.eventsApplied, cases: p.cases.size, open: p.open.size, peakRss: Math.max(peak, process.memoryUsage.rss()), rss: process.memoryUsage.rss(), heap: process.memoryUsage().heapUsed, readyMs, spaces: reports });
   }
 });
 process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)); });

@@ -5,7 +5,8 @@
  * (≈ 3 M events) in ≤ 30 s. The year is generated first to a JSONL file (timed separately; reused with --file).
  * `--server-prof DIR` writes a V8 CPU profile of the server process to DIR when it exits.
  */
-import { fork } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -49,9 +50,7 @@ async function main(): Promise<void> {
     const n = await generate();
     console.log(`generated ${fmt(n)} events (${fmt(n / days)}/day, ${mb(statSync(file).size)} JSONL) in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
   }
-  const server = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'), [path.join(work, 'data')], { execArgv: [...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []), '--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const first = await once(createInterface({ input: server.stdout as NodeJS.ReadableStream }), 'line') as [string];
-  const { url } = JSON.parse(first[0]) as { url: string };
+  const { server, url } = await startServer();
   let peakClient = 0;
   const sampler = setInterval(() => { peakClient = Math.max(peakClient, process.memoryUsage.rss()); }, 200);
   const reader = new JsonlReader(file);
@@ -69,15 +68,75 @@ async function main(): Promise<void> {
   }).done;
   const secs = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  server.send('stats');
-  const [stats] = await once(server, 'message') as [{ events: number; cases: number; peakRss: number }];
+  const stats = await statsOf(server);
   const rate = r.accepted / secs;
   console.log(`replayed ${fmt(r.sent)} events at max speed in ${secs.toFixed(1)} s = ${fmt(rate)} events/s (${r.accepted === r.sent ? 'all accepted' : `${fmt(r.accepted)} accepted, ${r.rejected} rejected, ${r.quarantined} quarantined, ${r.duplicate} duplicate`})`);
-  console.log(`  server folded ${fmt(stats.events)} events into ${fmt(stats.cases)} cases; server peak RSS ${mb(stats.peakRss)}, client peak RSS ${mb(peakClient)}`);
+  console.log(`  server folded ${fmt(stats.events)} events; ${fmt(stats.cases)} cases in memory (${fmt(stats.open)} open); server peak RSS ${mb(stats.peakRss)}, RSS at the end ${mb(stats.rss)} (heap ${mb(stats.heap)}), client peak RSS ${mb(peakClient)}`);
   console.log(`  at this rate 3,000,000 events take ${(3e6 / rate).toFixed(1)} s (DESIGN §6 target: a year ≈ 3 M events in ≤ 30 s, i.e. ≥ 100,000 events/s)`);
   server.kill('SIGTERM');
   await once(server, 'exit');
+  await restarts(r.accepted);
   rmSync(work, { recursive: true, force: true });
+}
+
+type Stats = { events: number; cases: number; open: number; peakRss: number; rss: number; heap: number; readyMs: number };
+
+async function startServer(): Promise<{ server: ChildProcess; url: string }> {
+  const server = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'), [path.join(work, 'data')], { execArgv: [...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []), '--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const first = await once(createInterface({ input: server.stdout as NodeJS.ReadableStream }), 'line') as [string];
+  return { server, url: (JSON.parse(first[0]) as { url: string }).url };
+}
+
+async function statsOf(server: ChildProcess): Promise<Stats> {
+  server.send('stats');
+  const [stats] = await once(server, 'message') as [Stats];
+  return stats;
+}
+
+/** Time from the process start to /readyz 200, polled every 20 ms. */
+async function timeToReady(): Promise<{ ms: number; stats: Stats }> {
+  const t0 = performance.now();
+  const { server, url } = await startServer();
+  for (;;) {
+    const res = await fetch(`${url}/readyz`).catch(() => null);
+    if (res?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const ms = performance.now() - t0;
+  const stats = await statsOf(server);
+  server.kill('SIGTERM');
+  await once(server, 'exit');
+  return { ms, stats };
+}
+
+/** A bare read of the log in this process: every row selected and its JSON parsed, nothing folded (the baseline). */
+function bareRead(): { ms: number; n: number } {
+  const db = new Database(path.join(work, 'data', 'events.sqlite'), { readonly: true });
+  const t0 = performance.now();
+  let n = 0;
+  const page = db.prepare('SELECT seq, body FROM log_drill_bench WHERE seq > ? ORDER BY seq LIMIT 5000').raw();
+  for (let after = 0; ;) {
+    const rows = page.all(after) as [number, string][];
+    if (rows.length === 0) break;
+    for (const [, body] of rows) { JSON.parse(body); n++; }
+    after = rows[rows.length - 1]![0];
+  }
+  db.close();
+  return { ms: performance.now() - t0, n };
+}
+
+/** Restarts on the replayed log: from the checkpoint a graceful stop left, then with no checkpoint (the whole log folded). */
+async function restarts(accepted: number): Promise<void> {
+  const warm = await timeToReady();
+  console.log(`restart with a checkpoint: /readyz 200 after ${fmt(warm.ms)} ms (server process start included; the app itself was ready ${fmt(warm.stats.readyMs)} ms after it was created); RSS after ${mb(warm.stats.rss)}`);
+  const cases = new Database(path.join(work, 'data', 'cases.sqlite'));
+  cases.prepare('DELETE FROM checkpoints').run();
+  cases.close();
+  const base = bareRead();
+  const cold = await timeToReady();
+  const fold = cold.stats.readyMs;
+  console.log(`restart without a checkpoint: /readyz 200 after ${fmt(cold.ms)} ms; the app folded ${fmt(accepted)} events in ${fmt(fold)} ms = ${fmt(accepted / (fold / 1000))} events/s; peak RSS ${mb(cold.stats.peakRss)}`);
+  console.log(`  baseline, a bare read of the same log in this process (select + JSON.parse): ${fmt(base.n)} events in ${fmt(base.ms)} ms = ${fmt(base.n / (base.ms / 1000))} events/s; the full fold is ${((base.n / base.ms) / (accepted / fold)) > 0 ? ((accepted / fold) / (base.n / base.ms)).toFixed(2) : '?'}× the bare read`);
 }
 
 await main();
