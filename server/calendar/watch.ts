@@ -98,6 +98,11 @@ export class CalendarWatch {
     this.tick(true);
   }
 
+  /** Whether the timer is set (between start() and close()). */
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
   /** Stops the timer. */
   close(): void {
     this.closed = true;
@@ -114,7 +119,7 @@ export class CalendarWatch {
     } catch (err) {
       this.failures++;
       next = Math.min(interval, this.deps.retryMs ?? 60_000);
-      try { this.log.error(`working calendar check failed (retrying in ${Math.round(next / 1000)} s):`, err); } catch { /* the log itself failed: nothing more to do */ }
+      try { this.log.error(`working calendar check failed (retrying in ${next >= 1000 ? `${Math.round(next / 1000)} s` : `${next} ms`}):`, err); } catch { /* the log itself failed: nothing more to do */ }
     }
     this.timer = setTimeout(() => this.tick(), next);
     this.timer.unref();
