@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig } from '../../../shared/config';
 import { DEFAULT_WORKING_HOURS } from '../../../shared/sla/calendar';
 import { calendarCoverage, HOLIDAY_ALLOWANCE_DAYS, limitHorizonDays, slaHorizonDays, workingDaysSpan } from '../../../shared/sla/coverage';
-import { addWorkingDays, type SlaEnv } from '../../../shared/sla/deadline';
+import { addWorkingDays, computeDeadline, deadlinePastCoverage, type SlaEnv } from '../../../shared/sla/deadline';
 import { chineseHolidayCalendar, datasetYears, lastCoveredDayOf, yearListing } from '../../../shared/sla/holidays';
 import { DEFAULT_SLA_RULES } from '../../../shared/sla/rules';
 import { addDays, DAY_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '../../../shared/time';
@@ -164,5 +164,26 @@ describe('when the coverage is asked at a fixed instant', () => {
     const c = calendarCoverage('2026-12-31', 33, at('2027-01-05', '09:00'));
     expect(c.daysLeft).toBe(-5);
     expect(c.warning).toContain('已超出 5 天');
+  });
+});
+
+describe('when a deadline is checked against the calendar\'s coverage', () => {
+  const env: SlaEnv = { calendar: chineseHolidayCalendar(), hours: DEFAULT_WORKING_HOURS };
+  const complaint = { amount: 15, unit: 'working_days' } as const;
+  const urgent = { amount: 120, unit: 'calendar_minutes' } as const;
+
+  it('then a complaint dispatched on 20 December 2026 is flagged (8 January 2027, counted with 1 January as a working day)', () => {
+    const deadline = computeDeadline(env, complaint, at('2026-12-20', '10:00'));
+    expect(deadline).toBe(at('2027-01-08', '17:30'));
+    expect(deadlinePastCoverage(complaint, deadline, env.calendar.lastCoveredDay)).toBe(true);
+  });
+
+  it('then one dispatched on 2 December is not, nor an urgent 2-hour clock crossing into 2027, nor any with the 2027 schedule entered', () => {
+    expect(deadlinePastCoverage(complaint, computeDeadline(env, complaint, at('2026-12-02', '10:00')), env.calendar.lastCoveredDay)).toBe(false);
+    expect(deadlinePastCoverage(urgent, computeDeadline(env, urgent, at('2026-12-31', '23:00')), env.calendar.lastCoveredDay)).toBe(false);
+    expect(deadlinePastCoverage(complaint, at('2027-01-08', '17:30'), '2027-12-31')).toBe(false);
+    // The last covered day itself is covered; the next day is not.
+    expect(deadlinePastCoverage(complaint, at('2026-12-31', '17:30'), '2026-12-31')).toBe(false);
+    expect(deadlinePastCoverage(complaint, at('2027-01-01', '00:00'), '2026-12-31')).toBe(true);
   });
 });
