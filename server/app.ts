@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Server } from 'socket.io';
 import type { CityopsConfig } from '../shared/config';
-import { chineseHolidayCalendar } from '../shared/sla/holidays';
+import { chineseHolidayCalendar, type CalendarOptions } from '../shared/sla/holidays';
 import { parseWorkingHours } from '../shared/sla/calendar';
 import type { ProjectionContext } from '../shared/projection/state';
 import type { TokenRegistry } from './auth/tokens';
 import { SessionStore } from './auth/session';
+import { CalendarWatch } from './calendar/watch';
 import { CaseFeed } from './cases/feed';
 import { CaseReadModel } from './cases/readModel';
 import { caseRoutes } from './http/cases';
@@ -23,6 +24,7 @@ import { supervisionRoutes } from './http/supervision';
 import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
 import { sendError } from './http/errors';
 import { geojsonRoutes } from './http/geojson';
+import { calendarRoutes } from './http/calendar';
 import { DrillRecords } from './drills/records';
 import { DrillService } from './drills/service';
 import { drillRoutes } from './http/drills';
@@ -62,6 +64,8 @@ export interface AppDeps {
   readonly checkpointMs?: number;
   /** …or after this many events (default 250,000). */
   readonly checkpointEvents?: number;
+  /** Between the working calendar's coverage checks (logged when a deadline could fall past it), ms (default a day). */
+  readonly calendarCheckMs?: number;
 }
 
 /** A built, not yet listening, app. */
@@ -77,6 +81,8 @@ export interface App {
   readonly monitor: SpaceMonitor;
   /** How each space started (from a checkpoint or the whole log), once ready. */
   readonly restored: Promise<RestoreReport[]>;
+  /** The working calendar's coverage watch. */
+  readonly calendar: CalendarWatch;
   /** Resolves once every projection is rebuilt from the log (then /readyz answers 200). */
   readonly ready: Promise<void>;
   listen(port: number, host?: string): Promise<AddressInfo>;
@@ -84,8 +90,8 @@ export interface App {
 }
 
 /** The deadline and projection context of a configuration. */
-export function projectionContext(config: CityopsConfig): ProjectionContext {
-  const env = { calendar: chineseHolidayCalendar(config.holidays), hours: parseWorkingHours(config.workingHours) };
+export function projectionContext(config: CityopsConfig, calendar: CalendarOptions = {}): ProjectionContext {
+  const env = { calendar: chineseHolidayCalendar(config.holidays, calendar), hours: parseWorkingHours(config.workingHours) };
   return { config, lifecycle: { env, rules: config.sla }, thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk } };
 }
 
@@ -93,7 +99,9 @@ export function projectionContext(config: CityopsConfig): ProjectionContext {
 export function createApp(deps: AppDeps): App {
   const now = deps.now ?? Date.now;
   const metrics = createMetrics();
-  const ctx = projectionContext(deps.config);
+  const calendar = new CalendarWatch({ config: deps.config, now, intervalMs: deps.calendarCheckMs, onUncoveredCounted: () => metrics.calendarUncoveredDays.inc() });
+  calendar.start();
+  const ctx = projectionContext(deps.config, { onUncovered: calendar.onUncovered });
   const version = foldVersion(deps.config);
   const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version);
   const spaces = new SpaceRegistry(deps.store, ctx, (name) => caseModel.archive(name));
@@ -104,12 +112,13 @@ export function createApp(deps: AppDeps): App {
   app.use(compression());
   const caseFeed = new CaseFeed();
   const sessions = new SessionStore({ now });
-  const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb' };
+  const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb', calendar };
   app.use(opsRoutes(routeDeps));
   app.use(geojsonRoutes(deps.config.geojson));
   app.use('/api/v1', apiRoutes(routeDeps));
   const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady };
   app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
+  app.use('/api/v1', calendarRoutes({ tokens: deps.tokens, sessions, calendar }));
   const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), baseUrl: () => baseUrlOf(http) });
   app.use('/api/v1', drillRoutes({ tokens: deps.tokens, sessions, drills }), exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }));
   app.use('/open311/v2', open311Routes({ tokens: deps.tokens, spaces, ingest, cases: caseModel, config: deps.config, space: deps.open311Space ?? 'live', now, isReady: () => isReady }));
@@ -200,12 +209,13 @@ export function createApp(deps: AppDeps): App {
   })();
 
   return {
-    http, io, spaces, ingest, broadcaster: b, cases: caseModel, monitor, restored, ready,
+    http, io, spaces, ingest, broadcaster: b, cases: caseModel, monitor, restored, calendar, ready,
     listen: (port, host) => new Promise((resolve, reject) => {
       http.once('error', reject);
       http.listen(port, host, () => resolve(http.address() as AddressInfo));
     }),
     async close() {
+      calendar.close();
       await drills.close();
       await monitor.stop();
       // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing.

@@ -17,6 +17,9 @@ export function createMetrics() {
     deltas: new Gauge({ name: 'cityops_deltas_sent', help: 'Wall deltas broadcast since start', registers: [registry] }),
     openCases: new Gauge({ name: 'cityops_open_cases', help: 'Open cases per space', labelNames, registers: [registry] }),
     batches: new Counter({ name: 'cityops_ingest_batches_total', help: 'Ingest batches answered', labelNames: ['transport'] as const, registers: [registry] }),
+    calendarDaysLeft: new Gauge({ name: 'cityops_calendar_days_left', help: 'Days from today (Asia/Shanghai) to the last day whose statutory holidays the working calendar knows; negative once past it', registers: [registry] }),
+    calendarWarning: new Gauge({ name: 'cityops_calendar_warning', help: '1 when a deadline set today could fall past the working calendar\'s last covered day (enter next year\'s holiday schedule), else 0', registers: [registry] }),
+    calendarUncoveredDays: new Counter({ name: 'cityops_calendar_uncovered_days_total', help: 'Distinct days past the working calendar\'s coverage that deadlines or clocks were computed on', registers: [registry] }),
   };
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_SLA_RULES, slaRulesSchema } from './sla/rules';
 import { DEFAULT_UNIT_INDICATORS } from './kpi/scoring';
+import { holidayOverridesSchema } from './sla/schedule';
 
 const street = z.strictObject({ id: z.string().min(1), name: z.string().min(1), col: z.number().int().min(0).max(20), row: z.number().int().min(0).max(20), lowLying: z.boolean().default(false) });
 const unit = z.strictObject({ id: z.string().min(1), name: z.string().min(1), kind: z.enum(['street', 'department', 'company']), categories: z.array(z.string()).default([]) });
@@ -18,7 +19,8 @@ export const configSchema = z.strictObject({
   units: z.array(unit).min(1).max(200),
   categories: z.array(z.string().min(1)).min(1).max(100),
   workingHours: z.array(z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must be HH:MM-HH:MM')).min(1),
-  holidays: z.strictObject({ holidays: z.array(z.string()).default([]), workdays: z.array(z.string()).default([]) }),
+  /** Extra days off and on, and whole years' official 放假调休 schedules (`years`), which extend the calendar's coverage. */
+  holidays: holidayOverridesSchema,
   sla: slaRulesSchema,
   /** Fractions of allowed time: warn the unit, then at risk; overdue at 1. */
   clock: z.strictObject({ warn: fraction, atRisk: fraction }),
@@ -87,7 +89,7 @@ export const DEFAULT_CONFIG: CityopsConfig = {
   units: [...STREETS.map((s): UnitConfig => ({ id: `st-${s.id}`, name: s.name.endsWith('乡') ? `${s.name}政府` : `${s.name}办事处`, kind: 'street', categories: [] })), ...DEPARTMENTS],
   categories: CATEGORIES,
   workingHours: ['08:30-12:00', '14:00-17:30'],
-  holidays: { holidays: [], workdays: [] },
+  holidays: { holidays: [], workdays: [], years: {} },
   sla: DEFAULT_SLA_RULES,
   clock: { warn: 0.5, atRisk: 0.75 },
   loadBand: { min: 10, max: 15 },

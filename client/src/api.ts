@@ -5,6 +5,7 @@
 import { reactive } from 'vue';
 import type { Directory } from '../../shared/cases/query';
 import type { ApiError } from '../../shared/contract';
+import type { CalendarCoverage } from '../../shared/sla/coverage';
 
 /** What the page knows about its login. */
 export interface SessionInfo { readonly role: string; readonly space: string | null; readonly name: string | null; readonly csrfToken: string }
@@ -93,4 +94,31 @@ export function watchCases(space: string, onChange: () => void): () => void {
   const es = new EventSource(`/api/v1/cases/stream?space=${encodeURIComponent(space)}`, { withCredentials: true });
   es.addEventListener('change', onChange);
   return () => es.close();
+}
+
+const CALENDAR_KEEP_MS = 10 * 60_000;
+let calendarCache: { readonly at: number; readonly coverage: Promise<CalendarCoverage | null> } | null = null;
+
+async function fetchCalendarCoverage(): Promise<CalendarCoverage | null> {
+  try {
+    const res = await fetch('/api/v1/calendar', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    if (!res.ok) return null;
+    return ((await res.json()) as { coverage?: CalendarCoverage }).coverage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The working calendar's coverage for the pages' banner, kept ten minutes across page changes; null when it cannot be
+ * had (not logged in yet, server away — the page reports those itself), and then asked again next time.
+ */
+export function calendarCoverage(): Promise<CalendarCoverage | null> {
+  const now = Date.now();
+  if (!calendarCache || now - calendarCache.at > CALENDAR_KEEP_MS) {
+    const coverage = fetchCalendarCoverage();
+    calendarCache = { at: now, coverage };
+    void coverage.then((c) => { if (c === null && calendarCache?.coverage === coverage) calendarCache = null; });
+  }
+  return calendarCache.coverage;
 }

@@ -2,6 +2,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { ingestBatchSchema, spaceName } from '../../shared/contract';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
+import type { CalendarWatch } from '../calendar/watch';
 import type { IngestService } from '../ingest/service';
 import type { Metrics } from '../metrics';
 import type { SpaceRegistry, StartProgress } from '../spaces';
@@ -20,6 +21,8 @@ export interface RouteDeps {
   readonly bodyLimit: string;
   /** How far the start is (spaces and events folded of those to fold). */
   readonly progress: () => StartProgress;
+  /** The working calendar's coverage (on /readyz and /metrics). */
+  readonly calendar?: CalendarWatch;
 }
 
 /** Health, readiness and metrics. */
@@ -31,11 +34,16 @@ export function opsRoutes(deps: RouteDeps): Router {
       const p = deps.progress();
       return void res.status(503).json({ ready: false, message: 'rebuilding projections from the event log', progress: { ...p, fraction: p.events === 0 ? null : Math.round((p.eventsDone / p.events) * 1000) / 1000 } });
     }
-    res.json({ ready: true, spaces: deps.spaces.all().map((s) => ({ space: s.name, events: s.projection.eventsApplied })) });
+    res.json({ ready: true, spaces: deps.spaces.all().map((s) => ({ space: s.name, events: s.projection.eventsApplied })), ...(deps.calendar ? { calendar: deps.calendar.coverage() } : {}) });
   });
   r.get('/metrics', async (_req, res) => {
     for (const s of deps.spaces.all()) deps.metrics.openCases.set({ space: s.name }, s.projection.open.size);
     for (const [space, n] of Object.entries(await deps.store.quarantineCounts())) deps.metrics.quarantineSize.set({ space }, n);
+    if (deps.calendar) {
+      const c = deps.calendar.coverage();
+      deps.metrics.calendarDaysLeft.set(c.daysLeft);
+      deps.metrics.calendarWarning.set(c.warning ? 1 : 0);
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return r;

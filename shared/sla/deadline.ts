@@ -113,3 +113,12 @@ export function clockStatus(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadli
   if (used >= t.warn) return 'warn';
   return 'ok';
 }
+
+/**
+ * Whether a deadline was counted on days the working calendar does not cover (their statutory holidays unknown, so
+ * counted as working days): a working-time limit whose deadline falls after `lastCoveredDay` (`YYYY-MM-DD`, Asia/Shanghai).
+ * Calendar-time limits never are. O(1) — one memoised date key and a string compare — so every clock shown can ask.
+ */
+export function deadlinePastCoverage(limit: SlaLimit, deadline: EpochMs, lastCoveredDay: string | undefined): boolean {
+  return limit.unit !== 'calendar_minutes' && lastCoveredDay !== undefined && shanghaiDateKey(deadline) > lastCoveredDay;
+}
