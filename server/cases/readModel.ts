@@ -13,6 +13,7 @@ import type { CaseState } from '../../shared/cases/state';
 import type { DomainEvent } from '../../shared/events';
 import type { CaseEvent } from '../../shared/events/case';
 import type { ProjectionContext, SpaceProjection } from '../../shared/projection/state';
+import { Failsafe } from '../failsafe';
 import type { RebuildObserver } from '../spaces';
 import type { EventStore } from '../store/types';
 import { CASE_COLUMNS, caseRow } from './rows';
@@ -106,7 +107,7 @@ export class CaseReadModel {
   private readonly setMeta: Database.Statement;
   private readonly bumpMeta: Database.Statement;
 
-  constructor(file: string, private readonly projectionOf: (space: string) => SpaceProjection | undefined, private readonly ctx: ProjectionContext, private readonly log: EventStore) {
+  constructor(file: string, private readonly projectionOf: (space: string) => SpaceProjection | undefined, private readonly ctx: ProjectionContext, private readonly log: EventStore, private readonly failsafe = new Failsafe()) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -138,7 +139,14 @@ export class CaseReadModel {
     collect(p, accepted, seqs);
     // A producer that never lets the timer run (one long burst) still has its pending rows bounded.
     if (p.accepted >= PENDING_MAX_EVENTS) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    else this.flushLater();
+  }
+
+  private flushLater(): void {
+    // A flush that fails leaves its rows pending (the transaction rolled back): the next tick tries again.
+    this.timer ??= setTimeout(this.failsafe.guarded('case-read-model.flush', () => {
+      try { this.flush(); } finally { if (this.pending.size > 0) this.flushLater(); }
+    }), FLUSH_MS);
   }
 
   /** Writes everything recorded so far. */
@@ -146,7 +154,6 @@ export class CaseReadModel {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     if (this.pending.size === 0) return;
     const batches = [...this.pending];
-    this.pending.clear();
     this.db.transaction(() => {
       for (const [space, p] of batches) {
         this.writeHistory(space, p);
@@ -158,6 +165,8 @@ export class CaseReadModel {
         this.bumpMeta.run(space, p.accepted);
       }
     })();
+    // Only once written: if the transaction throws, the rows stay pending for the next flush.
+    this.pending.clear();
   }
 
   /** Appends pending seqs to each case's history and the supervisions (inside the caller's transaction). */
