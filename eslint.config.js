@@ -39,7 +39,8 @@ export default tseslint.config(
         { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'shared/ takes randomness as an input' }],
     },
   },
-  { files: ['server/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('client', 'simulators') }] } },
+  // The server logs through server/log.ts (structured JSON lines), never the console.
+  { files: ['server/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('client', 'simulators') }], 'no-console': 'error' } },
   { files: ['client/**/*.{ts,vue}'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('server', 'simulators'), { group: ['node:*'], message: 'the browser has no node:' }] }] } },
   { files: ['simulators/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('server', 'client') }] } },
 );

@@ -30,7 +30,10 @@ import { DrillService } from './drills/service';
 import { drillRoutes } from './http/drills';
 import { exportRoutes } from './http/export';
 import { open311Routes } from './http/open311';
+import { Failsafe } from './failsafe';
+import { requestIdOf, requestIds } from './http/requestId';
 import { IngestService } from './ingest/service';
+import { logger, type Logger } from './log';
 import { createMetrics } from './metrics';
 import { Broadcaster } from './realtime/broadcaster';
 import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
@@ -66,6 +69,8 @@ export interface AppDeps {
   readonly checkpointEvents?: number;
   /** Between the working calendar's coverage checks (logged when a deadline could fall past it), ms (default a day). */
   readonly calendarCheckMs?: number;
+  /** Where the app logs (default: the process logger, JSON lines on stdout at LOG_LEVEL); tests inject their own. */
+  readonly logger?: Logger;
 }
 
 /** A built, not yet listening, app. */
@@ -98,28 +103,32 @@ export function projectionContext(config: CityopsConfig, calendar: CalendarOptio
 /** Builds the app. */
 export function createApp(deps: AppDeps): App {
   const now = deps.now ?? Date.now;
+  const log = deps.logger ?? logger;
   const metrics = createMetrics();
   const calendar = new CalendarWatch({ config: deps.config, now, intervalMs: deps.calendarCheckMs, onUncoveredCounted: () => metrics.calendarUncoveredDays.inc() });
   calendar.start();
+  // Every isolated listener and timer of this app reports through one failsafe: logged, counted in this app's registry.
+  const failsafe = new Failsafe(log, { listenerErrors: metrics.listenerErrors, timerErrors: metrics.timerErrors });
   const ctx = projectionContext(deps.config, { onUncovered: calendar.onUncovered });
   const version = foldVersion(deps.config);
-  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version);
-  const spaces = new SpaceRegistry(deps.store, ctx, (name) => caseModel.archive(name));
-  const ingest = new IngestService(deps.store, spaces, now);
+  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version, failsafe);
+  const spaces = new SpaceRegistry(deps.store, ctx, (name) => caseModel.archive(name), log);
+  const ingest = new IngestService(deps.store, spaces, now, failsafe);
   let isReady = false;
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestIds(log));
   app.use(compression());
-  const caseFeed = new CaseFeed();
+  const caseFeed = new CaseFeed(failsafe);
   const sessions = new SessionStore({ now });
   const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb', calendar };
   app.use(opsRoutes(routeDeps));
-  app.use(geojsonRoutes(deps.config.geojson));
+  app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));
-  const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady };
+  const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
   app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
   app.use('/api/v1', calendarRoutes({ tokens: deps.tokens, sessions, calendar }));
-  const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), baseUrl: () => baseUrlOf(http) });
+  const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), failsafe, baseUrl: () => baseUrlOf(http) });
   app.use('/api/v1', drillRoutes({ tokens: deps.tokens, sessions, drills }), exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }));
   app.use('/open311/v2', open311Routes({ tokens: deps.tokens, spaces, ingest, cases: caseModel, config: deps.config, space: deps.open311Space ?? 'live', now, isReady: () => isReady }));
   app.use('/api', (_req, res) => sendError(res, 'not_found', 'no such API endpoint'));
@@ -129,38 +138,40 @@ export function createApp(deps: AppDeps): App {
     app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
     app.get('/{*path}', (_req, res) => res.sendFile(path.join(dir, 'index.html')));
   }
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    console.error('request failed:', err);
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    log.error({ err, reqId: requestIdOf(res), method: req.method, path: req.path }, 'request failed');
+    // Part of the answer is out (a stream, an export): it cannot become an error answer, so it is cut off.
+    if (res.headersSent) return void res.destroy();
     sendError(res, 'internal', 'the request failed on the server');
   });
 
   const http = createServer(app);
   const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: { threshold: 1024 } });
   let broadcaster: Broadcaster | null = null;
-  const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady });
-  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now });
+  const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
+  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, onSent: (space) => metrics.deltas.inc({ space }) });
   const b = broadcaster;
-  wireIngest(io, { tokens: deps.tokens, ingest, isReady: () => isReady });
+  wireIngest(io, { tokens: deps.tokens, ingest, isReady: () => isReady, metrics, failsafe, log });
   wall.on('connection', (socket) => {
     metrics.walls.inc();
     socket.on('disconnect', () => metrics.walls.dec());
   });
+  // Each reader of a committed batch is its own listener: one that fails does not keep the others (or the ack) from it.
   // The case read model folds each committed batch first: the projection looks closed cases up in it.
-  ingest.onBatch((space, _r, accepted, seqs) => caseModel.record(space.name, accepted, seqs));
+  ingest.onBatch((space, _r, accepted, seqs) => caseModel.record(space.name, accepted, seqs), 'case-read-model');
   ingest.onBatch((space, r) => {
-    if (r.accepted > 0) caseFeed.changed(space.name);
     const label = { space: space.name };
     metrics.accepted.inc(label, r.accepted);
     metrics.duplicate.inc(label, r.duplicate);
     metrics.rejected.inc(label, r.rejected.length);
     metrics.quarantined.inc(label, r.quarantined.length);
-    metrics.deltas.set(b.deltasSent);
-    if (r.accepted > 0) b.changed(space);
-  });
+  }, 'metrics');
+  ingest.onBatch((space, r) => { if (r.accepted > 0) b.changed(space); }, 'broadcaster');
+  ingest.onBatch((space, r) => { if (r.accepted > 0) caseFeed.changed(space.name); }, 'case-feed');
   const monitor = new SpaceMonitor({
     spaces, ingest, now, intervalMs: deps.monitorMs, checkpointMs: deps.checkpointMs, checkpointEvents: deps.checkpointEvents,
     checkpoint: (space) => caseModel.checkpoint(space.name, space.position, version, encodeCheckpoint(space.projection, space.seen, space.position), now()),
-    onError: (space, err) => console.error(`monitor pass over space ${space} failed (retried on the next pass):`, err),
+    onError: (space, err) => log.error({ err, space }, 'a monitor pass failed (retried on the next pass)'),
   });
   spaces.onDelete((name) => {
     b.forget(name);
@@ -194,7 +205,7 @@ export function createApp(deps: AppDeps): App {
     });
     for (const r of reports) {
       const how = r.from === 'checkpoint' ? `from its checkpoint at seq ${r.seq} and ${r.folded} events after it` : `from the whole log, ${r.folded} events (${r.reason})`;
-      console.log(`space ${r.space} restored ${how} in ${r.ms} ms`);
+      log.info({ space: r.space, from: r.from, seq: r.seq, folded: r.folded, ms: r.ms, ...(r.reason ? { reason: r.reason } : {}) }, `space ${r.space} restored ${how} in ${r.ms} ms`);
       const space = spaces.find(r.space);
       if (space && r.from === 'checkpoint' && r.folded === 0) monitor.restoredAt(space);
     }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp, type App } from './app';
 import { TokenRegistry } from './auth/tokens';
 import { readEnv, type ServerEnv } from './env';
+import { logger, type Logger } from './log';
 import { openSqliteStore } from './store/sqlite';
 
 /** A running server. */
@@ -11,20 +12,70 @@ export interface Running { readonly app: App; readonly env: ServerEnv; readonly 
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Longest the app is given to close after an uncaught exception before the process exits anyway, ms. */
+const CRASH_CLOSE_MS = 3_000;
+/** Longest the app is given to close on SIGINT/SIGTERM (running drills get 10 s to stop), ms. */
+const STOP_CLOSE_MS = 15_000;
+
 /** Starts the server on the embedded store; resolves once it listens and its projections are rebuilt. */
 export async function startServer(env: ServerEnv = readEnv()): Promise<Running> {
   const tokens = new TokenRegistry(env.tokens);
   const started = Date.now();
-  const app = createApp({ store: openSqliteStore({ dataDir: env.dataDir }), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite') });
+  const app = createApp({ store: openSqliteStore({ dataDir: env.dataDir }), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), logger });
+  const failures = processFailureHandlers(logger, (code) => closeAndExit(app, code, CRASH_CLOSE_MS));
+  process.on('uncaughtException', failures.uncaughtException);
+  process.on('unhandledRejection', failures.unhandledRejection);
   const address = await app.listen(env.port, env.host);
   await app.ready;
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
   const url = `http://${host}:${address.port}`;
-  console.log(`cityops-wall listening on ${url} (data in ${env.dataDir}; projections rebuilt in ${Date.now() - started} ms)`);
-  const stop = () => { void app.close().then(() => process.exit(0)); };
+  logger.info({ url, dataDir: env.dataDir, rebuildMs: Date.now() - started }, `cityops-wall listening on ${url}`);
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping: closing the app');
+    void closeAndExit(app, 0, STOP_CLOSE_MS);
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return { app, env, url, tokens };
+}
+
+/**
+ * What a failure that nothing caught does to the process. Listeners, timers and socket handlers are isolated by the
+ * app's failsafe, and HTTP handlers by Express, so reaching here is a bug outside those — decided per kind:
+ *
+ * - `uncaughtException` ends the process (exit 1, after up to `CRASH_CLOSE_MS` to close). A throw unwound a stack at a
+ *   point nobody planned for, so a projection may hold half of a batch (Node: "not safe to resume normal operation").
+ *   Ending loses nothing acknowledged — a batch is acked only once durable in the log — and the supervisor's restart
+ *   rebuilds every projection from the log in seconds; running on could show wrong figures on the wall for hours.
+ * - `unhandledRejection` is logged and the process runs on. Every promise that changes shared state (an ingest, a
+ *   commit) is awaited by its caller, which answers the error; one nobody awaited is a fire-and-forget step (closing a
+ *   socket, writing a drill's summary) whose failure leaves the figures as they were, and ending the process for it
+ *   would blank every wall for the restart.
+ */
+export function processFailureHandlers(log: Logger, exit: (code: number) => unknown) {
+  let ending = false;
+  return {
+    uncaughtException(err: unknown): void {
+      log.fatal({ err }, 'uncaught exception: ending the process (acknowledged events are in the log; a restart rebuilds from it)');
+      if (ending) return;
+      ending = true;
+      exit(1);
+    },
+    unhandledRejection(reason: unknown): void {
+      log.error({ err: reason }, 'unhandled promise rejection: logged, the process runs on');
+    },
+  };
+}
+
+/** Closes the app, then exits with `code`; exits anyway after `graceMs` (a close that hangs must not keep a broken process). */
+async function closeAndExit(app: App, code: number, graceMs: number): Promise<void> {
+  setTimeout(() => process.exit(code), graceMs).unref();
+  try {
+    await app.close();
+  } catch (err) {
+    logger.error({ err }, 'the app did not close cleanly');
+  }
+  process.exit(code);
 }
 
 /** A file in DATA_DIR, or `:memory:` when the data dir is. */
@@ -34,10 +85,10 @@ function inData(dataDir: string, name: string): string {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   startServer().then(({ url, tokens }) => {
-    const viewer = tokens.first('viewer');
-    if (viewer) console.log(`wall: ${url}/?space=live&token=${viewer.token}`);
+    // The viewer token is left out of the log (log lines travel further than a terminal); it is in CITYOPS_TOKENS or DATA_DIR/tokens.json.
+    if (tokens.first('viewer')) logger.info({ wall: `${url}/?space=live` }, `wall: ${url}/?space=live&token=<a viewer token>`);
   }).catch((err: unknown) => {
-    console.error(`cityops-wall failed to start: ${(err as Error).message}`);
+    logger.fatal({ err }, `cityops-wall failed to start: ${(err as Error).message}`);
     process.exit(1);
   });
 }

@@ -1,4 +1,7 @@
-/** Prometheus metrics: ingest counts, rejections, quarantine, connected walls, event-loop lag (default Node metrics). */
+/**
+ * Prometheus metrics: ingest counts, rejections, quarantine, connected walls, deltas sent, failures of isolated listeners
+ * and timers, event-loop lag (default Node metrics).
+ */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The metrics of one app instance (its own registry, so tests can run several apps in one process). */
@@ -14,9 +17,11 @@ export function createMetrics() {
     quarantined: new Counter({ name: 'cityops_events_quarantined_total', help: 'Events put in quarantine (not fitting their case state)', labelNames, registers: [registry] }),
     quarantineSize: new Gauge({ name: 'cityops_quarantine_size', help: 'Events held in quarantine', labelNames, registers: [registry] }),
     walls: new Gauge({ name: 'cityops_walls_connected', help: 'Wall sockets connected', registers: [registry] }),
-    deltas: new Gauge({ name: 'cityops_deltas_sent', help: 'Wall deltas broadcast since start', registers: [registry] }),
+    deltas: new Counter({ name: 'cityops_deltas_sent_total', help: 'Wall deltas broadcast to a space room', labelNames, registers: [registry] }),
     openCases: new Gauge({ name: 'cityops_open_cases', help: 'Open cases per space', labelNames, registers: [registry] }),
-    batches: new Counter({ name: 'cityops_ingest_batches_total', help: 'Ingest batches answered', labelNames: ['transport'] as const, registers: [registry] }),
+    batches: new Counter({ name: 'cityops_ingest_batches_total', help: 'Ingest batches committed and answered, by transport (http, socket)', labelNames: ['transport'] as const, registers: [registry] }),
+    listenerErrors: new Counter({ name: 'cityops_listener_errors_total', help: 'Subscribers and event callbacks that threw (isolated: the caller was answered)', labelNames: ['listener'] as const, registers: [registry] }),
+    timerErrors: new Counter({ name: 'cityops_timer_errors_total', help: 'Timer callbacks that threw (the next tick ran as usual)', labelNames: ['timer'] as const, registers: [registry] }),
     calendarDaysLeft: new Gauge({ name: 'cityops_calendar_days_left', help: 'Days from today (Asia/Shanghai) to the last day whose statutory holidays the working calendar knows; negative once past it', registers: [registry] }),
     calendarWarning: new Gauge({ name: 'cityops_calendar_warning', help: '1 when a deadline set today could fall past the working calendar\'s last covered day (enter next year\'s holiday schedule), else 0', registers: [registry] }),
     calendarUncoveredDays: new Counter({ name: 'cityops_calendar_uncovered_days_total', help: 'Distinct days past the working calendar\'s coverage that deadlines or clocks were computed on', registers: [registry] }),

@@ -10,6 +10,7 @@ import { sweep } from '../shared/projection/retention';
 import { createProjection, type CaseArchive, type ProjectionContext, type SpaceProjection } from '../shared/projection/state';
 import type { DrillInfo } from '../shared/wall/view';
 import { BloomFilter } from './ingest/bloom';
+import { logger, type Logger } from './log';
 import type { EventStore, LogChunk } from './store/types';
 
 /** One space on this node. */
@@ -59,7 +60,7 @@ export class SpaceRegistry {
   private readonly spaces = new Map<string, Space>();
   private readonly deleteListeners: DeleteListener[] = [];
   readonly progress: StartProgress = { spaces: 0, spacesDone: 0, events: 0, eventsDone: 0, current: null };
-  constructor(private readonly store: EventStore, private readonly ctx: ProjectionContext, private readonly archiveOf: (space: string) => CaseArchive | null = () => null) {}
+  constructor(private readonly store: EventStore, private readonly ctx: ProjectionContext, private readonly archiveOf: (space: string) => CaseArchive | null = () => null, private readonly log: Logger = logger) {}
 
   /** Restores every space that has a log (checkpoint + tail, or the whole log). */
   async restoreAll(hooks: RestoreHooks): Promise<RestoreReport[]> {
@@ -178,7 +179,7 @@ export class SpaceRegistry {
       this.spaces.delete(name);
       await this.store.deleteSpace(name);
       for (const l of [...this.deleteListeners]) {
-        try { l(name); } catch (err) { console.error(`a listener failed on the deletion of space ${name}:`, err); }
+        try { l(name); } catch (err) { this.log.error({ err, space: name }, 'a listener failed on the deletion of a space'); }
       }
     });
   }

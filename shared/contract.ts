@@ -11,8 +11,11 @@ export const ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_fou
 /** An error code. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** An error answer: a code, a human message, and field errors where they apply. */
-export interface ApiError { readonly code: ErrorCode; readonly message: string; readonly errors?: readonly FieldError[] }
+/**
+ * An error answer: a code, a human message, and field errors where they apply. A server fault (`internal`) carries the
+ * request's id (the `x-request-id` header), which names the matching lines in the server's log.
+ */
+export interface ApiError { readonly code: ErrorCode; readonly message: string; readonly errors?: readonly FieldError[]; readonly requestId?: string }
 
 /** A discriminated result for acks. */
 export type Result<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: ApiError };
@@ -46,6 +49,20 @@ export interface IngestResult {
 
 /** Schema of an ingest batch (the events themselves are validated one by one for field-level errors). */
 export const ingestBatchSchema = z.strictObject({ space: spaceName, events: z.array(z.unknown()).min(1).max(10_000) });
+
+/** Why a Socket.IO namespace refused a connection (closed list, a subset of the error codes). */
+export const REFUSAL_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_ready'] as const;
+/** A refusal code. */
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+/** The `data` a refused connection's error carries (`connect_error`'s `err.data`); the message is for people. */
+export interface RefusalData { readonly code: RefusalCode }
+
+/** The refusal code a `connect_error` carries, or null for a transport failure (no code: not refused by the server). */
+export function refusalCodeOf(err: unknown): RefusalCode | null {
+  const data = typeof err === 'object' && err !== null && 'data' in err ? err.data : undefined;
+  const code = typeof data === 'object' && data !== null && 'code' in data ? data.code : undefined;
+  return (REFUSAL_CODES as readonly unknown[]).includes(code) ? (code as RefusalCode) : null;
+}
 
 /** Auth a wall sends on connect. */
 export const wallAuthSchema = z.strictObject({ token: z.string().min(1).max(512), space: spaceName });

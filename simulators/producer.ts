@@ -5,7 +5,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { CityopsConfig } from '../shared/config';
-import type { IngestClientToServer, IngestResult, IngestServerToClient, Result } from '../shared/contract';
+import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '../shared/contract';
 import type { DomainEventInput } from '../shared/events';
 import { DAY_MS, HOUR_MS, startOfShanghaiDay, type EpochMs } from '../shared/time';
 import { DistrictSim } from './day';
@@ -82,7 +82,7 @@ export function startProducer(o: ProducerOptions): Producer {
   failed.catch(() => undefined);
   socket.on('connect_error', (err) => {
     // A refusal by the server's middleware (bad token) is final: socket.io does not retry it.
-    if (!socket.active) fatal?.(new Error(`cannot connect to ${o.server}/ingest: ${err.message}`));
+    if (!socket.active) fatal?.(new Error(`cannot connect to ${o.server}/ingest: ${refusalCodeOf(err) ?? 'transport error'} (${err.message})`));
   });
 
   let events = 0;

@@ -5,7 +5,7 @@
  * waits for the batches in flight and closes: everything acknowledged stays. Pause holds the replay clock.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { IngestClientToServer, IngestResult, IngestServerToClient, Result } from '../shared/contract';
+import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '../shared/contract';
 import type { DomainEventInput } from '../shared/events';
 
 /** How to replay. */
@@ -62,7 +62,7 @@ export function startReplay(o: ReplayOptions): Replay {
   let failWake: () => void = () => undefined;
   const failed = new Promise<void>((res) => { failWake = res; });
   const fail = (e: Error) => { failure ??= e; failWake(); };
-  socket.on('connect_error', (err) => { if (!socket.active) fail(new Error(`cannot connect to ${o.server}/ingest: ${err.message}`)); });
+  socket.on('connect_error', (err) => { if (!socket.active) fail(new Error(`cannot connect to ${o.server}/ingest: ${refusalCodeOf(err) ?? 'transport error'} (${err.message})`)); });
 
   const state = { sent: 0, accepted: 0, duplicate: 0, rejected: 0, quarantined: 0, simTime: null as number | null, problems: [] as string[] };
   let stopping = false;

@@ -4,7 +4,7 @@
  * transient reason (socket.io does not retry a connection its middleware rejected).
  */
 import { io, type Socket } from 'socket.io-client';
-import type { WallClientToServer, WallServerToClient } from '../../shared/contract';
+import type { RefusalCode, WallClientToServer, WallServerToClient } from '../../shared/contract';
 import type { WallDelta, WallSnapshot } from '../../shared/wall/delta';
 import type { WallStore } from './stores/wall';
 
@@ -39,17 +39,23 @@ function isDelta(x: unknown): x is WallDelta {
   return typeof x === 'object' && x !== null && typeof (x as { seq?: unknown }).seq === 'number' && typeof (x as { panels?: unknown }).panels === 'object' && Array.isArray((x as { alerts?: unknown }).alerts);
 }
 
-/** Refusals that retrying will not cure. */
-function isFinal(message: string): boolean {
-  return /^(unauthorized|forbidden|bad auth)/.test(message);
+/** Each refusal the server may send (`err.data.code`): what the wall says, and whether retrying can cure it. */
+const REFUSALS: Readonly<Record<RefusalCode, { readonly label: string; readonly final: boolean }>> = {
+  unauthorized: { label: '令牌无效', final: true },
+  forbidden: { label: '无权查看该空间', final: true },
+  bad_request: { label: '连接参数有误', final: true },
+  not_ready: { label: '服务器正在重建数据', final: false },
+};
+
+/** The refusal code of a `connect_error`, or null when the server did not refuse (the transport failed). */
+function refusalOf(err: Error): RefusalCode | null {
+  const data: unknown = (err as Error & { data?: unknown }).data;
+  const code = typeof data === 'object' && data !== null ? (data as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && Object.hasOwn(REFUSALS, code) ? (code as RefusalCode) : null;
 }
 
-function describeRefusal(message: string): string {
-  if (message.startsWith('unauthorized')) return `令牌无效 · ${message}`;
-  if (message.startsWith('forbidden')) return `无权查看该空间 · ${message}`;
-  if (message.startsWith('bad auth')) return `连接参数有误 · ${message}`;
-  if (message.startsWith('not_ready')) return `服务器正在重建数据 · ${message}`;
-  return message;
+function describeRefusal(code: RefusalCode | null, message: string): string {
+  return code === null ? message : `${REFUSALS[code].label} · ${message}`;
 }
 
 /** Connects the store to the server; returns the disposer that closes the socket. */
@@ -106,13 +112,13 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget())
     scheduleRetry();
   });
   socket.on('connect_error', (err) => {
-    const message = err.message;
-    if (isFinal(message)) {
-      store.setStatus('refused', describeRefusal(message));
+    const code = refusalOf(err);
+    if (code !== null && REFUSALS[code].final) {
+      store.setStatus('refused', describeRefusal(code, err.message));
       socket.disconnect();
       return;
     }
-    store.setStatus(store.view === null ? 'connecting' : 'reconnecting', describeRefusal(message));
+    store.setStatus(store.view === null ? 'connecting' : 'reconnecting', describeRefusal(code, err.message));
     scheduleRetry();
   });
 

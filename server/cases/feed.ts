@@ -1,34 +1,35 @@
 /** Tells the supervisor pages of a space that its cases changed, at most once per `intervalMs` (server-sent events). */
+import { Failsafe, Subscribers } from '../failsafe';
 
 type Listener = () => void;
 
-/** Change notifications per space, coalesced. */
+/** Change notifications per space, coalesced. A stream whose listener throws is reported; the others are still told. */
 export class CaseFeed {
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly listeners = new Map<string, Subscribers<[]>>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly enders = new Set<() => void>();
-  constructor(private readonly intervalMs = 1_000) {}
+  constructor(private readonly failsafe = new Failsafe(), private readonly intervalMs = 1_000) {}
 
   /** Subscribes to a space; `end` is called if the feed closes first. Returns the disposer. */
   subscribe(space: string, l: Listener, end: () => void): () => void {
     let set = this.listeners.get(space);
-    if (!set) this.listeners.set(space, (set = new Set()));
-    set.add(l);
+    if (!set) this.listeners.set(space, (set = new Subscribers(this.failsafe)));
+    const remove = set.add('case-feed.stream', l);
     this.enders.add(end);
     return () => {
       this.enders.delete(end);
-      set.delete(l);
-      if (set.size === 0) this.listeners.delete(space);
+      remove();
+      if (set.size === 0 && this.listeners.get(space) === set) this.listeners.delete(space);
     };
   }
 
   /** Marks a space changed; listeners hear of it within `intervalMs`. */
   changed(space: string): void {
     if (this.timers.has(space) || !this.listeners.has(space)) return;
-    this.timers.set(space, setTimeout(() => {
+    this.timers.set(space, setTimeout(this.failsafe.guarded('case-feed.notify', () => {
       this.timers.delete(space);
-      for (const l of this.listeners.get(space) ?? []) l();
-    }, this.intervalMs));
+      this.listeners.get(space)?.notify();
+    }), this.intervalMs));
   }
 
   /** Number of open streams (for tests and metrics). */

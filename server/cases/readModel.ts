@@ -17,6 +17,7 @@ import { isTerminal, type CaseState } from '../../shared/cases/state';
 import type { DomainEvent } from '../../shared/events';
 import type { CaseEvent } from '../../shared/events/case';
 import type { CaseArchive, ProjectionContext } from '../../shared/projection/state';
+import { Failsafe } from '../failsafe';
 import type { EventStore } from '../store/types';
 import { CASE_COLUMNS, caseRow } from './rows';
 
@@ -116,7 +117,7 @@ export class CaseReadModel {
    * `version` names the fold that writes the rows (the shared reducers' code and the configuration): rows written by
    * another version are rebuilt from the log.
    */
-  constructor(file: string, private readonly ctx: ProjectionContext, private readonly log: EventStore, readonly version = 'dev') {
+  constructor(file: string, private readonly ctx: ProjectionContext, private readonly log: EventStore, readonly version = 'dev', private readonly failsafe = new Failsafe()) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -204,7 +205,14 @@ export class CaseReadModel {
     m.pendingEvents += n;
     // A producer that never lets the timer run (one long burst) still has its pending rows bounded.
     if (m.pendingEvents >= PENDING_MAX_EVENTS) this.flush();
-    else if (!this.bulk) this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    else if (!this.bulk) this.flushLater();
+  }
+
+  private flushLater(): void {
+    // A flush that fails leaves its rows pending (the transaction rolled back): the next tick tries again.
+    this.timer ??= setTimeout(this.failsafe.guarded('case-read-model.flush', () => {
+      try { this.flush(); } finally { if ([...this.spaces.values()].some((x) => x.seq !== x.writtenSeq)) this.flushLater(); }
+    }), FLUSH_MS);
   }
 
   private fold(space: string, m: SpaceModel, e: CaseEvent, seq: number): void {
@@ -238,9 +246,10 @@ export class CaseReadModel {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     if (![...this.spaces.values()].some((m) => m.seq !== m.writtenSeq)) return;
     this.db.transaction(() => { for (const [space, m] of this.spaces) this.write(space, m); })();
+    this.settle();
   }
 
-  /** Writes a space's changes (inside the caller's transaction); closed cases then leave memory. */
+  /** Writes a space's changes (inside the caller's transaction; `settle` once it committed). */
   private write(space: string, m: SpaceModel): void {
     if (m.seq === m.writtenSeq) return;
     for (const [id, seqs] of m.history) this.appendHistory.run(space, id, seqs.join(','));
@@ -251,14 +260,27 @@ export class CaseReadModel {
       // The wide JSON state sits in its own table so list scans read narrow rows.
       this.upsert.run(...caseRow(space, c, this.ctx));
       this.upsertState.run(space, c.id, JSON.stringify(c));
-      if (isTerminal(c.stage)) m.hot.delete(id);
     }
-    m.history.clear();
-    m.dirty.clear();
-    m.supervised = [];
-    m.pendingEvents = 0;
-    m.writtenSeq = m.seq;
     this.setMeta.run(space, m.seq, this.version);
+  }
+
+  /**
+   * After a write committed: what was written is no longer pending, and closed cases leave memory (they are read back
+   * from their rows). A write that failed rolled back and left all of it pending for the next try.
+   */
+  private settle(): void {
+    for (const m of this.spaces.values()) {
+      if (m.seq === m.writtenSeq) continue;
+      for (const id of m.dirty) {
+        const c = m.hot.get(id);
+        if (c && isTerminal(c.stage)) m.hot.delete(id);
+      }
+      m.history.clear();
+      m.dirty.clear();
+      m.supervised = [];
+      m.pendingEvents = 0;
+      m.writtenSeq = m.seq;
+    }
   }
 
   /**
@@ -272,6 +294,7 @@ export class CaseReadModel {
       for (const [s, m] of this.spaces) this.write(s, m);
       this.db.prepare('INSERT OR REPLACE INTO checkpoints (space, seq, version, sha256, body, written_at) VALUES (?, ?, ?, ?, ?, ?)').run(space, seq, version, sha, body, now);
     })();
+    this.settle();
   }
 
   /** A space's checkpoint, or why there is none to use (missing, from another version, corrupt, ahead of the rows). */

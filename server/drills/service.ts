@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProjectionContext } from '../../shared/projection/state';
 import type { DrillInfo } from '../../shared/wall/view';
 import type { TokenRegistry } from '../auth/tokens';
+import { Failsafe } from '../failsafe';
 import type { SpaceRegistry } from '../spaces';
 import type { EventStore } from '../store/types';
 import type { DrillRecord, DrillRecords } from './records';
@@ -45,6 +46,8 @@ export interface DrillDeps {
   readonly records: DrillRecords;
   /** Most drills running at once (default 4). */
   readonly maxRunning?: number;
+  /** Reports a failed progress line or kill timer instead of letting it throw into the event loop. */
+  readonly failsafe?: Failsafe;
 }
 
 /** Progress is written to the records at most this often, ms (status changes are written at once). */
@@ -58,8 +61,10 @@ export class DrillService {
   private readonly running = new Map<string, Running>();
   private scenarioList: Promise<ScenarioInfo[]> | null = null;
   private n = 0;
+  private readonly failsafe: Failsafe;
 
   constructor(private readonly deps: DrillDeps) {
+    this.failsafe = deps.failsafe ?? new Failsafe();
     for (const r of deps.records.load(Date.now())) this.drills.set(r.id, r);
   }
 
@@ -127,8 +132,8 @@ export class DrillService {
     const run: Running = { child, token: grant.token, exited, stopping: false, savedAt: Date.now() };
     this.running.set(id, run);
     const lines = createInterface({ input: child.stderr as NodeJS.ReadableStream });
-    lines.on('line', (line) => this.onLine(record, run, line));
-    void exited.then((code) => this.ended(record, run, code));
+    lines.on('line', this.failsafe.listener('drills.progress', (line: string) => this.onLine(record, run, line)));
+    void exited.then(this.failsafe.listener('drills.ended', (code: number | null) => this.ended(record, run, code)));
     return record;
   }
 
@@ -143,7 +148,7 @@ export class DrillService {
     if (run) {
       run.stopping = why;
       run.child.kill('SIGINT');
-      const killer = setTimeout(() => run.child.kill('SIGKILL'), 10_000);
+      const killer = setTimeout(this.failsafe.guarded('drills.kill', () => run.child.kill('SIGKILL')), 10_000);
       await run.exited;
       clearTimeout(killer);
       await this.settled(id);
@@ -221,7 +226,7 @@ export class DrillService {
     return this.settling.get(id) ?? Promise.resolve();
   }
 
-  private ended(r: DrillRecord, run: Running, code: number | null): void {
+  private ended(r: DrillRecord, run: Running, code: number | null): Promise<void> {
     const work = (async () => {
       this.deps.tokens.revoke(run.token);
       this.running.delete(r.id);
@@ -236,7 +241,9 @@ export class DrillService {
       }
       this.save(r);
     })();
-    this.settling.set(r.id, work);
+    // Settled either way (a failure is reported by the caller's failsafe): closing the server waits for it, not on it.
+    this.settling.set(r.id, work.catch(() => undefined));
+    return work;
   }
 
   private async summarise(r: DrillRecord): Promise<DrillSummary> {

@@ -14,6 +14,7 @@ import { authorise, type GuardDeps } from '../auth/guard';
 import type { CaseFeed } from '../cases/feed';
 import { clockLateness, listCases, rowsOf } from '../cases/queries';
 import type { CaseReadModel } from '../cases/readModel';
+import type { Failsafe } from '../failsafe';
 import type { IngestService } from '../ingest/service';
 import type { SpaceRegistry } from '../spaces';
 import { issuesOf, sendError } from './errors';
@@ -27,6 +28,8 @@ export interface SupervisorDeps extends GuardDeps {
   readonly config: CityopsConfig;
   readonly now: () => number;
   readonly isReady: () => boolean;
+  /** Reports a failed stream callback (a change notice, a keep-alive) instead of letting it throw into the event loop. */
+  readonly failsafe: Failsafe;
 }
 
 /** The instant a space judges lateness at: the wall clock for live, the space's own clock for demo and drills (as the wall). */
@@ -62,7 +65,7 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     const send = (chunk: string) => { res.write(chunk); (res as Response & { flush?: () => void }).flush?.(); };
     send('retry: 5000\n\n');
     const dispose = deps.feed.subscribe(space, () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`), () => res.end());
-    const beat = setInterval(() => send(': keep-alive\n\n'), 25_000);
+    const beat = setInterval(deps.failsafe.guarded('cases-stream.keepalive', () => send(': keep-alive\n\n')), 25_000);
     req.on('close', () => { clearInterval(beat); dispose(); });
   });
 

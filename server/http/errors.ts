@@ -1,8 +1,12 @@
-/** Error answers: a code from the closed list, a message saying what, where and why; never a stack trace. */
+/**
+ * Error answers: a code from the closed list, a message saying what, where and why; never a stack trace. A server fault
+ * (`internal`) names the request id, which is in the `x-request-id` header and in the log line that explains it.
+ */
 import type { Response } from 'express';
 import type { z } from 'zod';
 import type { ApiError, ErrorCode } from '../../shared/contract';
 import type { FieldError } from '../../shared/events';
+import { requestIdOf } from './requestId';
 
 /** HTTP status of each error code. */
 export const STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -11,7 +15,8 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
 
 /** Sends an error answer. */
 export function sendError(res: Response, code: ErrorCode, message: string, errors?: readonly FieldError[]): void {
-  const body: { error: ApiError } = { error: errors ? { code, message, errors } : { code, message } };
+  const requestId = code === 'internal' ? requestIdOf(res) : undefined;
+  const body: { error: ApiError } = { error: { code, message, ...(errors ? { errors } : {}), ...(requestId ? { requestId } : {}) } };
   res.status(STATUS[code]).json(body);
 }
 

@@ -3,10 +3,12 @@ import express, { type Router } from 'express';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GEOJSON_URL } from '../../shared/projection/view';
+import type { Logger } from '../log';
+import { requestIdOf } from './requestId';
 import { sendError } from './errors';
 
 /** A router answering GEOJSON_URL with the file named by the config (relative paths from the working directory). */
-export function geojsonRoutes(file: string | undefined): Router {
+export function geojsonRoutes(file: string | undefined, log: Logger): Router {
   const r = express.Router();
   let body: string | null = null;
   r.get(GEOJSON_URL, (_req, res) => {
@@ -20,7 +22,7 @@ export function geojsonRoutes(file: string | undefined): Router {
       }
       res.type('application/geo+json').set('cache-control', 'public, max-age=3600').send(body);
     } catch (err) {
-      console.error(`geojson ${file}:`, (err as Error).message);
+      log.error({ err, file, reqId: requestIdOf(res) }, 'the configured GeoJSON boundary file could not be read');
       sendError(res, 'internal', 'the configured GeoJSON boundary file could not be read');
     }
   });

@@ -1,10 +1,13 @@
 /**
  * Ingest: validate → dedupe → fold → commit → answer. A batch is answered only after its accepted events are durable.
- * Batches of one space run in order; an event that does not fit its case goes to quarantine with the reason.
+ * Batches of one space run in order; an event that does not fit its case goes to quarantine with the reason. The
+ * listeners told after a commit are isolated: one that throws is logged and counted, and the batch is still answered
+ * as committed (it is durable).
  */
 import type { IngestResult, QuarantinedEvent, RejectedEvent } from '../../shared/contract';
 import { validateEvent, type DomainEvent } from '../../shared/events';
 import { applyEvent } from '../../shared/projection/apply';
+import { Failsafe, Subscribers } from '../failsafe';
 import type { Space, SpaceRegistry } from '../spaces';
 import type { EventStore, QuarantineEntry } from '../store/types';
 
@@ -13,13 +16,14 @@ export type BatchListener = (space: Space, result: IngestResult, accepted: reado
 
 /** Ingests batches of raw events into spaces. */
 export class IngestService {
-  private readonly listeners: BatchListener[] = [];
-  constructor(private readonly store: EventStore, private readonly spaces: SpaceRegistry, private readonly now: () => number) {}
+  private readonly listeners: Subscribers<Parameters<BatchListener>>;
+  constructor(private readonly store: EventStore, private readonly spaces: SpaceRegistry, private readonly now: () => number, failsafe = new Failsafe()) {
+    this.listeners = new Subscribers(failsafe);
+  }
 
-  /** Subscribes to committed batches; returns the disposer. */
-  onBatch(listener: BatchListener): () => void {
-    this.listeners.push(listener);
-    return () => { this.listeners.splice(this.listeners.indexOf(listener), 1); };
+  /** Subscribes to committed batches under `name` (its failures are logged and counted by it); returns the disposer. */
+  onBatch(listener: BatchListener, name = listener.name || 'batch-listener'): () => void {
+    return this.listeners.add(name, listener);
   }
 
   /** Ingests a batch of raw events into a space (already authorised). */
@@ -70,7 +74,7 @@ export class IngestService {
     }
     const seqs = await this.commit(space, accepted, toQuarantine);
     const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, quarantined };
-    for (const l of this.listeners) l(space, result, accepted, seqs);
+    this.listeners.notify(space, result, accepted, seqs);
     return result;
   }
 

@@ -7,6 +7,7 @@ import type { ClientToServerEvents, ServerToClientEvents, InterServerEvents, Soc
 import { diffWallViews, type WallSnapshot } from '../../shared/wall/delta';
 import { buildWallView } from '../../shared/projection/view';
 import type { WallView } from '../../shared/wall/view';
+import { Failsafe } from '../failsafe';
 import type { Space, SpaceRegistry } from '../spaces';
 
 type WallNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -15,8 +16,17 @@ type WallNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Inter
 interface Stream { seq: number; view: WallView | null; sentAt: number; dirty: boolean; rate: RateEstimate }
 interface RateEstimate { wallAt: number; clockAt: number; value: number }
 
-/** Options: coalescing interval, heartbeat (a delta at least this often so walls can tell data age), clock. */
-export interface BroadcasterOptions { readonly intervalMs?: number; readonly heartbeatMs?: number; readonly now: () => number }
+/**
+ * Options: coalescing interval, heartbeat (a delta at least this often so walls can tell data age), clock; the failsafe
+ * that reports a failed tick (the space stays dirty and is tried again on the next one); told of each delta sent.
+ */
+export interface BroadcasterOptions {
+  readonly intervalMs?: number;
+  readonly heartbeatMs?: number;
+  readonly now: () => number;
+  readonly failsafe?: Failsafe;
+  readonly onSent?: (space: string) => void;
+}
 
 /** Room name of a space. */
 export const roomOf = (space: string): string => `space:${space}`;
@@ -28,17 +38,17 @@ export class Broadcaster {
   private readonly intervalMs: number;
   private readonly heartbeatMs: number;
   private urgentScheduled = new Set<string>();
-  /** Deltas sent since start (for metrics). */
-  deltasSent = 0;
+  private readonly failsafe: Failsafe;
 
   constructor(private readonly ns: WallNamespace, private readonly spaces: SpaceRegistry, private readonly opts: BroadcasterOptions) {
     this.intervalMs = opts.intervalMs ?? 500;
     this.heartbeatMs = opts.heartbeatMs ?? 1000;
+    this.failsafe = opts.failsafe ?? new Failsafe();
   }
 
   /** Starts the coalescing tick. */
   start(): void {
-    this.timer ??= setInterval(() => this.tick(), this.intervalMs);
+    this.timer ??= setInterval(this.failsafe.guarded('broadcaster.tick', () => this.tick()), this.intervalMs);
   }
 
   /** Stops the tick. */
@@ -53,10 +63,10 @@ export class Broadcaster {
     s.dirty = true;
     if (space.projection.urgentPending && !this.urgentScheduled.has(space.name)) {
       this.urgentScheduled.add(space.name);
-      setImmediate(() => {
+      setImmediate(this.failsafe.guarded('broadcaster.urgent', () => {
         this.urgentScheduled.delete(space.name);
         if (this.watchers(space.name) > 0) this.flush(space);
-      });
+      }));
     }
   }
 
@@ -90,7 +100,8 @@ export class Broadcaster {
     for (const space of this.spaces.all()) {
       if (this.watchers(space.name) === 0) continue;
       const s = this.stream(space.name);
-      if (s.dirty || now - s.sentAt >= this.heartbeatMs) this.flush(space);
+      // One space failing to build does not hold back the others' walls.
+      if (s.dirty || now - s.sentAt >= this.heartbeatMs) this.failsafe.run('broadcaster.tick', () => this.flush(space));
     }
   }
 
@@ -108,8 +119,8 @@ export class Broadcaster {
     s.seq++;
     const delta = diffWallViews(s.view, next, s.seq);
     s.view = next;
-    this.deltasSent++;
     this.ns.to(roomOf(space.name)).emit('delta', delta);
+    this.opts.onSent?.(space.name);
   }
 
   private build(space: Space, s: Stream): WallView {

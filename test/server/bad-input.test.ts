@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import type { IngestClientToServer, IngestResult, IngestServerToClient, Result } from '../../shared/contract';
+import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '../../shared/contract';
 import { HOUR_MS } from '../../shared/time';
 import { T0, received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer } from '../fixtures/server';
@@ -74,9 +74,13 @@ describe('when the token is missing or wrong', () => {
     expect(await receivedCount()).toBe(1);
   });
 
-  it('then a wrong token on /wall is refused at connect', async () => {
-    await expect(connectWall(server.url, 'live', 'wrong')).rejects.toThrow(/unauthorized/);
-    await expect(connectWall(server.url, 'live', 'producer-live')).rejects.toThrow(/forbidden/);
+  it('then a wrong token on /wall is refused at connect with the code in err.data and a readable message', async () => {
+    const unknown = await connectWall(server.url, 'live', 'wrong').then(() => null, (err: unknown) => err);
+    expect(refusalCodeOf(unknown)).toBe('unauthorized');
+    expect((unknown as Error).message).toBe('unknown token');
+    const producer = await connectWall(server.url, 'live', 'producer-live').then(() => null, (err: unknown) => err);
+    expect(refusalCodeOf(producer)).toBe('forbidden');
+    expect((producer as Error).message).toMatch(/producer/);
   });
 });
 

@@ -1,0 +1,156 @@
+/** Listeners and timers that cannot break their caller: isolated, logged and counted by name; the next tick runs. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { projectionContext } from '../../server/app';
+import { CaseFeed } from '../../server/cases/feed';
+import { CaseReadModel } from '../../server/cases/readModel';
+import { Failsafe, Subscribers } from '../../server/failsafe';
+import { processFailureHandlers } from '../../server/index';
+import { createMetrics, type Metrics } from '../../server/metrics';
+import { openSqliteStore } from '../../server/store/sqlite';
+import { DEFAULT_CONFIG } from '../../shared/config';
+import { validateEvent, type DomainEvent } from '../../shared/events';
+import { received } from '../fixtures/events';
+import { memoryLog, type MemoryLog } from '../fixtures/logs';
+
+interface Rig { metrics: Metrics; logs: MemoryLog; failsafe: Failsafe }
+
+function rig(): Rig {
+  const metrics = createMetrics();
+  const logs = memoryLog();
+  return { metrics, logs, failsafe: new Failsafe(logs.log, { listenerErrors: metrics.listenerErrors, timerErrors: metrics.timerErrors }) };
+}
+
+async function count(counter: Metrics['listenerErrors'] | Metrics['timerErrors'], label: 'listener' | 'timer', name: string): Promise<number | undefined> {
+  return (await counter.get()).values.find((v) => (v.labels as Record<string, unknown>)[label] === name)?.value;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('when one of several subscribers throws', () => {
+  it('then the others are still told with the same arguments, and the failure is logged and counted under its name', async () => {
+    const { metrics, logs, failsafe } = rig();
+    const subs = new Subscribers<[string, number]>(failsafe);
+    const heard: string[] = [];
+    subs.add('first', (s, n) => { heard.push(`first ${s} ${n}`); });
+    subs.add('broken', () => { throw new TypeError('cannot read x of undefined'); });
+    subs.add('last', (s, n) => { heard.push(`last ${s} ${n}`); });
+    expect(subs.notify('live', 3)).toBe(1);
+    expect(heard).toEqual(['first live 3', 'last live 3']);
+    expect(await count(metrics.listenerErrors, 'listener', 'broken')).toBe(1);
+    expect(await count(metrics.listenerErrors, 'listener', 'first')).toBe(0);
+    expect(logs.lines).toHaveLength(1);
+    expect(logs.lines[0]).toMatchObject({ level: 'error', listener: 'broken', err: { type: 'TypeError', message: 'cannot read x of undefined' } });
+    expect(String((logs.lines[0]?.err as { stack?: string }).stack)).toContain('failsafe.test.ts');
+  });
+
+  it('then a subscriber that disposes itself while being told does not make the next one skipped', () => {
+    const { failsafe } = rig();
+    const subs = new Subscribers<[]>(failsafe);
+    const heard: string[] = [];
+    const dispose = subs.add('once', () => { heard.push('once'); dispose(); });
+    subs.add('next', () => { heard.push('next'); });
+    subs.notify();
+    subs.notify();
+    expect(heard).toEqual(['once', 'next', 'next']);
+    expect(subs.size).toBe(1);
+  });
+});
+
+describe('when a guarded interval callback throws on its first tick', () => {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  afterEach(() => clearInterval(timer));
+
+  it('then the failure is logged with the timer name and counted, and the following ticks run', async () => {
+    const { metrics, logs, failsafe } = rig();
+    let ticks = 0;
+    timer = setInterval(failsafe.guarded('test.tick', () => {
+      ticks++;
+      if (ticks === 1) throw new Error('first tick fails');
+    }), 5);
+    expect(await count(metrics.timerErrors, 'timer', 'test.tick')).toBe(0);
+    const end = Date.now() + 2_000;
+    while (ticks < 4 && Date.now() < end) await sleep(5);
+    expect(ticks).toBeGreaterThanOrEqual(4);
+    expect(await count(metrics.timerErrors, 'timer', 'test.tick')).toBe(1);
+    expect(logs.lines.filter((l) => l.timer === 'test.tick')).toEqual([expect.objectContaining({ level: 'error', err: expect.objectContaining({ message: 'first tick fails' }) })]);
+  });
+
+  it('then a callback whose promise rejects is counted too, not left as an unhandled rejection', async () => {
+    const { metrics, failsafe } = rig();
+    setImmediate(failsafe.guarded('test.async', async () => { await sleep(1); throw new Error('later'); }));
+    const end = Date.now() + 2_000;
+    while ((await count(metrics.timerErrors, 'timer', 'test.async')) !== 1 && Date.now() < end) await sleep(5);
+    expect(await count(metrics.timerErrors, 'timer', 'test.async')).toBe(1);
+  });
+});
+
+describe('when a supervisor page stream of the case feed throws', () => {
+  it('then the other streams of the space are still told, and the failure is counted under case-feed.stream', async () => {
+    const { metrics, failsafe } = rig();
+    const feed = new CaseFeed(failsafe, 5);
+    let told = 0;
+    feed.subscribe('live', () => { throw new Error('socket gone'); }, () => undefined);
+    feed.subscribe('live', () => { told++; }, () => undefined);
+    feed.changed('live');
+    const end = Date.now() + 2_000;
+    while (told === 0 && Date.now() < end) await sleep(5);
+    expect(told).toBe(1);
+    expect(await count(metrics.listenerErrors, 'listener', 'case-feed.stream')).toBe(1);
+    feed.changed('live');
+    while (told === 1 && Date.now() < end) await sleep(5);
+    expect(told).toBe(2);
+    expect(await count(metrics.listenerErrors, 'listener', 'case-feed.stream')).toBe(2);
+    feed.close();
+  });
+});
+
+describe('when the case read model fails one timed flush', () => {
+  it('then the rows stay pending and are written on the next tick, and the failure is counted under case-read-model.flush', async () => {
+    const { metrics, logs, failsafe } = rig();
+    const raw = [received('R1'), received('R2')];
+    const events = raw.map((r) => { const v = validateEvent(r); if (!v.ok) throw new Error('bad fixture'); return v.event; }) as DomainEvent[];
+    const store = openSqliteStore({ dataDir: ':memory:' });
+    const model = new CaseReadModel(':memory:', projectionContext(DEFAULT_CONFIG), store, 'test', failsafe);
+    // The first write fails inside its transaction (as a full disk would); the trigger is gone by the next tick.
+    model.db.exec("CREATE TEMP TRIGGER fail_once BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'projection unavailable'); END");
+    try {
+      model.record('live', events, [1, 2]);
+      const rows = () => model.db.prepare("SELECT count(*) FROM cases WHERE space = 'live'").pluck().get();
+      const end = Date.now() + 5_000;
+      while ((await count(metrics.timerErrors, 'timer', 'case-read-model.flush')) !== 1 && Date.now() < end) await sleep(20);
+      expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(1);
+      expect(rows()).toBe(0);
+      expect(logs.lines.find((l) => l.timer === 'case-read-model.flush')).toMatchObject({ err: { message: 'projection unavailable' } });
+      model.db.exec('DROP TRIGGER fail_once');
+      while (rows() !== 2 && Date.now() < end) await sleep(20);
+      expect(rows()).toBe(2);
+      expect(model.db.prepare("SELECT seq FROM read_model_meta WHERE space = 'live'").pluck().get()).toBe(2);
+      expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(1);
+    } finally {
+      model.close();
+      await store.close();
+    }
+  });
+});
+
+describe('when a failure reaches the process', () => {
+  it('then an uncaught exception is logged as fatal and ends the process once with code 1', () => {
+    const logs = memoryLog();
+    const exits: number[] = [];
+    const h = processFailureHandlers(logs.log, (code) => exits.push(code));
+    h.uncaughtException(new RangeError('invalid array length'));
+    h.uncaughtException(new Error('while closing'));
+    expect(exits).toEqual([1]);
+    expect(logs.lines[0]).toMatchObject({ level: 'fatal', err: { type: 'RangeError', message: 'invalid array length' } });
+    expect(logs.lines).toHaveLength(2);
+  });
+
+  it('then an unhandled rejection is logged as an error and the process runs on', () => {
+    const logs = memoryLog();
+    const exits: number[] = [];
+    const h = processFailureHandlers(logs.log, (code) => exits.push(code));
+    h.unhandledRejection(new Error('summary write failed'));
+    expect(exits).toEqual([]);
+    expect(logs.lines).toEqual([expect.objectContaining({ level: 'error', err: expect.objectContaining({ message: 'summary write failed' }) })]);
+  });
+});
