@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { createApp } from '../server/app';
+import { createLogger } from '../server/log';
 import { TokenRegistry } from '../server/auth/tokens';
 import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../shared/config';
@@ -11,7 +12,7 @@ import { DEFAULT_CONFIG } from '../shared/config';
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: replay-server.ts DATA_DIR');
 const started = performance.now();
-const app = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'admin', space: null, token: 'bench' }]), caseDbFile: path.join(dir, 'cases.sqlite') });
+const app = createApp({ logger: createLogger({ level: 'warn' }), store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'admin', space: null, token: 'bench' }]), caseDbFile: path.join(dir, 'cases.sqlite') });
 const addr = await app.listen(0, '127.0.0.1');
 let peak = 0;
 setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 200).unref();

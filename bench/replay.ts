@@ -83,8 +83,12 @@ type Stats = { events: number; cases: number; open: number; peakRss: number; rss
 
 async function startServer(): Promise<{ server: ChildProcess; url: string }> {
   const server = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'), [path.join(work, 'data')], { execArgv: [...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []), '--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const first = await once(createInterface({ input: server.stdout as NodeJS.ReadableStream }), 'line') as [string];
-  return { server, url: (JSON.parse(first[0]) as { url: string }).url };
+  // The server's own log lines (JSON) come on the same stdout: the first line with a `url` is the address.
+  for await (const line of createInterface({ input: server.stdout as NodeJS.ReadableStream })) {
+    const parsed = (() => { try { return JSON.parse(line) as { url?: string }; } catch { return {}; } })();
+    if (parsed.url) return { server, url: parsed.url };
+  }
+  throw new Error('the bench server exited before printing its address');
 }
 
 async function statsOf(server: ChildProcess): Promise<Stats> {

@@ -122,7 +122,7 @@ export class CaseReadModel {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('cache_size = -65536');
+    this.db.pragma('cache_size = -16384');
     if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
       this.db.transaction(() => {
         for (const t of TABLES) this.db.exec(`DROP TABLE IF EXISTS ${t}`);

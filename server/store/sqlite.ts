@@ -33,7 +33,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
-  db.pragma('cache_size = -65536');
+  db.pragma('cache_size = -16384');
   db.exec(`CREATE TABLE IF NOT EXISTS spaces (name TEXT PRIMARY KEY);
     CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, space TEXT NOT NULL, received_at INTEGER NOT NULL,
       event_id TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL);

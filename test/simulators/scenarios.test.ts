@@ -10,6 +10,7 @@ import { buildWallView } from '../../shared/projection/view';
 import { shanghaiInstant } from '../../shared/time';
 import type { WallView } from '../../shared/wall/view';
 import { generateEvents } from '../../simulators/day';
+import { timedAlertEvents } from '../../shared/projection/monitor';
 import { drillWindow, loadScenario, parseScenario, placeEffects, SCENARIO_DIR, scenarioJsonSchema, ScenarioError, shippedScenarios, type Scenario } from '../../simulators/scenario';
 
 type Received = Extract<DomainEventInput, { type: 'case.received' }>;
@@ -32,7 +33,12 @@ function run(s: Scenario, seed = 4, effects = true): { events: DomainEventInput[
   const times = [...wanted].sort((a, b) => a - b);
   let next = 0;
   for (const e of events) {
-    while (next < times.length && (times[next] ?? 0) < e.ts) { const t = times[next++] ?? 0; views.set(t, buildWallView(p, t, { spaceKind: 'drill', clockRate: 1 })); }
+    while (next < times.length && (times[next] ?? 0) < e.ts) {
+      const t = times[next++] ?? 0;
+      // The server's monitor writes what time reveals before any wall looks: fold one pass, as it would.
+      for (const a of timedAlertEvents(p, t)) { const r = applyEvent(p, a); if (r !== null) refusals.push(`${a.eventId}: ${r}`); }
+      views.set(t, buildWallView(p, t, { spaceKind: 'drill', clockRate: 1 }));
+    }
     const v = validateEvent(e);
     if (!v.ok) { refusals.push(`${e.eventId}: invalid ${JSON.stringify(v.errors)}`); continue; }
     const r = applyEvent(p, v.event);
