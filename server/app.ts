@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import type { CityopsConfig } from '../shared/config';
 import { chineseHolidayCalendar } from '../shared/sla/holidays';
 import { parseWorkingHours } from '../shared/sla/calendar';
@@ -54,6 +54,8 @@ export interface AppDeps {
   readonly drillDbFile?: string;
   /** The space Open311 requests are read from and created in (default `live`). */
   readonly open311Space?: string;
+  /** WebSocket permessage-deflate of the Socket.IO server (default `WALL_DEFLATE`); `bench:fanout` compares settings. */
+  readonly perMessageDeflate?: ServerOptions['perMessageDeflate'];
 }
 
 /** A built, not yet listening, app. */
@@ -70,6 +72,9 @@ export interface App {
   listen(port: number, host?: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
+
+/** WebSocket compression of the Socket.IO server. */
+export const WALL_DEFLATE: ServerOptions['perMessageDeflate'] = { threshold: 1024 };
 
 /** The deadline and projection context of a configuration. */
 export function projectionContext(config: CityopsConfig): ProjectionContext {
@@ -113,7 +118,7 @@ export function createApp(deps: AppDeps): App {
   });
 
   const http = createServer(app);
-  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: { threshold: 1024 } });
+  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE });
   let broadcaster: Broadcaster | null = null;
   const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady });
   broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now });

@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:fanout [-- --walls 1000 --rounds 10 --modes off,deflate]`: one urgent case to N walls.
+ *
+ * Starts the real app (SQLite on disk) with the `demo` space populated by the seeded district simulator (yesterday and
+ * today up to 10:30), and N Socket.IO wall clients in a child process, all offering permessage-deflate as browsers do.
+ * Each round posts an urgent `case.received` over HTTP and records when every wall received the delta carrying its
+ * alert (latency from just before the POST). In the same round a bare `ws` server in this process (ws defaults: it
+ * declines deflate) sends the very frame the walls got to N bare clients in the same child, and their latency from
+ * just before its send loop is recorded. Per round: p50, p99 and max over the walls; printed: the median over rounds
+ * (after one warm-up round) and the ratio of the app's p99 to the bare broadcast's.
+ *
+ * `--modes` compares Socket.IO compression settings, each on a fresh app over the same log:
+ *   off — no permessage-deflate; deflate — `{ threshold: 1024 }` (the old setting); deflate-16k — `{ threshold: 16384 }`;
+ *   deflate-16k-nct — `{ threshold: 16384, serverNoContextTakeover: true }`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { deflateRawSync } from 'node:zlib';
+import { WebSocketServer } from 'ws';
+import { createApp, WALL_DEFLATE, type App, type AppDeps } from '../server/app';
+import { TokenRegistry } from '../server/auth/tokens';
+import { openSqliteStore } from '../server/store/sqlite';
+import { DEFAULT_CONFIG } from '../shared/config';
+import { addDays, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '../shared/time';
+import { generateEvents } from '../simulators/day';
+import { clockMs, type WallsCommand, type WallsReply } from './fanout-walls';
+
+const MODES: Readonly<Record<string, AppDeps['perMessageDeflate']>> = {
+  default: WALL_DEFLATE,
+  off: false,
+  deflate: { threshold: 1024 },
+  'deflate-16k': { threshold: 16_384 },
+  'deflate-16k-nct': { threshold: 16_384, serverNoContextTakeover: true },
+};
+
+const { values } = parseArgs({ options: {
+  walls: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '10' }, modes: { type: 'string', default: 'default' },
+  'gap-ms': { type: 'string', default: '1500' }, 'timeout-ms': { type: 'string', default: '15000' },
+} });
+const N = Number(values.walls);
+const ROUNDS = Number(values.rounds);
+const GAP_MS = Number(values['gap-ms']);
+const TIMEOUT_MS = Number(values['timeout-ms']);
+const modes = values.modes.split(',').map((m) => m.trim()).filter(Boolean);
+for (const m of modes) if (!(m in MODES)) throw new Error(`unknown mode ${m}: one of ${Object.keys(MODES).join(', ')}`);
+
+const SPACE = 'demo';
+const TOKENS = [{ role: 'producer' as const, space: SPACE, token: 'producer-demo' }, { role: 'viewer' as const, space: null, token: 'viewer' }];
+const NOW = shanghaiInstant(shanghaiDateKey(Date.now()), '10:30');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+function pct(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+const median = (xs: readonly number[]) => pct(xs, 50);
+
+/** The child process of wall clients, driven one command and one answer at a time. */
+class Walls {
+  private readonly child: ChildProcess;
+  constructor() {
+    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  }
+  async ask(cmd: WallsCommand): Promise<WallsReply> {
+    const answer = once(this.child, 'message') as Promise<[WallsReply]>;
+    this.child.send(cmd);
+    return (await answer)[0];
+  }
+  /** Arms a round, runs `go` (which returns the start instant), and resolves with each client's latency. */
+  async round(arm: WallsCommand, go: () => Promise<number>): Promise<{ lat: number[]; missing: number; frame: string | null }> {
+    await this.ask(arm);
+    const done = once(this.child, 'message') as Promise<[WallsReply]>;
+    const t0 = await go();
+    const [r] = await done;
+    if (r.type !== 'round') throw new Error(`unexpected answer ${r.type}`);
+    return { lat: r.at.map((t) => t - t0), missing: r.missing, frame: r.frame };
+  }
+  stop(): void {
+    this.child.disconnect();
+  }
+}
+
+function build(dataDir: string, perMessageDeflate: AppDeps['perMessageDeflate']): App {
+  return createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), perMessageDeflate });
+}
+
+/** Fills the demo space with yesterday and this morning of the simulated district. */
+async function populate(dataDir: string): Promise<number> {
+  const app = build(dataDir, false);
+  await app.ready;
+  const events = generateEvents({ seed: 7, from: shanghaiMidnight(addDays(shanghaiDateKey(NOW), -1)), to: NOW });
+  for (let i = 0; i < events.length; i += 5000) await app.ingest.ingest(SPACE, events.slice(i, i + 5000));
+  await app.close();
+  return events.length;
+}
+
+async function postUrgent(url: string, caseId: string, ts: number): Promise<void> {
+  const res = await fetch(`${url}/api/v1/events`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer producer-demo' },
+    body: JSON.stringify({ space: SPACE, events: [{
+      type: 'case.received', eventId: `fanout-${caseId}`, ts, caseId, channel: 'district_line', caseType: 'help', urgency: 'urgent',
+      flags: ['emergency'], category: '供水供电供气', street: 'hongshan', title: '主干道供水管爆裂，路面积水', lat: 30.5, lng: 114.34,
+    }] }),
+  });
+  const body = (await res.json()) as { accepted?: number };
+  if (res.status !== 200 || body.accepted !== 1) throw new Error(`urgent case not accepted: ${res.status} ${JSON.stringify(body)}`);
+}
+
+interface RoundFigures { p50: number; p99: number; max: number; missing: number }
+const figures = (lat: readonly number[], missing: number): RoundFigures => ({ p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), missing });
+
+async function runMode(mode: string, modeIndex: number, dataDir: string, walls: Walls, bareUrl: string, bare: WebSocketServer): Promise<void> {
+  const app = build(dataDir, MODES[mode]);
+  const addr = await app.listen(0, '127.0.0.1');
+  await app.ready;
+  const url = `http://127.0.0.1:${addr.port}`;
+  const snap = JSON.stringify(app.broadcaster.snapshot(app.spaces.get(SPACE)));
+  const c = await walls.ask({ type: 'connect-io', url, n: N, token: 'viewer', space: SPACE });
+  if (c.type !== 'connected') throw new Error('walls did not connect');
+  console.log(`\n[${mode}] perMessageDeflate ${JSON.stringify(MODES[mode])}: ${c.n} walls, ${c.deflate} negotiated deflate (${c.extensions || 'none'}); snapshot ${(snap.length / 1024).toFixed(1)} KB JSON, ${(deflateRawSync(snap).length / 1024).toFixed(1)} KB deflated; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
+  const appRounds: RoundFigures[] = [];
+  const bareRounds: RoundFigures[] = [];
+  let frameBytes = 0;
+  let cpuMs = 0;
+  for (let r = 0; r <= ROUNDS; r++) {
+    const caseId = `FANOUT-${modeIndex}-${r}`;
+    let cpu = process.cpuUsage();
+    let posted: Promise<number> = Promise.resolve(0);
+    const a = await walls.round({ type: 'arm-io', caseId, timeoutMs: TIMEOUT_MS }, async () => {
+      cpu = process.cpuUsage();
+      const t0 = clockMs();
+      posted = postUrgent(url, caseId, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS).then(() => clockMs() - t0);
+      return t0;
+    });
+    const used = process.cpuUsage(cpu);
+    const ack = await posted;
+    if (!a.frame) throw new Error('the walls did not report the delta frame');
+    const frame = a.frame;
+    // The bare broadcast right after: the app's next heartbeat delta is ≥ 1 s after the urgent one, so it does not overlap.
+    const b = await walls.round({ type: 'arm-ws', timeoutMs: TIMEOUT_MS }, async () => {
+      const t0 = clockMs();
+      for (const client of bare.clients) client.send(frame);
+      return t0;
+    });
+    const fa = figures(a.lat, a.missing);
+    const fb = figures(b.lat, b.missing);
+    const label = r === 0 ? 'warm-up' : `round ${r}`;
+    console.log(`  ${label.padEnd(8)} app p50 ${ms(fa.p50)} p99 ${ms(fa.p99)} max ${ms(fa.max)}${fa.missing ? ` MISSING ${fa.missing}` : ''} (ack ${ms(ack)}, server CPU ${ms((used.user + used.system) / 1000)})   bare ws p50 ${ms(fb.p50)} p99 ${ms(fb.p99)} max ${ms(fb.max)}${fb.missing ? ` MISSING ${fb.missing}` : ''}   frame ${Buffer.byteLength(frame)} B`);
+    if (r > 0) {
+      appRounds.push(fa);
+      bareRounds.push(fb);
+      frameBytes = Buffer.byteLength(frame);
+      cpuMs += (used.user + used.system) / 1000 / ROUNDS;
+    }
+    await sleep(GAP_MS);
+  }
+  const m = (xs: RoundFigures[], k: keyof RoundFigures) => median(xs.map((x) => x[k]));
+  const ratio = m(appRounds, 'p99') / m(bareRounds, 'p99');
+  console.log(`[${mode}] ${N} walls, median of ${ROUNDS} rounds: urgent case p50 ${ms(m(appRounds, 'p50'))}, p99 ${ms(m(appRounds, 'p99'))}, max ${ms(m(appRounds, 'max'))}; bare ws (${bareUrl}) p50 ${ms(m(bareRounds, 'p50'))}, p99 ${ms(m(bareRounds, 'p99'))}; p99 ratio ${ratio.toFixed(2)}× (target ≤ 100 ms and ≤ 1.25×); delta frame ${frameBytes} B; server CPU per round ${ms(cpuMs)}; missing ${appRounds.reduce((s, x) => s + x.missing, 0)}/${bareRounds.reduce((s, x) => s + x.missing, 0)}; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
+  await walls.ask({ type: 'close-io' });
+  await app.close();
+}
+
+async function main(): Promise<void> {
+  console.log(`cityops-wall fan-out benchmark — ${N} walls, ${ROUNDS} rounds (+1 warm-up), modes ${modes.join(', ')}, node ${process.version}`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-fanout-'));
+  const t0 = performance.now();
+  const n = await populate(dataDir);
+  console.log(`demo space: ${n.toLocaleString('en-US')} simulated events (yesterday and today to 10:30) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const bare = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(bare, 'listening');
+  const address = bare.address();
+  const bareUrl = `ws://127.0.0.1:${typeof address === 'string' ? address : address.port}`;
+  const walls = new Walls();
+  const w = await walls.ask({ type: 'connect-ws', url: bareUrl, n: N });
+  if (w.type !== 'connected') throw new Error('bare clients did not connect');
+  console.log(`bare ws: ${w.n} clients, ${w.deflate} negotiated deflate (the bare server declines it, as ws does by default)`);
+  try {
+    for (const [i, mode] of modes.entries()) await runMode(mode, i, dataDir, walls, bareUrl, bare);
+  } finally {
+    await walls.ask({ type: 'close-ws' });
+    walls.stop();
+    bare.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
