@@ -33,9 +33,7 @@ export const clockMs = (): number => performance.timeOrigin + performance.now();
 
 /** Whether a delta carries the alert of a case (a new ticker item). */
 export function carriesAlert(d: WallDelta, caseId: string): boolean {
-  const alerts: unknown = d.alerts;
-  const added = Array.isArray(alerts) ? alerts : ((alerts as { i?: [number, unknown][] } | undefined)?.i ?? []).map(([, a]) => a);
-  return added.some((a) => (a as { caseId?: string }).caseId === caseId);
+  return (d.alerts?.i ?? []).some(([, a]) => (a as { caseId?: string }).caseId === caseId);
 }
 
 const send = (m: WallsReply): void => { process.send?.(m); };

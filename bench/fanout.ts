@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   const bare = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(bare, 'listening');
   const address = bare.address();
-  const bareUrl = `ws://127.0.0.1:${typeof address === 'string' ? address : address.port}`;
+  const bareUrl = `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : String(address)}`;
   const walls = new Walls();
   const w = await walls.ask({ type: 'connect-ws', url: bareUrl, n: N });
   if (w.type !== 'connected') throw new Error('bare clients did not connect');
