@@ -12,6 +12,7 @@
  * `--modes` compares Socket.IO compression settings, each on a fresh app over the same log:
  *   off — no permessage-deflate; deflate — `{ threshold: 1024 }` (the old setting); deflate-16k — `{ threshold: 16384 }`;
  *   deflate-16k-nct — `{ threshold: 16384, serverNoContextTakeover: true }`.
+ * `--walls-prof DIR` writes a V8 CPU profile of the walls process to DIR when it exits.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,7 +41,7 @@ const MODES: Readonly<Record<string, AppDeps['perMessageDeflate']>> = {
 
 const { values } = parseArgs({ options: {
   walls: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '10' }, modes: { type: 'string', default: 'default' },
-  'gap-ms': { type: 'string', default: '1500' }, 'timeout-ms': { type: 'string', default: '15000' },
+  'gap-ms': { type: 'string', default: '1500' }, 'timeout-ms': { type: 'string', default: '15000' }, 'walls-prof': { type: 'string' },
 } });
 const N = Number(values.walls);
 const ROUNDS = Number(values.rounds);
@@ -65,7 +66,8 @@ const median = (xs: readonly number[]) => pct(xs, 50);
 class Walls {
   private readonly child: ChildProcess;
   constructor() {
-    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const prof = values['walls-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['walls-prof']}`] : [];
+    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], { execArgv: [...prof, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   }
   async ask(cmd: WallsCommand): Promise<WallsReply> {
     const answer = once(this.child, 'message') as Promise<[WallsReply]>;
@@ -114,8 +116,27 @@ async function postUrgent(url: string, caseId: string, ts: number): Promise<void
 
 interface RoundFigures { p50: number; p99: number; max: number; missing: number }
 const figures = (lat: readonly number[], missing: number): RoundFigures => ({ p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), missing });
+/** One round of the app: latencies from the POST and from the emit, and where the server spent the time before the emit. */
+interface AppRound { post: RoundFigures; emit: RoundFigures; toFlush: number; buildDiff: number; writes: number; cpu: number }
 
-async function runMode(mode: string, modeIndex: number, dataDir: string, walls: Walls, bareUrl: string, bare: WebSocketServer): Promise<void> {
+/** Marks, in the app's process, when the urgent flush starts, when it emits to the room and when its writes are done. */
+function instrument(app: App): { flushAt: number; emitAt: number; doneAt: number; reset(): void } {
+  const marks = { flushAt: 0, emitAt: 0, doneAt: 0, reset() { marks.flushAt = marks.emitAt = marks.doneAt = 0; } };
+  const b = app.broadcaster;
+  const flush = b.flush.bind(b);
+  b.flush = (space) => {
+    const first = marks.flushAt === 0;
+    if (first) marks.flushAt = clockMs();
+    flush(space);
+    if (first) marks.doneAt = clockMs();
+  };
+  const ns = app.io.of('/wall');
+  const to = ns.to.bind(ns);
+  ns.to = ((room: string) => { if (marks.emitAt === 0) marks.emitAt = clockMs(); return to(room); }) as typeof ns.to;
+  return marks;
+}
+
+async function runMode(mode: string, modeIndex: number, dataDir: string, walls: Walls, bare: WebSocketServer): Promise<void> {
   const app = build(dataDir, MODES[mode]);
   const addr = await app.listen(0, '127.0.0.1');
   await app.ready;
@@ -124,45 +145,59 @@ async function runMode(mode: string, modeIndex: number, dataDir: string, walls: 
   const c = await walls.ask({ type: 'connect-io', url, n: N, token: 'viewer', space: SPACE });
   if (c.type !== 'connected') throw new Error('walls did not connect');
   console.log(`\n[${mode}] perMessageDeflate ${JSON.stringify(MODES[mode])}: ${c.n} walls, ${c.deflate} negotiated deflate (${c.extensions || 'none'}); snapshot ${(snap.length / 1024).toFixed(1)} KB JSON, ${(deflateRawSync(snap).length / 1024).toFixed(1)} KB deflated; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
-  const appRounds: RoundFigures[] = [];
-  const bareRounds: RoundFigures[] = [];
+  const marks = instrument(app);
+  const appRounds: AppRound[] = [];
+  const bareRounds: (RoundFigures & { writes: number })[] = [];
   let frameBytes = 0;
-  let cpuMs = 0;
   for (let r = 0; r <= ROUNDS; r++) {
     const caseId = `FANOUT-${modeIndex}-${r}`;
     let cpu = process.cpuUsage();
-    let posted: Promise<number> = Promise.resolve(0);
+    let t0 = 0;
+    let posted: Promise<void> = Promise.resolve();
     const a = await walls.round({ type: 'arm-io', caseId, timeoutMs: TIMEOUT_MS }, async () => {
+      marks.reset();
       cpu = process.cpuUsage();
-      const t0 = clockMs();
-      posted = postUrgent(url, caseId, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS).then(() => clockMs() - t0);
+      t0 = clockMs();
+      posted = postUrgent(url, caseId, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS);
       return t0;
     });
     const used = process.cpuUsage(cpu);
-    const ack = await posted;
+    await posted;
     if (!a.frame) throw new Error('the walls did not report the delta frame');
     const frame = a.frame;
     // The bare broadcast right after: the app's next heartbeat delta is ≥ 1 s after the urgent one, so it does not overlap.
+    let bareWrites = 0;
     const b = await walls.round({ type: 'arm-ws', timeoutMs: TIMEOUT_MS }, async () => {
-      const t0 = clockMs();
+      const start = clockMs();
       for (const client of bare.clients) client.send(frame);
-      return t0;
+      bareWrites = clockMs() - start;
+      return start;
     });
-    const fa = figures(a.lat, a.missing);
-    const fb = figures(b.lat, b.missing);
+    const fa: AppRound = {
+      post: figures(a.lat, a.missing), emit: figures(a.lat.map((x) => x + t0 - marks.emitAt), a.missing),
+      toFlush: marks.flushAt - t0, buildDiff: marks.emitAt - marks.flushAt, writes: marks.doneAt - marks.emitAt, cpu: (used.user + used.system) / 1000,
+    };
+    const fb = { ...figures(b.lat, b.missing), writes: bareWrites };
     const label = r === 0 ? 'warm-up' : `round ${r}`;
-    console.log(`  ${label.padEnd(8)} app p50 ${ms(fa.p50)} p99 ${ms(fa.p99)} max ${ms(fa.max)}${fa.missing ? ` MISSING ${fa.missing}` : ''} (ack ${ms(ack)}, server CPU ${ms((used.user + used.system) / 1000)})   bare ws p50 ${ms(fb.p50)} p99 ${ms(fb.p99)} max ${ms(fb.max)}${fb.missing ? ` MISSING ${fb.missing}` : ''}   frame ${Buffer.byteLength(frame)} B`);
+    const miss = (x: RoundFigures) => (x.missing ? ` MISSING ${x.missing}` : '');
+    console.log(`  ${label.padEnd(8)} app from POST p50 ${ms(fa.post.p50)} p99 ${ms(fa.post.p99)}${miss(fa.post)}, from emit p99 ${ms(fa.emit.p99)} | server: POST→flush ${ms(fa.toFlush)}, build+diff ${ms(fa.buildDiff)}, emit writes ${ms(fa.writes)}, CPU ${ms(fa.cpu)} | bare ws p50 ${ms(fb.p50)} p99 ${ms(fb.p99)}${miss(fb)}, writes ${ms(fb.writes)} | frame ${Buffer.byteLength(frame)} B`);
     if (r > 0) {
       appRounds.push(fa);
       bareRounds.push(fb);
       frameBytes = Buffer.byteLength(frame);
-      cpuMs += (used.user + used.system) / 1000 / ROUNDS;
     }
     await sleep(GAP_MS);
   }
-  const m = (xs: RoundFigures[], k: keyof RoundFigures) => median(xs.map((x) => x[k]));
-  const ratio = m(appRounds, 'p99') / m(bareRounds, 'p99');
-  console.log(`[${mode}] ${N} walls, median of ${ROUNDS} rounds: urgent case p50 ${ms(m(appRounds, 'p50'))}, p99 ${ms(m(appRounds, 'p99'))}, max ${ms(m(appRounds, 'max'))}; bare ws (${bareUrl}) p50 ${ms(m(bareRounds, 'p50'))}, p99 ${ms(m(bareRounds, 'p99'))}; p99 ratio ${ratio.toFixed(2)}× (target ≤ 100 ms and ≤ 1.25×); delta frame ${frameBytes} B; server CPU per round ${ms(cpuMs)}; missing ${appRounds.reduce((s, x) => s + x.missing, 0)}/${bareRounds.reduce((s, x) => s + x.missing, 0)}; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
+  const med = <T>(xs: T[], f: (x: T) => number) => median(xs.map(f));
+  const appP99 = med(appRounds, (x) => x.post.p99);
+  const emitP99 = med(appRounds, (x) => x.emit.p99);
+  const bareP99 = med(bareRounds, (x) => x.p99);
+  const missing = appRounds.reduce((s, x) => s + x.post.missing, 0) + bareRounds.reduce((s, x) => s + x.missing, 0);
+  console.log(`[${mode}] ${N} walls, medians of ${ROUNDS} rounds:`);
+  console.log(`  urgent case, from the POST:   p50 ${ms(med(appRounds, (x) => x.post.p50))}  p99 ${ms(appP99)}  max ${ms(med(appRounds, (x) => x.post.max))}`);
+  console.log(`  urgent case, from the emit:   p50 ${ms(med(appRounds, (x) => x.emit.p50))}  p99 ${ms(emitP99)}  (server before the emit: POST→flush ${ms(med(appRounds, (x) => x.toFlush))}, build+diff ${ms(med(appRounds, (x) => x.buildDiff))}; emit writes ${ms(med(appRounds, (x) => x.writes))}; CPU per round ${ms(med(appRounds, (x) => x.cpu))})`);
+  console.log(`  bare ws, same ${frameBytes} B frame: p50 ${ms(med(bareRounds, (x) => x.p50))}  p99 ${ms(bareP99)}  max ${ms(med(bareRounds, (x) => x.max))}  (send loop ${ms(med(bareRounds, (x) => x.writes))})`);
+  console.log(`  p99 ratio to bare ws: ${(appP99 / bareP99).toFixed(2)}× from the POST, ${(emitP99 / bareP99).toFixed(2)}× from the emit (target: p99 ≤ 100 ms and ≤ 1.25×); missing deliveries ${missing}; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
   await walls.ask({ type: 'close-io' });
   await app.close();
 }
@@ -182,7 +217,7 @@ async function main(): Promise<void> {
   if (w.type !== 'connected') throw new Error('bare clients did not connect');
   console.log(`bare ws: ${w.n} clients, ${w.deflate} negotiated deflate (the bare server declines it, as ws does by default)`);
   try {
-    for (const [i, mode] of modes.entries()) await runMode(mode, i, dataDir, walls, bareUrl, bare);
+    for (const [i, mode] of modes.entries()) await runMode(mode, i, dataDir, walls, bare);
   } finally {
     await walls.ask({ type: 'close-ws' });
     walls.stop();

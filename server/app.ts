@@ -73,8 +73,16 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** WebSocket compression of the Socket.IO server. */
-export const WALL_DEFLATE: ServerOptions['perMessageDeflate'] = { threshold: 1024 };
+/**
+ * WebSocket compression of the Socket.IO server: off. Measured with `bench:fanout` (README, Measured): every browser
+ * offers permessage-deflate, and with it on, ws compresses each message once per socket — with context takeover (what
+ * browsers negotiate) its `threshold` is ignored, so even a 100-byte heartbeat is deflated 1,000 times — and engine.io
+ * drops the frame Socket.IO encodes once per room. Off, one delta is one frame written to every wall. Deltas are about
+ * 1 KB and snapshots about 20 KB, on the centre's LAN. If a slow link ever needs compressed snapshots, use
+ * `{ threshold: 16384, serverNoContextTakeover: true }` (the threshold only works without context takeover), at the cost
+ * of framing each delta per socket again.
+ */
+export const WALL_DEFLATE: ServerOptions['perMessageDeflate'] = false;
 
 /** The deadline and projection context of a configuration. */
 export function projectionContext(config: CityopsConfig): ProjectionContext {
