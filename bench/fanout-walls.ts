@@ -21,7 +21,7 @@ export type WallsCommand =
 export type WallsReply =
   | { readonly type: 'connected'; readonly n: number; readonly deflate: number; readonly extensions: string }
   | { readonly type: 'armed' }
-  | { readonly type: 'round'; readonly at: readonly number[]; readonly missing: number; readonly frame: string | null }
+  | { readonly type: 'round'; readonly at: readonly number[]; readonly missing: number; readonly frame: string | null; readonly cpuMs: number }
   | { readonly type: 'closed' };
 
 type Wall = Socket<WallServerToClient, WallClientToServer>;
@@ -39,7 +39,7 @@ export function carriesAlert(d: WallDelta, caseId: string): boolean {
 const send = (m: WallsReply): void => { process.send?.(m); };
 let walls: Wall[] = [];
 let bare: WebSocket[] = [];
-let round: { at: number[]; seen: Set<number>; frame: string | null; timer: NodeJS.Timeout; want: number; caseId: string | null; kind: 'io' | 'ws' } | null = null;
+let round: { at: number[]; seen: Set<number>; frame: string | null; timer: NodeJS.Timeout; want: number; caseId: string | null; kind: 'io' | 'ws'; cpu: NodeJS.CpuUsage } | null = null;
 
 function receive(kind: 'io' | 'ws', i: number): void {
   const r = round;
@@ -54,12 +54,13 @@ function finish(): void {
   if (!r) return;
   clearTimeout(r.timer);
   round = null;
-  send({ type: 'round', at: r.at, missing: r.want - r.seen.size, frame: r.frame });
+  const cpu = process.cpuUsage(r.cpu);
+  send({ type: 'round', at: r.at, missing: r.want - r.seen.size, frame: r.frame, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 function arm(kind: 'io' | 'ws', caseId: string | null, timeoutMs: number): void {
   const want = kind === 'io' ? walls.length : bare.length;
-  round = { at: [], seen: new Set(), frame: null, want, caseId, kind, timer: setTimeout(finish, timeoutMs) };
+  round = { at: [], seen: new Set(), frame: null, want, caseId, kind, timer: setTimeout(finish, timeoutMs), cpu: process.cpuUsage() };
   send({ type: 'armed' });
 }
 

@@ -4,12 +4,14 @@
  * Starts the real app (SQLite on disk) with the `demo` space populated by the seeded district simulator (yesterday and
  * today up to 10:30), and N Socket.IO wall clients in a child process, all offering permessage-deflate as browsers do.
  * Each round posts an urgent `case.received` over HTTP and records when every wall received the delta carrying its
- * alert (latency from just before the POST). In the same round a bare `ws` server in this process (ws defaults: it
- * declines deflate) sends the very frame the walls got to N bare clients in the same child, and their latency from
- * just before its send loop is recorded. Per round: p50, p99 and max over the walls; printed: the median over rounds
- * (after one warm-up round) and the ratio of the app's p99 to the bare broadcast's.
+ * alert (latency from just before the POST, and from the emit). In the same round a bare `ws` server in this process
+ * (ws defaults: it declines deflate) sends the frame the walls got to N bare clients in the same child, and their
+ * latency from just before its send loop is recorded. Each round starts just after one of the app's heartbeat deltas
+ * (so none falls inside it), and which of the two goes first alternates. Per round: p50, p99 and max over the walls;
+ * printed: the median over rounds (after one warm-up round) and the ratio of the app's p99 to the bare broadcast's.
+ * `--modes default` (the default) runs the app as configured (`WALL_DEFLATE`);
  *
- * `--modes` compares Socket.IO compression settings, each on a fresh app over the same log:
+ * other modes compare Socket.IO compression settings, each on a fresh app over the same log:
  *   off — no permessage-deflate; deflate — `{ threshold: 1024 }` (the old setting); deflate-16k — `{ threshold: 16384 }`;
  *   deflate-16k-nct — `{ threshold: 16384, serverNoContextTakeover: true }`.
  * `--walls-prof DIR` writes a V8 CPU profile of the walls process to DIR when it exits.
@@ -41,7 +43,7 @@ const MODES: Readonly<Record<string, AppDeps['perMessageDeflate']>> = {
 
 const { values } = parseArgs({ options: {
   walls: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '10' }, modes: { type: 'string', default: 'default' },
-  'gap-ms': { type: 'string', default: '1500' }, 'timeout-ms': { type: 'string', default: '15000' }, 'walls-prof': { type: 'string' },
+  'gap-ms': { type: 'string', default: '300' }, 'timeout-ms': { type: 'string', default: '15000' }, 'walls-prof': { type: 'string' },
 } });
 const N = Number(values.walls);
 const ROUNDS = Number(values.rounds);
@@ -75,13 +77,13 @@ class Walls {
     return (await answer)[0];
   }
   /** Arms a round, runs `go` (which returns the start instant), and resolves with each client's latency. */
-  async round(arm: WallsCommand, go: () => Promise<number>): Promise<{ lat: number[]; missing: number; frame: string | null }> {
+  async round(arm: WallsCommand, go: () => Promise<number>): Promise<{ lat: number[]; missing: number; frame: string | null; cpuMs: number }> {
     await this.ask(arm);
     const done = once(this.child, 'message') as Promise<[WallsReply]>;
     const t0 = await go();
     const [r] = await done;
     if (r.type !== 'round') throw new Error(`unexpected answer ${r.type}`);
-    return { lat: r.at.map((t) => t - t0), missing: r.missing, frame: r.frame };
+    return { lat: r.at.map((t) => t - t0), missing: r.missing, frame: r.frame, cpuMs: r.cpuMs };
   }
   stop(): void {
     this.child.disconnect();
@@ -117,11 +119,13 @@ async function postUrgent(url: string, caseId: string, ts: number): Promise<void
 interface RoundFigures { p50: number; p99: number; max: number; missing: number }
 const figures = (lat: readonly number[], missing: number): RoundFigures => ({ p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), missing });
 /** One round of the app: latencies from the POST and from the emit, and where the server spent the time before the emit. */
-interface AppRound { post: RoundFigures; emit: RoundFigures; toFlush: number; buildDiff: number; writes: number; cpu: number }
+interface AppRound { post: RoundFigures; emit: RoundFigures; toFlush: number; buildDiff: number; writes: number; cpu: number; wallsCpu: number }
 
 /** Marks, in the app's process, when the urgent flush starts, when it emits to the room and when its writes are done. */
-function instrument(app: App): { flushAt: number; emitAt: number; doneAt: number; reset(): void } {
-  const marks = { flushAt: 0, emitAt: 0, doneAt: 0, reset() { marks.flushAt = marks.emitAt = marks.doneAt = 0; } };
+interface Marks { flushAt: number; emitAt: number; doneAt: number; flushes: number; reset(): void }
+
+function instrument(app: App): Marks {
+  const marks: Marks = { flushAt: 0, emitAt: 0, doneAt: 0, flushes: 0, reset() { marks.flushAt = marks.emitAt = marks.doneAt = 0; } };
   const b = app.broadcaster;
   const flush = b.flush.bind(b);
   b.flush = (space) => {
@@ -129,11 +133,58 @@ function instrument(app: App): { flushAt: number; emitAt: number; doneAt: number
     if (first) marks.flushAt = clockMs();
     flush(space);
     if (first) marks.doneAt = clockMs();
+    marks.flushes++;
   };
   const ns = app.io.of('/wall');
   const to = ns.to.bind(ns);
   ns.to = ((room: string) => { if (marks.emitAt === 0) marks.emitAt = clockMs(); return to(room); }) as typeof ns.to;
   return marks;
+}
+
+/**
+ * Resolves 200 ms after the app's next heartbeat delta — time for the walls to take it in — so the next heartbeat is
+ * still ≥ 800 ms away and a round started now runs alone.
+ */
+async function afterHeartbeat(marks: Marks): Promise<void> {
+  const seen = marks.flushes;
+  while (marks.flushes === seen) await sleep(2);
+  await sleep(200);
+}
+
+type BareRound = RoundFigures & { writes: number; wallsCpu: number };
+
+async function appRound(walls: Walls, marks: Marks, url: string, caseId: string, ts: number): Promise<{ figures: AppRound; frame: string }> {
+  let cpu = process.cpuUsage();
+  let t0 = 0;
+  let posted: Promise<void> = Promise.resolve();
+  const a = await walls.round({ type: 'arm-io', caseId, timeoutMs: TIMEOUT_MS }, async () => {
+    marks.reset();
+    cpu = process.cpuUsage();
+    t0 = clockMs();
+    posted = postUrgent(url, caseId, ts);
+    return t0;
+  });
+  const used = process.cpuUsage(cpu);
+  await posted;
+  if (!a.frame) throw new Error('the walls did not report the delta frame');
+  return {
+    frame: a.frame,
+    figures: {
+      post: figures(a.lat, a.missing), emit: figures(a.lat.map((x) => x + t0 - marks.emitAt), a.missing),
+      toFlush: marks.flushAt - t0, buildDiff: marks.emitAt - marks.flushAt, writes: marks.doneAt - marks.emitAt, cpu: (used.user + used.system) / 1000, wallsCpu: a.cpuMs,
+    },
+  };
+}
+
+async function bareRound(walls: Walls, bare: WebSocketServer, frame: string): Promise<BareRound> {
+  let writes = 0;
+  const b = await walls.round({ type: 'arm-ws', timeoutMs: TIMEOUT_MS }, async () => {
+    const start = clockMs();
+    for (const client of bare.clients) client.send(frame);
+    writes = clockMs() - start;
+    return start;
+  });
+  return { ...figures(b.lat, b.missing), writes, wallsCpu: b.cpuMs };
 }
 
 async function runMode(mode: string, modeIndex: number, dataDir: string, walls: Walls, bare: WebSocketServer): Promise<void> {
@@ -147,47 +198,31 @@ async function runMode(mode: string, modeIndex: number, dataDir: string, walls: 
   console.log(`\n[${mode}] perMessageDeflate ${JSON.stringify(MODES[mode])}: ${c.n} walls, ${c.deflate} negotiated deflate (${c.extensions || 'none'}); snapshot ${(snap.length / 1024).toFixed(1)} KB JSON, ${(deflateRawSync(snap).length / 1024).toFixed(1)} KB deflated; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
   const marks = instrument(app);
   const appRounds: AppRound[] = [];
-  const bareRounds: (RoundFigures & { writes: number })[] = [];
-  let frameBytes = 0;
+  const bareRounds: BareRound[] = [];
+  let frame = '';
   for (let r = 0; r <= ROUNDS; r++) {
-    const caseId = `FANOUT-${modeIndex}-${r}`;
-    let cpu = process.cpuUsage();
-    let t0 = 0;
-    let posted: Promise<void> = Promise.resolve();
-    const a = await walls.round({ type: 'arm-io', caseId, timeoutMs: TIMEOUT_MS }, async () => {
-      marks.reset();
-      cpu = process.cpuUsage();
-      t0 = clockMs();
-      posted = postUrgent(url, caseId, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS);
-      return t0;
-    });
-    const used = process.cpuUsage(cpu);
-    await posted;
-    if (!a.frame) throw new Error('the walls did not report the delta frame');
-    const frame = a.frame;
-    // The bare broadcast right after: the app's next heartbeat delta is ≥ 1 s after the urgent one, so it does not overlap.
-    let bareWrites = 0;
-    const b = await walls.round({ type: 'arm-ws', timeoutMs: TIMEOUT_MS }, async () => {
-      const start = clockMs();
-      for (const client of bare.clients) client.send(frame);
-      bareWrites = clockMs() - start;
-      return start;
-    });
-    const fa: AppRound = {
-      post: figures(a.lat, a.missing), emit: figures(a.lat.map((x) => x + t0 - marks.emitAt), a.missing),
-      toFlush: marks.flushAt - t0, buildDiff: marks.emitAt - marks.flushAt, writes: marks.doneAt - marks.emitAt, cpu: (used.user + used.system) / 1000,
-    };
-    const fb = { ...figures(b.lat, b.missing), writes: bareWrites };
+    await afterHeartbeat(marks);
+    const urgent = () => appRound(walls, marks, url, `FANOUT-${modeIndex}-${r}`, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS);
+    // Alternate which goes first; a bare round that goes first sends the previous round's delta frame.
+    let fa: AppRound;
+    let fb: BareRound;
+    if (r % 2 === 0) {
+      ({ figures: fa, frame } = await urgent());
+      fb = await bareRound(walls, bare, frame);
+    } else {
+      fb = await bareRound(walls, bare, frame);
+      ({ figures: fa, frame } = await urgent());
+    }
     const label = r === 0 ? 'warm-up' : `round ${r}`;
     const miss = (x: RoundFigures) => (x.missing ? ` MISSING ${x.missing}` : '');
-    console.log(`  ${label.padEnd(8)} app from POST p50 ${ms(fa.post.p50)} p99 ${ms(fa.post.p99)}${miss(fa.post)}, from emit p99 ${ms(fa.emit.p99)} | server: POST→flush ${ms(fa.toFlush)}, build+diff ${ms(fa.buildDiff)}, emit writes ${ms(fa.writes)}, CPU ${ms(fa.cpu)} | bare ws p50 ${ms(fb.p50)} p99 ${ms(fb.p99)}${miss(fb)}, writes ${ms(fb.writes)} | frame ${Buffer.byteLength(frame)} B`);
+    console.log(`  ${label.padEnd(8)} app from POST p50 ${ms(fa.post.p50)} p99 ${ms(fa.post.p99)}${miss(fa.post)}, from emit p99 ${ms(fa.emit.p99)} | server: POST→flush ${ms(fa.toFlush)}, build+diff ${ms(fa.buildDiff)}, emit writes ${ms(fa.writes)}, CPU ${ms(fa.cpu)}; walls CPU ${ms(fa.wallsCpu)} | bare ws${r % 2 ? ' (first)' : ''} p50 ${ms(fb.p50)} p99 ${ms(fb.p99)}${miss(fb)}, writes ${ms(fb.writes)}, clients CPU ${ms(fb.wallsCpu)} | frame ${Buffer.byteLength(frame)} B`);
     if (r > 0) {
       appRounds.push(fa);
       bareRounds.push(fb);
-      frameBytes = Buffer.byteLength(frame);
     }
     await sleep(GAP_MS);
   }
+  const frameBytes = Buffer.byteLength(frame);
   const med = <T>(xs: T[], f: (x: T) => number) => median(xs.map(f));
   const appP99 = med(appRounds, (x) => x.post.p99);
   const emitP99 = med(appRounds, (x) => x.emit.p99);
@@ -195,8 +230,8 @@ async function runMode(mode: string, modeIndex: number, dataDir: string, walls: 
   const missing = appRounds.reduce((s, x) => s + x.post.missing, 0) + bareRounds.reduce((s, x) => s + x.missing, 0);
   console.log(`[${mode}] ${N} walls, medians of ${ROUNDS} rounds:`);
   console.log(`  urgent case, from the POST:   p50 ${ms(med(appRounds, (x) => x.post.p50))}  p99 ${ms(appP99)}  max ${ms(med(appRounds, (x) => x.post.max))}`);
-  console.log(`  urgent case, from the emit:   p50 ${ms(med(appRounds, (x) => x.emit.p50))}  p99 ${ms(emitP99)}  (server before the emit: POST→flush ${ms(med(appRounds, (x) => x.toFlush))}, build+diff ${ms(med(appRounds, (x) => x.buildDiff))}; emit writes ${ms(med(appRounds, (x) => x.writes))}; CPU per round ${ms(med(appRounds, (x) => x.cpu))})`);
-  console.log(`  bare ws, same ${frameBytes} B frame: p50 ${ms(med(bareRounds, (x) => x.p50))}  p99 ${ms(bareP99)}  max ${ms(med(bareRounds, (x) => x.max))}  (send loop ${ms(med(bareRounds, (x) => x.writes))})`);
+  console.log(`  urgent case, from the emit:   p50 ${ms(med(appRounds, (x) => x.emit.p50))}  p99 ${ms(emitP99)}  (server before the emit: POST→flush ${ms(med(appRounds, (x) => x.toFlush))}, build+diff ${ms(med(appRounds, (x) => x.buildDiff))}; emit writes ${ms(med(appRounds, (x) => x.writes))}; CPU per round: server ${ms(med(appRounds, (x) => x.cpu))}, walls process ${ms(med(appRounds, (x) => x.wallsCpu))})`);
+  console.log(`  bare ws, same ${frameBytes} B frame: p50 ${ms(med(bareRounds, (x) => x.p50))}  p99 ${ms(bareP99)}  max ${ms(med(bareRounds, (x) => x.max))}  (send loop ${ms(med(bareRounds, (x) => x.writes))}; walls process CPU ${ms(med(bareRounds, (x) => x.wallsCpu))})`);
   console.log(`  p99 ratio to bare ws: ${(appP99 / bareP99).toFixed(2)}× from the POST, ${(emitP99 / bareP99).toFixed(2)}× from the emit (target: p99 ≤ 100 ms and ≤ 1.25×); missing deliveries ${missing}; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
   await walls.ask({ type: 'close-io' });
   await app.close();
