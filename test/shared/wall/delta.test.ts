@@ -101,7 +101,6 @@ describe('when one urgent case reaches a busy morning', () => {
   foldAll(p, [received('URG-1', { ts: at, urgency: 'urgent', channel: 'district_line', street: 'hongshan', title: '主干道供水管爆裂' })]);
   const after = buildWallView(p, at, meta);
   const { view, delta, bytes } = overTheWire(before, after);
-  if (process.env.SHOW_DELTA) console.log(bytes, JSON.stringify(delta));
 
   it('then the ticker operation inserts that one alert at the top and removes what fell off the bound', () => {
     expect(views.length).toBeGreaterThan(3);
