@@ -38,6 +38,12 @@ export const LIST_KEY_FIELDS: readonly string[] = ['id', 'caseId', 'unit', 'chan
 
 type Rec = Readonly<Record<string, unknown>>;
 
+/** Sets a field as the object's own, also one named `__proto__` (a configured id could be; JSON.parse makes it own). */
+function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
+
 const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown): v is Scalar => v === null || typeof v !== 'object';
 
@@ -55,7 +61,7 @@ export function diffFields(a: Rec, b: Rec): FieldsPatch | undefined {
   for (const key of Object.keys(b)) {
     if (b[key] === undefined) continue;
     const p = a[key] === undefined ? (isScalar(b[key]) ? (b[key] as Scalar) : { $: b[key] }) : diffValue(a[key], b[key]);
-    if (p !== undefined) (o ??= {})[key] = p;
+    if (p !== undefined) setOwn((o ??= {}), key, p);
   }
   const x = Object.keys(a).filter((key) => a[key] !== undefined && b[key] === undefined);
   if (!o && x.length === 0) return undefined;
@@ -142,7 +148,7 @@ export function applyPatch(a: unknown, p: Scalar | ValuePatch): unknown {
 /** An object with a fields patch applied. */
 export function applyFields<T extends object>(a: T, p: FieldsPatch): T {
   const out = { ...a } as Record<string, unknown>;
-  for (const [key, v] of Object.entries(p.o)) out[key] = applyPatch(out[key], v);
+  for (const [key, v] of Object.entries(p.o)) setOwn(out, key, applyPatch(out[key], v));
   for (const key of p.x ?? []) delete out[key];
   return out as T;
 }

@@ -46,3 +46,15 @@ describe('when nothing of the old value is kept', () => {
     expect(roundTrip({ a: 1 }, { a: 1 }).p).toBeUndefined();
   });
 });
+
+describe('when a record has a field named __proto__ (a configured id could be)', () => {
+  it('then it is patched as a plain field and no prototype changes', () => {
+    const a = JSON.parse('{"byStreet":{"__proto__":{"open":1}}}') as Record<string, unknown>;
+    const b = JSON.parse('{"byStreet":{"__proto__":{"open":2},"x":{"open":0}}}') as Record<string, unknown>;
+    const { out } = roundTrip(a, b);
+    expect(out).toEqual(b);
+    const street = (out as { byStreet: object }).byStreet;
+    expect(Object.getPrototypeOf(street)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(street, '__proto__')?.value).toEqual({ open: 2 });
+  });
+});
