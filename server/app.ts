@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import type { CityopsConfig } from '../shared/config';
 import { chineseHolidayCalendar, type CalendarOptions } from '../shared/sla/holidays';
 import { parseWorkingHours } from '../shared/sla/calendar';
@@ -71,6 +71,8 @@ export interface AppDeps {
   readonly calendarCheckMs?: number;
   /** Where the app logs (default: the process logger, JSON lines on stdout at LOG_LEVEL); tests inject their own. */
   readonly logger?: Logger;
+  /** WebSocket permessage-deflate of the Socket.IO server (default `WALL_DEFLATE`); `bench:fanout` compares settings. */
+  readonly perMessageDeflate?: ServerOptions['perMessageDeflate'];
 }
 
 /** A built, not yet listening, app. */
@@ -93,6 +95,17 @@ export interface App {
   listen(port: number, host?: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
+
+/**
+ * WebSocket compression of the Socket.IO server: off. Measured with `bench:fanout` (README, Measured): every browser
+ * offers permessage-deflate, and with it on, ws compresses each message once per socket — with context takeover (what
+ * browsers negotiate) its `threshold` is ignored, so even a 100-byte heartbeat is deflated 1,000 times — and engine.io
+ * drops the frame Socket.IO encodes once per room. Off, one delta is one frame written to every wall. Deltas are about
+ * 1 KB and snapshots about 20 KB, on the centre's LAN. If a slow link ever needs compressed snapshots, use
+ * `{ threshold: 16384, serverNoContextTakeover: true }` (the threshold only works without context takeover), at the cost
+ * of framing each delta per socket again.
+ */
+export const WALL_DEFLATE: ServerOptions['perMessageDeflate'] = false;
 
 /** The deadline and projection context of a configuration. */
 export function projectionContext(config: CityopsConfig, calendar: CalendarOptions = {}): ProjectionContext {
@@ -146,7 +159,7 @@ export function createApp(deps: AppDeps): App {
   });
 
   const http = createServer(app);
-  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: { threshold: 1024 } });
+  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE });
   let broadcaster: Broadcaster | null = null;
   const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
   broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, onSent: (space) => metrics.deltas.inc({ space }) });

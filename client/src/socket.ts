@@ -5,7 +5,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { RefusalCode, WallClientToServer, WallServerToClient } from '../../shared/contract';
-import type { WallDelta, WallSnapshot } from '../../shared/wall/delta';
+import { isWallDelta, type WallSnapshot } from '../../shared/wall/delta';
 import type { WallStore } from './stores/wall';
 
 type WallSocket = Socket<WallServerToClient, WallClientToServer>;
@@ -33,10 +33,6 @@ export function readTarget(): WallTarget {
 
 function isSnapshot(x: unknown): x is WallSnapshot {
   return typeof x === 'object' && x !== null && typeof (x as { seq?: unknown }).seq === 'number' && typeof (x as { view?: unknown }).view === 'object' && (x as { view?: unknown }).view !== null;
-}
-
-function isDelta(x: unknown): x is WallDelta {
-  return typeof x === 'object' && x !== null && typeof (x as { seq?: unknown }).seq === 'number' && typeof (x as { panels?: unknown }).panels === 'object' && Array.isArray((x as { alerts?: unknown }).alerts);
 }
 
 /** Each refusal the server may send (`err.data.code`): what the wall says, and whether retrying can cure it. */
@@ -102,7 +98,7 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget())
     store.receiveSnapshot(snapshot);
   });
   socket.on('delta', (delta) => {
-    if (!isDelta(delta)) return;
+    if (!isWallDelta(delta)) return;
     if (store.receiveDelta(delta) === 'gap') resync();
   });
   socket.on('disconnect', (reason) => {

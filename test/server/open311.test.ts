@@ -40,7 +40,7 @@ describe('when an Open311 client lists services and posts a request', () => {
   });
 
   it('then a POSTed request becomes a case in the configured space, seen by the walls', async () => {
-    const seen = new Promise<number>((resolve) => walls[1]?.on('delta', (d) => { if (d.panels.caseFlow) resolve(d.panels.caseFlow.received); }));
+    const seen = new Promise<number>((resolve) => walls[1]?.on('delta', (d) => { const p = d.panels.caseFlow; if (p && 'o' in p && typeof p.o.received === 'number') resolve(p.o.received); }));
     const res = await fetch(`${server.url}/open311/v2/requests.json`, form({
       api_key: 'producer-live', service_code: '市容环卫', lat: '30.52', long: '114.40', address_string: '关山街道光谷大道88号',
       description: '小区门口垃圾三天未清运。气味很大', first_name: '张',

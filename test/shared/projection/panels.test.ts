@@ -149,7 +149,7 @@ describe('when the new panels change', () => {
     foldAll(p, [received('u1', { ts: at(1), urgency: 'urgent' })]);
     const after = buildWallView(p, at(2), meta);
     const delta = diffWallViews(before, after, 1);
-    for (const key of ['map', 'channels', 'categories'] as const) expect(delta.panels[key], key).toEqual(after[key]);
+    for (const key of ['map', 'channels', 'categories'] as const) expect(delta.panels[key], key).toBeDefined();
     expect(PANEL_KEYS).toEqual(expect.arrayContaining(['map', 'ranking', 'satisfaction', 'channels', 'categories', 'roster', 'staffing']));
     const applied = applyWallDelta(before, delta);
     for (const key of PANEL_KEYS) expect(applied[key], key).toEqual(after[key]);

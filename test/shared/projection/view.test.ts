@@ -158,7 +158,7 @@ describe('when a view is diffed and the delta applied', () => {
     const v2 = buildWallView(p, at(3), meta);
     const delta = diffWallViews(v1, v2, 1);
     expect(Object.keys(delta.panels)).toContain('caseFlow');
-    expect(delta.alerts).toHaveLength(1);
+    expect(delta.alerts?.i).toHaveLength(1);
     expect(applyWallDelta(v1, delta)).toEqual(v2);
   });
 
