@@ -11,7 +11,8 @@ describe('when walls follow the delta stream through a busy morning', () => {
   const events = generateEvents({ seed: 21, from: T0 - 3 * HOUR_MS, to: T0 + HOUR_MS });
 
   beforeAll(async () => {
-    server = await startTestServer(T0 - 3 * HOUR_MS);
+    // The monitor passes every 100 ms: alerts are raised and cleared while the walls follow the stream.
+    server = await startTestServer(T0 - 3 * HOUR_MS, undefined, undefined, { monitorMs: 100 });
     walls.push(await trackWall(server.url), await trackWall(server.url));
   });
 
@@ -32,6 +33,7 @@ describe('when walls follow the delta stream through a busy morning', () => {
       await new Promise((resolve) => setTimeout(resolve, 60));
     }
     server.now.value += 5 * MINUTE_MS;
+    await server.app.monitor.pass();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const fresh = await trackWall(server.url);
     walls.push(fresh);
