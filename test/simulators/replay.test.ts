@@ -30,7 +30,8 @@ describe('when events are replayed into a real server', () => {
   let server: TestServer;
   let events: DomainEventInput[];
   beforeAll(async () => {
-    server = await startTestServer(FROM);
+    // These tests count what the replay sent and held: the monitor passes an hour apart so it adds nothing meanwhile.
+    server = await startTestServer(FROM, undefined, undefined, { monitorMs: 3_600_000 });
     events = generateEvents({ seed: 3, from: FROM, to: FROM + 10 * MINUTE_MS });
   });
   afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
@@ -91,8 +92,11 @@ describe('when events are replayed into a real server', () => {
     expect(r.code).toBe(0);
     const sent = Number(/sent (\d+) events \((\d+) accepted/.exec(r.stdout)?.[1] ?? -1);
     expect(sent).toBeGreaterThan(30_000);
-    expect(server.app.spaces.get('drill-g').projection.eventsApplied).toBe(sent);
-    expect([...server.app.spaces.get('drill-g').projection.cases.values()].filter((c) => c.stage === 'merged').length).toBeGreaterThan(200);
+    // Besides what was sent, the log holds what the monitor wrote as the drill's clock moved.
+    expect(server.app.spaces.get('drill-g').projection.eventsApplied - server.app.monitor.writtenIn('drill-g')).toBe(sent);
+    // Merged cases leave the projection's memory; the case read model keeps every one.
+    server.app.cases.flush();
+    expect(server.app.cases.db.prepare("SELECT count(*) FROM cases WHERE space = 'drill-g' AND stage = 'merged'").pluck().get()).toBeGreaterThan(200);
   });
 
   it('then the CLI pauses on SIGUSR2 and stops cleanly on Ctrl-C (SIGINT), keeping what was acknowledged', async () => {
