@@ -26,15 +26,18 @@ const tokens = 'admin:admin-token,supervisor:supervisor-token,viewer:viewer-toke
 /** Runs `scripts/start.ts` until the demo backlog is in, then stops it gracefully; returns the demo events accepted. */
 async function startOnce(): Promise<number> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CITYOPS_TOKENS: tokens, DEMO_BACKLOG_DAYS: '1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CITYOPS_TOKENS: tokens, DEMO_BACKLOG_DAYS: '1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const lines = createInterface({ input: child.stdout! });
-    let url = '';
-    for await (const line of lines) {
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(line);
-      if (m) { url = m[1]!; break; }
-    }
+    // The address is in the server's log line "listening on …"; the rest of stdout is read and dropped so the child
+    // never blocks on a full pipe.
+    const url = await new Promise<string>((resolve) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const m = /listening on (http:\/\/[\d.:]+)/.exec(line);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', () => resolve(''));
+    });
     expect(url).not.toBe('');
     let last = -1;
     for (let i = 0; i < 120; i++) {
