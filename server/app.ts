@@ -118,7 +118,9 @@ export function createApp(deps: AppDeps): App {
   const now = deps.now ?? Date.now;
   const log = deps.logger ?? logger;
   const metrics = createMetrics();
-  const calendar = new CalendarWatch({ config: deps.config, now, intervalMs: deps.calendarCheckMs, onUncoveredCounted: () => metrics.calendarUncoveredDays.inc() });
+  // The calendar's warnings go to the app's structured log like every other line.
+  const calendarLog = { info: (msg: string) => log.info(msg), warn: (msg: string) => log.warn(msg), error: (msg: string, err: unknown) => log.error({ err }, msg) };
+  const calendar = new CalendarWatch({ config: deps.config, now, log: calendarLog, intervalMs: deps.calendarCheckMs, onUncoveredCounted: () => metrics.calendarUncoveredDays.inc() });
   calendar.start();
   // Every isolated listener and timer of this app reports through one failsafe: logged, counted in this app's registry.
   const failsafe = new Failsafe(log, { listenerErrors: metrics.listenerErrors, timerErrors: metrics.timerErrors });
@@ -184,7 +186,7 @@ export function createApp(deps: AppDeps): App {
   const monitor = new SpaceMonitor({
     spaces, ingest, now, intervalMs: deps.monitorMs, checkpointMs: deps.checkpointMs, checkpointEvents: deps.checkpointEvents,
     checkpoint: (space) => caseModel.checkpoint(space.name, space.position, version, encodeCheckpoint(space.projection, space.seen, space.position), now()),
-    onError: (space, err) => log.error({ err, space }, 'a monitor pass failed (retried on the next pass)'),
+    failsafe,
   });
   spaces.onDelete((name) => {
     b.forget(name);
@@ -198,7 +200,6 @@ export function createApp(deps: AppDeps): App {
     const logged = await deps.store.spaces();
     for (const orphan of caseModel.spacesWithRows()) if (!logged.includes(orphan)) caseModel.dropSpace(orphan);
     const reports = await spaces.restoreAll({
-      archive: (name) => caseModel.archive(name),
       checkpoint: (name) => {
         const stored = caseModel.loadCheckpoint(name, version);
         if (!stored.ok) return { restored: null, reason: stored.reason };

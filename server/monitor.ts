@@ -7,11 +7,12 @@
 import { timedAlertEvents } from '../shared/projection/monitor';
 import { sweep } from '../shared/projection/retention';
 import type { IngestService } from './ingest/service';
-import type { Space, SpaceRegistry } from './spaces';
+import { Failsafe } from './failsafe';
+import { spaceClock, type Space, type SpaceRegistry } from './spaces';
 
-/** The instant a space's figures are read at: the wall clock for `live`, the space's own clock for demo and drills. */
-export function spaceClock(space: Space, wallNow: number): number | null {
-  return space.kind === 'live' ? wallNow : space.projection.clock;
+/** When the monitor reads a space: on its clock, once it has one (a demo or drill space without events has no time yet). */
+function monitorClock(space: Space, wallNow: number): number | null {
+  return space.kind !== 'live' && space.projection.clock === null ? null : spaceClock(space, wallNow);
 }
 
 /** Options of the monitor. */
@@ -27,8 +28,8 @@ export interface MonitorOptions {
   readonly checkpointMs?: number;
   /** …or after this many events (default 250,000). */
   readonly checkpointEvents?: number;
-  /** Told when a pass over a space fails (logged by the caller). */
-  readonly onError?: (space: string, err: unknown) => void;
+  /** Where a failed pass is logged and counted (`cityops_timer_errors_total{timer="monitor"}`); the next pass retries. */
+  readonly failsafe?: Failsafe;
 }
 
 /** Runs the passes. */
@@ -36,17 +37,16 @@ export class SpaceMonitor {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly checkpointed = new Map<string, { seq: number; at: number }>();
-  /** Alert events written since start. */
-  alertsWritten = 0;
   private readonly writtenBySpace = new Map<string, number>();
-  /** Passes that failed since start. */
-  failures = 0;
+  private readonly failsafe: Failsafe;
 
-  constructor(private readonly opts: MonitorOptions) {}
+  constructor(private readonly opts: MonitorOptions) {
+    this.failsafe = opts.failsafe ?? new Failsafe();
+  }
 
-  /** Starts the passes. */
+  /** Starts the passes (a pass still running when the next is due is not doubled). */
   start(): void {
-    this.timer ??= setInterval(() => { this.running ??= this.pass().finally(() => { this.running = null; }); }, this.opts.intervalMs ?? 1_000);
+    this.timer ??= setInterval(this.failsafe.guarded('monitor', () => { this.running ??= this.pass().finally(() => { this.running = null; }); }), this.opts.intervalMs ?? 1_000);
     this.timer.unref();
   }
 
@@ -60,12 +60,10 @@ export class SpaceMonitor {
   /** One pass over every space. */
   async pass(): Promise<void> {
     for (const space of this.opts.spaces.all()) {
-      try {
-        await this.passSpace(space);
-      } catch (err) {
-        this.failures++;
-        this.opts.onError?.(space.name, err);
-      }
+      // One space's failure is reported and does not keep the others from their pass.
+      const work = this.passSpace(space);
+      this.failsafe.run('monitor', () => work);
+      await work.catch(() => undefined);
     }
   }
 
@@ -73,15 +71,14 @@ export class SpaceMonitor {
   async passSpace(space: Space): Promise<void> {
     const { spaces, ingest, now } = this.opts;
     const r = await ingest.ingestComputed(space.name, (s) => {
-      const at = spaceClock(s, now());
+      const at = monitorClock(s, now());
       return at === null ? [] : timedAlertEvents(s.projection, at);
     });
-    this.alertsWritten += r.accepted;
     this.writtenBySpace.set(space.name, (this.writtenBySpace.get(space.name) ?? 0) + r.accepted);
     const current = spaces.find(space.name);
     if (!current) return;
     await spaces.serial(current, async () => {
-      const at = spaceClock(current, now());
+      const at = monitorClock(current, now());
       if (at !== null) sweep(current.projection, at);
       if (this.due(current)) this.checkpointNow(current);
     });

@@ -29,6 +29,14 @@ export interface Space {
   drill?: DrillInfo;
 }
 
+/**
+ * The instant a space's figures are read at: the wall clock for `live`, the space's own clock (its newest event time)
+ * for demo and drills, which run at their own speed — the wall clock until a space has any event.
+ */
+export function spaceClock(space: Space, wallNow: number): number {
+  return space.kind === 'live' ? wallNow : space.projection.clock ?? wallNow;
+}
+
 /** What a space's projection starts from: a checkpoint (projection, dedupe filter, log seq) or nothing. */
 export interface Restored { readonly projection: SpaceProjection; readonly seen: BloomFilter; readonly seq: number }
 
@@ -41,9 +49,8 @@ export interface StartProgress { spaces: number; spacesDone: number; events: num
 /** Told when a space is deleted (after its log is gone), in the space's order. */
 export type DeleteListener = (space: string) => void;
 
-/** The hooks a start needs: the archive of closed cases, a checkpoint to start from, and who else sees the folded tail. */
+/** The hooks a start needs: a checkpoint to start from, and who else sees the folded log. */
 export interface RestoreHooks {
-  archive(space: string): CaseArchive | null;
   checkpoint(space: string): { restored: Restored | null; reason: string };
   /** Sees every chunk folded (the case read model folds the same events from its own position). */
   chunk(space: string, c: LogChunk): void;
@@ -89,11 +96,29 @@ export class SpaceRegistry {
     const t0 = performance.now();
     const restored = cp.restored;
     if (!restored) hooks.beforeFullFold(space.name, count);
-    const projection = restored?.projection ?? createProjection(space.name, this.ctx);
-    const seen = restored?.seen ?? new BloomFilter();
-    projection.archive = hooks.archive(space.name);
+    const folded = await this.fold(space, restored, (chunk) => {
+      hooks.chunk(space.name, chunk);
+      this.progress.eventsDone += chunk.events.length;
+    });
+    hooks.afterFold(space.name);
+    return { space: space.name, from: restored ? 'checkpoint' : 'log', seq: space.position, folded, ms: Math.round(performance.now() - t0), ...(restored ? {} : { reason: cp.reason }) };
+  }
+
+  /** Replaces a space's projection with a fresh fold of its whole log (after a failed write: it then holds exactly what is durable). */
+  async refold(space: Space): Promise<void> {
+    await this.fold(space, null);
+  }
+
+  /**
+   * Folds a space's log after `from` (a checkpoint, or nothing: the whole log) into a projection that then replaces the
+   * space's, sweeping as the space's clock moves and yielding to the event loop between chunks. Returns the events folded.
+   */
+  private async fold(space: Space, from: Restored | null, onChunk?: (c: LogChunk) => void): Promise<number> {
+    const projection = from?.projection ?? createProjection(space.name, this.ctx);
+    const seen = from?.seen ?? new BloomFilter();
+    projection.archive = this.archiveOf(space.name);
     projection.replaying = true;
-    let seq = restored?.seq ?? 0;
+    let seq = from?.seq ?? 0;
     let folded = 0;
     let refused = 0;
     for await (const chunk of this.store.readWithSeqs(space.name, START_CHUNK, seq)) {
@@ -101,10 +126,9 @@ export class SpaceRegistry {
         seen.add(e.eventId);
         if (applyEvent(projection, e) !== null) refused++;
       }
-      hooks.chunk(space.name, chunk);
+      onChunk?.(chunk);
       seq = chunk.seqs[chunk.seqs.length - 1] ?? seq;
       folded += chunk.events.length;
-      this.progress.eventsDone += chunk.events.length;
       if (projection.clock !== null) sweep(projection, projection.clock);
       // Let /healthz and /readyz answer while a long log is folded.
       await yieldToLoop();
@@ -114,26 +138,7 @@ export class SpaceRegistry {
     space.seen = seen;
     space.position = seq;
     space.rebuildRefused = refused;
-    hooks.afterFold(space.name);
-    return { space: space.name, from: restored ? 'checkpoint' : 'log', seq, folded, ms: Math.round(performance.now() - t0), ...(restored ? {} : { reason: cp.reason }) };
-  }
-
-  /** Replaces a space's projection with a fresh fold of its whole log (after a failed write: it then holds exactly what is durable). */
-  async refold(space: Space): Promise<void> {
-    const projection = createProjection(space.name, this.ctx);
-    projection.archive = this.archiveOf(space.name);
-    projection.replaying = true;
-    const seen = new BloomFilter();
-    let seq = 0;
-    for await (const chunk of this.store.readWithSeqs(space.name)) {
-      for (const e of chunk.events) { seen.add(e.eventId); applyEvent(projection, e); }
-      seq = chunk.seqs[chunk.seqs.length - 1] ?? seq;
-      if (projection.clock !== null) sweep(projection, projection.clock);
-    }
-    projection.replaying = false;
-    space.projection = projection;
-    space.seen = seen;
-    space.position = seq;
+    return folded;
   }
 
   /** The space of that name, created empty if new. */

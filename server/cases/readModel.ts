@@ -171,18 +171,20 @@ export class CaseReadModel {
     return this.spaces.get(space)?.refused ?? 0;
   }
 
-  /** A case's current state: in memory (open or just changed), else as written. */
-  stateOf(space: string, id: string): CaseState | undefined {
-    const m = this.model(space);
-    const hot = m.hot.get(id);
-    if (hot) return hot;
-    const s = this.readState.get(space, id) as string | undefined;
-    return s === undefined ? undefined : (JSON.parse(s) as CaseState);
+  /** A case's current state: in memory (open or just changed), else as written; undefined when there is no such case. */
+  caseState(space: string, id: string): CaseState | undefined {
+    return this.stateIn(space, this.model(space), id);
   }
 
   /** The archive a space's projection looks closed cases up in. */
   archive(space: string): CaseArchive {
-    return { get: (id) => this.stateOf(space, id) };
+    return { get: (id) => this.caseState(space, id) };
+  }
+
+  /** Whether anything folded is not written yet. */
+  private unwritten(): boolean {
+    for (const m of this.spaces.values()) if (m.seq !== m.writtenSeq) return true;
+    return false;
   }
 
   /**
@@ -211,12 +213,12 @@ export class CaseReadModel {
   private flushLater(): void {
     // A flush that fails leaves its rows pending (the transaction rolled back): the next tick tries again.
     this.timer ??= setTimeout(this.failsafe.guarded('case-read-model.flush', () => {
-      try { this.flush(); } finally { if ([...this.spaces.values()].some((x) => x.seq !== x.writtenSeq)) this.flushLater(); }
+      try { this.flush(); } finally { if (this.unwritten()) this.flushLater(); }
     }), FLUSH_MS);
   }
 
   private fold(space: string, m: SpaceModel, e: CaseEvent, seq: number): void {
-    const prev = this.stateOfIn(space, m, e.caseId);
+    const prev = this.stateIn(space, m, e.caseId);
     const t = applyCaseEvent(prev, e, this.ctx.lifecycle);
     if (!t.ok) { m.refused++; return; }
     this.put(m, t.state);
@@ -224,12 +226,12 @@ export class CaseReadModel {
     if (e.type === 'case.merged') {
       // The master's history shows the merge, and its state lists the duplicate.
       addSeq(m.history, e.masterCaseId, seq);
-      const master = this.stateOfIn(space, m, e.masterCaseId);
+      const master = this.stateIn(space, m, e.masterCaseId);
       if (master) this.put(m, { ...master, duplicates: [...master.duplicates, e.caseId] });
     } else if (e.type === 'case.supervised') m.supervised.push(e.ts);
   }
 
-  private stateOfIn(space: string, m: SpaceModel, id: string): CaseState | undefined {
+  private stateIn(space: string, m: SpaceModel, id: string): CaseState | undefined {
     const hot = m.hot.get(id);
     if (hot) return hot;
     const s = this.readState.get(space, id) as string | undefined;
@@ -244,7 +246,7 @@ export class CaseReadModel {
   /** Writes everything folded so far. */
   flush(): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-    if (![...this.spaces.values()].some((m) => m.seq !== m.writtenSeq)) return;
+    if (!this.unwritten()) return;
     this.db.transaction(() => { for (const [space, m] of this.spaces) this.write(space, m); })();
     this.settle();
   }
@@ -366,10 +368,6 @@ export class CaseReadModel {
     this.spaces.delete(space);
   }
 
-  /** A case's state, or undefined. */
-  caseState(space: string, id: string): CaseState | undefined {
-    return this.stateOf(space, id);
-  }
 
   /** A case's events in log order (bodies read from the log by seq). */
   async history(space: string, id: string): Promise<HistoryEntry[]> {

@@ -16,7 +16,7 @@ import { clockLateness, listCases, rowsOf } from '../cases/queries';
 import type { CaseReadModel } from '../cases/readModel';
 import type { Failsafe } from '../failsafe';
 import type { IngestService } from '../ingest/service';
-import type { SpaceRegistry } from '../spaces';
+import { spaceClock, type SpaceRegistry } from '../spaces';
 import { issuesOf, sendError } from './errors';
 
 /** What the supervisor routes need. */
@@ -32,11 +32,10 @@ export interface SupervisorDeps extends GuardDeps {
   readonly failsafe: Failsafe;
 }
 
-/** The instant a space judges lateness at: the wall clock for live, the space's own clock for demo and drills (as the wall). */
+/** The instant a space judges lateness at, as its walls do (`spaceClock`); the wall clock for a space this node lacks. */
 export function spaceNow(deps: Pick<SupervisorDeps, 'spaces' | 'now'>, space: string): number {
-  const wall = deps.now();
   const s = deps.spaces.find(space);
-  return !s || s.kind === 'live' ? wall : s.projection.clock ?? wall;
+  return s ? spaceClock(s, deps.now()) : deps.now();
 }
 
 /** The `space` query parameter (default live), or null after answering 400. */

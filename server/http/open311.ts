@@ -11,7 +11,7 @@ import type { Channel } from '../../shared/domain';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
 import type { IngestService } from '../ingest/service';
 import { newCaseId, postRequestSchema, requestToEvent, services, toRequest } from '../open311/mapping';
-import type { SpaceRegistry } from '../spaces';
+import { spaceClock, type SpaceRegistry } from '../spaces';
 import type { CaseReadModel } from '../cases/readModel';
 
 /** What the Open311 routes need. */
@@ -46,7 +46,7 @@ export function open311Routes(deps: Open311Deps): Router {
     if (!check.ok) fail(res, check.status, check.status === 401 ? `api_key: ${check.message}` : check.message);
     return check.ok;
   };
-  const spaceClock = () => (deps.space === 'live' ? deps.now() : deps.spaces.get(deps.space).projection.clock ?? deps.now());
+  const clock = () => spaceClock(deps.spaces.get(deps.space), deps.now());
 
   r.get('/services.json', (_req, res) => { res.json(services(deps.config)); });
 
@@ -56,18 +56,24 @@ export function open311Routes(deps: Open311Deps): Router {
     const ids = typeof q.service_request_id === 'string' ? new Set(q.service_request_id.split(',').map((s) => s.trim()).filter(Boolean)) : null;
     const codes = typeof q.service_code === 'string' ? new Set(q.service_code.split(',').map((s) => s.trim())) : null;
     const status = typeof q.status === 'string' ? new Set(q.status.split(',').map((s) => s.trim())) : null;
-    const end = typeof q.end_date === 'string' ? Date.parse(q.end_date) : spaceClock();
+    const end = typeof q.end_date === 'string' ? Date.parse(q.end_date) : clock();
     const start = typeof q.start_date === 'string' ? Date.parse(q.start_date) : end - DEFAULT_DAYS * 86_400_000;
     if (!Number.isFinite(start) || !Number.isFinite(end)) return fail(res, 400, 'start_date and end_date must be ISO 8601 date-times');
     const out: CaseState[] = [];
-    deps.cases.flush();
-    const candidateIds = ids ? [...ids] : deps.cases.db.prepare('SELECT id FROM cases WHERE space = ? AND received_at >= ? AND received_at <= ?').pluck().all(deps.space, start, end) as string[];
-    const candidates = candidateIds.map((id) => deps.cases.caseState(deps.space, id)).filter((c): c is CaseState => c !== undefined);
-    for (const c of candidates) {
-      if (!ids && (c.receivedAt < start || c.receivedAt > end)) continue;
-      if (codes && !codes.has(c.category)) continue;
-      if (status && !status.has(c.stage === 'closed' || c.stage === 'merged' ? 'closed' : 'open')) continue;
-      out.push(c);
+    if (ids) {
+      for (const id of ids) {
+        const c = deps.cases.caseState(deps.space, id);
+        if (c && (!codes || codes.has(c.category)) && (!status || status.has(c.stage === 'closed' || c.stage === 'merged' ? 'closed' : 'open'))) out.push(c);
+      }
+    } else {
+      // Filtered, ordered and cut in SQL: only the page's case states are read and parsed.
+      deps.cases.flush();
+      const where = ['space = ?', 'received_at >= ?', 'received_at <= ?'];
+      const args: (string | number)[] = [deps.space, start, end];
+      if (codes) { where.push(`category IN (${[...codes].map(() => '?').join(',')})`); args.push(...codes); }
+      if (status) { where.push(`open IN (${[...status].map((x) => (x === 'open' ? 1 : x === 'closed' ? 0 : -1)).join(',')})`); }
+      const page = deps.cases.db.prepare(`SELECT id FROM cases WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id LIMIT ${MAX_RESULTS}`).pluck().all(...args) as string[];
+      for (const id of page) { const c = deps.cases.caseState(deps.space, id); if (c) out.push(c); }
     }
     out.sort((a, b) => b.receivedAt - a.receivedAt || a.id.localeCompare(b.id));
     res.json(out.slice(0, MAX_RESULTS).map((c) => toRequest(c, deps.config)));
@@ -87,7 +93,7 @@ export function open311Routes(deps: Open311Deps): Router {
     if (!parsed.success) return fail(res, 400, parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`).join('; '));
     const b = parsed.data;
     if (!deps.config.categories.includes(b.service_code)) return fail(res, 404, `service_code ${b.service_code} is not a service (GET services.json)`);
-    const now = spaceClock();
+    const now = clock();
     const caseId = newCaseId(now);
     const result = await deps.ingest.ingest(deps.space, [requestToEvent(b, deps.config, caseId, now, deps.channel ?? 'message_board')]);
     const problem = result.rejected[0]?.errors.map((e) => `${e.path}: ${e.message}`).join('; ') ?? result.quarantined[0]?.reason;

@@ -8,7 +8,7 @@ import { diffWallViews, type WallSnapshot } from '../../shared/wall/delta';
 import { buildWallView } from '../../shared/projection/view';
 import type { WallView } from '../../shared/wall/view';
 import { Failsafe } from '../failsafe';
-import type { Space, SpaceRegistry } from '../spaces';
+import { spaceClock, type Space, type SpaceRegistry } from '../spaces';
 
 type WallNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -125,7 +125,7 @@ export class Broadcaster {
 
   private build(space: Space, s: Stream): WallView {
     const wall = this.opts.now();
-    const clock = space.kind === 'live' ? wall : space.projection.clock ?? wall;
+    const clock = spaceClock(space, wall);
     return buildWallView(space.projection, clock, { spaceKind: space.kind, clockRate: this.rate(space, s, wall, clock), ...(space.drill ? { drill: space.drill } : {}) });
   }
 

@@ -49,20 +49,27 @@ export function alertIdOf(kind: TimedAlertKind, parts: readonly (string | number
 
 const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
-/** The conditions that hold at `now`, as the alerts that should be active. */
-function wanted(p: SpaceProjection, now: EpochMs): Map<string, Wanted> {
-  const out = new Map<string, Wanted>();
-  const add = (w: Omit<Wanted, 'type' | 'eventId' | 'ts'>): void => { out.set(w.alertId, { type: 'alert.raised', eventId: w.alertId, ts: now, ...w }); };
+/**
+ * The conditions that hold at `now`: the ids of the alerts that should be active, and the raise events of those not
+ * active yet. An alert already active costs its id only (most passes change nothing).
+ */
+function wanted(p: SpaceProjection, now: EpochMs): { ids: Set<string>; raise: Wanted[] } {
+  const ids = new Set<string>();
+  const raise: Wanted[] = [];
+  const want = (alertId: string, build: () => Omit<Wanted, 'type' | 'eventId' | 'ts' | 'alertId'>): void => {
+    ids.add(alertId);
+    if (!p.active.has(alertId)) raise.push({ type: 'alert.raised', eventId: alertId, ts: now, alertId, ...build() });
+  };
   for (const id of p.open) {
     const c = p.cases.get(id);
     if (!c) continue;
     for (const { id: clock, clock: state } of runningClocks(c)) {
       const base = { caseId: c.id, street: c.street, clock };
       if (now > state.deadline) {
-        add({ ...base, alertId: alertIdOf('overdue', [c.id, clock, state.deadline]), kind: 'overdue', level: 'bad', since: state.deadline, text: clip(`${CLOCK_LABELS[clock]}超期 ${c.title}`, 300) });
+        want(alertIdOf('overdue', [c.id, clock, state.deadline]), () => ({ ...base, kind: 'overdue', level: 'bad', since: state.deadline, text: clip(`${CLOCK_LABELS[clock]}超期 ${c.title}`, 300) }));
       } else {
         const risk = riskOf(p, state);
-        if (now >= risk) add({ ...base, alertId: alertIdOf('at_risk', [c.id, clock, state.deadline]), kind: 'at_risk', level: 'warn', since: risk, text: clip(`${CLOCK_LABELS[clock]}临期 ${c.title}`, 300) });
+        if (now >= risk) want(alertIdOf('at_risk', [c.id, clock, state.deadline]), () => ({ ...base, kind: 'at_risk', level: 'warn', since: risk, text: clip(`${CLOCK_LABELS[clock]}临期 ${c.title}`, 300) }));
       }
     }
   }
@@ -73,7 +80,7 @@ function wanted(p: SpaceProjection, now: EpochMs): Map<string, Wanted> {
       const c = p.checkIns.get(`${current.date}|${current.shift.id}|${slot.post}`);
       if (c && c.out === null) continue;
       const since = Math.max(graceEnd, c?.out ?? graceEnd);
-      add({ alertId: alertIdOf('post_empty', [current.date, current.shift.id, slot.post, since]), kind: 'post_empty', level: 'bad', post: slot.post, since, text: clip(`${POST_LABELS[slot.post]}空岗（${current.shift.name} 应到 ${slot.name}）`, 300) });
+      want(alertIdOf('post_empty', [current.date, current.shift.id, slot.post, since]), () => ({ kind: 'post_empty', level: 'bad', post: slot.post, since, text: clip(`${POST_LABELS[slot.post]}空岗（${current.shift.name} 应到 ${slot.name}）`, 300) }));
     }
   }
   for (const link of LINKS) {
@@ -81,9 +88,9 @@ function wanted(p: SpaceProjection, now: EpochMs): Map<string, Wanted> {
     // A link never heard from in this space is not monitored (a drill or an import without heartbeats).
     if (!beat || linkUp(p, beat, now)) continue;
     const since = beat.ok ? beat.at + p.ctx.config.linkTimeoutSec * 1000 : beat.at;
-    add({ alertId: alertIdOf('link_down', [link, beat.at]), kind: 'link_down', level: 'bad', link, since, text: `${LINK_LABELS[link]}链路中断` });
+    want(alertIdOf('link_down', [link, beat.at]), () => ({ kind: 'link_down', level: 'bad', link, since, text: `${LINK_LABELS[link]}链路中断` }));
   }
-  return out;
+  return { ids, raise };
 }
 
 /**
@@ -91,14 +98,14 @@ function wanted(p: SpaceProjection, now: EpochMs): Map<string, Wanted> {
  * clear what the monitor raised and no longer holds. Empty when nothing changed. Pure.
  */
 export function timedAlertEvents(p: SpaceProjection, now: EpochMs, max = MONITOR_BATCH_MAX): AlertEvent[] {
-  const want = wanted(p, now);
+  const { ids, raise } = wanted(p, now);
   const out: AlertEvent[] = [];
   for (const id of p.active.keys()) {
     if (out.length >= max) return out;
-    if (!want.has(id) && OWNED.some((k) => id.startsWith(k))) out.push({ type: 'alert.cleared', eventId: `${id}|cleared`.slice(-128), ts: now, alertId: id });
+    if (!ids.has(id) && OWNED.some((k) => id.startsWith(k))) out.push({ type: 'alert.cleared', eventId: `${id}|cleared`, ts: now, alertId: id });
   }
   // Oldest conditions first, so a pass cut short by `max` writes them in the order they happened.
-  const raise = [...want.values()].filter((w) => !p.active.has(w.alertId)).sort((a, b) => a.since - b.since || a.alertId.localeCompare(b.alertId));
+  raise.sort((a, b) => a.since - b.since || a.alertId.localeCompare(b.alertId));
   for (const w of raise) {
     if (out.length >= max) break;
     out.push(w);
