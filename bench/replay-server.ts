@@ -23,7 +23,8 @@ process.on('message', (m) => {
   if (m === 'stats') {
     const p = app.spaces.get('drill-bench').projection;
     const reports = app.spaces.all().length;
-    process.send?.({ events: p.eventsApplied, cases: p.cases.size, open: p.open.size, peakRss: Math.max(peak, process.memoryUsage.rss()), rss: process.memoryUsage.rss(), heap: process.memoryUsage().heapUsed, readyMs, spaces: reports });
+    const m = process.memoryUsage();
+    process.send?.({ events: p.eventsApplied, cases: p.cases.size, open: p.open.size, peakRss: Math.max(peak, m.rss), rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, readyMs, spaces: reports });
   }
 });
 process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)); });

@@ -3,7 +3,8 @@
  * through the public ingest API into a fresh drill space of a real server (its own process, SQLite on disk) —
  * durable ingest and fold of every event — and prints the time and events/s, against DESIGN §6's target of a year
  * (≈ 3 M events) in ≤ 30 s. The year is generated first to a JSONL file (timed separately; reused with --file).
- * `--server-prof DIR` writes a V8 CPU profile of the server process to DIR when it exits.
+ * `--server-prof DIR` writes a V8 CPU profile of the server process to DIR when it exits; `SERVER_NODE_FLAGS` (e.g.
+ * `--max-semi-space-size=2`) passes Node flags to the server process, to compare memory settings.
  */
 import Database from 'better-sqlite3';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   const stats = await statsOf(server);
   const rate = r.accepted / secs;
   console.log(`replayed ${fmt(r.sent)} events at max speed in ${secs.toFixed(1)} s = ${fmt(rate)} events/s (${r.accepted === r.sent ? 'all accepted' : `${fmt(r.accepted)} accepted, ${r.rejected} rejected, ${r.quarantined} quarantined, ${r.duplicate} duplicate`})`);
-  console.log(`  server folded ${fmt(stats.events)} events; ${fmt(stats.cases)} cases in memory (${fmt(stats.open)} open); server peak RSS ${mb(stats.peakRss)}, RSS at the end ${mb(stats.rss)} (heap ${mb(stats.heap)}), client peak RSS ${mb(peakClient)}`);
+  console.log(`  server folded ${fmt(stats.events)} events; ${fmt(stats.cases)} cases in memory (${fmt(stats.open)} open); server peak RSS ${mb(stats.peakRss)}, RSS at the end ${mb(stats.rss)} (JS heap ${mb(stats.heap)} used of ${mb(stats.heapTotal)}, external ${mb(stats.external)}), client peak RSS ${mb(peakClient)}`);
   console.log(`  at this rate 3,000,000 events take ${(3e6 / rate).toFixed(1)} s (DESIGN §6 target: a year ≈ 3 M events in ≤ 30 s, i.e. ≥ 100,000 events/s)`);
   server.kill('SIGTERM');
   await once(server, 'exit');
@@ -79,10 +80,10 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
 }
 
-type Stats = { events: number; cases: number; open: number; peakRss: number; rss: number; heap: number; readyMs: number };
+type Stats = { events: number; cases: number; open: number; peakRss: number; rss: number; heap: number; heapTotal: number; external: number; arrayBuffers: number; readyMs: number };
 
 async function startServer(): Promise<{ server: ChildProcess; url: string }> {
-  const server = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'), [path.join(work, 'data')], { execArgv: [...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []), '--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const server = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'), [path.join(work, 'data')], { execArgv: [...(process.env.SERVER_NODE_FLAGS ? process.env.SERVER_NODE_FLAGS.split(' ') : []), ...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []), '--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   // The server's own log lines (JSON) come on the same stdout: the first line with a `url` is the address.
   for await (const line of createInterface({ input: server.stdout as NodeJS.ReadableStream })) {
     const parsed = (() => { try { return JSON.parse(line) as { url?: string }; } catch { return {}; } })();
