@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createLogger } from '../server/log';
 import { createApp } from '../server/app';
 import { TokenRegistry } from '../server/auth/tokens';
 import Database from 'better-sqlite3';
@@ -27,13 +28,18 @@ const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
 
 async function withApp<T>(fn: (app: ReturnType<typeof createApp>, dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-'));
-  const app = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
+  const app = createApp({ ...onFiles(dir), tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
   try {
     return await fn(app, dir);
   } finally {
     await app.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The app's store and read model on files in `dir`, as in production (the read model holds the checkpoints). */
+function onFiles(dir: string) {
+  return { store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, caseDbFile: path.join(dir, 'cases.sqlite'), logger: createLogger({ level: 'warn' }) };
 }
 
 function* batches(n: number, prefix: string): Generator<unknown[]> {
@@ -73,7 +79,7 @@ function baseline(): number {
 /** Ingests in a fresh app and closes it; returns the data directory for the cold rebuild (the app is unreachable then). */
 async function inProcess(base: number): Promise<{ dir: string; accepted: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-'));
-  const app = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
+  const app = createApp({ ...onFiles(dir), tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
   await app.ready;
   const t0 = performance.now();
   let accepted = 0;
@@ -82,7 +88,7 @@ async function inProcess(base: number): Promise<{ dir: string; accepted: number 
   app.cases.flush();
   const secs = (performance.now() - t0) / 1000;
   const rate = accepted / secs;
-  console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (open cases ${app.spaces.get('live').projection.open.size})`);
+  console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (cases in memory ${app.spaces.get('live').projection.cases.size}, open ${app.spaces.get('live').projection.open.size})`);
   await app.close();
   return { dir, accepted };
 }
@@ -90,7 +96,11 @@ async function inProcess(base: number): Promise<{ dir: string; accepted: number 
 /** A server start on that log, as after a restart: every projection and the case read model rebuilt from the log. */
 async function coldRebuild(dir: string, accepted: number, base: number): Promise<void> {
   try {
-    const rebuilt = createApp({ store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([]) });
+    // Cold: the checkpoint the graceful stop wrote is removed, so the whole log is folded (the case rows stay).
+    const cases = new Database(path.join(dir, 'cases.sqlite'));
+    cases.prepare('DELETE FROM checkpoints').run();
+    cases.close();
+    const rebuilt = createApp({ ...onFiles(dir), tokens: new TokenRegistry([]) });
     const r0 = performance.now();
     await rebuilt.ready;
     const rs = (performance.now() - r0) / 1000;

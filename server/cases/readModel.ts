@@ -18,6 +18,7 @@ import type { DomainEvent } from '../../shared/events';
 import type { CaseEvent } from '../../shared/events/case';
 import type { CaseArchive, ProjectionContext } from '../../shared/projection/state';
 import { Failsafe } from '../failsafe';
+import { BloomFilter } from '../ingest/bloom';
 import type { EventStore } from '../store/types';
 import { CASE_COLUMNS, caseRow } from './rows';
 
@@ -46,7 +47,12 @@ interface SpaceModel {
   pendingEvents: number;
   /** Case events the reducer refused (non-zero only if the reducers changed since the events were accepted). */
   refused: number;
+  /** Every case id of the space: "certainly not" answers a lookup of a new id without a query (most lookups are). */
+  readonly ids: BloomFilter;
 }
+
+/** Size of a space's case id filter: 2^22 bits (512 KiB), about 1% false positives at 400,000 cases. */
+const CASE_ID_BITS = 22;
 
 /** Bumped when the tables change shape: an older file is emptied and rebuilt from the log. */
 const SCHEMA_VERSION = 3;
@@ -144,7 +150,9 @@ export class CaseReadModel {
     if (!m) {
       const pos = this.position(space);
       const seq = pos && pos.version === this.version ? pos.seq : 0;
-      m = { hot: new Map(), dirty: new Set(), history: new Map(), supervised: [], seq, writtenSeq: seq, pendingEvents: 0, refused: 0 };
+      const ids = new BloomFilter(CASE_ID_BITS);
+      for (const id of this.db.prepare('SELECT id FROM case_states WHERE space = ?').pluck().iterate(space) as Iterable<string>) ids.add(id);
+      m = { hot: new Map(), dirty: new Set(), history: new Map(), supervised: [], seq, writtenSeq: seq, pendingEvents: 0, refused: 0, ids };
       this.spaces.set(space, m);
     }
     return m;
@@ -218,7 +226,8 @@ export class CaseReadModel {
   }
 
   private fold(space: string, m: SpaceModel, e: CaseEvent, seq: number): void {
-    const prev = this.stateIn(space, m, e.caseId);
+    // A logged case.received was judged new when it was accepted: nothing to look up.
+    const prev = e.type === 'case.received' ? undefined : this.stateIn(space, m, e.caseId);
     const t = applyCaseEvent(prev, e, this.ctx.lifecycle);
     if (!t.ok) { m.refused++; return; }
     this.put(m, t.state);
@@ -234,11 +243,13 @@ export class CaseReadModel {
   private stateIn(space: string, m: SpaceModel, id: string): CaseState | undefined {
     const hot = m.hot.get(id);
     if (hot) return hot;
+    if (!m.ids.mightHave(id)) return undefined;
     const s = this.readState.get(space, id) as string | undefined;
     return s === undefined ? undefined : (JSON.parse(s) as CaseState);
   }
 
   private put(m: SpaceModel, c: CaseState): void {
+    m.ids.add(c.id);
     m.hot.set(c.id, c);
     m.dirty.add(c.id);
   }
@@ -345,7 +356,10 @@ export class CaseReadModel {
     const write = this.db.transaction((cs: readonly CaseState[]) => {
       for (const c of cs) { this.upsert.run(...caseRow(space, c, this.ctx)); this.upsertState.run(space, c.id, JSON.stringify(c)); }
     });
+    // A model already open for the space must know the ids written behind its back.
+    const open = this.spaces.get(space);
     for (const c of states) {
+      open?.ids.add(c.id);
       chunk.push(c);
       if (chunk.length === 20_000) { write(chunk); n += chunk.length; chunk = []; }
     }
