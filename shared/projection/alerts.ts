@@ -3,9 +3,15 @@ import type { AlertEvent } from '../events/alert';
 import type { Alert } from '../wall/view';
 import type { SpaceProjection } from './state';
 
-/** Adds an alert (newest first, bounded by config.alertsMax); `urgent` asks the broadcaster to send at once. */
+/**
+ * Adds an alert, the ticker kept newest first by the time each alert happened (an alert the monitor writes late, about
+ * a deadline passed an hour ago, takes its place by that time), bounded by config.alertsMax; `urgent` asks the
+ * broadcaster to send at once.
+ */
 export function raiseAlert(p: SpaceProjection, alert: Alert, urgent: boolean): void {
-  p.alerts.unshift(alert);
+  let i = 0;
+  while (i < p.alerts.length && p.alerts[i]!.at > alert.at) i++;
+  p.alerts.splice(i, 0, alert);
   if (p.alerts.length > p.ctx.config.alertsMax) p.alerts.length = p.ctx.config.alertsMax;
   if (urgent) p.urgentPending = true;
 }
@@ -22,11 +28,11 @@ export function foldAlertEvent(p: SpaceProjection, e: AlertEvent): string | null
       id: e.alertId, at: e.since, kind: e.kind, level: e.level, text: e.text,
       ...(e.caseId !== undefined ? { caseId: e.caseId } : {}), ...(e.street !== undefined ? { street: e.street } : {}),
     };
-    p.active.set(e.alertId, alert);
+    p.active.set(e.alertId, { raised: e, alert });
     raiseAlert(p, alert, e.kind === 'post_empty' || e.kind === 'link_down');
     return null;
   }
-  const alert = p.active.get(e.alertId);
+  const alert = p.active.get(e.alertId)?.alert;
   if (!alert) return `alert ${e.alertId} is not raised: alert.cleared needs an active alert`;
   p.active.delete(e.alertId);
   const i = p.alerts.findIndex((a) => a.id === e.alertId);

@@ -94,15 +94,37 @@ function wanted(p: SpaceProjection, now: EpochMs): { ids: Set<string>; raise: Wa
 }
 
 /**
+ * When the condition behind an alert ended, as far as the projection tells (the monitor notices on its next pass, or
+ * after a replay much later): the case's event that stopped or moved the clock, the check-in to the post, the link's
+ * next good heartbeat; else now. Never before the alert began nor after now.
+ */
+function recoveredAt(p: SpaceProjection, raised: Wanted, now: EpochMs): EpochMs {
+  let at: EpochMs | undefined;
+  if (raised.caseId !== undefined) {
+    // The clock turned overdue at its deadline, or something happened to the case after the alert.
+    const c = p.cases.get(raised.caseId);
+    const clock = c && raised.clock ? c[raised.clock] : null;
+    if (raised.kind === 'at_risk' && clock && clock.stoppedAt === null && now > clock.deadline) at = clock.deadline;
+    else at = clock?.stoppedAt ?? c?.updatedAt;
+  } else if (raised.post !== undefined) {
+    for (const [key, c] of p.checkIns) if (key.endsWith(`|${raised.post}`) && c.out === null && c.at >= raised.since && (at === undefined || c.at < at)) at = c.at;
+  } else if (raised.link !== undefined) {
+    const beat = p.links.get(raised.link);
+    if (beat && linkUp(p, beat, now)) at = beat.at;
+  }
+  return Math.min(now, Math.max(raised.since, at ?? now));
+}
+
+/**
  * The alert events that bring the space's active alerts in line with what holds at `now`: raise what newly holds,
  * clear what the monitor raised and no longer holds. Empty when nothing changed. Pure.
  */
 export function timedAlertEvents(p: SpaceProjection, now: EpochMs, max = MONITOR_BATCH_MAX): AlertEvent[] {
   const { ids, raise } = wanted(p, now);
   const out: AlertEvent[] = [];
-  for (const id of p.active.keys()) {
+  for (const [id, { raised }] of p.active) {
     if (out.length >= max) return out;
-    if (!ids.has(id) && OWNED.some((k) => id.startsWith(k))) out.push({ type: 'alert.cleared', eventId: `${id}|cleared`, ts: now, alertId: id });
+    if (!ids.has(id) && OWNED.some((k) => id.startsWith(k))) out.push({ type: 'alert.cleared', eventId: `${id}|cleared`, ts: recoveredAt(p, raised, now), alertId: id });
   }
   // Oldest conditions first, so a pass cut short by `max` writes them in the order they happened.
   raise.sort((a, b) => a.since - b.since || a.alertId.localeCompare(b.alertId));

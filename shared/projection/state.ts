@@ -6,6 +6,7 @@ import type { CityopsConfig } from '../config';
 import type { Shift } from '../events/ops';
 import type { ClockThresholds } from '../sla/deadline';
 import type { Alert } from '../wall/view';
+import type { AlertRaised } from '../events/alert';
 import type { EpochMs } from '../time';
 import type { DayFigures } from './day';
 
@@ -48,8 +49,8 @@ export interface SpaceProjection {
   alerts: Alert[];
   /** Set when an alert that must go out at once was raised; the broadcaster clears it. */
   urgentPending: boolean;
-  /** Alerts that time revealed (`alert.raised`) and that no `alert.cleared` has ended yet, by alert id. */
-  readonly active: Map<string, Alert>;
+  /** Alerts that time revealed and that no `alert.cleared` has ended yet, by alert id: the raise and its ticker item. */
+  readonly active: Map<string, ActiveAlert>;
   /**
    * Where closed cases that left memory are looked up (the case read model); null keeps every case in `cases`. Only
    * closed or merged cases are evicted, and only `case.exempted` and a merge into a closed master still touch them.
@@ -61,6 +62,9 @@ export interface SpaceProjection {
    */
   replaying: boolean;
 }
+
+/** An alert raised and not cleared: the event that raised it (what the condition was) and its ticker item. */
+export interface ActiveAlert { readonly raised: AlertRaised; readonly alert: Alert }
 
 /** Closed cases that left a projection's memory, by id (the case read model on the server). */
 export interface CaseArchive { get(caseId: string): CaseState | undefined }

@@ -61,7 +61,7 @@ describe('when time reveals alerts and no wall is watching', () => {
 
   it('then the alerts are in the log, stamped when their conditions began', () => {
     expect(server.app.cases.db).toBeDefined();
-    const active = [...server.app.spaces.get('live').projection.active.values()];
+    const active = [...server.app.spaces.get('live').projection.active.values()].map((x) => x.alert);
     expect(summary(active).filter((a) => a[0] !== 'at_risk')).toEqual(expected);
     expect(server.app.spaces.get('live').position).toBeGreaterThan(EVENTS.length);
   });
@@ -87,6 +87,6 @@ describe('when time reveals alerts and no wall is watching', () => {
     const post_ = server.app.spaces.get('live').projection.alerts.find((a) => a.kind === 'post_empty');
     expect(post_?.at).toBe(shanghaiInstant(DATE, '08:45'));
     expect(post_?.clearedAt).toBe(server.now.value);
-    expect([...server.app.spaces.get('live').projection.active.values()].some((a) => a.kind === 'post_empty')).toBe(false);
+    expect([...server.app.spaces.get('live').projection.active.values()].some((a) => a.alert.kind === 'post_empty')).toBe(false);
   });
 });

@@ -81,6 +81,17 @@ describe('when cases fall late', () => {
     foldAll(p, [caseEvent('case.signed', 'b', at(156))]);
     expect(monitorAt(p, at(157)).map((e) => e.type)).toEqual(['alert.cleared']);
     expect(buildWallView(p, at(157), meta).alerts.map((a) => a.caseId)).toEqual(['a']);
+    // a is signed at 158; the monitor notices at 200, and the ticker says it recovered at 158.
+    foldAll(p, [caseEvent('case.signed', 'a', at(158))]);
+    expect(monitorAt(p, at(200)).map((e) => [e.type, e.ts])).toEqual([['alert.cleared', at(158)]]);
+    expect(buildWallView(p, at(200), meta).alerts.map((a) => [a.caseId, a.at, a.clearedAt])).toEqual([['a', at(120), at(158)]]);
+  });
+
+  it('then an alert the monitor writes late takes its place on the ticker by the time it happened', () => {
+    const p = newProjection();
+    foldAll(p, [received('a'), caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }), received('u', { ts: at(130), urgency: 'urgent' })]);
+    monitorAt(p, at(140));
+    expect(buildWallView(p, at(140), meta).alerts.map((a) => [a.kind, a.caseId, a.at])).toEqual([['urgent', 'u', at(130)], ['overdue', 'a', at(120)]]);
   });
 });
 
@@ -119,10 +130,11 @@ describe('when a duty roster is on', () => {
     expect(v.duty.next?.id).toBe('eve');
     expect(v.duty.handover.late).toBe(true);
     expect(v.alerts.filter((a) => a.kind === 'post_empty').map((a) => a.at)).toEqual([shanghaiInstant(date, '08:45')]);
-    // The officer arrives at 09:30: the alert stays on the ticker with its recovery time.
+    // The officer arrives at 09:30: the alert stays on the ticker with its recovery time — the check-in's, not the
+    // minute the monitor noticed it.
     foldAll(p, [{ type: 'duty.checked_in', eventId: 'c2', ts: shanghaiInstant(date, '09:30'), date, shiftId: 'day', post: 'duty_officer', personId: 'O1', name: '李娜' }]);
     expect(monitorAt(p, shanghaiInstant(date, '09:31')).map((e) => e.type)).toEqual(['alert.cleared']);
-    expect(buildWallView(p, shanghaiInstant(date, '09:31'), meta).alerts.map((a) => [a.kind, a.clearedAt])).toEqual([['post_empty', shanghaiInstant(date, '09:31')]]);
+    expect(buildWallView(p, shanghaiInstant(date, '09:31'), meta).alerts.map((a) => [a.kind, a.clearedAt])).toEqual([['post_empty', shanghaiInstant(date, '09:30')]]);
   });
 
   it('then a shift past midnight is still on at 00:10 the next day', () => {
