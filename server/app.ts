@@ -40,6 +40,7 @@ import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
 import { SpaceRegistry, type RestoreReport } from './spaces';
 import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
+import { LogFollower } from './cluster/follower';
 import type { EventStore } from './store/types';
 
 /** What the app is built from. */
@@ -73,6 +74,10 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** WebSocket permessage-deflate of the Socket.IO server (default `WALL_DEFLATE`); `bench:fanout` compares settings. */
   readonly perMessageDeflate?: ServerOptions['perMessageDeflate'];
+  /** On a cluster: the shared log's database, followed for what other nodes log (absent: this node is the only writer). */
+  readonly follow?: { readonly connectionString: string; readonly intervalMs?: number };
+  /** The Socket.IO adapter that connects this node's namespaces with the other nodes' (absent: in memory, one node). */
+  readonly adapter?: ServerOptions['adapter'];
 }
 
 /** A built, not yet listening, app. */
@@ -161,7 +166,7 @@ export function createApp(deps: AppDeps): App {
   });
 
   const http = createServer(app);
-  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE });
+  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE, ...(deps.adapter ? { adapter: deps.adapter } : {}) });
   let broadcaster: Broadcaster | null = null;
   const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
   broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, onSent: (space) => metrics.deltas.inc({ space }) });
@@ -174,7 +179,9 @@ export function createApp(deps: AppDeps): App {
   // Each reader of a committed batch is its own listener: one that fails does not keep the others (or the ack) from it.
   // The case read model folds each committed batch first: the projection looks closed cases up in it.
   ingest.onBatch((space, _r, accepted, seqs) => caseModel.record(space.name, accepted, seqs), 'case-read-model');
-  ingest.onBatch((space, r) => {
+  ingest.onBatch((space, r, _accepted, _seqs, origin) => {
+    // Counted by the node that ingested the batch (the cluster's sum is the sum of its nodes).
+    if (origin !== 'local') return;
     const label = { space: space.name };
     metrics.accepted.inc(label, r.accepted);
     metrics.duplicate.inc(label, r.duplicate);
@@ -195,6 +202,7 @@ export function createApp(deps: AppDeps): App {
     metrics.openCases.remove({ space: name });
   });
 
+  const follower = deps.follow ? new LogFollower({ connectionString: deps.follow.connectionString, intervalMs: deps.follow.intervalMs, store: deps.store, spaces, ingest, failsafe, log }) : null;
   const restored = (async () => {
     // Rows of spaces whose log is gone (a deleted space from an older version) would show in lists: drop them.
     const logged = await deps.store.spaces();
@@ -228,6 +236,9 @@ export function createApp(deps: AppDeps): App {
   const ready = (async () => {
     await restored;
     drills.restore();
+    // On a cluster: what other nodes logged while this one folded, then everything they log from now on.
+    if (follower) await follower.pass();
+    follower?.start();
     isReady = true;
     b.start();
     monitor.start();
@@ -243,6 +254,7 @@ export function createApp(deps: AppDeps): App {
       calendar.close();
       await drills.close();
       await monitor.stop();
+      await follower?.stop();
       // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing.
       if (isReady) await monitor.checkpointAll();
       b.stop();

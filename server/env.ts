@@ -16,6 +16,10 @@ export interface ServerEnv {
   readonly generatedTokens: boolean;
   /** The space that requests posted through Open311 become cases in (OPEN311_SPACE, default live). */
   readonly open311Space: string;
+  /** DATABASE_URL (`postgres://…`): the shared log of a cluster; absent → the embedded SQLite store in DATA_DIR. */
+  readonly databaseUrl: string | null;
+  /** REDIS_URL (`redis://…`): connects the nodes' Socket.IO servers; absent → one node, in memory. */
+  readonly redisUrl: string | null;
 }
 
 /** Reads and checks the environment; throws with a clear message on a bad value. */
@@ -28,7 +32,11 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
   const tokens = configured ? parseTokens(configured) : storedTokens(dataDir);
   const open311Space = env.OPEN311_SPACE ?? 'live';
   if (!spaceName.safeParse(open311Space).success) throw new Error(`OPEN311_SPACE "${open311Space}" must be live, demo or drill-<name>`);
-  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured, open311Space };
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded store)');
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
+  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured, open311Space, databaseUrl, redisUrl };
 }
 
 /** Loads a JSON config file and merges it over the defaults; the error names the file and the field. */

@@ -6,6 +6,9 @@ import { TokenRegistry } from './auth/tokens';
 import { readEnv, type ServerEnv } from './env';
 import { logger, type Logger } from './log';
 import { openSqliteStore } from './store/sqlite';
+import { openPostgresStore } from './store/postgres';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createClient } from 'redis';
 
 /** A running server. */
 export interface Running { readonly app: App; readonly env: ServerEnv; readonly url: string; readonly tokens: TokenRegistry }
@@ -21,7 +24,9 @@ const STOP_CLOSE_MS = 15_000;
 export async function startServer(env: ServerEnv = readEnv()): Promise<Running> {
   const tokens = new TokenRegistry(env.tokens);
   const started = Date.now();
-  const app = createApp({ store: openSqliteStore({ dataDir: env.dataDir }), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), logger });
+  const store = env.databaseUrl ? await openPostgresStore({ connectionString: env.databaseUrl }) : openSqliteStore({ dataDir: env.dataDir });
+  const redis = env.redisUrl ? await connectRedis(env.redisUrl, logger) : null;
+  const app = createApp({ store, ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}), ...(redis ? { adapter: createAdapter(redis) } : {}), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), logger });
   const failures = processFailureHandlers(logger, (code) => closeAndExit(app, code, CRASH_CLOSE_MS));
   process.on('uncaughtException', failures.uncaughtException);
   process.on('unhandledRejection', failures.unhandledRejection);
@@ -76,6 +81,25 @@ async function closeAndExit(app: App, code: number, graceMs: number): Promise<vo
     logger.error({ err }, 'the app did not close cleanly');
   }
   process.exit(code);
+}
+
+/**
+ * The Redis client of the Socket.IO adapter. It reconnects by itself (with backoff) when Redis restarts, and the
+ * streams adapter resumes reading its stream from where it was, so nothing sent while Redis was away is lost.
+ */
+async function connectRedis(url: string, log: Logger) {
+  let down = false;
+  const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) } });
+  client.on('error', (err: unknown) => {
+    if (!down) log.warn({ err }, 'Redis does not answer: walls on this node go on; cross-node messages wait until it is back');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) log.info('Redis answers again');
+    down = false;
+  });
+  await client.connect();
+  return client;
 }
 
 /** A file in DATA_DIR, or `:memory:` when the data dir is. */

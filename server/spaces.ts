@@ -25,6 +25,8 @@ export interface Space {
   tail: Promise<unknown>;
   /** Logged events the reducers refused at the last rebuild (non-zero only if the reducers changed since). */
   rebuildRefused: number;
+  /** A write failed and the projection may hold what is not durable: fold the log again before the next work. */
+  needsRefold?: boolean;
   /** Set while a drill runs in this space (shown on its walls). */
   drill?: DrillInfo;
 }
@@ -183,10 +185,28 @@ export class SpaceRegistry {
     await this.serial(space, async () => {
       this.spaces.delete(name);
       await this.store.deleteSpace(name);
-      for (const l of [...this.deleteListeners]) {
-        try { l(name); } catch (err) { this.log.error({ err, space: name }, 'a listener failed on the deletion of a space'); }
-      }
+      this.told(name);
     });
+  }
+
+  /**
+   * Forgets a space whose log another node deleted (its projection, read model rows, streams), in the space's order;
+   * what arrives later for that name starts a fresh space.
+   */
+  async forget(name: string): Promise<void> {
+    const space = this.spaces.get(name);
+    if (!space) return;
+    await this.serial(space, async () => {
+      if (this.spaces.get(name) !== space) return;
+      this.spaces.delete(name);
+      this.told(name);
+    });
+  }
+
+  private told(name: string): void {
+    for (const l of [...this.deleteListeners]) {
+      try { l(name); } catch (err) { this.log.error({ err, space: name }, 'a listener failed on the deletion of a space'); }
+    }
   }
 
   /** Runs `work` after the space's earlier work (per-space ordering). */

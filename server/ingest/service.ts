@@ -9,10 +9,16 @@ import { validateEvent, type DomainEvent } from '../../shared/events';
 import { applyEvent } from '../../shared/projection/apply';
 import { Failsafe, Subscribers } from '../failsafe';
 import type { Space, SpaceRegistry } from '../spaces';
-import type { EventStore, QuarantineEntry } from '../store/types';
+import type { EventStore, LogChunk, QuarantineEntry, SpaceWrite } from '../store/types';
 
-/** Told after each committed batch (the broadcaster listens), with the accepted events in log order and their log seqs. */
-export type BatchListener = (space: Space, result: IngestResult, accepted: readonly DomainEvent[], seqs: readonly number[]) => void;
+/** Where a batch came from: ingested on this node, or logged by another node and followed here. */
+export type BatchOrigin = 'local' | 'followed';
+
+/**
+ * Told after each committed batch (the broadcaster listens), with the accepted events in log order and their log seqs;
+ * batches other nodes logged come too (origin `followed`), in the log's order.
+ */
+export type BatchListener = (space: Space, result: IngestResult, accepted: readonly DomainEvent[], seqs: readonly number[], origin: BatchOrigin) => void;
 
 /** Ingests batches of raw events into spaces. */
 export class IngestService {
@@ -40,11 +46,70 @@ export class IngestService {
     return this.spaces.serial(space, () => {
       // The space was deleted while this batch waited: it goes to the fresh space of that name.
       if (!this.spaces.isCurrent(space)) return this.ingestComputed(spaceName, make);
-      return this.run(space, make(space));
+      return this.write(space, make);
     });
   }
 
-  private async run(space: Space, raw: readonly unknown[]): Promise<IngestResult> {
+  /**
+   * Folds events other nodes logged (in log order, after the space's position) and tells the listeners, as if they had
+   * been ingested here. Runs inside the space's order (a write's tail, or the follower's catch-up).
+   */
+  follow(space: Space, chunk: LogChunk): void {
+    if (chunk.events.length === 0) return;
+    for (const e of chunk.events) {
+      space.seen.add(e.eventId);
+      applyEvent(space.projection, e);
+    }
+    space.position = chunk.seqs[chunk.seqs.length - 1]!;
+    const result: IngestResult = { space: space.name, accepted: chunk.events.length, duplicate: 0, rejected: [], quarantined: [] };
+    this.listeners.notify(space, result, chunk.events, chunk.seqs, 'followed');
+  }
+
+  /** Catches a space up with the log (what other nodes logged), in the space's order. */
+  catchUp(spaceName: string): Promise<number> {
+    const space = this.spaces.get(spaceName);
+    return this.spaces.serial(space, async () => {
+      if (!this.spaces.isCurrent(space)) return 0;
+      if (space.needsRefold) await this.refold(space);
+      let n = 0;
+      for await (const chunk of this.store.readWithSeqs(space.name, 5_000, space.position)) {
+        this.follow(space, chunk);
+        n += chunk.events.length;
+      }
+      return n;
+    });
+  }
+
+  private async write(space: Space, make: (space: Space) => readonly unknown[]): Promise<IngestResult> {
+    if (space.needsRefold) await this.refold(space);
+    // Nothing to write (a monitor pass that found nothing): no write, no lock, nobody told.
+    if (make(space).length === 0) return { space: space.name, accepted: 0, duplicate: 0, rejected: [], quarantined: [] };
+    let batch: { result: IngestResult; accepted: DomainEvent[]; seqs: number[] };
+    try {
+      batch = await this.store.write(space.name, space.position, async (w) => {
+        this.follow(space, w.tail);
+        return this.run(space, make(space), w);
+      });
+    } catch (err) {
+      // The projection may hold the batch: fold the log again so it holds exactly what is durable (now, or before
+      // the next write if the store cannot be read either).
+      space.needsRefold = true;
+      await this.refold(space).catch(() => undefined);
+      throw err;
+    }
+    const { result, accepted, seqs } = batch;
+    for (const e of accepted) space.seen.add(e.eventId);
+    if (seqs.length > 0) space.position = seqs[seqs.length - 1]!;
+    this.listeners.notify(space, result, accepted, seqs, 'local');
+    return result;
+  }
+
+  private async refold(space: Space): Promise<void> {
+    await this.spaces.refold(space);
+    space.needsRefold = false;
+  }
+
+  private async run(space: Space, raw: readonly unknown[], w: SpaceWrite): Promise<{ result: IngestResult; accepted: DomainEvent[]; seqs: number[] }> {
     const rejected: RejectedEvent[] = [];
     const quarantined: QuarantinedEvent[] = [];
     const toQuarantine: QuarantineEntry[] = [];
@@ -72,25 +137,9 @@ export class IngestService {
       inBatch.add(e.eventId);
       accepted.push(e);
     }
-    const seqs = await this.commit(space, accepted, toQuarantine);
+    const seqs = accepted.length === 0 && toQuarantine.length === 0 ? [] : await w.append(accepted, toQuarantine);
     const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, quarantined };
-    this.listeners.notify(space, result, accepted, seqs);
-    return result;
-  }
-
-  private async commit(space: Space, accepted: DomainEvent[], quarantine: QuarantineEntry[]): Promise<number[]> {
-    if (accepted.length === 0 && quarantine.length === 0) return [];
-    let seqs: number[];
-    try {
-      seqs = await this.store.append(space.name, accepted, quarantine);
-    } catch (err) {
-      // The projection already holds the batch: fold the log again so it holds exactly what is durable.
-      await this.spaces.refold(space);
-      throw err;
-    }
-    for (const e of accepted) space.seen.add(e.eventId);
-    if (seqs.length > 0) space.position = seqs[seqs.length - 1]!;
-    return seqs;
+    return { result, accepted, seqs };
   }
 }
 

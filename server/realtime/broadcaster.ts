@@ -119,7 +119,8 @@ export class Broadcaster {
     s.seq++;
     const delta = diffWallViews(s.view, next, s.seq);
     s.view = next;
-    this.ns.to(roomOf(space.name)).emit('delta', delta);
+    // Each node folds the whole log and streams its own walls: a delta never crosses to another node's walls.
+    this.ns.local.to(roomOf(space.name)).emit('delta', delta);
     this.opts.onSent?.(space.name);
   }
 

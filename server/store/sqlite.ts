@@ -72,6 +72,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     async append(space, events, quarantined) {
       return appendTx(space, events, quarantined);
     },
+    // One process writes this file: nobody else can have logged after the writer's position.
+    async write(space, _after, work) {
+      return work({ tail: { seqs: [], events: [] }, append: async (events, quarantined) => appendTx(space, events, quarantined) });
+    },
     async hasEventId(space, eventId) {
       return statements(space).has.get(eventId) !== undefined;
     },

@@ -14,8 +14,24 @@ export interface QuarantineEntry {
 /** A chunk of a log: events and their seqs, index for index. */
 export interface LogChunk { readonly seqs: number[]; readonly events: DomainEvent[] }
 
+/** A write to one space in the log's order: what others logged since the writer's position, and the append. */
+export interface SpaceWrite {
+  /** Events logged after the writer's position by other writers (other nodes), to fold before judging the batch. */
+  readonly tail: LogChunk;
+  /**
+   * Appends, as the work's last step; resolves with each event's seq. PostgreSQL commits it with the write (a work that
+   * throws keeps nothing); SQLite, whose one process is the only writer, commits it at once.
+   */
+  append(events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<number[]>;
+}
+
 /** Durable, append-only, per-space event logs. */
 export interface EventStore {
+  /**
+   * Runs `work` as the only writer of a space (across every node sharing the store), in one transaction: it sees the
+   * log's tail after `after` first, and what it appends is durable once the returned promise resolves.
+   */
+  write<T>(space: string, after: number, work: (w: SpaceWrite) => Promise<T>): Promise<T>;
   /** Appends accepted events (in order) and quarantined ones in one transaction; resolves once durable with each event's log seq. */
   append(space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<number[]>;
   /** Whether an event id is already in a space's log. */

@@ -150,10 +150,13 @@ describe('when the event store fails one append', () => {
     const real = openSqliteStore({ dataDir });
     const store: EventStore = {
       ...real,
-      append: (space, events, quarantined) => {
-        if (failNext) { failNext = false; return Promise.reject(new Error('disk I/O error')); }
-        return real.append(space, events, quarantined);
-      },
+      write: (space, after, work) => real.write(space, after, (w) => work({
+        tail: w.tail,
+        append: (events, quarantined) => {
+          if (failNext) { failNext = false; return Promise.reject(new Error('disk I/O error')); }
+          return w.append(events, quarantined);
+        },
+      })),
     };
     server = await startTestServer(T0 + HOUR_MS, dataDir, undefined, { logger: logs.log, store });
   });

@@ -1,0 +1,199 @@
+/**
+ * The cluster's event store: PostgreSQL. One `events` table for every space, ordered by a database-assigned `seq`
+ * (a sequence), `(space, event_id)` unique as the final dedupe guard. Writes to one space are serialised across every
+ * node by a transaction-scoped advisory lock: the writer reads the log's tail after its own position under the lock,
+ * folds it, then validates and appends — so a space has one order in the whole cluster, and within a space `seq`
+ * grows in commit order (a later writer takes its seqs after the earlier one committed). Each commit notifies
+ * `cityops_log` with the space's name; followers also catch up by position, never by notification alone.
+ */
+import pg from 'pg';
+import type { DomainEvent } from '../../shared/events';
+import type { EventStore, LogChunk, QuarantineEntry, SpaceWrite } from './types';
+
+/** The notification channel of committed batches (payload: the space) and deleted spaces (payload: `-space`). */
+export const LOG_CHANNEL = 'cityops_log';
+
+/** Bumped when the tables change shape; each step migrates from the one before. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS spaces (name TEXT PRIMARY KEY);
+   CREATE TABLE IF NOT EXISTS events (seq BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL);
+   CREATE UNIQUE INDEX IF NOT EXISTS events_space_event ON events (space, event_id);
+   CREATE INDEX IF NOT EXISTS events_space_seq ON events (space, seq);
+   CREATE TABLE IF NOT EXISTS quarantine (id BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, received_at BIGINT NOT NULL,
+     event_id TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL);
+   CREATE INDEX IF NOT EXISTS quarantine_space ON quarantine (space, id);`,
+];
+
+/** Options of the PostgreSQL store. */
+export interface PostgresStoreOptions {
+  readonly connectionString: string;
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  /** Most quarantined events kept per space (oldest dropped first). */
+  readonly quarantineMax?: number;
+}
+
+/** The advisory lock key of a space's writes (a 64-bit key from the space's name, in a namespace of our own). */
+const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('cityops-log:' || $1, 0))";
+
+/** Opens the store: connects, creates or migrates the schema (under a lock, so nodes starting together agree). */
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<EventStore & { readonly pool: pg.Pool }> {
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its connection (the server restarted) is dropped from the pool, not thrown.
+  pool.on('error', () => undefined);
+  await migrate(pool);
+  const quarantineMax = opts.quarantineMax ?? 10_000;
+
+  async function appendIn(client: pg.PoolClient, space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<number[]> {
+    const seqs = new Array<number>(events.length);
+    if (events.length > 0) {
+      await client.query('INSERT INTO spaces (name) VALUES ($1) ON CONFLICT DO NOTHING', [space]);
+      const ids = events.map((e) => e.eventId);
+      const { rows } = await client.query<{ seq: string; event_id: string }>(
+        'INSERT INTO events (space, event_id, body) SELECT $1, i, b FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(i, b, n) ORDER BY n RETURNING seq, event_id',
+        [space, ids, events.map((e) => JSON.stringify(e))]);
+      const at = new Map<string, number>();
+      for (const r of rows) at.set(r.event_id, Number(r.seq));
+      for (let i = 0; i < ids.length; i++) seqs[i] = at.get(ids[i]!)!;
+    }
+    if (quarantined.length > 0) {
+      await client.query(
+        'INSERT INTO quarantine (space, received_at, event_id, type, reason, body) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])',
+        [quarantined.map((q) => q.space), quarantined.map((q) => q.receivedAt), quarantined.map((q) => q.eventId), quarantined.map((q) => q.type), quarantined.map((q) => q.reason), quarantined.map((q) => JSON.stringify(q.event))]);
+      await client.query('DELETE FROM quarantine WHERE space = $1 AND id <= (SELECT id FROM quarantine WHERE space = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)', [space, quarantineMax]);
+    }
+    if (events.length > 0) await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, space]);
+    return seqs;
+  }
+
+  async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await work(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async function page(space: string, after: number, limit: number, client: pg.Pool | pg.PoolClient = pool): Promise<LogChunk> {
+    const { rows } = await client.query<[string, string]>({ text: 'SELECT seq, body FROM events WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3', values: [space, after, limit], rowMode: 'array' });
+    const seqs = new Array<number>(rows.length);
+    const events = new Array<DomainEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      seqs[i] = Number(r[0]);
+      events[i] = JSON.parse(r[1]) as DomainEvent;
+    }
+    return { seqs, events };
+  }
+
+  const store: EventStore & { pool: pg.Pool } = {
+    pool,
+    async append(space, events, quarantined) {
+      return inTransaction(async (client) => {
+        await client.query(LOCK_SQL, [space]);
+        return appendIn(client, space, events, quarantined);
+      });
+    },
+    async write<T>(space: string, after: number, work: (w: SpaceWrite) => Promise<T>): Promise<T> {
+      return inTransaction(async (client) => {
+        await client.query(LOCK_SQL, [space]);
+        const seqs: number[] = [];
+        const events: DomainEvent[] = [];
+        for (let from = after; ;) {
+          const c = await page(space, from, 10_000, client);
+          if (c.events.length === 0) break;
+          seqs.push(...c.seqs);
+          events.push(...c.events);
+          from = c.seqs[c.seqs.length - 1]!;
+        }
+        return work({ tail: { seqs, events }, append: (ev, q) => appendIn(client, space, ev, q) });
+      });
+    },
+    async hasEventId(space, eventId) {
+      const { rowCount } = await pool.query('SELECT 1 FROM events WHERE space = $1 AND event_id = $2', [space, eventId]);
+      return (rowCount ?? 0) > 0;
+    },
+    async spaces() {
+      const { rows } = await pool.query<{ name: string }>('SELECT name FROM spaces ORDER BY name');
+      return rows.map((r) => r.name);
+    },
+    async *read(space, chunkSize = 5_000) {
+      for await (const chunk of store.readWithSeqs(space, chunkSize)) yield chunk.events;
+    },
+    async *readWithSeqs(space, chunkSize = 5_000, from = 0) {
+      let after = from;
+      for (;;) {
+        const c = await page(space, after, chunkSize);
+        if (c.events.length === 0) return;
+        after = c.seqs[c.seqs.length - 1]!;
+        yield c;
+      }
+    },
+    async readSeqs(space, seqs) {
+      if (seqs.length === 0) return [];
+      const { rows } = await pool.query<{ seq: string; body: string }>('SELECT seq, body FROM events WHERE space = $1 AND seq = ANY($2::bigint[]) ORDER BY seq', [space, seqs]);
+      return rows.map((r) => ({ seq: Number(r.seq), event: JSON.parse(r.body) as DomainEvent }));
+    },
+    async count(space) {
+      return store.countAfter(space, 0);
+    },
+    async countAfter(space, after) {
+      const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE space = $1 AND seq > $2', [space, after]);
+      return Number(rows[0]!.n);
+    },
+    async listQuarantine(space, limit, offset) {
+      const where = space === null ? '' : 'WHERE space = $3';
+      const args: unknown[] = space === null ? [limit, offset] : [limit, offset, space];
+      const total = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM quarantine ${space === null ? '' : 'WHERE space = $1'}`, space === null ? [] : [space]);
+      const { rows } = await pool.query<{ space: string; received_at: string; event_id: string; type: string; reason: string; body: string }>(
+        `SELECT space, received_at, event_id, type, reason, body FROM quarantine ${where} ORDER BY id DESC LIMIT $1 OFFSET $2`, args);
+      return { total: Number(total.rows[0]!.n), items: rows.map((r) => ({ space: r.space, receivedAt: Number(r.received_at), eventId: r.event_id, type: r.type, reason: r.reason, event: JSON.parse(r.body) as DomainEvent })) };
+    },
+    async quarantineCounts() {
+      const { rows } = await pool.query<{ space: string; n: string }>('SELECT space, count(*) AS n FROM quarantine GROUP BY space');
+      return Object.fromEntries(rows.map((r) => [r.space, Number(r.n)]));
+    },
+    async deleteSpace(space) {
+      await inTransaction(async (client) => {
+        await client.query(LOCK_SQL, [space]);
+        await client.query('DELETE FROM events WHERE space = $1', [space]);
+        await client.query('DELETE FROM spaces WHERE name = $1', [space]);
+        await client.query('DELETE FROM quarantine WHERE space = $1', [space]);
+        await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, `-${space}`]);
+      });
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  return store;
+}
+
+/** Creates the schema or brings it to the newest version, one step at a time, under a lock shared by every node. */
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('cityops-schema', 0))");
+    await client.query('CREATE TABLE IF NOT EXISTS cityops_schema (version INTEGER NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM cityops_schema');
+    const at = rows[0]?.version ?? 0;
+    if (at > MIGRATIONS.length) throw new Error(`the database's schema is version ${at}, newer than this server's ${MIGRATIONS.length}: upgrade the server`);
+    for (let v = at; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]!);
+    if (rows.length === 0) await client.query('INSERT INTO cityops_schema (version) VALUES ($1)', [MIGRATIONS.length]);
+    else await client.query('UPDATE cityops_schema SET version = $1', [MIGRATIONS.length]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

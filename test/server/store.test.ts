@@ -1,0 +1,141 @@
+/** The event store's contract, run against both stores: the embedded SQLite file and PostgreSQL. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../shared/events';
+import { openPostgresStore } from '../../server/store/postgres';
+import { openSqliteStore } from '../../server/store/sqlite';
+import type { EventStore, QuarantineEntry } from '../../server/store/types';
+import { T0, caseEvent, received } from '../fixtures/events';
+import { createTestDatabase, type TestDatabase } from '../fixtures/postgres';
+
+let db: TestDatabase;
+beforeAll(async () => { db = await createTestDatabase(); });
+afterAll(async () => { await db.drop(); });
+
+const stores: [string, () => Promise<EventStore>][] = [
+  ['SQLite', async () => openSqliteStore({ dataDir: ':memory:', quarantineMax: 3 })],
+  ['PostgreSQL', async () => openPostgresStore({ connectionString: db.url, quarantineMax: 3 })],
+];
+
+const ev = (e: unknown) => e as DomainEvent;
+
+async function all(store: EventStore, space: string, chunk = 2, after = 0) {
+  const seqs: number[] = [];
+  const ids: string[] = [];
+  for await (const c of store.readWithSeqs(space, chunk, after)) {
+    seqs.push(...c.seqs);
+    ids.push(...c.events.map((e) => e.eventId));
+  }
+  return { seqs, ids };
+}
+
+describe.each(stores)('the %s event store', (_name, open) => {
+  let store: EventStore;
+  beforeAll(async () => { store = await open(); });
+  afterAll(async () => { await store.close(); });
+
+  it('when batches are appended, then each event gets a growing seq and reads back in order, from any position', async () => {
+    const a = [received('s1'), received('s2'), received('s3')].map(ev);
+    const b = [caseEvent('case.dispatched', 's1', T0 + 1000, { unit: 'st-guanshan' })].map(ev);
+    const sa = await store.append('drill-st', a, []);
+    const sb = await store.append('drill-st', b, []);
+    expect(sa).toHaveLength(3);
+    expect([...sa].sort((x, y) => x - y)).toEqual(sa);
+    expect(sb[0]).toBeGreaterThan(sa[2]!);
+    const read = await all(store, 'drill-st');
+    expect(read.ids).toEqual([...a, ...b].map((e) => e.eventId));
+    expect(read.seqs).toEqual([...sa, ...sb]);
+    expect((await all(store, 'drill-st', 2, sa[1]!)).ids).toEqual([a[2]!.eventId, b[0]!.eventId]);
+    expect(await store.count('drill-st')).toBe(4);
+    expect(await store.countAfter('drill-st', sa[0]!)).toBe(3);
+    expect((await store.readSeqs('drill-st', [sa[1]!, 999_999_999, sb[0]!])).map((r) => r.event.eventId)).toEqual([a[1]!.eventId, b[0]!.eventId]);
+    expect(await store.hasEventId('drill-st', a[0]!.eventId)).toBe(true);
+    expect(await store.hasEventId('drill-st', 'nope')).toBe(false);
+    expect(await store.spaces()).toContain('drill-st');
+  });
+
+  it('when an event id is appended twice to a space, then the second append fails and nothing of its batch is kept', async () => {
+    const first = ev(received('u1'));
+    await store.append('drill-dup', [first], []);
+    const other = ev(received('u2'));
+    await expect(store.append('drill-dup', [other, first], [])).rejects.toThrow();
+    expect((await all(store, 'drill-dup')).ids).toEqual([first.eventId]);
+    // The same id in another space is another event.
+    await store.append('drill-dup2', [first], []);
+    expect(await store.count('drill-dup2')).toBe(1);
+  });
+
+  it('when a write runs, then it sees the tail after its position and its appends are durable when it resolves', async () => {
+    const e1 = ev(received('w1'));
+    const [s1] = await store.append('drill-w', [e1], []);
+    const e2 = ev(received('w2'));
+    const seqs = await store.write('drill-w', 0, async (w) => {
+      expect(w.tail.seqs.length === 0 || w.tail.seqs[0] === s1).toBe(true);
+      return w.append([e2], []);
+    });
+    expect(seqs[0]).toBeGreaterThan(s1!);
+    expect((await all(store, 'drill-w')).ids).toEqual([e1.eventId, e2.eventId]);
+    // A write whose work throws before it appends keeps nothing.
+    const e3 = ev(received('w3'));
+    await expect(store.write('drill-w', seqs[0]!, async () => { throw new Error('refused'); })).rejects.toThrow('refused');
+    expect(await store.hasEventId('drill-w', e3.eventId)).toBe(false);
+  });
+
+  it('when events are quarantined past the bound, then the newest are listed first and counted per space', async () => {
+    const q = (i: number): QuarantineEntry => {
+      const e = ev(caseEvent('case.signed', `q${i}`, T0 + i));
+      return { space: 'drill-q', receivedAt: T0 + i, eventId: e.eventId, type: e.type, reason: `reason ${i}`, event: e };
+    };
+    for (let i = 0; i < 5; i++) await store.append('drill-q', [], [q(i)]);
+    const list = await store.listQuarantine('drill-q', 10, 0);
+    expect(list.total).toBe(3);
+    expect(list.items.map((i) => i.reason)).toEqual(['reason 4', 'reason 3', 'reason 2']);
+    expect((await store.quarantineCounts())['drill-q']).toBe(3);
+  });
+
+  it('when a space is deleted, then its log and quarantine are gone and a new log of that name starts empty', async () => {
+    await store.append('drill-del', [ev(received('d1'))], []);
+    await store.deleteSpace('drill-del');
+    expect(await store.spaces()).not.toContain('drill-del');
+    expect(await store.count('drill-del')).toBe(0);
+    const again = ev(received('d1'));
+    await store.append('drill-del', [again], []);
+    expect((await all(store, 'drill-del')).ids).toEqual([again.eventId]);
+  });
+});
+
+describe('the PostgreSQL event store', () => {
+  it('when a write fails after its append (the commit does not happen), then nothing of it is in the log', async () => {
+    const store = await openPostgresStore({ connectionString: db.url });
+    try {
+      const e = ev(received('rb1'));
+      await expect(store.write('drill-rb', 0, async (w) => { await w.append([e], []); throw new Error('lost before commit'); })).rejects.toThrow('lost before commit');
+      expect(await store.hasEventId('drill-rb', e.eventId)).toBe(false);
+      expect(await store.count('drill-rb')).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('when two writers of one space run at once, then the second sees the first in its tail and the seqs follow commit order', async () => {
+    const a = await openPostgresStore({ connectionString: db.url });
+    const b = await openPostgresStore({ connectionString: db.url });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => { release = r; });
+      const e1 = ev(received('cc1'));
+      const e2 = ev(received('cc2'));
+      const first = a.write('drill-cc', 0, async (w) => { await held; return w.append([e1], []); });
+      await new Promise((r) => setTimeout(r, 100));
+      let tail: string[] = [];
+      const second = b.write('drill-cc', 0, async (w) => { tail = w.tail.events.map((e) => e.eventId); return w.append([e2], []); });
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      const [s1, s2] = await Promise.all([first, second]);
+      expect(tail).toEqual([e1.eventId]);
+      expect(s2[0]).toBeGreaterThan(s1[0]!);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
