@@ -1,10 +1,16 @@
 /**
- * `npm start`: the server on the embedded store, with the demo simulator feeding the `demo` space through the public
- * ingest API. The demo space is rebuilt at each start with a backlog of the previous days, so every panel has content.
+ * `npm start`: the server with the demo simulator feeding the `demo` space through the public ingest API.
+ *
+ * On the embedded store the demo space is rebuilt at each start with a backlog of the previous days, so every panel
+ * has content. On a cluster (DATABASE_URL) the demo space is shared: a node never drops it, and the feed runs on one
+ * node only — the one that holds the `demo-feed` lease; when that node is lost, another takes the lease and the feed
+ * goes on (its events are seeded, so what the first feed already sent is found a duplicate).
  */
 import { startServer } from '../server/index';
 import { readEnv } from '../server/env';
-import { startProducer } from '../simulators/producer';
+import { Lease } from '../server/cluster/lease';
+import { logger } from '../server/log';
+import { startProducer, type Producer } from '../simulators/producer';
 
 const env = readEnv();
 const speed = Number(process.env.DEMO_SPEED ?? 1);
@@ -12,18 +18,32 @@ const backlogDays = Number(process.env.DEMO_BACKLOG_DAYS ?? 2);
 const seed = Number(process.env.DEMO_SEED ?? 20241);
 const running = await startServer(env);
 // One operation deletes the old demo space: its log, its case rows and checkpoint, its wall stream.
-await running.app.spaces.delete('demo');
+if (!env.databaseUrl) await running.app.spaces.delete('demo');
 
 const producer = running.tokens.grants.find((g) => g.role === 'producer' && (g.space === 'demo' || g.space === null))
   ?? running.tokens.grants.find((g) => g.role === 'admin');
 const viewer = running.tokens.first('viewer') ?? running.tokens.first('admin');
 if (!producer) {
   console.log('no producer@demo or admin token configured: the demo feed is off');
+} else if (process.env.DEMO_FEED === 'off') {
+  console.log('the demo feed is off on this node (DEMO_FEED=off)');
 } else {
-  console.log(`demo feed: ${backlogDays} day(s) of backlog, then ${speed}× real time (DEMO_SPEED, DEMO_BACKLOG_DAYS)`);
-  const feed = startProducer({ server: running.url, token: producer.token, space: 'demo', seed, speed, backlogDays });
-  feed.done.catch((err: unknown) => console.error(`demo feed stopped: ${(err as Error).message}`));
-  process.once('SIGINT', () => void feed.stop());
+  const token = producer.token;
+  let feed: Producer | null = null;
+  const begin = () => {
+    console.log(`demo feed: ${backlogDays} day(s) of backlog, then ${speed}× real time (DEMO_SPEED, DEMO_BACKLOG_DAYS)`);
+    feed = startProducer({ server: running.url, token, space: 'demo', seed, speed, backlogDays });
+    feed.done.catch((err: unknown) => console.error(`demo feed stopped: ${(err as Error).message}`));
+  };
+  if (env.databaseUrl) {
+    const lease = new Lease(env.databaseUrl, 'demo-feed', logger);
+    lease.hold(begin, () => { void feed?.stop(); feed = null; });
+    process.once('SIGINT', () => void lease.close());
+    process.once('SIGTERM', () => void lease.close());
+  } else {
+    begin();
+  }
+  process.once('SIGINT', () => void (feed as Producer | null)?.stop());
 }
 if (viewer) {
   console.log(`\n  Wall (demo):  ${running.url}/?space=demo&token=${viewer.token}\n  Wall (live):  ${running.url}/?space=live&token=${viewer.token}\n`);

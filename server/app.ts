@@ -41,7 +41,7 @@ import { SpaceRegistry, type RestoreReport } from './spaces';
 import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
 import { LogFollower } from './cluster/follower';
-import type { EventStore } from './store/types';
+import { StoreUnavailableError, type EventStore } from './store/types';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -141,7 +141,16 @@ export function createApp(deps: AppDeps): App {
   app.use(compression());
   const caseFeed = new CaseFeed(failsafe);
   const sessions = new SessionStore({ now });
-  const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb', calendar };
+  const clusterWalls = async (): Promise<number> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('the other nodes did not answer')), 2_000); });
+    try {
+      return (await Promise.race([io.of('/wall').fetchSockets(), late])).length;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const routeDeps = { clusterWalls, tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb', calendar };
   app.use(opsRoutes(routeDeps));
   app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));
@@ -159,6 +168,11 @@ export function createApp(deps: AppDeps): App {
     app.get('/{*path}', (_req, res) => res.sendFile(path.join(dir, 'index.html')));
   }
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (err instanceof StoreUnavailableError && !res.headersSent) {
+      log.warn({ reqId: requestIdOf(res), method: req.method, path: req.path, err: err.message }, 'the store does not answer: asked the client to retry');
+      res.setHeader('Retry-After', String(err.retryAfterS));
+      return sendError(res, 'unavailable', `${err.message}; nothing of this request was kept: send it again after ${err.retryAfterS} s`);
+    }
     log.error({ err, reqId: requestIdOf(res), method: req.method, path: req.path }, 'request failed');
     // Part of the answer is out (a stream, an export): it cannot become an error answer, so it is cut off.
     if (res.headersSent) return void res.destroy();
@@ -169,7 +183,7 @@ export function createApp(deps: AppDeps): App {
   const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE, ...(deps.adapter ? { adapter: deps.adapter } : {}) });
   let broadcaster: Broadcaster | null = null;
   const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
-  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, onSent: (space) => metrics.deltas.inc({ space }) });
+  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, fresh: () => follower?.healthy ?? true, onSent: (space) => metrics.deltas.inc({ space }) });
   const b = broadcaster;
   wireIngest(io, { tokens: deps.tokens, ingest, isReady: () => isReady, metrics, failsafe, log });
   wall.on('connection', (socket) => {

@@ -17,6 +17,7 @@ export function createMetrics() {
     quarantined: new Counter({ name: 'cityops_events_quarantined_total', help: 'Events put in quarantine (not fitting their case state)', labelNames, registers: [registry] }),
     quarantineSize: new Gauge({ name: 'cityops_quarantine_size', help: 'Events held in quarantine', labelNames, registers: [registry] }),
     walls: new Gauge({ name: 'cityops_walls_connected', help: 'Wall sockets connected', registers: [registry] }),
+    clusterWalls: new Gauge({ name: 'cityops_cluster_walls', help: 'Wall sockets connected to every node of the cluster (this node alone without REDIS_URL; NaN when the other nodes do not answer)', registers: [registry] }),
     deltas: new Counter({ name: 'cityops_deltas_sent_total', help: 'Wall deltas broadcast to a space room', labelNames, registers: [registry] }),
     openCases: new Gauge({ name: 'cityops_open_cases', help: 'Open cases per space', labelNames, registers: [registry] }),
     batches: new Counter({ name: 'cityops_ingest_batches_total', help: 'Ingest batches committed and answered, by transport (http, socket)', labelNames: ['transport'] as const, registers: [registry] }),

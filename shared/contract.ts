@@ -7,7 +7,7 @@ import type { FieldError } from './events';
 import type { WallDelta, WallSnapshot } from './wall/delta';
 
 /** Error codes a client may see (closed list). */
-export const ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'too_large', 'not_ready', 'conflict', 'internal'] as const;
+export const ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'too_large', 'not_ready', 'conflict', 'internal', 'unavailable'] as const;
 /** An error code. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

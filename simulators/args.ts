@@ -40,14 +40,16 @@ export function speedOf(value: string | boolean | undefined, dflt: string): numb
 }
 
 /** Server, token and a space a simulator may write (never live). */
-export function target(v: Record<string, string | boolean | undefined>, usage: string): { server: string; token: string; space: string } {
-  const server = required(v.server, 'server', usage);
-  if (!/^https?:\/\/[^\s]+$/.test(server)) throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
+export function target(v: Record<string, string | boolean | undefined>, usage: string): { server: string; servers: string[]; token: string; space: string } {
+  // Several nodes of a cluster: --server URL,URL,… (the producer moves to the next when one is lost).
+  const servers = required(v.server, 'server', usage).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const s of servers) if (!/^https?:\/\/[^\s]+$/.test(s)) throw new UsageError(`--server must be an http(s) URL (or several, comma-separated), got "${s}"`);
+  const server = servers[0] ?? '';
   const token = required(v.token, 'token', usage);
   const space = required(v.space, 'space', usage);
   if (space === 'live') throw new UsageError('--space live is refused: simulators feed demo or drill-<name> spaces only');
   if (!/^(demo|drill-[a-z0-9][a-z0-9-]{0,40})$/.test(space)) throw new UsageError(`--space must be demo or drill-<name>, got "${space}"`);
-  return { server, token, space };
+  return { server, servers, token, space };
 }
 
 /** The scenario named by `--scenario`, or null. */

@@ -35,7 +35,8 @@ const SCENARIOS_USAGE = `Usage: npm run sim -- scenarios [--json]
   --json               machine-readable: name, title, description, date and drill window of each
   -h, --help           this help`;
 
-const SERVER_OPTS = `  --server URL         server base URL, e.g. http://127.0.0.1:8080
+const SERVER_OPTS = `  --server URL         server base URL, e.g. http://127.0.0.1:8080; on a cluster several, comma-separated
+                       (run moves to the next node when one is lost)
   --token TOKEN        a producer (or admin) token for the space
   --space SPACE        demo or drill-<name> (live is refused)`;
 
@@ -122,7 +123,7 @@ async function run(args: string[]): Promise<number> {
     speed: { type: 'string' }, 'backlog-days': { type: 'string' }, 'batch-size': { type: 'string' }, 'json-progress': { type: 'boolean' },
   }, RUN_USAGE);
   if (v.help) { console.log(RUN_USAGE); return 0; }
-  const { server, token, space } = target(v, RUN_USAGE);
+  const { servers, token, space } = target(v, RUN_USAGE);
   const speed = speedOf(v.speed, '1');
   const seed = wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31);
   const backlogDays = wholeNumber(v['backlog-days'], 'backlog-days', 1, 0, 60);
@@ -134,7 +135,7 @@ async function run(args: string[]): Promise<number> {
   const started = Date.now();
   let paused = false;
   const producer = startProducer({
-    server, token, space, seed, speed, backlogDays, batchSize,
+    server: servers, token, space, seed, speed, backlogDays, batchSize,
     ...(scenario && win ? { effects: placeEffects(scenario), simStart: win.simStart, now: win.start, until: win.end } : {}),
     onProgress: (p) => {
       const live = p.phase === 'live';

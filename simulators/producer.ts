@@ -13,8 +13,11 @@ import type { PlacedEffect } from './scenario';
 
 /** How to run a producer. */
 export interface ProducerOptions {
-  /** Base URL of the server, e.g. `http://127.0.0.1:8080`. */
-  readonly server: string;
+  /**
+   * Base URL of the server, e.g. `http://127.0.0.1:8080`; on a cluster, several nodes' URLs: the producer sends to one
+   * and moves to the next when it is lost, resending the batch in flight (the log dedupes by event id).
+   */
+  readonly server: string | readonly string[];
   /** A producer (or admin) token allowed on `space`. */
   readonly token: string;
   readonly space: string;
@@ -71,7 +74,7 @@ export function startProducer(o: ProducerOptions): Producer {
   const start = o.simStart ?? startOfShanghaiDay(now) - o.backlogDays * DAY_MS;
   const until = o.until ?? Number.POSITIVE_INFINITY;
   const sim = new DistrictSim({ seed: o.seed, start, ...(o.config ? { config: o.config } : {}), ...(o.effects ? { effects: o.effects } : {}) });
-  const socket: IngestSocket = io(`${o.server.replace(/\/+$/, '')}/ingest`, { auth: { token: o.token }, transports: ['websocket'], forceNew: true });
+  const link = new ServerLink(typeof o.server === 'string' ? [o.server] : o.server, o.token);
 
   let stopping = false;
   let pausedAt: number | null = null;
@@ -80,10 +83,7 @@ export function startProducer(o: ProducerOptions): Producer {
   let fatal: ((err: Error) => void) | null = null;
   const failed = new Promise<never>((_, reject) => { fatal = reject; });
   failed.catch(() => undefined);
-  socket.on('connect_error', (err) => {
-    // A refusal by the server's middleware (bad token) is final: socket.io does not retry it.
-    if (!socket.active) fatal?.(new Error(`cannot connect to ${o.server}/ingest: ${refusalCodeOf(err) ?? 'transport error'} (${err.message})`));
-  });
+  link.onRefused = (err) => fatal?.(err);
 
   let events = 0;
   let batches = 0;
@@ -96,7 +96,7 @@ export function startProducer(o: ProducerOptions): Producer {
   const send = async (batch: DomainEventInput[], phase: ProducerProgress['phase']): Promise<void> => {
     for (let i = 0; i < batch.length; i += batchSize) {
       const chunk = batch.slice(i, i + batchSize);
-      await Promise.race([sendOne(socket, o.space, chunk), failed]);
+      await Promise.race([sendOne(link, o.space, chunk), failed]);
       events += chunk.length;
       batches++;
       o.onProgress?.({ phase, simTime: sim.time, events, batches });
@@ -152,7 +152,7 @@ export function startProducer(o: ProducerOptions): Producer {
       if (!backlogSettled) rejectBacklog(e);
       throw e;
     },
-  ).finally(() => { socket.close(); });
+  ).finally(() => { link.close(); });
   done.catch(() => undefined);
 
   return {
@@ -173,19 +173,103 @@ export function startProducer(o: ProducerOptions): Producer {
 
 class StoppedEarly extends Error {}
 
-/** Sends one batch and waits for its ack; retries on a lost ack (the server dedupes by event id) or while not ready. */
-async function sendOne(socket: IngestSocket, space: string, events: DomainEventInput[]): Promise<IngestResult> {
+/** Longest a batch waits for any server to take it (all nodes down, or the log's database away), ms. */
+const NO_SERVER_MS = 120_000;
+
+/**
+ * The producer's connection: one server at a time, the next one when it is lost or cannot be reached (the list is
+ * tried round and round with a short pause). A refusal by a server's middleware (a bad token) is final.
+ */
+class ServerLink {
+  private socket: IngestSocket | null = null;
+  private index = 0;
+  private closed = false;
+  private waiters: (() => void)[] = [];
+  /** Lost-connection listeners of the socket in use (a batch in flight resends on the next server). */
+  private lost: (() => void)[] = [];
+  onRefused: (err: Error) => void = () => undefined;
+  constructor(private readonly servers: readonly string[], private readonly token: string) {
+    if (servers.length === 0) throw new Error('no server to send to');
+    this.open();
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    const url = this.servers[this.index % this.servers.length]!.replace(/\/+$/, '');
+    const socket: IngestSocket = io(`${url}/ingest`, { auth: { token: this.token }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: 5_000 });
+    this.socket = socket;
+    socket.on('connect', () => {
+      const w = this.waiters.splice(0);
+      for (const f of w) f();
+    });
+    const next = () => {
+      if (this.socket !== socket || this.closed) return;
+      this.socket = null;
+      socket.close();
+      for (const f of this.lost.splice(0)) f();
+      this.index++;
+      setTimeout(() => this.open(), this.servers.length > 1 ? 100 : 500).unref?.();
+    };
+    socket.on('disconnect', next);
+    socket.on('connect_error', (err) => {
+      const code = refusalCodeOf(err);
+      if (code === 'unauthorized' || code === 'forbidden' || code === 'bad_request') {
+        this.onRefused(new Error(`cannot connect to ${url}/ingest: ${code} (${err.message})`));
+        return;
+      }
+      next();
+    });
+  }
+
+  /** The connected socket, once there is one. */
+  async connected(deadline: number): Promise<IngestSocket> {
+    for (;;) {
+      if (this.socket?.connected) return this.socket;
+      if (Date.now() > deadline) throw new Error(`no server of ${this.servers.join(', ')} took the batch for ${NO_SERVER_MS / 1000} s`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 500);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
+  /** Resolves when the socket in use is lost. */
+  whenLost(): { promise: Promise<'lost'>; cancel: () => void } {
+    let f: () => void = () => undefined;
+    const promise = new Promise<'lost'>((resolve) => { f = () => resolve('lost'); this.lost.push(f); });
+    return { promise, cancel: () => { const i = this.lost.indexOf(f); if (i >= 0) this.lost.splice(i, 1); } };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.close();
+    this.socket = null;
+  }
+}
+
+/**
+ * Sends one batch and waits for its ack. Resends on a lost ack or a lost server (to the next server; the log dedupes by
+ * event id), while the server is not ready, and while the log's database is away (`unavailable`, after its wait).
+ */
+async function sendOne(link: ServerLink, space: string, events: DomainEventInput[]): Promise<IngestResult> {
+  const deadline = Date.now() + NO_SERVER_MS;
   for (let attempt = 1; ; attempt++) {
-    let res: Result<IngestResult>;
+    const socket = await link.connected(deadline);
+    const lost = link.whenLost();
+    let res: Result<IngestResult> | 'lost';
     try {
-      res = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('events:batch', { space, events });
+      res = await Promise.race([socket.timeout(ACK_TIMEOUT_MS).emitWithAck('events:batch', { space, events }), lost.promise]);
     } catch {
       if (attempt < MAX_ATTEMPTS) continue;
       throw new Error(`no acknowledgement for a batch of ${events.length} events after ${MAX_ATTEMPTS} attempts`);
+    } finally {
+      lost.cancel();
     }
+    if (res === 'lost') continue;
     if (!res.ok) {
-      if (res.error.code === 'not_ready' && attempt < 20 * MAX_ATTEMPTS) {
-        await new Promise((r) => setTimeout(r, 500));
+      const waitMs = res.error.code === 'not_ready' ? 500 : res.error.code === 'unavailable' ? 1_000 : 0;
+      if (waitMs > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, waitMs));
         continue;
       }
       throw new Error(`the server refused a batch: ${res.error.code}: ${res.error.message}`);

@@ -64,6 +64,11 @@ export class LogFollower {
 
   private failing = false;
 
+  /** Whether the shared log answered the last catch-up pass (this node's figures are current). */
+  get healthy(): boolean {
+    return !this.failing;
+  }
+
   /** Catches up every space of the log, and forgets spaces whose log is gone. */
   async pass(): Promise<void> {
     const logged = new Set(await this.deps.store.spaces());

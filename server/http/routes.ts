@@ -16,6 +16,8 @@ export interface RouteDeps {
   readonly spaces: SpaceRegistry;
   readonly store: EventStore;
   readonly metrics: Metrics;
+  /** Walls connected to every node (through the Socket.IO adapter). */
+  readonly clusterWalls?: () => Promise<number>;
   readonly isReady: () => boolean;
   /** Largest accepted request body, e.g. '5mb'. */
   readonly bodyLimit: string;
@@ -39,6 +41,7 @@ export function opsRoutes(deps: RouteDeps): Router {
   r.get('/metrics', async (_req, res) => {
     for (const s of deps.spaces.all()) deps.metrics.openCases.set({ space: s.name }, s.projection.open.size);
     for (const [space, n] of Object.entries(await deps.store.quarantineCounts())) deps.metrics.quarantineSize.set({ space }, n);
+    if (deps.clusterWalls) deps.metrics.clusterWalls.set(await deps.clusterWalls().catch(() => Number.NaN));
     if (deps.calendar) {
       const c = deps.calendar.coverage();
       deps.metrics.calendarDaysLeft.set(c.daysLeft);

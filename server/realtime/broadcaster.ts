@@ -26,6 +26,11 @@ export interface BroadcasterOptions {
   readonly now: () => number;
   readonly failsafe?: Failsafe;
   readonly onSent?: (space: string) => void;
+  /**
+   * Whether this node's figures are known to be current (on a cluster: the shared log answers). While not, heartbeats
+   * stop, so walls show their stale-data banner instead of affirming figures the node cannot vouch for.
+   */
+  readonly fresh?: () => boolean;
 }
 
 /** Room name of a space. */
@@ -101,7 +106,8 @@ export class Broadcaster {
       if (this.watchers(space.name) === 0) continue;
       const s = this.stream(space.name);
       // One space failing to build does not hold back the others' walls.
-      if (s.dirty || now - s.sentAt >= this.heartbeatMs) this.failsafe.run('broadcaster.tick', () => this.flush(space));
+      const heartbeat = now - s.sentAt >= this.heartbeatMs && (this.opts.fresh?.() ?? true);
+      if (s.dirty || heartbeat) this.failsafe.run('broadcaster.tick', () => this.flush(space));
     }
   }
 

@@ -13,6 +13,7 @@ import type { WallSnapshot } from '../../shared/wall/delta';
 import type { Metrics } from '../metrics';
 import type { SpaceRegistry } from '../spaces';
 import { roomOf, type Broadcaster } from './broadcaster';
+import { StoreUnavailableError } from '../store/types';
 
 /** The typed Socket.IO server. */
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -91,6 +92,10 @@ export function wireIngest(io: IoServer, deps: { tokens: TokenRegistry; ingest: 
       try {
         result = await deps.ingest.ingest(parsed.data.space, parsed.data.events);
       } catch (err) {
+        if (err instanceof StoreUnavailableError) {
+          deps.log.warn({ transport: 'socket', space: parsed.data.space, err: err.message }, 'the store does not answer: asked the producer to retry');
+          return reply({ ok: false, error: { code: 'unavailable', message: `${err.message}; nothing of this batch was kept: send it again after ${err.retryAfterS} s` } });
+        }
         deps.log.error({ err, transport: 'socket', space: parsed.data.space, events: parsed.data.events.length, socket: socket.id }, 'ingest failed: the batch was not stored');
         return reply({ ok: false, error: { code: 'internal', message: 'the batch could not be stored; nothing of it was kept' } });
       }

@@ -8,7 +8,7 @@
  */
 import pg from 'pg';
 import type { DomainEvent } from '../../shared/events';
-import type { EventStore, LogChunk, QuarantineEntry, SpaceWrite } from './types';
+import { StoreUnavailableError, type EventStore, type LogChunk, type QuarantineEntry, type SpaceWrite } from './types';
 
 /** The notification channel of committed batches (payload: the space) and deleted spaces (payload: `-space`). */
 export const LOG_CHANNEL = 'cityops_log';
@@ -67,22 +67,35 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
   }
 
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw unavailable(err);
+    }
+    let broken = false;
     try {
       await client.query('BEGIN');
       const out = await work(client);
       await client.query('COMMIT');
       return out;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      broken = isConnectionError(err);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      throw broken ? unavailable(err) : err;
     } finally {
-      client.release();
+      // A connection that failed is not given back to the pool.
+      client.release(broken);
     }
   }
 
   async function page(space: string, after: number, limit: number, client: pg.Pool | pg.PoolClient = pool): Promise<LogChunk> {
-    const { rows } = await client.query<[string, string]>({ text: 'SELECT seq, body FROM events WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3', values: [space, after, limit], rowMode: 'array' });
+    let rows: [string, string][];
+    try {
+      ({ rows } = await client.query<[string, string]>({ text: 'SELECT seq, body FROM events WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3', values: [space, after, limit], rowMode: 'array' }));
+    } catch (err) {
+      throw isConnectionError(err) ? unavailable(err) : err;
+    }
     const seqs = new Array<number>(rows.length);
     const events = new Array<DomainEvent>(rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -91,6 +104,15 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
       events[i] = JSON.parse(r[1]) as DomainEvent;
     }
     return { seqs, events };
+  }
+
+  /** A query on any pooled connection; a connection failure becomes `StoreUnavailableError`. */
+  async function q<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await pool.query<R>(text, values);
+    } catch (err) {
+      throw isConnectionError(err) ? unavailable(err) : err;
+    }
   }
 
   const store: EventStore & { pool: pg.Pool } = {
@@ -117,11 +139,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
       });
     },
     async hasEventId(space, eventId) {
-      const { rowCount } = await pool.query('SELECT 1 FROM events WHERE space = $1 AND event_id = $2', [space, eventId]);
+      const { rowCount } = await q('SELECT 1 FROM events WHERE space = $1 AND event_id = $2', [space, eventId]);
       return (rowCount ?? 0) > 0;
     },
     async spaces() {
-      const { rows } = await pool.query<{ name: string }>('SELECT name FROM spaces ORDER BY name');
+      const { rows } = await q<{ name: string }>('SELECT name FROM spaces ORDER BY name', []);
       return rows.map((r) => r.name);
     },
     async *read(space, chunkSize = 5_000) {
@@ -138,26 +160,26 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
     },
     async readSeqs(space, seqs) {
       if (seqs.length === 0) return [];
-      const { rows } = await pool.query<{ seq: string; body: string }>('SELECT seq, body FROM events WHERE space = $1 AND seq = ANY($2::bigint[]) ORDER BY seq', [space, seqs]);
+      const { rows } = await q<{ seq: string; body: string }>('SELECT seq, body FROM events WHERE space = $1 AND seq = ANY($2::bigint[]) ORDER BY seq', [space, seqs]);
       return rows.map((r) => ({ seq: Number(r.seq), event: JSON.parse(r.body) as DomainEvent }));
     },
     async count(space) {
       return store.countAfter(space, 0);
     },
     async countAfter(space, after) {
-      const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE space = $1 AND seq > $2', [space, after]);
+      const { rows } = await q<{ n: string }>('SELECT count(*) AS n FROM events WHERE space = $1 AND seq > $2', [space, after]);
       return Number(rows[0]!.n);
     },
     async listQuarantine(space, limit, offset) {
       const where = space === null ? '' : 'WHERE space = $3';
       const args: unknown[] = space === null ? [limit, offset] : [limit, offset, space];
-      const total = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM quarantine ${space === null ? '' : 'WHERE space = $1'}`, space === null ? [] : [space]);
-      const { rows } = await pool.query<{ space: string; received_at: string; event_id: string; type: string; reason: string; body: string }>(
+      const total = await q<{ n: string }>(`SELECT count(*) AS n FROM quarantine ${space === null ? '' : 'WHERE space = $1'}`, space === null ? [] : [space]);
+      const { rows } = await q<{ space: string; received_at: string; event_id: string; type: string; reason: string; body: string }>(
         `SELECT space, received_at, event_id, type, reason, body FROM quarantine ${where} ORDER BY id DESC LIMIT $1 OFFSET $2`, args);
       return { total: Number(total.rows[0]!.n), items: rows.map((r) => ({ space: r.space, receivedAt: Number(r.received_at), eventId: r.event_id, type: r.type, reason: r.reason, event: JSON.parse(r.body) as DomainEvent })) };
     },
     async quarantineCounts() {
-      const { rows } = await pool.query<{ space: string; n: string }>('SELECT space, count(*) AS n FROM quarantine GROUP BY space');
+      const { rows } = await q<{ space: string; n: string }>('SELECT space, count(*) AS n FROM quarantine GROUP BY space', []);
       return Object.fromEntries(rows.map((r) => [r.space, Number(r.n)]));
     },
     async deleteSpace(space) {
@@ -196,4 +218,19 @@ async function migrate(pool: pg.Pool): Promise<void> {
   } finally {
     client.release();
   }
+}
+
+/** Whether an error means the database could not be reached or the connection broke (not a refused statement). */
+function isConnectionError(err: unknown): boolean {
+  if (err instanceof StoreUnavailableError) return true;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(msg);
+}
+
+function unavailable(err: unknown): StoreUnavailableError {
+  if (err instanceof StoreUnavailableError) return err;
+  return new StoreUnavailableError(`the event log's database does not answer (${(err as Error).message})`, { cause: err });
 }

@@ -11,6 +11,19 @@ export interface QuarantineEntry {
   readonly event: DomainEvent;
 }
 
+/**
+ * The store cannot be reached (the database is down or restarting): nothing of the request was kept, and the same
+ * request can be sent again after `retryAfterS` seconds. Answered 503 with `Retry-After`.
+ */
+export class StoreUnavailableError extends Error {
+  readonly retryAfterS: number;
+  constructor(message: string, options: { cause?: unknown; retryAfterS?: number } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'StoreUnavailableError';
+    this.retryAfterS = options.retryAfterS ?? 5;
+  }
+}
+
 /** A chunk of a log: events and their seqs, index for index. */
 export interface LogChunk { readonly seqs: number[]; readonly events: DomainEvent[] }
 
