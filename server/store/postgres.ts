@@ -47,14 +47,20 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
   async function appendIn(client: pg.PoolClient, space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<number[]> {
     const seqs = new Array<number>(events.length);
     if (events.length > 0) {
-      await client.query('INSERT INTO spaces (name) VALUES ($1) ON CONFLICT DO NOTHING', [space]);
-      const ids = events.map((e) => e.eventId);
-      const { rows } = await client.query<{ seq: string; event_id: string }>(
-        'INSERT INTO events (space, event_id, body) SELECT $1, i, b FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(i, b, n) ORDER BY n RETURNING seq, event_id',
-        [space, ids, events.map((e) => JSON.stringify(e))]);
-      const at = new Map<string, number>();
-      for (const r of rows) at.set(r.event_id, Number(r.seq));
-      for (let i = 0; i < ids.length; i++) seqs[i] = at.get(ids[i]!)!;
+      const ids = new Array<string>(events.length);
+      const bodies = new Array<string>(events.length);
+      for (let i = 0; i < events.length; i++) {
+        ids[i] = events[i]!.eventId;
+        bodies[i] = JSON.stringify(events[i]);
+      }
+      // Rows are numbered in the batch's order (ORDER BY n), so the seqs returned, sorted, are the events' in order. The
+      // space is (re)registered in the same statement: another node may have deleted it since.
+      const { rows } = await client.query<[string]>({
+        text: `WITH s AS (INSERT INTO spaces (name) VALUES ($1) ON CONFLICT DO NOTHING)
+          INSERT INTO events (space, event_id, body) SELECT $1, i, b FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(i, b, n) ORDER BY n RETURNING seq`,
+        values: [space, ids, bodies], rowMode: 'array' });
+      for (let i = 0; i < rows.length; i++) seqs[i] = Number(rows[i]![0]);
+      seqs.sort((a, b) => a - b);
     }
     if (quarantined.length > 0) {
       await client.query(

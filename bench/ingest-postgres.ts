@@ -1,0 +1,104 @@
+/**
+ * `npm run bench:ingest:pg [-- --events N]`: durable ingest + fold on the PostgreSQL store (default 200,000 generated
+ * events in batches of 2,000), against a baseline measured in the same run on the same server: the same events'
+ * JSON appended to a bare table of the same shape (seq, space, event id unique per space, body) by one multi-row
+ * INSERT per batch — no validation, no lock, no dedupe filter, no fold. Each run uses fresh databases (dropped after).
+ * Needs PostgreSQL (PG_URL, default postgres://postgres@127.0.0.1:5432).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createApp } from '../server/app';
+import { TokenRegistry } from '../server/auth/tokens';
+import { createLogger } from '../server/log';
+import { openPostgresStore } from '../server/store/postgres';
+import { DEFAULT_CONFIG } from '../shared/config';
+import { shanghaiInstant } from '../shared/time';
+import { lifecycleEvents } from './events';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, batch: { type: 'string', default: '2000' } } });
+const total = Number(values.events);
+const batchSize = Number(values.batch);
+const server = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const start = shanghaiInstant('2026-01-05', '00:00');
+
+function* batches(n: number, prefix: string): Generator<unknown[]> {
+  let batch: unknown[] = [];
+  for (const e of lifecycleEvents(n, start, prefix)) {
+    batch.push(e);
+    if (batch.length === batchSize) { yield batch; batch = []; }
+  }
+  if (batch.length) yield batch;
+}
+
+async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `cityops_bench_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: `${server}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    return await fn(`${server}/${name}`);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** The bare append: one multi-row INSERT of the batch's JSON per transaction. */
+async function baseline(): Promise<number> {
+  return withDatabase(async (url) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query('CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL); CREATE UNIQUE INDEX ON events (space, event_id); CREATE INDEX ON events (space, seq)');
+    const t0 = performance.now();
+    let n = 0;
+    for (const b of batches(total, 'b')) {
+      const ids = b.map((e) => (e as { eventId: string }).eventId);
+      const bodies = b.map((e) => JSON.stringify(e));
+      await c.query('BEGIN');
+      await c.query('INSERT INTO events (space, event_id, body) SELECT $1, i, b FROM unnest($2::text[], $3::text[]) AS t(i, b)', ['live', ids, bodies]);
+      await c.query('COMMIT');
+      n += b.length;
+    }
+    const rate = n / ((performance.now() - t0) / 1000);
+    await c.end();
+    console.log(`baseline (bare multi-row INSERT, same batches): ${n.toLocaleString()} events = ${Math.round(rate).toLocaleString()} events/s`);
+    return rate;
+  });
+}
+
+async function product(base: number): Promise<void> {
+  await withDatabase(async (url) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-pg-'));
+    const store = await openPostgresStore({ connectionString: url });
+    const app = createApp({ store, follow: { connectionString: url }, config: DEFAULT_CONFIG, caseDbFile: path.join(dir, 'cases.sqlite'), logger: createLogger({ level: 'warn' }), tokens: new TokenRegistry([]) });
+    try {
+      await app.ready;
+      const t0 = performance.now();
+      let accepted = 0;
+      for (const b of batches(total, 'p')) accepted += (await app.ingest.ingest('live', b)).accepted;
+      app.cases.flush();
+      const secs = (performance.now() - t0) / 1000;
+      const rate = accepted / secs;
+      console.log(`in-process ingest+fold on PostgreSQL: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline`);
+      // A node joining the cluster: folds the log from the shared store (no checkpoint in its fresh data dir).
+      const dir2 = mkdtempSync(path.join(tmpdir(), 'cityops-bench-pg-'));
+      const joiner = createApp({ store: await openPostgresStore({ connectionString: url }), follow: { connectionString: url }, config: DEFAULT_CONFIG, caseDbFile: path.join(dir2, 'cases.sqlite'), logger: createLogger({ level: 'warn' }), tokens: new TokenRegistry([]) });
+      const j0 = performance.now();
+      await joiner.ready;
+      const js = (performance.now() - j0) / 1000;
+      console.log(`a fresh node joining (fold of the whole log from PostgreSQL): ${joiner.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${js.toFixed(2)} s`);
+      await joiner.close();
+      rmSync(dir2, { recursive: true, force: true });
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+console.log(`cityops-wall ingest benchmark on PostgreSQL — ${total.toLocaleString()} events, batches of ${batchSize}, node ${process.version}`);
+const base = await baseline();
+await product(base);
