@@ -14,7 +14,8 @@ import { chineseHolidayCalendar, type CalendarOptions } from '../shared/sla/holi
 import { parseWorkingHours } from '../shared/sla/calendar';
 import type { ProjectionContext } from '../shared/projection/state';
 import type { TokenRegistry } from './auth/tokens';
-import { SessionStore } from './auth/session';
+import { SessionStore, type SessionBackend } from './auth/session';
+import { recallSessions } from './auth/guard';
 import { CalendarWatch } from './calendar/watch';
 import { CaseFeed } from './cases/feed';
 import { CaseReadModel } from './cases/readModel';
@@ -76,6 +77,8 @@ export interface AppDeps {
   readonly perMessageDeflate?: ServerOptions['perMessageDeflate'];
   /** On a cluster: the shared log's database, followed for what other nodes log (absent: this node is the only writer). */
   readonly follow?: { readonly connectionString: string; readonly intervalMs?: number };
+  /** Where login sessions are kept beyond this process (on a cluster: PostgreSQL); absent: in memory only. */
+  readonly sessionBackend?: SessionBackend;
   /** The Socket.IO adapter that connects this node's namespaces with the other nodes' (absent: in memory, one node). */
   readonly adapter?: ServerOptions['adapter'];
 }
@@ -140,7 +143,8 @@ export function createApp(deps: AppDeps): App {
   app.use(requestIds(log));
   app.use(compression());
   const caseFeed = new CaseFeed(failsafe);
-  const sessions = new SessionStore({ now });
+  const sessions = new SessionStore({ now, ...(deps.sessionBackend ? { backend: deps.sessionBackend } : {}) });
+  app.use(recallSessions(sessions));
   const clusterWalls = async (): Promise<number> => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('the other nodes did not answer')), 2_000); });

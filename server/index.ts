@@ -7,6 +7,7 @@ import { readEnv, type ServerEnv } from './env';
 import { logger, type Logger } from './log';
 import { openSqliteStore } from './store/sqlite';
 import { openPostgresStore } from './store/postgres';
+import { pgSessionBackend } from './auth/pgSessions';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 
@@ -24,9 +25,16 @@ const STOP_CLOSE_MS = 15_000;
 export async function startServer(env: ServerEnv = readEnv()): Promise<Running> {
   const tokens = new TokenRegistry(env.tokens);
   const started = Date.now();
-  const store = env.databaseUrl ? await openPostgresStore({ connectionString: env.databaseUrl }) : openSqliteStore({ dataDir: env.dataDir });
+  const shared = env.databaseUrl ? await openPostgresStore({ connectionString: env.databaseUrl }) : null;
+  const store = shared ?? openSqliteStore({ dataDir: env.dataDir });
+  const sessionBackend = shared ? pgSessionBackend(shared.pool) : null;
+  if (sessionBackend) {
+    const sweep = () => void sessionBackend.sweep().catch((err: unknown) => logger.warn({ err }, 'could not remove expired sessions'));
+    sweep();
+    setInterval(sweep, 3_600_000).unref();
+  }
   const redis = env.redisUrl ? await connectRedis(env.redisUrl, logger) : null;
-  const app = createApp({ store, ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}), ...(redis ? { adapter: createAdapter(redis) } : {}), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), logger });
+  const app = createApp({ store, ...(sessionBackend ? { sessionBackend } : {}), ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}), ...(redis ? { adapter: createAdapter(redis) } : {}), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), logger });
   const failures = processFailureHandlers(logger, (code) => closeAndExit(app, code, CRASH_CLOSE_MS));
   process.on('uncaughtException', failures.uncaughtException);
   process.on('unhandledRejection', failures.unhandledRejection);

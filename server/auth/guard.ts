@@ -44,6 +44,15 @@ export function authorise(deps: GuardDeps, req: Request, res: Response, action: 
   return { grant: check.grant, via: 'cookie', session, actor: session.name ?? check.grant.role };
 }
 
+/** Middleware: makes a session kept elsewhere (another node, before a restart) known before the routes ask for it. */
+export function recallSessions(sessions: SessionStore) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    if (id === undefined) return next();
+    sessions.recall(id).then(() => next(), next);
+  };
+}
+
 /** Middleware form of `authorise` for a space taken from the request. */
 export function guard(deps: GuardDeps, action: Action, spaceOf: (req: Request) => string, write = false) {
   return (req: Request, res: Response, next: NextFunction): void => {

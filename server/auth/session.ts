@@ -12,11 +12,26 @@ export const SESSION_COOKIE = 'cityops_session';
 /** The header a cookie-authenticated write must carry. */
 export const CSRF_HEADER = 'x-csrf-token';
 
+/** How long a session known in memory is trusted before the backend is asked again (a logout elsewhere), ms. */
+const RECHECK_MS = 5_000;
+
 /** One logged-in browser. */
 export interface Session { readonly id: string; readonly token: string; readonly grant: TokenGrant; readonly name: string | null; readonly csrf: string; expires: number }
 
+/**
+ * Where sessions are kept beyond this process (on a cluster: PostgreSQL), so a restart or another node knows them.
+ * The store stays the one that decides; the backend only keeps and finds.
+ */
+export interface SessionBackend {
+  save(s: Session): Promise<void>;
+  load(id: string): Promise<Session | undefined>;
+  remove(id: string): Promise<void>;
+  /** Moves a session's expiry (sliding; written at most once a minute per session). */
+  touch(id: string, expires: number): Promise<void>;
+}
+
 /** Options of the session store. */
-export interface SessionOptions { readonly ttlMs?: number; readonly max?: number; readonly now?: () => number }
+export interface SessionOptions { readonly ttlMs?: number; readonly max?: number; readonly now?: () => number; readonly backend?: SessionBackend }
 
 /** In-memory sessions. */
 export class SessionStore {
@@ -24,7 +39,12 @@ export class SessionStore {
   private readonly ttlMs: number;
   private readonly max: number;
   private readonly now: () => number;
+  private readonly backend: SessionBackend | undefined;
+  /** When each session's expiry was last written to the backend, and when it was last checked there. */
+  private readonly touched = new Map<string, number>();
+  private readonly checked = new Map<string, number>();
   constructor(opts: SessionOptions = {}) {
+    this.backend = opts.backend;
     this.ttlMs = opts.ttlMs ?? 12 * 3_600_000;
     this.max = opts.max ?? 10_000;
     this.now = opts.now ?? Date.now;
@@ -53,9 +73,47 @@ export class SessionStore {
     return s;
   }
 
-  /** Ends a session. */
-  destroy(id: string): void {
+  /** Ends a session (here and in the backend). */
+  async destroy(id: string): Promise<void> {
     this.sessions.delete(id);
+    this.touched.delete(id);
+    this.checked.delete(id);
+    await this.backend?.remove(id);
+  }
+
+  /** Keeps a new session in the backend (a login answers after this, so another node knows the cookie at once). */
+  async persist(s: Session): Promise<void> {
+    await this.backend?.save(s);
+  }
+
+  /**
+   * Makes `get` know a session this process has not seen (created on another node, or before a restart): loads it from
+   * the backend when the cookie names one not in memory, and writes a sliding expiry back at most once a minute.
+   */
+  async recall(id: string | undefined): Promise<void> {
+    if (!id || !this.backend) return;
+    const t = this.now();
+    const here = this.sessions.get(id);
+    // A session known here is checked against the backend again after RECHECK_MS: a logout on another node ends it here too.
+    if (here && t - (this.checked.get(id) ?? 0) < RECHECK_MS) return;
+    const s = await this.backend.load(id);
+    this.checked.set(id, t);
+    if (!s || s.expires < t) {
+      this.sessions.delete(id);
+      this.checked.delete(id);
+      this.touched.delete(id);
+      return;
+    }
+    if (here) {
+      here.expires = Math.max(here.expires, s.expires);
+      if (t - (this.touched.get(id) ?? 0) >= 60_000) {
+        this.touched.set(id, t);
+        await this.backend.touch(id, here.expires).catch(() => undefined);
+      }
+      return;
+    }
+    this.sessions.set(s.id, s);
+    this.touched.set(s.id, t);
   }
 }
 

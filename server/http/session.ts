@@ -14,13 +14,14 @@ export interface SessionInfo { readonly role: string; readonly space: string | n
 export function sessionRoutes(deps: GuardDeps): Router {
   const r = express.Router();
   const json = express.json({ limit: '4kb', strict: true });
-  r.post('/session', json, (req, res) => {
+  r.post('/session', json, async (req, res) => {
     const parsed = loginSchema.safeParse(req.body);
     if (!parsed.success) return sendError(res, 'bad_request', 'the body must be { "token": "...", "name"?: "..." }', issuesOf(parsed.error));
     const grant = deps.tokens.grants.find((g) => g.token === parsed.data.token);
     if (!grant) return sendError(res, 'unauthorized', 'unknown token: check the token you were given');
     if (grant.role === 'producer') return sendError(res, 'forbidden', 'a producer token sends events; it cannot log in to the pages');
     const s = deps.sessions.create(parsed.data.token, grant, parsed.data.name || null);
+    await deps.sessions.persist(s);
     res.cookie(SESSION_COOKIE, s.id, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: 12 * 3_600_000 });
     const info: SessionInfo = { role: grant.role, space: grant.space, name: s.name, csrfToken: s.csrf };
     res.json(info);
@@ -31,11 +32,11 @@ export function sessionRoutes(deps: GuardDeps): Router {
     const info: SessionInfo = { role: s.grant.role, space: s.grant.space, name: s.name, csrfToken: s.csrf };
     res.json(info);
   });
-  r.delete('/session', (req, res) => {
+  r.delete('/session', async (req, res) => {
     const s = sessionOf(deps, req);
     if (!s) return sendError(res, 'unauthorized', 'not logged in');
     if (!sameSecret(req.header(CSRF_HEADER), s.csrf)) return sendError(res, 'forbidden', `missing or wrong ${CSRF_HEADER} header: logging out needs the CSRF token`);
-    deps.sessions.destroy(s.id);
+    await deps.sessions.destroy(s.id);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.status(204).end();
   });

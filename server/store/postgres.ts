@@ -22,6 +22,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE IF NOT EXISTS quarantine (id BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, received_at BIGINT NOT NULL,
      event_id TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL);
    CREATE INDEX IF NOT EXISTS quarantine_space ON quarantine (space, id);`,
+  // 2: login sessions shared by the nodes (server/auth/pgSessions.ts).
+  `CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, token TEXT NOT NULL, grant_role TEXT NOT NULL, grant_space TEXT,
+     name TEXT, csrf TEXT NOT NULL, expires BIGINT NOT NULL);
+   CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);`,
 ];
 
 /** Options of the PostgreSQL store. */

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../../server/store/postgres';
+import { pgSessionBackend } from '../../../server/auth/pgSessions';
 import { generateEvents } from '../../../simulators/day';
 import { DEFAULT_CONFIG } from '../../../shared/config';
 import { HOUR_MS, MINUTE_MS } from '../../../shared/time';
@@ -11,7 +12,7 @@ import { buildWallView } from '../../../shared/projection/view';
 import { spaceClock } from '../../../server/spaces';
 import { T0, caseEvent, received } from '../../fixtures/events';
 import { createTestDatabase, type TestDatabase } from '../../fixtures/postgres';
-import { post, removeData, startTestServer, type TestServer } from '../../fixtures/server';
+import { loginSession, post, removeData, startTestServer, type TestServer } from '../../fixtures/server';
 import { trackWall, type TrackedWall } from '../../fixtures/wallClient';
 
 let db: TestDatabase;
@@ -21,7 +22,8 @@ const NOW = T0 + HOUR_MS;
 
 async function node(): Promise<TestServer> {
   const store = await openPostgresStore({ connectionString: db.url });
-  const s = await startTestServer(NOW, undefined, undefined, { store, follow: { connectionString: db.url, intervalMs: 200 }, monitorMs: 3_600_000 });
+  const clock = { value: NOW };
+  const s = await startTestServer(NOW, undefined, clock, { store, sessionBackend: pgSessionBackend(store.pool, () => clock.value), follow: { connectionString: db.url, intervalMs: 200 }, monitorMs: 3_600_000 });
   nodes.push(s);
   return s;
 }
@@ -129,5 +131,32 @@ describe('when a node starts on a log other nodes wrote', () => {
     expect(b.app.spaces.get('live').projection.cases.size).toBe(2);
     await post(a.url, { space: 'live', events: [received('j3')] });
     await until(() => b.app.spaces.get('live').projection.cases.size === 3);
+  });
+});
+
+describe('when a supervisor logs in on one node', () => {
+  it('then every node knows the session, a restarted node still does, and logging out on one ends it on all', async () => {
+    const a = await node();
+    const b = await node();
+    const login = await loginSession(a.url, 'supervisor-token');
+    expect(login.status).toBe(200);
+    const me = (n: TestServer) => fetch(`${n.url}/api/v1/session`, { headers: { cookie: login.cookie } });
+    expect((await me(a)).status).toBe(200);
+    const onB = await me(b);
+    expect(onB.status).toBe(200);
+    expect(((await onB.json()) as { role: string; csrfToken: string })).toMatchObject({ role: 'supervisor', csrfToken: login.csrf });
+    // A write on the other node with the session's CSRF token is accepted there.
+    const list = await fetch(`${b.url}/api/v1/cases?space=live`, { headers: { cookie: login.cookie } });
+    expect(list.status).toBe(200);
+    // A node started after the login (as after a restart) knows it too.
+    const later = await node();
+    expect((await me(later)).status).toBe(200);
+    const out = await fetch(`${a.url}/api/v1/session`, { method: 'DELETE', headers: { cookie: login.cookie, 'x-csrf-token': login.csrf } });
+    expect(out.status).toBe(204);
+    // The node that knew the session in memory asks again within 5 s.
+    for (const n of nodes) n.now.value += 6_000;
+    expect((await me(b)).status).toBe(401);
+    const c = await node();
+    expect((await me(c)).status).toBe(401);
   });
 });
