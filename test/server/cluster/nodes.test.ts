@@ -37,7 +37,7 @@ afterEach(async () => {
 });
 
 /** Waits until `pred` holds, polling. */
-async function until(pred: () => boolean, ms = 5_000): Promise<void> {
+async function until(pred: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > end) throw new Error('timed out');
@@ -100,7 +100,7 @@ describe('when both nodes ingest one space at the same time, with overlapping ba
     expect(vb.hotline).toEqual(va.hotline);
     expect(vb.kpi).toEqual(va.kpi);
     expect(va.caseFlow.received).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 async function loggedIn(space: string): Promise<number> {
