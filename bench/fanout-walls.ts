@@ -33,7 +33,10 @@ export const clockMs = (): number => performance.timeOrigin + performance.now();
 
 /** Whether a delta carries the alert of a case (a new ticker item). */
 export function carriesAlert(d: WallDelta, caseId: string): boolean {
-  return (d.alerts?.i ?? []).some(([, a]) => (a as { caseId?: string }).caseId === caseId);
+  const p = d.alerts as { i?: readonly (readonly [number, unknown])[]; $?: unknown } | undefined;
+  // Inserted into the ticker, or the whole ticker set (it was empty before).
+  const items = [...(p?.i ?? []).map(([, a]) => a), ...(Array.isArray(p?.$) ? (p.$ as unknown[]) : [])];
+  return items.some((a) => (a as { caseId?: string }).caseId === caseId);
 }
 
 const send = (m: WallsReply): void => { process.send?.(m); };

@@ -7,6 +7,7 @@
 import { timedAlertEvents } from '../shared/projection/monitor';
 import { sweep } from '../shared/projection/retention';
 import type { IngestService } from './ingest/service';
+import { StoreUnavailableError } from './store/types';
 import { Failsafe } from './failsafe';
 import { spaceClock, type Space, type SpaceRegistry } from './spaces';
 
@@ -60,8 +61,9 @@ export class SpaceMonitor {
   /** One pass over every space. */
   async pass(): Promise<void> {
     for (const space of this.opts.spaces.all()) {
-      // One space's failure is reported and does not keep the others from their pass.
-      const work = this.passSpace(space);
+      // One space's failure is reported and does not keep the others from their pass. The store away (a cluster's
+      // database restarting) is not a bug: the pass is simply made again once it answers.
+      const work = this.passSpace(space).catch((err: unknown) => { if (!(err instanceof StoreUnavailableError)) throw err; });
       this.failsafe.run('monitor', () => work);
       await work.catch(() => undefined);
     }
