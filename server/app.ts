@@ -41,6 +41,10 @@ import { SpaceRegistry, type RestoreReport } from './spaces';
 import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
 import type { EventStore } from './store/types';
+import { AuthLimiter } from './security/limiter';
+import { httpSecurity } from './security/http';
+import { DEFAULT_SECURITY, type SecuritySettings } from './security/settings';
+import { secureSockets } from './security/sockets';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -73,6 +77,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** WebSocket permessage-deflate of the Socket.IO server (default `WALL_DEFLATE`); `bench:fanout` compares settings. */
   readonly perMessageDeflate?: ServerOptions['perMessageDeflate'];
+  /** Proxies, allowed origins, exposure of /metrics and /readyz, authentication limits (default `DEFAULT_SECURITY`). */
+  readonly security?: SecuritySettings;
 }
 
 /** A built, not yet listening, app. */
@@ -132,7 +138,11 @@ export function createApp(deps: AppDeps): App {
   let isReady = false;
   const app = express();
   app.disable('x-powered-by');
+  const security = deps.security ?? DEFAULT_SECURITY;
+  const limiter = new AuthLimiter(security.authLimits, now);
+  app.set('trust proxy', security.trustProxy);
   app.use(requestIds(log));
+  app.use(httpSecurity(security, deps.tokens, limiter));
   app.use(compression());
   const caseFeed = new CaseFeed(failsafe);
   const sessions = new SessionStore({ now });
@@ -140,7 +150,7 @@ export function createApp(deps: AppDeps): App {
   app.use(opsRoutes(routeDeps));
   app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));
-  const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
+  const supervisorDeps = { tokens: deps.tokens, sessions, limiter, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
   app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
   app.use('/api/v1', calendarRoutes({ tokens: deps.tokens, sessions, calendar }));
   const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), failsafe, baseUrl: () => baseUrlOf(http) });
@@ -162,6 +172,7 @@ export function createApp(deps: AppDeps): App {
 
   const http = createServer(app);
   const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE });
+  secureSockets(io, { tokens: deps.tokens, limiter, settings: security, failsafe });
   let broadcaster: Broadcaster | null = null;
   const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
   broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, onSent: (space) => metrics.deltas.inc({ space }) });
@@ -178,7 +189,7 @@ export function createApp(deps: AppDeps): App {
     const label = { space: space.name };
     metrics.accepted.inc(label, r.accepted);
     metrics.duplicate.inc(label, r.duplicate);
-    metrics.rejected.inc(label, r.rejected.length);
+    metrics.rejected.inc(label, r.rejectedCount);
     metrics.quarantined.inc(label, r.quarantined.length);
   }, 'metrics');
   ingest.onBatch((space, r) => { if (r.accepted > 0) b.changed(space); }, 'broadcaster');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '../shared/config';
 import { spaceName } from '../shared/contract';
 import { generateTokens, parseTokens, type TokenGrant } from './auth/tokens';
+import { readSecuritySettings, type SecuritySettings } from './security/settings';
 
 /** The server's settings. */
 export interface ServerEnv {
@@ -16,6 +17,8 @@ export interface ServerEnv {
   readonly generatedTokens: boolean;
   /** The space that requests posted through Open311 become cases in (OPEN311_SPACE, default live). */
   readonly open311Space: string;
+  /** TRUST_PROXY, CITYOPS_ALLOWED_ORIGINS, METRICS_ACCESS, READYZ_ACCESS. */
+  readonly security: SecuritySettings;
 }
 
 /** Reads and checks the environment; throws with a clear message on a bad value. */
@@ -28,7 +31,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
   const tokens = configured ? parseTokens(configured) : storedTokens(dataDir);
   const open311Space = env.OPEN311_SPACE ?? 'live';
   if (!spaceName.safeParse(open311Space).success) throw new Error(`OPEN311_SPACE "${open311Space}" must be live, demo or drill-<name>`);
-  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured, open311Space };
+  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured, open311Space, security: readSecuritySettings(env) };
 }
 
 /** Loads a JSON config file and merges it over the defaults; the error names the file and the field. */

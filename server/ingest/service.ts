@@ -4,7 +4,7 @@
  * listeners told after a commit are isolated: one that throws is logged and counted, and the batch is still answered
  * as committed (it is durable).
  */
-import type { IngestResult, QuarantinedEvent, RejectedEvent } from '../../shared/contract';
+import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult, type QuarantinedEvent, type RejectedEvent } from '../../shared/contract';
 import { validateEvent, type DomainEvent } from '../../shared/events';
 import { applyEvent } from '../../shared/projection/apply';
 import { Failsafe, Subscribers } from '../failsafe';
@@ -46,6 +46,7 @@ export class IngestService {
 
   private async run(space: Space, raw: readonly unknown[]): Promise<IngestResult> {
     const rejected: RejectedEvent[] = [];
+    let rejectedCount = 0;
     const quarantined: QuarantinedEvent[] = [];
     const toQuarantine: QuarantineEntry[] = [];
     const accepted: DomainEvent[] = [];
@@ -55,7 +56,12 @@ export class IngestService {
     for (let index = 0; index < raw.length; index++) {
       const v = validateEvent(raw[index]);
       if (!v.ok) {
-        rejected.push({ index, eventId: eventIdOf(raw[index]), errors: v.errors });
+        // The answer stays bounded: the first refusals in full (their first field errors), the rest counted.
+        rejectedCount++;
+        if (rejected.length < MAX_REJECTED_LISTED) {
+          const more = v.errors.length - MAX_FIELD_ERRORS;
+          rejected.push({ index, eventId: eventIdOf(raw[index]), errors: v.errors.slice(0, MAX_FIELD_ERRORS), ...(more > 0 ? { moreErrors: more } : {}) });
+        }
         continue;
       }
       const e = v.event;
@@ -73,7 +79,7 @@ export class IngestService {
       accepted.push(e);
     }
     const seqs = await this.commit(space, accepted, toQuarantine);
-    const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, quarantined };
+    const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, rejectedCount, quarantined };
     this.listeners.notify(space, result, accepted, seqs);
     return result;
   }
