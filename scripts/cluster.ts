@@ -102,7 +102,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     mkdirSync(dataDir, { recursive: true });
     const env = {
       ...process.env, ...o.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: o.databaseUrl, REDIS_URL: o.redisUrl,
-      CITYOPS_TOKENS: o.tokens.map((t) => `${t.role}${t.space ? `@${t.space}` : ''}:${t.token}`).join(','), CITYOPS_NODE: `node${i}`,
+      TRUST_PROXY: '1', CITYOPS_TOKENS: o.tokens.map((t) => `${t.role}${t.space ? `@${t.space}` : ''}:${t.token}`).join(','), CITYOPS_NODE: `node${i}`,
     };
     const node: ClusterNode = {
       index: i, port, url: `http://127.0.0.1:${port}`,

@@ -46,6 +46,8 @@ if (!producer) {
   process.once('SIGINT', () => void (feed as Producer | null)?.stop());
 }
 if (viewer) {
-  console.log(`\n  Wall (demo):  ${running.url}/?space=demo&token=${viewer.token}\n  Wall (live):  ${running.url}/?space=live&token=${viewer.token}\n`);
+  // The token is printed on a terminal only: captured output (a service's journal, a CI log) travels further.
+  const token = process.stdout.isTTY ? viewer.token : `<a viewer token: CITYOPS_TOKENS or ${env.dataDir}/tokens.json>`;
+  console.log(`\n  Wall (demo):  ${running.url}/?space=demo&token=${token}\n  Wall (live):  ${running.url}/?space=live&token=${token}\n`);
   if (env.generatedTokens) console.log(`  tokens were generated and kept in ${env.dataDir}/tokens.json (set CITYOPS_TOKENS to choose your own)\n`);
 }

@@ -43,6 +43,10 @@ import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
 import { LogFollower } from './cluster/follower';
 import { StoreUnavailableError, type EventStore } from './store/types';
+import { AuthLimiter } from './security/limiter';
+import { httpSecurity } from './security/http';
+import { DEFAULT_SECURITY, type SecuritySettings } from './security/settings';
+import { secureSockets } from './security/sockets';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -81,6 +85,8 @@ export interface AppDeps {
   readonly sessionBackend?: SessionBackend;
   /** The Socket.IO adapter that connects this node's namespaces with the other nodes' (absent: in memory, one node). */
   readonly adapter?: ServerOptions['adapter'];
+  /** Proxies, allowed origins, exposure of /metrics and /readyz, authentication limits (default `DEFAULT_SECURITY`). */
+  readonly security?: SecuritySettings;
 }
 
 /** A built, not yet listening, app. */
@@ -140,7 +146,11 @@ export function createApp(deps: AppDeps): App {
   let isReady = false;
   const app = express();
   app.disable('x-powered-by');
+  const security = deps.security ?? DEFAULT_SECURITY;
+  const limiter = new AuthLimiter(security.authLimits, now);
+  app.set('trust proxy', security.trustProxy);
   app.use(requestIds(log));
+  app.use(httpSecurity(security, deps.tokens, limiter));
   app.use(compression());
   const caseFeed = new CaseFeed(failsafe);
   const sessions = new SessionStore({ now, ...(deps.sessionBackend ? { backend: deps.sessionBackend } : {}) });
@@ -158,7 +168,7 @@ export function createApp(deps: AppDeps): App {
   app.use(opsRoutes(routeDeps));
   app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));
-  const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
+  const supervisorDeps = { tokens: deps.tokens, sessions, limiter, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
   app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
   app.use('/api/v1', calendarRoutes({ tokens: deps.tokens, sessions, calendar }));
   const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), failsafe, baseUrl: () => baseUrlOf(http) });
@@ -185,6 +195,7 @@ export function createApp(deps: AppDeps): App {
 
   const http = createServer(app);
   const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE, ...(deps.adapter ? { adapter: deps.adapter } : {}) });
+  secureSockets(io, { tokens: deps.tokens, limiter, settings: security, failsafe });
   let broadcaster: Broadcaster | null = null;
   const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
   broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, fresh: () => follower?.healthy ?? true, onSent: (space) => metrics.deltas.inc({ space }) });
@@ -203,7 +214,7 @@ export function createApp(deps: AppDeps): App {
     const label = { space: space.name };
     metrics.accepted.inc(label, r.accepted);
     metrics.duplicate.inc(label, r.duplicate);
-    metrics.rejected.inc(label, r.rejected.length);
+    metrics.rejected.inc(label, r.rejectedCount);
     metrics.quarantined.inc(label, r.quarantined.length);
   }, 'metrics');
   ingest.onBatch((space, r) => { if (r.accepted > 0) b.changed(space); }, 'broadcaster');

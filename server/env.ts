@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '../shared/config';
 import { spaceName } from '../shared/contract';
 import { generateTokens, parseTokens, type TokenGrant } from './auth/tokens';
+import { readSecuritySettings, type SecuritySettings } from './security/settings';
 
 /** The server's settings. */
 export interface ServerEnv {
@@ -20,6 +21,8 @@ export interface ServerEnv {
   readonly databaseUrl: string | null;
   /** REDIS_URL (`redis://…`): connects the nodes' Socket.IO servers; absent → one node, in memory. */
   readonly redisUrl: string | null;
+  /** TRUST_PROXY, CITYOPS_ALLOWED_ORIGINS, METRICS_ACCESS, READYZ_ACCESS. */
+  readonly security: SecuritySettings;
 }
 
 /** Reads and checks the environment; throws with a clear message on a bad value. */
@@ -36,7 +39,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded store)');
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
-  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured, open311Space, databaseUrl, redisUrl };
+  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured, open311Space, databaseUrl, redisUrl, security: readSecuritySettings(env) };
 }
 
 /** Loads a JSON config file and merges it over the defaults; the error names the file and the field. */

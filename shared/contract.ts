@@ -7,7 +7,7 @@ import type { FieldError } from './events';
 import type { WallDelta, WallSnapshot } from './wall/delta';
 
 /** Error codes a client may see (closed list). */
-export const ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'too_large', 'not_ready', 'conflict', 'internal', 'unavailable'] as const;
+export const ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'too_large', 'not_ready', 'conflict', 'rate_limited', 'internal', 'unavailable'] as const;
 /** An error code. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -33,8 +33,12 @@ export function spaceKindOf(space: string): 'live' | 'demo' | 'drill' {
   return space === 'live' ? 'live' : space === 'demo' ? 'demo' : 'drill';
 }
 
-/** One event the ingest refused for its shape, with where and why. */
-export interface RejectedEvent { readonly index: number; readonly eventId: string | null; readonly errors: readonly FieldError[] }
+/** One event the ingest refused for its shape, with where and why; `moreErrors` counts field errors left out of `errors`. */
+export interface RejectedEvent { readonly index: number; readonly eventId: string | null; readonly errors: readonly FieldError[]; readonly moreErrors?: number }
+/** Most refused events an ingest answer lists (count). */
+export const MAX_REJECTED_LISTED = 100;
+/** Most field errors listed per refused event (count). */
+export const MAX_FIELD_ERRORS = 10;
 /** One event kept in quarantine because it does not fit its case's state. */
 export interface QuarantinedEvent { readonly index: number; readonly eventId: string; readonly reason: string }
 
@@ -43,7 +47,10 @@ export interface IngestResult {
   readonly space: string;
   readonly accepted: number;
   readonly duplicate: number;
+  /** The first `MAX_REJECTED_LISTED` refused events, each with at most `MAX_FIELD_ERRORS` field errors… */
   readonly rejected: readonly RejectedEvent[];
+  /** …and how many were refused in all (the answer stays bounded whatever the batch). */
+  readonly rejectedCount: number;
   readonly quarantined: readonly QuarantinedEvent[];
 }
 
@@ -51,7 +58,7 @@ export interface IngestResult {
 export const ingestBatchSchema = z.strictObject({ space: spaceName, events: z.array(z.unknown()).min(1).max(10_000) });
 
 /** Why a Socket.IO namespace refused a connection (closed list, a subset of the error codes). */
-export const REFUSAL_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_ready'] as const;
+export const REFUSAL_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_ready', 'rate_limited'] as const;
 /** A refusal code. */
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 /** The `data` a refused connection's error carries (`connect_error`'s `err.data`); the message is for people. */

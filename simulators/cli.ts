@@ -51,6 +51,7 @@ ${SERVER_OPTS}
   --backlog-days D     whole days of backlog before today, without --scenario (default 1)
   --batch-size N       events per batch, 1–10000 (default 5000)
   --json-progress      progress as JSON lines on stderr (for programs)
+  --token-stdin        read the token from the first line of stdin instead of --token (keeps it off the command line)
   -h, --help           this help
 
 ${KEYS}`;
@@ -121,8 +122,10 @@ async function run(args: string[]): Promise<number> {
   const { values: v } = parse(args, {
     server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' },
     speed: { type: 'string' }, 'backlog-days': { type: 'string' }, 'batch-size': { type: 'string' }, 'json-progress': { type: 'boolean' },
+    'token-stdin': { type: 'boolean' },
   }, RUN_USAGE);
   if (v.help) { console.log(RUN_USAGE); return 0; }
+  if (v['token-stdin'] === true) v.token = await firstLine(process.stdin);
   const { servers, token, space } = target(v, RUN_USAGE);
   const speed = speedOf(v.speed, '1');
   const seed = wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31);
@@ -298,3 +301,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );
+
+/** The first line of a stream (a token passed through a pipe), trimmed. */
+async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of input) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return (text.split('\n')[0] ?? '').trim();
+}

@@ -77,7 +77,7 @@ export function startReplay(o: ReplayOptions): Replay {
       state.sent += batch.length;
       state.accepted += r.accepted;
       state.duplicate += r.duplicate;
-      state.rejected += r.rejected.length;
+      state.rejected += r.rejectedCount;
       state.quarantined += r.quarantined.length;
       for (const x of r.rejected) if (state.problems.length < 5) state.problems.push(`rejected ${x.eventId ?? `#${x.index}`}: ${x.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
       for (const x of r.quarantined) if (state.problems.length < 5) state.problems.push(`quarantined ${x.eventId}: ${x.reason}`);

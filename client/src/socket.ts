@@ -41,6 +41,7 @@ const REFUSALS: Readonly<Record<RefusalCode, { readonly label: string; readonly 
   forbidden: { label: '无权查看该空间', final: true },
   bad_request: { label: '连接参数有误', final: true },
   not_ready: { label: '服务器正在重建数据', final: false },
+  rate_limited: { label: '认证失败过多，稍后重试', final: false },
 };
 
 /** The refusal code of a `connect_error`, or null when the server did not refuse (the transport failed). */

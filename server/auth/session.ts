@@ -2,7 +2,10 @@
  * Login sessions: a token exchanged once for an httpOnly, SameSite=Strict cookie naming a server-side session. The
  * session keeps the token (never sent back) so every request is still checked by `TokenRegistry.check`, and a CSRF
  * token the page must echo in `X-CSRF-Token` on writes. Sessions live in memory (a restart logs everyone out), expire
- * after `ttlMs` of inactivity, and are bounded in number (oldest dropped first).
+ * after `ttlMs` of inactivity, and are bounded per principal: one token holds at most `maxPerToken` sessions, and a login
+ * past that ends that token's own oldest session — never another token's, so any number of viewer logins cannot log a
+ * supervisor out. The whole store is thus bounded by (configured tokens × `maxPerToken`). The policy lives behind
+ * `create`/`get`/`destroy`, so a shared store (PostgreSQL) can implement the same interface.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TokenGrant } from './tokens';
@@ -30,14 +33,19 @@ export interface SessionBackend {
   touch(id: string, expires: number): Promise<void>;
 }
 
-/** Options of the session store. */
-export interface SessionOptions { readonly ttlMs?: number; readonly max?: number; readonly now?: () => number; readonly backend?: SessionBackend }
+/** Options of the session store: idle time to live (ms), most sessions one token holds at once, the clock, the backend. */
+export interface SessionOptions { readonly ttlMs?: number; readonly maxPerToken?: number; readonly now?: () => number; readonly backend?: SessionBackend }
+
+/** Sessions one token may hold at once by default: a centre's desks and walls sharing a role's token, with room to spare. */
+export const SESSIONS_PER_TOKEN = 200;
 
 /** In-memory sessions. */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  /** Each token's session ids, oldest first. */
+  private readonly byToken = new Map<string, Set<string>>();
   private readonly ttlMs: number;
-  private readonly max: number;
+  private readonly maxPerToken: number;
   private readonly now: () => number;
   private readonly backend: SessionBackend | undefined;
   /** When each session's expiry was last written to the backend, and when it was last checked there. */
@@ -46,19 +54,24 @@ export class SessionStore {
   constructor(opts: SessionOptions = {}) {
     this.backend = opts.backend;
     this.ttlMs = opts.ttlMs ?? 12 * 3_600_000;
-    this.max = opts.max ?? 10_000;
+    this.maxPerToken = opts.maxPerToken ?? SESSIONS_PER_TOKEN;
     this.now = opts.now ?? Date.now;
   }
 
-  /** Opens a session for a checked token. */
+  /** Opens a session for a checked token; past the token's cap its own oldest session ends. */
   create(token: string, grant: TokenGrant, name: string | null): Session {
-    while (this.sessions.size >= this.max) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest === undefined) break;
-      this.sessions.delete(oldest);
+    const t = this.now();
+    // Expired sessions of this token go first; then its oldest, while it is at its cap.
+    for (const id of [...(this.byToken.get(token) ?? [])]) if ((this.sessions.get(id)?.expires ?? 0) < t) this.forget(id);
+    for (const id of [...(this.byToken.get(token) ?? [])]) {
+      if ((this.byToken.get(token)?.size ?? 0) < this.maxPerToken) break;
+      void this.destroy(id).catch(() => undefined);
     }
-    const s: Session = { id: randomBytes(24).toString('base64url'), token, grant, name, csrf: randomBytes(24).toString('base64url'), expires: this.now() + this.ttlMs };
+    const mine = this.byToken.get(token) ?? new Set<string>();
+    this.byToken.set(token, mine);
+    const s: Session = { id: randomBytes(24).toString('base64url'), token, grant, name, csrf: randomBytes(24).toString('base64url'), expires: t + this.ttlMs };
     this.sessions.set(s.id, s);
+    mine.add(s.id);
     return s;
   }
 
@@ -68,17 +81,27 @@ export class SessionStore {
     const s = this.sessions.get(id);
     if (!s) return undefined;
     const t = this.now();
-    if (s.expires < t) { this.sessions.delete(id); return undefined; }
+    if (s.expires < t) { this.forget(id); return undefined; }
     s.expires = t + this.ttlMs;
     return s;
   }
 
   /** Ends a session (here and in the backend). */
   async destroy(id: string): Promise<void> {
-    this.sessions.delete(id);
+    this.forget(id);
+    await this.backend?.remove(id);
+  }
+
+  /** Drops a session from memory (not from the backend). */
+  private forget(id: string): void {
     this.touched.delete(id);
     this.checked.delete(id);
-    await this.backend?.remove(id);
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    const mine = this.byToken.get(s.token);
+    mine?.delete(id);
+    if (mine?.size === 0) this.byToken.delete(s.token);
   }
 
   /** Keeps a new session in the backend (a login answers after this, so another node knows the cookie at once). */
@@ -97,13 +120,11 @@ export class SessionStore {
     // A session known here is checked against the backend again after RECHECK_MS: a logout on another node ends it here too.
     if (here && t - (this.checked.get(id) ?? 0) < RECHECK_MS) return;
     const s = await this.backend.load(id);
-    this.checked.set(id, t);
     if (!s || s.expires < t) {
-      this.sessions.delete(id);
-      this.checked.delete(id);
-      this.touched.delete(id);
+      this.forget(id);
       return;
     }
+    this.checked.set(id, t);
     if (here) {
       here.expires = Math.max(here.expires, s.expires);
       if (t - (this.touched.get(id) ?? 0) >= 60_000) {
@@ -113,6 +134,9 @@ export class SessionStore {
       return;
     }
     this.sessions.set(s.id, s);
+    let mine = this.byToken.get(s.token);
+    if (!mine) this.byToken.set(s.token, (mine = new Set()));
+    mine.add(s.id);
     this.touched.set(s.id, t);
   }
 }

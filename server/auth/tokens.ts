@@ -8,7 +8,12 @@ import { ROLES, spaceName, type Role } from '../../shared/contract';
 /** One configured token. */
 export interface TokenGrant { readonly role: Role; readonly space: string | null; readonly token: string }
 
-/** Parses CITYOPS_TOKENS; throws with the entry and the reason on a malformed one. */
+/** Shortest configured token (characters): short ones fall to guessing. */
+export const MIN_TOKEN_LENGTH = 16;
+/** Random bytes of a generated or minted token: 192 bits. */
+const TOKEN_BYTES = 24;
+
+/** Parses CITYOPS_TOKENS; throws with the entry, its role and the reason (never the token) on a malformed one. */
 export function parseTokens(spec: string): TokenGrant[] {
   return spec.split(',').map((s) => s.trim()).filter(Boolean).map((entry, i) => {
     const m = /^([a-z]+)(?:@([^:]+))?:(.+)$/.exec(entry);
@@ -16,14 +21,14 @@ export function parseTokens(spec: string): TokenGrant[] {
     const [, role, space, token] = m;
     if (!ROLES.includes(role as Role)) throw new Error(`CITYOPS_TOKENS entry ${i + 1}: unknown role "${role}" (one of ${ROLES.join(', ')})`);
     if (space !== undefined && !spaceName.safeParse(space).success) throw new Error(`CITYOPS_TOKENS entry ${i + 1}: invalid space "${space}"`);
-    if ((token ?? '').length < 4) throw new Error(`CITYOPS_TOKENS entry ${i + 1}: token shorter than 4 characters`);
+    if ((token ?? '').length < MIN_TOKEN_LENGTH) throw new Error(`CITYOPS_TOKENS entry ${i + 1} (${role}${space ? `@${space}` : ''}): the token is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random one, e.g. openssl rand -base64 24`);
     return { role: role as Role, space: space ?? null, token: token ?? '' };
   });
 }
 
 /** Fresh random tokens for a first start without CITYOPS_TOKENS: admin, supervisor, viewer, and a producer for `demo`. */
 export function generateTokens(): TokenGrant[] {
-  const t = () => randomBytes(12).toString('base64url');
+  const t = () => randomBytes(TOKEN_BYTES).toString('base64url');
   return [
     { role: 'admin', space: null, token: t() },
     { role: 'supervisor', space: null, token: t() },
@@ -61,10 +66,15 @@ export class TokenRegistry {
 
   /** Mints a fresh random token for a role scoped to one space (a drill's producer); kept in memory only. */
   mint(role: Role, space: string): TokenGrant {
-    const grant: TokenGrant = { role, space, token: `${role}-${randomBytes(18).toString('base64url')}` };
+    const grant: TokenGrant = { role, space, token: `${role}-${randomBytes(TOKEN_BYTES).toString('base64url')}` };
     this.list.push(grant);
     this.byToken.set(grant.token, grant);
     return grant;
+  }
+
+  /** Whether `token` is a known token (of any role). */
+  knows(token: string): boolean {
+    return this.byToken.has(token);
   }
 
   /** Forgets a minted (or configured) token. */

@@ -1,6 +1,7 @@
 /**
  * Tables for export (late cases, scorecards) written as CSV or XLSX. Every text cell that a spreadsheet would read as
- * a formula (starting with = + - @, tab or carriage return) is neutralised with a leading apostrophe.
+ * a formula (starting with = + - @, their fullwidth forms ＝ ＋ － ＠ that spreadsheets also accept, tab, carriage return
+ * or line feed) is neutralised with a leading apostrophe.
  */
 import ExcelJS from 'exceljs';
 import { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, STAGE_LABELS, type CASE_FLAGS } from '../../shared/domain';
@@ -14,7 +15,7 @@ export interface Table { readonly name: string; readonly headers: readonly strin
 
 /** A text cell made safe from formula injection. */
 export function neutralise(v: string): string {
-  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/.test(v) ? `'${v}` : v;
 }
 
 function cell(v: string | number | null): string | number | null {

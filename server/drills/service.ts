@@ -122,9 +122,12 @@ export class DrillService {
     const space = this.deps.spaces.get(id);
     space.drill = this.info(record);
     const grant = this.deps.tokens.mint('producer', id);
-    const args = ['--import', 'tsx', CLI, 'run', '--server', this.deps.baseUrl(), '--token', grant.token, '--space', id, '--scenario', scenario.name,
+    // The token goes through a pipe (the child's stdin), never argv: a command line is readable by every user (ps).
+    const args = ['--import', 'tsx', CLI, 'run', '--server', this.deps.baseUrl(), '--token-stdin', '--space', id, '--scenario', scenario.name,
       '--speed', req.speed === null ? 'max' : String(req.speed), '--seed', String(seed), '--json-progress'];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(`${grant.token}\n`);
     const exited = new Promise<number | null>((resolve) => {
       child.on('error', (e) => { record.error = `cannot start the simulator: ${e.message}`; resolve(-1); });
       child.on('close', (code) => resolve(code));
@@ -144,7 +147,8 @@ export class DrillService {
   async stop(id: string, deleteData: boolean, why: 'stopped' | 'interrupted' = 'stopped'): Promise<DrillRecord | null> {
     const record = this.drills.get(id);
     const run = this.running.get(id);
-    if (!record && !this.deps.spaces.find(id)) return null;
+    // Only a space a drill created is stopped or deleted here: a drill-named space with no drill record is not a drill's.
+    if (!record) return null;
     if (run) {
       run.stopping = why;
       run.child.kill('SIGINT');

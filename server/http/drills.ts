@@ -58,7 +58,7 @@ export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService })
     if (!/^drill-[a-z0-9][a-z0-9-]{0,40}$/.test(id)) return sendError(res, 'bad_request', `${id} is not a drill space`);
     const deleteData = req.query.deleteData === 'true' || req.query.deleteData === '1';
     const d = await deps.drills.stop(id, deleteData);
-    if (!d && !deleteData) return sendError(res, 'not_found', `no drill ${id}`);
+    if (!d) return sendError(res, 'not_found', `no drill ${id}: only a space a drill created can be stopped or deleted here`);
     res.json({ id, stopped: true, deleted: deleteData, drill: d });
   });
   return r;

@@ -10,7 +10,7 @@ import { requestIdOf } from './requestId';
 
 /** HTTP status of each error code. */
 export const STATUS: Readonly<Record<ErrorCode, number>> = {
-  bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, too_large: 413, not_ready: 503, conflict: 409, internal: 500, unavailable: 503,
+  bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, too_large: 413, not_ready: 503, conflict: 409, rate_limited: 429, internal: 500, unavailable: 503,
 };
 
 /** Sends an error answer. */

@@ -75,7 +75,7 @@ export function apiRoutes(deps: RouteDeps): Router {
     if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
     const result = await deps.ingest.ingest(parsed.data.space, parsed.data.events);
     deps.metrics.batches.inc({ transport: 'http' });
-    const status = result.rejected.length > 0 && result.accepted + result.duplicate + result.quarantined.length === 0 ? 400 : 200;
+    const status = result.rejectedCount > 0 && result.accepted + result.duplicate + result.quarantined.length === 0 ? 400 : 200;
     res.status(status).json(result);
   });
   r.get('/quarantine', async (req, res) => {
@@ -91,8 +91,10 @@ export function apiRoutes(deps: RouteDeps): Router {
     const offset = clampInt(req.query.offset, 0, 0, 1_000_000);
     res.json(await deps.store.listQuarantine(space, limit, offset));
   });
-  r.get('/spaces', needsToken(deps.tokens, 'view'), (_req, res) => {
-    res.json(deps.spaces.all().map((s) => ({ space: s.name, kind: s.kind, events: s.projection.eventsApplied, clock: s.projection.clock, openCases: s.projection.open.size })));
+  r.get('/spaces', needsToken(deps.tokens, 'view'), (req, res) => {
+    // A space-scoped token sees its own space only.
+    const scope = deps.tokens.grants.find((g) => g.token === bearer(req.headers.authorization))?.space ?? null;
+    res.json(deps.spaces.all().filter((s) => scope === null || s.name === scope).map((s) => ({ space: s.name, kind: s.kind, events: s.projection.eventsApplied, clock: s.projection.clock, openCases: s.projection.open.size })));
   });
   return r;
 }

@@ -4,7 +4,7 @@
  * listeners told after a commit are isolated: one that throws is logged and counted, and the batch is still answered
  * as committed (it is durable).
  */
-import type { IngestResult, QuarantinedEvent, RejectedEvent } from '../../shared/contract';
+import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult, type QuarantinedEvent, type RejectedEvent } from '../../shared/contract';
 import { validateEvent, type DomainEvent } from '../../shared/events';
 import { applyEvent } from '../../shared/projection/apply';
 import { Failsafe, Subscribers } from '../failsafe';
@@ -61,7 +61,7 @@ export class IngestService {
       applyEvent(space.projection, e);
     }
     space.position = chunk.seqs[chunk.seqs.length - 1]!;
-    const result: IngestResult = { space: space.name, accepted: chunk.events.length, duplicate: 0, rejected: [], quarantined: [] };
+    const result: IngestResult = { space: space.name, accepted: chunk.events.length, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
     this.listeners.notify(space, result, chunk.events, chunk.seqs, 'followed');
   }
 
@@ -83,7 +83,7 @@ export class IngestService {
   private async write(space: Space, make: (space: Space) => readonly unknown[]): Promise<IngestResult> {
     if (space.needsRefold) await this.refold(space);
     // Nothing to write (a monitor pass that found nothing): no write, no lock, nobody told.
-    if (make(space).length === 0) return { space: space.name, accepted: 0, duplicate: 0, rejected: [], quarantined: [] };
+    if (make(space).length === 0) return { space: space.name, accepted: 0, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
     let batch: { result: IngestResult; accepted: DomainEvent[]; seqs: number[] };
     try {
       batch = await this.store.write(space.name, space.position, async (w) => {
@@ -111,6 +111,7 @@ export class IngestService {
 
   private async run(space: Space, raw: readonly unknown[], w: SpaceWrite): Promise<{ result: IngestResult; accepted: DomainEvent[]; seqs: number[] }> {
     const rejected: RejectedEvent[] = [];
+    let rejectedCount = 0;
     const quarantined: QuarantinedEvent[] = [];
     const toQuarantine: QuarantineEntry[] = [];
     const accepted: DomainEvent[] = [];
@@ -120,7 +121,12 @@ export class IngestService {
     for (let index = 0; index < raw.length; index++) {
       const v = validateEvent(raw[index]);
       if (!v.ok) {
-        rejected.push({ index, eventId: eventIdOf(raw[index]), errors: v.errors });
+        // The answer stays bounded: the first refusals in full (their first field errors), the rest counted.
+        rejectedCount++;
+        if (rejected.length < MAX_REJECTED_LISTED) {
+          const more = v.errors.length - MAX_FIELD_ERRORS;
+          rejected.push({ index, eventId: eventIdOf(raw[index]), errors: v.errors.slice(0, MAX_FIELD_ERRORS), ...(more > 0 ? { moreErrors: more } : {}) });
+        }
         continue;
       }
       const e = v.event;
@@ -138,7 +144,7 @@ export class IngestService {
       accepted.push(e);
     }
     const seqs = accepted.length === 0 && toQuarantine.length === 0 ? [] : await w.append(accepted, toQuarantine);
-    const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, quarantined };
+    const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, rejectedCount, quarantined };
     return { result, accepted, seqs };
   }
 }

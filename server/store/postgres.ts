@@ -33,8 +33,6 @@ export interface PostgresStoreOptions {
   readonly connectionString: string;
   /** Connections in the pool (default 10). */
   readonly poolSize?: number;
-  /** Most quarantined events kept per space (oldest dropped first). */
-  readonly quarantineMax?: number;
 }
 
 /** The advisory lock key of a space's writes (a 64-bit key from the space's name, in a namespace of our own). */
@@ -46,7 +44,6 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
   // An idle client that loses its connection (the server restarted) is dropped from the pool, not thrown.
   pool.on('error', () => undefined);
   await migrate(pool);
-  const quarantineMax = opts.quarantineMax ?? 10_000;
 
   async function appendIn(client: pg.PoolClient, space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<number[]> {
     const seqs = new Array<number>(events.length);
@@ -70,7 +67,6 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
       await client.query(
         'INSERT INTO quarantine (space, received_at, event_id, type, reason, body) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])',
         [quarantined.map((q) => q.space), quarantined.map((q) => q.receivedAt), quarantined.map((q) => q.eventId), quarantined.map((q) => q.type), quarantined.map((q) => q.reason), quarantined.map((q) => JSON.stringify(q.event))]);
-      await client.query('DELETE FROM quarantine WHERE space = $1 AND id <= (SELECT id FROM quarantine WHERE space = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)', [space, quarantineMax]);
     }
     if (events.length > 0) await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, space]);
     return seqs;

@@ -14,8 +14,6 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** `FULL` also survives power loss; `NORMAL` (default) survives a killed process. */
   readonly synchronous?: 'NORMAL' | 'FULL';
-  /** Most quarantined events kept per space (oldest dropped first). */
-  readonly quarantineMax?: number;
 }
 
 type Stmt = Database.Statement;
@@ -38,11 +36,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, space TEXT NOT NULL, received_at INTEGER NOT NULL,
       event_id TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS quarantine_space ON quarantine (space, id);`);
-  const quarantineMax = opts.quarantineMax ?? 10_000;
   const inserts = new Map<string, { insert: Stmt; has: Stmt }>();
   const addSpace = db.prepare('INSERT OR IGNORE INTO spaces (name) VALUES (?)');
   const addQuarantine = db.prepare('INSERT INTO quarantine (space, received_at, event_id, type, reason, body) VALUES (?, ?, ?, ?, ?, ?)');
-  const trimQuarantine = db.prepare('DELETE FROM quarantine WHERE space = ? AND id <= (SELECT id FROM quarantine WHERE space = ? ORDER BY id DESC LIMIT 1 OFFSET ?)');
 
   function statements(space: string) {
     let s = inserts.get(space);
@@ -64,7 +60,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
       seqs[i] = Number(insert.run(e.eventId, JSON.stringify(e)).lastInsertRowid);
     }
     for (const q of quarantined) addQuarantine.run(q.space, q.receivedAt, q.eventId, q.type, q.reason, JSON.stringify(q.event));
-    if (quarantined.length > 0) trimQuarantine.run(space, space, quarantineMax);
+    // Quarantined events are evidence: all are kept (the `cityops_quarantine_size` gauge shows how many), none dropped.
     return seqs;
   });
 

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { readEnv } from '../../server/env';
 
-const base = { CITYOPS_TOKENS: 'viewer:w4ll,producer@demo:s3cret', DATA_DIR: '/tmp/cityops-env-test' };
+const base = { CITYOPS_TOKENS: 'viewer:w4ll-0123456789abcdef,producer@demo:s3cret-0123456789ab', DATA_DIR: '/tmp/cityops-env-test' };
 
 describe('when the server reads its environment', () => {
   it('then it takes port, tokens and the Open311 space, with live as the default space', () => {
     const env = readEnv({ ...base, PORT: '9123' });
     expect(env.port).toBe(9123);
     expect(env.open311Space).toBe('live');
-    expect(env.tokens).toEqual([{ role: 'viewer', space: null, token: 'w4ll' }, { role: 'producer', space: 'demo', token: 's3cret' }]);
+    expect(env.tokens).toEqual([{ role: 'viewer', space: null, token: 'w4ll-0123456789abcdef' }, { role: 'producer', space: 'demo', token: 's3cret-0123456789ab' }]);
     expect(readEnv({ ...base, OPEN311_SPACE: 'drill-open311' }).open311Space).toBe('drill-open311');
   });
 
   it('then a bad value is refused with the variable named', () => {
     expect(() => readEnv({ ...base, OPEN311_SPACE: 'Live!' })).toThrow('OPEN311_SPACE "Live!" must be live, demo or drill-<name>');
     expect(() => readEnv({ ...base, PORT: '70000' })).toThrow('PORT "70000" is not a port number');
-    expect(() => readEnv({ ...base, CITYOPS_TOKENS: 'boss:xyz1' })).toThrow('unknown role "boss"');
+    expect(() => readEnv({ ...base, CITYOPS_TOKENS: 'boss:xyz1-0123456789abcdef' })).toThrow('unknown role "boss"');
   });
 });

@@ -141,7 +141,7 @@ describe('when a supervisor logs in on the login page', () => {
 describe('when a session is left idle', () => {
   it('then it expires after its time to live, and activity keeps it alive', () => {
     const clock = { t: 0 };
-    const store = new SessionStore({ ttlMs: 1_000, max: 2, now: () => clock.t });
+    const store = new SessionStore({ ttlMs: 1_000, maxPerToken: 2, now: () => clock.t });
     const grant = { role: 'supervisor' as const, space: null, token: 'supervisor-token' };
     const a = store.create('supervisor-token', grant, null);
     clock.t = 900;
@@ -153,6 +153,6 @@ describe('when a session is left idle', () => {
     const b = store.create('supervisor-token', grant, null);
     store.create('supervisor-token', grant, null);
     store.create('supervisor-token', grant, null);
-    expect(store.get(b.id), 'the oldest of more than max sessions is dropped').toBeUndefined();
+    expect(store.get(b.id), 'the oldest of more than maxPerToken sessions of one token is dropped').toBeUndefined();
   });
 });

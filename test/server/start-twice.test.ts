@@ -21,7 +21,7 @@ import type { WallSnapshot } from '../../shared/wall/delta';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-start-'));
-const tokens = 'admin:admin-token,supervisor:supervisor-token,viewer:viewer-token,producer@demo:demo-producer';
+const tokens = 'admin:admin-token-0123456789,supervisor:supervisor-token-0123,viewer:viewer-token-0123456,producer@demo:demo-producer-012345';
 
 /** Runs `scripts/start.ts` until the demo backlog is in, then stops it gracefully; returns the demo events accepted. */
 async function startOnce(): Promise<number> {

@@ -12,8 +12,8 @@ beforeAll(async () => { db = await createTestDatabase(); });
 afterAll(async () => { await db.drop(); });
 
 const stores: [string, () => Promise<EventStore>][] = [
-  ['SQLite', async () => openSqliteStore({ dataDir: ':memory:', quarantineMax: 3 })],
-  ['PostgreSQL', async () => openPostgresStore({ connectionString: db.url, quarantineMax: 3 })],
+  ['SQLite', async () => openSqliteStore({ dataDir: ':memory:' })],
+  ['PostgreSQL', async () => openPostgresStore({ connectionString: db.url })],
 ];
 
 const ev = (e: unknown) => e as DomainEvent;
@@ -80,16 +80,17 @@ describe.each(stores)('the %s event store', (_name, open) => {
     expect(await store.hasEventId('drill-w', e3.eventId)).toBe(false);
   });
 
-  it('when events are quarantined past the bound, then the newest are listed first and counted per space', async () => {
+  it('when events are quarantined, then every one is kept, the newest listed first, and counted per space', async () => {
     const q = (i: number): QuarantineEntry => {
       const e = ev(caseEvent('case.signed', `q${i}`, T0 + i));
       return { space: 'drill-q', receivedAt: T0 + i, eventId: e.eventId, type: e.type, reason: `reason ${i}`, event: e };
     };
     for (let i = 0; i < 5; i++) await store.append('drill-q', [], [q(i)]);
     const list = await store.listQuarantine('drill-q', 10, 0);
-    expect(list.total).toBe(3);
-    expect(list.items.map((i) => i.reason)).toEqual(['reason 4', 'reason 3', 'reason 2']);
-    expect((await store.quarantineCounts())['drill-q']).toBe(3);
+    expect(list.total).toBe(5);
+    expect(list.items.map((i) => i.reason)).toEqual(['reason 4', 'reason 3', 'reason 2', 'reason 1', 'reason 0']);
+    expect((await store.listQuarantine('drill-q', 2, 1)).items.map((i) => i.reason)).toEqual(['reason 3', 'reason 2']);
+    expect((await store.quarantineCounts())['drill-q']).toBe(5);
   });
 
   it('when a space is deleted, then its log and quarantine are gone and a new log of that name starts empty', async () => {
