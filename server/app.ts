@@ -110,7 +110,7 @@ export const WALL_DEFLATE: ServerOptions['perMessageDeflate'] = false;
 /** The deadline and projection context of a configuration. */
 export function projectionContext(config: CityopsConfig, calendar: CalendarOptions = {}): ProjectionContext {
   const env = { calendar: chineseHolidayCalendar(config.holidays, calendar), hours: parseWorkingHours(config.workingHours) };
-  return { config, lifecycle: { env, rules: config.sla }, thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk } };
+  return { config, lifecycle: { env, rules: config.sla, stepSkewMs: config.timeSkew.stepSec * 1000 }, thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk } };
 }
 
 /** Builds the app. */
@@ -128,7 +128,13 @@ export function createApp(deps: AppDeps): App {
   const version = foldVersion(deps.config);
   const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version, failsafe);
   const spaces = new SpaceRegistry(deps.store, ctx, (name) => caseModel.archive(name), log);
-  const ingest = new IngestService(deps.store, spaces, now, failsafe);
+  const ingest = new IngestService(deps.store, spaces, now, failsafe, {
+    futureSkewMs: deps.config.timeSkew.futureSec * 1000,
+    onStepSkew: (space, e, skewMs) => {
+      metrics.stepSkew.inc({ space: space.name });
+      log.warn({ space: space.name, eventId: e.eventId, type: e.type, skewMs }, `${e.type} ${e.eventId} is dated ${skewMs} ms before its case's last event: accepted within the allowed clock skew`);
+    },
+  });
   let isReady = false;
   const app = express();
   app.disable('x-powered-by');

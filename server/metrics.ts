@@ -15,6 +15,7 @@ export function createMetrics() {
     duplicate: new Counter({ name: 'cityops_events_duplicate_total', help: 'Events dropped as duplicates of an accepted eventId', labelNames, registers: [registry] }),
     rejected: new Counter({ name: 'cityops_events_rejected_total', help: 'Events refused for their shape (field errors)', labelNames, registers: [registry] }),
     quarantined: new Counter({ name: 'cityops_events_quarantined_total', help: 'Events put in quarantine (not fitting their case state)', labelNames, registers: [registry] }),
+    stepSkew: new Counter({ name: 'cityops_events_step_skew_total', help: 'Case events accepted although dated before their case\'s last event, within the allowed clock skew', labelNames, registers: [registry] }),
     quarantineSize: new Gauge({ name: 'cityops_quarantine_size', help: 'Events held in quarantine', labelNames, registers: [registry] }),
     walls: new Gauge({ name: 'cityops_walls_connected', help: 'Wall sockets connected', registers: [registry] }),
     deltas: new Counter({ name: 'cityops_deltas_sent_total', help: 'Wall deltas broadcast to a space room', labelNames, registers: [registry] }),
