@@ -35,6 +35,7 @@ import { requestIdOf, requestIds } from './http/requestId';
 import { IngestService } from './ingest/service';
 import { logger, type Logger } from './log';
 import { createMetrics } from './metrics';
+import { BacklogGuard } from './realtime/backlog';
 import { Broadcaster } from './realtime/broadcaster';
 import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
 import { SpaceRegistry, type RestoreReport } from './spaces';
@@ -73,7 +74,12 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** WebSocket permessage-deflate of the Socket.IO server (default `WALL_DEFLATE`); `bench:fanout` compares settings. */
   readonly perMessageDeflate?: ServerOptions['perMessageDeflate'];
+  /** Most bytes queued on the server for one wall before it is cut as not reading (default `WALL_SEND_BUFFER_BYTES`). */
+  readonly wallSendBufferBytes?: number;
 }
+
+/** Default bound of a wall's send backlog: 4 MB, some 150 snapshots or thousands of deltas — a reading wall never nears it. */
+export const WALL_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** A built, not yet listening, app. */
 export interface App {
@@ -170,7 +176,11 @@ export function createApp(deps: AppDeps): App {
   const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE });
   let broadcaster: Broadcaster | null = null;
   const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
-  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, onSent: (space) => metrics.deltas.inc({ space }) });
+  const backlog = new BacklogGuard(deps.wallSendBufferBytes ?? WALL_SEND_BUFFER_BYTES, (socket, bytes) => {
+    metrics.wallsDropped.inc({ space: String(socket.data.space) });
+    log.warn({ space: socket.data.space, socket: socket.id, bytes }, `a wall on ${String(socket.data.space)} stopped reading (${bytes} bytes queued): cut; its reconnect gets a fresh snapshot`);
+  });
+  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, onSent: (space) => metrics.deltas.inc({ space }), backlog });
   const b = broadcaster;
   wireIngest(io, { tokens: deps.tokens, ingest, isReady: () => isReady, metrics, failsafe, log });
   wall.on('connection', (socket) => {

@@ -18,6 +18,7 @@ export function createMetrics() {
     stepSkew: new Counter({ name: 'cityops_events_step_skew_total', help: 'Case events accepted although dated before their case\'s last event, within the allowed clock skew', labelNames, registers: [registry] }),
     quarantineSize: new Gauge({ name: 'cityops_quarantine_size', help: 'Events held in quarantine', labelNames, registers: [registry] }),
     walls: new Gauge({ name: 'cityops_walls_connected', help: 'Wall sockets connected', registers: [registry] }),
+    wallsDropped: new Counter({ name: 'cityops_walls_dropped_total', help: 'Wall sockets cut because their send backlog passed the bound (a wall that does not read)', labelNames, registers: [registry] }),
     deltas: new Counter({ name: 'cityops_deltas_sent_total', help: 'Wall deltas broadcast to a space room', labelNames, registers: [registry] }),
     openCases: new Gauge({ name: 'cityops_open_cases', help: 'Open cases per space', labelNames, registers: [registry] }),
     batches: new Counter({ name: 'cityops_ingest_batches_total', help: 'Ingest batches committed and answered, by transport (http, socket)', labelNames: ['transport'] as const, registers: [registry] }),
