@@ -11,7 +11,8 @@
  *    a GC), at peak, and after it left (after a GC).
  * 3. Start on a big log: `--restart-events` events written straight into a fresh log, no checkpoint; `server/index.ts`
  *    started as `npm start` does (tsx). Printed: when `/healthz` first answered 200 after the process was forked, the
- *    `/readyz` 503 progress seen meanwhile, and when `/readyz` answered 200. `--restart-events 0` skips it.
+ *    `/readyz` 503 progress seen meanwhile, and when `/readyz` answered 200 — first on an empty log, the baseline of the
+ *    process start itself in the same run. `--restart-events 0` skips it; `--skip-load` runs only this.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -181,13 +182,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function restartPhase(): Promise<void> {
+async function restartPhase(events: number): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-start-'));
   const store = openSqliteStore({ dataDir });
   const t = Date.now() - 2 * 86_400_000;
-  for (let i = 0; i < RESTART_EVENTS; i += 10_000) {
+  for (let i = 0; i < events; i += 10_000) {
     const b: DomainEvent[] = [];
-    for (let k = i; k < Math.min(RESTART_EVENTS, i + 10_000); k++) b.push({ type: 'link.heartbeat', eventId: `hb-${k}`, ts: t + k * 100, link: 'city_platform', ok: true });
+    for (let k = i; k < Math.min(events, i + 10_000); k++) b.push({ type: 'link.heartbeat', eventId: `hb-${k}`, ts: t + k * 100, link: 'city_platform', ok: true });
     await store.append('live', b, []);
   }
   await store.close();
@@ -207,7 +208,7 @@ async function restartPhase(): Promise<void> {
     } catch { /* not listening yet */ }
     await sleep(5);
   }
-  console.log(`start on a ${RESTART_EVENTS.toLocaleString('en')}-event log, no checkpoint (server/index.ts under tsx, timed from the fork):`);
+  console.log(`start on a ${events.toLocaleString('en')}-event log, no checkpoint (server/index.ts under tsx, timed from the fork):`);
   console.log(`  /healthz 200 after ${healthMs?.toFixed(0)} ms (target ≤ 1,000 ms); first /readyz 503 progress ${JSON.stringify(progress)}; /readyz 200 after ${readyMs?.toFixed(0)} ms`);
   child.kill('SIGTERM');
   await once(child, 'exit');
@@ -215,5 +216,6 @@ async function restartPhase(): Promise<void> {
 }
 
 if (!values['skip-load']) await loadPhases();
-if (RESTART_EVENTS > 0) await restartPhase();
+// The same start on an empty log, in the same run: what the process start itself (Node, tsx, imports) takes.
+if (RESTART_EVENTS > 0) for (const n of [0, RESTART_EVENTS]) await restartPhase(n);
 process.exit(0);
