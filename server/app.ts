@@ -36,6 +36,7 @@ import { requestIdOf, requestIds } from './http/requestId';
 import { IngestService } from './ingest/service';
 import { logger, type Logger } from './log';
 import { createMetrics } from './metrics';
+import { BacklogGuard } from './realtime/backlog';
 import { Broadcaster } from './realtime/broadcaster';
 import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
 import { SpaceRegistry, type RestoreReport } from './spaces';
@@ -87,7 +88,12 @@ export interface AppDeps {
   readonly adapter?: ServerOptions['adapter'];
   /** Proxies, allowed origins, exposure of /metrics and /readyz, authentication limits (default `DEFAULT_SECURITY`). */
   readonly security?: SecuritySettings;
+  /** Most bytes queued on the server for one wall before it is cut as not reading (default `WALL_SEND_BUFFER_BYTES`). */
+  readonly wallSendBufferBytes?: number;
 }
+
+/** Default bound of a wall's send backlog: 4 MB, some 150 snapshots or thousands of deltas — a reading wall never nears it. */
+export const WALL_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** A built, not yet listening, app. */
 export interface App {
@@ -124,7 +130,7 @@ export const WALL_DEFLATE: ServerOptions['perMessageDeflate'] = false;
 /** The deadline and projection context of a configuration. */
 export function projectionContext(config: CityopsConfig, calendar: CalendarOptions = {}): ProjectionContext {
   const env = { calendar: chineseHolidayCalendar(config.holidays, calendar), hours: parseWorkingHours(config.workingHours) };
-  return { config, lifecycle: { env, rules: config.sla }, thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk } };
+  return { config, lifecycle: { env, rules: config.sla, stepSkewMs: config.timeSkew.stepSec * 1000 }, thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk } };
 }
 
 /** Builds the app. */
@@ -142,7 +148,13 @@ export function createApp(deps: AppDeps): App {
   const version = foldVersion(deps.config);
   const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version, failsafe);
   const spaces = new SpaceRegistry(deps.store, ctx, (name) => caseModel.archive(name), log);
-  const ingest = new IngestService(deps.store, spaces, now, failsafe);
+  const ingest = new IngestService(deps.store, spaces, now, failsafe, {
+    futureSkewMs: deps.config.timeSkew.futureSec * 1000,
+    onStepSkew: (space, e, skewMs) => {
+      metrics.stepSkew.inc({ space: space.name });
+      log.warn({ space: space.name, eventId: e.eventId, type: e.type, skewMs }, `${e.type} ${e.eventId} is dated ${skewMs} ms before its case's last event: accepted within the allowed clock skew`);
+    },
+  });
   let isReady = false;
   const app = express();
   app.disable('x-powered-by');
@@ -198,7 +210,11 @@ export function createApp(deps: AppDeps): App {
   secureSockets(io, { tokens: deps.tokens, limiter, settings: security, failsafe });
   let broadcaster: Broadcaster | null = null;
   const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
-  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, fresh: () => follower?.healthy ?? true, onSent: (space) => metrics.deltas.inc({ space }) });
+  const backlog = new BacklogGuard(deps.wallSendBufferBytes ?? WALL_SEND_BUFFER_BYTES, (socket, bytes) => {
+    metrics.wallsDropped.inc({ space: String(socket.data.space) });
+    log.warn({ space: socket.data.space, socket: socket.id, bytes }, `a wall on ${String(socket.data.space)} stopped reading (${bytes} bytes queued): cut; its reconnect gets a fresh snapshot`);
+  });
+  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, fresh: () => follower?.healthy ?? true, onSent: (space) => metrics.deltas.inc({ space }), backlog });
   const b = broadcaster;
   wireIngest(io, { tokens: deps.tokens, ingest, isReady: () => isReady, metrics, failsafe, log });
   wall.on('connection', (socket) => {

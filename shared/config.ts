@@ -43,6 +43,13 @@ export const configSchema = z.strictObject({
   /** Most alerts kept on the wall's ticker. */
   alertsMax: z.number().int().min(5).max(500),
   scoring: z.array(indicator).min(1),
+  /**
+   * Clock skew allowed, seconds: `futureSec` past the server's clock for `live` (and past a drill's scenario window for a
+   * drill) before an event is refused as dated in the future; `stepSec` that a case's step may be dated before the step
+   * before it (a unit's slow clock) and still be accepted.
+   */
+  timeSkew: z.strictObject({ futureSec: z.number().int().min(0).max(86_400), stepSec: z.number().int().min(0).max(3_600) })
+    .default({ futureSec: 300, stepSec: 120 }),
   /** Optional GeoJSON boundary file for the map (replaces the tile map). */
   geojson: z.string().optional(),
 });
@@ -100,6 +107,7 @@ export const DEFAULT_CONFIG: CityopsConfig = {
   linkTimeoutSec: 90,
   handoverGraceMin: 15,
   alertsMax: 60,
+  timeSkew: { futureSec: 300, stepSec: 120 },
   scoring: DEFAULT_UNIT_INDICATORS.map((i) => ({ ...i })),
 };
 

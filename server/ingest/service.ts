@@ -7,6 +7,7 @@
 import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult, type QuarantinedEvent, type RejectedEvent } from '../../shared/contract';
 import { validateEvent, type DomainEvent } from '../../shared/events';
 import { applyEvent } from '../../shared/projection/apply';
+import { futureRefusal, latestAdmitted } from '../../shared/projection/admission';
 import { Failsafe, Subscribers } from '../failsafe';
 import type { Space, SpaceRegistry } from '../spaces';
 import type { EventStore, LogChunk, QuarantineEntry, SpaceWrite } from '../store/types';
@@ -20,10 +21,16 @@ export type BatchOrigin = 'local' | 'followed';
  */
 export type BatchListener = (space: Space, result: IngestResult, accepted: readonly DomainEvent[], seqs: readonly number[], origin: BatchOrigin) => void;
 
+/** Told of an accepted case event dated before its case's last event, within the allowed skew (ms it is before by). */
+export type SkewListener = (space: Space, event: DomainEvent, skewMs: number) => void;
+
+/** How ingest judges event times: the future skew allowed (ms), and who records a tolerated step skew. */
+export interface IngestTime { readonly futureSkewMs: number; readonly onStepSkew?: SkewListener }
+
 /** Ingests batches of raw events into spaces. */
 export class IngestService {
   private readonly listeners: Subscribers<Parameters<BatchListener>>;
-  constructor(private readonly store: EventStore, private readonly spaces: SpaceRegistry, private readonly now: () => number, failsafe = new Failsafe()) {
+  constructor(private readonly store: EventStore, private readonly spaces: SpaceRegistry, private readonly now: () => number, failsafe = new Failsafe(), private readonly time: IngestTime = { futureSkewMs: 300_000 }) {
     this.listeners = new Subscribers(failsafe);
   }
 
@@ -118,6 +125,7 @@ export class IngestService {
     const inBatch = new Set<string>();
     let duplicate = 0;
     const receivedAt = this.now();
+    const latest = latestAdmitted(space.kind, receivedAt, space.drill?.endsAt ?? null, this.time.futureSkewMs);
     for (let index = 0; index < raw.length; index++) {
       const v = validateEvent(raw[index]);
       if (!v.ok) {
@@ -130,11 +138,20 @@ export class IngestService {
         continue;
       }
       const e = v.event;
+      const future = futureRefusal(e.ts, latest, space.kind, this.time.futureSkewMs);
+      if (future) {
+        rejectedCount++;
+        if (rejected.length < MAX_REJECTED_LISTED) rejected.push({ index, eventId: e.eventId, errors: [future] });
+        continue;
+      }
       if (inBatch.has(e.eventId) || (space.seen.mightHave(e.eventId) && (await this.store.hasEventId(space.name, e.eventId)))) {
         duplicate++;
         continue;
       }
+      // A case's step dated before its last one fits within the allowed skew: it is accepted, and recorded.
+      const before = e.type.startsWith('case.') && e.type !== 'case.received' && 'caseId' in e && e.caseId ? space.projection.cases.get(e.caseId)?.updatedAt : undefined;
       const reason = applyEvent(space.projection, e);
+      if (reason === null && before !== undefined && e.ts < before) this.time.onStepSkew?.(space, e, before - e.ts);
       if (reason !== null) {
         quarantined.push({ index, eventId: e.eventId, reason });
         toQuarantine.push({ space: space.name, receivedAt, eventId: e.eventId, type: e.type, reason, event: e });

@@ -8,6 +8,7 @@ import { diffWallViews, type WallSnapshot } from '../../shared/wall/delta';
 import { buildWallView } from '../../shared/projection/view';
 import type { WallView } from '../../shared/wall/view';
 import { Failsafe } from '../failsafe';
+import type { BacklogGuard } from './backlog';
 import { spaceClock, type Space, type SpaceRegistry } from '../spaces';
 
 type WallNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -31,6 +32,8 @@ export interface BroadcasterOptions {
    * stop, so walls show their stale-data banner instead of affirming figures the node cannot vouch for.
    */
   readonly fresh?: () => boolean;
+  /** Bounds each wall socket's send backlog: checked for every wall on every tick and after each resync. */
+  readonly backlog?: BacklogGuard;
 }
 
 /** Room name of a space. */
@@ -100,8 +103,15 @@ export class Broadcaster {
     return this.ns.adapter.rooms.get(roomOf(space))?.size ?? 0;
   }
 
+  /** Cuts a wall whose send backlog passed the bound; true when it was cut. */
+  checkBacklog(socket: Parameters<BacklogGuard['check']>[0]): boolean {
+    return this.opts.backlog?.check(socket) ?? false;
+  }
+
   private tick(): void {
     const now = this.opts.now();
+    // A wall that stopped reading is cut before more is queued for it.
+    if (this.opts.backlog) for (const socket of this.ns.sockets.values()) this.opts.backlog.check(socket);
     for (const space of this.spaces.all()) {
       if (this.watchers(space.name) === 0) continue;
       const s = this.stream(space.name);

@@ -61,6 +61,8 @@ export function wireWall(io: IoServer, deps: { tokens: TokenRegistry; spaces: Sp
       }
       socket.emit('snapshot', snap);
       if (typeof ack === 'function') ack({ ok: true, data: snap });
+      // Asking for snapshots without reading them must not queue them without bound.
+      deps.broadcaster().checkBacklog(socket);
     }));
   }));
   return ns;

@@ -9,8 +9,11 @@ import { limitFor, type SlaClock, type SlaRules } from '../sla/rules';
 import type { EpochMs } from '../time';
 import { isTerminal, type CaseState, type ClockState } from './state';
 
-/** What the reducer needs besides the events: the working calendar and the limits. */
-export interface LifecycleContext { readonly env: SlaEnv; readonly rules: SlaRules }
+/**
+ * What the reducer needs besides the events: the working calendar, the limits, and how long (ms, default 0) a step may
+ * be dated before the case's last event and still fit (units' clocks run a little slow or fast).
+ */
+export interface LifecycleContext { readonly env: SlaEnv; readonly rules: SlaRules; readonly stepSkewMs?: number }
 
 /** The outcome of applying one event to a case. */
 export type CaseTransition =
@@ -52,12 +55,14 @@ export function applyCaseEvent(prev: CaseState | undefined, e: CaseEvent, ctx: L
   if (!prev) return { ok: false, reason: `case ${e.caseId} does not exist; ${e.type} needs a case.received first` };
   const allowed = ALLOWED_FROM[e.type];
   if (!allowed.includes(prev.stage)) return refuse(e.caseId, prev.stage, e.type, `allowed from ${allowed.join('/')}`);
-  if (e.ts < prev.updatedAt) return refuse(e.caseId, prev.stage, e.type, `event time ${iso(e.ts)} is before the case's last event ${iso(prev.updatedAt)}`);
+  const skewMs = ctx.stepSkewMs ?? 0;
+  if (e.ts < prev.updatedAt - skewMs) return refuse(e.caseId, prev.stage, e.type, `event time ${iso(e.ts)} is before the case's last event ${iso(prev.updatedAt)}${skewMs > 0 ? ` by more than the ${skewMs / 1000} s of clock skew allowed` : ''}`);
   const guard = guardOf(prev, e);
   if (guard) return refuse(e.caseId, prev.stage, e.type, guard);
   // `transition` always returns a fresh object: stamping it in place saves a second copy of every field per event.
   const state = transition(prev, e, ctx);
-  state.updatedAt = e.ts;
+  // A step dated a little before the last one (tolerated skew) does not move the case's time back.
+  state.updatedAt = Math.max(e.ts, prev.updatedAt);
   return { ok: true, state };
 }
 

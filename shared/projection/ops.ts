@@ -1,10 +1,23 @@
 /** Folds call, agent, duty and link events into a space's projection. */
 import type { CallEvent, DutyEvent, LinkEvent } from '../events/ops';
-import { shanghaiMinuteOfDay } from '../time';
+import { DAY_MS, shanghaiMinuteOfDay, type EpochMs } from '../time';
 import { dayOf } from './cases';
-import type { SpaceProjection } from './state';
+import type { CallState, SpaceProjection } from './state';
 
 const SEC = 1000;
+
+/**
+ * How long a call id names one call after its offer, ms: ACDs reuse ids, so an event over a day after the offer is about
+ * another call. The fold decides it from event times alone — never from whether a sweep has dropped the old call yet —
+ * so a live fold, a restart and a rebuild agree.
+ */
+export const CALL_ID_SPAN_MS = DAY_MS;
+
+/** The call an event at `ts` is about: the one held under its id if offered within `CALL_ID_SPAN_MS` before. */
+export function callAt(p: SpaceProjection, callId: string, ts: EpochMs): CallState | undefined {
+  const call = p.calls.get(callId);
+  return call && ts - call.offeredAt <= CALL_ID_SPAN_MS ? call : undefined;
+}
 
 /** Applies a call or agent event; returns null when applied, or the reason it was refused. */
 export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
@@ -13,7 +26,7 @@ export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
     p.agents.set(e.agentId, { name: e.name ?? prev?.name ?? e.agentId, state: e.state, since: e.ts });
     return null;
   }
-  const call = p.calls.get(e.callId);
+  const call = callAt(p, e.callId, e.ts);
   const calls = dayOf(p, e.ts).calls;
   switch (e.type) {
     case 'call.offered':

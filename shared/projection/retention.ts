@@ -4,6 +4,7 @@
  */
 import { DAY_MS, shanghaiDateKey, type EpochMs } from '../time';
 import { evictClosed } from './cases';
+import { CALL_ID_SPAN_MS } from './ops';
 import type { SpaceProjection } from './state';
 
 /** Days of day figures kept (the ranking's 7 days and the day before, for yesterday's comparison). */
@@ -17,6 +18,6 @@ export function sweep(p: SpaceProjection, now: EpochMs): { evicted: number } {
   for (const k of p.days.keys()) if (k < oldest) p.days.delete(k);
   for (const k of p.checkIns.keys()) if (k < oldest) p.checkIns.delete(k);
   for (const k of p.handovers.keys()) if (k < oldest) p.handovers.delete(k);
-  for (const [id, c] of p.calls) if (now - c.offeredAt > DAY_MS) p.calls.delete(id);
+  for (const [id, c] of p.calls) if (now - c.offeredAt > CALL_ID_SPAN_MS) p.calls.delete(id);
   return { evicted: evictClosed(p, now - CLOSED_KEPT_MS) };
 }

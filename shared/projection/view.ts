@@ -10,6 +10,7 @@ import { dutyView, linksView } from './duty';
 import { scanLate } from './late';
 import type { SpaceProjection } from './state';
 import { mapView } from './map';
+import { CALL_ID_SPAN_MS } from './ops';
 import { categoriesView, channelsView, satisfactionView } from './mix';
 import { rankingView } from './ranking';
 import { rosterView } from './roster';
@@ -78,7 +79,8 @@ function hotline(p: SpaceProjection, d: DayFigures, now: EpochMs): HotlinePanel 
   let waiting = 0;
   let oldest: EpochMs | null = null;
   for (const c of p.calls.values()) {
-    if (c.answeredAt !== null) continue;
+    // A call offered over a day ago is no longer one (its id may come back), swept or not yet.
+    if (c.answeredAt !== null || now - c.offeredAt > CALL_ID_SPAN_MS) continue;
     waiting++;
     if (oldest === null || c.offeredAt < oldest) oldest = c.offeredAt;
   }

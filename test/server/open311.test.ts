@@ -59,6 +59,8 @@ describe('when an Open311 client lists services and posts a request', () => {
     expect(one.status).toBe(200);
     expect((one.body as Req[])[0]).toMatchObject({ service_request_id: id, status: 'open', service_code: '市容环卫', address: '关山街道', agency_responsible: null, expected_datetime: null, requested_datetime: '2026-11-23T09:00:00+08:00' });
     const t = T0 + 10 * MINUTE_MS;
+    // Live accepts events up to the allowed skew past the server's clock: the clock has reached the dispatch.
+    server.now.value = t;
     await server.app.ingest.ingest('live', [caseEvent('case.dispatched', id, t, { unit: 'cgzf' })]);
     const dispatched = (await get(`${server.url}/open311/v2/requests/${id}.json?api_key=viewer-token`)).body as Req[];
     expect(dispatched[0]).toMatchObject({ status: 'open', agency_responsible: '区城管执法局', service_notice: '派单' });
