@@ -27,8 +27,16 @@ export interface RequestRecord {
   readonly reply?: string;
 }
 
-/** A record that could not be read: where (record number) and why. */
-export interface RecordError { readonly record: number; readonly message: string }
+/**
+ * A record that could not be read: where (`record`: the data row or array element, 1-based; for CSV also the file
+ * line it starts on and the column) and why.
+ */
+export interface RecordError { readonly record: number; readonly line?: number; readonly column?: string; readonly message: string }
+
+/** A record error as one line: `row 17 (line 19), column "Opened": …`. */
+export function describeRecordError(e: RecordError, noun = 'row'): string {
+  return `${noun} ${e.record}${e.line !== undefined ? ` (line ${e.line})` : ''}${e.column !== undefined ? `, column "${e.column}"` : ''}: ${e.message}`;
+}
 
 /** Makes a value a valid identifier: no spaces, at most 128 characters. */
 export function toIdent(v: string, max = 128): string {
@@ -54,6 +62,13 @@ export function matchStreet(text: string | undefined, config: CityopsConfig = DE
 /** Maps a category name to a configured one (exact), else the fallback. */
 export function matchCategory(name: string | undefined, fallback: string, config: CityopsConfig = DEFAULT_CONFIG): string {
   return name && config.categories.includes(name) ? name : fallback;
+}
+
+/** Finds a configured unit whose id or name is the text (case-insensitive), or null. */
+export function matchUnit(text: string | undefined, config: CityopsConfig = DEFAULT_CONFIG): string | null {
+  if (!text) return null;
+  const t = text.trim().toLowerCase();
+  return config.units.find((u) => u.id.toLowerCase() === t || u.name.toLowerCase() === t)?.id ?? null;
 }
 
 /** The lifecycle events of one request; `prefix` keeps ids of different sources apart. */
