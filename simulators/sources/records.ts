@@ -48,13 +48,14 @@ export function toShort(v: string): string {
   return v.trim().slice(0, 64) || '—';
 }
 
-/** Finds a configured street whose id or name occurs in the text (street names with or without 街道/乡). */
+/** Finds a configured street whose id is the text or whose name occurs in it (with or without 街道/乡; case-insensitive). */
 export function matchStreet(text: string | undefined, config: CityopsConfig = DEFAULT_CONFIG): string | null {
   if (!text) return null;
-  const t = text.toLowerCase();
+  const t = text.trim().toLowerCase();
   for (const s of config.streets) {
-    const short = s.name.replace(/(街道|乡)$/, '');
-    if (t === s.id || t.includes(s.name) || (short.length >= 2 && t.includes(short))) return s.id;
+    const name = s.name.toLowerCase();
+    const short = name.replace(/(街道|乡)$/, '');
+    if (t === s.id.toLowerCase() || t.includes(name) || (short.length >= 2 && t.includes(short))) return s.id;
   }
   return null;
 }
