@@ -46,6 +46,8 @@ export const configSchema = z.strictObject({
   scoring: z.array(indicator).min(1),
   /** Least share of the scoring weight a unit's judged indicators must carry to be scored; below it the unit is 数据不足. */
   scoringMinJudged: fraction.default(DEFAULT_MIN_JUDGED_SHARE),
+  /** Open311 `jurisdiction_id` this server answers for; a request naming another is refused (unset: any is accepted). */
+  open311Jurisdiction: z.string().min(1).max(64).optional(),
   /** Optional GeoJSON boundary file for the map (replaces the tile map). */
   geojson: z.string().optional(),
 });
