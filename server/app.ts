@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps): App {
   app.use(compression());
   const caseFeed = new CaseFeed(failsafe);
   const sessions = new SessionStore({ now });
-  const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb', calendar };
+  const routeDeps = { tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb', calendar, config: deps.config };
   app.use(opsRoutes(routeDeps));
   app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));

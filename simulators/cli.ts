@@ -79,7 +79,8 @@ ${SERVER_OPTS}
   -h, --help           this help
 
 Open311 and CSV imports (a mapping report is printed before anything is sent):
-  --config FILE        the server's configuration (categories, streets, units) to map onto; default CITYOPS_CONFIG
+  --config FILE        the configuration (categories, streets, units) to map onto; default CITYOPS_CONFIG, else
+                       the server's own (asked with --server and --token), else the built-in defaults
   --dry-run            print the mapping report and the unreadable rows; send nothing (no --server needed)
   --strict             refuse to send if any category, street, unit or channel would fall back
   --max-skipped N      rows that may be unreadable and skipped (default 0); more and nothing is sent
@@ -255,7 +256,8 @@ async function replay(args: string[]): Promise<number> {
     };
   } else if (format === 'open311' || format === 'csv') {
     let cfg;
-    try { cfg = importConfig(typeof v.config === 'string' ? v.config : undefined); } catch (err) { throw new UsageError((err as Error).message); }
+    const ask = typeof v.server === 'string' && typeof v.token === 'string' ? { url: v.server, token: v.token } : null;
+    try { cfg = await importConfig(typeof v.config === 'string' ? v.config : undefined, ask); } catch (err) { throw new UsageError((err as Error).message); }
     let parsed;
     if (format === 'open311') {
       parsed = open311Records(readJson(file, 'the Open311 file'), { channel: channel as Channel, config: cfg.config });

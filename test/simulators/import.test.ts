@@ -72,8 +72,7 @@ describe('when a foreign export is imported through a mapping', () => {
   const csv = path.join(dir, 'export.csv');
   const mapping = path.join(dir, 'mapping.json');
   const config = path.join(dir, 'cityops.json');
-  const target = (space: string) => ['--server', '', '--token', 'admin-token', '--space', space];
-  const to = (space: string) => { const t = target(space); t[1] = server.url; return t; };
+  const to = (space: string) => ['--server', server.url, '--token', 'admin-token', '--space', space];
 
   beforeAll(async () => {
     writeFileSync(csv, exportCsv());
@@ -83,16 +82,16 @@ describe('when a foreign export is imported through a mapping', () => {
   });
   afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
 
-  it('then without the configuration the report lists every value that falls back, and --strict sends nothing (exit 3)', async () => {
-    const r = await cli(['replay', csv, '--mapping', mapping, '--strict', '--max-skipped', '3', ...to('drill-strict')]);
+  it('then on the built-in defaults the report lists every value that falls back, and --strict refuses (exit 3)', async () => {
+    const r = await cli(['replay', csv, '--mapping', mapping, '--strict', '--max-skipped', '3', '--dry-run']);
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain(`Mapping report: ${ROWS - 3} row(s) read, 3 skipped; mapped onto the built-in defaults (no --config, no CITYOPS_CONFIG)`);
+    expect(r.stdout).toContain(`Mapping report: ${ROWS - 3} row(s) read, 3 skipped; mapped onto the built-in defaults (no --config, no CITYOPS_CONFIG, no --server)`);
     expect(r.stdout).toMatch(/ {4}Graffiti +→ 其他 {2}\d+ row\(s\) {2}FALLBACK: not a configured category: the default/);
     expect(r.stdout).toMatch(/ {4}Old Mill +→ unknown {2}\d+ row\(s\) {2}FALLBACK: not a configured street: the default/);
     expect(r.stdout).toMatch(/ {4}Public Works +→ Public Works {2}\d+ row\(s\) {2}FALLBACK: not a configured unit: kept as given/);
     expect(r.stdout).toContain('12 value(s) in');
     expect(r.stderr).toContain('refused (--strict): 12 value(s)');
-    expect(server.app.spaces.all().some((s) => s.name === 'drill-strict' && s.projection.eventsApplied > 0)).toBe(false);
+    expect(r.stdout).not.toContain('dry run:');
   });
 
   it('then unreadable rows are named by row, line and column, and more than --max-skipped sends nothing (exit 1)', async () => {
@@ -113,8 +112,11 @@ describe('when a foreign export is imported through a mapping', () => {
     expect(r.stdout).toContain(`dry run: ${ROWS - 3} row(s) would be sent; nothing was sent`);
   });
 
-  it('then with the server\'s configuration every category, place and agency is kept, times follow daylight saving (exit 0)', async () => {
-    const r = await cli(['replay', csv, '--mapping', mapping, '--strict', '--max-skipped', '3', ...to('drill-import')], { CITYOPS_CONFIG: config });
+  it('then with the server\'s own configuration every category, place and agency is kept, times follow daylight saving (exit 0)', async () => {
+    // No --config, no CITYOPS_CONFIG: the CLI asks the server for the configuration it maps onto.
+    const r = await cli(['replay', csv, '--mapping', mapping, '--strict', '--max-skipped', '3', ...to('drill-import')]);
+    expect(r.stdout).toContain(`mapped onto the server's configuration (${server.url}/api/v1/config/mapping)`);
+    expect(r.stdout).toContain('every value matched the configuration');
     expect(r.stderr.split('\n').filter((l) => l.startsWith('skipped'))).toEqual(BAD_ROWS.map((row) =>
       `skipped row ${row} (line ${row + 2}), column "Created Date": "2025-03-xx" is not a time (us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]])`));
     // 198 closed requests (received, dispatched, signed, replied, closed) and 99 open ones (received, dispatched).
@@ -133,6 +135,16 @@ describe('when a foreign export is imported through a mapping', () => {
     expect(model.caseState('drill-import', 'NY-1136')?.receivedAt).toBe(Date.parse('2025-03-10T12:00:00Z'));
     const first = (await model.history('drill-import', 'NY-1010'))[0]?.event;
     expect(first?.type === 'case.received' ? first.description : null).toBe('Spray paint on the wall,\nnear the "Old Mill" bridge');
+  });
+
+  it('then the server publishes what an import maps onto to any known token, and to no one else', async () => {
+    const ok = await fetch(`${server.url}/api/v1/config/mapping`, { headers: { authorization: 'Bearer producer-drill-a' } });
+    expect(ok.status).toBe(200);
+    const body = (await ok.json()) as { categories: string[]; streets: { id: string }[]; units: { id: string }[] };
+    expect(body.categories).toEqual(CONFIG.categories);
+    expect(body.streets.map((s) => s.id)).toEqual(['downtown', 'riverside', 'hillcrest', 'old-mill']);
+    expect((await fetch(`${server.url}/api/v1/config/mapping`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/v1/config/mapping`, { headers: { authorization: 'Bearer guess' } })).status).toBe(401);
   });
 
   it('then a mapping without a time zone is refused before anything is read (exit 2)', async () => {
