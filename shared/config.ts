@@ -4,12 +4,13 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SLA_RULES, slaRulesSchema } from './sla/rules';
-import { DEFAULT_UNIT_INDICATORS } from './kpi/scoring';
+import { CASE_KPI_IDS } from './kpi/rates';
+import { DEFAULT_MIN_JUDGED_SHARE, DEFAULT_UNIT_INDICATORS } from './kpi/scoring';
 import { holidayOverridesSchema } from './sla/schedule';
 
 const street = z.strictObject({ id: z.string().min(1), name: z.string().min(1), col: z.number().int().min(0).max(20), row: z.number().int().min(0).max(20), lowLying: z.boolean().default(false) });
 const unit = z.strictObject({ id: z.string().min(1), name: z.string().min(1), kind: z.enum(['street', 'department', 'company']), categories: z.array(z.string()).default([]) });
-const indicator = z.strictObject({ id: z.string(), label: z.string(), kind: z.enum(['positive', 'negative', 'qualitative']), weight: z.number().min(0), target: z.number().min(0) });
+const indicator = z.strictObject({ id: z.string().refine((id) => (CASE_KPI_IDS as readonly string[]).includes(id), { error: (iss) => `"${String(iss.input)}" is not a case indicator; one of ${CASE_KPI_IDS.join(', ')}` }), label: z.string(), kind: z.enum(['positive', 'negative', 'qualitative']), weight: z.number().min(0), target: z.number().min(0) });
 const fraction = z.number().min(0).max(1);
 
 /** Schema of a complete configuration. */
@@ -50,6 +51,10 @@ export const configSchema = z.strictObject({
    */
   timeSkew: z.strictObject({ futureSec: z.number().int().min(0).max(86_400), stepSec: z.number().int().min(0).max(3_600) })
     .default({ futureSec: 300, stepSec: 120 }),
+  /** Least share of the scoring weight a unit's judged indicators must carry to be scored; below it the unit is 数据不足. */
+  scoringMinJudged: fraction.default(DEFAULT_MIN_JUDGED_SHARE),
+  /** Open311 `jurisdiction_id` this server answers for; a request naming another is refused (unset: any is accepted). */
+  open311Jurisdiction: z.string().min(1).max(64).optional(),
   /** Optional GeoJSON boundary file for the map (replaces the tile map). */
   geojson: z.string().optional(),
 });
@@ -109,6 +114,7 @@ export const DEFAULT_CONFIG: CityopsConfig = {
   alertsMax: 60,
   timeSkew: { futureSec: 300, stepSec: 120 },
   scoring: DEFAULT_UNIT_INDICATORS.map((i) => ({ ...i })),
+  scoringMinJudged: DEFAULT_MIN_JUDGED_SHARE,
 };
 
 /** Merges a partial override (from a config file) over the defaults: objects merge, arrays and values replace. */

@@ -16,8 +16,10 @@ import { controls, replayWithProgress } from './terminal';
 import { drillWindow, placeEffects, shippedScenarios, type Scenario } from './scenario';
 import { csvRecords, parseCsvMapping } from './sources/csv';
 import { JsonlReader, lastEventTs } from './sources/jsonl';
+import { importConfig } from './sources/config';
 import { open311Records } from './sources/open311';
-import { recordsToEvents } from './sources/records';
+import { describeRecordError, recordsToEvents } from './sources/records';
+import { fallbacks, formatReport } from './sources/report';
 
 const USAGE = `Usage: npm run sim -- <command> [options]
 
@@ -72,11 +74,21 @@ const REPLAY_USAGE = `Usage: npm run sim -- replay FILE --server URL --token TOK
 ${SERVER_OPTS}
   --speed X|max        event-time seconds per wall second: 1, 10, 60, … or max (default max)
   --format F           jsonl, open311 or csv (default: from the file's extension)
-  --mapping FILE       CSV column mapping (JSON; see simulators/sources/csv.ts)
+  --mapping FILE       CSV column mapping (JSON; see simulators/sources/csv.ts); time.zone is an IANA name
   --channel C          channel of Open311 / CSV requests without one (default hotline)
   --batch-size N       events per batch, 1–10000 (default 2000)
   --json-progress      progress as JSON lines on stderr
   -h, --help           this help
+
+Open311 and CSV imports (a mapping report is printed before anything is sent):
+  --config FILE        the configuration (categories, streets, units) to map onto; default CITYOPS_CONFIG, else
+                       the server's own (asked with --server and --token), else the built-in defaults
+  --dry-run            print the mapping report and the unreadable rows; send nothing (no --server needed)
+  --strict             refuse to send if any category, street, unit or channel would fall back
+  --max-skipped N      rows that may be unreadable and skipped (default 0); more and nothing is sent
+
+Exit codes: 0 sent and accepted; 1 rows unreadable beyond --max-skipped, events rejected or quarantined, or the
+server refused; 2 a bad command line, mapping or config; 3 refused by --strict.
 
 ${KEYS}`;
 
@@ -217,11 +229,14 @@ async function replay(args: string[]): Promise<number> {
   const { values: v, positionals } = parse(args, {
     server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, speed: { type: 'string' }, format: { type: 'string' },
     mapping: { type: 'string' }, channel: { type: 'string' }, 'batch-size': { type: 'string' }, 'json-progress': { type: 'boolean' },
+    config: { type: 'string' }, 'dry-run': { type: 'boolean' }, strict: { type: 'boolean' }, 'max-skipped': { type: 'string' },
   }, REPLAY_USAGE, true);
   if (v.help) { console.log(REPLAY_USAGE); return 0; }
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError(`give exactly one FILE to replay\n\n${REPLAY_USAGE}`);
-  const t = target(v, REPLAY_USAGE);
+  const dryRun = v['dry-run'] === true;
+  const t = dryRun ? null : target(v, REPLAY_USAGE);
+  const maxSkipped = wholeNumber(v['max-skipped'], 'max-skipped', 0, 0, 1e9);
   const speed = speedOf(v.speed, 'max');
   const batchSize = wholeNumber(v['batch-size'], 'batch-size', 2000, 1, 10_000);
   const format = typeof v.format === 'string' ? v.format : file.endsWith('.csv') ? 'csv' : /\.(jsonl|ndjson)$/.test(file) ? 'jsonl' : file.endsWith('.json') ? 'open311' : '';
@@ -244,16 +259,36 @@ async function replay(args: string[]): Promise<number> {
       return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
     };
   } else if (format === 'open311' || format === 'csv') {
+    let cfg;
+    const ask = typeof v.server === 'string' && typeof v.token === 'string' ? { url: v.server, token: v.token } : null;
+    try { cfg = await importConfig(typeof v.config === 'string' ? v.config : undefined, ask); } catch (err) { throw new UsageError((err as Error).message); }
     let parsed;
     if (format === 'open311') {
-      parsed = open311Records(JSON.parse(readFileSync(file, 'utf8')), { channel: channel as Channel });
+      parsed = open311Records(readJson(file, 'the Open311 file'), { channel: channel as Channel, config: cfg.config });
     } else {
       if (typeof v.mapping !== 'string') throw new UsageError(`a CSV file needs --mapping FILE\n\n${REPLAY_USAGE}`);
-      const mapping = parseCsvMapping(JSON.parse(readFileSync(v.mapping, 'utf8')), v.mapping);
-      parsed = csvRecords(readFileSync(file, 'utf8'), { ...mapping, defaults: { ...mapping.defaults, ...(typeof v.channel === 'string' ? { channel: channel as Channel } : {}) } });
+      let mapping;
+      try { mapping = parseCsvMapping(readJson(v.mapping, 'the mapping'), v.mapping); } catch (err) { throw new UsageError((err as Error).message); }
+      let text: string;
+      try { text = readFileSync(file, 'utf8'); } catch (err) { throw new UsageError(`cannot read ${file}: ${(err as Error).message}`); }
+      try {
+        parsed = csvRecords(text, { ...mapping, defaults: { ...mapping.defaults, ...(typeof v.channel === 'string' ? { channel: channel as Channel } : {}) } }, cfg.config);
+      } catch (err) { throw new UsageError((err as Error).message); }
     }
-    for (const e of parsed.errors.slice(0, 10)) console.error(`skipped record ${e.record}: ${e.message}`);
-    if (parsed.errors.length > 10) console.error(`… and ${parsed.errors.length - 10} more records skipped`);
+    const noun = format === 'csv' ? 'row' : 'request';
+    for (const e of parsed.errors.slice(0, 20)) console.error(`skipped ${describeRecordError(e, noun)}`);
+    if (parsed.errors.length > 20) console.error(`… and ${parsed.errors.length - 20} more ${noun}s skipped`);
+    console.log(formatReport(parsed.report, `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped; mapped onto ${cfg.source}`));
+    const fb = fallbacks(parsed.report);
+    if (v.strict === true && fb.length > 0) {
+      console.error(`refused (--strict): ${fb.length} value(s) in ${fb.reduce((s, e) => s + e.rows, 0)} ${noun}(s) would fall back; add them to the mapping's values or the configuration. Nothing was sent.`);
+      return 3;
+    }
+    if (parsed.errors.length > maxSkipped || parsed.records.length === 0) {
+      console.error(parsed.records.length === 0 ? `no ${noun} could be read; nothing was sent` : `${parsed.errors.length} ${noun}(s) could not be read (allowed: --max-skipped ${maxSkipped}); nothing was sent`);
+      return 1;
+    }
+    if (dryRun) { console.log(`dry run: ${parsed.records.length} ${noun}(s) would be sent; nothing was sent`); return 0; }
     const list = recordsToEvents(parsed.records, format);
     console.error(`${parsed.records.length} requests → ${list.length} events`);
     events = list;
@@ -266,11 +301,21 @@ async function replay(args: string[]): Promise<number> {
       return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
     };
   } else throw new UsageError(`--format must be jsonl, open311 or csv (cannot tell from "${file}")`);
+  if (t === null) throw new UsageError('--dry-run reports how an Open311 or CSV file maps; a JSONL event log has nothing to map');
   const r = await replayWithProgress({ ...t, speed, events, json: v['json-progress'] === true, total, batchSize });
   const secs = (performance.now() - began) / 1000;
   console.log(`replayed ${r.sent.toLocaleString('en-US')} events into ${t.space} in ${secs.toFixed(2)} s (${Math.round(r.sent / secs).toLocaleString('en-US')} events/s): ${r.accepted} accepted, ${r.duplicate} duplicate, ${r.rejected} rejected, ${r.quarantined} quarantined`);
   for (const p of r.problems) console.log(`  ${p}`);
   return r.rejected + r.quarantined > 0 ? 1 : 0;
+}
+
+/** A JSON file's content; a missing or malformed file is a usage error naming it. */
+function readJson(file: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${what} ${file}: ${(err as Error).message}`);
+  }
 }
 
 async function exportLog(args: string[]): Promise<number> {

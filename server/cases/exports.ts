@@ -8,6 +8,7 @@ import { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, STAGE_LABELS, type CASE
 import type { CaseRow } from '../../shared/cases/query';
 import type { CityopsConfig } from '../../shared/config';
 import { shanghaiDateKey, shanghaiMinuteOfDay } from '../../shared/time';
+import { scorecardNote } from '../../shared/kpi/scoring';
 import type { Scorecards } from './scorecards';
 
 /** A table: headers and rows of cells. */
@@ -53,10 +54,11 @@ const pct = (x: number | null): string => (x === null ? '' : `${(x * 100).toFixe
 export function scorecardTable(cards: Scorecards): Table {
   return {
     name: `单位考核 ${cards.period.label}`,
-    headers: ['排名', '单位', '总分', ...cards.indicators.map((i) => `${i.label}(${i.weight})`), ...cards.indicators.map((i) => `${i.label}得分`), '派单量', '当前超期'],
+    headers: ['排名', '单位', '总分', ...cards.indicators.map((i) => `${i.label}(${i.weight})`), ...cards.indicators.map((i) => `${i.label}得分`), '派单量', '当前超期', '计分说明'],
     rows: cards.units.map((u) => [
-      u.rank, u.name, Number(u.total.toFixed(2)), ...u.scorecard.indicators.map((i) => pct(i.actual)), ...u.scorecard.indicators.map((i) => Number(i.score.toFixed(2))),
-      u.kpis.counts.dispatched, u.overdueNow,
+      u.rank, u.name, u.insufficient ? '数据不足' : Number(u.total.toFixed(2)), ...u.scorecard.indicators.map((i) => pct(i.actual)),
+      ...u.scorecard.indicators.map((i) => (i.points === null ? '未计分' : Number(i.points.toFixed(2)))),
+      u.kpis.counts.dispatched, u.overdueNow, scorecardNote(u.scorecard, cards.minJudgedShare),
     ]),
   };
 }

@@ -19,8 +19,8 @@ export function monthPeriod(month: string): Period {
   return { label: month, from: shanghaiMidnight(`${month}-01`), to: shanghaiMidnight(`${next}-01`) };
 }
 
-function score(indicators: readonly Indicator[], k: CaseKpis): Scorecard {
-  return scoreUnit(indicators, k as unknown as Record<string, number | null>);
+function score(indicators: readonly Indicator[], k: CaseKpis, minJudged: number): Scorecard {
+  return scoreUnit(indicators, k as unknown as Record<string, number | null>, minJudged);
 }
 
 
@@ -70,14 +70,15 @@ export function scorecards(model: CaseReadModel, config: CityopsConfig, space: s
   const ids = [...new Set([...config.units.map((u) => u.id), ...counts.keys()])];
   const units = ids.map((id) => {
     const kpis = caseKpis(counts.get(id) ?? emptyCaseCounts());
-    const scorecard = score(indicators, kpis);
+    const scorecard = score(indicators, kpis, config.scoringMinJudged);
     const trend = past.map(({ m, counts: c }) => {
       const k = c.get(id);
-      return { period: m, total: k ? score(indicators, caseKpis(k)).total : null };
+      const card = k ? score(indicators, caseKpis(k), config.scoringMinJudged) : null;
+      return { period: m, total: card && !card.insufficient ? card.total : null };
     });
-    return { id, name: names.get(id) ?? id, total: scorecard.total, max: scorecard.max, scorecard, kpis, trend, overdueNow: overdue.get(id) ?? 0 };
+    return { id, name: names.get(id) ?? id, total: scorecard.total, max: scorecard.max, insufficient: scorecard.insufficient, scorecard, kpis, trend, overdueNow: overdue.get(id) ?? 0 };
   });
-  return { period, indicators, units: rankUnits(units) };
+  return { period, indicators, minJudgedShare: config.scoringMinJudged, units: rankUnits(units) };
 }
 
 

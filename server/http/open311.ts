@@ -1,16 +1,19 @@
 /**
- * Open311 GeoReport v2 under `/open311/v2`: services, requests (list, one, create). Errors use the spec's shape
- * `[{ "code": 400, "description": "…" }]`. Reading requests needs a token that may view the configured space
- * (`api_key` or `Authorization: Bearer`); creating one needs a producer (or admin) token for it. A created request is
- * ingested like any event, so it is durable before the answer and reaches the walls at once.
+ * Open311 GeoReport v2 under `/open311`: `v2/discovery`, `v2/services`, `v2/services/{code}`, `v2/requests` (list,
+ * create), `v2/requests/{id}`, each as `.json` or `.xml`. Errors, bad bodies and unknown paths under `/open311` all
+ * answer in the spec's error shape (`[{ "code": 400, "description": "…" }]`, `<errors><error>…`) in the format asked
+ * for. Reading requests needs a token that may view the configured space (`api_key` or `Authorization: Bearer`);
+ * creating one needs a producer (or admin) token for it. A created request is ingested like any event, so it is
+ * durable before the answer and reaches the walls at once.
  */
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { CaseState } from '../../shared/cases/state';
 import type { CityopsConfig } from '../../shared/config';
 import type { Channel } from '../../shared/domain';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
 import type { IngestService } from '../ingest/service';
-import { newCaseId, postRequestSchema, requestToEvent, services, toRequest } from '../open311/mapping';
+import { isoShanghai, newCaseId, postRequestSchema, requestToEvent, serviceDefinition, services, toRequest, type StoredRequest } from '../open311/mapping';
+import { toXml, type XmlItem } from '../open311/xml';
 import { spaceClock, type SpaceRegistry } from '../spaces';
 import type { CaseReadModel } from '../cases/readModel';
 
@@ -30,75 +33,177 @@ export interface Open311Deps {
   readonly isReady: () => boolean;
 }
 
-const MAX_RESULTS = 1000;
-const DEFAULT_DAYS = 90;
+/** Most requests one answer holds; older ones are reached by moving `end_date` back (the spec's paging by date). */
+export const MAX_RESULTS = 1000;
+/** The window a list covers without `start_date`, days before `end_date` (the spec's default: 90). */
+export const DEFAULT_DAYS = 90;
+const DAY_MS = 86_400_000;
+const STATUSES = new Set(['open', 'closed']);
+const REQUEST_PARAMS = new Set(['api_key', 'jurisdiction_id', 'service_request_id', 'service_code', 'start_date', 'end_date', 'status']);
 
-function fail(res: Response, status: number, description: string): void {
-  res.status(status).json([{ code: status, description }]);
+type Format = 'json' | 'xml';
+
+/** The format a path asks for (`….xml` → xml); json otherwise. */
+function formatOf(req: Request): Format {
+  return /\.xml$/i.test(req.path) ? 'xml' : 'json';
 }
 
-/** The `/open311/v2` router. */
+function fail(res: Response, format: Format, status: number, description: string): void {
+  if (format === 'xml') res.status(status).type('text/xml').send(toXml('errors', [{ code: status, description }], 'error'));
+  else res.status(status).json([{ code: status, description }]);
+}
+
+function send(res: Response, format: Format, status: number, json: unknown, root: string, items: readonly XmlItem[] | XmlItem, itemName?: string): void {
+  if (format === 'xml') res.status(status).type('text/xml').send(toXml(root, items, itemName));
+  else res.status(status).json(json);
+}
+
+/** An ISO 8601 date-time (a date alone is midnight UTC); NaN when it is not one. */
+function isoTime(v: string): number {
+  return /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v.trim()) ? Date.parse(v.trim()) : Number.NaN;
+}
+
+/** The `/open311` router (mount at `/open311`). */
 export function open311Routes(deps: Open311Deps): Router {
   const r = express.Router();
+  const base = (req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}/open311/v2`;
+  const param = (req: Request, name: string): string | undefined => {
+    const q = req.query[name];
+    if (typeof q === 'string') return q;
+    const b = (req.body as Record<string, unknown> | undefined)?.[name];
+    return typeof b === 'string' ? b : undefined;
+  };
   const allowed = (req: Request, res: Response, action: Action): boolean => {
-    const key = typeof req.query.api_key === 'string' ? req.query.api_key : typeof req.body?.api_key === 'string' ? (req.body.api_key as string) : bearer(req.headers.authorization);
+    const key = param(req, 'api_key') ?? bearer(req.headers.authorization);
     const check = deps.tokens.check(key, action, deps.space);
-    if (!check.ok) fail(res, check.status, check.status === 401 ? `api_key: ${check.message}` : check.message);
+    if (!check.ok) fail(res, formatOf(req), check.status, check.status === 401 ? `api_key: ${check.message}` : check.message);
     return check.ok;
   };
+  /** Refuses a request for another jurisdiction than the configured one. */
+  const jurisdiction = (req: Request, res: Response): boolean => {
+    const j = param(req, 'jurisdiction_id');
+    const mine = deps.config.open311Jurisdiction;
+    if (j === undefined || mine === undefined || j === mine) return true;
+    fail(res, formatOf(req), 404, `jurisdiction_id: "${j.slice(0, 64)}" is not served here; this endpoint serves "${mine}"`);
+    return false;
+  };
   const clock = () => spaceClock(deps.spaces.get(deps.space), deps.now());
+  /** The texts the log keeps of a case: its received event's and its latest reply. */
+  const stored = async (c: CaseState): Promise<StoredRequest> => {
+    const history = await deps.cases.history(deps.space, c.id);
+    const rec = history.find((h) => h.event.type === 'case.received' && h.event.caseId === c.id)?.event;
+    const reply = [...history].reverse().find((h) => (h.event.type === 'case.replied' || h.event.type === 'case.closed_directly') && h.event.caseId === c.id)?.event;
+    const received = rec?.type === 'case.received' ? rec : null;
+    return {
+      description: received?.description ?? null, address: received?.address ?? null, mediaUrl: received?.mediaUrl ?? null,
+      reply: reply && (reply.type === 'case.replied' || reply.type === 'case.closed_directly') ? (reply.reply ?? null) : null,
+    };
+  };
+  const requests = async (list: readonly CaseState[]) => Promise.all(list.map(async (c) => toRequest(c, deps.config, await stored(c))));
 
-  r.get('/services.json', (_req, res) => { res.json(services(deps.config)); });
+  r.get(['/v2/discovery.json', '/v2/discovery.xml'], (req, res) => {
+    const changeset = isoShanghai(clock());
+    const d = {
+      changeset, contact: deps.config.centre.name, key_service: 'api_key: a viewer token reads requests, a producer token for the Open311 space creates them',
+      endpoints: [{ specification: 'http://wiki.open311.org/GeoReport_v2', url: base(req), changeset, type: 'production', formats: ['application/json', 'text/xml'] }],
+    };
+    send(res, formatOf(req), 200, d, 'discovery', d as unknown as XmlItem);
+  });
 
-  r.get('/requests.json', (req, res) => {
-    if (!allowed(req, res, 'view')) return;
+  r.get(['/v2/services.json', '/v2/services.xml'], (req, res) => {
+    if (!jurisdiction(req, res)) return;
+    const list = services(deps.config);
+    send(res, formatOf(req), 200, list, 'services', list as unknown as XmlItem[], 'service');
+  });
+
+  r.get('/v2/services/:file', (req, res, next) => {
+    const m = /^(.+)\.(json|xml)$/i.exec(req.params.file);
+    if (!m) return next();
+    if (!jurisdiction(req, res)) return;
+    const def = serviceDefinition(deps.config, m[1] ?? '');
+    if (!def) return fail(res, formatOf(req), 404, `service_code: "${(m[1] ?? '').slice(0, 64)}" is not a service (GET services.${formatOf(req)})`);
+    send(res, formatOf(req), 200, def, 'service_definition', def as unknown as XmlItem);
+  });
+
+  r.get(['/v2/requests.json', '/v2/requests.xml'], async (req, res) => {
+    const format = formatOf(req);
+    if (!allowed(req, res, 'view') || !jurisdiction(req, res)) return;
     const q = req.query;
-    const ids = typeof q.service_request_id === 'string' ? new Set(q.service_request_id.split(',').map((s) => s.trim()).filter(Boolean)) : null;
-    const codes = typeof q.service_code === 'string' ? new Set(q.service_code.split(',').map((s) => s.trim())) : null;
-    const status = typeof q.status === 'string' ? new Set(q.status.split(',').map((s) => s.trim())) : null;
-    const end = typeof q.end_date === 'string' ? Date.parse(q.end_date) : clock();
-    const start = typeof q.start_date === 'string' ? Date.parse(q.start_date) : end - DEFAULT_DAYS * 86_400_000;
-    if (!Number.isFinite(start) || !Number.isFinite(end)) return fail(res, 400, 'start_date and end_date must be ISO 8601 date-times');
-    const out: CaseState[] = [];
-    if (ids) {
-      for (const id of ids) {
-        const c = deps.cases.caseState(deps.space, id);
-        if (c && (!codes || codes.has(c.category)) && (!status || status.has(c.stage === 'closed' || c.stage === 'merged' ? 'closed' : 'open'))) out.push(c);
-      }
-    } else {
-      // Filtered, ordered and cut in SQL: only the page's case states are read and parsed.
-      deps.cases.flush();
-      const where = ['space = ?', 'received_at >= ?', 'received_at <= ?'];
-      const args: (string | number)[] = [deps.space, start, end];
-      if (codes) { where.push(`category IN (${[...codes].map(() => '?').join(',')})`); args.push(...codes); }
-      if (status) { where.push(`open IN (${[...status].map((x) => (x === 'open' ? 1 : x === 'closed' ? 0 : -1)).join(',')})`); }
-      const page = deps.cases.db.prepare(`SELECT id FROM cases WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id LIMIT ${MAX_RESULTS}`).pluck().all(...args) as string[];
-      for (const id of page) { const c = deps.cases.caseState(deps.space, id); if (c) out.push(c); }
+    for (const [k, v] of Object.entries(q)) {
+      if (!REQUEST_PARAMS.has(k)) return fail(res, format, 400, `${k.slice(0, 40)}: not a parameter of GET requests (${[...REQUEST_PARAMS].join(', ')})`);
+      if (typeof v !== 'string') return fail(res, format, 400, `${k}: give it once, as text`);
     }
-    out.sort((a, b) => b.receivedAt - a.receivedAt || a.id.localeCompare(b.id));
-    res.json(out.slice(0, MAX_RESULTS).map((c) => toRequest(c, deps.config)));
+    const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
+    const ids = list(q.service_request_id);
+    // The spec: service_request_id overrides every other parameter.
+    if (ids) {
+      if (ids.length > MAX_RESULTS) return fail(res, format, 400, `service_request_id: at most ${MAX_RESULTS} ids`);
+      const found = ids.map((id) => deps.cases.caseState(deps.space, id)).filter((c): c is CaseState => c !== undefined);
+      const out = await requests(found);
+      return send(res, format, 200, out, 'service_requests', out as unknown as XmlItem[], 'request');
+    }
+    const codes = list(q.service_code);
+    const unknown = codes?.find((c) => !deps.config.categories.includes(c));
+    if (unknown !== undefined) return fail(res, format, 400, `service_code: "${unknown.slice(0, 64)}" is not a service (GET services.${format})`);
+    const status = list(q.status);
+    const badStatus = status?.find((s) => !STATUSES.has(s));
+    if (badStatus !== undefined) return fail(res, format, 400, `status: "${badStatus.slice(0, 40)}" is not a status; open, closed or both comma-separated`);
+    const end = typeof q.end_date === 'string' ? isoTime(q.end_date) : clock();
+    if (!Number.isFinite(end)) return fail(res, format, 400, `end_date: "${String(q.end_date).slice(0, 40)}" is not an ISO 8601 date-time (e.g. 2026-11-23T09:00:00+08:00)`);
+    const start = typeof q.start_date === 'string' ? isoTime(q.start_date) : end - DEFAULT_DAYS * DAY_MS;
+    if (!Number.isFinite(start)) return fail(res, format, 400, `start_date: "${String(q.start_date).slice(0, 40)}" is not an ISO 8601 date-time (e.g. 2026-11-23T09:00:00+08:00)`);
+    if (start > end) return fail(res, format, 400, 'start_date: after end_date');
+    // Filtered, ordered and cut in SQL: only the page's case states are read and parsed.
+    deps.cases.flush();
+    const where = ['space = ?', 'received_at >= ?', 'received_at <= ?'];
+    const args: (string | number)[] = [deps.space, start, end];
+    if (codes) { where.push(`category IN (${codes.map(() => '?').join(',')})`); args.push(...codes); }
+    if (status && status.length === 1) where.push(`open = ${status[0] === 'open' ? 1 : 0}`);
+    const page = deps.cases.db.prepare(`SELECT id FROM cases WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id LIMIT ${MAX_RESULTS}`).pluck().all(...args) as string[];
+    const found = page.map((id) => deps.cases.caseState(deps.space, id)).filter((c): c is CaseState => c !== undefined);
+    found.sort((a, b) => b.receivedAt - a.receivedAt || a.id.localeCompare(b.id));
+    const out = await requests(found);
+    send(res, format, 200, out, 'service_requests', out as unknown as XmlItem[], 'request');
   });
 
-  r.get('/requests/:id.json', (req, res) => {
-    if (!allowed(req, res, 'view')) return;
-    const c = deps.cases.caseState(deps.space, req.params.id);
-    if (!c) return fail(res, 404, `no service request ${req.params.id}`);
-    res.json([toRequest(c, deps.config)]);
+  r.get('/v2/requests/:file', async (req, res, next) => {
+    const m = /^(.+)\.(json|xml)$/i.exec(req.params.file);
+    if (!m) return next();
+    const format = formatOf(req);
+    if (!allowed(req, res, 'view') || !jurisdiction(req, res)) return;
+    const c = deps.cases.caseState(deps.space, m[1] ?? '');
+    if (!c) return fail(res, format, 404, `service_request_id: no service request "${(m[1] ?? '').slice(0, 128)}"`);
+    const out = await requests([c]);
+    send(res, format, 200, out, 'service_requests', out as unknown as XmlItem[], 'request');
   });
 
-  r.post('/requests.json', express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }), async (req, res) => {
-    if (!allowed(req, res, 'produce')) return;
-    if (!deps.isReady()) return fail(res, 503, 'the server is rebuilding its projections; retry shortly');
+  r.post(['/v2/requests.json', '/v2/requests.xml'], express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }), async (req, res) => {
+    const format = formatOf(req);
+    if (!allowed(req, res, 'produce') || !jurisdiction(req, res)) return;
+    if (!deps.isReady()) return fail(res, format, 503, 'the server is rebuilding its projections; retry shortly');
     const parsed = postRequestSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return fail(res, 400, parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`).join('; '));
+    if (!parsed.success) return fail(res, format, 400, parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`).join('; '));
     const b = parsed.data;
-    if (!deps.config.categories.includes(b.service_code)) return fail(res, 404, `service_code ${b.service_code} is not a service (GET services.json)`);
+    if (!deps.config.categories.includes(b.service_code)) return fail(res, format, 404, `service_code: "${b.service_code}" is not a service (GET services.${format})`);
     const now = clock();
     const caseId = newCaseId(now);
     const result = await deps.ingest.ingest(deps.space, [requestToEvent(b, deps.config, caseId, now, deps.channel ?? 'message_board')]);
     const problem = result.rejected[0]?.errors.map((e) => `${e.path}: ${e.message}`).join('; ') ?? result.quarantined[0]?.reason;
-    if (result.accepted !== 1) return fail(res, 400, problem ?? 'the request was not accepted');
-    res.status(201).json([{ service_request_id: caseId, service_notice: '已受理，将转派承办单位办理', account_id: null }]);
+    if (result.accepted !== 1) return fail(res, format, 400, problem ?? 'the request was not accepted');
+    const created = [{ service_request_id: caseId, service_notice: '已受理，将转派承办单位办理', account_id: null }];
+    send(res, format, 201, created, 'service_requests', created, 'request');
+  });
+
+  // Anything else under /open311 is not a GeoReport v2 resource: a 404 in the spec's shape, never the wall's page.
+  r.use((req, res) => fail(res, formatOf(req), req.method === 'GET' || req.method === 'POST' ? 404 : 405,
+    `${req.method} /open311${req.path.slice(0, 200)}: not a GeoReport v2 resource; see GET /open311/v2/discovery.json`));
+  // Bodies that cannot be read (malformed JSON, too large, bad encoding) answer in the same shape.
+  r.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const e = err as { type?: string; message?: string; limit?: number; status?: number } | undefined;
+    if (!e?.type) return next(err);
+    const status = e.type === 'entity.too.large' ? 413 : 400;
+    fail(res, formatOf(req), status, e.type === 'entity.too.large' ? `request: the body is over the limit of ${e.limit ?? '?'} bytes`
+      : e.type === 'entity.parse.failed' ? `request: the body is not valid JSON (${(e.message ?? '').slice(0, 200)})` : `request: ${(e.message ?? 'unreadable body').slice(0, 200)}`);
   });
   return r;
 }

@@ -2,6 +2,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { ingestBatchSchema, spaceName } from '../../shared/contract';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
+import type { CityopsConfig } from '../../shared/config';
 import type { CalendarWatch } from '../calendar/watch';
 import type { IngestService } from '../ingest/service';
 import type { Metrics } from '../metrics';
@@ -25,6 +26,8 @@ export interface RouteDeps {
   readonly progress: () => StartProgress;
   /** The working calendar's coverage (on /readyz and /metrics). */
   readonly calendar?: CalendarWatch;
+  /** The configuration, whose categories, streets and units an import maps onto (`GET /api/v1/config/mapping`). */
+  readonly config?: CityopsConfig;
 }
 
 /** Health, readiness and metrics. */
@@ -90,6 +93,14 @@ export function apiRoutes(deps: RouteDeps): Router {
     const limit = clampInt(req.query.limit, 50, 1, 500);
     const offset = clampInt(req.query.offset, 0, 0, 1_000_000);
     res.json(await deps.store.listQuarantine(space, limit, offset));
+  });
+  // What an import maps onto: any known token may read it (the wall shows the same names).
+  r.get('/config/mapping', (req, res) => {
+    const token = bearer(req.headers.authorization);
+    if (!token || !deps.tokens.grants.some((g) => g.token === token)) return sendError(res, 'unauthorized', 'a token is required: Authorization: Bearer <token>');
+    if (!deps.config) return sendError(res, 'not_found', 'this server does not publish its configuration');
+    const { centre, categories, streets, units } = deps.config;
+    res.json({ centre, categories, streets, units });
   });
   r.get('/spaces', needsToken(deps.tokens, 'view'), (req, res) => {
     // A space-scoped token sees its own space only.

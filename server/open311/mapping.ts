@@ -37,10 +37,26 @@ export interface Open311Request {
   readonly expected_datetime: string | null;
   readonly address: string | null;
   readonly address_id: string | null;
-  readonly zipcode: null;
+  readonly zipcode: string | null;
   readonly lat: number | null;
   readonly long: number | null;
-  readonly media_url: null;
+  readonly media_url: string | null;
+}
+
+/** What the log keeps of a request beyond its case state: the texts of its `case.received` event and its latest reply. */
+export interface StoredRequest {
+  readonly description: string | null;
+  readonly address: string | null;
+  readonly mediaUrl: string | null;
+  readonly reply: string | null;
+}
+
+/** A GeoReport v2 service definition (`services/{code}`): no extra attributes are asked for. */
+export interface Open311ServiceDefinition { readonly service_code: string; readonly attributes: readonly never[] }
+
+/** The definition of a configured service, or null. */
+export function serviceDefinition(config: CityopsConfig, code: string): Open311ServiceDefinition | null {
+  return config.categories.includes(code) ? { service_code: code, attributes: [] } : null;
 }
 
 /** An instant as ISO 8601 with the +08:00 offset, to the second. */
@@ -55,19 +71,20 @@ export function services(config: CityopsConfig): Open311Service[] {
   }));
 }
 
-/** A case as a service request. */
-export function toRequest(c: CaseState, config: CityopsConfig): Open311Request {
+/** A case as a service request; `stored` adds the texts the log keeps (the citizen's address, description, media, the reply). */
+export function toRequest(c: CaseState, config: CityopsConfig, stored: StoredRequest | null = null): Open311Request {
   const closed = c.stage === 'closed' || c.stage === 'merged';
   const running = [c.handle, c.sign].find((k) => k && k.stoppedAt === null);
   const street = config.streets.find((s) => s.id === c.street);
   const unit = c.unit ? config.units.find((u) => u.id === c.unit)?.name ?? c.unit : null;
   return {
     service_request_id: c.id, status: closed ? 'closed' : 'open',
-    status_notes: c.stage === 'merged' ? `已合并至 ${c.masterId ?? ''}` : closed ? '已办结' : null,
-    service_name: c.category, service_code: c.category, description: c.title, agency_responsible: unit,
+    status_notes: c.stage === 'merged' ? `已合并至 ${c.masterId ?? ''}` : (stored?.reply ?? (closed ? '已办结' : null)),
+    service_name: c.category, service_code: c.category, description: stored?.description ?? c.title, agency_responsible: unit,
     service_notice: STAGE_LABELS[c.stage], requested_datetime: isoShanghai(c.receivedAt), updated_datetime: isoShanghai(c.updatedAt),
     expected_datetime: !closed && running ? isoShanghai(running.deadline) : null,
-    address: street?.name ?? c.street, address_id: c.street, zipcode: null, lat: c.lat, long: c.lng, media_url: null,
+    address: stored?.address ?? street?.name ?? null, address_id: street ? c.street : null, zipcode: null, lat: c.lat, long: c.lng,
+    media_url: stored?.mediaUrl ?? null,
   };
 }
 
@@ -89,7 +106,8 @@ export const postRequestSchema = z.object({
   last_name: optText(100),
   phone: optText(50),
   description: optText(4000),
-  media_url: optText(1000),
+  media_url: z.string().trim().max(1000).regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL').optional(),
+  jurisdiction_id: optText(64),
   'attribute[street]': optText(64),
 }).refine((b) => (b.lat !== undefined && b.long !== undefined) || b.address_string || b.address_id, {
   message: 'a location is required: lat and long, address_string or address_id', path: ['lat'],
@@ -123,6 +141,6 @@ export function requestToEvent(b: PostRequest, config: CityopsConfig, caseId: st
     type: 'case.received', eventId: `open311-${caseId}`, ts: now, caseId, channel, caseType: 'help', urgency: 'normal', flags: [],
     category: b.service_code, street: streetOf(b, config) ?? 'unknown', title, actor: 'open311',
     ...(description ? { description } : {}), ...(b.address_string ? { address: b.address_string } : {}),
-    ...(b.lat !== undefined ? { lat: b.lat } : {}), ...(b.long !== undefined ? { lng: b.long } : {}),
+    ...(b.lat !== undefined ? { lat: b.lat } : {}), ...(b.long !== undefined ? { lng: b.long } : {}), ...(b.media_url ? { mediaUrl: b.media_url } : {}),
   };
 }

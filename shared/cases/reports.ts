@@ -11,18 +11,27 @@ export interface UnitScore {
   readonly id: string;
   readonly name: string;
   readonly rank: number;
+  /** Rescaled over the judged indicators (see `Scorecard`); 0 when `insufficient`. */
   readonly total: number;
   readonly max: number;
+  /** 数据不足: the judged indicators carry less than `scoringMinJudged` of the weight; ranked after the scored units. */
+  readonly insufficient: boolean;
   readonly scorecard: Scorecard;
   readonly kpis: CaseKpis;
-  /** Scores of the months before, oldest first (null: no cases). */
+  /** Scores of the months before, oldest first (null: no cases, or insufficient data). */
   readonly trend: readonly { readonly period: string; readonly total: number | null }[];
   /** Open cases of the unit overdue now. */
   readonly overdueNow: number;
 }
 
 /** The scorecards of a period. */
-export interface Scorecards { readonly period: Period; readonly indicators: readonly Indicator[]; readonly units: readonly UnitScore[] }
+export interface Scorecards {
+  readonly period: Period;
+  readonly indicators: readonly Indicator[];
+  /** Least share of the weight a unit's judged indicators must carry to be scored (`config.scoringMinJudged`). */
+  readonly minJudgedShare: number;
+  readonly units: readonly UnitScore[];
+}
 
 /** The monthly report (月度通报). */
 export interface MonthlyReport {

@@ -21,6 +21,8 @@ export const caseReceived = ev('case.received', {
   title: freeText(200),
   description: freeText(4000).optional(),
   address: freeText(300).optional(),
+  /** A photo or document the citizen attached (Open311 `media_url`): an http(s) URL, shown as a link, never embedded. */
+  mediaUrl: z.string().max(1000).regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL').optional(),
   agentId: ident.optional(),
   callId: ident.optional(),
 });

@@ -74,6 +74,9 @@ export interface CaseKpis {
   readonly counts: Readonly<CaseCounts>;
 }
 
+/** The ids of the case KPIs, the indicators a scorecard can read. */
+export const CASE_KPI_IDS = ['dispatchRate', 'signOnTimeRate', 'onTimeRate', 'closureRate', 'satisfaction', 'reopenSignRate', 'redoRate', 'callbackRate', 'emergencyOnTimeRate'] as const satisfies readonly (keyof CaseKpis)[];
+
 /** A ratio, or null when the denominator is zero; capped at 1 where a count can exceed its base within a period. */
 export function ratio(part: number, whole: number, cap = true): number | null {
   if (whole <= 0) return null;

@@ -32,6 +32,8 @@ export interface RankingRow {
   /** Total score and the most it could be (sum of the configured weights). */
   readonly score: number;
   readonly max: number;
+  /** 数据不足: too little of the weight could be judged; no score, ranked last. */
+  readonly insufficient: boolean;
   /** Cases dispatched to the unit in the period. */
   readonly cases: number;
   readonly onTimeRate: number | null;

@@ -4,17 +4,24 @@
  *   { "columns": { "id": "Case ID", "openedAt": "Opened", "closedAt": "Closed", "category": "Category", ... },
  *     "values": { "category": { "Street Cleaning": "市容环卫" }, "channel": { "Phone": "hotline" } },
  *     "defaults": { "channel": "hotline", "category": "其他", "street": "unknown" },
- *     "time": { "format": "iso" | "us" | "epoch_ms" | "epoch_s", "zone": "+08:00" } }
+ *     "time": { "format": "iso" | "us" | "epoch_ms" | "epoch_s", "zone": "Asia/Shanghai" } }
+ *
+ * Categories, streets and units are matched against the configuration (the server's `CITYOPS_CONFIG`); what does not
+ * match falls back (a default category or street; a unit kept as given) and is listed in the mapping report.
  *
  * The CSV reader follows RFC 4180 (quoted fields, doubled quotes, CR LF or LF, a BOM).
  */
 import { z } from 'zod';
 import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
 import { CASE_TYPES, CHANNELS, URGENCIES } from '../../shared/domain';
-import { matchCategory, matchStreet, type RecordError, type RequestRecord } from './records';
+import { matchCategory, matchStreet, matchUnit, type RecordError, type RequestRecord } from './records';
+import { EMPTY, MappingTally, type MappedField, type MappingReport } from './report';
+import { isIanaZone, zonedInstant } from './zone';
 
 const FIELDS = ['id', 'openedAt', 'closedAt', 'status', 'category', 'street', 'title', 'description', 'address', 'lat', 'lng', 'unit', 'channel', 'caseType', 'urgency', 'reply'] as const;
 type Field = (typeof FIELDS)[number];
+
+const TIME_FORMATS = ['iso', 'us', 'epoch_ms', 'epoch_s'] as const;
 
 /** Schema of a column-mapping file. */
 export const csvMappingSchema = z.strictObject({
@@ -27,7 +34,15 @@ export const csvMappingSchema = z.strictObject({
   }).prefault({}),
   /** Values of the status column that mean closed (case-insensitive); with no status column, a close time means closed. */
   closedStatuses: z.array(z.string()).default(['closed', '已结案', '已办结', '办结']),
-  time: z.strictObject({ format: z.enum(['iso', 'us', 'epoch_ms', 'epoch_s']).default('iso'), zone: z.string().regex(/^(Z|[+-]\d{2}:\d{2})$/).default('+08:00') }).prefault({}),
+  /** The time format, and the IANA zone of times that carry no offset (required unless the format is an epoch). */
+  time: z.strictObject({
+    format: z.enum(TIME_FORMATS).default('iso'),
+    zone: z.string().refine(isIanaZone, { error: (iss) => `"${String(iss.input)}" is not an IANA time zone name such as Asia/Shanghai or America/New_York (a fixed offset cannot follow daylight saving)` }).optional(),
+  }).prefault({}).superRefine((t, ctx) => {
+    if (t.zone === undefined && (t.format === 'iso' || t.format === 'us')) {
+      ctx.addIssue({ code: 'custom', path: ['zone'], message: `is required: the export's local times mean nothing without their zone; name it, e.g. "zone": "Asia/Shanghai" or "America/New_York" (daylight saving is followed)` });
+    }
+  }),
 });
 
 /** A column mapping. */
@@ -42,31 +57,45 @@ export function parseCsvMapping(raw: unknown, source: string): CsvMapping {
 
 /** Splits CSV text into rows of fields (RFC 4180). */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
+  return parseCsvRows(text).map((r) => r.fields);
+}
+
+/** A CSV row and the file line it starts on (1-based; a quoted field may span lines). */
+export interface CsvRow { readonly fields: string[]; readonly line: number }
+
+/** Splits CSV text into rows of fields with the line each starts on; blank lines are skipped. */
+export function parseCsvRows(text: string): CsvRow[] {
+  const rows: CsvRow[] = [];
   let row: string[] = [];
   let field = '';
   let quoted = false;
+  let line = 1;
+  let rowLine = 1;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   for (; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
       if (c === '"') {
         if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
-      } else field += c;
+      } else {
+        if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
+        field += c;
+      }
     } else if (c === '"' && field === '') quoted = true;
     else if (c === ',') { row.push(field); field = ''; }
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       row.push(field); field = '';
-      if (row.length > 1 || row[0] !== '') rows.push(row);
+      if (row.length > 1 || row[0] !== '') rows.push({ fields: row, line: rowLine });
       row = [];
+      rowLine = ++line;
     } else field += c;
   }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
+  if (field !== '' || row.length > 0) { row.push(field); rows.push({ fields: row, line: rowLine }); }
   return rows;
 }
 
-/** Parses a time cell by the mapping's format; NaN when it is not one. */
+/** Parses a time cell by the mapping's format; NaN when it is not one. A time without an offset is in `t.zone`. */
 export function parseTime(v: string, t: CsvMapping['time']): number {
   const s = v.trim();
   if (s === '') return Number.NaN;
@@ -78,62 +107,109 @@ export function parseTime(v: string, t: CsvMapping['time']): number {
       if (!m) return Number.NaN;
       let h = Number(m[4] ?? 0);
       const ampm = m[7]?.toUpperCase();
+      if (ampm && (h < 1 || h > 12)) return Number.NaN;
       if (ampm === 'PM' && h < 12) h += 12;
       if (ampm === 'AM' && h === 12) h = 0;
-      const p2 = (n: number | string) => String(n).padStart(2, '0');
-      return Date.parse(`${m[3]}-${p2(m[1] ?? 1)}-${p2(m[2] ?? 1)}T${p2(h)}:${m[5] ?? '00'}:${m[6] ?? '00'}${t.zone}`);
+      return local(t.zone, Number(m[3]), Number(m[1]), Number(m[2]), h, Number(m[5] ?? 0), Number(m[6] ?? 0), 0);
     }
     case 'iso': {
-      const iso = s.replace(/^(\d{4})[/.](\d{1,2})[/.](\d{1,2})/, (_, y: string, mo: string, d: string) => `${y}-${mo.padStart(2, '0')}-${d.padStart(2, '0')}`).replace(' ', 'T');
-      const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : /T/.test(iso) ? `${iso}${t.zone}` : `${iso}T00:00:00${t.zone}`;
-      return Date.parse(zoned);
+      const m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(s);
+      if (!m) return Number.NaN;
+      const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+      const ms = Number((m[7] ?? '0').padEnd(3, '0'));
+      const off = m[8];
+      if (off === undefined) return local(t.zone, y, mo, d, h, mi, sec, ms);
+      if (!validParts(y, mo, d, h, mi, sec)) return Number.NaN;
+      const sign = off.toUpperCase() === 'Z' ? 0 : off.startsWith('-') ? -1 : 1;
+      const digits = off.replace(/[^0-9]/g, '');
+      const offMin = sign === 0 ? 0 : sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+      return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offMin * 60_000;
     }
   }
 }
 
-/** Reads CSV rows (the first is the header) into records through a mapping. */
-export function csvRecords(text: string, mapping: CsvMapping, config: CityopsConfig = DEFAULT_CONFIG): { records: RequestRecord[]; errors: RecordError[] } {
-  const [header, ...rows] = parseCsv(text);
-  if (!header) return { records: [], errors: [] };
-  const index = new Map(header.map((h, i) => [h.trim(), i]));
-  for (const [field, col] of Object.entries(mapping.columns)) {
-    if (col !== undefined && !index.has(col)) throw new Error(`the mapping's columns.${field} names column "${col}", which the CSV header does not have (it has: ${header.join(', ')})`);
+function validParts(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+}
+
+function local(zone: string | undefined, y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  if (zone === undefined || !validParts(y, mo, d, h, mi, s)) return Number.NaN;
+  return zonedInstant(zone, y, mo, d, h, mi, s, ms);
+}
+
+/** What reading an export gives: the records, the rows that could not be read, and the mapping report. */
+export interface ReadRecords { readonly records: RequestRecord[]; readonly errors: RecordError[]; readonly report: MappingReport }
+
+/** Reads CSV rows (the first is the header) into records through a mapping; row numbers count data rows from 1. */
+export function csvRecords(text: string, mapping: CsvMapping, config: CityopsConfig = DEFAULT_CONFIG): ReadRecords {
+  const [header, ...rows] = parseCsvRows(text);
+  const col = (f: MappedField) => (mapping.columns[f] ? `column "${mapping.columns[f]}"` : `not mapped: default "${String(mapping.defaults[f === 'unit' ? 'street' : f] ?? '')}"`);
+  const tally = new MappingTally({ category: col('category'), street: `${col('street')}${mapping.columns.address ? `, else column "${mapping.columns.address}"` : ''}`, unit: mapping.columns.unit ? `column "${mapping.columns.unit}"` : 'not mapped: no unit', channel: col('channel') });
+  if (!header) return { records: [], errors: [], report: tally.report() };
+  const index = new Map(header.fields.map((h, i) => [h.trim(), i]));
+  for (const [field, c] of Object.entries(mapping.columns)) {
+    if (c !== undefined && !index.has(c)) throw new Error(`the mapping's columns.${field} names column "${c}", which the CSV header does not have (it has: ${header.fields.join(', ')})`);
   }
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
-  rows.forEach((row, i) => {
-    const cell = (f: Field): string | undefined => {
-      const col = mapping.columns[f];
-      const v = col === undefined ? undefined : row[index.get(col) ?? -1]?.trim();
-      if (v === undefined || v === '') return undefined;
-      return mapping.values[f]?.[v] ?? v;
+  rows.forEach(({ fields: row, line }, i) => {
+    const raw = (f: Field): string | undefined => {
+      const c = mapping.columns[f];
+      const v = c === undefined ? undefined : row[index.get(c) ?? -1]?.trim();
+      return v === undefined || v === '' ? undefined : v;
     };
-    const line = i + 2;
+    const cell = (f: Field): string | undefined => {
+      const v = raw(f);
+      return v === undefined ? undefined : (mapping.values[f]?.[v] ?? v);
+    };
+    const at = { record: i + 1, line };
     const id = cell('id');
+    if (!id) return void errors.push({ ...at, column: mapping.columns.id, message: 'no id: the cell is empty' });
     const opened = parseTime(cell('openedAt') ?? '', mapping.time);
-    if (!id) return void errors.push({ record: line, message: `no ${mapping.columns.id} value` });
-    if (!Number.isFinite(opened)) return void errors.push({ record: line, message: `${mapping.columns.openedAt} "${cell('openedAt') ?? ''}" is not a time (${mapping.time.format})` });
-    const closedTs = parseTime(cell('closedAt') ?? '', mapping.time);
+    if (!Number.isFinite(opened)) return void errors.push({ ...at, column: mapping.columns.openedAt, message: `"${cell('openedAt') ?? ''}" is not a time (${timeFormatHint(mapping.time.format)})` });
+    const closedCell = cell('closedAt');
+    const closedTs = parseTime(closedCell ?? '', mapping.time);
+    if (closedCell !== undefined && !Number.isFinite(closedTs)) return void errors.push({ ...at, column: mapping.columns.closedAt, message: `"${closedCell}" is not a time (${timeFormatHint(mapping.time.format)})` });
     const status = cell('status')?.toLowerCase();
     const closed = mapping.columns.status ? mapping.closedStatuses.some((s) => s.toLowerCase() === status) : Number.isFinite(closedTs);
-    const channel = oneOf(cell('channel'), CHANNELS) ?? mapping.defaults.channel;
+    tally.row();
+    const channelCell = cell('channel');
+    const channel = oneOf(channelCell, CHANNELS);
+    tally.add('channel', raw('channel'), channel ?? mapping.defaults.channel, channel ? null : channelCell === undefined ? 'empty: the default channel' : 'not a channel: the default');
     const lat = Number(cell('lat'));
     const lng = Number(cell('lng'));
     const description = cell('description');
     const address = cell('address');
-    const unit = cell('unit');
+    const unitCell = cell('unit');
+    const unit = matchUnit(unitCell, config);
+    if (mapping.columns.unit) tally.add('unit', raw('unit'), unit ?? unitCell ?? '(none: closed directly or left open)', unit || !unitCell ? null : 'not a configured unit: kept as given');
     const reply = cell('reply');
-    const category = matchCategory(cell('category'), mapping.defaults.category, config);
+    const categoryCell = cell('category');
+    const category = matchCategory(categoryCell, mapping.defaults.category, config);
+    tally.add('category', raw('category'), category, categoryCell !== undefined && config.categories.includes(categoryCell) ? null : categoryCell === undefined ? 'empty: the default category' : 'not a configured category: the default');
+    const street = matchStreet(cell('street'), config) ?? matchStreet(address, config);
+    tally.add('street', raw('street') ?? (address ? `${EMPTY} address: ${address.slice(0, 40)}` : undefined), street ?? mapping.defaults.street,
+      street ? null : `not a configured street${address ? ' (nor in the address)' : ''}: the default`);
     records.push({
       id, openedAt: opened, closedAt: closed ? (Number.isFinite(closedTs) ? Math.max(closedTs, opened) : opened) : null, category,
-      street: matchStreet(cell('street'), config) ?? matchStreet(address, config) ?? mapping.defaults.street,
-      title: cell('title') ?? description?.slice(0, 60) ?? category, channel,
+      street: street ?? mapping.defaults.street,
+      title: cell('title') ?? description?.slice(0, 60) ?? category, channel: channel ?? mapping.defaults.channel,
       caseType: oneOf(cell('caseType'), CASE_TYPES) ?? mapping.defaults.caseType, urgency: oneOf(cell('urgency'), URGENCIES) ?? mapping.defaults.urgency,
       ...(description ? { description } : {}), ...(address ? { address } : {}), ...(Number.isFinite(lat) && cell('lat') ? { lat } : {}),
-      ...(Number.isFinite(lng) && cell('lng') ? { lng } : {}), ...(unit ? { unit } : {}), ...(reply ? { reply } : {}),
+      ...(Number.isFinite(lng) && cell('lng') ? { lng } : {}), ...(unitCell ? { unit: unit ?? unitCell } : {}), ...(reply ? { reply } : {}),
     });
   });
-  return { records, errors };
+  return { records, errors, report: tally.report() };
+}
+
+function timeFormatHint(f: CsvMapping['time']['format']): string {
+  switch (f) {
+    case 'iso': return 'iso: YYYY-MM-DD[ HH:MM[:SS]][offset]';
+    case 'us': return 'us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]]';
+    case 'epoch_ms': return 'epoch_ms: milliseconds since 1970';
+    case 'epoch_s': return 'epoch_s: seconds since 1970';
+  }
 }
 
 function oneOf<T extends string>(v: string | undefined, list: readonly T[]): T | undefined {

@@ -4,7 +4,9 @@
  */
 import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
 import type { Channel } from '../../shared/domain';
-import { matchCategory, matchStreet, type RecordError, type RequestRecord } from './records';
+import type { ReadRecords } from './csv';
+import { matchCategory, matchStreet, matchUnit, type RequestRecord, type RecordError } from './records';
+import { MappingTally } from './report';
 
 /** Options: the channel the requests came in on, category names per service, the fallback category and street. */
 export interface Open311Options {
@@ -14,37 +16,47 @@ export interface Open311Options {
 }
 
 /** Reads an Open311 requests array; returns the records and the requests that could not be read. */
-export function open311Records(raw: unknown, o: Open311Options = {}): { records: RequestRecord[]; errors: RecordError[] } {
+export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecords {
   const config = o.config ?? DEFAULT_CONFIG;
   const list = Array.isArray(raw) ? raw : isObj(raw) && Array.isArray(raw.service_requests) ? raw.service_requests : null;
   if (!list) throw new Error('an Open311 file is a JSON array of service requests (GET /requests.json)');
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
+  const tally = new MappingTally({ category: 'service_name (else service_code)', street: 'address (else description)', unit: 'agency_responsible', channel: `--channel ${o.channel ?? 'hotline'}` });
   list.forEach((r: unknown, i: number) => {
     if (!isObj(r)) return void errors.push({ record: i + 1, message: 'not an object' });
     const id = str(r.service_request_id) ?? str(r.token);
     const opened = Date.parse(str(r.requested_datetime) ?? '');
-    if (!id) return void errors.push({ record: i + 1, message: 'no service_request_id' });
-    if (!Number.isFinite(opened)) return void errors.push({ record: i + 1, message: `requested_datetime "${str(r.requested_datetime) ?? ''}" is not a date` });
+    if (!id) return void errors.push({ record: i + 1, column: 'service_request_id', message: 'missing' });
+    if (!Number.isFinite(opened)) return void errors.push({ record: i + 1, column: 'requested_datetime', message: `"${str(r.requested_datetime) ?? ''}" is not a date-time (ISO 8601 with its offset)` });
+    tally.row();
     const closed = str(r.status) === 'closed' ? Date.parse(str(r.updated_datetime) ?? '') : Number.NaN;
     const service = str(r.service_name) ?? str(r.service_code) ?? '其他';
     const description = str(r.description);
     const address = str(r.address);
     const lat = num(r.lat);
     const lng = num(r.long);
-    const unit = str(r.agency_responsible);
+    const agency = str(r.agency_responsible);
+    const unit = agency === undefined ? undefined : (matchUnit(agency, config) ?? agency);
     const reply = str(r.status_notes);
+    const mapped = o.categories?.[service];
+    const category = mapped ?? matchCategory(service, '其他', config);
+    const street = matchStreet(address, config) ?? matchStreet(description, config);
+    tally.add('category', service, category, config.categories.includes(mapped ?? service) ? null : 'not a configured category: 其他');
+    tally.add('street', address, street ?? 'unknown', street ? null : 'no configured street in the address or description: unknown');
+    tally.add('unit', agency, unit ?? '(none)', agency && !matchUnit(agency, config) ? 'not a configured unit: kept as given' : null);
+    tally.add('channel', undefined, o.channel ?? 'hotline', null);
     records.push({
       id, openedAt: opened, closedAt: str(r.status) === 'closed' ? (Number.isFinite(closed) ? Math.max(closed, opened) : opened) : null,
-      category: o.categories?.[service] ?? matchCategory(service, '其他', config),
-      street: matchStreet(address, config) ?? matchStreet(description, config) ?? 'unknown',
+      category,
+      street: street ?? 'unknown',
       title: (description ? description.split(/[\n。.!！?？]/)[0]?.slice(0, 60) : undefined) || service,
       channel: o.channel ?? 'hotline', caseType: 'help', urgency: 'normal',
       ...(description ? { description } : {}), ...(address ? { address } : {}), ...(lat !== null ? { lat } : {}), ...(lng !== null ? { lng } : {}),
       ...(unit ? { unit } : {}), ...(reply ? { reply } : {}),
     });
   });
-  return { records, errors };
+  return { records, errors, report: tally.report() };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

@@ -27,8 +27,16 @@ export interface RequestRecord {
   readonly reply?: string;
 }
 
-/** A record that could not be read: where (record number) and why. */
-export interface RecordError { readonly record: number; readonly message: string }
+/**
+ * A record that could not be read: where (`record`: the data row or array element, 1-based; for CSV also the file
+ * line it starts on and the column) and why.
+ */
+export interface RecordError { readonly record: number; readonly line?: number; readonly column?: string; readonly message: string }
+
+/** A record error as one line: `row 17 (line 19), column "Opened": …`. */
+export function describeRecordError(e: RecordError, noun = 'row'): string {
+  return `${noun} ${e.record}${e.line !== undefined ? ` (line ${e.line})` : ''}${e.column !== undefined ? `, column "${e.column}"` : ''}: ${e.message}`;
+}
 
 /** Makes a value a valid identifier: no spaces, at most 128 characters. */
 export function toIdent(v: string, max = 128): string {
@@ -40,13 +48,14 @@ export function toShort(v: string): string {
   return v.trim().slice(0, 64) || '—';
 }
 
-/** Finds a configured street whose id or name occurs in the text (street names with or without 街道/乡). */
+/** Finds a configured street whose id is the text or whose name occurs in it (with or without 街道/乡; case-insensitive). */
 export function matchStreet(text: string | undefined, config: CityopsConfig = DEFAULT_CONFIG): string | null {
   if (!text) return null;
-  const t = text.toLowerCase();
+  const t = text.trim().toLowerCase();
   for (const s of config.streets) {
-    const short = s.name.replace(/(街道|乡)$/, '');
-    if (t === s.id || t.includes(s.name) || (short.length >= 2 && t.includes(short))) return s.id;
+    const name = s.name.toLowerCase();
+    const short = name.replace(/(街道|乡)$/, '');
+    if (t === s.id.toLowerCase() || t.includes(name) || (short.length >= 2 && t.includes(short))) return s.id;
   }
   return null;
 }
@@ -54,6 +63,13 @@ export function matchStreet(text: string | undefined, config: CityopsConfig = DE
 /** Maps a category name to a configured one (exact), else the fallback. */
 export function matchCategory(name: string | undefined, fallback: string, config: CityopsConfig = DEFAULT_CONFIG): string {
   return name && config.categories.includes(name) ? name : fallback;
+}
+
+/** Finds a configured unit whose id or name is the text (case-insensitive), or null. */
+export function matchUnit(text: string | undefined, config: CityopsConfig = DEFAULT_CONFIG): string | null {
+  if (!text) return null;
+  const t = text.trim().toLowerCase();
+  return config.units.find((u) => u.id.toLowerCase() === t || u.name.toLowerCase() === t)?.id ?? null;
 }
 
 /** The lifecycle events of one request; `prefix` keeps ids of different sources apart. */

@@ -86,6 +86,24 @@ describe('when units are scored for a month', () => {
     expect(cards.units).toHaveLength(DEFAULT_CONFIG.units.length);
   });
 
+  it('then a unit with nothing but dispatches is 数据不足, ranked after the scored units, in the API and the CSV export', async () => {
+    const cards = (await (await fetch(`${server.url}/api/v1/units?space=live&month=2026-11`, { headers: auth })).json()) as Scorecards;
+    const cgzf = cards.units.find((u) => u.id === 'cgzf')!;
+    expect(cgzf.kpis.counts).toMatchObject({ dispatched: 2, signed: 0, replied: 0 });
+    expect(cgzf).toMatchObject({ insufficient: true, total: 0 });
+    expect(cgzf.scorecard.judgedWeight).toBe(10);
+    const luonan = cards.units.find((u) => u.id === 'st-luonan')!;
+    expect(luonan).toMatchObject({ insufficient: false, rank: 1 });
+    expect(luonan.total).toBeCloseTo(100, 6);
+    expect(cgzf.rank).toBeGreaterThan(Math.max(...cards.units.filter((u) => !u.insufficient).map((u) => u.rank)));
+    expect(cards.minJudgedShare).toBe(0.5);
+    const csv = (await (await fetch(`${server.url}/api/v1/exports/units.csv?space=live&month=2026-11`, { headers: auth })).text()).replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(csv[0]?.endsWith(',计分说明')).toBe(true);
+    const row = csv.find((l) => l.includes('区城管执法局'))!;
+    expect(row).toContain(',数据不足,');
+    expect(row).toContain('数据不足：可考核指标权重 10/100（10%），低于 50%，不计分、排在最后');
+  });
+
   it('then an exempt case leaves the scoring', async () => {
     const act = await fetch(`${server.url}/api/v1/cases/x-2/actions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ space: 'live', kind: 'exempt', reason: '系统故障' }) });
     expect(act.status).toBe(201);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEnv } from '../../server/env';
 
@@ -16,5 +19,13 @@ describe('when the server reads its environment', () => {
     expect(() => readEnv({ ...base, OPEN311_SPACE: 'Live!' })).toThrow('OPEN311_SPACE "Live!" must be live, demo or drill-<name>');
     expect(() => readEnv({ ...base, PORT: '70000' })).toThrow('PORT "70000" is not a port number');
     expect(() => readEnv({ ...base, CITYOPS_TOKENS: 'boss:xyz1-0123456789abcdef' })).toThrow('unknown role "boss"');
+  });
+});
+
+describe('when the configuration scores units on an indicator that does not exist', () => {
+  it('then the start fails naming the file, the field and the valid indicators', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cityops-env-')), 'cityops.json');
+    writeFileSync(file, JSON.stringify({ scoring: [{ id: 'ontime', label: '按时办结率', kind: 'positive', weight: 100, target: 1 }] }));
+    expect(() => readEnv({ ...base, CITYOPS_CONFIG: file })).toThrow(`CITYOPS_CONFIG ${file}: scoring.0.id: "ontime" is not a case indicator; one of dispatchRate,`);
   });
 });

@@ -57,7 +57,7 @@ describe('when an Open311 client lists services and posts a request', () => {
   it('then GET requests/{id}.json answers it open, then with the agency and the deadline once dispatched, then closed', async () => {
     const one = await get(`${server.url}/open311/v2/requests/${id}.json?api_key=viewer-token`);
     expect(one.status).toBe(200);
-    expect((one.body as Req[])[0]).toMatchObject({ service_request_id: id, status: 'open', service_code: '市容环卫', address: '关山街道', agency_responsible: null, expected_datetime: null, requested_datetime: '2026-11-23T09:00:00+08:00' });
+    expect((one.body as Req[])[0]).toMatchObject({ service_request_id: id, status: 'open', service_code: '市容环卫', address: '关山街道光谷大道88号', address_id: 'guanshan', description: '小区门口垃圾三天未清运。气味很大', agency_responsible: null, expected_datetime: null, requested_datetime: '2026-11-23T09:00:00+08:00' });
     const t = T0 + 10 * MINUTE_MS;
     // Live accepts events up to the allowed skew past the server's clock: the clock has reached the dispatch.
     server.now.value = t;
@@ -73,7 +73,9 @@ describe('when an Open311 client lists services and posts a request', () => {
 
   it('then requests.json filters by status, service and dates', async () => {
     const base = `${server.url}/open311/v2/requests.json?api_key=viewer-token`;
-    expect(((await get(`${base}&status=closed`)).body as Req[]).map((r) => r.service_request_id)).toEqual([id]);
+    const closed = await get(`${base}&status=closed`);
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect((closed.body as Req[]).map((r) => r.service_request_id)).toEqual([id]);
     expect((await get(`${base}&status=open`)).body).toEqual([]);
     expect((await get(`${base}&service_code=噪音扰民`)).body).toEqual([]);
     expect(((await get(`${base}&start_date=2026-11-23T00:00:00%2B08:00&end_date=2026-11-24T00:00:00%2B08:00`)).body as Req[]).length).toBe(1);

@@ -27,7 +27,7 @@ describe('when CSV text is parsed', () => {
   });
 
   it('then times parse in each format, in the mapping zone when they carry none', () => {
-    const t = (format: 'iso' | 'us' | 'epoch_ms' | 'epoch_s', v: string) => parseTime(v, { format, zone: '+08:00' });
+    const t = (format: 'iso' | 'us' | 'epoch_ms' | 'epoch_s', v: string) => parseTime(v, { format, zone: 'Asia/Shanghai' });
     expect(t('iso', '2026/11/23 09:05:00')).toBe(Date.parse('2026-11-23T09:05:00+08:00'));
     expect(t('iso', '2026-11-23T01:05:00Z')).toBe(Date.parse('2026-11-23T01:05:00Z'));
     expect(t('us', '11/23/2026 01:05:00 PM')).toBe(Date.parse('2026-11-23T13:05:00+08:00'));
@@ -48,12 +48,12 @@ describe('when a CSV export is read through a column mapping', () => {
   const mapping = parseCsvMapping({
     columns: { id: 'Case ID', openedAt: 'Opened', closedAt: 'Closed', status: 'Status', category: 'Type', street: 'Neighborhood', unit: 'Agency', channel: 'Source', description: 'Details' },
     values: { category: { 'Street Cleaning': '市容环卫', Noise: '噪音扰民' }, channel: { Phone: 'hotline', Web: 'message_board' } },
-    time: { format: 'us' },
+    time: { format: 'us', zone: 'Asia/Shanghai' },
   }, 'map.json');
 
   it('then rows become requests with mapped values, and unreadable rows are reported by line', () => {
     const { records, errors } = csvRecords(csv, mapping);
-    expect(errors).toEqual([{ record: 4, message: 'Opened "not a date" is not a time (us)' }]);
+    expect(errors).toEqual([{ record: 3, line: 4, column: 'Opened', message: '"not a date" is not a time (us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]])' }]);
     expect(records.map((r) => [r.id, r.category, r.street, r.channel, r.unit ?? null, r.closedAt !== null])).toEqual([
       ['SR-1', '市容环卫', 'guanshan', 'hotline', 'DPW', true],
       ['SR-2', '噪音扰民', 'liyuan', 'message_board', 'Police', false],
@@ -72,9 +72,35 @@ describe('when a CSV export is read through a column mapping', () => {
   });
 
   it('then a mapping naming a missing column is refused with the header', () => {
-    const bad = parseCsvMapping({ columns: { id: 'Case ID', openedAt: 'Created' } }, 'bad.json');
+    const bad = parseCsvMapping({ columns: { id: 'Case ID', openedAt: 'Created' }, time: { zone: 'Asia/Shanghai' } }, 'bad.json');
     expect(() => csvRecords(csv, bad)).toThrow(/columns.openedAt names column "Created".*it has: Case ID, Opened/);
     expect(() => parseCsvMapping({ columns: { id: 'x' } }, 'm.json')).toThrow(/m\.json is not a valid column mapping/);
+  });
+});
+
+describe('when a mapping gives local times', () => {
+  it('then a mapping without a zone, or with a fixed offset, is refused with what to write', () => {
+    expect(() => parseCsvMapping({ columns: { id: 'a', openedAt: 'b' } }, 'm.json')).toThrow('m.json is not a valid column mapping:\n  time.zone: is required: the export\'s local times mean nothing without their zone; name it, e.g. "zone": "Asia/Shanghai" or "America/New_York" (daylight saving is followed)');
+    expect(() => parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { zone: '-05:00' } }, 'm.json')).toThrow('time.zone: "-05:00" is not an IANA time zone name such as Asia/Shanghai or America/New_York (a fixed offset cannot follow daylight saving)');
+    expect(() => parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { zone: 'America/Springfield' } }, 'm.json')).toThrow(/"America\/Springfield" is not an IANA time zone/);
+    // Epoch times carry their instant: no zone needed.
+    expect(parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { format: 'epoch_s' } }, 'm.json').time).toEqual({ format: 'epoch_s' });
+  });
+
+  it('then an IANA zone follows daylight saving across the year, both formats agreeing', () => {
+    const ny = (format: 'iso' | 'us', v: string) => parseTime(v, { format, zone: 'America/New_York' });
+    // EST (−5) before 2025-03-09 02:00, EDT (−4) after; back to EST on 2025-11-02 02:00.
+    expect(ny('us', '03/07/2025 09:00:00 AM')).toBe(Date.parse('2025-03-07T14:00:00Z'));
+    expect(ny('us', '03/10/2025 09:00:00 AM')).toBe(Date.parse('2025-03-10T13:00:00Z'));
+    expect(ny('iso', '2025-07-01 12:00')).toBe(Date.parse('2025-07-01T16:00:00Z'));
+    expect(ny('iso', '2025-12-01 12:00')).toBe(Date.parse('2025-12-01T17:00:00Z'));
+    // The skipped hour reads with the offset before it; the repeated hour is its first occurrence (EDT).
+    expect(ny('iso', '2025-03-09 02:30')).toBe(Date.parse('2025-03-09T07:30:00Z'));
+    expect(ny('iso', '2025-11-02 01:30')).toBe(Date.parse('2025-11-02T05:30:00Z'));
+    // An explicit offset wins over the zone; impossible dates are not times.
+    expect(ny('iso', '2025-07-01T12:00:00+08:00')).toBe(Date.parse('2025-07-01T04:00:00Z'));
+    expect(Number.isNaN(ny('iso', '2025-02-30 10:00'))).toBe(true);
+    expect(Number.isNaN(ny('us', '13/01/2025 10:00'))).toBe(true);
   });
 });
 
@@ -87,7 +113,7 @@ describe('when an Open311 GeoReport v2 requests file is read', () => {
 
   it('then requests map to cases: category, street, agency, closed with its update time', () => {
     const { records, errors } = open311Records(requests);
-    expect(errors).toEqual([{ record: 3, message: 'no service_request_id' }]);
+    expect(errors).toEqual([{ record: 3, column: 'service_request_id', message: 'missing' }]);
     expect(records[0]).toMatchObject({ id: '638344', category: '其他', street: 'unknown', unit: 'City of Chicago', title: 'Light out on the corner', closedAt: Date.parse('2026-11-21T09:00:00-06:00'), reply: 'Duplicate request.' });
     expect(records[1]).toMatchObject({ id: '638349', category: '市容环卫', street: 'hongshan', closedAt: null });
     const { p, problems } = fold(recordsToEvents(records, 'o311'));
@@ -101,6 +127,6 @@ describe('when the shipped example column mapping is read', () => {
   it('then it validates', () => {
     const m = parseCsvMapping(JSON.parse(readFileSync('simulators/sources/mapping.example.json', 'utf8')), 'mapping.example.json');
     expect(m.columns.openedAt).toBe('Opened');
-    expect(m.time).toEqual({ format: 'us', zone: '-08:00' });
+    expect(m.time).toEqual({ format: 'us', zone: 'America/Los_Angeles' });
   });
 });

@@ -13,7 +13,7 @@ describe('when the seeds’ own scoring example is computed', () => {
     expect(scoreIndicator({ kind: 'positive', weight: 8, target: 0.9 }, 0.72)).toBeCloseTo(6.4, 10);
     expect(scoreIndicator({ kind: 'negative', weight: 10, target: 0.05 }, 0.04)).toBe(10);
     expect(scoreIndicator({ kind: 'negative', weight: 10, target: 0.05 }, 0.08)).toBeCloseTo(6.25, 10);
-    expect(scoreIndicator({ kind: 'positive', weight: 5, target: 1 }, null)).toBe(5);
+    expect(scoreIndicator({ kind: 'positive', weight: 5, target: 1 }, null)).toBeNull();
   });
 
   it('then a qualitative grade lands in its band: 优 80–100%, 良 50–80%, 差 0–50%', () => {

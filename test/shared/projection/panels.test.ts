@@ -40,14 +40,27 @@ describe('when units handle cases over the week', () => {
       received('a'), caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }), caseEvent('case.signed', 'a', at(30)),
       received('b'), caseEvent('case.dispatched', 'b', at(0), { unit: 'cgzf' }), caseEvent('case.signed', 'b', at(150)),
       received('c'), caseEvent('case.dispatched', 'c', at(0), { unit: 'zjj' }), caseEvent('case.signed', 'c', at(10)),
+      ...['a', 'b', 'c'].map((id) => caseEvent('case.replied', id, at(155), { reply: '已处理' })),
     ])).toEqual([]);
     const r = buildWallView(p, at(160), meta).ranking;
     expect(r.days).toBe(7);
-    // cgzf: sign-for on time 1 of 2 → 15 × 0.5; every other indicator has no cases yet → full weight: 92.5 of 100.
+    // Judged: dispatch 10, sign-for 15, on time 25, callback 10 (none called back: 0), redo 10 — 70 of 100; satisfaction
+    // (nothing evaluated) is left out and the rest rescaled by 100/70. zjj: 60/70; cgzf signed 1 of 2 on time: 52.5/70.
     expect(r.rows).toEqual([
-      { unit: 'zjj', rank: 1, score: 100, max: 100, cases: 1, onTimeRate: null, satisfaction: null },
-      { unit: 'cgzf', rank: 2, score: 92.5, max: 100, cases: 2, onTimeRate: null, satisfaction: null },
+      { unit: 'zjj', rank: 1, score: Math.round((60 / 70) * 1000) / 10, max: 100, insufficient: false, cases: 1, onTimeRate: 1, satisfaction: null },
+      { unit: 'cgzf', rank: 2, score: 75, max: 100, insufficient: false, cases: 2, onTimeRate: 1, satisfaction: null },
     ]);
+  });
+
+  it('then a unit with only dispatches and sign-fors (a quarter of the weight) is 数据不足, ranked after them', () => {
+    const p = newProjection();
+    expect(foldAll(p, [
+      received('a'), caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }), caseEvent('case.signed', 'a', at(10)),
+      caseEvent('case.replied', 'a', at(60), { reply: '已处理' }),
+      received('b'), caseEvent('case.dispatched', 'b', at(0), { unit: 'zjj' }), caseEvent('case.signed', 'b', at(10)),
+    ])).toEqual([]);
+    const r = buildWallView(p, at(160), meta).ranking;
+    expect(r.rows.map((x) => [x.unit, x.rank, x.score, x.insufficient])).toEqual([['cgzf', 1, Math.round((60 / 70) * 1000) / 10, false], ['zjj', 2, 0, true]]);
   });
 });
 

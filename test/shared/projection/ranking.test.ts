@@ -47,8 +47,8 @@ describe('when a unit\'s late case is exempted (不计考核)', () => {
     expect(foldAll(p, events.slice(exemptAt))).toEqual([]);
     const r = buildWallView(p, at(240), meta).ranking;
     expect(r.rows).toEqual([
-      { unit: 'cgzf', rank: 1, score: 100, max: 100, cases: 1, onTimeRate: 1, satisfaction: 1 },
-      { unit: 'zjj', rank: 2, score: 92.5, max: 100, cases: 2, onTimeRate: 1, satisfaction: 1 },
+      { unit: 'cgzf', rank: 1, score: 100, max: 100, insufficient: false, cases: 1, onTimeRate: 1, satisfaction: 1 },
+      { unit: 'zjj', rank: 2, score: 92.5, max: 100, insufficient: false, cases: 2, onTimeRate: 1, satisfaction: 1 },
     ]);
   });
 

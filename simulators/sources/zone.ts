@@ -1,0 +1,48 @@
+/**
+ * Local wall times in an IANA time zone (`America/New_York`, `Asia/Shanghai`) as instants, daylight saving included:
+ * an export's "03/10/2025 09:00" in New York is 13:00 UTC after the March change and 14:00 UTC before it.
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Whether `zone` is an IANA time zone name this runtime knows (fixed offsets such as "+08:00" are not). */
+export function isIanaZone(zone: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The zone's offset from UTC at instant `ms`, in ms (east positive). */
+export function zoneOffsetMs(zone: string, ms: number): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(zone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The instant of a local wall time in `zone` (month 1–12). A time skipped by a spring-forward change is read with the
+ * offset before it (02:30 on a 02:00→03:00 night is 03:30); a repeated autumn hour is its first occurrence.
+ */
+export function zonedInstant(zone: string, y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const first = wall - zoneOffsetMs(zone, wall);
+  const second = wall - zoneOffsetMs(zone, first);
+  if (first === second) return first;
+  // Two candidates: keep one whose own offset maps it back to the wall time, the earlier when both do.
+  const ok = [first, second].filter((t) => t + zoneOffsetMs(zone, t) === wall).sort((a, b) => a - b);
+  return ok[0] ?? Math.max(first, second);
+}
