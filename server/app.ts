@@ -19,6 +19,7 @@ import { CalendarWatch } from './calendar/watch';
 import { CaseFeed } from './cases/feed';
 import { CaseReadModel } from './cases/readModel';
 import { caseRoutes } from './http/cases';
+import { dutyRoutes } from './http/duty';
 import { sessionRoutes } from './http/session';
 import { supervisionRoutes } from './http/supervision';
 import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
@@ -141,7 +142,7 @@ export function createApp(deps: AppDeps): App {
   app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));
   const supervisorDeps = { tokens: deps.tokens, sessions, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
-  app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
+  app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps), dutyRoutes(supervisorDeps));
   app.use('/api/v1', calendarRoutes({ tokens: deps.tokens, sessions, calendar }));
   const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), failsafe, baseUrl: () => baseUrlOf(http) });
   app.use('/api/v1', drillRoutes({ tokens: deps.tokens, sessions, drills }), exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }));

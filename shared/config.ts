@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_SLA_RULES, slaRulesSchema } from './sla/rules';
 import { DEFAULT_UNIT_INDICATORS } from './kpi/scoring';
 import { holidayOverridesSchema } from './sla/schedule';
+import { DEFAULT_DUTY_CONFIG, dutyConfigSchema } from './duty/config';
 
 const street = z.strictObject({ id: z.string().min(1), name: z.string().min(1), col: z.number().int().min(0).max(20), row: z.number().int().min(0).max(20), lowLying: z.boolean().default(false) });
 const unit = z.strictObject({ id: z.string().min(1), name: z.string().min(1), kind: z.enum(['street', 'department', 'company']), categories: z.array(z.string()).default([]) });
@@ -43,6 +44,8 @@ export const configSchema = z.strictObject({
   /** Most alerts kept on the wall's ticker. */
   alertsMax: z.number().int().min(5).max(500),
   scoring: z.array(indicator).min(1),
+  /** The duty desk: which alerts open an item, each kind's limits, the escalation levels. */
+  duty: dutyConfigSchema.default(DEFAULT_DUTY_CONFIG),
   /** Optional GeoJSON boundary file for the map (replaces the tile map). */
   geojson: z.string().optional(),
 });
@@ -101,6 +104,7 @@ export const DEFAULT_CONFIG: CityopsConfig = {
   handoverGraceMin: 15,
   alertsMax: 60,
   scoring: DEFAULT_UNIT_INDICATORS.map((i) => ({ ...i })),
+  duty: DEFAULT_DUTY_CONFIG,
 };
 
 /** Merges a partial override (from a config file) over the defaults: objects merge, arrays and values replace. */
