@@ -1,5 +1,5 @@
 /**
- * `/api/v1/duty`: the duty desk — its items with their limits, a change stream, and the commands (acknowledge, report,
+ * `/api/v1/duty`: the duty desk — its items with their limits and webhook deliveries, a change stream, and the commands (acknowledge, report,
  * resolve), each decided against the item's state and written through ingest as an event; a refusal says why.
  */
 import { randomUUID } from 'node:crypto';
@@ -8,11 +8,15 @@ import { decideItemAction, itemActionSchema } from '../../shared/duty/actions';
 import { deskList } from '../../shared/duty/desk';
 import { validateEvent } from '../../shared/events';
 import { authorise } from '../auth/guard';
+import type { WebhookOutbox } from '../duty/outbox';
 import { querySpace, spaceNow, type SupervisorDeps } from './cases';
 import { issuesOf, sendError } from './errors';
 
+/** What the desk routes need: the supervisor routes' deps and the webhook outbox (each item's delivery log). */
+export interface DutyDeps extends SupervisorDeps { readonly outbox: WebhookOutbox }
+
 /** The duty desk routes. */
-export function dutyRoutes(deps: SupervisorDeps): Router {
+export function dutyRoutes(deps: DutyDeps): Router {
   const r = express.Router();
   const json = express.json({ limit: '8kb', strict: true });
 
@@ -21,7 +25,9 @@ export function dutyRoutes(deps: SupervisorDeps): Router {
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
     const s = deps.spaces.find(space);
     if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
-    res.json(deskList(s.projection, spaceNow(deps, space)));
+    const list = deskList(s.projection, spaceNow(deps, space));
+    const deliveries = deps.outbox.deliveries(space, [...list.open, ...list.resolved].map((x) => x.id));
+    res.json({ ...list, deliveries });
   });
 
   r.get('/duty/stream', (req, res) => {
