@@ -22,6 +22,21 @@ export interface DeskSummary {
   readonly escalation: { readonly level: number; readonly to: string; readonly text: string; readonly since: EpochMs; readonly itemId: string } | null;
 }
 
+/** One webhook delivery of an item (the server's outbox), as the desk lists it; times are wall-clock ms. */
+export interface ItemDelivery {
+  readonly endpoint: string;
+  readonly eventId: string;
+  readonly level: 'urgent' | 'escalation';
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: EpochMs;
+  readonly deliveredAt: EpochMs | null;
+}
+
+/** The desk's answer: the list and each listed item's deliveries by item id. */
+export interface DeskAnswer extends DeskList { readonly deliveries: Readonly<Record<string, readonly ItemDelivery[]>> }
+
 /** Most resolved items the desk lists. */
 export const DESK_RESOLVED_MAX = 50;
 

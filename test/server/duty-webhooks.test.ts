@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery, NotificationBody } from '../../server/duty/outbox';
+import type { NotificationBody } from '../../server/duty/outbox';
 import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
-import type { DeskList } from '../../shared/duty/desk';
+import type { DeskAnswer } from '../../shared/duty/desk';
 import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
 import { received } from '../fixtures/events';
 import { post, removeData, startTestServer, type TestServer } from '../fixtures/server';
@@ -91,7 +91,7 @@ describe('when an urgent item opens and escalates with a webhook that fails its 
 
   it('then the desk lists the delivery with its attempts', async () => {
     const res = await fetch(`${server.url}/api/v1/duty/items?space=live`, { headers: { authorization: 'Bearer duty-live' } });
-    const json = (await res.json()) as DeskList & { deliveries: Record<string, Delivery[]> };
+    const json = (await res.json()) as DeskAnswer;
     expect(json.deliveries['case|h1']!.map((d) => [d.endpoint, d.level, d.status, d.attempts, d.lastError])).toEqual([['robot', 'urgent', 'delivered', 3, null]]);
   });
 
