@@ -20,6 +20,8 @@ import { CalendarWatch } from './calendar/watch';
 import { CaseFeed } from './cases/feed';
 import { CaseReadModel } from './cases/readModel';
 import { caseRoutes } from './http/cases';
+import { dutyRoutes } from './http/duty';
+import { WebhookOutbox } from './duty/outbox';
 import { sessionRoutes } from './http/session';
 import { supervisionRoutes } from './http/supervision';
 import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
@@ -68,6 +70,10 @@ export interface AppDeps {
   readonly drillDbFile?: string;
   /** The space Open311 requests are read from and created in (default `live`). */
   readonly open311Space?: string;
+  /** File of the duty desk's webhook outbox (default `:memory:`); `index.ts` puts it in DATA_DIR so no delivery is lost or repeated across restarts. */
+  readonly outboxDbFile?: string;
+  /** Wall-clock ms between the webhook dispatcher's passes (default 1,000). */
+  readonly webhookMs?: number;
   /** Wall-clock ms between monitor passes (default 1,000). */
   readonly monitorMs?: number;
   /** A space's projection is checkpointed at least this often while it changes (default 60,000 ms)… */
@@ -180,8 +186,10 @@ export function createApp(deps: AppDeps): App {
   app.use(opsRoutes(routeDeps));
   app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));
+  // Deliveries and their retries run on real time, whatever clock the spaces (and the tests) run on.
+  const outbox = new WebhookOutbox(deps.outboxDbFile ?? ':memory:', { config: deps.config.duty, now: Date.now, failsafe, intervalMs: deps.webhookMs });
   const supervisorDeps = { tokens: deps.tokens, sessions, limiter, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
-  app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps));
+  app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps), dutyRoutes({ ...supervisorDeps, outbox }));
   app.use('/api/v1', calendarRoutes({ tokens: deps.tokens, sessions, calendar }));
   const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), failsafe, baseUrl: () => baseUrlOf(http) });
   app.use('/api/v1', drillRoutes({ tokens: deps.tokens, sessions, drills }), exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }));
@@ -235,6 +243,7 @@ export function createApp(deps: AppDeps): App {
   }, 'metrics');
   ingest.onBatch((space, r) => { if (r.accepted > 0) b.changed(space); }, 'broadcaster');
   ingest.onBatch((space, r) => { if (r.accepted > 0) caseFeed.changed(space.name); }, 'case-feed');
+  ingest.onBatch((space, r, accepted) => { if (r.accepted > 0) outbox.enqueue(space.name, accepted, (id) => space.projection.items.get(id)); }, 'webhook-outbox');
   const monitor = new SpaceMonitor({
     spaces, ingest, now, intervalMs: deps.monitorMs, checkpointMs: deps.checkpointMs, checkpointEvents: deps.checkpointEvents,
     checkpoint: (space) => caseModel.checkpoint(space.name, space.position, version, encodeCheckpoint(space.projection, space.seen, space.position), now()),
@@ -243,6 +252,7 @@ export function createApp(deps: AppDeps): App {
   spaces.onDelete((name) => {
     b.forget(name);
     caseModel.dropSpace(name);
+    outbox.dropSpace(name);
     monitor.forget(name);
     metrics.openCases.remove({ space: name });
   });
@@ -287,6 +297,7 @@ export function createApp(deps: AppDeps): App {
     isReady = true;
     b.start();
     monitor.start();
+    outbox.start();
   })();
 
   return {
@@ -300,6 +311,7 @@ export function createApp(deps: AppDeps): App {
       await drills.close();
       await monitor.stop();
       await follower?.stop();
+      await outbox.close();
       // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing.
       if (isReady) await monitor.checkpointAll();
       b.stop();

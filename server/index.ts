@@ -34,7 +34,7 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
     setInterval(sweep, 3_600_000).unref();
   }
   const redis = env.redisUrl ? await connectRedis(env.redisUrl, logger) : null;
-  const app = createApp({ store, ...(sessionBackend ? { sessionBackend } : {}), ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}), ...(redis ? { adapter: createAdapter(redis) } : {}), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, security: env.security, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), logger });
+  const app = createApp({ store, ...(sessionBackend ? { sessionBackend } : {}), ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}), ...(redis ? { adapter: createAdapter(redis) } : {}), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, security: env.security, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), outboxDbFile: inData(env.dataDir, 'outbox.sqlite'), logger });
   const failures = processFailureHandlers(logger, (code) => closeAndExit(app, code, CRASH_CLOSE_MS));
   process.on('uncaughtException', failures.uncaughtException);
   process.on('unhandledRejection', failures.unhandledRejection);

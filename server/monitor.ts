@@ -1,10 +1,11 @@
 /**
  * The monitor: for every space, watched or not, on the space's clock, it writes what time reveals (clocks turning at
- * risk or overdue, empty posts, silent links, and their recoveries) through ingest, lets what no figure needs leave
+ * risk or overdue, empty posts, silent links, and their recoveries; duty items opened and escalated) through ingest, lets what no figure needs leave
  * memory, and checkpoints the projection every so often. Each pass runs in the space's order, after the batches before
  * it; a pass that fails is logged and the next one tries again.
  */
-import { timedAlertEvents } from '../shared/projection/monitor';
+import { dutyItemEvents } from '../shared/duty/monitor';
+import { MONITOR_BATCH_MAX, timedAlertEvents } from '../shared/projection/monitor';
 import { sweep } from '../shared/projection/retention';
 import type { IngestService } from './ingest/service';
 import { StoreUnavailableError } from './store/types';
@@ -74,7 +75,9 @@ export class SpaceMonitor {
     const { spaces, ingest, now } = this.opts;
     const r = await ingest.ingestComputed(space.name, (s) => {
       const at = monitorClock(s, now());
-      return at === null ? [] : timedAlertEvents(s.projection, at);
+      if (at === null) return [];
+      const alerts = timedAlertEvents(s.projection, at);
+      return [...alerts, ...dutyItemEvents(s.projection, at, MONITOR_BATCH_MAX - alerts.length)];
     });
     this.writtenBySpace.set(space.name, (this.writtenBySpace.get(space.name) ?? 0) + r.accepted);
     const current = spaces.find(space.name);

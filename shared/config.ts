@@ -7,6 +7,7 @@ import { DEFAULT_SLA_RULES, slaRulesSchema } from './sla/rules';
 import { CASE_KPI_IDS } from './kpi/rates';
 import { DEFAULT_MIN_JUDGED_SHARE, DEFAULT_UNIT_INDICATORS } from './kpi/scoring';
 import { holidayOverridesSchema } from './sla/schedule';
+import { DEFAULT_DUTY_CONFIG, dutyConfigSchema } from './duty/config';
 
 const street = z.strictObject({ id: z.string().min(1), name: z.string().min(1), col: z.number().int().min(0).max(20), row: z.number().int().min(0).max(20), lowLying: z.boolean().default(false) });
 const unit = z.strictObject({ id: z.string().min(1), name: z.string().min(1), kind: z.enum(['street', 'department', 'company']), categories: z.array(z.string()).default([]) });
@@ -55,6 +56,8 @@ export const configSchema = z.strictObject({
   scoringMinJudged: fraction.default(DEFAULT_MIN_JUDGED_SHARE),
   /** Open311 `jurisdiction_id` this server answers for; a request naming another is refused (unset: any is accepted). */
   open311Jurisdiction: z.string().min(1).max(64).optional(),
+  /** The duty desk: which alerts open an item, each kind's limits, the escalation levels. */
+  duty: dutyConfigSchema.default(DEFAULT_DUTY_CONFIG),
   /** Optional GeoJSON boundary file for the map (replaces the tile map). */
   geojson: z.string().optional(),
 });
@@ -115,6 +118,7 @@ export const DEFAULT_CONFIG: CityopsConfig = {
   timeSkew: { futureSec: 300, stepSec: 120 },
   scoring: DEFAULT_UNIT_INDICATORS.map((i) => ({ ...i })),
   scoringMinJudged: DEFAULT_MIN_JUDGED_SHARE,
+  duty: DEFAULT_DUTY_CONFIG,
 };
 
 /** Merges a partial override (from a config file) over the defaults: objects merge, arrays and values replace. */

@@ -21,7 +21,7 @@ export interface ApiError { readonly code: ErrorCode; readonly message: string; 
 export type Result<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: ApiError };
 
 /** Roles a token can carry. */
-export const ROLES = ['viewer', 'supervisor', 'producer', 'admin'] as const;
+export const ROLES = ['viewer', 'supervisor', 'producer', 'admin', 'duty'] as const;
 /** A role. */
 export type Role = (typeof ROLES)[number];
 

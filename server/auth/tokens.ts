@@ -1,6 +1,7 @@
 /**
  * Bearer tokens (CITYOPS_TOKENS: comma-separated `role[@space]:token`). A token names one role and optionally one
- * space; admin may do everything, supervisor also views, producer only sends events to its space.
+ * space; admin may do everything, supervisor also views, duty also answers the duty desk, producer only sends events
+ * to its space.
  */
 import { randomBytes } from 'node:crypto';
 import { ROLES, spaceName, type Role } from '../../shared/contract';
@@ -38,13 +39,15 @@ export function generateTokens(): TokenGrant[] {
 }
 
 /** What a caller wants to do. */
-export type Action = 'view' | 'produce' | 'supervise' | 'administer';
+export type Action = 'view' | 'produce' | 'supervise' | 'administer' | 'duty';
 
 const CAN: Readonly<Record<Role, readonly Action[]>> = {
   viewer: ['view'],
   supervisor: ['view', 'supervise'],
   producer: ['produce'],
-  admin: ['view', 'supervise', 'produce', 'administer'],
+  admin: ['view', 'supervise', 'produce', 'administer', 'duty'],
+  /** The duty desk (值班员, 值班长): the wall, and the desk's items in its space. */
+  duty: ['view', 'duty'],
 };
 
 /** The outcome of an authorisation check. */

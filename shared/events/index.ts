@@ -3,14 +3,16 @@ import { z } from 'zod';
 import { caseEventSchemas } from './case';
 import { opsEventSchemas } from './ops';
 import { alertEventSchemas } from './alert';
+import { itemEventSchemas } from './item';
 
 export * from './case';
 export * from './ops';
 export * from './alert';
+export * from './item';
 export { MAX_EVENT_TS, MIN_EVENT_TS } from './common';
 
 /** Schema of any event, discriminated on `type`. */
-export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas]);
+export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas]);
 
 /** Any event (parsed, defaults applied). */
 export type DomainEvent = z.output<typeof eventSchema>;
@@ -20,7 +22,7 @@ export type DomainEventInput = z.input<typeof eventSchema>;
 export type EventType = DomainEvent['type'];
 
 /** Every event type code. */
-export const EVENT_TYPES: readonly EventType[] = [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas].map(
+export const EVENT_TYPES: readonly EventType[] = [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas].map(
   (s) => s.shape.type.value,
 );
 

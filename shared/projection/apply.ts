@@ -1,6 +1,7 @@
 /** One entry point for folding any event into a space's projection. */
 import { assertNever } from '../domain';
 import type { DomainEvent } from '../events';
+import { foldItemEvent } from '../duty/items';
 import { foldAlertEvent } from './alerts';
 import { foldCaseEvent } from './cases';
 import { foldCallEvent, foldDutyEvent, foldLinkEvent } from './ops';
@@ -35,6 +36,8 @@ function route(p: SpaceProjection, e: DomainEvent): string | null {
       return null;
     case 'alert.raised': case 'alert.cleared':
       return foldAlertEvent(p, e);
+    case 'item.opened': case 'item.escalated': case 'item.acknowledged': case 'item.reported': case 'item.resolved':
+      return foldItemEvent(p.items, e);
     default:
       return assertNever(e);
   }

@@ -4,6 +4,7 @@ import type { Shift } from '../events/ops';
 import { addDays, DAY_MS, MINUTE_MS, shanghaiDateKey, shanghaiInstant, type EpochMs } from '../time';
 import type { DutyPanel, DutyPost, HeaderPanel, LinkStatus, ShiftInfo } from '../wall/view';
 import type { SpaceProjection } from './state';
+import { deskSummary } from '../duty/desk';
 
 /** A roster shift placed in time: absolute start and end (a shift ending at or before its start ends the next day). */
 export interface PlacedShift { readonly date: string; readonly shift: Shift; readonly start: EpochMs; readonly end: EpochMs }
@@ -46,7 +47,7 @@ export function dutyView(p: SpaceProjection, now: EpochMs): { duty: DutyPanel; h
   const handover = current ? p.handovers.get(`${current.date}|${current.shift.id}`) : undefined;
   const holderOf = (post: string) => posts.find((x) => x.post === post)?.holder ?? null;
   return {
-    duty: { shift: info(current), next: info(next), posts, handover: { lastAt: handover?.at ?? null, note: handover?.note ?? null, late: !handover && graceOver } },
+    duty: { shift: info(current), next: info(next), posts, handover: { lastAt: handover?.at ?? null, note: handover?.note ?? null, late: !handover && graceOver }, desk: deskSummary(p) },
     header: { dutyLeader: holderOf('duty_leader'), dutyOfficer: holderOf('duty_officer'), shiftName: current?.shift.name ?? null },
     rostered: current?.shift.agentsRostered ?? 0,
   };

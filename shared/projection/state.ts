@@ -9,6 +9,7 @@ import type { Alert } from '../wall/view';
 import type { AlertRaised } from '../events/alert';
 import type { EpochMs } from '../time';
 import type { DayFigures } from './day';
+import type { DutyItem } from '../duty/items';
 
 /** A call in progress (removed once wrapped up or abandoned). */
 export interface CallState { readonly offeredAt: EpochMs; answeredAt: EpochMs | null; agentId: string | null; endedAt: EpochMs | null }
@@ -51,6 +52,8 @@ export interface SpaceProjection {
   urgentPending: boolean;
   /** Alerts that time revealed and that no `alert.cleared` has ended yet, by alert id: the raise and its ticker item. */
   readonly active: Map<string, ActiveAlert>;
+  /** Duty items by id: open ones, and resolved ones for a while (`RESOLVED_KEPT_MS`). */
+  readonly items: Map<string, DutyItem>;
   /**
    * Where closed cases that left memory are looked up (the case read model); null keeps every case in `cases`. Only
    * closed or merged cases are evicted, and only `case.exempted` and a merge into a closed master still touch them.
@@ -74,6 +77,6 @@ export function createProjection(space: string, ctx: ProjectionContext): SpacePr
   return {
     space, ctx, clock: null, eventsApplied: 0, cases: new Map(), open: new Set(), days: new Map(), calls: new Map(), agents: new Map(),
     rosters: new Map(), checkIns: new Map(), handovers: new Map(), links: new Map(), alerts: [], urgentPending: false,
-    active: new Map(), archive: null, replaying: false,
+    active: new Map(), items: new Map(), archive: null, replaying: false,
   };
 }

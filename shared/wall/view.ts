@@ -2,6 +2,7 @@
  * What a wall shows: the view the server builds from a space's projection and streams as a snapshot, then deltas.
  * All rates are fractions 0–1 (null when there is no denominator); times are epoch ms; durations say their unit.
  */
+import type { DeskSummary } from '../duty/desk';
 import type { AgentState, Channel, ClockId, LinkId, Post } from '../domain';
 import type { CaseKpis } from '../kpi/rates';
 import type { LoadSummary } from '../kpi/callcentre';
@@ -114,6 +115,8 @@ export interface DutyPanel {
   readonly next: ShiftInfo | null;
   readonly posts: readonly DutyPost[];
   readonly handover: { readonly lastAt: EpochMs | null; readonly note: string | null; readonly late: boolean };
+  /** The duty desk: open and unacknowledged items, the oldest unacknowledged one's start, the highest escalation. */
+  readonly desk: DeskSummary;
 }
 
 /** An upstream link's health. */

@@ -1,0 +1,167 @@
+/**
+ * Notifications out: the duty desk's webhook outbox. Every new urgent item (an urgent case, an urgent case overdue) and
+ * every escalation becomes one row per configured endpoint in a SQLite outbox (`DATA_DIR/outbox.sqlite`), written when
+ * its event is committed; a dispatcher posts due rows (a chat robot's JSON body: text, level, link to the desk) and
+ * retries a failure with doubling backoff up to the configured attempts. A row is keyed by space, event and endpoint, and
+ * the log's replay at start writes no rows, so a restart neither loses a pending delivery nor sends a delivered one
+ * again. Each request carries `x-cityops-delivery` (the row's key) so a receiver can drop a repeat after a crash between
+ * its answer and our record of it.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { DutyConfig } from '../../shared/duty/config';
+import type { ItemDelivery as Delivery } from '../../shared/duty/desk';
+import type { DutyItem } from '../../shared/duty/items';
+import { stampOf } from '../../shared/duty/items';
+import type { DomainEvent } from '../../shared/events';
+import { Failsafe } from '../failsafe';
+
+/** The JSON body posted to an endpoint (the shape enterprise chat robots take, with the level and the desk's link). */
+export interface NotificationBody {
+  readonly msgtype: 'text';
+  readonly text: { readonly content: string };
+  readonly level: 'urgent' | 'escalation';
+  readonly link: string;
+  readonly item: { readonly id: string; readonly space: string; readonly kind: string; readonly since: number; readonly escalation: { readonly level: number; readonly to: string } | null };
+}
+
+/** Options of the outbox. */
+export interface OutboxOptions {
+  readonly config: DutyConfig;
+  /** Real time, ms: deliveries and their retries run on it whatever clock a space runs on. */
+  readonly now: () => number;
+  readonly failsafe?: Failsafe;
+  /** Ms between dispatcher passes (default 1,000). */
+  readonly intervalMs?: number;
+  /** Ms before a request is given up as failed (default 5,000). */
+  readonly timeoutMs?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY, space TEXT NOT NULL, item_id TEXT NOT NULL, event_id TEXT NOT NULL, endpoint TEXT NOT NULL,
+  level TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,
+  last_error TEXT, created_at INTEGER NOT NULL, delivered_at INTEGER, UNIQUE (space, event_id, endpoint)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+CREATE INDEX IF NOT EXISTS outbox_item ON outbox (space, item_id);
+`;
+
+interface Row { id: number; space: string; event_id: string; endpoint: string; body: string; attempts: number }
+
+/** The body of a notification about `item` in `space`; `escalation` null for a new urgent item. */
+export function notificationBody(config: DutyConfig, space: string, item: DutyItem, escalation: { level: number; to: string } | null): NotificationBody {
+  const link = `${config.deskUrl?.replace(/\/+$/, '') ?? ''}/duty?space=${encodeURIComponent(space)}`;
+  const head = escalation ? `【值班升级·${escalation.to}】` : '【紧急事项】';
+  const where = space === 'live' ? '' : `［${space}］`;
+  const tail = escalation ? `，${stampOf(item.since)} 起未接报` : `，${stampOf(item.since)}`;
+  return {
+    msgtype: 'text', text: { content: `${head}${where}${item.text}${tail}。值班台：${link}` }, level: escalation ? 'escalation' : 'urgent', link,
+    item: { id: item.id, space, kind: item.kind, since: item.since, escalation },
+  };
+}
+
+/** The durable outbox and its dispatcher. */
+export class WebhookOutbox {
+  private readonly db: Database.Database;
+  private readonly failsafe: Failsafe;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(file: string, private readonly opts: OutboxOptions) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(SCHEMA);
+    this.failsafe = opts.failsafe ?? new Failsafe();
+  }
+
+  /** Writes the rows a committed batch calls for (new urgent items, escalations) for the endpoints of its space. */
+  enqueue(space: string, events: readonly DomainEvent[], itemOf: (id: string) => DutyItem | undefined): number {
+    const endpoints = this.opts.config.webhooks.filter((w) => w.spaces.includes(space));
+    if (endpoints.length === 0) return 0;
+    const insert = this.db.prepare(`INSERT OR IGNORE INTO outbox (space, item_id, event_id, endpoint, level, body, status, attempts, next_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
+    const now = this.opts.now();
+    let n = 0;
+    this.db.transaction(() => {
+      for (const e of events) {
+        const urgentOpen = e.type === 'item.opened' && (e.kind === 'case' || e.kind === 'overdue');
+        if (!urgentOpen && e.type !== 'item.escalated') continue;
+        const item = itemOf(e.itemId);
+        if (!item) continue;
+        const escalation = e.type === 'item.escalated' ? { level: e.level, to: e.to } : null;
+        const body = JSON.stringify(notificationBody(this.opts.config, space, item, escalation));
+        for (const w of endpoints) n += insert.run(space, item.id, e.eventId, w.name, escalation ? 'escalation' : 'urgent', body, now, now).changes;
+      }
+    })();
+    return n;
+  }
+
+  /** Starts the dispatcher (a pass still running when the next is due is not doubled). */
+  start(): void {
+    this.timer ??= setInterval(this.failsafe.guarded('webhook-outbox', () => { this.running ??= this.drain().finally(() => { this.running = null; }); }), this.opts.intervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Posts every due row once; a failure is rescheduled with backoff, or given up after the last attempt. */
+  async drain(): Promise<void> {
+    const due = this.db.prepare(`SELECT id, space, event_id, endpoint, body, attempts FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT 50`).all(this.opts.now()) as Row[];
+    for (const row of due) await this.deliver(row);
+  }
+
+  private async deliver(row: Row): Promise<void> {
+    const endpoint = this.opts.config.webhooks.find((w) => w.name === row.endpoint);
+    if (!endpoint) return this.record(row, false, `endpoint ${row.endpoint} is no longer configured`, true);
+    let error: string | null = null;
+    try {
+      const res = await fetch(endpoint.url, {
+        method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'x-cityops-delivery': `${row.space}|${row.event_id}|${row.endpoint}` },
+        body: row.body, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (!res.ok) error = `HTTP ${res.status}`;
+    } catch (err) {
+      error = (err as Error).message.slice(0, 200);
+    }
+    this.record(row, error === null, error, false);
+  }
+
+  private record(row: Row, ok: boolean, error: string | null, final: boolean): void {
+    const now = this.opts.now();
+    const attempts = row.attempts + 1;
+    if (ok) {
+      this.db.prepare(`UPDATE outbox SET status = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?`).run(attempts, now, row.id);
+      return;
+    }
+    const { baseSec, maxSec, attempts: max } = this.opts.config.webhookRetry;
+    const giveUp = final || attempts >= max;
+    const next = now + Math.min(maxSec, baseSec * 2 ** (attempts - 1)) * 1000;
+    this.db.prepare(`UPDATE outbox SET status = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?`).run(giveUp ? 'failed' : 'pending', attempts, Math.round(next), error, row.id);
+  }
+
+  /** The deliveries of the given items of a space, by item id, oldest first. */
+  deliveries(space: string, itemIds: readonly string[]): Record<string, Delivery[]> {
+    const out: Record<string, Delivery[]> = {};
+    const q = this.db.prepare(`SELECT endpoint, event_id, level, status, attempts, last_error, created_at, delivered_at FROM outbox WHERE space = ? AND item_id = ? ORDER BY id`);
+    for (const id of itemIds) {
+      const rows = q.all(space, id) as { endpoint: string; event_id: string; level: Delivery['level']; status: Delivery['status']; attempts: number; last_error: string | null; created_at: number; delivered_at: number | null }[];
+      if (rows.length > 0) out[id] = rows.map((r) => ({ endpoint: r.endpoint, eventId: r.event_id, level: r.level, status: r.status, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, deliveredAt: r.delivered_at }));
+    }
+    return out;
+  }
+
+  /** Forgets a deleted space's rows. */
+  dropSpace(space: string): void {
+    this.db.prepare('DELETE FROM outbox WHERE space = ?').run(space);
+  }
+
+  /** Stops the dispatcher, waits for a pass in flight, closes the file. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+    this.db.close();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A night at the duty desk in real headless Chromium: an urgent case arrives with nobody at the desk; the wall with
+ * `&sound=1` chimes (Web Audio) and a wall without the flag never does; the item escalates to the 值班长 and the
+ * 值班领导 after the configured minutes and the wall shows it; the officer logs in to /duty and answers from the keyboard
+ * (a step out of order is refused with the server's reason); the wall's count drops and the chime stops. Screenshots of
+ * the escalated wall and the desk in test-results/.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createApp, type App } from '../../server/app';
+import { TokenRegistry } from '../../server/auth/tokens';
+import { openSqliteStore } from '../../server/store/sqlite';
+import { DEFAULT_CONFIG } from '../../shared/config';
+import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
+import { browserAvailable, launchChromium } from '../fixtures/chromium';
+import { received } from '../fixtures/events';
+import { post, TOKENS } from '../fixtures/server';
+
+const run = browserAvailable('duty desk browser test');
+const shots = path.resolve('test-results');
+const DATE = '2026-11-24';
+const NIGHT = shanghaiInstant(DATE, '03:00');
+const TITLE = '<img src=x onerror="window.__xss=1">燃气泄漏';
+
+/** Counts what the page asks of Web Audio: contexts made and tones started. */
+const COUNT_AUDIO = `
+  window.__audio = { contexts: 0, tones: 0 };
+  const Base = window.AudioContext;
+  window.AudioContext = class extends Base { constructor(...a) { super(...a); window.__audio.contexts++; } };
+  const start = OscillatorNode.prototype.start;
+  OscillatorNode.prototype.start = function (...a) { window.__audio.tones++; return start.apply(this, a); };
+`;
+
+describe.runIf(run)('when an urgent case arrives at night with nobody at the desk', () => {
+  let app: App;
+  let url: string;
+  let dataDir: string;
+  let browser: Browser;
+  let loud: Page;
+  let quiet: Page;
+  let desk: Page;
+  const now = { value: NIGHT };
+  const errors: string[] = [];
+  const audio = async (p: Page) => p.evaluate(() => (window as unknown as { __audio: { contexts: number; tones: number } }).__audio);
+  const strip = (p: Page) => p.locator('[data-test=duty-desk]');
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-duty-'));
+    mkdirSync(shots, { recursive: true });
+    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), staticDir: path.resolve('dist/client'), now: () => now.value, deltaIntervalMs: 100, monitorMs: 100 });
+    const addr = await app.listen(0, '127.0.0.1');
+    await app.ready;
+    url = `http://127.0.0.1:${addr.port}`;
+    const roster = { type: 'duty.roster', eventId: 'roster', ts: shanghaiInstant(DATE, '00:00'), date: DATE, shifts: [
+      { id: 'night', name: '夜班', start: '00:30', end: '08:30', posts: [{ post: 'duty_leader', personId: 'L1', name: '张伟' }, { post: 'duty_officer', personId: 'O1', name: '李娜' }] },
+    ] };
+    // Both posts are held: the officer has stepped away from the desk, not from the shift.
+    const checkIns = [['duty_leader', 'L1', '张伟'], ['duty_officer', 'O1', '李娜']].map(([p, id, name]) => ({ type: 'duty.checked_in', eventId: `in-${id}`, ts: shanghaiInstant(DATE, '00:25'), date: DATE, shiftId: 'night', post: p, personId: id, name }));
+    expect((await post(url, { space: 'live', events: [roster, ...checkIns] })).json.accepted).toBe(3);
+    browser = await launchChromium();
+    const wallPage = async (flag: string) => {
+      const p = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+      await p.addInitScript(COUNT_AUDIO);
+      p.on('pageerror', (e) => errors.push(e.message));
+      await p.goto(`${url}/?space=live&token=viewer-token${flag}`);
+      await strip(p).waitFor({ state: 'visible', timeout: 15_000 });
+      return p;
+    };
+    loud = await wallPage('&sound=1');
+    quiet = await wallPage('');
+    desk = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    desk.on('pageerror', (e) => errors.push(e.message));
+    expect((await post(url, { space: 'live', events: [received('night-1', { ts: NIGHT + MINUTE_MS, urgency: 'urgent', title: TITLE, street: 'luonan' })] })).json.accepted).toBe(1);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('then the wall counts the unacknowledged item, and only the wall with the flag chimes', async () => {
+    await loud.waitForFunction(() => document.querySelector('[data-test=unacknowledged]')?.textContent === '1', undefined, { timeout: 15_000 });
+    await loud.waitForFunction(() => (window as unknown as { __audio: { tones: number } }).__audio.tones >= 2, undefined, { timeout: 10_000 });
+    await quiet.waitForFunction(() => document.querySelector('[data-test=unacknowledged]')?.textContent === '1', undefined, { timeout: 15_000 });
+    expect(await audio(quiet)).toEqual({ contexts: 0, tones: 0 });
+    expect((await audio(loud)).contexts).toBe(1);
+  });
+
+  it('then past the limit the wall shows the escalation to the 值班长, then to the 值班领导', async () => {
+    now.value = NIGHT + 7 * MINUTE_MS;
+    await loud.locator('[data-test=escalation]').filter({ hasText: '值班长' }).waitFor({ timeout: 15_000 });
+    now.value = NIGHT + 17 * MINUTE_MS;
+    await loud.locator('[data-test=escalation]').filter({ hasText: '值班领导' }).waitFor({ timeout: 15_000 });
+    // The oldest item has waited since the case arrived at 03:01 (the wall's clock runs on, so at least 16 minutes).
+    expect(await loud.locator('[data-test=oldest]').innerText()).toMatch(/^00:1[6-9]:\d\d$/);
+    await loud.screenshot({ path: path.join(shots, 'duty-wall-escalated.png') });
+  });
+
+  it('then the officer logs in to the desk and sees the item as text, red against its limit, with its escalations', async () => {
+    await desk.goto(`${url}/duty?space=live`);
+    await desk.waitForURL(/\/login\?next=/, { timeout: 10_000 });
+    await desk.fill('input[name=token]', 'duty-live');
+    await desk.fill('input[name=name]', '李娜');
+    await desk.click('form[data-test=login] button[type=submit]');
+    await desk.waitForURL(/\/duty\?space=live$/, { timeout: 10_000 });
+    const row = desk.locator('tr[data-item="case|night-1"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.locator('[data-test=text]').innerText()).toBe(`紧急 ${TITLE}`);
+    expect(await row.locator('[data-test=ack]').getAttribute('class')).toContain('red');
+    expect(await row.locator('[data-test=ack]').innerText()).toBe('超 11 分');
+    expect(await row.locator('[data-test=escalation] .badge').allInnerTexts()).toEqual(['值班长 03:06', '值班领导 03:16']);
+    expect(await desk.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  });
+
+  it('then a report before acknowledging is refused with the reason, and A acknowledges', async () => {
+    await desk.keyboard.press('p');
+    await expect.poll(() => desk.locator('[data-test=error]').innerText(), { timeout: 10_000 }).toBe('item case|night-1 is not acknowledged: acknowledge it before reporting it');
+    await desk.keyboard.press('a');
+    await desk.locator('[data-test=notice]').waitFor({ timeout: 10_000 });
+    const row = desk.locator('tr[data-item="case|night-1"]');
+    await expect.poll(() => row.locator('[data-test=ack]').innerText(), { timeout: 10_000 }).toBe('李娜 超时 03:17');
+    await loud.waitForFunction(() => document.querySelector('[data-test=unacknowledged]') === null, undefined, { timeout: 15_000 });
+    expect(await strip(loud).innerText()).toContain('在办 1 项，均已接报');
+  });
+
+  it('then the chime stops once nothing waits', async () => {
+    const before = (await audio(loud)).tones;
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect((await audio(loud)).tones).toBe(before);
+  });
+
+  it('then P reports by phone and R resolves with a note typed at the keyboard', async () => {
+    now.value = NIGHT + 25 * MINUTE_MS;
+    await desk.keyboard.press('p');
+    const row = desk.locator('tr[data-item="case|night-1"]');
+    await expect.poll(() => row.locator('[data-test=first]').innerText(), { timeout: 10_000 }).toBe('按时 03:25');
+    await desk.screenshot({ path: path.join(shots, 'duty-desk.png'), fullPage: true });
+    await desk.keyboard.press('r');
+    await desk.keyboard.type('燃气公司关阀抢修完毕');
+    await desk.keyboard.press('Enter');
+    await desk.locator('table[data-test=resolved] td', { hasText: '燃气公司关阀抢修完毕' }).waitFor({ timeout: 10_000 });
+    expect(await desk.locator('[data-test=open-count]').innerText()).toBe('未办结 0 项 · 未接报 0 项');
+    await loud.waitForFunction(() => document.querySelector('[data-test=duty-desk]')?.textContent?.includes('无待办事项'), undefined, { timeout: 15_000 });
+    expect(errors).toEqual([]);
+  });
+});
