@@ -4,7 +4,7 @@
  * memory, and checkpoints the projection every so often. Each pass runs in the space's order, after the batches before
  * it; a pass that fails is logged and the next one tries again.
  */
-import { timedAlertEvents } from '../shared/projection/monitor';
+import { timedAlertEvents, type SilentWall } from '../shared/projection/monitor';
 import { sweep } from '../shared/projection/retention';
 import type { IngestService } from './ingest/service';
 import { Failsafe } from './failsafe';
@@ -28,6 +28,8 @@ export interface MonitorOptions {
   readonly checkpointMs?: number;
   /** …or after this many events (default 250,000). */
   readonly checkpointEvents?: number;
+  /** The space's wall screens that stopped reporting, at the space's clock `at` (ms); none when omitted. */
+  readonly silentWalls?: (space: string, at: number) => SilentWall[];
   /** Where a failed pass is logged and counted (`cityops_timer_errors_total{timer="monitor"}`); the next pass retries. */
   readonly failsafe?: Failsafe;
 }
@@ -72,7 +74,7 @@ export class SpaceMonitor {
     const { spaces, ingest, now } = this.opts;
     const r = await ingest.ingestComputed(space.name, (s) => {
       const at = monitorClock(s, now());
-      return at === null ? [] : timedAlertEvents(s.projection, at);
+      return at === null ? [] : timedAlertEvents(s.projection, at, undefined, this.opts.silentWalls?.(s.name, at) ?? []);
     });
     this.writtenBySpace.set(space.name, (this.writtenBySpace.get(space.name) ?? 0) + r.accepted);
     const current = spaces.find(space.name);
