@@ -167,7 +167,14 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
     if (stalled) recover();
   }, 1000);
   const reporter = health ? setInterval(() => report(false), WALL_REPORT_MS) : null;
-  socket.on('connect', () => { if (health) report(false); });
+  // The first report of each connection follows its snapshot, so it carries the fresh data's age.
+  let reportAfterSnapshot = false;
+  socket.on('connect', () => { reportAfterSnapshot = health !== undefined; });
+  socket.on('snapshot', () => {
+    if (!reportAfterSnapshot) return;
+    reportAfterSnapshot = false;
+    report(false);
+  });
 
   return () => {
     document.removeEventListener('visibilitychange', onVisible);

@@ -4,20 +4,12 @@
  */
 import express, { type Router } from 'express';
 import { authorise, type GuardDeps } from '../auth/guard';
+import type { WallLimits, WallsAnswer } from '../../shared/wall/health';
 import type { WallRegistry } from '../realtime/walls';
 import { sendError } from './errors';
 
-/** What `GET /api/v1/walls` answers. */
-export interface WallsAnswer {
-  /** The build the server serves (a wall running another is flagged), or null when it serves no built wall. */
-  readonly version: string | null;
-  /** The limits walls are judged by. */
-  readonly limits: { readonly silentSec: number; readonly slowFps: number; readonly staleDataSec: number };
-  readonly walls: ReturnType<WallRegistry['list']>;
-}
-
 /** The wall routes. */
-export function wallRoutes(deps: GuardDeps & { readonly walls: WallRegistry; readonly version: () => string | null; readonly limits: WallsAnswer['limits'] }): Router {
+export function wallRoutes(deps: GuardDeps & { readonly walls: WallRegistry; readonly version: () => string | null; readonly limits: WallLimits }): Router {
   const r = express.Router();
   r.get('/walls', (req, res) => {
     if (authorise(deps, req, res, 'administer', 'live') === null) return;

@@ -5,28 +5,11 @@
  * that never reported is only listed while connected. Bounded: the oldest disconnected walls are forgotten first.
  */
 import { Gauge, type Registry } from 'prom-client';
-import { wallFlags, wallReportSchema, type WallFlags, type WallLimits, type WallReport } from '../../shared/wall/health';
+import { wallFlags, wallReportSchema, type WallLimits, type WallReport, type WallRow } from '../../shared/wall/health';
 import type { SilentWall } from '../../shared/projection/monitor';
 
 /** Most walls kept (connected or remembered). */
 export const WALLS_MAX = 1_000;
-
-/** One wall as listed by `/api/v1/walls`. */
-export interface WallRow {
-  /** The wall's own id, or `socket:<id>` before its first report. */
-  readonly id: string;
-  readonly space: string;
-  /** The address its socket came from (the client's, behind a proxy the first `x-forwarded-for`). */
-  readonly address: string;
-  readonly connected: boolean;
-  /** Wall-clock ms. */
-  readonly connectedAt: number;
-  readonly lastReportAt: number | null;
-  /** Wall-clock ms since the last report (or since it connected, before any). */
-  readonly silentMs: number;
-  readonly report: WallReport | null;
-  readonly flags: WallFlags;
-}
 
 interface Entry {
   id: string;

@@ -62,3 +62,30 @@ export function wallFlags(report: WallReport | null, lastReportAt: number, now: 
     oldVersion: report !== null && currentVersion !== null && report.version !== currentVersion,
   };
 }
+
+/** One wall as listed by `GET /api/v1/walls`. */
+export interface WallRow {
+  /** The wall's own id, or `socket:<id>` before its first report. */
+  readonly id: string;
+  readonly space: string;
+  /** The address its socket came from (behind a proxy: the forwarded client, then the proxy). */
+  readonly address: string;
+  readonly connected: boolean;
+  /** Wall-clock ms. */
+  readonly connectedAt: number;
+  /** Wall-clock ms of the last report, or null before the first. */
+  readonly lastReportAt: number | null;
+  /** Wall-clock ms since the last report (or since it connected, before any). */
+  readonly silentMs: number;
+  readonly report: WallReport | null;
+  readonly flags: WallFlags;
+}
+
+/** What `GET /api/v1/walls` answers. */
+export interface WallsAnswer {
+  /** The build the server serves (a wall running another is flagged), or null when it serves no built wall. */
+  readonly version: string | null;
+  /** The limits walls are judged by. */
+  readonly limits: WallLimits;
+  readonly walls: readonly WallRow[];
+}

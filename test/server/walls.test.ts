@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../shared/contract';
 import { shanghaiInstant } from '../../shared/time';
-import type { WallReport } from '../../shared/wall/health';
-import type { WallsAnswer } from '../../server/http/walls';
+import type { WallReport, WallsAnswer } from '../../shared/wall/health';
 import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../fixtures/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 
