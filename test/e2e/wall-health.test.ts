@@ -85,7 +85,7 @@ describe.runIf(run)('when wall screens run, stop reporting and wake up', () => {
     console.log(`wall live again ${recoveredMs} ms after a ${STALL_MS} ms main-thread stall with its socket dropped`);
     expect(recoveredMs).toBeLessThanOrEqual(RECOVERY_MS);
     await desk.reload();
-    await expect.poll(async () => { await desk.reload(); return row.locator('[data-flag]').count(); }, { timeout: 15_000, intervals: [1000] }).toBe(0);
+    await expect.poll(async () => { await desk.reload(); return row.locator('[data-flag]').count(); }, { timeout: 15_000, interval: 1000 }).toBe(0);
     expect(await row.innerText()).toContain('在线');
     await context.close();
   }, 120_000);
