@@ -151,7 +151,8 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
   // (a socket that slept may be dead without knowing it) and resyncs, instead of waiting out backoffs and ping timeouts.
   const recover = (): void => {
     if (document.visibilityState !== 'visible') return;
-    if (!socket.connected) reconnectNow();
+    // A connection being opened right now is left to finish (a slow first render also stalls the timer).
+    if (!socket.connected) { if (socket.io.engine?.readyState !== 'opening') reconnectNow(); }
     else report(true);
   };
   const onVisible = (): void => { recover(); };
