@@ -185,9 +185,9 @@ export function createApp(deps: AppDeps): App {
       const r = walls.report(socket.id, report);
       if (typeof ack === 'function') ack(r.ok ? { ok: true, data: null } : { ok: false, error: { code: 'bad_request', message: `the wall report is not valid: ${r.message}` } });
     }));
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
       metrics.walls.dec();
-      walls.disconnected(socket.id);
+      walls.disconnected(socket.id, reason === 'client namespace disconnect');
     });
   });
   // Each reader of a committed batch is its own listener: one that fails does not keep the others (or the ack) from it.

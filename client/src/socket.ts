@@ -160,6 +160,9 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
   window.addEventListener('pageshow', onVisible);
   document.addEventListener('resume', onVisible);
   window.addEventListener('online', onVisible);
+  // A page closed or reloaded leaves on purpose, so the server does not wait for it and raise a silent-wall alert.
+  const onLeave = (e: PageTransitionEvent): void => { if (!e.persisted) socket.disconnect(); };
+  window.addEventListener('pagehide', onLeave);
   let lastTick = Date.now();
   const watch = setInterval(() => {
     const t = Date.now();
@@ -182,6 +185,7 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
     window.removeEventListener('pageshow', onVisible);
     document.removeEventListener('resume', onVisible);
     window.removeEventListener('online', onVisible);
+    window.removeEventListener('pagehide', onLeave);
     clearInterval(watch);
     if (reporter !== null) clearInterval(reporter);
     if (retryTimer !== null) clearTimeout(retryTimer);

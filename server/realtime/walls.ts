@@ -60,11 +60,19 @@ export class WallRegistry {
     return { ok: true };
   }
 
-  /** A socket went: a wall that reported is remembered (and will turn stale), one that never did is dropped. */
-  disconnected(socketId: string): void {
+  /**
+   * A socket went. A wall that left on purpose (`deliberate`: its page closed the socket, as it does when it is closed
+   * or reloaded) is dropped, as is one that never reported; a wall whose connection was lost is remembered, and turns
+   * stale (a PC asleep, a network down, a browser crashed).
+   */
+  disconnected(socketId: string, deliberate = false): void {
     const e = this.bySocket.get(socketId);
     this.bySocket.delete(socketId);
     if (!e || e.socketId !== socketId) return;
+    if (deliberate) {
+      if (this.byId.get(e.id) === e) this.byId.delete(e.id);
+      return;
+    }
     e.socketId = null;
     e.goneAt = this.opts.now();
   }

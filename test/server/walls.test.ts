@@ -84,7 +84,8 @@ describe('when walls report their health', () => {
   });
 
   it('then a wall that stops reporting is flagged stale and raises an alert in its space after the configured time, cleared when it reports again', async () => {
-    lobby.close();
+    // Its connection is lost (not closed by the page): the transport goes without a goodbye.
+    lobby.io.engine.close();
     await new Promise((r) => setTimeout(r, 100));
     server.now.value = T + 59_000;
     let row = (await walls(server)).body.walls.find((w) => w.id === 'lobby-wall-1')!;
@@ -114,13 +115,30 @@ describe('when walls report their health', () => {
     }
   });
 
+  it('then a wall whose page leaves on purpose is dropped at once and raises no alert', async () => {
+    const leaving = await connectWall(server.url);
+    expect(await send(leaving, reportOf('leaving-wall-3'))).toEqual({ ok: true, data: null });
+    expect((await walls(server)).body.walls.some((w) => w.id === 'leaving-wall-3')).toBe(true);
+    leaving.disconnect();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await walls(server)).body.walls.some((w) => w.id === 'leaving-wall-3')).toBe(false);
+    server.now.value += 120_000;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(watcher.view().alerts.some((a) => a.kind === 'wall_silent' && a.text.includes('leaving-'))).toBe(false);
+    server.now.value -= 120_000;
+  });
+
   it('then the admin can forget a wall taken away, and an unknown one is a clear 404', async () => {
     const del = (id: string) => fetch(`${server.url}/api/v1/walls/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer admin-token' } });
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await del('lobby-wall-1')).status).toBe(204);
-    expect((await walls(server)).body.walls.some((w) => w.id === 'lobby-wall-1')).toBe(false);
-    const missing = await del('lobby-wall-1');
+    const gone = await connectWall(server.url);
+    expect(await send(gone, reportOf('gone-wall-4'))).toEqual({ ok: true, data: null });
+    gone.io.engine.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await walls(server)).body.walls.find((w) => w.id === 'gone-wall-4')).toMatchObject({ connected: false });
+    expect((await del('gone-wall-4')).status).toBe(204);
+    expect((await walls(server)).body.walls.some((w) => w.id === 'gone-wall-4')).toBe(false);
+    const missing = await del('gone-wall-4');
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: { message: string } }).error.message).toContain('lobby-wall-1');
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toContain('gone-wall-4');
   });
 });
