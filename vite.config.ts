@@ -1,12 +1,17 @@
 // The wall's build: client/ → dist/client (served by server/app.ts); in dev, socket and API calls go to the server.
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
+import { readFileSync } from 'node:fs';
 
 const server = process.env.CITYOPS_DEV_SERVER ?? 'http://localhost:8080';
+// The build's id: walls report it, and the server (reading build.json) flags a wall still running an older build.
+const pkgVersion = (JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const build = `${pkgVersion}+${Date.now().toString(36)}`;
 
 export default defineConfig({
   root: 'client',
-  plugins: [vue()],
+  plugins: [vue(), { name: 'cityops-build-id', generateBundle() { this.emitFile({ type: 'asset', fileName: 'build.json', source: JSON.stringify({ version: build }) }); } }],
+  define: { __CITYOPS_BUILD__: JSON.stringify(build) },
   // ECharts (modular imports) is most of the one chunk: about 690 kB minified, 236 kB gzip — under DESIGN's 600 kB gzip.
   build: { outDir: '../dist/client', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 800 },
   server: {

@@ -4,12 +4,13 @@
  */
 import compression from 'compression';
 import express from 'express';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Server, type ServerOptions } from 'socket.io';
 import type { CityopsConfig } from '../shared/config';
+import type { Result } from '../shared/contract';
 import { chineseHolidayCalendar, type CalendarOptions } from '../shared/sla/holidays';
 import { parseWorkingHours } from '../shared/sla/calendar';
 import type { ProjectionContext } from '../shared/projection/state';
@@ -41,6 +42,8 @@ import { createMetrics } from './metrics';
 import { BacklogGuard } from './realtime/backlog';
 import { Broadcaster } from './realtime/broadcaster';
 import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
+import { addressOf, wallMetrics, WallRegistry } from './realtime/walls';
+import { wallRoutes } from './http/walls';
 import { SpaceRegistry, type RestoreReport } from './spaces';
 import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
@@ -112,6 +115,8 @@ export interface App {
   readonly cases: CaseReadModel;
   /** Writes what time reveals, sweeps and checkpoints every space. */
   readonly monitor: SpaceMonitor;
+  /** The wall screens connected (and those that stopped reporting). */
+  readonly walls: WallRegistry;
   /** How each space started (from a checkpoint or the whole log), once ready. */
   readonly restored: Promise<RestoreReport[]>;
   /** The working calendar's coverage watch. */
@@ -191,6 +196,12 @@ export function createApp(deps: AppDeps): App {
   const supervisorDeps = { tokens: deps.tokens, sessions, limiter, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
   app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps), dutyRoutes({ ...supervisorDeps, outbox }));
   app.use('/api/v1', calendarRoutes({ tokens: deps.tokens, sessions, calendar }));
+  // The build the wall pages run (written by the client build), to flag a wall still running an older one.
+  const buildFile = deps.staticDir ? path.join(deps.staticDir, 'build.json') : null;
+  const wallVersion = buildFile && existsSync(buildFile) ? readBuildVersion(buildFile) : null;
+  const walls = new WallRegistry({ now, limits: () => deps.config.walls, currentVersion: () => wallVersion });
+  wallMetrics(metrics.registry, walls);
+  app.use('/api/v1', wallRoutes({ tokens: deps.tokens, sessions, walls, version: () => wallVersion, limits: deps.config.walls }));
   const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), failsafe, baseUrl: () => baseUrlOf(http) });
   app.use('/api/v1', drillRoutes({ tokens: deps.tokens, sessions, drills }), exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }));
   app.use('/open311', open311Routes({ tokens: deps.tokens, spaces, ingest, cases: caseModel, config: deps.config, space: deps.open311Space ?? 'live', now, isReady: () => isReady }));
@@ -227,7 +238,15 @@ export function createApp(deps: AppDeps): App {
   wireIngest(io, { tokens: deps.tokens, ingest, isReady: () => isReady, metrics, failsafe, log });
   wall.on('connection', (socket) => {
     metrics.walls.inc();
-    socket.on('disconnect', () => metrics.walls.dec());
+    walls.connected(socket.id, socket.data.space, addressOf(socket.handshake));
+    socket.on('wall:health', failsafe.listener('wall.health', (report: unknown, ack: (result: Result<null>) => void) => {
+      const r = walls.report(socket.id, report);
+      if (typeof ack === 'function') ack(r.ok ? { ok: true, data: null } : { ok: false, error: { code: 'bad_request', message: `the wall report is not valid: ${r.message}` } });
+    }));
+    socket.on('disconnect', (reason) => {
+      metrics.walls.dec();
+      walls.disconnected(socket.id, reason === 'client namespace disconnect');
+    });
   });
   // Each reader of a committed batch is its own listener: one that fails does not keep the others (or the ack) from it.
   // The case read model folds each committed batch first: the projection looks closed cases up in it.
@@ -246,6 +265,7 @@ export function createApp(deps: AppDeps): App {
   ingest.onBatch((space, r, accepted) => { if (r.accepted > 0) outbox.enqueue(space.name, accepted, (id) => space.projection.items.get(id)); }, 'webhook-outbox');
   const monitor = new SpaceMonitor({
     spaces, ingest, now, intervalMs: deps.monitorMs, checkpointMs: deps.checkpointMs, checkpointEvents: deps.checkpointEvents,
+    silentWalls: (space, at) => walls.silent(space, at),
     checkpoint: (space) => caseModel.checkpoint(space.name, space.position, version, encodeCheckpoint(space.projection, space.seen, space.position), now()),
     failsafe,
   });
@@ -254,6 +274,7 @@ export function createApp(deps: AppDeps): App {
     caseModel.dropSpace(name);
     outbox.dropSpace(name);
     monitor.forget(name);
+    walls.forgetSpace(name);
     metrics.openCases.remove({ space: name });
   });
 
@@ -301,7 +322,7 @@ export function createApp(deps: AppDeps): App {
   })();
 
   return {
-    http, io, spaces, ingest, broadcaster: b, cases: caseModel, monitor, restored, calendar, ready,
+    http, io, spaces, ingest, broadcaster: b, cases: caseModel, monitor, walls, restored, calendar, ready,
     listen: (port, host) => new Promise((resolve, reject) => {
       http.once('error', reject);
       http.listen(port, host, () => resolve(http.address() as AddressInfo));
@@ -321,6 +342,16 @@ export function createApp(deps: AppDeps): App {
       await deps.store.close();
     },
   };
+}
+
+/** The build id in the client build's `build.json`, or null when it cannot be read. */
+function readBuildVersion(file: string): string | null {
+  try {
+    const v: unknown = (JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version;
+    return typeof v === 'string' ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The base URL a child process on this machine reaches the server at. */

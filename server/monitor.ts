@@ -5,7 +5,7 @@
  * it; a pass that fails is logged and the next one tries again.
  */
 import { dutyItemEvents } from '../shared/duty/monitor';
-import { MONITOR_BATCH_MAX, timedAlertEvents } from '../shared/projection/monitor';
+import { MONITOR_BATCH_MAX, timedAlertEvents, type SilentWall } from '../shared/projection/monitor';
 import { sweep } from '../shared/projection/retention';
 import type { IngestService } from './ingest/service';
 import { StoreUnavailableError } from './store/types';
@@ -30,6 +30,8 @@ export interface MonitorOptions {
   readonly checkpointMs?: number;
   /** …or after this many events (default 250,000). */
   readonly checkpointEvents?: number;
+  /** The space's wall screens that stopped reporting, at the space's clock `at` (ms); none when omitted. */
+  readonly silentWalls?: (space: string, at: number) => SilentWall[];
   /** Where a failed pass is logged and counted (`cityops_timer_errors_total{timer="monitor"}`); the next pass retries. */
   readonly failsafe?: Failsafe;
 }
@@ -76,7 +78,7 @@ export class SpaceMonitor {
     const r = await ingest.ingestComputed(space.name, (s) => {
       const at = monitorClock(s, now());
       if (at === null) return [];
-      const alerts = timedAlertEvents(s.projection, at);
+      const alerts = timedAlertEvents(s.projection, at, undefined, this.opts.silentWalls?.(s.name, at) ?? []);
       return [...alerts, ...dutyItemEvents(s.projection, at, MONITOR_BATCH_MAX - alerts.length)];
     });
     this.writtenBySpace.set(space.name, (this.writtenBySpace.get(space.name) ?? 0) + r.accepted);

@@ -40,6 +40,9 @@ export const configSchema = z.strictObject({
     .default({ level: 0.95, targetSec: 15, windowMin: 30, defaultAhtSec: 300 }),
   /** A link with no heartbeat for this long is down, seconds. */
   linkTimeoutSec: z.number().int().min(5).max(3600),
+  /** Wall screens: silent this long (s) → stale and an alert in its space; slow under `slowFps`; stale data past `staleDataSec`. */
+  walls: z.strictObject({ silentSec: z.number().int().min(10).max(86_400), slowFps: z.number().min(0).max(120), staleDataSec: z.number().int().min(5).max(86_400) })
+    .default({ silentSec: 60, slowFps: 10, staleDataSec: 30 }),
   /** Minutes after a shift starts before a missing handover is late. */
   handoverGraceMin: z.number().int().min(0).max(240),
   /** Most alerts kept on the wall's ticker. */
@@ -113,6 +116,7 @@ export const DEFAULT_CONFIG: CityopsConfig = {
   thresholds: { rateWarnBand: 0.05, scoreGood: 0.9, scoreWarn: 0.8, overdueWarnMax: 2 },
   staffing: { level: 0.95, targetSec: 15, windowMin: 30, defaultAhtSec: 300 },
   linkTimeoutSec: 90,
+  walls: { silentSec: 60, slowFps: 10, staleDataSec: 30 },
   handoverGraceMin: 15,
   alertsMax: 60,
   timeSkew: { futureSec: 300, stepSec: 120 },

@@ -79,9 +79,13 @@ export interface WallServerToClient {
   snapshot: (snapshot: WallSnapshot) => void;
   delta: (delta: WallDelta) => void;
 }
-/** `/wall`: client → server. `resync` answers with a fresh snapshot (also emitted as `snapshot`). */
+/**
+ * `/wall`: client → server. `resync` answers with a fresh snapshot (also emitted as `snapshot`); `wall:health` is the
+ * wall's own report (`shared/wall/health.ts`), acked so the wall also learns its socket still reaches the server.
+ */
 export interface WallClientToServer {
   resync: (ack: (result: Result<WallSnapshot>) => void) => void;
+  'wall:health': (report: unknown, ack: (result: Result<null>) => void) => void;
 }
 /** `/ingest`: client → server. */
 export interface IngestClientToServer {

@@ -16,6 +16,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/drills', name: 'drills', component: () => import('./pages/DrillListPage.vue') },
   { path: '/drills/:id', name: 'drill', component: () => import('./pages/DrillSummaryPage.vue') },
   { path: '/duty', name: 'duty', component: () => import('./pages/DutyDeskPage.vue') },
+  { path: '/admin/walls', name: 'walls', component: () => import('./pages/WallsAdminPage.vue') },
 ];
 
 /** The router (HTML5 history: the server answers every page path with index.html). */

@@ -6,6 +6,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { RefusalCode, WallClientToServer, WallServerToClient } from '../../shared/contract';
 import { isWallDelta, type WallSnapshot } from '../../shared/wall/delta';
+import { WALL_REPORT_MS, type WallReport } from '../../shared/wall/health';
 import type { WallStore } from './stores/wall';
 
 type WallSocket = Socket<WallServerToClient, WallClientToServer>;
@@ -14,6 +15,10 @@ const TOKEN_KEY = 'cityops-wall-token';
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 15_000;
 const RESYNC_TIMEOUT_MS = 10_000;
+/** A report not acked within this is taken as a dead connection (a half-open socket after the PC slept). */
+const PROBE_TIMEOUT_MS = 2_500;
+/** A 1 s timer that ran this late means the page was frozen or the PC slept. */
+const STALL_MS = 5_000;
 
 /** Where the wall points: the space from the address, the token from the address once, then from the session. */
 export interface WallTarget { readonly space: string; readonly token: string | null }
@@ -55,8 +60,12 @@ function describeRefusal(code: RefusalCode | null, message: string): string {
   return code === null ? message : `${REFUSALS[code].label} · ${message}`;
 }
 
-/** Connects the store to the server; returns the disposer that closes the socket. */
-export function connectWall(store: WallStore, target: WallTarget = readTarget()): () => void {
+/**
+ * Connects the store to the server; returns the disposer that closes the socket. With `health`, the wall reports
+ * itself every WALL_REPORT_MS, and after it was hidden, frozen or asleep it checks its connection at once: a report
+ * not acked in PROBE_TIMEOUT_MS means a dead socket, replaced at once; an acked one is followed by a resync.
+ */
+export function connectWall(store: WallStore, target: WallTarget = readTarget(), health?: () => WallReport): () => void {
   if (!target.token) {
     store.setStatus('refused', '缺少访问令牌：请以 ?space=<空间>&token=<令牌> 打开本页');
     return () => {};
@@ -119,18 +128,67 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget())
     scheduleRetry();
   });
 
-  // A background tab's timers are throttled (to once a minute after a while): when the wall is shown again, retry at
-  // once instead of waiting out a stretched backoff. socket.io's own heartbeat is driven by the server's pings, so
-  // throttled timers only delay its timeout and never cause a disconnect storm.
-  const onVisible = (): void => {
-    if (document.visibilityState !== 'visible' || socket.connected) return;
+  /** Opens a new connection now, dropping any backoff under way. */
+  const reconnectNow = (): void => {
     if (retryTimer !== null) { clearTimeout(retryTimer); retryTimer = null; }
-    if (!socket.active) socket.connect();
+    retries = 0;
+    if (socket.active) socket.disconnect();
+    socket.connect();
   };
+
+  /** Sends the wall's report; `probe` also checks the socket answers, and replaces it when it does not. */
+  const report = (probe: boolean): void => {
+    if (!socket.connected) return;
+    const body = health ? health() : null;
+    socket.timeout(PROBE_TIMEOUT_MS).emit('wall:health', body, (err) => {
+      if (!probe) return;
+      if (err) { store.setStatus('reconnecting', '连接无响应，正在重连'); reconnectNow(); return; }
+      resync();
+    });
+  };
+
+  // A background tab's timers are throttled (to once a minute after a while) and a sleeping PC runs none: when the wall
+  // is shown again, resumes or sees its timer stall, it reconnects at once if disconnected, else probes its socket
+  // (a socket that slept may be dead without knowing it) and resyncs, instead of waiting out backoffs and ping timeouts.
+  const recover = (): void => {
+    if (document.visibilityState !== 'visible') return;
+    // A connection being opened right now is left to finish (a slow first render also stalls the timer).
+    if (!socket.connected) { if (socket.io.engine?.readyState !== 'opening') reconnectNow(); }
+    else report(true);
+  };
+  const onVisible = (): void => { recover(); };
   document.addEventListener('visibilitychange', onVisible);
+  window.addEventListener('pageshow', onVisible);
+  document.addEventListener('resume', onVisible);
+  window.addEventListener('online', onVisible);
+  // A page closed or reloaded leaves on purpose, so the server does not wait for it and raise a silent-wall alert.
+  const onLeave = (e: PageTransitionEvent): void => { if (!e.persisted) socket.disconnect(); };
+  window.addEventListener('pagehide', onLeave);
+  let lastTick = Date.now();
+  const watch = setInterval(() => {
+    const t = Date.now();
+    const stalled = t - lastTick > STALL_MS;
+    lastTick = t;
+    if (stalled) recover();
+  }, 1000);
+  const reporter = health ? setInterval(() => report(false), WALL_REPORT_MS) : null;
+  // The first report of each connection follows its snapshot, so it carries the fresh data's age.
+  let reportAfterSnapshot = false;
+  socket.on('connect', () => { reportAfterSnapshot = health !== undefined; });
+  socket.on('snapshot', () => {
+    if (!reportAfterSnapshot) return;
+    reportAfterSnapshot = false;
+    report(false);
+  });
 
   return () => {
     document.removeEventListener('visibilitychange', onVisible);
+    window.removeEventListener('pageshow', onVisible);
+    document.removeEventListener('resume', onVisible);
+    window.removeEventListener('online', onVisible);
+    window.removeEventListener('pagehide', onLeave);
+    clearInterval(watch);
+    if (reporter !== null) clearInterval(reporter);
     if (retryTimer !== null) clearTimeout(retryTimer);
     socket.removeAllListeners();
     socket.disconnect();

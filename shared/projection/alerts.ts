@@ -29,7 +29,7 @@ export function foldAlertEvent(p: SpaceProjection, e: AlertEvent): string | null
       ...(e.caseId !== undefined ? { caseId: e.caseId } : {}), ...(e.street !== undefined ? { street: e.street } : {}),
     };
     p.active.set(e.alertId, { raised: e, alert });
-    raiseAlert(p, alert, e.kind === 'post_empty' || e.kind === 'link_down');
+    raiseAlert(p, alert, e.kind === 'post_empty' || e.kind === 'link_down' || e.kind === 'wall_silent');
     return null;
   }
   const alert = p.active.get(e.alertId)?.alert;

@@ -17,9 +17,15 @@ import type { SpaceProjection } from './state';
 export const MONITOR_BATCH_MAX = 2_000;
 
 /** Alert ids the monitor owns start with their kind and this separator; it never clears an alert it does not own. */
-const OWNED = ['overdue|', 'at_risk|', 'post_empty|', 'link_down|'];
+const OWNED = ['overdue|', 'at_risk|', 'post_empty|', 'link_down|', 'wall_silent|'];
 
 type Wanted = Extract<AlertEvent, { type: 'alert.raised' }>;
+
+/**
+ * A wall screen of the space that stopped reporting: its id, a name for people, since when on the space's clock (ms),
+ * and its last report's wall-clock ms, which names this silence (a wall silent again later raises a new alert).
+ */
+export interface SilentWall { readonly wallId: string; readonly label: string; readonly since: EpochMs; readonly lastReportAt: number }
 
 /** The instant each clock turns at risk, per immutable clock object (clocks are replaced, never changed, on a move). */
 const riskCache = new WeakMap<ClockState, EpochMs>();
@@ -53,7 +59,7 @@ const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0
  * The conditions that hold at `now`: the ids of the alerts that should be active, and the raise events of those not
  * active yet. An alert already active costs its id only (most passes change nothing).
  */
-function wanted(p: SpaceProjection, now: EpochMs): { ids: Set<string>; raise: Wanted[] } {
+function wanted(p: SpaceProjection, now: EpochMs, walls: readonly SilentWall[]): { ids: Set<string>; raise: Wanted[] } {
   const ids = new Set<string>();
   const raise: Wanted[] = [];
   const want = (alertId: string, build: () => Omit<Wanted, 'type' | 'eventId' | 'ts' | 'alertId'>): void => {
@@ -90,6 +96,9 @@ function wanted(p: SpaceProjection, now: EpochMs): { ids: Set<string>; raise: Wa
     const since = beat.ok ? beat.at + p.ctx.config.linkTimeoutSec * 1000 : beat.at;
     want(alertIdOf('link_down', [link, beat.at]), () => ({ kind: 'link_down', level: 'bad', link, since, text: `${LINK_LABELS[link]}链路中断` }));
   }
+  for (const w of walls) {
+    want(alertIdOf('wall_silent', [w.wallId, w.lastReportAt]), () => ({ kind: 'wall_silent', level: 'bad', wall: w.wallId, since: w.since, text: clip(`大屏 ${w.label} 已停止上报`, 300) }));
+  }
   return { ids, raise };
 }
 
@@ -117,10 +126,11 @@ function recoveredAt(p: SpaceProjection, raised: Wanted, now: EpochMs): EpochMs 
 
 /**
  * The alert events that bring the space's active alerts in line with what holds at `now`: raise what newly holds,
- * clear what the monitor raised and no longer holds. Empty when nothing changed. Pure.
+ * clear what the monitor raised and no longer holds. `walls` are the space's wall screens silent now (the server
+ * knows them; they are not events). Empty when nothing changed. Pure.
  */
-export function timedAlertEvents(p: SpaceProjection, now: EpochMs, max = MONITOR_BATCH_MAX): AlertEvent[] {
-  const { ids, raise } = wanted(p, now);
+export function timedAlertEvents(p: SpaceProjection, now: EpochMs, max = MONITOR_BATCH_MAX, walls: readonly SilentWall[] = []): AlertEvent[] {
+  const { ids, raise } = wanted(p, now, walls);
   const out: AlertEvent[] = [];
   for (const [id, { raised }] of p.active) {
     if (out.length >= max) return out;

@@ -123,7 +123,7 @@ export interface DutyPanel {
 export interface LinkStatus { readonly id: LinkId; readonly label: string; readonly up: boolean; readonly lastBeatAt: EpochMs | null }
 
 /** Alert kinds on the ticker. */
-export type AlertKind = 'urgent' | 'mass' | 'sensitive' | 'emergency' | 'overdue' | 'at_risk' | 'link_down' | 'post_empty' | 'supervised';
+export type AlertKind = 'urgent' | 'mass' | 'sensitive' | 'emergency' | 'overdue' | 'at_risk' | 'link_down' | 'post_empty' | 'wall_silent' | 'supervised';
 
 /** One ticker item. Text is built from citizen input: render it as text only. */
 export interface Alert {

@@ -155,6 +155,31 @@ describe('when a roster is posted and only some posts check in', () => {
   });
 });
 
+describe('when the evening shift is on and tomorrow’s roster is posted', () => {
+  it('then the next shift is tomorrow’s night shift, listed after the day with its rostered people', () => {
+    const p = newProjection();
+    const TOMORROW = addDays(DAY, 1);
+    const posts = (leader: string, officer: string) => [{ post: 'duty_leader', personId: `${leader}-id`, name: leader }, { post: 'duty_officer', personId: `${officer}-id`, name: officer }];
+    const shifts = (night: [string, string], day: [string, string], evening: [string, string]) => [
+      { id: 'night', name: '夜班', start: '00:30', end: '08:30', posts: posts(...night) },
+      { id: 'day', name: '白班', start: '08:30', end: '17:30', posts: posts(...day) },
+      { id: 'evening', name: '晚班', start: '17:30', end: '00:30', posts: posts(...evening) },
+    ];
+    expect(foldAll(p, [
+      { type: 'duty.roster', eventId: nextId(), ts: at(-600), date: DAY, shifts: shifts(['甲', '乙'], ['张三', '李四'], ['王五', '赵六']) },
+      { type: 'duty.roster', eventId: nextId(), ts: at(-600), date: TOMORROW, shifts: shifts(['钱七', '孙八'], ['周九', '吴十'], ['郑一', '冯二']) },
+    ] as DomainEventInput[])).toEqual([]);
+    // T0 is 09:00; 11 hours later is 20:00, in the evening shift (17:30–00:30).
+    const r = buildWallView(p, at(660), meta).roster;
+    expect(r.nowMin).toBe(1200);
+    expect(r.shifts.map((s) => [s.id, s.startMin, s.endMin, s.current, s.next])).toEqual([
+      ['night', 30, 510, false, false], ['day', 510, 1050, false, false], ['evening', 1050, 1470, true, false], ['night', 1470, 1950, false, true],
+    ]);
+    expect(r.shifts.find((s) => s.next)!.posts.map((x) => x.rostered)).toEqual(['钱七', '孙八']);
+    expect(buildWallView(p, at(660), meta).duty.next).toMatchObject({ id: 'night', start: '00:30' });
+  });
+});
+
 describe('when the new panels change', () => {
   it('then a delta carries them and applying it gives the new view', () => {
     const p = newProjection();
