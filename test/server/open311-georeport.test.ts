@@ -38,8 +38,11 @@ beforeAll(async () => {
   second = textOf(created.children[0], 'service_request_id') ?? '';
   expect(second).toMatch(/^OP/);
   const t = T0 + 40 * MINUTE_MS;
-  await server.app.ingest.ingest('live', [caseEvent('case.dispatched', first, t, { unit: 'cgzf' }), caseEvent('case.signed', first, t + 1),
+  // The unit's steps arrive as they happen (live refuses events dated past the server's clock and its skew window).
+  server.now.value = t + 3;
+  const steps = await server.app.ingest.ingest('live', [caseEvent('case.dispatched', first, t, { unit: 'cgzf' }), caseEvent('case.signed', first, t + 1),
     caseEvent('case.replied', first, t + 2, { reply: '已清运完毕' }), caseEvent('case.closed', first, t + 3)]);
+  expect(steps).toMatchObject({ accepted: 4, rejectedCount: 0 });
 });
 
 afterAll(async () => {
