@@ -6,6 +6,16 @@ import { MINUTE_MS } from '../shared/time';
 const streets = DEFAULT_CONFIG.streets.map((s) => s.id);
 const units = DEFAULT_CONFIG.units.map((u) => u.id);
 
+/** The same stream cut into batches of `size` (the last one shorter). */
+export function* lifecycleBatches(count: number, size: number, start: number, prefix = 'b'): Generator<DomainEventInput[]> {
+  let batch: DomainEventInput[] = [];
+  for (const e of lifecycleEvents(count, start, prefix)) {
+    batch.push(e);
+    if (batch.length === size) { yield batch; batch = []; }
+  }
+  if (batch.length) yield batch;
+}
+
 /** `count` events starting at `start`: per case received → dispatched → signed → replied → called back → evaluated → closed, plus a call. */
 export function* lifecycleEvents(count: number, start: number, prefix = 'b'): Generator<DomainEventInput> {
   let n = 0;

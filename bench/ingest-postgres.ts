@@ -16,7 +16,7 @@ import { createLogger } from '../server/log';
 import { openPostgresStore } from '../server/store/postgres';
 import { DEFAULT_CONFIG } from '../shared/config';
 import { shanghaiInstant } from '../shared/time';
-import { lifecycleEvents } from './events';
+import { lifecycleBatches } from './events';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, batch: { type: 'string', default: '2000' } } });
 const total = Number(values.events);
@@ -24,14 +24,7 @@ const batchSize = Number(values.batch);
 const server = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const start = shanghaiInstant('2026-01-05', '00:00');
 
-function* batches(n: number, prefix: string): Generator<unknown[]> {
-  let batch: unknown[] = [];
-  for (const e of lifecycleEvents(n, start, prefix)) {
-    batch.push(e);
-    if (batch.length === batchSize) { yield batch; batch = []; }
-  }
-  if (batch.length) yield batch;
-}
+const batches = (n: number, prefix: string) => lifecycleBatches(n, batchSize, start, prefix);
 
 async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
   const name = `cityops_bench_${process.pid}_${Date.now().toString(36)}`;

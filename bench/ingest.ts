@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../shared/config';
 import { shanghaiInstant } from '../shared/time';
-import { lifecycleEvents } from './events';
+import { lifecycleBatches } from './events';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '2000' }, 'http-events': { type: 'string' } } });
 const total = Number(values.events);
@@ -42,14 +42,7 @@ function onFiles(dir: string) {
   return { store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, caseDbFile: path.join(dir, 'cases.sqlite'), logger: createLogger({ level: 'warn' }) };
 }
 
-function* batches(n: number, prefix: string): Generator<unknown[]> {
-  let batch: unknown[] = [];
-  for (const e of lifecycleEvents(n, start, prefix)) {
-    batch.push(e);
-    if (batch.length === batchSize) { yield batch; batch = []; }
-  }
-  if (batch.length) yield batch;
-}
+const batches = (n: number, prefix: string) => lifecycleBatches(n, batchSize, start, prefix);
 
 /**
  * Baseline in the same process: the same events serialised and appended to a bare WAL SQLite table with a unique

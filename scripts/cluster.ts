@@ -8,11 +8,12 @@
  * DATABASE_URL (postgres://postgres@127.0.0.1:5432/cityops), REDIS_URL (redis://127.0.0.1:6379), DATA_DIR (./data/cluster).
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { generateTokens, parseTokens, type TokenGrant } from '../server/auth/tokens';
+import { parseTokens, type TokenGrant } from '../server/auth/tokens';
+import { storedTokens } from '../server/env';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -144,13 +145,7 @@ function outputs(o: ClusterOptions, file: string): StdioOptions {
 
 /** Tokens shared by every node: CITYOPS_TOKENS, or generated once and kept in the cluster's data dir. */
 function clusterTokens(dataDir: string): TokenGrant[] {
-  if (process.env.CITYOPS_TOKENS?.trim()) return parseTokens(process.env.CITYOPS_TOKENS);
-  const file = path.join(dataDir, 'tokens.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TokenGrant[];
-  mkdirSync(dataDir, { recursive: true });
-  const tokens = generateTokens();
-  writeFileSync(file, JSON.stringify(tokens, null, 2), { mode: 0o600 });
-  return tokens;
+  return process.env.CITYOPS_TOKENS?.trim() ? parseTokens(process.env.CITYOPS_TOKENS) : storedTokens(dataDir);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -60,7 +60,7 @@ export function loadConfig(file: string): CityopsConfig {
 }
 
 /** Tokens generated at the first start without CITYOPS_TOKENS, kept in DATA_DIR/tokens.json so links survive restarts. */
-function storedTokens(dataDir: string): TokenGrant[] {
+export function storedTokens(dataDir: string): TokenGrant[] {
   const file = path.join(dataDir, 'tokens.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TokenGrant[];
   mkdirSync(dataDir, { recursive: true });
