@@ -262,7 +262,8 @@ export function createApp(deps: AppDeps): App {
   }, 'metrics');
   ingest.onBatch((space, r) => { if (r.accepted > 0) b.changed(space); }, 'broadcaster');
   ingest.onBatch((space, r) => { if (r.accepted > 0) caseFeed.changed(space.name); }, 'case-feed');
-  ingest.onBatch((space, r, accepted) => { if (r.accepted > 0) outbox.enqueue(space.name, accepted, (id) => space.projection.items.get(id)); }, 'webhook-outbox');
+  // On a cluster every node folds every batch; the node that logged an item's event delivers it, so it goes out once.
+  ingest.onBatch((space, r, accepted, _seqs, origin) => { if (r.accepted > 0 && origin === 'local') outbox.enqueue(space.name, accepted, (id) => space.projection.items.get(id)); }, 'webhook-outbox');
   const monitor = new SpaceMonitor({
     spaces, ingest, now, intervalMs: deps.monitorMs, checkpointMs: deps.checkpointMs, checkpointEvents: deps.checkpointEvents,
     silentWalls: (space, at) => walls.silent(space, at),
