@@ -160,7 +160,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const viewer = tokens.find((t) => t.role === 'viewer') ?? tokens.find((t) => t.role === 'admin');
   console.log(`\n  cluster of ${cluster.nodes.length} nodes behind HAProxy: ${cluster.url}`);
   for (const n of cluster.nodes) console.log(`    node${n.index}: ${n.url}`);
-  if (viewer) console.log(`  Wall (demo): ${cluster.url}/?space=demo&token=${viewer.token}\n`);
+  // The token only to a terminal: captured output travels further (as npm start does).
+  const token = process.stdout.isTTY ? viewer?.token : `<a viewer token: CITYOPS_TOKENS or ${dataDir}/tokens.json>`;
+  if (viewer) console.log(`  Wall (demo): ${cluster.url}/?space=demo&token=${token}\n`);
   const stop = () => void cluster.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
