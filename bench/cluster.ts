@@ -60,10 +60,10 @@ class Walls {
     this.child.send(cmd);
     return (await answer)[0];
   }
-  /** Arms a round; returns the promise of its result. */
-  async arm(caseId: string): Promise<Promise<WallsReply>> {
+  /** Arms a round; resolves once armed, with the promise of the round's result (wrapped: awaiting must not wait for it). */
+  async arm(caseId: string): Promise<{ result: Promise<WallsReply> }> {
     await this.ask({ type: 'arm-io', caseId, timeoutMs: 20_000 });
-    return (once(this.child, 'message') as Promise<[WallsReply]>).then(([r]) => r);
+    return { result: (once(this.child, 'message') as Promise<[WallsReply]>).then(([r]) => r) };
   }
   stop(): void { this.child.disconnect(); }
 }
@@ -95,7 +95,7 @@ async function layout(name: string, walls: Walls[], targets: string[], postTo: s
     await postUrgent(postTo, caseId, NOW + (round0 + k) * 1000);
     const lat: number[] = [];
     let miss = 0;
-    for (const r of await Promise.all(results)) {
+    for (const r of await Promise.all(results.map((x) => x.result))) {
       if (r.type !== 'round') throw new Error(`unexpected ${r.type}`);
       lat.push(...r.at.map((t) => t - t0));
       miss += r.missing;

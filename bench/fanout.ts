@@ -135,9 +135,18 @@ function instrument(app: App): Marks {
     if (first) marks.doneAt = clockMs();
     marks.flushes++;
   };
+  // The broadcaster emits through `ns.local.to(room)` (a node's walls only): mark the first `to` of a local operator.
   const ns = app.io.of('/wall');
-  const to = ns.to.bind(ns);
-  ns.to = ((room: string) => { if (marks.emitAt === 0) marks.emitAt = clockMs(); return to(room); }) as typeof ns.to;
+  const local = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(ns), 'local')?.get;
+  if (!local) throw new Error('socket.io Namespace has no local operator');
+  Object.defineProperty(ns, 'local', {
+    get: () => {
+      const op = local.call(ns) as typeof ns.local;
+      const to = op.to.bind(op);
+      op.to = ((room: string) => { if (marks.emitAt === 0) marks.emitAt = clockMs(); return to(room); }) as typeof op.to;
+      return op;
+    },
+  });
   return marks;
 }
 
