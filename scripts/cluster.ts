@@ -20,7 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** How to start a cluster. */
 export interface ClusterOptions {
   readonly nodes?: number;
-  /** The balancer's port (0: any free one is not supported by HAProxy; pick one). */
+  /** The balancer's port (HAProxy needs a fixed port, not 0). */
   readonly port: number;
   /** Node i listens on basePort + i (i from 1). */
   readonly basePort: number;

@@ -57,7 +57,7 @@ export const configSchema = z.strictObject({
     .default({ futureSec: 300, stepSec: 120 }),
   /** Least share of the scoring weight a unit's judged indicators must carry to be scored; below it the unit is 数据不足. */
   scoringMinJudged: fraction.default(DEFAULT_MIN_JUDGED_SHARE),
-  /** Open311 `jurisdiction_id` this server answers for; a request naming another is refused (unset: any is accepted). */
+  /** Open311 `jurisdiction_id` this server answers for; a request naming another is refused (unset: every value is accepted). */
   open311Jurisdiction: z.string().min(1).max(64).optional(),
   /** The duty desk: which alerts open an item, each kind's limits, the escalation levels. */
   duty: dutyConfigSchema.default(DEFAULT_DUTY_CONFIG),

@@ -94,7 +94,7 @@ export function apiRoutes(deps: RouteDeps): Router {
     const offset = clampInt(req.query.offset, 0, 0, 1_000_000);
     res.json(await deps.store.listQuarantine(space, limit, offset));
   });
-  // What an import maps onto: any known token may read it (the wall shows the same names).
+  // What an import maps onto, readable with every known token (the wall shows the same names).
   r.get('/config/mapping', (req, res) => {
     const token = bearer(req.headers.authorization);
     if (!token || !deps.tokens.grants.some((g) => g.token === token)) return sendError(res, 'unauthorized', 'a token is required: Authorization: Bearer <token>');

@@ -1,5 +1,5 @@
 /**
- * Two nodes on one PostgreSQL log: any node accepts a space's events, every node folds the whole log in its order, so
+ * Two nodes on one PostgreSQL log, each accepting a space's events, every node folds the whole log in its order, so
  * both show the same figures at the same position; a deletion on one is a deletion on the other.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
