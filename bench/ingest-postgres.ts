@@ -16,7 +16,7 @@ import { createLogger } from '../server/log';
 import { openPostgresStore } from '../server/store/postgres';
 import { DEFAULT_CONFIG } from '../shared/config';
 import { shanghaiInstant } from '../shared/time';
-import { lifecycleBatches } from './events';
+import { lifecycleBatches, timedIngest } from './events';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, batch: { type: 'string', default: '2000' } } });
 const total = Number(values.events);
@@ -69,11 +69,7 @@ async function product(base: number): Promise<void> {
     const app = createApp({ store, follow: { connectionString: url }, config: DEFAULT_CONFIG, caseDbFile: path.join(dir, 'cases.sqlite'), logger: createLogger({ level: 'warn' }), tokens: new TokenRegistry([]) });
     try {
       await app.ready;
-      const t0 = performance.now();
-      let accepted = 0;
-      for (const b of batches(total, 'p')) accepted += (await app.ingest.ingest('live', b)).accepted;
-      app.cases.flush();
-      const secs = (performance.now() - t0) / 1000;
+      const { accepted, secs } = await timedIngest(app, batches(total, 'p'));
       const rate = accepted / secs;
       console.log(`in-process ingest+fold on PostgreSQL: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline`);
       // A node joining the cluster: folds the log from the shared store (no checkpoint in its fresh data dir).

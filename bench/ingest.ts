@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../shared/config';
 import { shanghaiInstant } from '../shared/time';
-import { lifecycleBatches } from './events';
+import { lifecycleBatches, timedIngest } from './events';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '2000' }, 'http-events': { type: 'string' } } });
 const total = Number(values.events);
@@ -74,12 +74,7 @@ async function inProcess(base: number): Promise<{ dir: string; accepted: number 
   const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-'));
   const app = createApp({ ...onFiles(dir), tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
   await app.ready;
-  const t0 = performance.now();
-  let accepted = 0;
-  for (const b of batches(total, 'p')) accepted += (await app.ingest.ingest('live', b)).accepted;
-  // The case read model writes on a timer that this loop never yields to: write it inside the timing, not at close.
-  app.cases.flush();
-  const secs = (performance.now() - t0) / 1000;
+  const { accepted, secs } = await timedIngest(app, batches(total, 'p'));
   const rate = accepted / secs;
   console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (cases in memory ${app.spaces.get('live').projection.cases.size}, open ${app.spaces.get('live').projection.open.size})`);
   await app.close();
