@@ -90,12 +90,14 @@ export class IngestService {
   private async write(space: Space, make: (space: Space) => readonly unknown[]): Promise<IngestResult> {
     if (space.needsRefold) await this.refold(space);
     // Nothing to write (a monitor pass that found nothing): no write, no lock, nobody told.
-    if (make(space).length === 0) return { space: space.name, accepted: 0, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
+    const first = make(space);
+    if (first.length === 0) return { space: space.name, accepted: 0, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
     let batch: { result: IngestResult; accepted: DomainEvent[]; seqs: number[] };
     try {
       batch = await this.store.write(space.name, space.position, async (w) => {
+        // What others logged meanwhile may change what the batch is (a monitor pass is judged again after it).
         this.follow(space, w.tail);
-        return this.run(space, make(space), w);
+        return this.run(space, w.tail.events.length === 0 ? first : make(space), w);
       });
     } catch (err) {
       // The projection may hold the batch: fold the log again so it holds exactly what is durable (now, or before
