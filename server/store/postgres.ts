@@ -38,9 +38,19 @@ export interface PostgresStoreOptions {
 /** The advisory lock key of a space's writes (a 64-bit key from the space's name, in a namespace of our own). */
 const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('cityops-log:' || $1, 0))";
 
+/** How long a transaction may sit idle on the server before the server ends it, ms. */
+const IDLE_IN_TRANSACTION_MS = 30_000;
+/** How long a write waits for its space's lock before it is answered `unavailable`, ms. */
+const LOCK_WAIT_MS = 20_000;
+
 /** Opens the store: connects, creates or migrates the schema (under a lock, so nodes starting together agree). */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<EventStore & { readonly pool: pg.Pool }> {
-  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+  // A node that dies or stalls inside a write must not hold its space's lock for good: the server ends a transaction
+  // left idle for 30 s (and with it the lock), and TCP keepalive finds connections whose peer vanished.
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString, max: opts.poolSize ?? 10, connectionTimeoutMillis: 5_000, keepAlive: true,
+    options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
+  });
   // An idle client that loses its connection (the server restarted) is dropped from the pool, not thrown.
   pool.on('error', () => undefined);
   await migrate(pool);
@@ -81,14 +91,15 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
     }
     let broken = false;
     try {
-      await client.query('BEGIN');
+      // A write that waits longer than this for its space's lock is answered `unavailable` (the producer retries).
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${LOCK_WAIT_MS}`);
       const out = await work(client);
       await client.query('COMMIT');
       return out;
     } catch (err) {
       broken = isConnectionError(err);
       if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-      throw broken ? unavailable(err) : err;
+      throw broken || isLockTimeout(err) ? unavailable(err) : err;
     } finally {
       // A connection that failed is not given back to the pool.
       client.release(broken);
@@ -231,9 +242,16 @@ function isConnectionError(err: unknown): boolean {
   if (err instanceof StoreUnavailableError) return true;
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
-  if (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  // 08: connection exceptions; 57P0x: the server shut down or ended the session; 25P03: the server ended the session's
+  // idle transaction.
+  if (/^(08|57P0)/.test(code) || code === '25P03' || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
   const msg = typeof e.message === 'string' ? e.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(msg);
+}
+
+/** Whether a statement gave up waiting for a lock (another node holds the space's lock for too long). */
+function isLockTimeout(err: unknown): boolean {
+  return (err as { code?: unknown }).code === '55P03';
 }
 
 function unavailable(err: unknown): StoreUnavailableError {

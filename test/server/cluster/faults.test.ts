@@ -50,9 +50,11 @@ class CuttableProxy {
   start(): Promise<void> {
     const server = net.createServer((client) => {
       const upstream = net.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
+      // As a real link does: when one side goes (an end, or a reset from a process killed mid-write), the other goes
+      // too, so PostgreSQL sees the killed node's session end and drops its locks.
+      for (const [s, peer] of [[client, upstream], [upstream, client]] as const) {
         this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
+        s.on('close', () => { this.sockets.delete(s); peer.destroy(); });
         s.on('error', () => undefined);
       }
       client.pipe(upstream).pipe(client);
