@@ -9,8 +9,8 @@
  * 2. A wall that stops reading: a bare Engine.IO wall joins, stops reading its socket and asks for snapshots (nothing
  *    else runs meanwhile). Printed: when the server cut it, `cityops_walls_dropped_total`, and the server's RSS before (after
  *    a GC), at peak, and after it left (after a GC).
- * 3. Start on a big log: `--restart-events` events written straight into a fresh log, no checkpoint; `server/index.ts`
- *    started as `npm start` does (tsx). Printed: when `/healthz` first answered 200 after the process was forked, the
+ * 3. Start on a big log: `--restart-events` events written straight into a fresh log, no checkpoint; the server
+ *    started as `npm start` starts it (the bundle `dist/node/server/main.js`, built by `npm run build:server`). Printed: when `/healthz` first answered 200 after the process was forked, the
  *    `/readyz` 503 progress seen meanwhile, and when `/readyz` answered 200 — first on an empty log, the baseline of the
  *    process start itself in the same run. `--restart-events 0` skips it; `--skip-load` runs only this.
  */
@@ -195,7 +195,7 @@ async function restartPhase(events: number): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const forked = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/index.ts')], { cwd: root, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', CITYOPS_TOKENS: 'admin:bench-admin-token-0123' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, 'dist/node/server/main.js')], { cwd: root, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', CITYOPS_TOKENS: 'admin:bench-admin-token-0123' }, stdio: ['ignore', 'ignore', 'inherit'] });
   let healthMs: number | null = null;
   let progress: unknown = null;
   let readyMs: number | null = null;
@@ -208,7 +208,7 @@ async function restartPhase(events: number): Promise<void> {
     } catch { /* not listening yet */ }
     await sleep(5);
   }
-  console.log(`start on a ${events.toLocaleString('en')}-event log, no checkpoint (server/index.ts under tsx, timed from the fork):`);
+  console.log(`start on a ${events.toLocaleString('en')}-event log, no checkpoint (the server's bundle, timed from the fork):`);
   console.log(`  /healthz 200 after ${healthMs?.toFixed(0)} ms (target ≤ 1,000 ms); first /readyz 503 progress ${JSON.stringify(progress)}; /readyz 200 after ${readyMs?.toFixed(0)} ms`);
   child.kill('SIGTERM');
   await once(child, 'exit');
@@ -216,6 +216,6 @@ async function restartPhase(events: number): Promise<void> {
 }
 
 if (!values['skip-load']) await loadPhases();
-// The same start on an empty log, in the same run: what the process start itself (Node, tsx, imports) takes.
+// The same start on an empty log, in the same run: what the process start itself (Node, the bundle, its imports) takes.
 if (RESTART_EVENTS > 0) for (const n of [0, RESTART_EVENTS]) await restartPhase(n);
 process.exit(0);

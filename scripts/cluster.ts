@@ -95,7 +95,7 @@ export async function waitFor(url: string, ms: number): Promise<void> {
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   await ensureDatabase(o.databaseUrl);
   const count = o.nodes ?? 3;
-  const entry = path.join(root, o.entry === 'server' ? 'server/index.ts' : 'scripts/start.ts');
+  const entry = path.join(root, o.entry === 'server' ? 'server/main.ts' : 'scripts/start.ts');
   const nodes: ClusterNode[] = [];
   for (let i = 1; i <= count; i++) {
     const port = o.basePort + i;

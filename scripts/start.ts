@@ -8,15 +8,16 @@
  */
 import { startServer } from '../server/index';
 import { readEnv } from '../server/env';
-import { Lease } from '../server/cluster/lease';
 import { logger } from '../server/log';
-import { startProducer, type Producer } from '../simulators/producer';
+import type { Producer } from '../simulators/producer';
 
 const env = readEnv();
 const speed = Number(process.env.DEMO_SPEED ?? 1);
 const backlogDays = Number(process.env.DEMO_BACKLOG_DAYS ?? 2);
 const seed = Number(process.env.DEMO_SEED ?? 20241);
 const running = await startServer(env);
+// The feed's modules (the simulator, the Socket.IO client) load once the server listens: they do not delay its start.
+const { startProducer } = await import('../simulators/producer');
 // One operation deletes the old demo space: its log, its case rows and checkpoint, its wall stream.
 if (!env.databaseUrl) await running.app.spaces.delete('demo');
 
@@ -36,6 +37,7 @@ if (!producer) {
     feed.done.catch((err: unknown) => console.error(`demo feed stopped: ${(err as Error).message}`));
   };
   if (env.databaseUrl) {
+    const { Lease } = await import('../server/cluster/lease');
     const lease = new Lease(env.databaseUrl, 'demo-feed', logger);
     lease.hold(begin, () => { void feed?.stop(); feed = null; });
     process.once('SIGINT', () => void lease.close());

@@ -47,7 +47,7 @@ import { wallRoutes } from './http/walls';
 import { SpaceRegistry, type RestoreReport } from './spaces';
 import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
-import { LogFollower } from './cluster/follower';
+import type { LogFollower } from './cluster/follower';
 import { StoreUnavailableError, type EventStore } from './store/types';
 import { AuthLimiter } from './security/limiter';
 import { httpSecurity } from './security/http';
@@ -279,7 +279,8 @@ export function createApp(deps: AppDeps): App {
     metrics.openCases.remove({ space: name });
   });
 
-  const follower = deps.follow ? new LogFollower({ connectionString: deps.follow.connectionString, intervalMs: deps.follow.intervalMs, store: deps.store, spaces, ingest, failsafe, log }) : null;
+  // On a cluster only (its module loads PostgreSQL's driver): made once the log is restored, before the app is ready.
+  let follower: LogFollower | null = null;
   const restored = (async () => {
     // Rows of spaces whose log is gone (a deleted space from an older version) would show in lists: drop them.
     const logged = await deps.store.spaces();
@@ -314,8 +315,12 @@ export function createApp(deps: AppDeps): App {
     await restored;
     drills.restore();
     // On a cluster: what other nodes logged while this one folded, then everything they log from now on.
-    if (follower) await follower.pass();
-    follower?.start();
+    if (deps.follow) {
+      const { LogFollower } = await import('./cluster/follower');
+      follower = new LogFollower({ connectionString: deps.follow.connectionString, intervalMs: deps.follow.intervalMs, store: deps.store, spaces, ingest, failsafe, log });
+      await follower.pass();
+      follower.start();
+    }
     isReady = true;
     b.start();
     monitor.start();

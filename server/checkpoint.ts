@@ -6,17 +6,17 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { CityopsConfig } from '../shared/config';
 import type { ProjectionContext, SpaceProjection } from '../shared/projection/state';
 import { BloomFilter } from './ingest/bloom';
+import { PROJECT_ROOT } from './root';
 import type { Restored } from './spaces';
 
 /** Bumped when the checkpoint's layout changes. */
 const FORMAT = 1;
 
-const sharedDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'shared');
+const sharedDir = path.join(PROJECT_ROOT, 'shared');
 
 function sources(dir: string): string[] {
   const out: string[] = [];

@@ -1,20 +1,16 @@
 /** Starts the server from the environment: reads config, opens the store, wires the app, listens. */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApp, type App } from './app';
+import { PROJECT_ROOT } from './root';
 import { TokenRegistry } from './auth/tokens';
 import { readEnv, type ServerEnv } from './env';
 import { logger, type Logger } from './log';
 import { openSqliteStore } from './store/sqlite';
-import { openPostgresStore } from './store/postgres';
-import { pgSessionBackend } from './auth/pgSessions';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { createClient } from 'redis';
+import type { RedisClientType } from 'redis';
 
 /** A running server. */
 export interface Running { readonly app: App; readonly env: ServerEnv; readonly url: string; readonly tokens: TokenRegistry }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Longest the app is given to close after an uncaught exception before the process exits anyway, ms. */
 const CRASH_CLOSE_MS = 3_000;
@@ -25,16 +21,18 @@ const STOP_CLOSE_MS = 15_000;
 export async function startServer(env: ServerEnv = readEnv()): Promise<Running> {
   const tokens = new TokenRegistry(env.tokens);
   const started = Date.now();
-  const shared = env.databaseUrl ? await openPostgresStore({ connectionString: env.databaseUrl }) : null;
+  // The cluster's modules (PostgreSQL, Redis) load only on a cluster: the embedded default starts without them.
+  const shared = env.databaseUrl ? await (await import('./store/postgres')).openPostgresStore({ connectionString: env.databaseUrl }) : null;
   const store = shared ?? openSqliteStore({ dataDir: env.dataDir });
-  const sessionBackend = shared ? pgSessionBackend(shared.pool) : null;
+  const sessionBackend = shared ? (await import('./auth/pgSessions')).pgSessionBackend(shared.pool) : null;
   if (sessionBackend) {
     const sweep = () => void sessionBackend.sweep().catch((err: unknown) => logger.warn({ err }, 'could not remove expired sessions'));
     sweep();
     setInterval(sweep, 3_600_000).unref();
   }
   const redis = env.redisUrl ? await connectRedis(env.redisUrl, logger) : null;
-  const app = createApp({ store, ...(sessionBackend ? { sessionBackend } : {}), ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}), ...(redis ? { adapter: createAdapter(redis) } : {}), config: env.config, tokens, staticDir: path.join(root, 'dist', 'client'), open311Space: env.open311Space, security: env.security, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), outboxDbFile: inData(env.dataDir, 'outbox.sqlite'), logger });
+  const adapter = redis ? (await import('@socket.io/redis-streams-adapter')).createAdapter(redis) : null;
+  const app = createApp({ store, ...(sessionBackend ? { sessionBackend } : {}), ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}), ...(adapter ? { adapter } : {}), config: env.config, tokens, staticDir: path.join(PROJECT_ROOT, 'dist', 'client'), open311Space: env.open311Space, security: env.security, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), outboxDbFile: inData(env.dataDir, 'outbox.sqlite'), logger });
   const failures = processFailureHandlers(logger, (code) => closeAndExit(app, code, CRASH_CLOSE_MS));
   process.on('uncaughtException', failures.uncaughtException);
   process.on('unhandledRejection', failures.unhandledRejection);
@@ -95,9 +93,10 @@ async function closeAndExit(app: App, code: number, graceMs: number): Promise<vo
  * The Redis client of the Socket.IO adapter. It reconnects by itself (with backoff) when Redis restarts, and the
  * streams adapter resumes reading its stream from where it was, so nothing sent while Redis was away is lost.
  */
-async function connectRedis(url: string, log: Logger) {
+async function connectRedis(url: string, log: Logger): Promise<RedisClientType> {
   let down = false;
-  const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) } });
+  const { createClient } = await import('redis');
+  const client: RedisClientType = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) } });
   client.on('error', (err: unknown) => {
     if (!down) log.warn({ err }, 'Redis does not answer: walls on this node go on; cross-node messages wait until it is back');
     down = true;
@@ -113,14 +112,4 @@ async function connectRedis(url: string, log: Logger) {
 /** A file in DATA_DIR, or `:memory:` when the data dir is. */
 function inData(dataDir: string, name: string): string {
   return dataDir === ':memory:' ? ':memory:' : path.join(dataDir, name);
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  startServer().then(({ url, tokens }) => {
-    // The viewer token is left out of the log (log lines travel further than a terminal); it is in CITYOPS_TOKENS or DATA_DIR/tokens.json.
-    if (tokens.first('viewer')) logger.info({ wall: `${url}/?space=live` }, `wall: ${url}/?space=live&token=<a viewer token>`);
-  }).catch((err: unknown) => {
-    logger.fatal({ err }, `cityops-wall failed to start: ${(err as Error).message}`);
-    process.exit(1);
-  });
 }

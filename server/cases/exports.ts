@@ -3,7 +3,6 @@
  * a formula (starting with = + - @, their fullwidth forms ＝ ＋ － ＠ that spreadsheets also accept, tab, carriage return
  * or line feed) is neutralised with a leading apostrophe.
  */
-import ExcelJS from 'exceljs';
 import { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, STAGE_LABELS, type CASE_FLAGS } from '../../shared/domain';
 import type { CaseRow } from '../../shared/cases/query';
 import type { CityopsConfig } from '../../shared/config';
@@ -74,6 +73,8 @@ export function toCsv(t: Table): string {
 
 /** An XLSX workbook with the table on one sheet. */
 export async function toXlsx(t: Table): Promise<Buffer> {
+  // The workbook library is large and only exports need it: loaded on the first one, not at start.
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   wb.creator = 'cityops-wall';
   const ws = wb.addWorksheet(t.name.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31));

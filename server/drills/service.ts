@@ -8,11 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { ProjectionContext } from '../../shared/projection/state';
 import type { DrillInfo } from '../../shared/wall/view';
 import type { TokenRegistry } from '../auth/tokens';
 import { Failsafe } from '../failsafe';
+import { PROJECT_ROOT } from '../root';
 import type { SpaceRegistry } from '../spaces';
 import type { EventStore } from '../store/types';
 import type { DrillRecord, DrillRecords } from './records';
@@ -20,7 +20,7 @@ import { summariseDrill, type DrillSummary } from './summary';
 
 export type { DrillRecord, DrillStatus } from './records';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = PROJECT_ROOT;
 const CLI = path.join(ROOT, 'simulators', 'cli.ts');
 
 /** A scenario as the simulator lists it. */
