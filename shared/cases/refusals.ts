@@ -36,9 +36,6 @@ export type CaseRefusalData =
 /** A refusal: its code and data, and `why` in words. */
 export type CaseRefusal = CaseRefusalData & { readonly why: string };
 
-/** A refusal code. */
-export type CaseRefusalCode = CaseRefusal['code'];
-
 /** The refusal of `data`, with its words. */
 export function refusal(data: CaseRefusalData): CaseRefusal {
   return { ...data, why: whyOf(data) };
