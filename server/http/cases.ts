@@ -4,12 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { actionEvent, caseActionSchema } from '../../shared/cases/actions';
-import { applyCaseEvent } from '../../shared/cases/lifecycle';
+import { caseActionSchema } from '../../shared/cases/actions';
+import { decide } from '../../shared/cases/decide';
 import { parseCaseQuery, type CaseDetail } from '../../shared/cases/query';
 import type { CityopsConfig } from '../../shared/config';
 import { spaceName } from '../../shared/contract';
-import { validateEvent } from '../../shared/events';
 import { authorise, type GuardDeps } from '../auth/guard';
 import type { CaseFeed } from '../cases/feed';
 import { clockLateness, listCases, rowsOf } from '../cases/queries';
@@ -90,6 +89,7 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     res.json(detail);
   });
 
+  // Validate (the body's schema), authorise (role, space), decide (shared/cases/decide.ts), ingest.
   r.post('/cases/:id/actions', json, async (req, res) => {
     const parsed = caseActionSchema.safeParse(req.body);
     if (!parsed.success) return sendError(res, 'bad_request', 'invalid action: { "kind": "supervise"|"remind"|"escalate"|"approve_extension"|"exempt"|"merge", "space": "...", ... }', issuesOf(parsed.error));
@@ -99,26 +99,20 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
     const id = String(req.params.id);
     const space = deps.spaces.find(a.space);
-    const prev = space ? deps.model.caseState(a.space, id) : undefined;
-    if (!space || !prev) return sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${a.space}`);
-    const ts = Math.max(spaceNow(deps, a.space), prev.updatedAt);
-    const raw = actionEvent(id, a, `action-${randomUUID()}`, ts, caller.actor.slice(0, 64));
-    const v = validateEvent(raw);
-    if (!v.ok) return sendError(res, 'bad_request', 'the action does not make a valid event', v.errors);
-    if (v.event.type.startsWith('case.') && 'caseId' in v.event) {
-      const t = applyCaseEvent(prev, v.event as Parameters<typeof applyCaseEvent>[1], space.projection.ctx.lifecycle);
-      if (!t.ok) return sendError(res, 'conflict', t.reason);
-    }
-    if (a.kind === 'merge') {
-      const master = deps.model.caseState(a.space, a.masterCaseId);
-      if (!master || master.stage === 'merged') return sendError(res, 'conflict', `cannot merge into ${a.masterCaseId}: ${master ? 'it is itself merged' : 'no such case'}`);
-    }
-    const result = await deps.ingest.ingest(a.space, [v.event]);
+    const noCase = () => sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${a.space}`);
+    if (!space) return noCase();
+    const d = decide(deps.model.caseState(a.space, id), { ...a, caseId: id, actor: caller.actor.slice(0, 64) }, {
+      now: spaceNow(deps, a.space), eventId: `action-${randomUUID()}`, lifecycle: space.projection.ctx.lifecycle,
+      caseOf: (other) => deps.model.caseState(a.space, other),
+    });
+    if (!d.ok) return d.refusal.code === 'no_case' ? noCase() : sendError(res, 'conflict', d.refusal.why);
+    const result = await deps.ingest.ingest(a.space, [d.event]);
     if (result.accepted !== 1) {
+      // The fold judges the event again as it is written (another request may have moved the case since) and says why.
       const why = result.quarantined[0]?.reason ?? result.rejected[0]?.errors.map((e) => e.message).join('; ') ?? 'not accepted';
       return sendError(res, 'conflict', why);
     }
-    res.status(201).json({ event: v.event, result });
+    res.status(201).json({ event: d.event, result });
   });
   return r;
 }

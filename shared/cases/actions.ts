@@ -1,10 +1,9 @@
 /**
- * Supervisor actions on a case (督办, 催办, 领导批示, 延期批准, 不计考核, 合并): the request the page sends, and the
- * event each becomes in the log (who, when, why) — the audit trail. Times are epoch ms.
+ * Supervisor actions on a case (督办, 催办, 领导批示, 延期批准, 不计考核, 合并): the request the page sends. `decide.ts`
+ * judges each against the case and makes it the event the log records. Times are epoch ms.
  */
 import { z } from 'zod';
 import { spaceName } from '../contract';
-import type { DomainEventInput } from '../events';
 import { epochMs, ident } from '../events/common';
 
 /** One action request (`POST /api/v1/cases/:id/actions`). */
@@ -26,16 +25,3 @@ export type CaseActionKind = CaseAction['kind'];
 export const ACTION_LABELS: Readonly<Record<CaseActionKind, string>> = {
   supervise: '督办', remind: '催办', escalate: '领导批示', approve_extension: '批准延期', exempt: '不计考核', merge: '合并重复件',
 };
-
-/** The event an action becomes, at `ts` (ms) by `actor`. */
-export function actionEvent(caseId: string, a: CaseAction, eventId: string, ts: number, actor: string): DomainEventInput {
-  const base = { eventId, ts, caseId, actor };
-  switch (a.kind) {
-    case 'supervise': return { ...base, type: 'case.supervised', message: a.message, ...(a.newDeadline !== undefined ? { newDeadline: a.newDeadline } : {}) };
-    case 'remind': return { ...base, type: 'case.reminded', ...(a.message ? { message: a.message } : {}) };
-    case 'escalate': return { ...base, type: 'case.escalated', note: a.note, ...(a.leader ? { leader: a.leader } : {}) };
-    case 'approve_extension': return { ...base, type: 'case.extension_approved', until: a.until };
-    case 'exempt': return { ...base, type: 'case.exempted', reason: a.reason };
-    case 'merge': return { ...base, type: 'case.merged', masterCaseId: a.masterCaseId };
-  }
-}

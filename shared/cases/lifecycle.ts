@@ -1,12 +1,14 @@
 /**
  * The case lifecycle reducer (DESIGN §2): every transition of the diagram, deadline clocks started, moved and stopped.
- * An event that does not fit the case's state is refused with a reason naming the case, its stage and the event.
+ * An event that does not fit the case's state is refused (`judgeCaseEvent`) with a reason naming the case, its stage
+ * and the event; the merge-master rule (`judgeMergeMaster`) needs the master's state too.
  */
 import { assertNever, type Stage } from '../domain';
 import type { CaseEvent, CaseReceived } from '../events/case';
 import { computeDeadline, type SlaEnv } from '../sla/deadline';
 import { limitFor, type SlaClock, type SlaRules } from '../sla/rules';
 import type { EpochMs } from '../time';
+import { refusal, type CaseRefusal } from './refusals';
 import { isTerminal, type CaseState, type ClockState } from './state';
 
 /**
@@ -46,44 +48,57 @@ export const ALLOWED_FROM: Readonly<Record<Other['type'], readonly Stage[]>> = {
   'case.merged': OPEN,
 };
 
+/**
+ * Why case event `e` does not fit the case `prev` (undefined before `case.received`), or null when it fits: the stage,
+ * the event time (no earlier than the case's last event, less the skew allowed) and the conditions of each event.
+ */
+export function judgeCaseEvent(prev: CaseState | undefined, e: CaseEvent, ctx: LifecycleContext): CaseRefusal | null {
+  if (e.type === 'case.received') return prev ? refusal({ code: 'case_exists', caseId: e.caseId, type: e.type, stage: prev.stage }) : null;
+  if (!prev) return refusal({ code: 'no_case', caseId: e.caseId, type: e.type });
+  const allowed = ALLOWED_FROM[e.type];
+  if (!allowed.includes(prev.stage)) return refusal({ code: 'wrong_stage', caseId: e.caseId, type: e.type, stage: prev.stage, allowed });
+  const skewMs = ctx.stepSkewMs ?? 0;
+  if (e.ts < prev.updatedAt - skewMs) return refusal({ code: 'before_last_event', caseId: e.caseId, type: e.type, stage: prev.stage, ts: e.ts, lastTs: prev.updatedAt, skewMs });
+  return guardOf(prev, e);
+}
+
+/**
+ * The merge-master rule: a duplicate (`e.caseId`) joins only a master case that exists (`master`, undefined when there
+ * is none) and is not itself merged. Null when it may.
+ */
+export function judgeMergeMaster(e: { readonly caseId: string; readonly masterCaseId: string }, master: CaseState | undefined): CaseRefusal | null {
+  if (!master) return refusal({ code: 'no_master', caseId: e.caseId, masterCaseId: e.masterCaseId });
+  return master.stage === 'merged' ? refusal({ code: 'master_merged', caseId: e.caseId, masterCaseId: e.masterCaseId }) : null;
+}
+
 /** Applies one case event to the case's state (undefined before `case.received`). Pure: returns a new state. */
 export function applyCaseEvent(prev: CaseState | undefined, e: CaseEvent, ctx: LifecycleContext): CaseTransition {
-  if (e.type === 'case.received') {
-    if (prev) return refuse(e.caseId, prev.stage, e.type, 'the case already exists');
-    return { ok: true, state: receive(e) };
-  }
-  if (!prev) return { ok: false, reason: `case ${e.caseId} does not exist; ${e.type} needs a case.received first` };
-  const allowed = ALLOWED_FROM[e.type];
-  if (!allowed.includes(prev.stage)) return refuse(e.caseId, prev.stage, e.type, `allowed from ${allowed.join('/')}`);
-  const skewMs = ctx.stepSkewMs ?? 0;
-  if (e.ts < prev.updatedAt - skewMs) return refuse(e.caseId, prev.stage, e.type, `event time ${iso(e.ts)} is before the case's last event ${iso(prev.updatedAt)}${skewMs > 0 ? ` by more than the ${skewMs / 1000} s of clock skew allowed` : ''}`);
-  const guard = guardOf(prev, e);
-  if (guard) return refuse(e.caseId, prev.stage, e.type, guard);
+  const refused = judgeCaseEvent(prev, e, ctx);
+  if (refused) return { ok: false, reason: refused.why };
+  if (e.type === 'case.received') return { ok: true, state: receive(e) };
+  // Judged above: every event but case.received fits only a case that exists.
+  const from = prev!;
   // `transition` always returns a fresh object: stamping it in place saves a second copy of every field per event.
-  const state = transition(prev, e, ctx);
+  const state = transition(from, e, ctx);
   // A step dated a little before the last one (tolerated skew) does not move the case's time back.
-  state.updatedAt = Math.max(e.ts, prev.updatedAt);
+  state.updatedAt = Math.max(e.ts, from.updatedAt);
   return { ok: true, state };
 }
 
-function refuse(caseId: string, stage: Stage, type: string, why: string): CaseTransition {
-  return { ok: false, reason: `case ${caseId} is ${stage}: ${type} does not fit (${why})` };
-}
-
-function iso(ts: EpochMs): string {
-  return new Date(ts).toISOString();
-}
-
-/** Extra conditions beyond the stage. */
-function guardOf(c: CaseState, e: Other): string | null {
+/** Extra conditions beyond the stage (the refusal is built only when there is one: this runs for every event). */
+function guardOf(c: CaseState, e: Other): CaseRefusal | null {
   switch (e.type) {
-    case 'case.reopened': return c.rating === 'unsatisfied' ? null : `only an unsatisfied case is reopened; rating is ${c.rating ?? 'none'}`;
-    case 'case.exempted': return c.exempt ? 'the case is already exempt' : null;
-    case 'case.merged': return e.masterCaseId === c.id ? 'a case cannot be merged into itself' : null;
-    case 'case.extension_approved': return e.until <= e.ts ? 'the new deadline is not after the event time' : null;
-    case 'case.supervised': return e.newDeadline !== undefined && e.newDeadline <= e.ts ? 'the new deadline is not after the event time' : null;
+    case 'case.reopened': return c.rating === 'unsatisfied' ? null : refusal({ code: 'not_unsatisfied', caseId: e.caseId, type: e.type, stage: c.stage, rating: c.rating });
+    case 'case.exempted': return c.exempt ? refusal({ code: 'already_exempt', caseId: e.caseId, type: e.type, stage: c.stage }) : null;
+    case 'case.merged': return e.masterCaseId === c.id ? refusal({ code: 'self_merge', caseId: e.caseId, type: e.type, stage: c.stage }) : null;
+    case 'case.extension_approved': return e.until <= e.ts ? lateDeadline(c, e, e.until) : null;
+    case 'case.supervised': return e.newDeadline !== undefined && e.newDeadline <= e.ts ? lateDeadline(c, e, e.newDeadline) : null;
     default: return null;
   }
+}
+
+function lateDeadline(c: CaseState, e: Other, deadline: EpochMs): CaseRefusal {
+  return refusal({ code: 'deadline_not_after', caseId: e.caseId, type: e.type, stage: c.stage, deadline, ts: e.ts });
 }
 
 function receive(e: CaseReceived): CaseState {

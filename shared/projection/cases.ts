@@ -1,6 +1,6 @@
 /** Folds case events into a space's projection: the case map, the open set, the day counters, the ticker. */
 import { CHANNEL_LABELS, type CaseFlag, type Rating } from '../domain';
-import { applyCaseEvent } from '../cases/lifecycle';
+import { applyCaseEvent, judgeMergeMaster } from '../cases/lifecycle';
 import { isTerminal, type CaseState } from '../cases/state';
 import type { CaseEvent, CaseReceived } from '../events/case';
 import { subtractCaseCounts, type CaseCounts } from '../kpi/rates';
@@ -26,9 +26,9 @@ export function foldCaseEvent(p: SpaceProjection, e: CaseEvent): string | null {
     if (archived) return foldArchived(p, archived, e);
   }
   const prev = held;
-  if (e.type === 'case.merged') {
-    const master = p.cases.get(e.masterCaseId) ?? p.archive?.get(e.masterCaseId);
-    if (!p.replaying && (!master || master.stage === 'merged')) return `case ${e.caseId}: case.merged needs an existing master case; ${e.masterCaseId} ${master ? 'is itself merged' : 'does not exist'}`;
+  if (e.type === 'case.merged' && !p.replaying) {
+    const refused = judgeMergeMaster(e, p.cases.get(e.masterCaseId) ?? p.archive?.get(e.masterCaseId));
+    if (refused) return refused.why;
   }
   const t = applyCaseEvent(prev, e, p.ctx.lifecycle);
   if (!t.ok) return t.reason;

@@ -198,6 +198,20 @@ describe('when a supervisor acts on an overdue case', () => {
     expect(d.history.at(-1)?.type).toBe('case.merged');
   });
 
+  it('then a case the space lacks answers 404 and a refused merge 409, each saying why, and the case is not merged', async () => {
+    const [open] = (await list({ status: 'open', pageSize: '1' })).items;
+    const act = (id: string, body: Record<string, unknown>) => fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}/actions`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ space: 'live', ...body }),
+    });
+    const missing = await act('no-such-case', { kind: 'remind' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found', message: 'no case no-such-case in space live' } });
+    const merge = await act(open!.id, { kind: 'merge', masterCaseId: 'no-such-case' });
+    expect(merge.status).toBe(409);
+    expect(await merge.json()).toMatchObject({ error: { code: 'conflict', message: `case ${open!.id}: case.merged needs an existing master case; no-such-case does not exist` } });
+    expect(server.app.spaces.get('live').projection.cases.get(open!.id)?.stage).not.toBe('merged');
+  });
+
   it('then after a restart the read model answers the same', async () => {
     const before = await list({ status: 'all', pageSize: '200' });
     server = await server.restart();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyCaseEvent, ALLOWED_FROM, type LifecycleContext } from '../../../shared/cases/lifecycle';
+import { applyCaseEvent, ALLOWED_FROM, judgeCaseEvent, type LifecycleContext } from '../../../shared/cases/lifecycle';
 import type { CaseState } from '../../../shared/cases/state';
 import { DEFAULT_CONFIG } from '../../../shared/config';
 import { validateEvent, type CaseEvent, type DomainEventInput } from '../../../shared/events';
@@ -143,5 +143,24 @@ describe('when a supervisor acts on a case', () => {
 describe('when the config sets the defaults', () => {
   it('then the sla rules in the config are the default rules', () => {
     expect(DEFAULT_CONFIG.sla).toBe(DEFAULT_SLA_RULES);
+  });
+});
+
+describe('when a producer’s step does not fit, for reasons no supervisor command meets', () => {
+  it('then the refusal carries its code and data: case_exists, before_last_event, not_unsatisfied', () => {
+    const s = fold([received('p1'), caseEvent('case.dispatched', 'p1', at(10), { unit: 'cgzf' })]);
+    expect(judgeCaseEvent(s, parse(received('p1')), ctx)).toEqual({
+      code: 'case_exists', caseId: 'p1', type: 'case.received', stage: 'dispatched', why: 'case p1 is dispatched: case.received does not fit (the case already exists)',
+    });
+    expect(judgeCaseEvent(s, parse(caseEvent('case.signed', 'p1', at(5))), { ...ctx, stepSkewMs: 60_000 })).toEqual({
+      code: 'before_last_event', caseId: 'p1', type: 'case.signed', stage: 'dispatched', ts: at(5), lastTs: at(10), skewMs: 60_000,
+      why: 'case p1 is dispatched: case.signed does not fit (event time 2026-11-23T01:05:00.000Z is before the case\'s last event 2026-11-23T01:10:00.000Z by more than the 60 s of clock skew allowed)',
+    });
+    expect(judgeCaseEvent(s, parse(caseEvent('case.signed', 'p1', at(9.5))), { ...ctx, stepSkewMs: 60_000 })).toBeNull();
+    const rated = fold([...upToReply('p2'), caseEvent('case.called_back', 'p2', at(200)), caseEvent('case.evaluated', 'p2', at(201), { rating: 'basically_satisfied' })]);
+    expect(judgeCaseEvent(rated, parse(caseEvent('case.reopened', 'p2', at(202))), ctx)).toEqual({
+      code: 'not_unsatisfied', caseId: 'p2', type: 'case.reopened', stage: 'evaluated', rating: 'basically_satisfied',
+      why: 'case p2 is evaluated: case.reopened does not fit (only an unsatisfied case is reopened; rating is basically_satisfied)',
+    });
   });
 });
