@@ -23,7 +23,7 @@ export type ClockLateness = Exclude<Lateness, 'closed'>;
 export type LateFilter = 'overdue' | 'at_risk' | 'late';
 
 /** Order of lateness, worst highest (a case shows its worst clock). */
-export const LATENESS_RANK: Readonly<Record<Lateness, number>> = { closed: -1, ok: 0, at_risk: 1, overdue: 2 };
+const LATENESS_RANK: Readonly<Record<Lateness, number>> = { closed: -1, ok: 0, at_risk: 1, overdue: 2 };
 
 /** The indexed form of a running clock (ms): its deadline and the first instant it is at risk (never after the deadline). */
 export interface ClockMarks { readonly deadline: EpochMs; readonly riskAt: EpochMs }
@@ -72,7 +72,7 @@ export function latenessAt(m: ClockMarks, at: EpochMs): ClockLateness {
  * The instant (ms, rounded up) a clock turns at risk: the first time its used fraction reaches `atRisk`. Mirrors
  * `usedFraction` branch by branch so `now >= riskAt && now <= deadline` is `clockStatus(...) === 'at_risk'`.
  */
-export function riskAt(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadline: EpochMs, atRisk: number): EpochMs {
+function riskAt(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadline: EpochMs, atRisk: number): EpochMs {
   if (deadline <= start) return deadline;
   if (atRisk <= 0) return start;
   const calendar = (): EpochMs => Math.ceil(start + atRisk * (deadline - start));
