@@ -10,12 +10,7 @@ import { sweep } from '../shared/projection/retention';
 import type { IngestService } from './ingest/service';
 import { StoreUnavailableError } from './store/types';
 import { Failsafe } from './failsafe';
-import { spaceClock, type Space, type SpaceRegistry } from './spaces';
-
-/** When the monitor reads a space: on its clock, once it has one (a demo or drill space without events has no time yet). */
-function monitorClock(space: Space, wallNow: number): number | null {
-  return space.kind !== 'live' && space.projection.clock === null ? null : spaceClock(space, wallNow);
-}
+import { spaceOwnClock, type Space, type SpaceRegistry } from './spaces';
 
 /** Options of the monitor. */
 export interface MonitorOptions {
@@ -76,7 +71,8 @@ export class SpaceMonitor {
   async passSpace(space: Space): Promise<void> {
     const { spaces, ingest, now } = this.opts;
     const r = await ingest.ingestComputed(space.name, (s) => {
-      const at = monitorClock(s, now());
+      // On the space's clock, once it has one (a demo or drill space without events has no time yet).
+      const at = spaceOwnClock(s, now());
       if (at === null) return [];
       const alerts = timedAlertEvents(s.projection, at, undefined, this.opts.silentWalls?.(s.name, at) ?? []);
       return [...alerts, ...dutyItemEvents(s.projection, at, MONITOR_BATCH_MAX - alerts.length)];
@@ -85,7 +81,7 @@ export class SpaceMonitor {
     const current = spaces.find(space.name);
     if (!current) return;
     await spaces.serial(current, async () => {
-      const at = monitorClock(current, now());
+      const at = spaceOwnClock(current, now());
       if (at !== null) sweep(current.projection, at);
       if (this.due(current)) this.checkpointNow(current);
     });

@@ -6,6 +6,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { spaceKindOf } from '../shared/contract';
 import { applyEvent } from '../shared/projection/apply';
+import { spaceClockAt } from '../shared/projection/clock';
 import { sweep } from '../shared/projection/retention';
 import { createProjection, type CaseArchive, type ProjectionContext, type SpaceProjection } from '../shared/projection/state';
 import type { DrillInfo } from '../shared/wall/view';
@@ -32,11 +33,17 @@ export interface Space {
 }
 
 /**
- * The instant a space's figures are read at: the wall clock for `live`, the space's own clock (its newest event time)
- * for demo and drills, which run at their own speed — the wall clock until a space has any event.
+ * The space clock, the one "now" of a space on this node (its walls, the case and duty routes, Open311 read it): the
+ * wall clock for `live`, the space's own clock (its newest event time, `spaceClockAt`) for demo and drills, which run
+ * at their own speed — the wall clock until a space has any event, and for a space this node does not hold.
  */
-export function spaceClock(space: Space, wallNow: number): number {
-  return space.kind === 'live' ? wallNow : space.projection.clock ?? wallNow;
+export function spaceClock(space: Space | undefined, wallNow: number): number {
+  return (space ? spaceOwnClock(space, wallNow) : null) ?? wallNow;
+}
+
+/** A space's clock as `spaceClock` reads it, but null while a demo or drill space has no event yet (nothing to judge). */
+export function spaceOwnClock(space: Space, wallNow: number): number | null {
+  return spaceClockAt(space.kind, space.projection.clock, wallNow);
 }
 
 /** What a space's projection starts from: a checkpoint (projection, dedupe filter, log seq) or nothing. */

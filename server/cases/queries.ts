@@ -1,14 +1,15 @@
 /**
- * Case lists from the read model: the filters of `shared/cases/query.ts` as one WHERE clause, lateness as range tests
- * on each running clock's deadline and at-risk instant (partial indexes over open cases answer them), a total and a page.
+ * Case lists from the read model: the filters of `shared/cases/query.ts` as one WHERE clause, lateness as the range
+ * tests of `shared/sla/lateness.ts` on each running clock's marks (partial indexes over open cases answer them), a
+ * total and a page; each row's lateness judged from the same marks by the same rule.
  */
-import type { CaseQuery, CaseList, CaseRow, Lateness } from '../../shared/cases/query';
-import { overdueMinutes } from '../../shared/cases/query';
+import type { CaseQuery, CaseList, CaseRow } from '../../shared/cases/query';
 import type { CaseState } from '../../shared/cases/state';
-import type { ClockId } from '../../shared/domain';
+import { CLOCKS, type ClockId } from '../../shared/domain';
+import { latenessAt, overdueMinutes, worstLateness, type ClockMarks, type Lateness } from '../../shared/sla/lateness';
 import { MINUTE_MS, type EpochMs } from '../../shared/time';
 import type { CaseReadModel } from './readModel';
-import { flagMask, flagsOf } from './rows';
+import { flagMask, flagsOf, latenessSql, marksColumns } from './rows';
 
 type Params = Record<string, string | number>;
 
@@ -16,18 +17,16 @@ type Params = Record<string, string | number>;
 export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Params } {
   const w: string[] = ['space = @space'];
   const params: Params = { space: q.space, now };
-  const d = q.clock ? `${q.clock}_deadline` : 'next_deadline';
-  const r = q.clock ? `${q.clock}_risk` : 'next_risk';
+  const d = marksColumns(q.clock).deadline;
   switch (q.status) {
-    case 'overdue': w.push('open = 1', `${d} < @now`); break;
-    case 'at_risk': w.push('open = 1', `${d} >= @now`, `${r} <= @now`); break;
-    case 'late': w.push('open = 1', `${r} <= @now`); break;
+    case 'overdue': case 'at_risk': case 'late': w.push('open = 1', ...latenessSql(q.status, q.clock, '@now')); break;
     case 'open': w.push('open = 1'); break;
     case 'closed': w.push('open = 0'); break;
     case 'all': break;
   }
   if (q.overdueBy !== undefined) {
-    w.push('open = 1', `${d} < @overdueBefore`);
+    // Overdue by more than N minutes: already overdue N minutes ago.
+    w.push('open = 1', ...latenessSql('overdue', q.clock, '@overdueBefore'));
     params.overdueBefore = now - q.overdueBy * MINUTE_MS;
   }
   // Lists of open cases start from the partial indexes over open cases (a few thousand rows): the unary + keeps the
@@ -54,7 +53,7 @@ export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Para
 }
 
 function orderOf(q: CaseQuery): string {
-  const d = q.clock ? `${q.clock}_deadline` : 'next_deadline';
+  const d = marksColumns(q.clock).deadline;
   switch (q.sort) {
     case 'overdue': return `${d} IS NULL, ${d} ASC, received_at ASC, id ASC`;
     case 'received_desc': return 'received_at DESC, id DESC';
@@ -64,27 +63,25 @@ function orderOf(q: CaseQuery): string {
 
 const SELECT = 'id, channel, case_type, urgency, flags, category, street, unit, stage, title, received_at, open, supervised, exempt, next_clock, sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk';
 type Raw = [string, CaseRow['channel'], CaseRow['caseType'], CaseRow['urgency'], number, string, string, string | null, CaseRow['stage'], string, number, number, number, number, ClockId | null, ...(number | null)[]];
-const CLOCK_COLS: Record<ClockId, number> = { sign: 15, handle: 17, callback: 19 };
+const MARKS_AT = 15;
+
+/** The stored marks of the running clocks in a raw result from `MARKS_AT` (sign, handle, callback deadline/risk pairs). */
+function* storedMarks(raw: readonly (number | string | null)[], at: number, only?: ClockId): Generator<{ id: ClockId; marks: ClockMarks }> {
+  for (const [i, id] of CLOCKS.entries()) {
+    if (only && id !== only) continue;
+    const deadline = raw[at + 2 * i];
+    const riskAt = raw[at + 2 * i + 1];
+    if (typeof deadline === 'number' && typeof riskAt === 'number') yield { id, marks: { deadline, riskAt } };
+  }
+}
 
 /** A row of the list from a raw result, its lateness judged over the query's clock (or its worst running clock). */
 function toRow(raw: Raw, now: EpochMs, clock: ClockId | undefined): CaseRow {
   const [id, channel, caseType, urgency, flags, category, street, unit, stage, title, receivedAt, open, supervisedCount, exempt] = raw;
-  let lateness: Lateness = open ? 'ok' : 'closed';
-  let which: ClockId | null = null;
-  let deadline: number | null = null;
-  if (open) {
-    const rank = { ok: 0, at_risk: 1, overdue: 2, closed: -1 } as const;
-    for (const c of clock ? [clock] : (['sign', 'handle', 'callback'] as const)) {
-      const dl = (raw[CLOCK_COLS[c]] as number | null | undefined) ?? null;
-      const rk = (raw[CLOCK_COLS[c] + 1] as number | null | undefined) ?? null;
-      if (dl === null || rk === null) continue;
-      const l: Lateness = now > dl ? 'overdue' : now >= rk ? 'at_risk' : 'ok';
-      if (which === null || rank[l] > rank[lateness] || (rank[l] === rank[lateness] && dl < (deadline ?? Infinity))) { lateness = l; which = c; deadline = dl; }
-    }
-  }
+  const worst = open ? worstLateness(storedMarks(raw, MARKS_AT, clock), now) : { lateness: 'closed' as const, clock: null, deadline: null };
   return {
-    id, channel, caseType, urgency, flags: flagsOf(flags), category, street, unit, stage, title, receivedAt, lateness, clock: which, deadline,
-    overdueMinutes: lateness === 'overdue' ? overdueMinutes(deadline, now) : 0, supervisedCount, exempt: exempt === 1,
+    id, channel, caseType, urgency, flags: flagsOf(flags), category, street, unit, stage, title, receivedAt, lateness: worst.lateness, clock: worst.clock,
+    deadline: worst.deadline, overdueMinutes: overdueMinutes(worst.deadline, now), supervisedCount, exempt: exempt === 1,
   };
 }
 
@@ -118,10 +115,6 @@ export function clockLateness(model: CaseReadModel, space: string, c: CaseState,
   const out: Partial<Record<ClockId, Lateness>> = {};
   const raw = model.db.prepare('SELECT sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk FROM cases WHERE space = ? AND id = ?').raw().get(space, c.id) as (number | null)[] | undefined;
   if (!raw) return out;
-  (['sign', 'handle', 'callback'] as const).forEach((clock, i) => {
-    const dl = raw[i * 2] ?? null;
-    const rk = raw[i * 2 + 1] ?? null;
-    if (dl !== null && rk !== null) out[clock] = now > dl ? 'overdue' : now >= rk ? 'at_risk' : 'ok';
-  });
+  for (const { id, marks } of storedMarks(raw, 0)) out[id] = latenessAt(marks, now);
   return out;
 }

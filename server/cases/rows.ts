@@ -1,10 +1,11 @@
 /**
- * A case state flattened into the read model's row: filter columns, each running clock's deadline and the instant it
- * turns at risk (so "late now" is a range test an index can answer), and the counters unit scoring sums.
+ * A case state flattened into the read model's row: filter columns, each running clock's marks (its deadline and the
+ * instant it turns at risk, `sla/lateness.ts`, so "late now" is a range test an index can answer), and the counters
+ * unit scoring sums.
  */
 import { CASE_FLAGS, type CaseFlag, type ClockId } from '../../shared/domain';
-import { riskAt } from '../../shared/cases/query';
-import { runningClocks, type CaseState, type ClockState } from '../../shared/cases/state';
+import { runningClocks, type CaseState } from '../../shared/cases/state';
+import { clockMarks, earliestMarks, LATENESS_TESTS, stoppedOnTime, type ClockMarks, type LateFilter } from '../../shared/sla/lateness';
 import type { ProjectionContext } from '../../shared/projection/state';
 
 /** Bit of each flag in the `flags` column. */
@@ -32,21 +33,16 @@ export const CASE_COLUMNS = [
 type Cell = string | number | null;
 const b = (x: boolean): number => (x ? 1 : 0);
 
-function onTime(clock: ClockState | null): boolean {
-  return clock !== null && clock.stoppedAt !== null && clock.stoppedAt <= clock.deadline;
-}
-
 /** The row of a case (values in `CASE_COLUMNS` order). */
 export function caseRow(space: string, c: CaseState, ctx: ProjectionContext): Cell[] {
-  const clocks: Record<ClockId, [number | null, number | null]> = { sign: [null, null], handle: [null, null], callback: [null, null] };
-  let next: { id: ClockId; deadline: number } | null = null;
-  let nextRisk: number | null = null;
+  const clocks: Partial<Record<ClockId, ClockMarks>> = {};
+  let nearest: { id: ClockId; deadline: number } | null = null;
   for (const r of runningClocks(c)) {
-    const risk = riskAt(ctx.lifecycle.env, r.clock.limit, r.clock.start, r.clock.deadline, ctx.thresholds.atRisk);
-    clocks[r.id] = [r.clock.deadline, risk];
-    if (!next || r.clock.deadline < next.deadline) next = { id: r.id, deadline: r.clock.deadline };
-    if (nextRisk === null || risk < nextRisk) nextRisk = risk;
+    const m = clockMarks(ctx.lifecycle.env, r.clock, ctx.thresholds);
+    clocks[r.id] = m;
+    if (!nearest || m.deadline < nearest.deadline) nearest = { id: r.id, deadline: m.deadline };
   }
+  const next = earliestMarks(Object.values(clocks));
   const open = c.stage !== 'closed' && c.stage !== 'merged';
   const replied = c.repliedAt !== null;
   const emergency = c.flags.includes('emergency') && replied;
@@ -54,11 +50,27 @@ export function caseRow(space: string, c: CaseState, ctx: ProjectionContext): Ce
   return [
     space, c.id, c.channel, c.caseType, c.urgency, flagMask(c.flags), c.category, c.street, c.unit, c.stage, c.title, c.receivedAt,
     c.closedAt, b(open), b(c.exempt), c.supervisedCount,
-    clocks.sign[0], clocks.sign[1], clocks.handle[0], clocks.handle[1], clocks.callback[0], clocks.callback[1],
-    next?.id ?? null, next?.deadline ?? null, nextRisk,
-    b(c.dispatchedAt !== null || c.stage === 'registered'), b(c.dispatchedAt !== null), b(c.signedAt !== null), b(onTime(c.sign)),
-    b(replied), b(replied && onTime(c.handle)), b(c.stage === 'closed'), b(c.rating !== null), b(satisfied), c.redoCount, c.reopenCount,
+    clocks.sign?.deadline ?? null, clocks.sign?.riskAt ?? null, clocks.handle?.deadline ?? null, clocks.handle?.riskAt ?? null,
+    clocks.callback?.deadline ?? null, clocks.callback?.riskAt ?? null,
+    nearest?.id ?? null, next?.deadline ?? null, next?.riskAt ?? null,
+    b(c.dispatchedAt !== null || c.stage === 'registered'), b(c.dispatchedAt !== null), b(c.signedAt !== null), b(stoppedOnTime(c.sign)),
+    b(replied), b(replied && stoppedOnTime(c.handle)), b(c.stage === 'closed'), b(c.rating !== null), b(satisfied), c.redoCount, c.reopenCount,
     c.reopenCount > 0 && !c.awaitingResign ? c.reopenCount : Math.max(0, c.reopenCount - 1), b(c.calledBackAt !== null),
-    b(emergency), b(emergency && onTime(c.handle)),
+    b(emergency), b(emergency && stoppedOnTime(c.handle)),
   ];
+}
+
+/** The columns of a clock's marks in a row: one clock's, or the earliest over the running clocks (`next_*`). */
+export function marksColumns(clock: ClockId | undefined): Record<keyof ClockMarks, string> {
+  const p = clock ?? 'next';
+  return { deadline: `${p}_deadline`, riskAt: `${p}_risk` };
+}
+
+/**
+ * The SQL conditions (joined by AND) that select rows whose clock (or any running clock) is `level` at the instant named
+ * by `at` (a parameter such as `@now` or `?`): `LATENESS_TESTS` over the marks columns, as `latenessAt` judges them.
+ */
+export function latenessSql(level: LateFilter, clock: ClockId | undefined, at: string): string[] {
+  const cols = marksColumns(clock);
+  return LATENESS_TESTS[level].map((t) => `${cols[t.mark]} ${t.cmp} ${at}`);
 }

@@ -9,6 +9,7 @@ import { rankUnits, scoreUnit, type Indicator, type Scorecard } from '../../shar
 import { shanghaiDateKey, shanghaiMidnight, type EpochMs } from '../../shared/time';
 import type { MonthlyReport, Period, Scorecards, UnitScore } from '../../shared/cases/reports';
 import type { CaseReadModel } from './readModel';
+import { latenessSql } from './rows';
 
 export type { MonthlyReport, Period, Scorecards, UnitScore };
 
@@ -43,6 +44,9 @@ const SUMS: readonly [keyof CaseCounts, string][] = [
   ['reopenedSigned', 'sum(reopened_signed)'], ['calledBack', 'sum(called_back)'], ['emergency', 'sum(emergency)'], ['emergencyOnTime', 'sum(emergency_on_time)'],
 ];
 
+/** Rows of cases overdue at the instant bound to the `?` (the lateness rule's test on the earliest running deadline). */
+const OVERDUE_AT = `open = 1 AND ${latenessSql('overdue', undefined, '?').join(' AND ')}`;
+
 /** Each unit's counts over the cases received in a period (exempt cases left out). */
 export function unitCounts(model: CaseReadModel, space: string, p: Period): Map<string, CaseCounts> {
   model.flush();
@@ -65,7 +69,7 @@ export function scorecards(model: CaseReadModel, config: CityopsConfig, space: s
   const counts = unitCounts(model, space, period);
   const months = Array.from({ length: trendMonths }, (_, i) => monthBefore(monthOf(period.from), trendMonths - i));
   const past = months.map((m) => ({ m, counts: unitCounts(model, space, monthPeriod(m)) }));
-  const overdue = new Map(model.db.prepare('SELECT unit, count(*) FROM cases WHERE space = ? AND open = 1 AND next_deadline < ? AND unit IS NOT NULL GROUP BY unit').raw().all(space, now) as [string, number][]);
+  const overdue = new Map(model.db.prepare(`SELECT unit, count(*) FROM cases WHERE space = ? AND ${OVERDUE_AT} AND unit IS NOT NULL GROUP BY unit`).raw().all(space, now) as [string, number][]);
   const names = new Map(config.units.map((u) => [u.id, u.name]));
   const ids = [...new Set([...config.units.map((u) => u.id), ...counts.keys()])];
   const units = ids.map((id) => {
@@ -92,9 +96,9 @@ export function monthlyReport(model: CaseReadModel, config: CityopsConfig, space
   const byCategory = (db.prepare('SELECT category, count(*) n FROM cases WHERE space = ? AND received_at >= ? AND received_at < ? GROUP BY category ORDER BY n DESC').all(...range)) as { category: string; n: number }[];
   const byDay = (db.prepare(`SELECT strftime('%Y-%m-%d', (received_at + 28800000) / 1000, 'unixepoch') day, count(*) n FROM cases
     WHERE space = ? AND received_at >= ? AND received_at < ? GROUP BY day ORDER BY day`).all(...range)) as { day: string; n: number }[];
-  const topIssues = (db.prepare(`SELECT category, street, count(*) n, sum(CASE WHEN open = 1 AND next_deadline < ? THEN 1 ELSE 0 END) overdue FROM cases
+  const topIssues = (db.prepare(`SELECT category, street, count(*) n, sum(CASE WHEN ${OVERDUE_AT} THEN 1 ELSE 0 END) overdue FROM cases
     WHERE space = ? AND received_at >= ? AND received_at < ? GROUP BY category, street ORDER BY n DESC LIMIT 10`).all(now, ...range)) as MonthlyReport['topIssues'][number][];
-  const t = db.prepare(`SELECT count(*), sum(stage = 'closed'), sum(open), sum(open = 1 AND next_deadline < ?), sum(exempt) FROM cases
+  const t = db.prepare(`SELECT count(*), sum(stage = 'closed'), sum(open), sum(${OVERDUE_AT}), sum(exempt) FROM cases
     WHERE space = ? AND received_at >= ? AND received_at < ?`).raw().get(now, ...range) as (number | null)[];
   const supervised = db.prepare('SELECT count(*) FROM case_supervisions WHERE space = ? AND ts >= ? AND ts < ?').pluck().get(...range) as number;
   const all = emptyCaseCounts();

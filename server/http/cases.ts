@@ -31,10 +31,9 @@ export interface SupervisorDeps extends GuardDeps {
   readonly failsafe: Failsafe;
 }
 
-/** The instant a space judges lateness at, as its walls do (`spaceClock`); the wall clock for a space this node lacks. */
+/** The instant a space judges lateness at: its space clock (`spaceClock`), as its walls read it. */
 export function spaceNow(deps: Pick<SupervisorDeps, 'spaces' | 'now'>, space: string): number {
-  const s = deps.spaces.find(space);
-  return s ? spaceClock(s, deps.now()) : deps.now();
+  return spaceClock(deps.spaces.find(space), deps.now());
 }
 
 /** The `space` query parameter (default live), or null after answering 400. */

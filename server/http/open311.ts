@@ -87,7 +87,7 @@ export function open311Routes(deps: Open311Deps): Router {
     fail(res, formatOf(req), 404, `jurisdiction_id: "${j.slice(0, 64)}" is not served here; this endpoint serves "${mine}"`);
     return false;
   };
-  const clock = () => spaceClock(deps.spaces.get(deps.space), deps.now());
+  const clock = () => spaceClock(deps.spaces.find(deps.space), deps.now());
   /** The texts the log keeps of a case: its received event's and its latest reply. */
   const stored = async (c: CaseState): Promise<StoredRequest> => {
     const history = await deps.cases.history(deps.space, c.id);

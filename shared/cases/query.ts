@@ -1,15 +1,14 @@
 /**
  * The supervisor's case query: one filter schema for `GET /api/v1/cases`, the exports and the `/cases` page (the wall
- * links with the same names), the row a list returns, and the lateness of a case at an instant — the same colouring
- * the wall's overdue panel uses (`clockStatus`), so the wall's figure and the list's total agree.
+ * links with the same names), and the row a list returns. A row's lateness is judged by `sla/lateness.ts`, the rule
+ * the wall's overdue panel uses too, so the wall's figure and the list's total agree.
  */
 import { z } from 'zod';
 import { CASE_FLAGS, CASE_TYPES, CHANNELS, CLOCKS, STAGES, URGENCIES, type CaseFlag, type ClockId } from '../domain';
 import { spaceName } from '../contract';
-import { clockStatus, usedFraction, workingMinutesBetween, addWorkingMinutes, type ClockThresholds, type SlaEnv } from '../sla/deadline';
-import type { SlaLimit } from '../sla/rules';
-import { DAY_MS, MINUTE_MS, shanghaiMidnight, type EpochMs } from '../time';
-import { runningClocks, type CaseState } from './state';
+import type { Lateness } from '../sla/lateness';
+import { shanghaiMidnight, type EpochMs } from '../time';
+import type { CaseState } from './state';
 
 /** Which cases a list holds: late now (overdue, at risk, either), or by lifecycle (open, closed, all). */
 export const CASE_STATUSES = ['late', 'overdue', 'at_risk', 'open', 'closed', 'all'] as const;
@@ -84,8 +83,8 @@ export function caseQueryParams(q: Partial<CaseQuery>): Record<string, string> {
   return out;
 }
 
-/** A case's lateness now. */
-export type Lateness = 'overdue' | 'at_risk' | 'ok' | 'closed';
+/** A case's lateness now (the rule is `sla/lateness.ts`). */
+export type { Lateness } from '../sla/lateness';
 
 /** One row of a case list. Text fields come from citizens: render as text. */
 export interface CaseRow {
@@ -119,44 +118,6 @@ export interface CaseList {
   /** The instant lateness was judged at (ms). */
   readonly at: EpochMs;
   readonly items: readonly CaseRow[];
-}
-
-/**
- * The instant (ms, rounded up) a clock turns at risk: the first time its used fraction reaches `atRisk`. Mirrors
- * `usedFraction` branch by branch so `now >= riskAt && now <= deadline` is `clockStatus(...) === 'at_risk'`.
- */
-export function riskAt(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadline: EpochMs, atRisk: number): EpochMs {
-  if (deadline <= start) return deadline;
-  if (atRisk <= 0) return start;
-  const calendar = (): EpochMs => Math.ceil(start + atRisk * (deadline - start));
-  if (limit.unit === 'calendar_minutes' || deadline - start > 400 * DAY_MS) return calendar();
-  const allowed = workingMinutesBetween(env, start, deadline);
-  if (allowed <= 0) return calendar();
-  let t = Math.min(deadline, Math.ceil(addWorkingMinutes(env, start, atRisk * allowed)));
-  // Float rounding can put the instant a millisecond either side: settle it against usedFraction itself.
-  for (let i = 0; i < 4 && t > start && usedFraction(env, limit, start, deadline, t - 1) >= atRisk; i++) t--;
-  for (let i = 0; i < 4 && t < deadline && usedFraction(env, limit, start, deadline, t) < atRisk; i++) t++;
-  return t;
-}
-
-/** The lateness of a case at `now` over the chosen clocks (all running clocks when `clock` is absent). */
-export function latenessOf(c: CaseState, now: EpochMs, env: SlaEnv, t: ClockThresholds, clock?: ClockId): { lateness: Lateness; clock: ClockId | null; deadline: EpochMs | null } {
-  if (c.stage === 'closed' || c.stage === 'merged') return { lateness: 'closed', clock: null, deadline: null };
-  let worst: { lateness: Lateness; clock: ClockId | null; deadline: EpochMs | null } = { lateness: 'ok', clock: null, deadline: null };
-  const rank = { ok: 0, at_risk: 1, overdue: 2, closed: -1 } as const;
-  for (const r of runningClocks(c)) {
-    if (clock && r.id !== clock) continue;
-    const s = clockStatus(env, r.clock.limit, r.clock.start, r.clock.deadline, now, t);
-    const lateness: Lateness = s === 'overdue' ? 'overdue' : s === 'at_risk' ? 'at_risk' : 'ok';
-    const better = rank[lateness] > rank[worst.lateness] || (rank[lateness] === rank[worst.lateness] && (worst.deadline === null || r.clock.deadline < worst.deadline));
-    if (better) worst = { lateness, clock: r.id, deadline: r.clock.deadline };
-  }
-  return worst;
-}
-
-/** Minutes a deadline is past at `now` (0 if not past). */
-export function overdueMinutes(deadline: EpochMs | null, now: EpochMs): number {
-  return deadline !== null && now > deadline ? Math.floor((now - deadline) / MINUTE_MS) : 0;
 }
 
 /** One event of a case's history as the case page shows it. Text fields are untrusted: render as text. */

@@ -4,6 +4,7 @@ import { applyCaseEvent, judgeMergeMaster } from '../cases/lifecycle';
 import { isTerminal, type CaseState } from '../cases/state';
 import type { CaseEvent, CaseReceived } from '../events/case';
 import { subtractCaseCounts, type CaseCounts } from '../kpi/rates';
+import { pastDeadline } from '../sla/lateness';
 import { shanghaiDateKey, shanghaiHour } from '../time';
 import { raiseAlert } from './alerts';
 import { emptyDay, unitCounts, unitShare, type DayFigures } from './day';
@@ -120,14 +121,14 @@ function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e:
       if (prev?.dispatchedAt === null) { d.cases.dispatched++; for (const u of unitTargets(d, c)) { u.dispatched++; u.needDispatch++; } }
       return;
     case 'case.signed': {
-      const onTime = c.sign !== null && e.ts <= c.sign.deadline;
+      const onTime = c.sign !== null && !pastDeadline(c.sign.deadline, e.ts);
       const resigned = prev?.awaitingResign === true;
       addSigned(d.cases, onTime, resigned);
       for (const u of unitTargets(d, c)) addSigned(u, onTime, resigned);
       return;
     }
     case 'case.replied': {
-      const onTime = c.handle !== null && e.ts <= c.handle.deadline;
+      const onTime = c.handle !== null && !pastDeadline(c.handle.deadline, e.ts);
       const emergency = c.flags.includes('emergency');
       addReplied(d.cases, onTime, emergency);
       for (const u of unitTargets(d, c)) addReplied(u, onTime, emergency);

@@ -1,7 +1,7 @@
-/** The late-case scan: every running clock of every open case, coloured at `now`. */
+/** The late-case scan: every running clock of every open case, judged at `now` by the lateness rule (`sla/lateness.ts`). */
 import type { ClockId } from '../domain';
 import { runningClocks } from '../cases/state';
-import { clockStatus } from '../sla/deadline';
+import { clockLateness } from '../sla/lateness';
 import type { EpochMs } from '../time';
 import type { OverduePanel } from '../wall/view';
 import type { SpaceProjection } from './state';
@@ -23,7 +23,7 @@ export function scanLate(p: SpaceProjection, now: EpochMs): Omit<OverduePanel, '
     let late = false;
     let risky = false;
     for (const { id: clock, clock: state } of runningClocks(c)) {
-      const status = clockStatus(p.ctx.lifecycle.env, state.limit, state.start, state.deadline, now, p.ctx.thresholds);
+      const status = clockLateness(p.ctx.lifecycle.env, state, now, p.ctx.thresholds);
       if (status === 'overdue') {
         overdue[clock]++;
         late = true;

@@ -6,9 +6,9 @@
  * writing the same alert is a duplicate, not a second alert.
  */
 import { CLOCK_LABELS, LINK_LABELS, LINKS, POST_LABELS } from '../domain';
-import { runningClocks, type ClockState } from '../cases/state';
+import { runningClocks } from '../cases/state';
 import type { AlertEvent, TimedAlertKind } from '../events/alert';
-import { riskAt } from '../cases/query';
+import { clockMarks, latenessAt, pastDeadline } from '../sla/lateness';
 import { MINUTE_MS, type EpochMs } from '../time';
 import { currentShift, linkUp } from './duty';
 import type { SpaceProjection } from './state';
@@ -26,18 +26,6 @@ type Wanted = Extract<AlertEvent, { type: 'alert.raised' }>;
  * and its last report's wall-clock ms, which names this silence (a wall silent again later raises a new alert).
  */
 export interface SilentWall { readonly wallId: string; readonly label: string; readonly since: EpochMs; readonly lastReportAt: number }
-
-/** The instant each clock turns at risk, per immutable clock object (clocks are replaced, never changed, on a move). */
-const riskCache = new WeakMap<ClockState, EpochMs>();
-
-function riskOf(p: SpaceProjection, clock: ClockState): EpochMs {
-  let r = riskCache.get(clock);
-  if (r === undefined) {
-    r = riskAt(p.ctx.lifecycle.env, clock.limit, clock.start, clock.deadline, p.ctx.thresholds.atRisk);
-    riskCache.set(clock, r);
-  }
-  return r;
-}
 
 /** A short deterministic id: the readable form when it fits an event id (≤ 128), else the kind and a 64-bit hash. */
 export function alertIdOf(kind: TimedAlertKind, parts: readonly (string | number)[]): string {
@@ -71,11 +59,13 @@ function wanted(p: SpaceProjection, now: EpochMs, walls: readonly SilentWall[]):
     if (!c) continue;
     for (const { id: clock, clock: state } of runningClocks(c)) {
       const base = { caseId: c.id, street: c.street, clock };
-      if (now > state.deadline) {
+      // Marks are memoised per clock object (clocks are replaced, never changed, on a move).
+      const marks = clockMarks(p.ctx.lifecycle.env, state, p.ctx.thresholds);
+      const lateness = latenessAt(marks, now);
+      if (lateness === 'overdue') {
         want(alertIdOf('overdue', [c.id, clock, state.deadline]), () => ({ ...base, kind: 'overdue', level: 'bad', since: state.deadline, text: clip(`${CLOCK_LABELS[clock]}超期 ${c.title}`, 300) }));
-      } else {
-        const risk = riskOf(p, state);
-        if (now >= risk) want(alertIdOf('at_risk', [c.id, clock, state.deadline]), () => ({ ...base, kind: 'at_risk', level: 'warn', since: risk, text: clip(`${CLOCK_LABELS[clock]}临期 ${c.title}`, 300) }));
+      } else if (lateness === 'at_risk') {
+        want(alertIdOf('at_risk', [c.id, clock, state.deadline]), () => ({ ...base, kind: 'at_risk', level: 'warn', since: marks.riskAt, text: clip(`${CLOCK_LABELS[clock]}临期 ${c.title}`, 300) }));
       }
     }
   }
@@ -113,7 +103,7 @@ function recoveredAt(p: SpaceProjection, raised: Wanted, now: EpochMs): EpochMs 
     // The clock turned overdue at its deadline, or something happened to the case after the alert.
     const c = p.cases.get(raised.caseId);
     const clock = c && raised.clock ? c[raised.clock] : null;
-    if (raised.kind === 'at_risk' && clock && clock.stoppedAt === null && now > clock.deadline) at = clock.deadline;
+    if (raised.kind === 'at_risk' && clock && clock.stoppedAt === null && pastDeadline(clock.deadline, now)) at = clock.deadline;
     else at = clock?.stoppedAt ?? c?.updatedAt;
   } else if (raised.post !== undefined) {
     for (const [key, c] of p.checkIns) if (key.endsWith(`|${raised.post}`) && c.out === null && c.at >= raised.since && (at === undefined || c.at < at)) at = c.at;

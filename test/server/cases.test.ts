@@ -3,8 +3,10 @@
  * wall's overdue figure for the same filters. Then one case's history and the actions a supervisor takes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latenessOf, type CaseDetail, type CaseList, type CaseQuery } from '../../shared/cases/query';
-import type { CaseState } from '../../shared/cases/state';
+import type { CaseDetail, CaseList, CaseQuery, Lateness } from '../../shared/cases/query';
+import { runningClocks, type CaseState } from '../../shared/cases/state';
+import type { ClockId } from '../../shared/domain';
+import { clockStatus, type ClockThresholds, type SlaEnv } from '../../shared/sla/deadline';
 import { scanLate } from '../../shared/projection/late';
 import { applyEvent } from '../../shared/projection/apply';
 import { createProjection } from '../../shared/projection/state';
@@ -41,7 +43,27 @@ function foldAll(events: readonly DomainEvent[]): CaseState[] {
   return [...p.cases.values()];
 }
 
-/** The brute-force answer: every case, lateness judged with clockStatus, filtered, sorted most overdue first. */
+/**
+ * The oracle: a case's lateness at `now` judged from first principles — each running clock's colour by `clockStatus`
+ * (the used fraction of its allowed time, computed at `now`), the worst clock winning, the nearest deadline among
+ * equals. It never reads the stored marks, `riskAt`, `LATENESS_TESTS` or `latenessAt`, so a wrong at-risk instant, a
+ * wrong range test or a wrong SQL translation of one makes the list disagree with it.
+ */
+function latenessOf(c: CaseState, now: number, env: SlaEnv, t: ClockThresholds, clock?: ClockId): { lateness: Lateness; clock: ClockId | null; deadline: number | null } {
+  if (c.stage === 'closed' || c.stage === 'merged') return { lateness: 'closed', clock: null, deadline: null };
+  let worst: { lateness: Lateness; clock: ClockId | null; deadline: number | null } = { lateness: 'ok', clock: null, deadline: null };
+  const rank = { ok: 0, at_risk: 1, overdue: 2, closed: -1 } as const;
+  for (const r of runningClocks(c)) {
+    if (clock && r.id !== clock) continue;
+    const s = clockStatus(env, r.clock.limit, r.clock.start, r.clock.deadline, now, t);
+    const lateness: Lateness = s === 'overdue' ? 'overdue' : s === 'at_risk' ? 'at_risk' : 'ok';
+    const better = rank[lateness] > rank[worst.lateness] || (rank[lateness] === rank[worst.lateness] && (worst.deadline === null || r.clock.deadline < worst.deadline));
+    if (better) worst = { lateness, clock: r.id, deadline: r.clock.deadline };
+  }
+  return worst;
+}
+
+/** The brute-force answer: every case, lateness judged by the oracle, filtered, sorted most overdue first. */
 function brute(q: Partial<CaseQuery>): CaseState[] {
   const p = server.app.spaces.get('live').projection;
   const env = p.ctx.lifecycle.env;
@@ -116,13 +138,31 @@ describe('when the late-case list is filtered', () => {
     }
   });
 
-  it('then every row of a late list is overdue or at risk as clockStatus says', async () => {
+  it('then every row of a late list is overdue or at risk as clockStatus says, with its worst clock and deadline', async () => {
     const p = server.app.spaces.get('live').projection;
     const res = await list({ pageSize: '200' });
+    expect(res.items.length).toBeGreaterThan(50);
     for (const row of res.items) {
       const c = cases().find((x) => x.id === row.id)!;
-      expect(row.lateness, row.id).toBe(latenessOf(c, NOW, p.ctx.lifecycle.env, p.ctx.thresholds).lateness);
+      const want = latenessOf(c, NOW, p.ctx.lifecycle.env, p.ctx.thresholds);
+      expect({ lateness: row.lateness, clock: row.clock, deadline: row.deadline }, row.id).toEqual(want);
+      expect(row.overdueMinutes, row.id).toBe(want.lateness === 'overdue' ? Math.floor((NOW - want.deadline!) / MINUTE_MS) : 0);
     }
+  });
+
+  it("then a case page colours each running clock as clockStatus says", async () => {
+    const p = server.app.spaces.get('live').projection;
+    const rows = [...(await list({ status: 'overdue', pageSize: '5' })).items, ...(await list({ status: 'at_risk', pageSize: '5' })).items, ...(await list({ status: 'open', sort: 'received_desc', pageSize: '5' })).items];
+    const seen = new Set<string>();
+    for (const row of rows) {
+      const d = (await (await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(row.id)}?space=live`, { headers: auth })).json()) as CaseDetail;
+      const c = cases().find((x) => x.id === row.id)!;
+      const want: Partial<Record<ClockId, Lateness>> = {};
+      for (const r of runningClocks(c)) want[r.id] = latenessOf(c, NOW, p.ctx.lifecycle.env, p.ctx.thresholds, r.id).lateness;
+      expect(d.clocks, row.id).toEqual(want);
+      for (const l of Object.values(d.clocks)) seen.add(l);
+    }
+    expect([...seen].sort()).toEqual(['at_risk', 'ok', 'overdue']);
   });
 
   it("then the wall's overdue and at-risk figures equal the list's totals", async () => {
