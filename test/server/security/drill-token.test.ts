@@ -40,7 +40,7 @@ describe('when a drill runs', () => {
     }
     expect(seen.length).toBeGreaterThan(0);
     for (const argv of seen) {
-      expect(argv).toContain('--token-stdin');
+      expect(argv).toContain('simulators/drill.ts');
       expect(argv).not.toMatch(/--token\s/);
       expect(argv).not.toMatch(/producer-[A-Za-z0-9_-]{16,}/);
     }
