@@ -3,7 +3,7 @@ import type { DrillRecord } from '../../server/drills/service';
 import type { DrillSummary } from '../../server/drills/summary';
 import { HOUR_MS, shanghaiInstant } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
-import { connectWall, loginSession, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { connectWall, loginSession, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const NOW = shanghaiInstant('2026-11-25', '10:00');
 const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };

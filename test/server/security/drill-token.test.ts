@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillRecord } from '../../../server/drills/service';
 import { shanghaiInstant } from '../../../shared/time';
-import { removeData, startTestServer, type TestServer } from '../../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../../harness/server';
 
 const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
 
