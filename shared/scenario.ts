@@ -179,7 +179,7 @@ export function drillWindow(s: Scenario, dateOverride?: string): { simStart: Epo
   return { simStart: shanghaiMidnight(base) - s.drill.backlogDays * DAY_MS, start, end: start + Math.round(s.drill.hours * 60) * MINUTE_MS };
 }
 
-/** A scenario as lists show it (the drill page, `npm run sim -- scenarios --json`): its name, texts, date, drill settings and drill window. */
-export function scenarioInfo(s: Scenario): { name: string; title: string; description: string; date: string; drill: Scenario['drill']; simStart: EpochMs; start: EpochMs; end: EpochMs } {
+/** A scenario as lists show it (the drill page, `sim scenarios --json`): name, texts, date, drill settings and window. */
+export function scenarioInfo(s: Scenario) {
   return { name: s.name, title: s.title, description: s.description, date: s.date, drill: s.drill, ...drillWindow(s) };
 }

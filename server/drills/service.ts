@@ -83,7 +83,8 @@ export class DrillService {
   /** The shipped scenarios (read from their folder once). */
   scenarios(): Promise<ScenarioInfo[]> {
     const at = (f: string) => path.join(SCENARIO_DIR, f);
-    this.scenarioList ??= Promise.resolve().then(() => scenariosIn({ names: readdirSync(SCENARIO_DIR), read: (f) => readFileSync(at(f), 'utf8'), path: at }).map(scenarioInfo));
+    const read = () => scenariosIn({ names: readdirSync(SCENARIO_DIR), read: (f) => readFileSync(at(f), 'utf8'), path: at });
+    this.scenarioList ??= Promise.resolve().then(() => read().map(scenarioInfo));
     this.scenarioList.catch(() => { this.scenarioList = null; });
     return this.scenarioList;
   }
