@@ -1,5 +1,6 @@
 // Lint: TypeScript and Vue rules, and the folder boundaries of the architecture (STYLE.md: shared/ is pure;
-// server/, client/ and simulators/ may import shared/ and nothing else crosses folders).
+// server/, client/ and simulators/ may import shared/ and nothing else crosses folders). harness/ holds what tests,
+// benches and scripts share: it may start the server and the simulator, and nothing imports test/ but test/ itself.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
@@ -43,4 +44,6 @@ export default tseslint.config(
   { files: ['server/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('client', 'simulators') }], 'no-console': 'error' } },
   { files: ['client/**/*.{ts,vue}'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('server', 'simulators'), { group: ['node:*'], message: 'the browser has no node:' }] }] } },
   { files: ['simulators/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('server', 'client') }] } },
+  { files: ['harness/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('test', 'bench', 'scripts') }] } },
+  { files: ['bench/**/*.ts', 'scripts/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('test') }] } },
 );

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { createTestDatabase } from '../harness/postgres';
 import { startCluster, type Cluster } from '../scripts/cluster';
 import { addDays, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '../shared/time';
 import { generateEvents } from '../simulators/day';
@@ -111,14 +111,13 @@ async function layout(name: string, walls: Walls[], targets: string[], postTo: s
 }
 
 async function main(): Promise<void> {
-  const server = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-  const dbName = `cityops_bench_cluster_${process.pid}`;
+  const db = await createTestDatabase('cityops_bench_cluster');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-cluster-'));
   let cluster: Cluster | null = null;
   const walls = [new Walls(), new Walls(), new Walls()];
   try {
     cluster = await startCluster({
-      nodes: 3, port: await freePort(), basePort: await freePort(), databaseUrl: `${server}/${dbName}`, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      nodes: 3, port: await freePort(), basePort: await freePort(), databaseUrl: db.url, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       dataDir, tokens: TOKENS, entry: 'server', stdio: 'files', env: { LOG_LEVEL: 'warn' },
     });
     const events = generateEvents({ seed: 7, from: shanghaiMidnight(addDays(shanghaiDateKey(NOW), -1)), to: NOW });
@@ -136,10 +135,7 @@ async function main(): Promise<void> {
     for (const w of walls) w.stop();
     await cluster?.stop();
     rmSync(dataDir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: `${server}/postgres` });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

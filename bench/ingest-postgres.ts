@@ -16,26 +16,22 @@ import { createLogger } from '../server/log';
 import { openPostgresStore } from '../server/store/postgres';
 import { DEFAULT_CONFIG } from '../shared/config';
 import { shanghaiInstant } from '../shared/time';
+import { createTestDatabase } from '../harness/postgres';
 import { lifecycleBatches, timedIngest } from './events';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, batch: { type: 'string', default: '2000' } } });
 const total = Number(values.events);
 const batchSize = Number(values.batch);
-const server = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const start = shanghaiInstant('2026-01-05', '00:00');
 
 const batches = (n: number, prefix: string) => lifecycleBatches(n, batchSize, start, prefix);
 
 async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `cityops_bench_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: `${server}/postgres` });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const db = await createTestDatabase('cityops_bench');
   try {
-    return await fn(`${server}/${name}`);
+    return await fn(db.url);
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

@@ -4,8 +4,8 @@
  * nodes, event listeners and the server's RSS at intervals. DESIGN §6 target: heap flat (≤ 5% growth after warm-up).
  */
 import { parseArgs } from 'node:util';
-import { launchChromium } from '../test/fixtures/chromium';
-import { startDemoWall } from '../test/fixtures/demoWall';
+import { launchChromium } from '../harness/chromium';
+import { startDemoWall } from '../harness/demoWall';
 import { countDeltas, heapBreakdown, metrics, type HeapBreakdown } from './wallPage';
 
 const { values } = parseArgs({ options: { hours: { type: 'string', default: '24' }, minutes: { type: 'string', default: '4' }, samples: { type: 'string', default: '16' } } });

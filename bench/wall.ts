@@ -4,9 +4,9 @@
  * first render ≤ 2 s, JS ≤ 600 KB gzip, no long task > 50 ms during updates.
  */
 import { parseArgs } from 'node:util';
-import { launchChromium } from '../test/fixtures/chromium';
-import { startDemoWall } from '../test/fixtures/demoWall';
-import { WALL_PANELS } from '../test/e2e/wallPanels';
+import { launchChromium } from '../harness/chromium';
+import { startDemoWall } from '../harness/demoWall';
+import { WALL_PANELS } from '../harness/wallPanels';
 import { bundleSize, countDeltas, kb, longestTask, metrics } from './wallPage';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, speed: { type: 'string', default: '60' }, 'reduced-motion': { type: 'boolean', default: false } } });

@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from '../test/fixtures/chromium';
-import { startDemoWall } from '../test/fixtures/demoWall';
+import { launchChromium } from '../harness/chromium';
+import { startDemoWall } from '../harness/demoWall';
 
 const SIZES: readonly (readonly [number, number, string])[] = [
   [1920, 1080, ''], [2560, 1440, ''], [3840, 2160, ''], [5760, 1080, ''],

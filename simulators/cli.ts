@@ -8,12 +8,13 @@ import { CHANNELS, type Channel } from '../shared/domain';
 import type { DomainEventInput } from '../shared/events';
 import { DAY_MS, HOUR_MS, shanghaiDateKey, shanghaiMidnight } from '../shared/time';
 import { DistrictSim } from './day';
-import { startProducer } from './producer';
-import { duration, Progress } from './progress';
+import { duration } from './progress';
 import type { ReplayProgress } from './replay';
 import { parse, required, scenarioOf, speedOf, target, UsageError, wholeNumber } from './args';
-import { controls, replayWithProgress } from './terminal';
-import { drillWindow, placeEffects, shippedScenarios, type Scenario } from './scenario';
+import { replayWithProgress } from './terminal';
+import { placeEffects, scenarioInfo, type Scenario } from '../shared/scenario';
+import { feedSpace, firstLine } from './feed';
+import { shippedScenarios } from './scenario';
 import { csvRecords, parseCsvMapping } from './sources/csv';
 import { JsonlReader, lastEventTs } from './sources/jsonl';
 import { importConfig } from './sources/config';
@@ -121,7 +122,7 @@ function scenarios(args: string[]): number {
   if (v.help) { console.log(SCENARIOS_USAGE); return 0; }
   const all = shippedScenarios();
   if (v.json) {
-    console.log(JSON.stringify(all.map((s) => ({ name: s.name, title: s.title, description: s.description, date: s.date, drill: s.drill, ...drillWindow(s) }))));
+    console.log(JSON.stringify(all.map(scenarioInfo)));
     return 0;
   }
   const w = Math.max(...all.map((s) => s.name.length));
@@ -143,34 +144,9 @@ async function run(args: string[]): Promise<number> {
   const seed = wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31);
   const backlogDays = wholeNumber(v['backlog-days'], 'backlog-days', 1, 0, 60);
   const batchSize = wholeNumber(v['batch-size'], 'batch-size', 5000, 1, 10_000);
-  const scenario = scenarioOf(v.scenario);
-  const win = scenario ? drillWindow(scenario) : null;
-  const progress = new Progress(Progress.modeFor(v['json-progress'] === true), process.stderr, 'p pause · q stop');
-  progress.record({ type: 'start', scenario: scenario ? { name: scenario.name, title: scenario.title } : null, seed, speed: Number.isFinite(speed) ? speed : null, ...(win ?? {}) });
-  const started = Date.now();
-  let paused = false;
-  const producer = startProducer({
-    server: servers, token, space, seed, speed, backlogDays, batchSize,
-    ...(scenario && win ? { effects: placeEffects(scenario), simStart: win.simStart, now: win.start, until: win.end } : {}),
-    onProgress: (p) => {
-      const live = p.phase === 'live';
-      const from = live ? (win?.start ?? p.simTime) : (win?.simStart ?? p.simTime);
-      const to = live ? (win?.end ?? null) : (win?.start ?? null);
-      const fraction = to === null ? null : Math.max(0, Math.min(1, (p.simTime - from) / Math.max(1, to - from)));
-      const etaSec = live && to !== null && Number.isFinite(speed) ? (to - p.simTime) / speed / 1000 : null;
-      progress.update({ phase: p.phase, fraction, events: p.events, simTime: p.simTime, etaSec, paused }, fraction === 1);
-    },
-  });
-  const dispose = controls(() => (paused = producer.togglePause()), () => void producer.stop());
-  try {
-    await producer.backlogDone.catch(() => undefined);
-    await producer.done;
-  } finally {
-    dispose();
-    progress.end();
-  }
-  progress.record({ type: 'done', elapsedSec: (Date.now() - started) / 1000 });
-  if (!v['json-progress']) console.log(`done in ${duration((Date.now() - started) / 1000)}`);
+  const json = v['json-progress'] === true;
+  const elapsedSec = await feedSpace({ servers, token, space, seed, speed, backlogDays, batchSize, scenario: scenarioOf(v.scenario), json });
+  if (!json) console.log(`done in ${duration(elapsedSec)}`);
   return 0;
 }
 
@@ -346,13 +322,3 @@ main(process.argv.slice(2)).then(
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );
-
-/** The first line of a stream (a token passed through a pipe), trimmed. */
-async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of input) {
-    text += String(chunk);
-    if (text.includes('\n')) break;
-  }
-  return (text.split('\n')[0] ?? '').trim();
-}

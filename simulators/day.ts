@@ -16,7 +16,7 @@ import { CHANNEL_SHARE, District, dutyPosts, HOURLY_PROFILE, rosterShifts, SHIFT
 import { TimedHeap, type Kernel } from './heap';
 import { Rng } from './random';
 import { ScenarioEffects, type Topic } from './effects';
-import type { PlacedEffect } from './scenario';
+import type { PlacedEffect } from '../shared/scenario';
 
 /** How to build a simulation. */
 export interface SimOptions {

@@ -7,7 +7,7 @@ import type { Channel } from '../shared/domain';
 import type { EpochMs } from '../shared/time';
 import type { CaseDraw, District } from './district';
 import { Rng } from './random';
-import type { PlacedEffect } from './scenario';
+import type { PlacedEffect } from '../shared/scenario';
 
 /** What a topic effect makes a case look like. */
 export type Topic = Extract<PlacedEffect, { kind: 'alerts' }>['topic'];

@@ -9,7 +9,7 @@ import { refusalCodeOf, type IngestClientToServer, type IngestResult, type Inges
 import type { DomainEventInput } from '../shared/events';
 import { DAY_MS, HOUR_MS, startOfShanghaiDay, type EpochMs } from '../shared/time';
 import { DistrictSim } from './day';
-import type { PlacedEffect } from './scenario';
+import type { PlacedEffect } from '../shared/scenario';
 
 /** How to run a producer. */
 export interface ProducerOptions {

@@ -1,14 +1,17 @@
 /**
- * Drills: each runs the simulator CLI as a child process (`simulators/cli.ts run --scenario … --json-progress`) with a
- * freshly minted producer token scoped to a new `drill-*` space, so it sends through the public ingest API like any
- * producer and can never write another space. Progress comes from the child's JSON lines; at the end the drill's log is
+ * Drills: each runs the simulator's drill entry as a child process (`simulators/drill.ts --scenario …`) with a freshly
+ * minted producer token scoped to a new `drill-*` space, so it sends through the public ingest API like any producer
+ * and can never write another space. Progress comes from the child's JSON lines; at the end the drill's log is
  * summarised. Records are kept in `DrillRecords` (SQLite in DATA_DIR) so drills are listed after a restart; a drill
- * cut off by a stop of the server is `interrupted`. The drill spaces' logs stay until deleted.
+ * cut off by a stop of the server is `interrupted`. The drill spaces' logs stay until deleted. The scenarios are read
+ * from their folder with the shared loader (`shared/scenario.ts`): listing them starts no process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ProjectionContext } from '../../shared/projection/state';
+import { scenarioInfo, scenariosIn } from '../../shared/scenario';
 import type { DrillInfo } from '../../shared/wall/view';
 import type { TokenRegistry } from '../auth/tokens';
 import { Failsafe } from '../failsafe';
@@ -21,9 +24,10 @@ import { summariseDrill, type DrillSummary } from './summary';
 export type { DrillRecord, DrillStatus } from './records';
 
 const ROOT = PROJECT_ROOT;
-const CLI = path.join(ROOT, 'simulators', 'cli.ts');
+const DRILL_ENTRY = path.join(ROOT, 'simulators', 'drill.ts');
+const SCENARIO_DIR = path.join(ROOT, 'simulators', 'scenarios');
 
-/** A scenario as the simulator lists it. */
+/** A scenario as the drill page lists it. */
 export interface ScenarioInfo { readonly name: string; readonly title: string; readonly description: string; readonly date: string; readonly simStart: number; readonly start: number; readonly end: number }
 
 /** What to start. */
@@ -76,20 +80,11 @@ export class DrillService {
     }
   }
 
-  /** The shipped scenarios (asked of the simulator once). */
+  /** The shipped scenarios (read from their folder once). */
   scenarios(): Promise<ScenarioInfo[]> {
-    this.scenarioList ??= new Promise<ScenarioInfo[]>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'scenarios', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-      child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => {
-        if (code !== 0) return reject(new Error(`the simulator could not list scenarios: ${err.trim() || `exit ${code}`}`));
-        try { resolve(JSON.parse(out) as ScenarioInfo[]); } catch (e) { reject(e instanceof Error ? e : new Error(String(e))); }
-      });
-    });
+    const at = (f: string) => path.join(SCENARIO_DIR, f);
+    const read = () => scenariosIn({ names: readdirSync(SCENARIO_DIR), read: (f) => readFileSync(at(f), 'utf8'), path: at });
+    this.scenarioList ??= Promise.resolve().then(() => read().map(scenarioInfo));
     this.scenarioList.catch(() => { this.scenarioList = null; });
     return this.scenarioList;
   }
@@ -123,8 +118,8 @@ export class DrillService {
     space.drill = this.info(record);
     const grant = this.deps.tokens.mint('producer', id);
     // The token goes through a pipe (the child's stdin), never argv: a command line is readable by every user (ps).
-    const args = ['--import', 'tsx', CLI, 'run', '--server', this.deps.baseUrl(), '--token-stdin', '--space', id, '--scenario', scenario.name,
-      '--speed', req.speed === null ? 'max' : String(req.speed), '--seed', String(seed), '--json-progress'];
+    const args = ['--import', 'tsx', DRILL_ENTRY, '--server', this.deps.baseUrl(), '--space', id, '--scenario', scenario.name,
+      '--speed', req.speed === null ? 'max' : String(req.speed), '--seed', String(seed)];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(`${grant.token}\n`);

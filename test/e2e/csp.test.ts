@@ -14,8 +14,8 @@ import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../../shared/config';
 import { shanghaiInstant } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
-import { post, TOKENS } from '../fixtures/server';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
+import { post, TOKENS } from '../../harness/server';
 
 const run = browserAvailable('CSP browser test');
 const shots = path.resolve('test-results');

@@ -13,8 +13,8 @@ import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../../shared/config';
 import { shanghaiInstant } from '../../shared/time';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
-import { TOKENS } from '../fixtures/server';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
+import { TOKENS } from '../../harness/server';
 
 const run = browserAvailable('drill pages browser test');
 const shots = path.resolve('test-results');

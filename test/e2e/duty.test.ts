@@ -15,9 +15,9 @@ import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../../shared/config';
 import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received } from '../fixtures/events';
-import { post, TOKENS } from '../fixtures/server';
+import { post, TOKENS } from '../../harness/server';
 
 const run = browserAvailable('duty desk browser test');
 const shots = path.resolve('test-results');

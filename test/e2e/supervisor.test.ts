@@ -14,9 +14,9 @@ import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../../shared/config';
 import { HOUR_MS, shanghaiInstant } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { caseEvent, received } from '../fixtures/events';
-import { post, TOKENS } from '../fixtures/server';
+import { post, TOKENS } from '../../harness/server';
 
 const run = browserAvailable('supervisor browser test');
 const shots = path.resolve('test-results');

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEFAULT_CONFIG } from '../../shared/config';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
-import { startDemoWall, type DemoWall } from '../fixtures/demoWall';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
+import { startDemoWall, type DemoWall } from '../../harness/demoWall';
 
 const run = browserAvailable('wall GeoJSON browser test');
 

@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
-import { startDemoWall, type DemoWall } from '../fixtures/demoWall';
-import { WALL_PANELS } from './wallPanels';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
+import { startDemoWall, type DemoWall } from '../../harness/demoWall';
+import { WALL_PANELS } from '../../harness/wallPanels';
 
 const run = browserAvailable('spliced wall browser test');
 const BEZEL = 12;

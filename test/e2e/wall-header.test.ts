@@ -7,9 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEFAULT_CONFIG, mergeConfig } from '../../shared/config';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received, T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const run = browserAvailable('wall header browser test');
 const NAME = '武汉市洪山区城市运行管理中心指挥调度大厅';

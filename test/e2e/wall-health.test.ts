@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_CONFIG } from '../../shared/config';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
-import { startDemoWall, type DemoWall } from '../fixtures/demoWall';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
+import { startDemoWall, type DemoWall } from '../../harness/demoWall';
 
 const run = browserAvailable('wall health browser test');
 const RECOVERY_MS = 5_000;

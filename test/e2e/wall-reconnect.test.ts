@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
-import { startDemoWall, type DemoWall } from '../fixtures/demoWall';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
+import { startDemoWall, type DemoWall } from '../../harness/demoWall';
 
 const run = browserAvailable('wall reconnect browser test');
 

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
-import { startDemoWall, type DemoWall } from '../fixtures/demoWall';
-import { overlaps, panelBoxes, WALL_PANELS } from './wallPanels';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
+import { startDemoWall, type DemoWall } from '../../harness/demoWall';
+import { overlaps, panelBoxes, WALL_PANELS } from '../../harness/wallPanels';
 
 const run = browserAvailable('wall screens browser test');
 

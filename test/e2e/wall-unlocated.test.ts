@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received, T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const run = browserAvailable('wall unlocated-cases browser test');
 

@@ -13,8 +13,8 @@ import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../../shared/config';
 import { shanghaiDateKey, shanghaiInstant } from '../../shared/time';
 import { startProducer } from '../../simulators/producer';
-import { browserAvailable, launchChromium } from '../fixtures/chromium';
-import { TOKENS } from '../fixtures/server';
+import { browserAvailable, launchChromium } from '../../harness/chromium';
+import { TOKENS } from '../../harness/server';
 
 const PANELS = ['header', 'hotline', 'agent-load', 'case-flow', 'overdue', 'trend', 'duty'] as const;
 const run = browserAvailable('wall browser test');

@@ -3,7 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '../../shared/contract';
 import { HOUR_MS } from '../../shared/time';
 import { T0, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -15,7 +15,7 @@ import type { CalendarCoverage } from '../../shared/sla/coverage';
 import type { YearListing } from '../../shared/sla/holidays';
 import { shanghaiInstant } from '../../shared/time';
 import { caseEvent, received } from '../fixtures/events';
-import { loginSession, post, removeData, startTestServer, TOKENS, type TestServer } from '../fixtures/server';
+import { loginSession, post, removeData, startTestServer, TOKENS, type TestServer } from '../../harness/server';
 
 /** Sunday 20 December 2026, 10:00 Asia/Shanghai: 11 days of the dataset left, deadlines already reach into 2027. */
 const NOW = shanghaiInstant('2026-12-20', '10:00');

@@ -8,7 +8,7 @@ import { HOUR_MS, MINUTE_MS } from '../../shared/time';
 import type { MonthlyReport, Scorecards } from '../../server/cases/scorecards';
 import { neutralise } from '../../server/cases/exports';
 import { caseEvent, received, T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 let server: TestServer;
 const auth = { authorization: 'Bearer supervisor-token' };

@@ -15,7 +15,7 @@ import { validateEvent, type DomainEvent } from '../../shared/events';
 import { projectionContext } from '../../server/app';
 import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
-import { post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const FROM = shanghaiInstant('2026-11-19', '00:00');
 const END = shanghaiInstant('2026-11-23', '15:00');

@@ -14,7 +14,7 @@ import { buildWallView } from '../../shared/projection/view';
 import { DAY_MS, shanghaiMidnight } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const FROM = shanghaiMidnight('2026-10-20');
 const END = FROM + 30 * DAY_MS;

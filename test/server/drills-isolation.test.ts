@@ -3,7 +3,7 @@ import type { DrillRecord } from '../../server/drills/service';
 import { buildWallView } from '../../shared/projection/view';
 import { HOUR_MS, shanghaiInstant } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
-import { removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
 /** Live's own morning, fed over HTTP in small batches. */
 const NOW = shanghaiInstant('2026-11-25', '11:00');

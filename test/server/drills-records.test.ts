@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DrillRecords, type DrillRecord } from '../../server/drills/records';
-import { removeData } from '../fixtures/server';
+import { removeData } from '../../harness/server';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cityops-drills-'));
 const file = path.join(dir, 'drills.sqlite');

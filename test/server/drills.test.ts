@@ -3,7 +3,7 @@ import type { DrillRecord } from '../../server/drills/service';
 import type { DrillSummary } from '../../server/drills/summary';
 import { HOUR_MS, shanghaiInstant } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
-import { connectWall, loginSession, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { connectWall, loginSession, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const NOW = shanghaiInstant('2026-11-25', '10:00');
 const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
@@ -139,9 +139,13 @@ describe('when a drill request is not allowed or not valid', () => {
     expect(speed.body.error.errors[0]?.path).toBe('speed');
   });
 
-  it('then the scenarios are listed for the drill page', async () => {
-    const { body } = await api<{ name: string }[]>(`${server.url}/api/v1/drills/scenarios`);
+  it('then the scenarios are listed for the drill page, each with its date and drill window', async () => {
+    const { body } = await api<{ name: string; date: string; simStart: number; start: number; end: number }[]>(`${server.url}/api/v1/drills/scenarios`);
     expect(body.map((s) => s.name)).toEqual(['link-down', 'monday-peak', 'normal-weekday', 'rainstorm', 'staff-shortfall', 'trunk-failure', 'water-outage']);
+    // trunk-failure: 2026-12-09, the drill from 09:00 for 4 hours, the simulation from midnight a day before.
+    expect(body.find((s) => s.name === 'trunk-failure')).toMatchObject({
+      date: '2026-12-09', simStart: shanghaiInstant('2026-12-08', '00:00'), start: shanghaiInstant('2026-12-09', '09:00'), end: shanghaiInstant('2026-12-09', '13:00'),
+    });
   });
 });
 

@@ -15,7 +15,7 @@ import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
 import type { DeskAnswer } from '../../shared/duty/desk';
 import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
 import { received } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const NIGHT = shanghaiInstant('2026-11-24', '03:00');
 

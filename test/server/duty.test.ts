@@ -12,7 +12,7 @@ import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
 import { applyWallDelta } from '../../shared/wall/delta';
 import type { WallView } from '../../shared/wall/view';
 import { received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../fixtures/server';
+import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 
 const NIGHT = shanghaiInstant('2026-11-24', '03:00');
 const ITEM = 'case|n1';

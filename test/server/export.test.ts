@@ -9,7 +9,7 @@ import { DAY_MS, HOUR_MS, shanghaiMidnight } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
 import { startReplay } from '../../simulators/replay';
 import { JsonlReader } from '../../simulators/sources/jsonl';
-import { removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const DAY = shanghaiMidnight('2026-11-25');
 const END = DAY + DAY_MS + 2 * HOUR_MS;

@@ -16,7 +16,7 @@ import { refusalCodeOf, type ApiError, type IngestClientToServer, type IngestRes
 import { HOUR_MS, MINUTE_MS } from '../../shared/time';
 import { T0, caseEvent, received } from '../fixtures/events';
 import { memoryLog, type MemoryLog } from '../fixtures/logs';
-import { TOKENS, connectWall, post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { TOKENS, connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 
 type IngestSocket = Socket<IngestServerToClient, IngestClientToServer>;

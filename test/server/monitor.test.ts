@@ -9,7 +9,7 @@ import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../shared/time';
 import type { Alert } from '../../shared/wall/view';
 import type { WallSnapshot } from '../../shared/wall/delta';
 import { caseEvent, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const DATE = '2026-11-23';
 const T = shanghaiInstant(DATE, '09:00');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig } from '../../shared/config';
 import { MINUTE_MS } from '../../shared/time';
 import { caseEvent, T0 } from '../fixtures/events';
-import { removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../harness/server';
 import { names, parseXml, textOf } from '../fixtures/xml';
 
 type Req = Record<string, unknown>;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/config';
 import { HOUR_MS, MINUTE_MS } from '../../shared/time';
 import { caseEvent, T0 } from '../fixtures/events';
-import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../fixtures/server';
+import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 
 type Req = Record<string, unknown>;
 

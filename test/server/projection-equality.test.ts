@@ -17,7 +17,7 @@ import type { WallView } from '../../shared/wall/view';
 import { DAY_MS, MINUTE_MS } from '../../shared/time';
 import { T0 } from '../fixtures/events';
 import { randomLogArb, type RandomLog } from '../fixtures/randomLog';
-import { connectWall, post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const SPACE = 'drill-a';
 const ctx = projectionContext(DEFAULT_CONFIG);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Socket as NetSocket } from 'node:net';
 import { T0, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../fixtures/server';
+import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 
 const LIMIT = 256 * 1024;
 

@@ -8,7 +8,7 @@ import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '../../shared/config';
 import type { DomainEvent } from '../../shared/events';
 import { T0 } from '../fixtures/events';
-import { removeData, TOKENS } from '../fixtures/server';
+import { removeData, TOKENS } from '../../harness/server';
 
 const EVENTS = 150_000;
 

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseList } from '../../shared/cases/query';
 import type { CaseEvent } from '../../shared/events';
-import { connectWall, removeData, TOKENS } from '../fixtures/server';
+import { connectWall, removeData, TOKENS } from '../../harness/server';
 import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';

@@ -5,7 +5,7 @@ import { openPostgresStore } from '../../server/store/postgres';
 import { openSqliteStore } from '../../server/store/sqlite';
 import type { EventStore, QuarantineEntry } from '../../server/store/types';
 import { T0, caseEvent, received } from '../fixtures/events';
-import { createTestDatabase, type TestDatabase } from '../fixtures/postgres';
+import { createTestDatabase, type TestDatabase } from '../../harness/postgres';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await createTestDatabase(); });

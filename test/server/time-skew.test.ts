@@ -4,7 +4,7 @@ import type { Result } from '../../shared/contract';
 import type { WallSnapshot } from '../../shared/wall/delta';
 import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
 import { T0, caseEvent, nextId, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../fixtures/server';
+import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 
 interface Answer { accepted: number; rejected: { index: number; eventId: string | null; errors: { path: string; message: string }[] }[]; quarantined: { eventId: string; reason: string }[] }
 

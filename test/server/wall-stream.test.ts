@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
 import { T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 
 describe('when walls follow the delta stream through a busy morning', () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../shared/contract';
 import { shanghaiInstant } from '../../shared/time';
 import type { WallReport, WallsAnswer } from '../../shared/wall/health';
-import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../fixtures/server';
+import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 
 const T = shanghaiInstant('2026-11-23', '09:00');

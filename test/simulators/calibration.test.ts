@@ -8,7 +8,8 @@ import { applyEvent } from '../../shared/projection/apply';
 import { createProjection, type SpaceProjection } from '../../shared/projection/state';
 import { DAY_MS, HOUR_MS, shanghaiDateKey } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
-import { drillWindow, loadScenario, placeEffects } from '../../simulators/scenario';
+import { drillWindow, placeEffects } from '../../shared/scenario';
+import { loadScenario } from '../../simulators/scenario';
 
 /**
  * The seeds' figures (DESIGN §2) reproduced by a generated normal weekday, computed with the shared KPI functions:

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig } from '../../shared/config';
 import { shanghaiInstant } from '../../shared/time';
-import { removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cityops-import-'));
 const exec = promisify(execFile);

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG } from '../../shared/config';
 import { buildWallView } from '../../shared/projection/view';
 import { HOUR_MS, shanghaiInstant } from '../../shared/time';
 import { startProducer, type Producer } from '../../simulators/producer';
-import { removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
 /** A working morning: the backlog runs from midnight to 10:00. */
 const NOW = shanghaiInstant('2026-11-25', '10:00');

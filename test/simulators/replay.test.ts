@@ -8,7 +8,7 @@ import type { DomainEventInput } from '../../shared/events';
 import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';
 import { startReplay } from '../../simulators/replay';
-import { removeData, startTestServer, type TestServer } from '../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const FROM = shanghaiInstant('2026-11-25', '09:00');
 const dir = mkdtempSync(path.join(tmpdir(), 'cityops-replay-'));

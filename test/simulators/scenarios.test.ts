@@ -11,7 +11,8 @@ import { shanghaiInstant } from '../../shared/time';
 import type { WallView } from '../../shared/wall/view';
 import { generateEvents } from '../../simulators/day';
 import { timedAlertEvents } from '../../shared/projection/monitor';
-import { drillWindow, loadScenario, parseScenario, placeEffects, SCENARIO_DIR, scenarioJsonSchema, ScenarioError, shippedScenarios, type Scenario } from '../../simulators/scenario';
+import { drillWindow, parseScenario, placeEffects, scenarioJsonSchema, ScenarioError, type Scenario } from '../../shared/scenario';
+import { loadScenario, SCENARIO_DIR, shippedScenarios } from '../../simulators/scenario';
 
 type Received = Extract<DomainEventInput, { type: 'case.received' }>;
 

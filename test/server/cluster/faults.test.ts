@@ -20,7 +20,7 @@ import type { WallView } from '../../../shared/wall/view';
 import { DAY_MS, shanghaiInstant } from '../../../shared/time';
 import { openPostgresStore } from '../../../server/store/postgres';
 import type { Socket } from 'socket.io-client';
-import { createTestDatabase, PG_SERVER, type TestDatabase } from '../../fixtures/postgres';
+import { createTestDatabase, PG_SERVER, type TestDatabase } from '../../../harness/postgres';
 
 const TOKENS = [
   { role: 'admin' as const, space: null, token: 'cluster-admin-token-0123456789' },

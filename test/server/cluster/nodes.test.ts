@@ -11,8 +11,8 @@ import { HOUR_MS, MINUTE_MS } from '../../../shared/time';
 import { buildWallView } from '../../../shared/projection/view';
 import { spaceClock } from '../../../server/spaces';
 import { T0, caseEvent, received } from '../../fixtures/events';
-import { createTestDatabase, type TestDatabase } from '../../fixtures/postgres';
-import { loginSession, post, removeData, startTestServer, type TestServer } from '../../fixtures/server';
+import { createTestDatabase, type TestDatabase } from '../../../harness/postgres';
+import { loginSession, post, removeData, startTestServer, type TestServer } from '../../../harness/server';
 import { trackWall, type TrackedWall } from '../../fixtures/wallClient';
 
 let db: TestDatabase;

@@ -13,7 +13,7 @@ import { DEFAULT_SECURITY } from '../../../server/security/settings';
 import { refusalCodeOf } from '../../../shared/contract';
 import { HOUR_MS } from '../../../shared/time';
 import { T0 } from '../../fixtures/events';
-import { removeData, startTestServer, type TestServer } from '../../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../../harness/server';
 
 const LIMIT = DEFAULT_SECURITY.authLimits.failuresPerAddress.max;
 let server: TestServer;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillRecord } from '../../../server/drills/service';
 import { shanghaiInstant } from '../../../shared/time';
-import { removeData, startTestServer, type TestServer } from '../../fixtures/server';
+import { removeData, startTestServer, type TestServer } from '../../../harness/server';
 
 const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
 
@@ -40,7 +40,7 @@ describe('when a drill runs', () => {
     }
     expect(seen.length).toBeGreaterThan(0);
     for (const argv of seen) {
-      expect(argv).toContain('--token-stdin');
+      expect(argv).toContain('simulators/drill.ts');
       expect(argv).not.toMatch(/--token\s/);
       expect(argv).not.toMatch(/producer-[A-Za-z0-9_-]{16,}/);
     }

@@ -10,7 +10,7 @@ import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult } from '../../
 import { HOUR_MS } from '../../../shared/time';
 import { T0, caseEvent } from '../../fixtures/events';
 import { memoryLog, type MemoryLog } from '../../fixtures/logs';
-import { post, removeData, startTestServer, type TestServer } from '../../fixtures/server';
+import { post, removeData, startTestServer, type TestServer } from '../../../harness/server';
 
 const JOIN_MS = 400;
 let server: TestServer;

@@ -11,7 +11,7 @@ import { DEFAULT_SECURITY, type SecuritySettings } from '../../../server/securit
 import { refusalCodeOf } from '../../../shared/contract';
 import { HOUR_MS, MINUTE_MS } from '../../../shared/time';
 import { T0, caseEvent, received } from '../../fixtures/events';
-import { TOKENS, post, removeData, startTestServer, type TestServer } from '../../fixtures/server';
+import { TOKENS, post, removeData, startTestServer, type TestServer } from '../../../harness/server';
 
 const SCOPED: TokenGrant[] = [...TOKENS, { role: 'viewer', space: 'demo', token: 'viewer-demo' }];
 

@@ -4,7 +4,7 @@ import { DEFAULT_SECURITY } from '../../../server/security/settings';
 import { SESSIONS_PER_TOKEN } from '../../../server/auth/session';
 import { HOUR_MS } from '../../../shared/time';
 import { T0 } from '../../fixtures/events';
-import { loginSession, removeData, startTestServer, type PageLogin, type TestServer } from '../../fixtures/server';
+import { loginSession, removeData, startTestServer, type PageLogin, type TestServer } from '../../../harness/server';
 
 async function whoAmI(url: string, s: PageLogin): Promise<number> {
   return (await fetch(`${url}/api/v1/session`, { headers: { cookie: s.cookie } })).status;
