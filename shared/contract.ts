@@ -25,6 +25,16 @@ export const ROLES = ['viewer', 'supervisor', 'producer', 'admin', 'duty'] as co
 /** A role. */
 export type Role = (typeof ROLES)[number];
 
+/** Schema of what a supervisor page learns about its login (`/api/v1/session`): role, space (null: all), name, CSRF token. */
+export const sessionInfoSchema = z.object({
+  role: z.enum(ROLES),
+  space: z.string().nullable(),
+  name: z.string().nullable(),
+  csrfToken: z.string(),
+});
+/** What a supervisor page learns about its login. */
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
 /** A space name: `live`, `demo`, or `drill-<name>` (lower-case letters, digits, dashes). */
 export const spaceName = z.string().regex(/^(live|demo|drill-[a-z0-9][a-z0-9-]{0,40})$/, 'must be live, demo or drill-<name> (a–z, 0–9, -)');
 
