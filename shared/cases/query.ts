@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CASE_FLAGS, CASE_TYPES, CHANNELS, CLOCKS, STAGES, URGENCIES, type CaseFlag, type ClockId } from '../domain';
 import { spaceName } from '../contract';
 import { clockStatus, usedFraction, workingMinutesBetween, addWorkingMinutes, type ClockThresholds, type SlaEnv } from '../sla/deadline';
+import type { CaseEventType } from '../events/case';
 import type { SlaLimit } from '../sla/rules';
 import { DAY_MS, MINUTE_MS, shanghaiMidnight, type EpochMs } from '../time';
 import { runningClocks, type CaseState } from './state';
@@ -160,7 +161,7 @@ export function overdueMinutes(deadline: EpochMs | null, now: EpochMs): number {
 }
 
 /** One event of a case's history as the case page shows it. Text fields are untrusted: render as text. */
-export interface CaseHistoryItem { readonly seq: number; readonly ts: EpochMs; readonly type: string; readonly actor: string | null; readonly event: Readonly<Record<string, unknown>> }
+export interface CaseHistoryItem { readonly seq: number; readonly ts: EpochMs; readonly type: CaseEventType; readonly actor: string | null; readonly event: Readonly<Record<string, unknown>> }
 
 /** `GET /api/v1/cases/:id`: the case, its clocks now, its whole history and its merged duplicates. */
 export interface CaseDetail {
