@@ -108,7 +108,7 @@ export type IngestServerToClient = Record<string, never>;
 export type ServerToClientEvents = WallServerToClient;
 /** Events clients emit (union of both namespaces' maps). */
 export type ClientToServerEvents = WallClientToServer & IngestClientToServer;
-/** Events between server nodes (scale-out). */
-export interface InterServerEvents { ping: () => void }
-/** What the server keeps on each socket. */
-export interface SocketData { role: Role; space: string; spaces: readonly string[] | null }
+/** Events between server nodes: none (the nodes share the event log, not socket events). */
+export type InterServerEvents = Record<string, never>;
+/** What the server keeps on each socket: the space a wall watches (a producer's token space, '' for every space). */
+export interface SocketData { space: string }

@@ -1,5 +1,6 @@
 /**
- * The closed vocabularies of the domain (DESIGN §2): channels, case types, flags, stages, agent states, links.
+ * The closed vocabularies of the domain: channels, case types, urgencies, flags, stages, ratings, agent states, links,
+ * duty posts, clocks.
  * Each is an `as const` tuple so schemas, types and label tables come from one list.
  */
 
@@ -45,7 +46,10 @@ export type CaseFlag = (typeof CASE_FLAGS)[number];
 /** Chinese labels of the case flags. */
 export const FLAG_LABELS: Readonly<Record<CaseFlag, string>> = { sensitive: '敏感', mass: '群体', emergency: '突发', repeat: '重复' };
 
-/** Lifecycle stages of a case (DESIGN §2 diagram). `merged` is terminal for a duplicate joined to a master case. */
+/**
+ * Lifecycle stages of a case, in order: 受理 → 立案 → 派单 → 签收 → 办理 → 办结回复 → 质检 → 回访 → 评价 → 结案 (直接办结
+ * goes from 受理 straight to 结案). `merged` is terminal for a duplicate joined to a master case.
+ */
 export const STAGES = [
   'received', 'registered', 'dispatched', 'signed', 'processing', 'replied', 'checked', 'called_back', 'evaluated',
   'closed', 'merged',

@@ -81,13 +81,9 @@ export const drillProgressSchema = z.object({
   etaSec: z.number().nullable(),
   rate: z.number(),
 });
-/** A drill's progress. */
-export type DrillProgress = z.infer<typeof drillProgressSchema>;
 
 /** Schema of a drill window: when the backlog starts, the drill starts and ends, space time, ms. */
 export const drillWindowSchema = z.object({ simStart: z.number(), start: z.number(), end: z.number() });
-/** A drill window. */
-export type DrillWindow = z.infer<typeof drillWindowSchema>;
 
 /** Schema of a drill as the drill API answers it; `createdAt`/`endedAt` are wall times, ms. */
 export const drillRecordSchema = z.object({

@@ -1,4 +1,4 @@
-/** Case lifecycle events and supervisor actions (DESIGN §2). */
+/** Case lifecycle events and supervisor actions: every step of a case is an event; its state is their fold. */
 import { z } from 'zod';
 import { CASE_FLAGS, CASE_TYPES, CHANNELS, RATINGS, URGENCIES } from '../domain';
 import { envelope, epochMs, freeText, ident, shortText } from './common';

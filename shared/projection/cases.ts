@@ -86,8 +86,8 @@ const NO_UNIT: readonly CaseCounts[] = [];
 
 /**
  * Where a unit figure of the case goes on day `d`: the unit's counts and the case's own share of them (kept so an
- * exemption can take it back). Nowhere when the case has no unit or is exempt: DESIGN §2 leaves exempt (不计考核)
- * cases out of unit scoring, and the unit counts are what the wall ranks units on.
+ * exemption can take it back). Nowhere when the case has no unit or is exempt: an exempt (不计考核) case is left out
+ * of unit scoring, and the unit counts are what the wall ranks units on.
  */
 function unitTargets(d: DayFigures, c: CaseState): readonly CaseCounts[] {
   return c.unit === null || c.exempt ? NO_UNIT : [unitCounts(d, c.unit), unitShare(d, c.id, c.unit)];
