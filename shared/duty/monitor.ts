@@ -11,7 +11,7 @@ import type { SpaceProjection } from '../projection/state';
 import type { EpochMs } from '../time';
 import { escalationDue } from './limits';
 
-/** The flags a duty item's text marks (the others are not worth a person's attention in a title). */
+/** The flags a duty item's title marks (`repeat` is not marked). */
 const MARKED_FLAGS: readonly CaseFlag[] = ['emergency', 'mass', 'sensitive'];
 
 const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
