@@ -1,7 +1,7 @@
 /**
  * `npm run bench:replay [-- --days 365 --seed 1 --file FILE]`: replays a generated year of one district at max speed
  * through the public ingest API into a fresh drill space of a real server (its own process, SQLite on disk) —
- * durable ingest and fold of every event — and prints the time and events/s, against DESIGN §6's target of a year
+ * durable ingest and fold of every event — and prints the time and events/s, against the target of a year
  * (≈ 3 M events) in ≤ 30 s. The year is generated first to a JSONL file (timed separately; reused with --file).
  * `--server-prof DIR` writes a V8 CPU profile of the server process to DIR when it exits; `SERVER_NODE_FLAGS` (e.g.
  * `--max-semi-space-size=2`) passes Node flags to the server process, to compare memory settings.
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const rate = r.accepted / secs;
   console.log(`replayed ${fmt(r.sent)} events at max speed in ${secs.toFixed(1)} s = ${fmt(rate)} events/s (${r.accepted === r.sent ? 'all accepted' : `${fmt(r.accepted)} accepted, ${r.rejected} rejected, ${r.quarantined} quarantined, ${r.duplicate} duplicate`})`);
   console.log(`  server folded ${fmt(stats.events)} events; ${fmt(stats.cases)} cases in memory (${fmt(stats.open)} open); server peak RSS ${mb(stats.peakRss)}, RSS at the end ${mb(stats.rss)} (JS heap ${mb(stats.heap)} used of ${mb(stats.heapTotal)}, external ${mb(stats.external)}), client peak RSS ${mb(peakClient)}`);
-  console.log(`  at this rate 3,000,000 events take ${(3e6 / rate).toFixed(1)} s (DESIGN §6 target: a year ≈ 3 M events in ≤ 30 s, i.e. ≥ 100,000 events/s)`);
+  console.log(`  at this rate 3,000,000 events take ${(3e6 / rate).toFixed(1)} s (target: a year ≈ 3 M events in ≤ 30 s, i.e. ≥ 100,000 events/s)`);
   server.kill('SIGTERM');
   await once(server, 'exit');
   await restarts(r.accepted);

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:soak [-- --hours 24 --minutes 4]`: the wall against an accelerated demo covering `hours` of simulated
  * events in about `minutes` of wall time (crossing midnight), printing the page's JS heap (after a forced GC), DOM
- * nodes, event listeners and the server's RSS at intervals. DESIGN §6 target: heap flat (≤ 5% growth after warm-up).
+ * nodes, event listeners and the server's RSS at intervals. Target: heap flat (≤ 5% growth after warm-up).
  */
 import { parseArgs } from 'node:util';
 import { launchChromium } from '../harness/chromium';

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:wall`: the wall in headless Chromium (1920×1080) on the demo feed during live updates — first full
- * render, JS bundle size (gzip), the longest main-thread task and scripting time per update. DESIGN §6 targets:
+ * render, JS bundle size (gzip), the longest main-thread task and scripting time per update. Targets:
  * first render ≤ 2 s, JS ≤ 600 KB gzip, no long task > 50 ms during updates.
  */
 import { parseArgs } from 'node:util';

@@ -1,4 +1,4 @@
-/** Reads the environment (DESIGN §5): PORT, HOST, DATA_DIR, CITYOPS_CONFIG, CITYOPS_TOKENS. */
+/** Reads the environment, a public interface kept stable (tools and tests set it): PORT, HOST, DATA_DIR, CITYOPS_CONFIG, CITYOPS_TOKENS. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '../shared/config';

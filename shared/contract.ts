@@ -25,6 +25,16 @@ export const ROLES = ['viewer', 'supervisor', 'producer', 'admin', 'duty'] as co
 /** A role. */
 export type Role = (typeof ROLES)[number];
 
+/** Schema of what a supervisor page learns about its login (`/api/v1/session`): role, space (null: all), name, CSRF token. */
+export const sessionInfoSchema = z.object({
+  role: z.enum(ROLES),
+  space: z.string().nullable(),
+  name: z.string().nullable(),
+  csrfToken: z.string(),
+});
+/** What a supervisor page learns about its login. */
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
 /** A space name: `live`, `demo`, or `drill-<name>` (lower-case letters, digits, dashes). */
 export const spaceName = z.string().regex(/^(live|demo|drill-[a-z0-9][a-z0-9-]{0,40})$/, 'must be live, demo or drill-<name> (a–z, 0–9, -)');
 
@@ -98,7 +108,7 @@ export type IngestServerToClient = Record<string, never>;
 export type ServerToClientEvents = WallServerToClient;
 /** Events clients emit (union of both namespaces' maps). */
 export type ClientToServerEvents = WallClientToServer & IngestClientToServer;
-/** Events between server nodes (scale-out). */
-export interface InterServerEvents { ping: () => void }
-/** What the server keeps on each socket. */
-export interface SocketData { role: Role; space: string; spaces: readonly string[] | null }
+/** Events between server nodes: none (the nodes share the event log, not socket events). */
+export type InterServerEvents = Record<string, never>;
+/** What the server keeps on each socket: the space a wall watches (a producer's token space, '' for every space). */
+export interface SocketData { space: string }

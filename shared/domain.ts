@@ -1,5 +1,6 @@
 /**
- * The closed vocabularies of the domain (DESIGN §2): channels, case types, flags, stages, agent states, links.
+ * The closed vocabularies of the domain: channels, case types, urgencies, flags, stages, ratings, agent states, links,
+ * duty posts, clocks.
  * Each is an `as const` tuple so schemas, types and label tables come from one list.
  */
 
@@ -34,12 +35,21 @@ export const URGENCIES = ['urgent', 'normal'] as const;
 /** An urgency code. */
 export type Urgency = (typeof URGENCIES)[number];
 
+/** Chinese labels of the urgencies. */
+export const URGENCY_LABELS: Readonly<Record<Urgency, string>> = { urgent: '紧急', normal: '一般' };
+
 /** Flags a case may carry: 敏感, 群体 (群投), 突发/应急, 重复. */
 export const CASE_FLAGS = ['sensitive', 'mass', 'emergency', 'repeat'] as const;
 /** A case flag. */
 export type CaseFlag = (typeof CASE_FLAGS)[number];
 
-/** Lifecycle stages of a case (DESIGN §2 diagram). `merged` is terminal for a duplicate joined to a master case. */
+/** Chinese labels of the case flags. */
+export const FLAG_LABELS: Readonly<Record<CaseFlag, string>> = { sensitive: '敏感', mass: '群体', emergency: '突发', repeat: '重复' };
+
+/**
+ * Lifecycle stages of a case, in order: 受理 → 立案 → 派单 → 签收 → 办理 → 办结回复 → 质检 → 回访 → 评价 → 结案 (直接办结
+ * goes from 受理 straight to 结案). `merged` is terminal for a duplicate joined to a master case.
+ */
 export const STAGES = [
   'received', 'registered', 'dispatched', 'signed', 'processing', 'replied', 'checked', 'called_back', 'evaluated',
   'closed', 'merged',
@@ -57,6 +67,9 @@ export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
 export const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
 /** A citizen rating. */
 export type Rating = (typeof RATINGS)[number];
+
+/** Chinese labels of the citizen ratings. */
+export const RATING_LABELS: Readonly<Record<Rating, string>> = { satisfied: '满意', basically_satisfied: '基本满意', unsatisfied: '不满意' };
 
 /** States an agent can be in. `logged_in` means present but not yet ready. */
 export const AGENT_STATES = ['logged_in', 'ready', 'on_call', 'after_call', 'break', 'logged_out'] as const;

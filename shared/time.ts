@@ -51,11 +51,6 @@ export function shanghaiHour(ms: EpochMs): number {
   return Math.floor(shanghaiMinuteOfDay(ms) / 60);
 }
 
-/** Day of week in Asia/Shanghai of an instant: 0 = Sunday … 6 = Saturday. */
-export function shanghaiWeekday(ms: EpochMs): number {
-  return new Date(ms + SHANGHAI_OFFSET_MS).getUTCDay();
-}
-
 /** The instant (ms) of 00:00 Asia/Shanghai on a `YYYY-MM-DD` date. */
 export function shanghaiMidnight(dateKey: string): EpochMs {
   let ms = midnightByKey.get(dateKey);

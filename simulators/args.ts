@@ -1,5 +1,6 @@
 /** Command-line arguments of the simulator CLI: parsing with usage errors, numbers, speeds, targets, scenarios. */
 import { parseArgs } from 'node:util';
+import { spaceName } from '../shared/contract';
 import { ScenarioError, type Scenario } from '../shared/scenario';
 import { loadScenario } from './scenario';
 
@@ -49,7 +50,7 @@ export function target(v: Record<string, string | boolean | undefined>, usage: s
   const token = required(v.token, 'token', usage);
   const space = required(v.space, 'space', usage);
   if (space === 'live') throw new UsageError('--space live is refused: simulators feed demo or drill-<name> spaces only');
-  if (!/^(demo|drill-[a-z0-9][a-z0-9-]{0,40})$/.test(space)) throw new UsageError(`--space must be demo or drill-<name>, got "${space}"`);
+  if (!spaceName.safeParse(space).success) throw new UsageError(`--space must be demo or drill-<name>, got "${space}"`);
   return { server, servers, token, space };
 }
 

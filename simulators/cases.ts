@@ -20,7 +20,7 @@ export interface PlanContext { readonly rng: Rng; readonly env: SlaEnv; readonly
 /** Where a case comes from. */
 export interface CaseOrigin { readonly caseId: string; readonly channel: Channel; readonly ts: EpochMs; readonly agentId?: string; readonly callId?: string }
 
-/** Probabilities of the lifecycle's branches (DESIGN §2 targets: most on time, satisfaction ≈ 97%). */
+/** Probabilities of the lifecycle's branches, so a generated day meets the real figures: most on time, satisfaction ≈ 97%. */
 export const LIFECYCLE_ODDS = {
   /** Hotline consultations and praise answered on the call (直接办结). */
   directConsult: 0.55, directPraise: 0.6,

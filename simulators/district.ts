@@ -75,7 +75,7 @@ export function rosterShifts(dayNumber: number, agents: readonly AgentDef[]): Sh
   }));
 }
 
-/** Share of the day's cases by channel (DESIGN §2): hotline about 70%. */
+/** Share of the day's cases by channel: the hotline brings about 70%. */
 export const CHANNEL_SHARE: Readonly<Record<Channel, number>> = {
   hotline: 0.72, city_mgmt: 0.095, grid_patrol: 0.065, message_board: 0.05, district_line: 0.03, sensing: 0.025, referral: 0.015,
 };

@@ -3,20 +3,13 @@
  * times a second; on a pipe, one plain line every few seconds; with `--json-progress`, one JSON object per line for a
  * program (the server's drill runner) to read.
  */
+import type { ProgressLine } from '../shared/drills';
 
-/** One progress report. */
-export interface ProgressState {
-  readonly phase: string;
-  /** Share done, 0–1, or null when unknown. */
-  readonly fraction: number | null;
-  /** Events acknowledged so far. */
-  readonly events: number;
-  /** Simulated (event) time reached, ms, or null. */
-  readonly simTime: number | null;
-  /** Seconds left, or null when unknown. */
-  readonly etaSec: number | null;
-  readonly paused: boolean;
-}
+/**
+ * One progress report: phase, share done 0–1 (null: unknown), events acknowledged, simulated time reached (ms, or
+ * null), seconds left (null: unknown), whether paused. The JSON line adds the rate and the elapsed time.
+ */
+export type ProgressState = Omit<Extract<ProgressLine, { type: 'progress' }>, 'type' | 'rate' | 'elapsedSec'>;
 
 /** How progress is shown. */
 export type ProgressMode = 'bar' | 'lines' | 'json' | 'off';
@@ -44,9 +37,11 @@ export class Progress {
     const rate = elapsed > 0 ? s.events / elapsed : 0;
     switch (this.mode) {
       case 'off': return;
-      case 'json':
-        this.out.write(`${JSON.stringify({ type: 'progress', ...s, rate: Math.round(rate), elapsedSec: Math.round(elapsed * 10) / 10 })}\n`);
+      case 'json': {
+        const line: ProgressLine = { type: 'progress', ...s, rate: Math.round(rate), elapsedSec: Math.round(elapsed * 10) / 10 };
+        this.out.write(`${JSON.stringify(line)}\n`);
         return;
+      }
       case 'lines':
         this.out.write(`${formatLine(s, rate)}\n`);
         return;
@@ -63,9 +58,9 @@ export class Progress {
     this.drawn = false;
   }
 
-  /** Writes a JSON record in json mode (e.g. the start and the end of a run). */
-  record(obj: Record<string, unknown>): void {
-    if (this.mode === 'json') this.out.write(`${JSON.stringify(obj)}\n`);
+  /** Writes the start or the end of a run as a JSON line, in json mode. */
+  record(line: Exclude<ProgressLine, { type: 'progress' }>): void {
+    if (this.mode === 'json') this.out.write(`${JSON.stringify(line)}\n`);
   }
 }
 

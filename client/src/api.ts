@@ -4,11 +4,9 @@
  */
 import { reactive } from 'vue';
 import type { Directory } from '../../shared/cases/query';
-import type { ApiError } from '../../shared/contract';
+import { sessionInfoSchema, type ApiError, type SessionInfo } from '../../shared/contract';
 import type { CalendarCoverage } from '../../shared/sla/coverage';
 
-/** What the page knows about its login. */
-export interface SessionInfo { readonly role: string; readonly space: string | null; readonly name: string | null; readonly csrfToken: string }
 
 /** An API failure with the server's code and message. */
 export class ApiFailure extends Error {
@@ -43,7 +41,7 @@ export async function getJson<T>(path: string, params?: Record<string, string>):
 /** Loads the session (and its CSRF token); null when not logged in. */
 export async function loadSession(): Promise<SessionInfo | null> {
   const res = await fetch('/api/v1/session', { credentials: 'same-origin' });
-  session.info = res.ok ? ((await res.json()) as SessionInfo) : null;
+  session.info = res.ok ? sessionInfoSchema.parse(await res.json()) : null;
   return session.info;
 }
 
@@ -66,7 +64,7 @@ export async function login(token: string, name: string): Promise<SessionInfo> {
     const err = ((await res.json().catch(() => ({}))) as { error?: ApiError }).error;
     throw new ApiFailure(res.status, err?.code ?? 'internal', err?.message ?? `HTTP ${res.status}`);
   }
-  session.info = (await res.json()) as SessionInfo;
+  session.info = sessionInfoSchema.parse(await res.json());
   return session.info;
 }
 

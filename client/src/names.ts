@@ -15,7 +15,6 @@ export const TARGETS = reactive({ answerRate: 0.95, serviceLevel15: 0.95, satisf
 /** Colour thresholds (fractions): amber band below a rate's target; share of the maximum score for green and amber. */
 export const THRESHOLDS = reactive({ rateWarnBand: 0.05, scoreGood: 0.9, scoreWarn: 0.8, overdueWarnMax: 2 });
 
-const streetNames = reactive(new Map<string, string>());
 const unitNames = reactive(new Map<string, string>());
 
 /** Streets in configuration order (ids). */
@@ -26,16 +25,9 @@ export function applySetup(setup: WallSetup): void {
   Object.assign(COLOURS, setup.colours);
   Object.assign(TARGETS, setup.targets);
   Object.assign(THRESHOLDS, setup.thresholds);
-  streetNames.clear();
-  for (const s of setup.streets) streetNames.set(s.id, s.name);
   unitNames.clear();
   for (const [id, name] of Object.entries(setup.units)) unitNames.set(id, name);
   STREET_IDS.splice(0, STREET_IDS.length, ...setup.streets.map((s) => s.id));
-}
-
-/** A street's name, or its id when the configuration does not know it. */
-export function streetName(id: string): string {
-  return streetNames.get(id) ?? id;
 }
 
 /** A handling unit's name, or its id when the configuration does not know it. */

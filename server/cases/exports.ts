@@ -3,7 +3,8 @@
  * a formula (starting with = + - @, their fullwidth forms ＝ ＋ － ＠ that spreadsheets also accept, tab, carriage return
  * or line feed) is neutralised with a leading apostrophe.
  */
-import { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, STAGE_LABELS, type CASE_FLAGS } from '../../shared/domain';
+import { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, FLAG_LABELS, STAGE_LABELS, URGENCY_LABELS } from '../../shared/domain';
+import { LATENESS_LABELS } from '../../shared/cases/labels';
 import type { CaseRow } from '../../shared/cases/query';
 import type { CityopsConfig } from '../../shared/config';
 import { shanghaiDateKey, shanghaiMinuteOfDay } from '../../shared/time';
@@ -29,9 +30,6 @@ export function shanghaiTime(ms: number | null): string {
   return `${shanghaiDateKey(ms)} ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(Math.floor(m % 60)).padStart(2, '0')}`;
 }
 
-const FLAG_LABELS: Record<(typeof CASE_FLAGS)[number], string> = { sensitive: '敏感', mass: '群体', emergency: '突发', repeat: '重复' };
-const LATENESS: Record<CaseRow['lateness'], string> = { overdue: '超期', at_risk: '临期', ok: '正常', closed: '已结' };
-
 /** The late-case table. */
 export function caseTable(rows: readonly CaseRow[], config: CityopsConfig): Table {
   const streets = new Map(config.streets.map((s) => [s.id, s.name]));
@@ -40,9 +38,9 @@ export function caseTable(rows: readonly CaseRow[], config: CityopsConfig): Tabl
     name: '超期案件',
     headers: ['案件编号', '来源', '类型', '紧急程度', '标记', '分类', '街道', '承办单位', '阶段', '标题', '受理时间', '状态', '时钟', '时限', '超期分钟', '督办次数', '不计考核'],
     rows: rows.map((r) => [
-      r.id, CHANNEL_LABELS[r.channel], CASE_TYPE_LABELS[r.caseType], r.urgency === 'urgent' ? '紧急' : '一般', r.flags.map((f) => FLAG_LABELS[f]).join('、'),
+      r.id, CHANNEL_LABELS[r.channel], CASE_TYPE_LABELS[r.caseType], URGENCY_LABELS[r.urgency], r.flags.map((f) => FLAG_LABELS[f]).join('、'),
       r.category, streets.get(r.street) ?? r.street, r.unit ? (units.get(r.unit) ?? r.unit) : '', STAGE_LABELS[r.stage], r.title, shanghaiTime(r.receivedAt),
-      LATENESS[r.lateness], r.clock ? CLOCK_LABELS[r.clock] : '', shanghaiTime(r.deadline), r.overdueMinutes, r.supervisedCount, r.exempt ? '是' : '',
+      LATENESS_LABELS[r.lateness], r.clock ? CLOCK_LABELS[r.clock] : '', shanghaiTime(r.deadline), r.overdueMinutes, r.supervisedCount, r.exempt ? '是' : '',
     ]),
   };
 }

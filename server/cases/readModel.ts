@@ -15,7 +15,7 @@ import path from 'node:path';
 import { applyCaseEvent } from '../../shared/cases/lifecycle';
 import { isTerminal, type CaseState } from '../../shared/cases/state';
 import type { DomainEvent } from '../../shared/events';
-import type { CaseEvent } from '../../shared/events/case';
+import type { CaseEvent, CaseEventType } from '../../shared/events/case';
 import type { CaseArchive, ProjectionContext } from '../../shared/projection/state';
 import { Failsafe } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
@@ -23,7 +23,7 @@ import type { EventStore } from '../store/types';
 import { CASE_COLUMNS, caseRow } from './rows';
 
 /** One event of a case's history, as logged. */
-export interface HistoryEntry { readonly seq: number; readonly ts: number; readonly type: string; readonly actor: string | null; readonly event: CaseEvent }
+export interface HistoryEntry { readonly seq: number; readonly ts: number; readonly type: CaseEventType; readonly actor: string | null; readonly event: CaseEvent }
 
 /** Where a space's rows stand: the last log seq folded, and the fold version that wrote them. */
 export interface ModelPosition { readonly seq: number; readonly version: string }

@@ -7,29 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { DrillSummary } from './summary';
-
-/** Where a drill is: `stopped` by an operator, `interrupted` by a stop of the server. */
-export type DrillStatus = 'starting' | 'running' | 'finished' | 'stopped' | 'interrupted' | 'failed';
-
-/** A drill as the API shows it. */
-export interface DrillRecord {
-  readonly id: string;
-  readonly space: string;
-  readonly scenario: string;
-  readonly title: string;
-  readonly speed: number | null;
-  readonly seed: number;
-  status: DrillStatus;
-  /** Wall time the drill was started / ended, ms. */
-  readonly createdAt: number;
-  endedAt: number | null;
-  /** The drill window in space time, ms (null until the simulator reported it). */
-  window: { simStart: number; start: number; end: number } | null;
-  progress: { phase: string; fraction: number | null; events: number; simTime: number | null; etaSec: number | null; rate: number };
-  error: string | null;
-  summary: DrillSummary | null;
-}
+import type { DrillRecord } from '../../shared/drills';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS drills (

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { readProgressLine, type DrillRecord, type DrillSummary, type ScenarioInfo } from '../../shared/drills';
 import type { ProjectionContext } from '../../shared/projection/state';
 import { scenarioInfo, scenariosIn } from '../../shared/scenario';
 import type { DrillInfo } from '../../shared/wall/view';
@@ -18,17 +19,12 @@ import { Failsafe } from '../failsafe';
 import { PROJECT_ROOT } from '../root';
 import type { SpaceRegistry } from '../spaces';
 import type { EventStore } from '../store/types';
-import type { DrillRecord, DrillRecords } from './records';
-import { summariseDrill, type DrillSummary } from './summary';
-
-export type { DrillRecord, DrillStatus } from './records';
+import type { DrillRecords } from './records';
+import { summariseDrill } from './summary';
 
 const ROOT = PROJECT_ROOT;
 const DRILL_ENTRY = path.join(ROOT, 'simulators', 'drill.ts');
 const SCENARIO_DIR = path.join(ROOT, 'simulators', 'scenarios');
-
-/** A scenario as the drill page lists it. */
-export interface ScenarioInfo { readonly name: string; readonly title: string; readonly description: string; readonly date: string; readonly simStart: number; readonly start: number; readonly end: number }
 
 /** What to start. */
 export interface DrillRequest { readonly scenario: string; readonly speed: number | null; readonly seed?: number }
@@ -189,15 +185,20 @@ export class DrillService {
     return { scenario: r.scenario, title: r.title, speed: r.speed, startedAt: r.window?.start ?? 0, endsAt: r.window?.end ?? 0 };
   }
 
-  private onLine(r: DrillRecord, run: Running, line: string): void {
-    let msg: Record<string, unknown>;
+  private onLine(r: DrillRecord, run: Running, text: string): void {
+    let raw: unknown;
     try {
-      msg = JSON.parse(line) as Record<string, unknown>;
+      raw = JSON.parse(text);
     } catch {
-      if (line.trim()) { r.error = line.replace(/^error:\s*/, '').slice(0, 500); this.save(r, run); }
+      // Not JSON: the simulator's own error message (it writes `error: …` before it exits).
+      if (text.trim()) { r.error = text.replace(/^error:\s*/, '').slice(0, 500); this.save(r, run); }
       return;
     }
-    if (msg.type === 'start' && typeof msg.start === 'number' && typeof msg.end === 'number' && typeof msg.simStart === 'number') {
+    const read = readProgressLine(raw);
+    if (!read.ok) throw new Error(`drill ${r.id}: the simulator wrote a progress line that does not fit its schema (${read.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}): ${text.slice(0, 300)}`);
+    const msg = read.line;
+    if (msg.type === 'start') {
+      if (msg.start === undefined || msg.end === undefined || msg.simStart === undefined) return;
       r.window = { simStart: msg.simStart, start: msg.start, end: msg.end };
       r.status = 'running';
       const space = this.deps.spaces.find(r.space);
@@ -206,9 +207,7 @@ export class DrillService {
     } else if (msg.type === 'progress') {
       const changed = r.status !== 'running';
       r.status = 'running';
-      r.progress = {
-        phase: String(msg.phase ?? ''), fraction: num(msg.fraction), events: num(msg.events) ?? 0, simTime: num(msg.simTime), etaSec: num(msg.etaSec), rate: num(msg.rate) ?? 0,
-      };
+      r.progress = { phase: msg.phase, fraction: msg.fraction, events: msg.events, simTime: msg.simTime, etaSec: msg.etaSec, rate: msg.rate };
       if (changed || Date.now() - run.savedAt >= SAVE_PROGRESS_MS) this.save(r, run);
     }
   }
@@ -251,8 +250,4 @@ export class DrillService {
     const to = w?.end ?? Number.MAX_SAFE_INTEGER;
     return summariseDrill(r.space, this.deps.store.read(r.space), this.deps.ctx, from, to);
   }
-}
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }

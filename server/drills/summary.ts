@@ -3,6 +3,7 @@
  * (event) time — so the figures are exactly what a wall would have shown — each against its target: peak queue, worst
  * hourly answer rate, highest agent load, overdue peak, and the time to clear the backlog after the peak queue.
  */
+import type { DrillFigure, DrillSummary } from '../../shared/drills';
 import type { DomainEvent } from '../../shared/events';
 import { callKpis, emptyCallCounts, type CallCounts } from '../../shared/kpi/callcentre';
 import { applyEvent } from '../../shared/projection/apply';
@@ -21,38 +22,6 @@ export const DRILL_TARGETS = {
   /** Hours with fewer calls offered do not count for the worst answer rate. */
   minCallsPerHour: 20,
 } as const;
-
-/** One figure of a summary. */
-export interface DrillFigure {
-  readonly key: 'peakQueue' | 'worstAnswerRate' | 'highestAgentLoad' | 'overduePeak' | 'backlogClearMinutes';
-  readonly label: string;
-  /** The value (null when nothing to measure, or the backlog never cleared). */
-  readonly value: number | null;
-  readonly unit: 'calls' | 'fraction' | 'cases' | 'minutes';
-  readonly target: number;
-  /** Whether the value must stay at or below (max) or at or above (min) the target. */
-  readonly targetKind: 'max' | 'min';
-  /** null when there is no value. */
-  readonly met: boolean | null;
-  /** When (space time) the value was reached, ms. */
-  readonly at: EpochMs | null;
-}
-
-/** A drill's summary. */
-export interface DrillSummary {
-  readonly space: string;
-  /** The drill window read, space time, ms. */
-  readonly from: EpochMs;
-  readonly to: EpochMs;
-  /** Space time of the newest event folded. */
-  readonly reached: EpochMs | null;
-  readonly events: number;
-  /** Minute samples taken in the window. */
-  readonly samples: number;
-  /** Calls offered and answered, cases received in the window. */
-  readonly totals: { readonly offered: number; readonly answered: number; readonly answerRate: number | null; readonly casesReceived: number };
-  readonly figures: readonly DrillFigure[];
-}
 
 const SAMPLE_MS = MINUTE_MS;
 const OVERDUE_EVERY = 5;

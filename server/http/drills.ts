@@ -4,12 +4,14 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { spaceKindOf, spaceName } from '../../shared/contract';
+import { scenarioName } from '../../shared/drills';
 import { authorise, type GuardDeps } from '../auth/guard';
 import { DrillError, type DrillService } from '../drills/service';
 import { issuesOf, sendError } from './errors';
 
 const startSchema = z.strictObject({
-  scenario: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'must be a scenario name'),
+  scenario: scenarioName,
   speed: z.union([z.literal('max'), z.number().positive().max(100_000)]).default(60),
   seed: z.number().int().min(0).max(2 ** 31).optional(),
 });
@@ -55,7 +57,7 @@ export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService })
   r.delete('/drills/:id', async (req, res) => {
     if (!admin(req, res, true)) return;
     const id = req.params.id;
-    if (!/^drill-[a-z0-9][a-z0-9-]{0,40}$/.test(id)) return sendError(res, 'bad_request', `${id} is not a drill space`);
+    if (!spaceName.safeParse(id).success || spaceKindOf(id) !== 'drill') return sendError(res, 'bad_request', `${id} is not a drill space`);
     const deleteData = req.query.deleteData === 'true' || req.query.deleteData === '1';
     const d = await deps.drills.stop(id, deleteData);
     if (!d) return sendError(res, 'not_found', `no drill ${id}: only a space a drill created can be stopped or deleted here`);

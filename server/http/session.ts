@@ -1,15 +1,13 @@
 /** `/api/v1/session`: log in with a token (→ httpOnly cookie), who am I (+ CSRF token), log out. */
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import type { SessionInfo } from '../../shared/contract';
 import { sessionOf, type GuardDeps } from '../auth/guard';
 import { CSRF_HEADER, SESSION_COOKIE, sameSecret } from '../auth/session';
 import { retryAfterSec, type AuthLimiter } from '../security/limiter';
 import { issuesOf, sendError } from './errors';
 
 const loginSchema = z.strictObject({ token: z.string().min(1).max(512), name: z.string().trim().max(32).optional() });
-
-/** What the page learns about its session. */
-export interface SessionInfo { readonly role: string; readonly space: string | null; readonly name: string | null; readonly csrfToken: string }
 
 /** The session routes. */
 export function sessionRoutes(deps: GuardDeps & { readonly limiter?: AuthLimiter }): Router {

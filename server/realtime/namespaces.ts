@@ -33,9 +33,7 @@ export function wireWall(io: IoServer, deps: { tokens: TokenRegistry; spaces: Sp
     const check = deps.tokens.check(auth.data.token, 'view', auth.data.space);
     if (!check.ok) return next(refusal(check.status === 401 ? 'unauthorized' : 'forbidden', check.message));
     if (!deps.isReady()) return next(refusal('not_ready', 'the server is rebuilding its projections'));
-    socket.data.role = check.grant.role;
     socket.data.space = auth.data.space;
-    socket.data.spaces = check.grant.space === null ? null : [check.grant.space];
     next();
   });
   ns.on('connection', deps.failsafe.listener('wall.join', (socket: IoSocket) => {
@@ -77,9 +75,7 @@ export function wireIngest(io: IoServer, deps: { tokens: TokenRegistry; ingest: 
     const grant = deps.tokens.grants.find((g) => g.token === presented);
     if (!grant) return next(refusal('unauthorized', 'unknown token'));
     if (grant.role !== 'producer' && grant.role !== 'admin') return next(refusal('forbidden', `a ${grant.role} token may not produce`));
-    socket.data.role = grant.role;
     socket.data.space = grant.space ?? '';
-    socket.data.spaces = grant.space === null ? null : [grant.space];
     next();
   });
   ns.on('connection', (socket) => {

@@ -1,5 +1,6 @@
 /**
- * The case lifecycle reducer (DESIGN §2): every transition of the diagram, deadline clocks started, moved and stopped.
+ * The case lifecycle reducer: every transition from 受理 to 结案 (with 退单, 驳回重办 and 二次重办 going back), deadline
+ * clocks started, moved and stopped.
  * An event that does not fit the case's state is refused (`judgeCaseEvent`) with a reason naming the case, its stage
  * and the event; the merge-master rule (`judgeMergeMaster`) needs the master's state too.
  */
@@ -9,7 +10,7 @@ import { computeDeadline, type SlaEnv } from '../sla/deadline';
 import { limitFor, type SlaClock, type SlaRules } from '../sla/rules';
 import type { EpochMs } from '../time';
 import { refusal, type CaseRefusal } from './refusals';
-import { isTerminal, type CaseState, type ClockState } from './state';
+import type { CaseState, ClockState } from './state';
 
 /**
  * What the reducer needs besides the events: the working calendar, the limits, and how long (ms, default 0) a step may
@@ -159,9 +160,4 @@ function transition(c: CaseState, e: Other, ctx: LifecycleContext): Building {
     case 'case.merged': return { ...c, stage: 'merged', masterId: e.masterCaseId, closedAt: e.ts, sign: stop(c.sign, e.ts), handle: stop(c.handle, e.ts), callback: stop(c.callback, e.ts) };
     default: return assertNever(e);
   }
-}
-
-/** Whether a case is still open (not closed, not merged). */
-export function isOpen(c: CaseState): boolean {
-  return !isTerminal(c.stage);
 }

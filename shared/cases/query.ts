@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CASE_FLAGS, CASE_TYPES, CHANNELS, CLOCKS, STAGES, URGENCIES, type CaseFlag, type ClockId } from '../domain';
 import { spaceName } from '../contract';
+import type { CaseEventType } from '../events/case';
 import type { Lateness } from '../sla/lateness';
 import { shanghaiMidnight, type EpochMs } from '../time';
 import type { CaseState } from './state';
@@ -121,7 +122,7 @@ export interface CaseList {
 }
 
 /** One event of a case's history as the case page shows it. Text fields are untrusted: render as text. */
-export interface CaseHistoryItem { readonly seq: number; readonly ts: EpochMs; readonly type: string; readonly actor: string | null; readonly event: Readonly<Record<string, unknown>> }
+export interface CaseHistoryItem { readonly seq: number; readonly ts: EpochMs; readonly type: CaseEventType; readonly actor: string | null; readonly event: Readonly<Record<string, unknown>> }
 
 /** `GET /api/v1/cases/:id`: the case, its clocks now, its whole history and its merged duplicates. */
 export interface CaseDetail {

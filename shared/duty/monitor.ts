@@ -5,12 +5,14 @@
  * deterministic, so a restart or a second node writing the same item is a duplicate.
  */
 import type { CaseState } from '../cases/state';
+import { FLAG_LABELS, URGENCY_LABELS, type CaseFlag } from '../domain';
 import type { ItemEvent, ItemKind } from '../events/item';
 import type { SpaceProjection } from '../projection/state';
 import type { EpochMs } from '../time';
 import { escalationDue } from './limits';
 
-const CASE_MARKS = { emergency: '突发', mass: '群体', sensitive: '敏感' } as const;
+/** The flags a duty item's title marks (`repeat` is not marked). */
+const MARKED_FLAGS: readonly CaseFlag[] = ['emergency', 'mass', 'sensitive'];
 
 const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
@@ -37,7 +39,7 @@ function needsPerson(p: SpaceProjection, c: CaseState): boolean {
 }
 
 function caseText(c: CaseState): string {
-  const marks = [c.urgency === 'urgent' ? '紧急' : null, ...c.flags.map((f) => (f in CASE_MARKS ? CASE_MARKS[f as keyof typeof CASE_MARKS] : null))].filter(Boolean);
+  const marks = [c.urgency === 'urgent' ? URGENCY_LABELS.urgent : null, ...c.flags.map((f) => (MARKED_FLAGS.includes(f) ? FLAG_LABELS[f] : null))].filter(Boolean);
   return clip(`${marks.join('·')} ${c.title}`, 300);
 }
 

@@ -1,4 +1,4 @@
-/** Case lifecycle events and supervisor actions (DESIGN §2). */
+/** Case lifecycle events and supervisor actions: every step of a case is an event; its state is their fold. */
 import { z } from 'zod';
 import { CASE_FLAGS, CASE_TYPES, CHANNELS, RATINGS, URGENCIES } from '../domain';
 import { envelope, epochMs, freeText, ident, shortText } from './common';
@@ -74,5 +74,16 @@ export const caseEventSchemas = [
 
 /** A case event (parsed). */
 export type CaseEvent = z.output<(typeof caseEventSchemas)[number]>;
+/** The `type` of a case event. */
+export type CaseEventType = CaseEvent['type'];
+
+/** Chinese labels of the case events, as a case's timeline names them. */
+export const CASE_EVENT_LABELS: Readonly<Record<CaseEventType, string>> = {
+  'case.received': '受理', 'case.registered': '立案', 'case.dispatched': '派单', 'case.returned': '退单', 'case.signed': '签收',
+  'case.processing': '办理', 'case.replied': '办结回复', 'case.closed_directly': '直接办结', 'case.quality_checked': '质检',
+  'case.called_back': '回访', 'case.evaluated': '评价', 'case.reopened': '二次重办', 'case.closed': '结案', 'case.supervised': '督办',
+  'case.reminded': '催办', 'case.extension_requested': '延期申请', 'case.extension_approved': '延期批准', 'case.exempted': '不计考核',
+  'case.merged': '合并', 'case.escalated': '领导批示',
+};
 /** The `case.received` event (parsed). */
 export type CaseReceived = z.output<typeof caseReceived>;

@@ -21,11 +21,6 @@ export type DomainEventInput = z.input<typeof eventSchema>;
 /** The `type` of an event. */
 export type EventType = DomainEvent['type'];
 
-/** Every event type code. */
-export const EVENT_TYPES: readonly EventType[] = [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas].map(
-  (s) => s.shape.type.value,
-);
-
 /** A field-level validation error: where (dotted path), and why. */
 export interface FieldError { readonly path: string; readonly message: string }
 

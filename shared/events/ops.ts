@@ -1,4 +1,4 @@
-/** Call-centre, agent, duty, link and clock events (DESIGN §2). */
+/** Call-centre, agent, duty, link and clock events. */
 import { z } from 'zod';
 import { AGENT_STATES, LINKS, POSTS } from '../domain';
 import { envelope, freeText, ident, shortText } from './common';
@@ -55,5 +55,3 @@ export type DutyEvent = z.output<typeof dutyRoster | typeof dutyCheckedIn | type
 export type Shift = z.output<typeof shiftSchema>;
 /** A link heartbeat. */
 export type LinkEvent = z.output<typeof linkHeartbeat>;
-/** A clock tick. */
-export type ClockTick = z.output<typeof clockTick>;

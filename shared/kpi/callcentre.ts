@@ -1,4 +1,7 @@
-/** Call-centre figures (DESIGN §2): answer rate, 15 s service level, abandon rate, ASA, AHT, agents' load, presence. */
+/**
+ * Call-centre figures: answer rate (answered ÷ offered, target ≥ 95% over 24 h, GB/T 33358-2016), 15 s service level,
+ * abandon rate, ASA, AHT, agents' load (cases per agent per day, band 10–15), presence (on duty ÷ rostered).
+ */
 import { ratio } from './rates';
 
 /** Counts a day's call events add up to. */

@@ -1,6 +1,6 @@
 /**
- * Case KPIs of DESIGN §2's table, as pure functions of counts. A rate is a fraction 0–1, or null when its denominator
- * is zero (nothing to measure is not 0% and not 100%).
+ * Case KPIs as the hotline's evaluation tables define them, as pure functions of counts. A rate is a fraction 0–1, or
+ * null when its denominator is zero (nothing to measure is not 0% and not 100%).
  */
 
 /** Counts a period's case events add up to (per day, per unit). */
@@ -50,7 +50,7 @@ export function subtractCaseCounts(a: CaseCounts, b: Readonly<CaseCounts>): Case
   return a;
 }
 
-/** The case figures of DESIGN §2, each a fraction or null. */
+/** The case figures, each a fraction or null (each field says its definition). */
 export interface CaseKpis {
   /** 转派率: dispatched ÷ needing dispatch. */
   readonly dispatchRate: number | null;

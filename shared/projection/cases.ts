@@ -1,5 +1,5 @@
 /** Folds case events into a space's projection: the case map, the open set, the day counters, the ticker. */
-import { CHANNEL_LABELS, type CaseFlag, type Rating } from '../domain';
+import { CHANNEL_LABELS, FLAG_LABELS, URGENCY_LABELS, type CaseFlag, type Rating } from '../domain';
 import { applyCaseEvent, judgeMergeMaster } from '../cases/lifecycle';
 import { isTerminal, type CaseState } from '../cases/state';
 import type { CaseEvent, CaseReceived } from '../events/case';
@@ -87,8 +87,8 @@ const NO_UNIT: readonly CaseCounts[] = [];
 
 /**
  * Where a unit figure of the case goes on day `d`: the unit's counts and the case's own share of them (kept so an
- * exemption can take it back). Nowhere when the case has no unit or is exempt: DESIGN §2 leaves exempt (不计考核)
- * cases out of unit scoring, and the unit counts are what the wall ranks units on.
+ * exemption can take it back). Nowhere when the case has no unit or is exempt: an exempt (不计考核) case is left out
+ * of unit scoring, and the unit counts are what the wall ranks units on.
  */
 function unitTargets(d: DayFigures, c: CaseState): readonly CaseCounts[] {
   return c.unit === null || c.exempt ? NO_UNIT : [unitCounts(d, c.unit), unitShare(d, c.id, c.unit)];
@@ -171,9 +171,9 @@ function addEvaluated(k: CaseCounts, rating: Rating): void {
 }
 
 const FLAG_ALERTS: readonly { flag: CaseFlag; kind: 'mass' | 'sensitive' | 'emergency'; label: string }[] = [
-  { flag: 'emergency', kind: 'emergency', label: '突发' },
-  { flag: 'mass', kind: 'mass', label: '群体' },
-  { flag: 'sensitive', kind: 'sensitive', label: '敏感' },
+  { flag: 'emergency', kind: 'emergency', label: FLAG_LABELS.emergency },
+  { flag: 'mass', kind: 'mass', label: FLAG_LABELS.mass },
+  { flag: 'sensitive', kind: 'sensitive', label: FLAG_LABELS.sensitive },
 ];
 
 function received(p: SpaceProjection, d: DayFigures, e: CaseReceived): void {
@@ -188,6 +188,6 @@ function received(p: SpaceProjection, d: DayFigures, e: CaseReceived): void {
   const flagged = FLAG_ALERTS.find((f) => e.flags.includes(f.flag));
   if (e.urgency !== 'urgent' && !flagged) return;
   const kind = flagged?.kind ?? 'urgent';
-  const label = [e.urgency === 'urgent' ? '紧急' : null, ...FLAG_ALERTS.filter((f) => e.flags.includes(f.flag)).map((f) => f.label)].filter(Boolean).join('·');
+  const label = [e.urgency === 'urgent' ? URGENCY_LABELS.urgent : null, ...FLAG_ALERTS.filter((f) => e.flags.includes(f.flag)).map((f) => f.label)].filter(Boolean).join('·');
   raiseAlert(p, { id: e.eventId, at: e.ts, kind, level: 'bad', text: `【${label}】${CHANNEL_LABELS[e.channel]} ${e.title}`, caseId: e.caseId, street: e.street }, true);
 }

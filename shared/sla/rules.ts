@@ -1,5 +1,6 @@
 /**
- * Deadline rules (DESIGN §2): which limit each of the three clocks gets for a case. Every value is config.
+ * Deadline rules: which limit each of the three clocks (sign-for, handling, callback) gets for a case, by channel, type,
+ * urgency and category. Every value is config.
  * Sources: urgent 30 min / 2 h calendar time [Wuhan 12345 rules]; consult 2, help and suggestion 10, complaint and
  * report 15 working days [Guangdong 2022 hotline rules]; sign-for 2 working hours; callback 1 working day;
  * 12319 city-management cases in working hours by category [local 数字城管 standards, e.g. exposed garbage 4 h].

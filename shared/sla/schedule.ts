@@ -109,5 +109,3 @@ export const holidayOverridesSchema = z.strictObject({
   for (const p of scheduleProblems(o)) ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
 });
 
-/** The holiday config. */
-export type HolidayOverrides = z.output<typeof holidayOverridesSchema>;

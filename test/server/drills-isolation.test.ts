@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRecord } from '../../server/drills/service';
+import type { DrillRecord } from '../../shared/drills';
 import { buildWallView } from '../../shared/projection/view';
 import { HOUR_MS, shanghaiInstant } from '../../shared/time';
 import { generateEvents } from '../../simulators/day';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRecord } from '../../server/drills/service';
+import type { DrillRecord } from '../../shared/drills';
 import type { Result } from '../../shared/contract';
 import type { WallSnapshot } from '../../shared/wall/delta';
 import { MINUTE_MS, shanghaiInstant } from '../../shared/time';

@@ -12,7 +12,7 @@ import { drillWindow, placeEffects } from '../../shared/scenario';
 import { loadScenario } from '../../simulators/scenario';
 
 /**
- * The seeds' figures (DESIGN §2) reproduced by a generated normal weekday, computed with the shared KPI functions:
+ * The real hotline's figures reproduced by a generated normal weekday, computed with the shared KPI functions:
  * agents' mean daily load 10–15, satisfaction 97% ± 2, answer rate ≥ 90%, dispatch rate 100%.
  */
 describe('when a normal weekday is generated from its scenario, for several seeds', () => {

@@ -36,7 +36,7 @@ describe('when the seeds’ own scoring example is computed', () => {
 });
 
 describe('when case KPIs are computed from a day’s counts', () => {
-  it('then every rate of DESIGN §2 follows its definition', () => {
+  it('then every rate follows its definition in the evaluation tables', () => {
     const k = { ...emptyCaseCounts(), received: 1000, needDispatch: 700, dispatched: 700, signed: 650, signedOnTime: 637, replied: 600, repliedOnTime: 576, closed: 550, evaluated: 500, satisfied: 450, basicallySatisfied: 37, rejected: 12, reopened: 6, reopenedSigned: 6, calledBack: 540, emergency: 4, emergencyOnTime: 3 };
     const r = caseKpis(k);
     expect(r.dispatchRate).toBe(1);
