@@ -3,7 +3,7 @@ import { addDays, shanghaiDateKey, type EpochMs } from '../time';
 import type { CityopsConfig } from '../config';
 import { caseKpis } from '../kpi/rates';
 import type { DrillInfo, SpaceKind, WallSetup, WallView } from '../wall/view';
-import { PANEL_KEYS, type PanelKey, type WallPanels } from '../wall/registry';
+import { PANEL_KEYS, panelThresholds, type PanelKey, type WallPanels } from '../wall/registry';
 import { emptyDay, type DayFigures } from './day';
 import { dutyView, linksView } from './duty';
 import { agentLoadView, hotlineView } from './hotline';
@@ -92,6 +92,7 @@ function setupOf(config: CityopsConfig): WallSetup {
       colours: { ...config.colours },
       targets: { ...config.targets },
       thresholds: { ...config.thresholds },
+      panels: panelThresholds(config),
       geojsonUrl: config.geojson ? GEOJSON_URL : null,
     };
     setups.set(config, s);

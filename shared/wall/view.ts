@@ -4,7 +4,7 @@
  * Times are epoch ms; durations say their unit.
  */
 import type { EpochMs } from '../time';
-import type { WallPanels } from './registry';
+import type { PanelThresholds, WallPanels } from './registry';
 
 /** Kind of space a wall watches: real operations, the built-in demo feed, or a drill. */
 export type SpaceKind = 'live' | 'demo' | 'drill';
@@ -36,6 +36,8 @@ export interface WallSetup {
   readonly targets: { readonly answerRate: number; readonly serviceLevel15: number; readonly satisfaction: number; readonly presence: number };
   /** Colour thresholds shared by every panel (fractions): a rate within `rateWarnBand` below target is amber; a score at or above `scoreGood` of its maximum is green, at or above `scoreWarn` amber; an overdue count up to `overdueWarnMax` is amber, above it red. */
   readonly thresholds: { readonly rateWarnBand: number; readonly scoreGood: number; readonly scoreWarn: number; readonly overdueWarnMax: number };
+  /** Panels' own thresholds (the hotline's wait and queue, the staffing shortfall), from each panel's registry entry. */
+  readonly panels: PanelThresholds;
   /** URL of the configured GeoJSON boundary (features named by street name or id), or null for the tile map. */
   readonly geojsonUrl: string | null;
 }
