@@ -24,6 +24,10 @@ export const THEME = {
   neutral: '#5fb8ff',
   /** Sensing (智能感知) markers. */
   sensing: '#3de0e0',
+  /** The empty track behind a bar. */
+  track: 'rgba(95, 184, 255, 0.1)',
+  /** Dashed rules between a list's rows. */
+  rule: 'rgba(95, 184, 255, 0.15)',
   'chart-grid': 'rgba(95, 184, 255, 0.12)',
   'chart-legend': '#a9c2e6',
   /** The agents' load band shaded on its chart. */
