@@ -1,11 +1,9 @@
 /** What the wall's browser tests check about its panels: every name, their boxes, and the link contract. */
 import type { Page } from 'playwright-core';
+import { WALL_ELEMENTS } from '../shared/wall/registry';
 
-/** Every panel of the wall by its `data-panel` name. */
-export const WALL_PANELS = [
-  'header', 'hotline', 'staffing', 'agent-load', 'map', 'trend', 'channels', 'categories', 'case-flow', 'overdue',
-  'satisfaction', 'duty', 'roster', 'links', 'ranking', 'alerts',
-] as const;
+/** Every panel of the wall by its `data-panel` name (the panel registry's elements and the alert ticker). */
+export const WALL_PANELS = WALL_ELEMENTS;
 
 /** A panel's box and content as the page lays it out. */
 export interface PanelBox { name: string; x: number; y: number; w: number; h: number; text: number; overflow: number }

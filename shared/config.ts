@@ -13,6 +13,11 @@ const street = z.strictObject({ id: z.string().min(1), name: z.string().min(1), 
 const unit = z.strictObject({ id: z.string().min(1), name: z.string().min(1), kind: z.enum(['street', 'department', 'company']), categories: z.array(z.string()).default([]) });
 const indicator = z.strictObject({ id: z.string().refine((id) => (CASE_KPI_IDS as readonly string[]).includes(id), { error: (iss) => `"${String(iss.input)}" is not a case indicator; one of ${CASE_KPI_IDS.join(', ')}` }), label: z.string(), kind: z.enum(['positive', 'negative', 'qualitative']), weight: z.number().min(0), target: z.number().min(0) });
 const fraction = z.number().min(0).max(1);
+/** Amber above `warn`, red above `bad`. */
+const band = z.strictObject({ warn: z.number().min(0), bad: z.number().min(0) }).refine((b) => b.warn <= b.bad, { error: 'warn must not exceed bad' });
+
+/** Default wall panel thresholds: the hotline's longest wait 15/60 s and 3/10 calls waiting; staffing amber while short by up to 2 agents. */
+export const DEFAULT_PANEL_THRESHOLDS = { hotline: { waitSec: { warn: 15, bad: 60 }, waiting: { warn: 3, bad: 10 } }, staffing: { shortWarnMax: 2 } };
 
 /** Schema of a complete configuration. */
 export const configSchema = z.strictObject({
@@ -35,6 +40,14 @@ export const configSchema = z.strictObject({
   /** Colour thresholds: amber band below a rate's target; shares of the maximum score for green and amber; most overdue cases (a street's, a unit's) still amber. */
   thresholds: z.strictObject({ rateWarnBand: fraction, scoreGood: fraction, scoreWarn: fraction, overdueWarnMax: z.number().int().min(0) })
     .default({ rateWarnBand: 0.05, scoreGood: 0.9, scoreWarn: 0.8, overdueWarnMax: 2 }),
+  /**
+   * Wall panels' own colour thresholds: the hotline's longest wait (s) and calls waiting are amber above `warn` and red
+   * above `bad`; the staffing check is amber while short by at most `shortWarnMax` agents, red when shorter.
+   */
+  panelThresholds: z.strictObject({
+    hotline: z.strictObject({ waitSec: band, waiting: band }),
+    staffing: z.strictObject({ shortWarnMax: z.number().int().min(0).max(1000) }),
+  }).default(DEFAULT_PANEL_THRESHOLDS),
   /** Erlang C staffing check: service-level goal, its answer time (s), the arrival window (min), the AHT before any call is handled (s). */
   staffing: z.strictObject({ level: fraction, targetSec: z.number().min(1).max(600), windowMin: z.number().int().min(5).max(240), defaultAhtSec: z.number().min(1).max(7200) })
     .default({ level: 0.95, targetSec: 15, windowMin: 30, defaultAhtSec: 300 }),
@@ -114,6 +127,7 @@ export const DEFAULT_CONFIG: CityopsConfig = {
   targets: { answerRate: 0.95, serviceLevel15: 0.95, satisfaction: 0.9, presence: 1 },
   colours: { good: '#2fd89a', warn: '#ffb547', bad: '#ff4d5e', neutral: '#5fb8ff' },
   thresholds: { rateWarnBand: 0.05, scoreGood: 0.9, scoreWarn: 0.8, overdueWarnMax: 2 },
+  panelThresholds: DEFAULT_PANEL_THRESHOLDS,
   staffing: { level: 0.95, targetSec: 15, windowMin: 30, defaultAhtSec: 300 },
   linkTimeoutSec: 90,
   walls: { silentSec: 60, slowFps: 10, staleDataSec: 30 },

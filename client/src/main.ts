@@ -10,6 +10,8 @@ import './fonts.css';
 import '@fontsource/roboto-mono/latin-400.css';
 import '@fontsource/roboto-mono/latin-700.css';
 import './wall.css';
+import { applyTheme } from './theme';
 
+applyTheme(document.documentElement);
 createApp(App).use(createPinia()).use(createAppRouter()).mount('#app');
 setTimeout(() => { void import('@fontsource/noto-sans-sc/400.css'); }, 0);

@@ -2,7 +2,7 @@
 import { LINK_LABELS, LINKS, POST_LABELS } from '../domain';
 import type { Shift } from '../events/ops';
 import { addDays, DAY_MS, MINUTE_MS, shanghaiDateKey, shanghaiInstant, type EpochMs } from '../time';
-import type { DutyPanel, DutyPost, HeaderPanel, LinkStatus, ShiftInfo } from '../wall/view';
+import type { DutyPanel, DutyPost, HeaderPanel, LinkStatus, ShiftInfo } from '../wall/panels';
 import type { SpaceProjection } from './state';
 import { deskSummary } from '../duty/desk';
 

@@ -3,7 +3,7 @@ import type { ClockId } from '../domain';
 import { runningClocks } from '../cases/state';
 import { clockLateness } from '../sla/lateness';
 import type { EpochMs } from '../time';
-import type { OverduePanel } from '../wall/view';
+import type { OverduePanel } from '../wall/panels';
 import type { SpaceProjection } from './state';
 
 type Counts = Record<ClockId, number> & { total: number };

@@ -1,8 +1,7 @@
 /** The 24-hour duty timeline: the day's shifts with their posts, who holds the current ones, empty posts, handover. */
 import { POST_LABELS } from '../domain';
 import { MINUTE_MS, shanghaiDateKey, shanghaiMidnight, type EpochMs } from '../time';
-import type { DutyPanel } from '../wall/view';
-import type { RosterPanel, RosterShift } from '../wall/panels';
+import type { DutyPanel, RosterPanel, RosterShift } from '../wall/panels';
 import { currentShift, placedShifts, type PlacedShift } from './duty';
 import type { SpaceProjection } from './state';
 

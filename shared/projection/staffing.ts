@@ -2,8 +2,7 @@
 import { agentsNeeded, serviceLevel } from '../kpi/erlang';
 import { callKpis } from '../kpi/callcentre';
 import { addDays, shanghaiDateKey, shanghaiMinuteOfDay, type EpochMs } from '../time';
-import type { HotlinePanel } from '../wall/view';
-import type { StaffingPanel } from '../wall/panels';
+import type { HotlinePanel, StaffingPanel } from '../wall/panels';
 import type { SpaceProjection } from './state';
 
 /** Calls offered in the `windowMin` whole minutes up to `now` (across midnight), from the per-minute counts. */

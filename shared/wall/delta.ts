@@ -1,5 +1,6 @@
 /** The wall stream: a snapshot, then sequence-numbered deltas; one pure reducer applies a delta on both sides. */
-import type { PanelKey, WallView } from './view';
+import type { WallView } from './view';
+import { PANEL_KEYS, type PanelKey } from './registry';
 import type { EpochMs } from '../time';
 import { applyFields, applyList, applyPatch, diffFields, diffList, diffValue, type FieldsPatch, type ListPatch, type ValuePatch } from './patch';
 
@@ -22,10 +23,6 @@ export interface WallDelta {
   readonly alerts?: ListPatch;
   readonly view?: FieldsPatch;
 }
-
-/** Panel names in a fixed order. */
-export const PANEL_KEYS: readonly PanelKey[] = ['header', 'hotline', 'agentLoad', 'caseFlow', 'overdue', 'trend', 'duty', 'kpi', 'links',
-  'map', 'ranking', 'satisfaction', 'channels', 'categories', 'roster', 'staffing'];
 
 /** View fields every delta carries outright. */
 const CLOCK_KEYS = ['space', 'now', 'day', 'lastEventAt'] as const;

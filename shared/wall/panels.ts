@@ -1,10 +1,123 @@
 /**
- * The wall's command-centre panels beyond the first wall: map markers, unit ranking, satisfaction, channel and
- * category mix, the 24-hour roster and the Erlang C staffing check. Rates are fractions 0–1 (null when there is no
- * denominator); times are epoch ms; durations say their unit.
+ * The shape of each of the wall's panels (what `./registry` builds for each key): header, hotline, agents' load, case
+ * flow, overdue, trend, duty, links, map, ranking, satisfaction, channel and category mix, the 24-hour roster and the
+ * Erlang C staffing check. Rates are fractions 0–1 (null when there is no denominator); times are epoch ms; durations
+ * say their unit.
  */
-import type { Channel, Post } from '../domain';
+import type { DeskSummary } from '../duty/desk';
+import type { AgentState, Channel, ClockId, LinkId, Post } from '../domain';
+import type { LoadSummary } from '../kpi/callcentre';
 import type { EpochMs } from '../time';
+
+/** Header: who is on duty now. */
+export interface HeaderPanel {
+  readonly dutyLeader: string | null;
+  readonly dutyOfficer: string | null;
+  readonly shiftName: string | null;
+}
+
+/** 12345 hotline figures for the current day. */
+export interface HotlinePanel {
+  readonly offered: number;
+  readonly answered: number;
+  readonly abandoned: number;
+  readonly answeredWithin15s: number;
+  readonly answerRate: number | null;
+  readonly serviceLevel15: number | null;
+  readonly abandonRate: number | null;
+  readonly asaSec: number | null;
+  readonly ahtSec: number | null;
+  /** Calls waiting in the queue now. */
+  readonly waiting: number;
+  /** Since when the longest-waiting call has waited (null when none waits). */
+  readonly oldestWaitingSince: EpochMs | null;
+  /** Seconds the longest-waiting call had waited at `now`. */
+  readonly longestWaitSec: number;
+  /** Agents by state now (logged-out agents are not counted). */
+  readonly agents: Readonly<Record<Exclude<AgentState, 'logged_out'>, number>>;
+  /** Instant occupancy: (on call + after-call) ÷ (ready + on call + after-call). */
+  readonly occupancy: number | null;
+  /** The answer-rate / service-level target (0.95). */
+  readonly target: number;
+}
+
+/** One agent's load today. */
+export interface AgentLoadRow { readonly id: string; readonly name: string; readonly cases: number; readonly state: AgentState }
+
+/** Outsourced agents' load against the 10–15 band. */
+export interface AgentLoadPanel {
+  readonly band: { readonly min: number; readonly max: number };
+  /** Agents who worked today or are logged in, most cases first. */
+  readonly agents: readonly AgentLoadRow[];
+  readonly summary: LoadSummary;
+  readonly onDuty: number;
+  readonly rostered: number;
+  readonly presenceRate: number | null;
+}
+
+/** Today's case flow as a funnel: of the cases received today, how many have reached each step so far. */
+export interface CaseFlowPanel {
+  readonly received: number;
+  /** Closed at intake without dispatch (answered on the spot). */
+  readonly closedDirectly: number;
+  readonly dispatched: number;
+  readonly signed: number;
+  readonly replied: number;
+  readonly calledBack: number;
+  readonly closed: number;
+}
+
+/** Counts per clock. */
+export type ClockCounts = Readonly<Record<ClockId, number>> & { readonly total: number };
+
+/** Late cases now. */
+export interface OverduePanel {
+  readonly overdue: ClockCounts;
+  readonly atRisk: ClockCounts;
+  /** Open cases in total. */
+  readonly open: number;
+  /** Cases supervised (督办) today. */
+  readonly supervisedToday: number;
+  /** Per street id: open and overdue cases now. */
+  readonly byStreet: Readonly<Record<string, { readonly open: number; readonly overdue: number }>>;
+  /** Units with the most overdue cases now (at most 8). */
+  readonly topUnits: readonly { readonly unit: string; readonly overdue: number }[];
+}
+
+/** Cases received per hour by channel, today and yesterday. */
+export interface TrendPanel {
+  readonly day: string;
+  readonly today: Readonly<Record<Channel, readonly number[]>>;
+  /** Yesterday's total per hour (24 values). */
+  readonly yesterday: readonly number[];
+}
+
+/** One duty post of the current shift. */
+export interface DutyPost {
+  readonly post: Post;
+  readonly label: string;
+  /** Who the roster puts on this post. */
+  readonly rostered: string | null;
+  /** Who has checked in to it. */
+  readonly holder: string | null;
+  readonly status: 'held' | 'empty';
+}
+
+/** A shift, for display. */
+export interface ShiftInfo { readonly id: string; readonly name: string; readonly start: string; readonly end: string }
+
+/** The 24-hour duty: who holds each post of the shift now, the next shift, the handover. */
+export interface DutyPanel {
+  readonly shift: ShiftInfo | null;
+  readonly next: ShiftInfo | null;
+  readonly posts: readonly DutyPost[];
+  readonly handover: { readonly lastAt: EpochMs | null; readonly note: string | null; readonly late: boolean };
+  /** The duty desk: open and unacknowledged items, the oldest unacknowledged one's start, the highest escalation. */
+  readonly desk: DeskSummary;
+}
+
+/** An upstream link's health. */
+export interface LinkStatus { readonly id: LinkId; readonly label: string; readonly up: boolean; readonly lastBeatAt: EpochMs | null }
 
 /** A live marker on the map: a recent urgent or sensing (智能感知) case still open. Title is citizen text. */
 export interface MapMarker {

@@ -11,6 +11,7 @@ import {
 import { CanvasRenderer } from 'echarts/renderers';
 import { onBeforeUnmount, onMounted, shallowRef, watch, type Ref } from 'vue';
 import { useStageScale } from './useStage';
+import { THEME } from '../theme';
 
 use([BarChart, LineChart, EffectScatterChart, GeoComponent, GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, CanvasRenderer]);
 
@@ -28,9 +29,9 @@ export const AXIS_TOOLTIP = {
   className: 'wall-tooltip',
   confine: true,
   axisPointer: { type: 'shadow' },
-  backgroundColor: 'rgba(6, 20, 46, 0.95)',
-  borderColor: '#00d4ff',
-  textStyle: { color: '#d8e9ff', fontSize: 13 },
+  backgroundColor: THEME['tooltip-bg'],
+  borderColor: THEME.accent,
+  textStyle: { color: THEME.text, fontSize: 13 },
 } as const;
 
 export function registerGeoJson(name: string, geojson: unknown): void {

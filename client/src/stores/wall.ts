@@ -6,7 +6,6 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { applyWallDelta, followsDirectly, type WallDelta, type WallSnapshot } from '../../../shared/wall/delta';
 import type { WallView } from '../../../shared/wall/view';
-import { applySetup } from '../names';
 
 /** Where the connection stands. */
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'refused';
@@ -29,7 +28,6 @@ export const useWallStore = defineStore('wall', () => {
   const nowTick = ref(Date.now());
 
   function receiveSnapshot(snapshot: WallSnapshot): void {
-    applySetup(snapshot.view.setup);
     view.value = snapshot.view;
     seq.value = snapshot.seq;
     lastMessageAt.value = Date.now();
