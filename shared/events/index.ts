@@ -4,15 +4,17 @@ import { caseEventSchemas } from './case';
 import { opsEventSchemas } from './ops';
 import { alertEventSchemas } from './alert';
 import { itemEventSchemas } from './item';
+import { handoverEventSchemas } from './handover';
 
 export * from './case';
 export * from './ops';
 export * from './alert';
 export * from './item';
+export * from './handover';
 export { MAX_EVENT_TS, MIN_EVENT_TS } from './common';
 
 /** Schema of any event, discriminated on `type`. */
-export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas]);
+export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas, ...handoverEventSchemas]);
 
 /** Any event (parsed, defaults applied). */
 export type DomainEvent = z.output<typeof eventSchema>;
@@ -22,7 +24,7 @@ export type DomainEventInput = z.input<typeof eventSchema>;
 export type EventType = DomainEvent['type'];
 
 /** Every event type code. */
-export const EVENT_TYPES: readonly EventType[] = [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas].map(
+export const EVENT_TYPES: readonly EventType[] = [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas, ...handoverEventSchemas].map(
   (s) => s.shape.type.value,
 );
 
