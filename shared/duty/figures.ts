@@ -5,7 +5,7 @@
  * desk nobody answers scores 0. Pure.
  */
 import type { SlaEnv } from '../sla/deadline';
-import { MINUTE_MS, type EpochMs } from '../time';
+import { MINUTE_MS, shanghaiDateKey, shanghaiMidnight, type EpochMs } from '../time';
 import type { DutyConfig } from './config';
 import type { DutyItem } from './items';
 import { itemLimits, type LimitStatus } from './limits';
@@ -67,5 +67,29 @@ export function dutyFigures(items: Iterable<DutyItem>, config: DutyConfig, env: 
     items: n, ackJudged, ackOnTime, ackTimely: ackJudged ? ackOnTime / ackJudged : null,
     medianAckMin: m === null ? null : Math.round(Math.max(0, m) * 10) / 10,
     reportJudged, reportOnTime, reportTimely: reportJudged ? reportOnTime / reportJudged : null,
+  };
+}
+
+/** The duty figures of the shift on now (null when the roster has none) and of the month to date, as the desk and wall show them. */
+export interface PeriodFigures {
+  readonly shift: (DutyFigures & { readonly name: string; readonly start: EpochMs; readonly end: EpochMs }) | null;
+  /** `YYYY-MM` (Asia/Shanghai) and its figures so far. */
+  readonly month: DutyFigures & { readonly month: string };
+}
+
+/** The start of the month of `ms` and of the next one, ms (Asia/Shanghai). */
+export function monthWindow(ms: EpochMs): { month: string; from: EpochMs; to: EpochMs } {
+  const month = shanghaiDateKey(ms).slice(0, 7);
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  return { month, from: shanghaiMidnight(`${month}-01`), to: shanghaiMidnight(`${next}-01`) };
+}
+
+/** The figures of `shift` (its name and window, ms; null for none) and of the month of `now` (ms), from the items. */
+export function periodFigures(items: readonly DutyItem[], config: DutyConfig, env: SlaEnv, shift: { name: string; start: EpochMs; end: EpochMs } | null, now: EpochMs): PeriodFigures {
+  const m = monthWindow(now);
+  return {
+    shift: shift ? { ...shift, ...dutyFigures(items, config, env, shift.start, shift.end, now) } : null,
+    month: { month: m.month, ...dutyFigures(items, config, env, m.from, m.to, now) },
   };
 }
