@@ -14,3 +14,8 @@ export function limitText(l: LimitStatus, now: number, hhmm: (ms: number) => str
   const min = Math.round((l.due - now) / 60_000);
   return min >= 0 ? `剩 ${min} 分` : `超 ${-min} 分`;
 }
+
+/** A share 0–1 as a percentage with one decimal, or "—" when nothing was judged. */
+export function share(x: number | null): string {
+  return x === null ? '—' : `${(x * 100).toFixed(1)}%`;
+}
