@@ -124,6 +124,7 @@ describe.runIf(run)('when the day shift hands over to the night shift at the des
     await page.screenshot({ path: '/tmp/duty-handover-print.png', fullPage: true });
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('nav.bar').isVisible()).toBe(false);
+    await page.screenshot({ path: '/tmp/duty-handover-print-media.png', fullPage: true });
     const pdf = await page.pdf({ path: '/tmp/duty-handover.pdf', format: 'A4', printBackground: true });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(errors).toEqual([]);
