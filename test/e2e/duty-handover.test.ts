@@ -108,6 +108,18 @@ describe.runIf(run)('when the day shift hands over to the night shift at the des
     await expect.poll(() => outgoing.locator(`tr[data-handover="${ID}"] [data-test=signed]`).innerText(), { timeout: 15_000 }).toBe('王强 17:31');
   });
 
+  it('then the wall shows the night shift handed over and the duty figures in the duty panel\'s header', async () => {
+    const wall = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    wall.on('pageerror', (e) => errors.push(e.message));
+    await wall.goto(`${url}/?space=live&token=viewer-token`);
+    const figures = wall.locator('[data-test=duty-figures]');
+    await figures.waitFor({ timeout: 15_000 });
+    // The night shift has no item yet; the month has the urgent case, acknowledged in 4 minutes, reports still running.
+    expect(await figures.innerText()).toMatch(/^接报及时\s*本班\s*—\s*本月\s*100%\s*中位\s*4分\s*报送\s*—$/);
+    await wall.locator('[data-panel=duty]').screenshot({ path: '/tmp/duty-wall-panel.png' });
+    await wall.close();
+  });
+
   it('then the printable record shows both officers, the figures, the items and the note, and prints on A4', async () => {
     const page = await incomingCtx.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
