@@ -79,7 +79,7 @@ export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored
   if (parsed.format !== FORMAT) throw new Error(`checkpoint format ${parsed.format}, expected ${FORMAT}`);
   const bloom = raw.subarray(4 + len);
   const projection = { ...parsed.state, ctx, archive: null, replaying: false } as unknown as SpaceProjection;
-  for (const k of ['cases', 'open', 'days', 'calls', 'agents', 'rosters', 'checkIns', 'handovers', 'links', 'active', 'items'] as const) {
+  for (const k of ['cases', 'open', 'days', 'calls', 'agents', 'rosters', 'checkIns', 'handovers', 'links', 'active', 'items', 'handoverRecords'] as const) {
     if (!(projection[k] instanceof Map || projection[k] instanceof Set)) throw new Error(`checkpoint field ${k} is not a collection`);
   }
   return { projection, seen: BloomFilter.fromBytes(bloom), seq: parsed.seq };

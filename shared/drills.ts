@@ -35,7 +35,7 @@ export const DRILL_STATUS_LABELS: Readonly<Record<DrillStatus, string>> = {
 };
 
 /** Keys of the figures of a drill summary. */
-export const DRILL_FIGURE_KEYS = ['peakQueue', 'worstAnswerRate', 'highestAgentLoad', 'overduePeak', 'backlogClearMinutes'] as const;
+export const DRILL_FIGURE_KEYS = ['peakQueue', 'worstAnswerRate', 'highestAgentLoad', 'overduePeak', 'backlogClearMinutes', 'ackTimely', 'medianAckMinutes', 'reportTimely'] as const;
 
 /** Schema of one figure of a drill summary: a value against its target; `at` is the space time it was reached, ms. */
 export const drillFigureSchema = z.object({

@@ -16,6 +16,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/drills', name: 'drills', component: () => import('./pages/DrillListPage.vue') },
   { path: '/drills/:id', name: 'drill', component: () => import('./pages/DrillSummaryPage.vue') },
   { path: '/duty', name: 'duty', component: () => import('./pages/DutyDeskPage.vue') },
+  { path: '/duty/handover/:id', name: 'duty-handover', component: () => import('./pages/DutyHandoverPage.vue') },
   { path: '/admin/walls', name: 'walls', component: () => import('./pages/WallsAdminPage.vue') },
 ];
 

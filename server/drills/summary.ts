@@ -6,6 +6,7 @@
 import type { DrillFigure, DrillSummary } from '../../shared/drills';
 import type { DomainEvent } from '../../shared/events';
 import { callKpis, emptyCallCounts, type CallCounts } from '../../shared/kpi/callcentre';
+import { dutyFigures } from '../../shared/duty/figures';
 import { applyEvent } from '../../shared/projection/apply';
 import { scanLate } from '../../shared/projection/late';
 import { createProjection, type ProjectionContext, type SpaceProjection } from '../../shared/projection/state';
@@ -21,6 +22,9 @@ export const DRILL_TARGETS = {
   overdue: 0,
   /** Hours with fewer calls offered do not count for the worst answer rate. */
   minCallsPerHour: 20,
+  /** Shares of duty items acknowledged (接报及时率) and of report limits met (信息报送及时率) in time, at least. */
+  ackTimely: 0.95,
+  reportTimely: 0.95,
 } as const;
 
 const SAMPLE_MS = MINUTE_MS;
@@ -53,7 +57,19 @@ export async function summariseDrill(space: string, log: AsyncIterable<readonly 
   }
   const end = Math.min(to, p.clock ?? from);
   while (s.next <= end) { sample(s.next); s.next += SAMPLE_MS; }
-  return { space, from, to, reached: p.clock, events: s.events, samples: s.samples, totals: totals(hours, s.received), figures: figures(ctx, s, hours) };
+  return { space, from, to, reached: p.clock, events: s.events, samples: s.samples, totals: totals(hours, s.received), figures: [...figures(ctx, s, hours), ...deskFigures(p, from, to, end)] };
+}
+
+/** The duty desk's figures of the items raised in the window: a drill nobody answers scores 0. */
+function deskFigures(p: SpaceProjection, from: EpochMs, to: EpochMs, end: EpochMs): DrillFigure[] {
+  const duty = p.ctx.config.duty;
+  const f = dutyFigures(p.items.values(), duty, p.ctx.lifecycle.env, from, to + 1, end);
+  const min = (v: number | null, target: number) => (v === null ? null : v >= target);
+  return [
+    { key: 'ackTimely', label: '接报及时率 acknowledged in time', value: f.ackTimely, unit: 'fraction', target: DRILL_TARGETS.ackTimely, targetKind: 'min', met: min(f.ackTimely, DRILL_TARGETS.ackTimely), at: null },
+    { key: 'medianAckMinutes', label: '接报中位用时 median time to acknowledge', value: f.medianAckMin, unit: 'minutes', target: duty.kinds.case.ackMin, targetKind: 'max', met: f.medianAckMin === null ? (f.ackJudged > 0 ? false : null) : f.medianAckMin <= duty.kinds.case.ackMin, at: null },
+    { key: 'reportTimely', label: '信息报送及时率 reported in time', value: f.reportTimely, unit: 'fraction', target: DRILL_TARGETS.reportTimely, targetKind: 'min', met: min(f.reportTimely, DRILL_TARGETS.reportTimely), at: null },
+  ];
 }
 
 /** Counts calls by the hour they were offered in (for the hourly answer rate) and cases received, within the window. */

@@ -1,12 +1,17 @@
 /**
- * `/api/v1/duty`: the duty desk — its items with their limits and webhook deliveries, a change stream, and the commands (acknowledge, report,
- * resolve), each decided against the item's state and written through ingest as an event; a refusal says why.
+ * `/api/v1/duty`: the duty desk — its items with their limits, webhook deliveries and duty figures, a change stream, the commands (acknowledge,
+ * report, resolve), and the 交接班 records (the draft, submit, sign, list by date, one record); each command decided against the state and
+ * written through ingest as an event; a refusal says why.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import { decideItemAction, itemActionSchema } from '../../shared/duty/actions';
 import { deskList } from '../../shared/duty/desk';
-import { validateEvent } from '../../shared/events';
+import { draftHandover, handoverList } from '../../shared/duty/handover';
+import { decideSign, decideSubmit, handoverSignSchema, handoverSubmitSchema, type HandoverDecision } from '../../shared/duty/handoverActions';
+import { validateEvent, type DomainEvent } from '../../shared/events';
+import { deskFigures } from '../../shared/projection/duty';
+import type { IngestService } from '../ingest/service';
 import { authorise } from '../auth/guard';
 import type { WebhookOutbox } from '../duty/outbox';
 import { querySpace, spaceNow, type SupervisorDeps } from './cases';
@@ -27,7 +32,65 @@ export function dutyRoutes(deps: DutyDeps): Router {
     if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
     const list = deskList(s.projection, spaceNow(deps, space));
     const deliveries = deps.outbox.deliveries(space, [...list.open, ...list.resolved].map((x) => x.id));
-    res.json({ ...list, deliveries });
+    res.json({ ...list, deliveries, figures: deskFigures(s.projection, list.at) });
+  });
+
+  r.get('/duty/handovers/draft', (req, res) => {
+    const space = querySpace(req, res);
+    if (space === null || !authorise(deps, req, res, 'duty', space)) return;
+    const s = deps.spaces.find(space);
+    if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
+    res.json({ draft: draftHandover(s.projection, spaceNow(deps, space)) });
+  });
+
+  r.get('/duty/handovers', (req, res) => {
+    const space = querySpace(req, res);
+    if (space === null || !authorise(deps, req, res, 'duty', space)) return;
+    const date = typeof req.query.date === 'string' && req.query.date !== '' ? req.query.date : undefined;
+    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) return sendError(res, 'bad_request', `query date: "${date.slice(0, 32)}" is not a date (YYYY-MM-DD)`);
+    const s = deps.spaces.find(space);
+    if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
+    res.json({ space, date: date ?? null, records: handoverList(s.projection, date).slice(0, 200) });
+  });
+
+  r.get('/duty/handovers/:id', (req, res) => {
+    const space = querySpace(req, res);
+    if (space === null || !authorise(deps, req, res, 'duty', space)) return;
+    const rec = deps.spaces.find(space)?.projection.handoverRecords.get(String(req.params.id));
+    if (!rec) return sendError(res, 'not_found', `no submitted handover ${String(req.params.id).slice(0, 128)} in ${space}`);
+    res.json({ space, ...rec });
+  });
+
+  /** Writes a decided handover event through ingest, or answers why not. */
+  const write = async (res: Response, space: string, d: HandoverDecision): Promise<void> => {
+    if (!d.ok) return sendError(res, d.notFound ? 'not_found' : 'conflict', d.reason);
+    const v = validateEvent(d.event);
+    if (!v.ok) return sendError(res, 'bad_request', 'the handover does not make a valid event', v.errors);
+    await ingestOne(deps.ingest, res, space, v.event);
+  };
+
+  r.post('/duty/handovers', json, async (req, res) => {
+    const parsed = handoverSubmitSchema.safeParse(req.body);
+    if (!parsed.success) return sendError(res, 'bad_request', 'invalid handover: { "space": "...", "handoverId": "...", "note": "..." }', issuesOf(parsed.error));
+    const a = parsed.data;
+    const caller = authorise(deps, req, res, 'duty', a.space, true);
+    if (!caller) return;
+    if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
+    const space = deps.spaces.find(a.space);
+    if (!space) return sendError(res, 'not_found', `no space ${a.space} on this server`);
+    await write(res, a.space, decideSubmit(space.projection, a, `desk-${randomUUID()}`, spaceNow(deps, a.space), caller.actor.slice(0, 64)));
+  });
+
+  r.post('/duty/handovers/:id/sign', json, async (req, res) => {
+    const parsed = handoverSignSchema.safeParse(req.body);
+    if (!parsed.success) return sendError(res, 'bad_request', 'invalid signature: { "space": "...", "note"?: "..." }', issuesOf(parsed.error));
+    const a = parsed.data;
+    const caller = authorise(deps, req, res, 'duty', a.space, true);
+    if (!caller) return;
+    if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
+    const space = deps.spaces.find(a.space);
+    if (!space) return sendError(res, 'not_found', `no space ${a.space} on this server`);
+    await write(res, a.space, decideSign(space.projection, String(req.params.id), a, `desk-${randomUUID()}`, spaceNow(deps, a.space), caller.actor.slice(0, 64)));
   });
 
   r.get('/duty/stream', (req, res) => {
@@ -55,13 +118,18 @@ export function dutyRoutes(deps: DutyDeps): Router {
     if (!d.ok) return sendError(res, d.notFound ? 'not_found' : 'conflict', d.reason);
     const v = validateEvent(d.event);
     if (!v.ok) return sendError(res, 'bad_request', 'the action does not make a valid event', v.errors);
-    const result = await deps.ingest.ingest(a.space, [v.event]);
-    if (result.accepted !== 1) {
-      // Another desk got there first: the fold judged it again and says why.
-      const why = result.quarantined[0]?.reason ?? result.rejected[0]?.errors.map((e) => e.message).join('; ') ?? 'not accepted';
-      return sendError(res, 'conflict', why);
-    }
-    res.status(201).json({ event: v.event });
+    await ingestOne(deps.ingest, res, a.space, v.event);
   });
   return r;
+}
+
+/** Writes one desk event; 201 with it, or 409 with the fold's reason when another desk got there first. */
+async function ingestOne(ingest: IngestService, res: Response, space: string, event: DomainEvent): Promise<void> {
+  const result = await ingest.ingest(space, [event]);
+  if (result.accepted !== 1) {
+    // Another desk got there first: the fold judged it again and says why.
+    const why = result.quarantined[0]?.reason ?? result.rejected[0]?.errors.map((e) => e.message).join('; ') ?? 'not accepted';
+    return sendError(res, 'conflict', why);
+  }
+  res.status(201).json({ event });
 }

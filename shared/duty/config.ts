@@ -20,7 +20,12 @@ const kindLimits = z.strictObject({
 
 /** Schema of the duty desk's configuration. */
 export const dutyConfigSchema = z.strictObject({
-  kinds: z.strictObject({ case: kindLimits, post_empty: kindLimits, link_down: kindLimits, overdue: kindLimits }),
+  kinds: z.strictObject({
+    case: kindLimits, post_empty: kindLimits, link_down: kindLimits, overdue: kindLimits,
+    handover: kindLimits.default({ enabled: true, ackMin: 10, clock: 'calendar' }),
+  }),
+  /** Minutes after a shift ends before its handover record, still not signed by the incoming officer, opens an item. */
+  handoverSignMin: minutes.default(30),
   /** Case flags that open an item besides urgency `urgent` (突发 emergency, 群体 mass, 敏感 sensitive by default). */
   caseFlags: z.array(z.enum(CASE_FLAGS)).max(CASE_FLAGS.length),
   /** An item still unacknowledged `afterMin` minutes past its acknowledgement limit is raised to `to`; levels in order. */
@@ -45,7 +50,7 @@ export type DutyConfig = z.output<typeof dutyConfigSchema>;
 /**
  * Defaults: an urgent case is acknowledged within 5 minutes, reported by phone within 30 and in writing within 60 (the
  * common 信息报送 rule for urgent events); an unacknowledged item goes to the 值班长 at its limit and to the 值班领导
- * 10 minutes later.
+ * 10 minutes later; a handover still unsigned 30 minutes after the shift change opens an item.
  */
 export const DEFAULT_DUTY_CONFIG: DutyConfig = {
   kinds: {
@@ -53,7 +58,9 @@ export const DEFAULT_DUTY_CONFIG: DutyConfig = {
     post_empty: { enabled: true, ackMin: 10, clock: 'calendar' },
     link_down: { enabled: true, ackMin: 5, firstReportMin: 30, clock: 'calendar' },
     overdue: { enabled: true, ackMin: 15, firstReportMin: 60, clock: 'calendar' },
+    handover: { enabled: true, ackMin: 10, clock: 'calendar' },
   },
+  handoverSignMin: 30,
   caseFlags: ['emergency', 'mass', 'sensitive'],
   escalation: [{ to: '值班长', afterMin: 0 }, { to: '值班领导', afterMin: 10 }],
   webhooks: [],

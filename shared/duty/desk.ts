@@ -5,6 +5,7 @@
  */
 import type { SpaceProjection } from '../projection/state';
 import type { EpochMs } from '../time';
+import type { PeriodFigures } from './figures';
 import type { DutyItem } from './items';
 import { itemLimits, type ItemLimits } from './limits';
 
@@ -34,8 +35,8 @@ export interface ItemDelivery {
   readonly deliveredAt: EpochMs | null;
 }
 
-/** The desk's answer: the list and each listed item's deliveries by item id. */
-export interface DeskAnswer extends DeskList { readonly deliveries: Readonly<Record<string, readonly ItemDelivery[]>> }
+/** The desk's answer: the list, each listed item's deliveries by item id, and the duty figures of the shift and month. */
+export interface DeskAnswer extends DeskList { readonly deliveries: Readonly<Record<string, readonly ItemDelivery[]>>; readonly figures: PeriodFigures }
 
 /** Most resolved items the desk lists. */
 export const DESK_RESOLVED_MAX = 50;

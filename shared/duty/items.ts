@@ -90,8 +90,8 @@ export function foldItemEvent(items: Map<string, DutyItem>, e: ItemEvent): strin
   return null;
 }
 
-/** How long a resolved item stays in memory after it was resolved, ms (the desk's recent list, the shift's figures). */
-export const RESOLVED_KEPT_MS = 8 * 24 * 60 * MINUTE_MS;
+/** How long a resolved item stays in memory after it was resolved, ms (the desk's recent list, the month's duty figures). */
+export const RESOLVED_KEPT_MS = 32 * 24 * 60 * MINUTE_MS;
 
 /** Drops items resolved before `before` (ms); an item whose condition still holds stays, so it is never opened twice. */
 export function sweepItems(items: Map<string, DutyItem>, before: EpochMs, holds: (item: DutyItem) => boolean): void {

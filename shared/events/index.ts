@@ -4,15 +4,17 @@ import { caseEventSchemas } from './case';
 import { opsEventSchemas } from './ops';
 import { alertEventSchemas } from './alert';
 import { itemEventSchemas } from './item';
+import { handoverEventSchemas } from './handover';
 
 export * from './case';
 export * from './ops';
 export * from './alert';
 export * from './item';
+export * from './handover';
 export { MAX_EVENT_TS, MIN_EVENT_TS } from './common';
 
 /** Schema of any event, discriminated on `type`. */
-export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas]);
+export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas, ...handoverEventSchemas]);
 
 /** Any event (parsed, defaults applied). */
 export type DomainEvent = z.output<typeof eventSchema>;

@@ -7,8 +7,11 @@ import { z } from 'zod';
 import { LINKS, POSTS } from '../domain';
 import { envelope, epochMs, freeText, ident, shortText } from './common';
 
-/** What opens an item: an urgent/突发/群体/敏感 case, an empty post, a link down, an urgent case's clock overdue. */
-export const ITEM_KINDS = ['case', 'post_empty', 'link_down', 'overdue'] as const;
+/**
+ * What opens an item: an urgent/突发/群体/敏感 case, an empty post, a link down, an urgent case's clock overdue, a
+ * shift's handover record still unsigned past its limit.
+ */
+export const ITEM_KINDS = ['case', 'post_empty', 'link_down', 'overdue', 'handover'] as const;
 /** A kind of duty item. */
 export type ItemKind = (typeof ITEM_KINDS)[number];
 

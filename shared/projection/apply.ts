@@ -2,6 +2,7 @@
 import { assertNever } from '../domain';
 import type { DomainEvent } from '../events';
 import { foldItemEvent } from '../duty/items';
+import { foldHandoverEvent } from '../duty/handover';
 import { foldAlertEvent } from './alerts';
 import { foldCaseEvent } from './cases';
 import { foldCallEvent, foldDutyEvent, foldLinkEvent } from './ops';
@@ -38,6 +39,8 @@ function route(p: SpaceProjection, e: DomainEvent): string | null {
       return foldAlertEvent(p, e);
     case 'item.opened': case 'item.escalated': case 'item.acknowledged': case 'item.reported': case 'item.resolved':
       return foldItemEvent(p.items, e);
+    case 'handover.submitted': case 'handover.signed':
+      return foldHandoverEvent(p, e);
     default:
       return assertNever(e);
   }

@@ -28,6 +28,8 @@ export interface DayFigures {
   readonly agentCases: Map<string, number>;
   /** Calls offered per minute of the day (0–1439), for the arrival rate of the staffing check. */
   readonly offeredPerMinute: number[];
+  /** Calls answered per minute of the day (0–1439), for a shift's answer rate in its handover record. */
+  readonly answeredPerMinute: number[];
   supervised: number;
 }
 
@@ -37,7 +39,7 @@ export function emptyDay(day: string): DayFigures {
   for (const ch of CHANNELS) trend[ch] = new Array<number>(24).fill(0);
   return {
     day, cases: emptyCaseCounts(), calls: emptyCallCounts(), trend, byUnit: new Map(), unitShares: new Map(), byCategory: new Map(), byCategoryHour: new Map(), agentCases: new Map(), supervised: 0,
-    offeredPerMinute: new Array<number>(1440).fill(0),
+    offeredPerMinute: new Array<number>(1440).fill(0), answeredPerMinute: new Array<number>(1440).fill(0),
     flow: { received: 0, closedDirectly: 0, dispatched: 0, signed: 0, replied: 0, calledBack: 0, closed: 0 },
   };
 }

@@ -5,6 +5,7 @@ import { addDays, DAY_MS, MINUTE_MS, shanghaiDateKey, shanghaiInstant, type Epoc
 import type { DutyPanel, DutyPost, HeaderPanel, LinkStatus, ShiftInfo } from '../wall/panels';
 import type { SpaceProjection } from './state';
 import { deskSummary } from '../duty/desk';
+import { periodFigures, type PeriodFigures } from '../duty/figures';
 
 /** A roster shift placed in time: absolute start and end (a shift ending at or before its start ends the next day). */
 export interface PlacedShift { readonly date: string; readonly shift: Shift; readonly start: EpochMs; readonly end: EpochMs }
@@ -47,10 +48,16 @@ export function dutyView(p: SpaceProjection, now: EpochMs): { duty: DutyPanel; h
   const handover = current ? p.handovers.get(`${current.date}|${current.shift.id}`) : undefined;
   const holderOf = (post: string) => posts.find((x) => x.post === post)?.holder ?? null;
   return {
-    duty: { shift: info(current), next: info(next), posts, handover: { lastAt: handover?.at ?? null, note: handover?.note ?? null, late: !handover && graceOver }, desk: deskSummary(p) },
+    duty: { shift: info(current), next: info(next), posts, handover: { lastAt: handover?.at ?? null, note: handover?.note ?? null, late: !handover && graceOver }, desk: deskSummary(p), figures: deskFigures(p, now) },
     header: { dutyLeader: holderOf('duty_leader'), dutyOfficer: holderOf('duty_officer'), shiftName: current?.shift.name ?? null },
     rostered: current?.shift.agentsRostered ?? 0,
   };
+}
+
+/** The duty figures of the shift on at `now` (ms) and of its month. */
+export function deskFigures(p: SpaceProjection, now: EpochMs): PeriodFigures {
+  const { current } = currentShift(p, now);
+  return periodFigures([...p.items.values()], p.ctx.config.duty, p.ctx.lifecycle.env, current ? { name: current.shift.name, start: current.start, end: current.end } : null, now);
 }
 
 /** Whether a link is up at `now`: its last heartbeat said ok and is within the configured timeout. */

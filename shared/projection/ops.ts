@@ -33,7 +33,7 @@ export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
       if (call) return `call ${e.callId} was already offered`;
       p.calls.set(e.callId, { offeredAt: e.ts, answeredAt: null, agentId: null, endedAt: null });
       calls.offered++;
-      perMinute(p, e.ts);
+      perMinute(p, e.ts, 'offeredPerMinute');
       return null;
     case 'call.answered': {
       if (!call || call.answeredAt !== null) return `call ${e.callId} is ${call ? 'already answered' : 'not offered'}: call.answered needs a waiting call`;
@@ -44,6 +44,7 @@ export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
       calls.answered++;
       calls.waitSecTotal += waitSec;
       if (waitSec <= 15) calls.answeredWithin15s++;
+      perMinute(p, e.ts, 'answeredPerMinute');
       return null;
     }
     case 'call.abandoned':
@@ -97,8 +98,8 @@ export function foldLinkEvent(p: SpaceProjection, e: LinkEvent): null {
   return null;
 }
 
-function perMinute(p: SpaceProjection, ts: number): void {
-  const m = dayOf(p, ts).offeredPerMinute;
+function perMinute(p: SpaceProjection, ts: number, which: 'offeredPerMinute' | 'answeredPerMinute'): void {
+  const m = dayOf(p, ts)[which];
   const i = Math.floor(shanghaiMinuteOfDay(ts));
   m[i] = (m[i] ?? 0) + 1;
 }

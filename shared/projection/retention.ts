@@ -6,6 +6,7 @@ import { DAY_MS, shanghaiDateKey, type EpochMs } from '../time';
 import { evictClosed } from './cases';
 import { CALL_ID_SPAN_MS } from './ops';
 import { RESOLVED_KEPT_MS, sweepItems } from '../duty/items';
+import { HANDOVER_KEPT_MS, sweepHandovers } from '../duty/handover';
 import type { SpaceProjection } from './state';
 
 /** Days of day figures kept (the ranking's 7 days and the day before, for yesterday's comparison). */
@@ -13,7 +14,7 @@ export const DAYS_KEPT = 8;
 /** How long a closed case stays in memory after its last event, ms (a late exemption or merge finds it there). */
 export const CLOSED_KEPT_MS = DAY_MS;
 
-/** Drops what no figure needs at `now`: day figures, check-ins, handovers and resolved duty items older than 8 days, calls offered over a day ago, closed cases. */
+/** Drops what no figure needs at `now`: day figures, check-ins, handovers older than 8 days, resolved duty items older than 32 days, handover records older than a year, calls offered over a day ago, closed cases. */
 export function sweep(p: SpaceProjection, now: EpochMs): { evicted: number } {
   const oldest = shanghaiDateKey(now - DAYS_KEPT * DAY_MS);
   for (const k of p.days.keys()) if (k < oldest) p.days.delete(k);
@@ -21,5 +22,6 @@ export function sweep(p: SpaceProjection, now: EpochMs): { evicted: number } {
   for (const k of p.handovers.keys()) if (k < oldest) p.handovers.delete(k);
   for (const [id, c] of p.calls) if (now - c.offeredAt > CALL_ID_SPAN_MS) p.calls.delete(id);
   sweepItems(p.items, now - RESOLVED_KEPT_MS, (it) => (it.caseId !== null && it.alertId === null ? p.open.has(it.caseId) : it.alertId !== null && p.active.has(it.alertId)));
+  sweepHandovers(p, now - HANDOVER_KEPT_MS);
   return { evicted: evictClosed(p, now - CLOSED_KEPT_MS) };
 }

@@ -10,6 +10,7 @@ import type { AlertRaised } from '../events/alert';
 import type { EpochMs } from '../time';
 import type { DayFigures } from './day';
 import type { DutyItem } from '../duty/items';
+import type { HandoverRecord } from '../duty/handover';
 
 /** A call in progress (removed once wrapped up or abandoned). */
 export interface CallState { readonly offeredAt: EpochMs; answeredAt: EpochMs | null; agentId: string | null; endedAt: EpochMs | null }
@@ -54,6 +55,8 @@ export interface SpaceProjection {
   readonly active: Map<string, ActiveAlert>;
   /** Duty items by id: open ones, and resolved ones for a while (`RESOLVED_KEPT_MS`). */
   readonly items: Map<string, DutyItem>;
+  /** Submitted 交接班 records by handover id (`date|shiftId` of the outgoing shift), for a year (`HANDOVER_KEPT_MS`). */
+  readonly handoverRecords: Map<string, HandoverRecord>;
   /**
    * Where closed cases that left memory are looked up (the case read model); null keeps every case in `cases`. Only
    * closed or merged cases are evicted, and only `case.exempted` and a merge into a closed master still touch them.
@@ -77,6 +80,6 @@ export function createProjection(space: string, ctx: ProjectionContext): SpacePr
   return {
     space, ctx, clock: null, eventsApplied: 0, cases: new Map(), open: new Set(), days: new Map(), calls: new Map(), agents: new Map(),
     rosters: new Map(), checkIns: new Map(), handovers: new Map(), links: new Map(), alerts: [], urgentPending: false,
-    active: new Map(), items: new Map(), archive: null, replaying: false,
+    active: new Map(), items: new Map(), handoverRecords: new Map(), archive: null, replaying: false,
   };
 }

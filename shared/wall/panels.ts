@@ -5,6 +5,7 @@
  * say their unit.
  */
 import type { DeskSummary } from '../duty/desk';
+import type { PeriodFigures } from '../duty/figures';
 import type { AgentState, Channel, ClockId, LinkId, Post } from '../domain';
 import type { LoadSummary } from '../kpi/callcentre';
 import type { EpochMs } from '../time';
@@ -114,6 +115,8 @@ export interface DutyPanel {
   readonly handover: { readonly lastAt: EpochMs | null; readonly note: string | null; readonly late: boolean };
   /** The duty desk: open and unacknowledged items, the oldest unacknowledged one's start, the highest escalation. */
   readonly desk: DeskSummary;
+  /** 接报及时率, median time to acknowledge, 信息报送及时率 of the shift on now and of the month. */
+  readonly figures: PeriodFigures;
 }
 
 /** An upstream link's health. */

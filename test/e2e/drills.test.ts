@@ -79,10 +79,10 @@ describe.runIf(run)('when an admin runs a drill from the drill pages', () => {
     await page.screenshot({ path: path.join(shots, 'drills-list.png'), fullPage: true });
   }, 150_000);
 
-  it('then its summary page shows the five figures against their targets', async () => {
+  it('then its summary page shows the eight figures (the duty desk figures among them) against their targets', async () => {
     await page.locator('tr[data-drill] a', { hasText: '总结' }).click();
     await page.waitForURL(/\/drills\/drill-link-down-/, { timeout: 10_000 });
-    await expect.poll(() => page.locator('tr[data-figure]').count(), { timeout: 30_000 }).toBe(5);
+    await expect.poll(() => page.locator('tr[data-figure]').count(), { timeout: 30_000 }).toBe(8);
     expect(await page.locator('[data-test=space-banner]').innerText()).toMatch(/演练 DRILL · drill-link-down-/);
     await page.screenshot({ path: path.join(shots, 'drills-summary.png'), fullPage: true });
     expect(errors).toEqual([]);

@@ -116,7 +116,7 @@ describe('when a drill at 60× is stopped without deleting its data', () => {
     expect(count).toBeGreaterThan(20_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(sent()).toBe(count);
-    expect(after.body.summary?.figures).toHaveLength(5);
+    expect(after.body.summary?.figures).toHaveLength(8);
   });
 });
 
@@ -232,7 +232,7 @@ describe('when the server restarts on the same data after one drill finished and
     expect(body.map((d) => d.id)).toEqual([cut.id, finished.id]);
     const [b, a] = body;
     expect(a).toMatchObject({ status: 'finished', scenario: 'link-down', seed: 4, speed: null, endedAt: finished.endedAt });
-    expect(a?.summary?.figures).toHaveLength(5);
+    expect(a?.summary?.figures).toHaveLength(8);
     expect(a?.summary).toEqual(finished.summary);
     expect(b).toMatchObject({ status: 'interrupted', scenario: 'normal-weekday', seed: 2, speed: 60, createdAt: before.createdAt, window: before.window });
     expect(b?.endedAt).not.toBeNull();
@@ -243,7 +243,7 @@ describe('when the server restarts on the same data after one drill finished and
     const { status, body } = await api<DrillSummary>(`${server.url}/api/v1/drills/${cut.id}/summary`);
     expect(status).toBe(200);
     expect(body.events).toBe(server.app.spaces.get(cut.space).projection.eventsApplied);
-    expect(body.figures).toHaveLength(5);
+    expect(body.figures).toHaveLength(8);
     const wall = await connectWall(server.url, cut.space);
     const snap = await new Promise<{ view: { spaceKind: string; drill?: { scenario: string } } }>((resolve) => {
       wall.emit('resync', (r) => { if (r.ok) resolve(r.data as never); });
