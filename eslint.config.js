@@ -1,5 +1,5 @@
-// Lint: TypeScript and Vue rules, and the folder boundaries of the architecture (STYLE.md: shared/ is pure;
-// server/, client/ and simulators/ may import shared/ and nothing else crosses folders). harness/ holds what tests,
+// Lint: TypeScript and Vue rules, and the folder boundaries of the architecture (shared/ is pure; server/, client/ and
+// simulators/ may import shared/ and nothing else crosses folders; outside shared/ it is imported as @shared/…). harness/ holds what tests,
 // benches and scripts share: it may start the server and the simulator, and nothing imports test/ but test/ itself.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -7,6 +7,8 @@ import pluginVue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
 import globals from 'globals';
 
+/** Outside shared/, the domain is imported through its alias, never by a relative path. */
+const viaAlias = { group: ['../shared', '../shared/*', '../../shared/*', '../../../shared/*', '../../../../shared/*'], message: 'import shared/ as @shared/…' };
 const crossing = (...folders) => folders.map((f) => ({ group: [`**/${f}/**`, `../${f}/*`, `../../${f}/*`], message: `do not import ${f}/ from here` }));
 
 export default tseslint.config(
@@ -41,9 +43,10 @@ export default tseslint.config(
     },
   },
   // The server logs through server/log.ts (structured JSON lines), never the console.
-  { files: ['server/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('client', 'simulators') }], 'no-console': 'error' } },
-  { files: ['client/**/*.{ts,vue}'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('server', 'simulators'), { group: ['node:*'], message: 'the browser has no node:' }] }] } },
-  { files: ['simulators/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('server', 'client') }] } },
-  { files: ['harness/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('test', 'bench', 'scripts') }] } },
-  { files: ['bench/**/*.ts', 'scripts/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: crossing('test') }] } },
+  { files: ['server/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('client', 'simulators'), viaAlias] }], 'no-console': 'error' } },
+  { files: ['client/**/*.{ts,vue}'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('server', 'simulators'), viaAlias, { group: ['node:*'], message: 'the browser has no node:' }] }] } },
+  { files: ['simulators/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('server', 'client'), viaAlias] }] } },
+  { files: ['harness/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('test', 'bench', 'scripts'), viaAlias] }] } },
+  { files: ['bench/**/*.ts', 'scripts/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('test'), viaAlias] }] } },
+  { files: ['test/**/*.ts', '*.config.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [viaAlias] }] } },
 );

@@ -2,6 +2,7 @@
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const server = process.env.CITYOPS_DEV_SERVER ?? 'http://localhost:8080';
 // The build's id: walls report it, and the server (reading build.json) flags a wall still running an older build.
@@ -12,7 +13,9 @@ export default defineConfig({
   root: 'client',
   plugins: [vue(), { name: 'cityops-build-id', generateBundle() { this.emitFile({ type: 'asset', fileName: 'build.json', source: JSON.stringify({ version: build }) }); } }],
   define: { __CITYOPS_BUILD__: JSON.stringify(build) },
-  // ECharts (modular imports) is most of the one chunk: about 690 kB minified, 236 kB gzip — under DESIGN's 600 kB gzip.
+  // `@shared/…` is the domain folder, as in tsconfig.base.json's paths.
+  resolve: { alias: { '@shared': fileURLToPath(new URL('./shared', import.meta.url)) } },
+  // ECharts (modular imports) is most of the one chunk: about 690 kB minified, 236 kB gzip — under the 600 kB gzip budget.
   build: { outDir: '../dist/client', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 800 },
   server: {
     proxy: {

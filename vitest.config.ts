@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -18,6 +19,8 @@ const PURE_OUTSIDE_SHARED = [
 ];
 
 export default defineConfig({
+  // `@shared/…` is the domain folder, as in tsconfig.base.json's paths (every project extends this).
+  resolve: { alias: { '@shared': fileURLToPath(new URL('./shared', import.meta.url)) } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 120_000,

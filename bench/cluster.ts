@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../harness/postgres';
 import { startCluster, type Cluster } from '../scripts/cluster';
-import { addDays, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '../shared/time';
+import { addDays, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../simulators/day';
 import type { WallsCommand, WallsReply } from './fanout-walls';
 import { clockMs } from './fanout-walls';

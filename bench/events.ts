@@ -1,8 +1,8 @@
 /** Generated event streams for benchmarks: whole case lifecycles and calls, in time order, valid against the reducers. */
 import type { App } from '../server/app';
-import type { DomainEventInput } from '../shared/events';
-import { DEFAULT_CONFIG } from '../shared/config';
-import { MINUTE_MS } from '../shared/time';
+import type { DomainEventInput } from '@shared/events';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { MINUTE_MS } from '@shared/time';
 
 const streets = DEFAULT_CONFIG.streets.map((s) => s.id);
 const units = DEFAULT_CONFIG.units.map((u) => u.id);

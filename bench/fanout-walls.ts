@@ -5,8 +5,8 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import type { WallClientToServer, WallServerToClient } from '../shared/contract';
-import type { WallDelta } from '../shared/wall/delta';
+import type { WallClientToServer, WallServerToClient } from '@shared/contract';
+import type { WallDelta } from '@shared/wall/delta';
 
 /** What the parent asks. */
 export type WallsCommand =

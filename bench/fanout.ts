@@ -28,8 +28,8 @@ import { WebSocketServer } from 'ws';
 import { createApp, WALL_DEFLATE, type App, type AppDeps } from '../server/app';
 import { TokenRegistry } from '../server/auth/tokens';
 import { openSqliteStore } from '../server/store/sqlite';
-import { DEFAULT_CONFIG } from '../shared/config';
-import { addDays, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { addDays, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../simulators/day';
 import { clockMs, type WallsCommand, type WallsReply } from './fanout-walls';
 

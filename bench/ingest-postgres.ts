@@ -14,8 +14,8 @@ import { createApp } from '../server/app';
 import { TokenRegistry } from '../server/auth/tokens';
 import { createLogger } from '../server/log';
 import { openPostgresStore } from '../server/store/postgres';
-import { DEFAULT_CONFIG } from '../shared/config';
-import { shanghaiInstant } from '../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { shanghaiInstant } from '@shared/time';
 import { createTestDatabase } from '../harness/postgres';
 import { lifecycleBatches, timedIngest } from './events';
 

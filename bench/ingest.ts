@@ -13,8 +13,8 @@ import { createApp } from '../server/app';
 import { TokenRegistry } from '../server/auth/tokens';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../server/store/sqlite';
-import { DEFAULT_CONFIG } from '../shared/config';
-import { shanghaiInstant } from '../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { shanghaiInstant } from '@shared/time';
 import { lifecycleBatches, timedIngest } from './events';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '2000' }, 'http-events': { type: 'string' } } });

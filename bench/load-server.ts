@@ -7,7 +7,7 @@ import { createApp, WALL_DEFLATE } from '../server/app';
 import { TokenRegistry } from '../server/auth/tokens';
 import { createLogger } from '../server/log';
 import { openSqliteStore } from '../server/store/sqlite';
-import { DEFAULT_CONFIG } from '../shared/config';
+import { DEFAULT_CONFIG } from '@shared/config';
 
 /** What the server process says. */
 export type LoadServerReply = { readonly type: 'listening'; readonly port: number } | { readonly type: 'rss'; readonly rss: number } | { readonly type: 'gc'; readonly rss: number; readonly heap: number };

@@ -5,7 +5,7 @@
  * to its receipt here. On `report` it answers and closes.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { WallClientToServer, WallServerToClient } from '../shared/contract';
+import type { WallClientToServer, WallServerToClient } from '@shared/contract';
 
 /** What the walls answer. */
 export type LoadWallsReply =

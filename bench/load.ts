@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { openSqliteStore } from '../server/store/sqlite';
-import type { DomainEvent } from '../shared/events';
+import type { DomainEvent } from '@shared/events';
 import type { LoadServerReply } from './load-server';
 import type { LoadWallsReply } from './load-walls';
 

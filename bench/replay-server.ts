@@ -7,7 +7,7 @@ import { createApp } from '../server/app';
 import { createLogger } from '../server/log';
 import { TokenRegistry } from '../server/auth/tokens';
 import { openSqliteStore } from '../server/store/sqlite';
-import { DEFAULT_CONFIG } from '../shared/config';
+import { DEFAULT_CONFIG } from '@shared/config';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: replay-server.ts DATA_DIR');

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DAY_MS, HOUR_MS, shanghaiMidnight } from '../shared/time';
+import { DAY_MS, HOUR_MS, shanghaiMidnight } from '@shared/time';
 import { DistrictSim } from '../simulators/day';
 import { startReplay } from '../simulators/replay';
 import { JsonlReader } from '../simulators/sources/jsonl';

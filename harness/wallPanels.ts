@@ -1,6 +1,6 @@
 /** What the wall's browser tests check about its panels: every name, their boxes, and the link contract. */
 import type { Page } from 'playwright-core';
-import { WALL_ELEMENTS } from '../shared/wall/registry';
+import { WALL_ELEMENTS } from '@shared/wall/registry';
 
 /** Every panel of the wall by its `data-panel` name (the panel registry's elements and the alert ticker). */
 export const WALL_PANELS = WALL_ELEMENTS;

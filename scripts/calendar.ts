@@ -6,12 +6,12 @@
  * is on (for a cron job or a deployment check).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, type CityopsConfig } from '../shared/config';
-import { parseWorkingHours } from '../shared/sla/calendar';
-import { calendarCoverage, slaHorizonDays, type CalendarCoverage } from '../shared/sla/coverage';
-import { datasetYears, lastCoveredDayOf, yearListing, type KnownDay, type YearListing } from '../shared/sla/holidays';
-import { isDateKey, weekdayOf } from '../shared/sla/schedule';
-import { shanghaiInstant } from '../shared/time';
+import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import { parseWorkingHours } from '@shared/sla/calendar';
+import { calendarCoverage, slaHorizonDays, type CalendarCoverage } from '@shared/sla/coverage';
+import { datasetYears, lastCoveredDayOf, yearListing, type KnownDay, type YearListing } from '@shared/sla/holidays';
+import { isDateKey, weekdayOf } from '@shared/sla/schedule';
+import { shanghaiInstant } from '@shared/time';
 import { loadConfig } from '../server/env';
 
 const USAGE = `usage: npm run calendar -- [--year YYYY] [--config file.json] [--today YYYY-MM-DD] [--check]

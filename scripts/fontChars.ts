@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CONFIG, mergeConfig } from '../shared/config';
+import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
 
 const SOURCES = ['client/src', 'client/index.html', 'shared/domain.ts', 'shared/config.ts', 'shared/kpi', 'shared/projection', 'shared/wall', 'shared/cases', 'shared/sla'];
 

@@ -1,8 +1,8 @@
 /** Reads the environment, a public interface kept stable (tools and tests set it): PORT, HOST, DATA_DIR, CITYOPS_CONFIG, CITYOPS_TOKENS. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '../shared/config';
-import { spaceName } from '../shared/contract';
+import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '@shared/config';
+import { spaceName } from '@shared/contract';
 import { generateTokens, parseTokens, type TokenGrant } from './auth/tokens';
 import { readSecuritySettings, type SecuritySettings } from './security/settings';
 

@@ -4,9 +4,9 @@
  * memory, and checkpoints the projection every so often. Each pass runs in the space's order, after the batches before
  * it; a pass that fails is logged and the next one tries again.
  */
-import { dutyItemEvents } from '../shared/duty/monitor';
-import { MONITOR_BATCH_MAX, timedAlertEvents, type SilentWall } from '../shared/projection/monitor';
-import { sweep } from '../shared/projection/retention';
+import { dutyItemEvents } from '@shared/duty/monitor';
+import { MONITOR_BATCH_MAX, timedAlertEvents, type SilentWall } from '@shared/projection/monitor';
+import { sweep } from '@shared/projection/retention';
 import type { IngestService } from './ingest/service';
 import { StoreUnavailableError } from './store/types';
 import { Failsafe } from './failsafe';

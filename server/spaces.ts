@@ -4,12 +4,12 @@
  * Deleting a space is one operation, run in the space's order, that tells every read model, stream and feed.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { spaceKindOf } from '../shared/contract';
-import { applyEvent } from '../shared/projection/apply';
-import { spaceClockAt } from '../shared/projection/clock';
-import { sweep } from '../shared/projection/retention';
-import { createProjection, type CaseArchive, type ProjectionContext, type SpaceProjection } from '../shared/projection/state';
-import type { DrillInfo } from '../shared/wall/view';
+import { spaceKindOf } from '@shared/contract';
+import { applyEvent } from '@shared/projection/apply';
+import { spaceClockAt } from '@shared/projection/clock';
+import { sweep } from '@shared/projection/retention';
+import { createProjection, type CaseArchive, type ProjectionContext, type SpaceProjection } from '@shared/projection/state';
+import type { DrillInfo } from '@shared/wall/view';
 import { BloomFilter } from './ingest/bloom';
 import { logger, type Logger } from './log';
 import type { EventStore, LogChunk } from './store/types';

@@ -1,7 +1,7 @@
 /** Command-line arguments of the simulator CLI: parsing with usage errors, numbers, speeds, targets, scenarios. */
 import { parseArgs } from 'node:util';
-import { spaceName } from '../shared/contract';
-import { ScenarioError, type Scenario } from '../shared/scenario';
+import { spaceName } from '@shared/contract';
+import { ScenarioError, type Scenario } from '@shared/scenario';
 import { loadScenario } from './scenario';
 
 /** A mistake on the command line: printed with the usage, exit code 2. */

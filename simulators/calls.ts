@@ -3,8 +3,8 @@
  * patience, the longest-idle ready agent answers, talks (log-normal, mean ≈ 4 min), wraps up (1–3 min, writing the
  * case) and is ready again. Agents log in at their shift's start, take breaks, and log out at its end.
  */
-import type { AgentState } from '../shared/domain';
-import { MINUTE_MS } from '../shared/time';
+import type { AgentState } from '@shared/domain';
+import { MINUTE_MS } from '@shared/time';
 import type { AgentDef } from './district';
 import type { Kernel } from './heap';
 import type { Rng } from './random';

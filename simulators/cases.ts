@@ -2,11 +2,11 @@
  * A case's whole life, decided when it is received: each step's time drawn relative to the case's own deadlines (a
  * fraction of the allowed time; a few percent beyond 1, i.e. late), in the order the lifecycle reducer accepts.
  */
-import type { Channel, Rating } from '../shared/domain';
-import type { DomainEventInput } from '../shared/events';
-import { addWorkingMinutes, computeDeadline, workingMinutesBetween, type SlaEnv } from '../shared/sla/deadline';
-import { limitFor, type SlaClock, type SlaRules } from '../shared/sla/rules';
-import { MINUTE_MS, type EpochMs } from '../shared/time';
+import type { Channel, Rating } from '@shared/domain';
+import type { DomainEventInput } from '@shared/events';
+import { addWorkingMinutes, computeDeadline, workingMinutesBetween, type SlaEnv } from '@shared/sla/deadline';
+import { limitFor, type SlaClock, type SlaRules } from '@shared/sla/rules';
+import { MINUTE_MS, type EpochMs } from '@shared/time';
 import { DIRECT_REPLIES, REPLIES, type CaseDraw, type District } from './district';
 import type { Rng } from './random';
 

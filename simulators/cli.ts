@@ -4,15 +4,15 @@
  */
 import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { CHANNELS, type Channel } from '../shared/domain';
-import type { DomainEventInput } from '../shared/events';
-import { DAY_MS, HOUR_MS, shanghaiDateKey, shanghaiMidnight } from '../shared/time';
+import { CHANNELS, type Channel } from '@shared/domain';
+import type { DomainEventInput } from '@shared/events';
+import { DAY_MS, HOUR_MS, shanghaiDateKey, shanghaiMidnight } from '@shared/time';
 import { DistrictSim } from './day';
 import { duration } from './progress';
 import type { ReplayProgress } from './replay';
 import { parse, required, scenarioOf, speedOf, target, UsageError, wholeNumber } from './args';
 import { replayWithProgress } from './terminal';
-import { placeEffects, scenarioInfo, type Scenario } from '../shared/scenario';
+import { placeEffects, scenarioInfo, type Scenario } from '@shared/scenario';
 import { feedSpace, firstLine } from './feed';
 import { shippedScenarios } from './scenario';
 import { csvRecords, parseCsvMapping } from './sources/csv';

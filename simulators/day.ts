@@ -3,20 +3,20 @@
  * every channel with their whole lifecycle, the duty roster with check-ins and handovers, link heartbeats and clock
  * ticks. Deterministic: the same seed and start give the same events, byte for byte.
  */
-import { DEFAULT_CONFIG, type CityopsConfig } from '../shared/config';
-import { assertNever, CHANNELS, LINKS, type Channel } from '../shared/domain';
-import type { DomainEventInput } from '../shared/events';
-import { parseWorkingHours } from '../shared/sla/calendar';
-import type { SlaEnv } from '../shared/sla/deadline';
-import { chineseHolidayCalendar } from '../shared/sla/holidays';
-import { addDays, DAY_MS, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight, shanghaiMinuteOfDay, type EpochMs } from '../shared/time';
+import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import { assertNever, CHANNELS, LINKS, type Channel } from '@shared/domain';
+import type { DomainEventInput } from '@shared/events';
+import { parseWorkingHours } from '@shared/sla/calendar';
+import type { SlaEnv } from '@shared/sla/deadline';
+import { chineseHolidayCalendar } from '@shared/sla/holidays';
+import { addDays, DAY_MS, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight, shanghaiMinuteOfDay, type EpochMs } from '@shared/time';
 import { CallCentre } from './calls';
 import { planCase, type EventBody, type PlanContext } from './cases';
 import { CHANNEL_SHARE, District, dutyPosts, HOURLY_PROFILE, rosterShifts, SHIFTS, type AgentDef, type ShiftDef } from './district';
 import { TimedHeap, type Kernel } from './heap';
 import { Rng } from './random';
 import { ScenarioEffects, type Topic } from './effects';
-import type { PlacedEffect } from '../shared/scenario';
+import type { PlacedEffect } from '@shared/scenario';
 
 /** How to build a simulation. */
 export interface SimOptions {

@@ -3,9 +3,9 @@
  * channel / type / category mix of about 1,000 cases a day, streets weighted by population, which unit handles what,
  * and short realistic titles. Static data and pure functions; all randomness comes from the caller's `Rng`.
  */
-import type { CityopsConfig } from '../shared/config';
-import type { CaseFlag, CaseType, Channel, Post, Urgency } from '../shared/domain';
-import type { Shift } from '../shared/events/ops';
+import type { CityopsConfig } from '@shared/config';
+import type { CaseFlag, CaseType, Channel, Post, Urgency } from '@shared/domain';
+import type { Shift } from '@shared/events/ops';
 import type { Rng } from './random';
 
 /** A shift of the 24-hour roster (the night shift runs 00:30–08:30 of its own date; the evening one ends next day). */

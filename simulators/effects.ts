@@ -3,11 +3,11 @@
  * absent, whose arrivals a link outage holds, and what a topic's cases look like. Draws come from a stream of their own,
  * so a scenario never moves a normal day's events.
  */
-import type { Channel } from '../shared/domain';
-import type { EpochMs } from '../shared/time';
+import type { Channel } from '@shared/domain';
+import type { EpochMs } from '@shared/time';
 import type { CaseDraw, District } from './district';
 import { Rng } from './random';
-import type { PlacedEffect } from '../shared/scenario';
+import type { PlacedEffect } from '@shared/scenario';
 
 /** What a topic effect makes a case look like. */
 export type Topic = Extract<PlacedEffect, { kind: 'alerts' }>['topic'];

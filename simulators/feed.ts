@@ -2,8 +2,8 @@
  * Feeding a space of a running server from the simulator: the backlog at once, then live at a speed (a scenario's day
  * up to its drill start, then its drill window, then stop). Shared by `npm run sim -- run` and the drill entry.
  */
-import type { Scenario } from '../shared/scenario';
-import { drillWindow, placeEffects } from '../shared/scenario';
+import type { Scenario } from '@shared/scenario';
+import { drillWindow, placeEffects } from '@shared/scenario';
 import { startProducer } from './producer';
 import { Progress } from './progress';
 import { controls } from './terminal';

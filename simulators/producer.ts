@@ -4,12 +4,12 @@
  * simulated time running at `speed` × wall time. Any rejected or quarantined event stops the producer with the reason.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { CityopsConfig } from '../shared/config';
-import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '../shared/contract';
-import type { DomainEventInput } from '../shared/events';
-import { DAY_MS, HOUR_MS, startOfShanghaiDay, type EpochMs } from '../shared/time';
+import type { CityopsConfig } from '@shared/config';
+import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '@shared/contract';
+import type { DomainEventInput } from '@shared/events';
+import { DAY_MS, HOUR_MS, startOfShanghaiDay, type EpochMs } from '@shared/time';
 import { DistrictSim } from './day';
-import type { PlacedEffect } from '../shared/scenario';
+import type { PlacedEffect } from '@shared/scenario';
 
 /** How to run a producer. */
 export interface ProducerOptions {

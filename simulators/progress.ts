@@ -3,7 +3,7 @@
  * times a second; on a pipe, one plain line every few seconds; with `--json-progress`, one JSON object per line for a
  * program (the server's drill runner) to read.
  */
-import type { ProgressLine } from '../shared/drills';
+import type { ProgressLine } from '@shared/drills';
 
 /**
  * One progress report: phase, share done 0–1 (null: unknown), events acknowledged, simulated time reached (ms, or

@@ -5,8 +5,8 @@
  * waits for the batches in flight and closes: everything acknowledged stays. Pause holds the replay clock.
  */
 import { io, type Socket } from 'socket.io-client';
-import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '../shared/contract';
-import type { DomainEventInput } from '../shared/events';
+import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '@shared/contract';
+import type { DomainEventInput } from '@shared/events';
 
 /** How to replay. */
 export interface ReplayOptions {

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseScenarioText, ScenarioError, scenariosIn, type Scenario } from '../shared/scenario';
+import { parseScenarioText, ScenarioError, scenariosIn, type Scenario } from '@shared/scenario';
 
 /** The directory of the shipped scenarios. */
 export const SCENARIO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scenarios');

@@ -1,5 +1,5 @@
 /** The terminal side of a replay: pause and stop from the keyboard and signals, and a replay drawn with a progress bar. */
-import type { DomainEventInput } from '../shared/events';
+import type { DomainEventInput } from '@shared/events';
 import { Progress } from './progress';
 import { startReplay, type ReplayProgress } from './replay';
 

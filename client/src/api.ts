@@ -3,9 +3,9 @@
  * and a 401 sending the browser to the login page (back here afterwards). Errors carry the server's message.
  */
 import { reactive } from 'vue';
-import type { Directory } from '../../shared/cases/query';
-import { sessionInfoSchema, type ApiError, type SessionInfo } from '../../shared/contract';
-import type { CalendarCoverage } from '../../shared/sla/coverage';
+import type { Directory } from '@shared/cases/query';
+import { sessionInfoSchema, type ApiError, type SessionInfo } from '@shared/contract';
+import type { CalendarCoverage } from '@shared/sla/coverage';
 
 
 /** An API failure with the server's code and message. */

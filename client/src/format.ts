@@ -1,5 +1,5 @@
 /** Display formats for the wall: every formatter accepts null and answers "—" rather than throwing. */
-import type { EpochMs } from '../../shared/time';
+import type { EpochMs } from '@shared/time';
 
 /** Shown where a figure has no value (a rate without a denominator). */
 export const NONE = '—';

@@ -4,9 +4,9 @@
  * transient reason (socket.io does not retry a connection its middleware rejected).
  */
 import { io, type Socket } from 'socket.io-client';
-import type { RefusalCode, WallClientToServer, WallServerToClient } from '../../shared/contract';
-import { isWallDelta, type WallSnapshot } from '../../shared/wall/delta';
-import { WALL_REPORT_MS, type WallReport } from '../../shared/wall/health';
+import type { RefusalCode, WallClientToServer, WallServerToClient } from '@shared/contract';
+import { isWallDelta, type WallSnapshot } from '@shared/wall/delta';
+import { WALL_REPORT_MS, type WallReport } from '@shared/wall/health';
 import type { WallStore } from './stores/wall';
 
 type WallSocket = Socket<WallServerToClient, WallClientToServer>;

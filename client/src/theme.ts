@@ -3,7 +3,7 @@
  * `applyTheme` writes on the document at start; ECharts options, which need concrete colours, read `THEME` itself.
  * The four status colours are the configuration's defaults; the wall page replaces them with the configured ones.
  */
-import type { Channel } from '../../shared/domain';
+import type { Channel } from '@shared/domain';
 
 /** Every colour of the wall's theme by its CSS variable name (without the leading `--`). */
 export const THEME = {

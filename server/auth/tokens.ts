@@ -4,7 +4,7 @@
  * to its space.
  */
 import { randomBytes } from 'node:crypto';
-import { ROLES, spaceName, type Role } from '../../shared/contract';
+import { ROLES, spaceName, type Role } from '@shared/contract';
 
 /** One configured token. */
 export interface TokenGrant { readonly role: Role; readonly space: string | null; readonly token: string }

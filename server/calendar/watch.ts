@@ -4,10 +4,10 @@
  * the coverage for /readyz, /metrics and the calendar API. The daily check runs on a guarded, unref'd timer: a throwing
  * check is logged and retried shortly, and close() stops it.
  */
-import type { CityopsConfig } from '../../shared/config';
-import { parseWorkingHours } from '../../shared/sla/calendar';
-import { calendarCoverage, slaHorizonDays, type CalendarCoverage } from '../../shared/sla/coverage';
-import { datasetYears, lastCoveredDayOf, yearListing, type DatasetYears, type YearListing } from '../../shared/sla/holidays';
+import type { CityopsConfig } from '@shared/config';
+import { parseWorkingHours } from '@shared/sla/calendar';
+import { calendarCoverage, slaHorizonDays, type CalendarCoverage } from '@shared/sla/coverage';
+import { datasetYears, lastCoveredDayOf, yearListing, type DatasetYears, type YearListing } from '@shared/sla/holidays';
 
 /** Where the watch writes. */
 export type CalendarLog = Pick<Console, 'info' | 'warn' | 'error'>;

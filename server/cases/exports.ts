@@ -3,12 +3,12 @@
  * a formula (starting with = + - @, their fullwidth forms ＝ ＋ － ＠ that spreadsheets also accept, tab, carriage return
  * or line feed) is neutralised with a leading apostrophe.
  */
-import { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, FLAG_LABELS, STAGE_LABELS, URGENCY_LABELS } from '../../shared/domain';
-import { LATENESS_LABELS } from '../../shared/cases/labels';
-import type { CaseRow } from '../../shared/cases/query';
-import type { CityopsConfig } from '../../shared/config';
-import { shanghaiDateKey, shanghaiMinuteOfDay } from '../../shared/time';
-import { scorecardNote } from '../../shared/kpi/scoring';
+import { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, FLAG_LABELS, STAGE_LABELS, URGENCY_LABELS } from '@shared/domain';
+import { LATENESS_LABELS } from '@shared/cases/labels';
+import type { CaseRow } from '@shared/cases/query';
+import type { CityopsConfig } from '@shared/config';
+import { shanghaiDateKey, shanghaiMinuteOfDay } from '@shared/time';
+import { scorecardNote } from '@shared/kpi/scoring';
 import type { Scorecards } from './scorecards';
 
 /** A table: headers and rows of cells. */

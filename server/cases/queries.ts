@@ -3,11 +3,11 @@
  * tests of `shared/sla/lateness.ts` on each running clock's marks (partial indexes over open cases answer them), a
  * total and a page; each row's lateness judged from the same marks by the same rule.
  */
-import type { CaseQuery, CaseList, CaseRow } from '../../shared/cases/query';
-import type { CaseState } from '../../shared/cases/state';
-import { CLOCKS, type ClockId } from '../../shared/domain';
-import { latenessAt, overdueMinutes, worstLateness, type ClockMarks, type Lateness } from '../../shared/sla/lateness';
-import { MINUTE_MS, type EpochMs } from '../../shared/time';
+import type { CaseQuery, CaseList, CaseRow } from '@shared/cases/query';
+import type { CaseState } from '@shared/cases/state';
+import { CLOCKS, type ClockId } from '@shared/domain';
+import { latenessAt, overdueMinutes, worstLateness, type ClockMarks, type Lateness } from '@shared/sla/lateness';
+import { MINUTE_MS, type EpochMs } from '@shared/time';
 import type { CaseReadModel } from './readModel';
 import { flagMask, flagsOf, latenessSql, marksColumns } from './rows';
 

@@ -3,10 +3,10 @@
  * instant it turns at risk, `sla/lateness.ts`, so "late now" is a range test an index can answer), and the counters
  * unit scoring sums.
  */
-import { CASE_FLAGS, type CaseFlag, type ClockId } from '../../shared/domain';
-import { runningClocks, type CaseState } from '../../shared/cases/state';
-import { clockMarks, earliestMarks, LATENESS_TESTS, stoppedOnTime, type ClockMarks, type LateFilter } from '../../shared/sla/lateness';
-import type { ProjectionContext } from '../../shared/projection/state';
+import { CASE_FLAGS, type CaseFlag, type ClockId } from '@shared/domain';
+import { runningClocks, type CaseState } from '@shared/cases/state';
+import { clockMarks, earliestMarks, LATENESS_TESTS, stoppedOnTime, type ClockMarks, type LateFilter } from '@shared/sla/lateness';
+import type { ProjectionContext } from '@shared/projection/state';
 
 /** Bit of each flag in the `flags` column. */
 export function flagMask(flags: readonly CaseFlag[]): number {

@@ -3,11 +3,11 @@
  * in it (a case counts once, with everything that has happened to it so far); exempt (不计考核) cases are left out of
  * scoring. Weights and targets come from the configuration (`config.scoring`), the score from the seeds' rule.
  */
-import type { CityopsConfig } from '../../shared/config';
-import { caseKpis, emptyCaseCounts, type CaseCounts, type CaseKpis } from '../../shared/kpi/rates';
-import { rankUnits, scoreUnit, type Indicator, type Scorecard } from '../../shared/kpi/scoring';
-import { shanghaiDateKey, shanghaiMidnight, type EpochMs } from '../../shared/time';
-import type { MonthlyReport, Period, Scorecards, UnitScore } from '../../shared/cases/reports';
+import type { CityopsConfig } from '@shared/config';
+import { caseKpis, emptyCaseCounts, type CaseCounts, type CaseKpis } from '@shared/kpi/rates';
+import { rankUnits, scoreUnit, type Indicator, type Scorecard } from '@shared/kpi/scoring';
+import { shanghaiDateKey, shanghaiMidnight, type EpochMs } from '@shared/time';
+import type { MonthlyReport, Period, Scorecards, UnitScore } from '@shared/cases/reports';
 import type { CaseReadModel } from './readModel';
 import { latenessSql } from './rows';
 

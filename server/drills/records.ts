@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { DrillRecord } from '../../shared/drills';
+import type { DrillRecord } from '@shared/drills';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS drills (

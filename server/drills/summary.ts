@@ -3,14 +3,14 @@
  * (event) time — so the figures are exactly what a wall would have shown — each against its target: peak queue, worst
  * hourly answer rate, highest agent load, overdue peak, and the time to clear the backlog after the peak queue.
  */
-import type { DrillFigure, DrillSummary } from '../../shared/drills';
-import type { DomainEvent } from '../../shared/events';
-import { callKpis, emptyCallCounts, type CallCounts } from '../../shared/kpi/callcentre';
-import { dutyFigures } from '../../shared/duty/figures';
-import { applyEvent } from '../../shared/projection/apply';
-import { scanLate } from '../../shared/projection/late';
-import { createProjection, type ProjectionContext, type SpaceProjection } from '../../shared/projection/state';
-import { HOUR_MS, MINUTE_MS, shanghaiDateKey, type EpochMs } from '../../shared/time';
+import type { DrillFigure, DrillSummary } from '@shared/drills';
+import type { DomainEvent } from '@shared/events';
+import { callKpis, emptyCallCounts, type CallCounts } from '@shared/kpi/callcentre';
+import { dutyFigures } from '@shared/duty/figures';
+import { applyEvent } from '@shared/projection/apply';
+import { scanLate } from '@shared/projection/late';
+import { createProjection, type ProjectionContext, type SpaceProjection } from '@shared/projection/state';
+import { HOUR_MS, MINUTE_MS, shanghaiDateKey, type EpochMs } from '@shared/time';
 
 /** Targets a drill is read against (beyond the config's answer-rate target and load band). */
 export const DRILL_TARGETS = {

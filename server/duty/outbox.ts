@@ -10,11 +10,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { DutyConfig } from '../../shared/duty/config';
-import type { ItemDelivery as Delivery } from '../../shared/duty/desk';
-import type { DutyItem } from '../../shared/duty/items';
-import { stampOf } from '../../shared/duty/items';
-import type { DomainEvent } from '../../shared/events';
+import type { DutyConfig } from '@shared/duty/config';
+import type { ItemDelivery as Delivery } from '@shared/duty/desk';
+import type { DutyItem } from '@shared/duty/items';
+import { stampOf } from '@shared/duty/items';
+import type { DomainEvent } from '@shared/events';
 import { Failsafe } from '../failsafe';
 
 /** The JSON body posted to an endpoint (the shape enterprise chat robots take, with the level and the desk's link). */

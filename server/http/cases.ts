@@ -4,11 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { caseActionSchema } from '../../shared/cases/actions';
-import { decide } from '../../shared/cases/decide';
-import { parseCaseQuery, type CaseDetail } from '../../shared/cases/query';
-import type { CityopsConfig } from '../../shared/config';
-import { spaceName } from '../../shared/contract';
+import { caseActionSchema } from '@shared/cases/actions';
+import { decide } from '@shared/cases/decide';
+import { parseCaseQuery, type CaseDetail } from '@shared/cases/query';
+import type { CityopsConfig } from '@shared/config';
+import { spaceName } from '@shared/contract';
 import { authorise, type GuardDeps } from '../auth/guard';
 import type { CaseFeed } from '../cases/feed';
 import { clockLateness, listCases, rowsOf } from '../cases/queries';

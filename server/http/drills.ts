@@ -4,8 +4,8 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { spaceKindOf, spaceName } from '../../shared/contract';
-import { scenarioName } from '../../shared/drills';
+import { spaceKindOf, spaceName } from '@shared/contract';
+import { scenarioName } from '@shared/drills';
 import { authorise, type GuardDeps } from '../auth/guard';
 import { DrillError, type DrillService } from '../drills/service';
 import { issuesOf, sendError } from './errors';

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Response, type Router } from 'express';
-import { decideItemAction, itemActionSchema } from '../../shared/duty/actions';
-import { deskList } from '../../shared/duty/desk';
-import { draftHandover, handoverList } from '../../shared/duty/handover';
-import { decideSign, decideSubmit, handoverSignSchema, handoverSubmitSchema, type HandoverDecision } from '../../shared/duty/handoverActions';
-import { validateEvent, type DomainEvent } from '../../shared/events';
-import { deskFigures } from '../../shared/projection/duty';
+import { decideItemAction, itemActionSchema } from '@shared/duty/actions';
+import { deskList } from '@shared/duty/desk';
+import { draftHandover, handoverList } from '@shared/duty/handover';
+import { decideSign, decideSubmit, handoverSignSchema, handoverSubmitSchema, type HandoverDecision } from '@shared/duty/handoverActions';
+import { validateEvent, type DomainEvent } from '@shared/events';
+import { deskFigures } from '@shared/projection/duty';
 import type { IngestService } from '../ingest/service';
 import { authorise } from '../auth/guard';
 import type { WebhookOutbox } from '../duty/outbox';

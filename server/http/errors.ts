@@ -4,8 +4,8 @@
  */
 import type { Response } from 'express';
 import type { z } from 'zod';
-import type { ApiError, ErrorCode } from '../../shared/contract';
-import type { FieldError } from '../../shared/events';
+import type { ApiError, ErrorCode } from '@shared/contract';
+import type { FieldError } from '@shared/events';
 import { requestIdOf } from './requestId';
 
 /** HTTP status of each error code. */

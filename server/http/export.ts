@@ -4,7 +4,7 @@
  */
 import express, { type Router } from 'express';
 import { once } from 'node:events';
-import { spaceName } from '../../shared/contract';
+import { spaceName } from '@shared/contract';
 import { authorise, type GuardDeps } from '../auth/guard';
 import type { EventStore } from '../store/types';
 import { sendError } from './errors';

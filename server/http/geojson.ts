@@ -2,7 +2,7 @@
 import express, { type Router } from 'express';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GEOJSON_URL } from '../../shared/projection/view';
+import { GEOJSON_URL } from '@shared/projection/view';
 import type { Logger } from '../log';
 import { requestIdOf } from './requestId';
 import { sendError } from './errors';

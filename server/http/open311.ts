@@ -7,9 +7,9 @@
  * durable before the answer and reaches the walls at once.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { CaseState } from '../../shared/cases/state';
-import type { CityopsConfig } from '../../shared/config';
-import type { Channel } from '../../shared/domain';
+import type { CaseState } from '@shared/cases/state';
+import type { CityopsConfig } from '@shared/config';
+import type { Channel } from '@shared/domain';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
 import type { IngestService } from '../ingest/service';
 import { isoShanghai, newCaseId, postRequestSchema, requestToEvent, serviceDefinition, services, toRequest, type StoredRequest } from '../open311/mapping';

@@ -1,8 +1,8 @@
 /** HTTP API: health, readiness, metrics, event ingest, quarantine, spaces. Handlers stay thin. */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { ingestBatchSchema, spaceName } from '../../shared/contract';
+import { ingestBatchSchema, spaceName } from '@shared/contract';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
-import type { CityopsConfig } from '../../shared/config';
+import type { CityopsConfig } from '@shared/config';
 import type { CalendarWatch } from '../calendar/watch';
 import type { IngestService } from '../ingest/service';
 import type { Metrics } from '../metrics';

@@ -1,7 +1,7 @@
 /** `/api/v1/session`: log in with a token (→ httpOnly cookie), who am I (+ CSRF token), log out. */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import type { SessionInfo } from '../../shared/contract';
+import type { SessionInfo } from '@shared/contract';
 import { sessionOf, type GuardDeps } from '../auth/guard';
 import { CSRF_HEADER, SESSION_COOKIE, sameSecret } from '../auth/session';
 import { retryAfterSec, type AuthLimiter } from '../security/limiter';

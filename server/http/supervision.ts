@@ -1,6 +1,6 @@
 /** `/api/v1/units` (scorecards), `/api/v1/reports/monthly`, and `/api/v1/exports/*` (CSV, XLSX). */
 import express, { type Request, type Response, type Router } from 'express';
-import { parseCaseQuery, type Directory } from '../../shared/cases/query';
+import { parseCaseQuery, type Directory } from '@shared/cases/query';
 import { authorise } from '../auth/guard';
 import { caseTable, scorecardTable, toCsv, toXlsx, type Table } from '../cases/exports';
 import { allCases } from '../cases/queries';

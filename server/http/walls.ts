@@ -4,7 +4,7 @@
  */
 import express, { type Router } from 'express';
 import { authorise, type GuardDeps } from '../auth/guard';
-import type { WallLimits, WallsAnswer } from '../../shared/wall/health';
+import type { WallLimits, WallsAnswer } from '@shared/wall/health';
 import type { WallRegistry } from '../realtime/walls';
 import { sendError } from './errors';
 

@@ -4,10 +4,10 @@
  * listeners told after a commit are isolated: one that throws is logged and counted, and the batch is still answered
  * as committed (it is durable).
  */
-import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult, type QuarantinedEvent, type RejectedEvent } from '../../shared/contract';
-import { validateEvent, type DomainEvent } from '../../shared/events';
-import { applyEvent } from '../../shared/projection/apply';
-import { futureRefusal, latestAdmitted } from '../../shared/projection/admission';
+import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult, type QuarantinedEvent, type RejectedEvent } from '@shared/contract';
+import { validateEvent, type DomainEvent } from '@shared/events';
+import { applyEvent } from '@shared/projection/apply';
+import { futureRefusal, latestAdmitted } from '@shared/projection/admission';
 import { Failsafe, Subscribers } from '../failsafe';
 import type { Space, SpaceRegistry } from '../spaces';
 import type { EventStore, LogChunk, QuarantineEntry, SpaceWrite } from '../store/types';

@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { CaseState } from '../../shared/cases/state';
-import type { CityopsConfig } from '../../shared/config';
-import { STAGE_LABELS, type Channel } from '../../shared/domain';
-import type { DomainEventInput } from '../../shared/events';
-import { shanghaiDateKey, type EpochMs } from '../../shared/time';
+import type { CaseState } from '@shared/cases/state';
+import type { CityopsConfig } from '@shared/config';
+import { STAGE_LABELS, type Channel } from '@shared/domain';
+import type { DomainEventInput } from '@shared/events';
+import { shanghaiDateKey, type EpochMs } from '@shared/time';
 
 /** A GeoReport v2 service. */
 export interface Open311Service {

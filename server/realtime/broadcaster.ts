@@ -3,10 +3,10 @@
  * `intervalMs` (2 per second), urgent alerts at once. Views are built only for spaces that have walls watching.
  */
 import type { Namespace } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData } from '../../shared/contract';
-import { diffWallViews, type WallSnapshot } from '../../shared/wall/delta';
-import { buildWallView } from '../../shared/projection/view';
-import type { WallView } from '../../shared/wall/view';
+import type { ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData } from '@shared/contract';
+import { diffWallViews, type WallSnapshot } from '@shared/wall/delta';
+import { buildWallView } from '@shared/projection/view';
+import type { WallView } from '@shared/wall/view';
 import { Failsafe } from '../failsafe';
 import type { BacklogGuard } from './backlog';
 import { spaceClock, type Space, type SpaceRegistry } from '../spaces';

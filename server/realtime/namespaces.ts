@@ -3,13 +3,13 @@
  * refused connection's error carries `data: { code }` (a `RefusalCode`) beside a message for people.
  */
 import type { Server, Socket } from 'socket.io';
-import { ingestBatchSchema, wallAuthSchema, type ClientToServerEvents, type InterServerEvents, type RefusalCode, type RefusalData, type Result, type IngestResult, type ServerToClientEvents, type SocketData } from '../../shared/contract';
+import { ingestBatchSchema, wallAuthSchema, type ClientToServerEvents, type InterServerEvents, type RefusalCode, type RefusalData, type Result, type IngestResult, type ServerToClientEvents, type SocketData } from '@shared/contract';
 import type { TokenRegistry } from '../auth/tokens';
 import type { Failsafe } from '../failsafe';
 import type { IngestService } from '../ingest/service';
 import { issuesOf } from '../http/errors';
 import type { Logger } from '../log';
-import type { WallSnapshot } from '../../shared/wall/delta';
+import type { WallSnapshot } from '@shared/wall/delta';
 import type { Metrics } from '../metrics';
 import type { SpaceRegistry } from '../spaces';
 import { roomOf, type Broadcaster } from './broadcaster';

@@ -5,8 +5,8 @@
  * that never reported is only listed while connected. Bounded: the oldest disconnected walls are forgotten first.
  */
 import { Gauge, type Registry } from 'prom-client';
-import { wallFlags, wallReportSchema, type WallLimits, type WallReport, type WallRow } from '../../shared/wall/health';
-import type { SilentWall } from '../../shared/projection/monitor';
+import { wallFlags, wallReportSchema, type WallLimits, type WallReport, type WallRow } from '@shared/wall/health';
+import type { SilentWall } from '@shared/projection/monitor';
 
 /** Most walls kept (connected or remembered). */
 export const WALLS_MAX = 1_000;

@@ -7,7 +7,7 @@
  * `cityops_log` with the space's name; followers also catch up by position, never by notification alone.
  */
 import pg from 'pg';
-import type { DomainEvent } from '../../shared/events';
+import type { DomainEvent } from '@shared/events';
 import { StoreUnavailableError, type EventStore, type LogChunk, type QuarantineEntry, type SpaceWrite } from './types';
 
 /** The notification channel of committed batches (payload: the space) and deleted spaces (payload: `-space`). */

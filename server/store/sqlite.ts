@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { DomainEvent } from '../../shared/events';
+import type { DomainEvent } from '@shared/events';
 import type { EventStore, QuarantineEntry } from './types';
 
 /** Options of the SQLite store. */

@@ -1,5 +1,5 @@
 /** The event store: one interface for the durable log; SQLite (embedded default) and PostgreSQL sit behind it. */
-import type { DomainEvent } from '../../shared/events';
+import type { DomainEvent } from '@shared/events';
 
 /** A quarantined event: valid in shape but not fitting its case's state, kept with its reason. */
 export interface QuarantineEntry {

@@ -3,7 +3,7 @@
  * defaults exactly as the server merges it, so categories, streets and units match what the server knows.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '../../shared/config';
+import { DEFAULT_CONFIG, mergeConfig, type CityopsConfig } from '@shared/config';
 
 /** A configuration and where it came from, for the report. */
 export interface ImportConfig { readonly config: CityopsConfig; readonly source: string }

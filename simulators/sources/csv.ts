@@ -12,8 +12,8 @@
  * The CSV reader follows RFC 4180 (quoted fields, doubled quotes, CR LF or LF, a BOM).
  */
 import { z } from 'zod';
-import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
-import { CASE_TYPES, CHANNELS, URGENCIES } from '../../shared/domain';
+import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import { CASE_TYPES, CHANNELS, URGENCIES } from '@shared/domain';
 import { matchCategory, matchStreet, matchUnit, type RecordError, type RequestRecord } from './records';
 import { EMPTY, MappingTally, type MappedField, type MappingReport } from './report';
 import { isIanaZone, zonedInstant } from './zone';

@@ -1,7 +1,7 @@
 /** JSONL event logs (one event per line, as `generate` and the export API write them), read as a stream. */
 import { createReadStream, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { DomainEventInput } from '../../shared/events';
+import type { DomainEventInput } from '@shared/events';
 
 /** A JSONL file read line by line; `bytesRead` tells how far it is (for progress). */
 export class JsonlReader implements AsyncIterable<DomainEventInput> {

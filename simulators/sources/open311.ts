@@ -2,8 +2,8 @@
  * Open311 GeoReport v2 service requests (the JSON a city's `GET /requests.json` answers) as request records: the
  * request id, service name → category, agency → unit, requested / updated datetimes, status open or closed.
  */
-import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
-import type { Channel } from '../../shared/domain';
+import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import type { Channel } from '@shared/domain';
 import type { ReadRecords } from './csv';
 import { matchCategory, matchStreet, matchUnit, type RequestRecord, type RecordError } from './records';
 import { MappingTally } from './report';

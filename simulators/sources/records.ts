@@ -3,10 +3,10 @@
  * its agency, and — when it is closed — a sign-for, a reply and the closure at its close time. Event ids derive from
  * the request id, so replaying the same file twice into one space adds nothing.
  */
-import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
-import type { CaseType, Channel, Urgency } from '../../shared/domain';
-import type { DomainEventInput } from '../../shared/events';
-import { MINUTE_MS, type EpochMs } from '../../shared/time';
+import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import type { CaseType, Channel, Urgency } from '@shared/domain';
+import type { DomainEventInput } from '@shared/events';
+import { MINUTE_MS, type EpochMs } from '@shared/time';
 
 /** One service request, normalised. */
 export interface RequestRecord {

@@ -11,8 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { shanghaiInstant } from '../../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { TOKENS } from '../../harness/server';
 

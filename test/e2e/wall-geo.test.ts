@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { DEFAULT_CONFIG } from '../../shared/config';
+import { DEFAULT_CONFIG } from '@shared/config';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { startDemoWall, type DemoWall } from '../../harness/demoWall';
 

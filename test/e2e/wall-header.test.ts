@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { DEFAULT_CONFIG, mergeConfig } from '../../shared/config';
+import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received, T0 } from '../fixtures/events';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';

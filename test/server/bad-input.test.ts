@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '../../shared/contract';
-import { HOUR_MS } from '../../shared/time';
+import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '@shared/contract';
+import { HOUR_MS } from '@shared/time';
 import { T0, received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
 

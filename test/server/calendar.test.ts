@@ -10,10 +10,10 @@ import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { CalendarWatch, type CalendarLog } from '../../server/calendar/watch';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG, mergeConfig } from '../../shared/config';
-import type { CalendarCoverage } from '../../shared/sla/coverage';
-import type { YearListing } from '../../shared/sla/holidays';
-import { shanghaiInstant } from '../../shared/time';
+import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
+import type { CalendarCoverage } from '@shared/sla/coverage';
+import type { YearListing } from '@shared/sla/holidays';
+import { shanghaiInstant } from '@shared/time';
 import { caseEvent, received } from '../fixtures/events';
 import { loginSession, post, removeData, startTestServer, TOKENS, type TestServer } from '../../harness/server';
 

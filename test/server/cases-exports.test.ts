@@ -1,10 +1,10 @@
 /** Exports (CSV, XLSX) neutralise formula cells; scorecards follow the configured weights; the monthly report adds up. */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { scoreUnit } from '../../shared/kpi/scoring';
-import { caseKpis } from '../../shared/kpi/rates';
-import { HOUR_MS, MINUTE_MS } from '../../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { scoreUnit } from '@shared/kpi/scoring';
+import { caseKpis } from '@shared/kpi/rates';
+import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import type { MonthlyReport, Scorecards } from '../../server/cases/scorecards';
 import { neutralise } from '../../server/cases/exports';
 import { caseEvent, received, T0 } from '../fixtures/events';

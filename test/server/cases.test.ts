@@ -3,17 +3,17 @@
  * wall's overdue figure for the same filters. Then one case's history and the actions a supervisor takes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaseDetail, CaseList, CaseQuery, Lateness } from '../../shared/cases/query';
-import { runningClocks, type CaseState } from '../../shared/cases/state';
-import type { ClockId } from '../../shared/domain';
-import { clockStatus, type ClockThresholds, type SlaEnv } from '../../shared/sla/deadline';
-import { scanLate } from '../../shared/projection/late';
-import { applyEvent } from '../../shared/projection/apply';
-import { createProjection } from '../../shared/projection/state';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { validateEvent, type DomainEvent } from '../../shared/events';
+import type { CaseDetail, CaseList, CaseQuery, Lateness } from '@shared/cases/query';
+import { runningClocks, type CaseState } from '@shared/cases/state';
+import type { ClockId } from '@shared/domain';
+import { clockStatus, type ClockThresholds, type SlaEnv } from '@shared/sla/deadline';
+import { scanLate } from '@shared/projection/late';
+import { applyEvent } from '@shared/projection/apply';
+import { createProjection } from '@shared/projection/state';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { validateEvent, type DomainEvent } from '@shared/events';
 import { projectionContext } from '../../server/app';
-import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../shared/time';
+import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 

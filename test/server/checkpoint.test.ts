@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import type { CaseState } from '../../shared/cases/state';
-import type { DomainEvent } from '../../shared/events';
-import { applyEvent } from '../../shared/projection/apply';
-import { createProjection, type SpaceProjection } from '../../shared/projection/state';
-import { buildWallView } from '../../shared/projection/view';
-import { DAY_MS, shanghaiMidnight } from '../../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import type { CaseState } from '@shared/cases/state';
+import type { DomainEvent } from '@shared/events';
+import { applyEvent } from '@shared/projection/apply';
+import { createProjection, type SpaceProjection } from '@shared/projection/state';
+import { buildWallView } from '@shared/projection/view';
+import { DAY_MS, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { removeData, startTestServer, type TestServer } from '../../harness/server';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRecord } from '../../shared/drills';
-import { buildWallView } from '../../shared/projection/view';
-import { HOUR_MS, shanghaiInstant } from '../../shared/time';
+import type { DrillRecord } from '@shared/drills';
+import { buildWallView } from '@shared/projection/view';
+import { HOUR_MS, shanghaiInstant } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
 import { removeData, startTestServer, type TestServer } from '../../harness/server';
 

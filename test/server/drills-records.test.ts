@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DrillRecord } from '../../shared/drills';
+import type { DrillRecord } from '@shared/drills';
 import { DrillRecords } from '../../server/drills/records';
 import { removeData } from '../../harness/server';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRecord, DrillSummary } from '../../shared/drills';
-import { HOUR_MS, shanghaiInstant } from '../../shared/time';
+import type { DrillRecord, DrillSummary } from '@shared/drills';
+import { HOUR_MS, shanghaiInstant } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
 import { connectWall, loginSession, removeData, startTestServer, type TestServer } from '../../harness/server';
 

@@ -5,12 +5,12 @@
  * item when the space's clock passes its limit, and both walls count it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeskList } from '../../shared/duty/desk';
-import type { HandoverRecord } from '../../shared/duty/handover';
-import type { HandoverDraft } from '../../shared/events';
-import { addDays, MINUTE_MS, shanghaiInstant } from '../../shared/time';
-import { applyWallDelta } from '../../shared/wall/delta';
-import type { WallView } from '../../shared/wall/view';
+import type { DeskList } from '@shared/duty/desk';
+import type { HandoverRecord } from '@shared/duty/handover';
+import type { HandoverDraft } from '@shared/events';
+import { addDays, MINUTE_MS, shanghaiInstant } from '@shared/time';
+import { applyWallDelta } from '@shared/wall/delta';
+import type { WallView } from '@shared/wall/view';
 import { received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 

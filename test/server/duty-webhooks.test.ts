@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationBody } from '../../server/duty/outbox';
-import { DEFAULT_CONFIG, type CityopsConfig } from '../../shared/config';
-import type { DeskAnswer } from '../../shared/duty/desk';
-import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
+import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import type { DeskAnswer } from '@shared/duty/desk';
+import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { received } from '../fixtures/events';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 

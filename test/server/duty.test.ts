@@ -6,11 +6,11 @@
  */
 import { openSqliteStore } from '../../server/store/sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeskList } from '../../shared/duty/desk';
-import type { DomainEvent } from '../../shared/events';
-import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
-import { applyWallDelta } from '../../shared/wall/delta';
-import type { WallView } from '../../shared/wall/view';
+import type { DeskList } from '@shared/duty/desk';
+import type { DomainEvent } from '@shared/events';
+import { MINUTE_MS, shanghaiInstant } from '@shared/time';
+import { applyWallDelta } from '@shared/wall/delta';
+import type { WallView } from '@shared/wall/view';
 import { received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 

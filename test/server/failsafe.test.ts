@@ -7,8 +7,8 @@ import { Failsafe, Subscribers } from '../../server/failsafe';
 import { processFailureHandlers } from '../../server/index';
 import { createMetrics, type Metrics } from '../../server/metrics';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { validateEvent, type DomainEvent } from '../../shared/events';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { validateEvent, type DomainEvent } from '@shared/events';
 import { received } from '../fixtures/events';
 import { memoryLog, type MemoryLog } from '../fixtures/logs';
 

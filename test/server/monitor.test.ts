@@ -4,10 +4,10 @@
  * connects after a restart, both show them with the times they happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEventInput } from '../../shared/events';
-import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../shared/time';
-import type { Alert } from '../../shared/wall/view';
-import type { WallSnapshot } from '../../shared/wall/delta';
+import type { DomainEventInput } from '@shared/events';
+import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
+import type { Alert } from '@shared/wall/view';
+import type { WallSnapshot } from '@shared/wall/delta';
 import { caseEvent, received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
 

@@ -1,7 +1,7 @@
 /** Open311 GeoReport v2 conformance: every endpoint in JSON and XML, the spec's element names, errors and filters. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, mergeConfig } from '../../shared/config';
-import { MINUTE_MS } from '../../shared/time';
+import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
+import { MINUTE_MS } from '@shared/time';
 import { caseEvent, T0 } from '../fixtures/events';
 import { removeData, startTestServer, type TestServer } from '../../harness/server';
 import { names, parseXml, textOf } from '../fixtures/xml';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { HOUR_MS, MINUTE_MS } from '../../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { caseEvent, T0 } from '../fixtures/events';
 import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 

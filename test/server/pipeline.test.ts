@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PANEL_KEYS } from '../../shared/wall/registry';
-import { HOUR_MS, MINUTE_MS } from '../../shared/time';
+import { PANEL_KEYS } from '@shared/wall/registry';
+import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { T0, caseEvent, received } from '../fixtures/events';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';

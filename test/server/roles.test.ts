@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionStore } from '../../server/auth/session';
-import { MINUTE_MS } from '../../shared/time';
+import { MINUTE_MS } from '@shared/time';
 import { caseEvent, received, T0 } from '../fixtures/events';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import type { DomainEvent } from '../../shared/events';
+import { DEFAULT_CONFIG } from '@shared/config';
+import type { DomainEvent } from '@shared/events';
 import { T0 } from '../fixtures/events';
 import { removeData, TOKENS } from '../../harness/server';
 

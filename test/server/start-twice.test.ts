@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaseList } from '../../shared/cases/query';
-import type { CaseEvent } from '../../shared/events';
+import type { CaseList } from '@shared/cases/query';
+import type { CaseEvent } from '@shared/events';
 import { connectWall, removeData, TOKENS } from '../../harness/server';
 import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import type { WallSnapshot } from '../../shared/wall/delta';
+import { DEFAULT_CONFIG } from '@shared/config';
+import type { WallSnapshot } from '@shared/wall/delta';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-start-'));

@@ -1,6 +1,6 @@
 /** The event store's contract, run against both stores: the embedded SQLite file and PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../shared/events';
+import type { DomainEvent } from '@shared/events';
 import { openPostgresStore } from '../../server/store/postgres';
 import { openSqliteStore } from '../../server/store/sqlite';
 import type { EventStore, QuarantineEntry } from '../../server/store/types';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRecord } from '../../shared/drills';
-import type { Result } from '../../shared/contract';
-import type { WallSnapshot } from '../../shared/wall/delta';
-import { MINUTE_MS, shanghaiInstant } from '../../shared/time';
+import type { DrillRecord } from '@shared/drills';
+import type { Result } from '@shared/contract';
+import type { WallSnapshot } from '@shared/wall/delta';
+import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { T0, caseEvent, nextId, received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 

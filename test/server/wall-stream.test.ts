@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR_MS, MINUTE_MS } from '../../shared/time';
+import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
 import { T0 } from '../fixtures/events';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';

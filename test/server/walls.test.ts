@@ -4,9 +4,9 @@
  * space after the configured time, seen by the other walls of that space, and cleared when it reports again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../../shared/contract';
-import { shanghaiInstant } from '../../shared/time';
-import type { WallReport, WallsAnswer } from '../../shared/wall/health';
+import type { Result } from '@shared/contract';
+import { shanghaiInstant } from '@shared/time';
+import type { WallReport, WallsAnswer } from '@shared/wall/health';
 import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 

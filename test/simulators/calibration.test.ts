@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { validateEvent } from '../../shared/events';
-import { callKpis, loadSummary } from '../../shared/kpi/callcentre';
-import { addCaseCounts, caseKpis, emptyCaseCounts } from '../../shared/kpi/rates';
-import { applyEvent } from '../../shared/projection/apply';
-import { createProjection, type SpaceProjection } from '../../shared/projection/state';
-import { DAY_MS, HOUR_MS, shanghaiDateKey } from '../../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { validateEvent } from '@shared/events';
+import { callKpis, loadSummary } from '@shared/kpi/callcentre';
+import { addCaseCounts, caseKpis, emptyCaseCounts } from '@shared/kpi/rates';
+import { applyEvent } from '@shared/projection/apply';
+import { createProjection, type SpaceProjection } from '@shared/projection/state';
+import { DAY_MS, HOUR_MS, shanghaiDateKey } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
-import { drillWindow, placeEffects } from '../../shared/scenario';
+import { drillWindow, placeEffects } from '@shared/scenario';
 import { loadScenario } from '../../simulators/scenario';
 
 /**

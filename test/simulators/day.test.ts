@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { validateEvent, type DomainEventInput } from '../../shared/events';
-import { applyEvent } from '../../shared/projection/apply';
-import { createProjection, type SpaceProjection } from '../../shared/projection/state';
-import { buildWallView } from '../../shared/projection/view';
-import { DAY_MS, HOUR_MS, shanghaiDateKey, shanghaiMidnight } from '../../shared/time';
-import type { WallView } from '../../shared/wall/view';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { validateEvent, type DomainEventInput } from '@shared/events';
+import { applyEvent } from '@shared/projection/apply';
+import { createProjection, type SpaceProjection } from '@shared/projection/state';
+import { buildWallView } from '@shared/projection/view';
+import { DAY_MS, HOUR_MS, shanghaiDateKey, shanghaiMidnight } from '@shared/time';
+import type { WallView } from '@shared/wall/view';
 import { DistrictSim, generateEvents } from '../../simulators/day';
 
 /** A normal working Wednesday; the two days before it are the backlog. */

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, mergeConfig } from '../../shared/config';
-import { shanghaiInstant } from '../../shared/time';
+import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
+import { shanghaiInstant } from '@shared/time';
 import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cityops-import-'));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { buildWallView } from '../../shared/projection/view';
-import { HOUR_MS, shanghaiInstant } from '../../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { buildWallView } from '@shared/projection/view';
+import { HOUR_MS, shanghaiInstant } from '@shared/time';
 import { startProducer, type Producer } from '../../simulators/producer';
 import { removeData, startTestServer, type TestServer } from '../../harness/server';
 

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readProgressLine } from '../../shared/drills';
+import { readProgressLine } from '@shared/drills';
 import { Progress } from '../../simulators/progress';
 
 /** The lines a json-mode Progress wrote, parsed. */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
-import { DEFAULT_CONFIG } from '../../shared/config';
-import { validateEvent, type DomainEventInput } from '../../shared/events';
-import { applyEvent } from '../../shared/projection/apply';
-import { createProjection } from '../../shared/projection/state';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { validateEvent, type DomainEventInput } from '@shared/events';
+import { applyEvent } from '@shared/projection/apply';
+import { createProjection } from '@shared/projection/state';
 import { csvRecords, parseCsv, parseCsvMapping, parseTime } from '../../simulators/sources/csv';
 import { open311Records } from '../../simulators/sources/open311';
 import { recordsToEvents } from '../../simulators/sources/records';

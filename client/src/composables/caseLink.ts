@@ -4,7 +4,7 @@
  */
 import { computed } from 'vue';
 import { useWallStore } from '../stores/wall';
-import type { Channel, ClockId } from '../../../shared/domain';
+import type { Channel, ClockId } from '@shared/domain';
 
 /** Which late cases a figure stands for. */
 export interface CaseFilter {

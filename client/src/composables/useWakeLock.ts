@@ -4,7 +4,7 @@
  * refused, the state says so (it is in the wall's health report) and the wall runs on.
  */
 import { onBeforeUnmount, onMounted, ref, type Ref } from 'vue';
-import type { WakeLockState } from '../../../shared/wall/health';
+import type { WakeLockState } from '@shared/wall/health';
 
 /** The wake lock's state, kept while the component is mounted. */
 export function useWakeLock(): Readonly<Ref<WakeLockState>> {

@@ -3,7 +3,7 @@
  * requestAnimationFrame, which stops while hidden), its data's age, its heap, the window and the kiosk flags.
  */
 import { onBeforeUnmount, onMounted, type Ref } from 'vue';
-import type { WakeLockState, WallReport } from '../../../shared/wall/health';
+import type { WakeLockState, WallReport } from '@shared/wall/health';
 
 const WALL_ID_KEY = 'cityops-wall-id';
 

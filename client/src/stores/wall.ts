@@ -4,8 +4,8 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import { applyWallDelta, followsDirectly, type WallDelta, type WallSnapshot } from '../../../shared/wall/delta';
-import type { WallView } from '../../../shared/wall/view';
+import { applyWallDelta, followsDirectly, type WallDelta, type WallSnapshot } from '@shared/wall/delta';
+import type { WallView } from '@shared/wall/view';
 
 /** Where the connection stands. */
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'refused';

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../../server/env';
 import type { TokenGrant } from '../../../server/auth/tokens';
 import { DEFAULT_SECURITY } from '../../../server/security/settings';
-import { refusalCodeOf } from '../../../shared/contract';
-import { HOUR_MS } from '../../../shared/time';
+import { refusalCodeOf } from '@shared/contract';
+import { HOUR_MS } from '@shared/time';
 import { T0 } from '../../fixtures/events';
 import { removeData, startTestServer, type TestServer } from '../../../harness/server';
 

@@ -1,8 +1,8 @@
 /** A drill's simulator gets its producer token through a pipe: the command line (visible to every user in ps) has none. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRecord } from '../../../shared/drills';
-import { shanghaiInstant } from '../../../shared/time';
+import type { DrillRecord } from '@shared/drills';
+import { shanghaiInstant } from '@shared/time';
 import { removeData, startTestServer, type TestServer } from '../../../harness/server';
 
 const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DEFAULT_SECURITY } from '../../../server/security/settings';
-import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult } from '../../../shared/contract';
-import { HOUR_MS } from '../../../shared/time';
+import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult } from '@shared/contract';
+import { HOUR_MS } from '@shared/time';
 import { T0, caseEvent } from '../../fixtures/events';
 import { memoryLog, type MemoryLog } from '../../fixtures/logs';
 import { post, removeData, startTestServer, type TestServer } from '../../../harness/server';

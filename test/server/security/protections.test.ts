@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenGrant } from '../../../server/auth/tokens';
 import { TokenRegistry } from '../../../server/auth/tokens';
 import { DEFAULT_SECURITY, type SecuritySettings } from '../../../server/security/settings';
-import { refusalCodeOf } from '../../../shared/contract';
-import { HOUR_MS, MINUTE_MS } from '../../../shared/time';
+import { refusalCodeOf } from '@shared/contract';
+import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { T0, caseEvent, received } from '../../fixtures/events';
 import { TOKENS, post, removeData, startTestServer, type TestServer } from '../../../harness/server';
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SECURITY } from '../../../server/security/settings';
 import { SESSIONS_PER_TOKEN } from '../../../server/auth/session';
-import { HOUR_MS } from '../../../shared/time';
+import { HOUR_MS } from '@shared/time';
 import { T0 } from '../../fixtures/events';
 import { loginSession, removeData, startTestServer, type PageLogin, type TestServer } from '../../../harness/server';
 

@@ -3,10 +3,10 @@
  * it becomes, or the refusal with its code and data): every command, and every refusal a command can meet.
  */
 import { describe, expect, it } from 'vitest';
-import { decide, type ActionEvent, type CaseCommand, type Decision } from '../../../shared/cases/decide';
-import type { CaseRefusalData } from '../../../shared/cases/refusals';
-import type { DomainEventInput } from '../../../shared/events';
-import { MINUTE_MS } from '../../../shared/time';
+import { decide, type ActionEvent, type CaseCommand, type Decision } from '@shared/cases/decide';
+import type { CaseRefusalData } from '@shared/cases/refusals';
+import type { DomainEventInput } from '@shared/events';
+import { MINUTE_MS } from '@shared/time';
 import { T0, caseEvent, received } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyCaseEvent, ALLOWED_FROM, judgeCaseEvent, type LifecycleContext } from '../../../shared/cases/lifecycle';
-import type { CaseState } from '../../../shared/cases/state';
-import { DEFAULT_CONFIG } from '../../../shared/config';
-import { validateEvent, type CaseEvent, type DomainEventInput } from '../../../shared/events';
-import { DEFAULT_SLA_RULES } from '../../../shared/sla/rules';
-import { DEFAULT_WORKING_HOURS } from '../../../shared/sla/calendar';
-import { chineseHolidayCalendar } from '../../../shared/sla/holidays';
-import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../../shared/time';
+import { applyCaseEvent, ALLOWED_FROM, judgeCaseEvent, type LifecycleContext } from '@shared/cases/lifecycle';
+import type { CaseState } from '@shared/cases/state';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { validateEvent, type CaseEvent, type DomainEventInput } from '@shared/events';
+import { DEFAULT_SLA_RULES } from '@shared/sla/rules';
+import { DEFAULT_WORKING_HOURS } from '@shared/sla/calendar';
+import { chineseHolidayCalendar } from '@shared/sla/holidays';
+import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { T0, caseEvent, received } from '../../fixtures/events';
 
 const ctx: LifecycleContext = { env: { calendar: chineseHolidayCalendar(), hours: DEFAULT_WORKING_HOURS }, rules: DEFAULT_SLA_RULES };

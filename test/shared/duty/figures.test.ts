@@ -1,9 +1,9 @@
 /** The duty figures on pure inputs: 接报及时率, median time to acknowledge, 信息报送及时率 per shift and per month. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../../shared/config';
-import { dutyFigures, monthWindow, periodFigures } from '../../../shared/duty/figures';
-import type { DutyItem } from '../../../shared/duty/items';
-import { MINUTE_MS, shanghaiInstant } from '../../../shared/time';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { dutyFigures, monthWindow, periodFigures } from '@shared/duty/figures';
+import type { DutyItem } from '@shared/duty/items';
+import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { newProjection } from '../../fixtures/projection';
 
 const M = MINUTE_MS;

@@ -4,12 +4,12 @@
  * reason when they do not fit, and an unsigned record past its limit opening a duty item on the monitor's clock.
  */
 import { describe, expect, it } from 'vitest';
-import { draftHandover } from '../../../shared/duty/handover';
-import { decideSign, decideSubmit } from '../../../shared/duty/handoverActions';
-import { dutyItemEvents } from '../../../shared/duty/monitor';
-import type { DomainEventInput } from '../../../shared/events';
-import type { SpaceProjection } from '../../../shared/projection/state';
-import { MINUTE_MS, shanghaiInstant } from '../../../shared/time';
+import { draftHandover } from '@shared/duty/handover';
+import { decideSign, decideSubmit } from '@shared/duty/handoverActions';
+import { dutyItemEvents } from '@shared/duty/monitor';
+import type { DomainEventInput } from '@shared/events';
+import type { SpaceProjection } from '@shared/projection/state';
+import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { received } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
 

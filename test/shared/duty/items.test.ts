@@ -3,11 +3,11 @@
  * and every step refused with a reason when it does not fit.
  */
 import { describe, expect, it } from 'vitest';
-import { decideItemAction } from '../../../shared/duty/actions';
-import { deskList, deskSummary } from '../../../shared/duty/desk';
-import { caseItemId, dutyItemEvents } from '../../../shared/duty/monitor';
-import type { DomainEventInput } from '../../../shared/events';
-import { MINUTE_MS } from '../../../shared/time';
+import { decideItemAction } from '@shared/duty/actions';
+import { deskList, deskSummary } from '@shared/duty/desk';
+import { caseItemId, dutyItemEvents } from '@shared/duty/monitor';
+import type { DomainEventInput } from '@shared/events';
+import { MINUTE_MS } from '@shared/time';
 import { received, T0 } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { callKpis, emptyCallCounts, loadSummary, presenceRate } from '../../../shared/kpi/callcentre';
-import { agentsNeeded, erlangC, serviceLevel } from '../../../shared/kpi/erlang';
-import { caseKpis, emptyCaseCounts } from '../../../shared/kpi/rates';
-import { DEFAULT_UNIT_INDICATORS, qualitativeShare, rankUnits, scoreIndicator, scoreUnit } from '../../../shared/kpi/scoring';
+import { callKpis, emptyCallCounts, loadSummary, presenceRate } from '@shared/kpi/callcentre';
+import { agentsNeeded, erlangC, serviceLevel } from '@shared/kpi/erlang';
+import { caseKpis, emptyCaseCounts } from '@shared/kpi/rates';
+import { DEFAULT_UNIT_INDICATORS, qualitativeShare, rankUnits, scoreIndicator, scoreUnit } from '@shared/kpi/scoring';
 
 describe('when the seeds’ own scoring example is computed', () => {
   it('then a positive indicator of weight 8, target 90%, actual 97.43% scores 8', () => {

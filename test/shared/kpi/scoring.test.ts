@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema, DEFAULT_CONFIG, mergeConfig } from '../../../shared/config';
-import { caseKpis, emptyCaseCounts } from '../../../shared/kpi/rates';
-import { DEFAULT_UNIT_INDICATORS, rankUnits, scorecardNote, scoreUnit } from '../../../shared/kpi/scoring';
+import { configSchema, DEFAULT_CONFIG, mergeConfig } from '@shared/config';
+import { caseKpis, emptyCaseCounts } from '@shared/kpi/rates';
+import { DEFAULT_UNIT_INDICATORS, rankUnits, scorecardNote, scoreUnit } from '@shared/kpi/scoring';
 
 const ALL_JUDGED = { dispatchRate: 1, signOnTimeRate: 0.9, onTimeRate: 0.8, satisfaction: 0.81, callbackRate: 1, redoRate: 0.1 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { spaceClockAt } from '../../../shared/projection/clock';
-import { shanghaiInstant } from '../../../shared/time';
+import { spaceClockAt } from '@shared/projection/clock';
+import { shanghaiInstant } from '@shared/time';
 
 const WALL = shanghaiInstant('2026-11-24', '10:00');
 const NEWEST = shanghaiInstant('2026-11-20', '15:30');

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildWallView } from '../../../shared/projection/view';
-import { applyWallDelta, diffWallViews } from '../../../shared/wall/delta';
-import { PANEL_KEYS } from '../../../shared/wall/registry';
-import { agentsNeeded, serviceLevel } from '../../../shared/kpi/erlang';
-import { MAP_MARKERS_MAX } from '../../../shared/wall/panels';
-import { addDays, MINUTE_MS, shanghaiDateKey } from '../../../shared/time';
-import type { DomainEventInput } from '../../../shared/events';
+import { buildWallView } from '@shared/projection/view';
+import { applyWallDelta, diffWallViews } from '@shared/wall/delta';
+import { PANEL_KEYS } from '@shared/wall/registry';
+import { agentsNeeded, serviceLevel } from '@shared/kpi/erlang';
+import { MAP_MARKERS_MAX } from '@shared/wall/panels';
+import { addDays, MINUTE_MS, shanghaiDateKey } from '@shared/time';
+import type { DomainEventInput } from '@shared/events';
 import { T0, caseEvent, nextId, received } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildWallView } from '../../../shared/projection/view';
-import { addDays, MINUTE_MS, shanghaiDateKey, shanghaiInstant } from '../../../shared/time';
-import type { DomainEventInput } from '../../../shared/events';
+import { buildWallView } from '@shared/projection/view';
+import { addDays, MINUTE_MS, shanghaiDateKey, shanghaiInstant } from '@shared/time';
+import type { DomainEventInput } from '@shared/events';
 import { T0, caseEvent, received } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildWallView } from '../../../shared/projection/view';
-import { applyWallDelta, diffWallViews } from '../../../shared/wall/delta';
-import { DAY_MS, HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../../shared/time';
-import type { DomainEventInput } from '../../../shared/events';
+import { buildWallView } from '@shared/projection/view';
+import { applyWallDelta, diffWallViews } from '@shared/wall/delta';
+import { DAY_MS, HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
+import type { DomainEventInput } from '@shared/events';
 import { T0, caseEvent, received } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
-import { timedAlertEvents } from '../../../shared/projection/monitor';
-import type { AlertEvent } from '../../../shared/events/alert';
-import type { SpaceProjection } from '../../../shared/projection/state';
+import { timedAlertEvents } from '@shared/projection/monitor';
+import type { AlertEvent } from '@shared/events/alert';
+import type { SpaceProjection } from '@shared/projection/state';
 
 /** One monitor pass at `now`, folded as the server folds it; returns the events it wrote. */
 function monitorAt(p: SpaceProjection, now: number): AlertEvent[] {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, mergeConfig } from '../../../shared/config';
-import { DEFAULT_WORKING_HOURS } from '../../../shared/sla/calendar';
-import { calendarCoverage, HOLIDAY_ALLOWANCE_DAYS, limitHorizonDays, slaHorizonDays, workingDaysSpan } from '../../../shared/sla/coverage';
-import { addWorkingDays, computeDeadline, deadlinePastCoverage, type SlaEnv } from '../../../shared/sla/deadline';
-import { chineseHolidayCalendar, datasetYears, lastCoveredDayOf, yearListing } from '../../../shared/sla/holidays';
-import { DEFAULT_SLA_RULES } from '../../../shared/sla/rules';
-import { addDays, DAY_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '../../../shared/time';
+import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
+import { DEFAULT_WORKING_HOURS } from '@shared/sla/calendar';
+import { calendarCoverage, HOLIDAY_ALLOWANCE_DAYS, limitHorizonDays, slaHorizonDays, workingDaysSpan } from '@shared/sla/coverage';
+import { addWorkingDays, computeDeadline, deadlinePastCoverage, type SlaEnv } from '@shared/sla/deadline';
+import { chineseHolidayCalendar, datasetYears, lastCoveredDayOf, yearListing } from '@shared/sla/holidays';
+import { DEFAULT_SLA_RULES } from '@shared/sla/rules';
+import { addDays, DAY_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 
 /** A 2027 schedule for the tests (shaped like a State Council notice; not the official one). */
 const Y2027 = {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WORKING_HOURS, parseWorkingHours } from '../../../shared/sla/calendar';
-import { addWorkingDays, addWorkingMinutes, clockStatus, computeDeadline, usedFraction, workingMinutesBetween, type SlaEnv } from '../../../shared/sla/deadline';
-import { chineseHolidayCalendar, weekdayCalendar } from '../../../shared/sla/holidays';
-import { DEFAULT_SLA_RULES, limitFor } from '../../../shared/sla/rules';
-import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '../../../shared/time';
+import { DEFAULT_WORKING_HOURS, parseWorkingHours } from '@shared/sla/calendar';
+import { addWorkingDays, addWorkingMinutes, clockStatus, computeDeadline, usedFraction, workingMinutesBetween, type SlaEnv } from '@shared/sla/deadline';
+import { chineseHolidayCalendar, weekdayCalendar } from '@shared/sla/holidays';
+import { DEFAULT_SLA_RULES, limitFor } from '@shared/sla/rules';
+import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 
 const env: SlaEnv = { calendar: chineseHolidayCalendar(), hours: DEFAULT_WORKING_HOURS };
 const at = shanghaiInstant;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ClockState } from '../../../shared/cases/state';
-import { DEFAULT_WORKING_HOURS } from '../../../shared/sla/calendar';
-import { clockStatus, computeDeadline, type SlaEnv } from '../../../shared/sla/deadline';
-import { chineseHolidayCalendar } from '../../../shared/sla/holidays';
+import type { ClockState } from '@shared/cases/state';
+import { DEFAULT_WORKING_HOURS } from '@shared/sla/calendar';
+import { clockStatus, computeDeadline, type SlaEnv } from '@shared/sla/deadline';
+import { chineseHolidayCalendar } from '@shared/sla/holidays';
 import {
   clockLateness, clockMarks, earliestMarks, LATENESS_TESTS, latenessAt, overdueMinutes, pastDeadline, stoppedOnTime, worstLateness,
   type ClockMarks, type LateFilter,
-} from '../../../shared/sla/lateness';
-import type { SlaLimit } from '../../../shared/sla/rules';
-import { MINUTE_MS, shanghaiInstant } from '../../../shared/time';
+} from '@shared/sla/lateness';
+import type { SlaLimit } from '@shared/sla/rules';
+import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 
 const env: SlaEnv = { calendar: chineseHolidayCalendar(), hours: DEFAULT_WORKING_HOURS };
 const at = shanghaiInstant;

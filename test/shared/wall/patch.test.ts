@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPatch, diffValue } from '../../../shared/wall/patch';
+import { applyPatch, diffValue } from '@shared/wall/patch';
 
 const roundTrip = (a: unknown, b: unknown) => {
   const p = diffValue(a, b);

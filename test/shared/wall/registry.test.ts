@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, mergeConfig } from '../../../shared/config';
-import { buildWallView } from '../../../shared/projection/view';
-import { PANEL_KEYS, panelThresholds, WALL_ELEMENTS } from '../../../shared/wall/registry';
+import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
+import { buildWallView } from '@shared/projection/view';
+import { PANEL_KEYS, panelThresholds, WALL_ELEMENTS } from '@shared/wall/registry';
 import { T0 } from '../../fixtures/events';
 import { newProjection } from '../../fixtures/projection';
 

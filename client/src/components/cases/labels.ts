@@ -1,9 +1,9 @@
 /** Chinese labels the desk pages show for codes: the shared tables (closed vocabularies of shared/), plus the list's own. */
-import type { CaseStatusFilter } from '../../../../shared/cases/query';
+import type { CaseStatusFilter } from '@shared/cases/query';
 
-export { LATENESS_LABELS } from '../../../../shared/cases/labels';
-export { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, FLAG_LABELS, RATING_LABELS, STAGE_LABELS, URGENCY_LABELS } from '../../../../shared/domain';
-export { CASE_EVENT_LABELS } from '../../../../shared/events/case';
+export { LATENESS_LABELS } from '@shared/cases/labels';
+export { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, FLAG_LABELS, RATING_LABELS, STAGE_LABELS, URGENCY_LABELS } from '@shared/domain';
+export { CASE_EVENT_LABELS } from '@shared/events/case';
 
 /** Labels of the list statuses. */
 export const STATUS_LABELS: Readonly<Record<CaseStatusFilter, string>> = { late: '超期或临期', overdue: '超期', at_risk: '临期', open: '在办', closed: '已结', all: '全部' };

@@ -1,6 +1,6 @@
 /** The duty desk's words: kinds of item, report modes, how a limit stands. */
-import type { ItemKind, ReportMode } from '../../../../shared/events/item';
-import type { LimitStatus } from '../../../../shared/duty/limits';
+import type { ItemKind, ReportMode } from '@shared/events/item';
+import type { LimitStatus } from '@shared/duty/limits';
 
 /** Chinese labels of the kinds of item. */
 export const ITEM_KIND_LABELS: Readonly<Record<ItemKind, string>> = { case: '紧急案件', post_empty: '空岗', link_down: '链路中断', overdue: '紧急件超期', handover: '交接班' };
