@@ -6,10 +6,18 @@ import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
 import globals from 'globals';
+import prettier from 'eslint-config-prettier';
 
 /** Outside shared/, the domain is imported through its alias, never by a relative path. */
-const viaAlias = { group: ['../shared', '../shared/*', '../../shared/*', '../../../shared/*', '../../../../shared/*'], message: 'import shared/ as @shared/…' };
-const crossing = (...folders) => folders.map((f) => ({ group: [`**/${f}/**`, `../${f}/*`, `../../${f}/*`], message: `do not import ${f}/ from here` }));
+const viaAlias = {
+  group: ['../shared', '../shared/*', '../../shared/*', '../../../shared/*', '../../../../shared/*'],
+  message: 'import shared/ as @shared/…',
+};
+const crossing = (...folders) =>
+  folders.map((f) => ({
+    group: [`**/${f}/**`, `../${f}/*`, `../../${f}/*`],
+    message: `do not import ${f}/ from here`,
+  }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'docs/**', 'coverage/**', '.ci/**'] },
@@ -18,7 +26,10 @@ export default tseslint.config(
   ...pluginVue.configs['flat/recommended'],
   {
     files: ['**/*.vue'],
-    languageOptions: { parser: vueParser, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+    languageOptions: {
+      parser: vueParser,
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+    },
   },
   {
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
@@ -36,17 +47,81 @@ export default tseslint.config(
   {
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'vue', 'pinia', 'echarts', 'echarts/*', 'socket.io', 'socket.io-client', 'express', 'better-sqlite3', 'pg', 'ioredis'], message: 'shared/ does no I/O' }, ...crossing('server', 'client', 'simulators')] }],
-      'no-restricted-syntax': ['error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'shared/ takes time as an input' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'shared/ takes randomness as an input' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'vue',
+                'pinia',
+                'echarts',
+                'echarts/*',
+                'socket.io',
+                'socket.io-client',
+                'express',
+                'better-sqlite3',
+                'pg',
+                'ioredis',
+              ],
+              message: 'shared/ does no I/O',
+            },
+            ...crossing('server', 'client', 'simulators'),
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'shared/ takes time as an input',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'shared/ takes randomness as an input',
+        },
+      ],
     },
   },
   // The server logs through server/log.ts (structured JSON lines), never the console.
-  { files: ['server/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('client', 'simulators'), viaAlias] }], 'no-console': 'error' } },
-  { files: ['client/**/*.{ts,vue}'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('server', 'simulators'), viaAlias, { group: ['node:*'], message: 'the browser has no node:' }] }] } },
-  { files: ['simulators/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('server', 'client'), viaAlias] }] } },
-  { files: ['harness/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('test', 'bench', 'scripts'), viaAlias] }] } },
-  { files: ['bench/**/*.ts', 'scripts/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('test'), viaAlias] }] } },
+  {
+    files: ['server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...crossing('client', 'simulators'), viaAlias] }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['client/**/*.{ts,vue}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...crossing('server', 'simulators'),
+            viaAlias,
+            { group: ['node:*'], message: 'the browser has no node:' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['simulators/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('server', 'client'), viaAlias] }] },
+  },
+  {
+    files: ['harness/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('test', 'bench', 'scripts'), viaAlias] }] },
+  },
+  {
+    files: ['bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...crossing('test'), viaAlias] }] },
+  },
   { files: ['test/**/*.ts', '*.config.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [viaAlias] }] } },
+  // Layout is Prettier's (npm run format): the stylistic rules that would argue with it are off.
+  prettier,
 );

@@ -6,12 +6,21 @@ import { fileURLToPath } from 'node:url';
 
 const server = process.env.CITYOPS_DEV_SERVER ?? 'http://localhost:8080';
 // The build's id: walls report it, and the server (reading build.json) flags a wall still running an older build.
-const pkgVersion = (JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const pkgVersion = (JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 const build = `${pkgVersion}+${Date.now().toString(36)}`;
 
 export default defineConfig({
   root: 'client',
-  plugins: [vue(), { name: 'cityops-build-id', generateBundle() { this.emitFile({ type: 'asset', fileName: 'build.json', source: JSON.stringify({ version: build }) }); } }],
+  plugins: [
+    vue(),
+    {
+      name: 'cityops-build-id',
+      generateBundle() {
+        this.emitFile({ type: 'asset', fileName: 'build.json', source: JSON.stringify({ version: build }) });
+      },
+    },
+  ],
   define: { __CITYOPS_BUILD__: JSON.stringify(build) },
   // `@shared/…` is the domain folder, as in tsconfig.base.json's paths.
   resolve: { alias: { '@shared': fileURLToPath(new URL('./shared', import.meta.url)) } },

@@ -36,7 +36,11 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/shared/**/*.test.ts', ...PURE_OUTSIDE_SHARED] } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/server/**/*.test.ts', 'test/simulators/**/*.test.ts', 'test/scripts/**/*.test.ts'], exclude: PURE_OUTSIDE_SHARED },
+        test: {
+          name: 'integration',
+          include: ['test/server/**/*.test.ts', 'test/simulators/**/*.test.ts', 'test/scripts/**/*.test.ts'],
+          exclude: PURE_OUTSIDE_SHARED,
+        },
       },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
     ],

@@ -25,7 +25,9 @@ import { generateEvents } from '../simulators/day';
 import type { WallsCommand, WallsReply } from './fanout-walls';
 import { clockMs } from './fanout-walls';
 
-const { values } = parseArgs({ options: { walls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: { walls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '8' } },
+});
 const N = Number(values.walls);
 const ROUNDS = Number(values.rounds);
 const SPACE = 'demo';
@@ -45,7 +47,10 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -53,7 +58,10 @@ function freePort(): Promise<number> {
 class Walls {
   private readonly child: ChildProcess;
   constructor() {
-    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
   }
   async ask(cmd: WallsCommand): Promise<WallsReply> {
     const answer = once(this.child, 'message') as Promise<[WallsReply]>;
@@ -65,16 +73,35 @@ class Walls {
     await this.ask({ type: 'arm-io', caseId, timeoutMs: 20_000 });
     return { result: (once(this.child, 'message') as Promise<[WallsReply]>).then(([r]) => r) };
   }
-  stop(): void { this.child.disconnect(); }
+  stop(): void {
+    this.child.disconnect();
+  }
 }
 
 async function postUrgent(url: string, caseId: string, ts: number): Promise<void> {
   const res = await fetch(`${url}/api/v1/events`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS[2]!.token}` },
-    body: JSON.stringify({ space: SPACE, events: [{
-      type: 'case.received', eventId: `cluster-${caseId}`, ts, caseId, channel: 'district_line', caseType: 'help', urgency: 'urgent',
-      flags: ['emergency'], category: '供水供电供气', street: 'hongshan', title: '主干道供水管爆裂，路面积水', lat: 30.5, lng: 114.34,
-    }] }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS[2]!.token}` },
+    body: JSON.stringify({
+      space: SPACE,
+      events: [
+        {
+          type: 'case.received',
+          eventId: `cluster-${caseId}`,
+          ts,
+          caseId,
+          channel: 'district_line',
+          caseType: 'help',
+          urgency: 'urgent',
+          flags: ['emergency'],
+          category: '供水供电供气',
+          street: 'hongshan',
+          title: '主干道供水管爆裂，路面积水',
+          lat: 30.5,
+          lng: 114.34,
+        },
+      ],
+    }),
   });
   if (res.status !== 200) throw new Error(`urgent case not accepted: ${res.status} ${await res.text()}`);
 }
@@ -82,7 +109,13 @@ async function postUrgent(url: string, caseId: string, ts: number): Promise<void
 async function layout(name: string, walls: Walls[], targets: string[], postTo: string, round0: number): Promise<void> {
   const per = Math.ceil(N / walls.length);
   for (let i = 0; i < walls.length; i++) {
-    const r = await walls[i]!.ask({ type: 'connect-io', url: targets[i]!, n: Math.min(per, N - i * per), token: TOKENS[1]!.token, space: SPACE });
+    const r = await walls[i]!.ask({
+      type: 'connect-io',
+      url: targets[i]!,
+      n: Math.min(per, N - i * per),
+      token: TOKENS[1]!.token,
+      space: SPACE,
+    });
     if (r.type !== 'connected') throw new Error('walls did not connect');
   }
   const p50s: number[] = [];
@@ -106,7 +139,9 @@ async function layout(name: string, walls: Walls[], targets: string[], postTo: s
     missing += miss;
     await new Promise((r) => setTimeout(r, 700));
   }
-  console.log(`${name.padEnd(7)} ${N} walls: p50 ${pct(p50s, 50).toFixed(1)} ms, p99 ${pct(p99s, 50).toFixed(1)} ms (median of ${ROUNDS} rounds; p99 per round ${p99s.map((x) => x.toFixed(0)).join(', ')}), missing ${missing}`);
+  console.log(
+    `${name.padEnd(7)} ${N} walls: p50 ${pct(p50s, 50).toFixed(1)} ms, p99 ${pct(p99s, 50).toFixed(1)} ms (median of ${ROUNDS} rounds; p99 per round ${p99s.map((x) => x.toFixed(0)).join(', ')}), missing ${missing}`,
+  );
   for (const w of walls) await w.ask({ type: 'close-io' });
 }
 
@@ -117,15 +152,29 @@ async function main(): Promise<void> {
   const walls = [new Walls(), new Walls(), new Walls()];
   try {
     cluster = await startCluster({
-      nodes: 3, port: await freePort(), basePort: await freePort(), databaseUrl: db.url, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      dataDir, tokens: TOKENS, entry: 'server', stdio: 'files', env: { LOG_LEVEL: 'warn' },
+      nodes: 3,
+      port: await freePort(),
+      basePort: await freePort(),
+      databaseUrl: db.url,
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      dataDir,
+      tokens: TOKENS,
+      entry: 'server',
+      stdio: 'files',
+      env: { LOG_LEVEL: 'warn' },
     });
     const events = generateEvents({ seed: 7, from: shanghaiMidnight(addDays(shanghaiDateKey(NOW), -1)), to: NOW });
     for (let i = 0; i < events.length; i += 5000) {
-      const res = await fetch(`${cluster.nodes[0]!.url}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS[2]!.token}` }, body: JSON.stringify({ space: SPACE, events: events.slice(i, i + 5000) }) });
+      const res = await fetch(`${cluster.nodes[0]!.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS[2]!.token}` },
+        body: JSON.stringify({ space: SPACE, events: events.slice(i, i + 5000) }),
+      });
       if (res.status !== 200) throw new Error(`populate: ${res.status}`);
     }
-    console.log(`cityops-wall cluster fan-out — 3 nodes behind HAProxy, ${events.length.toLocaleString()} events in ${SPACE}, node ${process.version}`);
+    console.log(
+      `cityops-wall cluster fan-out — 3 nodes behind HAProxy, ${events.length.toLocaleString()} events in ${SPACE}, node ${process.version}`,
+    );
     await new Promise((r) => setTimeout(r, 2_000));
     const urls = cluster.nodes.map((n) => n.url);
     await layout('one', walls, [urls[0]!, urls[0]!, urls[0]!], urls[0]!, 0);

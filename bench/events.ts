@@ -11,7 +11,10 @@ const units = DEFAULT_CONFIG.units.map((u) => u.id);
  * Ingests `batches` into an app's `live` space, in process, timed; the case read model is written inside the timing (its
  * flush runs on a timer that this loop never yields to). Returns events accepted and seconds.
  */
-export async function timedIngest(app: App, batches: Iterable<DomainEventInput[]>): Promise<{ accepted: number; secs: number }> {
+export async function timedIngest(
+  app: App,
+  batches: Iterable<DomainEventInput[]>,
+): Promise<{ accepted: number; secs: number }> {
   const t0 = performance.now();
   let accepted = 0;
   for (const b of batches) accepted += (await app.ingest.ingest('live', b)).accepted;
@@ -20,11 +23,19 @@ export async function timedIngest(app: App, batches: Iterable<DomainEventInput[]
 }
 
 /** The same stream cut into batches of `size` (the last one shorter). */
-export function* lifecycleBatches(count: number, size: number, start: number, prefix = 'b'): Generator<DomainEventInput[]> {
+export function* lifecycleBatches(
+  count: number,
+  size: number,
+  start: number,
+  prefix = 'b',
+): Generator<DomainEventInput[]> {
   let batch: DomainEventInput[] = [];
   for (const e of lifecycleEvents(count, start, prefix)) {
     batch.push(e);
-    if (batch.length === size) { yield batch; batch = []; }
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
   }
   if (batch.length) yield batch;
 }
@@ -41,13 +52,39 @@ export function* lifecycleEvents(count: number, start: number, prefix = 'b'): Ge
     const steps: DomainEventInput[] = [
       { type: 'call.offered', eventId: `${id}-co`, ts: t, callId: id },
       { type: 'call.answered', eventId: `${id}-ca`, ts: t + 8_000, callId: id, agentId: agent },
-      { type: 'case.received', eventId: `${id}-r`, ts: t + 9_000, caseId: id, channel: 'hotline', caseType: 'complaint', urgency: 'normal', flags: [], category: '市容环卫', street: streets[i % streets.length] ?? 'x', title: `某小区垃圾未清运 ${i}`, agentId: agent, callId: id },
+      {
+        type: 'case.received',
+        eventId: `${id}-r`,
+        ts: t + 9_000,
+        caseId: id,
+        channel: 'hotline',
+        caseType: 'complaint',
+        urgency: 'normal',
+        flags: [],
+        category: '市容环卫',
+        street: streets[i % streets.length] ?? 'x',
+        title: `某小区垃圾未清运 ${i}`,
+        agentId: agent,
+        callId: id,
+      },
       { type: 'call.ended', eventId: `${id}-ce`, ts: t + 200_000, callId: id },
-      { type: 'case.dispatched', eventId: `${id}-d`, ts: t + 10 * MINUTE_MS, caseId: id, unit: units[i % units.length] ?? 'x' },
+      {
+        type: 'case.dispatched',
+        eventId: `${id}-d`,
+        ts: t + 10 * MINUTE_MS,
+        caseId: id,
+        unit: units[i % units.length] ?? 'x',
+      },
       { type: 'case.signed', eventId: `${id}-s`, ts: t + 40 * MINUTE_MS, caseId: id },
       { type: 'case.replied', eventId: `${id}-p`, ts: t + 300 * MINUTE_MS, caseId: id, reply: '已处理' },
       { type: 'case.called_back', eventId: `${id}-cb`, ts: t + 400 * MINUTE_MS, caseId: id },
-      { type: 'case.evaluated', eventId: `${id}-e`, ts: t + 401 * MINUTE_MS, caseId: id, rating: i % 30 === 0 ? 'basically_satisfied' : 'satisfied' },
+      {
+        type: 'case.evaluated',
+        eventId: `${id}-e`,
+        ts: t + 401 * MINUTE_MS,
+        caseId: id,
+        rating: i % 30 === 0 ? 'basically_satisfied' : 'satisfied',
+      },
       { type: 'case.closed', eventId: `${id}-x`, ts: t + 402 * MINUTE_MS, caseId: id },
     ];
     for (const e of steps) {

@@ -41,19 +41,31 @@ const MODES: Readonly<Record<string, AppDeps['perMessageDeflate']>> = {
   'deflate-16k-nct': { threshold: 16_384, serverNoContextTakeover: true },
 };
 
-const { values } = parseArgs({ options: {
-  walls: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '10' }, modes: { type: 'string', default: 'default' },
-  'gap-ms': { type: 'string', default: '300' }, 'timeout-ms': { type: 'string', default: '15000' }, 'walls-prof': { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    walls: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '10' },
+    modes: { type: 'string', default: 'default' },
+    'gap-ms': { type: 'string', default: '300' },
+    'timeout-ms': { type: 'string', default: '15000' },
+    'walls-prof': { type: 'string' },
+  },
+});
 const N = Number(values.walls);
 const ROUNDS = Number(values.rounds);
 const GAP_MS = Number(values['gap-ms']);
 const TIMEOUT_MS = Number(values['timeout-ms']);
-const modes = values.modes.split(',').map((m) => m.trim()).filter(Boolean);
+const modes = values.modes
+  .split(',')
+  .map((m) => m.trim())
+  .filter(Boolean);
 for (const m of modes) if (!(m in MODES)) throw new Error(`unknown mode ${m}: one of ${Object.keys(MODES).join(', ')}`);
 
 const SPACE = 'demo';
-const TOKENS = [{ role: 'producer' as const, space: SPACE, token: 'producer-demo' }, { role: 'viewer' as const, space: null, token: 'viewer' }];
+const TOKENS = [
+  { role: 'producer' as const, space: SPACE, token: 'producer-demo' },
+  { role: 'viewer' as const, space: null, token: 'viewer' },
+];
 const NOW = shanghaiInstant(shanghaiDateKey(Date.now()), '10:30');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -69,7 +81,10 @@ class Walls {
   private readonly child: ChildProcess;
   constructor() {
     const prof = values['walls-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['walls-prof']}`] : [];
-    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], { execArgv: [...prof, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], {
+      execArgv: [...prof, '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
   }
   async ask(cmd: WallsCommand): Promise<WallsReply> {
     const answer = once(this.child, 'message') as Promise<[WallsReply]>;
@@ -77,7 +92,10 @@ class Walls {
     return (await answer)[0];
   }
   /** Arms a round, runs `go` (which returns the start instant), and resolves with each client's latency. */
-  async round(arm: WallsCommand, go: () => Promise<number>): Promise<{ lat: number[]; missing: number; frame: string | null; cpuMs: number }> {
+  async round(
+    arm: WallsCommand,
+    go: () => Promise<number>,
+  ): Promise<{ lat: number[]; missing: number; frame: string | null; cpuMs: number }> {
     await this.ask(arm);
     const done = once(this.child, 'message') as Promise<[WallsReply]>;
     const t0 = await go();
@@ -91,7 +109,12 @@ class Walls {
 }
 
 function build(dataDir: string, perMessageDeflate: AppDeps['perMessageDeflate']): App {
-  return createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), perMessageDeflate });
+  return createApp({
+    store: openSqliteStore({ dataDir }),
+    config: DEFAULT_CONFIG,
+    tokens: new TokenRegistry(TOKENS),
+    perMessageDeflate,
+  });
 }
 
 /** Fills the demo space with yesterday and this morning of the simulated district. */
@@ -106,26 +129,76 @@ async function populate(dataDir: string): Promise<number> {
 
 async function postUrgent(url: string, caseId: string, ts: number): Promise<void> {
   const res = await fetch(`${url}/api/v1/events`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer producer-demo' },
-    body: JSON.stringify({ space: SPACE, events: [{
-      type: 'case.received', eventId: `fanout-${caseId}`, ts, caseId, channel: 'district_line', caseType: 'help', urgency: 'urgent',
-      flags: ['emergency'], category: '供水供电供气', street: 'hongshan', title: '主干道供水管爆裂，路面积水', lat: 30.5, lng: 114.34,
-    }] }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer producer-demo' },
+    body: JSON.stringify({
+      space: SPACE,
+      events: [
+        {
+          type: 'case.received',
+          eventId: `fanout-${caseId}`,
+          ts,
+          caseId,
+          channel: 'district_line',
+          caseType: 'help',
+          urgency: 'urgent',
+          flags: ['emergency'],
+          category: '供水供电供气',
+          street: 'hongshan',
+          title: '主干道供水管爆裂，路面积水',
+          lat: 30.5,
+          lng: 114.34,
+        },
+      ],
+    }),
   });
   const body = (await res.json()) as { accepted?: number };
-  if (res.status !== 200 || body.accepted !== 1) throw new Error(`urgent case not accepted: ${res.status} ${JSON.stringify(body)}`);
+  if (res.status !== 200 || body.accepted !== 1)
+    throw new Error(`urgent case not accepted: ${res.status} ${JSON.stringify(body)}`);
 }
 
-interface RoundFigures { p50: number; p99: number; max: number; missing: number }
-const figures = (lat: readonly number[], missing: number): RoundFigures => ({ p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), missing });
+interface RoundFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  missing: number;
+}
+const figures = (lat: readonly number[], missing: number): RoundFigures => ({
+  p50: pct(lat, 50),
+  p99: pct(lat, 99),
+  max: Math.max(...lat),
+  missing,
+});
 /** One round of the app: latencies from the POST and from the emit, and where the server spent the time before the emit. */
-interface AppRound { post: RoundFigures; emit: RoundFigures; toFlush: number; buildDiff: number; writes: number; cpu: number; wallsCpu: number }
+interface AppRound {
+  post: RoundFigures;
+  emit: RoundFigures;
+  toFlush: number;
+  buildDiff: number;
+  writes: number;
+  cpu: number;
+  wallsCpu: number;
+}
 
 /** Marks, in the app's process, when the urgent flush starts, when it emits to the room and when its writes are done. */
-interface Marks { flushAt: number; emitAt: number; doneAt: number; flushes: number; reset(): void }
+interface Marks {
+  flushAt: number;
+  emitAt: number;
+  doneAt: number;
+  flushes: number;
+  reset(): void;
+}
 
 function instrument(app: App): Marks {
-  const marks: Marks = { flushAt: 0, emitAt: 0, doneAt: 0, flushes: 0, reset() { marks.flushAt = marks.emitAt = marks.doneAt = 0; } };
+  const marks: Marks = {
+    flushAt: 0,
+    emitAt: 0,
+    doneAt: 0,
+    flushes: 0,
+    reset() {
+      marks.flushAt = marks.emitAt = marks.doneAt = 0;
+    },
+  };
   const b = app.broadcaster;
   const flush = b.flush.bind(b);
   b.flush = (space) => {
@@ -143,7 +216,10 @@ function instrument(app: App): Marks {
     get: () => {
       const op = local.call(ns) as typeof ns.local;
       const to = op.to.bind(op);
-      op.to = ((room: string) => { if (marks.emitAt === 0) marks.emitAt = clockMs(); return to(room); }) as typeof op.to;
+      op.to = ((room: string) => {
+        if (marks.emitAt === 0) marks.emitAt = clockMs();
+        return to(room);
+      }) as typeof op.to;
       return op;
     },
   });
@@ -162,7 +238,13 @@ async function afterHeartbeat(marks: Marks): Promise<void> {
 
 type BareRound = RoundFigures & { writes: number; wallsCpu: number };
 
-async function appRound(walls: Walls, marks: Marks, url: string, caseId: string, ts: number): Promise<{ figures: AppRound; frame: string }> {
+async function appRound(
+  walls: Walls,
+  marks: Marks,
+  url: string,
+  caseId: string,
+  ts: number,
+): Promise<{ figures: AppRound; frame: string }> {
   let cpu = process.cpuUsage();
   let t0 = 0;
   let posted: Promise<void> = Promise.resolve();
@@ -179,8 +261,16 @@ async function appRound(walls: Walls, marks: Marks, url: string, caseId: string,
   return {
     frame: a.frame,
     figures: {
-      post: figures(a.lat, a.missing), emit: figures(a.lat.map((x) => x + t0 - marks.emitAt), a.missing),
-      toFlush: marks.flushAt - t0, buildDiff: marks.emitAt - marks.flushAt, writes: marks.doneAt - marks.emitAt, cpu: (used.user + used.system) / 1000, wallsCpu: a.cpuMs,
+      post: figures(a.lat, a.missing),
+      emit: figures(
+        a.lat.map((x) => x + t0 - marks.emitAt),
+        a.missing,
+      ),
+      toFlush: marks.flushAt - t0,
+      buildDiff: marks.emitAt - marks.flushAt,
+      writes: marks.doneAt - marks.emitAt,
+      cpu: (used.user + used.system) / 1000,
+      wallsCpu: a.cpuMs,
     },
   };
 }
@@ -196,7 +286,13 @@ async function bareRound(walls: Walls, bare: WebSocketServer, frame: string): Pr
   return { ...figures(b.lat, b.missing), writes, wallsCpu: b.cpuMs };
 }
 
-async function runMode(mode: string, modeIndex: number, dataDir: string, walls: Walls, bare: WebSocketServer): Promise<void> {
+async function runMode(
+  mode: string,
+  modeIndex: number,
+  dataDir: string,
+  walls: Walls,
+  bare: WebSocketServer,
+): Promise<void> {
   const app = build(dataDir, MODES[mode]);
   const addr = await app.listen(0, '127.0.0.1');
   await app.ready;
@@ -204,14 +300,17 @@ async function runMode(mode: string, modeIndex: number, dataDir: string, walls: 
   const snap = JSON.stringify(app.broadcaster.snapshot(app.spaces.get(SPACE)));
   const c = await walls.ask({ type: 'connect-io', url, n: N, token: 'viewer', space: SPACE });
   if (c.type !== 'connected') throw new Error('walls did not connect');
-  console.log(`\n[${mode}] perMessageDeflate ${JSON.stringify(MODES[mode])}: ${c.n} walls, ${c.deflate} negotiated deflate (${c.extensions || 'none'}); snapshot ${(snap.length / 1024).toFixed(1)} KB JSON, ${(deflateRawSync(snap).length / 1024).toFixed(1)} KB deflated; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
+  console.log(
+    `\n[${mode}] perMessageDeflate ${JSON.stringify(MODES[mode])}: ${c.n} walls, ${c.deflate} negotiated deflate (${c.extensions || 'none'}); snapshot ${(snap.length / 1024).toFixed(1)} KB JSON, ${(deflateRawSync(snap).length / 1024).toFixed(1)} KB deflated; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
+  );
   const marks = instrument(app);
   const appRounds: AppRound[] = [];
   const bareRounds: BareRound[] = [];
   let frame = '';
   for (let r = 0; r <= ROUNDS; r++) {
     await afterHeartbeat(marks);
-    const urgent = () => appRound(walls, marks, url, `FANOUT-${modeIndex}-${r}`, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS);
+    const urgent = () =>
+      appRound(walls, marks, url, `FANOUT-${modeIndex}-${r}`, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS);
     // Alternate which goes first; a bare round that goes first sends the previous round's delta frame.
     let fa: AppRound;
     let fb: BareRound;
@@ -224,7 +323,9 @@ async function runMode(mode: string, modeIndex: number, dataDir: string, walls: 
     }
     const label = r === 0 ? 'warm-up' : `round ${r}`;
     const miss = (x: RoundFigures) => (x.missing ? ` MISSING ${x.missing}` : '');
-    console.log(`  ${label.padEnd(8)} app from POST p50 ${ms(fa.post.p50)} p99 ${ms(fa.post.p99)}${miss(fa.post)}, from emit p99 ${ms(fa.emit.p99)} | server: POST→flush ${ms(fa.toFlush)}, build+diff ${ms(fa.buildDiff)}, emit writes ${ms(fa.writes)}, CPU ${ms(fa.cpu)}; walls CPU ${ms(fa.wallsCpu)} | bare ws${r % 2 ? ' (first)' : ''} p50 ${ms(fb.p50)} p99 ${ms(fb.p99)}${miss(fb)}, writes ${ms(fb.writes)}, clients CPU ${ms(fb.wallsCpu)} | frame ${Buffer.byteLength(frame)} B`);
+    console.log(
+      `  ${label.padEnd(8)} app from POST p50 ${ms(fa.post.p50)} p99 ${ms(fa.post.p99)}${miss(fa.post)}, from emit p99 ${ms(fa.emit.p99)} | server: POST→flush ${ms(fa.toFlush)}, build+diff ${ms(fa.buildDiff)}, emit writes ${ms(fa.writes)}, CPU ${ms(fa.cpu)}; walls CPU ${ms(fa.wallsCpu)} | bare ws${r % 2 ? ' (first)' : ''} p50 ${ms(fb.p50)} p99 ${ms(fb.p99)}${miss(fb)}, writes ${ms(fb.writes)}, clients CPU ${ms(fb.wallsCpu)} | frame ${Buffer.byteLength(frame)} B`,
+    );
     if (r > 0) {
       appRounds.push(fa);
       bareRounds.push(fb);
@@ -238,20 +339,32 @@ async function runMode(mode: string, modeIndex: number, dataDir: string, walls: 
   const bareP99 = med(bareRounds, (x) => x.p99);
   const missing = appRounds.reduce((s, x) => s + x.post.missing, 0) + bareRounds.reduce((s, x) => s + x.missing, 0);
   console.log(`[${mode}] ${N} walls, medians of ${ROUNDS} rounds:`);
-  console.log(`  urgent case, from the POST:   p50 ${ms(med(appRounds, (x) => x.post.p50))}  p99 ${ms(appP99)}  max ${ms(med(appRounds, (x) => x.post.max))}`);
-  console.log(`  urgent case, from the emit:   p50 ${ms(med(appRounds, (x) => x.emit.p50))}  p99 ${ms(emitP99)}  (server before the emit: POST→flush ${ms(med(appRounds, (x) => x.toFlush))}, build+diff ${ms(med(appRounds, (x) => x.buildDiff))}; emit writes ${ms(med(appRounds, (x) => x.writes))}; CPU per round: server ${ms(med(appRounds, (x) => x.cpu))}, walls process ${ms(med(appRounds, (x) => x.wallsCpu))})`);
-  console.log(`  bare ws, same ${frameBytes} B frame: p50 ${ms(med(bareRounds, (x) => x.p50))}  p99 ${ms(bareP99)}  max ${ms(med(bareRounds, (x) => x.max))}  (send loop ${ms(med(bareRounds, (x) => x.writes))}; walls process CPU ${ms(med(bareRounds, (x) => x.wallsCpu))})`);
-  console.log(`  p99 ratio to bare ws: ${(appP99 / bareP99).toFixed(2)}× from the POST, ${(emitP99 / bareP99).toFixed(2)}× from the emit (target: p99 ≤ 100 ms and ≤ 1.25×); missing deliveries ${missing}; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
+  console.log(
+    `  urgent case, from the POST:   p50 ${ms(med(appRounds, (x) => x.post.p50))}  p99 ${ms(appP99)}  max ${ms(med(appRounds, (x) => x.post.max))}`,
+  );
+  console.log(
+    `  urgent case, from the emit:   p50 ${ms(med(appRounds, (x) => x.emit.p50))}  p99 ${ms(emitP99)}  (server before the emit: POST→flush ${ms(med(appRounds, (x) => x.toFlush))}, build+diff ${ms(med(appRounds, (x) => x.buildDiff))}; emit writes ${ms(med(appRounds, (x) => x.writes))}; CPU per round: server ${ms(med(appRounds, (x) => x.cpu))}, walls process ${ms(med(appRounds, (x) => x.wallsCpu))})`,
+  );
+  console.log(
+    `  bare ws, same ${frameBytes} B frame: p50 ${ms(med(bareRounds, (x) => x.p50))}  p99 ${ms(bareP99)}  max ${ms(med(bareRounds, (x) => x.max))}  (send loop ${ms(med(bareRounds, (x) => x.writes))}; walls process CPU ${ms(med(bareRounds, (x) => x.wallsCpu))})`,
+  );
+  console.log(
+    `  p99 ratio to bare ws: ${(appP99 / bareP99).toFixed(2)}× from the POST, ${(emitP99 / bareP99).toFixed(2)}× from the emit (target: p99 ≤ 100 ms and ≤ 1.25×); missing deliveries ${missing}; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
+  );
   await walls.ask({ type: 'close-io' });
   await app.close();
 }
 
 async function main(): Promise<void> {
-  console.log(`cityops-wall fan-out benchmark — ${N} walls, ${ROUNDS} rounds (+1 warm-up), modes ${modes.join(', ')}, node ${process.version}`);
+  console.log(
+    `cityops-wall fan-out benchmark — ${N} walls, ${ROUNDS} rounds (+1 warm-up), modes ${modes.join(', ')}, node ${process.version}`,
+  );
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-fanout-'));
   const t0 = performance.now();
   const n = await populate(dataDir);
-  console.log(`demo space: ${n.toLocaleString('en-US')} simulated events (yesterday and today to 10:30) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `demo space: ${n.toLocaleString('en-US')} simulated events (yesterday and today to 10:30) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const bare = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(bare, 'listening');
   const address = bare.address();
@@ -259,7 +372,9 @@ async function main(): Promise<void> {
   const walls = new Walls();
   const w = await walls.ask({ type: 'connect-ws', url: bareUrl, n: N });
   if (w.type !== 'connected') throw new Error('bare clients did not connect');
-  console.log(`bare ws: ${w.n} clients, ${w.deflate} negotiated deflate (the bare server declines it, as ws does by default)`);
+  console.log(
+    `bare ws: ${w.n} clients, ${w.deflate} negotiated deflate (the bare server declines it, as ws does by default)`,
+  );
   try {
     for (const [i, mode] of modes.entries()) await runMode(mode, i, dataDir, walls, bare);
   } finally {

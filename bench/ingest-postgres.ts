@@ -19,7 +19,9 @@ import { shanghaiInstant } from '@shared/time';
 import { createTestDatabase } from '../harness/postgres';
 import { lifecycleBatches, timedIngest } from './events';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, batch: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '200000' }, batch: { type: 'string', default: '2000' } },
+});
 const total = Number(values.events);
 const batchSize = Number(values.batch);
 const start = shanghaiInstant('2026-01-05', '00:00');
@@ -40,20 +42,27 @@ async function baseline(): Promise<number> {
   return withDatabase(async (url) => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    await c.query('CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL); CREATE UNIQUE INDEX ON events (space, event_id); CREATE INDEX ON events (space, seq)');
+    await c.query(
+      'CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL); CREATE UNIQUE INDEX ON events (space, event_id); CREATE INDEX ON events (space, seq)',
+    );
     const t0 = performance.now();
     let n = 0;
     for (const b of batches(total, 'b')) {
       const ids = b.map((e) => (e as { eventId: string }).eventId);
       const bodies = b.map((e) => JSON.stringify(e));
       await c.query('BEGIN');
-      await c.query('INSERT INTO events (space, event_id, body) SELECT $1, i, b FROM unnest($2::text[], $3::text[]) AS t(i, b)', ['live', ids, bodies]);
+      await c.query(
+        'INSERT INTO events (space, event_id, body) SELECT $1, i, b FROM unnest($2::text[], $3::text[]) AS t(i, b)',
+        ['live', ids, bodies],
+      );
       await c.query('COMMIT');
       n += b.length;
     }
     const rate = n / ((performance.now() - t0) / 1000);
     await c.end();
-    console.log(`baseline (bare multi-row INSERT, same batches): ${n.toLocaleString()} events = ${Math.round(rate).toLocaleString()} events/s`);
+    console.log(
+      `baseline (bare multi-row INSERT, same batches): ${n.toLocaleString()} events = ${Math.round(rate).toLocaleString()} events/s`,
+    );
     return rate;
   });
 }
@@ -62,19 +71,37 @@ async function product(base: number): Promise<void> {
   await withDatabase(async (url) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-pg-'));
     const store = await openPostgresStore({ connectionString: url });
-    const app = createApp({ store, follow: { connectionString: url }, config: DEFAULT_CONFIG, caseDbFile: path.join(dir, 'cases.sqlite'), logger: createLogger({ level: 'warn' }), tokens: new TokenRegistry([]) });
+    const app = createApp({
+      store,
+      follow: { connectionString: url },
+      config: DEFAULT_CONFIG,
+      caseDbFile: path.join(dir, 'cases.sqlite'),
+      logger: createLogger({ level: 'warn' }),
+      tokens: new TokenRegistry([]),
+    });
     try {
       await app.ready;
       const { accepted, secs } = await timedIngest(app, batches(total, 'p'));
       const rate = accepted / secs;
-      console.log(`in-process ingest+fold on PostgreSQL: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline`);
+      console.log(
+        `in-process ingest+fold on PostgreSQL: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline`,
+      );
       // A node joining the cluster: folds the log from the shared store (no checkpoint in its fresh data dir).
       const dir2 = mkdtempSync(path.join(tmpdir(), 'cityops-bench-pg-'));
-      const joiner = createApp({ store: await openPostgresStore({ connectionString: url }), follow: { connectionString: url }, config: DEFAULT_CONFIG, caseDbFile: path.join(dir2, 'cases.sqlite'), logger: createLogger({ level: 'warn' }), tokens: new TokenRegistry([]) });
+      const joiner = createApp({
+        store: await openPostgresStore({ connectionString: url }),
+        follow: { connectionString: url },
+        config: DEFAULT_CONFIG,
+        caseDbFile: path.join(dir2, 'cases.sqlite'),
+        logger: createLogger({ level: 'warn' }),
+        tokens: new TokenRegistry([]),
+      });
       const j0 = performance.now();
       await joiner.ready;
       const js = (performance.now() - j0) / 1000;
-      console.log(`a fresh node joining (fold of the whole log from PostgreSQL): ${joiner.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${js.toFixed(2)} s`);
+      console.log(
+        `a fresh node joining (fold of the whole log from PostgreSQL): ${joiner.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${js.toFixed(2)} s`,
+      );
       await joiner.close();
       rmSync(dir2, { recursive: true, force: true });
     } finally {
@@ -84,6 +111,8 @@ async function product(base: number): Promise<void> {
   });
 }
 
-console.log(`cityops-wall ingest benchmark on PostgreSQL — ${total.toLocaleString()} events, batches of ${batchSize}, node ${process.version}`);
+console.log(
+  `cityops-wall ingest benchmark on PostgreSQL — ${total.toLocaleString()} events, batches of ${batchSize}, node ${process.version}`,
+);
 const base = await baseline();
 await product(base);

@@ -17,18 +17,30 @@ import { DEFAULT_CONFIG } from '@shared/config';
 import { shanghaiInstant } from '@shared/time';
 import { lifecycleBatches, timedIngest } from './events';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '2000' }, 'http-events': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    batch: { type: 'string', default: '2000' },
+    'http-events': { type: 'string' },
+  },
+});
 const total = Number(values.events);
 const batchSize = Number(values.batch);
 const httpTotal = Number(values['http-events'] ?? Math.min(total, 300_000));
 const start = shanghaiInstant('2026-01-05', '00:00');
 let peakRss = 0;
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 100);
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 100);
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
 
 async function withApp<T>(fn: (app: ReturnType<typeof createApp>, dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-'));
-  const app = createApp({ ...onFiles(dir), tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
+  const app = createApp({
+    ...onFiles(dir),
+    tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]),
+    bodyLimit: '50mb',
+  });
   try {
     return await fn(app, dir);
   } finally {
@@ -39,7 +51,12 @@ async function withApp<T>(fn: (app: ReturnType<typeof createApp>, dir: string) =
 
 /** The app's store and read model on files in `dir`, as in production (the read model holds the checkpoints). */
 function onFiles(dir: string) {
-  return { store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, caseDbFile: path.join(dir, 'cases.sqlite'), logger: createLogger({ level: 'warn' }) };
+  return {
+    store: openSqliteStore({ dataDir: dir }),
+    config: DEFAULT_CONFIG,
+    caseDbFile: path.join(dir, 'cases.sqlite'),
+    logger: createLogger({ level: 'warn' }),
+  };
 }
 
 const batches = (n: number, prefix: string) => lifecycleBatches(n, batchSize, start, prefix);
@@ -56,12 +73,19 @@ function baseline(): number {
     db.pragma('synchronous = NORMAL');
     db.exec('CREATE TABLE log (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
     const insert = db.prepare('INSERT INTO log (event_id, body) VALUES (?, ?)');
-    const append = db.transaction((b: unknown[]) => { for (const e of b) insert.run((e as { eventId: string }).eventId, JSON.stringify(e)); });
+    const append = db.transaction((b: unknown[]) => {
+      for (const e of b) insert.run((e as { eventId: string }).eventId, JSON.stringify(e));
+    });
     const t0 = performance.now();
     let n = 0;
-    for (const b of batches(total, 'b')) { append(b); n += b.length; }
+    for (const b of batches(total, 'b')) {
+      append(b);
+      n += b.length;
+    }
     const rate = n / ((performance.now() - t0) / 1000);
-    console.log(`baseline (bare SQLite append, same batches): ${n.toLocaleString()} events = ${Math.round(rate).toLocaleString()} events/s`);
+    console.log(
+      `baseline (bare SQLite append, same batches): ${n.toLocaleString()} events = ${Math.round(rate).toLocaleString()} events/s`,
+    );
     return rate;
   } finally {
     db.close();
@@ -72,11 +96,17 @@ function baseline(): number {
 /** Ingests in a fresh app and closes it; returns the data directory for the cold rebuild (the app is unreachable then). */
 async function inProcess(base: number): Promise<{ dir: string; accepted: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-'));
-  const app = createApp({ ...onFiles(dir), tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]), bodyLimit: '50mb' });
+  const app = createApp({
+    ...onFiles(dir),
+    tokens: new TokenRegistry([{ role: 'producer', space: null, token: 'bench' }]),
+    bodyLimit: '50mb',
+  });
   await app.ready;
   const { accepted, secs } = await timedIngest(app, batches(total, 'p'));
   const rate = accepted / secs;
-  console.log(`in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (cases in memory ${app.spaces.get('live').projection.cases.size}, open ${app.spaces.get('live').projection.open.size})`);
+  console.log(
+    `in-process ingest+fold: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline (cases in memory ${app.spaces.get('live').projection.cases.size}, open ${app.spaces.get('live').projection.open.size})`,
+  );
   await app.close();
   return { dir, accepted };
 }
@@ -92,7 +122,9 @@ async function coldRebuild(dir: string, accepted: number, base: number): Promise
     const r0 = performance.now();
     await rebuilt.ready;
     const rs = (performance.now() - r0) / 1000;
-    console.log(`cold rebuild from the log (projection + case read model): ${rebuilt.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${rs.toFixed(2)} s = ${Math.round(accepted / rs).toLocaleString()} events/s, ${(accepted / rs / base).toFixed(2)}× the baseline`);
+    console.log(
+      `cold rebuild from the log (projection + case read model): ${rebuilt.spaces.get('live').projection.eventsApplied.toLocaleString()} events in ${rs.toFixed(2)} s = ${Math.round(accepted / rs).toLocaleString()} events/s, ${(accepted / rs / base).toFixed(2)}× the baseline`,
+    );
     await rebuilt.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -107,15 +139,23 @@ async function overHttp(): Promise<void> {
     const t0 = performance.now();
     let accepted = 0;
     for (const b of batches(httpTotal, 'h')) {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: JSON.stringify({ space: 'live', events: b }) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+        body: JSON.stringify({ space: 'live', events: b }),
+      });
       accepted += ((await res.json()) as { accepted: number }).accepted;
     }
     const secs = (performance.now() - t0) / 1000;
-    console.log(`HTTP batches of ${batchSize}: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(accepted / secs).toLocaleString()} events/s`);
+    console.log(
+      `HTTP batches of ${batchSize}: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(accepted / secs).toLocaleString()} events/s`,
+    );
   });
 }
 
-console.log(`cityops-wall ingest benchmark — ${total.toLocaleString()} events in process, ${httpTotal.toLocaleString()} over HTTP, node ${process.version}`);
+console.log(
+  `cityops-wall ingest benchmark — ${total.toLocaleString()} events in process, ${httpTotal.toLocaleString()} over HTTP, node ${process.version}`,
+);
 const base = baseline();
 const ingested = await inProcess(base);
 await coldRebuild(ingested.dir, ingested.accepted, base);

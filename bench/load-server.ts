@@ -10,15 +10,28 @@ import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
 
 /** What the server process says. */
-export type LoadServerReply = { readonly type: 'listening'; readonly port: number } | { readonly type: 'rss'; readonly rss: number } | { readonly type: 'gc'; readonly rss: number; readonly heap: number };
+export type LoadServerReply =
+  | { readonly type: 'listening'; readonly port: number }
+  | { readonly type: 'rss'; readonly rss: number }
+  | { readonly type: 'gc'; readonly rss: number; readonly heap: number };
 
 const dataDir = process.env.DATA_DIR ?? '';
 const deflate = process.env.LOAD_DEFLATE === 'on' ? { threshold: 1024 } : WALL_DEFLATE;
 const tokens = new TokenRegistry([
-  { role: 'producer', space: 'live', token: 'bench-producer-token' }, { role: 'viewer', space: null, token: 'bench-viewer-token-0' },
+  { role: 'producer', space: 'live', token: 'bench-producer-token' },
+  { role: 'viewer', space: null, token: 'bench-viewer-token-0' },
 ]);
-const app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens, caseDbFile: `${dataDir}/cases.sqlite`, perMessageDeflate: deflate, logger: createLogger({ level: 'error' }) });
-const send = (m: LoadServerReply) => { process.send?.(m); };
+const app = createApp({
+  store: openSqliteStore({ dataDir }),
+  config: DEFAULT_CONFIG,
+  tokens,
+  caseDbFile: `${dataDir}/cases.sqlite`,
+  perMessageDeflate: deflate,
+  logger: createLogger({ level: 'error' }),
+});
+const send = (m: LoadServerReply) => {
+  process.send?.(m);
+};
 void app.listen(0, '127.0.0.1').then(async (a) => {
   await app.ready;
   send({ type: 'listening', port: a.port });

@@ -14,7 +14,9 @@ export type LoadWallsReply =
 
 const [url = '', nArg = '1'] = process.argv.slice(2);
 const n = Number(nArg);
-const send = (m: LoadWallsReply) => { process.send?.(m); };
+const send = (m: LoadWallsReply) => {
+  process.send?.(m);
+};
 const walls: Socket<WallServerToClient, WallClientToServer>[] = [];
 const lagMs: number[] = [];
 let deltas = 0;
@@ -22,7 +24,12 @@ let drops = 0;
 let connected = 0;
 
 for (let i = 0; i < n; i++) {
-  const w: Socket<WallServerToClient, WallClientToServer> = io(`${url}/wall`, { auth: { token: 'bench-viewer-token-0', space: 'live' }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const w: Socket<WallServerToClient, WallClientToServer> = io(`${url}/wall`, {
+    auth: { token: 'bench-viewer-token-0', space: 'live' },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   w.once('snapshot', () => {
     if (++connected === n) {
       const ext = (w.io.engine.transport as unknown as { ws?: { extensions?: string } }).ws?.extensions ?? '';
@@ -33,7 +40,9 @@ for (let i = 0; i < n; i++) {
     deltas++;
     if (n === 1) lagMs.push(Date.now() - d.now);
   });
-  w.on('disconnect', () => { drops++; });
+  w.on('disconnect', () => {
+    drops++;
+  });
   walls.push(w);
 }
 

@@ -28,10 +28,15 @@ import type { DomainEvent } from '@shared/events';
 import type { LoadServerReply } from './load-server';
 import type { LoadWallsReply } from './load-walls';
 
-const { values } = parseArgs({ options: {
-  walls: { type: 'string', default: '500' }, seconds: { type: 'string', default: '30' }, deflate: { type: 'string', default: 'default' },
-  'restart-events': { type: 'string', default: '1000000' }, 'skip-load': { type: 'boolean', default: false },
-} });
+const { values } = parseArgs({
+  options: {
+    walls: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '30' },
+    deflate: { type: 'string', default: 'default' },
+    'restart-events': { type: 'string', default: '1000000' },
+    'skip-load': { type: 'boolean', default: false },
+  },
+});
 const WALLS = Number(values.walls);
 const SECONDS = Number(values.seconds);
 const RESTART_EVENTS = Number(values['restart-events']);
@@ -52,9 +57,16 @@ class ServerProcess {
   rss = 0;
   peak = 0;
   constructor(dataDir: string) {
-    this.child = fork(path.join(here, 'load-server.ts'), [], { execArgv: ['--expose-gc', '--import', 'tsx'], env: { ...process.env, DATA_DIR: dataDir, LOAD_DEFLATE: values.deflate }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(path.join(here, 'load-server.ts'), [], {
+      execArgv: ['--expose-gc', '--import', 'tsx'],
+      env: { ...process.env, DATA_DIR: dataDir, LOAD_DEFLATE: values.deflate },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (m: LoadServerReply) => {
-      if (m.type === 'rss') { this.rss = m.rss; this.peak = Math.max(this.peak, m.rss); }
+      if (m.type === 'rss') {
+        this.rss = m.rss;
+        this.peak = Math.max(this.peak, m.rss);
+      }
     });
   }
   async reply<T extends LoadServerReply['type']>(type: T): Promise<Extract<LoadServerReply, { type: T }>> {
@@ -71,10 +83,16 @@ class ServerProcess {
 }
 
 function wallsProcess(url: string, n: number): ChildProcess {
-  return fork(path.join(here, 'load-walls.ts'), [url, String(n)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(path.join(here, 'load-walls.ts'), [url, String(n)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
-async function replyOf<T extends LoadWallsReply['type']>(child: ChildProcess, type: T): Promise<Extract<LoadWallsReply, { type: T }>> {
+async function replyOf<T extends LoadWallsReply['type']>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<LoadWallsReply, { type: T }>> {
   for (;;) {
     const [m] = (await once(child, 'message')) as [LoadWallsReply];
     if (m.type === type) return m as Extract<LoadWallsReply, { type: T }>;
@@ -90,10 +108,29 @@ function batch(size: number): DomainEvent[] {
     const i = seq++;
     const id = `B${Math.floor(i / 4)}`;
     switch (i % 4) {
-      case 0: out.push({ type: 'case.received', eventId: `r-${i}`, ts, caseId: id, channel: 'hotline', caseType: 'complaint', urgency: i % 800 === 0 ? 'urgent' : 'normal', flags: [], category: '市容环卫', street: ['guanshan', 'luonan', 'hongshan', 'heping'][i % 4 === 0 ? (i / 4) % 4 : 0]!, title: '小区门口垃圾未清运' }); break;
-      case 1: out.push({ type: 'case.dispatched', eventId: `d-${i}`, ts, caseId: id, unit: 'st-guanshan' }); break;
-      case 2: out.push({ type: 'call.offered', eventId: `o-${i}`, ts, callId: `K${id}`, line: 'hotline' }); break;
-      default: out.push({ type: 'call.answered', eventId: `a-${i}`, ts, callId: `K${id}`, agentId: `agent-${i % 60}` });
+      case 0:
+        out.push({
+          type: 'case.received',
+          eventId: `r-${i}`,
+          ts,
+          caseId: id,
+          channel: 'hotline',
+          caseType: 'complaint',
+          urgency: i % 800 === 0 ? 'urgent' : 'normal',
+          flags: [],
+          category: '市容环卫',
+          street: ['guanshan', 'luonan', 'hongshan', 'heping'][i % 4 === 0 ? (i / 4) % 4 : 0]!,
+          title: '小区门口垃圾未清运',
+        });
+        break;
+      case 1:
+        out.push({ type: 'case.dispatched', eventId: `d-${i}`, ts, caseId: id, unit: 'st-guanshan' });
+        break;
+      case 2:
+        out.push({ type: 'call.offered', eventId: `o-${i}`, ts, callId: `K${id}`, line: 'hotline' });
+        break;
+      default:
+        out.push({ type: 'call.answered', eventId: `a-${i}`, ts, callId: `K${id}`, agentId: `agent-${i % 60}` });
     }
   }
   return out;
@@ -102,12 +139,18 @@ function batch(size: number): DomainEvent[] {
 /** Posts batches as fast as the server answers, `inFlight` at a time, until `until`; returns events accepted. */
 async function ingest(url: string, until: number, inFlight: number, size = 1000): Promise<number> {
   let accepted = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (Date.now() < until) {
-      const res = await fetch(`${url}/api/v1/events`, { method: 'POST', headers: PRODUCER, body: JSON.stringify({ space: 'live', events: batch(size) }) });
-      accepted += ((await res.json()) as { accepted?: number }).accepted ?? 0;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (Date.now() < until) {
+        const res = await fetch(`${url}/api/v1/events`, {
+          method: 'POST',
+          headers: PRODUCER,
+          body: JSON.stringify({ space: 'live', events: batch(size) }),
+        });
+        accepted += ((await res.json()) as { accepted?: number }).accepted ?? 0;
+      }
+    }),
+  );
   return accepted;
 }
 
@@ -120,13 +163,19 @@ async function metric(url: string, name: string): Promise<number> {
 async function nonReadingWall(url: string, stopAt: number): Promise<number | null> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
   let closedAt: number | null = null;
-  ws.once('close', () => { closedAt = Date.now(); });
+  ws.once('close', () => {
+    closedAt = Date.now();
+  });
   await new Promise<void>((resolve, reject) => {
     ws.on('error', reject);
     ws.on('message', (data: Buffer) => {
       const m = data.toString();
       if (m.startsWith('0{')) ws.send(`40/wall,${JSON.stringify({ token: 'bench-viewer-token-0', space: 'live' })}`);
-      if (m.startsWith('42/wall,["snapshot"')) { ws.removeAllListeners('message'); (ws as unknown as { _socket: NetSocket })._socket.pause(); resolve(); }
+      if (m.startsWith('42/wall,["snapshot"')) {
+        ws.removeAllListeners('message');
+        (ws as unknown as { _socket: NetSocket })._socket.pause();
+        resolve();
+      }
     });
   });
   for (let i = 0; closedAt === null && Date.now() < stopAt; i++) {
@@ -145,7 +194,9 @@ async function loadPhases(): Promise<void> {
   const walls = wallsProcess(url, WALLS);
   const probe = wallsProcess(url, 1);
   const [w, p] = await Promise.all([replyOf(walls, 'connected'), replyOf(probe, 'connected')]);
-  console.log(`server pid ${server.child.pid}, deflate ${values.deflate}; ${w.n} walls (extensions "${w.extensions}") and 1 probe (extensions "${p.extensions}") connected; RSS ${mb(server.rss)}`);
+  console.log(
+    `server pid ${server.child.pid}, deflate ${values.deflate}; ${w.n} walls (extensions "${w.extensions}") and 1 probe (extensions "${p.extensions}") connected; RSS ${mb(server.rss)}`,
+  );
   server.peak = server.rss;
   const t0 = Date.now();
   const accepted = await ingest(url, t0 + SECONDS * 1000, 2);
@@ -154,8 +205,12 @@ async function loadPhases(): Promise<void> {
   walls.send({ type: 'report' });
   probe.send({ type: 'report' });
   const [wr, pr] = await Promise.all([replyOf(walls, 'report'), replyOf(probe, 'report')]);
-  console.log(`fan-out under ingest: ${accepted.toLocaleString('en')} events in ${secs.toFixed(1)} s = ${Math.round(accepted / secs).toLocaleString('en')} events/s`);
-  console.log(`  probe wall (own process): ${pr.deltas} deltas, view build → receipt p50 ${pct(pr.lagMs, 50)} ms, p99 ${pct(pr.lagMs, 99)} ms, max ${Math.max(...pr.lagMs)} ms; drops ${pr.drops}`);
+  console.log(
+    `fan-out under ingest: ${accepted.toLocaleString('en')} events in ${secs.toFixed(1)} s = ${Math.round(accepted / secs).toLocaleString('en')} events/s`,
+  );
+  console.log(
+    `  probe wall (own process): ${pr.deltas} deltas, view build → receipt p50 ${pct(pr.lagMs, 50)} ms, p99 ${pct(pr.lagMs, 99)} ms, max ${Math.max(...pr.lagMs)} ms; drops ${pr.drops}`,
+  );
   console.log(`  ${WALLS} walls: ${wr.deltas.toLocaleString('en')} deltas received, drops ${wr.drops}`);
   console.log(`  server peak RSS ${mb(server.peak)}`);
 
@@ -167,8 +222,12 @@ async function loadPhases(): Promise<void> {
   const peak = server.peak;
   await sleep(2000);
   const after = await server.gcRss();
-  console.log(`a wall that stops reading: ${cutAt === null ? 'NOT cut within 30 s' : `cut ${cutAt - s0} ms after it stopped reading`}; cityops_walls_dropped_total ${await metric(url, 'cityops_walls_dropped_total{space="live"}')}`);
-  console.log(`  server RSS before ${mb(before.rss)} (after GC; JS heap ${mb(before.heap)}), peak ${mb(peak)}, after it left ${mb(after.rss)} (after GC; JS heap ${mb(after.heap)})`);
+  console.log(
+    `a wall that stops reading: ${cutAt === null ? 'NOT cut within 30 s' : `cut ${cutAt - s0} ms after it stopped reading`}; cityops_walls_dropped_total ${await metric(url, 'cityops_walls_dropped_total{space="live"}')}`,
+  );
+  console.log(
+    `  server RSS before ${mb(before.rss)} (after GC; JS heap ${mb(before.heap)}), peak ${mb(peak)}, after it left ${mb(after.rss)} (after GC; JS heap ${mb(after.heap)})`,
+  );
   server.child.send({ type: 'stop' });
   await once(server.child, 'exit');
   rmSync(dataDir, { recursive: true, force: true });
@@ -188,14 +247,26 @@ async function restartPhase(events: number): Promise<void> {
   const t = Date.now() - 2 * 86_400_000;
   for (let i = 0; i < events; i += 10_000) {
     const b: DomainEvent[] = [];
-    for (let k = i; k < Math.min(events, i + 10_000); k++) b.push({ type: 'link.heartbeat', eventId: `hb-${k}`, ts: t + k * 100, link: 'city_platform', ok: true });
+    for (let k = i; k < Math.min(events, i + 10_000); k++)
+      b.push({ type: 'link.heartbeat', eventId: `hb-${k}`, ts: t + k * 100, link: 'city_platform', ok: true });
     await store.append('live', b, []);
   }
   await store.close();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const forked = performance.now();
-  const child = spawn(process.execPath, [path.join(root, 'dist/node/server/main.js')], { cwd: root, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', CITYOPS_TOKENS: 'admin:bench-admin-token-0123' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, 'dist/node/server/main.js')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      CITYOPS_TOKENS: 'admin:bench-admin-token-0123',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   let healthMs: number | null = null;
   let progress: unknown = null;
   let readyMs: number | null = null;
@@ -205,11 +276,17 @@ async function restartPhase(events: number): Promise<void> {
       const r = await fetch(`${url}/readyz`);
       if (r.status === 200) readyMs = performance.now() - forked;
       else progress ??= ((await r.json()) as { progress?: unknown }).progress;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await sleep(5);
   }
-  console.log(`start on a ${events.toLocaleString('en')}-event log, no checkpoint (the server's bundle, timed from the fork):`);
-  console.log(`  /healthz 200 after ${healthMs?.toFixed(0)} ms (target ≤ 1,000 ms); first /readyz 503 progress ${JSON.stringify(progress)}; /readyz 200 after ${readyMs?.toFixed(0)} ms`);
+  console.log(
+    `start on a ${events.toLocaleString('en')}-event log, no checkpoint (the server's bundle, timed from the fork):`,
+  );
+  console.log(
+    `  /healthz 200 after ${healthMs?.toFixed(0)} ms (target ≤ 1,000 ms); first /readyz 503 progress ${JSON.stringify(progress)}; /readyz 200 after ${readyMs?.toFixed(0)} ms`,
+  );
   child.kill('SIGTERM');
   await once(child, 'exit');
   rmSync(dataDir, { recursive: true, force: true });

@@ -12,10 +12,18 @@ import { DEFAULT_CONFIG } from '@shared/config';
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: replay-server.ts DATA_DIR');
 const started = performance.now();
-const app = createApp({ logger: createLogger({ level: 'warn' }), store: openSqliteStore({ dataDir: dir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([{ role: 'admin', space: null, token: 'bench' }]), caseDbFile: path.join(dir, 'cases.sqlite') });
+const app = createApp({
+  logger: createLogger({ level: 'warn' }),
+  store: openSqliteStore({ dataDir: dir }),
+  config: DEFAULT_CONFIG,
+  tokens: new TokenRegistry([{ role: 'admin', space: null, token: 'bench' }]),
+  caseDbFile: path.join(dir, 'cases.sqlite'),
+});
 const addr = await app.listen(0, '127.0.0.1');
 let peak = 0;
-setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 200).unref();
+setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage.rss());
+}, 200).unref();
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${addr.port}` })}\n`);
 await app.ready;
 const readyMs = performance.now() - started;
@@ -24,7 +32,21 @@ process.on('message', (m) => {
     const p = app.spaces.get('drill-bench').projection;
     const reports = app.spaces.all().length;
     const m = process.memoryUsage();
-    process.send?.({ events: p.eventsApplied, cases: p.cases.size, open: p.open.size, peakRss: Math.max(peak, m.rss), rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, readyMs, spaces: reports });
+    process.send?.({
+      events: p.eventsApplied,
+      cases: p.cases.size,
+      open: p.open.size,
+      peakRss: Math.max(peak, m.rss),
+      rss: m.rss,
+      heap: m.heapUsed,
+      heapTotal: m.heapTotal,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      readyMs,
+      spaces: reports,
+    });
   }
 });
-process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});

@@ -20,7 +20,16 @@ import { DistrictSim } from '../simulators/day';
 import { startReplay } from '../simulators/replay';
 import { JsonlReader } from '../simulators/sources/jsonl';
 
-const { values } = parseArgs({ options: { days: { type: 'string', default: '365' }, seed: { type: 'string', default: '1' }, from: { type: 'string', default: '2025-01-01' }, file: { type: 'string' }, batch: { type: 'string', default: '5000' }, 'server-prof': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    days: { type: 'string', default: '365' },
+    seed: { type: 'string', default: '1' },
+    from: { type: 'string', default: '2025-01-01' },
+    file: { type: 'string' },
+    batch: { type: 'string', default: '5000' },
+    'server-prof': { type: 'string' },
+  },
+});
 const days = Number(values.days);
 const work = mkdtempSync(path.join(tmpdir(), 'cityops-bench-replay-'));
 const file = values.file ?? path.join(work, 'year.jsonl');
@@ -45,48 +54,97 @@ async function generate(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  console.log(`cityops-wall replay benchmark — ${days} day(s) of the simulated district from ${values.from}, seed ${values.seed}, node ${process.version}`);
+  console.log(
+    `cityops-wall replay benchmark — ${days} day(s) of the simulated district from ${values.from}, seed ${values.seed}, node ${process.version}`,
+  );
   if (!values.file || !existsSync(file)) {
     const g0 = performance.now();
     const n = await generate();
-    console.log(`generated ${fmt(n)} events (${fmt(n / days)}/day, ${mb(statSync(file).size)} JSONL) in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${fmt(n)} events (${fmt(n / days)}/day, ${mb(statSync(file).size)} JSONL) in ${((performance.now() - g0) / 1000).toFixed(1)} s`,
+    );
   }
   const { server, url } = await startServer();
   let peakClient = 0;
-  const sampler = setInterval(() => { peakClient = Math.max(peakClient, process.memoryUsage.rss()); }, 200);
+  const sampler = setInterval(() => {
+    peakClient = Math.max(peakClient, process.memoryUsage.rss());
+  }, 200);
   const reader = new JsonlReader(file);
   const size = statSync(file).size;
   let lastLog = 0;
   const t0 = performance.now();
   const r = await startReplay({
-    server: url, token: 'bench', space: 'drill-bench', speed: Number.POSITIVE_INFINITY, events: reader, batchSize: Number(values.batch), inFlight: 4,
+    server: url,
+    token: 'bench',
+    space: 'drill-bench',
+    speed: Number.POSITIVE_INFINITY,
+    events: reader,
+    batchSize: Number(values.batch),
+    inFlight: 4,
     onProgress: (p) => {
       const t = performance.now();
       if (t - lastLog < 5000) return;
       lastLog = t;
-      console.log(`  ${((reader.bytesRead / size) * 100).toFixed(0)}%: ${fmt(p.sent)} events, ${fmt(p.sent / ((t - t0) / 1000))} events/s`);
+      console.log(
+        `  ${((reader.bytesRead / size) * 100).toFixed(0)}%: ${fmt(p.sent)} events, ${fmt(p.sent / ((t - t0) / 1000))} events/s`,
+      );
     },
   }).done;
   const secs = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   const stats = await statsOf(server);
   const rate = r.accepted / secs;
-  console.log(`replayed ${fmt(r.sent)} events at max speed in ${secs.toFixed(1)} s = ${fmt(rate)} events/s (${r.accepted === r.sent ? 'all accepted' : `${fmt(r.accepted)} accepted, ${r.rejected} rejected, ${r.quarantined} quarantined, ${r.duplicate} duplicate`})`);
-  console.log(`  server folded ${fmt(stats.events)} events; ${fmt(stats.cases)} cases in memory (${fmt(stats.open)} open); server peak RSS ${mb(stats.peakRss)}, RSS at the end ${mb(stats.rss)} (JS heap ${mb(stats.heap)} used of ${mb(stats.heapTotal)}, external ${mb(stats.external)}), client peak RSS ${mb(peakClient)}`);
-  console.log(`  at this rate 3,000,000 events take ${(3e6 / rate).toFixed(1)} s (target: a year ≈ 3 M events in ≤ 30 s, i.e. ≥ 100,000 events/s)`);
+  console.log(
+    `replayed ${fmt(r.sent)} events at max speed in ${secs.toFixed(1)} s = ${fmt(rate)} events/s (${r.accepted === r.sent ? 'all accepted' : `${fmt(r.accepted)} accepted, ${r.rejected} rejected, ${r.quarantined} quarantined, ${r.duplicate} duplicate`})`,
+  );
+  console.log(
+    `  server folded ${fmt(stats.events)} events; ${fmt(stats.cases)} cases in memory (${fmt(stats.open)} open); server peak RSS ${mb(stats.peakRss)}, RSS at the end ${mb(stats.rss)} (JS heap ${mb(stats.heap)} used of ${mb(stats.heapTotal)}, external ${mb(stats.external)}), client peak RSS ${mb(peakClient)}`,
+  );
+  console.log(
+    `  at this rate 3,000,000 events take ${(3e6 / rate).toFixed(1)} s (target: a year ≈ 3 M events in ≤ 30 s, i.e. ≥ 100,000 events/s)`,
+  );
   server.kill('SIGTERM');
   await once(server, 'exit');
   await restarts(r.accepted);
   rmSync(work, { recursive: true, force: true });
 }
 
-type Stats = { events: number; cases: number; open: number; peakRss: number; rss: number; heap: number; heapTotal: number; external: number; arrayBuffers: number; readyMs: number };
+type Stats = {
+  events: number;
+  cases: number;
+  open: number;
+  peakRss: number;
+  rss: number;
+  heap: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  readyMs: number;
+};
 
 async function startServer(): Promise<{ server: ChildProcess; url: string }> {
-  const server = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'), [path.join(work, 'data')], { execArgv: [...(process.env.SERVER_NODE_FLAGS ? process.env.SERVER_NODE_FLAGS.split(' ') : []), ...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []), '--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const server = fork(
+    path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'),
+    [path.join(work, 'data')],
+    {
+      execArgv: [
+        ...(process.env.SERVER_NODE_FLAGS ? process.env.SERVER_NODE_FLAGS.split(' ') : []),
+        ...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []),
+        '--import',
+        'tsx',
+      ],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
   // The server's own log lines (JSON) come on the same stdout: the first line with a `url` is the address.
   for await (const line of createInterface({ input: server.stdout as NodeJS.ReadableStream })) {
-    const parsed = (() => { try { return JSON.parse(line) as { url?: string }; } catch { return {}; } })();
+    const parsed = (() => {
+      try {
+        return JSON.parse(line) as { url?: string };
+      } catch {
+        return {};
+      }
+    })();
     if (parsed.url) return { server, url: parsed.url };
   }
   throw new Error('the bench server exited before printing its address');
@@ -94,7 +152,7 @@ async function startServer(): Promise<{ server: ChildProcess; url: string }> {
 
 async function statsOf(server: ChildProcess): Promise<Stats> {
   server.send('stats');
-  const [stats] = await once(server, 'message') as [Stats];
+  const [stats] = (await once(server, 'message')) as [Stats];
   return stats;
 }
 
@@ -123,7 +181,10 @@ function bareRead(): { ms: number; n: number } {
   for (let after = 0; ;) {
     const rows = page.all(after) as [number, string][];
     if (rows.length === 0) break;
-    for (const [, body] of rows) { JSON.parse(body); n++; }
+    for (const [, body] of rows) {
+      JSON.parse(body);
+      n++;
+    }
     after = rows[rows.length - 1]![0];
   }
   db.close();
@@ -133,15 +194,21 @@ function bareRead(): { ms: number; n: number } {
 /** Restarts on the replayed log: from the checkpoint a graceful stop left, then with no checkpoint (the whole log folded). */
 async function restarts(accepted: number): Promise<void> {
   const warm = await timeToReady();
-  console.log(`restart with a checkpoint: /readyz 200 after ${fmt(warm.ms)} ms (server process start included; the app itself was ready ${fmt(warm.stats.readyMs)} ms after it was created); RSS after ${mb(warm.stats.rss)}`);
+  console.log(
+    `restart with a checkpoint: /readyz 200 after ${fmt(warm.ms)} ms (server process start included; the app itself was ready ${fmt(warm.stats.readyMs)} ms after it was created); RSS after ${mb(warm.stats.rss)}`,
+  );
   const cases = new Database(path.join(work, 'data', 'cases.sqlite'));
   cases.prepare('DELETE FROM checkpoints').run();
   cases.close();
   const base = bareRead();
   const cold = await timeToReady();
   const fold = cold.stats.readyMs;
-  console.log(`restart without a checkpoint: /readyz 200 after ${fmt(cold.ms)} ms; the app folded ${fmt(accepted)} events in ${fmt(fold)} ms = ${fmt(accepted / (fold / 1000))} events/s; peak RSS ${mb(cold.stats.peakRss)}`);
-  console.log(`  baseline, a bare read of the same log in this process (select + JSON.parse): ${fmt(base.n)} events in ${fmt(base.ms)} ms = ${fmt(base.n / (base.ms / 1000))} events/s; the full fold is ${((base.n / base.ms) / (accepted / fold)) > 0 ? ((accepted / fold) / (base.n / base.ms)).toFixed(2) : '?'}× the bare read`);
+  console.log(
+    `restart without a checkpoint: /readyz 200 after ${fmt(cold.ms)} ms; the app folded ${fmt(accepted)} events in ${fmt(fold)} ms = ${fmt(accepted / (fold / 1000))} events/s; peak RSS ${mb(cold.stats.peakRss)}`,
+  );
+  console.log(
+    `  baseline, a bare read of the same log in this process (select + JSON.parse): ${fmt(base.n)} events in ${fmt(base.ms)} ms = ${fmt(base.n / (base.ms / 1000))} events/s; the full fold is ${base.n / base.ms / (accepted / fold) > 0 ? (accepted / fold / (base.n / base.ms)).toFixed(2) : '?'}× the bare read`,
+  );
 }
 
 await main();

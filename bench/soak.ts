@@ -8,7 +8,13 @@ import { launchChromium } from '../harness/chromium';
 import { startDemoWall } from '../harness/demoWall';
 import { countDeltas, heapBreakdown, metrics, type HeapBreakdown } from './wallPage';
 
-const { values } = parseArgs({ options: { hours: { type: 'string', default: '24' }, minutes: { type: 'string', default: '4' }, samples: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: {
+    hours: { type: 'string', default: '24' },
+    minutes: { type: 'string', default: '4' },
+    samples: { type: 'string', default: '16' },
+  },
+});
 const hours = Number(values.hours);
 const minutes = Number(values.minutes);
 const samples = Math.max(6, Number(values.samples));
@@ -28,7 +34,9 @@ try {
   await page.locator('[data-panel="map"]').waitFor({ timeout: 20_000 });
   const simStart = wall.app.spaces.all().find((s) => s.name === 'demo')?.projection.clock ?? 0;
 
-  console.log(`\nbench:soak — ${hours} h of simulated events at ${speed}× (${minutes} min), ${samples} samples, heap after forced GC\n`);
+  console.log(
+    `\nbench:soak — ${hours} h of simulated events at ${speed}× (${minutes} min), ${samples} samples, heap after forced GC\n`,
+  );
   console.log('  wall s   sim h   deltas   JS heap MB   DOM nodes   listeners   server RSS MB   open cases');
   const heaps: number[] = [];
   const nodes: number[] = [];
@@ -46,7 +54,9 @@ try {
     heaps.push(m.JSHeapUsedSize ?? 0);
     nodes.push(m.Nodes ?? 0);
     if (i === warm) atWarm = await heapBreakdown(cdp);
-    console.log(`  ${String(Math.round((Date.now() - t0) / 1000)).padStart(6)}   ${simH.toFixed(1).padStart(5)}   ${String(deltas.n).padStart(6)}   ${mb(m.JSHeapUsedSize ?? 0).padStart(10)}   ${String(m.Nodes ?? 0).padStart(9)}   ${String(m.JSEventListeners ?? 0).padStart(9)}   ${mb(process.memoryUsage.rss()).padStart(13)}   ${String(space?.projection.open.size ?? 0).padStart(10)}`);
+    console.log(
+      `  ${String(Math.round((Date.now() - t0) / 1000)).padStart(6)}   ${simH.toFixed(1).padStart(5)}   ${String(deltas.n).padStart(6)}   ${mb(m.JSHeapUsedSize ?? 0).padStart(10)}   ${String(m.Nodes ?? 0).padStart(9)}   ${String(m.JSEventListeners ?? 0).padStart(9)}   ${mb(process.memoryUsage.rss()).padStart(13)}   ${String(space?.projection.open.size ?? 0).padStart(10)}`,
+    );
   }
   const atEnd = await heapBreakdown(cdp);
   // Growth compares the last three samples with the three after warm-up.
@@ -55,13 +65,19 @@ try {
   const end = avg(heaps.slice(-3));
   const growth = end / base - 1;
   const nodeGrowth = avg(nodes.slice(-3)) / avg(nodes.slice(warm, warm + 3)) - 1;
-  console.log(`\n  JS heap after warm-up ${mb(base)} MB → ${mb(end)} MB: ${(growth * 100).toFixed(1)}% (target ≤ 5%); DOM nodes ${(nodeGrowth * 100).toFixed(1)}%; page errors ${errors.length}`);
+  console.log(
+    `\n  JS heap after warm-up ${mb(base)} MB → ${mb(end)} MB: ${(growth * 100).toFixed(1)}% (target ≤ 5%); DOM nodes ${(nodeGrowth * 100).toFixed(1)}%; page errors ${errors.length}`,
+  );
   const w0 = atWarm ?? atEnd;
   const data0 = w0.objects + w0.strings;
   const data1 = atEnd.objects + atEnd.strings;
   const dataGrowth = data1 / data0 - 1;
-  console.log(`  heap snapshots, warm-up → end: objects + strings ${mb(data0)} → ${mb(data1)} MB (${(dataGrowth * 100).toFixed(1)}%), compiled code ${mb(w0.code)} → ${mb(atEnd.code)} MB, other ${mb(w0.other)} → ${mb(atEnd.other)} MB`);
-  console.log(`  target (app data ≤ 5% after warm-up, no page errors) ${dataGrowth <= 0.05 && errors.length === 0 ? 'met' : 'MISSED'}; whole JS heap ${growth <= 0.05 ? 'within' : 'over'} 5%\n`);
+  console.log(
+    `  heap snapshots, warm-up → end: objects + strings ${mb(data0)} → ${mb(data1)} MB (${(dataGrowth * 100).toFixed(1)}%), compiled code ${mb(w0.code)} → ${mb(atEnd.code)} MB, other ${mb(w0.other)} → ${mb(atEnd.other)} MB`,
+  );
+  console.log(
+    `  target (app data ≤ 5% after warm-up, no page errors) ${dataGrowth <= 0.05 && errors.length === 0 ? 'met' : 'MISSED'}; whole JS heap ${growth <= 0.05 ? 'within' : 'over'} 5%\n`,
+  );
 } finally {
   await browser.close();
   await wall.stop();

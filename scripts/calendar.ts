@@ -21,7 +21,11 @@ const USAGE = `usage: npm run calendar -- [--year YYYY] [--config file.json] [--
   --check   exit 3 when a deadline set today could fall past the calendar's coverage`;
 
 const WEEKDAY = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
-const SOURCE: Readonly<Record<KnownDay['source'], string>> = { dataset: 'dataset', config_year: 'config year', config_override: 'config override' };
+const SOURCE: Readonly<Record<KnownDay['source'], string>> = {
+  dataset: 'dataset',
+  config_year: 'config year',
+  config_override: 'config override',
+};
 
 /** A command-line mistake: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -29,14 +33,32 @@ class UsageError extends Error {}
 function options(argv: string[]) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { year: { type: 'string' }, config: { type: 'string' }, today: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        year: { type: 'string' },
+        config: { type: 'string' },
+        today: { type: 'string' },
+        check: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const v = parsed.values;
-  if (v.year !== undefined && (!/^\d{4}$/.test(v.year) || Number(v.year) < 2000 || Number(v.year) > 2199)) throw new UsageError(`--year must be a year 2000–2199, got "${v.year}"`);
-  if (v.today !== undefined && !isDateKey(v.today)) throw new UsageError(`--today must be a date YYYY-MM-DD, got "${v.today}"`);
-  return { help: v.help === true, year: v.year === undefined ? null : Number(v.year), config: v.config ?? process.env.CITYOPS_CONFIG ?? null, today: v.today ?? null, check: v.check === true };
+  if (v.year !== undefined && (!/^\d{4}$/.test(v.year) || Number(v.year) < 2000 || Number(v.year) > 2199))
+    throw new UsageError(`--year must be a year 2000–2199, got "${v.year}"`);
+  if (v.today !== undefined && !isDateKey(v.today))
+    throw new UsageError(`--today must be a date YYYY-MM-DD, got "${v.today}"`);
+  return {
+    help: v.help === true,
+    year: v.year === undefined ? null : Number(v.year),
+    config: v.config ?? process.env.CITYOPS_CONFIG ?? null,
+    today: v.today ?? null,
+    check: v.check === true,
+  };
 }
 
 function coverageLines(c: CalendarCoverage, config: CityopsConfig, source: string): string[] {
@@ -97,9 +119,17 @@ function main(argv: string[]): number {
     return 1;
   }
   const now = opts.today ? shanghaiInstant(opts.today, '12:00') : Date.now();
-  const c = calendarCoverage(lastCoveredDayOf(config.holidays), slaHorizonDays(config.sla, parseWorkingHours(config.workingHours)), now);
+  const c = calendarCoverage(
+    lastCoveredDayOf(config.holidays),
+    slaHorizonDays(config.sla, parseWorkingHours(config.workingHours)),
+    now,
+  );
   const year = opts.year ?? Number(c.today.slice(0, 4));
-  console.log([...coverageLines(c, config, opts.config ?? 'defaults'), '', ...yearLines(yearListing(config.holidays, year))].join('\n'));
+  console.log(
+    [...coverageLines(c, config, opts.config ?? 'defaults'), '', ...yearLines(yearListing(config.holidays, year))].join(
+      '\n',
+    ),
+  );
   return opts.check && c.warning ? 3 : 0;
 }
 

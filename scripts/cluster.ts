@@ -60,14 +60,17 @@ export interface Cluster {
 /** Renders the HAProxy configuration for the nodes. */
 export function haproxyConfig(bind: string, nodes: readonly { index: number; port: number }[]): string {
   const template = readFileSync(path.join(root, 'deploy', 'haproxy.cfg.template'), 'utf8');
-  return template.replace('{{BIND}}', bind).replace('{{SERVERS}}', nodes.map((n) => `  server node${n.index} 127.0.0.1:${n.port} check`).join('\n'));
+  return template
+    .replace('{{BIND}}', bind)
+    .replace('{{SERVERS}}', nodes.map((n) => `  server node${n.index} 127.0.0.1:${n.port} check`).join('\n'));
 }
 
 /** Creates the database of a `postgres://…/name` URL if it does not exist. */
 export async function ensureDatabase(url: string): Promise<void> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`DATABASE_URL names the database "${name}": use lower-case letters, digits and _`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new Error(`DATABASE_URL names the database "${name}": use lower-case letters, digits and _`);
   u.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: u.toString() });
   await admin.connect();
@@ -85,7 +88,9 @@ export async function waitFor(url: string, ms: number): Promise<void> {
   for (;;) {
     try {
       if ((await fetch(url, { signal: AbortSignal.timeout(1_000) })).status === 200) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > end) throw new Error(`${url} did not answer 200 within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -102,20 +107,35 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     const dataDir = path.join(o.dataDir, `node-${i}`);
     mkdirSync(dataDir, { recursive: true });
     const env = {
-      ...process.env, ...o.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: o.databaseUrl, REDIS_URL: o.redisUrl,
-      TRUST_PROXY: '1', CITYOPS_TOKENS: o.tokens.map((t) => `${t.role}${t.space ? `@${t.space}` : ''}:${t.token}`).join(','), CITYOPS_NODE: `node${i}`,
+      ...process.env,
+      ...o.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: o.databaseUrl,
+      REDIS_URL: o.redisUrl,
+      TRUST_PROXY: '1',
+      CITYOPS_TOKENS: o.tokens.map((t) => `${t.role}${t.space ? `@${t.space}` : ''}:${t.token}`).join(','),
+      CITYOPS_NODE: `node${i}`,
     };
     const node: ClusterNode = {
-      index: i, port, url: `http://127.0.0.1:${port}`,
+      index: i,
+      port,
+      url: `http://127.0.0.1:${port}`,
       process: null as unknown as ChildProcess,
-      kill: (signal = 'SIGTERM') => new Promise<void>((resolve) => {
-        const p = node.process;
-        if (p.exitCode !== null || p.signalCode !== null) return resolve();
-        p.once('exit', () => resolve());
-        p.kill(signal);
-      }),
+      kill: (signal = 'SIGTERM') =>
+        new Promise<void>((resolve) => {
+          const p = node.process;
+          if (p.exitCode !== null || p.signalCode !== null) return resolve();
+          p.once('exit', () => resolve());
+          p.kill(signal);
+        }),
       start: async () => {
-        node.process = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: outputs(o, `node-${i}.log`) });
+        node.process = spawn(process.execPath, ['--import', 'tsx', entry], {
+          cwd: root,
+          env,
+          stdio: outputs(o, `node-${i}.log`),
+        });
         await waitFor(`${node.url}/readyz`, 120_000);
       },
     };
@@ -128,7 +148,9 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const url = `http://127.0.0.1:${o.port}`;
   await waitFor(`${url}/readyz`, 15_000);
   return {
-    url, nodes, haproxy,
+    url,
+    nodes,
+    haproxy,
     async stop() {
       haproxy.kill('SIGTERM');
       await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
@@ -153,9 +175,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const dataDir = path.resolve(process.env.DATA_DIR ?? './data/cluster');
   const tokens = clusterTokens(dataDir);
   const cluster = await startCluster({
-    nodes: Number(process.env.CLUSTER_NODES ?? 3), port, basePort: Number(process.env.CLUSTER_BASE_PORT ?? port),
-    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cityops', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    dataDir, tokens,
+    nodes: Number(process.env.CLUSTER_NODES ?? 3),
+    port,
+    basePort: Number(process.env.CLUSTER_BASE_PORT ?? port),
+    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cityops',
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    dataDir,
+    tokens,
   });
   const viewer = tokens.find((t) => t.role === 'viewer') ?? tokens.find((t) => t.role === 'admin');
   console.log(`\n  cluster of ${cluster.nodes.length} nodes behind HAProxy: ${cluster.url}`);

@@ -6,7 +6,17 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
 
-const SOURCES = ['client/src', 'client/index.html', 'shared/domain.ts', 'shared/config.ts', 'shared/kpi', 'shared/projection', 'shared/wall', 'shared/cases', 'shared/sla'];
+const SOURCES = [
+  'client/src',
+  'client/index.html',
+  'shared/domain.ts',
+  'shared/config.ts',
+  'shared/kpi',
+  'shared/projection',
+  'shared/wall',
+  'shared/cases',
+  'shared/sla',
+];
 
 function walk(p: string, out: string[]): void {
   if (statSync(p).isDirectory()) {
@@ -21,7 +31,9 @@ export function uiCharacters(root: string, configFile?: string): Set<string> {
   const files: string[] = [];
   for (const s of SOURCES) walk(path.join(root, s), files);
   let text = files.map((f) => readFileSync(f, 'utf8')).join('\n');
-  const config = configFile ? mergeConfig(DEFAULT_CONFIG, JSON.parse(readFileSync(configFile, 'utf8'))) : DEFAULT_CONFIG;
+  const config = configFile
+    ? mergeConfig(DEFAULT_CONFIG, JSON.parse(readFileSync(configFile, 'utf8')))
+    : DEFAULT_CONFIG;
   text += JSON.stringify(config);
   const out = new Set<string>();
   for (let cp = 0x20; cp < 0x7f; cp++) out.add(String.fromCodePoint(cp));

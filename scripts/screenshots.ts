@@ -9,8 +9,14 @@ import { launchChromium } from '../harness/chromium';
 import { startDemoWall } from '../harness/demoWall';
 
 const SIZES: readonly (readonly [number, number, string])[] = [
-  [1920, 1080, ''], [2560, 1440, ''], [3840, 2160, ''], [5760, 1080, ''],
-  [3840, 1080, '2x1'], [5760, 1080, '3x1'], [7680, 1080, '4x1'], [3840, 2160, '2x2'],
+  [1920, 1080, ''],
+  [2560, 1440, ''],
+  [3840, 2160, ''],
+  [5760, 1080, ''],
+  [3840, 1080, '2x1'],
+  [5760, 1080, '3x1'],
+  [7680, 1080, '4x1'],
+  [3840, 2160, '2x2'],
 ];
 const out = path.resolve(process.argv[2] ?? 'docs/screenshots');
 mkdirSync(out, { recursive: true });

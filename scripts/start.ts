@@ -21,8 +21,9 @@ const { startProducer } = await import('../simulators/producer');
 // One operation deletes the old demo space: its log, its case rows and checkpoint, its wall stream.
 if (!env.databaseUrl) await running.app.spaces.delete('demo');
 
-const producer = running.tokens.grants.find((g) => g.role === 'producer' && (g.space === 'demo' || g.space === null))
-  ?? running.tokens.grants.find((g) => g.role === 'admin');
+const producer =
+  running.tokens.grants.find((g) => g.role === 'producer' && (g.space === 'demo' || g.space === null)) ??
+  running.tokens.grants.find((g) => g.role === 'admin');
 const viewer = running.tokens.first('viewer') ?? running.tokens.first('admin');
 if (!producer) {
   console.log('no producer@demo or admin token configured: the demo feed is off');
@@ -32,14 +33,19 @@ if (!producer) {
   const token = producer.token;
   let feed: Producer | null = null;
   const begin = () => {
-    console.log(`demo feed: ${backlogDays} day(s) of backlog, then ${speed}× real time (DEMO_SPEED, DEMO_BACKLOG_DAYS)`);
+    console.log(
+      `demo feed: ${backlogDays} day(s) of backlog, then ${speed}× real time (DEMO_SPEED, DEMO_BACKLOG_DAYS)`,
+    );
     feed = startProducer({ server: running.url, token, space: 'demo', seed, speed, backlogDays });
     feed.done.catch((err: unknown) => console.error(`demo feed stopped: ${(err as Error).message}`));
   };
   if (env.databaseUrl) {
     const { Lease } = await import('../server/cluster/lease');
     const lease = new Lease(env.databaseUrl, 'demo-feed', logger);
-    lease.hold(begin, () => { void feed?.stop(); feed = null; });
+    lease.hold(begin, () => {
+      void feed?.stop();
+      feed = null;
+    });
     process.once('SIGINT', () => void lease.close());
     process.once('SIGTERM', () => void lease.close());
   } else {
@@ -50,6 +56,11 @@ if (!producer) {
 if (viewer) {
   // The token is printed on a terminal only: captured output (a service's journal, a CI log) travels further.
   const token = process.stdout.isTTY ? viewer.token : `<a viewer token: CITYOPS_TOKENS or ${env.dataDir}/tokens.json>`;
-  console.log(`\n  Wall (demo):  ${running.url}/?space=demo&token=${token}\n  Wall (live):  ${running.url}/?space=live&token=${token}\n`);
-  if (env.generatedTokens) console.log(`  tokens were generated and kept in ${env.dataDir}/tokens.json (set CITYOPS_TOKENS to choose your own)\n`);
+  console.log(
+    `\n  Wall (demo):  ${running.url}/?space=demo&token=${token}\n  Wall (live):  ${running.url}/?space=live&token=${token}\n`,
+  );
+  if (env.generatedTokens)
+    console.log(
+      `  tokens were generated and kept in ${env.dataDir}/tokens.json (set CITYOPS_TOKENS to choose your own)\n`,
+    );
 }

@@ -140,8 +140,15 @@ export const WALL_DEFLATE: ServerOptions['perMessageDeflate'] = false;
 
 /** The deadline and projection context of a configuration. */
 export function projectionContext(config: CityopsConfig, calendar: CalendarOptions = {}): ProjectionContext {
-  const env = { calendar: chineseHolidayCalendar(config.holidays, calendar), hours: parseWorkingHours(config.workingHours) };
-  return { config, lifecycle: { env, rules: config.sla, stepSkewMs: config.timeSkew.stepSec * 1000 }, thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk } };
+  const env = {
+    calendar: chineseHolidayCalendar(config.holidays, calendar),
+    hours: parseWorkingHours(config.workingHours),
+  };
+  return {
+    config,
+    lifecycle: { env, rules: config.sla, stepSkewMs: config.timeSkew.stepSec * 1000 },
+    thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk },
+  };
 }
 
 /** Builds the app. */
@@ -150,8 +157,18 @@ export function createApp(deps: AppDeps): App {
   const log = deps.logger ?? logger;
   const metrics = createMetrics();
   // The calendar's warnings go to the app's structured log like every other line.
-  const calendarLog = { info: (msg: string) => log.info(msg), warn: (msg: string) => log.warn(msg), error: (msg: string, err: unknown) => log.error({ err }, msg) };
-  const calendar = new CalendarWatch({ config: deps.config, now, log: calendarLog, intervalMs: deps.calendarCheckMs, onUncoveredCounted: () => metrics.calendarUncoveredDays.inc() });
+  const calendarLog = {
+    info: (msg: string) => log.info(msg),
+    warn: (msg: string) => log.warn(msg),
+    error: (msg: string, err: unknown) => log.error({ err }, msg),
+  };
+  const calendar = new CalendarWatch({
+    config: deps.config,
+    now,
+    log: calendarLog,
+    intervalMs: deps.calendarCheckMs,
+    onUncoveredCounted: () => metrics.calendarUncoveredDays.inc(),
+  });
   calendar.start();
   // Every isolated listener and timer of this app reports through one failsafe: logged, counted in this app's registry.
   const failsafe = new Failsafe(log, { listenerErrors: metrics.listenerErrors, timerErrors: metrics.timerErrors });
@@ -163,7 +180,10 @@ export function createApp(deps: AppDeps): App {
     futureSkewMs: deps.config.timeSkew.futureSec * 1000,
     onStepSkew: (space, e, skewMs) => {
       metrics.stepSkew.inc({ space: space.name });
-      log.warn({ space: space.name, eventId: e.eventId, type: e.type, skewMs }, `${e.type} ${e.eventId} is dated ${skewMs} ms before its case's last event: accepted within the allowed clock skew`);
+      log.warn(
+        { space: space.name, eventId: e.eventId, type: e.type, skewMs },
+        `${e.type} ${e.eventId} is dated ${skewMs} ms before its case's last event: accepted within the allowed clock skew`,
+      );
     },
   });
   let isReady = false;
@@ -180,31 +200,95 @@ export function createApp(deps: AppDeps): App {
   app.use(recallSessions(sessions));
   const clusterWalls = async (): Promise<number> => {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('the other nodes did not answer')), 2_000); });
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the other nodes did not answer')), 2_000);
+    });
     try {
       return (await Promise.race([io.of('/wall').fetchSockets(), late])).length;
     } finally {
       clearTimeout(timer);
     }
   };
-  const routeDeps = { clusterWalls, tokens: deps.tokens, ingest, spaces, store: deps.store, metrics, isReady: () => isReady, progress: () => spaces.progress, bodyLimit: deps.bodyLimit ?? '5mb', calendar, config: deps.config };
+  const routeDeps = {
+    clusterWalls,
+    tokens: deps.tokens,
+    ingest,
+    spaces,
+    store: deps.store,
+    metrics,
+    isReady: () => isReady,
+    progress: () => spaces.progress,
+    bodyLimit: deps.bodyLimit ?? '5mb',
+    calendar,
+    config: deps.config,
+  };
   app.use(opsRoutes(routeDeps));
   app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));
   // Deliveries and their retries run on real time, whatever clock the spaces (and the tests) run on.
-  const outbox = new WebhookOutbox(deps.outboxDbFile ?? ':memory:', { config: deps.config.duty, now: Date.now, failsafe, intervalMs: deps.webhookMs });
-  const supervisorDeps = { tokens: deps.tokens, sessions, limiter, model: caseModel, feed: caseFeed, spaces, ingest, config: deps.config, now, isReady: () => isReady, failsafe };
-  app.use('/api/v1', sessionRoutes(supervisorDeps), caseRoutes(supervisorDeps), supervisionRoutes(supervisorDeps), dutyRoutes({ ...supervisorDeps, outbox }));
+  const outbox = new WebhookOutbox(deps.outboxDbFile ?? ':memory:', {
+    config: deps.config.duty,
+    now: Date.now,
+    failsafe,
+    intervalMs: deps.webhookMs,
+  });
+  const supervisorDeps = {
+    tokens: deps.tokens,
+    sessions,
+    limiter,
+    model: caseModel,
+    feed: caseFeed,
+    spaces,
+    ingest,
+    config: deps.config,
+    now,
+    isReady: () => isReady,
+    failsafe,
+  };
+  app.use(
+    '/api/v1',
+    sessionRoutes(supervisorDeps),
+    caseRoutes(supervisorDeps),
+    supervisionRoutes(supervisorDeps),
+    dutyRoutes({ ...supervisorDeps, outbox }),
+  );
   app.use('/api/v1', calendarRoutes({ tokens: deps.tokens, sessions, calendar }));
   // The build the wall pages run (written by the client build), to flag a wall still running an older one.
   const buildFile = deps.staticDir ? path.join(deps.staticDir, 'build.json') : null;
   const wallVersion = buildFile && existsSync(buildFile) ? readBuildVersion(buildFile) : null;
   const walls = new WallRegistry({ now, limits: () => deps.config.walls, currentVersion: () => wallVersion });
   wallMetrics(metrics.registry, walls);
-  app.use('/api/v1', wallRoutes({ tokens: deps.tokens, sessions, walls, version: () => wallVersion, limits: deps.config.walls }));
-  const drills = new DrillService({ tokens: deps.tokens, spaces, store: deps.store, ctx, records: new DrillRecords(deps.drillDbFile ?? ':memory:'), failsafe, baseUrl: () => baseUrlOf(http) });
-  app.use('/api/v1', drillRoutes({ tokens: deps.tokens, sessions, drills }), exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }));
-  app.use('/open311', open311Routes({ tokens: deps.tokens, spaces, ingest, cases: caseModel, config: deps.config, space: deps.open311Space ?? 'live', now, isReady: () => isReady }));
+  app.use(
+    '/api/v1',
+    wallRoutes({ tokens: deps.tokens, sessions, walls, version: () => wallVersion, limits: deps.config.walls }),
+  );
+  const drills = new DrillService({
+    tokens: deps.tokens,
+    spaces,
+    store: deps.store,
+    ctx,
+    records: new DrillRecords(deps.drillDbFile ?? ':memory:'),
+    failsafe,
+    baseUrl: () => baseUrlOf(http),
+  });
+  app.use(
+    '/api/v1',
+    drillRoutes({ tokens: deps.tokens, sessions, drills }),
+    exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }),
+  );
+  app.use(
+    '/open311',
+    open311Routes({
+      tokens: deps.tokens,
+      spaces,
+      ingest,
+      cases: caseModel,
+      config: deps.config,
+      space: deps.open311Space ?? 'live',
+      now,
+      isReady: () => isReady,
+    }),
+  );
   app.use('/api', (_req, res) => sendError(res, 'not_found', 'no such API endpoint'));
   app.use(bodyErrors);
   if (deps.staticDir && existsSync(path.join(deps.staticDir, 'index.html'))) {
@@ -214,9 +298,16 @@ export function createApp(deps: AppDeps): App {
   }
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     if (err instanceof StoreUnavailableError && !res.headersSent) {
-      log.warn({ reqId: requestIdOf(res), method: req.method, path: req.path, err: err.message }, 'the store does not answer: asked the client to retry');
+      log.warn(
+        { reqId: requestIdOf(res), method: req.method, path: req.path, err: err.message },
+        'the store does not answer: asked the client to retry',
+      );
       res.setHeader('Retry-After', String(err.retryAfterS));
-      return sendError(res, 'unavailable', `${err.message}; nothing of this request was kept: send it again after ${err.retryAfterS} s`);
+      return sendError(
+        res,
+        'unavailable',
+        `${err.message}; nothing of this request was kept: send it again after ${err.retryAfterS} s`,
+      );
     }
     log.error({ err, reqId: requestIdOf(res), method: req.method, path: req.path }, 'request failed');
     // Part of the answer is out (a stream, an export): it cannot become an error answer, so it is cut off.
@@ -225,24 +316,53 @@ export function createApp(deps: AppDeps): App {
   });
 
   const http = createServer(app);
-  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 5e6, perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE, ...(deps.adapter ? { adapter: deps.adapter } : {}) });
+  const io: IoServer = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: 5e6,
+    perMessageDeflate: deps.perMessageDeflate ?? WALL_DEFLATE,
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
+  });
   secureSockets(io, { tokens: deps.tokens, limiter, settings: security, failsafe });
   let broadcaster: Broadcaster | null = null;
-  const wall = wireWall(io, { tokens: deps.tokens, spaces, broadcaster: () => broadcaster!, isReady: () => isReady, failsafe });
+  const wall = wireWall(io, {
+    tokens: deps.tokens,
+    spaces,
+    broadcaster: () => broadcaster!,
+    isReady: () => isReady,
+    failsafe,
+  });
   const backlog = new BacklogGuard(deps.wallSendBufferBytes ?? WALL_SEND_BUFFER_BYTES, (socket, bytes) => {
     metrics.wallsDropped.inc({ space: String(socket.data.space) });
-    log.warn({ space: socket.data.space, socket: socket.id, bytes }, `a wall on ${String(socket.data.space)} stopped reading (${bytes} bytes queued): cut; its reconnect gets a fresh snapshot`);
+    log.warn(
+      { space: socket.data.space, socket: socket.id, bytes },
+      `a wall on ${String(socket.data.space)} stopped reading (${bytes} bytes queued): cut; its reconnect gets a fresh snapshot`,
+    );
   });
-  broadcaster = new Broadcaster(wall, spaces, { intervalMs: deps.deltaIntervalMs ?? 500, now, failsafe, fresh: () => follower?.healthy ?? true, onSent: (space) => metrics.deltas.inc({ space }), backlog });
+  broadcaster = new Broadcaster(wall, spaces, {
+    intervalMs: deps.deltaIntervalMs ?? 500,
+    now,
+    failsafe,
+    fresh: () => follower?.healthy ?? true,
+    onSent: (space) => metrics.deltas.inc({ space }),
+    backlog,
+  });
   const b = broadcaster;
   wireIngest(io, { tokens: deps.tokens, ingest, isReady: () => isReady, metrics, failsafe, log });
   wall.on('connection', (socket) => {
     metrics.walls.inc();
     walls.connected(socket.id, socket.data.space, addressOf(socket.handshake));
-    socket.on('wall:health', failsafe.listener('wall.health', (report: unknown, ack: (result: Result<null>) => void) => {
-      const r = walls.report(socket.id, report);
-      if (typeof ack === 'function') ack(r.ok ? { ok: true, data: null } : { ok: false, error: { code: 'bad_request', message: `the wall report is not valid: ${r.message}` } });
-    }));
+    socket.on(
+      'wall:health',
+      failsafe.listener('wall.health', (report: unknown, ack: (result: Result<null>) => void) => {
+        const r = walls.report(socket.id, report);
+        if (typeof ack === 'function')
+          ack(
+            r.ok
+              ? { ok: true, data: null }
+              : { ok: false, error: { code: 'bad_request', message: `the wall report is not valid: ${r.message}` } },
+          );
+      }),
+    );
     socket.on('disconnect', (reason) => {
       metrics.walls.dec();
       walls.disconnected(socket.id, reason === 'client namespace disconnect');
@@ -260,14 +380,33 @@ export function createApp(deps: AppDeps): App {
     metrics.rejected.inc(label, r.rejectedCount);
     metrics.quarantined.inc(label, r.quarantined.length);
   }, 'metrics');
-  ingest.onBatch((space, r) => { if (r.accepted > 0) b.changed(space); }, 'broadcaster');
-  ingest.onBatch((space, r) => { if (r.accepted > 0) caseFeed.changed(space.name); }, 'case-feed');
+  ingest.onBatch((space, r) => {
+    if (r.accepted > 0) b.changed(space);
+  }, 'broadcaster');
+  ingest.onBatch((space, r) => {
+    if (r.accepted > 0) caseFeed.changed(space.name);
+  }, 'case-feed');
   // On a cluster every node folds every batch; the node that logged an item's event delivers it, so it goes out once.
-  ingest.onBatch((space, r, accepted, _seqs, origin) => { if (r.accepted > 0 && origin === 'local') outbox.enqueue(space.name, accepted, (id) => space.projection.items.get(id)); }, 'webhook-outbox');
+  ingest.onBatch((space, r, accepted, _seqs, origin) => {
+    if (r.accepted > 0 && origin === 'local')
+      outbox.enqueue(space.name, accepted, (id) => space.projection.items.get(id));
+  }, 'webhook-outbox');
   const monitor = new SpaceMonitor({
-    spaces, ingest, now, intervalMs: deps.monitorMs, checkpointMs: deps.checkpointMs, checkpointEvents: deps.checkpointEvents,
+    spaces,
+    ingest,
+    now,
+    intervalMs: deps.monitorMs,
+    checkpointMs: deps.checkpointMs,
+    checkpointEvents: deps.checkpointEvents,
     silentWalls: (space, at) => walls.silent(space, at),
-    checkpoint: (space) => caseModel.checkpoint(space.name, space.position, version, encodeCheckpoint(space.projection, space.seen, space.position), now()),
+    checkpoint: (space) =>
+      caseModel.checkpoint(
+        space.name,
+        space.position,
+        version,
+        encodeCheckpoint(space.projection, space.seen, space.position),
+        now(),
+      ),
     failsafe,
   });
   spaces.onDelete((name) => {
@@ -304,8 +443,21 @@ export function createApp(deps: AppDeps): App {
       afterFold: () => caseModel.endRebuild(),
     });
     for (const r of reports) {
-      const how = r.from === 'checkpoint' ? `from its checkpoint at seq ${r.seq} and ${r.folded} events after it` : `from the whole log, ${r.folded} events (${r.reason})`;
-      log.info({ space: r.space, from: r.from, seq: r.seq, folded: r.folded, ms: r.ms, ...(r.reason ? { reason: r.reason } : {}) }, `space ${r.space} restored ${how} in ${r.ms} ms`);
+      const how =
+        r.from === 'checkpoint'
+          ? `from its checkpoint at seq ${r.seq} and ${r.folded} events after it`
+          : `from the whole log, ${r.folded} events (${r.reason})`;
+      log.info(
+        {
+          space: r.space,
+          from: r.from,
+          seq: r.seq,
+          folded: r.folded,
+          ms: r.ms,
+          ...(r.reason ? { reason: r.reason } : {}),
+        },
+        `space ${r.space} restored ${how} in ${r.ms} ms`,
+      );
       const space = spaces.find(r.space);
       if (space && r.from === 'checkpoint' && r.folded === 0) monitor.restoredAt(space);
     }
@@ -317,7 +469,15 @@ export function createApp(deps: AppDeps): App {
     // On a cluster: what other nodes logged while this one folded, then everything they log from now on.
     if (deps.follow) {
       const { LogFollower } = await import('./cluster/follower');
-      follower = new LogFollower({ connectionString: deps.follow.connectionString, intervalMs: deps.follow.intervalMs, store: deps.store, spaces, ingest, failsafe, log });
+      follower = new LogFollower({
+        connectionString: deps.follow.connectionString,
+        intervalMs: deps.follow.intervalMs,
+        store: deps.store,
+        spaces,
+        ingest,
+        failsafe,
+        log,
+      });
       await follower.pass();
       follower.start();
     }
@@ -328,11 +488,22 @@ export function createApp(deps: AppDeps): App {
   })();
 
   return {
-    http, io, spaces, ingest, broadcaster: b, cases: caseModel, monitor, walls, restored, calendar, ready,
-    listen: (port, host) => new Promise((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(port, host, () => resolve(http.address() as AddressInfo));
-    }),
+    http,
+    io,
+    spaces,
+    ingest,
+    broadcaster: b,
+    cases: caseModel,
+    monitor,
+    walls,
+    restored,
+    calendar,
+    ready,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => resolve(http.address() as AddressInfo));
+      }),
     async close() {
       calendar.close();
       await drills.close();
@@ -343,7 +514,9 @@ export function createApp(deps: AppDeps): App {
       if (isReady) await monitor.checkpointAll();
       b.stop();
       caseFeed.close();
-      await new Promise<void>((resolve) => { void io.close(() => resolve()); });
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+      });
       caseModel.close();
       await deps.store.close();
     },
@@ -364,6 +537,7 @@ function readBuildVersion(file: string): string | null {
 function baseUrlOf(http: HttpServer): string {
   const a = http.address();
   if (a === null || typeof a === 'string') throw new Error('the server is not listening yet');
-  const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const host =
+    a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
   return `http://${host}:${a.port}`;
 }

@@ -37,7 +37,8 @@ let codeHash: string | null = null;
 export function foldVersion(config: CityopsConfig): string {
   if (codeHash === null) {
     const h = createHash('sha256');
-    for (const f of sources(sharedDir)) h.update(path.relative(sharedDir, f)).update('\0').update(readFileSync(f)).update('\0');
+    for (const f of sources(sharedDir))
+      h.update(path.relative(sharedDir, f)).update('\0').update(readFileSync(f)).update('\0');
     codeHash = h.digest('hex');
   }
   return createHash('sha256').update(`${FORMAT}|${codeHash}|`).update(JSON.stringify(config)).digest('hex');
@@ -75,12 +76,30 @@ export function encodeCheckpoint(p: SpaceProjection, seen: BloomFilter, seq: num
 export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored {
   const raw = inflateRawSync(body);
   const len = raw.readUInt32LE(0);
-  const parsed = JSON.parse(raw.subarray(4, 4 + len).toString('utf8'), reviver) as { format: number; seq: number; state: Record<string, unknown> };
+  const parsed = JSON.parse(raw.subarray(4, 4 + len).toString('utf8'), reviver) as {
+    format: number;
+    seq: number;
+    state: Record<string, unknown>;
+  };
   if (parsed.format !== FORMAT) throw new Error(`checkpoint format ${parsed.format}, expected ${FORMAT}`);
   const bloom = raw.subarray(4 + len);
   const projection = { ...parsed.state, ctx, archive: null, replaying: false } as unknown as SpaceProjection;
-  for (const k of ['cases', 'open', 'days', 'calls', 'agents', 'rosters', 'checkIns', 'handovers', 'links', 'active', 'items', 'handoverRecords'] as const) {
-    if (!(projection[k] instanceof Map || projection[k] instanceof Set)) throw new Error(`checkpoint field ${k} is not a collection`);
+  for (const k of [
+    'cases',
+    'open',
+    'days',
+    'calls',
+    'agents',
+    'rosters',
+    'checkIns',
+    'handovers',
+    'links',
+    'active',
+    'items',
+    'handoverRecords',
+  ] as const) {
+    if (!(projection[k] instanceof Map || projection[k] instanceof Set))
+      throw new Error(`checkpoint field ${k} is not a collection`);
   }
   return { projection, seen: BloomFilter.fromBytes(bloom), seq: parsed.seq };
 }

@@ -34,12 +34,25 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
   const configured = env.CITYOPS_TOKENS?.trim();
   const tokens = configured ? parseTokens(configured) : storedTokens(dataDir);
   const open311Space = env.OPEN311_SPACE ?? 'live';
-  if (!spaceName.safeParse(open311Space).success) throw new Error(`OPEN311_SPACE "${open311Space}" must be live, demo or drill-<name>`);
+  if (!spaceName.safeParse(open311Space).success)
+    throw new Error(`OPEN311_SPACE "${open311Space}" must be live, demo or drill-<name>`);
   const databaseUrl = env.DATABASE_URL?.trim() || null;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded store)');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new Error('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded store)');
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
-  return { port, host: env.HOST ?? '0.0.0.0', dataDir, config, tokens, generatedTokens: !configured, open311Space, databaseUrl, redisUrl, security: readSecuritySettings(env) };
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir,
+    config,
+    tokens,
+    generatedTokens: !configured,
+    open311Space,
+    databaseUrl,
+    redisUrl,
+    security: readSecuritySettings(env),
+  };
 }
 
 /** Loads a JSON config file and merges it over the defaults; the error names the file and the field. */
@@ -54,7 +67,9 @@ export function loadConfig(file: string): CityopsConfig {
     return mergeConfig(DEFAULT_CONFIG, raw);
   } catch (err) {
     const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
-    const detail = issues ? issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ') : (err as Error).message;
+    const detail = issues
+      ? issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ')
+      : (err as Error).message;
     throw new Error(`CITYOPS_CONFIG ${file}: ${detail}`, { cause: err });
   }
 }

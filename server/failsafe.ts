@@ -15,7 +15,10 @@ export interface FailsafeCounters {
 
 /** Reports failures of isolated callbacks: a log line (error level) and a count, by name. */
 export class Failsafe {
-  constructor(private readonly log: Logger = processLogger, private readonly counters: FailsafeCounters = {}) {}
+  constructor(
+    private readonly log: Logger = processLogger,
+    private readonly counters: FailsafeCounters = {},
+  ) {}
 
   /** Tells every subscriber, each in its own try/catch (a returned promise that rejects too); returns how many threw. */
   notify<A extends unknown[]>(subscribers: Iterable<Subscriber<A>>, ...args: A): number {
@@ -52,7 +55,9 @@ export class Failsafe {
   /** `fn` as a timer callback (setInterval, setTimeout, setImmediate): a throw or rejection is reported under `name`. */
   guarded<A extends unknown[]>(name: string, fn: (...args: A) => unknown): (...args: A) => void {
     this.count(this.counters.timerErrors, { timer: name }, 0);
-    return (...args) => { this.run(name, () => fn(...args)); };
+    return (...args) => {
+      this.run(name, () => fn(...args));
+    };
   }
 
   /** Runs one step of a timer now (one space of a tick); false if it threw (then it was reported under `name`). */
@@ -67,19 +72,31 @@ export class Failsafe {
   }
 
   private listenerFailed(name: string, err: unknown): void {
-    this.report(this.counters.listenerErrors, { listener: name }, err, `listener ${name} failed; the other listeners ran and the caller was answered`);
+    this.report(
+      this.counters.listenerErrors,
+      { listener: name },
+      err,
+      `listener ${name} failed; the other listeners ran and the caller was answered`,
+    );
   }
 
   private timerFailed(name: string, err: unknown): void {
     this.report(this.counters.timerErrors, { timer: name }, err, `timer ${name} failed; its next tick runs as usual`);
   }
 
-  private report(counter: Counter<string> | undefined, labels: Record<string, string>, err: unknown, msg: string): void {
+  private report(
+    counter: Counter<string> | undefined,
+    labels: Record<string, string>,
+    err: unknown,
+    msg: string,
+  ): void {
     // Reporting must not become the failure it reports.
     try {
       this.count(counter, labels, 1);
       this.log.error({ err, ...labels }, msg);
-    } catch { /* nothing left to tell */ }
+    } catch {
+      /* nothing left to tell */
+    }
   }
 
   private count(counter: Counter<string> | undefined, labels: Record<string, string>, n: number): void {
@@ -89,7 +106,10 @@ export class Failsafe {
 }
 
 /** A callback with the name its failures are logged and counted under. */
-export interface Subscriber<A extends unknown[]> { readonly name: string; readonly fn: (...args: A) => unknown }
+export interface Subscriber<A extends unknown[]> {
+  readonly name: string;
+  readonly fn: (...args: A) => unknown;
+}
 
 /** A list of named subscribers told through a failsafe; `add` returns the disposer (calling it twice is harmless). */
 export class Subscribers<A extends unknown[]> {
@@ -101,7 +121,9 @@ export class Subscribers<A extends unknown[]> {
     const s: Subscriber<A> = { name, fn };
     this.failsafe.declareListener(name);
     this.list.add(s);
-    return () => { this.list.delete(s); };
+    return () => {
+      this.list.delete(s);
+    };
   }
 
   /** Tells every subscriber, each isolated; returns how many threw. */

@@ -9,8 +9,12 @@ import { openSqliteStore } from './store/sqlite';
 import type { RedisClientType } from 'redis';
 
 /** A running server. */
-export interface Running { readonly app: App; readonly env: ServerEnv; readonly url: string; readonly tokens: TokenRegistry }
-
+export interface Running {
+  readonly app: App;
+  readonly env: ServerEnv;
+  readonly url: string;
+  readonly tokens: TokenRegistry;
+}
 
 /** Longest the app is given to close after an uncaught exception before the process exits anyway, ms. */
 const CRASH_CLOSE_MS = 3_000;
@@ -22,17 +26,34 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
   const tokens = new TokenRegistry(env.tokens);
   const started = Date.now();
   // The cluster's modules (PostgreSQL, Redis) load only on a cluster: the embedded default starts without them.
-  const shared = env.databaseUrl ? await (await import('./store/postgres')).openPostgresStore({ connectionString: env.databaseUrl }) : null;
+  const shared = env.databaseUrl
+    ? await (await import('./store/postgres')).openPostgresStore({ connectionString: env.databaseUrl })
+    : null;
   const store = shared ?? openSqliteStore({ dataDir: env.dataDir });
   const sessionBackend = shared ? (await import('./auth/pgSessions')).pgSessionBackend(shared.pool) : null;
   if (sessionBackend) {
-    const sweep = () => void sessionBackend.sweep().catch((err: unknown) => logger.warn({ err }, 'could not remove expired sessions'));
+    const sweep = () =>
+      void sessionBackend.sweep().catch((err: unknown) => logger.warn({ err }, 'could not remove expired sessions'));
     sweep();
     setInterval(sweep, 3_600_000).unref();
   }
   const redis = env.redisUrl ? await connectRedis(env.redisUrl, logger) : null;
   const adapter = redis ? (await import('@socket.io/redis-streams-adapter')).createAdapter(redis) : null;
-  const app = createApp({ store, ...(sessionBackend ? { sessionBackend } : {}), ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}), ...(adapter ? { adapter } : {}), config: env.config, tokens, staticDir: path.join(PROJECT_ROOT, 'dist', 'client'), open311Space: env.open311Space, security: env.security, caseDbFile: inData(env.dataDir, 'cases.sqlite'), drillDbFile: inData(env.dataDir, 'drills.sqlite'), outboxDbFile: inData(env.dataDir, 'outbox.sqlite'), logger });
+  const app = createApp({
+    store,
+    ...(sessionBackend ? { sessionBackend } : {}),
+    ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}),
+    ...(adapter ? { adapter } : {}),
+    config: env.config,
+    tokens,
+    staticDir: path.join(PROJECT_ROOT, 'dist', 'client'),
+    open311Space: env.open311Space,
+    security: env.security,
+    caseDbFile: inData(env.dataDir, 'cases.sqlite'),
+    drillDbFile: inData(env.dataDir, 'drills.sqlite'),
+    outboxDbFile: inData(env.dataDir, 'outbox.sqlite'),
+    logger,
+  });
   const failures = processFailureHandlers(logger, (code) => closeAndExit(app, code, CRASH_CLOSE_MS));
   process.on('uncaughtException', failures.uncaughtException);
   process.on('unhandledRejection', failures.unhandledRejection);
@@ -67,7 +88,10 @@ export function processFailureHandlers(log: Logger, exit: (code: number) => unkn
   let ending = false;
   return {
     uncaughtException(err: unknown): void {
-      log.fatal({ err }, 'uncaught exception: ending the process (acknowledged events are in the log; a restart rebuilds from it)');
+      log.fatal(
+        { err },
+        'uncaught exception: ending the process (acknowledged events are in the log; a restart rebuilds from it)',
+      );
       if (ending) return;
       ending = true;
       exit(1);
@@ -96,9 +120,13 @@ async function closeAndExit(app: App, code: number, graceMs: number): Promise<vo
 async function connectRedis(url: string, log: Logger): Promise<RedisClientType> {
   let down = false;
   const { createClient } = await import('redis');
-  const client: RedisClientType = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) } });
+  const client: RedisClientType = createClient({
+    url,
+    socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
+  });
   client.on('error', (err: unknown) => {
-    if (!down) log.warn({ err }, 'Redis does not answer: walls on this node go on; cross-node messages wait until it is back');
+    if (!down)
+      log.warn({ err }, 'Redis does not answer: walls on this node go on; cross-node messages wait until it is back');
     down = true;
   });
   client.on('ready', () => {

@@ -18,7 +18,10 @@ export function logLevelOf(value: string | undefined): LevelWithSilent | null {
 }
 
 /** Options of a logger: its level and where its lines go (stdout unless given; tests pass a collecting stream). */
-export interface LoggerOptions { readonly level?: LevelWithSilent; readonly destination?: NodeJS.WritableStream }
+export interface LoggerOptions {
+  readonly level?: LevelWithSilent;
+  readonly destination?: NodeJS.WritableStream;
+}
 
 /** A logger writing JSON lines. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
@@ -36,5 +39,8 @@ const envLevel = logLevelOf(process.env.LOG_LEVEL);
 
 /** The process's logger, at `LOG_LEVEL` (default info). What the app logs when no logger is injected. */
 export const logger: Logger = createLogger({ level: envLevel ?? 'info' });
-if (envLevel === null) logger.warn({ LOG_LEVEL: process.env.LOG_LEVEL }, `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; logging at info`);
-
+if (envLevel === null)
+  logger.warn(
+    { LOG_LEVEL: process.env.LOG_LEVEL },
+    `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; logging at info`,
+  );

@@ -45,7 +45,14 @@ export class SpaceMonitor {
 
   /** Starts the passes (a pass still running when the next is due is not doubled). */
   start(): void {
-    this.timer ??= setInterval(this.failsafe.guarded('monitor', () => { this.running ??= this.pass().finally(() => { this.running = null; }); }), this.opts.intervalMs ?? 1_000);
+    this.timer ??= setInterval(
+      this.failsafe.guarded('monitor', () => {
+        this.running ??= this.pass().finally(() => {
+          this.running = null;
+        });
+      }),
+      this.opts.intervalMs ?? 1_000,
+    );
     this.timer.unref();
   }
 
@@ -61,7 +68,9 @@ export class SpaceMonitor {
     for (const space of this.opts.spaces.all()) {
       // One space's failure is reported and does not keep the others from their pass. The store away (a cluster's
       // database restarting) is not a bug: the pass is simply made again once it answers.
-      const work = this.passSpace(space).catch((err: unknown) => { if (!(err instanceof StoreUnavailableError)) throw err; });
+      const work = this.passSpace(space).catch((err: unknown) => {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+      });
       this.failsafe.run('monitor', () => work);
       await work.catch(() => undefined);
     }
@@ -91,7 +100,10 @@ export class SpaceMonitor {
     const last = this.checkpointed.get(space.name);
     if (space.position === 0 || last?.seq === space.position) return false;
     if (!last) return true;
-    return this.opts.now() - last.at >= (this.opts.checkpointMs ?? 60_000) || space.position - last.seq >= (this.opts.checkpointEvents ?? 250_000);
+    return (
+      this.opts.now() - last.at >= (this.opts.checkpointMs ?? 60_000) ||
+      space.position - last.seq >= (this.opts.checkpointEvents ?? 250_000)
+    );
   }
 
   private checkpointNow(space: Space): void {
@@ -103,7 +115,12 @@ export class SpaceMonitor {
   async checkpointAll(): Promise<void> {
     for (const space of this.opts.spaces.all()) {
       await this.opts.spaces.serial(space, async () => {
-        if (this.opts.spaces.isCurrent(space) && space.position > 0 && this.checkpointed.get(space.name)?.seq !== space.position) this.checkpointNow(space);
+        if (
+          this.opts.spaces.isCurrent(space) &&
+          space.position > 0 &&
+          this.checkpointed.get(space.name)?.seq !== space.position
+        )
+          this.checkpointNow(space);
       });
     }
   }

@@ -8,7 +8,12 @@ import { spaceKindOf } from '@shared/contract';
 import { applyEvent } from '@shared/projection/apply';
 import { spaceClockAt } from '@shared/projection/clock';
 import { sweep } from '@shared/projection/retention';
-import { createProjection, type CaseArchive, type ProjectionContext, type SpaceProjection } from '@shared/projection/state';
+import {
+  createProjection,
+  type CaseArchive,
+  type ProjectionContext,
+  type SpaceProjection,
+} from '@shared/projection/state';
 import type { DrillInfo } from '@shared/wall/view';
 import { BloomFilter } from './ingest/bloom';
 import { logger, type Logger } from './log';
@@ -47,13 +52,30 @@ export function spaceOwnClock(space: Space, wallNow: number): number | null {
 }
 
 /** What a space's projection starts from: a checkpoint (projection, dedupe filter, log seq) or nothing. */
-export interface Restored { readonly projection: SpaceProjection; readonly seen: BloomFilter; readonly seq: number }
+export interface Restored {
+  readonly projection: SpaceProjection;
+  readonly seen: BloomFilter;
+  readonly seq: number;
+}
 
 /** How a space's start went: from a checkpoint or the whole log, events folded, time taken, and why not from a checkpoint. */
-export interface RestoreReport { readonly space: string; readonly from: 'checkpoint' | 'log'; readonly seq: number; readonly folded: number; readonly ms: number; readonly reason?: string }
+export interface RestoreReport {
+  readonly space: string;
+  readonly from: 'checkpoint' | 'log';
+  readonly seq: number;
+  readonly folded: number;
+  readonly ms: number;
+  readonly reason?: string;
+}
 
 /** How far the start is: spaces and events folded of those to fold. */
-export interface StartProgress { spaces: number; spacesDone: number; events: number; eventsDone: number; current: string | null }
+export interface StartProgress {
+  spaces: number;
+  spacesDone: number;
+  events: number;
+  eventsDone: number;
+  current: string | null;
+}
 
 /** Told when a space is deleted (after its log is gone), in the space's order. */
 export type DeleteListener = (space: string) => void;
@@ -76,7 +98,12 @@ export class SpaceRegistry {
   private readonly spaces = new Map<string, Space>();
   private readonly deleteListeners: DeleteListener[] = [];
   readonly progress: StartProgress = { spaces: 0, spacesDone: 0, events: 0, eventsDone: 0, current: null };
-  constructor(private readonly store: EventStore, private readonly ctx: ProjectionContext, private readonly archiveOf: (space: string) => CaseArchive | null = () => null, private readonly log: Logger = logger) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly ctx: ProjectionContext,
+    private readonly archiveOf: (space: string) => CaseArchive | null = () => null,
+    private readonly log: Logger = logger,
+  ) {}
 
   /** Restores every space that has a log (checkpoint + tail, or the whole log). */
   async restoreAll(hooks: RestoreHooks): Promise<RestoreReport[]> {
@@ -101,7 +128,12 @@ export class SpaceRegistry {
     return out;
   }
 
-  private async restore(space: Space, cp: { restored: Restored | null; reason: string }, count: number, hooks: RestoreHooks): Promise<RestoreReport> {
+  private async restore(
+    space: Space,
+    cp: { restored: Restored | null; reason: string },
+    count: number,
+    hooks: RestoreHooks,
+  ): Promise<RestoreReport> {
     const t0 = performance.now();
     const restored = cp.restored;
     if (!restored) hooks.beforeFullFold(space.name, count);
@@ -110,7 +142,14 @@ export class SpaceRegistry {
       this.progress.eventsDone += chunk.events.length;
     });
     hooks.afterFold(space.name);
-    return { space: space.name, from: restored ? 'checkpoint' : 'log', seq: space.position, folded, ms: Math.round(performance.now() - t0), ...(restored ? {} : { reason: cp.reason }) };
+    return {
+      space: space.name,
+      from: restored ? 'checkpoint' : 'log',
+      seq: space.position,
+      folded,
+      ms: Math.round(performance.now() - t0),
+      ...(restored ? {} : { reason: cp.reason }),
+    };
   }
 
   /** Replaces a space's projection with a fresh fold of its whole log (after a failed write: it then holds exactly what is durable). */
@@ -156,7 +195,15 @@ export class SpaceRegistry {
     if (!s) {
       const projection = createProjection(name, this.ctx);
       projection.archive = this.archiveOf(name);
-      s = { name, kind: spaceKindOf(name), projection, seen: new BloomFilter(), position: 0, tail: Promise.resolve(), rebuildRefused: 0 };
+      s = {
+        name,
+        kind: spaceKindOf(name),
+        projection,
+        seen: new BloomFilter(),
+        position: 0,
+        tail: Promise.resolve(),
+        rebuildRefused: 0,
+      };
       this.spaces.set(name, s);
     }
     return s;
@@ -180,7 +227,9 @@ export class SpaceRegistry {
   /** Subscribes to deletions; returns the disposer. */
   onDelete(listener: DeleteListener): () => void {
     this.deleteListeners.push(listener);
-    return () => { this.deleteListeners.splice(this.deleteListeners.indexOf(listener), 1); };
+    return () => {
+      this.deleteListeners.splice(this.deleteListeners.indexOf(listener), 1);
+    };
   }
 
   /**
@@ -212,7 +261,11 @@ export class SpaceRegistry {
 
   private told(name: string): void {
     for (const l of [...this.deleteListeners]) {
-      try { l(name); } catch (err) { this.log.error({ err, space: name }, 'a listener failed on the deletion of a space'); }
+      try {
+        l(name);
+      } catch (err) {
+        this.log.error({ err, space: name }, 'a listener failed on the deletion of a space');
+      }
     }
   }
 

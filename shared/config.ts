@@ -9,15 +9,39 @@ import { DEFAULT_MIN_JUDGED_SHARE, DEFAULT_UNIT_INDICATORS } from './kpi/scoring
 import { holidayOverridesSchema } from './sla/schedule';
 import { DEFAULT_DUTY_CONFIG, dutyConfigSchema } from './duty/config';
 
-const street = z.strictObject({ id: z.string().min(1), name: z.string().min(1), col: z.number().int().min(0).max(20), row: z.number().int().min(0).max(20), lowLying: z.boolean().default(false) });
-const unit = z.strictObject({ id: z.string().min(1), name: z.string().min(1), kind: z.enum(['street', 'department', 'company']), categories: z.array(z.string()).default([]) });
-const indicator = z.strictObject({ id: z.string().refine((id) => (CASE_KPI_IDS as readonly string[]).includes(id), { error: (iss) => `"${String(iss.input)}" is not a case indicator; one of ${CASE_KPI_IDS.join(', ')}` }), label: z.string(), kind: z.enum(['positive', 'negative', 'qualitative']), weight: z.number().min(0), target: z.number().min(0) });
+const street = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  col: z.number().int().min(0).max(20),
+  row: z.number().int().min(0).max(20),
+  lowLying: z.boolean().default(false),
+});
+const unit = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  kind: z.enum(['street', 'department', 'company']),
+  categories: z.array(z.string()).default([]),
+});
+const indicator = z.strictObject({
+  id: z.string().refine((id) => (CASE_KPI_IDS as readonly string[]).includes(id), {
+    error: (iss) => `"${String(iss.input)}" is not a case indicator; one of ${CASE_KPI_IDS.join(', ')}`,
+  }),
+  label: z.string(),
+  kind: z.enum(['positive', 'negative', 'qualitative']),
+  weight: z.number().min(0),
+  target: z.number().min(0),
+});
 const fraction = z.number().min(0).max(1);
 /** Amber above `warn`, red above `bad`. */
-const band = z.strictObject({ warn: z.number().min(0), bad: z.number().min(0) }).refine((b) => b.warn <= b.bad, { error: 'warn must not exceed bad' });
+const band = z
+  .strictObject({ warn: z.number().min(0), bad: z.number().min(0) })
+  .refine((b) => b.warn <= b.bad, { error: 'warn must not exceed bad' });
 
 /** Default wall panel thresholds: the hotline's longest wait 15/60 s and 3/10 calls waiting; staffing amber while short by up to 2 agents. */
-export const DEFAULT_PANEL_THRESHOLDS = { hotline: { waitSec: { warn: 15, bad: 60 }, waiting: { warn: 3, bad: 10 } }, staffing: { shortWarnMax: 2 } };
+export const DEFAULT_PANEL_THRESHOLDS = {
+  hotline: { waitSec: { warn: 15, bad: 60 }, waiting: { warn: 3, bad: 10 } },
+  staffing: { shortWarnMax: 2 },
+};
 
 /** Schema of a complete configuration. */
 export const configSchema = z.strictObject({
@@ -34,27 +58,51 @@ export const configSchema = z.strictObject({
   /** 人均日接警件数 band, cases per agent per day. */
   loadBand: z.strictObject({ min: z.number().min(0), max: z.number().min(0) }),
   /** Targets as fractions. */
-  targets: z.strictObject({ answerRate: fraction, serviceLevel15: fraction, satisfaction: fraction, presence: fraction }),
+  targets: z.strictObject({
+    answerRate: fraction,
+    serviceLevel15: fraction,
+    satisfaction: fraction,
+    presence: fraction,
+  }),
   /** Colours with one meaning everywhere: good, warning, bad, and neutral. */
   colours: z.strictObject({ good: z.string(), warn: z.string(), bad: z.string(), neutral: z.string() }),
   /** Colour thresholds: amber band below a rate's target; shares of the maximum score for green and amber; most overdue cases (a street's, a unit's) still amber. */
-  thresholds: z.strictObject({ rateWarnBand: fraction, scoreGood: fraction, scoreWarn: fraction, overdueWarnMax: z.number().int().min(0) })
+  thresholds: z
+    .strictObject({
+      rateWarnBand: fraction,
+      scoreGood: fraction,
+      scoreWarn: fraction,
+      overdueWarnMax: z.number().int().min(0),
+    })
     .default({ rateWarnBand: 0.05, scoreGood: 0.9, scoreWarn: 0.8, overdueWarnMax: 2 }),
   /**
    * Wall panels' own colour thresholds: the hotline's longest wait (s) and calls waiting are amber above `warn` and red
    * above `bad`; the staffing check is amber while short by at most `shortWarnMax` agents, red when shorter.
    */
-  panelThresholds: z.strictObject({
-    hotline: z.strictObject({ waitSec: band, waiting: band }),
-    staffing: z.strictObject({ shortWarnMax: z.number().int().min(0).max(1000) }),
-  }).default(DEFAULT_PANEL_THRESHOLDS),
+  panelThresholds: z
+    .strictObject({
+      hotline: z.strictObject({ waitSec: band, waiting: band }),
+      staffing: z.strictObject({ shortWarnMax: z.number().int().min(0).max(1000) }),
+    })
+    .default(DEFAULT_PANEL_THRESHOLDS),
   /** Erlang C staffing check: service-level goal, its answer time (s), the arrival window (min), the AHT before any call is handled (s). */
-  staffing: z.strictObject({ level: fraction, targetSec: z.number().min(1).max(600), windowMin: z.number().int().min(5).max(240), defaultAhtSec: z.number().min(1).max(7200) })
+  staffing: z
+    .strictObject({
+      level: fraction,
+      targetSec: z.number().min(1).max(600),
+      windowMin: z.number().int().min(5).max(240),
+      defaultAhtSec: z.number().min(1).max(7200),
+    })
     .default({ level: 0.95, targetSec: 15, windowMin: 30, defaultAhtSec: 300 }),
   /** A link with no heartbeat for this long is down, seconds. */
   linkTimeoutSec: z.number().int().min(5).max(3600),
   /** Wall screens: silent this long (s) → stale and an alert in its space; slow under `slowFps`; stale data past `staleDataSec`. */
-  walls: z.strictObject({ silentSec: z.number().int().min(10).max(86_400), slowFps: z.number().min(0).max(120), staleDataSec: z.number().int().min(5).max(86_400) })
+  walls: z
+    .strictObject({
+      silentSec: z.number().int().min(10).max(86_400),
+      slowFps: z.number().min(0).max(120),
+      staleDataSec: z.number().int().min(5).max(86_400),
+    })
     .default({ silentSec: 60, slowFps: 10, staleDataSec: 30 }),
   /** Minutes after a shift starts before a missing handover is late. */
   handoverGraceMin: z.number().int().min(0).max(240),
@@ -66,7 +114,8 @@ export const configSchema = z.strictObject({
    * drill) before an event is refused as dated in the future; `stepSec` that a case's step may be dated before the step
    * before it (a unit's slow clock) and still be accepted.
    */
-  timeSkew: z.strictObject({ futureSec: z.number().int().min(0).max(86_400), stepSec: z.number().int().min(0).max(3_600) })
+  timeSkew: z
+    .strictObject({ futureSec: z.number().int().min(0).max(86_400), stepSec: z.number().int().min(0).max(3_600) })
     .default({ futureSec: 300, stepSec: 120 }),
   /** Least share of the scoring weight a unit's judged indicators must carry to be scored; below it the unit is 数据不足. */
   scoringMinJudged: fraction.default(DEFAULT_MIN_JUDGED_SHARE),
@@ -98,7 +147,21 @@ const STREETS: StreetConfig[] = [
   { id: 'tianxing', name: '天兴乡', col: 3, row: 1, lowLying: true },
 ];
 
-const CATEGORIES = ['市容环卫', '市政设施', '园林绿化', '交通出行', '噪音扰民', '物业管理', '供水供电供气', '房屋建设', '环境保护', '劳动社保', '市场监管', '治安消防', '其他'];
+const CATEGORIES = [
+  '市容环卫',
+  '市政设施',
+  '园林绿化',
+  '交通出行',
+  '噪音扰民',
+  '物业管理',
+  '供水供电供气',
+  '房屋建设',
+  '环境保护',
+  '劳动社保',
+  '市场监管',
+  '治安消防',
+  '其他',
+];
 
 const DEPARTMENTS: UnitConfig[] = [
   { id: 'cgzf', name: '区城管执法局', kind: 'department', categories: ['市容环卫', '市政设施', '噪音扰民'] },
@@ -117,7 +180,15 @@ const DEPARTMENTS: UnitConfig[] = [
 export const DEFAULT_CONFIG: CityopsConfig = {
   centre: { name: '洪山区城市运行管理中心', district: '洪山区' },
   streets: STREETS,
-  units: [...STREETS.map((s): UnitConfig => ({ id: `st-${s.id}`, name: s.name.endsWith('乡') ? `${s.name}政府` : `${s.name}办事处`, kind: 'street', categories: [] })), ...DEPARTMENTS],
+  units: [
+    ...STREETS.map((s): UnitConfig => ({
+      id: `st-${s.id}`,
+      name: s.name.endsWith('乡') ? `${s.name}政府` : `${s.name}办事处`,
+      kind: 'street',
+      categories: [],
+    })),
+    ...DEPARTMENTS,
+  ],
   categories: CATEGORIES,
   workingHours: ['08:30-12:00', '14:00-17:30'],
   holidays: { holidays: [], workdays: [], years: {} },

@@ -7,7 +7,18 @@ import type { FieldError } from './events';
 import type { WallDelta, WallSnapshot } from './wall/delta';
 
 /** Error codes a client may see (closed list). */
-export const ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'too_large', 'not_ready', 'conflict', 'rate_limited', 'internal', 'unavailable'] as const;
+export const ERROR_CODES = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'too_large',
+  'not_ready',
+  'conflict',
+  'rate_limited',
+  'internal',
+  'unavailable',
+] as const;
 /** An error code. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -15,7 +26,12 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  * An error answer: a code, a human message, and field errors where they apply. A server fault (`internal`) carries the
  * request's id (the `x-request-id` header), which names the matching lines in the server's log.
  */
-export interface ApiError { readonly code: ErrorCode; readonly message: string; readonly errors?: readonly FieldError[]; readonly requestId?: string }
+export interface ApiError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly errors?: readonly FieldError[];
+  readonly requestId?: string;
+}
 
 /** A discriminated result for acks. */
 export type Result<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: ApiError };
@@ -36,7 +52,9 @@ export const sessionInfoSchema = z.object({
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
 /** A space name: `live`, `demo`, or `drill-<name>` (lower-case letters, digits, dashes). */
-export const spaceName = z.string().regex(/^(live|demo|drill-[a-z0-9][a-z0-9-]{0,40})$/, 'must be live, demo or drill-<name> (a–z, 0–9, -)');
+export const spaceName = z
+  .string()
+  .regex(/^(live|demo|drill-[a-z0-9][a-z0-9-]{0,40})$/, 'must be live, demo or drill-<name> (a–z, 0–9, -)');
 
 /** Kind of a space name. */
 export function spaceKindOf(space: string): 'live' | 'demo' | 'drill' {
@@ -44,13 +62,22 @@ export function spaceKindOf(space: string): 'live' | 'demo' | 'drill' {
 }
 
 /** One event the ingest refused for its shape, with where and why; `moreErrors` counts field errors left out of `errors`. */
-export interface RejectedEvent { readonly index: number; readonly eventId: string | null; readonly errors: readonly FieldError[]; readonly moreErrors?: number }
+export interface RejectedEvent {
+  readonly index: number;
+  readonly eventId: string | null;
+  readonly errors: readonly FieldError[];
+  readonly moreErrors?: number;
+}
 /** Most refused events an ingest answer lists (count). */
 export const MAX_REJECTED_LISTED = 100;
 /** Most field errors listed per refused event (count). */
 export const MAX_FIELD_ERRORS = 10;
 /** One event kept in quarantine because it does not fit its case's state. */
-export interface QuarantinedEvent { readonly index: number; readonly eventId: string; readonly reason: string }
+export interface QuarantinedEvent {
+  readonly index: number;
+  readonly eventId: string;
+  readonly reason: string;
+}
 
 /** The ingest answer for a batch, sent once the accepted events are durable. */
 export interface IngestResult {
@@ -72,7 +99,9 @@ export const REFUSAL_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_r
 /** A refusal code. */
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 /** The `data` a refused connection's error carries (`connect_error`'s `err.data`); the message is for people. */
-export interface RefusalData { readonly code: RefusalCode }
+export interface RefusalData {
+  readonly code: RefusalCode;
+}
 
 /** The refusal code a `connect_error` carries, or null for a transport failure (no code: not refused by the server). */
 export function refusalCodeOf(err: unknown): RefusalCode | null {
@@ -111,4 +140,6 @@ export type ClientToServerEvents = WallClientToServer & IngestClientToServer;
 /** Events between server nodes: none (the nodes share the event log, not socket events). */
 export type InterServerEvents = Record<string, never>;
 /** What the server keeps on each socket: the space a wall watches (a producer's token space, '' for every space). */
-export interface SocketData { space: string }
+export interface SocketData {
+  space: string;
+}

@@ -5,7 +5,15 @@
  */
 
 /** Where a case comes from (案件来源). */
-export const CHANNELS = ['hotline', 'district_line', 'message_board', 'city_mgmt', 'grid_patrol', 'sensing', 'referral'] as const;
+export const CHANNELS = [
+  'hotline',
+  'district_line',
+  'message_board',
+  'city_mgmt',
+  'grid_patrol',
+  'sensing',
+  'referral',
+] as const;
 /** A case channel code. */
 export type Channel = (typeof CHANNELS)[number];
 
@@ -27,7 +35,12 @@ export type CaseType = (typeof CASE_TYPES)[number];
 
 /** Chinese labels of the case types. */
 export const CASE_TYPE_LABELS: Readonly<Record<CaseType, string>> = {
-  consult: '咨询', help: '求助', complaint: '投诉', report: '举报', suggestion: '建议', praise: '表扬',
+  consult: '咨询',
+  help: '求助',
+  complaint: '投诉',
+  report: '举报',
+  suggestion: '建议',
+  praise: '表扬',
 };
 
 /** Urgency of a case. */
@@ -44,23 +57,46 @@ export const CASE_FLAGS = ['sensitive', 'mass', 'emergency', 'repeat'] as const;
 export type CaseFlag = (typeof CASE_FLAGS)[number];
 
 /** Chinese labels of the case flags. */
-export const FLAG_LABELS: Readonly<Record<CaseFlag, string>> = { sensitive: '敏感', mass: '群体', emergency: '突发', repeat: '重复' };
+export const FLAG_LABELS: Readonly<Record<CaseFlag, string>> = {
+  sensitive: '敏感',
+  mass: '群体',
+  emergency: '突发',
+  repeat: '重复',
+};
 
 /**
  * Lifecycle stages of a case, in order: 受理 → 立案 → 派单 → 签收 → 办理 → 办结回复 → 质检 → 回访 → 评价 → 结案 (直接办结
  * goes from 受理 straight to 结案). `merged` is terminal for a duplicate joined to a master case.
  */
 export const STAGES = [
-  'received', 'registered', 'dispatched', 'signed', 'processing', 'replied', 'checked', 'called_back', 'evaluated',
-  'closed', 'merged',
+  'received',
+  'registered',
+  'dispatched',
+  'signed',
+  'processing',
+  'replied',
+  'checked',
+  'called_back',
+  'evaluated',
+  'closed',
+  'merged',
 ] as const;
 /** A lifecycle stage. */
 export type Stage = (typeof STAGES)[number];
 
 /** Chinese labels of the stages. */
 export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
-  received: '受理', registered: '立案', dispatched: '派单', signed: '签收', processing: '办理', replied: '办结回复',
-  checked: '质检通过', called_back: '回访', evaluated: '评价', closed: '结案', merged: '已合并',
+  received: '受理',
+  registered: '立案',
+  dispatched: '派单',
+  signed: '签收',
+  processing: '办理',
+  replied: '办结回复',
+  checked: '质检通过',
+  called_back: '回访',
+  evaluated: '评价',
+  closed: '结案',
+  merged: '已合并',
 };
 
 /** Citizen's evaluation at callback. */
@@ -69,7 +105,11 @@ export const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as co
 export type Rating = (typeof RATINGS)[number];
 
 /** Chinese labels of the citizen ratings. */
-export const RATING_LABELS: Readonly<Record<Rating, string>> = { satisfied: '满意', basically_satisfied: '基本满意', unsatisfied: '不满意' };
+export const RATING_LABELS: Readonly<Record<Rating, string>> = {
+  satisfied: '满意',
+  basically_satisfied: '基本满意',
+  unsatisfied: '不满意',
+};
 
 /** States an agent can be in. `logged_in` means present but not yet ready. */
 export const AGENT_STATES = ['logged_in', 'ready', 'on_call', 'after_call', 'break', 'logged_out'] as const;
@@ -83,7 +123,10 @@ export type LinkId = (typeof LINKS)[number];
 
 /** Chinese labels of the links. */
 export const LINK_LABELS: Readonly<Record<LinkId, string>> = {
-  city_platform: '12345市级平台', city_mgmt_12319: '12319平台', message_board: '留言板平台', call_trunk: '话务中继',
+  city_platform: '12345市级平台',
+  city_mgmt_12319: '12319平台',
+  message_board: '留言板平台',
+  call_trunk: '话务中继',
   district_line: '区长专线',
 };
 
@@ -94,7 +137,10 @@ export type Post = (typeof POSTS)[number];
 
 /** Chinese labels of the duty posts. */
 export const POST_LABELS: Readonly<Record<Post, string>> = {
-  duty_leader: '值班领导', duty_officer: '值班员', district_line_watch: '区长专线值守', agent_lead: '话务班长',
+  duty_leader: '值班领导',
+  duty_officer: '值班员',
+  district_line_watch: '区长专线值守',
+  agent_lead: '话务班长',
 };
 
 /** Which deadline clock a figure or filter speaks of. */

@@ -31,11 +31,25 @@ export type DrillStatus = (typeof DRILL_STATUSES)[number];
 
 /** Chinese labels of the drill statuses, for the drill pages. */
 export const DRILL_STATUS_LABELS: Readonly<Record<DrillStatus, string>> = {
-  starting: '启动中', running: '进行中', finished: '已完成', stopped: '已停止', interrupted: '已中断（服务重启）', failed: '失败',
+  starting: '启动中',
+  running: '进行中',
+  finished: '已完成',
+  stopped: '已停止',
+  interrupted: '已中断（服务重启）',
+  failed: '失败',
 };
 
 /** Keys of the figures of a drill summary. */
-export const DRILL_FIGURE_KEYS = ['peakQueue', 'worstAnswerRate', 'highestAgentLoad', 'overduePeak', 'backlogClearMinutes', 'ackTimely', 'medianAckMinutes', 'reportTimely'] as const;
+export const DRILL_FIGURE_KEYS = [
+  'peakQueue',
+  'worstAnswerRate',
+  'highestAgentLoad',
+  'overduePeak',
+  'backlogClearMinutes',
+  'ackTimely',
+  'medianAckMinutes',
+  'reportTimely',
+] as const;
 
 /** Schema of one figure of a drill summary: a value against its target; `at` is the space time it was reached, ms. */
 export const drillFigureSchema = z.object({
@@ -66,7 +80,12 @@ export const drillSummarySchema = z.object({
   /** Minute samples taken in the window. */
   samples: z.number(),
   /** Calls offered and answered, cases received in the window. */
-  totals: z.object({ offered: z.number(), answered: z.number(), answerRate: z.number().nullable(), casesReceived: z.number() }),
+  totals: z.object({
+    offered: z.number(),
+    answered: z.number(),
+    answerRate: z.number().nullable(),
+    casesReceived: z.number(),
+  }),
   figures: z.array(drillFigureSchema),
 });
 /** A drill's summary. */
@@ -127,16 +146,24 @@ export const progressReportLineSchema = drillProgressSchema.extend({
 export const progressDoneLineSchema = z.object({ type: z.literal('done'), elapsedSec: z.number() });
 
 /** Schema of one JSON line a simulator writes with `--json-progress`, discriminated on `type`. */
-export const progressLineSchema = z.discriminatedUnion('type', [progressStartLineSchema, progressReportLineSchema, progressDoneLineSchema]);
+export const progressLineSchema = z.discriminatedUnion('type', [
+  progressStartLineSchema,
+  progressReportLineSchema,
+  progressDoneLineSchema,
+]);
 /** One JSON progress line of a simulator. */
 export type ProgressLine = z.infer<typeof progressLineSchema>;
 
 /** The outcome of reading one progress line: the line, or what was wrong with it (field by field). */
-export type ProgressLineReading = { readonly ok: true; readonly line: ProgressLine } | { readonly ok: false; readonly errors: FieldError[] };
+export type ProgressLineReading =
+  { readonly ok: true; readonly line: ProgressLine } | { readonly ok: false; readonly errors: FieldError[] };
 
 /** Reads one parsed JSON progress line against the schema, naming each field that does not fit. */
 export function readProgressLine(raw: unknown): ProgressLineReading {
   const parsed = progressLineSchema.safeParse(raw);
   if (parsed.success) return { ok: true, line: parsed.data };
-  return { ok: false, errors: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(line)', message: i.message })) };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(line)', message: i.message })),
+  };
 }

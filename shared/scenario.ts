@@ -11,7 +11,10 @@ import { CASE_FLAGS, CASE_TYPES, CHANNELS, LINKS } from './domain';
 import { shanghaiDateKey, shanghaiInstant, shanghaiMidnight, DAY_MS, MINUTE_MS, type EpochMs } from './time';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00–23:59)');
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').refine((d) => shanghaiDateKey(shanghaiMidnight(d)) === d, 'is not a calendar date');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+  .refine((d) => shanghaiDateKey(shanghaiMidnight(d)) === d, 'is not a calendar date');
 /** When an effect starts: a day of the scenario (0 = its date) and a time of day, Asia/Shanghai. */
 const when = { day: z.number().int().min(0).max(365).default(0), at: hhmm };
 const channels = z.array(z.enum(CHANNELS)).min(1);
@@ -35,7 +38,11 @@ const topic = z.strictObject({
 const surge = z.strictObject({
   kind: z.literal('surge'),
   ...when,
-  minutes: z.number().int().min(1).max(7 * 24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
   channels,
   /** Arrival rate multiplier during the window (calls for the hotline, cases otherwise). */
   factor: z.number().min(0).max(50),
@@ -46,7 +53,11 @@ const surge = z.strictObject({
 const alerts = z.strictObject({
   kind: z.literal('alerts'),
   ...when,
-  minutes: z.number().int().min(1).max(24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   /** Extra cases spread evenly at random over the window. */
   count: z.number().int().min(1).max(10_000),
   channel: z.enum(CHANNELS).default('sensing'),
@@ -56,7 +67,11 @@ const alerts = z.strictObject({
 const massIncident = z.strictObject({
   kind: z.literal('mass_incident'),
   ...when,
-  minutes: z.number().int().min(1).max(24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   /** Extra hotline calls about the incident within the window; the first answered becomes the master case (群体), the others merge into it. */
   calls: z.number().int().min(1).max(10_000),
   topic,
@@ -66,13 +81,21 @@ const trunkFailure = z.strictObject({
   kind: z.literal('trunk_failure'),
   ...when,
   /** Minutes the call trunk carries no answers: calls queue and are abandoned, the call_trunk link reports a fault. */
-  minutes: z.number().int().min(1).max(24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
 });
 
 const absence = z.strictObject({
   kind: z.literal('absence'),
   ...when,
-  minutes: z.number().int().min(1).max(366 * 24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(366 * 24 * 60),
   /** Share of the agents of each shift starting in the window who do not come in (the roster still counts them). */
   fraction: z.number().min(0).max(1),
 });
@@ -80,14 +103,25 @@ const absence = z.strictObject({
 const linkDown = z.strictObject({
   kind: z.literal('link_down'),
   ...when,
-  minutes: z.number().int().min(1).max(7 * 24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
   link: z.enum(LINKS),
   /** Channels whose cases come over this link: held during the outage and delivered in a burst when it returns. */
   holdChannels: z.array(z.enum(CHANNELS)).default([]),
 });
 
 /** One effect on the district. */
-export const effectSchema = z.discriminatedUnion('kind', [surge, alerts, massIncident, trunkFailure, absence, linkDown]);
+export const effectSchema = z.discriminatedUnion('kind', [
+  surge,
+  alerts,
+  massIncident,
+  trunkFailure,
+  absence,
+  linkDown,
+]);
 
 /** Schema of a scenario file. */
 export const scenarioSchema = z.strictObject({
@@ -101,7 +135,11 @@ export const scenarioSchema = z.strictObject({
   /** Cases on a normal working day (default 1,000). */
   casesPerDay: z.number().int().min(10).max(100_000).optional(),
   /** A drill of this scenario: the day's events up to `startAt` are sent at once, then `hours` run at the chosen speed. */
-  drill: z.strictObject({ startAt: hhmm, hours: z.number().min(0.25).max(72), backlogDays: z.number().int().min(0).max(7).default(1) }),
+  drill: z.strictObject({
+    startAt: hhmm,
+    hours: z.number().min(0.25).max(72),
+    backlogDays: z.number().int().min(0).max(7).default(1),
+  }),
   effects: z.array(effectSchema).max(50).default([]),
 });
 
@@ -151,7 +189,10 @@ export function isScenarioFile(name: string): boolean {
 
 /** The scenarios of a folder, in file-name order; a bad file throws a ScenarioError naming it and its fields. */
 export function scenariosIn(folder: ScenarioFolder): Scenario[] {
-  return folder.names.filter(isScenarioFile).sort().map((f) => parseScenarioText(folder.read(f), folder.path(f)));
+  return folder.names
+    .filter(isScenarioFile)
+    .sort()
+    .map((f) => parseScenarioText(folder.read(f), folder.path(f)));
 }
 
 /** The JSON Schema of scenario files (written to `simulators/scenarios/scenario.schema.json`). */
@@ -176,7 +217,11 @@ export function placeEffects(s: Scenario, dateOverride?: string): PlacedEffect[]
 export function drillWindow(s: Scenario, dateOverride?: string): { simStart: EpochMs; start: EpochMs; end: EpochMs } {
   const base = dateOverride ?? s.date;
   const start = shanghaiInstant(base, s.drill.startAt);
-  return { simStart: shanghaiMidnight(base) - s.drill.backlogDays * DAY_MS, start, end: start + Math.round(s.drill.hours * 60) * MINUTE_MS };
+  return {
+    simStart: shanghaiMidnight(base) - s.drill.backlogDays * DAY_MS,
+    start,
+    end: start + Math.round(s.drill.hours * 60) * MINUTE_MS,
+  };
 }
 
 /** A scenario as lists show it (the drill page, `sim scenarios --json`): name, texts, date, drill settings and window. */

@@ -50,7 +50,15 @@ export class CallCentre {
     private readonly idPrefix: string,
     private readonly onWrapup: WrapupHook,
   ) {
-    this.agents = agents.map((def) => ({ def, state: 'logged_out', loggedIn: false, busy: false, leaving: false, idleSince: 0, pendingBreakMs: null }));
+    this.agents = agents.map((def) => ({
+      def,
+      state: 'logged_out',
+      loggedIn: false,
+      busy: false,
+      leaving: false,
+      idleSince: 0,
+      pendingBreakMs: null,
+    }));
   }
 
   /** Schedules the shift's agents to log in around `start` (not before now) and plans their breaks within [start, end). */
@@ -61,9 +69,15 @@ export class CallCentre {
       const loginAt = Math.max(this.k.now, start - this.rng.int(0, 8 * 60) * SEC);
       this.k.at(loginAt, (ts) => this.login(a, ts));
       // A meal break mid-shift and, often, a short one in each half; breaks already past (joining mid-shift) are skipped.
-      const breaks: [number, number][] = [[start + Math.round(this.rng.uniform(0.4, 0.6) * len), this.rng.int(30, 45) * MINUTE_MS]];
-      for (const [lo, hi] of [[0.15, 0.3], [0.7, 0.85]] as const) {
-        if (this.rng.chance(0.7)) breaks.push([start + Math.round(this.rng.uniform(lo, hi) * len), this.rng.int(8, 15) * MINUTE_MS]);
+      const breaks: [number, number][] = [
+        [start + Math.round(this.rng.uniform(0.4, 0.6) * len), this.rng.int(30, 45) * MINUTE_MS],
+      ];
+      for (const [lo, hi] of [
+        [0.15, 0.3],
+        [0.7, 0.85],
+      ] as const) {
+        if (this.rng.chance(0.7))
+          breaks.push([start + Math.round(this.rng.uniform(lo, hi) * len), this.rng.int(8, 15) * MINUTE_MS]);
       }
       for (const [at, duration] of breaks) {
         if (at > loginAt + MINUTE_MS) this.k.at(at, (ts) => this.breakDue(a, duration, ts));
@@ -86,7 +100,9 @@ export class CallCentre {
     this.k.emit({ type: 'call.offered', ts, callId: call.id });
     this.queue.push(call);
     // Most callers wait minutes; a few hang up within seconds (during the greeting or the first rings).
-    const patience = this.rng.chance(0.085) ? this.rng.uniform(1, 10) * SEC : Math.max(5 * SEC, this.rng.lognormal(150 * SEC, 1));
+    const patience = this.rng.chance(0.085)
+      ? this.rng.uniform(1, 10) * SEC
+      : Math.max(5 * SEC, this.rng.lognormal(150 * SEC, 1));
     this.k.at(ts + Math.round(patience), (t) => this.abandon(call, t));
     this.distribute(ts);
   }
@@ -202,6 +218,10 @@ export class CallCentre {
 
   private setState(a: AgentRt, state: AgentState, ts: number, withName = false): void {
     a.state = state;
-    this.k.emit(withName ? { type: 'agent.state', ts, agentId: a.def.id, name: a.def.name, state } : { type: 'agent.state', ts, agentId: a.def.id, state });
+    this.k.emit(
+      withName
+        ? { type: 'agent.state', ts, agentId: a.def.id, name: a.def.name, state }
+        : { type: 'agent.state', ts, agentId: a.def.id, state },
+    );
   }
 }

@@ -15,21 +15,46 @@ type WithoutId<E> = E extends unknown ? Omit<E, 'eventId'> : never;
 export type EventBody = WithoutId<DomainEventInput>;
 
 /** What planning needs: the random stream, the working calendar, the limits, the district. */
-export interface PlanContext { readonly rng: Rng; readonly env: SlaEnv; readonly rules: SlaRules; readonly district: District }
+export interface PlanContext {
+  readonly rng: Rng;
+  readonly env: SlaEnv;
+  readonly rules: SlaRules;
+  readonly district: District;
+}
 
 /** Where a case comes from. */
-export interface CaseOrigin { readonly caseId: string; readonly channel: Channel; readonly ts: EpochMs; readonly agentId?: string; readonly callId?: string }
+export interface CaseOrigin {
+  readonly caseId: string;
+  readonly channel: Channel;
+  readonly ts: EpochMs;
+  readonly agentId?: string;
+  readonly callId?: string;
+}
 
 /** Probabilities of the lifecycle's branches, so a generated day meets the real figures: most on time, satisfaction ≈ 97%. */
 export const LIFECYCLE_ODDS = {
   /** Hotline consultations and praise answered on the call (直接办结). */
-  directConsult: 0.55, directPraise: 0.6,
-  returned: 0.01, signLate: 0.03, replyLate: 0.04, qcRejected: 0.03, callbackLate: 0.01, notReached: 0.02,
-  satisfied: 0.9, basicallySatisfied: 0.075, reopenUnsatisfied: 0.5,
+  directConsult: 0.55,
+  directPraise: 0.6,
+  returned: 0.01,
+  signLate: 0.03,
+  replyLate: 0.04,
+  qcRejected: 0.03,
+  callbackLate: 0.01,
+  notReached: 0.02,
+  satisfied: 0.9,
+  basicallySatisfied: 0.075,
+  reopenUnsatisfied: 0.5,
 } as const;
 
 /** The instant a fraction `f` of a clock's allowed time after `start` (calendar or working time, as the limit counts). */
-export function pointInLimit(ctx: PlanContext, clock: SlaClock, c: CaseDraw & { channel: Channel }, start: EpochMs, f: number): EpochMs {
+export function pointInLimit(
+  ctx: PlanContext,
+  clock: SlaClock,
+  c: CaseDraw & { channel: Channel },
+  start: EpochMs,
+  f: number,
+): EpochMs {
   const limit = limitFor(ctx.rules, clock, c);
   const deadline = computeDeadline(ctx.env, limit, start);
   if (limit.unit === 'calendar_minutes') return Math.ceil(start + f * (deadline - start));
@@ -40,7 +65,10 @@ export function pointInLimit(ctx: PlanContext, clock: SlaClock, c: CaseDraw & { 
 class Steps {
   readonly list: EventBody[] = [];
   last: EpochMs;
-  constructor(readonly caseId: string, start: EpochMs) {
+  constructor(
+    readonly caseId: string,
+    start: EpochMs,
+  ) {
     this.last = start;
   }
   /** Adds a step at `ts` (or at the previous step's time if earlier). */
@@ -56,11 +84,24 @@ export function planCase(ctx: PlanContext, o: CaseOrigin, d: CaseDraw): EventBod
   const { rng } = ctx;
   const s = new Steps(o.caseId, o.ts);
   s.add(o.ts, (ts, caseId) => ({
-    type: 'case.received', ts, caseId, channel: o.channel, caseType: d.caseType, urgency: d.urgency, flags: d.flags, category: d.category,
-    street: d.street, title: d.title, ...(o.agentId ? { agentId: o.agentId } : {}), ...(o.callId ? { callId: o.callId } : {}),
+    type: 'case.received',
+    ts,
+    caseId,
+    channel: o.channel,
+    caseType: d.caseType,
+    urgency: d.urgency,
+    flags: d.flags,
+    category: d.category,
+    street: d.street,
+    title: d.title,
+    ...(o.agentId ? { agentId: o.agentId } : {}),
+    ...(o.callId ? { callId: o.callId } : {}),
   }));
-  const direct = o.channel === 'hotline' && d.urgency === 'normal'
-    && ((d.caseType === 'consult' && rng.chance(LIFECYCLE_ODDS.directConsult)) || (d.caseType === 'praise' && rng.chance(LIFECYCLE_ODDS.directPraise)));
+  const direct =
+    o.channel === 'hotline' &&
+    d.urgency === 'normal' &&
+    ((d.caseType === 'consult' && rng.chance(LIFECYCLE_ODDS.directConsult)) ||
+      (d.caseType === 'praise' && rng.chance(LIFECYCLE_ODDS.directPraise)));
   if (direct) {
     s.add(o.ts, (ts, caseId) => ({ type: 'case.closed_directly', ts, caseId, reply: rng.pick(DIRECT_REPLIES) }));
     return s.list;
@@ -69,17 +110,37 @@ export function planCase(ctx: PlanContext, o: CaseOrigin, d: CaseDraw): EventBod
   const fast = d.urgency === 'urgent' ? 0.2 : 1;
   s.add(o.ts + rng.uniform(1, 8) * fast * MINUTE_MS, (ts, caseId) => ({ type: 'case.registered', ts, caseId }));
   let unit = d.unit;
-  let dispatchedAt = s.add(s.last + rng.uniform(1, 12) * fast * MINUTE_MS, (ts, caseId) => ({ type: 'case.dispatched', ts, caseId, unit }));
+  let dispatchedAt = s.add(s.last + rng.uniform(1, 12) * fast * MINUTE_MS, (ts, caseId) => ({
+    type: 'case.dispatched',
+    ts,
+    caseId,
+    unit,
+  }));
   if (rng.chance(LIFECYCLE_ODDS.returned)) {
-    s.add(pointInLimit(ctx, 'sign', c, dispatchedAt, rng.uniform(0.1, 0.7)), (ts, caseId) => ({ type: 'case.returned', ts, caseId, reason: '非本单位职责，申请退回' }));
+    s.add(pointInLimit(ctx, 'sign', c, dispatchedAt, rng.uniform(0.1, 0.7)), (ts, caseId) => ({
+      type: 'case.returned',
+      ts,
+      caseId,
+      reason: '非本单位职责，申请退回',
+    }));
     unit = ctx.district.redirectUnit(rng, unit, d.category, d.street);
     const next = unit;
-    dispatchedAt = s.add(s.last + rng.uniform(5, 30) * MINUTE_MS, (ts, caseId) => ({ type: 'case.dispatched', ts, caseId, unit: next }));
+    dispatchedAt = s.add(s.last + rng.uniform(5, 30) * MINUTE_MS, (ts, caseId) => ({
+      type: 'case.dispatched',
+      ts,
+      caseId,
+      unit: next,
+    }));
   }
   handle(ctx, s, c, dispatchedAt);
   const rating = callBack(ctx, s, c);
   if (rating === 'unsatisfied' && rng.chance(LIFECYCLE_ODDS.reopenUnsatisfied)) {
-    const reopenedAt = s.add(addWorkingMinutes(ctx.env, s.last, rng.uniform(10, 120)), (ts, caseId) => ({ type: 'case.reopened', ts, caseId, reason: '市民不满意，二次重办' }));
+    const reopenedAt = s.add(addWorkingMinutes(ctx.env, s.last, rng.uniform(10, 120)), (ts, caseId) => ({
+      type: 'case.reopened',
+      ts,
+      caseId,
+      reason: '市民不满意，二次重办',
+    }));
     handle(ctx, s, c, reopenedAt);
     callBack(ctx, s, c, true);
   }
@@ -91,15 +152,30 @@ export function planCase(ctx: PlanContext, o: CaseOrigin, d: CaseDraw): EventBod
 function handle(ctx: PlanContext, s: Steps, c: CaseDraw & { channel: Channel }, from: EpochMs): void {
   const { rng } = ctx;
   const signF = rng.chance(LIFECYCLE_ODDS.signLate) ? rng.uniform(1.05, 1.8) : Math.min(0.97, rng.beta(1.3, 4));
-  const signedAt = s.add(pointInLimit(ctx, 'sign', c, from, signF), (ts, caseId) => ({ type: 'case.signed', ts, caseId }));
+  const signedAt = s.add(pointInLimit(ctx, 'sign', c, from, signF), (ts, caseId) => ({
+    type: 'case.signed',
+    ts,
+    caseId,
+  }));
   const fast = c.urgency === 'urgent' ? 0.1 : 1;
   s.add(signedAt + rng.uniform(1, 30) * fast * MINUTE_MS, (ts, caseId) => ({ type: 'case.processing', ts, caseId }));
   reply(ctx, s, c, from);
   const qcAt = addWorkingMinutes(ctx.env, s.last, rng.uniform(5, 120));
   if (rng.chance(LIFECYCLE_ODDS.qcRejected)) {
-    const rejectedAt = s.add(qcAt, (ts, caseId) => ({ type: 'case.quality_checked', ts, caseId, passed: false, reason: '回复内容不完整，驳回重办' }));
+    const rejectedAt = s.add(qcAt, (ts, caseId) => ({
+      type: 'case.quality_checked',
+      ts,
+      caseId,
+      passed: false,
+      reason: '回复内容不完整，驳回重办',
+    }));
     reply(ctx, s, c, rejectedAt, 0.6);
-    s.add(addWorkingMinutes(ctx.env, s.last, rng.uniform(5, 120)), (ts, caseId) => ({ type: 'case.quality_checked', ts, caseId, passed: true }));
+    s.add(addWorkingMinutes(ctx.env, s.last, rng.uniform(5, 120)), (ts, caseId) => ({
+      type: 'case.quality_checked',
+      ts,
+      caseId,
+      passed: true,
+    }));
   } else {
     s.add(qcAt, (ts, caseId) => ({ type: 'case.quality_checked', ts, caseId, passed: true }));
   }
@@ -113,7 +189,13 @@ function reply(ctx: PlanContext, s: Steps, c: CaseDraw & { channel: Channel }, f
   const at = Math.max(pointInLimit(ctx, 'handle', c, from, f), s.last + MINUTE_MS);
   if (late) {
     const urgeAt = pointInLimit(ctx, 'handle', c, from, rng.uniform(1, Math.min(f, 1.1)));
-    if (urgeAt > s.last && urgeAt < at) s.add(urgeAt, (ts, caseId) => ({ type: 'case.supervised', ts, caseId, message: '已超办理时限，请尽快办结并回复' }));
+    if (urgeAt > s.last && urgeAt < at)
+      s.add(urgeAt, (ts, caseId) => ({
+        type: 'case.supervised',
+        ts,
+        caseId,
+        message: '已超办理时限，请尽快办结并回复',
+      }));
   }
   s.add(at, (ts, caseId) => ({ type: 'case.replied', ts, caseId, reply: rng.pick(REPLIES) }));
 }

@@ -108,18 +108,27 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   switch (command) {
-    case 'scenarios': return scenarios(rest);
-    case 'run': return run(rest);
-    case 'generate': return generate(rest);
-    case 'replay': return replay(rest);
-    case 'export': return exportLog(rest);
-    default: throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    case 'scenarios':
+      return scenarios(rest);
+    case 'run':
+      return run(rest);
+    case 'generate':
+      return generate(rest);
+    case 'replay':
+      return replay(rest);
+    case 'export':
+      return exportLog(rest);
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
 function scenarios(args: string[]): number {
   const { values: v } = parse(args, { json: { type: 'boolean' } }, SCENARIOS_USAGE);
-  if (v.help) { console.log(SCENARIOS_USAGE); return 0; }
+  if (v.help) {
+    console.log(SCENARIOS_USAGE);
+    return 0;
+  }
   const all = shippedScenarios();
   if (v.json) {
     console.log(JSON.stringify(all.map(scenarioInfo)));
@@ -127,17 +136,33 @@ function scenarios(args: string[]): number {
   }
   const w = Math.max(...all.map((s) => s.name.length));
   for (const s of all) console.log(`${s.name.padEnd(w)}  ${s.title} — ${s.description}`);
-  console.log('\nA scenario is a JSON file (schema: simulators/scenarios/scenario.schema.json); pass a path to use your own.');
+  console.log(
+    '\nA scenario is a JSON file (schema: simulators/scenarios/scenario.schema.json); pass a path to use your own.',
+  );
   return 0;
 }
 
 async function run(args: string[]): Promise<number> {
-  const { values: v } = parse(args, {
-    server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' },
-    speed: { type: 'string' }, 'backlog-days': { type: 'string' }, 'batch-size': { type: 'string' }, 'json-progress': { type: 'boolean' },
-    'token-stdin': { type: 'boolean' },
-  }, RUN_USAGE);
-  if (v.help) { console.log(RUN_USAGE); return 0; }
+  const { values: v } = parse(
+    args,
+    {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      space: { type: 'string' },
+      seed: { type: 'string' },
+      scenario: { type: 'string' },
+      speed: { type: 'string' },
+      'backlog-days': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'json-progress': { type: 'boolean' },
+      'token-stdin': { type: 'boolean' },
+    },
+    RUN_USAGE,
+  );
+  if (v.help) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
   if (v['token-stdin'] === true) v.token = await firstLine(process.stdin);
   const { servers, token, space } = target(v, RUN_USAGE);
   const speed = speedOf(v.speed, '1');
@@ -145,15 +170,40 @@ async function run(args: string[]): Promise<number> {
   const backlogDays = wholeNumber(v['backlog-days'], 'backlog-days', 1, 0, 60);
   const batchSize = wholeNumber(v['batch-size'], 'batch-size', 5000, 1, 10_000);
   const json = v['json-progress'] === true;
-  const elapsedSec = await feedSpace({ servers, token, space, seed, speed, backlogDays, batchSize, scenario: scenarioOf(v.scenario), json });
+  const elapsedSec = await feedSpace({
+    servers,
+    token,
+    space,
+    seed,
+    speed,
+    backlogDays,
+    batchSize,
+    scenario: scenarioOf(v.scenario),
+    json,
+  });
   if (!json) console.log(`done in ${duration(elapsedSec)}`);
   return 0;
 }
 
 /** The events of whole days from a seed (and a scenario's effects), an hour at a time. */
-function* simulatedDays(seed: number, start: number, days: number, scenario: Scenario | null, from: string): Generator<DomainEventInput[]> {
+function* simulatedDays(
+  seed: number,
+  start: number,
+  days: number,
+  scenario: Scenario | null,
+  from: string,
+): Generator<DomainEventInput[]> {
   const end = start + days * DAY_MS - 1;
-  const sim = new DistrictSim({ seed, start, ...(scenario ? { effects: placeEffects(scenario, from), ...(scenario.casesPerDay ? { casesPerDay: scenario.casesPerDay } : {}) } : {}) });
+  const sim = new DistrictSim({
+    seed,
+    start,
+    ...(scenario
+      ? {
+          effects: placeEffects(scenario, from),
+          ...(scenario.casesPerDay ? { casesPerDay: scenario.casesPerDay } : {}),
+        }
+      : {}),
+  });
   for (let t = start; t < end;) {
     t = Math.min(end, t + HOUR_MS);
     const chunk = sim.advanceTo(t);
@@ -162,15 +212,29 @@ function* simulatedDays(seed: number, start: number, days: number, scenario: Sce
 }
 
 async function generate(args: string[]): Promise<number> {
-  const { values: v } = parse(args, {
-    seed: { type: 'string' }, from: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' }, scenario: { type: 'string' },
-    server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' },
-  }, GENERATE_USAGE);
-  if (v.help) { console.log(GENERATE_USAGE); return 0; }
+  const { values: v } = parse(
+    args,
+    {
+      seed: { type: 'string' },
+      from: { type: 'string' },
+      days: { type: 'string' },
+      out: { type: 'string' },
+      scenario: { type: 'string' },
+      server: { type: 'string' },
+      token: { type: 'string' },
+      space: { type: 'string' },
+    },
+    GENERATE_USAGE,
+  );
+  if (v.help) {
+    console.log(GENERATE_USAGE);
+    return 0;
+  }
   const scenario = scenarioOf(v.scenario);
   const from = typeof v.from === 'string' ? v.from : scenario?.date;
   if (from === undefined) throw new UsageError(`--from or --scenario is required\n\n${GENERATE_USAGE}`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || shanghaiDateKey(shanghaiMidnight(from)) !== from) throw new UsageError(`--from must be a date YYYY-MM-DD, got "${from}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || shanghaiDateKey(shanghaiMidnight(from)) !== from)
+    throw new UsageError(`--from must be a date YYYY-MM-DD, got "${from}"`);
   const seed = wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31);
   const days = wholeNumber(v.days, 'days', 1, 1, 3660);
   const start = shanghaiMidnight(from);
@@ -178,13 +242,24 @@ async function generate(args: string[]): Promise<number> {
   if (typeof v.out !== 'string') {
     if (v.server === undefined) throw new UsageError(`--out FILE or --server URL is required\n\n${GENERATE_USAGE}`);
     const t = target(v, GENERATE_USAGE);
-    const events = (function* () { for (const chunk of simulatedDays(seed, start, days, scenario, from)) yield* chunk; })();
-    const r = await replayWithProgress({ ...t, speed: Number.POSITIVE_INFINITY, events, json: false, batchSize: 5000, total: (p) => {
-      const fraction = p.simTime === null ? null : Math.min(1, (p.simTime - start) / (days * DAY_MS));
-      const elapsed = (performance.now() - began) / 1000;
-      return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
-    } });
-    console.log(`sent ${r.sent} events (${r.accepted} accepted, ${r.duplicate} duplicate) to ${t.space} in ${((performance.now() - began) / 1000).toFixed(2)} s`);
+    const events = (function* () {
+      for (const chunk of simulatedDays(seed, start, days, scenario, from)) yield* chunk;
+    })();
+    const r = await replayWithProgress({
+      ...t,
+      speed: Number.POSITIVE_INFINITY,
+      events,
+      json: false,
+      batchSize: 5000,
+      total: (p) => {
+        const fraction = p.simTime === null ? null : Math.min(1, (p.simTime - start) / (days * DAY_MS));
+        const elapsed = (performance.now() - began) / 1000;
+        return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
+      },
+    });
+    console.log(
+      `sent ${r.sent} events (${r.accepted} accepted, ${r.duplicate} duplicate) to ${t.space} in ${((performance.now() - began) / 1000).toFixed(2)} s`,
+    );
     return r.rejected + r.quarantined > 0 ? 1 : 0;
   }
   const out = v.out;
@@ -197,17 +272,37 @@ async function generate(args: string[]): Promise<number> {
   file.end();
   await once(file, 'finish');
   const secs = (performance.now() - began) / 1000;
-  console.log(`wrote ${count} events (${days} day(s) from ${from}${scenario ? `, scenario ${scenario.name}` : ''}, seed ${seed}) to ${out} in ${secs.toFixed(2)} s`);
+  console.log(
+    `wrote ${count} events (${days} day(s) from ${from}${scenario ? `, scenario ${scenario.name}` : ''}, seed ${seed}) to ${out} in ${secs.toFixed(2)} s`,
+  );
   return 0;
 }
 
 async function replay(args: string[]): Promise<number> {
-  const { values: v, positionals } = parse(args, {
-    server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, speed: { type: 'string' }, format: { type: 'string' },
-    mapping: { type: 'string' }, channel: { type: 'string' }, 'batch-size': { type: 'string' }, 'json-progress': { type: 'boolean' },
-    config: { type: 'string' }, 'dry-run': { type: 'boolean' }, strict: { type: 'boolean' }, 'max-skipped': { type: 'string' },
-  }, REPLAY_USAGE, true);
-  if (v.help) { console.log(REPLAY_USAGE); return 0; }
+  const { values: v, positionals } = parse(
+    args,
+    {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      space: { type: 'string' },
+      speed: { type: 'string' },
+      format: { type: 'string' },
+      mapping: { type: 'string' },
+      channel: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'json-progress': { type: 'boolean' },
+      config: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      strict: { type: 'boolean' },
+      'max-skipped': { type: 'string' },
+    },
+    REPLAY_USAGE,
+    true,
+  );
+  if (v.help) {
+    console.log(REPLAY_USAGE);
+    return 0;
+  }
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError(`give exactly one FILE to replay\n\n${REPLAY_USAGE}`);
   const dryRun = v['dry-run'] === true;
@@ -215,56 +310,109 @@ async function replay(args: string[]): Promise<number> {
   const maxSkipped = wholeNumber(v['max-skipped'], 'max-skipped', 0, 0, 1e9);
   const speed = speedOf(v.speed, 'max');
   const batchSize = wholeNumber(v['batch-size'], 'batch-size', 2000, 1, 10_000);
-  const format = typeof v.format === 'string' ? v.format : file.endsWith('.csv') ? 'csv' : /\.(jsonl|ndjson)$/.test(file) ? 'jsonl' : file.endsWith('.json') ? 'open311' : '';
+  const format =
+    typeof v.format === 'string'
+      ? v.format
+      : file.endsWith('.csv')
+        ? 'csv'
+        : /\.(jsonl|ndjson)$/.test(file)
+          ? 'jsonl'
+          : file.endsWith('.json')
+            ? 'open311'
+            : '';
   const channel = typeof v.channel === 'string' ? v.channel : 'hotline';
-  if (!(CHANNELS as readonly string[]).includes(channel)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got "${channel}"`);
+  if (!(CHANNELS as readonly string[]).includes(channel))
+    throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got "${channel}"`);
   const began = performance.now();
   let events: AsyncIterable<DomainEventInput> | DomainEventInput[];
   let total: (p: ReplayProgress) => { fraction: number | null; etaSec: number | null };
   if (format === 'jsonl') {
     let size: number;
-    try { size = statSync(file).size; } catch (err) { throw new UsageError(`cannot read ${file}: ${(err as Error).message}`); }
+    try {
+      size = statSync(file).size;
+    } catch (err) {
+      throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+    }
     const reader = new JsonlReader(file);
     const last = lastEventTs(file);
     const started = Date.now();
     events = reader;
     total = (p) => {
       const fraction = size > 0 ? Math.min(1, reader.bytesRead / size) : null;
-      if (Number.isFinite(speed)) return { fraction, etaSec: last !== null && p.simTime !== null ? (last - p.simTime) / speed / 1000 : null };
+      if (Number.isFinite(speed))
+        return { fraction, etaSec: last !== null && p.simTime !== null ? (last - p.simTime) / speed / 1000 : null };
       const elapsed = (Date.now() - started) / 1000;
       return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
     };
   } else if (format === 'open311' || format === 'csv') {
     let cfg;
     const ask = typeof v.server === 'string' && typeof v.token === 'string' ? { url: v.server, token: v.token } : null;
-    try { cfg = await importConfig(typeof v.config === 'string' ? v.config : undefined, ask); } catch (err) { throw new UsageError((err as Error).message); }
+    try {
+      cfg = await importConfig(typeof v.config === 'string' ? v.config : undefined, ask);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     let parsed;
     if (format === 'open311') {
       parsed = open311Records(readJson(file, 'the Open311 file'), { channel: channel as Channel, config: cfg.config });
     } else {
       if (typeof v.mapping !== 'string') throw new UsageError(`a CSV file needs --mapping FILE\n\n${REPLAY_USAGE}`);
       let mapping;
-      try { mapping = parseCsvMapping(readJson(v.mapping, 'the mapping'), v.mapping); } catch (err) { throw new UsageError((err as Error).message); }
-      let text: string;
-      try { text = readFileSync(file, 'utf8'); } catch (err) { throw new UsageError(`cannot read ${file}: ${(err as Error).message}`); }
       try {
-        parsed = csvRecords(text, { ...mapping, defaults: { ...mapping.defaults, ...(typeof v.channel === 'string' ? { channel: channel as Channel } : {}) } }, cfg.config);
-      } catch (err) { throw new UsageError((err as Error).message); }
+        mapping = parseCsvMapping(readJson(v.mapping, 'the mapping'), v.mapping);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      }
+      try {
+        parsed = csvRecords(
+          text,
+          {
+            ...mapping,
+            defaults: {
+              ...mapping.defaults,
+              ...(typeof v.channel === 'string' ? { channel: channel as Channel } : {}),
+            },
+          },
+          cfg.config,
+        );
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
     }
     const noun = format === 'csv' ? 'row' : 'request';
     for (const e of parsed.errors.slice(0, 20)) console.error(`skipped ${describeRecordError(e, noun)}`);
     if (parsed.errors.length > 20) console.error(`… and ${parsed.errors.length - 20} more ${noun}s skipped`);
-    console.log(formatReport(parsed.report, `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped; mapped onto ${cfg.source}`));
+    console.log(
+      formatReport(
+        parsed.report,
+        `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped; mapped onto ${cfg.source}`,
+      ),
+    );
     const fb = fallbacks(parsed.report);
     if (v.strict === true && fb.length > 0) {
-      console.error(`refused (--strict): ${fb.length} value(s) in ${fb.reduce((s, e) => s + e.rows, 0)} ${noun}(s) would fall back; add them to the mapping's values or the configuration. Nothing was sent.`);
+      console.error(
+        `refused (--strict): ${fb.length} value(s) in ${fb.reduce((s, e) => s + e.rows, 0)} ${noun}(s) would fall back; add them to the mapping's values or the configuration. Nothing was sent.`,
+      );
       return 3;
     }
     if (parsed.errors.length > maxSkipped || parsed.records.length === 0) {
-      console.error(parsed.records.length === 0 ? `no ${noun} could be read; nothing was sent` : `${parsed.errors.length} ${noun}(s) could not be read (allowed: --max-skipped ${maxSkipped}); nothing was sent`);
+      console.error(
+        parsed.records.length === 0
+          ? `no ${noun} could be read; nothing was sent`
+          : `${parsed.errors.length} ${noun}(s) could not be read (allowed: --max-skipped ${maxSkipped}); nothing was sent`,
+      );
       return 1;
     }
-    if (dryRun) { console.log(`dry run: ${parsed.records.length} ${noun}(s) would be sent; nothing was sent`); return 0; }
+    if (dryRun) {
+      console.log(`dry run: ${parsed.records.length} ${noun}(s) would be sent; nothing was sent`);
+      return 0;
+    }
     const list = recordsToEvents(parsed.records, format);
     console.error(`${parsed.records.length} requests → ${list.length} events`);
     events = list;
@@ -272,15 +420,19 @@ async function replay(args: string[]): Promise<number> {
     const started = Date.now();
     total = (p) => {
       const fraction = list.length ? p.sent / list.length : null;
-      if (Number.isFinite(speed)) return { fraction, etaSec: p.simTime === null ? null : (t1 - p.simTime) / speed / 1000 };
+      if (Number.isFinite(speed))
+        return { fraction, etaSec: p.simTime === null ? null : (t1 - p.simTime) / speed / 1000 };
       const elapsed = (Date.now() - started) / 1000;
       return { fraction, etaSec: fraction ? (elapsed / fraction) * (1 - fraction) : null };
     };
   } else throw new UsageError(`--format must be jsonl, open311 or csv (cannot tell from "${file}")`);
-  if (t === null) throw new UsageError('--dry-run reports how an Open311 or CSV file maps; a JSONL event log has nothing to map');
+  if (t === null)
+    throw new UsageError('--dry-run reports how an Open311 or CSV file maps; a JSONL event log has nothing to map');
   const r = await replayWithProgress({ ...t, speed, events, json: v['json-progress'] === true, total, batchSize });
   const secs = (performance.now() - began) / 1000;
-  console.log(`replayed ${r.sent.toLocaleString('en-US')} events into ${t.space} in ${secs.toFixed(2)} s (${Math.round(r.sent / secs).toLocaleString('en-US')} events/s): ${r.accepted} accepted, ${r.duplicate} duplicate, ${r.rejected} rejected, ${r.quarantined} quarantined`);
+  console.log(
+    `replayed ${r.sent.toLocaleString('en-US')} events into ${t.space} in ${secs.toFixed(2)} s (${Math.round(r.sent / secs).toLocaleString('en-US')} events/s): ${r.accepted} accepted, ${r.duplicate} duplicate, ${r.rejected} rejected, ${r.quarantined} quarantined`,
+  );
   for (const p of r.problems) console.log(`  ${p}`);
   return r.rejected + r.quarantined > 0 ? 1 : 0;
 }
@@ -295,13 +447,22 @@ function readJson(file: string, what: string): unknown {
 }
 
 async function exportLog(args: string[]): Promise<number> {
-  const { values: v } = parse(args, { server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, out: { type: 'string' } }, EXPORT_USAGE);
-  if (v.help) { console.log(EXPORT_USAGE); return 0; }
+  const { values: v } = parse(
+    args,
+    { server: { type: 'string' }, token: { type: 'string' }, space: { type: 'string' }, out: { type: 'string' } },
+    EXPORT_USAGE,
+  );
+  if (v.help) {
+    console.log(EXPORT_USAGE);
+    return 0;
+  }
   const server = required(v.server, 'server', EXPORT_USAGE).replace(/\/+$/, '');
   const token = required(v.token, 'token', EXPORT_USAGE);
   const space = required(v.space, 'space', EXPORT_USAGE);
   const out = required(v.out, 'out', EXPORT_USAGE);
-  const res = await fetch(`${server}/api/v1/spaces/${encodeURIComponent(space)}/export.jsonl`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${server}/api/v1/spaces/${encodeURIComponent(space)}/export.jsonl`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (!res.ok || !res.body) throw new Error(`export refused: HTTP ${res.status} ${await res.text()}`);
   const file = createWriteStream(out);
   let bytes = 0;
@@ -311,14 +472,20 @@ async function exportLog(args: string[]): Promise<number> {
   }
   file.end();
   await once(file, 'finish');
-  console.log(`exported ${space} (${res.headers.get('x-event-count') ?? '?'} events, ${bytes.toLocaleString('en-US')} bytes) to ${out}`);
+  console.log(
+    `exported ${space} (${res.headers.get('x-event-count') ?? '?'} events, ${bytes.toLocaleString('en-US')} bytes) to ${out}`,
+  );
   return 0;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
-    console.error(err instanceof UsageError ? `error: ${err.message}` : `error: ${(err as Error).message ?? String(err)}`);
+    console.error(
+      err instanceof UsageError ? `error: ${err.message}` : `error: ${(err as Error).message ?? String(err)}`,
+    );
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

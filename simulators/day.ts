@@ -9,10 +9,28 @@ import type { DomainEventInput } from '@shared/events';
 import { parseWorkingHours } from '@shared/sla/calendar';
 import type { SlaEnv } from '@shared/sla/deadline';
 import { chineseHolidayCalendar } from '@shared/sla/holidays';
-import { addDays, DAY_MS, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight, shanghaiMinuteOfDay, type EpochMs } from '@shared/time';
+import {
+  addDays,
+  DAY_MS,
+  MINUTE_MS,
+  shanghaiDateKey,
+  shanghaiInstant,
+  shanghaiMidnight,
+  shanghaiMinuteOfDay,
+  type EpochMs,
+} from '@shared/time';
 import { CallCentre } from './calls';
 import { planCase, type EventBody, type PlanContext } from './cases';
-import { CHANNEL_SHARE, District, dutyPosts, HOURLY_PROFILE, rosterShifts, SHIFTS, type AgentDef, type ShiftDef } from './district';
+import {
+  CHANNEL_SHARE,
+  District,
+  dutyPosts,
+  HOURLY_PROFILE,
+  rosterShifts,
+  SHIFTS,
+  type AgentDef,
+  type ShiftDef,
+} from './district';
 import { TimedHeap, type Kernel } from './heap';
 import { Rng } from './random';
 import { ScenarioEffects, type Topic } from './effects';
@@ -39,11 +57,22 @@ const CALLS_TO_CASES = 0.98;
 const EXPECTED_ANSWER_RATE = 0.96;
 /** Volume on a day off relative to a working day, by channel. */
 const DAY_OFF_FACTOR: Readonly<Record<Channel, number>> = {
-  hotline: 0.8, city_mgmt: 0.5, grid_patrol: 0.4, message_board: 0.9, district_line: 0.8, sensing: 1, referral: 0.2,
+  hotline: 0.8,
+  city_mgmt: 0.5,
+  grid_patrol: 0.4,
+  message_board: 0.9,
+  district_line: 0.8,
+  sensing: 1,
+  referral: 0.2,
 };
 const TICK_MS = 15_000;
 const HEARTBEAT_MS = 30_000;
-const HANDOVER_NOTES = ['交接正常，无遗留重大事项', '已交接在办紧急件及重点关注事项', '话务平稳，系统运行正常', '已交接待回访件及领导批示件'];
+const HANDOVER_NOTES = [
+  '交接正常，无遗留重大事项',
+  '已交接在办紧急件及重点关注事项',
+  '话务平稳，系统运行正常',
+  '已交接待回访件及领导批示件',
+];
 
 type Action = (ts: EpochMs) => void;
 
@@ -70,7 +99,10 @@ export class DistrictSim {
 
   constructor(readonly options: SimOptions) {
     const config = options.config ?? DEFAULT_CONFIG;
-    const env: SlaEnv = { calendar: chineseHolidayCalendar(config.holidays), hours: parseWorkingHours(config.workingHours) };
+    const env: SlaEnv = {
+      calendar: chineseHolidayCalendar(config.holidays),
+      hours: parseWorkingHours(config.workingHours),
+    };
     this.district = new District(config);
     this.perDay = options.casesPerDay ?? DEFAULT_CASES_PER_DAY;
     this.tag = `${String(options.seed)}-${Math.floor(options.start / 1000).toString(36)}`;
@@ -83,11 +115,19 @@ export class DistrictSim {
     this.plan = { rng: Rng.derive(options.seed, 'cases'), env, rules: config.sla, district: this.district };
     const now = (): EpochMs => this.nowTs;
     this.kernel = {
-      get now() { return now(); },
+      get now() {
+        return now();
+      },
       at: (ts, action) => this.heap.push(Math.max(this.nowTs, Math.round(ts)), action),
       emit: (body) => this.emit(body),
     };
-    this.calls = new CallCentre(this.kernel, Rng.derive(options.seed, 'calls'), this.district.agents, `${this.tag}-call`, (a, callId, ts, tag) => this.hotlineCase(a, callId, ts, tag));
+    this.calls = new CallCentre(
+      this.kernel,
+      Rng.derive(options.seed, 'calls'),
+      this.district.agents,
+      `${this.tag}-call`,
+      (a, callId, ts, tag) => this.hotlineCase(a, callId, ts, tag),
+    );
     this.init(options.start);
   }
 
@@ -138,12 +178,17 @@ export class DistrictSim {
   private scheduleEffect(e: PlacedEffect, index: number, start: EpochMs): void {
     switch (e.kind) {
       case 'alerts': {
-        const times = Array.from({ length: e.count }, () => Math.round(this.fx.rng.uniform(e.from, e.to))).sort((a, b) => a - b);
-        for (const t of times) if (t >= start) this.kernel.at(t, (ts) => this.startCase(e.channel, ts, undefined, undefined, e.topic));
+        const times = Array.from({ length: e.count }, () => Math.round(this.fx.rng.uniform(e.from, e.to))).sort(
+          (a, b) => a - b,
+        );
+        for (const t of times)
+          if (t >= start) this.kernel.at(t, (ts) => this.startCase(e.channel, ts, undefined, undefined, e.topic));
         return;
       }
       case 'mass_incident': {
-        const times = Array.from({ length: e.calls }, () => Math.round(this.fx.rng.uniform(e.from, e.to))).sort((a, b) => a - b);
+        const times = Array.from({ length: e.calls }, () => Math.round(this.fx.rng.uniform(e.from, e.to))).sort(
+          (a, b) => a - b,
+        );
         for (const t of times) if (t >= start) this.kernel.at(t, (ts) => this.calls.offer(ts, index));
         return;
       }
@@ -152,7 +197,9 @@ export class DistrictSim {
         this.kernel.at(Math.max(start, e.from), () => this.calls.block(true));
         this.kernel.at(e.to, (ts) => this.calls.block(false, ts));
         return;
-      case 'surge': case 'absence': case 'link_down':
+      case 'surge':
+      case 'absence':
+      case 'link_down':
         return; // Read where arrivals, shifts and heartbeats happen.
       default:
         return assertNever(e);
@@ -206,7 +253,17 @@ export class DistrictSim {
   private shiftBegins(date: string, index: number, def: ShiftDef, start: EpochMs, end: EpochMs, ts: EpochMs): void {
     const rng = this.duty;
     for (const p of dutyPosts(dayNumber(date), index)) {
-      this.kernel.at(start - rng.int(0, 8 * 60) * 1000, (t) => this.emit({ type: 'duty.checked_in', ts: t, date, shiftId: def.id, post: p.post, personId: p.personId, name: p.name }));
+      this.kernel.at(start - rng.int(0, 8 * 60) * 1000, (t) =>
+        this.emit({
+          type: 'duty.checked_in',
+          ts: t,
+          date,
+          shiftId: def.id,
+          post: p.post,
+          personId: p.personId,
+          name: p.name,
+        }),
+      );
     }
     const prevIndex = (index + SHIFTS.length - 1) % SHIFTS.length;
     const prevDate = index === 0 ? addDays(date, -1) : date;
@@ -214,7 +271,17 @@ export class DistrictSim {
     const outgoing = dutyPosts(dayNumber(prevDate), prevIndex).find((p) => p.post === 'duty_officer');
     if (prev && outgoing) {
       const note = rng.pick(HANDOVER_NOTES);
-      this.kernel.at(Math.max(ts, start + rng.int(1, 10) * MINUTE_MS), (t) => this.emit({ type: 'duty.handover', ts: t, date, fromShiftId: prev.id, toShiftId: def.id, note, by: outgoing.name }));
+      this.kernel.at(Math.max(ts, start + rng.int(1, 10) * MINUTE_MS), (t) =>
+        this.emit({
+          type: 'duty.handover',
+          ts: t,
+          date,
+          fromShiftId: prev.id,
+          toShiftId: def.id,
+          note,
+          by: outgoing.name,
+        }),
+      );
     }
     this.calls.startShift(def.id, start, end, this.fx.absentees(def.id, start));
   }
@@ -222,7 +289,9 @@ export class DistrictSim {
   private shiftEnds(date: string, index: number, def: ShiftDef, ts: EpochMs): void {
     this.calls.endShift(def.id, ts);
     for (const p of dutyPosts(dayNumber(date), index)) {
-      this.kernel.at(ts + this.duty.int(1, 10) * MINUTE_MS, (t) => this.emit({ type: 'duty.checked_out', ts: t, date, shiftId: def.id, post: p.post, personId: p.personId }));
+      this.kernel.at(ts + this.duty.int(1, 10) * MINUTE_MS, (t) =>
+        this.emit({ type: 'duty.checked_out', ts: t, date, shiftId: def.id, post: p.post, personId: p.personId }),
+      );
     }
   }
 
@@ -234,7 +303,9 @@ export class DistrictSim {
     const date = shanghaiDateKey(ts);
     const day = this.plan.env.calendar.isWorkday(date) ? 1 : DAY_OFF_FACTOR[channel];
     const surge = this.effects.length === 0 ? 1 : this.fx.surgeFactor(channel, ts);
-    return this.dailyVolume(channel) * day * surge * interpolate(profile, shanghaiMinuteOfDay(ts)) / (sum(profile) * 60);
+    return (
+      (this.dailyVolume(channel) * day * surge * interpolate(profile, shanghaiMinuteOfDay(ts))) / (sum(profile) * 60)
+    );
   }
 
   private dailyVolume(channel: Channel): number {
@@ -245,7 +316,7 @@ export class DistrictSim {
   /** Non-homogeneous Poisson arrivals by thinning against the channel's peak rate. */
   private nextArrival(channel: Channel, from: EpochMs): void {
     const profile = HOURLY_PROFILE[channel];
-    const peak = this.dailyVolume(channel) * this.fx.maxSurge(channel) * Math.max(...profile) / (sum(profile) * 60);
+    const peak = (this.dailyVolume(channel) * this.fx.maxSurge(channel) * Math.max(...profile)) / (sum(profile) * 60);
     if (!(peak > 0)) return;
     const at = from + Math.max(1, Math.round(this.arrivals.exponential(1 / peak) * MINUTE_MS));
     this.kernel.at(at, (ts) => {
@@ -273,7 +344,13 @@ export class DistrictSim {
   }
 
   /** A call about a mass incident: the first becomes the master case (群体), later ones are received and merged into it. */
-  private incidentCase(index: number, e: Extract<PlacedEffect, { kind: 'mass_incident' }>, agent: AgentDef, callId: string, ts: EpochMs): void {
+  private incidentCase(
+    index: number,
+    e: Extract<PlacedEffect, { kind: 'mass_incident' }>,
+    agent: AgentDef,
+    callId: string,
+    ts: EpochMs,
+  ): void {
     const master = this.masters.get(index);
     if (master === undefined) {
       const flags = e.topic.flags.includes('mass') ? e.topic.flags : [...e.topic.flags, 'mass' as const];
@@ -283,16 +360,32 @@ export class DistrictSim {
     const d = this.fx.topicDraw('hotline', e.topic);
     const caseId = this.caseId(ts);
     this.emit({
-      type: 'case.received', ts, caseId, channel: 'hotline', caseType: d.caseType, urgency: d.urgency, flags: d.flags, category: d.category,
-      street: d.street, title: d.title, agentId: agent.id, callId,
+      type: 'case.received',
+      ts,
+      caseId,
+      channel: 'hotline',
+      caseType: d.caseType,
+      urgency: d.urgency,
+      flags: d.flags,
+      category: d.category,
+      street: d.street,
+      title: d.title,
+      agentId: agent.id,
+      callId,
     });
-    this.kernel.at(ts + this.fx.rng.int(1, 5) * MINUTE_MS, (t) => this.emit({ type: 'case.merged', ts: t, caseId, masterCaseId: master }));
+    this.kernel.at(ts + this.fx.rng.int(1, 5) * MINUTE_MS, (t) =>
+      this.emit({ type: 'case.merged', ts: t, caseId, masterCaseId: master }),
+    );
   }
 
   private startCase(channel: Channel, ts: EpochMs, agentId?: string, callId?: string, topic?: Topic): string {
     const draw = topic ? this.fx.topicDraw(channel, topic) : this.district.drawCase(this.plan.rng, channel);
     const caseId = this.caseId(ts);
-    const steps = planCase(this.plan, { caseId, channel, ts, ...(agentId ? { agentId } : {}), ...(callId ? { callId } : {}) }, draw);
+    const steps = planCase(
+      this.plan,
+      { caseId, channel, ts, ...(agentId ? { agentId } : {}), ...(callId ? { callId } : {}) },
+      draw,
+    );
     let i = 0;
     const run = (now: EpochMs): void => {
       for (let s = steps[i]; s && s.ts <= now; s = steps[++i]) this.emit(s);
@@ -314,8 +407,21 @@ export class DistrictSim {
 }
 
 /** Generates every event from `from` to `to` (inclusive) for a seed. */
-export function generateEvents(o: { seed: number | string; from: EpochMs; to: EpochMs; config?: CityopsConfig; casesPerDay?: number; effects?: readonly PlacedEffect[] }): DomainEventInput[] {
-  const sim = new DistrictSim({ seed: o.seed, start: o.from, ...(o.config ? { config: o.config } : {}), ...(o.casesPerDay ? { casesPerDay: o.casesPerDay } : {}), ...(o.effects ? { effects: o.effects } : {}) });
+export function generateEvents(o: {
+  seed: number | string;
+  from: EpochMs;
+  to: EpochMs;
+  config?: CityopsConfig;
+  casesPerDay?: number;
+  effects?: readonly PlacedEffect[];
+}): DomainEventInput[] {
+  const sim = new DistrictSim({
+    seed: o.seed,
+    start: o.from,
+    ...(o.config ? { config: o.config } : {}),
+    ...(o.casesPerDay ? { casesPerDay: o.casesPerDay } : {}),
+    ...(o.effects ? { effects: o.effects } : {}),
+  });
   return sim.advanceTo(o.to);
 }
 

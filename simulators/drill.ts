@@ -13,19 +13,41 @@ const USAGE = `Usage: tsx simulators/drill.ts --server URL --space drill-NAME --
   the producer token for the space is read from the first line of stdin`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values: v } = parse(argv, { server: { type: 'string' }, space: { type: 'string' }, scenario: { type: 'string' }, speed: { type: 'string' }, seed: { type: 'string' } }, USAGE);
-  if (v.help) { console.log(USAGE); return 0; }
+  const { values: v } = parse(
+    argv,
+    {
+      server: { type: 'string' },
+      space: { type: 'string' },
+      scenario: { type: 'string' },
+      speed: { type: 'string' },
+      seed: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const { servers, token, space } = target({ ...v, token: await firstLine(process.stdin) }, USAGE);
   if (typeof v.scenario !== 'string') throw new UsageError(`--scenario is required\n\n${USAGE}`);
   await feedSpace({
-    servers, token, space, scenario: scenarioOf(v.scenario), speed: speedOf(v.speed, '1'), seed: wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31),
-    backlogDays: 1, batchSize: 5000, json: true,
+    servers,
+    token,
+    space,
+    scenario: scenarioOf(v.scenario),
+    speed: speedOf(v.speed, '1'),
+    seed: wholeNumber(v.seed, 'seed', 1, 0, 2 ** 31),
+    backlogDays: 1,
+    batchSize: 5000,
+    json: true,
   });
   return 0;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = err instanceof UsageError ? 2 : 1;

@@ -16,13 +16,19 @@ export type Topic = Extract<PlacedEffect, { kind: 'alerts' }>['topic'];
 export class ScenarioEffects {
   /** The scenario's draws. */
   readonly rng: Rng;
-  constructor(readonly list: readonly PlacedEffect[], seed: number | string, private readonly district: District) {
+  constructor(
+    readonly list: readonly PlacedEffect[],
+    seed: number | string,
+    private readonly district: District,
+  ) {
     this.rng = Rng.derive(seed, 'scenario');
   }
 
   /** Whether an effect is on at `ts`. */
   active<K extends PlacedEffect['kind']>(kind: K, ts: EpochMs): Extract<PlacedEffect, { kind: K }>[] {
-    return this.list.filter((e): e is Extract<PlacedEffect, { kind: K }> => e.kind === kind && e.from <= ts && ts < e.to);
+    return this.list.filter(
+      (e): e is Extract<PlacedEffect, { kind: K }> => e.kind === kind && e.from <= ts && ts < e.to,
+    );
   }
 
   /** The arrival rate multiplier of a channel at `ts` (surges multiply). */
@@ -59,15 +65,21 @@ export class ScenarioEffects {
     const pool = topic.streets ?? (topic.lowLyingOnly && lowLying.length > 0 ? lowLying : null);
     const street = pool ? rng.pick(pool) : base.street;
     return {
-      caseType: topic.caseType, urgency: rng.chance(topic.urgent) ? 'urgent' : 'normal', flags: [...topic.flags], category: topic.category,
-      street, unit: topic.unit ?? this.district.unitFor(rng, topic.category, street), title: rng.pick(topic.titles),
+      caseType: topic.caseType,
+      urgency: rng.chance(topic.urgent) ? 'urgent' : 'normal',
+      flags: [...topic.flags],
+      category: topic.category,
+      street,
+      unit: topic.unit ?? this.district.unitFor(rng, topic.category, street),
+      title: rng.pick(topic.titles),
     };
   }
 
   /** A topic for a new case when a surge with a topic is on (drawn with its share). */
   surgeTopic(channel: Channel, ts: EpochMs): Topic | undefined {
     if (this.list.length === 0) return undefined;
-    for (const e of this.active('surge', ts)) if (e.topic && e.channels.includes(channel) && this.rng.chance(e.topic.share)) return e.topic;
+    for (const e of this.active('surge', ts))
+      if (e.topic && e.channels.includes(channel) && this.rng.chance(e.topic.share)) return e.topic;
     return undefined;
   }
 

@@ -29,22 +29,42 @@ export async function feedSpace(o: FeedOptions): Promise<number> {
   const { scenario, speed } = o;
   const win = scenario ? drillWindow(scenario) : null;
   const progress = new Progress(Progress.modeFor(o.json), process.stderr, 'p pause · q stop');
-  progress.record({ type: 'start', scenario: scenario ? { name: scenario.name, title: scenario.title } : null, seed: o.seed, speed: Number.isFinite(speed) ? speed : null, ...(win ?? {}) });
+  progress.record({
+    type: 'start',
+    scenario: scenario ? { name: scenario.name, title: scenario.title } : null,
+    seed: o.seed,
+    speed: Number.isFinite(speed) ? speed : null,
+    ...(win ?? {}),
+  });
   const started = Date.now();
   let paused = false;
   const producer = startProducer({
-    server: o.servers, token: o.token, space: o.space, seed: o.seed, speed, backlogDays: o.backlogDays, batchSize: o.batchSize,
-    ...(scenario && win ? { effects: placeEffects(scenario), simStart: win.simStart, now: win.start, until: win.end } : {}),
+    server: o.servers,
+    token: o.token,
+    space: o.space,
+    seed: o.seed,
+    speed,
+    backlogDays: o.backlogDays,
+    batchSize: o.batchSize,
+    ...(scenario && win
+      ? { effects: placeEffects(scenario), simStart: win.simStart, now: win.start, until: win.end }
+      : {}),
     onProgress: (p) => {
       const live = p.phase === 'live';
       const from = live ? (win?.start ?? p.simTime) : (win?.simStart ?? p.simTime);
       const to = live ? (win?.end ?? null) : (win?.start ?? null);
       const fraction = to === null ? null : Math.max(0, Math.min(1, (p.simTime - from) / Math.max(1, to - from)));
       const etaSec = live && to !== null && Number.isFinite(speed) ? (to - p.simTime) / speed / 1000 : null;
-      progress.update({ phase: p.phase, fraction, events: p.events, simTime: p.simTime, etaSec, paused }, fraction === 1);
+      progress.update(
+        { phase: p.phase, fraction, events: p.events, simTime: p.simTime, etaSec, paused },
+        fraction === 1,
+      );
     },
   });
-  const dispose = controls(() => (paused = producer.togglePause()), () => void producer.stop());
+  const dispose = controls(
+    () => (paused = producer.togglePause()),
+    () => void producer.stop(),
+  );
   try {
     await producer.backlogDone.catch(() => undefined);
     await producer.done;

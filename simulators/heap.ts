@@ -1,6 +1,10 @@
 /** A binary min-heap of timed items, ordered by time and then by insertion (a stable, deterministic tie-break). */
 
-interface Entry<T> { readonly ts: number; readonly seq: number; readonly item: T }
+interface Entry<T> {
+  readonly ts: number;
+  readonly seq: number;
+  readonly item: T;
+}
 
 /** A min-heap keyed by `ts`; items at the same time come out in the order they were pushed. */
 export class TimedHeap<T> {

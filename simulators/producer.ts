@@ -5,7 +5,13 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { CityopsConfig } from '@shared/config';
-import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '@shared/contract';
+import {
+  refusalCodeOf,
+  type IngestClientToServer,
+  type IngestResult,
+  type IngestServerToClient,
+  type Result,
+} from '@shared/contract';
 import type { DomainEventInput } from '@shared/events';
 import { DAY_MS, HOUR_MS, startOfShanghaiDay, type EpochMs } from '@shared/time';
 import { DistrictSim } from './day';
@@ -44,7 +50,12 @@ export interface ProducerOptions {
 }
 
 /** Where a producer is. */
-export interface ProducerProgress { readonly phase: 'backlog' | 'live'; readonly simTime: EpochMs; readonly events: number; readonly batches: number }
+export interface ProducerProgress {
+  readonly phase: 'backlog' | 'live';
+  readonly simTime: EpochMs;
+  readonly events: number;
+  readonly batches: number;
+}
 
 /** A running producer. */
 export interface Producer {
@@ -69,11 +80,17 @@ type IngestSocket = Socket<IngestServerToClient, IngestClientToServer>;
 export function startProducer(o: ProducerOptions): Producer {
   const batchSize = Math.min(10_000, Math.max(1, Math.floor(o.batchSize ?? 5_000)));
   if (!(o.speed > 0)) throw new Error(`speed must be a positive number or Infinity, got ${o.speed}`);
-  if (!Number.isInteger(o.backlogDays) || o.backlogDays < 0) throw new Error(`backlogDays must be a whole number ≥ 0, got ${o.backlogDays}`);
+  if (!Number.isInteger(o.backlogDays) || o.backlogDays < 0)
+    throw new Error(`backlogDays must be a whole number ≥ 0, got ${o.backlogDays}`);
   const now = o.now ?? Date.now();
   const start = o.simStart ?? startOfShanghaiDay(now) - o.backlogDays * DAY_MS;
   const until = o.until ?? Number.POSITIVE_INFINITY;
-  const sim = new DistrictSim({ seed: o.seed, start, ...(o.config ? { config: o.config } : {}), ...(o.effects ? { effects: o.effects } : {}) });
+  const sim = new DistrictSim({
+    seed: o.seed,
+    start,
+    ...(o.config ? { config: o.config } : {}),
+    ...(o.effects ? { effects: o.effects } : {}),
+  });
   const link = new ServerLink(typeof o.server === 'string' ? [o.server] : o.server, o.token);
 
   let stopping = false;
@@ -81,7 +98,9 @@ export function startProducer(o: ProducerOptions): Producer {
   let pausedMs = 0;
   let wake: (() => void) | null = null;
   let fatal: ((err: Error) => void) | null = null;
-  const failed = new Promise<never>((_, reject) => { fatal = reject; });
+  const failed = new Promise<never>((_, reject) => {
+    fatal = reject;
+  });
   failed.catch(() => undefined);
   link.onRefused = (err) => fatal?.(err);
 
@@ -90,7 +109,10 @@ export function startProducer(o: ProducerOptions): Producer {
   let backlogSettled = false;
   let resolveBacklog: () => void = () => undefined;
   let rejectBacklog: (e: Error) => void = () => undefined;
-  const backlogDone = new Promise<void>((res, rej) => { resolveBacklog = res; rejectBacklog = rej; });
+  const backlogDone = new Promise<void>((res, rej) => {
+    resolveBacklog = res;
+    rejectBacklog = rej;
+  });
   backlogDone.catch(() => undefined);
 
   const send = async (batch: DomainEventInput[], phase: ProducerProgress['phase']): Promise<void> => {
@@ -103,10 +125,18 @@ export function startProducer(o: ProducerOptions): Producer {
     }
   };
 
-  const sleep = (ms: number) => new Promise<void>((res) => {
-    const timer = setTimeout(() => { wake = null; res(); }, ms);
-    wake = () => { clearTimeout(timer); wake = null; res(); };
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((res) => {
+      const timer = setTimeout(() => {
+        wake = null;
+        res();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        res();
+      };
+    });
 
   const run = async (): Promise<void> => {
     // Backlog: an hour of simulated time at a time, sent in full batches.
@@ -128,31 +158,44 @@ export function startProducer(o: ProducerOptions): Producer {
     const wallStart = Date.now();
     const interval = o.intervalMs ?? 250;
     while (!stopping && sim.time < until) {
-      if (pausedAt !== null) { await sleep(interval); continue; }
-      const target = Math.min(until, o.speed === Number.POSITIVE_INFINITY ? sim.time + FAST_STEP_MS : Math.floor(now + (Date.now() - wallStart - pausedMs) * o.speed));
+      if (pausedAt !== null) {
+        await sleep(interval);
+        continue;
+      }
+      const target = Math.min(
+        until,
+        o.speed === Number.POSITIVE_INFINITY
+          ? sim.time + FAST_STEP_MS
+          : Math.floor(now + (Date.now() - wallStart - pausedMs) * o.speed),
+      );
       if (target > sim.time) {
         const batch = sim.advanceTo(target);
         const last = batch[batch.length - 1];
         // Always advance the space clock to the simulated now, even when nothing else happened.
-        if (!last || last.ts < target) batch.push({ type: 'clock.tick', eventId: `${String(o.seed)}-pt-${target.toString(36)}`, ts: target });
+        if (!last || last.ts < target)
+          batch.push({ type: 'clock.tick', eventId: `${String(o.seed)}-pt-${target.toString(36)}`, ts: target });
         await send(batch, 'live');
       }
       if (o.speed !== Number.POSITIVE_INFINITY && !stopping && sim.time < until) await sleep(interval);
     }
   };
 
-  const done = run().then(
-    () => undefined,
-    (err: unknown) => {
-      if (err instanceof StoppedEarly) {
-        rejectBacklog(new Error('the producer was stopped before the backlog was sent'));
-        return;
-      }
-      const e = err instanceof Error ? err : new Error(String(err));
-      if (!backlogSettled) rejectBacklog(e);
-      throw e;
-    },
-  ).finally(() => { link.close(); });
+  const done = run()
+    .then(
+      () => undefined,
+      (err: unknown) => {
+        if (err instanceof StoppedEarly) {
+          rejectBacklog(new Error('the producer was stopped before the backlog was sent'));
+          return;
+        }
+        const e = err instanceof Error ? err : new Error(String(err));
+        if (!backlogSettled) rejectBacklog(e);
+        throw e;
+      },
+    )
+    .finally(() => {
+      link.close();
+    });
   done.catch(() => undefined);
 
   return {
@@ -160,7 +203,11 @@ export function startProducer(o: ProducerOptions): Producer {
     backlogDone,
     togglePause: () => {
       if (pausedAt === null) pausedAt = Date.now();
-      else { pausedMs += Date.now() - pausedAt; pausedAt = null; wake?.(); }
+      else {
+        pausedMs += Date.now() - pausedAt;
+        pausedAt = null;
+        wake?.();
+      }
       return pausedAt !== null;
     },
     stop: async () => {
@@ -188,7 +235,10 @@ class ServerLink {
   /** Lost-connection listeners of the socket in use (a batch in flight resends on the next server). */
   private lost: (() => void)[] = [];
   onRefused: (err: Error) => void = () => undefined;
-  constructor(private readonly servers: readonly string[], private readonly token: string) {
+  constructor(
+    private readonly servers: readonly string[],
+    private readonly token: string,
+  ) {
     if (servers.length === 0) throw new Error('no server to send to');
     this.open();
   }
@@ -196,7 +246,13 @@ class ServerLink {
   private open(): void {
     if (this.closed) return;
     const url = this.servers[this.index % this.servers.length]!.replace(/\/+$/, '');
-    const socket: IngestSocket = io(`${url}/ingest`, { auth: { token: this.token }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: 5_000 });
+    const socket: IngestSocket = io(`${url}/ingest`, {
+      auth: { token: this.token },
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      timeout: 5_000,
+    });
     this.socket = socket;
     socket.on('connect', () => {
       const w = this.waiters.splice(0);
@@ -225,10 +281,14 @@ class ServerLink {
   async connected(deadline: number): Promise<IngestSocket> {
     for (;;) {
       if (this.socket?.connected) return this.socket;
-      if (Date.now() > deadline) throw new Error(`no server of ${this.servers.join(', ')} took the batch for ${NO_SERVER_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`no server of ${this.servers.join(', ')} took the batch for ${NO_SERVER_MS / 1000} s`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 500);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
   }
@@ -236,8 +296,17 @@ class ServerLink {
   /** Resolves when the socket in use is lost. */
   whenLost(): { promise: Promise<'lost'>; cancel: () => void } {
     let f: () => void = () => undefined;
-    const promise = new Promise<'lost'>((resolve) => { f = () => resolve('lost'); this.lost.push(f); });
-    return { promise, cancel: () => { const i = this.lost.indexOf(f); if (i >= 0) this.lost.splice(i, 1); } };
+    const promise = new Promise<'lost'>((resolve) => {
+      f = () => resolve('lost');
+      this.lost.push(f);
+    });
+    return {
+      promise,
+      cancel: () => {
+        const i = this.lost.indexOf(f);
+        if (i >= 0) this.lost.splice(i, 1);
+      },
+    };
   }
 
   close(): void {
@@ -258,7 +327,10 @@ async function sendOne(link: ServerLink, space: string, events: DomainEventInput
     const lost = link.whenLost();
     let res: Result<IngestResult> | 'lost';
     try {
-      res = await Promise.race([socket.timeout(ACK_TIMEOUT_MS).emitWithAck('events:batch', { space, events }), lost.promise]);
+      res = await Promise.race([
+        socket.timeout(ACK_TIMEOUT_MS).emitWithAck('events:batch', { space, events }),
+        lost.promise,
+      ]);
     } catch {
       if (attempt < MAX_ATTEMPTS) continue;
       throw new Error(`no acknowledgement for a batch of ${events.length} events after ${MAX_ATTEMPTS} attempts`);
@@ -277,7 +349,9 @@ async function sendOne(link: ServerLink, space: string, events: DomainEventInput
     const rejected = res.data.rejected[0];
     if (rejected) {
       const why = rejected.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-      throw new Error(`${res.data.rejected.length} event(s) rejected, first ${rejected.eventId ?? `#${rejected.index}`}: ${why}`);
+      throw new Error(
+        `${res.data.rejected.length} event(s) rejected, first ${rejected.eventId ?? `#${rejected.index}`}: ${why}`,
+      );
     }
     const q = res.data.quarantined[0];
     if (q) throw new Error(`${res.data.quarantined.length} event(s) quarantined, first ${q.eventId}: ${q.reason}`);

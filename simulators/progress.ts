@@ -20,7 +20,11 @@ export class Progress {
   private readonly startedAt = performance.now();
   private drawn = false;
 
-  constructor(private readonly mode: ProgressMode, private readonly out: NodeJS.WritableStream = process.stderr, private readonly hint = '') {}
+  constructor(
+    private readonly mode: ProgressMode,
+    private readonly out: NodeJS.WritableStream = process.stderr,
+    private readonly hint = '',
+  ) {}
 
   /** The mode for the process: a bar on a terminal, lines otherwise, JSON when asked. */
   static modeFor(json: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressMode {
@@ -36,9 +40,15 @@ export class Progress {
     const elapsed = (t - this.startedAt) / 1000;
     const rate = elapsed > 0 ? s.events / elapsed : 0;
     switch (this.mode) {
-      case 'off': return;
+      case 'off':
+        return;
       case 'json': {
-        const line: ProgressLine = { type: 'progress', ...s, rate: Math.round(rate), elapsedSec: Math.round(elapsed * 10) / 10 };
+        const line: ProgressLine = {
+          type: 'progress',
+          ...s,
+          rate: Math.round(rate),
+          elapsedSec: Math.round(elapsed * 10) / 10,
+        };
         this.out.write(`${JSON.stringify(line)}\n`);
         return;
       }
@@ -84,7 +94,10 @@ export function duration(sec: number): string {
 }
 
 function formatLine(s: ProgressState, rate: number): string {
-  const sim = s.simTime === null ? '' : `  sim ${new Date(s.simTime + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}`;
+  const sim =
+    s.simTime === null
+      ? ''
+      : `  sim ${new Date(s.simTime + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}`;
   const eta = s.etaSec === null ? '' : `  ETA ${duration(s.etaSec)}`;
   return `${s.paused ? 'PAUSED ' : ''}${s.phase}: ${s.events.toLocaleString('en-US')} events  ${Math.round(rate).toLocaleString('en-US')} ev/s${eta}${sim}`;
 }

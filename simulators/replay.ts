@@ -5,7 +5,13 @@
  * waits for the batches in flight and closes: everything acknowledged stays. Pause holds the replay clock.
  */
 import { io, type Socket } from 'socket.io-client';
-import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '@shared/contract';
+import {
+  refusalCodeOf,
+  type IngestClientToServer,
+  type IngestResult,
+  type IngestServerToClient,
+  type Result,
+} from '@shared/contract';
 import type { DomainEventInput } from '@shared/events';
 
 /** How to replay. */
@@ -57,14 +63,36 @@ export function startReplay(o: ReplayOptions): Replay {
   if (!(o.speed > 0)) throw new Error(`speed must be a positive number or Infinity, got ${o.speed}`);
   const batchSize = Math.min(10_000, Math.max(1, Math.floor(o.batchSize ?? 2_000)));
   const maxInFlight = o.speed === Number.POSITIVE_INFINITY ? Math.max(1, o.inFlight ?? 4) : 1;
-  const socket: IngestSocket = io(`${o.server.replace(/\/+$/, '')}/ingest`, { auth: { token: o.token }, transports: ['websocket'], forceNew: true });
+  const socket: IngestSocket = io(`${o.server.replace(/\/+$/, '')}/ingest`, {
+    auth: { token: o.token },
+    transports: ['websocket'],
+    forceNew: true,
+  });
   let failure: Error | null = null;
   let failWake: () => void = () => undefined;
-  const failed = new Promise<void>((res) => { failWake = res; });
-  const fail = (e: Error) => { failure ??= e; failWake(); };
-  socket.on('connect_error', (err) => { if (!socket.active) fail(new Error(`cannot connect to ${o.server}/ingest: ${refusalCodeOf(err) ?? 'transport error'} (${err.message})`)); });
+  const failed = new Promise<void>((res) => {
+    failWake = res;
+  });
+  const fail = (e: Error) => {
+    failure ??= e;
+    failWake();
+  };
+  socket.on('connect_error', (err) => {
+    if (!socket.active)
+      fail(
+        new Error(`cannot connect to ${o.server}/ingest: ${refusalCodeOf(err) ?? 'transport error'} (${err.message})`),
+      );
+  });
 
-  const state = { sent: 0, accepted: 0, duplicate: 0, rejected: 0, quarantined: 0, simTime: null as number | null, problems: [] as string[] };
+  const state = {
+    sent: 0,
+    accepted: 0,
+    duplicate: 0,
+    rejected: 0,
+    quarantined: 0,
+    simTime: null as number | null,
+    problems: [] as string[],
+  };
   let stopping = false;
   let pausedAt: number | null = null;
   let pausedMs = 0;
@@ -73,17 +101,25 @@ export function startReplay(o: ReplayOptions): Replay {
   const inFlight: Promise<void>[] = [];
   const send = (batch: DomainEventInput[]): Promise<void> => {
     const last = batch[batch.length - 1]?.ts ?? null;
-    return sendBatch(socket, o.space, batch).then((r) => {
-      state.sent += batch.length;
-      state.accepted += r.accepted;
-      state.duplicate += r.duplicate;
-      state.rejected += r.rejectedCount;
-      state.quarantined += r.quarantined.length;
-      for (const x of r.rejected) if (state.problems.length < 5) state.problems.push(`rejected ${x.eventId ?? `#${x.index}`}: ${x.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
-      for (const x of r.quarantined) if (state.problems.length < 5) state.problems.push(`quarantined ${x.eventId}: ${x.reason}`);
-      if (last !== null) state.simTime = last;
-      o.onProgress?.(snapshot());
-    }, (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+    return sendBatch(socket, o.space, batch).then(
+      (r) => {
+        state.sent += batch.length;
+        state.accepted += r.accepted;
+        state.duplicate += r.duplicate;
+        state.rejected += r.rejectedCount;
+        state.quarantined += r.quarantined.length;
+        for (const x of r.rejected)
+          if (state.problems.length < 5)
+            state.problems.push(
+              `rejected ${x.eventId ?? `#${x.index}`}: ${x.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+            );
+        for (const x of r.quarantined)
+          if (state.problems.length < 5) state.problems.push(`quarantined ${x.eventId}: ${x.reason}`);
+        if (last !== null) state.simTime = last;
+        o.onProgress?.(snapshot());
+      },
+      (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+    );
   };
   const push = async (batch: DomainEventInput[]): Promise<void> => {
     inFlight.push(send(batch));
@@ -101,14 +137,22 @@ export function startReplay(o: ReplayOptions): Replay {
     const dueAt = (ts: number) => wall0 + pausedMs + (ts - (t0 ?? ts)) / o.speed;
     for await (const e of o.events) {
       if (stopping || failure) break;
-      if (t0 === null) { t0 = e.ts; wall0 = Date.now(); }
+      if (t0 === null) {
+        t0 = e.ts;
+        wall0 = Date.now();
+      }
       if (o.speed !== Number.POSITIVE_INFINITY) {
         // Wait until the event is due; send what is pending at least every TICK_MS meanwhile.
         for (;;) {
           if (stopping || failure) break;
           const now = Date.now();
           if (pausedAt === null && now >= dueAt(e.ts)) break;
-          if (batch.length > 0 && now - lastFlush >= TICK_MS) { await push(batch); batch = []; lastFlush = Date.now(); continue; }
+          if (batch.length > 0 && now - lastFlush >= TICK_MS) {
+            await push(batch);
+            batch = [];
+            lastFlush = Date.now();
+            continue;
+          }
           await sleep(pausedAt !== null ? TICK_MS : Math.max(1, Math.min(TICK_MS, dueAt(e.ts) - now)));
         }
         if (stopping || failure) break;
@@ -126,24 +170,37 @@ export function startReplay(o: ReplayOptions): Replay {
     return snapshot();
   };
 
-  const done = run().finally(() => { socket.close(); });
+  const done = run().finally(() => {
+    socket.close();
+  });
   done.catch(() => undefined);
   return {
     done,
     stop: async () => {
       stopping = true;
-      try { return await done; } catch { return snapshot(); }
+      try {
+        return await done;
+      } catch {
+        return snapshot();
+      }
     },
     togglePause: () => {
       if (pausedAt === null) pausedAt = Date.now();
-      else { pausedMs += Date.now() - pausedAt; pausedAt = null; }
+      else {
+        pausedMs += Date.now() - pausedAt;
+        pausedAt = null;
+      }
       return pausedAt !== null;
     },
   };
 }
 
 /** Sends one batch and waits for its ack; retries a lost ack (the server dedupes by event id) and while not ready. */
-export async function sendBatch(socket: IngestSocket, space: string, events: DomainEventInput[]): Promise<IngestResult> {
+export async function sendBatch(
+  socket: IngestSocket,
+  space: string,
+  events: DomainEventInput[],
+): Promise<IngestResult> {
   for (let attempt = 1; ; attempt++) {
     let res: Result<IngestResult>;
     try {

@@ -20,7 +20,11 @@ export function readScenarioFile(file: string): Scenario {
 
 /** The shipped scenarios, in file-name order. */
 export function shippedScenarios(): Scenario[] {
-  return scenariosIn({ names: readdirSync(SCENARIO_DIR), read: (f) => readFileSync(path.join(SCENARIO_DIR, f), 'utf8'), path: (f) => path.join(SCENARIO_DIR, f) });
+  return scenariosIn({
+    names: readdirSync(SCENARIO_DIR),
+    read: (f) => readFileSync(path.join(SCENARIO_DIR, f), 'utf8'),
+    path: (f) => path.join(SCENARIO_DIR, f),
+  });
 }
 
 /** A scenario by shipped name, or from a file path (anything with a `/` or ending in `.json`). */
@@ -28,6 +32,9 @@ export function loadScenario(nameOrFile: string): Scenario {
   if (nameOrFile.includes('/') || nameOrFile.endsWith('.json')) return readScenarioFile(nameOrFile);
   const all = shippedScenarios();
   const s = all.find((x) => x.name === nameOrFile);
-  if (!s) throw new ScenarioError(`no scenario "${nameOrFile}"; shipped: ${all.map((x) => x.name).join(', ')} (or give a path to a .json file)`);
+  if (!s)
+    throw new ScenarioError(
+      `no scenario "${nameOrFile}"; shipped: ${all.map((x) => x.name).join(', ')} (or give a path to a .json file)`,
+    );
   return s;
 }

@@ -7,10 +7,14 @@ import type { Directory } from '@shared/cases/query';
 import { sessionInfoSchema, type ApiError, type SessionInfo } from '@shared/contract';
 import type { CalendarCoverage } from '@shared/sla/coverage';
 
-
 /** An API failure with the server's code and message. */
 export class ApiFailure extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly fields: readonly { path: string; message: string }[] = []) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: readonly { path: string; message: string }[] = [],
+  ) {
     super(message);
   }
 }
@@ -25,7 +29,11 @@ function toLogin(): void {
 
 async function fail(res: Response): Promise<never> {
   let err: ApiError | null = null;
-  try { err = ((await res.json()) as { error?: ApiError }).error ?? null; } catch { /* not JSON */ }
+  try {
+    err = ((await res.json()) as { error?: ApiError }).error ?? null;
+  } catch {
+    /* not JSON */
+  }
   if (res.status === 401) toLogin();
   throw new ApiFailure(res.status, err?.code ?? 'internal', err?.message ?? `HTTP ${res.status}`, err?.errors ?? []);
 }
@@ -49,7 +57,8 @@ export async function loadSession(): Promise<SessionInfo | null> {
 export async function send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const info = session.info ?? (await loadSession());
   const res = await fetch(path, {
-    method, credentials: 'same-origin',
+    method,
+    credentials: 'same-origin',
     headers: { 'content-type': 'application/json', 'x-csrf-token': info?.csrfToken ?? '' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
@@ -59,7 +68,12 @@ export async function send<T>(method: 'POST' | 'DELETE', path: string, body?: un
 
 /** Logs in with a token; resolves with the session or throws the server's reason. */
 export async function login(token: string, name: string): Promise<SessionInfo> {
-  const res = await fetch('/api/v1/session', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, ...(name ? { name } : {}) }) });
+  const res = await fetch('/api/v1/session', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token, ...(name ? { name } : {}) }),
+  });
   if (!res.ok) {
     const err = ((await res.json().catch(() => ({}))) as { error?: ApiError }).error;
     throw new ApiFailure(res.status, err?.code ?? 'internal', err?.message ?? `HTTP ${res.status}`);
@@ -99,7 +113,10 @@ let calendarCache: { readonly at: number; readonly coverage: Promise<CalendarCov
 
 async function fetchCalendarCoverage(): Promise<CalendarCoverage | null> {
   try {
-    const res = await fetch('/api/v1/calendar', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    const res = await fetch('/api/v1/calendar', {
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+    });
     if (!res.ok) return null;
     return ((await res.json()) as { coverage?: CalendarCoverage }).coverage ?? null;
   } catch {
@@ -116,7 +133,9 @@ export function calendarCoverage(): Promise<CalendarCoverage | null> {
   if (!calendarCache || now - calendarCache.at > CALENDAR_KEEP_MS) {
     const coverage = fetchCalendarCoverage();
     calendarCache = { at: now, coverage };
-    void coverage.then((c) => { if (c === null && calendarCache?.coverage === coverage) calendarCache = null; });
+    void coverage.then((c) => {
+      if (c === null && calendarCache?.coverage === coverage) calendarCache = null;
+    });
   }
   return calendarCache.coverage;
 }

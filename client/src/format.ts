@@ -11,7 +11,9 @@ export function pct(value: number | null | undefined): string {
 
 /** An integer count with thousands separators. */
 export function count(value: number | null | undefined): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? NONE : Math.round(value).toLocaleString('zh-CN');
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? NONE
+    : Math.round(value).toLocaleString('zh-CN');
 }
 
 /** A number with fixed decimals. */
@@ -36,9 +38,26 @@ export function hms(ms: number): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
-const timeFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-const shortFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-const dateFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' });
+const timeFmt = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+const shortFmt = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+const dateFmt = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  weekday: 'short',
+});
 
 /** Asia/Shanghai time of day, HH:MM:SS. */
 export function clock(ms: EpochMs | null | undefined): string {

@@ -14,4 +14,6 @@ import { applyTheme } from './theme';
 
 applyTheme(document.documentElement);
 createApp(App).use(createPinia()).use(createAppRouter()).mount('#app');
-setTimeout(() => { void import('@fontsource/noto-sans-sc/400.css'); }, 0);
+setTimeout(() => {
+  void import('@fontsource/noto-sans-sc/400.css');
+}, 0);

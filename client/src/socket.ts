@@ -21,7 +21,10 @@ const PROBE_TIMEOUT_MS = 2_500;
 const STALL_MS = 5_000;
 
 /** Where the wall points: the space from the address, the token from the address once, then from the session. */
-export interface WallTarget { readonly space: string; readonly token: string | null }
+export interface WallTarget {
+  readonly space: string;
+  readonly token: string | null;
+}
 
 /** Reads `?space=` and `?token=`; a token in the address is moved to sessionStorage and taken off the address bar. */
 export function readTarget(): WallTarget {
@@ -37,7 +40,13 @@ export function readTarget(): WallTarget {
 }
 
 function isSnapshot(x: unknown): x is WallSnapshot {
-  return typeof x === 'object' && x !== null && typeof (x as { seq?: unknown }).seq === 'number' && typeof (x as { view?: unknown }).view === 'object' && (x as { view?: unknown }).view !== null;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as { seq?: unknown }).seq === 'number' &&
+    typeof (x as { view?: unknown }).view === 'object' &&
+    (x as { view?: unknown }).view !== null
+  );
 }
 
 /** Each refusal the server may send (`err.data.code`): what the wall says, and whether retrying can cure it. */
@@ -65,7 +74,11 @@ function describeRefusal(code: RefusalCode | null, message: string): string {
  * itself every WALL_REPORT_MS, and after it was hidden, frozen or asleep it checks its connection at once: a report
  * not acked in PROBE_TIMEOUT_MS means a dead socket, replaced at once; an acked one is followed by a resync.
  */
-export function connectWall(store: WallStore, target: WallTarget = readTarget(), health?: () => WallReport): () => void {
+export function connectWall(
+  store: WallStore,
+  target: WallTarget = readTarget(),
+  health?: () => WallReport,
+): () => void {
   if (!target.token) {
     store.setStatus('refused', '缺少访问令牌：请以 ?space=<空间>&token=<令牌> 打开本页');
     return () => {};
@@ -99,10 +112,18 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
     if (socket.active || retryTimer !== null) return;
     const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** retries);
     retries += 1;
-    retryTimer = setTimeout(() => { retryTimer = null; socket.connect(); }, base * (0.5 + Math.random()));
+    retryTimer = setTimeout(
+      () => {
+        retryTimer = null;
+        socket.connect();
+      },
+      base * (0.5 + Math.random()),
+    );
   };
 
-  socket.on('connect', () => { retries = 0; });
+  socket.on('connect', () => {
+    retries = 0;
+  });
   socket.on('snapshot', (snapshot) => {
     if (!isSnapshot(snapshot)) return;
     store.receiveSnapshot(snapshot);
@@ -130,7 +151,10 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
 
   /** Opens a new connection now, dropping any backoff under way. */
   const reconnectNow = (): void => {
-    if (retryTimer !== null) { clearTimeout(retryTimer); retryTimer = null; }
+    if (retryTimer !== null) {
+      clearTimeout(retryTimer);
+      retryTimer = null;
+    }
     retries = 0;
     if (socket.active) socket.disconnect();
     socket.connect();
@@ -142,7 +166,11 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
     const body = health ? health() : null;
     socket.timeout(PROBE_TIMEOUT_MS).emit('wall:health', body, (err) => {
       if (!probe) return;
-      if (err) { store.setStatus('reconnecting', '连接无响应，正在重连'); reconnectNow(); return; }
+      if (err) {
+        store.setStatus('reconnecting', '连接无响应，正在重连');
+        reconnectNow();
+        return;
+      }
       resync();
     });
   };
@@ -153,16 +181,21 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
   const recover = (): void => {
     if (document.visibilityState !== 'visible') return;
     // A connection being opened right now is left to finish (a slow first render also stalls the timer).
-    if (!socket.connected) { if (socket.io.engine?.readyState !== 'opening') reconnectNow(); }
-    else report(true);
+    if (!socket.connected) {
+      if (socket.io.engine?.readyState !== 'opening') reconnectNow();
+    } else report(true);
   };
-  const onVisible = (): void => { recover(); };
+  const onVisible = (): void => {
+    recover();
+  };
   document.addEventListener('visibilitychange', onVisible);
   window.addEventListener('pageshow', onVisible);
   document.addEventListener('resume', onVisible);
   window.addEventListener('online', onVisible);
   // A page closed or reloaded leaves on purpose, so the server does not wait for it and raise a silent-wall alert.
-  const onLeave = (e: PageTransitionEvent): void => { if (!e.persisted) socket.disconnect(); };
+  const onLeave = (e: PageTransitionEvent): void => {
+    if (!e.persisted) socket.disconnect();
+  };
   window.addEventListener('pagehide', onLeave);
   let lastTick = Date.now();
   const watch = setInterval(() => {
@@ -174,7 +207,9 @@ export function connectWall(store: WallStore, target: WallTarget = readTarget(),
   const reporter = health ? setInterval(() => report(false), WALL_REPORT_MS) : null;
   // The first report of each connection follows its snapshot, so it carries the fresh data's age.
   let reportAfterSnapshot = false;
-  socket.on('connect', () => { reportAfterSnapshot = health !== undefined; });
+  socket.on('connect', () => {
+    reportAfterSnapshot = health !== undefined;
+  });
   socket.on('snapshot', () => {
     if (!reportAfterSnapshot) return;
     reportAfterSnapshot = false;

@@ -51,11 +51,22 @@ export type ThemeColour = keyof typeof THEME;
 
 /** Colours of the channels (charts and the channel mix). */
 export const CHANNEL_COLOURS: Readonly<Record<Channel, string>> = {
-  hotline: '#00b4ff', district_line: '#ff6b8b', message_board: '#9b7bff', city_mgmt: '#2fd89a', grid_patrol: '#ffd166', sensing: THEME.sensing, referral: '#ff9f43',
+  hotline: '#00b4ff',
+  district_line: '#ff6b8b',
+  message_board: '#9b7bff',
+  city_mgmt: '#2fd89a',
+  grid_patrol: '#ffd166',
+  sensing: THEME.sensing,
+  referral: '#ff9f43',
 };
 
 /** The four colours with one meaning everywhere. */
-export interface StatusColours { readonly good: string; readonly warn: string; readonly bad: string; readonly neutral: string }
+export interface StatusColours {
+  readonly good: string;
+  readonly warn: string;
+  readonly bad: string;
+  readonly neutral: string;
+}
 
 /** Writes every theme colour as a CSS variable on `root` (the document element). */
 export function applyTheme(root: HTMLElement): void {

@@ -12,17 +12,32 @@ export type WallColumn = (typeof WALL_COLUMNS)[number];
 /** Which columns each screen shows, screens in reading order (left to right, top to bottom). */
 export const GRID_PRESETS: Readonly<Record<string, readonly (readonly WallColumn[])[]>> = {
   '1x1': [['c1', 'c2', 'c3', 'c4']],
-  '2x1': [['c1', 'c2'], ['c3', 'c4']],
+  '2x1': [
+    ['c1', 'c2'],
+    ['c3', 'c4'],
+  ],
   '3x1': [['c1', 'c3'], ['c2'], ['c4']],
   '4x1': [['c1'], ['c2'], ['c3'], ['c4']],
   '2x2': [['c1'], ['c2'], ['c3'], ['c4']],
 };
 
 /** A spliced wall: its grid and bezel (device px). */
-export interface GridSpec { readonly key: string; readonly cols: number; readonly rows: number; readonly bezel: number }
+export interface GridSpec {
+  readonly key: string;
+  readonly cols: number;
+  readonly rows: number;
+  readonly bezel: number;
+}
 
 /** One physical screen: its box in the window (CSS px, bezel margins taken off) and its columns. */
-export interface ScreenBox { readonly index: number; readonly x: number; readonly y: number; readonly width: number; readonly height: number; readonly columns: readonly WallColumn[] }
+export interface ScreenBox {
+  readonly index: number;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly columns: readonly WallColumn[];
+}
 
 /**
  * Reads `grid` and `bezel` from the address: null without a grid; an error naming the parameter for a grid without a
@@ -32,10 +47,15 @@ export function parseGrid(params: URLSearchParams): { ok: true; grid: GridSpec |
   const raw = params.get('grid');
   if (raw === null || raw === '') return { ok: true, grid: null };
   const m = /^([1-8])x([1-8])$/.exec(raw);
-  if (!m || !GRID_PRESETS[raw]) return { ok: false, error: `grid=${raw.slice(0, 20)}: no layout for it; use one of ${Object.keys(GRID_PRESETS).join(', ')}` };
+  if (!m || !GRID_PRESETS[raw])
+    return {
+      ok: false,
+      error: `grid=${raw.slice(0, 20)}: no layout for it; use one of ${Object.keys(GRID_PRESETS).join(', ')}`,
+    };
   const bezelRaw = params.get('bezel') ?? '0';
   const bezel = Number(bezelRaw);
-  if (!Number.isInteger(bezel) || bezel < 0 || bezel > 200) return { ok: false, error: `bezel=${bezelRaw.slice(0, 20)}: must be a whole number of pixels, 0–200` };
+  if (!Number.isInteger(bezel) || bezel < 0 || bezel > 200)
+    return { ok: false, error: `bezel=${bezelRaw.slice(0, 20)}: must be a whole number of pixels, 0–200` };
   return { ok: true, grid: { key: raw, cols: Number(m[1]), rows: Number(m[2]), bezel } };
 }
 

@@ -8,10 +8,18 @@ import { CSRF_HEADER, SESSION_COOKIE, cookieValue, sameSecret, type Session, typ
 import { bearer, type Action, type TokenGrant, type TokenRegistry } from './tokens';
 
 /** An authorised caller. */
-export interface Caller { readonly grant: TokenGrant; readonly via: 'bearer' | 'cookie'; readonly session: Session | null; readonly actor: string }
+export interface Caller {
+  readonly grant: TokenGrant;
+  readonly via: 'bearer' | 'cookie';
+  readonly session: Session | null;
+  readonly actor: string;
+}
 
 /** What the guard needs. */
-export interface GuardDeps { readonly tokens: TokenRegistry; readonly sessions: SessionStore }
+export interface GuardDeps {
+  readonly tokens: TokenRegistry;
+  readonly sessions: SessionStore;
+}
 
 /** The session of a request's cookie, if live. */
 export function sessionOf(deps: GuardDeps, req: Request): Session | undefined {
@@ -22,23 +30,46 @@ export function sessionOf(deps: GuardDeps, req: Request): Session | undefined {
  * Checks the request may do `action` in `space`; answers 401/403 with a clear message and returns null otherwise.
  * `write` demands the CSRF header when the credential is the cookie.
  */
-export function authorise(deps: GuardDeps, req: Request, res: Response, action: Action, space: string, write = false): Caller | null {
+export function authorise(
+  deps: GuardDeps,
+  req: Request,
+  res: Response,
+  action: Action,
+  space: string,
+  write = false,
+): Caller | null {
   const token = bearer(req.headers.authorization);
   if (token !== undefined) {
     const check = deps.tokens.check(token, action, space);
-    if (!check.ok) { sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message); return null; }
+    if (!check.ok) {
+      sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
+      return null;
+    }
     return { grant: check.grant, via: 'bearer', session: null, actor: check.grant.role };
   }
   const session = sessionOf(deps, req);
   if (!session) {
     const had = cookieValue(req.headers.cookie, SESSION_COOKIE) !== undefined;
-    sendError(res, 'unauthorized', had ? 'your session has expired: log in again at /login' : 'not logged in: log in at /login, or send Authorization: Bearer <token>');
+    sendError(
+      res,
+      'unauthorized',
+      had
+        ? 'your session has expired: log in again at /login'
+        : 'not logged in: log in at /login, or send Authorization: Bearer <token>',
+    );
     return null;
   }
   const check = deps.tokens.check(session.token, action, space);
-  if (!check.ok) { sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message); return null; }
+  if (!check.ok) {
+    sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
+    return null;
+  }
   if (write && !sameSecret(req.header(CSRF_HEADER), session.csrf)) {
-    sendError(res, 'forbidden', `missing or wrong ${CSRF_HEADER} header: a write with the session cookie must echo the CSRF token from GET /api/v1/session`);
+    sendError(
+      res,
+      'forbidden',
+      `missing or wrong ${CSRF_HEADER} header: a write with the session cookie must echo the CSRF token from GET /api/v1/session`,
+    );
     return null;
   }
   return { grant: check.grant, via: 'cookie', session, actor: session.name ?? check.grant.role };

@@ -8,15 +8,29 @@ import type { TokenGrant } from './tokens';
 import type { Session, SessionBackend } from './session';
 
 /** A session backend on a pool (the event store's). */
-export function pgSessionBackend(pool: pg.Pool, now: () => number = Date.now): SessionBackend & { sweep(): Promise<number> } {
+export function pgSessionBackend(
+  pool: pg.Pool,
+  now: () => number = Date.now,
+): SessionBackend & { sweep(): Promise<number> } {
   return {
     async save(s) {
-      await pool.query('INSERT INTO sessions (id, token, grant_role, grant_space, name, csrf, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [s.id, s.token, s.grant.role, s.grant.space, s.name, s.csrf, s.expires]);
+      await pool.query(
+        'INSERT INTO sessions (id, token, grant_role, grant_space, name, csrf, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [s.id, s.token, s.grant.role, s.grant.space, s.name, s.csrf, s.expires],
+      );
     },
     async load(id) {
-      const { rows } = await pool.query<{ token: string; grant_role: string; grant_space: string | null; name: string | null; csrf: string; expires: string }>(
-        'SELECT token, grant_role, grant_space, name, csrf, expires FROM sessions WHERE id = $1 AND expires >= $2', [id, now()]);
+      const { rows } = await pool.query<{
+        token: string;
+        grant_role: string;
+        grant_space: string | null;
+        name: string | null;
+        csrf: string;
+        expires: string;
+      }>('SELECT token, grant_role, grant_space, name, csrf, expires FROM sessions WHERE id = $1 AND expires >= $2', [
+        id,
+        now(),
+      ]);
       const r = rows[0];
       if (!r) return undefined;
       const grant = { role: r.grant_role, space: r.grant_space, token: r.token } as TokenGrant;

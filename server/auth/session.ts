@@ -19,7 +19,14 @@ export const CSRF_HEADER = 'x-csrf-token';
 const RECHECK_MS = 5_000;
 
 /** One logged-in browser. */
-export interface Session { readonly id: string; readonly token: string; readonly grant: TokenGrant; readonly name: string | null; readonly csrf: string; expires: number }
+export interface Session {
+  readonly id: string;
+  readonly token: string;
+  readonly grant: TokenGrant;
+  readonly name: string | null;
+  readonly csrf: string;
+  expires: number;
+}
 
 /**
  * Where sessions are kept beyond this process (on a cluster: PostgreSQL), so a restart or another node knows them.
@@ -34,7 +41,12 @@ export interface SessionBackend {
 }
 
 /** Options of the session store: idle time to live (ms), most sessions one token holds at once, the clock, the backend. */
-export interface SessionOptions { readonly ttlMs?: number; readonly maxPerToken?: number; readonly now?: () => number; readonly backend?: SessionBackend }
+export interface SessionOptions {
+  readonly ttlMs?: number;
+  readonly maxPerToken?: number;
+  readonly now?: () => number;
+  readonly backend?: SessionBackend;
+}
 
 /** Sessions one token may hold at once by default: a centre's desks and walls sharing a role's token, with room to spare. */
 export const SESSIONS_PER_TOKEN = 200;
@@ -62,14 +74,22 @@ export class SessionStore {
   create(token: string, grant: TokenGrant, name: string | null): Session {
     const t = this.now();
     // Expired sessions of this token go first; then its oldest, while it is at its cap.
-    for (const id of [...(this.byToken.get(token) ?? [])]) if ((this.sessions.get(id)?.expires ?? 0) < t) this.forget(id);
+    for (const id of [...(this.byToken.get(token) ?? [])])
+      if ((this.sessions.get(id)?.expires ?? 0) < t) this.forget(id);
     for (const id of [...(this.byToken.get(token) ?? [])]) {
       if ((this.byToken.get(token)?.size ?? 0) < this.maxPerToken) break;
       void this.destroy(id).catch(() => undefined);
     }
     const mine = this.byToken.get(token) ?? new Set<string>();
     this.byToken.set(token, mine);
-    const s: Session = { id: randomBytes(24).toString('base64url'), token, grant, name, csrf: randomBytes(24).toString('base64url'), expires: t + this.ttlMs };
+    const s: Session = {
+      id: randomBytes(24).toString('base64url'),
+      token,
+      grant,
+      name,
+      csrf: randomBytes(24).toString('base64url'),
+      expires: t + this.ttlMs,
+    };
     this.sessions.set(s.id, s);
     mine.add(s.id);
     return s;
@@ -81,7 +101,10 @@ export class SessionStore {
     const s = this.sessions.get(id);
     if (!s) return undefined;
     const t = this.now();
-    if (s.expires < t) { this.forget(id); return undefined; }
+    if (s.expires < t) {
+      this.forget(id);
+      return undefined;
+    }
     s.expires = t + this.ttlMs;
     return s;
   }
@@ -146,7 +169,11 @@ export function cookieValue(header: string | undefined, name: string): string | 
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
     if (i > 0 && part.slice(0, i).trim() === name) {
-      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return undefined; }
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;

@@ -7,7 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { ROLES, spaceName, type Role } from '@shared/contract';
 
 /** One configured token. */
-export interface TokenGrant { readonly role: Role; readonly space: string | null; readonly token: string }
+export interface TokenGrant {
+  readonly role: Role;
+  readonly space: string | null;
+  readonly token: string;
+}
 
 /** Shortest configured token (characters): short ones fall to guessing. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -16,15 +20,24 @@ const TOKEN_BYTES = 24;
 
 /** Parses CITYOPS_TOKENS; throws with the entry, its role and the reason (never the token) on a malformed one. */
 export function parseTokens(spec: string): TokenGrant[] {
-  return spec.split(',').map((s) => s.trim()).filter(Boolean).map((entry, i) => {
-    const m = /^([a-z]+)(?:@([^:]+))?:(.+)$/.exec(entry);
-    if (!m) throw new Error(`CITYOPS_TOKENS entry ${i + 1} is not role[@space]:token`);
-    const [, role, space, token] = m;
-    if (!ROLES.includes(role as Role)) throw new Error(`CITYOPS_TOKENS entry ${i + 1}: unknown role "${role}" (one of ${ROLES.join(', ')})`);
-    if (space !== undefined && !spaceName.safeParse(space).success) throw new Error(`CITYOPS_TOKENS entry ${i + 1}: invalid space "${space}"`);
-    if ((token ?? '').length < MIN_TOKEN_LENGTH) throw new Error(`CITYOPS_TOKENS entry ${i + 1} (${role}${space ? `@${space}` : ''}): the token is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random one, e.g. openssl rand -base64 24`);
-    return { role: role as Role, space: space ?? null, token: token ?? '' };
-  });
+  return spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const m = /^([a-z]+)(?:@([^:]+))?:(.+)$/.exec(entry);
+      if (!m) throw new Error(`CITYOPS_TOKENS entry ${i + 1} is not role[@space]:token`);
+      const [, role, space, token] = m;
+      if (!ROLES.includes(role as Role))
+        throw new Error(`CITYOPS_TOKENS entry ${i + 1}: unknown role "${role}" (one of ${ROLES.join(', ')})`);
+      if (space !== undefined && !spaceName.safeParse(space).success)
+        throw new Error(`CITYOPS_TOKENS entry ${i + 1}: invalid space "${space}"`);
+      if ((token ?? '').length < MIN_TOKEN_LENGTH)
+        throw new Error(
+          `CITYOPS_TOKENS entry ${i + 1} (${role}${space ? `@${space}` : ''}): the token is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random one, e.g. openssl rand -base64 24`,
+        );
+      return { role: role as Role, space: space ?? null, token: token ?? '' };
+    });
 }
 
 /** Fresh random tokens for a first start without CITYOPS_TOKENS: admin, supervisor, viewer, and a producer for `demo`. */
@@ -51,7 +64,9 @@ const CAN: Readonly<Record<Role, readonly Action[]>> = {
 };
 
 /** The outcome of an authorisation check. */
-export type AuthCheck = { readonly ok: true; readonly grant: TokenGrant } | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
+export type AuthCheck =
+  | { readonly ok: true; readonly grant: TokenGrant }
+  | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
 
 /** Looks tokens up and checks role and space. */
 export class TokenRegistry {
@@ -92,8 +107,10 @@ export class TokenRegistry {
     if (!token) return { ok: false, status: 401, message: 'no token: send Authorization: Bearer <token>' };
     const grant = this.byToken.get(token);
     if (!grant) return { ok: false, status: 401, message: 'unknown token' };
-    if (!CAN[grant.role].includes(action)) return { ok: false, status: 403, message: `a ${grant.role} token may not ${action}` };
-    if (grant.space !== null && grant.space !== space) return { ok: false, status: 403, message: `this token is for space ${grant.space}, not ${space}` };
+    if (!CAN[grant.role].includes(action))
+      return { ok: false, status: 403, message: `a ${grant.role} token may not ${action}` };
+    if (grant.space !== null && grant.space !== space)
+      return { ok: false, status: 403, message: `this token is for space ${grant.space}, not ${space}` };
     return { ok: true, grant };
   }
 

@@ -31,7 +31,10 @@ const DAY = 86_400_000;
 const SEEN_MAX = 10_000;
 
 /** The calendar's sources: the dataset's years and the years entered in the config. */
-export interface CalendarSources { readonly dataset: DatasetYears & { readonly package: 'chinese-days' }; readonly configYears: readonly number[] }
+export interface CalendarSources {
+  readonly dataset: DatasetYears & { readonly package: 'chinese-days' };
+  readonly configYears: readonly number[];
+}
 
 /** The coverage watch of one app. */
 export class CalendarWatch {
@@ -59,7 +62,12 @@ export class CalendarWatch {
 
   /** Where the calendar's data comes from. */
   sources(): CalendarSources {
-    return { dataset: { package: 'chinese-days', ...datasetYears() }, configYears: Object.keys(this.deps.config.holidays.years).map(Number).sort((a, b) => a - b) };
+    return {
+      dataset: { package: 'chinese-days', ...datasetYears() },
+      configYears: Object.keys(this.deps.config.holidays.years)
+        .map(Number)
+        .sort((a, b) => a - b),
+    };
   }
 
   /** The holidays and make-up days the calendar knows for a year. */
@@ -78,7 +86,9 @@ export class CalendarWatch {
     this.seen.add(date);
     this.deps.onUncoveredCounted?.();
     if (this.seen.size === 1) {
-      this.log.warn(`WARNING working calendar: a deadline was computed on ${date}, past the last day whose holidays are known (${this.lastCoveredDay}); statutory holidays there count as working days. ${this.coverage().warning ?? ''}`);
+      this.log.warn(
+        `WARNING working calendar: a deadline was computed on ${date}, past the last day whose holidays are known (${this.lastCoveredDay}); statutory holidays there count as working days. ${this.coverage().warning ?? ''}`,
+      );
     }
   };
 
@@ -87,9 +97,13 @@ export class CalendarWatch {
     const c = this.coverage();
     if (c.warning) {
       const state = c.daysLeft >= 0 ? `${c.daysLeft} days left` : `${-c.daysLeft} days past it`;
-      this.log.warn(`WARNING working calendar: holidays are known only through ${c.lastCoveredDay} (${state}); from ${c.firstUncoveredDay} statutory holidays count as working days and deadlines up to ${c.horizonDays} days ahead (to ${c.horizonEnd}) may be wrong; ${this.seen.size} day(s) past coverage used so far. Enter the State Council's ${c.firstUncoveredDay.slice(0, 4)} schedule under holidays.years in CITYOPS_CONFIG (README "Working calendar"). ${c.warning}`);
+      this.log.warn(
+        `WARNING working calendar: holidays are known only through ${c.lastCoveredDay} (${state}); from ${c.firstUncoveredDay} statutory holidays count as working days and deadlines up to ${c.horizonDays} days ahead (to ${c.horizonEnd}) may be wrong; ${this.seen.size} day(s) past coverage used so far. Enter the State Council's ${c.firstUncoveredDay.slice(0, 4)} schedule under holidays.years in CITYOPS_CONFIG (README "Working calendar"). ${c.warning}`,
+      );
     } else if (atStart) {
-      this.log.info(`working calendar: holidays known through ${c.lastCoveredDay} (${c.daysLeft} days left; deadlines reach ${c.horizonDays} days ahead)`);
+      this.log.info(
+        `working calendar: holidays known through ${c.lastCoveredDay} (${c.daysLeft} days left; deadlines reach ${c.horizonDays} days ahead)`,
+      );
     }
   }
 
@@ -119,7 +133,14 @@ export class CalendarWatch {
     } catch (err) {
       this.failures++;
       next = Math.min(interval, this.deps.retryMs ?? 60_000);
-      try { this.log.error(`working calendar check failed (retrying in ${next >= 1000 ? `${Math.round(next / 1000)} s` : `${next} ms`}):`, err); } catch { /* the log itself failed: nothing more to do */ }
+      try {
+        this.log.error(
+          `working calendar check failed (retrying in ${next >= 1000 ? `${Math.round(next / 1000)} s` : `${next} ms`}):`,
+          err,
+        );
+      } catch {
+        /* the log itself failed: nothing more to do */
+      }
     }
     this.timer = setTimeout(() => this.tick(), next);
     this.timer.unref();

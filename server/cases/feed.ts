@@ -8,7 +8,10 @@ export class CaseFeed {
   private readonly listeners = new Map<string, Subscribers<[]>>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly enders = new Set<() => void>();
-  constructor(private readonly failsafe = new Failsafe(), private readonly intervalMs = 1_000) {}
+  constructor(
+    private readonly failsafe = new Failsafe(),
+    private readonly intervalMs = 1_000,
+  ) {}
 
   /** Subscribes to a space; `end` is called if the feed closes first. Returns the disposer. */
   subscribe(space: string, l: Listener, end: () => void): () => void {
@@ -26,10 +29,16 @@ export class CaseFeed {
   /** Marks a space changed; listeners hear of it within `intervalMs`. */
   changed(space: string): void {
     if (this.timers.has(space) || !this.listeners.has(space)) return;
-    this.timers.set(space, setTimeout(this.failsafe.guarded('case-feed.notify', () => {
-      this.timers.delete(space);
-      this.listeners.get(space)?.notify();
-    }), this.intervalMs));
+    this.timers.set(
+      space,
+      setTimeout(
+        this.failsafe.guarded('case-feed.notify', () => {
+          this.timers.delete(space);
+          this.listeners.get(space)?.notify();
+        }),
+        this.intervalMs,
+      ),
+    );
   }
 
   /** Number of open streams (for tests and metrics). */

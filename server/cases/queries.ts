@@ -19,10 +19,19 @@ export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Para
   const params: Params = { space: q.space, now };
   const d = marksColumns(q.clock).deadline;
   switch (q.status) {
-    case 'overdue': case 'at_risk': case 'late': w.push('open = 1', ...latenessSql(q.status, q.clock, '@now')); break;
-    case 'open': w.push('open = 1'); break;
-    case 'closed': w.push('open = 0'); break;
-    case 'all': break;
+    case 'overdue':
+    case 'at_risk':
+    case 'late':
+      w.push('open = 1', ...latenessSql(q.status, q.clock, '@now'));
+      break;
+    case 'open':
+      w.push('open = 1');
+      break;
+    case 'closed':
+      w.push('open = 0');
+      break;
+    case 'all':
+      break;
   }
   if (q.overdueBy !== undefined) {
     // Overdue by more than N minutes: already overdue N minutes ago.
@@ -31,8 +40,18 @@ export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Para
   }
   // Lists of open cases start from the partial indexes over open cases (a few thousand rows): the unary + keeps the
   // planner from walking a whole unit's or street's history through the indexes meant for lifecycle lists.
-  const onlyOpen = q.status === 'late' || q.status === 'overdue' || q.status === 'at_risk' || q.status === 'open' || q.overdueBy !== undefined;
-  const eq = (col: string, name: string, v: string | undefined) => { if (v !== undefined) { w.push(`${onlyOpen ? '+' : ''}${col} = @${name}`); params[name] = v; } };
+  const onlyOpen =
+    q.status === 'late' ||
+    q.status === 'overdue' ||
+    q.status === 'at_risk' ||
+    q.status === 'open' ||
+    q.overdueBy !== undefined;
+  const eq = (col: string, name: string, v: string | undefined) => {
+    if (v !== undefined) {
+      w.push(`${onlyOpen ? '+' : ''}${col} = @${name}`);
+      params[name] = v;
+    }
+  };
   eq('street', 'street', q.street);
   eq('unit', 'unit', q.unit);
   eq('channel', 'channel', q.channel);
@@ -40,10 +59,19 @@ export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Para
   eq('category', 'category', q.category);
   eq('urgency', 'urgency', q.urgency);
   eq('stage', 'stage', q.stage);
-  if (q.flags.length > 0) { w.push('(flags & @flags) = @flags'); params.flags = flagMask(q.flags); }
+  if (q.flags.length > 0) {
+    w.push('(flags & @flags) = @flags');
+    params.flags = flagMask(q.flags);
+  }
   if (q.clock && (q.status === 'open' || q.status === 'closed' || q.status === 'all')) w.push(`${d} IS NOT NULL`);
-  if (q.from !== undefined) { w.push('received_at >= @from'); params.from = q.from; }
-  if (q.to !== undefined) { w.push('received_at < @to'); params.to = q.to; }
+  if (q.from !== undefined) {
+    w.push('received_at >= @from');
+    params.from = q.from;
+  }
+  if (q.to !== undefined) {
+    w.push('received_at < @to');
+    params.to = q.to;
+  }
   if (q.q) {
     w.push("(title LIKE @like ESCAPE '\\' OR id = @qid)");
     params.like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
@@ -55,18 +83,43 @@ export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Para
 function orderOf(q: CaseQuery): string {
   const d = marksColumns(q.clock).deadline;
   switch (q.sort) {
-    case 'overdue': return `${d} IS NULL, ${d} ASC, received_at ASC, id ASC`;
-    case 'received_desc': return 'received_at DESC, id DESC';
-    case 'received_asc': return 'received_at ASC, id ASC';
+    case 'overdue':
+      return `${d} IS NULL, ${d} ASC, received_at ASC, id ASC`;
+    case 'received_desc':
+      return 'received_at DESC, id DESC';
+    case 'received_asc':
+      return 'received_at ASC, id ASC';
   }
 }
 
-const SELECT = 'id, channel, case_type, urgency, flags, category, street, unit, stage, title, received_at, open, supervised, exempt, next_clock, sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk';
-type Raw = [string, CaseRow['channel'], CaseRow['caseType'], CaseRow['urgency'], number, string, string, string | null, CaseRow['stage'], string, number, number, number, number, ClockId | null, ...(number | null)[]];
+const SELECT =
+  'id, channel, case_type, urgency, flags, category, street, unit, stage, title, received_at, open, supervised, exempt, next_clock, sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk';
+type Raw = [
+  string,
+  CaseRow['channel'],
+  CaseRow['caseType'],
+  CaseRow['urgency'],
+  number,
+  string,
+  string,
+  string | null,
+  CaseRow['stage'],
+  string,
+  number,
+  number,
+  number,
+  number,
+  ClockId | null,
+  ...(number | null)[],
+];
 const MARKS_AT = 15;
 
 /** The stored marks of the running clocks in a raw result from `MARKS_AT` (sign, handle, callback deadline/risk pairs). */
-function* storedMarks(raw: readonly (number | string | null)[], at: number, only?: ClockId): Generator<{ id: ClockId; marks: ClockMarks }> {
+function* storedMarks(
+  raw: readonly (number | string | null)[],
+  at: number,
+  only?: ClockId,
+): Generator<{ id: ClockId; marks: ClockMarks }> {
   for (const [i, id] of CLOCKS.entries()) {
     if (only && id !== only) continue;
     const deadline = raw[at + 2 * i];
@@ -77,11 +130,43 @@ function* storedMarks(raw: readonly (number | string | null)[], at: number, only
 
 /** A row of the list from a raw result, its lateness judged over the query's clock (or its worst running clock). */
 function toRow(raw: Raw, now: EpochMs, clock: ClockId | undefined): CaseRow {
-  const [id, channel, caseType, urgency, flags, category, street, unit, stage, title, receivedAt, open, supervisedCount, exempt] = raw;
-  const worst = open ? worstLateness(storedMarks(raw, MARKS_AT, clock), now) : { lateness: 'closed' as const, clock: null, deadline: null };
+  const [
+    id,
+    channel,
+    caseType,
+    urgency,
+    flags,
+    category,
+    street,
+    unit,
+    stage,
+    title,
+    receivedAt,
+    open,
+    supervisedCount,
+    exempt,
+  ] = raw;
+  const worst = open
+    ? worstLateness(storedMarks(raw, MARKS_AT, clock), now)
+    : { lateness: 'closed' as const, clock: null, deadline: null };
   return {
-    id, channel, caseType, urgency, flags: flagsOf(flags), category, street, unit, stage, title, receivedAt, lateness: worst.lateness, clock: worst.clock,
-    deadline: worst.deadline, overdueMinutes: overdueMinutes(worst.deadline, now), supervisedCount, exempt: exempt === 1,
+    id,
+    channel,
+    caseType,
+    urgency,
+    flags: flagsOf(flags),
+    category,
+    street,
+    unit,
+    stage,
+    title,
+    receivedAt,
+    lateness: worst.lateness,
+    clock: worst.clock,
+    deadline: worst.deadline,
+    overdueMinutes: overdueMinutes(worst.deadline, now),
+    supervisedCount,
+    exempt: exempt === 1,
   };
 }
 
@@ -90,7 +175,9 @@ export function listCases(model: CaseReadModel, q: CaseQuery, now: EpochMs): Cas
   model.flush();
   const { sql, params } = whereOf(q, now);
   const total = model.db.prepare(`SELECT count(*) FROM cases WHERE ${sql}`).pluck().get(params) as number;
-  const rows = model.db.prepare(`SELECT ${SELECT} FROM cases WHERE ${sql} ORDER BY ${orderOf(q)} LIMIT @limit OFFSET @offset`).raw()
+  const rows = model.db
+    .prepare(`SELECT ${SELECT} FROM cases WHERE ${sql} ORDER BY ${orderOf(q)} LIMIT @limit OFFSET @offset`)
+    .raw()
     .all({ ...params, limit: q.pageSize, offset: (q.page - 1) * q.pageSize }) as Raw[];
   return { total, page: q.page, pageSize: q.pageSize, at: now, items: rows.map((r) => toRow(r, now, q.clock)) };
 }
@@ -99,7 +186,10 @@ export function listCases(model: CaseReadModel, q: CaseQuery, now: EpochMs): Cas
 export function allCases(model: CaseReadModel, q: CaseQuery, now: EpochMs, max: number): CaseRow[] {
   model.flush();
   const { sql, params } = whereOf(q, now);
-  const rows = model.db.prepare(`SELECT ${SELECT} FROM cases WHERE ${sql} ORDER BY ${orderOf(q)} LIMIT @limit`).raw().all({ ...params, limit: max }) as Raw[];
+  const rows = model.db
+    .prepare(`SELECT ${SELECT} FROM cases WHERE ${sql} ORDER BY ${orderOf(q)} LIMIT @limit`)
+    .raw()
+    .all({ ...params, limit: max }) as Raw[];
   return rows.map((r) => toRow(r, now, q.clock));
 }
 
@@ -107,13 +197,26 @@ export function allCases(model: CaseReadModel, q: CaseQuery, now: EpochMs, max: 
 export function rowsOf(model: CaseReadModel, space: string, ids: readonly string[], now: EpochMs): CaseRow[] {
   if (ids.length === 0) return [];
   const stmt = model.db.prepare(`SELECT ${SELECT} FROM cases WHERE space = ? AND id = ?`).raw();
-  return ids.map((id) => stmt.get(space, id) as Raw | undefined).filter((r): r is Raw => r !== undefined).map((r) => toRow(r, now, undefined));
+  return ids
+    .map((id) => stmt.get(space, id) as Raw | undefined)
+    .filter((r): r is Raw => r !== undefined)
+    .map((r) => toRow(r, now, undefined));
 }
 
 /** Lateness of each running clock of a case. */
-export function clockLateness(model: CaseReadModel, space: string, c: CaseState, now: EpochMs): Partial<Record<ClockId, Lateness>> {
+export function clockLateness(
+  model: CaseReadModel,
+  space: string,
+  c: CaseState,
+  now: EpochMs,
+): Partial<Record<ClockId, Lateness>> {
   const out: Partial<Record<ClockId, Lateness>> = {};
-  const raw = model.db.prepare('SELECT sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk FROM cases WHERE space = ? AND id = ?').raw().get(space, c.id) as (number | null)[] | undefined;
+  const raw = model.db
+    .prepare(
+      'SELECT sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk FROM cases WHERE space = ? AND id = ?',
+    )
+    .raw()
+    .get(space, c.id) as (number | null)[] | undefined;
   if (!raw) return out;
   for (const { id, marks } of storedMarks(raw, 0)) out[id] = latenessAt(marks, now);
   return out;

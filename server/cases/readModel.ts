@@ -23,13 +23,26 @@ import type { EventStore } from '../store/types';
 import { CASE_COLUMNS, caseRow } from './rows';
 
 /** One event of a case's history, as logged. */
-export interface HistoryEntry { readonly seq: number; readonly ts: number; readonly type: CaseEventType; readonly actor: string | null; readonly event: CaseEvent }
+export interface HistoryEntry {
+  readonly seq: number;
+  readonly ts: number;
+  readonly type: CaseEventType;
+  readonly actor: string | null;
+  readonly event: CaseEvent;
+}
 
 /** Where a space's rows stand: the last log seq folded, and the fold version that wrote them. */
-export interface ModelPosition { readonly seq: number; readonly version: string }
+export interface ModelPosition {
+  readonly seq: number;
+  readonly version: string;
+}
 
 /** A stored checkpoint of a space's projection. */
-export interface StoredCheckpoint { readonly seq: number; readonly version: string; readonly body: Buffer }
+export interface StoredCheckpoint {
+  readonly seq: number;
+  readonly version: string;
+  readonly body: Buffer;
+}
 
 /** One space's state in this model: its cases in memory (open ones, and every one changed since the last write). */
 interface SpaceModel {
@@ -86,8 +99,25 @@ CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, seq INTEGER 
 CREATE TABLE IF NOT EXISTS checkpoints (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, written_at INTEGER NOT NULL);
 `;
 /** The indexes of `cases` that only serve lists and scoring (dropped and rebuilt around a large rebuild). */
-const LIST_INDEXES = ['cases_open_deadline', 'cases_open_risk', 'cases_received', 'cases_unit', 'cases_street', 'cases_channel', 'cases_category', 'cases_scoring'];
-const TABLES = ['cases', 'case_states', 'case_events', 'case_history', 'case_supervisions', 'read_model_meta', 'checkpoints'];
+const LIST_INDEXES = [
+  'cases_open_deadline',
+  'cases_open_risk',
+  'cases_received',
+  'cases_unit',
+  'cases_street',
+  'cases_channel',
+  'cases_category',
+  'cases_scoring',
+];
+const TABLES = [
+  'cases',
+  'case_states',
+  'case_events',
+  'case_history',
+  'case_supervisions',
+  'read_model_meta',
+  'checkpoints',
+];
 
 /** Longest folded events wait to be written, ms (a replay at full speed rewrites a busy case once per write). */
 const FLUSH_MS = 1_000;
@@ -123,7 +153,13 @@ export class CaseReadModel {
    * `version` names the fold that writes the rows (the shared reducers' code and the configuration): rows written by
    * another version are rebuilt from the log.
    */
-  constructor(file: string, private readonly ctx: ProjectionContext, private readonly log: EventStore, readonly version = 'dev', private readonly failsafe = new Failsafe()) {
+  constructor(
+    file: string,
+    private readonly ctx: ProjectionContext,
+    private readonly log: EventStore,
+    readonly version = 'dev',
+    private readonly failsafe = new Failsafe(),
+  ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -136,10 +172,14 @@ export class CaseReadModel {
       })();
     }
     this.db.exec(SCHEMA);
-    this.upsert = this.db.prepare(`INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}) VALUES (${CASE_COLUMNS.map(() => '?').join(',')})`);
+    this.upsert = this.db.prepare(
+      `INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}) VALUES (${CASE_COLUMNS.map(() => '?').join(',')})`,
+    );
     this.upsertState = this.db.prepare('INSERT OR REPLACE INTO case_states (space, id, state) VALUES (?, ?, ?)');
     this.readState = this.db.prepare('SELECT state FROM case_states WHERE space = ? AND id = ?').pluck();
-    this.appendHistory = this.db.prepare("INSERT INTO case_history (space, case_id, seqs) VALUES (?, ?, ?) ON CONFLICT (space, case_id) DO UPDATE SET seqs = seqs || ',' || excluded.seqs");
+    this.appendHistory = this.db.prepare(
+      "INSERT INTO case_history (space, case_id, seqs) VALUES (?, ?, ?) ON CONFLICT (space, case_id) DO UPDATE SET seqs = seqs || ',' || excluded.seqs",
+    );
     this.insertSupervision = this.db.prepare('INSERT INTO case_supervisions (space, ts) VALUES (?, ?)');
     this.setMeta = this.db.prepare('INSERT OR REPLACE INTO read_model_meta (space, seq, version) VALUES (?, ?, ?)');
     this.readMeta = this.db.prepare('SELECT seq, version FROM read_model_meta WHERE space = ?');
@@ -151,8 +191,22 @@ export class CaseReadModel {
       const pos = this.position(space);
       const seq = pos && pos.version === this.version ? pos.seq : 0;
       const ids = new BloomFilter(CASE_ID_BITS);
-      for (const id of this.db.prepare('SELECT id FROM case_states WHERE space = ?').pluck().iterate(space) as Iterable<string>) ids.add(id);
-      m = { hot: new Map(), dirty: new Set(), history: new Map(), supervised: [], seq, writtenSeq: seq, pendingEvents: 0, refused: 0, ids };
+      for (const id of this.db
+        .prepare('SELECT id FROM case_states WHERE space = ?')
+        .pluck()
+        .iterate(space) as Iterable<string>)
+        ids.add(id);
+      m = {
+        hot: new Map(),
+        dirty: new Set(),
+        history: new Map(),
+        supervised: [],
+        seq,
+        writtenSeq: seq,
+        pendingEvents: 0,
+        refused: 0,
+        ids,
+      };
       this.spaces.set(space, m);
     }
     return m;
@@ -166,7 +220,10 @@ export class CaseReadModel {
 
   /** Spaces that have written rows. */
   spacesWithRows(): string[] {
-    return this.db.prepare('SELECT space FROM read_model_meta UNION SELECT space FROM checkpoints').pluck().all() as string[];
+    return this.db
+      .prepare('SELECT space FROM read_model_meta UNION SELECT space FROM checkpoints')
+      .pluck()
+      .all() as string[];
   }
 
   /** The last log seq folded into a space (written or not). */
@@ -220,16 +277,26 @@ export class CaseReadModel {
 
   private flushLater(): void {
     // A flush that fails leaves its rows pending (the transaction rolled back): the next tick tries again.
-    this.timer ??= setTimeout(this.failsafe.guarded('case-read-model.flush', () => {
-      try { this.flush(); } finally { if (this.unwritten()) this.flushLater(); }
-    }), FLUSH_MS);
+    this.timer ??= setTimeout(
+      this.failsafe.guarded('case-read-model.flush', () => {
+        try {
+          this.flush();
+        } finally {
+          if (this.unwritten()) this.flushLater();
+        }
+      }),
+      FLUSH_MS,
+    );
   }
 
   private fold(space: string, m: SpaceModel, e: CaseEvent, seq: number): void {
     // A logged case.received was judged new when it was accepted: nothing to look up.
     const prev = e.type === 'case.received' ? undefined : this.stateIn(space, m, e.caseId);
     const t = applyCaseEvent(prev, e, this.ctx.lifecycle);
-    if (!t.ok) { m.refused++; return; }
+    if (!t.ok) {
+      m.refused++;
+      return;
+    }
     this.put(m, t.state);
     addSeq(m.history, e.caseId, seq);
     if (e.type === 'case.merged') {
@@ -256,9 +323,14 @@ export class CaseReadModel {
 
   /** Writes everything folded so far. */
   flush(): void {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (!this.unwritten()) return;
-    this.db.transaction(() => { for (const [space, m] of this.spaces) this.write(space, m); })();
+    this.db.transaction(() => {
+      for (const [space, m] of this.spaces) this.write(space, m);
+    })();
     this.settle();
   }
 
@@ -301,23 +373,40 @@ export class CaseReadModel {
    * checkpoint. `body` is the serialised projection at log seq `seq` (≤ the rows' position).
    */
   checkpoint(space: string, seq: number, version: string, body: Buffer, now: number): void {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     const sha = createHash('sha256').update(body).digest('hex');
     this.db.transaction(() => {
       for (const [s, m] of this.spaces) this.write(s, m);
-      this.db.prepare('INSERT OR REPLACE INTO checkpoints (space, seq, version, sha256, body, written_at) VALUES (?, ?, ?, ?, ?, ?)').run(space, seq, version, sha, body, now);
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO checkpoints (space, seq, version, sha256, body, written_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(space, seq, version, sha, body, now);
     })();
     this.settle();
   }
 
   /** A space's checkpoint, or why there is none to use (missing, from another version, corrupt, ahead of the rows). */
-  loadCheckpoint(space: string, version: string): { ok: true; checkpoint: StoredCheckpoint } | { ok: false; reason: string } {
-    const row = this.db.prepare('SELECT seq, version, sha256, body FROM checkpoints WHERE space = ?').get(space) as { seq: number; version: string; sha256: string; body: Buffer } | undefined;
+  loadCheckpoint(
+    space: string,
+    version: string,
+  ): { ok: true; checkpoint: StoredCheckpoint } | { ok: false; reason: string } {
+    const row = this.db.prepare('SELECT seq, version, sha256, body FROM checkpoints WHERE space = ?').get(space) as
+      { seq: number; version: string; sha256: string; body: Buffer } | undefined;
     if (!row) return { ok: false, reason: 'no checkpoint' };
-    if (row.version !== version) return { ok: false, reason: `the checkpoint was written by another version (${row.version.slice(0, 12)}, this is ${version.slice(0, 12)})` };
-    if (createHash('sha256').update(row.body).digest('hex') !== row.sha256) return { ok: false, reason: 'the checkpoint is corrupt (checksum mismatch)' };
+    if (row.version !== version)
+      return {
+        ok: false,
+        reason: `the checkpoint was written by another version (${row.version.slice(0, 12)}, this is ${version.slice(0, 12)})`,
+      };
+    if (createHash('sha256').update(row.body).digest('hex') !== row.sha256)
+      return { ok: false, reason: 'the checkpoint is corrupt (checksum mismatch)' };
     const pos = this.position(space);
-    if (!pos || pos.version !== this.version || pos.seq < row.seq) return { ok: false, reason: 'the case rows are behind the checkpoint' };
+    if (!pos || pos.version !== this.version || pos.seq < row.seq)
+      return { ok: false, reason: 'the case rows are behind the checkpoint' };
     return { ok: true, checkpoint: { seq: row.seq, version: row.version, body: row.body } };
   }
 
@@ -325,7 +414,8 @@ export class CaseReadModel {
   dropSpace(space: string): void {
     this.spaces.delete(space);
     this.db.transaction(() => {
-      for (const t of ['cases', 'case_states', 'case_supervisions', 'read_model_meta', 'checkpoints']) this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);
+      for (const t of ['cases', 'case_states', 'case_supervisions', 'read_model_meta', 'checkpoints'])
+        this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);
       this.db.prepare('DELETE FROM case_history WHERE space = ?').run(space);
     })();
   }
@@ -354,14 +444,21 @@ export class CaseReadModel {
     let chunk: CaseState[] = [];
     let n = 0;
     const write = this.db.transaction((cs: readonly CaseState[]) => {
-      for (const c of cs) { this.upsert.run(...caseRow(space, c, this.ctx)); this.upsertState.run(space, c.id, JSON.stringify(c)); }
+      for (const c of cs) {
+        this.upsert.run(...caseRow(space, c, this.ctx));
+        this.upsertState.run(space, c.id, JSON.stringify(c));
+      }
     });
     // A model already open for the space must know the ids written behind its back.
     const open = this.spaces.get(space);
     for (const c of states) {
       open?.ids.add(c.id);
       chunk.push(c);
-      if (chunk.length === 20_000) { write(chunk); n += chunk.length; chunk = []; }
+      if (chunk.length === 20_000) {
+        write(chunk);
+        n += chunk.length;
+        chunk = [];
+      }
     }
     write(chunk);
     return n + chunk.length;
@@ -371,7 +468,10 @@ export class CaseReadModel {
   writeEvents(space: string, events: readonly CaseEvent[], seqs: readonly number[]): void {
     this.db.transaction(() => {
       const h = new Map<string, number[]>();
-      events.forEach((e, i) => { addSeq(h, e.caseId, seqs[i]!); if (e.type === 'case.merged') addSeq(h, e.masterCaseId, seqs[i]!); });
+      events.forEach((e, i) => {
+        addSeq(h, e.caseId, seqs[i]!);
+        if (e.type === 'case.merged') addSeq(h, e.masterCaseId, seqs[i]!);
+      });
       for (const [id, s] of h) this.appendHistory.run(space, id, s.join(','));
     })();
   }
@@ -382,13 +482,18 @@ export class CaseReadModel {
     this.spaces.delete(space);
   }
 
-
   /** A case's events in log order (bodies read from the log by seq). */
   async history(space: string, id: string): Promise<HistoryEntry[]> {
     this.flush();
-    const list = this.db.prepare('SELECT seqs FROM case_history WHERE space = ? AND case_id = ?').pluck().get(space, id) as string | undefined;
+    const list = this.db
+      .prepare('SELECT seqs FROM case_history WHERE space = ? AND case_id = ?')
+      .pluck()
+      .get(space, id) as string | undefined;
     if (list === undefined) return [];
-    const seqs = list.split(',').map(Number).sort((a, b) => a - b);
+    const seqs = list
+      .split(',')
+      .map(Number)
+      .sort((a, b) => a - b);
     const logged = await this.log.readSeqs(space, seqs);
     return logged.map(({ seq, event }) => {
       const e = event as CaseEvent;

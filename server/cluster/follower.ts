@@ -41,7 +41,10 @@ export class LogFollower {
   /** Starts listening and the catch-up passes. */
   start(): void {
     void this.listen();
-    this.timer = setInterval(this.deps.failsafe.guarded('log-follower', () => this.tick()), this.deps.intervalMs ?? 1_000);
+    this.timer = setInterval(
+      this.deps.failsafe.guarded('log-follower', () => this.tick()),
+      this.deps.intervalMs ?? 1_000,
+    );
   }
 
   private passing = false;
@@ -55,7 +58,8 @@ export class LogFollower {
       if (this.failing) this.deps.log.info('the shared log answers again: caught up');
       this.failing = false;
     } catch (err) {
-      if (!this.failing) this.deps.log.warn({ err }, 'the shared log does not answer: this node shows what it folded until it does');
+      if (!this.failing)
+        this.deps.log.warn({ err }, 'the shared log does not answer: this node shows what it folded until it does');
       this.failing = true;
     } finally {
       this.passing = false;
@@ -75,7 +79,10 @@ export class LogFollower {
     for (const space of this.deps.spaces.all()) {
       if (!logged.has(space.name) && space.position > 0) await this.deps.spaces.forget(space.name);
       else if (space.position > 0 && (await this.deps.store.readSeqs(space.name, [space.position])).length === 0) {
-        this.deps.log.warn({ space: space.name, position: space.position }, 'the log of this space was deleted and started again elsewhere: folding it anew');
+        this.deps.log.warn(
+          { space: space.name, position: space.position },
+          'the log of this space was deleted and started again elsewhere: folding it anew',
+        );
         await this.deps.spaces.forget(space.name);
       }
     }
@@ -86,10 +93,16 @@ export class LogFollower {
   private queue(space: string): Promise<void> {
     const pending = this.queued.get(space);
     if (pending) return pending;
-    const run = this.deps.ingest.catchUp(space).then(() => undefined, (err: unknown) => {
-      if (this.stopped) return;
-      this.deps.log.warn({ err, space }, 'catching up with the log failed; the next pass tries again');
-    }).finally(() => this.queued.delete(space));
+    const run = this.deps.ingest
+      .catchUp(space)
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (this.stopped) return;
+          this.deps.log.warn({ err, space }, 'catching up with the log failed; the next pass tries again');
+        },
+      )
+      .finally(() => this.queued.delete(space));
     this.queued.set(space, run);
     return run;
   }

@@ -11,7 +11,12 @@ export class Lease {
   private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  constructor(private readonly connectionString: string, readonly name: string, private readonly log: Logger, private readonly retryMs = 2_000) {}
+  constructor(
+    private readonly connectionString: string,
+    readonly name: string,
+    private readonly log: Logger,
+    private readonly retryMs = 2_000,
+  ) {}
 
   /**
    * Calls `acquired` once this node holds the lease (at once, or when the holder is gone), and `lost` if its connection
@@ -24,7 +29,10 @@ export class Lease {
       client.on('error', () => undefined);
       try {
         await client.connect();
-        const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended('cityops-lease:' || $1, 0)) AS ok", [this.name]);
+        const { rows } = await client.query<{ ok: boolean }>(
+          "SELECT pg_try_advisory_lock(hashtextextended('cityops-lease:' || $1, 0)) AS ok",
+          [this.name],
+        );
         if (!rows[0]?.ok || this.closed) {
           await client.end();
           this.timer = setTimeout(() => void attempt(), this.retryMs);

@@ -27,7 +27,8 @@ export class DrillRecords {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
-    this.upsert = this.db.prepare(`INSERT INTO drills (id, space, scenario, status, created_at, ended_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)
+    this.upsert = this.db
+      .prepare(`INSERT INTO drills (id, space, scenario, status, created_at, ended_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at, record = excluded.record`);
     this.remove = this.db.prepare('DELETE FROM drills WHERE id = ?');
   }

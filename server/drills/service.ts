@@ -27,11 +27,20 @@ const DRILL_ENTRY = path.join(ROOT, 'simulators', 'drill.ts');
 const SCENARIO_DIR = path.join(ROOT, 'simulators', 'scenarios');
 
 /** What to start. */
-export interface DrillRequest { readonly scenario: string; readonly speed: number | null; readonly seed?: number }
+export interface DrillRequest {
+  readonly scenario: string;
+  readonly speed: number | null;
+  readonly seed?: number;
+}
 
 /** A drill request that cannot be started: the message says why. */
 export class DrillError extends Error {
-  constructor(readonly code: 'bad_request' | 'not_found' | 'conflict', message: string) { super(message); }
+  constructor(
+    readonly code: 'bad_request' | 'not_found' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** What the drill runner needs. */
@@ -53,7 +62,13 @@ export interface DrillDeps {
 /** Progress is written to the records at most this often, ms (status changes are written at once). */
 const SAVE_PROGRESS_MS = 2_000;
 
-interface Running { child: ChildProcess; token: string; exited: Promise<number | null>; stopping: false | 'stopped' | 'interrupted'; savedAt: number }
+interface Running {
+  child: ChildProcess;
+  token: string;
+  exited: Promise<number | null>;
+  stopping: false | 'stopped' | 'interrupted';
+  savedAt: number;
+}
 
 /** Starts, lists, stops and summarises drills. */
 export class DrillService {
@@ -79,9 +94,12 @@ export class DrillService {
   /** The shipped scenarios (read from their folder once). */
   scenarios(): Promise<ScenarioInfo[]> {
     const at = (f: string) => path.join(SCENARIO_DIR, f);
-    const read = () => scenariosIn({ names: readdirSync(SCENARIO_DIR), read: (f) => readFileSync(at(f), 'utf8'), path: at });
+    const read = () =>
+      scenariosIn({ names: readdirSync(SCENARIO_DIR), read: (f) => readFileSync(at(f), 'utf8'), path: at });
     this.scenarioList ??= Promise.resolve().then(() => read().map(scenarioInfo));
-    this.scenarioList.catch(() => { this.scenarioList = null; });
+    this.scenarioList.catch(() => {
+      this.scenarioList = null;
+    });
     return this.scenarioList;
   }
 
@@ -98,15 +116,31 @@ export class DrillService {
   /** Starts a drill in a new space; resolves once the simulator has reported the drill window. */
   async start(req: DrillRequest): Promise<DrillRecord> {
     const scenario = (await this.scenarios()).find((s) => s.name === req.scenario);
-    if (!scenario) throw new DrillError('bad_request', `no scenario "${req.scenario}"; one of ${(await this.scenarios()).map((s) => s.name).join(', ')}`);
-    if ([...this.running.keys()].length >= (this.deps.maxRunning ?? 4)) throw new DrillError('conflict', `${this.deps.maxRunning ?? 4} drills are running already; stop one first`);
+    if (!scenario)
+      throw new DrillError(
+        'bad_request',
+        `no scenario "${req.scenario}"; one of ${(await this.scenarios()).map((s) => s.name).join(', ')}`,
+      );
+    if ([...this.running.keys()].length >= (this.deps.maxRunning ?? 4))
+      throw new DrillError('conflict', `${this.deps.maxRunning ?? 4} drills are running already; stop one first`);
     const id = `drill-${scenario.name.slice(0, 24)}-${Date.now().toString(36).slice(-5)}${(++this.n).toString(36)}`;
-    if (this.deps.spaces.find(id) || this.drills.has(id)) throw new DrillError('conflict', `space ${id} exists already`);
+    if (this.deps.spaces.find(id) || this.drills.has(id))
+      throw new DrillError('conflict', `space ${id} exists already`);
     const seed = req.seed ?? Math.floor(Math.random() * 1_000_000);
     const record: DrillRecord = {
-      id, space: id, scenario: scenario.name, title: scenario.title, speed: req.speed, seed, status: 'starting', createdAt: Date.now(), endedAt: null,
+      id,
+      space: id,
+      scenario: scenario.name,
+      title: scenario.title,
+      speed: req.speed,
+      seed,
+      status: 'starting',
+      createdAt: Date.now(),
+      endedAt: null,
       window: { simStart: scenario.simStart, start: scenario.start, end: scenario.end },
-      progress: { phase: 'starting', fraction: 0, events: 0, simTime: null, etaSec: null, rate: 0 }, error: null, summary: null,
+      progress: { phase: 'starting', fraction: 0, events: 0, simTime: null, etaSec: null, rate: 0 },
+      error: null,
+      summary: null,
     };
     this.drills.set(id, record);
     this.deps.records.save(record);
@@ -114,19 +148,38 @@ export class DrillService {
     space.drill = this.info(record);
     const grant = this.deps.tokens.mint('producer', id);
     // The token goes through a pipe (the child's stdin), never argv: a command line is readable by every user (ps).
-    const args = ['--import', 'tsx', DRILL_ENTRY, '--server', this.deps.baseUrl(), '--space', id, '--scenario', scenario.name,
-      '--speed', req.speed === null ? 'max' : String(req.speed), '--seed', String(seed)];
+    const args = [
+      '--import',
+      'tsx',
+      DRILL_ENTRY,
+      '--server',
+      this.deps.baseUrl(),
+      '--space',
+      id,
+      '--scenario',
+      scenario.name,
+      '--speed',
+      req.speed === null ? 'max' : String(req.speed),
+      '--seed',
+      String(seed),
+    ];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(`${grant.token}\n`);
     const exited = new Promise<number | null>((resolve) => {
-      child.on('error', (e) => { record.error = `cannot start the simulator: ${e.message}`; resolve(-1); });
+      child.on('error', (e) => {
+        record.error = `cannot start the simulator: ${e.message}`;
+        resolve(-1);
+      });
       child.on('close', (code) => resolve(code));
     });
     const run: Running = { child, token: grant.token, exited, stopping: false, savedAt: Date.now() };
     this.running.set(id, run);
     const lines = createInterface({ input: child.stderr as NodeJS.ReadableStream });
-    lines.on('line', this.failsafe.listener('drills.progress', (line: string) => this.onLine(record, run, line)));
+    lines.on(
+      'line',
+      this.failsafe.listener('drills.progress', (line: string) => this.onLine(record, run, line)),
+    );
     void exited.then(this.failsafe.listener('drills.ended', (code: number | null) => this.ended(record, run, code)));
     return record;
   }
@@ -143,7 +196,10 @@ export class DrillService {
     if (run) {
       run.stopping = why;
       run.child.kill('SIGINT');
-      const killer = setTimeout(this.failsafe.guarded('drills.kill', () => run.child.kill('SIGKILL')), 10_000);
+      const killer = setTimeout(
+        this.failsafe.guarded('drills.kill', () => run.child.kill('SIGKILL')),
+        10_000,
+      );
       await run.exited;
       clearTimeout(killer);
       await this.settled(id);
@@ -182,7 +238,13 @@ export class DrillService {
   }
 
   private info(r: DrillRecord): DrillInfo {
-    return { scenario: r.scenario, title: r.title, speed: r.speed, startedAt: r.window?.start ?? 0, endsAt: r.window?.end ?? 0 };
+    return {
+      scenario: r.scenario,
+      title: r.title,
+      speed: r.speed,
+      startedAt: r.window?.start ?? 0,
+      endsAt: r.window?.end ?? 0,
+    };
   }
 
   private onLine(r: DrillRecord, run: Running, text: string): void {
@@ -191,11 +253,17 @@ export class DrillService {
       raw = JSON.parse(text);
     } catch {
       // Not JSON: the simulator's own error message (it writes `error: …` before it exits).
-      if (text.trim()) { r.error = text.replace(/^error:\s*/, '').slice(0, 500); this.save(r, run); }
+      if (text.trim()) {
+        r.error = text.replace(/^error:\s*/, '').slice(0, 500);
+        this.save(r, run);
+      }
       return;
     }
     const read = readProgressLine(raw);
-    if (!read.ok) throw new Error(`drill ${r.id}: the simulator wrote a progress line that does not fit its schema (${read.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}): ${text.slice(0, 300)}`);
+    if (!read.ok)
+      throw new Error(
+        `drill ${r.id}: the simulator wrote a progress line that does not fit its schema (${read.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}): ${text.slice(0, 300)}`,
+      );
     const msg = read.line;
     if (msg.type === 'start') {
       if (msg.start === undefined || msg.end === undefined || msg.simStart === undefined) return;
@@ -207,7 +275,14 @@ export class DrillService {
     } else if (msg.type === 'progress') {
       const changed = r.status !== 'running';
       r.status = 'running';
-      r.progress = { phase: msg.phase, fraction: msg.fraction, events: msg.events, simTime: msg.simTime, etaSec: msg.etaSec, rate: msg.rate };
+      r.progress = {
+        phase: msg.phase,
+        fraction: msg.fraction,
+        events: msg.events,
+        simTime: msg.simTime,
+        etaSec: msg.etaSec,
+        rate: msg.rate,
+      };
       if (changed || Date.now() - run.savedAt >= SAVE_PROGRESS_MS) this.save(r, run);
     }
   }
@@ -230,17 +305,29 @@ export class DrillService {
       this.running.delete(r.id);
       r.endedAt = Date.now();
       if (run.stopping) r.status = run.stopping;
-      else if (code === 0) { r.status = 'finished'; r.progress = { ...r.progress, fraction: 1, etaSec: 0 }; }
-      else { r.status = 'failed'; r.error ??= `the simulator exited with ${code}`; }
+      else if (code === 0) {
+        r.status = 'finished';
+        r.progress = { ...r.progress, fraction: 1, etaSec: 0 };
+      } else {
+        r.status = 'failed';
+        r.error ??= `the simulator exited with ${code}`;
+      }
       this.interim.delete(r.id);
       const space = this.deps.spaces.find(r.space);
       if (space) {
-        try { r.summary = await this.summarise(r); } catch (e) { r.error ??= `summary failed: ${(e as Error).message}`; }
+        try {
+          r.summary = await this.summarise(r);
+        } catch (e) {
+          r.error ??= `summary failed: ${(e as Error).message}`;
+        }
       }
       this.save(r);
     })();
     // Settled either way (a failure is reported by the caller's failsafe): closing the server waits for it, not on it.
-    this.settling.set(r.id, work.catch(() => undefined));
+    this.settling.set(
+      r.id,
+      work.catch(() => undefined),
+    );
     return work;
   }
 

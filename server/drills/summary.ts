@@ -31,33 +31,77 @@ const SAMPLE_MS = MINUTE_MS;
 const OVERDUE_EVERY = 5;
 
 /** Folds a drill's log and samples it over [from, to]. */
-export async function summariseDrill(space: string, log: AsyncIterable<readonly DomainEvent[]>, ctx: ProjectionContext, from: EpochMs, to: EpochMs): Promise<DrillSummary> {
+export async function summariseDrill(
+  space: string,
+  log: AsyncIterable<readonly DomainEvent[]>,
+  ctx: ProjectionContext,
+  from: EpochMs,
+  to: EpochMs,
+): Promise<DrillSummary> {
   const p = createProjection(space, ctx);
   const hours = new Map<number, CallCounts>();
-  const s = { samples: 0, next: from, peakQueue: 0, peakQueueAt: null as EpochMs | null, queueAfterPeak: [] as [EpochMs, number][], load: 0, loadAt: null as EpochMs | null, overdue: 0, overdueAt: null as EpochMs | null, received: 0, events: 0 };
+  const s = {
+    samples: 0,
+    next: from,
+    peakQueue: 0,
+    peakQueueAt: null as EpochMs | null,
+    queueAfterPeak: [] as [EpochMs, number][],
+    load: 0,
+    loadAt: null as EpochMs | null,
+    overdue: 0,
+    overdueAt: null as EpochMs | null,
+    received: 0,
+    events: 0,
+  };
   const sample = (t: EpochMs) => {
     let waiting = 0;
     for (const c of p.calls.values()) if (c.answeredAt === null) waiting++;
-    if (waiting > s.peakQueue) { s.peakQueue = waiting; s.peakQueueAt = t; s.queueAfterPeak = []; }
+    if (waiting > s.peakQueue) {
+      s.peakQueue = waiting;
+      s.peakQueueAt = t;
+      s.queueAfterPeak = [];
+    }
     s.queueAfterPeak.push([t, waiting]);
-    for (const n of p.days.get(shanghaiDateKey(t))?.agentCases.values() ?? []) if (n > s.load) { s.load = n; s.loadAt = t; }
+    for (const n of p.days.get(shanghaiDateKey(t))?.agentCases.values() ?? [])
+      if (n > s.load) {
+        s.load = n;
+        s.loadAt = t;
+      }
     if (s.samples % OVERDUE_EVERY === 0) {
       const over = scanLate(p, t).overdue.total;
-      if (over > s.overdue || s.overdueAt === null) { s.overdue = over; s.overdueAt = t; }
+      if (over > s.overdue || s.overdueAt === null) {
+        s.overdue = over;
+        s.overdueAt = t;
+      }
     }
     s.samples++;
   };
   for await (const chunk of log) {
     for (const e of chunk) {
-      while (s.next <= to && s.next < e.ts) { if (s.next >= from) sample(s.next); s.next += SAMPLE_MS; }
+      while (s.next <= to && s.next < e.ts) {
+        if (s.next >= from) sample(s.next);
+        s.next += SAMPLE_MS;
+      }
       count(p, hours, e, from, to, s);
       applyEvent(p, e);
       s.events++;
     }
   }
   const end = Math.min(to, p.clock ?? from);
-  while (s.next <= end) { sample(s.next); s.next += SAMPLE_MS; }
-  return { space, from, to, reached: p.clock, events: s.events, samples: s.samples, totals: totals(hours, s.received), figures: [...figures(ctx, s, hours), ...deskFigures(p, from, to, end)] };
+  while (s.next <= end) {
+    sample(s.next);
+    s.next += SAMPLE_MS;
+  }
+  return {
+    space,
+    from,
+    to,
+    reached: p.clock,
+    events: s.events,
+    samples: s.samples,
+    totals: totals(hours, s.received),
+    figures: [...figures(ctx, s, hours), ...deskFigures(p, from, to, end)],
+  };
 }
 
 /** The duty desk's figures of the items raised in the window: a drill nobody answers scores 0. */
@@ -66,14 +110,48 @@ function deskFigures(p: SpaceProjection, from: EpochMs, to: EpochMs, end: EpochM
   const f = dutyFigures(p.items.values(), duty, p.ctx.lifecycle.env, from, to + 1, end);
   const min = (v: number | null, target: number) => (v === null ? null : v >= target);
   return [
-    { key: 'ackTimely', label: '接报及时率 acknowledged in time', value: f.ackTimely, unit: 'fraction', target: DRILL_TARGETS.ackTimely, targetKind: 'min', met: min(f.ackTimely, DRILL_TARGETS.ackTimely), at: null },
-    { key: 'medianAckMinutes', label: '接报中位用时 median time to acknowledge', value: f.medianAckMin, unit: 'minutes', target: duty.kinds.case.ackMin, targetKind: 'max', met: f.medianAckMin === null ? (f.ackJudged > 0 ? false : null) : f.medianAckMin <= duty.kinds.case.ackMin, at: null },
-    { key: 'reportTimely', label: '信息报送及时率 reported in time', value: f.reportTimely, unit: 'fraction', target: DRILL_TARGETS.reportTimely, targetKind: 'min', met: min(f.reportTimely, DRILL_TARGETS.reportTimely), at: null },
+    {
+      key: 'ackTimely',
+      label: '接报及时率 acknowledged in time',
+      value: f.ackTimely,
+      unit: 'fraction',
+      target: DRILL_TARGETS.ackTimely,
+      targetKind: 'min',
+      met: min(f.ackTimely, DRILL_TARGETS.ackTimely),
+      at: null,
+    },
+    {
+      key: 'medianAckMinutes',
+      label: '接报中位用时 median time to acknowledge',
+      value: f.medianAckMin,
+      unit: 'minutes',
+      target: duty.kinds.case.ackMin,
+      targetKind: 'max',
+      met: f.medianAckMin === null ? (f.ackJudged > 0 ? false : null) : f.medianAckMin <= duty.kinds.case.ackMin,
+      at: null,
+    },
+    {
+      key: 'reportTimely',
+      label: '信息报送及时率 reported in time',
+      value: f.reportTimely,
+      unit: 'fraction',
+      target: DRILL_TARGETS.reportTimely,
+      targetKind: 'min',
+      met: min(f.reportTimely, DRILL_TARGETS.reportTimely),
+      at: null,
+    },
   ];
 }
 
 /** Counts calls by the hour they were offered in (for the hourly answer rate) and cases received, within the window. */
-function count(p: SpaceProjection, hours: Map<number, CallCounts>, e: DomainEvent, from: EpochMs, to: EpochMs, s: { received: number }): void {
+function count(
+  p: SpaceProjection,
+  hours: Map<number, CallCounts>,
+  e: DomainEvent,
+  from: EpochMs,
+  to: EpochMs,
+  s: { received: number },
+): void {
   const bucket = (ts: EpochMs) => {
     const h = Math.floor(ts / HOUR_MS);
     let c = hours.get(h);
@@ -90,11 +168,28 @@ function count(p: SpaceProjection, hours: Map<number, CallCounts>, e: DomainEven
 
 function totals(hours: Map<number, CallCounts>, received: number): DrillSummary['totals'] {
   const all = emptyCallCounts();
-  for (const c of hours.values()) { all.offered += c.offered; all.answered += c.answered; }
-  return { offered: all.offered, answered: all.answered, answerRate: callKpis(all).answerRate, casesReceived: received };
+  for (const c of hours.values()) {
+    all.offered += c.offered;
+    all.answered += c.answered;
+  }
+  return {
+    offered: all.offered,
+    answered: all.answered,
+    answerRate: callKpis(all).answerRate,
+    casesReceived: received,
+  };
 }
 
-type Sampled = { peakQueue: number; peakQueueAt: EpochMs | null; queueAfterPeak: [EpochMs, number][]; load: number; loadAt: EpochMs | null; overdue: number; overdueAt: EpochMs | null; samples: number };
+type Sampled = {
+  peakQueue: number;
+  peakQueueAt: EpochMs | null;
+  queueAfterPeak: [EpochMs, number][];
+  load: number;
+  loadAt: EpochMs | null;
+  overdue: number;
+  overdueAt: EpochMs | null;
+  samples: number;
+};
 
 function figures(ctx: ProjectionContext, s: Sampled, hours: Map<number, CallCounts>): DrillFigure[] {
   const max = (value: number | null, target: number) => (value === null ? null : value <= target);
@@ -102,16 +197,74 @@ function figures(ctx: ProjectionContext, s: Sampled, hours: Map<number, CallCoun
   let worstAt: EpochMs | null = null;
   for (const [h, c] of [...hours].sort((a, b) => a[0] - b[0])) {
     const rate = c.offered >= DRILL_TARGETS.minCallsPerHour ? callKpis(c).answerRate : null;
-    if (rate !== null && (worst === null || rate < worst)) { worst = rate; worstAt = h * HOUR_MS; }
+    if (rate !== null && (worst === null || rate < worst)) {
+      worst = rate;
+      worstAt = h * HOUR_MS;
+    }
   }
   const answerTarget = ctx.config.targets.answerRate;
-  const cleared = s.peakQueue <= DRILL_TARGETS.queue ? s.peakQueueAt : s.queueAfterPeak.find(([, n]) => n <= DRILL_TARGETS.queue)?.[0] ?? null;
-  const clearMin = s.peakQueueAt === null ? (s.samples > 0 ? 0 : null) : cleared === null ? null : Math.round((cleared - s.peakQueueAt) / MINUTE_MS);
+  const cleared =
+    s.peakQueue <= DRILL_TARGETS.queue
+      ? s.peakQueueAt
+      : (s.queueAfterPeak.find(([, n]) => n <= DRILL_TARGETS.queue)?.[0] ?? null);
+  const clearMin =
+    s.peakQueueAt === null
+      ? s.samples > 0
+        ? 0
+        : null
+      : cleared === null
+        ? null
+        : Math.round((cleared - s.peakQueueAt) / MINUTE_MS);
   return [
-    { key: 'peakQueue', label: '最长排队 peak queue', value: s.samples > 0 ? s.peakQueue : null, unit: 'calls', target: DRILL_TARGETS.queue, targetKind: 'max', met: s.samples > 0 ? s.peakQueue <= DRILL_TARGETS.queue : null, at: s.peakQueueAt },
-    { key: 'worstAnswerRate', label: '最低小时接通率 worst answer rate', value: worst, unit: 'fraction', target: answerTarget, targetKind: 'min', met: worst === null ? null : worst >= answerTarget, at: worstAt },
-    { key: 'highestAgentLoad', label: '最高人均接件 highest agent load', value: s.samples > 0 ? s.load : null, unit: 'cases', target: ctx.config.loadBand.max, targetKind: 'max', met: s.samples > 0 ? s.load <= ctx.config.loadBand.max : null, at: s.loadAt },
-    { key: 'overduePeak', label: '超期峰值 overdue peak', value: s.samples > 0 ? s.overdue : null, unit: 'cases', target: DRILL_TARGETS.overdue, targetKind: 'max', met: s.samples > 0 ? s.overdue <= DRILL_TARGETS.overdue : null, at: s.overdueAt },
-    { key: 'backlogClearMinutes', label: '积压清零用时 time to clear the backlog', value: clearMin, unit: 'minutes', target: DRILL_TARGETS.clearMinutes, targetKind: 'max', met: s.samples === 0 ? null : max(clearMin, DRILL_TARGETS.clearMinutes) ?? false, at: cleared },
+    {
+      key: 'peakQueue',
+      label: '最长排队 peak queue',
+      value: s.samples > 0 ? s.peakQueue : null,
+      unit: 'calls',
+      target: DRILL_TARGETS.queue,
+      targetKind: 'max',
+      met: s.samples > 0 ? s.peakQueue <= DRILL_TARGETS.queue : null,
+      at: s.peakQueueAt,
+    },
+    {
+      key: 'worstAnswerRate',
+      label: '最低小时接通率 worst answer rate',
+      value: worst,
+      unit: 'fraction',
+      target: answerTarget,
+      targetKind: 'min',
+      met: worst === null ? null : worst >= answerTarget,
+      at: worstAt,
+    },
+    {
+      key: 'highestAgentLoad',
+      label: '最高人均接件 highest agent load',
+      value: s.samples > 0 ? s.load : null,
+      unit: 'cases',
+      target: ctx.config.loadBand.max,
+      targetKind: 'max',
+      met: s.samples > 0 ? s.load <= ctx.config.loadBand.max : null,
+      at: s.loadAt,
+    },
+    {
+      key: 'overduePeak',
+      label: '超期峰值 overdue peak',
+      value: s.samples > 0 ? s.overdue : null,
+      unit: 'cases',
+      target: DRILL_TARGETS.overdue,
+      targetKind: 'max',
+      met: s.samples > 0 ? s.overdue <= DRILL_TARGETS.overdue : null,
+      at: s.overdueAt,
+    },
+    {
+      key: 'backlogClearMinutes',
+      label: '积压清零用时 time to clear the backlog',
+      value: clearMin,
+      unit: 'minutes',
+      target: DRILL_TARGETS.clearMinutes,
+      targetKind: 'max',
+      met: s.samples === 0 ? null : (max(clearMin, DRILL_TARGETS.clearMinutes) ?? false),
+      at: cleared,
+    },
   ];
 }

@@ -23,7 +23,13 @@ export interface NotificationBody {
   readonly text: { readonly content: string };
   readonly level: 'urgent' | 'escalation';
   readonly link: string;
-  readonly item: { readonly id: string; readonly space: string; readonly kind: string; readonly since: number; readonly escalation: { readonly level: number; readonly to: string } | null };
+  readonly item: {
+    readonly id: string;
+    readonly space: string;
+    readonly kind: string;
+    readonly since: number;
+    readonly escalation: { readonly level: number; readonly to: string } | null;
+  };
 }
 
 /** Options of the outbox. */
@@ -48,16 +54,31 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
 CREATE INDEX IF NOT EXISTS outbox_item ON outbox (space, item_id);
 `;
 
-interface Row { id: number; space: string; event_id: string; endpoint: string; body: string; attempts: number }
+interface Row {
+  id: number;
+  space: string;
+  event_id: string;
+  endpoint: string;
+  body: string;
+  attempts: number;
+}
 
 /** The body of a notification about `item` in `space`; `escalation` null for a new urgent item. */
-export function notificationBody(config: DutyConfig, space: string, item: DutyItem, escalation: { level: number; to: string } | null): NotificationBody {
+export function notificationBody(
+  config: DutyConfig,
+  space: string,
+  item: DutyItem,
+  escalation: { level: number; to: string } | null,
+): NotificationBody {
   const link = `${config.deskUrl?.replace(/\/+$/, '') ?? ''}/duty?space=${encodeURIComponent(space)}`;
   const head = escalation ? `【值班升级·${escalation.to}】` : '【紧急事项】';
   const where = space === 'live' ? '' : `［${space}］`;
   const tail = escalation ? `，${stampOf(item.since)} 起未接报` : `，${stampOf(item.since)}`;
   return {
-    msgtype: 'text', text: { content: `${head}${where}${item.text}${tail}。值班台：${link}` }, level: escalation ? 'escalation' : 'urgent', link,
+    msgtype: 'text',
+    text: { content: `${head}${where}${item.text}${tail}。值班台：${link}` },
+    level: escalation ? 'escalation' : 'urgent',
+    link,
     item: { id: item.id, space, kind: item.kind, since: item.since, escalation },
   };
 }
@@ -69,7 +90,10 @@ export class WebhookOutbox {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
-  constructor(file: string, private readonly opts: OutboxOptions) {
+  constructor(
+    file: string,
+    private readonly opts: OutboxOptions,
+  ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -81,7 +105,8 @@ export class WebhookOutbox {
   enqueue(space: string, events: readonly DomainEvent[], itemOf: (id: string) => DutyItem | undefined): number {
     const endpoints = this.opts.config.webhooks.filter((w) => w.spaces.includes(space));
     if (endpoints.length === 0) return 0;
-    const insert = this.db.prepare(`INSERT OR IGNORE INTO outbox (space, item_id, event_id, endpoint, level, body, status, attempts, next_at, created_at)
+    const insert = this.db
+      .prepare(`INSERT OR IGNORE INTO outbox (space, item_id, event_id, endpoint, level, body, status, attempts, next_at, created_at)
       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
     const now = this.opts.now();
     let n = 0;
@@ -93,7 +118,17 @@ export class WebhookOutbox {
         if (!item) continue;
         const escalation = e.type === 'item.escalated' ? { level: e.level, to: e.to } : null;
         const body = JSON.stringify(notificationBody(this.opts.config, space, item, escalation));
-        for (const w of endpoints) n += insert.run(space, item.id, e.eventId, w.name, escalation ? 'escalation' : 'urgent', body, now, now).changes;
+        for (const w of endpoints)
+          n += insert.run(
+            space,
+            item.id,
+            e.eventId,
+            w.name,
+            escalation ? 'escalation' : 'urgent',
+            body,
+            now,
+            now,
+          ).changes;
       }
     })();
     return n;
@@ -101,13 +136,24 @@ export class WebhookOutbox {
 
   /** Starts the dispatcher (a pass still running when the next is due is not doubled). */
   start(): void {
-    this.timer ??= setInterval(this.failsafe.guarded('webhook-outbox', () => { this.running ??= this.drain().finally(() => { this.running = null; }); }), this.opts.intervalMs ?? 1_000);
+    this.timer ??= setInterval(
+      this.failsafe.guarded('webhook-outbox', () => {
+        this.running ??= this.drain().finally(() => {
+          this.running = null;
+        });
+      }),
+      this.opts.intervalMs ?? 1_000,
+    );
     this.timer.unref();
   }
 
   /** Posts every due row once; a failure is rescheduled with backoff, or given up after the last attempt. */
   async drain(): Promise<void> {
-    const due = this.db.prepare(`SELECT id, space, event_id, endpoint, body, attempts FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT 50`).all(this.opts.now()) as Row[];
+    const due = this.db
+      .prepare(
+        `SELECT id, space, event_id, endpoint, body, attempts FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT 50`,
+      )
+      .all(this.opts.now()) as Row[];
     for (const row of due) await this.deliver(row);
   }
 
@@ -117,8 +163,13 @@ export class WebhookOutbox {
     let error: string | null = null;
     try {
       const res = await fetch(endpoint.url, {
-        method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'x-cityops-delivery': `${row.space}|${row.event_id}|${row.endpoint}` },
-        body: row.body, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'x-cityops-delivery': `${row.space}|${row.event_id}|${row.endpoint}`,
+        },
+        body: row.body,
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
       });
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) error = `HTTP ${res.status}`;
@@ -132,22 +183,49 @@ export class WebhookOutbox {
     const now = this.opts.now();
     const attempts = row.attempts + 1;
     if (ok) {
-      this.db.prepare(`UPDATE outbox SET status = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?`).run(attempts, now, row.id);
+      this.db
+        .prepare(
+          `UPDATE outbox SET status = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?`,
+        )
+        .run(attempts, now, row.id);
       return;
     }
     const { baseSec, maxSec, attempts: max } = this.opts.config.webhookRetry;
     const giveUp = final || attempts >= max;
     const next = now + Math.min(maxSec, baseSec * 2 ** (attempts - 1)) * 1000;
-    this.db.prepare(`UPDATE outbox SET status = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?`).run(giveUp ? 'failed' : 'pending', attempts, Math.round(next), error, row.id);
+    this.db
+      .prepare(`UPDATE outbox SET status = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?`)
+      .run(giveUp ? 'failed' : 'pending', attempts, Math.round(next), error, row.id);
   }
 
   /** The deliveries of the given items of a space, by item id, oldest first. */
   deliveries(space: string, itemIds: readonly string[]): Record<string, Delivery[]> {
     const out: Record<string, Delivery[]> = {};
-    const q = this.db.prepare(`SELECT endpoint, event_id, level, status, attempts, last_error, created_at, delivered_at FROM outbox WHERE space = ? AND item_id = ? ORDER BY id`);
+    const q = this.db.prepare(
+      `SELECT endpoint, event_id, level, status, attempts, last_error, created_at, delivered_at FROM outbox WHERE space = ? AND item_id = ? ORDER BY id`,
+    );
     for (const id of itemIds) {
-      const rows = q.all(space, id) as { endpoint: string; event_id: string; level: Delivery['level']; status: Delivery['status']; attempts: number; last_error: string | null; created_at: number; delivered_at: number | null }[];
-      if (rows.length > 0) out[id] = rows.map((r) => ({ endpoint: r.endpoint, eventId: r.event_id, level: r.level, status: r.status, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, deliveredAt: r.delivered_at }));
+      const rows = q.all(space, id) as {
+        endpoint: string;
+        event_id: string;
+        level: Delivery['level'];
+        status: Delivery['status'];
+        attempts: number;
+        last_error: string | null;
+        created_at: number;
+        delivered_at: number | null;
+      }[];
+      if (rows.length > 0)
+        out[id] = rows.map((r) => ({
+          endpoint: r.endpoint,
+          eventId: r.event_id,
+          level: r.level,
+          status: r.status,
+          attempts: r.attempts,
+          lastError: r.last_error,
+          createdAt: r.created_at,
+          deliveredAt: r.delivered_at,
+        }));
     }
     return out;
   }

@@ -10,7 +10,9 @@ import type { CalendarWatch } from '../calendar/watch';
 import { sendError } from './errors';
 
 /** What the calendar route needs. */
-export interface CalendarRouteDeps extends GuardDeps { readonly calendar: CalendarWatch }
+export interface CalendarRouteDeps extends GuardDeps {
+  readonly calendar: CalendarWatch;
+}
 
 const YEAR = /^\d{4}$/;
 
@@ -27,7 +29,8 @@ export function calendarRoutes(deps: CalendarRouteDeps): Router {
     let year = Number(coverage.today.slice(0, 4));
     if (raw !== undefined) {
       const s = typeof raw === 'string' ? raw : '';
-      if (!YEAR.test(s) || Number(s) < 2000 || Number(s) > 2199) return sendError(res, 'bad_request', `query year: "${s.slice(0, 16)}" is not a year 2000–2199, e.g. year=2027`);
+      if (!YEAR.test(s) || Number(s) < 2000 || Number(s) > 2199)
+        return sendError(res, 'bad_request', `query year: "${s.slice(0, 16)}" is not a year 2000–2199, e.g. year=2027`);
       year = Number(s);
     }
     res.json({ coverage, sources: deps.calendar.sources(), year: deps.calendar.year(year) });

@@ -39,7 +39,14 @@ export function spaceNow(deps: Pick<SupervisorDeps, 'spaces' | 'now'>, space: st
 /** The `space` query parameter (default live), or null after answering 400. */
 export function querySpace(req: Request, res: Response): string | null {
   const raw = typeof req.query.space === 'string' && req.query.space !== '' ? req.query.space : 'live';
-  if (!spaceName.safeParse(raw).success) { sendError(res, 'bad_request', `query space: "${raw.slice(0, 64)}" is not a space name (live, demo or drill-<name>)`); return null; }
+  if (!spaceName.safeParse(raw).success) {
+    sendError(
+      res,
+      'bad_request',
+      `query space: "${raw.slice(0, 64)}" is not a space name (live, demo or drill-<name>)`,
+    );
+    return null;
+  }
   return raw;
 }
 
@@ -58,12 +65,30 @@ export function caseRoutes(deps: SupervisorDeps): Router {
   r.get('/cases/stream', (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (chunk: string) => { res.write(chunk); (res as Response & { flush?: () => void }).flush?.(); };
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (chunk: string) => {
+      res.write(chunk);
+      (res as Response & { flush?: () => void }).flush?.();
+    };
     send('retry: 5000\n\n');
-    const dispose = deps.feed.subscribe(space, () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`), () => res.end());
-    const beat = setInterval(deps.failsafe.guarded('cases-stream.keepalive', () => send(': keep-alive\n\n')), 25_000);
-    req.on('close', () => { clearInterval(beat); dispose(); });
+    const dispose = deps.feed.subscribe(
+      space,
+      () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`),
+      () => res.end(),
+    );
+    const beat = setInterval(
+      deps.failsafe.guarded('cases-stream.keepalive', () => send(': keep-alive\n\n')),
+      25_000,
+    );
+    req.on('close', () => {
+      clearInterval(beat);
+      dispose();
+    });
   });
 
   r.get('/cases/:id', async (req, res) => {
@@ -80,9 +105,19 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     const receivedEvent = history.find((h) => h.type === 'case.received' && h.event.caseId === id)?.event;
     const rec = receivedEvent?.type === 'case.received' ? receivedEvent : null;
     const detail: CaseDetail = {
-      space, at: now, state, description: rec?.description ?? null, address: rec?.address ?? null,
+      space,
+      at: now,
+      state,
+      description: rec?.description ?? null,
+      address: rec?.address ?? null,
       clocks,
-      history: history.map((h) => ({ seq: h.seq, ts: h.ts, type: h.type, actor: h.actor, event: h.event as unknown as Record<string, unknown> })),
+      history: history.map((h) => ({
+        seq: h.seq,
+        ts: h.ts,
+        type: h.type,
+        actor: h.actor,
+        event: h.event as unknown as Record<string, unknown>,
+      })),
       duplicates,
     };
     res.json(detail);
@@ -91,7 +126,13 @@ export function caseRoutes(deps: SupervisorDeps): Router {
   // Validate (the body's schema), authorise (role, space), decide (shared/cases/decide.ts), ingest.
   r.post('/cases/:id/actions', json, async (req, res) => {
     const parsed = caseActionSchema.safeParse(req.body);
-    if (!parsed.success) return sendError(res, 'bad_request', 'invalid action: { "kind": "supervise"|"remind"|"escalate"|"approve_extension"|"exempt"|"merge", "space": "...", ... }', issuesOf(parsed.error));
+    if (!parsed.success)
+      return sendError(
+        res,
+        'bad_request',
+        'invalid action: { "kind": "supervise"|"remind"|"escalate"|"approve_extension"|"exempt"|"merge", "space": "...", ... }',
+        issuesOf(parsed.error),
+      );
     const a = parsed.data;
     const caller = authorise(deps, req, res, 'supervise', a.space, true);
     if (!caller) return;
@@ -100,15 +141,22 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     const space = deps.spaces.find(a.space);
     const noCase = () => sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${a.space}`);
     if (!space) return noCase();
-    const d = decide(deps.model.caseState(a.space, id), { ...a, caseId: id, actor: caller.actor.slice(0, 64) }, {
-      now: spaceNow(deps, a.space), eventId: `action-${randomUUID()}`, lifecycle: space.projection.ctx.lifecycle,
-      caseOf: (other) => deps.model.caseState(a.space, other),
-    });
+    const d = decide(
+      deps.model.caseState(a.space, id),
+      { ...a, caseId: id, actor: caller.actor.slice(0, 64) },
+      {
+        now: spaceNow(deps, a.space),
+        eventId: `action-${randomUUID()}`,
+        lifecycle: space.projection.ctx.lifecycle,
+        caseOf: (other) => deps.model.caseState(a.space, other),
+      },
+    );
     if (!d.ok) return d.refusal.code === 'no_case' ? noCase() : sendError(res, 'conflict', d.refusal.why);
     const result = await deps.ingest.ingest(a.space, [d.event]);
     if (result.accepted !== 1) {
       // The fold judges the event again as it is written (another request may have moved the case since) and says why.
-      const why = result.quarantined[0]?.reason ?? result.rejected[0]?.errors.map((e) => e.message).join('; ') ?? 'not accepted';
+      const why =
+        result.quarantined[0]?.reason ?? result.rejected[0]?.errors.map((e) => e.message).join('; ') ?? 'not accepted';
       return sendError(res, 'conflict', why);
     }
     res.status(201).json({ event: d.event, result });

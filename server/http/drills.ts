@@ -13,14 +13,20 @@ import { issuesOf, sendError } from './errors';
 const startSchema = z.strictObject({
   scenario: scenarioName,
   speed: z.union([z.literal('max'), z.number().positive().max(100_000)]).default(60),
-  seed: z.number().int().min(0).max(2 ** 31).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .optional(),
 });
 
 /** The drill routes. */
 export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService }): Router {
   const r = express.Router();
   /** Drills are administered from live's side: an admin for every space or for live. */
-  const admin = (req: Request, res: Response, write = false): boolean => authorise(deps, req, res, 'administer', 'live', write) !== null;
+  const admin = (req: Request, res: Response, write = false): boolean =>
+    authorise(deps, req, res, 'administer', 'live', write) !== null;
   r.get('/drills/scenarios', async (req, res) => {
     if (!admin(req, res)) return;
     res.json(await deps.drills.scenarios());
@@ -32,10 +38,20 @@ export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService })
   r.post('/drills', express.json({ limit: '16kb' }), async (req, res) => {
     if (!admin(req, res, true)) return;
     const parsed = startSchema.safeParse(req.body);
-    if (!parsed.success) return sendError(res, 'bad_request', 'the body must be { "scenario": "...", "speed": 60 | "max", "seed"?: N }', issuesOf(parsed.error));
+    if (!parsed.success)
+      return sendError(
+        res,
+        'bad_request',
+        'the body must be { "scenario": "...", "speed": 60 | "max", "seed"?: N }',
+        issuesOf(parsed.error),
+      );
     try {
       const d = parsed.data;
-      const drill = await deps.drills.start({ scenario: d.scenario, speed: d.speed === 'max' ? null : d.speed, ...(d.seed !== undefined ? { seed: d.seed } : {}) });
+      const drill = await deps.drills.start({
+        scenario: d.scenario,
+        speed: d.speed === 'max' ? null : d.speed,
+        ...(d.seed !== undefined ? { seed: d.seed } : {}),
+      });
       res.status(201).location(`/api/v1/drills/${drill.id}`).json(drill);
     } catch (err) {
       if (err instanceof DrillError) return sendError(res, err.code, err.message);
@@ -57,10 +73,12 @@ export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService })
   r.delete('/drills/:id', async (req, res) => {
     if (!admin(req, res, true)) return;
     const id = req.params.id;
-    if (!spaceName.safeParse(id).success || spaceKindOf(id) !== 'drill') return sendError(res, 'bad_request', `${id} is not a drill space`);
+    if (!spaceName.safeParse(id).success || spaceKindOf(id) !== 'drill')
+      return sendError(res, 'bad_request', `${id} is not a drill space`);
     const deleteData = req.query.deleteData === 'true' || req.query.deleteData === '1';
     const d = await deps.drills.stop(id, deleteData);
-    if (!d) return sendError(res, 'not_found', `no drill ${id}: only a space a drill created can be stopped or deleted here`);
+    if (!d)
+      return sendError(res, 'not_found', `no drill ${id}: only a space a drill created can be stopped or deleted here`);
     res.json({ id, stopped: true, deleted: deleteData, drill: d });
   });
   return r;

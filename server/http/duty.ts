@@ -8,7 +8,13 @@ import express, { type Response, type Router } from 'express';
 import { decideItemAction, itemActionSchema } from '@shared/duty/actions';
 import { deskList } from '@shared/duty/desk';
 import { draftHandover, handoverList } from '@shared/duty/handover';
-import { decideSign, decideSubmit, handoverSignSchema, handoverSubmitSchema, type HandoverDecision } from '@shared/duty/handoverActions';
+import {
+  decideSign,
+  decideSubmit,
+  handoverSignSchema,
+  handoverSubmitSchema,
+  type HandoverDecision,
+} from '@shared/duty/handoverActions';
 import { validateEvent, type DomainEvent } from '@shared/events';
 import { deskFigures } from '@shared/projection/duty';
 import type { IngestService } from '../ingest/service';
@@ -18,7 +24,9 @@ import { querySpace, spaceNow, type SupervisorDeps } from './cases';
 import { issuesOf, sendError } from './errors';
 
 /** What the desk routes need: the supervisor routes' deps and the webhook outbox (each item's delivery log). */
-export interface DutyDeps extends SupervisorDeps { readonly outbox: WebhookOutbox }
+export interface DutyDeps extends SupervisorDeps {
+  readonly outbox: WebhookOutbox;
+}
 
 /** The duty desk routes. */
 export function dutyRoutes(deps: DutyDeps): Router {
@@ -31,7 +39,10 @@ export function dutyRoutes(deps: DutyDeps): Router {
     const s = deps.spaces.find(space);
     if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
     const list = deskList(s.projection, spaceNow(deps, space));
-    const deliveries = deps.outbox.deliveries(space, [...list.open, ...list.resolved].map((x) => x.id));
+    const deliveries = deps.outbox.deliveries(
+      space,
+      [...list.open, ...list.resolved].map((x) => x.id),
+    );
     res.json({ ...list, deliveries, figures: deskFigures(s.projection, list.at) });
   });
 
@@ -47,7 +58,8 @@ export function dutyRoutes(deps: DutyDeps): Router {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
     const date = typeof req.query.date === 'string' && req.query.date !== '' ? req.query.date : undefined;
-    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) return sendError(res, 'bad_request', `query date: "${date.slice(0, 32)}" is not a date (YYYY-MM-DD)`);
+    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
+      return sendError(res, 'bad_request', `query date: "${date.slice(0, 32)}" is not a date (YYYY-MM-DD)`);
     const s = deps.spaces.find(space);
     if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
     res.json({ space, date: date ?? null, records: handoverList(s.projection, date).slice(0, 200) });
@@ -57,7 +69,8 @@ export function dutyRoutes(deps: DutyDeps): Router {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
     const rec = deps.spaces.find(space)?.projection.handoverRecords.get(String(req.params.id));
-    if (!rec) return sendError(res, 'not_found', `no submitted handover ${String(req.params.id).slice(0, 128)} in ${space}`);
+    if (!rec)
+      return sendError(res, 'not_found', `no submitted handover ${String(req.params.id).slice(0, 128)} in ${space}`);
     res.json({ space, ...rec });
   });
 
@@ -71,42 +84,93 @@ export function dutyRoutes(deps: DutyDeps): Router {
 
   r.post('/duty/handovers', json, async (req, res) => {
     const parsed = handoverSubmitSchema.safeParse(req.body);
-    if (!parsed.success) return sendError(res, 'bad_request', 'invalid handover: { "space": "...", "handoverId": "...", "note": "..." }', issuesOf(parsed.error));
+    if (!parsed.success)
+      return sendError(
+        res,
+        'bad_request',
+        'invalid handover: { "space": "...", "handoverId": "...", "note": "..." }',
+        issuesOf(parsed.error),
+      );
     const a = parsed.data;
     const caller = authorise(deps, req, res, 'duty', a.space, true);
     if (!caller) return;
     if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
     const space = deps.spaces.find(a.space);
     if (!space) return sendError(res, 'not_found', `no space ${a.space} on this server`);
-    await write(res, a.space, decideSubmit(space.projection, a, `desk-${randomUUID()}`, spaceNow(deps, a.space), caller.actor.slice(0, 64)));
+    await write(
+      res,
+      a.space,
+      decideSubmit(space.projection, a, `desk-${randomUUID()}`, spaceNow(deps, a.space), caller.actor.slice(0, 64)),
+    );
   });
 
   r.post('/duty/handovers/:id/sign', json, async (req, res) => {
     const parsed = handoverSignSchema.safeParse(req.body);
-    if (!parsed.success) return sendError(res, 'bad_request', 'invalid signature: { "space": "...", "note"?: "..." }', issuesOf(parsed.error));
+    if (!parsed.success)
+      return sendError(
+        res,
+        'bad_request',
+        'invalid signature: { "space": "...", "note"?: "..." }',
+        issuesOf(parsed.error),
+      );
     const a = parsed.data;
     const caller = authorise(deps, req, res, 'duty', a.space, true);
     if (!caller) return;
     if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
     const space = deps.spaces.find(a.space);
     if (!space) return sendError(res, 'not_found', `no space ${a.space} on this server`);
-    await write(res, a.space, decideSign(space.projection, String(req.params.id), a, `desk-${randomUUID()}`, spaceNow(deps, a.space), caller.actor.slice(0, 64)));
+    await write(
+      res,
+      a.space,
+      decideSign(
+        space.projection,
+        String(req.params.id),
+        a,
+        `desk-${randomUUID()}`,
+        spaceNow(deps, a.space),
+        caller.actor.slice(0, 64),
+      ),
+    );
   });
 
   r.get('/duty/stream', (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (chunk: string) => { res.write(chunk); (res as typeof res & { flush?: () => void }).flush?.(); };
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (chunk: string) => {
+      res.write(chunk);
+      (res as typeof res & { flush?: () => void }).flush?.();
+    };
     send('retry: 5000\n\n');
-    const dispose = deps.feed.subscribe(space, () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`), () => res.end());
-    const beat = setInterval(deps.failsafe.guarded('duty-stream.keepalive', () => send(': keep-alive\n\n')), 25_000);
-    req.on('close', () => { clearInterval(beat); dispose(); });
+    const dispose = deps.feed.subscribe(
+      space,
+      () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`),
+      () => res.end(),
+    );
+    const beat = setInterval(
+      deps.failsafe.guarded('duty-stream.keepalive', () => send(': keep-alive\n\n')),
+      25_000,
+    );
+    req.on('close', () => {
+      clearInterval(beat);
+      dispose();
+    });
   });
 
   r.post('/duty/items/:id/actions', json, async (req, res) => {
     const parsed = itemActionSchema.safeParse(req.body);
-    if (!parsed.success) return sendError(res, 'bad_request', 'invalid duty action: { "kind": "acknowledge"|"report"|"resolve", "space": "...", "mode"?: "phone"|"written", "note"?: "..." }', issuesOf(parsed.error));
+    if (!parsed.success)
+      return sendError(
+        res,
+        'bad_request',
+        'invalid duty action: { "kind": "acknowledge"|"report"|"resolve", "space": "...", "mode"?: "phone"|"written", "note"?: "..." }',
+        issuesOf(parsed.error),
+      );
     const a = parsed.data;
     const caller = authorise(deps, req, res, 'duty', a.space, true);
     if (!caller) return;
@@ -114,7 +178,14 @@ export function dutyRoutes(deps: DutyDeps): Router {
     const space = deps.spaces.find(a.space);
     if (!space) return sendError(res, 'not_found', `no space ${a.space} on this server`);
     const id = String(req.params.id);
-    const d = decideItemAction(space.projection.items.get(id), id, a, `desk-${randomUUID()}`, spaceNow(deps, a.space), caller.actor.slice(0, 64));
+    const d = decideItemAction(
+      space.projection.items.get(id),
+      id,
+      a,
+      `desk-${randomUUID()}`,
+      spaceNow(deps, a.space),
+      caller.actor.slice(0, 64),
+    );
     if (!d.ok) return sendError(res, d.notFound ? 'not_found' : 'conflict', d.reason);
     const v = validateEvent(d.event);
     if (!v.ok) return sendError(res, 'bad_request', 'the action does not make a valid event', v.errors);
@@ -128,7 +199,8 @@ async function ingestOne(ingest: IngestService, res: Response, space: string, ev
   const result = await ingest.ingest(space, [event]);
   if (result.accepted !== 1) {
     // Another desk got there first: the fold judged it again and says why.
-    const why = result.quarantined[0]?.reason ?? result.rejected[0]?.errors.map((e) => e.message).join('; ') ?? 'not accepted';
+    const why =
+      result.quarantined[0]?.reason ?? result.rejected[0]?.errors.map((e) => e.message).join('; ') ?? 'not accepted';
     return sendError(res, 'conflict', why);
   }
   res.status(201).json({ event });

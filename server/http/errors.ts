@@ -10,13 +10,24 @@ import { requestIdOf } from './requestId';
 
 /** HTTP status of each error code. */
 export const STATUS: Readonly<Record<ErrorCode, number>> = {
-  bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, too_large: 413, not_ready: 503, conflict: 409, rate_limited: 429, internal: 500, unavailable: 503,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  too_large: 413,
+  not_ready: 503,
+  conflict: 409,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
 };
 
 /** Sends an error answer. */
 export function sendError(res: Response, code: ErrorCode, message: string, errors?: readonly FieldError[]): void {
   const requestId = code === 'internal' ? requestIdOf(res) : undefined;
-  const body: { error: ApiError } = { error: { code, message, ...(errors ? { errors } : {}), ...(requestId ? { requestId } : {}) } };
+  const body: { error: ApiError } = {
+    error: { code, message, ...(errors ? { errors } : {}), ...(requestId ? { requestId } : {}) },
+  };
   res.status(STATUS[code]).json(body);
 }
 

@@ -17,7 +17,8 @@ export function geojsonRoutes(file: string | undefined, log: Logger): Router {
       if (body === null) {
         const text = readFileSync(path.resolve(file), 'utf8');
         const parsed = JSON.parse(text) as { type?: unknown; features?: unknown };
-        if (parsed.type !== 'FeatureCollection' || !Array.isArray(parsed.features)) throw new Error('not a GeoJSON FeatureCollection');
+        if (parsed.type !== 'FeatureCollection' || !Array.isArray(parsed.features))
+          throw new Error('not a GeoJSON FeatureCollection');
         body = text;
       }
       res.type('application/geo+json').set('cache-control', 'public, max-age=3600').send(body);

@@ -32,7 +32,18 @@ export function requestIds(log: Logger) {
     res.setHeader(REQUEST_ID_HEADER, reqId);
     if (log.isLevelEnabled('debug')) {
       const started = performance.now();
-      res.once('finish', () => log.debug({ reqId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+      res.once('finish', () =>
+        log.debug(
+          {
+            reqId,
+            method: req.method,
+            path: req.path,
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
+          'request',
+        ),
+      );
     }
     next();
   };

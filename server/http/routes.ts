@@ -33,17 +33,28 @@ export interface RouteDeps {
 /** Health, readiness and metrics. */
 export function opsRoutes(deps: RouteDeps): Router {
   const r = express.Router();
-  r.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   r.get('/readyz', (_req, res) => {
     if (!deps.isReady()) {
       const p = deps.progress();
-      return void res.status(503).json({ ready: false, message: 'rebuilding projections from the event log', progress: { ...p, fraction: p.events === 0 ? null : Math.round((p.eventsDone / p.events) * 1000) / 1000 } });
+      return void res.status(503).json({
+        ready: false,
+        message: 'rebuilding projections from the event log',
+        progress: { ...p, fraction: p.events === 0 ? null : Math.round((p.eventsDone / p.events) * 1000) / 1000 },
+      });
     }
-    res.json({ ready: true, spaces: deps.spaces.all().map((s) => ({ space: s.name, events: s.projection.eventsApplied })), ...(deps.calendar ? { calendar: deps.calendar.coverage() } : {}) });
+    res.json({
+      ready: true,
+      spaces: deps.spaces.all().map((s) => ({ space: s.name, events: s.projection.eventsApplied })),
+      ...(deps.calendar ? { calendar: deps.calendar.coverage() } : {}),
+    });
   });
   r.get('/metrics', async (_req, res) => {
     for (const s of deps.spaces.all()) deps.metrics.openCases.set({ space: s.name }, s.projection.open.size);
-    for (const [space, n] of Object.entries(await deps.store.quarantineCounts())) deps.metrics.quarantineSize.set({ space }, n);
+    for (const [space, n] of Object.entries(await deps.store.quarantineCounts()))
+      deps.metrics.quarantineSize.set({ space }, n);
     if (deps.clusterWalls) deps.metrics.clusterWalls.set(await deps.clusterWalls().catch(() => Number.NaN));
     if (deps.calendar) {
       const c = deps.calendar.coverage();
@@ -73,23 +84,32 @@ export function apiRoutes(deps: RouteDeps): Router {
   r.post('/events', needsToken(deps.tokens, 'produce'), json, async (req, res) => {
     if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
     const parsed = ingestBatchSchema.safeParse(req.body);
-    if (!parsed.success) return sendError(res, 'bad_request', 'the body must be { "space": "...", "events": [ ... ] } with 1–10,000 events', issuesOf(parsed.error));
+    if (!parsed.success)
+      return sendError(
+        res,
+        'bad_request',
+        'the body must be { "space": "...", "events": [ ... ] } with 1–10,000 events',
+        issuesOf(parsed.error),
+      );
     const check = deps.tokens.check(bearer(req.headers.authorization), 'produce', parsed.data.space);
     if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
     const result = await deps.ingest.ingest(parsed.data.space, parsed.data.events);
     deps.metrics.batches.inc({ transport: 'http' });
-    const status = result.rejectedCount > 0 && result.accepted + result.duplicate + result.quarantined.length === 0 ? 400 : 200;
+    const status =
+      result.rejectedCount > 0 && result.accepted + result.duplicate + result.quarantined.length === 0 ? 400 : 200;
     res.status(status).json(result);
   });
   r.get('/quarantine', async (req, res) => {
     const space = typeof req.query.space === 'string' ? req.query.space : null;
-    if (space !== null && !spaceName.safeParse(space).success) return sendError(res, 'bad_request', `query space: "${space}" is not a space name`);
+    if (space !== null && !spaceName.safeParse(space).success)
+      return sendError(res, 'bad_request', `query space: "${space}" is not a space name`);
     const token = bearer(req.headers.authorization);
     const grant = token ? deps.tokens.grants.find((g) => g.token === token) : undefined;
     const action: Action = grant?.role === 'producer' ? 'produce' : 'supervise';
     const check = deps.tokens.check(token, action, space ?? grant?.space ?? 'live');
     if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
-    if (check.grant.space !== null && space === null) return sendError(res, 'bad_request', 'query space is required for a space-scoped token');
+    if (check.grant.space !== null && space === null)
+      return sendError(res, 'bad_request', 'query space is required for a space-scoped token');
     const limit = clampInt(req.query.limit, 50, 1, 500);
     const offset = clampInt(req.query.offset, 0, 0, 1_000_000);
     res.json(await deps.store.listQuarantine(space, limit, offset));
@@ -97,7 +117,8 @@ export function apiRoutes(deps: RouteDeps): Router {
   // What an import maps onto, readable with every known token (the wall shows the same names).
   r.get('/config/mapping', (req, res) => {
     const token = bearer(req.headers.authorization);
-    if (!token || !deps.tokens.grants.some((g) => g.token === token)) return sendError(res, 'unauthorized', 'a token is required: Authorization: Bearer <token>');
+    if (!token || !deps.tokens.grants.some((g) => g.token === token))
+      return sendError(res, 'unauthorized', 'a token is required: Authorization: Bearer <token>');
     if (!deps.config) return sendError(res, 'not_found', 'this server does not publish its configuration');
     const { centre, categories, streets, units } = deps.config;
     res.json({ centre, categories, streets, units });
@@ -105,7 +126,18 @@ export function apiRoutes(deps: RouteDeps): Router {
   r.get('/spaces', needsToken(deps.tokens, 'view'), (req, res) => {
     // A space-scoped token sees its own space only.
     const scope = deps.tokens.grants.find((g) => g.token === bearer(req.headers.authorization))?.space ?? null;
-    res.json(deps.spaces.all().filter((s) => scope === null || s.name === scope).map((s) => ({ space: s.name, kind: s.kind, events: s.projection.eventsApplied, clock: s.projection.clock, openCases: s.projection.open.size })));
+    res.json(
+      deps.spaces
+        .all()
+        .filter((s) => scope === null || s.name === scope)
+        .map((s) => ({
+          space: s.name,
+          kind: s.kind,
+          events: s.projection.eventsApplied,
+          clock: s.projection.clock,
+          openCases: s.projection.open.size,
+        })),
+    );
   });
   return r;
 }
@@ -118,8 +150,15 @@ function clampInt(v: unknown, dflt: number, min: number, max: number): number {
 /** Turns body-parser failures into clear JSON errors: malformed JSON → 400 with the position, too large → 413. */
 export function bodyErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
   const e = err as { type?: string; message?: string; limit?: number } | undefined;
-  if (e?.type === 'entity.too.large') return sendError(res, 'too_large', `the request body is over the limit of ${e.limit ?? '?'} bytes; send smaller batches`);
-  if (e?.type === 'entity.parse.failed') return sendError(res, 'bad_request', `the body is not valid JSON: ${e.message ?? ''}`);
-  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return sendError(res, 'bad_request', e.message ?? 'unsupported encoding');
+  if (e?.type === 'entity.too.large')
+    return sendError(
+      res,
+      'too_large',
+      `the request body is over the limit of ${e.limit ?? '?'} bytes; send smaller batches`,
+    );
+  if (e?.type === 'entity.parse.failed')
+    return sendError(res, 'bad_request', `the body is not valid JSON: ${e.message ?? ''}`);
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
+    return sendError(res, 'bad_request', e.message ?? 'unsupported encoding');
   next(err);
 }

@@ -14,18 +14,27 @@ export const EXPORT_MAX_ROWS = 100_000;
 /** The `month` query (YYYY-MM, default the space's current month), or null after answering 400. */
 function queryMonth(req: Request, res: Response, now: number): string | null {
   const m = typeof req.query.month === 'string' && req.query.month !== '' ? req.query.month : monthOf(now);
-  if (!/^(20\d{2})-(0[1-9]|1[0-2])$/.test(m)) { sendError(res, 'bad_request', `query month: "${m.slice(0, 16)}" is not YYYY-MM`); return null; }
+  if (!/^(20\d{2})-(0[1-9]|1[0-2])$/.test(m)) {
+    sendError(res, 'bad_request', `query month: "${m.slice(0, 16)}" is not YYYY-MM`);
+    return null;
+  }
   return m;
 }
 
 async function sendTable(res: Response, t: Table, format: string, file: string): Promise<void> {
   const name = encodeURIComponent(`${file}.${format}`);
   if (format === 'csv') {
-    res.type('text/csv; charset=utf-8').set('content-disposition', `attachment; filename="export.csv"; filename*=UTF-8''${name}`).send(toCsv(t));
+    res
+      .type('text/csv; charset=utf-8')
+      .set('content-disposition', `attachment; filename="export.csv"; filename*=UTF-8''${name}`)
+      .send(toCsv(t));
     return;
   }
   const buf = await toXlsx(t);
-  res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').set('content-disposition', `attachment; filename="export.xlsx"; filename*=UTF-8''${name}`).send(buf);
+  res
+    .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    .set('content-disposition', `attachment; filename="export.xlsx"; filename*=UTF-8''${name}`)
+    .send(buf);
 }
 
 /** Scorecards, the monthly report and exports. */
@@ -35,20 +44,34 @@ export function supervisionRoutes(deps: SupervisorDeps): Router {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
     const c = deps.config;
-    const dir: Directory = { streets: c.streets.map((s) => ({ id: s.id, name: s.name })), units: c.units.map((u) => ({ id: u.id, name: u.name })), categories: c.categories, scoring: c.scoring, now: spaceNow(deps, space) };
+    const dir: Directory = {
+      streets: c.streets.map((s) => ({ id: s.id, name: s.name })),
+      units: c.units.map((u) => ({ id: u.id, name: u.name })),
+      categories: c.categories,
+      scoring: c.scoring,
+      now: spaceNow(deps, space),
+    };
     res.json(dir);
   });
   /** A supervisor's read of one month of a space (`?space=&month=YYYY-MM`, the space's current month by default). */
-  const monthly = (answer: (space: string, month: string, now: number) => unknown) => (req: Request, res: Response): void => {
-    const space = querySpace(req, res);
-    if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
-    const now = spaceNow(deps, space);
-    const month = queryMonth(req, res, now);
-    if (month === null) return;
-    res.json(answer(space, month, now));
-  };
-  r.get('/units', monthly((space, month, now) => scorecards(deps.model, deps.config, space, monthPeriod(month), now)));
-  r.get('/reports/monthly', monthly((space, month, now) => monthlyReport(deps.model, deps.config, space, month, now)));
+  const monthly =
+    (answer: (space: string, month: string, now: number) => unknown) =>
+    (req: Request, res: Response): void => {
+      const space = querySpace(req, res);
+      if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
+      const now = spaceNow(deps, space);
+      const month = queryMonth(req, res, now);
+      if (month === null) return;
+      res.json(answer(space, month, now));
+    };
+  r.get(
+    '/units',
+    monthly((space, month, now) => scorecards(deps.model, deps.config, space, monthPeriod(month), now)),
+  );
+  r.get(
+    '/reports/monthly',
+    monthly((space, month, now) => monthlyReport(deps.model, deps.config, space, month, now)),
+  );
   r.get('/exports/cases.:format', async (req, res) => {
     const format = String(req.params.format);
     if (format !== 'csv' && format !== 'xlsx') return sendError(res, 'not_found', 'exports are .csv or .xlsx');
@@ -56,7 +79,12 @@ export function supervisionRoutes(deps: SupervisorDeps): Router {
     if (!parsed.success) return sendError(res, 'bad_request', 'invalid case filters', issuesOf(parsed.error));
     if (!authorise(deps, req, res, 'supervise', parsed.data.space)) return;
     const now = spaceNow(deps, parsed.data.space);
-    await sendTable(res, caseTable(allCases(deps.model, parsed.data, now, EXPORT_MAX_ROWS), deps.config), format, `cases-${parsed.data.space}-${parsed.data.status}`);
+    await sendTable(
+      res,
+      caseTable(allCases(deps.model, parsed.data, now, EXPORT_MAX_ROWS), deps.config),
+      format,
+      `cases-${parsed.data.space}-${parsed.data.status}`,
+    );
   });
   r.get('/exports/units.:format', async (req, res) => {
     const format = String(req.params.format);
@@ -66,7 +94,12 @@ export function supervisionRoutes(deps: SupervisorDeps): Router {
     const now = spaceNow(deps, space);
     const month = queryMonth(req, res, now);
     if (month === null) return;
-    await sendTable(res, scorecardTable(scorecards(deps.model, deps.config, space, monthPeriod(month), now)), format, `units-${space}-${month}`);
+    await sendTable(
+      res,
+      scorecardTable(scorecards(deps.model, deps.config, space, monthPeriod(month), now)),
+      format,
+      `units-${space}-${month}`,
+    );
   });
   return r;
 }

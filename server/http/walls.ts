@@ -9,7 +9,13 @@ import type { WallRegistry } from '../realtime/walls';
 import { sendError } from './errors';
 
 /** The wall routes. */
-export function wallRoutes(deps: GuardDeps & { readonly walls: WallRegistry; readonly version: () => string | null; readonly limits: WallLimits }): Router {
+export function wallRoutes(
+  deps: GuardDeps & {
+    readonly walls: WallRegistry;
+    readonly version: () => string | null;
+    readonly limits: WallLimits;
+  },
+): Router {
   const r = express.Router();
   r.get('/walls', (req, res) => {
     if (authorise(deps, req, res, 'administer', 'live') === null) return;
@@ -19,7 +25,12 @@ export function wallRoutes(deps: GuardDeps & { readonly walls: WallRegistry; rea
   r.delete('/walls/:id', (req, res) => {
     if (authorise(deps, req, res, 'administer', 'live', true) === null) return;
     const id = String(req.params.id);
-    if (!deps.walls.forget(id)) return sendError(res, 'not_found', `no wall "${id.slice(0, 80)}": it may have been forgotten already; GET /api/v1/walls lists them`);
+    if (!deps.walls.forget(id))
+      return sendError(
+        res,
+        'not_found',
+        `no wall "${id.slice(0, 80)}": it may have been forgotten already; GET /api/v1/walls lists them`,
+      );
     res.status(204).end();
   });
   return r;

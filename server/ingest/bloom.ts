@@ -8,9 +8,16 @@ export class BloomFilter {
   private readonly bits: Uint32Array;
   private readonly mask: number;
 
-  constructor(log2Bits = 26, private readonly hashes = 7, bits?: Uint32Array) {
+  constructor(
+    log2Bits = 26,
+    private readonly hashes = 7,
+    bits?: Uint32Array,
+  ) {
     this.bits = bits ?? new Uint32Array(2 ** (log2Bits - 5));
-    if (this.bits.length !== 2 ** (log2Bits - 5)) throw new Error(`a Bloom filter of 2^${log2Bits} bits needs ${2 ** (log2Bits - 5)} words, not ${this.bits.length}`);
+    if (this.bits.length !== 2 ** (log2Bits - 5))
+      throw new Error(
+        `a Bloom filter of 2^${log2Bits} bits needs ${2 ** (log2Bits - 5)} words, not ${this.bits.length}`,
+      );
     this.mask = 2 ** log2Bits - 1;
   }
 

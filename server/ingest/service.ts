@@ -4,7 +4,13 @@
  * listeners told after a commit are isolated: one that throws is logged and counted, and the batch is still answered
  * as committed (it is durable).
  */
-import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult, type QuarantinedEvent, type RejectedEvent } from '@shared/contract';
+import {
+  MAX_FIELD_ERRORS,
+  MAX_REJECTED_LISTED,
+  type IngestResult,
+  type QuarantinedEvent,
+  type RejectedEvent,
+} from '@shared/contract';
 import { validateEvent, type DomainEvent } from '@shared/events';
 import { applyEvent } from '@shared/projection/apply';
 import { futureRefusal, latestAdmitted } from '@shared/projection/admission';
@@ -19,18 +25,33 @@ export type BatchOrigin = 'local' | 'followed';
  * Told after each committed batch (the broadcaster listens), with the accepted events in log order and their log seqs;
  * batches other nodes logged come too (origin `followed`), in the log's order.
  */
-export type BatchListener = (space: Space, result: IngestResult, accepted: readonly DomainEvent[], seqs: readonly number[], origin: BatchOrigin) => void;
+export type BatchListener = (
+  space: Space,
+  result: IngestResult,
+  accepted: readonly DomainEvent[],
+  seqs: readonly number[],
+  origin: BatchOrigin,
+) => void;
 
 /** Told of an accepted case event dated before its case's last event, within the allowed skew (ms it is before by). */
 export type SkewListener = (space: Space, event: DomainEvent, skewMs: number) => void;
 
 /** How ingest judges event times: the future skew allowed (ms), and who records a tolerated step skew. */
-export interface IngestTime { readonly futureSkewMs: number; readonly onStepSkew?: SkewListener }
+export interface IngestTime {
+  readonly futureSkewMs: number;
+  readonly onStepSkew?: SkewListener;
+}
 
 /** Ingests batches of raw events into spaces. */
 export class IngestService {
   private readonly listeners: Subscribers<Parameters<BatchListener>>;
-  constructor(private readonly store: EventStore, private readonly spaces: SpaceRegistry, private readonly now: () => number, failsafe = new Failsafe(), private readonly time: IngestTime = { futureSkewMs: 300_000 }) {
+  constructor(
+    private readonly store: EventStore,
+    private readonly spaces: SpaceRegistry,
+    private readonly now: () => number,
+    failsafe = new Failsafe(),
+    private readonly time: IngestTime = { futureSkewMs: 300_000 },
+  ) {
     this.listeners = new Subscribers(failsafe);
   }
 
@@ -68,7 +89,14 @@ export class IngestService {
       applyEvent(space.projection, e);
     }
     space.position = chunk.seqs[chunk.seqs.length - 1]!;
-    const result: IngestResult = { space: space.name, accepted: chunk.events.length, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
+    const result: IngestResult = {
+      space: space.name,
+      accepted: chunk.events.length,
+      duplicate: 0,
+      rejected: [],
+      rejectedCount: 0,
+      quarantined: [],
+    };
     this.listeners.notify(space, result, chunk.events, chunk.seqs, 'followed');
   }
 
@@ -91,7 +119,8 @@ export class IngestService {
     if (space.needsRefold) await this.refold(space);
     // Nothing to write (a monitor pass that found nothing): no write, no lock, nobody told.
     const first = make(space);
-    if (first.length === 0) return { space: space.name, accepted: 0, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
+    if (first.length === 0)
+      return { space: space.name, accepted: 0, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
     let batch: { result: IngestResult; accepted: DomainEvent[]; seqs: number[] };
     try {
       batch = await this.store.write(space.name, space.position, async (w) => {
@@ -118,7 +147,11 @@ export class IngestService {
     space.needsRefold = false;
   }
 
-  private async run(space: Space, raw: readonly unknown[], w: SpaceWrite): Promise<{ result: IngestResult; accepted: DomainEvent[]; seqs: number[] }> {
+  private async run(
+    space: Space,
+    raw: readonly unknown[],
+    w: SpaceWrite,
+  ): Promise<{ result: IngestResult; accepted: DomainEvent[]; seqs: number[] }> {
     const rejected: RejectedEvent[] = [];
     let rejectedCount = 0;
     const quarantined: QuarantinedEvent[] = [];
@@ -135,7 +168,12 @@ export class IngestService {
         rejectedCount++;
         if (rejected.length < MAX_REJECTED_LISTED) {
           const more = v.errors.length - MAX_FIELD_ERRORS;
-          rejected.push({ index, eventId: eventIdOf(raw[index]), errors: v.errors.slice(0, MAX_FIELD_ERRORS), ...(more > 0 ? { moreErrors: more } : {}) });
+          rejected.push({
+            index,
+            eventId: eventIdOf(raw[index]),
+            errors: v.errors.slice(0, MAX_FIELD_ERRORS),
+            ...(more > 0 ? { moreErrors: more } : {}),
+          });
         }
         continue;
       }
@@ -146,12 +184,18 @@ export class IngestService {
         if (rejected.length < MAX_REJECTED_LISTED) rejected.push({ index, eventId: e.eventId, errors: [future] });
         continue;
       }
-      if (inBatch.has(e.eventId) || (space.seen.mightHave(e.eventId) && (await this.store.hasEventId(space.name, e.eventId)))) {
+      if (
+        inBatch.has(e.eventId) ||
+        (space.seen.mightHave(e.eventId) && (await this.store.hasEventId(space.name, e.eventId)))
+      ) {
         duplicate++;
         continue;
       }
       // A case's step dated before its last one fits within the allowed skew: it is accepted, and recorded.
-      const before = e.type.startsWith('case.') && e.type !== 'case.received' && 'caseId' in e && e.caseId ? space.projection.cases.get(e.caseId)?.updatedAt : undefined;
+      const before =
+        e.type.startsWith('case.') && e.type !== 'case.received' && 'caseId' in e && e.caseId
+          ? space.projection.cases.get(e.caseId)?.updatedAt
+          : undefined;
       const reason = applyEvent(space.projection, e);
       if (reason === null && before !== undefined && e.ts < before) this.time.onStepSkew?.(space, e, before - e.ts);
       if (reason !== null) {
@@ -163,12 +207,20 @@ export class IngestService {
       accepted.push(e);
     }
     const seqs = accepted.length === 0 && toQuarantine.length === 0 ? [] : await w.append(accepted, toQuarantine);
-    const result: IngestResult = { space: space.name, accepted: accepted.length, duplicate, rejected, rejectedCount, quarantined };
+    const result: IngestResult = {
+      space: space.name,
+      accepted: accepted.length,
+      duplicate,
+      rejected,
+      rejectedCount,
+      quarantined,
+    };
     return { result, accepted, seqs };
   }
 }
 
 function eventIdOf(raw: unknown): string | null {
-  if (typeof raw === 'object' && raw !== null && 'eventId' in raw && typeof raw.eventId === 'string') return raw.eventId.slice(0, 128);
+  if (typeof raw === 'object' && raw !== null && 'eventId' in raw && typeof raw.eventId === 'string')
+    return raw.eventId.slice(0, 128);
   return null;
 }

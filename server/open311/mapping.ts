@@ -52,7 +52,10 @@ export interface StoredRequest {
 }
 
 /** A GeoReport v2 service definition (`services/{code}`): no extra attributes are asked for. */
-export interface Open311ServiceDefinition { readonly service_code: string; readonly attributes: readonly never[] }
+export interface Open311ServiceDefinition {
+  readonly service_code: string;
+  readonly attributes: readonly never[];
+}
 
 /** The definition of a configured service, or null. */
 export function serviceDefinition(config: CityopsConfig, code: string): Open311ServiceDefinition | null {
@@ -67,7 +70,13 @@ export function isoShanghai(ts: EpochMs): string {
 /** The services: one per configured category (the code is the category itself). */
 export function services(config: CityopsConfig): Open311Service[] {
   return config.categories.map((c) => ({
-    service_code: c, service_name: c, description: `${c}类诉求`, metadata: false, type: 'realtime', keywords: c, group: config.centre.name,
+    service_code: c,
+    service_name: c,
+    description: `${c}类诉求`,
+    metadata: false,
+    type: 'realtime',
+    keywords: c,
+    group: config.centre.name,
   }));
 }
 
@@ -76,42 +85,71 @@ export function toRequest(c: CaseState, config: CityopsConfig, stored: StoredReq
   const closed = c.stage === 'closed' || c.stage === 'merged';
   const running = [c.handle, c.sign].find((k) => k && k.stoppedAt === null);
   const street = config.streets.find((s) => s.id === c.street);
-  const unit = c.unit ? config.units.find((u) => u.id === c.unit)?.name ?? c.unit : null;
+  const unit = c.unit ? (config.units.find((u) => u.id === c.unit)?.name ?? c.unit) : null;
   return {
-    service_request_id: c.id, status: closed ? 'closed' : 'open',
+    service_request_id: c.id,
+    status: closed ? 'closed' : 'open',
     status_notes: c.stage === 'merged' ? `已合并至 ${c.masterId ?? ''}` : (stored?.reply ?? (closed ? '已办结' : null)),
-    service_name: c.category, service_code: c.category, description: stored?.description ?? c.title, agency_responsible: unit,
-    service_notice: STAGE_LABELS[c.stage], requested_datetime: isoShanghai(c.receivedAt), updated_datetime: isoShanghai(c.updatedAt),
+    service_name: c.category,
+    service_code: c.category,
+    description: stored?.description ?? c.title,
+    agency_responsible: unit,
+    service_notice: STAGE_LABELS[c.stage],
+    requested_datetime: isoShanghai(c.receivedAt),
+    updated_datetime: isoShanghai(c.updatedAt),
     expected_datetime: !closed && running ? isoShanghai(running.deadline) : null,
-    address: stored?.address ?? street?.name ?? null, address_id: street ? c.street : null, zipcode: null, lat: c.lat, long: c.lng,
+    address: stored?.address ?? street?.name ?? null,
+    address_id: street ? c.street : null,
+    zipcode: null,
+    lat: c.lat,
+    long: c.lng,
     media_url: stored?.mediaUrl ?? null,
   };
 }
 
 const optText = (max: number) => z.string().trim().max(max).optional();
-const coord = (min: number, max: number) => z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).pipe(z.number().min(min).max(max)).optional();
+const coord = (min: number, max: number) =>
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^-?\d+(\.\d+)?$/)
+        .transform(Number),
+    ])
+    .pipe(z.number().min(min).max(max))
+    .optional();
 
 /** Schema of a POSTed request (form or JSON fields of GeoReport v2). */
-export const postRequestSchema = z.object({
-  api_key: z.string().optional(),
-  service_code: z.string().trim().min(1).max(64),
-  lat: coord(-90, 90),
-  long: coord(-180, 180),
-  address_string: optText(300),
-  address_id: optText(64),
-  email: optText(200),
-  device_id: optText(200),
-  account_id: optText(200),
-  first_name: optText(100),
-  last_name: optText(100),
-  phone: optText(50),
-  description: optText(4000),
-  media_url: z.string().trim().max(1000).regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL').optional(),
-  jurisdiction_id: optText(64),
-  'attribute[street]': optText(64),
-}).refine((b) => (b.lat !== undefined && b.long !== undefined) || b.address_string || b.address_id, {
-  message: 'a location is required: lat and long, address_string or address_id', path: ['lat'],
-});
+export const postRequestSchema = z
+  .object({
+    api_key: z.string().optional(),
+    service_code: z.string().trim().min(1).max(64),
+    lat: coord(-90, 90),
+    long: coord(-180, 180),
+    address_string: optText(300),
+    address_id: optText(64),
+    email: optText(200),
+    device_id: optText(200),
+    account_id: optText(200),
+    first_name: optText(100),
+    last_name: optText(100),
+    phone: optText(50),
+    description: optText(4000),
+    media_url: z
+      .string()
+      .trim()
+      .max(1000)
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+      .optional(),
+    jurisdiction_id: optText(64),
+    'attribute[street]': optText(64),
+  })
+  .refine((b) => (b.lat !== undefined && b.long !== undefined) || b.address_string || b.address_id, {
+    message: 'a location is required: lat and long, address_string or address_id',
+    path: ['lat'],
+  });
 
 /** A validated POSTed request. */
 export type PostRequest = z.output<typeof postRequestSchema>;
@@ -134,13 +172,32 @@ export function newCaseId(now: EpochMs): string {
 }
 
 /** The `case.received` event of a POSTed request. */
-export function requestToEvent(b: PostRequest, config: CityopsConfig, caseId: string, now: EpochMs, channel: Channel): DomainEventInput {
+export function requestToEvent(
+  b: PostRequest,
+  config: CityopsConfig,
+  caseId: string,
+  now: EpochMs,
+  channel: Channel,
+): DomainEventInput {
   const description = b.description ?? '';
   const title = (description.split(/[\n。！？!?]/)[0] ?? '').slice(0, 60) || b.service_code;
   return {
-    type: 'case.received', eventId: `open311-${caseId}`, ts: now, caseId, channel, caseType: 'help', urgency: 'normal', flags: [],
-    category: b.service_code, street: streetOf(b, config) ?? 'unknown', title, actor: 'open311',
-    ...(description ? { description } : {}), ...(b.address_string ? { address: b.address_string } : {}),
-    ...(b.lat !== undefined ? { lat: b.lat } : {}), ...(b.long !== undefined ? { lng: b.long } : {}), ...(b.media_url ? { mediaUrl: b.media_url } : {}),
+    type: 'case.received',
+    eventId: `open311-${caseId}`,
+    ts: now,
+    caseId,
+    channel,
+    caseType: 'help',
+    urgency: 'normal',
+    flags: [],
+    category: b.service_code,
+    street: streetOf(b, config) ?? 'unknown',
+    title,
+    actor: 'open311',
+    ...(description ? { description } : {}),
+    ...(b.address_string ? { address: b.address_string } : {}),
+    ...(b.lat !== undefined ? { lat: b.lat } : {}),
+    ...(b.long !== undefined ? { lng: b.long } : {}),
+    ...(b.media_url ? { mediaUrl: b.media_url } : {}),
   };
 }

@@ -7,15 +7,28 @@
 /** A value of a field: text, number, boolean, null, a list of items or a nested item. */
 export type XmlValue = string | number | boolean | null | readonly XmlItem[] | XmlItem;
 /** An item: field name → value. */
-export interface XmlItem { readonly [field: string]: XmlValue | undefined }
+export interface XmlItem {
+  readonly [field: string]: XmlValue | undefined;
+}
 
 /** How a list field's items are named, by list name (`attributes` → `attribute`). */
-const ITEM_NAMES: Readonly<Record<string, string>> = { attributes: 'attribute', values: 'value', endpoints: 'endpoint', formats: 'format' };
+const ITEM_NAMES: Readonly<Record<string, string>> = {
+  attributes: 'attribute',
+  values: 'value',
+  endpoints: 'endpoint',
+  formats: 'format',
+};
 
 /** Escapes text for element content; drops characters XML 1.0 cannot carry. */
 export function escapeXml(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+  );
 }
 
 function field(name: string, v: XmlValue | undefined): string {
@@ -30,11 +43,15 @@ function field(name: string, v: XmlValue | undefined): string {
 }
 
 function fields(item: XmlItem): string {
-  return Object.entries(item).map(([k, v]) => field(k, v)).join('');
+  return Object.entries(item)
+    .map(([k, v]) => field(k, v))
+    .join('');
 }
 
 /** A document: `<root><item>…</item>…</root>` for a list, `<root>…fields…</root>` for one item. */
 export function toXml(root: string, body: readonly XmlItem[] | XmlItem, itemName?: string): string {
-  const inner = Array.isArray(body) ? (body as readonly XmlItem[]).map((x) => `<${itemName ?? 'item'}>${fields(x)}</${itemName ?? 'item'}>`).join('') : fields(body as XmlItem);
+  const inner = Array.isArray(body)
+    ? (body as readonly XmlItem[]).map((x) => `<${itemName ?? 'item'}>${fields(x)}</${itemName ?? 'item'}>`).join('')
+    : fields(body as XmlItem);
   return `<?xml version="1.0" encoding="utf-8"?>\n<${root}>${inner}</${root}>\n`;
 }

@@ -9,7 +9,10 @@ import type { Socket } from 'socket.io';
 
 /** The parts of engine.io's connection this reads (not in its public types). */
 interface EngineParts {
-  readonly writeBuffer?: readonly { readonly data?: unknown; readonly options?: { readonly wsPreEncodedFrame?: readonly Buffer[] } }[];
+  readonly writeBuffer?: readonly {
+    readonly data?: unknown;
+    readonly options?: { readonly wsPreEncodedFrame?: readonly Buffer[] };
+  }[];
   readonly transport?: { readonly socket?: { readonly bufferedAmount?: number; terminate?(): void } };
 }
 
@@ -28,7 +31,10 @@ export function sendBacklog(socket: Socket): number {
 
 /** Cuts sockets whose backlog passes `limitBytes`; `onDrop` is told (to count and log it). */
 export class BacklogGuard {
-  constructor(private readonly limitBytes: number, private readonly onDrop: (socket: Socket, bytes: number) => void) {}
+  constructor(
+    private readonly limitBytes: number,
+    private readonly onDrop: (socket: Socket, bytes: number) => void,
+  ) {}
 
   /** Checks one socket; true when it was cut. */
   check(socket: Socket): boolean {

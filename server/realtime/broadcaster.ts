@@ -14,8 +14,18 @@ import { spaceClock, type Space, type SpaceRegistry } from '../spaces';
 type WallNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** The stream state of one space. */
-interface Stream { seq: number; view: WallView | null; sentAt: number; dirty: boolean; rate: RateEstimate }
-interface RateEstimate { wallAt: number; clockAt: number; value: number }
+interface Stream {
+  seq: number;
+  view: WallView | null;
+  sentAt: number;
+  dirty: boolean;
+  rate: RateEstimate;
+}
+interface RateEstimate {
+  wallAt: number;
+  clockAt: number;
+  value: number;
+}
 
 /**
  * Options: coalescing interval, heartbeat (a delta at least this often so walls can tell data age), clock; the failsafe
@@ -48,7 +58,11 @@ export class Broadcaster {
   private urgentScheduled = new Set<string>();
   private readonly failsafe: Failsafe;
 
-  constructor(private readonly ns: WallNamespace, private readonly spaces: SpaceRegistry, private readonly opts: BroadcasterOptions) {
+  constructor(
+    private readonly ns: WallNamespace,
+    private readonly spaces: SpaceRegistry,
+    private readonly opts: BroadcasterOptions,
+  ) {
     this.intervalMs = opts.intervalMs ?? 500;
     this.heartbeatMs = opts.heartbeatMs ?? 1000;
     this.failsafe = opts.failsafe ?? new Failsafe();
@@ -56,7 +70,10 @@ export class Broadcaster {
 
   /** Starts the coalescing tick. */
   start(): void {
-    this.timer ??= setInterval(this.failsafe.guarded('broadcaster.tick', () => this.tick()), this.intervalMs);
+    this.timer ??= setInterval(
+      this.failsafe.guarded('broadcaster.tick', () => this.tick()),
+      this.intervalMs,
+    );
   }
 
   /** Stops the tick. */
@@ -71,10 +88,12 @@ export class Broadcaster {
     s.dirty = true;
     if (space.projection.urgentPending && !this.urgentScheduled.has(space.name)) {
       this.urgentScheduled.add(space.name);
-      setImmediate(this.failsafe.guarded('broadcaster.urgent', () => {
-        this.urgentScheduled.delete(space.name);
-        if (this.watchers(space.name) > 0) this.flush(space);
-      }));
+      setImmediate(
+        this.failsafe.guarded('broadcaster.urgent', () => {
+          this.urgentScheduled.delete(space.name);
+          if (this.watchers(space.name) > 0) this.flush(space);
+        }),
+      );
     }
   }
 
@@ -95,7 +114,11 @@ export class Broadcaster {
 
   private stream(name: string): Stream {
     let s = this.streams.get(name);
-    if (!s) this.streams.set(name, (s = { seq: 0, view: null, sentAt: 0, dirty: true, rate: { wallAt: 0, clockAt: 0, value: 1 } }));
+    if (!s)
+      this.streams.set(
+        name,
+        (s = { seq: 0, view: null, sentAt: 0, dirty: true, rate: { wallAt: 0, clockAt: 0, value: 1 } }),
+      );
     return s;
   }
 
@@ -143,7 +166,11 @@ export class Broadcaster {
   private build(space: Space, s: Stream): WallView {
     const wall = this.opts.now();
     const clock = spaceClock(space, wall);
-    return buildWallView(space.projection, clock, { spaceKind: space.kind, clockRate: this.rate(space, s, wall, clock), ...(space.drill ? { drill: space.drill } : {}) });
+    return buildWallView(space.projection, clock, {
+      spaceKind: space.kind,
+      clockRate: this.rate(space, s, wall, clock),
+      ...(space.drill ? { drill: space.drill } : {}),
+    });
   }
 
   /** How fast the space clock runs against the wall clock, estimated over ≥ 5 s windows (1 for live). */

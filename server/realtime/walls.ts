@@ -31,11 +31,26 @@ export class WallRegistry {
   private readonly bySocket = new Map<string, Entry>();
   private readonly byId = new Map<string, Entry>();
 
-  constructor(private readonly opts: { readonly now: () => number; readonly limits: () => WallLimits; readonly currentVersion: () => string | null }) {}
+  constructor(
+    private readonly opts: {
+      readonly now: () => number;
+      readonly limits: () => WallLimits;
+      readonly currentVersion: () => string | null;
+    },
+  ) {}
 
   /** A socket joined. */
   connected(socketId: string, space: string, address: string): void {
-    const e: Entry = { id: `socket:${socketId}`, space, address, socketId, connectedAt: this.opts.now(), lastReportAt: null, report: null, goneAt: null };
+    const e: Entry = {
+      id: `socket:${socketId}`,
+      space,
+      address,
+      socketId,
+      connectedAt: this.opts.now(),
+      lastReportAt: null,
+      report: null,
+      goneAt: null,
+    };
     this.bySocket.set(socketId, e);
     this.bound();
   }
@@ -45,7 +60,11 @@ export class WallRegistry {
     const e = this.bySocket.get(socketId);
     if (!e) return { ok: false, message: 'the socket is not a connected wall' };
     const parsed = wallReportSchema.safeParse(raw);
-    if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`).join('; ') };
+    if (!parsed.success)
+      return {
+        ok: false,
+        message: parsed.error.issues.map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`).join('; '),
+      };
     const id = parsed.data.wallId;
     if (e.id !== id) {
       // The first report names the wall: a wall that comes back (a reload, a reconnect) takes over its old entry.
@@ -88,21 +107,33 @@ export class WallRegistry {
 
   /** Forgets every wall of a deleted space. */
   forgetSpace(space: string): void {
-    for (const e of this.entries()) if (e.space === space) { if (e.socketId !== null) this.bySocket.delete(e.socketId); this.byId.delete(e.id); }
+    for (const e of this.entries())
+      if (e.space === space) {
+        if (e.socketId !== null) this.bySocket.delete(e.socketId);
+        this.byId.delete(e.id);
+      }
   }
 
   /** Every wall, connected first, then by id. */
   list(): WallRow[] {
     const now = this.opts.now();
-    return this.entries().map((e) => this.row(e, now)).sort((a, b) => Number(b.connected) - Number(a.connected) || a.space.localeCompare(b.space) || a.id.localeCompare(b.id));
+    return this.entries()
+      .map((e) => this.row(e, now))
+      .sort(
+        (a, b) =>
+          Number(b.connected) - Number(a.connected) || a.space.localeCompare(b.space) || a.id.localeCompare(b.id),
+      );
   }
 
   /** Counts for `/metrics`: walls connected, reporting, and flagged. */
   counts(): { connected: number; known: number; stale: number; slow: number; oldVersion: number } {
     const rows = this.list();
     return {
-      connected: rows.filter((r) => r.connected).length, known: rows.length,
-      stale: rows.filter((r) => r.flags.stale).length, slow: rows.filter((r) => r.flags.slow).length, oldVersion: rows.filter((r) => r.flags.oldVersion).length,
+      connected: rows.filter((r) => r.connected).length,
+      known: rows.length,
+      stale: rows.filter((r) => r.flags.stale).length,
+      slow: rows.filter((r) => r.flags.slow).length,
+      oldVersion: rows.filter((r) => r.flags.oldVersion).length,
     };
   }
 
@@ -117,7 +148,12 @@ export class WallRegistry {
     for (const e of this.byId.values()) {
       if (e.space !== space || e.lastReportAt === null || now - e.lastReportAt <= limitMs) continue;
       const silentFor = now - (e.lastReportAt + limitMs);
-      out.push({ wallId: e.id, label: `${e.id.slice(0, 8)}（${e.address}）`, since: Math.round(spaceNow - silentFor), lastReportAt: e.lastReportAt });
+      out.push({
+        wallId: e.id,
+        label: `${e.id.slice(0, 8)}（${e.address}）`,
+        since: Math.round(spaceNow - silentFor),
+        lastReportAt: e.lastReportAt,
+      });
     }
     return out;
   }
@@ -130,20 +166,32 @@ export class WallRegistry {
   private row(e: Entry, now: number): WallRow {
     const since = e.lastReportAt ?? e.connectedAt;
     return {
-      id: e.id, space: e.space, address: e.address, connected: e.socketId !== null, connectedAt: e.connectedAt, lastReportAt: e.lastReportAt,
-      silentMs: now - since, report: e.report, flags: wallFlags(e.report, since, now, this.opts.limits(), this.opts.currentVersion()),
+      id: e.id,
+      space: e.space,
+      address: e.address,
+      connected: e.socketId !== null,
+      connectedAt: e.connectedAt,
+      lastReportAt: e.lastReportAt,
+      silentMs: now - since,
+      report: e.report,
+      flags: wallFlags(e.report, since, now, this.opts.limits(), this.opts.currentVersion()),
     };
   }
 
   private bound(): void {
     if (this.bySocket.size + this.byId.size <= WALLS_MAX) return;
-    const gone = [...this.byId.values()].filter((e) => e.socketId === null).sort((a, b) => (a.goneAt ?? 0) - (b.goneAt ?? 0));
+    const gone = [...this.byId.values()]
+      .filter((e) => e.socketId === null)
+      .sort((a, b) => (a.goneAt ?? 0) - (b.goneAt ?? 0));
     for (const e of gone.slice(0, this.bySocket.size + this.byId.size - WALLS_MAX)) this.byId.delete(e.id);
   }
 }
 
 /** The address a wall's socket came from; behind a proxy, the forwarded client first (as the proxy says). */
-export function addressOf(handshake: { readonly address: string; readonly headers: Readonly<Record<string, string | string[] | undefined>> }): string {
+export function addressOf(handshake: {
+  readonly address: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}): string {
   const fwd = handshake.headers['x-forwarded-for'];
   const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
   return first ? `${first.slice(0, 64)} via ${handshake.address}` : handshake.address;
@@ -152,8 +200,10 @@ export function addressOf(handshake: { readonly address: string; readonly header
 /** Walls by state on `/metrics`: `cityops_walls{state="connected|known|stale|slow|old_version"}`, read when scraped. */
 export function wallMetrics(registry: Registry, walls: WallRegistry): Gauge<'state'> {
   return new Gauge({
-    name: 'cityops_walls', help: 'Wall screens by state: connected sockets, known walls (connected or remembered after reporting), and those flagged stale, slow or running an old build',
-    labelNames: ['state'] as const, registers: [registry],
+    name: 'cityops_walls',
+    help: 'Wall screens by state: connected sockets, known walls (connected or remembered after reporting), and those flagged stale, slow or running an old build',
+    labelNames: ['state'] as const,
+    registers: [registry],
     collect() {
       const c = walls.counts();
       this.set({ state: 'connected' }, c.connected);

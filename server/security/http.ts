@@ -35,7 +35,10 @@ export const CSP_DIRECTIVES = {
 export function securityHeaders(): RequestHandler[] {
   return [
     helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: Object.fromEntries(Object.entries(CSP_DIRECTIVES).map(([k, v]) => [k, [...v]])) },
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: Object.fromEntries(Object.entries(CSP_DIRECTIVES).map(([k, v]) => [k, [...v]])),
+      },
       frameguard: { action: 'deny' },
       referrerPolicy: { policy: 'no-referrer' },
       strictTransportSecurity: false,
@@ -62,7 +65,11 @@ export function originCheck(settings: SecuritySettings): RequestHandler {
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (origin === undefined || originAllowed(origin, req.host, settings.allowedOrigins)) return next();
-    sendError(res, 'forbidden', `Origin ${origin.slice(0, 200)} may not call this server: add it to CITYOPS_ALLOWED_ORIGINS`);
+    sendError(
+      res,
+      'forbidden',
+      `Origin ${origin.slice(0, 200)} may not call this server: add it to CITYOPS_ALLOWED_ORIGINS`,
+    );
   };
 }
 
@@ -83,7 +90,11 @@ export function opsAccess(path: string, access: OpsAccess, tokens: TokenRegistry
     if (access === 'local' && isLoopback(req.ip)) return next();
     const check = tokens.check(bearer(req.headers.authorization), 'administer', 'live');
     if (check.ok) return next();
-    sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', `${path} is readable by ${access === 'local' ? 'this machine or ' : ''}an admin token (${name}=${access}): send Authorization: Bearer <admin token>`);
+    sendError(
+      res,
+      check.status === 401 ? 'unauthorized' : 'forbidden',
+      `${path} is readable by ${access === 'local' ? 'this machine or ' : ''}an admin token (${name}=${access}): send Authorization: Bearer <admin token>`,
+    );
   };
 }
 
@@ -94,8 +105,16 @@ function isLoopback(ip: string | undefined): boolean {
 /** The credential a request presents, if any: a bearer token, an Open311 api_key, a login's token. */
 function presented(req: Request): string | undefined {
   const body: unknown = req.body;
-  const fromBody = (key: string): string | undefined => (typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>)[key] === 'string' ? ((body as Record<string, unknown>)[key] as string) : undefined);
-  return bearer(req.headers.authorization) ?? (typeof req.query.api_key === 'string' ? req.query.api_key : undefined) ?? fromBody('api_key') ?? fromBody('token');
+  const fromBody = (key: string): string | undefined =>
+    typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>)[key] === 'string'
+      ? ((body as Record<string, unknown>)[key] as string)
+      : undefined;
+  return (
+    bearer(req.headers.authorization) ??
+    (typeof req.query.api_key === 'string' ? req.query.api_key : undefined) ??
+    fromBody('api_key') ??
+    fromBody('token')
+  );
 }
 
 /**
@@ -124,7 +143,11 @@ export function authLimits(limiter: AuthLimiter): RequestHandler {
 }
 
 /** Every HTTP protection, in order, for `app.use` ahead of the routes. */
-export function httpSecurity(settings: SecuritySettings, tokens: TokenRegistry, limiter: AuthLimiter): RequestHandler[] {
+export function httpSecurity(
+  settings: SecuritySettings,
+  tokens: TokenRegistry,
+  limiter: AuthLimiter,
+): RequestHandler[] {
   return [
     ...securityHeaders(),
     wellFormedPath,

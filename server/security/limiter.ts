@@ -7,21 +7,34 @@
 import { createHash } from 'node:crypto';
 
 /** One limit: at most `max` counted attempts per `windowMs`. */
-export interface Limit { readonly max: number; readonly windowMs: number }
+export interface Limit {
+  readonly max: number;
+  readonly windowMs: number;
+}
 
-interface Window { start: number; count: number }
+interface Window {
+  start: number;
+  count: number;
+}
 
 /** Counts attempts per key and says how long a key is refused. */
 export class AttemptLimiter {
   private readonly windows = new Map<string, Window>();
-  constructor(private readonly limit: Limit, private readonly now: () => number, private readonly maxKeys = 100_000) {}
+  constructor(
+    private readonly limit: Limit,
+    private readonly now: () => number,
+    private readonly maxKeys = 100_000,
+  ) {}
 
   /** Ms until `key` may try again (0: it may now). */
   blockedFor(key: string): number {
     const w = this.windows.get(key);
     if (!w) return 0;
     const t = this.now();
-    if (t - w.start >= this.limit.windowMs) { this.windows.delete(key); return 0; }
+    if (t - w.start >= this.limit.windowMs) {
+      this.windows.delete(key);
+      return 0;
+    }
     return w.count >= this.limit.max ? w.start + this.limit.windowMs - t : 0;
   }
 
@@ -29,7 +42,10 @@ export class AttemptLimiter {
   count(key: string): void {
     const t = this.now();
     const w = this.windows.get(key);
-    if (w && t - w.start < this.limit.windowMs) { w.count++; return; }
+    if (w && t - w.start < this.limit.windowMs) {
+      w.count++;
+      return;
+    }
     this.windows.delete(key);
     if (this.windows.size >= this.maxKeys) this.sweep(t);
     this.windows.set(key, { start: t, count: 1 });
@@ -46,7 +62,11 @@ export class AttemptLimiter {
 }
 
 /** What the auth limits are: failures per client address and per presented token, logins per token. */
-export interface AuthLimits { readonly failuresPerAddress: Limit; readonly failuresPerToken: Limit; readonly loginsPerToken: Limit }
+export interface AuthLimits {
+  readonly failuresPerAddress: Limit;
+  readonly failuresPerToken: Limit;
+  readonly loginsPerToken: Limit;
+}
 
 /** Defaults: 20 failed attempts per address and per token a minute; 60 logins per token a minute. */
 export const DEFAULT_AUTH_LIMITS: AuthLimits = {
@@ -68,7 +88,10 @@ export class AuthLimiter {
 
   /** Ms until an attempt from `address` presenting `token` may be made (0: now). */
   blockedFor(address: string, token: string | undefined): number {
-    return Math.max(this.byAddress.blockedFor(address), token === undefined ? 0 : this.byToken.blockedFor(tokenKey(token)));
+    return Math.max(
+      this.byAddress.blockedFor(address),
+      token === undefined ? 0 : this.byToken.blockedFor(tokenKey(token)),
+    );
   }
 
   /** Counts a failed attempt (an unknown token) from `address`. */

@@ -25,19 +25,38 @@ export interface SecuritySettings {
 
 /** The defaults: no proxy, own origin, `/metrics` local, `/readyz` open, the default limits, 5 s to join. */
 export const DEFAULT_SECURITY: SecuritySettings = {
-  trustProxy: 0, allowedOrigins: null, metricsAccess: 'local', readyzAccess: 'open', authLimits: DEFAULT_AUTH_LIMITS, handshakeTimeoutMs: 5_000,
+  trustProxy: 0,
+  allowedOrigins: null,
+  metricsAccess: 'local',
+  readyzAccess: 'open',
+  authLimits: DEFAULT_AUTH_LIMITS,
+  handshakeTimeoutMs: 5_000,
 };
 
 /** Reads TRUST_PROXY, CITYOPS_ALLOWED_ORIGINS, METRICS_ACCESS and READYZ_ACCESS; throws naming the variable on a bad value. */
 export function readSecuritySettings(env: NodeJS.ProcessEnv): SecuritySettings {
   const trust = (env.TRUST_PROXY ?? '').trim();
   const trustProxy = trust === '' || trust === 'false' ? 0 : trust === 'true' ? 1 : Number(trust);
-  if (!Number.isInteger(trustProxy) || trustProxy < 0 || trustProxy > 10) throw new Error(`TRUST_PROXY "${env.TRUST_PROXY}" must be the number of reverse proxies in front of the server (0–10), true (1) or false (0)`);
-  const origins = (env.CITYOPS_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!Number.isInteger(trustProxy) || trustProxy < 0 || trustProxy > 10)
+    throw new Error(
+      `TRUST_PROXY "${env.TRUST_PROXY}" must be the number of reverse proxies in front of the server (0–10), true (1) or false (0)`,
+    );
+  const origins = (env.CITYOPS_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const o of origins) {
     let ok: boolean;
-    try { const u = new URL(o); ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o.replace(/\/$/, ''); } catch { ok = false; }
-    if (!ok) throw new Error(`CITYOPS_ALLOWED_ORIGINS: "${o}" is not an origin like https://wall.example.org or http://10.0.0.5:8080 (scheme, host and port only)`);
+    try {
+      const u = new URL(o);
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o.replace(/\/$/, '');
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      throw new Error(
+        `CITYOPS_ALLOWED_ORIGINS: "${o}" is not an origin like https://wall.example.org or http://10.0.0.5:8080 (scheme, host and port only)`,
+      );
   }
   return {
     ...DEFAULT_SECURITY,
@@ -59,7 +78,18 @@ function opsAccess(value: string | undefined, name: string, dflt: OpsAccess): Op
  * The client's address as Express computes it for `trust proxy` = `hops`: the connection's peer, or, through `hops`
  * trusted proxies, the address that many entries from the right of X-Forwarded-For.
  */
-export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, hops: number): string {
-  const chain = [peer ?? 'unknown', ...(Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '')).split(',').map((s) => s.trim()).filter(Boolean).reverse()];
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  hops: number,
+): string {
+  const chain = [
+    peer ?? 'unknown',
+    ...(Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .reverse(),
+  ];
   return chain[Math.min(hops, chain.length - 1)] ?? 'unknown';
 }

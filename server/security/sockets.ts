@@ -24,34 +24,64 @@ function hostOf(req: IncomingMessage, trustProxy: number): string | undefined {
 }
 
 /** Wires the checks; call before the namespaces' own middleware is added, so these run first. */
-export function secureSockets<S extends Server>(io: S, deps: { readonly tokens: TokenRegistry; readonly limiter: AuthLimiter; readonly settings: SecuritySettings; readonly failsafe: Failsafe }): void {
+export function secureSockets<S extends Server>(
+  io: S,
+  deps: {
+    readonly tokens: TokenRegistry;
+    readonly limiter: AuthLimiter;
+    readonly settings: SecuritySettings;
+    readonly failsafe: Failsafe;
+  },
+): void {
   const { settings } = deps;
   io.engine.opts.allowRequest = (req, callback) => {
     const origin = req.headers.origin;
-    if (origin === undefined || originAllowed(origin, hostOf(req, settings.trustProxy), settings.allowedOrigins)) return callback(null, true);
+    if (origin === undefined || originAllowed(origin, hostOf(req, settings.trustProxy), settings.allowedOrigins))
+      return callback(null, true);
     callback('origin not allowed: add it to CITYOPS_ALLOWED_ORIGINS', false);
   };
-  io.of('/').use((_socket, next) => next(refusal('bad_request', `no namespace here: connect to ${NAMESPACES.join(' or ')}`)));
+  io.of('/').use((_socket, next) =>
+    next(refusal('bad_request', `no namespace here: connect to ${NAMESPACES.join(' or ')}`)),
+  );
   for (const name of NAMESPACES) {
     io.of(name).use((socket, next) => {
       const auth: unknown = socket.handshake.auth;
       const raw = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).token : undefined;
       const token = typeof raw === 'string' ? raw : undefined;
-      const address = clientAddress(socket.request.socket.remoteAddress, socket.request.headers['x-forwarded-for'], settings.trustProxy);
+      const address = clientAddress(
+        socket.request.socket.remoteAddress,
+        socket.request.headers['x-forwarded-for'],
+        settings.trustProxy,
+      );
       const blocked = deps.limiter.blockedFor(address, token);
-      if (blocked > 0) return next(refusal('rate_limited', `too many failed authentication attempts from this address or with this token: retry in ${retryAfterSec(blocked)} s`));
+      if (blocked > 0)
+        return next(
+          refusal(
+            'rate_limited',
+            `too many failed authentication attempts from this address or with this token: retry in ${retryAfterSec(blocked)} s`,
+          ),
+        );
       if (token !== undefined && !deps.tokens.knows(token)) deps.limiter.failed(address, token);
       next();
     });
   }
   // Connections that joined a namespace; any other is closed once its time to join is up.
   const joined = new WeakSet<object>();
-  for (const name of NAMESPACES) io.of(name).on('connection', (socket) => { joined.add(socket.conn); });
-  io.engine.on('connection', (conn: { readyState: string; close(): void; once(event: 'close', fn: () => void): unknown }) => {
-    const timer = setTimeout(deps.failsafe.guarded('sockets.handshake-timeout', () => {
-      if (!joined.has(conn) && conn.readyState === 'open') conn.close();
-    }), settings.handshakeTimeoutMs);
-    timer.unref();
-    conn.once('close', () => clearTimeout(timer));
-  });
+  for (const name of NAMESPACES)
+    io.of(name).on('connection', (socket) => {
+      joined.add(socket.conn);
+    });
+  io.engine.on(
+    'connection',
+    (conn: { readyState: string; close(): void; once(event: 'close', fn: () => void): unknown }) => {
+      const timer = setTimeout(
+        deps.failsafe.guarded('sockets.handshake-timeout', () => {
+          if (!joined.has(conn) && conn.readyState === 'open') conn.close();
+        }),
+        settings.handshakeTimeoutMs,
+      );
+      timer.unref();
+      conn.once('close', () => clearTimeout(timer));
+    },
+  );
 }

@@ -48,14 +48,22 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
   // A node that dies or stalls inside a write must not hold its space's lock for good: the server ends a transaction
   // left idle for 30 s (and with it the lock), and TCP keepalive finds connections whose peer vanished.
   const pool = new pg.Pool({
-    connectionString: opts.connectionString, max: opts.poolSize ?? 10, connectionTimeoutMillis: 5_000, keepAlive: true,
+    connectionString: opts.connectionString,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
     options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
   });
   // An idle client that loses its connection (the server restarted) is dropped from the pool, not thrown.
   pool.on('error', () => undefined);
   await migrate(pool);
 
-  async function appendIn(client: pg.PoolClient, space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<number[]> {
+  async function appendIn(
+    client: pg.PoolClient,
+    space: string,
+    events: readonly DomainEvent[],
+    quarantined: readonly QuarantineEntry[],
+  ): Promise<number[]> {
     const seqs = new Array<number>(events.length);
     if (events.length > 0) {
       const ids = new Array<string>(events.length);
@@ -69,14 +77,24 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
       const { rows } = await client.query<[string]>({
         text: `WITH s AS (INSERT INTO spaces (name) VALUES ($1) ON CONFLICT DO NOTHING)
           INSERT INTO events (space, event_id, body) SELECT $1, i, b FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(i, b, n) ORDER BY n RETURNING seq`,
-        values: [space, ids, bodies], rowMode: 'array' });
+        values: [space, ids, bodies],
+        rowMode: 'array',
+      });
       for (let i = 0; i < rows.length; i++) seqs[i] = Number(rows[i]![0]);
       seqs.sort((a, b) => a - b);
     }
     if (quarantined.length > 0) {
       await client.query(
         'INSERT INTO quarantine (space, received_at, event_id, type, reason, body) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])',
-        [quarantined.map((q) => q.space), quarantined.map((q) => q.receivedAt), quarantined.map((q) => q.eventId), quarantined.map((q) => q.type), quarantined.map((q) => q.reason), quarantined.map((q) => JSON.stringify(q.event))]);
+        [
+          quarantined.map((q) => q.space),
+          quarantined.map((q) => q.receivedAt),
+          quarantined.map((q) => q.eventId),
+          quarantined.map((q) => q.type),
+          quarantined.map((q) => q.reason),
+          quarantined.map((q) => JSON.stringify(q.event)),
+        ],
+      );
     }
     if (events.length > 0) await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, space]);
     return seqs;
@@ -106,10 +124,19 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
     }
   }
 
-  async function page(space: string, after: number, limit: number, client: pg.Pool | pg.PoolClient = pool): Promise<LogChunk> {
+  async function page(
+    space: string,
+    after: number,
+    limit: number,
+    client: pg.Pool | pg.PoolClient = pool,
+  ): Promise<LogChunk> {
     let rows: [string, string][];
     try {
-      ({ rows } = await client.query<[string, string]>({ text: 'SELECT seq, body FROM events WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3', values: [space, after, limit], rowMode: 'array' }));
+      ({ rows } = await client.query<[string, string]>({
+        text: 'SELECT seq, body FROM events WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+        values: [space, after, limit],
+        rowMode: 'array',
+      }));
     } catch (err) {
       throw isConnectionError(err) ? unavailable(err) : err;
     }
@@ -177,26 +204,57 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
     },
     async readSeqs(space, seqs) {
       if (seqs.length === 0) return [];
-      const { rows } = await q<{ seq: string; body: string }>('SELECT seq, body FROM events WHERE space = $1 AND seq = ANY($2::bigint[]) ORDER BY seq', [space, seqs]);
+      const { rows } = await q<{ seq: string; body: string }>(
+        'SELECT seq, body FROM events WHERE space = $1 AND seq = ANY($2::bigint[]) ORDER BY seq',
+        [space, seqs],
+      );
       return rows.map((r) => ({ seq: Number(r.seq), event: JSON.parse(r.body) as DomainEvent }));
     },
     async count(space) {
       return store.countAfter(space, 0);
     },
     async countAfter(space, after) {
-      const { rows } = await q<{ n: string }>('SELECT count(*) AS n FROM events WHERE space = $1 AND seq > $2', [space, after]);
+      const { rows } = await q<{ n: string }>('SELECT count(*) AS n FROM events WHERE space = $1 AND seq > $2', [
+        space,
+        after,
+      ]);
       return Number(rows[0]!.n);
     },
     async listQuarantine(space, limit, offset) {
       const where = space === null ? '' : 'WHERE space = $3';
       const args: unknown[] = space === null ? [limit, offset] : [limit, offset, space];
-      const total = await q<{ n: string }>(`SELECT count(*) AS n FROM quarantine ${space === null ? '' : 'WHERE space = $1'}`, space === null ? [] : [space]);
-      const { rows } = await q<{ space: string; received_at: string; event_id: string; type: string; reason: string; body: string }>(
-        `SELECT space, received_at, event_id, type, reason, body FROM quarantine ${where} ORDER BY id DESC LIMIT $1 OFFSET $2`, args);
-      return { total: Number(total.rows[0]!.n), items: rows.map((r) => ({ space: r.space, receivedAt: Number(r.received_at), eventId: r.event_id, type: r.type, reason: r.reason, event: JSON.parse(r.body) as DomainEvent })) };
+      const total = await q<{ n: string }>(
+        `SELECT count(*) AS n FROM quarantine ${space === null ? '' : 'WHERE space = $1'}`,
+        space === null ? [] : [space],
+      );
+      const { rows } = await q<{
+        space: string;
+        received_at: string;
+        event_id: string;
+        type: string;
+        reason: string;
+        body: string;
+      }>(
+        `SELECT space, received_at, event_id, type, reason, body FROM quarantine ${where} ORDER BY id DESC LIMIT $1 OFFSET $2`,
+        args,
+      );
+      return {
+        total: Number(total.rows[0]!.n),
+        items: rows.map((r) => ({
+          space: r.space,
+          receivedAt: Number(r.received_at),
+          eventId: r.event_id,
+          type: r.type,
+          reason: r.reason,
+          event: JSON.parse(r.body) as DomainEvent,
+        })),
+      };
     },
     async quarantineCounts() {
-      const { rows } = await q<{ space: string; n: string }>('SELECT space, count(*) AS n FROM quarantine GROUP BY space', []);
+      const { rows } = await q<{ space: string; n: string }>(
+        'SELECT space, count(*) AS n FROM quarantine GROUP BY space',
+        [],
+      );
       return Object.fromEntries(rows.map((r) => [r.space, Number(r.n)]));
     },
     async deleteSpace(space) {
@@ -224,7 +282,10 @@ async function migrate(pool: pg.Pool): Promise<void> {
     await client.query('CREATE TABLE IF NOT EXISTS cityops_schema (version INTEGER NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM cityops_schema');
     const at = rows[0]?.version ?? 0;
-    if (at > MIGRATIONS.length) throw new Error(`the database's schema is version ${at}, newer than this server's ${MIGRATIONS.length}: upgrade the server`);
+    if (at > MIGRATIONS.length)
+      throw new Error(
+        `the database's schema is version ${at}, newer than this server's ${MIGRATIONS.length}: upgrade the server`,
+      );
     for (let v = at; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]!);
     if (rows.length === 0) await client.query('INSERT INTO cityops_schema (version) VALUES ($1)', [MIGRATIONS.length]);
     else await client.query('UPDATE cityops_schema SET version = $1', [MIGRATIONS.length]);
@@ -244,9 +305,16 @@ function isConnectionError(err: unknown): boolean {
   const code = typeof e.code === 'string' ? e.code : '';
   // 08: connection exceptions; 57P0x: the server shut down or ended the session; 25P03: the server ended the session's
   // idle transaction.
-  if (/^(08|57P0)/.test(code) || code === '25P03' || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  if (
+    /^(08|57P0)/.test(code) ||
+    code === '25P03' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)
+  )
+    return true;
   const msg = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(msg);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(
+    msg,
+  );
 }
 
 /** Whether a statement gave up waiting for a lock (another node holds the space's lock for too long). */
@@ -256,5 +324,7 @@ function isLockTimeout(err: unknown): boolean {
 
 function unavailable(err: unknown): StoreUnavailableError {
   if (err instanceof StoreUnavailableError) return err;
-  return new StoreUnavailableError(`the event log's database does not answer (${(err as Error).message})`, { cause: err });
+  return new StoreUnavailableError(`the event log's database does not answer (${(err as Error).message})`, {
+    cause: err,
+  });
 }

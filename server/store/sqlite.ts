@@ -38,31 +38,41 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     CREATE INDEX IF NOT EXISTS quarantine_space ON quarantine (space, id);`);
   const inserts = new Map<string, { insert: Stmt; has: Stmt }>();
   const addSpace = db.prepare('INSERT OR IGNORE INTO spaces (name) VALUES (?)');
-  const addQuarantine = db.prepare('INSERT INTO quarantine (space, received_at, event_id, type, reason, body) VALUES (?, ?, ?, ?, ?, ?)');
+  const addQuarantine = db.prepare(
+    'INSERT INTO quarantine (space, received_at, event_id, type, reason, body) VALUES (?, ?, ?, ?, ?, ?)',
+  );
 
   function statements(space: string) {
     let s = inserts.get(space);
     if (!s) {
       const t = tableOf(space);
-      db.exec(`CREATE TABLE IF NOT EXISTS ${t} (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)`);
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS ${t} (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)`,
+      );
       addSpace.run(space);
-      s = { insert: db.prepare(`INSERT INTO ${t} (event_id, body) VALUES (?, ?)`), has: db.prepare(`SELECT 1 FROM ${t} WHERE event_id = ?`).pluck() };
+      s = {
+        insert: db.prepare(`INSERT INTO ${t} (event_id, body) VALUES (?, ?)`),
+        has: db.prepare(`SELECT 1 FROM ${t} WHERE event_id = ?`).pluck(),
+      };
       inserts.set(space, s);
     }
     return s;
   }
 
-  const appendTx = db.transaction((space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): number[] => {
-    const { insert } = statements(space);
-    const seqs = new Array<number>(events.length);
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      seqs[i] = Number(insert.run(e.eventId, JSON.stringify(e)).lastInsertRowid);
-    }
-    for (const q of quarantined) addQuarantine.run(q.space, q.receivedAt, q.eventId, q.type, q.reason, JSON.stringify(q.event));
-    // Quarantined events are evidence: all are kept (the `cityops_quarantine_size` gauge shows how many), none dropped.
-    return seqs;
-  });
+  const appendTx = db.transaction(
+    (space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): number[] => {
+      const { insert } = statements(space);
+      const seqs = new Array<number>(events.length);
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!;
+        seqs[i] = Number(insert.run(e.eventId, JSON.stringify(e)).lastInsertRowid);
+      }
+      for (const q of quarantined)
+        addQuarantine.run(q.space, q.receivedAt, q.eventId, q.type, q.reason, JSON.stringify(q.event));
+      // Quarantined events are evidence: all are kept (the `cityops_quarantine_size` gauge shows how many), none dropped.
+      return seqs;
+    },
+  );
 
   const store: EventStore = {
     async append(space, events, quarantined) {
@@ -70,7 +80,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     },
     // One process writes this file: nobody else can have logged after the writer's position.
     async write(space, _after, work) {
-      return work({ tail: { seqs: [], events: [] }, append: async (events, quarantined) => appendTx(space, events, quarantined) });
+      return work({
+        tail: { seqs: [], events: [] },
+        append: async (events, quarantined) => appendTx(space, events, quarantined),
+      });
     },
     async hasEventId(space, eventId) {
       return statements(space).has.get(eventId) !== undefined;
@@ -113,21 +126,48 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     },
     async count(space) {
       statements(space);
-      return db.prepare(`SELECT count(*) FROM ${tableOf(space)}`).pluck().get() as number;
+      return db
+        .prepare(`SELECT count(*) FROM ${tableOf(space)}`)
+        .pluck()
+        .get() as number;
     },
     async countAfter(space, after) {
       statements(space);
-      return db.prepare(`SELECT count(*) FROM ${tableOf(space)} WHERE seq > ?`).pluck().get(after) as number;
+      return db
+        .prepare(`SELECT count(*) FROM ${tableOf(space)} WHERE seq > ?`)
+        .pluck()
+        .get(after) as number;
     },
     async listQuarantine(space, limit, offset) {
       const where = space === null ? '' : 'WHERE space = ?';
       const args = space === null ? [] : [space];
-      const total = db.prepare(`SELECT count(*) FROM quarantine ${where}`).pluck().get(...args) as number;
-      const rows = db.prepare(`SELECT space, received_at, event_id, type, reason, body FROM quarantine ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).raw().all(...args, limit, offset) as [string, number, string, string, string, string][];
-      return { total, items: rows.map(([s, at, id, type, reason, body]) => ({ space: s, receivedAt: at, eventId: id, type, reason, event: JSON.parse(body) as DomainEvent })) };
+      const total = db
+        .prepare(`SELECT count(*) FROM quarantine ${where}`)
+        .pluck()
+        .get(...args) as number;
+      const rows = db
+        .prepare(
+          `SELECT space, received_at, event_id, type, reason, body FROM quarantine ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
+        )
+        .raw()
+        .all(...args, limit, offset) as [string, number, string, string, string, string][];
+      return {
+        total,
+        items: rows.map(([s, at, id, type, reason, body]) => ({
+          space: s,
+          receivedAt: at,
+          eventId: id,
+          type,
+          reason,
+          event: JSON.parse(body) as DomainEvent,
+        })),
+      };
     },
     async quarantineCounts() {
-      const rows = db.prepare('SELECT space, count(*) FROM quarantine GROUP BY space').raw().all() as [string, number][];
+      const rows = db.prepare('SELECT space, count(*) FROM quarantine GROUP BY space').raw().all() as [
+        string,
+        number,
+      ][];
       return Object.fromEntries(rows);
     },
     async deleteSpace(space) {

@@ -25,7 +25,10 @@ export class StoreUnavailableError extends Error {
 }
 
 /** A chunk of a log: events and their seqs, index for index. */
-export interface LogChunk { readonly seqs: number[]; readonly events: DomainEvent[] }
+export interface LogChunk {
+  readonly seqs: number[];
+  readonly events: DomainEvent[];
+}
 
 /** A write to one space in the log's order: what others logged since the writer's position, and the append. */
 export interface SpaceWrite {
@@ -62,7 +65,11 @@ export interface EventStore {
   /** Number of events in a space's log after seq `after`. */
   countAfter(space: string, after: number): Promise<number>;
   /** Newest quarantined events first. */
-  listQuarantine(space: string | null, limit: number, offset: number): Promise<{ total: number; items: QuarantineEntry[] }>;
+  listQuarantine(
+    space: string | null,
+    limit: number,
+    offset: number,
+  ): Promise<{ total: number; items: QuarantineEntry[] }>;
   /** Quarantine size per space. */
   quarantineCounts(): Promise<Record<string, number>>;
   /** Removes a space's log and quarantine. */

@@ -8,11 +8,25 @@ import { epochMs, ident } from '../events/common';
 
 /** One action request (`POST /api/v1/cases/:id/actions`). */
 export const caseActionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('supervise'), space: spaceName, message: z.string().trim().min(1, 'a 督办 needs a message').max(1000), newDeadline: epochMs.optional() }),
+  z.strictObject({
+    kind: z.literal('supervise'),
+    space: spaceName,
+    message: z.string().trim().min(1, 'a 督办 needs a message').max(1000),
+    newDeadline: epochMs.optional(),
+  }),
   z.strictObject({ kind: z.literal('remind'), space: spaceName, message: z.string().trim().max(1000).optional() }),
-  z.strictObject({ kind: z.literal('escalate'), space: spaceName, note: z.string().trim().min(1, 'an escalation needs a note').max(1000), leader: z.string().trim().min(1).max(64).optional() }),
+  z.strictObject({
+    kind: z.literal('escalate'),
+    space: spaceName,
+    note: z.string().trim().min(1, 'an escalation needs a note').max(1000),
+    leader: z.string().trim().min(1).max(64).optional(),
+  }),
   z.strictObject({ kind: z.literal('approve_extension'), space: spaceName, until: epochMs }),
-  z.strictObject({ kind: z.literal('exempt'), space: spaceName, reason: z.string().trim().min(1, 'an exemption needs a reason').max(500) }),
+  z.strictObject({
+    kind: z.literal('exempt'),
+    space: spaceName,
+    reason: z.string().trim().min(1, 'an exemption needs a reason').max(500),
+  }),
   z.strictObject({ kind: z.literal('merge'), space: spaceName, masterCaseId: ident }),
 ]);
 
@@ -23,5 +37,10 @@ export type CaseActionKind = CaseAction['kind'];
 
 /** Chinese labels of the actions. */
 export const ACTION_LABELS: Readonly<Record<CaseActionKind, string>> = {
-  supervise: '督办', remind: '催办', escalate: '领导批示', approve_extension: '批准延期', exempt: '不计考核', merge: '合并重复件',
+  supervise: '督办',
+  remind: '催办',
+  escalate: '领导批示',
+  approve_extension: '批准延期',
+  exempt: '不计考核',
+  merge: '合并重复件',
 };

@@ -15,7 +15,18 @@ import type { CaseState } from './state';
 export type CaseCommand = CaseAction & { readonly caseId: string; readonly actor: string };
 
 /** The events supervisor commands become. */
-export type ActionEvent = Extract<CaseEvent, { type: 'case.supervised' | 'case.reminded' | 'case.escalated' | 'case.extension_approved' | 'case.exempted' | 'case.merged' }>;
+export type ActionEvent = Extract<
+  CaseEvent,
+  {
+    type:
+      | 'case.supervised'
+      | 'case.reminded'
+      | 'case.escalated'
+      | 'case.extension_approved'
+      | 'case.exempted'
+      | 'case.merged';
+  }
+>;
 
 /** What a decision needs besides the case and the command. */
 export interface DecideContext {
@@ -30,14 +41,16 @@ export interface DecideContext {
 }
 
 /** A decision: the event to ingest, or why not. */
-export type Decision = { readonly ok: true; readonly event: ActionEvent } | { readonly ok: false; readonly refusal: CaseRefusal };
+export type Decision =
+  { readonly ok: true; readonly event: ActionEvent } | { readonly ok: false; readonly refusal: CaseRefusal };
 
 /** Decides `command` on the case `state` (undefined when there is no such case). */
 export function decide(state: CaseState | undefined, command: CaseCommand, ctx: DecideContext): Decision {
   // Dated no earlier than the case's last event: producers' clocks may run ahead of the space's.
   const event = actionEvent(command, ctx.eventId, state ? Math.max(ctx.now, state.updatedAt) : ctx.now);
-  const refused = judgeCaseEvent(state, event, ctx.lifecycle)
-    ?? (event.type === 'case.merged' ? judgeMergeMaster(event, ctx.caseOf(event.masterCaseId)) : null);
+  const refused =
+    judgeCaseEvent(state, event, ctx.lifecycle) ??
+    (event.type === 'case.merged' ? judgeMergeMaster(event, ctx.caseOf(event.masterCaseId)) : null);
   return refused ? { ok: false, refusal: refused } : { ok: true, event };
 }
 
@@ -45,12 +58,24 @@ export function decide(state: CaseState | undefined, command: CaseCommand, ctx: 
 function actionEvent(c: CaseCommand, eventId: string, ts: EpochMs): ActionEvent {
   const base = { eventId, ts, caseId: c.caseId, actor: c.actor };
   switch (c.kind) {
-    case 'supervise': return { ...base, type: 'case.supervised', message: c.message, ...(c.newDeadline !== undefined ? { newDeadline: c.newDeadline } : {}) };
-    case 'remind': return { ...base, type: 'case.reminded', ...(c.message ? { message: c.message } : {}) };
-    case 'escalate': return { ...base, type: 'case.escalated', note: c.note, ...(c.leader ? { leader: c.leader } : {}) };
-    case 'approve_extension': return { ...base, type: 'case.extension_approved', until: c.until };
-    case 'exempt': return { ...base, type: 'case.exempted', reason: c.reason };
-    case 'merge': return { ...base, type: 'case.merged', masterCaseId: c.masterCaseId };
-    default: return assertNever(c);
+    case 'supervise':
+      return {
+        ...base,
+        type: 'case.supervised',
+        message: c.message,
+        ...(c.newDeadline !== undefined ? { newDeadline: c.newDeadline } : {}),
+      };
+    case 'remind':
+      return { ...base, type: 'case.reminded', ...(c.message ? { message: c.message } : {}) };
+    case 'escalate':
+      return { ...base, type: 'case.escalated', note: c.note, ...(c.leader ? { leader: c.leader } : {}) };
+    case 'approve_extension':
+      return { ...base, type: 'case.extension_approved', until: c.until };
+    case 'exempt':
+      return { ...base, type: 'case.exempted', reason: c.reason };
+    case 'merge':
+      return { ...base, type: 'case.merged', masterCaseId: c.masterCaseId };
+    default:
+      return assertNever(c);
   }
 }

@@ -2,4 +2,9 @@
 import type { Lateness } from './query';
 
 /** Chinese labels of a case's lateness. */
-export const LATENESS_LABELS: Readonly<Record<Lateness, string>> = { overdue: '超期', at_risk: '临期', ok: '正常', closed: '已结' };
+export const LATENESS_LABELS: Readonly<Record<Lateness, string>> = {
+  overdue: '超期',
+  at_risk: '临期',
+  ok: '正常',
+  closed: '已结',
+};

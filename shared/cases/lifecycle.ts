@@ -16,15 +16,28 @@ import type { CaseState, ClockState } from './state';
  * What the reducer needs besides the events: the working calendar, the limits, and how long (ms, default 0) a step may
  * be dated before the case's last event and still fit (units' clocks run a little slow or fast).
  */
-export interface LifecycleContext { readonly env: SlaEnv; readonly rules: SlaRules; readonly stepSkewMs?: number }
+export interface LifecycleContext {
+  readonly env: SlaEnv;
+  readonly rules: SlaRules;
+  readonly stepSkewMs?: number;
+}
 
 /** The outcome of applying one event to a case. */
 export type CaseTransition =
-  | { readonly ok: true; readonly state: CaseState }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly state: CaseState } | { readonly ok: false; readonly reason: string };
 
 type Other = Exclude<CaseEvent, CaseReceived>;
-const OPEN: readonly Stage[] = ['received', 'registered', 'dispatched', 'signed', 'processing', 'replied', 'checked', 'called_back', 'evaluated'];
+const OPEN: readonly Stage[] = [
+  'received',
+  'registered',
+  'dispatched',
+  'signed',
+  'processing',
+  'replied',
+  'checked',
+  'called_back',
+  'evaluated',
+];
 
 /** Stages from which each event may be applied. */
 export const ALLOWED_FROM: Readonly<Record<Other['type'], readonly Stage[]>> = {
@@ -54,12 +67,23 @@ export const ALLOWED_FROM: Readonly<Record<Other['type'], readonly Stage[]>> = {
  * the event time (no earlier than the case's last event, less the skew allowed) and the conditions of each event.
  */
 export function judgeCaseEvent(prev: CaseState | undefined, e: CaseEvent, ctx: LifecycleContext): CaseRefusal | null {
-  if (e.type === 'case.received') return prev ? refusal({ code: 'case_exists', caseId: e.caseId, type: e.type, stage: prev.stage }) : null;
+  if (e.type === 'case.received')
+    return prev ? refusal({ code: 'case_exists', caseId: e.caseId, type: e.type, stage: prev.stage }) : null;
   if (!prev) return refusal({ code: 'no_case', caseId: e.caseId, type: e.type });
   const allowed = ALLOWED_FROM[e.type];
-  if (!allowed.includes(prev.stage)) return refusal({ code: 'wrong_stage', caseId: e.caseId, type: e.type, stage: prev.stage, allowed });
+  if (!allowed.includes(prev.stage))
+    return refusal({ code: 'wrong_stage', caseId: e.caseId, type: e.type, stage: prev.stage, allowed });
   const skewMs = ctx.stepSkewMs ?? 0;
-  if (e.ts < prev.updatedAt - skewMs) return refusal({ code: 'before_last_event', caseId: e.caseId, type: e.type, stage: prev.stage, ts: e.ts, lastTs: prev.updatedAt, skewMs });
+  if (e.ts < prev.updatedAt - skewMs)
+    return refusal({
+      code: 'before_last_event',
+      caseId: e.caseId,
+      type: e.type,
+      stage: prev.stage,
+      ts: e.ts,
+      lastTs: prev.updatedAt,
+      skewMs,
+    });
   return guardOf(prev, e);
 }
 
@@ -67,9 +91,14 @@ export function judgeCaseEvent(prev: CaseState | undefined, e: CaseEvent, ctx: L
  * The merge-master rule: a duplicate (`e.caseId`) joins only a master case that exists (`master`, undefined when there
  * is none) and is not itself merged. Null when it may.
  */
-export function judgeMergeMaster(e: { readonly caseId: string; readonly masterCaseId: string }, master: CaseState | undefined): CaseRefusal | null {
+export function judgeMergeMaster(
+  e: { readonly caseId: string; readonly masterCaseId: string },
+  master: CaseState | undefined,
+): CaseRefusal | null {
   if (!master) return refusal({ code: 'no_master', caseId: e.caseId, masterCaseId: e.masterCaseId });
-  return master.stage === 'merged' ? refusal({ code: 'master_merged', caseId: e.caseId, masterCaseId: e.masterCaseId }) : null;
+  return master.stage === 'merged'
+    ? refusal({ code: 'master_merged', caseId: e.caseId, masterCaseId: e.masterCaseId })
+    : null;
 }
 
 /** Applies one case event to the case's state (undefined before `case.received`). Pure: returns a new state. */
@@ -89,12 +118,22 @@ export function applyCaseEvent(prev: CaseState | undefined, e: CaseEvent, ctx: L
 /** Extra conditions beyond the stage (the refusal is built only when there is one: this runs for every event). */
 function guardOf(c: CaseState, e: Other): CaseRefusal | null {
   switch (e.type) {
-    case 'case.reopened': return c.rating === 'unsatisfied' ? null : refusal({ code: 'not_unsatisfied', caseId: e.caseId, type: e.type, stage: c.stage, rating: c.rating });
-    case 'case.exempted': return c.exempt ? refusal({ code: 'already_exempt', caseId: e.caseId, type: e.type, stage: c.stage }) : null;
-    case 'case.merged': return e.masterCaseId === c.id ? refusal({ code: 'self_merge', caseId: e.caseId, type: e.type, stage: c.stage }) : null;
-    case 'case.extension_approved': return e.until <= e.ts ? lateDeadline(c, e, e.until) : null;
-    case 'case.supervised': return e.newDeadline !== undefined && e.newDeadline <= e.ts ? lateDeadline(c, e, e.newDeadline) : null;
-    default: return null;
+    case 'case.reopened':
+      return c.rating === 'unsatisfied'
+        ? null
+        : refusal({ code: 'not_unsatisfied', caseId: e.caseId, type: e.type, stage: c.stage, rating: c.rating });
+    case 'case.exempted':
+      return c.exempt ? refusal({ code: 'already_exempt', caseId: e.caseId, type: e.type, stage: c.stage }) : null;
+    case 'case.merged':
+      return e.masterCaseId === c.id
+        ? refusal({ code: 'self_merge', caseId: e.caseId, type: e.type, stage: c.stage })
+        : null;
+    case 'case.extension_approved':
+      return e.until <= e.ts ? lateDeadline(c, e, e.until) : null;
+    case 'case.supervised':
+      return e.newDeadline !== undefined && e.newDeadline <= e.ts ? lateDeadline(c, e, e.newDeadline) : null;
+    default:
+      return null;
   }
 }
 
@@ -104,18 +143,52 @@ function lateDeadline(c: CaseState, e: Other, deadline: EpochMs): CaseRefusal {
 
 function receive(e: CaseReceived): CaseState {
   return {
-    id: e.caseId, channel: e.channel, caseType: e.caseType, urgency: e.urgency, flags: e.flags, category: e.category,
-    street: e.street, community: e.community ?? null, lat: e.lat ?? null, lng: e.lng ?? null, title: e.title,
-    agentId: e.agentId ?? null, receivedAt: e.ts, stage: 'received', unit: null, sign: null, handle: null,
-    callback: null, dispatchedAt: null, signedAt: null, repliedAt: null, calledBackAt: null, closedAt: null, rating: null, redoCount: 0, reopenCount: 0,
-    awaitingResign: false, supervisedCount: 0, remindedCount: 0, escalated: false, extensionRequestedUntil: null,
-    exempt: false, masterId: null, duplicates: [], updatedAt: e.ts,
+    id: e.caseId,
+    channel: e.channel,
+    caseType: e.caseType,
+    urgency: e.urgency,
+    flags: e.flags,
+    category: e.category,
+    street: e.street,
+    community: e.community ?? null,
+    lat: e.lat ?? null,
+    lng: e.lng ?? null,
+    title: e.title,
+    agentId: e.agentId ?? null,
+    receivedAt: e.ts,
+    stage: 'received',
+    unit: null,
+    sign: null,
+    handle: null,
+    callback: null,
+    dispatchedAt: null,
+    signedAt: null,
+    repliedAt: null,
+    calledBackAt: null,
+    closedAt: null,
+    rating: null,
+    redoCount: 0,
+    reopenCount: 0,
+    awaitingResign: false,
+    supervisedCount: 0,
+    remindedCount: 0,
+    escalated: false,
+    extensionRequestedUntil: null,
+    exempt: false,
+    masterId: null,
+    duplicates: [],
+    updatedAt: e.ts,
   };
 }
 
 /** Starts a clock of the case's kind at `start`. */
 export function startClock(c: CaseState, clock: SlaClock, start: EpochMs, ctx: LifecycleContext): ClockState {
-  const limit = limitFor(ctx.rules, clock, { channel: c.channel, caseType: c.caseType, urgency: c.urgency, category: c.category });
+  const limit = limitFor(ctx.rules, clock, {
+    channel: c.channel,
+    caseType: c.caseType,
+    urgency: c.urgency,
+    category: c.category,
+  });
   return { start, limit, deadline: computeDeadline(ctx.env, limit, start), stoppedAt: null };
 }
 
@@ -133,31 +206,94 @@ type Building = { -readonly [K in keyof CaseState]: CaseState[K] };
 /** The next state, always a new object (the caller stamps `updatedAt` on it). */
 function transition(c: CaseState, e: Other, ctx: LifecycleContext): Building {
   switch (e.type) {
-    case 'case.registered': return { ...c, stage: 'registered' };
+    case 'case.registered':
+      return { ...c, stage: 'registered' };
     case 'case.dispatched':
-      return { ...c, stage: 'dispatched', unit: e.unit, dispatchedAt: c.dispatchedAt ?? e.ts, sign: startClock(c, 'sign', e.ts, ctx), handle: startClock(c, 'handle', e.ts, ctx) };
-    case 'case.returned': return { ...c, stage: 'registered', unit: null, sign: null, handle: null, awaitingResign: false };
-    case 'case.signed': return { ...c, stage: 'signed', awaitingResign: false, signedAt: c.signedAt ?? e.ts, sign: stop(c.sign, e.ts) };
-    case 'case.processing': return { ...c, stage: 'processing' };
+      return {
+        ...c,
+        stage: 'dispatched',
+        unit: e.unit,
+        dispatchedAt: c.dispatchedAt ?? e.ts,
+        sign: startClock(c, 'sign', e.ts, ctx),
+        handle: startClock(c, 'handle', e.ts, ctx),
+      };
+    case 'case.returned':
+      return { ...c, stage: 'registered', unit: null, sign: null, handle: null, awaitingResign: false };
+    case 'case.signed':
+      return { ...c, stage: 'signed', awaitingResign: false, signedAt: c.signedAt ?? e.ts, sign: stop(c.sign, e.ts) };
+    case 'case.processing':
+      return { ...c, stage: 'processing' };
     case 'case.replied':
-      return { ...c, stage: 'replied', repliedAt: e.ts, handle: stop(c.handle, e.ts), callback: startClock(c, 'callback', e.ts, ctx) };
-    case 'case.closed_directly': return { ...c, stage: 'closed', closedAt: e.ts };
+      return {
+        ...c,
+        stage: 'replied',
+        repliedAt: e.ts,
+        handle: stop(c.handle, e.ts),
+        callback: startClock(c, 'callback', e.ts, ctx),
+      };
+    case 'case.closed_directly':
+      return { ...c, stage: 'closed', closedAt: e.ts };
     case 'case.quality_checked':
-      return e.passed ? { ...c, stage: 'checked' }
-        : { ...c, stage: 'processing', redoCount: c.redoCount + 1, callback: null, handle: startClock(c, 'handle', e.ts, ctx) };
-    case 'case.called_back': return { ...c, stage: 'called_back', calledBackAt: c.calledBackAt ?? e.ts, callback: stop(c.callback, e.ts) };
-    case 'case.evaluated': return { ...c, stage: 'evaluated', rating: e.rating };
+      return e.passed
+        ? { ...c, stage: 'checked' }
+        : {
+            ...c,
+            stage: 'processing',
+            redoCount: c.redoCount + 1,
+            callback: null,
+            handle: startClock(c, 'handle', e.ts, ctx),
+          };
+    case 'case.called_back':
+      return { ...c, stage: 'called_back', calledBackAt: c.calledBackAt ?? e.ts, callback: stop(c.callback, e.ts) };
+    case 'case.evaluated':
+      return { ...c, stage: 'evaluated', rating: e.rating };
     case 'case.reopened':
-      return { ...c, stage: 'dispatched', reopenCount: c.reopenCount + 1, awaitingResign: true, rating: null, callback: null, sign: startClock(c, 'sign', e.ts, ctx), handle: startClock(c, 'handle', e.ts, ctx) };
-    case 'case.closed': return { ...c, stage: 'closed', closedAt: e.ts, sign: stop(c.sign, e.ts), handle: stop(c.handle, e.ts), callback: stop(c.callback, e.ts) };
+      return {
+        ...c,
+        stage: 'dispatched',
+        reopenCount: c.reopenCount + 1,
+        awaitingResign: true,
+        rating: null,
+        callback: null,
+        sign: startClock(c, 'sign', e.ts, ctx),
+        handle: startClock(c, 'handle', e.ts, ctx),
+      };
+    case 'case.closed':
+      return {
+        ...c,
+        stage: 'closed',
+        closedAt: e.ts,
+        sign: stop(c.sign, e.ts),
+        handle: stop(c.handle, e.ts),
+        callback: stop(c.callback, e.ts),
+      };
     case 'case.supervised':
-      return { ...c, supervisedCount: c.supervisedCount + 1, handle: e.newDeadline === undefined ? c.handle : moveRunning(c.handle, e.newDeadline) };
-    case 'case.reminded': return { ...c, remindedCount: c.remindedCount + 1 };
-    case 'case.escalated': return { ...c, escalated: true };
-    case 'case.extension_requested': return { ...c, extensionRequestedUntil: e.until };
-    case 'case.extension_approved': return { ...c, extensionRequestedUntil: null, handle: moveRunning(c.handle, e.until) };
-    case 'case.exempted': return { ...c, exempt: true };
-    case 'case.merged': return { ...c, stage: 'merged', masterId: e.masterCaseId, closedAt: e.ts, sign: stop(c.sign, e.ts), handle: stop(c.handle, e.ts), callback: stop(c.callback, e.ts) };
-    default: return assertNever(e);
+      return {
+        ...c,
+        supervisedCount: c.supervisedCount + 1,
+        handle: e.newDeadline === undefined ? c.handle : moveRunning(c.handle, e.newDeadline),
+      };
+    case 'case.reminded':
+      return { ...c, remindedCount: c.remindedCount + 1 };
+    case 'case.escalated':
+      return { ...c, escalated: true };
+    case 'case.extension_requested':
+      return { ...c, extensionRequestedUntil: e.until };
+    case 'case.extension_approved':
+      return { ...c, extensionRequestedUntil: null, handle: moveRunning(c.handle, e.until) };
+    case 'case.exempted':
+      return { ...c, exempt: true };
+    case 'case.merged':
+      return {
+        ...c,
+        stage: 'merged',
+        masterId: e.masterCaseId,
+        closedAt: e.ts,
+        sign: stop(c.sign, e.ts),
+        handle: stop(c.handle, e.ts),
+        callback: stop(c.callback, e.ts),
+      };
+    default:
+      return assertNever(e);
   }
 }

@@ -27,7 +27,10 @@ export const MAX_PAGE_SIZE = 200;
 const text = z.string().trim().min(1).max(64);
 /** A date `YYYY-MM-DD` (a Shanghai civil day) or epoch milliseconds. */
 const instant = z.union([
-  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD or epoch ms').transform((d) => shanghaiMidnight(d)),
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD or epoch ms')
+    .transform((d) => shanghaiMidnight(d)),
   z.coerce.number().int().min(0).max(4_102_444_800_000),
 ]);
 
@@ -43,11 +46,20 @@ export const caseQuerySchema = z.strictObject({
   urgency: z.enum(URGENCIES).optional(),
   stage: z.enum(STAGES).optional(),
   /** Comma-separated flags; a case must carry all of them. */
-  flags: z.string().max(100).optional().transform((s, ctx) => {
-    const list = (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-    for (const f of list) if (!(CASE_FLAGS as readonly string[]).includes(f)) ctx.addIssue({ code: 'custom', message: `unknown flag "${f}" (one of ${CASE_FLAGS.join(', ')})` });
-    return list as CaseFlag[];
-  }),
+  flags: z
+    .string()
+    .max(100)
+    .optional()
+    .transform((s, ctx) => {
+      const list = (s ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      for (const f of list)
+        if (!(CASE_FLAGS as readonly string[]).includes(f))
+          ctx.addIssue({ code: 'custom', message: `unknown flag "${f}" (one of ${CASE_FLAGS.join(', ')})` });
+      return list as CaseFlag[];
+    }),
   clock: z.enum(CLOCKS).optional(),
   /** Overdue by more than this many minutes (implies overdue). */
   overdueBy: z.coerce.number().int().min(0).max(525_600).optional(),
@@ -78,7 +90,10 @@ export function caseQueryParams(q: Partial<CaseQuery>): Record<string, string> {
   const defaults: Record<string, unknown> = { status: 'late', sort: 'overdue', page: 1, pageSize: 50 };
   for (const [k, v] of Object.entries(q)) {
     if (v === undefined || v === null || v === '' || (k in defaults && String(defaults[k]) === String(v))) continue;
-    if (Array.isArray(v)) { if (v.length > 0) out[k] = v.join(','); continue; }
+    if (Array.isArray(v)) {
+      if (v.length > 0) out[k] = v.join(',');
+      continue;
+    }
     out[k] = String(v);
   }
   return out;
@@ -122,7 +137,13 @@ export interface CaseList {
 }
 
 /** One event of a case's history as the case page shows it. Text fields are untrusted: render as text. */
-export interface CaseHistoryItem { readonly seq: number; readonly ts: EpochMs; readonly type: CaseEventType; readonly actor: string | null; readonly event: Readonly<Record<string, unknown>> }
+export interface CaseHistoryItem {
+  readonly seq: number;
+  readonly ts: EpochMs;
+  readonly type: CaseEventType;
+  readonly actor: string | null;
+  readonly event: Readonly<Record<string, unknown>>;
+}
 
 /** `GET /api/v1/cases/:id`: the case, its clocks now, its whole history and its merged duplicates. */
 export interface CaseDetail {
@@ -141,6 +162,12 @@ export interface Directory {
   readonly streets: readonly { readonly id: string; readonly name: string }[];
   readonly units: readonly { readonly id: string; readonly name: string }[];
   readonly categories: readonly string[];
-  readonly scoring: readonly { readonly id: string; readonly label: string; readonly weight: number; readonly target: number; readonly kind: string }[];
+  readonly scoring: readonly {
+    readonly id: string;
+    readonly label: string;
+    readonly weight: number;
+    readonly target: number;
+    readonly kind: string;
+  }[];
   readonly now: EpochMs;
 }

@@ -8,7 +8,11 @@ import type { CaseEvent } from '../events/case';
 import type { EpochMs } from '../time';
 
 /** Which case, which event type, and the stage the case is at. */
-interface Step { readonly caseId: string; readonly type: CaseEvent['type']; readonly stage: Stage }
+interface Step {
+  readonly caseId: string;
+  readonly type: CaseEvent['type'];
+  readonly stage: Stage;
+}
 
 /** The refusals without their words: one member per code. */
 export type CaseRefusalData =
@@ -19,7 +23,12 @@ export type CaseRefusalData =
   /** The event does not fit the case's stage (`allowed`: the stages it fits). */
   | (Step & { readonly code: 'wrong_stage'; readonly allowed: readonly Stage[] })
   /** The event is dated before the case's last event by more than the clock skew allowed (ms). */
-  | (Step & { readonly code: 'before_last_event'; readonly ts: EpochMs; readonly lastTs: EpochMs; readonly skewMs: number })
+  | (Step & {
+      readonly code: 'before_last_event';
+      readonly ts: EpochMs;
+      readonly lastTs: EpochMs;
+      readonly skewMs: number;
+    })
   /** A reopen of a case that is not rated unsatisfied. */
   | (Step & { readonly code: 'not_unsatisfied'; readonly rating: Rating | null })
   /** An exemption of a case that is already exempt. */
@@ -43,18 +52,31 @@ export function refusal(data: CaseRefusalData): CaseRefusal {
 
 function whyOf(r: CaseRefusalData): string {
   switch (r.code) {
-    case 'case_exists': return misfit(r, 'the case already exists');
-    case 'no_case': return `case ${r.caseId} does not exist; ${r.type} needs a case.received first`;
-    case 'wrong_stage': return misfit(r, `allowed from ${r.allowed.join('/')}`);
+    case 'case_exists':
+      return misfit(r, 'the case already exists');
+    case 'no_case':
+      return `case ${r.caseId} does not exist; ${r.type} needs a case.received first`;
+    case 'wrong_stage':
+      return misfit(r, `allowed from ${r.allowed.join('/')}`);
     case 'before_last_event':
-      return misfit(r, `event time ${iso(r.ts)} is before the case's last event ${iso(r.lastTs)}${r.skewMs > 0 ? ` by more than the ${r.skewMs / 1000} s of clock skew allowed` : ''}`);
-    case 'not_unsatisfied': return misfit(r, `only an unsatisfied case is reopened; rating is ${r.rating ?? 'none'}`);
-    case 'already_exempt': return misfit(r, 'the case is already exempt');
-    case 'self_merge': return misfit(r, 'a case cannot be merged into itself');
-    case 'deadline_not_after': return misfit(r, 'the new deadline is not after the event time');
-    case 'no_master': return `case ${r.caseId}: case.merged needs an existing master case; ${r.masterCaseId} does not exist`;
-    case 'master_merged': return `case ${r.caseId}: case.merged needs an existing master case; ${r.masterCaseId} is itself merged`;
-    default: return assertNever(r);
+      return misfit(
+        r,
+        `event time ${iso(r.ts)} is before the case's last event ${iso(r.lastTs)}${r.skewMs > 0 ? ` by more than the ${r.skewMs / 1000} s of clock skew allowed` : ''}`,
+      );
+    case 'not_unsatisfied':
+      return misfit(r, `only an unsatisfied case is reopened; rating is ${r.rating ?? 'none'}`);
+    case 'already_exempt':
+      return misfit(r, 'the case is already exempt');
+    case 'self_merge':
+      return misfit(r, 'a case cannot be merged into itself');
+    case 'deadline_not_after':
+      return misfit(r, 'the new deadline is not after the event time');
+    case 'no_master':
+      return `case ${r.caseId}: case.merged needs an existing master case; ${r.masterCaseId} does not exist`;
+    case 'master_merged':
+      return `case ${r.caseId}: case.merged needs an existing master case; ${r.masterCaseId} is itself merged`;
+    default:
+      return assertNever(r);
   }
 }
 

@@ -4,7 +4,11 @@ import type { Indicator, Scorecard } from '../kpi/scoring';
 import type { EpochMs } from '../time';
 
 /** A period: [from, to) in ms, with its label. */
-export interface Period { readonly label: string; readonly from: EpochMs; readonly to: EpochMs }
+export interface Period {
+  readonly label: string;
+  readonly from: EpochMs;
+  readonly to: EpochMs;
+}
 
 /** One unit's scorecard in a period. */
 export interface UnitScore {
@@ -37,12 +41,24 @@ export interface Scorecards {
 export interface MonthlyReport {
   readonly space: string;
   readonly period: Period;
-  readonly totals: { readonly received: number; readonly closed: number; readonly openNow: number; readonly overdueNow: number; readonly supervised: number; readonly exempt: number };
+  readonly totals: {
+    readonly received: number;
+    readonly closed: number;
+    readonly openNow: number;
+    readonly overdueNow: number;
+    readonly supervised: number;
+    readonly exempt: number;
+  };
   readonly byChannel: readonly { readonly channel: string; readonly n: number }[];
   readonly byCategory: readonly { readonly category: string; readonly n: number }[];
   readonly byDay: readonly { readonly day: string; readonly n: number }[];
   /** The most frequent issues: category × street. */
-  readonly topIssues: readonly { readonly category: string; readonly street: string; readonly n: number; readonly overdue: number }[];
+  readonly topIssues: readonly {
+    readonly category: string;
+    readonly street: string;
+    readonly n: number;
+    readonly overdue: number;
+  }[];
   readonly units: readonly UnitScore[];
   readonly indicators: readonly Indicator[];
   readonly kpis: CaseKpis;

@@ -62,7 +62,9 @@ export function isTerminal(stage: Stage): boolean {
 }
 
 /** The clocks of a case that are running (started, not stopped). */
-export function runningClocks(c: CaseState): { readonly id: 'sign' | 'handle' | 'callback'; readonly clock: ClockState }[] {
+export function runningClocks(
+  c: CaseState,
+): { readonly id: 'sign' | 'handle' | 'callback'; readonly clock: ClockState }[] {
   const out: { id: 'sign' | 'handle' | 'callback'; clock: ClockState }[] = [];
   if (c.sign && c.sign.stoppedAt === null) out.push({ id: 'sign', clock: c.sign });
   if (c.handle && c.handle.stoppedAt === null) out.push({ id: 'handle', clock: c.handle });

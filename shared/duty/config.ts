@@ -5,7 +5,11 @@
 import { z } from 'zod';
 import { CASE_FLAGS } from '../domain';
 
-const minutes = z.number().int().min(1).max(7 * 24 * 60);
+const minutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 60);
 
 /** Limits of one kind of item, minutes from when its condition began; a report limit left out is not required. */
 const kindLimits = z.strictObject({
@@ -21,7 +25,10 @@ const kindLimits = z.strictObject({
 /** Schema of the duty desk's configuration. */
 export const dutyConfigSchema = z.strictObject({
   kinds: z.strictObject({
-    case: kindLimits, post_empty: kindLimits, link_down: kindLimits, overdue: kindLimits,
+    case: kindLimits,
+    post_empty: kindLimits,
+    link_down: kindLimits,
+    overdue: kindLimits,
     handover: kindLimits.default({ enabled: true, ackMin: 10, clock: 'calendar' }),
   }),
   /** Minutes after a shift ends before its handover record, still not signed by the incoming officer, opens an item. */
@@ -29,18 +36,42 @@ export const dutyConfigSchema = z.strictObject({
   /** Case flags that open an item besides urgency `urgent` (突发 emergency, 群体 mass, 敏感 sensitive by default). */
   caseFlags: z.array(z.enum(CASE_FLAGS)).max(CASE_FLAGS.length),
   /** An item still unacknowledged `afterMin` minutes past its acknowledgement limit is raised to `to`; levels in order. */
-  escalation: z.array(z.strictObject({ to: z.string().min(1).max(64), afterMin: z.number().int().min(0).max(24 * 60) })).max(5)
-    .refine((l) => l.every((x, i) => i === 0 || x.afterMin > l[i - 1]!.afterMin), 'escalation levels must come in increasing afterMin'),
+  escalation: z
+    .array(
+      z.strictObject({
+        to: z.string().min(1).max(64),
+        afterMin: z
+          .number()
+          .int()
+          .min(0)
+          .max(24 * 60),
+      }),
+    )
+    .max(5)
+    .refine(
+      (l) => l.every((x, i) => i === 0 || x.afterMin > l[i - 1]!.afterMin),
+      'escalation levels must come in increasing afterMin',
+    ),
   /** Webhook endpoints told of new urgent items and of escalations (a chat robot's JSON body), per space (default live only). */
-  webhooks: z.array(z.strictObject({
-    name: z.string().min(1).max(64),
-    url: z.url({ protocol: /^https?$/ }),
-    spaces: z.array(z.string().min(1).max(64)).min(1).max(50).default(['live']),
-  })).max(20).default([]),
+  webhooks: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(64),
+        url: z.url({ protocol: /^https?$/ }),
+        spaces: z.array(z.string().min(1).max(64)).min(1).max(50).default(['live']),
+      }),
+    )
+    .max(20)
+    .default([]),
   /** The desk's address as the endpoints' readers open it (e.g. `https://ops.example.gov.cn`); default the path alone. */
   deskUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Delivery retries: the first retry after `baseSec`, doubling to at most `maxSec`, up to `attempts` attempts in all. */
-  webhookRetry: z.strictObject({ baseSec: z.number().min(0.01).max(3600), maxSec: z.number().min(0.01).max(86_400), attempts: z.number().int().min(1).max(100) })
+  webhookRetry: z
+    .strictObject({
+      baseSec: z.number().min(0.01).max(3600),
+      maxSec: z.number().min(0.01).max(86_400),
+      attempts: z.number().int().min(1).max(100),
+    })
     .default({ baseSec: 5, maxSec: 600, attempts: 12 }),
 });
 
@@ -62,7 +93,10 @@ export const DEFAULT_DUTY_CONFIG: DutyConfig = {
   },
   handoverSignMin: 30,
   caseFlags: ['emergency', 'mass', 'sensitive'],
-  escalation: [{ to: '值班长', afterMin: 0 }, { to: '值班领导', afterMin: 10 }],
+  escalation: [
+    { to: '值班长', afterMin: 0 },
+    { to: '值班领导', afterMin: 10 },
+  ],
   webhooks: [],
   webhookRetry: { baseSec: 5, maxSec: 600, attempts: 12 },
 };

@@ -39,7 +39,14 @@ export function median(xs: readonly number[]): number | null {
 }
 
 /** The duty figures at `now` (ms) of the items whose condition began in [`from`, `to`) (ms). */
-export function dutyFigures(items: Iterable<DutyItem>, config: DutyConfig, env: SlaEnv, from: EpochMs, to: EpochMs, now: EpochMs): DutyFigures {
+export function dutyFigures(
+  items: Iterable<DutyItem>,
+  config: DutyConfig,
+  env: SlaEnv,
+  from: EpochMs,
+  to: EpochMs,
+  now: EpochMs,
+): DutyFigures {
   let n = 0;
   let ackJudged = 0;
   let ackOnTime = 0;
@@ -64,9 +71,14 @@ export function dutyFigures(items: Iterable<DutyItem>, config: DutyConfig, env: 
   }
   const m = median(ackMin);
   return {
-    items: n, ackJudged, ackOnTime, ackTimely: ackJudged ? ackOnTime / ackJudged : null,
+    items: n,
+    ackJudged,
+    ackOnTime,
+    ackTimely: ackJudged ? ackOnTime / ackJudged : null,
     medianAckMin: m === null ? null : Math.round(Math.max(0, m) * 10) / 10,
-    reportJudged, reportOnTime, reportTimely: reportJudged ? reportOnTime / reportJudged : null,
+    reportJudged,
+    reportOnTime,
+    reportTimely: reportJudged ? reportOnTime / reportJudged : null,
   };
 }
 
@@ -86,7 +98,13 @@ export function monthWindow(ms: EpochMs): { month: string; from: EpochMs; to: Ep
 }
 
 /** The figures of `shift` (its name and window, ms; null for none) and of the month of `now` (ms), from the items. */
-export function periodFigures(items: readonly DutyItem[], config: DutyConfig, env: SlaEnv, shift: { name: string; start: EpochMs; end: EpochMs } | null, now: EpochMs): PeriodFigures {
+export function periodFigures(
+  items: readonly DutyItem[],
+  config: DutyConfig,
+  env: SlaEnv,
+  shift: { name: string; start: EpochMs; end: EpochMs } | null,
+  now: EpochMs,
+): PeriodFigures {
   const m = monthWindow(now);
   return {
     shift: shift ? { ...shift, ...dutyFigures(items, config, env, shift.start, shift.end, now) } : null,

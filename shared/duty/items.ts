@@ -7,7 +7,10 @@ import type { ItemEvent, ItemKind, ItemOpened, ReportMode } from '../events/item
 import { MINUTE_MS, shanghaiDateKey, shanghaiMinuteOfDay, type EpochMs } from '../time';
 
 /** Who did a step of an item, and when (ms). */
-export interface ItemStep { readonly at: EpochMs; readonly by: string }
+export interface ItemStep {
+  readonly at: EpochMs;
+  readonly by: string;
+}
 
 /** One duty item as the projection keeps it. Text comes from citizen input: render as text only. */
 export interface DutyItem {
@@ -42,18 +45,23 @@ const MODE_LABELS: Readonly<Record<ReportMode, string>> = { phone: 'by phone', w
 export function judgeItemEvent(item: DutyItem | undefined, e: ItemEvent): string | null {
   if (e.type === 'item.opened') return item ? `item ${e.itemId} is already open (since ${stampOf(item.since)})` : null;
   if (!item) return `no duty item ${e.itemId}: ${e.type} needs an opened item`;
-  if (item.resolved) return `item ${e.itemId} was resolved by ${item.resolved.by} at ${stampOf(item.resolved.at)}: ${e.type} does not apply`;
+  if (item.resolved)
+    return `item ${e.itemId} was resolved by ${item.resolved.by} at ${stampOf(item.resolved.at)}: ${e.type} does not apply`;
   switch (e.type) {
     case 'item.escalated':
-      if (item.ack) return `item ${e.itemId} was acknowledged by ${item.ack.by} at ${stampOf(item.ack.at)}: nothing to escalate`;
-      if (e.level !== item.escalations.length + 1) return `item ${e.itemId} is at escalation level ${item.escalations.length}: the next is ${item.escalations.length + 1}, not ${e.level}`;
+      if (item.ack)
+        return `item ${e.itemId} was acknowledged by ${item.ack.by} at ${stampOf(item.ack.at)}: nothing to escalate`;
+      if (e.level !== item.escalations.length + 1)
+        return `item ${e.itemId} is at escalation level ${item.escalations.length}: the next is ${item.escalations.length + 1}, not ${e.level}`;
       return null;
     case 'item.acknowledged':
       return item.ack ? `item ${e.itemId} was already acknowledged by ${item.ack.by} at ${stampOf(item.ack.at)}` : null;
     case 'item.reported': {
       if (!item.ack) return `item ${e.itemId} is not acknowledged: acknowledge it before reporting it`;
       const done = item.reports[e.mode];
-      return done ? `item ${e.itemId} was already reported ${MODE_LABELS[e.mode]} by ${done.by} at ${stampOf(done.at)}` : null;
+      return done
+        ? `item ${e.itemId} was already reported ${MODE_LABELS[e.mode]} by ${done.by} at ${stampOf(done.at)}`
+        : null;
     }
     case 'item.resolved':
       return item.ack ? null : `item ${e.itemId} is not acknowledged: acknowledge it before resolving it`;
@@ -64,9 +72,20 @@ export function judgeItemEvent(item: DutyItem | undefined, e: ItemEvent): string
 
 function opened(e: ItemOpened): DutyItem {
   return {
-    id: e.itemId, kind: e.kind, level: e.level, text: e.text, caseId: e.caseId ?? null, alertId: e.alertId ?? null,
-    link: e.link ?? null, post: e.post ?? null, since: e.since, openedAt: e.ts, escalations: [], ack: null,
-    reports: { phone: null, written: null }, resolved: null,
+    id: e.itemId,
+    kind: e.kind,
+    level: e.level,
+    text: e.text,
+    caseId: e.caseId ?? null,
+    alertId: e.alertId ?? null,
+    link: e.link ?? null,
+    post: e.post ?? null,
+    since: e.since,
+    openedAt: e.ts,
+    escalations: [],
+    ack: null,
+    reports: { phone: null, written: null },
+    resolved: null,
   };
 }
 
@@ -81,11 +100,20 @@ export function foldItemEvent(items: Map<string, DutyItem>, e: ItemEvent): strin
   }
   const it = item!;
   switch (e.type) {
-    case 'item.escalated': items.set(it.id, { ...it, escalations: [...it.escalations, { level: e.level, to: e.to, at: e.ts }] }); break;
-    case 'item.acknowledged': items.set(it.id, { ...it, ack: { at: e.ts, by: e.by } }); break;
-    case 'item.reported': items.set(it.id, { ...it, reports: { ...it.reports, [e.mode]: { at: e.ts, by: e.by } } }); break;
-    case 'item.resolved': items.set(it.id, { ...it, resolved: { at: e.ts, by: e.by, note: e.note } }); break;
-    default: return assertNever(e);
+    case 'item.escalated':
+      items.set(it.id, { ...it, escalations: [...it.escalations, { level: e.level, to: e.to, at: e.ts }] });
+      break;
+    case 'item.acknowledged':
+      items.set(it.id, { ...it, ack: { at: e.ts, by: e.by } });
+      break;
+    case 'item.reported':
+      items.set(it.id, { ...it, reports: { ...it.reports, [e.mode]: { at: e.ts, by: e.by } } });
+      break;
+    case 'item.resolved':
+      items.set(it.id, { ...it, resolved: { at: e.ts, by: e.by, note: e.note } });
+      break;
+    default:
+      return assertNever(e);
   }
   return null;
 }

@@ -17,7 +17,11 @@ export interface LimitStatus {
 }
 
 /** An item's limits at `now`; a report limit the kind does not configure is null. */
-export interface ItemLimits { readonly ack: LimitStatus; readonly firstReport: LimitStatus | null; readonly writtenReport: LimitStatus | null }
+export interface ItemLimits {
+  readonly ack: LimitStatus;
+  readonly firstReport: LimitStatus | null;
+  readonly writtenReport: LimitStatus | null;
+}
 
 /** The instant `min` minutes after `since` on the kind's clock. */
 function dueAt(env: SlaEnv, clock: 'calendar' | 'working', since: EpochMs, min: number): EpochMs {
@@ -42,8 +46,26 @@ export function itemLimits(config: DutyConfig, env: SlaEnv, item: DutyItem, now:
   const first = [item.reports.phone?.at, item.reports.written?.at].filter((x): x is number => x !== undefined);
   return {
     ack: status(item.since, ackDue(config, env, item), item.ack?.at ?? null, now, atRisk),
-    firstReport: k.firstReportMin === undefined ? null : status(item.since, dueAt(env, k.clock, item.since, k.firstReportMin), first.length ? Math.min(...first) : null, now, atRisk),
-    writtenReport: k.writtenReportMin === undefined ? null : status(item.since, dueAt(env, k.clock, item.since, k.writtenReportMin), item.reports.written?.at ?? null, now, atRisk),
+    firstReport:
+      k.firstReportMin === undefined
+        ? null
+        : status(
+            item.since,
+            dueAt(env, k.clock, item.since, k.firstReportMin),
+            first.length ? Math.min(...first) : null,
+            now,
+            atRisk,
+          ),
+    writtenReport:
+      k.writtenReportMin === undefined
+        ? null
+        : status(
+            item.since,
+            dueAt(env, k.clock, item.since, k.writtenReportMin),
+            item.reports.written?.at ?? null,
+            now,
+            atRisk,
+          ),
   };
 }
 

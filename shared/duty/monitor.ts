@@ -43,7 +43,10 @@ function needsPerson(p: SpaceProjection, c: CaseState): boolean {
 }
 
 function caseText(c: CaseState): string {
-  const marks = [c.urgency === 'urgent' ? URGENCY_LABELS.urgent : null, ...c.flags.map((f) => (MARKED_FLAGS.includes(f) ? FLAG_LABELS[f] : null))].filter(Boolean);
+  const marks = [
+    c.urgency === 'urgent' ? URGENCY_LABELS.urgent : null,
+    ...c.flags.map((f) => (MARKED_FLAGS.includes(f) ? FLAG_LABELS[f] : null)),
+  ].filter(Boolean);
   return clip(`${marks.join('·')} ${c.title}`, 300);
 }
 
@@ -59,18 +62,25 @@ export function dutyItemEvents(p: SpaceProjection, now: EpochMs, max: number): I
   const { duty } = p.ctx.config;
   const out: ItemEvent[] = [];
   const open = (e: Omit<Extract<ItemEvent, { type: 'item.opened' }>, 'type' | 'eventId' | 'ts' | 'level'>): void => {
-    if (out.length < max && !p.items.has(e.itemId) && duty.kinds[e.kind].enabled) out.push({ type: 'item.opened', eventId: openedEventId(e.itemId), ts: now, level: 'bad', ...e });
+    if (out.length < max && !p.items.has(e.itemId) && duty.kinds[e.kind].enabled)
+      out.push({ type: 'item.opened', eventId: openedEventId(e.itemId), ts: now, level: 'bad', ...e });
   };
   for (const id of p.open) {
     const c = p.cases.get(id);
-    if (c && needsPerson(p, c)) open({ itemId: caseItemId(c.id), kind: 'case', caseId: c.id, text: caseText(c), since: c.receivedAt });
+    if (c && needsPerson(p, c))
+      open({ itemId: caseItemId(c.id), kind: 'case', caseId: c.id, text: caseText(c), since: c.receivedAt });
   }
   for (const [alertId, { raised }] of p.active) {
     const kind = alertItemKind(p, raised.kind, raised.caseId);
     if (kind === null) continue;
     open({
-      itemId: alertId, kind, alertId, text: raised.text, since: raised.since,
-      ...(raised.caseId !== undefined ? { caseId: raised.caseId } : {}), ...(raised.link !== undefined ? { link: raised.link } : {}),
+      itemId: alertId,
+      kind,
+      alertId,
+      text: raised.text,
+      since: raised.since,
+      ...(raised.caseId !== undefined ? { caseId: raised.caseId } : {}),
+      ...(raised.link !== undefined ? { link: raised.link } : {}),
       ...(raised.post !== undefined ? { post: raised.post } : {}),
     });
   }
@@ -84,14 +94,26 @@ export function dutyItemEvents(p: SpaceProjection, now: EpochMs, max: number): I
     const rec = p.handoverRecords.get(id);
     if (rec?.signed) continue;
     const what = rec ? `已提交（${rec.submitted.by}）未签收` : '未提交';
-    open({ itemId: `handover|${id}`, kind: 'handover', text: `交接班${what}：${s.shift.name} → ${next.shift.name}`, since: s.end + signBy });
+    open({
+      itemId: `handover|${id}`,
+      kind: 'handover',
+      text: `交接班${what}：${s.shift.name} → ${next.shift.name}`,
+      since: s.end + signBy,
+    });
   }
   for (const item of p.items.values()) {
     if (item.ack || item.resolved) continue;
     const due = escalationDue(duty, p.ctx.lifecycle.env, item);
     for (let level = item.escalations.length + 1; level <= due.length && due[level - 1]! <= now; level++) {
       if (out.length >= max) return out;
-      out.push({ type: 'item.escalated', eventId: `item|${item.id}|esc|${level}`, ts: Math.max(due[level - 1]!, item.openedAt), itemId: item.id, level, to: duty.escalation[level - 1]!.to });
+      out.push({
+        type: 'item.escalated',
+        eventId: `item|${item.id}|esc|${level}`,
+        ts: Math.max(due[level - 1]!, item.openedAt),
+        itemId: item.id,
+        level,
+        to: duty.escalation[level - 1]!.to,
+      });
     }
   }
   return out;

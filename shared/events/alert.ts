@@ -14,7 +14,8 @@ export type TimedAlertKind = (typeof TIMED_ALERT_KINDS)[number];
 
 /** An alert is raised: `alertId` names the condition (the same condition always gets the same id). */
 export const alertRaised = z.strictObject({
-  type: z.literal('alert.raised'), ...envelope,
+  type: z.literal('alert.raised'),
+  ...envelope,
   alertId: ident,
   kind: z.enum(TIMED_ALERT_KINDS),
   level: z.enum(['bad', 'warn']),
@@ -30,7 +31,12 @@ export const alertRaised = z.strictObject({
   since: epochMs,
 });
 /** The condition behind an alert no longer holds (the clock stopped or moved, the post is held, the link or the wall reports again). */
-export const alertCleared = z.strictObject({ type: z.literal('alert.cleared'), ...envelope, alertId: ident, reason: freeText(200).optional() });
+export const alertCleared = z.strictObject({
+  type: z.literal('alert.cleared'),
+  ...envelope,
+  alertId: ident,
+  reason: freeText(200).optional(),
+});
 
 /** Every alert event schema. */
 export const alertEventSchemas = [alertRaised, alertCleared] as const;

@@ -22,7 +22,11 @@ export const caseReceived = ev('case.received', {
   description: freeText(4000).optional(),
   address: freeText(300).optional(),
   /** A photo or document the citizen attached (Open311 `media_url`): an http(s) URL, shown as a link, never embedded. */
-  mediaUrl: z.string().max(1000).regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL').optional(),
+  mediaUrl: z
+    .string()
+    .max(1000)
+    .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+    .optional(),
   agentId: ident.optional(),
   callId: ident.optional(),
 });
@@ -67,9 +71,26 @@ export const caseEscalated = ev('case.escalated', { leader: shortText.optional()
 
 /** Every case event schema. */
 export const caseEventSchemas = [
-  caseReceived, caseRegistered, caseDispatched, caseReturned, caseSigned, caseProcessing, caseReplied,
-  caseClosedDirectly, caseQualityChecked, caseCalledBack, caseEvaluated, caseReopened, caseClosed, caseSupervised,
-  caseReminded, caseExtensionRequested, caseExtensionApproved, caseExempted, caseMerged, caseEscalated,
+  caseReceived,
+  caseRegistered,
+  caseDispatched,
+  caseReturned,
+  caseSigned,
+  caseProcessing,
+  caseReplied,
+  caseClosedDirectly,
+  caseQualityChecked,
+  caseCalledBack,
+  caseEvaluated,
+  caseReopened,
+  caseClosed,
+  caseSupervised,
+  caseReminded,
+  caseExtensionRequested,
+  caseExtensionApproved,
+  caseExempted,
+  caseMerged,
+  caseEscalated,
 ] as const;
 
 /** A case event (parsed). */
@@ -79,11 +100,26 @@ export type CaseEventType = CaseEvent['type'];
 
 /** Chinese labels of the case events, as a case's timeline names them. */
 export const CASE_EVENT_LABELS: Readonly<Record<CaseEventType, string>> = {
-  'case.received': '受理', 'case.registered': '立案', 'case.dispatched': '派单', 'case.returned': '退单', 'case.signed': '签收',
-  'case.processing': '办理', 'case.replied': '办结回复', 'case.closed_directly': '直接办结', 'case.quality_checked': '质检',
-  'case.called_back': '回访', 'case.evaluated': '评价', 'case.reopened': '二次重办', 'case.closed': '结案', 'case.supervised': '督办',
-  'case.reminded': '催办', 'case.extension_requested': '延期申请', 'case.extension_approved': '延期批准', 'case.exempted': '不计考核',
-  'case.merged': '合并', 'case.escalated': '领导批示',
+  'case.received': '受理',
+  'case.registered': '立案',
+  'case.dispatched': '派单',
+  'case.returned': '退单',
+  'case.signed': '签收',
+  'case.processing': '办理',
+  'case.replied': '办结回复',
+  'case.closed_directly': '直接办结',
+  'case.quality_checked': '质检',
+  'case.called_back': '回访',
+  'case.evaluated': '评价',
+  'case.reopened': '二次重办',
+  'case.closed': '结案',
+  'case.supervised': '督办',
+  'case.reminded': '催办',
+  'case.extension_requested': '延期申请',
+  'case.extension_approved': '延期批准',
+  'case.exempted': '不计考核',
+  'case.merged': '合并',
+  'case.escalated': '领导批示',
 };
 /** The `case.received` event (parsed). */
 export type CaseReceived = z.output<typeof caseReceived>;

@@ -10,7 +10,11 @@ export const MAX_EVENT_TS = 4_102_444_800_000;
 export const epochMs = z.number().int().min(MIN_EVENT_TS).max(MAX_EVENT_TS);
 
 /** An identifier: 1–128 printable characters without spaces. */
-export const ident = z.string().min(1).max(128).regex(/^[\x21-\x7e\u00a0-\uffff]+$/, 'must be printable characters without spaces');
+export const ident = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e\u00a0-\uffff]+$/, 'must be printable characters without spaces');
 
 /** A short name or code (1–64 chars). */
 export const shortText = z.string().min(1).max(64);

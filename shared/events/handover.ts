@@ -61,7 +61,9 @@ export const handoverDraftSchema = z.strictObject({
   openTotal: count,
   handled: z.array(handoverEntrySchema).max(HANDOVER_LIST_MAX),
   handledTotal: count,
-  lateUrgent: z.array(z.strictObject({ caseId: ident, text: freeText(300), since: epochMs, overdueSince: epochMs })).max(HANDOVER_LIST_MAX),
+  lateUrgent: z
+    .array(z.strictObject({ caseId: ident, text: freeText(300), since: epochMs, overdueSince: epochMs }))
+    .max(HANDOVER_LIST_MAX),
   linksDown: z.array(z.strictObject({ link: z.enum(LINKS), since: epochMs })).max(LINKS.length),
   /** The shift's key figures: calls offered and answered, the answer rate (0–1), cases received, clocks overdue now. */
   figures: z.strictObject({ calls: count, answered: count, answerRate: share, cases: count, overdue: count }),
@@ -71,9 +73,22 @@ export const handoverDraftSchema = z.strictObject({
 export type HandoverDraft = z.output<typeof handoverDraftSchema>;
 
 /** The outgoing officer submits the record with a note. */
-export const handoverSubmitted = z.strictObject({ type: z.literal('handover.submitted'), ...envelope, handoverId: ident, by: shortText, note: freeText(2000), record: handoverDraftSchema });
+export const handoverSubmitted = z.strictObject({
+  type: z.literal('handover.submitted'),
+  ...envelope,
+  handoverId: ident,
+  by: shortText,
+  note: freeText(2000),
+  record: handoverDraftSchema,
+});
 /** The incoming officer signs the submitted record (接班签收), with an optional note. */
-export const handoverSigned = z.strictObject({ type: z.literal('handover.signed'), ...envelope, handoverId: ident, by: shortText, note: freeText(500).optional() });
+export const handoverSigned = z.strictObject({
+  type: z.literal('handover.signed'),
+  ...envelope,
+  handoverId: ident,
+  by: shortText,
+  note: freeText(500).optional(),
+});
 
 /** Every handover event schema. */
 export const handoverEventSchemas = [handoverSubmitted, handoverSigned] as const;

@@ -14,7 +14,13 @@ export * from './handover';
 export { MAX_EVENT_TS, MIN_EVENT_TS } from './common';
 
 /** Schema of any event, discriminated on `type`. */
-export const eventSchema = z.discriminatedUnion('type', [...caseEventSchemas, ...opsEventSchemas, ...alertEventSchemas, ...itemEventSchemas, ...handoverEventSchemas]);
+export const eventSchema = z.discriminatedUnion('type', [
+  ...caseEventSchemas,
+  ...opsEventSchemas,
+  ...alertEventSchemas,
+  ...itemEventSchemas,
+  ...handoverEventSchemas,
+]);
 
 /** Any event (parsed, defaults applied). */
 export type DomainEvent = z.output<typeof eventSchema>;
@@ -24,10 +30,14 @@ export type DomainEventInput = z.input<typeof eventSchema>;
 export type EventType = DomainEvent['type'];
 
 /** A field-level validation error: where (dotted path), and why. */
-export interface FieldError { readonly path: string; readonly message: string }
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
 
 /** The outcome of validating one raw event. */
-export type EventValidation = { readonly ok: true; readonly event: DomainEvent } | { readonly ok: false; readonly errors: FieldError[] };
+export type EventValidation =
+  { readonly ok: true; readonly event: DomainEvent } | { readonly ok: false; readonly errors: FieldError[] };
 
 /** Validates one raw event against the contract, returning field-level errors (paths like `events.3.channel` are composed by callers). */
 export function validateEvent(raw: unknown): EventValidation {

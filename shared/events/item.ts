@@ -22,7 +22,8 @@ export type ReportMode = (typeof REPORT_MODES)[number];
 
 /** An item is opened (by the monitor, with a deterministic id: the same condition always opens the same item). */
 export const itemOpened = z.strictObject({
-  type: z.literal('item.opened'), ...envelope,
+  type: z.literal('item.opened'),
+  ...envelope,
   itemId: ident,
   kind: z.enum(ITEM_KINDS),
   level: z.enum(['bad', 'warn']),
@@ -36,13 +37,37 @@ export const itemOpened = z.strictObject({
   since: epochMs,
 });
 /** An item nobody acknowledged is raised again to the next level (1: 值班长, 2: 值班领导, …). */
-export const itemEscalated = z.strictObject({ type: z.literal('item.escalated'), ...envelope, itemId: ident, level: z.number().int().min(1).max(5), to: shortText });
+export const itemEscalated = z.strictObject({
+  type: z.literal('item.escalated'),
+  ...envelope,
+  itemId: ident,
+  level: z.number().int().min(1).max(5),
+  to: shortText,
+});
 /** 接报: the duty officer acknowledges the item. */
-export const itemAcknowledged = z.strictObject({ type: z.literal('item.acknowledged'), ...envelope, itemId: ident, by: shortText });
+export const itemAcknowledged = z.strictObject({
+  type: z.literal('item.acknowledged'),
+  ...envelope,
+  itemId: ident,
+  by: shortText,
+});
 /** 信息报送: the item is reported upward, by phone or in writing. */
-export const itemReported = z.strictObject({ type: z.literal('item.reported'), ...envelope, itemId: ident, by: shortText, mode: z.enum(REPORT_MODES), note: freeText(500).optional() });
+export const itemReported = z.strictObject({
+  type: z.literal('item.reported'),
+  ...envelope,
+  itemId: ident,
+  by: shortText,
+  mode: z.enum(REPORT_MODES),
+  note: freeText(500).optional(),
+});
 /** The item is resolved, with a note of what was done. */
-export const itemResolved = z.strictObject({ type: z.literal('item.resolved'), ...envelope, itemId: ident, by: shortText, note: freeText(1000).min(1) });
+export const itemResolved = z.strictObject({
+  type: z.literal('item.resolved'),
+  ...envelope,
+  itemId: ident,
+  by: shortText,
+  note: freeText(1000).min(1),
+});
 
 /** Every duty item event schema. */
 export const itemEventSchemas = [itemOpened, itemEscalated, itemAcknowledged, itemReported, itemResolved] as const;

@@ -22,7 +22,16 @@ export interface CallCounts {
 
 /** Zeroed call counts. */
 export function emptyCallCounts(): CallCounts {
-  return { offered: 0, answered: 0, abandoned: 0, answeredWithin15s: 0, waitSecTotal: 0, talkSecTotal: 0, wrapSecTotal: 0, handled: 0 };
+  return {
+    offered: 0,
+    answered: 0,
+    abandoned: 0,
+    answeredWithin15s: 0,
+    waitSecTotal: 0,
+    talkSecTotal: 0,
+    wrapSecTotal: 0,
+    handled: 0,
+  };
 }
 
 /** Call figures: rates are fractions or null; times in seconds or null. */
@@ -63,8 +72,12 @@ export interface LoadSummary {
 }
 
 /** Summarises agents' case counts for a day against a band [min, max] (inclusive). */
-export function loadSummary(cases: readonly number[], band: { readonly min: number; readonly max: number }): LoadSummary {
-  if (cases.length === 0) return { agents: 0, mean: null, median: null, under: 0, inBand: 0, over: 0, min: null, max: null };
+export function loadSummary(
+  cases: readonly number[],
+  band: { readonly min: number; readonly max: number },
+): LoadSummary {
+  if (cases.length === 0)
+    return { agents: 0, mean: null, median: null, under: 0, inBand: 0, over: 0, min: null, max: null };
   const sorted = [...cases].sort((a, b) => a - b);
   const n = sorted.length;
   const mid = Math.floor(n / 2);
@@ -77,7 +90,16 @@ export function loadSummary(cases: readonly number[], band: { readonly min: numb
     if (x < band.min) under++;
     else if (x > band.max) over++;
   }
-  return { agents: n, mean: sum / n, median, under, inBand: n - under - over, over, min: sorted[0] ?? null, max: sorted[n - 1] ?? null };
+  return {
+    agents: n,
+    mean: sum / n,
+    median,
+    under,
+    inBand: n - under - over,
+    over,
+    min: sorted[0] ?? null,
+    max: sorted[n - 1] ?? null,
+  };
 }
 
 /** 外包人员到位率: agents on duty ÷ rostered (null with nobody rostered). Not capped: extra agents show above 100%. */

@@ -32,9 +32,23 @@ export interface CaseCounts {
 /** Zeroed counts. */
 export function emptyCaseCounts(): CaseCounts {
   return {
-    received: 0, needDispatch: 0, dispatched: 0, signed: 0, signedOnTime: 0, replied: 0, repliedOnTime: 0, closed: 0,
-    evaluated: 0, satisfied: 0, basicallySatisfied: 0, rejected: 0, reopened: 0, reopenedSigned: 0, calledBack: 0,
-    emergency: 0, emergencyOnTime: 0,
+    received: 0,
+    needDispatch: 0,
+    dispatched: 0,
+    signed: 0,
+    signedOnTime: 0,
+    replied: 0,
+    repliedOnTime: 0,
+    closed: 0,
+    evaluated: 0,
+    satisfied: 0,
+    basicallySatisfied: 0,
+    rejected: 0,
+    reopened: 0,
+    reopenedSigned: 0,
+    calledBack: 0,
+    emergency: 0,
+    emergencyOnTime: 0,
   };
 }
 
@@ -75,7 +89,17 @@ export interface CaseKpis {
 }
 
 /** The ids of the case KPIs, the indicators a scorecard can read. */
-export const CASE_KPI_IDS = ['dispatchRate', 'signOnTimeRate', 'onTimeRate', 'closureRate', 'satisfaction', 'reopenSignRate', 'redoRate', 'callbackRate', 'emergencyOnTimeRate'] as const satisfies readonly (keyof CaseKpis)[];
+export const CASE_KPI_IDS = [
+  'dispatchRate',
+  'signOnTimeRate',
+  'onTimeRate',
+  'closureRate',
+  'satisfaction',
+  'reopenSignRate',
+  'redoRate',
+  'callbackRate',
+  'emergencyOnTimeRate',
+] as const satisfies readonly (keyof CaseKpis)[];
 
 /** A ratio, or null when the denominator is zero; capped at 1 where a count can exceed its base within a period. */
 export function ratio(part: number, whole: number, cap = true): number | null {

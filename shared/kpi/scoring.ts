@@ -37,7 +37,10 @@ export const DEFAULT_MIN_JUDGED_SHARE = 0.5;
  * Score of one indicator, points out of its weight; null when `actual` is null (nothing to measure): the indicator is
  * then left out, not awarded. For a qualitative indicator `actual` is the assessed grade 0–1 and lands in its band.
  */
-export function scoreIndicator(ind: Pick<Indicator, 'kind' | 'weight' | 'target'>, actual: number | null): number | null {
+export function scoreIndicator(
+  ind: Pick<Indicator, 'kind' | 'weight' | 'target'>,
+  actual: number | null,
+): number | null {
   if (actual === null || !Number.isFinite(actual)) return null;
   switch (ind.kind) {
     case 'positive':
@@ -85,7 +88,11 @@ export interface Scorecard {
 }
 
 /** Scores a unit: `actuals` maps indicator ids to actual values (missing → null); `minJudgedShare` 0–1 of the weight. */
-export function scoreUnit(indicators: readonly Indicator[], actuals: Readonly<Record<string, number | null | undefined>>, minJudgedShare = DEFAULT_MIN_JUDGED_SHARE): Scorecard {
+export function scoreUnit(
+  indicators: readonly Indicator[],
+  actuals: Readonly<Record<string, number | null | undefined>>,
+  minJudgedShare = DEFAULT_MIN_JUDGED_SHARE,
+): Scorecard {
   const max = indicators.reduce((s, x) => s + x.weight, 0);
   const raw = indicators.map((ind) => {
     const actual = actuals[ind.id] ?? null;
@@ -95,8 +102,13 @@ export function scoreUnit(indicators: readonly Indicator[], actuals: Readonly<Re
   const insufficient = judgedWeight <= 0 || judgedWeight < minJudgedShare * max - 1e-9;
   const scale = judgedWeight > 0 ? max / judgedWeight : 0;
   const scored = raw.map(({ ind, actual, score }): ScoredIndicator => ({
-    id: ind.id, label: ind.label, actual, score, weight: ind.weight,
-    effectiveWeight: score === null ? 0 : ind.weight * scale, points: score === null ? null : score * scale,
+    id: ind.id,
+    label: ind.label,
+    actual,
+    score,
+    weight: ind.weight,
+    effectiveWeight: score === null ? 0 : ind.weight * scale,
+    points: score === null ? null : score * scale,
   }));
   const total = insufficient ? 0 : scored.reduce((s, x) => s + (x.points ?? 0), 0);
   return { indicators: scored, total, max, judgedWeight, insufficient };
@@ -106,12 +118,24 @@ export function scoreUnit(indicators: readonly Indicator[], actuals: Readonly<Re
  * Ranks scorecards by total, highest first; ties share a rank (1, 2, 2, 4). Units with insufficient data (数据不足) come
  * after every scored unit, ordered by id, and share the rank after the last scored one.
  */
-export function rankUnits<T extends { readonly total: number; readonly id: string; readonly insufficient?: boolean }>(units: readonly T[]): (T & { readonly rank: number })[] {
-  const sorted = [...units].sort((a, b) => Number(a.insufficient === true) - Number(b.insufficient === true) || b.total - a.total || a.id.localeCompare(b.id));
+export function rankUnits<T extends { readonly total: number; readonly id: string; readonly insufficient?: boolean }>(
+  units: readonly T[],
+): (T & { readonly rank: number })[] {
+  const sorted = [...units].sort(
+    (a, b) =>
+      Number(a.insufficient === true) - Number(b.insufficient === true) ||
+      b.total - a.total ||
+      a.id.localeCompare(b.id),
+  );
   let rank = 0;
   return sorted.map((u, i) => {
     const prev = sorted[i - 1];
-    if (i === 0 || (prev?.insufficient === true) !== (u.insufficient === true) || (u.insufficient !== true && u.total < (prev?.total ?? Infinity) - 1e-9)) rank = i + 1;
+    if (
+      i === 0 ||
+      (prev?.insufficient === true) !== (u.insufficient === true) ||
+      (u.insufficient !== true && u.total < (prev?.total ?? Infinity) - 1e-9)
+    )
+      rank = i + 1;
     return { ...u, rank };
   });
 }
@@ -124,7 +148,8 @@ export function scorecardNote(card: Scorecard, minJudgedShare = DEFAULT_MIN_JUDG
   const left = card.indicators.filter((i) => i.score === null).map((i) => i.label);
   if (left.length === 0) return '';
   const share = card.max > 0 ? Math.round((card.judgedWeight / card.max) * 100) : 0;
-  if (card.insufficient) return `数据不足：可考核指标权重 ${fmt(card.judgedWeight)}/${fmt(card.max)}（${share}%），低于 ${Math.round(minJudgedShare * 100)}%，不计分、排在最后`;
+  if (card.insufficient)
+    return `数据不足：可考核指标权重 ${fmt(card.judgedWeight)}/${fmt(card.max)}（${share}%），低于 ${Math.round(minJudgedShare * 100)}%，不计分、排在最后`;
   return `${left.join('、')}无可考核案件，未计分；其余指标权重按 ${fmt(card.max)}/${fmt(card.judgedWeight)} 放大`;
 }
 

@@ -25,8 +25,13 @@ export function foldAlertEvent(p: SpaceProjection, e: AlertEvent): string | null
   if (e.type === 'alert.raised') {
     if (p.active.has(e.alertId)) return `alert ${e.alertId} is already raised`;
     const alert: Alert = {
-      id: e.alertId, at: e.since, kind: e.kind, level: e.level, text: e.text,
-      ...(e.caseId !== undefined ? { caseId: e.caseId } : {}), ...(e.street !== undefined ? { street: e.street } : {}),
+      id: e.alertId,
+      at: e.since,
+      kind: e.kind,
+      level: e.level,
+      text: e.text,
+      ...(e.caseId !== undefined ? { caseId: e.caseId } : {}),
+      ...(e.street !== undefined ? { street: e.street } : {}),
     };
     p.active.set(e.alertId, { raised: e, alert });
     raiseAlert(p, alert, e.kind === 'post_empty' || e.kind === 'link_down' || e.kind === 'wall_silent');

@@ -20,26 +20,54 @@ export function applyEvent(p: SpaceProjection, e: DomainEvent): string | null {
 
 function route(p: SpaceProjection, e: DomainEvent): string | null {
   switch (e.type) {
-    case 'case.received': case 'case.registered': case 'case.dispatched': case 'case.returned': case 'case.signed':
-    case 'case.processing': case 'case.replied': case 'case.closed_directly': case 'case.quality_checked':
-    case 'case.called_back': case 'case.evaluated': case 'case.reopened': case 'case.closed': case 'case.supervised':
-    case 'case.reminded': case 'case.extension_requested': case 'case.extension_approved': case 'case.exempted':
-    case 'case.merged': case 'case.escalated':
+    case 'case.received':
+    case 'case.registered':
+    case 'case.dispatched':
+    case 'case.returned':
+    case 'case.signed':
+    case 'case.processing':
+    case 'case.replied':
+    case 'case.closed_directly':
+    case 'case.quality_checked':
+    case 'case.called_back':
+    case 'case.evaluated':
+    case 'case.reopened':
+    case 'case.closed':
+    case 'case.supervised':
+    case 'case.reminded':
+    case 'case.extension_requested':
+    case 'case.extension_approved':
+    case 'case.exempted':
+    case 'case.merged':
+    case 'case.escalated':
       return foldCaseEvent(p, e);
-    case 'call.offered': case 'call.answered': case 'call.abandoned': case 'call.ended': case 'call.wrapup_done':
+    case 'call.offered':
+    case 'call.answered':
+    case 'call.abandoned':
+    case 'call.ended':
+    case 'call.wrapup_done':
     case 'agent.state':
       return foldCallEvent(p, e);
-    case 'duty.roster': case 'duty.checked_in': case 'duty.checked_out': case 'duty.handover':
+    case 'duty.roster':
+    case 'duty.checked_in':
+    case 'duty.checked_out':
+    case 'duty.handover':
       return foldDutyEvent(p, e);
     case 'link.heartbeat':
       return foldLinkEvent(p, e);
     case 'clock.tick':
       return null;
-    case 'alert.raised': case 'alert.cleared':
+    case 'alert.raised':
+    case 'alert.cleared':
       return foldAlertEvent(p, e);
-    case 'item.opened': case 'item.escalated': case 'item.acknowledged': case 'item.reported': case 'item.resolved':
+    case 'item.opened':
+    case 'item.escalated':
+    case 'item.acknowledged':
+    case 'item.reported':
+    case 'item.resolved':
       return foldItemEvent(p.items, e);
-    case 'handover.submitted': case 'handover.signed':
+    case 'handover.submitted':
+    case 'handover.signed':
       return foldHandoverEvent(p, e);
     default:
       return assertNever(e);

@@ -64,7 +64,10 @@ export function evictClosed(p: SpaceProjection, before: number): number {
   if (p.archive === null) return 0;
   let n = 0;
   for (const [id, c] of p.cases) {
-    if (isTerminal(c.stage) && c.updatedAt < before) { p.cases.delete(id); n++; }
+    if (isTerminal(c.stage) && c.updatedAt < before) {
+      p.cases.delete(id);
+      n++;
+    }
   }
   return n;
 }
@@ -72,7 +75,10 @@ export function evictClosed(p: SpaceProjection, before: number): number {
 /** Moves the case's cohort (the day it was received) along the funnel when the case reaches a step the first time. */
 function flow(p: SpaceProjection, prev: CaseState | undefined, c: CaseState): void {
   const f = dayOf(p, c.receivedAt).flow;
-  if (!prev) { f.received++; return; }
+  if (!prev) {
+    f.received++;
+    return;
+  }
   if (prev.dispatchedAt === null && c.dispatchedAt !== null) f.dispatched++;
   if (prev.signedAt === null && c.signedAt !== null) f.signed++;
   if (prev.repliedAt === null && c.repliedAt !== null) f.replied++;
@@ -114,11 +120,20 @@ function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e:
   // this runs per event). The day's counts are the district's figures of what happened (the wall's KPIs), not a
   // unit's score, so an exempt case stays in them, as it stays in the monthly report's case totals.
   switch (e.type) {
-    case 'case.received': return received(p, d, e);
-    case 'case.registered': if (c.dispatchedAt === null) d.cases.needDispatch++; return;
+    case 'case.received':
+      return received(p, d, e);
+    case 'case.registered':
+      if (c.dispatchedAt === null) d.cases.needDispatch++;
+      return;
     case 'case.dispatched':
       if (prev?.stage === 'received') d.cases.needDispatch++;
-      if (prev?.dispatchedAt === null) { d.cases.dispatched++; for (const u of unitTargets(d, c)) { u.dispatched++; u.needDispatch++; } }
+      if (prev?.dispatchedAt === null) {
+        d.cases.dispatched++;
+        for (const u of unitTargets(d, c)) {
+          u.dispatched++;
+          u.needDispatch++;
+        }
+      }
       return;
     case 'case.signed': {
       const onTime = c.sign !== null && !pastDeadline(c.sign.deadline, e.ts);
@@ -134,21 +149,52 @@ function count(p: SpaceProjection, prev: CaseState | undefined, c: CaseState, e:
       for (const u of unitTargets(d, c)) addReplied(u, onTime, emergency);
       return;
     }
-    case 'case.closed_directly': d.cases.closed++; return;
-    case 'case.closed': d.cases.closed++; for (const u of unitTargets(d, c)) u.closed++; return;
-    case 'case.quality_checked': if (!e.passed) { d.cases.rejected++; for (const u of unitTargets(d, c)) u.rejected++; } return;
-    case 'case.called_back': d.cases.calledBack++; for (const u of unitTargets(d, c)) u.calledBack++; return;
+    case 'case.closed_directly':
+      d.cases.closed++;
+      return;
+    case 'case.closed':
+      d.cases.closed++;
+      for (const u of unitTargets(d, c)) u.closed++;
+      return;
+    case 'case.quality_checked':
+      if (!e.passed) {
+        d.cases.rejected++;
+        for (const u of unitTargets(d, c)) u.rejected++;
+      }
+      return;
+    case 'case.called_back':
+      d.cases.calledBack++;
+      for (const u of unitTargets(d, c)) u.calledBack++;
+      return;
     case 'case.evaluated':
       addEvaluated(d.cases, e.rating);
       for (const u of unitTargets(d, c)) addEvaluated(u, e.rating);
       return;
-    case 'case.reopened': d.cases.reopened++; for (const u of unitTargets(d, c)) u.reopened++; return;
+    case 'case.reopened':
+      d.cases.reopened++;
+      for (const u of unitTargets(d, c)) u.reopened++;
+      return;
     case 'case.supervised':
       d.supervised++;
-      raiseAlert(p, { id: e.eventId, at: e.ts, kind: 'supervised', level: 'warn', text: `督办 ${c.title}`, caseId: c.id, street: c.street }, false);
+      raiseAlert(
+        p,
+        {
+          id: e.eventId,
+          at: e.ts,
+          kind: 'supervised',
+          level: 'warn',
+          text: `督办 ${c.title}`,
+          caseId: c.id,
+          street: c.street,
+        },
+        false,
+      );
       return;
-    case 'case.exempted': exemptFromUnits(p, c.id); return;
-    default: return;
+    case 'case.exempted':
+      exemptFromUnits(p, c.id);
+      return;
+    default:
+      return;
   }
 }
 
@@ -161,7 +207,10 @@ function addSigned(k: CaseCounts, onTime: boolean, resigned: boolean): void {
 function addReplied(k: CaseCounts, onTime: boolean, emergency: boolean): void {
   k.replied++;
   if (onTime) k.repliedOnTime++;
-  if (emergency) { k.emergency++; if (onTime) k.emergencyOnTime++; }
+  if (emergency) {
+    k.emergency++;
+    if (onTime) k.emergencyOnTime++;
+  }
 }
 
 function addEvaluated(k: CaseCounts, rating: Rating): void {
@@ -182,12 +231,29 @@ function received(p: SpaceProjection, d: DayFigures, e: CaseReceived): void {
   hourly[shanghaiHour(e.ts)] = (hourly[shanghaiHour(e.ts)] ?? 0) + 1;
   d.byCategory.set(e.category, (d.byCategory.get(e.category) ?? 0) + 1);
   let hours = d.byCategoryHour.get(e.category);
-  if (!hours) d.byCategoryHour.set(e.category, hours = new Array<number>(24).fill(0));
+  if (!hours) d.byCategoryHour.set(e.category, (hours = new Array<number>(24).fill(0)));
   hours[shanghaiHour(e.ts)] = (hours[shanghaiHour(e.ts)] ?? 0) + 1;
   if (e.agentId) d.agentCases.set(e.agentId, (d.agentCases.get(e.agentId) ?? 0) + 1);
   const flagged = FLAG_ALERTS.find((f) => e.flags.includes(f.flag));
   if (e.urgency !== 'urgent' && !flagged) return;
   const kind = flagged?.kind ?? 'urgent';
-  const label = [e.urgency === 'urgent' ? URGENCY_LABELS.urgent : null, ...FLAG_ALERTS.filter((f) => e.flags.includes(f.flag)).map((f) => f.label)].filter(Boolean).join('·');
-  raiseAlert(p, { id: e.eventId, at: e.ts, kind, level: 'bad', text: `【${label}】${CHANNEL_LABELS[e.channel]} ${e.title}`, caseId: e.caseId, street: e.street }, true);
+  const label = [
+    e.urgency === 'urgent' ? URGENCY_LABELS.urgent : null,
+    ...FLAG_ALERTS.filter((f) => e.flags.includes(f.flag)).map((f) => f.label),
+  ]
+    .filter(Boolean)
+    .join('·');
+  raiseAlert(
+    p,
+    {
+      id: e.eventId,
+      at: e.ts,
+      kind,
+      level: 'bad',
+      text: `【${label}】${CHANNEL_LABELS[e.channel]} ${e.title}`,
+      caseId: e.caseId,
+      street: e.street,
+    },
+    true,
+  );
 }

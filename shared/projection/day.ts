@@ -4,10 +4,21 @@ import { emptyCaseCounts, type CaseCounts } from '../kpi/rates';
 import { emptyCallCounts, type CallCounts } from '../kpi/callcentre';
 
 /** The funnel of a day's cases (the cohort received that day): how many reached each step so far. */
-export interface FlowCounts { received: number; closedDirectly: number; dispatched: number; signed: number; replied: number; calledBack: number; closed: number }
+export interface FlowCounts {
+  received: number;
+  closedDirectly: number;
+  dispatched: number;
+  signed: number;
+  replied: number;
+  calledBack: number;
+  closed: number;
+}
 
 /** What one case added to one unit's counts on one day (usually one unit; two when returned and dispatched again). */
-export interface UnitShare { readonly unit: string; readonly counts: CaseCounts }
+export interface UnitShare {
+  readonly unit: string;
+  readonly counts: CaseCounts;
+}
 
 /** Everything counted for one day. Mutable: the projection's hot path adds into it. */
 export interface DayFigures {
@@ -38,8 +49,18 @@ export function emptyDay(day: string): DayFigures {
   const trend = {} as Record<Channel, number[]>;
   for (const ch of CHANNELS) trend[ch] = new Array<number>(24).fill(0);
   return {
-    day, cases: emptyCaseCounts(), calls: emptyCallCounts(), trend, byUnit: new Map(), unitShares: new Map(), byCategory: new Map(), byCategoryHour: new Map(), agentCases: new Map(), supervised: 0,
-    offeredPerMinute: new Array<number>(1440).fill(0), answeredPerMinute: new Array<number>(1440).fill(0),
+    day,
+    cases: emptyCaseCounts(),
+    calls: emptyCallCounts(),
+    trend,
+    byUnit: new Map(),
+    unitShares: new Map(),
+    byCategory: new Map(),
+    byCategoryHour: new Map(),
+    agentCases: new Map(),
+    supervised: 0,
+    offeredPerMinute: new Array<number>(1440).fill(0),
+    answeredPerMinute: new Array<number>(1440).fill(0),
     flow: { received: 0, closedDirectly: 0, dispatched: 0, signed: 0, replied: 0, calledBack: 0, closed: 0 },
   };
 }

@@ -8,7 +8,12 @@ import { deskSummary } from '../duty/desk';
 import { periodFigures, type PeriodFigures } from '../duty/figures';
 
 /** A roster shift placed in time: absolute start and end (a shift ending at or before its start ends the next day). */
-export interface PlacedShift { readonly date: string; readonly shift: Shift; readonly start: EpochMs; readonly end: EpochMs }
+export interface PlacedShift {
+  readonly date: string;
+  readonly shift: Shift;
+  readonly start: EpochMs;
+  readonly end: EpochMs;
+}
 
 function place(date: string, shift: Shift): PlacedShift {
   const start = shanghaiInstant(date, shift.start);
@@ -28,12 +33,19 @@ export function placedShifts(p: SpaceProjection, now: EpochMs): PlacedShift[] {
 }
 
 /** The shift on at `now`, and the next one. */
-export function currentShift(p: SpaceProjection, now: EpochMs): { current: PlacedShift | null; next: PlacedShift | null } {
+export function currentShift(
+  p: SpaceProjection,
+  now: EpochMs,
+): { current: PlacedShift | null; next: PlacedShift | null } {
   const shifts = placedShifts(p, now);
-  return { current: shifts.find((s) => s.start <= now && now < s.end) ?? null, next: shifts.find((s) => s.start > now) ?? null };
+  return {
+    current: shifts.find((s) => s.start <= now && now < s.end) ?? null,
+    next: shifts.find((s) => s.start > now) ?? null,
+  };
 }
 
-const info = (s: PlacedShift | null): ShiftInfo | null => (s ? { id: s.shift.id, name: s.shift.name, start: s.shift.start, end: s.shift.end } : null);
+const info = (s: PlacedShift | null): ShiftInfo | null =>
+  s ? { id: s.shift.id, name: s.shift.name, start: s.shift.start, end: s.shift.end } : null;
 
 /** Builds the duty panel and the header (the monitor, not the view, raises empty posts). */
 export function dutyView(p: SpaceProjection, now: EpochMs): { duty: DutyPanel; header: HeaderPanel; rostered: number } {
@@ -43,13 +55,30 @@ export function dutyView(p: SpaceProjection, now: EpochMs): { duty: DutyPanel; h
   for (const slot of current?.shift.posts ?? []) {
     const c = current ? p.checkIns.get(`${current.date}|${current.shift.id}|${slot.post}`) : undefined;
     const holder = c && c.out === null ? c.name : null;
-    posts.push({ post: slot.post, label: POST_LABELS[slot.post], rostered: slot.name, holder, status: holder ? 'held' : 'empty' });
+    posts.push({
+      post: slot.post,
+      label: POST_LABELS[slot.post],
+      rostered: slot.name,
+      holder,
+      status: holder ? 'held' : 'empty',
+    });
   }
   const handover = current ? p.handovers.get(`${current.date}|${current.shift.id}`) : undefined;
   const holderOf = (post: string) => posts.find((x) => x.post === post)?.holder ?? null;
   return {
-    duty: { shift: info(current), next: info(next), posts, handover: { lastAt: handover?.at ?? null, note: handover?.note ?? null, late: !handover && graceOver }, desk: deskSummary(p), figures: deskFigures(p, now) },
-    header: { dutyLeader: holderOf('duty_leader'), dutyOfficer: holderOf('duty_officer'), shiftName: current?.shift.name ?? null },
+    duty: {
+      shift: info(current),
+      next: info(next),
+      posts,
+      handover: { lastAt: handover?.at ?? null, note: handover?.note ?? null, late: !handover && graceOver },
+      desk: deskSummary(p),
+      figures: deskFigures(p, now),
+    },
+    header: {
+      dutyLeader: holderOf('duty_leader'),
+      dutyOfficer: holderOf('duty_officer'),
+      shiftName: current?.shift.name ?? null,
+    },
     rostered: current?.shift.agentsRostered ?? 0,
   };
 }
@@ -57,7 +86,13 @@ export function dutyView(p: SpaceProjection, now: EpochMs): { duty: DutyPanel; h
 /** The duty figures of the shift on at `now` (ms) and of its month. */
 export function deskFigures(p: SpaceProjection, now: EpochMs): PeriodFigures {
   const { current } = currentShift(p, now);
-  return periodFigures([...p.items.values()], p.ctx.config.duty, p.ctx.lifecycle.env, current ? { name: current.shift.name, start: current.start, end: current.end } : null, now);
+  return periodFigures(
+    [...p.items.values()],
+    p.ctx.config.duty,
+    p.ctx.lifecycle.env,
+    current ? { name: current.shift.name, start: current.start, end: current.end } : null,
+    now,
+  );
 }
 
 /** Whether a link is up at `now`: its last heartbeat said ok and is within the configured timeout. */

@@ -27,10 +27,21 @@ export function hotlineView(p: SpaceProjection, d: DayFigures, now: EpochMs): Ho
   const busy = agents.on_call + agents.after_call;
   const k = callKpis(d.calls);
   return {
-    offered: d.calls.offered, answered: d.calls.answered, abandoned: d.calls.abandoned, answeredWithin15s: d.calls.answeredWithin15s,
-    answerRate: k.answerRate, serviceLevel15: k.serviceLevel15, abandonRate: k.abandonRate, asaSec: k.asaSec, ahtSec: k.ahtSec,
-    waiting, oldestWaitingSince: oldest, longestWaitSec: oldest === null ? 0 : Math.max(0, Math.round((now - oldest) / 1000)),
-    agents, occupancy: busy + agents.ready === 0 ? null : busy / (busy + agents.ready), target: p.ctx.config.targets.answerRate,
+    offered: d.calls.offered,
+    answered: d.calls.answered,
+    abandoned: d.calls.abandoned,
+    answeredWithin15s: d.calls.answeredWithin15s,
+    answerRate: k.answerRate,
+    serviceLevel15: k.serviceLevel15,
+    abandonRate: k.abandonRate,
+    asaSec: k.asaSec,
+    ahtSec: k.ahtSec,
+    waiting,
+    oldestWaitingSince: oldest,
+    longestWaitSec: oldest === null ? 0 : Math.max(0, Math.round((now - oldest) / 1000)),
+    agents,
+    occupancy: busy + agents.ready === 0 ? null : busy / (busy + agents.ready),
+    target: p.ctx.config.targets.answerRate,
   };
 }
 
@@ -38,11 +49,20 @@ export function hotlineView(p: SpaceProjection, d: DayFigures, now: EpochMs): Ho
 export function agentLoadView(p: SpaceProjection, d: DayFigures, rostered: number): AgentLoadPanel {
   const ids = new Set(d.agentCases.keys());
   for (const [id, a] of p.agents) if (a.state !== 'logged_out') ids.add(id);
-  const agents = [...ids].map((id) => {
-    const a = p.agents.get(id);
-    return { id, name: a?.name ?? id, cases: d.agentCases.get(id) ?? 0, state: a?.state ?? 'logged_out' };
-  }).sort((a, b) => b.cases - a.cases || a.id.localeCompare(b.id));
+  const agents = [...ids]
+    .map((id) => {
+      const a = p.agents.get(id);
+      return { id, name: a?.name ?? id, cases: d.agentCases.get(id) ?? 0, state: a?.state ?? 'logged_out' };
+    })
+    .sort((a, b) => b.cases - a.cases || a.id.localeCompare(b.id));
   const worked = agents.filter((a) => a.cases > 0).map((a) => a.cases);
   const onDuty = agents.filter((a) => a.state !== 'logged_out').length;
-  return { band: { ...p.ctx.config.loadBand }, agents, summary: loadSummary(worked, p.ctx.config.loadBand), onDuty, rostered, presenceRate: presenceRate(onDuty, rostered) };
+  return {
+    band: { ...p.ctx.config.loadBand },
+    agents,
+    summary: loadSummary(worked, p.ctx.config.loadBand),
+    onDuty,
+    rostered,
+    presenceRate: presenceRate(onDuty, rostered),
+  };
 }

@@ -38,6 +38,9 @@ export function scanLate(p: SpaceProjection, now: EpochMs): Omit<OverduePanel, '
       if (c.unit) byUnit.set(c.unit, (byUnit.get(c.unit) ?? 0) + 1);
     } else if (risky) atRisk.total++;
   }
-  const topUnits = [...byUnit].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 8).map(([unit, n]) => ({ unit, overdue: n }));
+  const topUnits = [...byUnit]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 8)
+    .map(([unit, n]) => ({ unit, overdue: n }));
   return { overdue, atRisk, open: p.open.size, byStreet, topUnits };
 }

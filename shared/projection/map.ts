@@ -12,7 +12,15 @@ export function mapView(p: SpaceProjection, now: EpochMs, windowMin = 120): MapP
     if (!c || c.receivedAt < since || c.receivedAt > now) continue;
     const kind = c.urgency === 'urgent' ? 'urgent' : c.channel === 'sensing' ? 'sensing' : null;
     if (!kind) continue;
-    out.push({ caseId: c.id, street: c.street, kind, at: c.receivedAt, lat: c.lat, lng: c.lng, title: c.title.slice(0, 60) });
+    out.push({
+      caseId: c.id,
+      street: c.street,
+      kind,
+      at: c.receivedAt,
+      lat: c.lat,
+      lng: c.lng,
+      title: c.title.slice(0, 60),
+    });
   }
   out.sort((a, b) => b.at - a.at || a.caseId.localeCompare(b.caseId));
   return { markers: out.slice(0, MAP_MARKERS_MAX), windowMin };

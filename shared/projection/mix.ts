@@ -10,7 +10,13 @@ const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** Cases received today and yesterday per channel, in the channels' fixed order. */
 export function channelsView(today: DayFigures, yesterday: DayFigures): ChannelsPanel {
-  return { rows: CHANNELS.map((channel) => ({ channel, today: sum(today.trend[channel]), yesterday: sum(yesterday.trend[channel]) })) };
+  return {
+    rows: CHANNELS.map((channel) => ({
+      channel,
+      today: sum(today.trend[channel]),
+      yesterday: sum(yesterday.trend[channel]),
+    })),
+  };
 }
 
 /**
@@ -27,8 +33,15 @@ export function categoriesView(today: DayFigures, yesterday: DayFigures, now: Ep
     for (let h = 0; h < hour; h++) n += hours[h] ?? 0;
     return Math.round(n + (hours[hour] ?? 0) * ((minute - hour * 60) / 60));
   };
-  const rows = [...today.byCategory].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, CATEGORIES_MAX)
-    .map(([category, n]) => ({ category, today: n, yesterday: yesterday.byCategory.get(category) ?? 0, yesterdayByNow: byThisTime(yesterday.byCategoryHour.get(category)) }));
+  const rows = [...today.byCategory]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, CATEGORIES_MAX)
+    .map(([category, n]) => ({
+      category,
+      today: n,
+      yesterday: yesterday.byCategory.get(category) ?? 0,
+      yesterdayByNow: byThisTime(yesterday.byCategoryHour.get(category)),
+    }));
   return { rows };
 }
 
@@ -47,5 +60,12 @@ export function satisfactionView(p: SpaceProjection, dayKey: string): Satisfacti
     days.push({ day, evaluated: n, rate: ratio(g, n) });
   }
   const last = days[days.length - 1];
-  return { today: last?.rate ?? null, todayEvaluated: last?.evaluated ?? 0, week: ratio(good, evaluated), weekEvaluated: evaluated, days, target: p.ctx.config.targets.satisfaction };
+  return {
+    today: last?.rate ?? null,
+    todayEvaluated: last?.evaluated ?? 0,
+    week: ratio(good, evaluated),
+    weekEvaluated: evaluated,
+    days,
+    target: p.ctx.config.targets.satisfaction,
+  };
 }

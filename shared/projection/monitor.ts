@@ -25,7 +25,12 @@ type Wanted = Extract<AlertEvent, { type: 'alert.raised' }>;
  * A wall screen of the space that stopped reporting: its id, a name for people, since when on the space's clock (ms),
  * and its last report's wall-clock ms, which names this silence (a wall silent again later raises a new alert).
  */
-export interface SilentWall { readonly wallId: string; readonly label: string; readonly since: EpochMs; readonly lastReportAt: number }
+export interface SilentWall {
+  readonly wallId: string;
+  readonly label: string;
+  readonly since: EpochMs;
+  readonly lastReportAt: number;
+}
 
 /** A short deterministic id: the readable form when it fits an event id (≤ 128), else the kind and a 64-bit hash. */
 export function alertIdOf(kind: TimedAlertKind, parts: readonly (string | number)[]): string {
@@ -63,9 +68,21 @@ function wanted(p: SpaceProjection, now: EpochMs, walls: readonly SilentWall[]):
       const marks = clockMarks(p.ctx.lifecycle.env, state, p.ctx.thresholds);
       const lateness = latenessAt(marks, now);
       if (lateness === 'overdue') {
-        want(alertIdOf('overdue', [c.id, clock, state.deadline]), () => ({ ...base, kind: 'overdue', level: 'bad', since: state.deadline, text: clip(`${CLOCK_LABELS[clock]}超期 ${c.title}`, 300) }));
+        want(alertIdOf('overdue', [c.id, clock, state.deadline]), () => ({
+          ...base,
+          kind: 'overdue',
+          level: 'bad',
+          since: state.deadline,
+          text: clip(`${CLOCK_LABELS[clock]}超期 ${c.title}`, 300),
+        }));
       } else if (lateness === 'at_risk') {
-        want(alertIdOf('at_risk', [c.id, clock, state.deadline]), () => ({ ...base, kind: 'at_risk', level: 'warn', since: marks.riskAt, text: clip(`${CLOCK_LABELS[clock]}临期 ${c.title}`, 300) }));
+        want(alertIdOf('at_risk', [c.id, clock, state.deadline]), () => ({
+          ...base,
+          kind: 'at_risk',
+          level: 'warn',
+          since: marks.riskAt,
+          text: clip(`${CLOCK_LABELS[clock]}临期 ${c.title}`, 300),
+        }));
       }
     }
   }
@@ -76,7 +93,13 @@ function wanted(p: SpaceProjection, now: EpochMs, walls: readonly SilentWall[]):
       const c = p.checkIns.get(`${current.date}|${current.shift.id}|${slot.post}`);
       if (c && c.out === null) continue;
       const since = Math.max(graceEnd, c?.out ?? graceEnd);
-      want(alertIdOf('post_empty', [current.date, current.shift.id, slot.post, since]), () => ({ kind: 'post_empty', level: 'bad', post: slot.post, since, text: clip(`${POST_LABELS[slot.post]}空岗（${current.shift.name} 应到 ${slot.name}）`, 300) }));
+      want(alertIdOf('post_empty', [current.date, current.shift.id, slot.post, since]), () => ({
+        kind: 'post_empty',
+        level: 'bad',
+        post: slot.post,
+        since,
+        text: clip(`${POST_LABELS[slot.post]}空岗（${current.shift.name} 应到 ${slot.name}）`, 300),
+      }));
     }
   }
   for (const link of LINKS) {
@@ -84,10 +107,22 @@ function wanted(p: SpaceProjection, now: EpochMs, walls: readonly SilentWall[]):
     // A link never heard from in this space is not monitored (a drill or an import without heartbeats).
     if (!beat || linkUp(p, beat, now)) continue;
     const since = beat.ok ? beat.at + p.ctx.config.linkTimeoutSec * 1000 : beat.at;
-    want(alertIdOf('link_down', [link, beat.at]), () => ({ kind: 'link_down', level: 'bad', link, since, text: `${LINK_LABELS[link]}链路中断` }));
+    want(alertIdOf('link_down', [link, beat.at]), () => ({
+      kind: 'link_down',
+      level: 'bad',
+      link,
+      since,
+      text: `${LINK_LABELS[link]}链路中断`,
+    }));
   }
   for (const w of walls) {
-    want(alertIdOf('wall_silent', [w.wallId, w.lastReportAt]), () => ({ kind: 'wall_silent', level: 'bad', wall: w.wallId, since: w.since, text: clip(`大屏 ${w.label} 已停止上报`, 300) }));
+    want(alertIdOf('wall_silent', [w.wallId, w.lastReportAt]), () => ({
+      kind: 'wall_silent',
+      level: 'bad',
+      wall: w.wallId,
+      since: w.since,
+      text: clip(`大屏 ${w.label} 已停止上报`, 300),
+    }));
   }
   return { ids, raise };
 }
@@ -103,10 +138,13 @@ function recoveredAt(p: SpaceProjection, raised: Wanted, now: EpochMs): EpochMs 
     // The clock turned overdue at its deadline, or something happened to the case after the alert.
     const c = p.cases.get(raised.caseId);
     const clock = c && raised.clock ? c[raised.clock] : null;
-    if (raised.kind === 'at_risk' && clock && clock.stoppedAt === null && pastDeadline(clock.deadline, now)) at = clock.deadline;
+    if (raised.kind === 'at_risk' && clock && clock.stoppedAt === null && pastDeadline(clock.deadline, now))
+      at = clock.deadline;
     else at = clock?.stoppedAt ?? c?.updatedAt;
   } else if (raised.post !== undefined) {
-    for (const [key, c] of p.checkIns) if (key.endsWith(`|${raised.post}`) && c.out === null && c.at >= raised.since && (at === undefined || c.at < at)) at = c.at;
+    for (const [key, c] of p.checkIns)
+      if (key.endsWith(`|${raised.post}`) && c.out === null && c.at >= raised.since && (at === undefined || c.at < at))
+        at = c.at;
   } else if (raised.link !== undefined) {
     const beat = p.links.get(raised.link);
     if (beat && linkUp(p, beat, now)) at = beat.at;
@@ -119,12 +157,18 @@ function recoveredAt(p: SpaceProjection, raised: Wanted, now: EpochMs): EpochMs 
  * clear what the monitor raised and no longer holds. `walls` are the space's wall screens silent now (the server
  * knows them; they are not events). Empty when nothing changed. Pure.
  */
-export function timedAlertEvents(p: SpaceProjection, now: EpochMs, max = MONITOR_BATCH_MAX, walls: readonly SilentWall[] = []): AlertEvent[] {
+export function timedAlertEvents(
+  p: SpaceProjection,
+  now: EpochMs,
+  max = MONITOR_BATCH_MAX,
+  walls: readonly SilentWall[] = [],
+): AlertEvent[] {
   const { ids, raise } = wanted(p, now, walls);
   const out: AlertEvent[] = [];
   for (const [id, { raised }] of p.active) {
     if (out.length >= max) return out;
-    if (!ids.has(id) && OWNED.some((k) => id.startsWith(k))) out.push({ type: 'alert.cleared', eventId: `${id}|cleared`, ts: recoveredAt(p, raised, now), alertId: id });
+    if (!ids.has(id) && OWNED.some((k) => id.startsWith(k)))
+      out.push({ type: 'alert.cleared', eventId: `${id}|cleared`, ts: recoveredAt(p, raised, now), alertId: id });
   }
   // Oldest conditions first, so a pass cut short by `max` writes them in the order they happened.
   raise.sort((a, b) => a.since - b.since || a.alertId.localeCompare(b.alertId));

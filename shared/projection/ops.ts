@@ -36,7 +36,8 @@ export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
       perMinute(p, e.ts, 'offeredPerMinute');
       return null;
     case 'call.answered': {
-      if (!call || call.answeredAt !== null) return `call ${e.callId} is ${call ? 'already answered' : 'not offered'}: call.answered needs a waiting call`;
+      if (!call || call.answeredAt !== null)
+        return `call ${e.callId} is ${call ? 'already answered' : 'not offered'}: call.answered needs a waiting call`;
       if (e.ts < call.offeredAt) return `call ${e.callId}: answered before it was offered`;
       const waitSec = (e.ts - call.offeredAt) / SEC;
       call.answeredAt = e.ts;
@@ -48,17 +49,20 @@ export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
       return null;
     }
     case 'call.abandoned':
-      if (!call || call.answeredAt !== null) return `call ${e.callId} is ${call ? 'answered' : 'not offered'}: call.abandoned needs a waiting call`;
+      if (!call || call.answeredAt !== null)
+        return `call ${e.callId} is ${call ? 'answered' : 'not offered'}: call.abandoned needs a waiting call`;
       p.calls.delete(e.callId);
       calls.abandoned++;
       return null;
     case 'call.ended':
-      if (!call || call.answeredAt === null || call.endedAt !== null) return `call ${e.callId} is ${!call ? 'not offered' : call.endedAt !== null ? 'already ended' : 'not answered'}: call.ended needs a call in talk`;
+      if (!call || call.answeredAt === null || call.endedAt !== null)
+        return `call ${e.callId} is ${!call ? 'not offered' : call.endedAt !== null ? 'already ended' : 'not answered'}: call.ended needs a call in talk`;
       call.endedAt = e.ts;
       calls.talkSecTotal += (e.ts - call.answeredAt) / SEC;
       return null;
     case 'call.wrapup_done':
-      if (!call || call.endedAt === null) return `call ${e.callId} is ${call ? 'not ended' : 'unknown'}: call.wrapup_done needs an ended call`;
+      if (!call || call.endedAt === null)
+        return `call ${e.callId} is ${call ? 'not ended' : 'unknown'}: call.wrapup_done needs an ended call`;
       calls.wrapSecTotal += (e.ts - call.endedAt) / SEC;
       calls.handled++;
       p.calls.delete(e.callId);
@@ -80,7 +84,8 @@ export function foldDutyEvent(p: SpaceProjection, e: DutyEvent): string | null {
     }
     case 'duty.checked_out': {
       const c = p.checkIns.get(`${e.date}|${e.shiftId}|${e.post}`);
-      if (!c || c.personId !== e.personId) return `duty.checked_out: ${e.personId} is not checked in to ${e.post} of ${e.date} ${e.shiftId}`;
+      if (!c || c.personId !== e.personId)
+        return `duty.checked_out: ${e.personId} is not checked in to ${e.post} of ${e.date} ${e.shiftId}`;
       c.out = e.ts;
       return null;
     }

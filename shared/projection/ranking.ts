@@ -20,14 +20,35 @@ export function rankingView(p: SpaceProjection, dayKey: string, days = 7): Ranki
       addCaseCounts(s, c);
     }
   }
-  const scored = [...sums].filter(([, c]) => c.dispatched + c.replied + c.signed > 0).map(([unit, c]) => {
-    const k = caseKpis(c);
-    const actuals = Object.fromEntries(Object.entries(k).filter((e): e is [string, number | null] => e[1] === null || typeof e[1] === 'number'));
-    const card = scoreUnit(p.ctx.config.scoring, actuals, p.ctx.config.scoringMinJudged);
-    return { id: unit, total: card.total, max: card.max, insufficient: card.insufficient, cases: c.dispatched, onTimeRate: k.onTimeRate, satisfaction: k.satisfaction };
-  });
-  const rows = rankUnits(scored).slice(0, RANKING_MAX).map((u) => ({
-    unit: u.id, rank: u.rank, score: Math.round(u.total * 10) / 10, max: u.max, insufficient: u.insufficient, cases: u.cases, onTimeRate: u.onTimeRate, satisfaction: u.satisfaction,
-  }));
+  const scored = [...sums]
+    .filter(([, c]) => c.dispatched + c.replied + c.signed > 0)
+    .map(([unit, c]) => {
+      const k = caseKpis(c);
+      const actuals = Object.fromEntries(
+        Object.entries(k).filter((e): e is [string, number | null] => e[1] === null || typeof e[1] === 'number'),
+      );
+      const card = scoreUnit(p.ctx.config.scoring, actuals, p.ctx.config.scoringMinJudged);
+      return {
+        id: unit,
+        total: card.total,
+        max: card.max,
+        insufficient: card.insufficient,
+        cases: c.dispatched,
+        onTimeRate: k.onTimeRate,
+        satisfaction: k.satisfaction,
+      };
+    });
+  const rows = rankUnits(scored)
+    .slice(0, RANKING_MAX)
+    .map((u) => ({
+      unit: u.id,
+      rank: u.rank,
+      score: Math.round(u.total * 10) / 10,
+      max: u.max,
+      insufficient: u.insufficient,
+      cases: u.cases,
+      onTimeRate: u.onTimeRate,
+      satisfaction: u.satisfaction,
+    }));
   return { days, rows };
 }

@@ -21,7 +21,9 @@ export function sweep(p: SpaceProjection, now: EpochMs): { evicted: number } {
   for (const k of p.checkIns.keys()) if (k < oldest) p.checkIns.delete(k);
   for (const k of p.handovers.keys()) if (k < oldest) p.handovers.delete(k);
   for (const [id, c] of p.calls) if (now - c.offeredAt > CALL_ID_SPAN_MS) p.calls.delete(id);
-  sweepItems(p.items, now - RESOLVED_KEPT_MS, (it) => (it.caseId !== null && it.alertId === null ? p.open.has(it.caseId) : it.alertId !== null && p.active.has(it.alertId)));
+  sweepItems(p.items, now - RESOLVED_KEPT_MS, (it) =>
+    it.caseId !== null && it.alertId === null ? p.open.has(it.caseId) : it.alertId !== null && p.active.has(it.alertId),
+  );
   sweepHandovers(p, now - HANDOVER_KEPT_MS);
   return { evicted: evictClosed(p, now - CLOSED_KEPT_MS) };
 }

@@ -15,22 +15,43 @@ export function rosterView(p: SpaceProjection, now: EpochMs, duty: DutyPanel): R
   const midnight = shanghaiMidnight(day);
   const dayEnd = midnight + 1440 * MINUTE_MS;
   const { current, next } = currentShift(p, now);
-  const isCurrentShift = (s: PlacedShift): boolean => current !== null && current.start === s.start && current.shift.id === s.shift.id;
-  const isNextShift = (s: PlacedShift): boolean => next !== null && next.start === s.start && next.shift.id === s.shift.id;
-  const shifts: RosterShift[] = placedShifts(p, now).filter((s) => (s.end > midnight && s.start < dayEnd) || isNextShift(s)).slice(0, 13).map((s) => {
-    const isCurrent = isCurrentShift(s);
-    const isNext = isNextShift(s);
-    const posts = s.shift.posts.map((slot) => {
-      const held = isCurrent ? duty.posts.find((d) => d.post === slot.post)?.holder ?? null : null;
-      return { post: slot.post, label: POST_LABELS[slot.post], rostered: slot.name, holder: held, empty: isCurrent && held === null };
+  const isCurrentShift = (s: PlacedShift): boolean =>
+    current !== null && current.start === s.start && current.shift.id === s.shift.id;
+  const isNextShift = (s: PlacedShift): boolean =>
+    next !== null && next.start === s.start && next.shift.id === s.shift.id;
+  const shifts: RosterShift[] = placedShifts(p, now)
+    .filter((s) => (s.end > midnight && s.start < dayEnd) || isNextShift(s))
+    .slice(0, 13)
+    .map((s) => {
+      const isCurrent = isCurrentShift(s);
+      const isNext = isNextShift(s);
+      const posts = s.shift.posts.map((slot) => {
+        const held = isCurrent ? (duty.posts.find((d) => d.post === slot.post)?.holder ?? null) : null;
+        return {
+          post: slot.post,
+          label: POST_LABELS[slot.post],
+          rostered: slot.name,
+          holder: held,
+          empty: isCurrent && held === null,
+        };
+      });
+      return {
+        id: s.shift.id,
+        name: s.shift.name,
+        start: s.shift.start,
+        end: s.shift.end,
+        startMin: Math.round((s.start - midnight) / MINUTE_MS),
+        endMin: Math.round((s.end - midnight) / MINUTE_MS),
+        current: isCurrent,
+        next: isNext,
+        posts,
+      };
     });
-    return {
-      id: s.shift.id, name: s.shift.name, start: s.shift.start, end: s.shift.end,
-      startMin: Math.round((s.start - midnight) / MINUTE_MS), endMin: Math.round((s.end - midnight) / MINUTE_MS), current: isCurrent, next: isNext, posts,
-    };
-  });
   return {
-    day, nowMin: Math.floor((now - midnight) / MINUTE_MS), shifts,
-    emptyPosts: duty.posts.filter((x) => x.status === 'empty').length, handoverLate: duty.handover.late,
+    day,
+    nowMin: Math.floor((now - midnight) / MINUTE_MS),
+    shifts,
+    emptyPosts: duty.posts.filter((x) => x.status === 'empty').length,
+    handoverLate: duty.handover.late,
   };
 }

@@ -28,5 +28,15 @@ export function staffingView(p: SpaceProjection, now: EpochMs, hotline: HotlineP
   const staffed = hotline.agents.ready + hotline.agents.on_call + hotline.agents.after_call;
   const needed = agentsNeeded(callsPerHour, ahtSec, targetSec, level);
   const predicted = callsPerHour > 0 ? serviceLevel(staffed, callsPerHour, ahtSec, targetSec) : null;
-  return { callsPerHour: Math.round(callsPerHour), windowMin, ahtSec, level, targetSec, needed, ready: hotline.agents.ready, staffed, predicted };
+  return {
+    callsPerHour: Math.round(callsPerHour),
+    windowMin,
+    ahtSec,
+    level,
+    targetSec,
+    needed,
+    ready: hotline.agents.ready,
+    staffed,
+    predicted,
+  };
 }

@@ -13,13 +13,32 @@ import type { DutyItem } from '../duty/items';
 import type { HandoverRecord } from '../duty/handover';
 
 /** A call in progress (removed once wrapped up or abandoned). */
-export interface CallState { readonly offeredAt: EpochMs; answeredAt: EpochMs | null; agentId: string | null; endedAt: EpochMs | null }
+export interface CallState {
+  readonly offeredAt: EpochMs;
+  answeredAt: EpochMs | null;
+  agentId: string | null;
+  endedAt: EpochMs | null;
+}
 /** An agent as the ACD reports it. */
-export interface AgentRecord { name: string; state: AgentState; since: EpochMs }
+export interface AgentRecord {
+  name: string;
+  state: AgentState;
+  since: EpochMs;
+}
 /** A check-in to a post. */
-export interface CheckIn { readonly personId: string; readonly name: string; readonly at: EpochMs; out: EpochMs | null }
+export interface CheckIn {
+  readonly personId: string;
+  readonly name: string;
+  readonly at: EpochMs;
+  out: EpochMs | null;
+}
 /** A handover into a shift. */
-export interface Handover { readonly at: EpochMs; readonly note: string; readonly by: string; readonly fromShiftId: string }
+export interface Handover {
+  readonly at: EpochMs;
+  readonly note: string;
+  readonly by: string;
+  readonly fromShiftId: string;
+}
 
 /** What the projection needs to know: config, the deadline context, thresholds. */
 export interface ProjectionContext {
@@ -70,16 +89,38 @@ export interface SpaceProjection {
 }
 
 /** An alert raised and not cleared: the event that raised it (what the condition was) and its ticker item. */
-export interface ActiveAlert { readonly raised: AlertRaised; readonly alert: Alert }
+export interface ActiveAlert {
+  readonly raised: AlertRaised;
+  readonly alert: Alert;
+}
 
 /** Closed cases that left a projection's memory, by id (the case read model on the server). */
-export interface CaseArchive { get(caseId: string): CaseState | undefined }
+export interface CaseArchive {
+  get(caseId: string): CaseState | undefined;
+}
 
 /** An empty projection for a space. */
 export function createProjection(space: string, ctx: ProjectionContext): SpaceProjection {
   return {
-    space, ctx, clock: null, eventsApplied: 0, cases: new Map(), open: new Set(), days: new Map(), calls: new Map(), agents: new Map(),
-    rosters: new Map(), checkIns: new Map(), handovers: new Map(), links: new Map(), alerts: [], urgentPending: false,
-    active: new Map(), items: new Map(), handoverRecords: new Map(), archive: null, replaying: false,
+    space,
+    ctx,
+    clock: null,
+    eventsApplied: 0,
+    cases: new Map(),
+    open: new Set(),
+    days: new Map(),
+    calls: new Map(),
+    agents: new Map(),
+    rosters: new Map(),
+    checkIns: new Map(),
+    handovers: new Map(),
+    links: new Map(),
+    alerts: [],
+    urgentPending: false,
+    active: new Map(),
+    items: new Map(),
+    handoverRecords: new Map(),
+    archive: null,
+    replaying: false,
   };
 }

@@ -8,6 +8,9 @@ export function trendView(today: DayFigures, yesterday: DayFigures): TrendPanel 
   const series = {} as Record<Channel, number[]>;
   for (const ch of CHANNELS) series[ch] = today.trend[ch].slice();
   const y = new Array<number>(24).fill(0);
-  for (const ch of CHANNELS) yesterday.trend[ch].forEach((n, h) => { y[h] = (y[h] ?? 0) + n; });
+  for (const ch of CHANNELS)
+    yesterday.trend[ch].forEach((n, h) => {
+      y[h] = (y[h] ?? 0) + n;
+    });
   return { day: today.day, today: series, yesterday: y };
 }

@@ -17,7 +17,11 @@ import type { SpaceProjection } from './state';
 import { trendView } from './trend';
 
 /** How the space is presented. */
-export interface ViewMeta { readonly spaceKind: SpaceKind; readonly clockRate: number; readonly drill?: DrillInfo }
+export interface ViewMeta {
+  readonly spaceKind: SpaceKind;
+  readonly clockRate: number;
+  readonly drill?: DrillInfo;
+}
 
 /** What a panel is built from: the space's projection at `now`, and the figures several panels share (computed once per view). */
 export interface PanelInputs {
@@ -68,11 +72,28 @@ export function buildWallView(p: SpaceProjection, now: EpochMs, meta: ViewMeta):
   const today = p.days.get(dayKey) ?? emptyDay(dayKey);
   const yesterday = p.days.get(addDays(dayKey, -1)) ?? emptyDay(addDays(dayKey, -1));
   const late = scanLate(p, now);
-  const panels = buildPanels({ p, now, dayKey, today, yesterday, late, duty: dutyView(p, now), hotline: hotlineView(p, today, now) });
+  const panels = buildPanels({
+    p,
+    now,
+    dayKey,
+    today,
+    yesterday,
+    late,
+    duty: dutyView(p, now),
+    hotline: hotlineView(p, today, now),
+  });
   return {
     ...(meta.drill ? { drill: meta.drill } : {}),
-    space: p.space, spaceKind: meta.spaceKind, clockRate: meta.clockRate, centreName: p.ctx.config.centre.name, now, day: dayKey,
-    lastEventAt: p.clock, alerts: p.alerts.slice(), alertsMax: p.ctx.config.alertsMax, setup: setupOf(p.ctx.config),
+    space: p.space,
+    spaceKind: meta.spaceKind,
+    clockRate: meta.clockRate,
+    centreName: p.ctx.config.centre.name,
+    now,
+    day: dayKey,
+    lastEventAt: p.clock,
+    alerts: p.alerts.slice(),
+    alertsMax: p.ctx.config.alertsMax,
+    setup: setupOf(p.ctx.config),
     ...panels,
   };
 }

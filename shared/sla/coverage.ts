@@ -26,16 +26,27 @@ export function workingDaysSpan(n: number): number {
  */
 export function limitHorizonDays(limit: SlaLimit, hours: WorkingHours): number {
   switch (limit.unit) {
-    case 'calendar_minutes': return Math.ceil(limit.amount / (DAY_MS / 60_000));
-    case 'working_minutes': return workingDaysSpan(Math.ceil(limit.amount / Math.max(1, hours.minutesPerDay)));
-    case 'working_days': return workingDaysSpan(limit.amount);
+    case 'calendar_minutes':
+      return Math.ceil(limit.amount / (DAY_MS / 60_000));
+    case 'working_minutes':
+      return workingDaysSpan(Math.ceil(limit.amount / Math.max(1, hours.minutesPerDay)));
+    case 'working_days':
+      return workingDaysSpan(limit.amount);
   }
 }
 
 /** Every limit of the rules. */
 function allLimits(rules: SlaRules): SlaLimit[] {
-  return [rules.sign, rules.callback, rules.urgent.sign, rules.urgent.handle, rules.urgent.callback,
-    ...Object.values(rules.handleByType), ...Object.values(rules.cityMgmtByCategory), rules.cityMgmtDefault];
+  return [
+    rules.sign,
+    rules.callback,
+    rules.urgent.sign,
+    rules.urgent.handle,
+    rules.urgent.callback,
+    ...Object.values(rules.handleByType),
+    ...Object.values(rules.cityMgmtByCategory),
+    rules.cityMgmtDefault,
+  ];
 }
 
 /**
@@ -70,15 +81,17 @@ export function calendarCoverage(lastCoveredDay: string, horizonDays: number, no
   const daysLeft = Math.round((shanghaiMidnight(lastCoveredDay) - shanghaiMidnight(today)) / DAY_MS);
   const firstUncoveredDay = addDays(lastCoveredDay, 1);
   const horizonEnd = addDays(today, horizonDays);
-  const warning = horizonEnd > lastCoveredDay ? coverageWarning(lastCoveredDay, firstUncoveredDay, daysLeft, horizonDays) : null;
+  const warning =
+    horizonEnd > lastCoveredDay ? coverageWarning(lastCoveredDay, firstUncoveredDay, daysLeft, horizonDays) : null;
   return { today, lastCoveredDay, firstUncoveredDay, daysLeft, horizonDays, horizonEnd, warning };
 }
 
 /** The warning text: what is wrong since when, and how to enter the official schedule. */
 function coverageWarning(last: string, first: string, daysLeft: number, horizonDays: number): string {
   const year = first.slice(0, 4);
-  const state = daysLeft >= 0
-    ? `工作日历只覆盖到 ${last}（还剩 ${daysLeft} 天）：${first} 起的法定节假日和调休尚未录入，将按普通工作日计算，${horizonDays} 天内到期的办理时限可能算错。`
-    : `工作日历只覆盖到 ${last}（已超出 ${-daysLeft} 天）：${first} 起的法定节假日和调休未录入，正按普通工作日计算，办理时限可能已算错。`;
+  const state =
+    daysLeft >= 0
+      ? `工作日历只覆盖到 ${last}（还剩 ${daysLeft} 天）：${first} 起的法定节假日和调休尚未录入，将按普通工作日计算，${horizonDays} 天内到期的办理时限可能算错。`
+      : `工作日历只覆盖到 ${last}（已超出 ${-daysLeft} 天）：${first} 起的法定节假日和调休未录入，正按普通工作日计算，办理时限可能已算错。`;
   return `${state}请按国务院办公厅 ${year} 年部分节假日安排的通知，在配置文件（CITYOPS_CONFIG）的 holidays.years."${year}" 中录入全部放假日期（holidays）和调休上班日期（workdays）后重启服务；可用 npm run calendar -- --year ${year} 核对（见 README「工作日历」）。`;
 }

@@ -9,10 +9,16 @@ import type { WorkCalendar } from './holidays';
 import type { SlaLimit } from './rules';
 
 /** Where deadlines are computed: the working calendar and the working hours. */
-export interface SlaEnv { readonly calendar: WorkCalendar; readonly hours: WorkingHours }
+export interface SlaEnv {
+  readonly calendar: WorkCalendar;
+  readonly hours: WorkingHours;
+}
 
 /** Fractions of the allowed time at which a clock turns warn and at risk (overdue is 1). */
-export interface ClockThresholds { readonly warn: number; readonly atRisk: number }
+export interface ClockThresholds {
+  readonly warn: number;
+  readonly atRisk: number;
+}
 
 /** Colour of a running clock. */
 export type ClockStatus = 'ok' | 'warn' | 'at_risk' | 'overdue';
@@ -77,7 +83,10 @@ export function addWorkingDays(env: SlaEnv, start: EpochMs, days: number): Epoch
     day = addDays(day, 1);
     if (env.calendar.isWorkday(day)) counted++;
   }
-  if (counted < days) throw new Error(`no ${days} working days within ${MAX_DAYS} days of ${new Date(start).toISOString()}: check the calendar`);
+  if (counted < days)
+    throw new Error(
+      `no ${days} working days within ${MAX_DAYS} days of ${new Date(start).toISOString()}: check the calendar`,
+    );
   const last = env.hours.spans[env.hours.spans.length - 1];
   return shanghaiMidnight(day) + (last ? last.end : 24 * 60) * MINUTE_MS;
 }
@@ -85,9 +94,12 @@ export function addWorkingDays(env: SlaEnv, start: EpochMs, days: number): Epoch
 /** The deadline of a clock with `limit` started at `start`. */
 export function computeDeadline(env: SlaEnv, limit: SlaLimit, start: EpochMs): EpochMs {
   switch (limit.unit) {
-    case 'calendar_minutes': return start + limit.amount * MINUTE_MS;
-    case 'working_minutes': return addWorkingMinutes(env, start, limit.amount);
-    case 'working_days': return addWorkingDays(env, start, limit.amount);
+    case 'calendar_minutes':
+      return start + limit.amount * MINUTE_MS;
+    case 'working_minutes':
+      return addWorkingMinutes(env, start, limit.amount);
+    case 'working_days':
+      return addWorkingDays(env, start, limit.amount);
   }
 }
 
@@ -96,7 +108,8 @@ export function computeDeadline(env: SlaEnv, limit: SlaLimit, start: EpochMs): E
  * calendar limits, working time otherwise). The deadline may have been moved (督办, extension): allowed time runs to it.
  */
 export function usedFraction(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadline: EpochMs, now: EpochMs): number {
-  if (now >= deadline) return now === deadline && deadline === start ? 1 : Math.max(1, (now - start) / Math.max(1, deadline - start));
+  if (now >= deadline)
+    return now === deadline && deadline === start ? 1 : Math.max(1, (now - start) / Math.max(1, deadline - start));
   if (now <= start) return 0;
   if (limit.unit === 'calendar_minutes' || deadline - start > 400 * DAY_MS) return (now - start) / (deadline - start);
   const allowed = workingMinutesBetween(env, start, deadline);
@@ -106,7 +119,14 @@ export function usedFraction(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadl
 }
 
 /** The colour of a running clock at `now`. Overdue strictly after the deadline. */
-export function clockStatus(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadline: EpochMs, now: EpochMs, t: ClockThresholds): ClockStatus {
+export function clockStatus(
+  env: SlaEnv,
+  limit: SlaLimit,
+  start: EpochMs,
+  deadline: EpochMs,
+  now: EpochMs,
+  t: ClockThresholds,
+): ClockStatus {
   if (now > deadline) return 'overdue';
   const used = usedFraction(env, limit, start, deadline, now);
   if (used >= t.atRisk) return 'at_risk';
@@ -120,5 +140,7 @@ export function clockStatus(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadli
  * Calendar-time limits never are. O(1) — one memoised date key and a string compare — so every clock shown can ask.
  */
 export function deadlinePastCoverage(limit: SlaLimit, deadline: EpochMs, lastCoveredDay: string | undefined): boolean {
-  return limit.unit !== 'calendar_minutes' && lastCoveredDay !== undefined && shanghaiDateKey(deadline) > lastCoveredDay;
+  return (
+    limit.unit !== 'calendar_minutes' && lastCoveredDay !== undefined && shanghaiDateKey(deadline) > lastCoveredDay
+  );
 }

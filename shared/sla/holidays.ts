@@ -29,7 +29,11 @@ export interface CalendarOptions {
 export type DaySource = 'dataset' | 'config_year' | 'config_override';
 
 /** A statutory day off or make-up working day the calendar knows, with its holiday's name when the source gives one. */
-export interface KnownDay { readonly date: string; readonly name: string | null; readonly source: DaySource }
+export interface KnownDay {
+  readonly date: string;
+  readonly name: string | null;
+  readonly source: DaySource;
+}
 
 /** What the calendar knows about one year. */
 export interface YearListing {
@@ -45,7 +49,10 @@ export interface YearListing {
 }
 
 /** Years covered by the packaged dataset: a contiguous run, first and last inclusive. */
-export interface DatasetYears { readonly firstYear: number; readonly lastYear: number }
+export interface DatasetYears {
+  readonly firstYear: number;
+  readonly lastYear: number;
+}
 
 const WEEKDAY_NAMES = new Set(['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']);
 // Years probed for dataset coverage: well before the dataset's first (2004) to well after any package release.
@@ -70,7 +77,10 @@ export function datasetYears(): DatasetYears {
   for (let y = PROBE_FROM; y <= PROBE_TO + 1; y++) {
     const has = y <= PROBE_TO && datasetHasYear(y);
     if (has && start === null) start = y;
-    if (!has && start !== null) { run = { firstYear: start, lastYear: y - 1 }; start = null; }
+    if (!has && start !== null) {
+      run = { firstYear: start, lastYear: y - 1 };
+      start = null;
+    }
   }
   if (!run) throw new Error('the chinese-days dataset holds no year: the package is broken or was replaced');
   datasetYearsMemo = run;
@@ -90,26 +100,47 @@ export function lastCoveredDayOf(overrides: CalendarOverrides = {}): string {
 }
 
 /** Checks the overrides (throws with the first problem and its path) and gathers them in sets. */
-function checkedOverrides(o: CalendarOverrides): { off: Set<string>; on: Set<string>; yearOff: Set<string>; yearOn: Set<string>; entered: Set<string> } {
+function checkedOverrides(o: CalendarOverrides): {
+  off: Set<string>;
+  on: Set<string>;
+  yearOff: Set<string>;
+  yearOn: Set<string>;
+  entered: Set<string>;
+} {
   const problems = scheduleProblems(o);
   const first = problems[0];
-  if (first) throw new Error(`calendar override ${first.path.length ? `${first.path.join('.')}: ` : ''}${first.message}`);
+  if (first)
+    throw new Error(`calendar override ${first.path.length ? `${first.path.join('.')}: ` : ''}${first.message}`);
   const yearOff = new Set<string>();
   const yearOn = new Set<string>();
   for (const entry of Object.values(o.years ?? {})) {
     for (const d of entry.holidays) yearOff.add(d);
     for (const d of entry.workdays) yearOn.add(d);
   }
-  return { off: new Set(o.holidays ?? []), on: new Set(o.workdays ?? []), yearOff, yearOn, entered: new Set(Object.keys(o.years ?? {})) };
+  return {
+    off: new Set(o.holidays ?? []),
+    on: new Set(o.workdays ?? []),
+    yearOff,
+    yearOn,
+    entered: new Set(Object.keys(o.years ?? {})),
+  };
 }
 
-const isWeekend = (date: string): boolean => { const w = weekdayOf(date); return w === 0 || w === 6; };
+const isWeekend = (date: string): boolean => {
+  const w = weekdayOf(date);
+  return w === 0 || w === 6;
+};
 
 /**
  * A calendar from a rule for ordinary days plus overrides, memoised per day (the late-case scan asks often). Precedence:
  * single overrides, then the days of entered years, then — for an entered year — Monday to Friday, else the base rule.
  */
-function memoCalendar(base: (date: string) => boolean, overrides: CalendarOverrides, last: string | undefined, options: CalendarOptions): WorkCalendar {
+function memoCalendar(
+  base: (date: string) => boolean,
+  overrides: CalendarOverrides,
+  last: string | undefined,
+  options: CalendarOptions,
+): WorkCalendar {
   const { off, on, yearOff, yearOn, entered } = checkedOverrides(overrides);
   const memo = new Map<string, boolean>();
   const rule = (date: string): boolean => {
@@ -171,15 +202,26 @@ export function yearListing(overrides: CalendarOverrides, year: number): YearLis
     for (const d of entry.workdays) days.set(d, { date: d, name: null, source: 'config_year', off: false });
   } else if (datasetHasYear(year)) {
     source = 'dataset';
-    for (const d of chineseDays.getHolidaysInRange(`${key}-01-01`, `${key}-12-31`, false)) days.set(d, { date: d, name: datasetName(d), source: 'dataset', off: true });
+    for (const d of chineseDays.getHolidaysInRange(`${key}-01-01`, `${key}-12-31`, false))
+      days.set(d, { date: d, name: datasetName(d), source: 'dataset', off: true });
     for (const d of chineseDays.getWorkdaysInRange(`${key}-01-01`, `${key}-12-31`, true)) {
       if (isWeekend(d)) days.set(d, { date: d, name: datasetName(d), source: 'dataset', off: false });
     }
   }
-  for (const d of (overrides.holidays ?? []).filter(inYear)) days.set(d, { date: d, name: null, source: 'config_override', off: true });
-  for (const d of (overrides.workdays ?? []).filter(inYear)) days.set(d, { date: d, name: null, source: 'config_override', off: false });
+  for (const d of (overrides.holidays ?? []).filter(inYear))
+    days.set(d, { date: d, name: null, source: 'config_override', off: true });
+  for (const d of (overrides.workdays ?? []).filter(inYear))
+    days.set(d, { date: d, name: null, source: 'config_override', off: false });
   // A listed day another source turns round (e.g. a single override making a dataset holiday a working day) is left out.
-  const sorted = [...days.values()].filter((d) => cal.isWorkday(d.date) !== d.off).sort((a, b) => (a.date < b.date ? -1 : 1));
+  const sorted = [...days.values()]
+    .filter((d) => cal.isWorkday(d.date) !== d.off)
+    .sort((a, b) => (a.date < b.date ? -1 : 1));
   const strip = ({ date, name, source: s }: KnownDay): KnownDay => ({ date, name, source: s });
-  return { year, covered: source !== null, source, holidays: sorted.filter((d) => d.off).map(strip), workdays: sorted.filter((d) => !d.off).map(strip) };
+  return {
+    year,
+    covered: source !== null,
+    source,
+    holidays: sorted.filter((d) => d.off).map(strip),
+    workdays: sorted.filter((d) => !d.off).map(strip),
+  };
 }

@@ -26,13 +26,19 @@ export type LateFilter = 'overdue' | 'at_risk' | 'late';
 const LATENESS_RANK: Readonly<Record<Lateness, number>> = { closed: -1, ok: 0, at_risk: 1, overdue: 2 };
 
 /** The indexed form of a running clock (ms): its deadline and the first instant it is at risk (never after the deadline). */
-export interface ClockMarks { readonly deadline: EpochMs; readonly riskAt: EpochMs }
+export interface ClockMarks {
+  readonly deadline: EpochMs;
+  readonly riskAt: EpochMs;
+}
 
 /** How a mark compares with the instant judged at: `mark < at`, `mark <= at` or `mark >= at`. */
 export type MarkComparison = '<' | '<=' | '>=';
 
 /** One range test on a clock's marks: `marks[mark] cmp at`. */
-export interface MarkTest { readonly mark: keyof ClockMarks; readonly cmp: MarkComparison }
+export interface MarkTest {
+  readonly mark: keyof ClockMarks;
+  readonly cmp: MarkComparison;
+}
 
 /**
  * The range tests that make a clock overdue, at risk or late at an instant. They hold for a case's earliest marks over
@@ -40,7 +46,10 @@ export interface MarkTest { readonly mark: keyof ClockMarks; readonly cmp: MarkC
  */
 export const LATENESS_TESTS: Readonly<Record<LateFilter, readonly MarkTest[]>> = {
   overdue: [{ mark: 'deadline', cmp: '<' }],
-  at_risk: [{ mark: 'deadline', cmp: '>=' }, { mark: 'riskAt', cmp: '<=' }],
+  at_risk: [
+    { mark: 'deadline', cmp: '>=' },
+    { mark: 'riskAt', cmp: '<=' },
+  ],
   late: [{ mark: 'riskAt', cmp: '<=' }],
 };
 
@@ -87,7 +96,10 @@ function riskAt(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadline: EpochMs,
 }
 
 /** Marks already computed, per immutable clock object (a moved deadline is a new clock object). */
-const marksCache = new WeakMap<ClockState, { readonly env: SlaEnv; readonly atRisk: number; readonly marks: ClockMarks }>();
+const marksCache = new WeakMap<
+  ClockState,
+  { readonly env: SlaEnv; readonly atRisk: number; readonly marks: ClockMarks }
+>();
 
 /** The marks of a clock on `env` with the at-risk fraction of `t` (memoised per clock object). */
 export function clockMarks(env: SlaEnv, clock: ClockState, t: Pick<ClockThresholds, 'atRisk'>): ClockMarks {
@@ -99,7 +111,12 @@ export function clockMarks(env: SlaEnv, clock: ClockState, t: Pick<ClockThreshol
 }
 
 /** The lateness at `now` (ms) of a running clock. */
-export function clockLateness(env: SlaEnv, clock: ClockState, now: EpochMs, t: Pick<ClockThresholds, 'atRisk'>): ClockLateness {
+export function clockLateness(
+  env: SlaEnv,
+  clock: ClockState,
+  now: EpochMs,
+  t: Pick<ClockThresholds, 'atRisk'>,
+): ClockLateness {
   return latenessAt(clockMarks(env, clock, t), now);
 }
 
@@ -114,18 +131,26 @@ export function earliestMarks(marks: Iterable<ClockMarks>): ClockMarks | null {
 }
 
 /** A case's lateness with the clock that makes it (its worst; the nearest deadline among equals) and that deadline (ms). */
-export interface CaseLateness { readonly lateness: Lateness; readonly clock: ClockId | null; readonly deadline: EpochMs | null }
+export interface CaseLateness {
+  readonly lateness: Lateness;
+  readonly clock: ClockId | null;
+  readonly deadline: EpochMs | null;
+}
 
 /**
  * The lateness at `now` (ms) of an open case whose running clocks have these marks (in sign, handle, callback order):
  * its worst clock, the one with the nearest deadline among equally late ones. `ok` with no clock when none runs.
  */
-export function worstLateness(clocks: Iterable<{ readonly id: ClockId; readonly marks: ClockMarks }>, now: EpochMs): CaseLateness {
+export function worstLateness(
+  clocks: Iterable<{ readonly id: ClockId; readonly marks: ClockMarks }>,
+  now: EpochMs,
+): CaseLateness {
   let worst: CaseLateness = { lateness: 'ok', clock: null, deadline: null };
   for (const { id, marks } of clocks) {
     const l = latenessAt(marks, now);
     const rank = LATENESS_RANK[l] - LATENESS_RANK[worst.lateness];
-    if (worst.clock === null || rank > 0 || (rank === 0 && marks.deadline < (worst.deadline ?? Infinity))) worst = { lateness: l, clock: id, deadline: marks.deadline };
+    if (worst.clock === null || rank > 0 || (rank === 0 && marks.deadline < (worst.deadline ?? Infinity)))
+      worst = { lateness: l, clock: id, deadline: marks.deadline };
   }
   return worst;
 }

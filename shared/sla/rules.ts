@@ -15,7 +15,10 @@ export type SlaClock = 'sign' | 'handle' | 'callback';
 export const LIMIT_UNITS = ['calendar_minutes', 'working_minutes', 'working_days'] as const;
 
 /** A limit: an amount of calendar minutes, working minutes, or working days. */
-export const slaLimitSchema = z.strictObject({ amount: z.number().int().min(1).max(100_000), unit: z.enum(LIMIT_UNITS) });
+export const slaLimitSchema = z.strictObject({
+  amount: z.number().int().min(1).max(100_000),
+  unit: z.enum(LIMIT_UNITS),
+});
 /** A limit. */
 export type SlaLimit = z.output<typeof slaLimitSchema>;
 
@@ -28,7 +31,9 @@ export const slaRulesSchema = z.strictObject({
   /** Urgent cases: calendar time. */
   urgent: z.strictObject({ sign: slaLimitSchema, handle: slaLimitSchema, callback: slaLimitSchema }),
   /** Handling (办理) by case type. */
-  handleByType: z.strictObject(Object.fromEntries(CASE_TYPES.map((t) => [t, slaLimitSchema])) as Record<CaseType, typeof slaLimitSchema>),
+  handleByType: z.strictObject(
+    Object.fromEntries(CASE_TYPES.map((t) => [t, slaLimitSchema])) as Record<CaseType, typeof slaLimitSchema>,
+  ),
   /** Handling of 12319 city-management cases by category, and for other categories. */
   cityMgmtByCategory: z.record(z.string(), slaLimitSchema),
   cityMgmtDefault: slaLimitSchema,
@@ -51,14 +56,21 @@ export const DEFAULT_SLA_RULES: SlaRules = {
 };
 
 /** What a limit depends on. */
-export interface LimitContext { readonly channel: Channel; readonly caseType: CaseType; readonly urgency: Urgency; readonly category: string }
+export interface LimitContext {
+  readonly channel: Channel;
+  readonly caseType: CaseType;
+  readonly urgency: Urgency;
+  readonly category: string;
+}
 
 /** The limit of `clock` for a case. */
 export function limitFor(rules: SlaRules, clock: SlaClock, c: LimitContext): SlaLimit {
   if (c.urgency === 'urgent') return rules.urgent[clock];
   switch (clock) {
-    case 'sign': return rules.sign;
-    case 'callback': return rules.callback;
+    case 'sign':
+      return rules.sign;
+    case 'callback':
+      return rules.callback;
     case 'handle':
       if (c.channel === 'city_mgmt') return rules.cityMgmtByCategory[c.category] ?? rules.cityMgmtDefault;
       return rules.handleByType[c.caseType];

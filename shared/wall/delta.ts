@@ -2,10 +2,23 @@
 import type { WallView } from './view';
 import { PANEL_KEYS, type PanelKey } from './registry';
 import type { EpochMs } from '../time';
-import { applyFields, applyList, applyPatch, diffFields, diffList, diffValue, type FieldsPatch, type ListPatch, type ValuePatch } from './patch';
+import {
+  applyFields,
+  applyList,
+  applyPatch,
+  diffFields,
+  diffList,
+  diffValue,
+  type FieldsPatch,
+  type ListPatch,
+  type ValuePatch,
+} from './patch';
 
 /** The full view at a sequence number. */
-export interface WallSnapshot { readonly seq: number; readonly view: WallView }
+export interface WallSnapshot {
+  readonly seq: number;
+  readonly view: WallView;
+}
 
 /**
  * Changes since the previous sequence number, only what changed: the clock always; per changed panel a field-level
@@ -35,8 +48,11 @@ export function followsDirectly(seq: number, delta: Pick<WallDelta, 'seq'>): boo
 
 /** Applies a delta to the view it was diffed from: patches the panels and the ticker, moves the clock. Pure. */
 export function applyWallDelta(view: WallView, delta: WallDelta): WallView {
-  const out: Record<string, unknown> = delta.view ? applyFields<Record<string, unknown>>({ ...view }, delta.view) : { ...view };
-  for (const [key, patch] of Object.entries(delta.panels) as [PanelKey, ValuePatch][]) out[key] = applyPatch(view[key], patch);
+  const out: Record<string, unknown> = delta.view
+    ? applyFields<Record<string, unknown>>({ ...view }, delta.view)
+    : { ...view };
+  for (const [key, patch] of Object.entries(delta.panels) as [PanelKey, ValuePatch][])
+    out[key] = applyPatch(view[key], patch);
   if (delta.alerts) out.alerts = applyList(view.alerts, delta.alerts);
   Object.assign(out, { space: delta.space, now: delta.now, day: delta.day, lastEventAt: delta.lastEventAt });
   return out as unknown as WallView;
@@ -53,8 +69,14 @@ export function diffWallViews(prev: WallView, next: WallView, seq: number): Wall
   const alerts = diffList(prev.alerts, next.alerts);
   const view = diffFields(rest(prev), rest(next));
   return {
-    seq, space: next.space, now: next.now, day: next.day, lastEventAt: next.lastEventAt, panels,
-    ...(alerts ? { alerts } : {}), ...(view ? { view } : {}),
+    seq,
+    space: next.space,
+    now: next.now,
+    day: next.day,
+    lastEventAt: next.lastEventAt,
+    panels,
+    ...(alerts ? { alerts } : {}),
+    ...(view ? { view } : {}),
   };
 }
 
@@ -67,8 +89,13 @@ function rest(v: WallView): Record<string, unknown> {
 export function isWallDelta(x: unknown): x is WallDelta {
   if (!isObject(x)) return false;
   const d = x as Partial<Record<keyof WallDelta, unknown>>;
-  return typeof d.seq === 'number' && typeof d.now === 'number' && isObject(d.panels) && (d.view === undefined || isObject(d.view))
-    && (d.alerts === undefined || (isObject(d.alerts) && 'k' in d.alerts));
+  return (
+    typeof d.seq === 'number' &&
+    typeof d.now === 'number' &&
+    isObject(d.panels) &&
+    (d.view === undefined || isObject(d.view)) &&
+    (d.alerts === undefined || (isObject(d.alerts) && 'k' in d.alerts))
+  );
 }
 
 const isObject = (x: unknown): x is object => typeof x === 'object' && x !== null && !Array.isArray(x);

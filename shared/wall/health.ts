@@ -28,9 +28,22 @@ export const wallReportSchema = z.strictObject({
   /** Used JS heap, bytes, where the browser tells (Chromium), else null. */
   heapBytes: count.nullable(),
   /** The window in CSS px and the device pixel ratio. */
-  screen: z.strictObject({ width: z.number().int().min(0).max(100_000), height: z.number().int().min(0).max(100_000), dpr: z.number().min(0).max(16) }),
+  screen: z.strictObject({
+    width: z.number().int().min(0).max(100_000),
+    height: z.number().int().min(0).max(100_000),
+    dpr: z.number().min(0).max(16),
+  }),
   /** Kiosk mode, the spliced-wall grid (`3x1`) or null, fullscreen, the wake lock, and whether the page is hidden. */
-  kiosk: z.strictObject({ kiosk: z.boolean(), grid: z.string().regex(/^[1-8]x[1-8]$/).nullable(), fullscreen: z.boolean(), wakeLock: z.enum(WAKE_LOCK_STATES), hidden: z.boolean() }),
+  kiosk: z.strictObject({
+    kiosk: z.boolean(),
+    grid: z
+      .string()
+      .regex(/^[1-8]x[1-8]$/)
+      .nullable(),
+    fullscreen: z.boolean(),
+    wakeLock: z.enum(WAKE_LOCK_STATES),
+    hidden: z.boolean(),
+  }),
 });
 /** A wall's report. */
 export type WallReport = z.output<typeof wallReportSchema>;
@@ -46,14 +59,24 @@ export interface WallLimits {
 }
 
 /** What is wrong with a wall. */
-export interface WallFlags { readonly stale: boolean; readonly slow: boolean; readonly oldVersion: boolean }
+export interface WallFlags {
+  readonly stale: boolean;
+  readonly slow: boolean;
+  readonly oldVersion: boolean;
+}
 
 /**
  * Judges a wall at `now` (wall-clock ms): stale when it has not reported for `silentSec` (or never, that long after it
  * connected) or its data is older than `staleDataSec`; slow when shown and drawing fewer than `slowFps` frames a
  * second; an old version when the server knows its current build and the wall runs another.
  */
-export function wallFlags(report: WallReport | null, lastReportAt: number, now: number, limits: WallLimits, currentVersion: string | null): WallFlags {
+export function wallFlags(
+  report: WallReport | null,
+  lastReportAt: number,
+  now: number,
+  limits: WallLimits,
+  currentVersion: string | null,
+): WallFlags {
   const silent = now - lastReportAt > limits.silentSec * 1000;
   const oldData = report !== null && (report.dataAgeMs === null || report.dataAgeMs > limits.staleDataSec * 1000);
   return {

@@ -43,7 +43,12 @@ export interface HotlinePanel {
 }
 
 /** One agent's load today. */
-export interface AgentLoadRow { readonly id: string; readonly name: string; readonly cases: number; readonly state: AgentState }
+export interface AgentLoadRow {
+  readonly id: string;
+  readonly name: string;
+  readonly cases: number;
+  readonly state: AgentState;
+}
 
 /** Outsourced agents' load against the 10–15 band. */
 export interface AgentLoadPanel {
@@ -105,7 +110,12 @@ export interface DutyPost {
 }
 
 /** A shift, for display. */
-export interface ShiftInfo { readonly id: string; readonly name: string; readonly start: string; readonly end: string }
+export interface ShiftInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly start: string;
+  readonly end: string;
+}
 
 /** The 24-hour duty: who holds each post of the shift now, the next shift, the handover. */
 export interface DutyPanel {
@@ -120,7 +130,12 @@ export interface DutyPanel {
 }
 
 /** An upstream link's health. */
-export interface LinkStatus { readonly id: LinkId; readonly label: string; readonly up: boolean; readonly lastBeatAt: EpochMs | null }
+export interface LinkStatus {
+  readonly id: LinkId;
+  readonly label: string;
+  readonly up: boolean;
+  readonly lastBeatAt: EpochMs | null;
+}
 
 /** A live marker on the map: a recent urgent or sensing (智能感知) case still open. Title is citizen text. */
 export interface MapMarker {
@@ -165,7 +180,11 @@ export interface RankingPanel {
 }
 
 /** One day's satisfaction. */
-export interface SatisfactionDay { readonly day: string; readonly evaluated: number; readonly rate: number | null }
+export interface SatisfactionDay {
+  readonly day: string;
+  readonly evaluated: number;
+  readonly rate: number | null;
+}
 
 /** 市民满意度 today and the last 7 days, against the target. */
 export interface SatisfactionPanel {
@@ -180,10 +199,19 @@ export interface SatisfactionPanel {
 }
 
 /** Today's cases by channel, with yesterday's count to compare. */
-export interface ChannelsPanel { readonly rows: readonly { readonly channel: Channel; readonly today: number; readonly yesterday: number }[] }
+export interface ChannelsPanel {
+  readonly rows: readonly { readonly channel: Channel; readonly today: number; readonly yesterday: number }[];
+}
 
 /** Top categories today with yesterday's whole-day count and yesterday's count by the same time of day. */
-export interface CategoriesPanel { readonly rows: readonly { readonly category: string; readonly today: number; readonly yesterday: number; readonly yesterdayByNow: number }[] }
+export interface CategoriesPanel {
+  readonly rows: readonly {
+    readonly category: string;
+    readonly today: number;
+    readonly yesterday: number;
+    readonly yesterdayByNow: number;
+  }[];
+}
 
 /** One shift of a day's roster on the 24-hour timeline. */
 export interface RosterShift {
@@ -197,7 +225,13 @@ export interface RosterShift {
   readonly current: boolean;
   readonly next: boolean;
   /** Each post: who is rostered and, for the current shift, who holds it. */
-  readonly posts: readonly { readonly post: Post; readonly label: string; readonly rostered: string; readonly holder: string | null; readonly empty: boolean }[];
+  readonly posts: readonly {
+    readonly post: Post;
+    readonly label: string;
+    readonly rostered: string;
+    readonly holder: string | null;
+    readonly empty: boolean;
+  }[];
 }
 
 /** The day's roster as a 24-hour timeline. */

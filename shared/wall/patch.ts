@@ -10,10 +10,15 @@
 export type Scalar = string | number | boolean | null;
 
 /** Replaces the value whole. */
-export interface SetPatch { readonly $: unknown }
+export interface SetPatch {
+  readonly $: unknown;
+}
 
 /** Patches an object: each changed or added field to a scalar or a nested patch (`o`); removed fields (`x`). */
-export interface FieldsPatch { readonly o: Readonly<Record<string, Scalar | ValuePatch>>; readonly x?: readonly string[] }
+export interface FieldsPatch {
+  readonly o: Readonly<Record<string, Scalar | ValuePatch>>;
+  readonly x?: readonly string[];
+}
 
 /** Identity of a list item: the value of the list's key field, or its index when the list has none. */
 export type ListKey = string | number;
@@ -40,7 +45,8 @@ type Rec = Readonly<Record<string, unknown>>;
 
 /** Sets a field as the object's own, also one named `__proto__` (a configured id could be; JSON.parse makes it own). */
 function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
   else o[key] = value;
 }
 
@@ -60,7 +66,8 @@ export function diffFields(a: Rec, b: Rec): FieldsPatch | undefined {
   let o: Record<string, Scalar | ValuePatch> | undefined;
   for (const key of Object.keys(b)) {
     if (b[key] === undefined) continue;
-    const p = a[key] === undefined ? (isScalar(b[key]) ? (b[key] as Scalar) : { $: b[key] }) : diffValue(a[key], b[key]);
+    const p =
+      a[key] === undefined ? (isScalar(b[key]) ? (b[key] as Scalar) : { $: b[key] }) : diffValue(a[key], b[key]);
     if (p !== undefined) setOwn((o ??= {}), key, p);
   }
   const x = Object.keys(a).filter((key) => a[key] !== undefined && b[key] === undefined);
@@ -85,7 +92,8 @@ function uniqueKeys(xs: readonly unknown[], field: string): boolean {
   return true;
 }
 
-const keyOf = (item: unknown, index: number, k: string | null): ListKey => (k === null ? index : ((item as Rec)[k] as ListKey));
+const keyOf = (item: unknown, index: number, k: string | null): ListKey =>
+  k === null ? index : ((item as Rec)[k] as ListKey);
 
 /** The list patch from `a` to `b`, or undefined when equal: always list operations. */
 export function diffList(a: readonly unknown[], b: readonly unknown[]): ListPatch | undefined {

@@ -7,8 +7,21 @@
 import type { CityopsConfig } from '../config';
 import type { CaseKpis } from '../kpi/rates';
 import type {
-  AgentLoadPanel, CaseFlowPanel, CategoriesPanel, ChannelsPanel, DutyPanel, HeaderPanel, HotlinePanel, LinkStatus, MapPanel,
-  OverduePanel, RankingPanel, RosterPanel, SatisfactionPanel, StaffingPanel, TrendPanel,
+  AgentLoadPanel,
+  CaseFlowPanel,
+  CategoriesPanel,
+  ChannelsPanel,
+  DutyPanel,
+  HeaderPanel,
+  HotlinePanel,
+  LinkStatus,
+  MapPanel,
+  OverduePanel,
+  RankingPanel,
+  RosterPanel,
+  SatisfactionPanel,
+  StaffingPanel,
+  TrendPanel,
 } from './panels';
 
 /** One panel of the wall; `T` is the panel's type in the view, `Th` its thresholds (undefined: none of its own). */
@@ -21,12 +34,16 @@ export interface PanelEntry<T, Th = undefined> {
   readonly type?: T;
 }
 
-const panel = <T, Th = undefined>(element: string, thresholds?: (config: CityopsConfig) => Th): PanelEntry<T, Th> => (thresholds ? { element, thresholds } : { element });
+const panel = <T, Th = undefined>(element: string, thresholds?: (config: CityopsConfig) => Th): PanelEntry<T, Th> =>
+  thresholds ? { element, thresholds } : { element };
 
 /** Every panel of the wall, in the order deltas list them. */
 export const PANELS = {
   header: panel<HeaderPanel>('header'),
-  hotline: panel<HotlinePanel, CityopsConfig['panelThresholds']['hotline']>('hotline', (c) => c.panelThresholds.hotline),
+  hotline: panel<HotlinePanel, CityopsConfig['panelThresholds']['hotline']>(
+    'hotline',
+    (c) => c.panelThresholds.hotline,
+  ),
   agentLoad: panel<AgentLoadPanel>('agent-load'),
   caseFlow: panel<CaseFlowPanel>('case-flow'),
   overdue: panel<OverduePanel>('overdue'),
@@ -40,7 +57,10 @@ export const PANELS = {
   channels: panel<ChannelsPanel>('channels'),
   categories: panel<CategoriesPanel>('categories'),
   roster: panel<RosterPanel>('roster'),
-  staffing: panel<StaffingPanel, CityopsConfig['panelThresholds']['staffing']>('staffing', (c) => c.panelThresholds.staffing),
+  staffing: panel<StaffingPanel, CityopsConfig['panelThresholds']['staffing']>(
+    'staffing',
+    (c) => c.panelThresholds.staffing,
+  ),
 } as const;
 
 /** Name of a panel (a key of the view that a delta can replace). */
@@ -69,8 +89,10 @@ export const WALL_ELEMENTS: readonly string[] = [...new Set([...PANEL_KEYS.map((
 
 /** Every panel's thresholds read from the configuration. */
 export function panelThresholds(config: CityopsConfig): PanelThresholds {
-  return Object.fromEntries(PANEL_KEYS.flatMap((k) => {
-    const read: ((c: CityopsConfig) => unknown) | undefined = PANELS[k].thresholds;
-    return read ? [[k, read(config)]] : [];
-  })) as PanelThresholds;
+  return Object.fromEntries(
+    PANEL_KEYS.flatMap((k) => {
+      const read: ((c: CityopsConfig) => unknown) | undefined = PANELS[k].thresholds;
+      return read ? [[k, read(config)]] : [];
+    }),
+  ) as PanelThresholds;
 }

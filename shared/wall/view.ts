@@ -10,7 +10,17 @@ import type { PanelThresholds, WallPanels } from './registry';
 export type SpaceKind = 'live' | 'demo' | 'drill';
 
 /** Alert kinds on the ticker. */
-export type AlertKind = 'urgent' | 'mass' | 'sensitive' | 'emergency' | 'overdue' | 'at_risk' | 'link_down' | 'post_empty' | 'wall_silent' | 'supervised';
+export type AlertKind =
+  | 'urgent'
+  | 'mass'
+  | 'sensitive'
+  | 'emergency'
+  | 'overdue'
+  | 'at_risk'
+  | 'link_down'
+  | 'post_empty'
+  | 'wall_silent'
+  | 'supervised';
 
 /** One ticker item. Text is built from citizen input: render it as text only. */
 export interface Alert {
@@ -28,14 +38,29 @@ export interface Alert {
 /** What the wall needs from the configuration to name and colour what it shows (sent with each snapshot). */
 export interface WallSetup {
   /** Streets in configuration order, with their place on the tile map. */
-  readonly streets: readonly { readonly id: string; readonly name: string; readonly col: number; readonly row: number }[];
+  readonly streets: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly col: number;
+    readonly row: number;
+  }[];
   /** Handling units' names by id. */
   readonly units: Readonly<Record<string, string>>;
   readonly colours: { readonly good: string; readonly warn: string; readonly bad: string; readonly neutral: string };
   /** Targets as fractions. */
-  readonly targets: { readonly answerRate: number; readonly serviceLevel15: number; readonly satisfaction: number; readonly presence: number };
+  readonly targets: {
+    readonly answerRate: number;
+    readonly serviceLevel15: number;
+    readonly satisfaction: number;
+    readonly presence: number;
+  };
   /** Colour thresholds shared by every panel (fractions): a rate within `rateWarnBand` below target is amber; a score at or above `scoreGood` of its maximum is green, at or above `scoreWarn` amber; an overdue count up to `overdueWarnMax` is amber, above it red. */
-  readonly thresholds: { readonly rateWarnBand: number; readonly scoreGood: number; readonly scoreWarn: number; readonly overdueWarnMax: number };
+  readonly thresholds: {
+    readonly rateWarnBand: number;
+    readonly scoreGood: number;
+    readonly scoreWarn: number;
+    readonly overdueWarnMax: number;
+  };
   /** Panels' own thresholds (the hotline's wait and queue, the staffing shortfall), from each panel's registry entry. */
   readonly panels: PanelThresholds;
   /** URL of the configured GeoJSON boundary (features named by street name or id), or null for the tile map. */

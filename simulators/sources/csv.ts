@@ -18,31 +18,72 @@ import { matchCategory, matchStreet, matchUnit, type RecordError, type RequestRe
 import { EMPTY, MappingTally, type MappedField, type MappingReport } from './report';
 import { isIanaZone, zonedInstant } from './zone';
 
-const FIELDS = ['id', 'openedAt', 'closedAt', 'status', 'category', 'street', 'title', 'description', 'address', 'lat', 'lng', 'unit', 'channel', 'caseType', 'urgency', 'reply'] as const;
+const FIELDS = [
+  'id',
+  'openedAt',
+  'closedAt',
+  'status',
+  'category',
+  'street',
+  'title',
+  'description',
+  'address',
+  'lat',
+  'lng',
+  'unit',
+  'channel',
+  'caseType',
+  'urgency',
+  'reply',
+] as const;
 type Field = (typeof FIELDS)[number];
 
 const TIME_FORMATS = ['iso', 'us', 'epoch_ms', 'epoch_s'] as const;
 
 /** Schema of a column-mapping file. */
 export const csvMappingSchema = z.strictObject({
-  columns: z.strictObject(Object.fromEntries(FIELDS.map((f) => [f, z.string().min(1).optional()])) as Record<Field, z.ZodOptional<z.ZodString>>)
+  columns: z
+    .strictObject(
+      Object.fromEntries(FIELDS.map((f) => [f, z.string().min(1).optional()])) as Record<
+        Field,
+        z.ZodOptional<z.ZodString>
+      >,
+    )
     .refine((c) => c.id !== undefined && c.openedAt !== undefined, 'columns.id and columns.openedAt are required'),
   values: z.record(z.string(), z.record(z.string(), z.string())).default({}),
-  defaults: z.strictObject({
-    channel: z.enum(CHANNELS).default('hotline'), caseType: z.enum(CASE_TYPES).default('help'), urgency: z.enum(URGENCIES).default('normal'),
-    category: z.string().min(1).default('其他'), street: z.string().min(1).default('unknown'),
-  }).prefault({}),
+  defaults: z
+    .strictObject({
+      channel: z.enum(CHANNELS).default('hotline'),
+      caseType: z.enum(CASE_TYPES).default('help'),
+      urgency: z.enum(URGENCIES).default('normal'),
+      category: z.string().min(1).default('其他'),
+      street: z.string().min(1).default('unknown'),
+    })
+    .prefault({}),
   /** Values of the status column that mean closed (case-insensitive); with no status column, a close time means closed. */
   closedStatuses: z.array(z.string()).default(['closed', '已结案', '已办结', '办结']),
   /** The time format, and the IANA zone of times that carry no offset (required unless the format is an epoch). */
-  time: z.strictObject({
-    format: z.enum(TIME_FORMATS).default('iso'),
-    zone: z.string().refine(isIanaZone, { error: (iss) => `"${String(iss.input)}" is not an IANA time zone name such as Asia/Shanghai or America/New_York (a fixed offset cannot follow daylight saving)` }).optional(),
-  }).prefault({}).superRefine((t, ctx) => {
-    if (t.zone === undefined && (t.format === 'iso' || t.format === 'us')) {
-      ctx.addIssue({ code: 'custom', path: ['zone'], message: `is required: the export's local times mean nothing without their zone; name it, e.g. "zone": "Asia/Shanghai" or "America/New_York" (daylight saving is followed)` });
-    }
-  }),
+  time: z
+    .strictObject({
+      format: z.enum(TIME_FORMATS).default('iso'),
+      zone: z
+        .string()
+        .refine(isIanaZone, {
+          error: (iss) =>
+            `"${String(iss.input)}" is not an IANA time zone name such as Asia/Shanghai or America/New_York (a fixed offset cannot follow daylight saving)`,
+        })
+        .optional(),
+    })
+    .prefault({})
+    .superRefine((t, ctx) => {
+      if (t.zone === undefined && (t.format === 'iso' || t.format === 'us')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['zone'],
+          message: `is required: the export's local times mean nothing without their zone; name it, e.g. "zone": "Asia/Shanghai" or "America/New_York" (daylight saving is followed)`,
+        });
+      }
+    }),
 });
 
 /** A column mapping. */
@@ -51,7 +92,10 @@ export type CsvMapping = z.output<typeof csvMappingSchema>;
 /** Validates a mapping file's content; the error lists every bad field. */
 export function parseCsvMapping(raw: unknown, source: string): CsvMapping {
   const r = csvMappingSchema.safeParse(raw);
-  if (!r.success) throw new Error(`${source} is not a valid column mapping:\n${r.error.issues.map((i) => `  ${i.path.map(String).join('.') || '(file)'}: ${i.message}`).join('\n')}`);
+  if (!r.success)
+    throw new Error(
+      `${source} is not a valid column mapping:\n${r.error.issues.map((i) => `  ${i.path.map(String).join('.') || '(file)'}: ${i.message}`).join('\n')}`,
+    );
   return r.data;
 }
 
@@ -61,7 +105,10 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** A CSV row and the file line it starts on (1-based; a quoted field may span lines). */
-export interface CsvRow { readonly fields: string[]; readonly line: number }
+export interface CsvRow {
+  readonly fields: string[];
+  readonly line: number;
+}
 
 /** Splits CSV text into rows of fields with the line each starts on; blank lines are skipped. */
 export function parseCsvRows(text: string): CsvRow[] {
@@ -76,22 +123,31 @@ export function parseCsvRows(text: string): CsvRow[] {
     const c = text[i];
     if (quoted) {
       if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
       } else {
         if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
         field += c;
       }
     } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); field = '';
+      row.push(field);
+      field = '';
       if (row.length > 1 || row[0] !== '') rows.push({ fields: row, line: rowLine });
       row = [];
       rowLine = ++line;
     } else field += c;
   }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push({ fields: row, line: rowLine }); }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push({ fields: row, line: rowLine });
+  }
   return rows;
 }
 
@@ -100,8 +156,10 @@ export function parseTime(v: string, t: CsvMapping['time']): number {
   const s = v.trim();
   if (s === '') return Number.NaN;
   switch (t.format) {
-    case 'epoch_ms': return /^\d+$/.test(s) ? Number(s) : Number.NaN;
-    case 'epoch_s': return /^\d+(\.\d+)?$/.test(s) ? Math.round(Number(s) * 1000) : Number.NaN;
+    case 'epoch_ms':
+      return /^\d+$/.test(s) ? Number(s) : Number.NaN;
+    case 'epoch_s':
+      return /^\d+(\.\d+)?$/.test(s) ? Math.round(Number(s) * 1000) : Number.NaN;
     case 'us': {
       const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?)?$/i.exec(s);
       if (!m) return Number.NaN;
@@ -113,9 +171,19 @@ export function parseTime(v: string, t: CsvMapping['time']): number {
       return local(t.zone, Number(m[3]), Number(m[1]), Number(m[2]), h, Number(m[5] ?? 0), Number(m[6] ?? 0), 0);
     }
     case 'iso': {
-      const m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(s);
+      const m =
+        /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
+          s,
+        );
       if (!m) return Number.NaN;
-      const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+      const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => Number(x ?? 0)) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       const ms = Number((m[7] ?? '0').padEnd(3, '0'));
       const off = m[8];
       if (off === undefined) return local(t.zone, y, mo, d, h, mi, sec, ms);
@@ -133,23 +201,47 @@ function validParts(y: number, mo: number, d: number, h: number, mi: number, s: 
   return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
 }
 
-function local(zone: string | undefined, y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
+function local(
+  zone: string | undefined,
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+): number {
   if (zone === undefined || !validParts(y, mo, d, h, mi, s)) return Number.NaN;
   return zonedInstant(zone, y, mo, d, h, mi, s, ms);
 }
 
 /** What reading an export gives: the records, the rows that could not be read, and the mapping report. */
-export interface ReadRecords { readonly records: RequestRecord[]; readonly errors: RecordError[]; readonly report: MappingReport }
+export interface ReadRecords {
+  readonly records: RequestRecord[];
+  readonly errors: RecordError[];
+  readonly report: MappingReport;
+}
 
 /** Reads CSV rows (the first is the header) into records through a mapping; row numbers count data rows from 1. */
 export function csvRecords(text: string, mapping: CsvMapping, config: CityopsConfig = DEFAULT_CONFIG): ReadRecords {
   const [header, ...rows] = parseCsvRows(text);
-  const col = (f: MappedField) => (mapping.columns[f] ? `column "${mapping.columns[f]}"` : `not mapped: default "${String(mapping.defaults[f === 'unit' ? 'street' : f] ?? '')}"`);
-  const tally = new MappingTally({ category: col('category'), street: `${col('street')}${mapping.columns.address ? `, else column "${mapping.columns.address}"` : ''}`, unit: mapping.columns.unit ? `column "${mapping.columns.unit}"` : 'not mapped: no unit', channel: col('channel') });
+  const col = (f: MappedField) =>
+    mapping.columns[f]
+      ? `column "${mapping.columns[f]}"`
+      : `not mapped: default "${String(mapping.defaults[f === 'unit' ? 'street' : f] ?? '')}"`;
+  const tally = new MappingTally({
+    category: col('category'),
+    street: `${col('street')}${mapping.columns.address ? `, else column "${mapping.columns.address}"` : ''}`,
+    unit: mapping.columns.unit ? `column "${mapping.columns.unit}"` : 'not mapped: no unit',
+    channel: col('channel'),
+  });
   if (!header) return { records: [], errors: [], report: tally.report() };
   const index = new Map(header.fields.map((h, i) => [h.trim(), i]));
   for (const [field, c] of Object.entries(mapping.columns)) {
-    if (c !== undefined && !index.has(c)) throw new Error(`the mapping's columns.${field} names column "${c}", which the CSV header does not have (it has: ${header.fields.join(', ')})`);
+    if (c !== undefined && !index.has(c))
+      throw new Error(
+        `the mapping's columns.${field} names column "${c}", which the CSV header does not have (it has: ${header.fields.join(', ')})`,
+      );
   }
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
@@ -167,37 +259,82 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
     const id = cell('id');
     if (!id) return void errors.push({ ...at, column: mapping.columns.id, message: 'no id: the cell is empty' });
     const opened = parseTime(cell('openedAt') ?? '', mapping.time);
-    if (!Number.isFinite(opened)) return void errors.push({ ...at, column: mapping.columns.openedAt, message: `"${cell('openedAt') ?? ''}" is not a time (${timeFormatHint(mapping.time.format)})` });
+    if (!Number.isFinite(opened))
+      return void errors.push({
+        ...at,
+        column: mapping.columns.openedAt,
+        message: `"${cell('openedAt') ?? ''}" is not a time (${timeFormatHint(mapping.time.format)})`,
+      });
     const closedCell = cell('closedAt');
     const closedTs = parseTime(closedCell ?? '', mapping.time);
-    if (closedCell !== undefined && !Number.isFinite(closedTs)) return void errors.push({ ...at, column: mapping.columns.closedAt, message: `"${closedCell}" is not a time (${timeFormatHint(mapping.time.format)})` });
+    if (closedCell !== undefined && !Number.isFinite(closedTs))
+      return void errors.push({
+        ...at,
+        column: mapping.columns.closedAt,
+        message: `"${closedCell}" is not a time (${timeFormatHint(mapping.time.format)})`,
+      });
     const status = cell('status')?.toLowerCase();
-    const closed = mapping.columns.status ? mapping.closedStatuses.some((s) => s.toLowerCase() === status) : Number.isFinite(closedTs);
+    const closed = mapping.columns.status
+      ? mapping.closedStatuses.some((s) => s.toLowerCase() === status)
+      : Number.isFinite(closedTs);
     tally.row();
     const channelCell = cell('channel');
     const channel = oneOf(channelCell, CHANNELS);
-    tally.add('channel', raw('channel'), channel ?? mapping.defaults.channel, channel ? null : channelCell === undefined ? 'empty: the default channel' : 'not a channel: the default');
+    tally.add(
+      'channel',
+      raw('channel'),
+      channel ?? mapping.defaults.channel,
+      channel ? null : channelCell === undefined ? 'empty: the default channel' : 'not a channel: the default',
+    );
     const lat = Number(cell('lat'));
     const lng = Number(cell('lng'));
     const description = cell('description');
     const address = cell('address');
     const unitCell = cell('unit');
     const unit = matchUnit(unitCell, config);
-    if (mapping.columns.unit) tally.add('unit', raw('unit'), unit ?? unitCell ?? '(none: closed directly or left open)', unit || !unitCell ? null : 'not a configured unit: kept as given');
+    if (mapping.columns.unit)
+      tally.add(
+        'unit',
+        raw('unit'),
+        unit ?? unitCell ?? '(none: closed directly or left open)',
+        unit || !unitCell ? null : 'not a configured unit: kept as given',
+      );
     const reply = cell('reply');
     const categoryCell = cell('category');
     const category = matchCategory(categoryCell, mapping.defaults.category, config);
-    tally.add('category', raw('category'), category, categoryCell !== undefined && config.categories.includes(categoryCell) ? null : categoryCell === undefined ? 'empty: the default category' : 'not a configured category: the default');
+    tally.add(
+      'category',
+      raw('category'),
+      category,
+      categoryCell !== undefined && config.categories.includes(categoryCell)
+        ? null
+        : categoryCell === undefined
+          ? 'empty: the default category'
+          : 'not a configured category: the default',
+    );
     const street = matchStreet(cell('street'), config) ?? matchStreet(address, config);
-    tally.add('street', raw('street') ?? (address ? `${EMPTY} address: ${address.slice(0, 40)}` : undefined), street ?? mapping.defaults.street,
-      street ? null : `not a configured street${address ? ' (nor in the address)' : ''}: the default`);
+    tally.add(
+      'street',
+      raw('street') ?? (address ? `${EMPTY} address: ${address.slice(0, 40)}` : undefined),
+      street ?? mapping.defaults.street,
+      street ? null : `not a configured street${address ? ' (nor in the address)' : ''}: the default`,
+    );
     records.push({
-      id, openedAt: opened, closedAt: closed ? (Number.isFinite(closedTs) ? Math.max(closedTs, opened) : opened) : null, category,
+      id,
+      openedAt: opened,
+      closedAt: closed ? (Number.isFinite(closedTs) ? Math.max(closedTs, opened) : opened) : null,
+      category,
       street: street ?? mapping.defaults.street,
-      title: cell('title') ?? description?.slice(0, 60) ?? category, channel: channel ?? mapping.defaults.channel,
-      caseType: oneOf(cell('caseType'), CASE_TYPES) ?? mapping.defaults.caseType, urgency: oneOf(cell('urgency'), URGENCIES) ?? mapping.defaults.urgency,
-      ...(description ? { description } : {}), ...(address ? { address } : {}), ...(Number.isFinite(lat) && cell('lat') ? { lat } : {}),
-      ...(Number.isFinite(lng) && cell('lng') ? { lng } : {}), ...(unitCell ? { unit: unit ?? unitCell } : {}), ...(reply ? { reply } : {}),
+      title: cell('title') ?? description?.slice(0, 60) ?? category,
+      channel: channel ?? mapping.defaults.channel,
+      caseType: oneOf(cell('caseType'), CASE_TYPES) ?? mapping.defaults.caseType,
+      urgency: oneOf(cell('urgency'), URGENCIES) ?? mapping.defaults.urgency,
+      ...(description ? { description } : {}),
+      ...(address ? { address } : {}),
+      ...(Number.isFinite(lat) && cell('lat') ? { lat } : {}),
+      ...(Number.isFinite(lng) && cell('lng') ? { lng } : {}),
+      ...(unitCell ? { unit: unit ?? unitCell } : {}),
+      ...(reply ? { reply } : {}),
     });
   });
   return { records, errors, report: tally.report() };
@@ -205,10 +342,14 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
 
 function timeFormatHint(f: CsvMapping['time']['format']): string {
   switch (f) {
-    case 'iso': return 'iso: YYYY-MM-DD[ HH:MM[:SS]][offset]';
-    case 'us': return 'us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]]';
-    case 'epoch_ms': return 'epoch_ms: milliseconds since 1970';
-    case 'epoch_s': return 'epoch_s: seconds since 1970';
+    case 'iso':
+      return 'iso: YYYY-MM-DD[ HH:MM[:SS]][offset]';
+    case 'us':
+      return 'us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]]';
+    case 'epoch_ms':
+      return 'epoch_ms: milliseconds since 1970';
+    case 'epoch_s':
+      return 'epoch_s: seconds since 1970';
   }
 }
 

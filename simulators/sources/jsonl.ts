@@ -35,7 +35,8 @@ export class JsonlReader implements AsyncIterable<DomainEventInput> {
     } catch (err) {
       throw new Error(`${this.file} line ${this.lines}: not JSON (${(err as Error).message})`, { cause: err });
     }
-    if (typeof e !== 'object' || e === null || typeof (e as { ts?: unknown }).ts !== 'number') throw new Error(`${this.file} line ${this.lines}: not an event (an object with a numeric ts)`);
+    if (typeof e !== 'object' || e === null || typeof (e as { ts?: unknown }).ts !== 'number')
+      throw new Error(`${this.file} line ${this.lines}: not an event (an object with a numeric ts)`);
     return e as DomainEventInput;
   }
 }
@@ -48,12 +49,17 @@ export function lastEventTs(file: string): number | null {
     const len = Math.min(size, 256 * 1024);
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     for (let i = lines.length - 1; i >= 0; i--) {
       try {
         const ts = (JSON.parse(lines[i] ?? '') as { ts?: unknown }).ts;
         if (typeof ts === 'number') return ts;
-      } catch { /* a partial first line of the tail */ }
+      } catch {
+        /* a partial first line of the tail */
+      }
     }
     return null;
   } finally {

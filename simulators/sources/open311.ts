@@ -18,17 +18,31 @@ export interface Open311Options {
 /** Reads an Open311 requests array; returns the records and the requests that could not be read. */
 export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecords {
   const config = o.config ?? DEFAULT_CONFIG;
-  const list = Array.isArray(raw) ? raw : isObj(raw) && Array.isArray(raw.service_requests) ? raw.service_requests : null;
+  const list = Array.isArray(raw)
+    ? raw
+    : isObj(raw) && Array.isArray(raw.service_requests)
+      ? raw.service_requests
+      : null;
   if (!list) throw new Error('an Open311 file is a JSON array of service requests (GET /requests.json)');
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
-  const tally = new MappingTally({ category: 'service_name (else service_code)', street: 'address (else description)', unit: 'agency_responsible', channel: `--channel ${o.channel ?? 'hotline'}` });
+  const tally = new MappingTally({
+    category: 'service_name (else service_code)',
+    street: 'address (else description)',
+    unit: 'agency_responsible',
+    channel: `--channel ${o.channel ?? 'hotline'}`,
+  });
   list.forEach((r: unknown, i: number) => {
     if (!isObj(r)) return void errors.push({ record: i + 1, message: 'not an object' });
     const id = str(r.service_request_id) ?? str(r.token);
     const opened = Date.parse(str(r.requested_datetime) ?? '');
     if (!id) return void errors.push({ record: i + 1, column: 'service_request_id', message: 'missing' });
-    if (!Number.isFinite(opened)) return void errors.push({ record: i + 1, column: 'requested_datetime', message: `"${str(r.requested_datetime) ?? ''}" is not a date-time (ISO 8601 with its offset)` });
+    if (!Number.isFinite(opened))
+      return void errors.push({
+        record: i + 1,
+        column: 'requested_datetime',
+        message: `"${str(r.requested_datetime) ?? ''}" is not a date-time (ISO 8601 with its offset)`,
+      });
     tally.row();
     const closed = str(r.status) === 'closed' ? Date.parse(str(r.updated_datetime) ?? '') : Number.NaN;
     const service = str(r.service_name) ?? str(r.service_code) ?? '其他';
@@ -42,18 +56,41 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
     const mapped = o.categories?.[service];
     const category = mapped ?? matchCategory(service, '其他', config);
     const street = matchStreet(address, config) ?? matchStreet(description, config);
-    tally.add('category', service, category, config.categories.includes(mapped ?? service) ? null : 'not a configured category: 其他');
-    tally.add('street', address, street ?? 'unknown', street ? null : 'no configured street in the address or description: unknown');
-    tally.add('unit', agency, unit ?? '(none)', agency && !matchUnit(agency, config) ? 'not a configured unit: kept as given' : null);
+    tally.add(
+      'category',
+      service,
+      category,
+      config.categories.includes(mapped ?? service) ? null : 'not a configured category: 其他',
+    );
+    tally.add(
+      'street',
+      address,
+      street ?? 'unknown',
+      street ? null : 'no configured street in the address or description: unknown',
+    );
+    tally.add(
+      'unit',
+      agency,
+      unit ?? '(none)',
+      agency && !matchUnit(agency, config) ? 'not a configured unit: kept as given' : null,
+    );
     tally.add('channel', undefined, o.channel ?? 'hotline', null);
     records.push({
-      id, openedAt: opened, closedAt: str(r.status) === 'closed' ? (Number.isFinite(closed) ? Math.max(closed, opened) : opened) : null,
+      id,
+      openedAt: opened,
+      closedAt: str(r.status) === 'closed' ? (Number.isFinite(closed) ? Math.max(closed, opened) : opened) : null,
       category,
       street: street ?? 'unknown',
       title: (description ? description.split(/[\n。.!！?？]/)[0]?.slice(0, 60) : undefined) || service,
-      channel: o.channel ?? 'hotline', caseType: 'help', urgency: 'normal',
-      ...(description ? { description } : {}), ...(address ? { address } : {}), ...(lat !== null ? { lat } : {}), ...(lng !== null ? { lng } : {}),
-      ...(unit ? { unit } : {}), ...(reply ? { reply } : {}),
+      channel: o.channel ?? 'hotline',
+      caseType: 'help',
+      urgency: 'normal',
+      ...(description ? { description } : {}),
+      ...(address ? { address } : {}),
+      ...(lat !== null ? { lat } : {}),
+      ...(lng !== null ? { lng } : {}),
+      ...(unit ? { unit } : {}),
+      ...(reply ? { reply } : {}),
     });
   });
   return { records, errors, report: tally.report() };

@@ -31,7 +31,12 @@ export interface RequestRecord {
  * A record that could not be read: where (`record`: the data row or array element, 1-based; for CSV also the file
  * line it starts on and the column) and why.
  */
-export interface RecordError { readonly record: number; readonly line?: number; readonly column?: string; readonly message: string }
+export interface RecordError {
+  readonly record: number;
+  readonly line?: number;
+  readonly column?: string;
+  readonly message: string;
+}
 
 /** A record error as one line: `row 17 (line 19), column "Opened": …`. */
 export function describeRecordError(e: RecordError, noun = 'row'): string {
@@ -61,7 +66,11 @@ export function matchStreet(text: string | undefined, config: CityopsConfig = DE
 }
 
 /** Maps a category name to a configured one (exact), else the fallback. */
-export function matchCategory(name: string | undefined, fallback: string, config: CityopsConfig = DEFAULT_CONFIG): string {
+export function matchCategory(
+  name: string | undefined,
+  fallback: string,
+  config: CityopsConfig = DEFAULT_CONFIG,
+): string {
   return name && config.categories.includes(name) ? name : fallback;
 }
 
@@ -76,23 +85,48 @@ export function matchUnit(text: string | undefined, config: CityopsConfig = DEFA
 export function recordEvents(r: RequestRecord, prefix: string): DomainEventInput[] {
   const caseId = toIdent(r.id);
   const id = (step: string) => toIdent(`${prefix}-${r.id}-${step}`);
-  const out: DomainEventInput[] = [{
-    type: 'case.received', eventId: id('r'), ts: r.openedAt, caseId, channel: r.channel, caseType: r.caseType, urgency: r.urgency,
-    flags: [], category: toShort(r.category), street: toShort(r.street), title: r.title.slice(0, 200) || r.category,
-    ...(r.description ? { description: r.description.slice(0, 4000) } : {}), ...(r.address ? { address: r.address.slice(0, 300) } : {}),
-    ...(r.lat !== undefined && Number.isFinite(r.lat) && Math.abs(r.lat) <= 90 ? { lat: r.lat } : {}),
-    ...(r.lng !== undefined && Number.isFinite(r.lng) && Math.abs(r.lng) <= 180 ? { lng: r.lng } : {}),
-  }];
+  const out: DomainEventInput[] = [
+    {
+      type: 'case.received',
+      eventId: id('r'),
+      ts: r.openedAt,
+      caseId,
+      channel: r.channel,
+      caseType: r.caseType,
+      urgency: r.urgency,
+      flags: [],
+      category: toShort(r.category),
+      street: toShort(r.street),
+      title: r.title.slice(0, 200) || r.category,
+      ...(r.description ? { description: r.description.slice(0, 4000) } : {}),
+      ...(r.address ? { address: r.address.slice(0, 300) } : {}),
+      ...(r.lat !== undefined && Number.isFinite(r.lat) && Math.abs(r.lat) <= 90 ? { lat: r.lat } : {}),
+      ...(r.lng !== undefined && Number.isFinite(r.lng) && Math.abs(r.lng) <= 180 ? { lng: r.lng } : {}),
+    },
+  ];
   let t = r.openedAt;
   const next = (at: EpochMs) => (t = Math.max(t + MINUTE_MS, at));
   if (!r.unit) {
-    if (r.closedAt !== null) out.push({ type: 'case.closed_directly', eventId: id('cd'), ts: next(r.closedAt), caseId, ...(r.reply ? { reply: r.reply.slice(0, 4000) } : {}) });
+    if (r.closedAt !== null)
+      out.push({
+        type: 'case.closed_directly',
+        eventId: id('cd'),
+        ts: next(r.closedAt),
+        caseId,
+        ...(r.reply ? { reply: r.reply.slice(0, 4000) } : {}),
+      });
     return out;
   }
   out.push({ type: 'case.dispatched', eventId: id('d'), ts: next(r.openedAt), caseId, unit: toShort(r.unit) });
   if (r.closedAt === null) return out;
   out.push({ type: 'case.signed', eventId: id('s'), ts: next(r.openedAt), caseId });
-  out.push({ type: 'case.replied', eventId: id('p'), ts: next(r.closedAt), caseId, ...(r.reply ? { reply: r.reply.slice(0, 4000) } : {}) });
+  out.push({
+    type: 'case.replied',
+    eventId: id('p'),
+    ts: next(r.closedAt),
+    caseId,
+    ...(r.reply ? { reply: r.reply.slice(0, 4000) } : {}),
+  });
   out.push({ type: 'case.closed', eventId: id('x'), ts: next(r.closedAt), caseId });
   return out;
 }

@@ -10,7 +10,12 @@ export const MAPPED_FIELDS = ['category', 'street', 'unit', 'channel'] as const;
 export type MappedField = (typeof MAPPED_FIELDS)[number];
 
 /** One source value of a field: what it became, in how many rows; `fallback` says why it is not a configured match. */
-export interface MappingEntry { readonly source: string; readonly target: string; readonly rows: number; readonly fallback: string | null }
+export interface MappingEntry {
+  readonly source: string;
+  readonly target: string;
+  readonly rows: number;
+  readonly fallback: string | null;
+}
 
 /** The report: rows read, each field's entries (most rows first) and where each field was read from. */
 export interface MappingReport {
@@ -24,12 +29,17 @@ export const EMPTY = '(empty)';
 
 /** Counts what each source value became, row by row. */
 export class MappingTally {
-  private readonly seen = new Map<MappedField, Map<string, { target: string; rows: number; fallback: string | null }>>();
+  private readonly seen = new Map<
+    MappedField,
+    Map<string, { target: string; rows: number; fallback: string | null }>
+  >();
   private rows = 0;
   constructor(private readonly sources: Partial<Record<MappedField, string>>) {}
 
   /** Counts one row (call once per record). */
-  row(): void { this.rows++; }
+  row(): void {
+    this.rows++;
+  }
 
   /** Notes that `source` (undefined: empty cell) became `target`; `fallback` null when it matched the configuration. */
   add(field: MappedField, source: string | undefined, target: string, fallback: string | null): void {
@@ -43,15 +53,23 @@ export class MappingTally {
 
   /** The report so far. */
   report(): MappingReport {
-    const fields = Object.fromEntries(MAPPED_FIELDS.map((f) => [f, [...(this.seen.get(f) ?? new Map<string, { target: string; rows: number; fallback: string | null }>())]
-      .map(([source, e]) => ({ source, ...e })).sort((a, b) => b.rows - a.rows || a.source.localeCompare(b.source))])) as Record<MappedField, MappingEntry[]>;
+    const fields = Object.fromEntries(
+      MAPPED_FIELDS.map((f) => [
+        f,
+        [...(this.seen.get(f) ?? new Map<string, { target: string; rows: number; fallback: string | null }>())]
+          .map(([source, e]) => ({ source, ...e }))
+          .sort((a, b) => b.rows - a.rows || a.source.localeCompare(b.source)),
+      ]),
+    ) as Record<MappedField, MappingEntry[]>;
     return { rows: this.rows, fields, sources: this.sources };
   }
 }
 
 /** Every entry that fell back, with its field. */
 export function fallbacks(r: MappingReport): (MappingEntry & { readonly field: MappedField })[] {
-  return MAPPED_FIELDS.flatMap((field) => r.fields[field].filter((e) => e.fallback !== null).map((e) => ({ ...e, field })));
+  return MAPPED_FIELDS.flatMap((field) =>
+    r.fields[field].filter((e) => e.fallback !== null).map((e) => ({ ...e, field })),
+  );
 }
 
 /** The report as text: a block per field, then a summary of the fallbacks. */
@@ -62,11 +80,15 @@ export function formatReport(r: MappingReport, header: string, maxValues = 40): 
     out.push(`  ${field} (${r.sources[field] ?? 'not mapped'}): ${entries.length} value(s)`);
     const w = Math.min(40, Math.max(0, ...entries.map((e) => e.source.length)));
     for (const e of entries.slice(0, maxValues)) {
-      out.push(`    ${e.source.padEnd(w)} → ${e.target}  ${e.rows} row(s)${e.fallback ? `  FALLBACK: ${e.fallback}` : ''}`);
+      out.push(
+        `    ${e.source.padEnd(w)} → ${e.target}  ${e.rows} row(s)${e.fallback ? `  FALLBACK: ${e.fallback}` : ''}`,
+      );
     }
     if (entries.length > maxValues) {
       const rest = entries.slice(maxValues);
-      out.push(`    … ${rest.length} more value(s), ${rest.reduce((s, e) => s + e.rows, 0)} row(s), ${rest.filter((e) => e.fallback).length} of them falling back`);
+      out.push(
+        `    … ${rest.length} more value(s), ${rest.reduce((s, e) => s + e.rows, 0)} row(s), ${rest.filter((e) => e.fallback).length} of them falling back`,
+      );
     }
   }
   const fb = fallbacks(r);
@@ -75,7 +97,13 @@ export function formatReport(r: MappingReport, header: string, maxValues = 40): 
     out.push(`  ${fb.length} value(s) in ${fb.reduce((s, e) => s + e.rows, 0)} row(s) fall back:`);
     for (const field of MAPPED_FIELDS) {
       const f = fb.filter((e) => e.field === field);
-      if (f.length > 0) out.push(`    ${field}: ${f.slice(0, 12).map((e) => `"${e.source}" (${e.rows})`).join(', ')}${f.length > 12 ? `, … ${f.length - 12} more` : ''}`);
+      if (f.length > 0)
+        out.push(
+          `    ${field}: ${f
+            .slice(0, 12)
+            .map((e) => `"${e.source}" (${e.rows})`)
+            .join(', ')}${f.length > 12 ? `, … ${f.length - 12} more` : ''}`,
+        );
     }
   }
   return out.join('\n');

@@ -36,22 +36,37 @@ describe.runIf(run)('when every page is loaded under the Content-Security-Policy
   const referers: string[] = [];
   const requested: string[] = [];
 
-  const violations = async (): Promise<string[]> => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+  const violations = async (): Promise<string[]> =>
+    page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-csp-'));
     mkdirSync(shots, { recursive: true });
-    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), staticDir: path.resolve('dist/client'), now: () => NOW, deltaIntervalMs: 200 });
+    app = createApp({
+      store: openSqliteStore({ dataDir }),
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry(TOKENS),
+      staticDir: path.resolve('dist/client'),
+      now: () => NOW,
+      deltaIntervalMs: 200,
+    });
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
-    const events = generateEvents({ seed: 5, from: shanghaiInstant('2026-11-22', '00:00'), to: NOW - 3_600_000, casesPerDay: 150 });
+    const events = generateEvents({
+      seed: 5,
+      from: shanghaiInstant('2026-11-22', '00:00'),
+      to: NOW - 3_600_000,
+      casesPerDay: 150,
+    });
     for (let i = 0; i < events.length; i += 400) await post(url, { space: 'live', events: events.slice(i, i + 400) });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
     await context.addInitScript(WATCH_CSP);
     page = await context.newPage();
-    page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text()); });
+    page.on('console', (m) => {
+      if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
+    });
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('request', (r) => {
       requested.push(r.url());
@@ -80,7 +95,7 @@ describe.runIf(run)('when every page is loaded under the Content-Security-Policy
     expect(referers).toEqual([]);
   }, 60_000);
 
-  it('then the login and the supervisors\' desk pages load with no violation and no Referer', async () => {
+  it("then the login and the supervisors' desk pages load with no violation and no Referer", async () => {
     await page.goto(`${url}/cases?space=live&status=overdue`);
     await page.waitForURL(/\/login\?next=/, { timeout: 10_000 });
     expect(await violations()).toEqual([]);

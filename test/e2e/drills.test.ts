@@ -31,14 +31,23 @@ describe.runIf(run)('when an admin runs a drill from the drill pages', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-drills-'));
     mkdirSync(shots, { recursive: true });
-    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), staticDir: path.resolve('dist/client'), now: () => NOW, drillDbFile: path.join(dataDir, 'drills.sqlite') });
+    app = createApp({
+      store: openSqliteStore({ dataDir }),
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry(TOKENS),
+      staticDir: path.resolve('dist/client'),
+      now: () => NOW,
+      drillDbFile: path.join(dataDir, 'drills.sqlite'),
+    });
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/401|403|Unauthorized|Forbidden/.test(m.text())) errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/401|403|Unauthorized|Forbidden/.test(m.text())) errors.push(m.text());
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -53,7 +62,9 @@ describe.runIf(run)('when an admin runs a drill from the drill pages', () => {
     await page.fill('input[name=token]', 'supervisor-token');
     await page.click('form[data-test=login] button[type=submit]');
     await page.waitForURL(/\/drills$/, { timeout: 10_000 });
-    await expect.poll(() => page.locator('[role=alert]').innerText(), { timeout: 10_000 }).toMatch(/需要管理员登录.*supervisor token may not administer/);
+    await expect
+      .poll(() => page.locator('[role=alert]').innerText(), { timeout: 10_000 })
+      .toMatch(/需要管理员登录.*supervisor token may not administer/);
     await page.locator('nav button', { hasText: '退出' }).click();
     await page.waitForURL(/\/login$/, { timeout: 10_000 });
   });

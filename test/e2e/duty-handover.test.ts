@@ -49,20 +49,77 @@ describe.runIf(run)('when the day shift hands over to the night shift at the des
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-handover-'));
-    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), staticDir: path.resolve('dist/client'), now: () => now.value, deltaIntervalMs: 100, monitorMs: 100 });
+    app = createApp({
+      store: openSqliteStore({ dataDir }),
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry(TOKENS),
+      staticDir: path.resolve('dist/client'),
+      now: () => now.value,
+      deltaIntervalMs: 100,
+      monitorMs: 100,
+    });
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
-    const roster = { type: 'duty.roster', eventId: 'roster', ts: at('00:00'), date: DATE, shifts: [
-      { id: 'day', name: '白班', start: '08:30', end: '17:30', posts: [{ post: 'duty_officer', personId: 'O1', name: '李娜' }] },
-      { id: 'night', name: '夜班', start: '17:30', end: '08:30', posts: [{ post: 'duty_officer', personId: 'O2', name: '王强' }] },
-    ] };
-    const checkIn = { type: 'duty.checked_in', eventId: 'in-O1', ts: at('08:25'), date: DATE, shiftId: 'day', post: 'duty_officer', personId: 'O1', name: '李娜' };
+    const roster = {
+      type: 'duty.roster',
+      eventId: 'roster',
+      ts: at('00:00'),
+      date: DATE,
+      shifts: [
+        {
+          id: 'day',
+          name: '白班',
+          start: '08:30',
+          end: '17:30',
+          posts: [{ post: 'duty_officer', personId: 'O1', name: '李娜' }],
+        },
+        {
+          id: 'night',
+          name: '夜班',
+          start: '17:30',
+          end: '08:30',
+          posts: [{ post: 'duty_officer', personId: 'O2', name: '王强' }],
+        },
+      ],
+    };
+    const checkIn = {
+      type: 'duty.checked_in',
+      eventId: 'in-O1',
+      ts: at('08:25'),
+      date: DATE,
+      shiftId: 'day',
+      post: 'duty_officer',
+      personId: 'O1',
+      name: '李娜',
+    };
     const calls = [1, 2, 3, 4].flatMap((n) => [
       { type: 'call.offered', eventId: `c${n}`, ts: at('16:00') + n * 60_000, callId: `call-${n}` },
-      ...(n < 4 ? [{ type: 'call.answered', eventId: `a${n}`, ts: at('16:00') + n * 60_000 + 3_000, callId: `call-${n}`, agentId: 'A1' }] : []),
+      ...(n < 4
+        ? [
+            {
+              type: 'call.answered',
+              eventId: `a${n}`,
+              ts: at('16:00') + n * 60_000 + 3_000,
+              callId: `call-${n}`,
+              agentId: 'A1',
+            },
+          ]
+        : []),
     ]);
-    expect((await post(url, { space: 'live', events: [roster, checkIn, ...calls, received('gas-1', { ts: at('17:16'), urgency: 'urgent', title: '燃气泄漏', street: 'luonan' })] })).json.accepted).toBe(10);
+    expect(
+      (
+        await post(url, {
+          space: 'live',
+          events: [
+            roster,
+            checkIn,
+            ...calls,
+            received('gas-1', { ts: at('17:16'), urgency: 'urgent', title: '燃气泄漏', street: 'luonan' }),
+          ],
+        })
+      ).json.accepted,
+    ).toBe(10);
     browser = await launchChromium();
     outgoing = (await deskAs('李娜')).page;
   }, 120_000);
@@ -92,9 +149,11 @@ describe.runIf(run)('when the day shift hands over to the night shift at the des
     await outgoing.screenshot({ path: '/tmp/duty-handover-desk.png', fullPage: true });
   });
 
-  it('then the outgoing officer\'s own signature is refused with the reason, and the incoming officer signs it', async () => {
+  it("then the outgoing officer's own signature is refused with the reason, and the incoming officer signs it", async () => {
     await outgoing.click(`tr[data-handover="${ID}"] [data-test=sign]`);
-    await expect.poll(() => outgoing.locator('[data-test=handover-error]').innerText(), { timeout: 10_000 }).toBe(`handover ${ID} was submitted by 李娜: the incoming officer signs it, not the one handing over`);
+    await expect
+      .poll(() => outgoing.locator('[data-test=handover-error]').innerText(), { timeout: 10_000 })
+      .toBe(`handover ${ID} was submitted by 李娜: the incoming officer signs it, not the one handing over`);
     now.value = at('17:31');
     const desk = await deskAs('王强');
     incoming = desk.page;
@@ -105,10 +164,12 @@ describe.runIf(run)('when the day shift hands over to the night shift at the des
     await rec.locator('[data-test=sign]').click();
     await expect.poll(() => rec.locator('[data-test=signed]').innerText(), { timeout: 10_000 }).toBe('王强 17:31');
     // The other desk sees it signed without a reload.
-    await expect.poll(() => outgoing.locator(`tr[data-handover="${ID}"] [data-test=signed]`).innerText(), { timeout: 15_000 }).toBe('王强 17:31');
+    await expect
+      .poll(() => outgoing.locator(`tr[data-handover="${ID}"] [data-test=signed]`).innerText(), { timeout: 15_000 })
+      .toBe('王强 17:31');
   });
 
-  it('then the wall shows the night shift handed over and the duty figures in the duty panel\'s header', async () => {
+  it("then the wall shows the night shift handed over and the duty figures in the duty panel's header", async () => {
     const wall = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
     wall.on('pageerror', (e) => errors.push(e.message));
     await wall.goto(`${url}/?space=live&token=viewer-token`);
@@ -132,7 +193,17 @@ describe.runIf(run)('when the day shift hands over to the night shift at the des
     expect(await sheet.locator('[data-test=submitted]').innerText()).toContain('李娜');
     expect(await sheet.locator('[data-test=signed]').innerText()).toContain('王强');
     expect(await sheet.locator('[data-test=note]').innerText()).toBe(NOTE);
-    expect(await sheet.locator('[data-test=figures] td').allInnerTexts()).toEqual(['4', '3', '75.0%', '1', '0', '1', '100.0%', '4 分', '—']);
+    expect(await sheet.locator('[data-test=figures] td').allInnerTexts()).toEqual([
+      '4',
+      '3',
+      '75.0%',
+      '1',
+      '0',
+      '1',
+      '100.0%',
+      '4 分',
+      '—',
+    ]);
     expect(await sheet.locator('[data-test=list-open] tbody tr').count()).toBe(1);
     expect(await sheet.locator('[data-test=list-handled]').innerText()).toContain('李娜 17:20');
     await page.screenshot({ path: '/tmp/duty-handover-print.png', fullPage: true });

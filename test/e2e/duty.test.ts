@@ -44,21 +44,57 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
   let desk: Page;
   const now = { value: NIGHT };
   const errors: string[] = [];
-  const audio = async (p: Page) => p.evaluate(() => (window as unknown as { __audio: { contexts: number; tones: number } }).__audio);
+  const audio = async (p: Page) =>
+    p.evaluate(() => (window as unknown as { __audio: { contexts: number; tones: number } }).__audio);
   const strip = (p: Page) => p.locator('[data-test=duty-desk]');
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-duty-'));
     mkdirSync(shots, { recursive: true });
-    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), staticDir: path.resolve('dist/client'), now: () => now.value, deltaIntervalMs: 100, monitorMs: 100 });
+    app = createApp({
+      store: openSqliteStore({ dataDir }),
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry(TOKENS),
+      staticDir: path.resolve('dist/client'),
+      now: () => now.value,
+      deltaIntervalMs: 100,
+      monitorMs: 100,
+    });
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
-    const roster = { type: 'duty.roster', eventId: 'roster', ts: shanghaiInstant(DATE, '00:00'), date: DATE, shifts: [
-      { id: 'night', name: '夜班', start: '00:30', end: '08:30', posts: [{ post: 'duty_leader', personId: 'L1', name: '张伟' }, { post: 'duty_officer', personId: 'O1', name: '李娜' }] },
-    ] };
+    const roster = {
+      type: 'duty.roster',
+      eventId: 'roster',
+      ts: shanghaiInstant(DATE, '00:00'),
+      date: DATE,
+      shifts: [
+        {
+          id: 'night',
+          name: '夜班',
+          start: '00:30',
+          end: '08:30',
+          posts: [
+            { post: 'duty_leader', personId: 'L1', name: '张伟' },
+            { post: 'duty_officer', personId: 'O1', name: '李娜' },
+          ],
+        },
+      ],
+    };
     // Both posts are held: the officer has stepped away from the desk, not from the shift.
-    const checkIns = [['duty_leader', 'L1', '张伟'], ['duty_officer', 'O1', '李娜']].map(([p, id, name]) => ({ type: 'duty.checked_in', eventId: `in-${id}`, ts: shanghaiInstant(DATE, '00:25'), date: DATE, shiftId: 'night', post: p, personId: id, name }));
+    const checkIns = [
+      ['duty_leader', 'L1', '张伟'],
+      ['duty_officer', 'O1', '李娜'],
+    ].map(([p, id, name]) => ({
+      type: 'duty.checked_in',
+      eventId: `in-${id}`,
+      ts: shanghaiInstant(DATE, '00:25'),
+      date: DATE,
+      shiftId: 'night',
+      post: p,
+      personId: id,
+      name,
+    }));
     expect((await post(url, { space: 'live', events: [roster, ...checkIns] })).json.accepted).toBe(3);
     browser = await launchChromium();
     const wallPage = async (flag: string) => {
@@ -73,7 +109,14 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
     quiet = await wallPage('');
     desk = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     desk.on('pageerror', (e) => errors.push(e.message));
-    expect((await post(url, { space: 'live', events: [received('night-1', { ts: NIGHT + MINUTE_MS, urgency: 'urgent', title: TITLE, street: 'luonan' })] })).json.accepted).toBe(1);
+    expect(
+      (
+        await post(url, {
+          space: 'live',
+          events: [received('night-1', { ts: NIGHT + MINUTE_MS, urgency: 'urgent', title: TITLE, street: 'luonan' })],
+        })
+      ).json.accepted,
+    ).toBe(1);
   }, 120_000);
 
   afterAll(async () => {
@@ -83,9 +126,21 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
   });
 
   it('then the wall counts the unacknowledged item, and only the wall with the flag chimes', async () => {
-    await loud.waitForFunction(() => document.querySelector('[data-test=unacknowledged]')?.textContent === '1', undefined, { timeout: 15_000 });
-    await loud.waitForFunction(() => (window as unknown as { __audio: { tones: number } }).__audio.tones >= 2, undefined, { timeout: 10_000 });
-    await quiet.waitForFunction(() => document.querySelector('[data-test=unacknowledged]')?.textContent === '1', undefined, { timeout: 15_000 });
+    await loud.waitForFunction(
+      () => document.querySelector('[data-test=unacknowledged]')?.textContent === '1',
+      undefined,
+      { timeout: 15_000 },
+    );
+    await loud.waitForFunction(
+      () => (window as unknown as { __audio: { tones: number } }).__audio.tones >= 2,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await quiet.waitForFunction(
+      () => document.querySelector('[data-test=unacknowledged]')?.textContent === '1',
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(await audio(quiet)).toEqual({ contexts: 0, tones: 0 });
     expect((await audio(loud)).contexts).toBe(1);
   });
@@ -112,18 +167,25 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
     expect(await row.locator('[data-test=text]').innerText()).toBe(`紧急 ${TITLE}`);
     expect(await row.locator('[data-test=ack]').getAttribute('class')).toContain('red');
     expect(await row.locator('[data-test=ack]').innerText()).toBe('超 11 分');
-    expect(await row.locator('[data-test=escalation] .badge').allInnerTexts()).toEqual(['值班长 03:06', '值班领导 03:16']);
+    expect(await row.locator('[data-test=escalation] .badge').allInnerTexts()).toEqual([
+      '值班长 03:06',
+      '值班领导 03:16',
+    ]);
     expect(await desk.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   });
 
   it('then a report before acknowledging is refused with the reason, and A acknowledges', async () => {
     await desk.keyboard.press('p');
-    await expect.poll(() => desk.locator('[data-test=error]').innerText(), { timeout: 10_000 }).toBe('item case|night-1 is not acknowledged: acknowledge it before reporting it');
+    await expect
+      .poll(() => desk.locator('[data-test=error]').innerText(), { timeout: 10_000 })
+      .toBe('item case|night-1 is not acknowledged: acknowledge it before reporting it');
     await desk.keyboard.press('a');
     await desk.locator('[data-test=notice]').waitFor({ timeout: 10_000 });
     const row = desk.locator('tr[data-item="case|night-1"]');
     await expect.poll(() => row.locator('[data-test=ack]').innerText(), { timeout: 10_000 }).toBe('李娜 超时 03:17');
-    await loud.waitForFunction(() => document.querySelector('[data-test=unacknowledged]') === null, undefined, { timeout: 15_000 });
+    await loud.waitForFunction(() => document.querySelector('[data-test=unacknowledged]') === null, undefined, {
+      timeout: 15_000,
+    });
     expect(await strip(loud).innerText()).toContain('在办 1 项，均已接报');
   });
 
@@ -142,9 +204,15 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
     await desk.keyboard.press('r');
     await desk.keyboard.type('燃气公司关阀抢修完毕');
     await desk.keyboard.press('Enter');
-    await desk.locator('table[data-test=resolved] td', { hasText: '燃气公司关阀抢修完毕' }).waitFor({ timeout: 10_000 });
+    await desk
+      .locator('table[data-test=resolved] td', { hasText: '燃气公司关阀抢修完毕' })
+      .waitFor({ timeout: 10_000 });
     expect(await desk.locator('[data-test=open-count]').innerText()).toBe('未办结 0 项 · 未接报 0 项');
-    await loud.waitForFunction(() => document.querySelector('[data-test=duty-desk]')?.textContent?.includes('无待办事项'), undefined, { timeout: 15_000 });
+    await loud.waitForFunction(
+      () => document.querySelector('[data-test=duty-desk]')?.textContent?.includes('无待办事项'),
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(errors).toEqual([]);
   });
 });

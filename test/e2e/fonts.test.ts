@@ -14,7 +14,14 @@ import { startDemoWall, type DemoWall } from '../../harness/demoWall';
 
 const run = browserAvailable('fonts browser test');
 
-interface Glyphs { chars: number; tofu: string; blank: string; distinct: number; controlTofu: number; faces: string[] }
+interface Glyphs {
+  chars: number;
+  tofu: string;
+  blank: string;
+  distinct: number;
+  controlTofu: number;
+  faces: string[];
+}
 
 /**
  * The Chinese characters on the page, each drawn on a canvas in the page's font: how many are drawn exactly as the
@@ -46,11 +53,19 @@ function glyphs(page: Page): Promise<Glyphs> {
     const drawn = chars.map((ch) => [ch, draw(ch, family)] as const);
     const systemBox = draw('\ue000', 'monospace');
     const faces: string[] = [];
-    document.fonts.forEach((f) => { if (f.status === 'loaded') faces.push(`${f.family.replace(/"/g, '')} ${f.weight}`); });
+    document.fonts.forEach((f) => {
+      if (f.status === 'loaded') faces.push(`${f.family.replace(/"/g, '')} ${f.weight}`);
+    });
     return {
       chars: chars.length,
-      tofu: drawn.filter(([, b]) => b === box).map(([ch]) => ch).join(''),
-      blank: drawn.filter(([, b]) => b === empty).map(([ch]) => ch).join(''),
+      tofu: drawn
+        .filter(([, b]) => b === box)
+        .map(([ch]) => ch)
+        .join(''),
+      blank: drawn
+        .filter(([, b]) => b === empty)
+        .map(([ch]) => ch)
+        .join(''),
       distinct: new Set(drawn.map(([, b]) => b)).size,
       controlTofu: chars.filter((ch) => draw(ch, 'monospace') === systemBox).length,
       faces: [...new Set(faces)],
@@ -66,7 +81,10 @@ describe.runIf(run)('when a kiosk has no Chinese fonts', () => {
   beforeAll(async () => {
     // A clean font configuration: DejaVu only (Latin, Greek, Cyrillic; no CJK).
     fontDir = mkdtempSync(path.join(tmpdir(), 'cityops-fonts-'));
-    writeFileSync(path.join(fontDir, 'fonts.conf'), `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>/usr/share/fonts/truetype/dejavu</dir>\n  <cachedir>${fontDir}/cache</cachedir>\n</fontconfig>\n`);
+    writeFileSync(
+      path.join(fontDir, 'fonts.conf'),
+      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>/usr/share/fonts/truetype/dejavu</dir>\n  <cachedir>${fontDir}/cache</cachedir>\n</fontconfig>\n`,
+    );
     wall = await startDemoWall({ seed: 9, speed: 30 });
     browser = await launchChromium({ FONTCONFIG_FILE: path.join(fontDir, 'fonts.conf') });
   }, 180_000);
@@ -97,14 +115,18 @@ describe.runIf(run)('when a kiosk has no Chinese fonts', () => {
   it('then the wall shows real glyphs in every panel, with its fonts preloaded', async () => {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     const fontRequests: string[] = [];
-    page.on('request', (r) => { if (r.resourceType() === 'font') fontRequests.push(new URL(r.url()).pathname); });
+    page.on('request', (r) => {
+      if (r.resourceType() === 'font') fontRequests.push(new URL(r.url()).pathname);
+    });
     await page.goto(wall.page('&kiosk=1'));
     await page.locator('[data-panel="ranking"]').waitFor({ state: 'visible', timeout: 20_000 });
     await page.waitForTimeout(1500);
     const g = await glyphs(page);
     expectReal(g, 'wall');
     expect(g.faces).toEqual(expect.arrayContaining(['CityOps Sans SC 700', 'Roboto Mono 400', 'Roboto Mono 700']));
-    const preloaded = [...readFileSync('dist/client/index.html', 'utf8').matchAll(/<link rel="preload" href="([^"]+)" as="font"/g)].map((m) => m[1]);
+    const preloaded = [
+      ...readFileSync('dist/client/index.html', 'utf8').matchAll(/<link rel="preload" href="([^"]+)" as="font"/g),
+    ].map((m) => m[1]);
     expect(preloaded.length).toBeGreaterThan(10);
     expect(fontRequests).toEqual(expect.arrayContaining(preloaded));
     await page.close();
@@ -112,7 +134,13 @@ describe.runIf(run)('when a kiosk has no Chinese fonts', () => {
 
   it('then the desk shows real glyphs', async () => {
     const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-    expect((await context.request.post(`${wall.url}/api/v1/session`, { data: { token: 'supervisor-token', name: '督办员' } })).status()).toBe(200);
+    expect(
+      (
+        await context.request.post(`${wall.url}/api/v1/session`, {
+          data: { token: 'supervisor-token', name: '督办员' },
+        })
+      ).status(),
+    ).toBe(200);
     const page = await context.newPage();
     await page.goto(`${wall.url}/cases?space=demo`);
     await page.locator('table').first().waitFor({ state: 'visible', timeout: 20_000 });

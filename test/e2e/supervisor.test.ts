@@ -35,32 +35,57 @@ describe.runIf(run)('when a supervisor follows a late figure from the wall to a 
   let wall: Page;
   const errors: string[] = [];
 
-  const supervisedOnWall = async (): Promise<number> => Number((await wall.locator('[data-panel="overdue"] .head.neutral .v').innerText()).replace(/\D/g, ''));
+  const supervisedOnWall = async (): Promise<number> =>
+    Number((await wall.locator('[data-panel="overdue"] .head.neutral .v').innerText()).replace(/\D/g, ''));
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-sup-'));
     mkdirSync(shots, { recursive: true });
     const now = { value: END };
-    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), staticDir: path.resolve('dist/client'), now: () => now.value, deltaIntervalMs: 200 });
+    app = createApp({
+      store: openSqliteStore({ dataDir }),
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry(TOKENS),
+      staticDir: path.resolve('dist/client'),
+      now: () => now.value,
+      deltaIntervalMs: 200,
+    });
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
-    const events = generateEvents({ seed: 11, from: shanghaiInstant('2026-11-21', '00:00'), to: END, casesPerDay: 300 });
+    const events = generateEvents({
+      seed: 11,
+      from: shanghaiInstant('2026-11-21', '00:00'),
+      to: END,
+      casesPerDay: 300,
+    });
     for (let i = 0; i < events.length; i += 400) await post(url, { space: 'live', events: events.slice(i, i + 400) });
     // A citizen's text carrying markup and script, on a case that is overdue by now.
     const t = END - 30 * HOUR_MS;
-    const res = await post(url, { space: 'live', events: [
-      received(XSS_ID, { ts: t, title: `${PAYLOAD}井盖缺失`, description: `描述 ${PAYLOAD}`, address: `<b onmouseover=alert(1)>地址</b>`, street: 'luonan', urgency: 'urgent' }),
-      caseEvent('case.dispatched', XSS_ID, t + 60_000, { unit: 'cgzf' }),
-      caseEvent('case.supervised', XSS_ID, t + 120_000, { message: `督办 ${PAYLOAD}`, actor: '<i>x</i>' }),
-    ] });
+    const res = await post(url, {
+      space: 'live',
+      events: [
+        received(XSS_ID, {
+          ts: t,
+          title: `${PAYLOAD}井盖缺失`,
+          description: `描述 ${PAYLOAD}`,
+          address: `<b onmouseover=alert(1)>地址</b>`,
+          street: 'luonan',
+          urgency: 'urgent',
+        }),
+        caseEvent('case.dispatched', XSS_ID, t + 60_000, { unit: 'cgzf' }),
+        caseEvent('case.supervised', XSS_ID, t + 120_000, { message: `督办 ${PAYLOAD}`, actor: '<i>x</i>' }),
+      ],
+    });
     expect(res.json.accepted).toBe(3);
     now.value = NOW;
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     desk = await context.newPage();
     desk.on('pageerror', (e) => errors.push(e.message));
-    desk.on('console', (m) => { if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) errors.push(m.text()); });
+    desk.on('console', (m) => {
+      if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) errors.push(m.text());
+    });
     wall = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
     wall.on('pageerror', (e) => errors.push(e.message));
   }, 180_000);
@@ -87,7 +112,11 @@ describe.runIf(run)('when a supervisor follows a late figure from the wall to a 
     await wall.goto(`${url}/?space=live&token=viewer-token`);
     const figure = wall.locator('a[data-figure="overdue"]');
     await figure.waitFor({ state: 'visible', timeout: 15_000 });
-    await wall.waitForFunction(() => Number(document.querySelector('a[data-figure="overdue"] .v')?.textContent?.replace(/\D/g, '') ?? '0') > 0, undefined, { timeout: 15_000 });
+    await wall.waitForFunction(
+      () => Number(document.querySelector('a[data-figure="overdue"] .v')?.textContent?.replace(/\D/g, '') ?? '0') > 0,
+      undefined,
+      { timeout: 15_000 },
+    );
     const shown = Number((await figure.locator('.v').innerText()).replace(/\D/g, ''));
     const href = await figure.getAttribute('href');
     expect(href).toBe('/cases?space=live&status=overdue');
@@ -96,7 +125,11 @@ describe.runIf(run)('when a supervisor follows a late figure from the wall to a 
     await desk.goto(`${url}/?space=live&token=viewer-token`);
     await desk.locator('a[data-figure="overdue"]').click();
     await desk.waitForURL(/\/cases\?space=live&status=overdue$/);
-    await desk.waitForFunction((n) => document.querySelector('[data-test=case-total]')?.textContent?.includes(`共 ${n} 件`), shown, { timeout: 10_000 });
+    await desk.waitForFunction(
+      (n) => document.querySelector('[data-test=case-total]')?.textContent?.includes(`共 ${n} 件`),
+      shown,
+      { timeout: 10_000 },
+    );
     expect(await desk.locator('[data-test=case-table] tbody tr[data-case-id]').count()).toBe(Math.min(50, shown));
     await desk.screenshot({ path: path.join(shots, 'supervisor-cases.png'), fullPage: false });
   });
@@ -106,10 +139,17 @@ describe.runIf(run)('when a supervisor follows a late figure from the wall to a 
     const id = await row.getAttribute('data-case-id');
     expect(id).toBeTruthy();
     const total = await desk.locator('[data-test=case-total]').innerText();
-    await desk.evaluate(() => { (window as unknown as { __marker?: number }).__marker = 1; });
-    const res = await post(url, { space: 'live', events: [caseEvent('case.replied', id!, END + 1, { reply: '已处理完毕' })] });
+    await desk.evaluate(() => {
+      (window as unknown as { __marker?: number }).__marker = 1;
+    });
+    const res = await post(url, {
+      space: 'live',
+      events: [caseEvent('case.replied', id!, END + 1, { reply: '已处理完毕' })],
+    });
     expect(res.json.accepted).toBe(1);
-    await desk.locator(`[data-test=case-table] tbody tr[data-case-id="${id}"]`).waitFor({ state: 'detached', timeout: 5_000 });
+    await desk
+      .locator(`[data-test=case-table] tbody tr[data-case-id="${id}"]`)
+      .waitFor({ state: 'detached', timeout: 5_000 });
     expect(await desk.locator('[data-test=case-total]').innerText()).not.toBe(total);
     expect(await desk.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
   });
@@ -128,9 +168,24 @@ describe.runIf(run)('when a supervisor follows a late figure from the wall to a 
     await desk.fill('[data-test=action-message]', '请于今日17时前办结并反馈');
     await desk.click('[data-test=action-submit]');
     await desk.locator('[data-test=action-notice]').waitFor({ timeout: 10_000 });
-    await desk.waitForFunction((n) => document.querySelectorAll('[data-test=case-timeline] tbody tr[data-type="case.supervised"]').length === n + 1, had, { timeout: 10_000 });
-    expect(await desk.locator('[data-test=case-timeline] tbody tr[data-type="case.supervised"]').last().innerText()).toContain('李督办');
-    await wall.waitForFunction((n) => Number(document.querySelector('[data-panel="overdue"] .head.neutral .v')?.textContent?.replace(/\D/g, '') ?? '0') === n + 1, before, { timeout: 10_000 });
+    await desk.waitForFunction(
+      (n) =>
+        document.querySelectorAll('[data-test=case-timeline] tbody tr[data-type="case.supervised"]').length === n + 1,
+      had,
+      { timeout: 10_000 },
+    );
+    expect(
+      await desk.locator('[data-test=case-timeline] tbody tr[data-type="case.supervised"]').last().innerText(),
+    ).toContain('李督办');
+    await wall.waitForFunction(
+      (n) =>
+        Number(
+          document.querySelector('[data-panel="overdue"] .head.neutral .v')?.textContent?.replace(/\D/g, '') ?? '0',
+        ) ===
+        n + 1,
+      before,
+      { timeout: 10_000 },
+    );
     await desk.screenshot({ path: path.join(shots, 'supervisor-case.png'), fullPage: true });
   });
 

@@ -21,7 +21,22 @@ function syntheticBoundary(): unknown {
     features: DEFAULT_CONFIG.streets.map((s) => {
       const x = 114.3 + s.col * size;
       const y = 30.6 - s.row * size;
-      return { type: 'Feature', properties: { name: s.name }, geometry: { type: 'Polygon', coordinates: [[[x, y], [x + size, y], [x + size, y - size], [x, y - size], [x, y]]] } };
+      return {
+        type: 'Feature',
+        properties: { name: s.name },
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [x, y],
+              [x + size, y],
+              [x + size, y - size],
+              [x, y - size],
+              [x, y],
+            ],
+          ],
+        },
+      };
     }),
   };
 }
@@ -58,7 +73,9 @@ describe.runIf(run)('when the config names a GeoJSON boundary', () => {
     const errors: string[] = [];
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(wall.page());
     const geo = page.locator('[data-panel="map"] [data-mode="geo"]');
     await geo.waitFor({ state: 'visible', timeout: 20_000 });
@@ -78,7 +95,9 @@ describe.runIf(run)('when the config names a GeoJSON boundary', () => {
     });
     expect(painted).toBeGreaterThan(500);
     expect(await geo.locator('a[data-street]').count()).toBe(10);
-    expect(await geo.locator('a[data-street="luonan"]').getAttribute('href')).toBe('/cases?space=demo&status=late&street=luonan');
+    expect(await geo.locator('a[data-street="luonan"]').getAttribute('href')).toBe(
+      '/cases?space=demo&status=late&street=luonan',
+    );
     await page.screenshot({ path: path.resolve('test-results/wall-geo-1920x1080.png') });
     expect(errors).toEqual([]);
   });

@@ -28,10 +28,16 @@ describe.runIf(run)('when wall screens run, stop reporting and wake up', () => {
 
   // Headless Chromium without a GPU draws only a few frames a second: the slow flag is not judged here (the server test does).
   beforeAll(async () => {
-    wall = await startDemoWall({ seed: 3, speed: 30, config: { ...DEFAULT_CONFIG, walls: { silentSec: 10, slowFps: 0, staleDataSec: 30 } } });
+    wall = await startDemoWall({
+      seed: 3,
+      speed: 30,
+      config: { ...DEFAULT_CONFIG, walls: { silentSec: 10, slowFps: 0, staleDataSec: 30 } },
+    });
     browser = await launchChromium();
     admin = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-    const login = await admin.request.post(`${wall.url}/api/v1/session`, { data: { token: 'admin-token', name: '管理员' } });
+    const login = await admin.request.post(`${wall.url}/api/v1/session`, {
+      data: { token: 'admin-token', name: '管理员' },
+    });
     expect(login.status()).toBe(200);
   }, 180_000);
 
@@ -64,7 +70,12 @@ describe.runIf(run)('when wall screens run, stop reporting and wake up', () => {
     // The PC sleeps: the page's main thread stalls for 16 s (no timers, no frames, no reports), and its connection is
     // dropped meanwhile.
     const STALL_MS = 16_000;
-    const stalled = page.evaluate((ms) => { const end = Date.now() + ms; while (Date.now() < end) { /* asleep */ } }, STALL_MS);
+    const stalled = page.evaluate((ms) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        /* asleep */
+      }
+    }, STALL_MS);
     const stallStart = Date.now();
     await new Promise((r) => setTimeout(r, 300));
     wall.app.io.of('/wall').disconnectSockets(true);
@@ -72,7 +83,9 @@ describe.runIf(run)('when wall screens run, stop reporting and wake up', () => {
     await row.locator('[data-flag="stale"]').waitFor({ state: 'visible', timeout: STALL_MS });
     expect(await row.innerText()).toContain('已断开');
     const api = await admin.request.get(`${wall.url}/api/v1/walls`);
-    const listed = ((await api.json()) as { walls: { id: string; flags: { stale: boolean }; silentMs: number }[] }).walls.find((w) => w.id === wallId);
+    const listed = (
+      (await api.json()) as { walls: { id: string; flags: { stale: boolean }; silentMs: number }[] }
+    ).walls.find((w) => w.id === wallId);
     expect(listed?.flags.stale).toBe(true);
     expect(listed!.silentMs).toBeGreaterThan(10_000);
 
@@ -85,7 +98,15 @@ describe.runIf(run)('when wall screens run, stop reporting and wake up', () => {
     console.log(`wall live again ${recoveredMs} ms after a ${STALL_MS} ms main-thread stall with its socket dropped`);
     expect(recoveredMs).toBeLessThanOrEqual(RECOVERY_MS);
     await desk.reload();
-    await expect.poll(async () => { await desk.reload(); return row.locator('[data-flag]').count(); }, { timeout: 15_000, interval: 1000 }).toBe(0);
+    await expect
+      .poll(
+        async () => {
+          await desk.reload();
+          return row.locator('[data-flag]').count();
+        },
+        { timeout: 15_000, interval: 1000 },
+      )
+      .toBe(0);
     expect(await row.innerText()).toContain('在线');
     await context.close();
   }, 120_000);
@@ -95,11 +116,12 @@ describe.runIf(run)('when wall screens run, stop reporting and wake up', () => {
     const page = await context.newPage();
     await page.goto(wall.page('&kiosk=1'));
     await waitLive(page, 20_000);
-    const setVisibility = (state: 'hidden' | 'visible') => page.evaluate((s) => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' });
-      document.dispatchEvent(new Event('visibilitychange'));
-    }, state);
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((s) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
     await setVisibility('hidden');
     // While hidden, the server goes away for a while: the wall's reconnect backoff grows.
     await wall.restart(6_000);

@@ -10,10 +10,29 @@ import { startDemoWall, type DemoWall } from '../../harness/demoWall';
 const run = browserAvailable('wall reconnect browser test');
 
 /** Panels whose text depends only on the view (not on the ticking clock). */
-const STEADY = ['hotline', 'staffing', 'agent-load', 'map', 'channels', 'categories', 'case-flow', 'overdue', 'satisfaction', 'roster', 'ranking', 'alerts'];
+const STEADY = [
+  'hotline',
+  'staffing',
+  'agent-load',
+  'map',
+  'channels',
+  'categories',
+  'case-flow',
+  'overdue',
+  'satisfaction',
+  'roster',
+  'ranking',
+  'alerts',
+];
 
 function figures(page: Page): Promise<Record<string, string>> {
-  return page.evaluate((names) => Object.fromEntries(names.map((n) => [n, (document.querySelector<HTMLElement>(`[data-panel="${n}"]`)?.innerText ?? '').trim()])), STEADY);
+  return page.evaluate(
+    (names) =>
+      Object.fromEntries(
+        names.map((n) => [n, (document.querySelector<HTMLElement>(`[data-panel="${n}"]`)?.innerText ?? '').trim()]),
+      ),
+    STEADY,
+  );
 }
 
 describe.runIf(run)('when the server restarts under an open wall', () => {
@@ -50,7 +69,9 @@ describe.runIf(run)('when the server restarts under an open wall', () => {
     await fresh.goto(wall.page());
     await fresh.locator('[data-panel="map"]').waitFor({ timeout: 20_000 });
     await fresh.waitForTimeout(1500);
-    await expect.poll(async () => JSON.stringify(await figures(page)), { timeout: 5_000 }).toBe(JSON.stringify(await figures(fresh)));
+    await expect
+      .poll(async () => JSON.stringify(await figures(page)), { timeout: 5_000 })
+      .toBe(JSON.stringify(await figures(fresh)));
     const shown = await figures(page);
     expect(shown['case-flow']).toMatch(/\d/);
     wall.feed.togglePause();

@@ -38,7 +38,9 @@ describe.runIf(run)('when the wall is shown on each screen size', () => {
   async function open(width: number, height: number, dpr: number, extra = ''): Promise<Page> {
     const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr });
     const page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(wall.page(extra));
     await page.locator('[data-panel="map"]').waitFor({ state: 'visible', timeout: 20_000 });
@@ -63,7 +65,10 @@ describe.runIf(run)('when the wall is shown on each screen size', () => {
       // Uniform scale: the stage fills the screen's height exactly (wide screens widen the stage instead of letterboxing).
       const stage = await page.locator('.stage').boundingBox();
       expect(stage!.height).toBeCloseTo(s.height, 0);
-      const scroll = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
+      const scroll = await page.evaluate(() => ({
+        w: document.documentElement.scrollWidth,
+        h: document.documentElement.scrollHeight,
+      }));
       expect(scroll).toEqual({ w: s.width, h: s.height });
       await page.context().close();
     });
@@ -71,10 +76,17 @@ describe.runIf(run)('when the wall is shown on each screen size', () => {
 
   it('then every linked figure carries the late-case list filters it stands for', async () => {
     const page = await open(1920, 1080, 1);
-    const links = await page.evaluate(() => [...document.querySelectorAll<HTMLAnchorElement>('[data-panel] a[href]')].map((a) => ({
-      href: a.getAttribute('href') ?? '', street: a.dataset.street ?? null, unit: a.dataset.unit ?? null, channel: a.dataset.channel ?? null,
-      clock: a.dataset.clock ?? null, status: a.dataset.status ?? null, figure: a.dataset.figure ?? null,
-    })));
+    const links = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLAnchorElement>('[data-panel] a[href]')].map((a) => ({
+        href: a.getAttribute('href') ?? '',
+        street: a.dataset.street ?? null,
+        unit: a.dataset.unit ?? null,
+        channel: a.dataset.channel ?? null,
+        clock: a.dataset.clock ?? null,
+        status: a.dataset.status ?? null,
+        figure: a.dataset.figure ?? null,
+      })),
+    );
     const ORDER = ['space', 'status', 'street', 'unit', 'channel', 'clock'];
     for (const l of links) {
       const url = new URL(l.href, 'http://wall');
@@ -83,7 +95,10 @@ describe.runIf(run)('when the wall is shown on each screen size', () => {
       expect(q.get('space'), l.href).toBe('demo');
       expect(['overdue', 'at_risk', 'late'], l.href).toContain(q.get('status'));
       const keys = [...q.keys()];
-      expect(keys.every((k) => ORDER.includes(k)), l.href).toBe(true);
+      expect(
+        keys.every((k) => ORDER.includes(k)),
+        l.href,
+      ).toBe(true);
       expect(keys, l.href).toEqual(ORDER.filter((k) => keys.includes(k)));
       expect(q.get('street'), l.href).toBe(l.street);
       expect(q.get('unit'), l.href).toBe(l.unit);
@@ -152,7 +167,9 @@ describe.runIf(run)('when the wall is shown on each screen size', () => {
 
   it('then the panel list covers the panels the page renders', async () => {
     const page = await open(1920, 1080, 1);
-    const names = await page.evaluate(() => [...document.querySelectorAll('[data-panel]')].map((e) => e.getAttribute('data-panel')));
+    const names = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-panel]')].map((e) => e.getAttribute('data-panel')),
+    );
     expect([...names].sort()).toEqual([...WALL_PANELS].sort());
     await page.context().close();
   });

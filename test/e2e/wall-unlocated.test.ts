@@ -17,7 +17,12 @@ describe.runIf(run)('when open cases are in places the configuration does not li
 
   beforeAll(async () => {
     server = await startTestServer(T0, undefined, undefined, { staticDir: path.resolve('dist/client') });
-    const events = [received('u-1', { street: 'unknown' }), received('u-2', { street: 'unknown' }), received('u-3', { street: 'old-mill' }), received('k-1', { street: 'guanshan' })];
+    const events = [
+      received('u-1', { street: 'unknown' }),
+      received('u-2', { street: 'unknown' }),
+      received('u-3', { street: 'old-mill' }),
+      received('k-1', { street: 'guanshan' }),
+    ];
     expect((await post(server.url, { space: 'live', events })).json.accepted).toBe(4);
     browser = await launchChromium();
   }, 120_000);

@@ -32,17 +32,32 @@ describe.runIf(run)('when the wall is opened on the demo feed', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-'));
     mkdirSync(shots, { recursive: true });
-    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry([...TOKENS, { role: 'producer', space: 'demo', token: 'producer-demo' }]), staticDir: path.resolve('dist/client') });
+    app = createApp({
+      store: openSqliteStore({ dataDir }),
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry([...TOKENS, { role: 'producer', space: 'demo', token: 'producer-demo' }]),
+      staticDir: path.resolve('dist/client'),
+    });
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
     // The demo space runs on its own clock: start it at a mid-morning peak so the test does not depend on the hour it runs.
     const morning = shanghaiInstant(shanghaiDateKey(Date.now()), '10:30');
-    feed = startProducer({ server: url, token: 'producer-demo', space: 'demo', seed: 7, speed: 60, backlogDays: 1, now: morning });
+    feed = startProducer({
+      server: url,
+      token: 'producer-demo',
+      space: 'demo',
+      seed: 7,
+      speed: 60,
+      backlogDays: 1,
+      now: morning,
+    });
     await feed.backlogDone;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(`${url}/?space=demo&token=viewer-token`);
   }, 180_000);
@@ -67,7 +82,10 @@ describe.runIf(run)('when the wall is opened on the demo feed', () => {
     }
     await expect.poll(() => page.locator('[data-panel="hotline"]').innerText(), { timeout: 10_000 }).toMatch(/\d/);
     await page.screenshot({ path: path.join(shots, 'wall-1920x1080.png') });
-    const scroll = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
+    const scroll = await page.evaluate(() => ({
+      w: document.documentElement.scrollWidth,
+      h: document.documentElement.scrollHeight,
+    }));
     expect(scroll).toEqual({ w: 1920, h: 1080 });
   });
 

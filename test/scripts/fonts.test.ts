@@ -9,13 +9,19 @@ import { describe, expect, it } from 'vitest';
 import { uiCharacters } from '../../scripts/fontChars';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const manifest = JSON.parse(readFileSync(path.join(ROOT, 'client/src/fonts.json'), 'utf8')) as { characters: string; notInFont: string; files: { file: string; weight: number }[] };
+const manifest = JSON.parse(readFileSync(path.join(ROOT, 'client/src/fonts.json'), 'utf8')) as {
+  characters: string;
+  notInFont: string;
+  files: { file: string; weight: number }[];
+};
 
 describe('when the pages use a character', () => {
   it('then the shipped subset has it, or Noto Sans SC has no glyph for it either', () => {
     const inFont = new Set(manifest.characters);
     const notInNoto = new Set(manifest.notInFont);
-    const missing = [...uiCharacters(ROOT)].filter((ch) => ch.codePointAt(0)! > 0x2000 && !inFont.has(ch) && !notInNoto.has(ch));
+    const missing = [...uiCharacters(ROOT)].filter(
+      (ch) => ch.codePointAt(0)! > 0x2000 && !inFont.has(ch) && !notInNoto.has(ch),
+    );
     expect(missing.join(''), 'run npm run build:fonts').toBe('');
     expect(inFont.has('城')).toBe(true);
     expect(inFont.has('珞')).toBe(true);

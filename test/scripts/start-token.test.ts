@@ -15,13 +15,25 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 describe('when npm start runs with its output captured', () => {
   it('then the wall addresses it prints carry no token, and nothing it writes does', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CITYOPS_TOKENS: `admin:admin-token-abcdef0123456789,viewer:${VIEWER},producer@demo:producer-demo-abcdef0123456789`, DEMO_BACKLOG_DAYS: '0', LOG_LEVEL: 'debug' },
+      cwd: root,
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        CITYOPS_TOKENS: `admin:admin-token-abcdef0123456789,viewer:${VIEWER},producer@demo:producer-demo-abcdef0123456789`,
+        DEMO_BACKLOG_DAYS: '0',
+        LOG_LEVEL: 'debug',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];
     try {
       await new Promise<void>((resolve) => {
-        const onLine = (line: string) => { lines.push(line); if (line.includes('Wall (live)')) resolve(); };
+        const onLine = (line: string) => {
+          lines.push(line);
+          if (line.includes('Wall (live)')) resolve();
+        };
         createInterface({ input: child.stdout }).on('line', onLine);
         createInterface({ input: child.stderr }).on('line', onLine);
         child.once('exit', () => resolve());

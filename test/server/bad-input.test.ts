@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { refusalCodeOf, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '@shared/contract';
+import {
+  refusalCodeOf,
+  type IngestClientToServer,
+  type IngestResult,
+  type IngestServerToClient,
+  type Result,
+} from '@shared/contract';
 import { HOUR_MS } from '@shared/time';
 import { T0, received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
@@ -11,7 +17,10 @@ beforeAll(async () => {
   const ok = await post(server.url, { space: 'live', events: [received('keep-1')] });
   expect(ok.json.accepted).toBe(1);
 });
-afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+afterAll(async () => {
+  await server.stop();
+  removeData(server.dataDir);
+});
 
 async function receivedCount(): Promise<number> {
   return server.app.spaces.get('live').projection.days.values().next().value?.cases.received ?? 0;
@@ -25,7 +34,10 @@ describe('when the body is bad', () => {
   });
 
   it('then a wrong type names the field path', async () => {
-    const r = await post(server.url, { space: 'live', events: [{ ...received('bad-1'), channel: 'fax', ts: 'yesterday' }] });
+    const r = await post(server.url, {
+      space: 'live',
+      events: [{ ...received('bad-1'), channel: 'fax', ts: 'yesterday' }],
+    });
     expect(r.status).toBe(400);
     const rejected = (r.json as unknown as IngestResult).rejected;
     expect(rejected[0]?.index).toBe(0);
@@ -35,7 +47,10 @@ describe('when the body is bad', () => {
 
   it('then an unknown event type and a missing field are named', async () => {
     const { caseId: _omit, ...noCase } = received('x') as Record<string, unknown>;
-    const r = await post(server.url, { space: 'live', events: [{ type: 'case.teleported', eventId: 'z1', ts: T0 }, noCase] });
+    const r = await post(server.url, {
+      space: 'live',
+      events: [{ type: 'case.teleported', eventId: 'z1', ts: T0 }, noCase],
+    });
     const rejected = (r.json as unknown as IngestResult).rejected;
     expect(rejected.map((x) => x.index)).toEqual([0, 1]);
     expect(rejected[0]?.errors[0]?.path).toBe('type');
@@ -45,7 +60,7 @@ describe('when the body is bad', () => {
   it('then a batch that is not { space, events } is a 400 naming the field', async () => {
     const r = await post(server.url, { space: 'Live!', events: 'none' });
     expect(r.status).toBe(400);
-    const paths = ((r.json.error as { errors: { path: string }[] }).errors).map((e) => e.path).sort();
+    const paths = (r.json.error as { errors: { path: string }[] }).errors.map((e) => e.path).sort();
     expect(paths).toEqual(['events', 'space']);
   });
 
@@ -75,10 +90,16 @@ describe('when the token is missing or wrong', () => {
   });
 
   it('then a wrong token on /wall is refused at connect with the code in err.data and a readable message', async () => {
-    const unknown = await connectWall(server.url, 'live', 'wrong').then(() => null, (err: unknown) => err);
+    const unknown = await connectWall(server.url, 'live', 'wrong').then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(refusalCodeOf(unknown)).toBe('unauthorized');
     expect((unknown as Error).message).toBe('unknown token');
-    const producer = await connectWall(server.url, 'live', 'producer-live').then(() => null, (err: unknown) => err);
+    const producer = await connectWall(server.url, 'live', 'producer-live').then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(refusalCodeOf(producer)).toBe('forbidden');
     expect((producer as Error).message).toMatch(/producer/);
   });
@@ -86,8 +107,13 @@ describe('when the token is missing or wrong', () => {
 
 describe('when a producer sends over the /ingest namespace', () => {
   it('then the batch is acked after commit, and a batch for another space is refused', async () => {
-    const socket: Socket<IngestServerToClient, IngestClientToServer> = io(`${server.url}/ingest`, { auth: { token: 'producer-drill-a' }, transports: ['websocket'], forceNew: true });
-    const send = (batch: unknown) => new Promise<Result<IngestResult>>((resolve) => socket.emit('events:batch', batch, resolve));
+    const socket: Socket<IngestServerToClient, IngestClientToServer> = io(`${server.url}/ingest`, {
+      auth: { token: 'producer-drill-a' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
+    const send = (batch: unknown) =>
+      new Promise<Result<IngestResult>>((resolve) => socket.emit('events:batch', batch, resolve));
     const ok = await send({ space: 'drill-a', events: [received('drill-1')] });
     expect(ok).toMatchObject({ ok: true, data: { accepted: 1 } });
     const refused = await send({ space: 'live', events: [received('drill-2')] });

@@ -20,7 +20,11 @@ import { loginSession, post, removeData, startTestServer, TOKENS, type TestServe
 /** Sunday 20 December 2026, 10:00 Asia/Shanghai: 11 days of the dataset left, deadlines already reach into 2027. */
 const NOW = shanghaiInstant('2026-12-20', '10:00');
 
-interface CalendarAnswer { coverage: CalendarCoverage; sources: { dataset: { package: string; firstYear: number; lastYear: number }; configYears: number[] }; year: YearListing }
+interface CalendarAnswer {
+  coverage: CalendarCoverage;
+  sources: { dataset: { package: string; firstYear: number; lastYear: number }; configYears: number[] };
+  year: YearListing;
+}
 
 const json = async <T>(res: Response): Promise<T> => (await res.json()) as T;
 const metric = (text: string, name: string): number | undefined => {
@@ -30,7 +34,9 @@ const metric = (text: string, name: string): number | undefined => {
 
 describe('when the server runs on the dataset alone on 20 December 2026', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(NOW); });
+  beforeAll(async () => {
+    server = await startTestServer(NOW);
+  });
   afterAll(async () => {
     await server.stop();
     removeData(server.dataDir);
@@ -41,7 +47,13 @@ describe('when the server runs on the dataset alone on 20 December 2026', () => 
     expect(res.status).toBe(200);
     const body = await json<{ ready: boolean; calendar: CalendarCoverage }>(res);
     expect(body.ready).toBe(true);
-    expect(body.calendar).toMatchObject({ lastCoveredDay: '2026-12-31', daysLeft: 11, firstUncoveredDay: '2027-01-01', horizonDays: 33, horizonEnd: '2027-01-22' });
+    expect(body.calendar).toMatchObject({
+      lastCoveredDay: '2026-12-31',
+      daysLeft: 11,
+      firstUncoveredDay: '2027-01-01',
+      horizonDays: 33,
+      horizonEnd: '2027-01-22',
+    });
     expect(body.calendar.warning).toContain('2027-01-01 起的法定节假日和调休尚未录入');
   });
 
@@ -59,7 +71,10 @@ describe('when the server runs on the dataset alone on 20 December 2026', () => 
 
   it('then a complaint dispatched now has its deadline counted on 2027 days, and the server counts those days', async () => {
     const before = server.app.calendar.uncoveredDaysUsed;
-    const res = await post(server.url, { space: 'live', events: [received('cal-1', { ts: NOW - 60_000 }), caseEvent('case.dispatched', 'cal-1', NOW, { unit: 'cgzf' })] });
+    const res = await post(server.url, {
+      space: 'live',
+      events: [received('cal-1', { ts: NOW - 60_000 }), caseEvent('case.dispatched', 'cal-1', NOW, { unit: 'cgzf' })],
+    });
     expect(res.json.accepted).toBe(2);
     // 15 working days after 20 December: 21–25, 28–31 December (9), then 1, 4–8 January 2027 — the 15th is 8 January,
     // with 1 January wrongly counted as a working day because 2027 is not covered.
@@ -71,16 +86,21 @@ describe('when the server runs on the dataset alone on 20 December 2026', () => 
   });
 
   it('then GET /api/v1/calendar answers the banner text and what it knows of 2027 (nothing) to a viewer', async () => {
-    const res = await fetch(`${server.url}/api/v1/calendar?year=2027`, { headers: { authorization: 'Bearer viewer-token' } });
+    const res = await fetch(`${server.url}/api/v1/calendar?year=2027`, {
+      headers: { authorization: 'Bearer viewer-token' },
+    });
     expect(res.status).toBe(200);
     const body = await json<CalendarAnswer>(res);
     expect(body.coverage.warning).toContain('holidays.years."2027"');
     expect(body.coverage.firstUncoveredDay).toBe('2027-01-01');
-    expect(body.sources).toEqual({ dataset: { package: 'chinese-days', firstYear: 2004, lastYear: 2026 }, configYears: [] });
+    expect(body.sources).toEqual({
+      dataset: { package: 'chinese-days', firstYear: 2004, lastYear: 2026 },
+      configYears: [],
+    });
     expect(body.year).toEqual({ year: 2027, covered: false, source: null, holidays: [], workdays: [] });
   });
 
-  it('then the pages\' session may read it, this year by default, and without credentials or as a producer it is refused', async () => {
+  it("then the pages' session may read it, this year by default, and without credentials or as a producer it is refused", async () => {
     const login = await loginSession(server.url, 'supervisor-token');
     const res = await fetch(`${server.url}/api/v1/calendar`, { headers: { cookie: login.cookie } });
     expect(res.status).toBe(200);
@@ -89,12 +109,18 @@ describe('when the server runs on the dataset alone on 20 December 2026', () => 
     expect(body.year.workdays.map((d) => d.date)).toContain('2026-10-10');
     const none = await fetch(`${server.url}/api/v1/calendar`);
     expect(none.status).toBe(401);
-    const producer = await fetch(`${server.url}/api/v1/calendar`, { headers: { authorization: 'Bearer producer-live' } });
+    const producer = await fetch(`${server.url}/api/v1/calendar`, {
+      headers: { authorization: 'Bearer producer-live' },
+    });
     expect(producer.status).toBe(403);
     expect((await json<{ error: { message: string } }>(producer)).error.message).toBe('a producer token may not view');
-    const bad = await fetch(`${server.url}/api/v1/calendar?year=27`, { headers: { authorization: 'Bearer admin-token' } });
+    const bad = await fetch(`${server.url}/api/v1/calendar?year=27`, {
+      headers: { authorization: 'Bearer admin-token' },
+    });
     expect(bad.status).toBe(400);
-    expect((await json<{ error: { message: string } }>(bad)).error.message).toBe('query year: "27" is not a year 2000–2199, e.g. year=2027');
+    expect((await json<{ error: { message: string } }>(bad)).error.message).toBe(
+      'query year: "27" is not a year 2000–2199, e.g. year=2027',
+    );
   });
 });
 
@@ -102,7 +128,25 @@ describe('when the config enters the 2027 schedule', () => {
   let app: App;
   let url: string;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-cal-'));
-  const config = mergeConfig(DEFAULT_CONFIG, { holidays: { years: { 2027: { holidays: ['2027-01-01', '2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07'], workdays: ['2027-09-26', '2027-10-09'] } } } });
+  const config = mergeConfig(DEFAULT_CONFIG, {
+    holidays: {
+      years: {
+        2027: {
+          holidays: [
+            '2027-01-01',
+            '2027-10-01',
+            '2027-10-02',
+            '2027-10-03',
+            '2027-10-04',
+            '2027-10-05',
+            '2027-10-06',
+            '2027-10-07',
+          ],
+          workdays: ['2027-09-26', '2027-10-09'],
+        },
+      },
+    },
+  });
   beforeAll(async () => {
     app = createApp({ store: openSqliteStore({ dataDir }), config, tokens: new TokenRegistry(TOKENS), now: () => NOW });
     url = `http://127.0.0.1:${(await app.listen(0, '127.0.0.1')).port}`;
@@ -116,14 +160,21 @@ describe('when the config enters the 2027 schedule', () => {
 
   it('then coverage runs to 2027-12-31 with no warning, on /readyz and /metrics', async () => {
     const ready = await json<{ calendar: CalendarCoverage }>(await fetch(`${url}/readyz`));
-    expect(ready.calendar).toMatchObject({ lastCoveredDay: '2027-12-31', daysLeft: 376, firstUncoveredDay: '2028-01-01', warning: null });
+    expect(ready.calendar).toMatchObject({
+      lastCoveredDay: '2027-12-31',
+      daysLeft: 376,
+      firstUncoveredDay: '2028-01-01',
+      warning: null,
+    });
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(metric(text, 'cityops_calendar_days_left')).toBe(376);
     expect(metric(text, 'cityops_calendar_warning')).toBe(0);
   });
 
   it('then the calendar API lists 2027 from the config, National Day included', async () => {
-    const body = await json<CalendarAnswer>(await fetch(`${url}/api/v1/calendar?year=2027`, { headers: { authorization: 'Bearer viewer-token' } }));
+    const body = await json<CalendarAnswer>(
+      await fetch(`${url}/api/v1/calendar?year=2027`, { headers: { authorization: 'Bearer viewer-token' } }),
+    );
     expect(body.coverage.warning).toBeNull();
     expect(body.sources.configYears).toEqual([2027]);
     expect(body.year).toMatchObject({ year: 2027, covered: true, source: 'config_year' });
@@ -158,14 +209,25 @@ describe('when the coverage watch checks on its timer', () => {
     watch.close();
     expect(lines).toHaveLength(1);
     expect(lines[0]?.level).toBe('warn');
-    expect(lines[0]?.text).toContain('holidays are known only through 2026-12-31 (11 days left); from 2027-01-01 statutory holidays count as working days');
+    expect(lines[0]?.text).toContain(
+      'holidays are known only through 2026-12-31 (11 days left); from 2027-01-01 statutory holidays count as working days',
+    );
     expect(lines[0]?.text).toContain("Enter the State Council's 2027 schedule under holidays.years");
   });
 
   it('then a check that throws is logged and retried on the next tick, and close() stops the ticks', async () => {
     const { lines, log } = recorder();
     let calls = 0;
-    const watch = new CalendarWatch({ config: DEFAULT_CONFIG, now: () => { if (++calls === 1) throw new Error('clock unavailable'); return NOW; }, log, intervalMs: 200, retryMs: 5 });
+    const watch = new CalendarWatch({
+      config: DEFAULT_CONFIG,
+      now: () => {
+        if (++calls === 1) throw new Error('clock unavailable');
+        return NOW;
+      },
+      log,
+      intervalMs: 200,
+      retryMs: 5,
+    });
     watch.start();
     expect(watch.failures).toBe(1);
     expect(lines.map((l) => l.level)).toEqual(['error']);

@@ -18,10 +18,16 @@ beforeAll(async () => {
   server = await startTestServer(T0 + 30 * 24 * HOUR_MS);
   const t = (m: number) => T0 + m * MINUTE_MS;
   const events = EVIL.flatMap((title, i) => [
-    received(`x-${i}`, { title, street: 'luonan' }), caseEvent('case.dispatched', `x-${i}`, t(1), { unit: i % 2 ? 'cgzf' : 'st-luonan' }),
+    received(`x-${i}`, { title, street: 'luonan' }),
+    caseEvent('case.dispatched', `x-${i}`, t(1), { unit: i % 2 ? 'cgzf' : 'st-luonan' }),
   ]);
-  events.push(caseEvent('case.signed', 'x-0', t(5)), caseEvent('case.replied', 'x-0', t(60), { reply: '已处理' }), caseEvent('case.called_back', 'x-0', t(70)),
-    caseEvent('case.evaluated', 'x-0', t(71), { rating: 'satisfied' }), caseEvent('case.closed', 'x-0', t(72)));
+  events.push(
+    caseEvent('case.signed', 'x-0', t(5)),
+    caseEvent('case.replied', 'x-0', t(60), { reply: '已处理' }),
+    caseEvent('case.called_back', 'x-0', t(70)),
+    caseEvent('case.evaluated', 'x-0', t(71), { rating: 'satisfied' }),
+    caseEvent('case.closed', 'x-0', t(72)),
+  );
   const res = await post(server.url, { space: 'live', events });
   expect(res.json.accepted).toBe(events.length);
 });
@@ -46,7 +52,10 @@ describe('when late cases are exported', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toContain('attachment');
     const text = await res.text();
-    const lines = text.replace(/^\ufeff/, '').trim().split('\r\n');
+    const lines = text
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toContain('案件编号');
     expect(lines).toHaveLength(1 + 4);
     for (const evil of EVIL.slice(1)) {
@@ -80,14 +89,26 @@ describe('when units are scored for a month', () => {
     const cards = (await res.json()) as Scorecards;
     expect(cards.indicators.map((i) => i.weight)).toEqual(DEFAULT_CONFIG.scoring.map((i) => i.weight));
     const luonan = cards.units.find((u) => u.id === 'st-luonan')!;
-    expect(luonan.kpis.counts).toMatchObject({ received: 3, dispatched: 3, signed: 1, replied: 1, evaluated: 1, satisfied: 1 });
-    expect(luonan.total).toBeCloseTo(scoreUnit(DEFAULT_CONFIG.scoring, caseKpis(luonan.kpis.counts) as unknown as Record<string, number | null>).total, 6);
+    expect(luonan.kpis.counts).toMatchObject({
+      received: 3,
+      dispatched: 3,
+      signed: 1,
+      replied: 1,
+      evaluated: 1,
+      satisfied: 1,
+    });
+    expect(luonan.total).toBeCloseTo(
+      scoreUnit(DEFAULT_CONFIG.scoring, caseKpis(luonan.kpis.counts) as unknown as Record<string, number | null>).total,
+      6,
+    );
     expect(cards.units.map((u) => u.rank)).toEqual([...cards.units.map((u) => u.rank)].sort((a, b) => a - b));
     expect(cards.units).toHaveLength(DEFAULT_CONFIG.units.length);
   });
 
   it('then a unit with nothing but dispatches is 数据不足, ranked after the scored units, in the API and the CSV export', async () => {
-    const cards = (await (await fetch(`${server.url}/api/v1/units?space=live&month=2026-11`, { headers: auth })).json()) as Scorecards;
+    const cards = (await (
+      await fetch(`${server.url}/api/v1/units?space=live&month=2026-11`, { headers: auth })
+    ).json()) as Scorecards;
     const cgzf = cards.units.find((u) => u.id === 'cgzf')!;
     expect(cgzf.kpis.counts).toMatchObject({ dispatched: 2, signed: 0, replied: 0 });
     expect(cgzf).toMatchObject({ insufficient: true, total: 0 });
@@ -97,7 +118,12 @@ describe('when units are scored for a month', () => {
     expect(luonan.total).toBeCloseTo(100, 6);
     expect(cgzf.rank).toBeGreaterThan(Math.max(...cards.units.filter((u) => !u.insufficient).map((u) => u.rank)));
     expect(cards.minJudgedShare).toBe(0.5);
-    const csv = (await (await fetch(`${server.url}/api/v1/exports/units.csv?space=live&month=2026-11`, { headers: auth })).text()).replace(/^\ufeff/, '').trim().split('\r\n');
+    const csv = (
+      await (await fetch(`${server.url}/api/v1/exports/units.csv?space=live&month=2026-11`, { headers: auth })).text()
+    )
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
     expect(csv[0]?.endsWith(',计分说明')).toBe(true);
     const row = csv.find((l) => l.includes('区城管执法局'))!;
     expect(row).toContain(',数据不足,');
@@ -105,14 +131,22 @@ describe('when units are scored for a month', () => {
   });
 
   it('then an exempt case leaves the scoring', async () => {
-    const act = await fetch(`${server.url}/api/v1/cases/x-2/actions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ space: 'live', kind: 'exempt', reason: '系统故障' }) });
+    const act = await fetch(`${server.url}/api/v1/cases/x-2/actions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ space: 'live', kind: 'exempt', reason: '系统故障' }),
+    });
     expect(act.status).toBe(201);
-    const cards = (await (await fetch(`${server.url}/api/v1/units?space=live&month=2026-11`, { headers: auth })).json()) as Scorecards;
+    const cards = (await (
+      await fetch(`${server.url}/api/v1/units?space=live&month=2026-11`, { headers: auth })
+    ).json()) as Scorecards;
     expect(cards.units.find((u) => u.id === 'st-luonan')!.kpis.counts.received).toBe(2);
   });
 
   it('then the monthly report adds the month up by channel, category and unit', async () => {
-    const r = (await (await fetch(`${server.url}/api/v1/reports/monthly?space=live&month=2026-11`, { headers: auth })).json()) as MonthlyReport;
+    const r = (await (
+      await fetch(`${server.url}/api/v1/reports/monthly?space=live&month=2026-11`, { headers: auth })
+    ).json()) as MonthlyReport;
     expect(r.totals.received).toBe(EVIL.length);
     expect(r.byChannel).toEqual([{ channel: 'hotline', n: EVIL.length }]);
     expect(r.totals.closed).toBe(1);

@@ -49,15 +49,27 @@ function foldAll(events: readonly DomainEvent[]): CaseState[] {
  * equals. It never reads the stored marks, `riskAt`, `LATENESS_TESTS` or `latenessAt`, so a wrong at-risk instant, a
  * wrong range test or a wrong SQL translation of one makes the list disagree with it.
  */
-function latenessOf(c: CaseState, now: number, env: SlaEnv, t: ClockThresholds, clock?: ClockId): { lateness: Lateness; clock: ClockId | null; deadline: number | null } {
+function latenessOf(
+  c: CaseState,
+  now: number,
+  env: SlaEnv,
+  t: ClockThresholds,
+  clock?: ClockId,
+): { lateness: Lateness; clock: ClockId | null; deadline: number | null } {
   if (c.stage === 'closed' || c.stage === 'merged') return { lateness: 'closed', clock: null, deadline: null };
-  let worst: { lateness: Lateness; clock: ClockId | null; deadline: number | null } = { lateness: 'ok', clock: null, deadline: null };
+  let worst: { lateness: Lateness; clock: ClockId | null; deadline: number | null } = {
+    lateness: 'ok',
+    clock: null,
+    deadline: null,
+  };
   const rank = { ok: 0, at_risk: 1, overdue: 2, closed: -1 } as const;
   for (const r of runningClocks(c)) {
     if (clock && r.id !== clock) continue;
     const s = clockStatus(env, r.clock.limit, r.clock.start, r.clock.deadline, now, t);
     const lateness: Lateness = s === 'overdue' ? 'overdue' : s === 'at_risk' ? 'at_risk' : 'ok';
-    const better = rank[lateness] > rank[worst.lateness] || (rank[lateness] === rank[worst.lateness] && (worst.deadline === null || r.clock.deadline < worst.deadline));
+    const better =
+      rank[lateness] > rank[worst.lateness] ||
+      (rank[lateness] === rank[worst.lateness] && (worst.deadline === null || r.clock.deadline < worst.deadline));
     if (better) worst = { lateness, clock: r.id, deadline: r.clock.deadline };
   }
   return worst;
@@ -81,7 +93,11 @@ function brute(q: Partial<CaseQuery>): CaseState[] {
     if (q.urgency && c.urgency !== q.urgency) continue;
     if (q.category && c.category !== q.category) continue;
     if (q.flags && !q.flags.every((f) => c.flags.includes(f))) continue;
-    if (q.overdueBy !== undefined && !(l.lateness === 'overdue' && l.deadline !== null && NOW - l.deadline > q.overdueBy * MINUTE_MS)) continue;
+    if (
+      q.overdueBy !== undefined &&
+      !(l.lateness === 'overdue' && l.deadline !== null && NOW - l.deadline > q.overdueBy * MINUTE_MS)
+    )
+      continue;
     if (q.from !== undefined && c.receivedAt < q.from) continue;
     if (q.to !== undefined && c.receivedAt >= q.to) continue;
     // Sort key: the nearest running deadline over the chosen clock(s).
@@ -93,13 +109,21 @@ function brute(q: Partial<CaseQuery>): CaseState[] {
     }
     out.push({ c, deadline });
   }
-  return out.sort((a, b) => a.deadline - b.deadline || a.c.receivedAt - b.c.receivedAt || (a.c.id < b.c.id ? -1 : 1)).map((x) => x.c);
+  return out
+    .sort((a, b) => a.deadline - b.deadline || a.c.receivedAt - b.c.receivedAt || (a.c.id < b.c.id ? -1 : 1))
+    .map((x) => x.c);
 }
 
 beforeAll(async () => {
   server = await startTestServer(END);
   const events = generateEvents({ seed: 42, from: FROM, to: END, casesPerDay: 500 });
-  oracle = foldAll(events.map((e) => { const v = validateEvent(e); if (!v.ok) throw new Error('generated event invalid'); return v.event; }));
+  oracle = foldAll(
+    events.map((e) => {
+      const v = validateEvent(e);
+      if (!v.ok) throw new Error('generated event invalid');
+      return v.event;
+    }),
+  );
   for (let i = 0; i < events.length; i += 400) {
     const res = await post(server.url, { space: 'live', events: events.slice(i, i + 400) });
     expect(res.status).toBe(200);
@@ -114,12 +138,26 @@ afterAll(async () => {
 
 describe('when the late-case list is filtered', () => {
   const FILTERS: Partial<CaseQuery>[] = [
-    {}, { status: 'overdue' }, { status: 'at_risk' }, { status: 'late', clock: 'sign' }, { status: 'overdue', clock: 'handle' },
-    { status: 'at_risk', clock: 'callback' }, { street: 'guanshan' }, { unit: 'cgzf' }, { channel: 'hotline' }, { type: 'complaint' },
-    { urgency: 'urgent' }, { category: '市容环卫' }, { flags: ['repeat'] }, { overdueBy: 60 }, { overdueBy: 24 * 60, clock: 'handle' },
-    { from: shanghaiInstant('2026-11-22', '00:00'), to: shanghaiInstant('2026-11-23', '00:00') }, { status: 'overdue', street: 'luonan', channel: 'city_mgmt' },
+    {},
+    { status: 'overdue' },
+    { status: 'at_risk' },
+    { status: 'late', clock: 'sign' },
+    { status: 'overdue', clock: 'handle' },
+    { status: 'at_risk', clock: 'callback' },
+    { street: 'guanshan' },
+    { unit: 'cgzf' },
+    { channel: 'hotline' },
+    { type: 'complaint' },
+    { urgency: 'urgent' },
+    { category: '市容环卫' },
+    { flags: ['repeat'] },
+    { overdueBy: 60 },
+    { overdueBy: 24 * 60, clock: 'handle' },
+    { from: shanghaiInstant('2026-11-22', '00:00'), to: shanghaiInstant('2026-11-23', '00:00') },
+    { status: 'overdue', street: 'luonan', channel: 'city_mgmt' },
   ];
-  const params = (q: Partial<CaseQuery>): Record<string, string> => Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
+  const params = (q: Partial<CaseQuery>): Record<string, string> =>
+    Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
 
   it('then the generated data has late cases of every kind to find', () => {
     expect(cases().length).toBeGreaterThan(1500);
@@ -127,16 +165,19 @@ describe('when the late-case list is filtered', () => {
     expect(brute({ status: 'at_risk' }).length).toBeGreaterThan(5);
   });
 
-  it.each(FILTERS.map((f) => [JSON.stringify(f), f] as const))('then %s gives the brute-force total, order and pages', async (_name, q) => {
-    const want = brute(q).map((c) => c.id);
-    const page1 = await list({ ...params(q), pageSize: '50' });
-    expect(page1.total).toBe(want.length);
-    expect(page1.items.map((r) => r.id)).toEqual(want.slice(0, 50));
-    if (want.length > 50) {
-      const page2 = await list({ ...params(q), pageSize: '50', page: '2' });
-      expect(page2.items.map((r) => r.id)).toEqual(want.slice(50, 100));
-    }
-  });
+  it.each(FILTERS.map((f) => [JSON.stringify(f), f] as const))(
+    'then %s gives the brute-force total, order and pages',
+    async (_name, q) => {
+      const want = brute(q).map((c) => c.id);
+      const page1 = await list({ ...params(q), pageSize: '50' });
+      expect(page1.total).toBe(want.length);
+      expect(page1.items.map((r) => r.id)).toEqual(want.slice(0, 50));
+      if (want.length > 50) {
+        const page2 = await list({ ...params(q), pageSize: '50', page: '2' });
+        expect(page2.items.map((r) => r.id)).toEqual(want.slice(50, 100));
+      }
+    },
+  );
 
   it('then every row of a late list is overdue or at risk as clockStatus says, with its worst clock and deadline', async () => {
     const p = server.app.spaces.get('live').projection;
@@ -146,19 +187,28 @@ describe('when the late-case list is filtered', () => {
       const c = cases().find((x) => x.id === row.id)!;
       const want = latenessOf(c, NOW, p.ctx.lifecycle.env, p.ctx.thresholds);
       expect({ lateness: row.lateness, clock: row.clock, deadline: row.deadline }, row.id).toEqual(want);
-      expect(row.overdueMinutes, row.id).toBe(want.lateness === 'overdue' ? Math.floor((NOW - want.deadline!) / MINUTE_MS) : 0);
+      expect(row.overdueMinutes, row.id).toBe(
+        want.lateness === 'overdue' ? Math.floor((NOW - want.deadline!) / MINUTE_MS) : 0,
+      );
     }
   });
 
-  it("then a case page colours each running clock as clockStatus says", async () => {
+  it('then a case page colours each running clock as clockStatus says', async () => {
     const p = server.app.spaces.get('live').projection;
-    const rows = [...(await list({ status: 'overdue', pageSize: '5' })).items, ...(await list({ status: 'at_risk', pageSize: '5' })).items, ...(await list({ status: 'open', sort: 'received_desc', pageSize: '5' })).items];
+    const rows = [
+      ...(await list({ status: 'overdue', pageSize: '5' })).items,
+      ...(await list({ status: 'at_risk', pageSize: '5' })).items,
+      ...(await list({ status: 'open', sort: 'received_desc', pageSize: '5' })).items,
+    ];
     const seen = new Set<string>();
     for (const row of rows) {
-      const d = (await (await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(row.id)}?space=live`, { headers: auth })).json()) as CaseDetail;
+      const d = (await (
+        await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(row.id)}?space=live`, { headers: auth })
+      ).json()) as CaseDetail;
       const c = cases().find((x) => x.id === row.id)!;
       const want: Partial<Record<ClockId, Lateness>> = {};
-      for (const r of runningClocks(c)) want[r.id] = latenessOf(c, NOW, p.ctx.lifecycle.env, p.ctx.thresholds, r.id).lateness;
+      for (const r of runningClocks(c))
+        want[r.id] = latenessOf(c, NOW, p.ctx.lifecycle.env, p.ctx.thresholds, r.id).lateness;
       expect(d.clocks, row.id).toEqual(want);
       for (const l of Object.values(d.clocks)) seen.add(l);
     }
@@ -170,9 +220,12 @@ describe('when the late-case list is filtered', () => {
     const wall = scanLate(p, NOW);
     expect((await list({ status: 'overdue' })).total).toBe(wall.overdue.total);
     expect((await list({ status: 'at_risk' })).total).toBe(wall.atRisk.total);
-    for (const clock of ['sign', 'handle', 'callback'] as const) expect((await list({ status: 'overdue', clock })).total, clock).toBe(wall.overdue[clock]);
-    for (const [street, s] of Object.entries(wall.byStreet)) expect((await list({ status: 'overdue', street })).total, street).toBe(s.overdue);
-    for (const u of wall.topUnits) expect((await list({ status: 'overdue', unit: u.unit })).total, u.unit).toBe(u.overdue);
+    for (const clock of ['sign', 'handle', 'callback'] as const)
+      expect((await list({ status: 'overdue', clock })).total, clock).toBe(wall.overdue[clock]);
+    for (const [street, s] of Object.entries(wall.byStreet))
+      expect((await list({ status: 'overdue', street })).total, street).toBe(s.overdue);
+    for (const u of wall.topUnits)
+      expect((await list({ status: 'overdue', unit: u.unit })).total, u.unit).toBe(u.overdue);
   });
 
   it('then other sorts and lifecycle statuses page through everything once', async () => {
@@ -199,9 +252,12 @@ describe('when a supervisor acts on an overdue case', () => {
     const [row] = (await list({ status: 'overdue', clock: 'handle', pageSize: '1' })).items;
     expect(row).toBeDefined();
     const id = row!.id;
-    const act = (body: Record<string, unknown>) => fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}/actions`, {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ space: 'live', ...body }),
-    });
+    const act = (body: Record<string, unknown>) =>
+      fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}/actions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ space: 'live', ...body }),
+      });
     const before = server.app.spaces.get('live').projection.cases.get(id)!.supervisedCount;
     const newDeadline = NOW + 2 * HOUR_MS;
     expect((await act({ kind: 'supervise', message: '请今日内办结', newDeadline })).status).toBe(201);
@@ -216,11 +272,16 @@ describe('when a supervisor acts on an overdue case', () => {
     expect(c.supervisedCount).toBe(before + 1);
     expect(c.handle?.deadline).toBe(newDeadline);
     expect(c.exempt).toBe(true);
-    const detail = (await (await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}?space=live`, { headers: auth })).json()) as CaseDetail;
+    const detail = (await (
+      await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}?space=live`, { headers: auth })
+    ).json()) as CaseDetail;
     const types = detail.history.map((h) => h.type);
     expect(types[0]).toBe('case.received');
     expect(types.slice(-4)).toEqual(['case.supervised', 'case.reminded', 'case.escalated', 'case.exempted']);
-    expect(detail.history.at(-4)).toMatchObject({ actor: 'supervisor', event: { message: '请今日内办结', newDeadline } });
+    expect(detail.history.at(-4)).toMatchObject({
+      actor: 'supervisor',
+      event: { message: '请今日内办结', newDeadline },
+    });
     // The moved deadline takes the case off the overdue handling list.
     const still = await list({ status: 'overdue', clock: 'handle', pageSize: '200', q: id });
     expect(still.items.map((r) => r.id)).not.toContain(id);
@@ -230,25 +291,39 @@ describe('when a supervisor acts on an overdue case', () => {
     const open = (await list({ status: 'open', pageSize: '2', sort: 'received_desc' })).items;
     const [dup, master] = open;
     const res = await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(dup!.id)}/actions`, {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ space: 'live', kind: 'merge', masterCaseId: master!.id }),
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ space: 'live', kind: 'merge', masterCaseId: master!.id }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
-    const d = (await (await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(master!.id)}?space=live`, { headers: auth })).json()) as CaseDetail;
+    const d = (await (
+      await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(master!.id)}?space=live`, { headers: auth })
+    ).json()) as CaseDetail;
     expect(d.duplicates.map((r) => r.id)).toEqual([dup!.id]);
     expect(d.history.at(-1)?.type).toBe('case.merged');
   });
 
   it('then a case the space lacks answers 404 and a refused merge 409, each saying why, and the case is not merged', async () => {
     const [open] = (await list({ status: 'open', pageSize: '1' })).items;
-    const act = (id: string, body: Record<string, unknown>) => fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}/actions`, {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ space: 'live', ...body }),
-    });
+    const act = (id: string, body: Record<string, unknown>) =>
+      fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}/actions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ space: 'live', ...body }),
+      });
     const missing = await act('no-such-case', { kind: 'remind' });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ error: { code: 'not_found', message: 'no case no-such-case in space live' } });
+    expect(await missing.json()).toMatchObject({
+      error: { code: 'not_found', message: 'no case no-such-case in space live' },
+    });
     const merge = await act(open!.id, { kind: 'merge', masterCaseId: 'no-such-case' });
     expect(merge.status).toBe(409);
-    expect(await merge.json()).toMatchObject({ error: { code: 'conflict', message: `case ${open!.id}: case.merged needs an existing master case; no-such-case does not exist` } });
+    expect(await merge.json()).toMatchObject({
+      error: {
+        code: 'conflict',
+        message: `case ${open!.id}: case.merged needs an existing master case; no-such-case does not exist`,
+      },
+    });
     expect(server.app.spaces.get('live').projection.cases.get(open!.id)?.stage).not.toBe('merged');
   });
 

@@ -43,7 +43,10 @@ function view(p: SpaceProjection): string {
 
 function states(s: TestServer): Map<string, CaseState> {
   s.app.cases.flush();
-  const rows = s.app.cases.db.prepare('SELECT id, state FROM case_states WHERE space = ?').raw().all(SPACE) as [string, string][];
+  const rows = s.app.cases.db.prepare('SELECT id, state FROM case_states WHERE space = ?').raw().all(SPACE) as [
+    string,
+    string,
+  ][];
   return new Map(rows.map(([id, st]) => [id, JSON.parse(st) as CaseState]));
 }
 
@@ -53,8 +56,14 @@ describe('when a month of log is folded with checkpoints and eviction, and the s
 
   beforeAll(async () => {
     // Checkpoints every 5,000 events; the monitor (alerts, sweep, checkpoint) passes by hand every few days of log.
-    server = await startTestServer(END, undefined, undefined, { monitorMs: 3_600_000, checkpointEvents: 5_000, checkpointMs: 3_600_000 });
-    const events = generateEvents({ seed: 5, from: FROM, to: END, casesPerDay: 120 }).filter((e) => e.type !== 'link.heartbeat' && e.type !== 'clock.tick');
+    server = await startTestServer(END, undefined, undefined, {
+      monitorMs: 3_600_000,
+      checkpointEvents: 5_000,
+      checkpointMs: 3_600_000,
+    });
+    const events = generateEvents({ seed: 5, from: FROM, to: END, casesPerDay: 120 }).filter(
+      (e) => e.type !== 'link.heartbeat' && e.type !== 'clock.tick',
+    );
     for (let i = 0; i < events.length; i += 4_000) {
       const r = await server.app.ingest.ingest(SPACE, events.slice(i, i + 4_000));
       expect(r.rejected.length + r.quarantined.length).toBe(0);
@@ -104,7 +113,9 @@ describe('when a month of log is folded with checkpoints and eviction, and the s
     await server.app.monitor.checkpointAll();
     const before = server.app.cases.db.prepare('SELECT count(*) FROM checkpoints').pluck().get();
     expect(before).toBe(1);
-    server.app.cases.db.prepare("UPDATE checkpoints SET body = substr(body, 1, length(body) - 7) || x'00000000000000'").run();
+    server.app.cases.db
+      .prepare("UPDATE checkpoints SET body = substr(body, 1, length(body) - 7) || x'00000000000000'")
+      .run();
     server = await server.restart();
     const [r] = await server.app.restored;
     expect(r?.from).toBe('log');

@@ -28,10 +28,18 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
 
   beforeAll(async () => {
     server = await startTestServer(NOW);
-    const res = await api<DrillRecord>(`${server.url}/api/v1/drills`, { method: 'POST', body: JSON.stringify({ scenario: 'trunk-failure', speed: 'max', seed: 5 }) });
+    const res = await api<DrillRecord>(`${server.url}/api/v1/drills`, {
+      method: 'POST',
+      body: JSON.stringify({ scenario: 'trunk-failure', speed: 'max', seed: 5 }),
+    });
     expect(res.status).toBe(201);
     drill = res.body;
-    finished = (await until(() => api<DrillRecord>(`${server.url}/api/v1/drills/${drill.id}`), (r) => r.body.status !== 'running' && r.body.status !== 'starting')).body;
+    finished = (
+      await until(
+        () => api<DrillRecord>(`${server.url}/api/v1/drills/${drill.id}`),
+        (r) => r.body.status !== 'running' && r.body.status !== 'starting',
+      )
+    ).body;
   });
 
   afterAll(async () => {
@@ -56,8 +64,12 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
 
   it('then a wall on the drill space sees the DRILL kind with the scenario and the drill clock', async () => {
     const wall = await connectWall(server.url, drill.space);
-    const snap = await new Promise<{ view: { spaceKind: string; drill?: { scenario: string; startedAt: number; speed: number | null } } }>((resolve) => {
-      wall.emit('resync', (r) => { if (r.ok) resolve(r.data as never); });
+    const snap = await new Promise<{
+      view: { spaceKind: string; drill?: { scenario: string; startedAt: number; speed: number | null } };
+    }>((resolve) => {
+      wall.emit('resync', (r) => {
+        if (r.ok) resolve(r.data as never);
+      });
     });
     wall.close();
     expect(snap.view.spaceKind).toBe('drill');
@@ -83,7 +95,9 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
   });
 
   it('then DELETE with deleteData removes the space and its log', async () => {
-    const del = await api<{ deleted: boolean }>(`${server.url}/api/v1/drills/${drill.id}?deleteData=true`, { method: 'DELETE' });
+    const del = await api<{ deleted: boolean }>(`${server.url}/api/v1/drills/${drill.id}?deleteData=true`, {
+      method: 'DELETE',
+    });
     expect(del.status).toBe(200);
     expect(del.body.deleted).toBe(true);
     const spaces = await api<{ space: string }[]>(`${server.url}/api/v1/spaces`);
@@ -96,16 +110,29 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
 
 describe('when a drill at 60× is stopped without deleting its data', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(NOW); });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(NOW);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then it stops cleanly, its space keeps what was acknowledged, and it is listed as stopped', async () => {
     let fromSimulator = 0;
     server.app.ingest.onBatch((space, _r, accepted) => {
-      if (space.name.startsWith('drill-')) fromSimulator += accepted.filter((e) => !e.type.startsWith('alert.') && !e.type.startsWith('item.')).length;
+      if (space.name.startsWith('drill-'))
+        fromSimulator += accepted.filter((e) => !e.type.startsWith('alert.') && !e.type.startsWith('item.')).length;
     }, 'test-simulator-count');
-    const { body: d } = await api<DrillRecord>(`${server.url}/api/v1/drills`, { method: 'POST', body: JSON.stringify({ scenario: 'normal-weekday', speed: 60, seed: 2 }) });
-    await until(() => api<DrillRecord>(`${server.url}/api/v1/drills/${d.id}`), (r) => r.body.progress.phase === 'live', 60_000);
+    const { body: d } = await api<DrillRecord>(`${server.url}/api/v1/drills`, {
+      method: 'POST',
+      body: JSON.stringify({ scenario: 'normal-weekday', speed: 60, seed: 2 }),
+    });
+    await until(
+      () => api<DrillRecord>(`${server.url}/api/v1/drills/${d.id}`),
+      (r) => r.body.progress.phase === 'live',
+      60_000,
+    );
     const del = await api<{ drill: DrillRecord }>(`${server.url}/api/v1/drills/${d.id}`, { method: 'DELETE' });
     expect(del.status).toBe(200);
     const after = await api<DrillRecord>(`${server.url}/api/v1/drills/${d.id}`);
@@ -122,28 +149,56 @@ describe('when a drill at 60× is stopped without deleting its data', () => {
 
 describe('when a drill request is not allowed or not valid', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(NOW); });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(NOW);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then a viewer or producer is refused, and an unknown scenario or speed is a 400 naming it', async () => {
     for (const token of ['viewer-token', 'producer-drill-a']) {
-      const res = await fetch(`${server.url}/api/v1/drills`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ scenario: 'rainstorm' }) });
+      const res = await fetch(`${server.url}/api/v1/drills`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ scenario: 'rainstorm' }),
+      });
       expect(res.status).toBe(403);
     }
-    const unknown = await api<{ error: { message: string } }>(`${server.url}/api/v1/drills`, { method: 'POST', body: JSON.stringify({ scenario: 'meteor' }) });
+    const unknown = await api<{ error: { message: string } }>(`${server.url}/api/v1/drills`, {
+      method: 'POST',
+      body: JSON.stringify({ scenario: 'meteor' }),
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/no scenario "meteor".*rainstorm/);
-    const speed = await api<{ error: { errors: { path: string }[] } }>(`${server.url}/api/v1/drills`, { method: 'POST', body: JSON.stringify({ scenario: 'rainstorm', speed: -2 }) });
+    const speed = await api<{ error: { errors: { path: string }[] } }>(`${server.url}/api/v1/drills`, {
+      method: 'POST',
+      body: JSON.stringify({ scenario: 'rainstorm', speed: -2 }),
+    });
     expect(speed.status).toBe(400);
     expect(speed.body.error.errors[0]?.path).toBe('speed');
   });
 
   it('then the scenarios are listed for the drill page, each with its date and drill window', async () => {
-    const { body } = await api<{ name: string; date: string; simStart: number; start: number; end: number }[]>(`${server.url}/api/v1/drills/scenarios`);
-    expect(body.map((s) => s.name)).toEqual(['link-down', 'monday-peak', 'normal-weekday', 'rainstorm', 'staff-shortfall', 'trunk-failure', 'water-outage']);
+    const { body } = await api<{ name: string; date: string; simStart: number; start: number; end: number }[]>(
+      `${server.url}/api/v1/drills/scenarios`,
+    );
+    expect(body.map((s) => s.name)).toEqual([
+      'link-down',
+      'monday-peak',
+      'normal-weekday',
+      'rainstorm',
+      'staff-shortfall',
+      'trunk-failure',
+      'water-outage',
+    ]);
     // trunk-failure: 2026-12-09, the drill from 09:00 for 4 hours, the simulation from midnight a day before.
     expect(body.find((s) => s.name === 'trunk-failure')).toMatchObject({
-      date: '2026-12-09', simStart: shanghaiInstant('2026-12-08', '00:00'), start: shanghaiInstant('2026-12-09', '09:00'), end: shanghaiInstant('2026-12-09', '13:00'),
+      date: '2026-12-09',
+      simStart: shanghaiInstant('2026-12-08', '00:00'),
+      start: shanghaiInstant('2026-12-09', '09:00'),
+      end: shanghaiInstant('2026-12-09', '13:00'),
     });
   });
 });
@@ -151,8 +206,13 @@ describe('when a drill request is not allowed or not valid', () => {
 describe('when the drill pages call the drill and export API with a session cookie', () => {
   let server: TestServer;
   // The monitor stays out: it would add the duty items of the generated urgent cases to the exported log.
-  beforeAll(async () => { server = await startTestServer(NOW, undefined, undefined, { monitorMs: 3_600_000 }); });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(NOW, undefined, undefined, { monitorMs: 3_600_000 });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   const call = (path: string, headers: Record<string, string>, init: RequestInit = {}) =>
     fetch(`${server.url}/api/v1${path}`, { ...init, headers: { 'content-type': 'application/json', ...headers } });
@@ -178,12 +238,17 @@ describe('when the drill pages call the drill and export API with a session cook
     const no = await call('/drills', { cookie: s.cookie }, { method: 'POST', body });
     expect(no.status).toBe(403);
     expect(await message(no)).toContain('x-csrf-token');
-    expect((await call('/drills', { cookie: s.cookie, 'x-csrf-token': 'forged' }, { method: 'POST', body })).status).toBe(403);
+    expect(
+      (await call('/drills', { cookie: s.cookie, 'x-csrf-token': 'forged' }, { method: 'POST', body })).status,
+    ).toBe(403);
     const yes = await call('/drills', { cookie: s.cookie, 'x-csrf-token': s.csrf }, { method: 'POST', body });
     expect(yes.status).toBe(400);
     expect(await message(yes)).toMatch(/no scenario "meteor"/);
     expect((await call('/drills/drill-nothing-here', { cookie: s.cookie }, { method: 'DELETE' })).status).toBe(403);
-    expect((await call('/drills/drill-nothing-here', { cookie: s.cookie, 'x-csrf-token': s.csrf }, { method: 'DELETE' })).status).toBe(404);
+    expect(
+      (await call('/drills/drill-nothing-here', { cookie: s.cookie, 'x-csrf-token': s.csrf }, { method: 'DELETE' }))
+        .status,
+    ).toBe(404);
   });
 
   it('then a supervisor session is refused with 403, no credential with 401 pointing to the login page', async () => {
@@ -211,19 +276,41 @@ describe('when the server restarts on the same data after one drill finished and
     server = await startTestServer(NOW);
     const s = await loginSession(server.url, 'admin-token');
     const write = { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' };
-    const a = await fetch(`${server.url}/api/v1/drills`, { method: 'POST', headers: write, body: JSON.stringify({ scenario: 'link-down', speed: 'max', seed: 4 }) });
+    const a = await fetch(`${server.url}/api/v1/drills`, {
+      method: 'POST',
+      headers: write,
+      body: JSON.stringify({ scenario: 'link-down', speed: 'max', seed: 4 }),
+    });
     expect(a.status).toBe(201);
     const aId = ((await a.json()) as DrillRecord).id;
-    finished = (await until(() => api<DrillRecord>(`${server.url}/api/v1/drills/${aId}`), (r) => r.body.status !== 'running' && r.body.status !== 'starting')).body;
-    const b = await fetch(`${server.url}/api/v1/drills`, { method: 'POST', headers: write, body: JSON.stringify({ scenario: 'normal-weekday', speed: 60, seed: 2 }) });
+    finished = (
+      await until(
+        () => api<DrillRecord>(`${server.url}/api/v1/drills/${aId}`),
+        (r) => r.body.status !== 'running' && r.body.status !== 'starting',
+      )
+    ).body;
+    const b = await fetch(`${server.url}/api/v1/drills`, {
+      method: 'POST',
+      headers: write,
+      body: JSON.stringify({ scenario: 'normal-weekday', speed: 60, seed: 2 }),
+    });
     expect(b.status).toBe(201);
     const bId = ((await b.json()) as DrillRecord).id;
-    before = (await until(() => api<DrillRecord>(`${server.url}/api/v1/drills/${bId}`), (r) => r.body.progress.phase === 'live', 60_000)).body;
+    before = (
+      await until(
+        () => api<DrillRecord>(`${server.url}/api/v1/drills/${bId}`),
+        (r) => r.body.progress.phase === 'live',
+        60_000,
+      )
+    ).body;
     server = await server.restart();
     cut = (await api<DrillRecord>(`${server.url}/api/v1/drills/${bId}`)).body;
   });
 
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then GET /drills lists both, newest first: the finished one with its summary, the cut-off one as interrupted', async () => {
     expect(finished.status).toBe('finished');
@@ -231,10 +318,23 @@ describe('when the server restarts on the same data after one drill finished and
     expect(status).toBe(200);
     expect(body.map((d) => d.id)).toEqual([cut.id, finished.id]);
     const [b, a] = body;
-    expect(a).toMatchObject({ status: 'finished', scenario: 'link-down', seed: 4, speed: null, endedAt: finished.endedAt });
+    expect(a).toMatchObject({
+      status: 'finished',
+      scenario: 'link-down',
+      seed: 4,
+      speed: null,
+      endedAt: finished.endedAt,
+    });
     expect(a?.summary?.figures).toHaveLength(8);
     expect(a?.summary).toEqual(finished.summary);
-    expect(b).toMatchObject({ status: 'interrupted', scenario: 'normal-weekday', seed: 2, speed: 60, createdAt: before.createdAt, window: before.window });
+    expect(b).toMatchObject({
+      status: 'interrupted',
+      scenario: 'normal-weekday',
+      seed: 2,
+      speed: 60,
+      createdAt: before.createdAt,
+      window: before.window,
+    });
     expect(b?.endedAt).not.toBeNull();
     expect(b?.progress.events).toBeGreaterThanOrEqual(before.progress.events);
   });
@@ -246,14 +346,18 @@ describe('when the server restarts on the same data after one drill finished and
     expect(body.figures).toHaveLength(8);
     const wall = await connectWall(server.url, cut.space);
     const snap = await new Promise<{ view: { spaceKind: string; drill?: { scenario: string } } }>((resolve) => {
-      wall.emit('resync', (r) => { if (r.ok) resolve(r.data as never); });
+      wall.emit('resync', (r) => {
+        if (r.ok) resolve(r.data as never);
+      });
     });
     wall.close();
     expect(snap.view.drill?.scenario).toBe('normal-weekday');
   });
 
   it('then deleting the interrupted drill with its data removes it for good', async () => {
-    const del = await api<{ deleted: boolean }>(`${server.url}/api/v1/drills/${cut.id}?deleteData=true`, { method: 'DELETE' });
+    const del = await api<{ deleted: boolean }>(`${server.url}/api/v1/drills/${cut.id}?deleteData=true`, {
+      method: 'DELETE',
+    });
     expect(del.status).toBe(200);
     server = await server.restart();
     const { body } = await api<DrillRecord[]>(`${server.url}/api/v1/drills`);

@@ -30,12 +30,19 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 1
 
 function follow(socket: WallSocket, first: WallView): { view: WallView } {
   const state = { view: first };
-  socket.on('snapshot', (s) => { state.view = s.view; });
-  socket.on('delta', (d) => { state.view = applyWallDelta(state.view, d); });
+  socket.on('snapshot', (s) => {
+    state.view = s.view;
+  });
+  socket.on('delta', (d) => {
+    state.view = applyWallDelta(state.view, d);
+  });
   return state;
 }
 
-interface Session { readonly cookie: string; readonly csrf: string }
+interface Session {
+  readonly cookie: string;
+  readonly csrf: string;
+}
 
 describe('when the day shift hands over to the night shift at the desk', () => {
   let server: TestServer;
@@ -47,31 +54,92 @@ describe('when the day shift hands over to the night shift at the desk', () => {
   let incoming: Session;
 
   const login = async (name: string): Promise<Session> => {
-    const res = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'duty-live', name }) });
+    const res = await fetch(`${server.url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'duty-live', name }),
+    });
     const body = (await res.json()) as { csrfToken: string };
     return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: body.csrfToken };
   };
   const call = async (s: Session, method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${p}`, { method, headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${server.url}/api/v1${p}`, {
+      method,
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   const message = (r: { json: Record<string, unknown> }) => (r.json.error as { message: string }).message;
 
   beforeAll(async () => {
     server = await startTestServer(at('16:15'), undefined, undefined, { monitorMs: 40 });
-    const roster = (date: string) => ({ type: 'duty.roster', eventId: `roster-${date}`, ts: at('00:00'), date, shifts: [
-      { id: 'day', name: '白班', start: '08:30', end: '17:30', posts: [{ post: 'duty_officer', personId: 'O1', name: '李娜' }] },
-      { id: 'night', name: '夜班', start: '17:30', end: '08:30', posts: [{ post: 'duty_officer', personId: 'O2', name: '王强' }] },
-    ] });
-    const checkIn = { type: 'duty.checked_in', eventId: 'in-day', ts: at('08:25'), date: DATE, shiftId: 'day', post: 'duty_officer', personId: 'O1', name: '李娜' };
+    const roster = (date: string) => ({
+      type: 'duty.roster',
+      eventId: `roster-${date}`,
+      ts: at('00:00'),
+      date,
+      shifts: [
+        {
+          id: 'day',
+          name: '白班',
+          start: '08:30',
+          end: '17:30',
+          posts: [{ post: 'duty_officer', personId: 'O1', name: '李娜' }],
+        },
+        {
+          id: 'night',
+          name: '夜班',
+          start: '17:30',
+          end: '08:30',
+          posts: [{ post: 'duty_officer', personId: 'O2', name: '王强' }],
+        },
+      ],
+    });
+    const checkIn = {
+      type: 'duty.checked_in',
+      eventId: 'in-day',
+      ts: at('08:25'),
+      date: DATE,
+      shiftId: 'day',
+      post: 'duty_officer',
+      personId: 'O1',
+      name: '李娜',
+    };
     const calls = [1, 2, 3].flatMap((n) => [
       { type: 'call.offered', eventId: `c${n}`, ts: at('16:00') + n * MINUTE_MS, callId: `call-${n}` },
-      ...(n < 3 ? [{ type: 'call.answered', eventId: `a${n}`, ts: at('16:00') + n * MINUTE_MS + 4_000, callId: `call-${n}`, agentId: 'A1' }] : []),
+      ...(n < 3
+        ? [
+            {
+              type: 'call.answered',
+              eventId: `a${n}`,
+              ts: at('16:00') + n * MINUTE_MS + 4_000,
+              callId: `call-${n}`,
+              agentId: 'A1',
+            },
+          ]
+        : []),
     ]);
-    expect((await post(server.url, { space: 'live', events: [roster(DATE), roster(addDays(DATE, 1)), checkIn, ...calls, received('h1', { ts: at('16:10'), urgency: 'urgent', title: '燃气泄漏' })] })).json.accepted).toBe(9);
+    expect(
+      (
+        await post(server.url, {
+          space: 'live',
+          events: [
+            roster(DATE),
+            roster(addDays(DATE, 1)),
+            checkIn,
+            ...calls,
+            received('h1', { ts: at('16:10'), urgency: 'urgent', title: '燃气泄漏' }),
+          ],
+        })
+      ).json.accepted,
+    ).toBe(9);
     wallA = await connectWall(server.url);
     wallB = await connectWall(server.url);
-    const snap = (w: WallSocket) => new Promise<WallView>((resolve, reject) => w.emit('resync', (r) => (r.ok ? resolve(r.data.view) : reject(new Error(r.error.message)))));
+    const snap = (w: WallSocket) =>
+      new Promise<WallView>((resolve, reject) =>
+        w.emit('resync', (r) => (r.ok ? resolve(r.data.view) : reject(new Error(r.error.message)))),
+      );
     a = follow(wallA, await snap(wallA));
     b = follow(wallB, await snap(wallB));
     outgoing = await login('李娜');
@@ -86,66 +154,119 @@ describe('when the day shift hands over to the night shift at the desk', () => {
     removeData(server.dataDir);
   });
 
-  it('then the draft lists the open urgent item and the shift\'s calls', async () => {
+  it("then the draft lists the open urgent item and the shift's calls", async () => {
     server.now.value = at('17:20');
     const r = await call(outgoing, 'GET', '/duty/handovers/draft?space=live');
     expect(r.status).toBe(200);
     const d = r.json.draft as HandoverDraft;
-    expect(d).toMatchObject({ handoverId: DAY_ID, shiftName: '白班', next: { shiftId: 'night', name: '夜班' }, figures: { calls: 3, answered: 2, cases: 1, overdue: 0 } });
+    expect(d).toMatchObject({
+      handoverId: DAY_ID,
+      shiftName: '白班',
+      next: { shiftId: 'night', name: '夜班' },
+      figures: { calls: 3, answered: 2, cases: 1, overdue: 0 },
+    });
     expect(d.open.map((e) => [e.itemId, e.text, e.since])).toEqual([['case|h1', '紧急 燃气泄漏', at('16:10')]]);
     // The item went unacknowledged past its 5 minutes: 接报及时率 0 for the shift.
     expect(d.duty).toMatchObject({ items: 1, ackJudged: 1, ackOnTime: 0, ackTimely: 0 });
-    await until('the wall\'s shift figures', () => b.view.duty.figures.shift?.name === '白班' && b.view.duty.figures.shift.ackTimely === 0);
+    await until(
+      "the wall's shift figures",
+      () => b.view.duty.figures.shift?.name === '白班' && b.view.duty.figures.shift.ackTimely === 0,
+    );
   });
 
   it('then signing before the submission is refused with the reason', async () => {
     const r = await call(incoming, 'POST', `/duty/handovers/${encodeURIComponent(DAY_ID)}/sign`, { space: 'live' });
     expect(r.status).toBe(409);
-    expect(message(r)).toBe(`handover ${DAY_ID} has not been submitted: the outgoing officer submits it before the incoming one signs it`);
+    expect(message(r)).toBe(
+      `handover ${DAY_ID} has not been submitted: the outgoing officer submits it before the incoming one signs it`,
+    );
   });
 
-  it('then the outgoing officer submits it once; a second submission and signing one\'s own are refused', async () => {
+  it("then the outgoing officer submits it once; a second submission and signing one's own are refused", async () => {
     server.now.value = at('17:25');
-    const r = await call(outgoing, 'POST', '/duty/handovers', { space: 'live', handoverId: DAY_ID, note: '燃气泄漏待燃气公司回复' });
+    const r = await call(outgoing, 'POST', '/duty/handovers', {
+      space: 'live',
+      handoverId: DAY_ID,
+      note: '燃气泄漏待燃气公司回复',
+    });
     expect(r.status).toBe(201);
     const again = await call(outgoing, 'POST', '/duty/handovers', { space: 'live', handoverId: DAY_ID, note: 'x' });
     expect(again.status).toBe(409);
     expect(message(again)).toBe(`handover ${DAY_ID} was already submitted by 李娜 at ${DATE} 17:25`);
     const own = await call(outgoing, 'POST', `/duty/handovers/${encodeURIComponent(DAY_ID)}/sign`, { space: 'live' });
     expect(own.status).toBe(409);
-    expect(message(own)).toBe(`handover ${DAY_ID} was submitted by 李娜: the incoming officer signs it, not the one handing over`);
+    expect(message(own)).toBe(
+      `handover ${DAY_ID} was submitted by 李娜: the incoming officer signs it, not the one handing over`,
+    );
   });
 
   it('then the incoming officer signs it, it is listed by date, and the wall shows the night shift handed over', async () => {
     server.now.value = at('17:32');
-    expect((await post(server.url, { space: 'live', events: [{ type: 'duty.checked_in', eventId: 'in-night', ts: at('17:31'), date: DATE, shiftId: 'night', post: 'duty_officer', personId: 'O2', name: '王强' }] })).json.accepted).toBe(1);
-    const r = await call(incoming, 'POST', `/duty/handovers/${encodeURIComponent(DAY_ID)}/sign`, { space: 'live', note: '已接班' });
+    expect(
+      (
+        await post(server.url, {
+          space: 'live',
+          events: [
+            {
+              type: 'duty.checked_in',
+              eventId: 'in-night',
+              ts: at('17:31'),
+              date: DATE,
+              shiftId: 'night',
+              post: 'duty_officer',
+              personId: 'O2',
+              name: '王强',
+            },
+          ],
+        })
+      ).json.accepted,
+    ).toBe(1);
+    const r = await call(incoming, 'POST', `/duty/handovers/${encodeURIComponent(DAY_ID)}/sign`, {
+      space: 'live',
+      note: '已接班',
+    });
     expect(r.status).toBe(201);
     const twice = await call(incoming, 'POST', `/duty/handovers/${encodeURIComponent(DAY_ID)}/sign`, { space: 'live' });
     expect(message(twice)).toBe(`handover ${DAY_ID} was already signed by 王强 at ${DATE} 17:32`);
     const list = await call(incoming, 'GET', `/duty/handovers?space=live&date=${DATE}`);
     const records = list.json.records as HandoverRecord[];
-    expect(records.map((x) => [x.id, x.submitted.by, x.submitted.note, x.signed?.by, x.signed?.at])).toEqual([[DAY_ID, '李娜', '燃气泄漏待燃气公司回复', '王强', at('17:32')]]);
-    expect(((await call(incoming, 'GET', `/duty/handovers?space=live&date=${addDays(DATE, 1)}`)).json.records as unknown[])).toEqual([]);
+    expect(records.map((x) => [x.id, x.submitted.by, x.submitted.note, x.signed?.by, x.signed?.at])).toEqual([
+      [DAY_ID, '李娜', '燃气泄漏待燃气公司回复', '王强', at('17:32')],
+    ]);
+    expect(
+      (await call(incoming, 'GET', `/duty/handovers?space=live&date=${addDays(DATE, 1)}`)).json.records as unknown[],
+    ).toEqual([]);
     const one = await call(incoming, 'GET', `/duty/handovers/${encodeURIComponent(DAY_ID)}?space=live`);
     expect((one.json.record as HandoverDraft).open.map((e) => e.itemId)).toEqual(['case|h1']);
-    await until('the wall\'s handover', () => b.view.duty.shift?.id === 'night' && b.view.duty.handover.lastAt === at('17:25'));
+    await until(
+      "the wall's handover",
+      () => b.view.duty.shift?.id === 'night' && b.view.duty.handover.lastAt === at('17:25'),
+    );
     expect(b.view.duty.handover.note).toBe('燃气泄漏待燃气公司回复');
   });
 
-  it('then the night shift\'s record, never signed, opens a duty item when the clock passes 30 minutes after the change', async () => {
+  it("then the night shift's record, never signed, opens a duty item when the clock passes 30 minutes after the change", async () => {
     const id = `handover|${DATE}|night`;
     server.now.value = at('08:59', addDays(DATE, 1));
     await server.app.monitor.pass();
     expect(server.app.spaces.get('live').projection.items.has(id)).toBe(false);
     server.now.value = at('09:00', addDays(DATE, 1));
     const item = await until('the handover item', () => server.app.spaces.get('live').projection.items.get(id));
-    expect(item).toMatchObject({ kind: 'handover', text: '交接班未提交：夜班 → 白班', since: at('09:00', addDays(DATE, 1)) });
+    expect(item).toMatchObject({
+      kind: 'handover',
+      text: '交接班未提交：夜班 → 白班',
+      since: at('09:00', addDays(DATE, 1)),
+    });
     expect(server.app.spaces.get('live').projection.items.has(`handover|${DAY_ID}`)).toBe(false);
     // A day later the desk session has lapsed; the desk's bearer token reads the list.
-    const desk = (await (await fetch(`${server.url}/api/v1/duty/items?space=live`, { headers: { authorization: 'Bearer duty-live' } })).json()) as DeskList;
+    const desk = (await (
+      await fetch(`${server.url}/api/v1/duty/items?space=live`, { headers: { authorization: 'Bearer duty-live' } })
+    ).json()) as DeskList;
     expect(desk.open.filter((x) => x.kind === 'handover').map((x) => [x.id, x.ack])).toEqual([[id, null]]);
     const unacked = desk.open.filter((x) => !x.ack).length;
-    await until('both walls to count it', () => a.view.duty.desk.unacknowledged === unacked && b.view.duty.desk.unacknowledged === unacked);
+    await until(
+      'both walls to count it',
+      () => a.view.duty.desk.unacknowledged === unacked && b.view.duty.desk.unacknowledged === unacked,
+    );
   });
 });

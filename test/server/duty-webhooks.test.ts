@@ -27,14 +27,18 @@ class Receiver {
   constructor(private readonly failFirst: number) {
     this.server = createServer((req, res) => {
       let raw = '';
-      req.on('data', (c: Buffer) => { raw += c.toString('utf8'); });
+      req.on('data', (c: Buffer) => {
+        raw += c.toString('utf8');
+      });
       req.on('end', () => {
         const key = String(req.headers['x-cityops-delivery']);
         const n = (this.seen.get(key) ?? 0) + 1;
         this.seen.set(key, n);
         const status = n <= this.failFirst ? 500 : 200;
         this.got.push({ headers: req.headers, body: JSON.parse(raw) as NotificationBody, status });
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ errcode: status === 200 ? 0 : 1 }));
+        res
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ errcode: status === 200 ? 0 : 1 }));
       });
     });
   }
@@ -42,8 +46,12 @@ class Receiver {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/robot/send`;
   }
-  ok(): NotificationBody[] { return this.got.filter((g) => g.status === 200).map((g) => g.body); }
-  close(): Promise<void> { return new Promise((r) => this.server.close(() => r())); }
+  ok(): NotificationBody[] {
+    return this.got.filter((g) => g.status === 200).map((g) => g.body);
+  }
+  close(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
 }
 
 async function until(what: string, probe: () => boolean, ms = 15_000): Promise<void> {
@@ -61,11 +69,39 @@ describe('when an urgent item opens and escalates with a webhook that fails its 
 
   beforeAll(async () => {
     const url = await receiver.listen();
-    config = { ...DEFAULT_CONFIG, duty: { ...DEFAULT_CONFIG.duty, webhooks: [{ name: 'robot', url, spaces: ['live'] }], deskUrl: 'https://ops.example.gov.cn', webhookRetry: { baseSec: 0.1, maxSec: 0.4, attempts: 5 } } };
+    config = {
+      ...DEFAULT_CONFIG,
+      duty: {
+        ...DEFAULT_CONFIG.duty,
+        webhooks: [{ name: 'robot', url, spaces: ['live'] }],
+        deskUrl: 'https://ops.example.gov.cn',
+        webhookRetry: { baseSec: 0.1, maxSec: 0.4, attempts: 5 },
+      },
+    };
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-hooks-'));
-    server = await startTestServer(NIGHT, dataDir, undefined, { config, monitorMs: 40, webhookMs: 30, outboxDbFile: path.join(dataDir, 'outbox.sqlite') });
-    expect((await post(server.url, { space: 'live', events: [received('h1', { ts: NIGHT, urgency: 'urgent', title: '燃气泄漏' })] })).json.accepted).toBe(1);
-    expect((await post(server.url, { space: 'drill-a', events: [received('d1', { ts: NIGHT, urgency: 'urgent', title: '演练件' })] }, 'producer-drill-a')).json.accepted).toBe(1);
+    server = await startTestServer(NIGHT, dataDir, undefined, {
+      config,
+      monitorMs: 40,
+      webhookMs: 30,
+      outboxDbFile: path.join(dataDir, 'outbox.sqlite'),
+    });
+    expect(
+      (
+        await post(server.url, {
+          space: 'live',
+          events: [received('h1', { ts: NIGHT, urgency: 'urgent', title: '燃气泄漏' })],
+        })
+      ).json.accepted,
+    ).toBe(1);
+    expect(
+      (
+        await post(
+          server.url,
+          { space: 'drill-a', events: [received('d1', { ts: NIGHT, urgency: 'urgent', title: '演练件' })] },
+          'producer-drill-a',
+        )
+      ).json.accepted,
+    ).toBe(1);
   });
 
   afterAll(async () => {
@@ -77,11 +113,17 @@ describe('when an urgent item opens and escalates with a webhook that fails its 
   it('then the new urgent item reaches the receiver once, after two failed attempts, in the robot body with the desk link', async () => {
     await until('the delivery', () => receiver.ok().length === 1);
     expect(receiver.got.map((g) => g.status)).toEqual([500, 500, 200]);
-    expect(new Set(receiver.got.map((g) => g.headers['x-cityops-delivery']))).toEqual(new Set(['live|item|case|h1|robot']));
+    expect(new Set(receiver.got.map((g) => g.headers['x-cityops-delivery']))).toEqual(
+      new Set(['live|item|case|h1|robot']),
+    );
     const [body] = receiver.ok();
     expect(body).toEqual({
-      msgtype: 'text', text: { content: '【紧急事项】紧急 燃气泄漏，2026-11-24 03:00。值班台：https://ops.example.gov.cn/duty?space=live' },
-      level: 'urgent', link: 'https://ops.example.gov.cn/duty?space=live',
+      msgtype: 'text',
+      text: {
+        content: '【紧急事项】紧急 燃气泄漏，2026-11-24 03:00。值班台：https://ops.example.gov.cn/duty?space=live',
+      },
+      level: 'urgent',
+      link: 'https://ops.example.gov.cn/duty?space=live',
       item: { id: 'case|h1', space: 'live', kind: 'case', since: NIGHT, escalation: null },
     });
     // The drill's item is not told to an endpoint configured for live.
@@ -90,21 +132,32 @@ describe('when an urgent item opens and escalates with a webhook that fails its 
   });
 
   it('then the desk lists the delivery with its attempts', async () => {
-    const res = await fetch(`${server.url}/api/v1/duty/items?space=live`, { headers: { authorization: 'Bearer duty-live' } });
+    const res = await fetch(`${server.url}/api/v1/duty/items?space=live`, {
+      headers: { authorization: 'Bearer duty-live' },
+    });
     const json = (await res.json()) as DeskAnswer;
-    expect(json.deliveries['case|h1']!.map((d) => [d.endpoint, d.level, d.status, d.attempts, d.lastError])).toEqual([['robot', 'urgent', 'delivered', 3, null]]);
+    expect(json.deliveries['case|h1']!.map((d) => [d.endpoint, d.level, d.status, d.attempts, d.lastError])).toEqual([
+      ['robot', 'urgent', 'delivered', 3, null],
+    ]);
   });
 
   it('then a restart while the escalation is still failing finishes it, and nothing is sent twice', async () => {
     server.now.value = NIGHT + 6 * MINUTE_MS;
-    await until('the first failed attempt of the escalation', () => receiver.got.some((g) => g.body.level === 'escalation'));
+    await until('the first failed attempt of the escalation', () =>
+      receiver.got.some((g) => g.body.level === 'escalation'),
+    );
     server = await server.restart();
     await until('the escalation delivered', () => receiver.ok().length === 2);
     // Past the retries of everything (attempts ≤ 5 at most 0.4 s apart) the receiver has each body once.
     await new Promise((r) => setTimeout(r, 1_500));
     const ok = receiver.ok();
-    expect(ok.map((b) => [b.level, b.item.escalation])).toEqual([['urgent', null], ['escalation', { level: 1, to: '值班长' }]]);
-    expect(ok[1]!.text.content).toBe('【值班升级·值班长】紧急 燃气泄漏，2026-11-24 03:00 起未接报。值班台：https://ops.example.gov.cn/duty?space=live');
+    expect(ok.map((b) => [b.level, b.item.escalation])).toEqual([
+      ['urgent', null],
+      ['escalation', { level: 1, to: '值班长' }],
+    ]);
+    expect(ok[1]!.text.content).toBe(
+      '【值班升级·值班长】紧急 燃气泄漏，2026-11-24 03:00 起未接报。值班台：https://ops.example.gov.cn/duty?space=live',
+    );
     expect(receiver.got.filter((g) => g.body.level === 'escalation').map((g) => g.status)).toEqual([500, 500, 200]);
   });
 });

@@ -30,14 +30,25 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 1
 /** A wall that keeps its view up to date from the stream. */
 function follow(socket: WallSocket, first: WallView): { view: WallView } {
   const state = { view: first };
-  socket.on('snapshot', (s) => { state.view = s.view; });
-  socket.on('delta', (d) => { state.view = applyWallDelta(state.view, d); });
+  socket.on('snapshot', (s) => {
+    state.view = s.view;
+  });
+  socket.on('delta', (d) => {
+    state.view = applyWallDelta(state.view, d);
+  });
   return state;
 }
 
-async function act(url: string, body: Record<string, unknown>, token = 'duty-live', id = ITEM): Promise<{ status: number; json: Record<string, unknown> }> {
+async function act(
+  url: string,
+  body: Record<string, unknown>,
+  token = 'duty-live',
+  id = ITEM,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}/api/v1/duty/items/${encodeURIComponent(id)}/actions`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
@@ -67,10 +78,20 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
     server = await startTestServer(NIGHT, undefined, undefined, { monitorMs: 40 });
     wallA = await connectWall(server.url);
     wallB = await connectWall(server.url);
-    const snap = (w: WallSocket) => new Promise<WallView>((resolve, reject) => w.emit('resync', (r) => (r.ok ? resolve(r.data.view) : reject(new Error(r.error.message)))));
+    const snap = (w: WallSocket) =>
+      new Promise<WallView>((resolve, reject) =>
+        w.emit('resync', (r) => (r.ok ? resolve(r.data.view) : reject(new Error(r.error.message)))),
+      );
     a = follow(wallA, await snap(wallA));
     b = follow(wallB, await snap(wallB));
-    expect((await post(server.url, { space: 'live', events: [received('n1', { ts: NIGHT, urgency: 'urgent', title: '<b>燃气泄漏</b>' })] })).json.accepted).toBe(1);
+    expect(
+      (
+        await post(server.url, {
+          space: 'live',
+          events: [received('n1', { ts: NIGHT, urgency: 'urgent', title: '<b>燃气泄漏</b>' })],
+        })
+      ).json.accepted,
+    ).toBe(1);
   });
 
   afterAll(async () => {
@@ -84,10 +105,17 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
     await until('the item', () => server.app.spaces.get('live').projection.items.get(ITEM));
     const d = await desk(server.url);
     expect(d.status).toBe(200);
-    expect(d.json.open.map((x) => [x.id, x.kind, x.caseId, x.since, x.text])).toEqual([[ITEM, 'case', 'n1', NIGHT, '紧急 <b>燃气泄漏</b>']]);
+    expect(d.json.open.map((x) => [x.id, x.kind, x.caseId, x.since, x.text])).toEqual([
+      [ITEM, 'case', 'n1', NIGHT, '紧急 <b>燃气泄漏</b>'],
+    ]);
     expect(d.json.open[0]!.limits.ack).toEqual({ due: NIGHT + 5 * MINUTE_MS, doneAt: null, state: 'ok' });
     await until('the wall count', () => a.view.duty.desk.unacknowledged === 1);
-    expect(a.view.duty.desk).toEqual({ open: 1, unacknowledged: 1, oldestUnacknowledgedSince: NIGHT, escalation: null });
+    expect(a.view.duty.desk).toEqual({
+      open: 1,
+      unacknowledged: 1,
+      oldestUnacknowledgedSince: NIGHT,
+      escalation: null,
+    });
   });
 
   it('then past its limit it escalates to the 值班长 and then the 值班领导, and both walls show it', async () => {
@@ -98,17 +126,24 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
     await until('level 2', () => b.view.duty.desk.escalation?.level === 2);
     expect(b.view.duty.desk.escalation).toMatchObject({ level: 2, to: '值班领导' });
     const d = await desk(server.url);
-    expect(d.json.open[0]!.escalations).toEqual([{ level: 1, to: '值班长', at: NIGHT + 5 * MINUTE_MS }, { level: 2, to: '值班领导', at: NIGHT + 15 * MINUTE_MS }]);
+    expect(d.json.open[0]!.escalations).toEqual([
+      { level: 1, to: '值班长', at: NIGHT + 5 * MINUTE_MS },
+      { level: 2, to: '值班领导', at: NIGHT + 15 * MINUTE_MS },
+    ]);
     expect(d.json.open[0]!.limits.ack.state).toBe('red');
   });
 
   it('then steps that do not fit are refused with the reason, and bad requests say where', async () => {
     const early = await act(server.url, { kind: 'report', space: 'live', mode: 'phone' });
     expect(early.status).toBe(409);
-    expect(early.json).toEqual({ error: { code: 'conflict', message: `item ${ITEM} is not acknowledged: acknowledge it before reporting it` } });
+    expect(early.json).toEqual({
+      error: { code: 'conflict', message: `item ${ITEM} is not acknowledged: acknowledge it before reporting it` },
+    });
     const noNote = await act(server.url, { kind: 'resolve', space: 'live', note: '  ' });
     expect(noNote.status).toBe(400);
-    expect((noNote.json.error as { errors: { path: string; message: string }[] }).errors).toEqual([{ path: 'note', message: 'resolving an item needs a note of what was done' }]);
+    expect((noNote.json.error as { errors: { path: string; message: string }[] }).errors).toEqual([
+      { path: 'note', message: 'resolving an item needs a note of what was done' },
+    ]);
     expect((await act(server.url, { kind: 'acknowledge', space: 'live' }, 'duty-live', 'case|none')).status).toBe(404);
     expect((await act(server.url, { kind: 'acknowledge', space: 'live' }, 'viewer-token')).status).toBe(403);
     expect((await act(server.url, { kind: 'acknowledge', space: 'live' }, 'duty-drill-a')).status).toBe(403);
@@ -123,9 +158,13 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
     expect(b.view.duty.desk).toEqual({ open: 1, unacknowledged: 0, oldestUnacknowledgedSince: null, escalation: null });
     const twice = await act(server.url, { kind: 'acknowledge', space: 'live' });
     expect(twice.status).toBe(409);
-    expect((twice.json.error as { message: string }).message).toBe(`item ${ITEM} was already acknowledged by duty at 2026-11-24 03:17`);
+    expect((twice.json.error as { message: string }).message).toBe(
+      `item ${ITEM} was already acknowledged by duty at 2026-11-24 03:17`,
+    );
     server.now.value = NIGHT + 25 * MINUTE_MS;
-    expect((await act(server.url, { kind: 'report', space: 'live', mode: 'phone', note: '已电话报告区应急局' })).status).toBe(201);
+    expect(
+      (await act(server.url, { kind: 'report', space: 'live', mode: 'phone', note: '已电话报告区应急局' })).status,
+    ).toBe(201);
     server.now.value = NIGHT + 70 * MINUTE_MS;
     expect((await act(server.url, { kind: 'report', space: 'live', mode: 'written' })).status).toBe(201);
     const d = await desk(server.url);
@@ -138,12 +177,22 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
     await until('the item to leave the wall', () => b.view.duty.desk.open === 0);
     const after = await desk(server.url);
     expect(after.json.open).toEqual([]);
-    expect(after.json.resolved.map((x) => [x.id, x.resolved?.note, x.resolved?.by])).toEqual([[ITEM, '燃气公司关阀抢修完毕', 'duty']]);
+    expect(after.json.resolved.map((x) => [x.id, x.resolved?.note, x.resolved?.by])).toEqual([
+      [ITEM, '燃气公司关阀抢修完毕', 'duty'],
+    ]);
   });
 
   it('then the log holds each step once, and a restart writes none of them again', async () => {
     const types = (await itemEvents(server)).map((e) => e.type);
-    expect(types).toEqual(['item.opened', 'item.escalated', 'item.escalated', 'item.acknowledged', 'item.reported', 'item.reported', 'item.resolved']);
+    expect(types).toEqual([
+      'item.opened',
+      'item.escalated',
+      'item.escalated',
+      'item.acknowledged',
+      'item.reported',
+      'item.reported',
+      'item.resolved',
+    ]);
     wallA.close();
     wallB.close();
     server = await server.restart();

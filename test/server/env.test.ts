@@ -4,19 +4,27 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEnv } from '../../server/env';
 
-const base = { CITYOPS_TOKENS: 'viewer:w4ll-0123456789abcdef,producer@demo:s3cret-0123456789ab', DATA_DIR: '/tmp/cityops-env-test' };
+const base = {
+  CITYOPS_TOKENS: 'viewer:w4ll-0123456789abcdef,producer@demo:s3cret-0123456789ab',
+  DATA_DIR: '/tmp/cityops-env-test',
+};
 
 describe('when the server reads its environment', () => {
   it('then it takes port, tokens and the Open311 space, with live as the default space', () => {
     const env = readEnv({ ...base, PORT: '9123' });
     expect(env.port).toBe(9123);
     expect(env.open311Space).toBe('live');
-    expect(env.tokens).toEqual([{ role: 'viewer', space: null, token: 'w4ll-0123456789abcdef' }, { role: 'producer', space: 'demo', token: 's3cret-0123456789ab' }]);
+    expect(env.tokens).toEqual([
+      { role: 'viewer', space: null, token: 'w4ll-0123456789abcdef' },
+      { role: 'producer', space: 'demo', token: 's3cret-0123456789ab' },
+    ]);
     expect(readEnv({ ...base, OPEN311_SPACE: 'drill-open311' }).open311Space).toBe('drill-open311');
   });
 
   it('then a bad value is refused with the variable named', () => {
-    expect(() => readEnv({ ...base, OPEN311_SPACE: 'Live!' })).toThrow('OPEN311_SPACE "Live!" must be live, demo or drill-<name>');
+    expect(() => readEnv({ ...base, OPEN311_SPACE: 'Live!' })).toThrow(
+      'OPEN311_SPACE "Live!" must be live, demo or drill-<name>',
+    );
     expect(() => readEnv({ ...base, PORT: '70000' })).toThrow('PORT "70000" is not a port number');
     expect(() => readEnv({ ...base, CITYOPS_TOKENS: 'boss:xyz1-0123456789abcdef' })).toThrow('unknown role "boss"');
   });
@@ -25,7 +33,12 @@ describe('when the server reads its environment', () => {
 describe('when the configuration scores units on an indicator that does not exist', () => {
   it('then the start fails naming the file, the field and the valid indicators', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'cityops-env-')), 'cityops.json');
-    writeFileSync(file, JSON.stringify({ scoring: [{ id: 'ontime', label: '按时办结率', kind: 'positive', weight: 100, target: 1 }] }));
-    expect(() => readEnv({ ...base, CITYOPS_CONFIG: file })).toThrow(`CITYOPS_CONFIG ${file}: scoring.0.id: "ontime" is not a case indicator; one of dispatchRate,`);
+    writeFileSync(
+      file,
+      JSON.stringify({ scoring: [{ id: 'ontime', label: '按时办结率', kind: 'positive', weight: 100, target: 1 }] }),
+    );
+    expect(() => readEnv({ ...base, CITYOPS_CONFIG: file })).toThrow(
+      `CITYOPS_CONFIG ${file}: scoring.0.id: "ontime" is not a case indicator; one of dispatchRate,`,
+    );
   });
 });

@@ -34,7 +34,9 @@ describe('when a space is exported as JSONL and replayed into a new space', () =
     }
     await server.app.monitor.pass();
     expect(server.app.monitor.writtenIn('drill-a')).toBeGreaterThan(0);
-    const res = await fetch(`${server.url}/api/v1/spaces/drill-a/export.jsonl`, { headers: { authorization: 'Bearer admin-token' } });
+    const res = await fetch(`${server.url}/api/v1/spaces/drill-a/export.jsonl`, {
+      headers: { authorization: 'Bearer admin-token' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/ndjson/);
     expect(Number(res.headers.get('x-event-count'))).toBe(events.length + server.app.monitor.writtenIn('drill-a'));
@@ -55,24 +57,54 @@ describe('when a space is exported as JSONL and replayed into a new space', () =
   });
 
   it('then the replayed space has identical figures, and its own export is byte-identical', async () => {
-    const r = startReplay({ server: server.url, token: 'admin-token', space: 'drill-b', speed: Number.POSITIVE_INFINITY, events: new JsonlReader(path.join(dir, 'a.jsonl')), batchSize: 3000 });
+    const r = startReplay({
+      server: server.url,
+      token: 'admin-token',
+      space: 'drill-b',
+      speed: Number.POSITIVE_INFINITY,
+      events: new JsonlReader(path.join(dir, 'a.jsonl')),
+      batchSize: 3000,
+    });
     const done = await r.done;
     expect(done.accepted).toBe(done.sent);
     expect(done.rejected + done.quarantined + done.duplicate).toBe(0);
     expect(figures(server, 'drill-b')).toBe(figures(server, 'drill-a'));
     expect(server.app.spaces.get('drill-b').projection.alerts.some((a) => a.kind === 'overdue')).toBe(true);
-    const again = await (await fetch(`${server.url}/api/v1/spaces/drill-b/export.jsonl`, { headers: { authorization: 'Bearer admin-token' } })).text();
+    const again = await (
+      await fetch(`${server.url}/api/v1/spaces/drill-b/export.jsonl`, {
+        headers: { authorization: 'Bearer admin-token' },
+      })
+    ).text();
     expect(again).toBe(exported);
   });
 
   it('then the CLI export command writes the same file, and a viewer may not export', async () => {
     const out = path.join(dir, 'cli.jsonl');
     // Asynchronously: the server answering the CLI runs in this process.
-    const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', 'export', '--server', server.url, '--token', 'admin-token', '--space', 'drill-a', '--out', out], { encoding: 'utf8' });
+    const cli = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'simulators/cli.ts',
+        'export',
+        '--server',
+        server.url,
+        '--token',
+        'admin-token',
+        '--space',
+        'drill-a',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(cli.stderr).toBe('');
     expect(cli.stdout).toMatch(/exported drill-a \(\d+ events/);
     expect(readFileSync(out, 'utf8')).toBe(exported);
-    const refused = await fetch(`${server.url}/api/v1/spaces/drill-a/export.jsonl`, { headers: { authorization: 'Bearer viewer-token' } });
+    const refused = await fetch(`${server.url}/api/v1/spaces/drill-a/export.jsonl`, {
+      headers: { authorization: 'Bearer viewer-token' },
+    });
     expect(refused.status).toBe(403);
   });
 });

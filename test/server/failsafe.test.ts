@@ -12,15 +12,27 @@ import { validateEvent, type DomainEvent } from '@shared/events';
 import { received } from '../fixtures/events';
 import { memoryLog, type MemoryLog } from '../fixtures/logs';
 
-interface Rig { metrics: Metrics; logs: MemoryLog; failsafe: Failsafe }
+interface Rig {
+  metrics: Metrics;
+  logs: MemoryLog;
+  failsafe: Failsafe;
+}
 
 function rig(): Rig {
   const metrics = createMetrics();
   const logs = memoryLog();
-  return { metrics, logs, failsafe: new Failsafe(logs.log, { listenerErrors: metrics.listenerErrors, timerErrors: metrics.timerErrors }) };
+  return {
+    metrics,
+    logs,
+    failsafe: new Failsafe(logs.log, { listenerErrors: metrics.listenerErrors, timerErrors: metrics.timerErrors }),
+  };
 }
 
-async function count(counter: Metrics['listenerErrors'] | Metrics['timerErrors'], label: 'listener' | 'timer', name: string): Promise<number | undefined> {
+async function count(
+  counter: Metrics['listenerErrors'] | Metrics['timerErrors'],
+  label: 'listener' | 'timer',
+  name: string,
+): Promise<number | undefined> {
   return (await counter.get()).values.find((v) => (v.labels as Record<string, unknown>)[label] === name)?.value;
 }
 
@@ -31,15 +43,25 @@ describe('when one of several subscribers throws', () => {
     const { metrics, logs, failsafe } = rig();
     const subs = new Subscribers<[string, number]>(failsafe);
     const heard: string[] = [];
-    subs.add('first', (s, n) => { heard.push(`first ${s} ${n}`); });
-    subs.add('broken', () => { throw new TypeError('cannot read x of undefined'); });
-    subs.add('last', (s, n) => { heard.push(`last ${s} ${n}`); });
+    subs.add('first', (s, n) => {
+      heard.push(`first ${s} ${n}`);
+    });
+    subs.add('broken', () => {
+      throw new TypeError('cannot read x of undefined');
+    });
+    subs.add('last', (s, n) => {
+      heard.push(`last ${s} ${n}`);
+    });
     expect(subs.notify('live', 3)).toBe(1);
     expect(heard).toEqual(['first live 3', 'last live 3']);
     expect(await count(metrics.listenerErrors, 'listener', 'broken')).toBe(1);
     expect(await count(metrics.listenerErrors, 'listener', 'first')).toBe(0);
     expect(logs.lines).toHaveLength(1);
-    expect(logs.lines[0]).toMatchObject({ level: 'error', listener: 'broken', err: { type: 'TypeError', message: 'cannot read x of undefined' } });
+    expect(logs.lines[0]).toMatchObject({
+      level: 'error',
+      listener: 'broken',
+      err: { type: 'TypeError', message: 'cannot read x of undefined' },
+    });
     expect(String((logs.lines[0]?.err as { stack?: string }).stack)).toContain('failsafe.test.ts');
   });
 
@@ -47,8 +69,13 @@ describe('when one of several subscribers throws', () => {
     const { failsafe } = rig();
     const subs = new Subscribers<[]>(failsafe);
     const heard: string[] = [];
-    const dispose = subs.add('once', () => { heard.push('once'); dispose(); });
-    subs.add('next', () => { heard.push('next'); });
+    const dispose = subs.add('once', () => {
+      heard.push('once');
+      dispose();
+    });
+    subs.add('next', () => {
+      heard.push('next');
+    });
     subs.notify();
     subs.notify();
     expect(heard).toEqual(['once', 'next', 'next']);
@@ -63,21 +90,31 @@ describe('when a guarded interval callback throws on its first tick', () => {
   it('then the failure is logged with the timer name and counted, and the following ticks run', async () => {
     const { metrics, logs, failsafe } = rig();
     let ticks = 0;
-    timer = setInterval(failsafe.guarded('test.tick', () => {
-      ticks++;
-      if (ticks === 1) throw new Error('first tick fails');
-    }), 5);
+    timer = setInterval(
+      failsafe.guarded('test.tick', () => {
+        ticks++;
+        if (ticks === 1) throw new Error('first tick fails');
+      }),
+      5,
+    );
     expect(await count(metrics.timerErrors, 'timer', 'test.tick')).toBe(0);
     const end = Date.now() + 2_000;
     while (ticks < 4 && Date.now() < end) await sleep(5);
     expect(ticks).toBeGreaterThanOrEqual(4);
     expect(await count(metrics.timerErrors, 'timer', 'test.tick')).toBe(1);
-    expect(logs.lines.filter((l) => l.timer === 'test.tick')).toEqual([expect.objectContaining({ level: 'error', err: expect.objectContaining({ message: 'first tick fails' }) })]);
+    expect(logs.lines.filter((l) => l.timer === 'test.tick')).toEqual([
+      expect.objectContaining({ level: 'error', err: expect.objectContaining({ message: 'first tick fails' }) }),
+    ]);
   });
 
   it('then a callback whose promise rejects is counted too, not left as an unhandled rejection', async () => {
     const { metrics, failsafe } = rig();
-    setImmediate(failsafe.guarded('test.async', async () => { await sleep(1); throw new Error('later'); }));
+    setImmediate(
+      failsafe.guarded('test.async', async () => {
+        await sleep(1);
+        throw new Error('later');
+      }),
+    );
     const end = Date.now() + 2_000;
     while ((await count(metrics.timerErrors, 'timer', 'test.async')) !== 1 && Date.now() < end) await sleep(5);
     expect(await count(metrics.timerErrors, 'timer', 'test.async')).toBe(1);
@@ -89,8 +126,20 @@ describe('when a supervisor page stream of the case feed throws', () => {
     const { metrics, failsafe } = rig();
     const feed = new CaseFeed(failsafe, 5);
     let told = 0;
-    feed.subscribe('live', () => { throw new Error('socket gone'); }, () => undefined);
-    feed.subscribe('live', () => { told++; }, () => undefined);
+    feed.subscribe(
+      'live',
+      () => {
+        throw new Error('socket gone');
+      },
+      () => undefined,
+    );
+    feed.subscribe(
+      'live',
+      () => {
+        told++;
+      },
+      () => undefined,
+    );
     feed.changed('live');
     const end = Date.now() + 2_000;
     while (told === 0 && Date.now() < end) await sleep(5);
@@ -108,19 +157,28 @@ describe('when the case read model fails one timed flush', () => {
   it('then the rows stay pending and are written on the next tick, and the failure is counted under case-read-model.flush', async () => {
     const { metrics, logs, failsafe } = rig();
     const raw = [received('R1'), received('R2')];
-    const events = raw.map((r) => { const v = validateEvent(r); if (!v.ok) throw new Error('bad fixture'); return v.event; }) as DomainEvent[];
+    const events = raw.map((r) => {
+      const v = validateEvent(r);
+      if (!v.ok) throw new Error('bad fixture');
+      return v.event;
+    }) as DomainEvent[];
     const store = openSqliteStore({ dataDir: ':memory:' });
     const model = new CaseReadModel(':memory:', projectionContext(DEFAULT_CONFIG), store, 'test', failsafe);
     // The first write fails inside its transaction (as a full disk would); the trigger is gone by the next tick.
-    model.db.exec("CREATE TEMP TRIGGER fail_once BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'projection unavailable'); END");
+    model.db.exec(
+      "CREATE TEMP TRIGGER fail_once BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'projection unavailable'); END",
+    );
     try {
       model.record('live', events, [1, 2]);
       const rows = () => model.db.prepare("SELECT count(*) FROM cases WHERE space = 'live'").pluck().get();
       const end = Date.now() + 5_000;
-      while ((await count(metrics.timerErrors, 'timer', 'case-read-model.flush')) !== 1 && Date.now() < end) await sleep(20);
+      while ((await count(metrics.timerErrors, 'timer', 'case-read-model.flush')) !== 1 && Date.now() < end)
+        await sleep(20);
       expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(1);
       expect(rows()).toBe(0);
-      expect(logs.lines.find((l) => l.timer === 'case-read-model.flush')).toMatchObject({ err: { message: 'projection unavailable' } });
+      expect(logs.lines.find((l) => l.timer === 'case-read-model.flush')).toMatchObject({
+        err: { message: 'projection unavailable' },
+      });
       model.db.exec('DROP TRIGGER fail_once');
       while (rows() !== 2 && Date.now() < end) await sleep(20);
       expect(rows()).toBe(2);
@@ -141,7 +199,10 @@ describe('when a failure reaches the process', () => {
     h.uncaughtException(new RangeError('invalid array length'));
     h.uncaughtException(new Error('while closing'));
     expect(exits).toEqual([1]);
-    expect(logs.lines[0]).toMatchObject({ level: 'fatal', err: { type: 'RangeError', message: 'invalid array length' } });
+    expect(logs.lines[0]).toMatchObject({
+      level: 'fatal',
+      err: { type: 'RangeError', message: 'invalid array length' },
+    });
     expect(logs.lines).toHaveLength(2);
   });
 
@@ -151,6 +212,8 @@ describe('when a failure reaches the process', () => {
     const h = processFailureHandlers(logs.log, (code) => exits.push(code));
     h.unhandledRejection(new Error('summary write failed'));
     expect(exits).toEqual([]);
-    expect(logs.lines).toEqual([expect.objectContaining({ level: 'error', err: expect.objectContaining({ message: 'summary write failed' }) })]);
+    expect(logs.lines).toEqual([
+      expect.objectContaining({ level: 'error', err: expect.objectContaining({ message: 'summary write failed' }) }),
+    ]);
   });
 });

@@ -12,7 +12,14 @@ import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
 import type { EventStore } from '../../server/store/types';
 import { DEFAULT_CONFIG } from '@shared/config';
-import { refusalCodeOf, type ApiError, type IngestClientToServer, type IngestResult, type IngestServerToClient, type Result } from '@shared/contract';
+import {
+  refusalCodeOf,
+  type ApiError,
+  type IngestClientToServer,
+  type IngestResult,
+  type IngestServerToClient,
+  type Result,
+} from '@shared/contract';
 import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { T0, caseEvent, received } from '../fixtures/events';
 import { memoryLog, type MemoryLog } from '../fixtures/logs';
@@ -37,10 +44,19 @@ function sendBatch(socket: IngestSocket, batch: unknown): Promise<Result<IngestR
 }
 
 /** Resolves with the error of a refused connection (or null if it connected). */
-function refusedWith(socket: { once(ev: 'connect' | 'connect_error', f: (err?: Error) => void): unknown; close(): unknown }): Promise<Error | null> {
+function refusedWith(socket: {
+  once(ev: 'connect' | 'connect_error', f: (err?: Error) => void): unknown;
+  close(): unknown;
+}): Promise<Error | null> {
   return new Promise((resolve) => {
-    socket.once('connect', () => { socket.close(); resolve(null); });
-    socket.once('connect_error', (err) => { socket.close(); resolve(err ?? null); });
+    socket.once('connect', () => {
+      socket.close();
+      resolve(null);
+    });
+    socket.once('connect_error', (err) => {
+      socket.close();
+      resolve(err ?? null);
+    });
   });
 }
 
@@ -60,30 +76,48 @@ describe('when a batch listener throws (and another rejects)', () => {
   beforeAll(async () => {
     logs = memoryLog();
     server = await startTestServer(T0 + HOUR_MS, undefined, undefined, { logger: logs.log });
-    disposeThrowing = server.app.ingest.onBatch(() => { throw new Error('listener boom'); }, 'test-throwing');
-    server.app.ingest.onBatch(async () => { throw new Error('listener rejected'); }, 'test-rejecting');
+    disposeThrowing = server.app.ingest.onBatch(() => {
+      throw new Error('listener boom');
+    }, 'test-throwing');
+    server.app.ingest.onBatch(async () => {
+      throw new Error('listener rejected');
+    }, 'test-rejecting');
     wall = await trackWall(server.url);
   });
-  afterAll(async () => { wall?.close(); await server?.stop(); if (server) removeData(server.dataDir); });
+  afterAll(async () => {
+    wall?.close();
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then the HTTP producer still gets 200 with accepted: 2, and the wall and the case list still get the batch', async () => {
-    const res = await post(server.url, { space: 'live', events: [received('L1'), caseEvent('case.dispatched', 'L1', T0 + MINUTE_MS, { unit: 'st-guanshan' })] });
+    const res = await post(server.url, {
+      space: 'live',
+      events: [received('L1'), caseEvent('case.dispatched', 'L1', T0 + MINUTE_MS, { unit: 'st-guanshan' })],
+    });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ space: 'live', accepted: 2, duplicate: 0, rejected: [], quarantined: [] });
     const v = await wall.until((x) => x.caseFlow.dispatched === 1);
     expect(v.caseFlow.received).toBe(1);
-    const list = await fetch(`${server.url}/api/v1/cases?space=live&status=open`, { headers: { authorization: 'Bearer supervisor-token' } });
+    const list = await fetch(`${server.url}/api/v1/cases?space=live&status=open`, {
+      headers: { authorization: 'Bearer supervisor-token' },
+    });
     expect(((await list.json()) as { total: number }).total).toBe(1);
   });
 
   it('then each failure is logged with its listener name and error, and counted under that name only', async () => {
-    await until(async () => (await metric(server.url, 'cityops_listener_errors_total{listener="test-rejecting"}')) === 1);
+    await until(
+      async () => (await metric(server.url, 'cityops_listener_errors_total{listener="test-rejecting"}')) === 1,
+    );
     expect(await metric(server.url, 'cityops_listener_errors_total{listener="test-throwing"}')).toBe(1);
     expect(await metric(server.url, 'cityops_listener_errors_total{listener="broadcaster"}')).toBe(0);
     expect(await metric(server.url, 'cityops_listener_errors_total{listener="case-read-model"}')).toBe(0);
     const line = logs.lines.find((l) => l.listener === 'test-throwing');
     expect(line).toMatchObject({ level: 'error', listener: 'test-throwing', err: { message: 'listener boom' } });
-    expect(logs.lines.find((l) => l.listener === 'test-rejecting')).toMatchObject({ level: 'error', err: { message: 'listener rejected' } });
+    expect(logs.lines.find((l) => l.listener === 'test-rejecting')).toMatchObject({
+      level: 'error',
+      err: { message: 'listener rejected' },
+    });
   });
 
   it('then a socket producer gets ok: true with accepted: 1, and batches are counted per transport', async () => {
@@ -102,7 +136,9 @@ describe('when a batch listener throws (and another rejects)', () => {
     disposeThrowing();
     disposeThrowing();
     expect((await post(server.url, { space: 'live', events: [received('L3')] })).json.accepted).toBe(1);
-    await until(async () => (await metric(server.url, 'cityops_listener_errors_total{listener="test-rejecting"}')) === 3);
+    await until(
+      async () => (await metric(server.url, 'cityops_listener_errors_total{listener="test-rejecting"}')) === 3,
+    );
     expect(await metric(server.url, 'cityops_listener_errors_total{listener="test-throwing"}')).toBe(2);
   });
 });
@@ -115,13 +151,25 @@ describe('when the clock throws once inside the wall tick', () => {
   const time = T0 + HOUR_MS;
   // A clock that fails the first read after it is armed: the broadcaster's tick is then the only reader (idle server,
   // the monitor's passes an hour apart).
-  const clock = { get value(): number { if (armed) { armed = false; throw new Error('clock unavailable'); } return time; } };
+  const clock = {
+    get value(): number {
+      if (armed) {
+        armed = false;
+        throw new Error('clock unavailable');
+      }
+      return time;
+    },
+  };
   beforeAll(async () => {
     logs = memoryLog();
     server = await startTestServer(time, undefined, clock, { logger: logs.log, monitorMs: 3_600_000 });
     wall = await trackWall(server.url);
   });
-  afterAll(async () => { wall?.close(); await server?.stop(); if (server) removeData(server.dataDir); });
+  afterAll(async () => {
+    wall?.close();
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then the failure is logged and counted under broadcaster.tick, and the next ticks still bring the walls new figures', async () => {
     expect(await metric(server.url, 'cityops_timer_errors_total{timer="broadcaster.tick"}')).toBe(0);
@@ -130,7 +178,10 @@ describe('when the clock throws once inside the wall tick', () => {
     await until(async () => !armed);
     expect(await metric(server.url, 'cityops_timer_errors_total{timer="broadcaster.tick"}')).toBe(1);
     expect(armed).toBe(false);
-    expect(logs.lines.find((l) => l.timer === 'broadcaster.tick')).toMatchObject({ level: 'error', err: { message: 'clock unavailable' } });
+    expect(logs.lines.find((l) => l.timer === 'broadcaster.tick')).toMatchObject({
+      level: 'error',
+      err: { message: 'clock unavailable' },
+    });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const res = await post(server.url, { space: 'live', events: [received('K1')] });
     expect(res.json.accepted).toBe(1);
@@ -150,31 +201,53 @@ describe('when the event store fails one append', () => {
     const real = openSqliteStore({ dataDir });
     const store: EventStore = {
       ...real,
-      write: (space, after, work) => real.write(space, after, (w) => work({
-        tail: w.tail,
-        append: (events, quarantined) => {
-          if (failNext) { failNext = false; return Promise.reject(new Error('disk I/O error')); }
-          return w.append(events, quarantined);
-        },
-      })),
+      write: (space, after, work) =>
+        real.write(space, after, (w) =>
+          work({
+            tail: w.tail,
+            append: (events, quarantined) => {
+              if (failNext) {
+                failNext = false;
+                return Promise.reject(new Error('disk I/O error'));
+              }
+              return w.append(events, quarantined);
+            },
+          }),
+        ),
     };
     server = await startTestServer(T0 + HOUR_MS, dataDir, undefined, { logger: logs.log, store });
   });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then the HTTP producer gets a 500 naming the request id of the log line, and the next batch is accepted', async () => {
     failNext = true;
     const res = await fetch(`${server.url}/api/v1/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer producer-live', 'x-request-id': 'trace-7f3a.1' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer producer-live',
+        'x-request-id': 'trace-7f3a.1',
+      },
       body: JSON.stringify({ space: 'live', events: [received('S1')] }),
     });
     expect(res.status).toBe(500);
     expect(res.headers.get('x-request-id')).toBe('trace-7f3a.1');
     const body = (await res.json()) as { error: ApiError };
-    expect(body.error).toEqual({ code: 'internal', message: 'the request failed on the server', requestId: 'trace-7f3a.1' });
+    expect(body.error).toEqual({
+      code: 'internal',
+      message: 'the request failed on the server',
+      requestId: 'trace-7f3a.1',
+    });
     expect(JSON.stringify(body)).not.toContain('disk I/O error');
-    expect(logs.lines.find((l) => l.reqId === 'trace-7f3a.1')).toMatchObject({ level: 'error', method: 'POST', path: '/api/v1/events', err: { message: 'disk I/O error' } });
+    expect(logs.lines.find((l) => l.reqId === 'trace-7f3a.1')).toMatchObject({
+      level: 'error',
+      method: 'POST',
+      path: '/api/v1/events',
+      err: { message: 'disk I/O error' },
+    });
     const again = await post(server.url, { space: 'live', events: [received('S1')] });
     expect(again.json).toMatchObject({ accepted: 1, duplicate: 0 });
     expect(server.app.spaces.get('live').projection.eventsApplied).toBe(1);
@@ -185,7 +258,12 @@ describe('when the event store fails one append', () => {
     failNext = true;
     const failed = await sendBatch(socket, { space: 'live', events: [received('S2')] });
     expect(failed).toMatchObject({ ok: false, error: { code: 'internal' } });
-    expect(logs.lines.find((l) => l.transport === 'socket')).toMatchObject({ level: 'error', space: 'live', events: 1, err: { message: 'disk I/O error' } });
+    expect(logs.lines.find((l) => l.transport === 'socket')).toMatchObject({
+      level: 'error',
+      space: 'live',
+      events: 1,
+      err: { message: 'disk I/O error' },
+    });
     const ok = await sendBatch(socket, { space: 'live', events: [received('S2')] });
     socket.close();
     expect(ok).toMatchObject({ ok: true, data: { accepted: 1 } });
@@ -195,8 +273,13 @@ describe('when the event store fails one append', () => {
 
 describe('when a request carries an x-request-id or none', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(T0 + HOUR_MS); });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(T0 + HOUR_MS);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then a sane id is echoed, and a missing or unsafe one is replaced by a fresh UUID', async () => {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -219,11 +302,17 @@ describe('when a request carries an x-request-id or none', () => {
 
 describe('when /wall or /ingest refuses a connection', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(T0 + HOUR_MS); });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(T0 + HOUR_MS);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then /wall says why in err.data.code: bad_request, unauthorized, forbidden — with a readable message', async () => {
-    const wall = (auth: Record<string, unknown>) => refusedWith(io(`${server.url}/wall`, { auth, transports: ['websocket'], forceNew: true, reconnection: false }));
+    const wall = (auth: Record<string, unknown>) =>
+      refusedWith(io(`${server.url}/wall`, { auth, transports: ['websocket'], forceNew: true, reconnection: false }));
     const bad = await wall({ token: 'viewer-token', space: 'Live!' });
     expect(refusalCodeOf(bad)).toBe('bad_request');
     expect(bad?.message).toMatch(/space/);
@@ -237,7 +326,9 @@ describe('when /wall or /ingest refuses a connection', () => {
   });
 
   it('then /ingest says unauthorized without a token or with an unknown one, and forbidden for a viewer token', async () => {
-    const none = await refusedWith(io(`${server.url}/ingest`, { auth: {}, transports: ['websocket'], forceNew: true, reconnection: false }));
+    const none = await refusedWith(
+      io(`${server.url}/ingest`, { auth: {}, transports: ['websocket'], forceNew: true, reconnection: false }),
+    );
     expect(refusalCodeOf(none)).toBe('unauthorized');
     expect(none?.message).toBe('no token in auth');
     expect(refusalCodeOf(await refusedWith(producer(server.url, 'nope')))).toBe('unauthorized');
@@ -251,16 +342,39 @@ describe('when /wall or /ingest refuses a connection', () => {
 describe('when a wall connects while the projections are still being rebuilt', () => {
   let app: App;
   let release: () => void = () => undefined;
-  afterEach(async () => { release(); await app?.close(); });
+  afterEach(async () => {
+    release();
+    await app?.close();
+  });
 
   it('then it is refused with not_ready, and connects once the server is ready', async () => {
     const real = openSqliteStore({ dataDir: ':memory:' });
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    const store: EventStore = { ...real, spaces: async () => { await gate; return real.spaces(); } };
-    app = createApp({ store, config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), now: () => T0, deltaIntervalMs: 50 });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const store: EventStore = {
+      ...real,
+      spaces: async () => {
+        await gate;
+        return real.spaces();
+      },
+    };
+    app = createApp({
+      store,
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry(TOKENS),
+      now: () => T0,
+      deltaIntervalMs: 50,
+    });
     const { port } = await app.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${port}`;
-    const early = await connectWall(url).then((s) => { s.close(); return null; }, (err: unknown) => err);
+    const early = await connectWall(url).then(
+      (s) => {
+        s.close();
+        return null;
+      },
+      (err: unknown) => err,
+    );
     expect(refusalCodeOf(early)).toBe('not_ready');
     expect((early as Error).message).toBe('the server is rebuilding its projections');
     expect((await fetch(`${url}/readyz`)).status).toBe(503);

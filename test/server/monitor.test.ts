@@ -14,10 +14,35 @@ import { connectWall, post, removeData, startTestServer, type TestServer } from 
 const DATE = '2026-11-23';
 const T = shanghaiInstant(DATE, '09:00');
 const EVENTS: DomainEventInput[] = [
-  { type: 'duty.roster', eventId: 'r1', ts: shanghaiInstant(DATE, '00:00'), date: DATE, shifts: [
-    { id: 'day', name: '白班', start: '08:30', end: '17:30', agentsRostered: 20, posts: [{ post: 'duty_leader', personId: 'L1', name: '张伟' }, { post: 'duty_officer', personId: 'O1', name: '李娜' }] },
-  ] },
-  { type: 'duty.checked_in', eventId: 'c1', ts: shanghaiInstant(DATE, '08:20'), date: DATE, shiftId: 'day', post: 'duty_leader', personId: 'L1', name: '张伟' },
+  {
+    type: 'duty.roster',
+    eventId: 'r1',
+    ts: shanghaiInstant(DATE, '00:00'),
+    date: DATE,
+    shifts: [
+      {
+        id: 'day',
+        name: '白班',
+        start: '08:30',
+        end: '17:30',
+        agentsRostered: 20,
+        posts: [
+          { post: 'duty_leader', personId: 'L1', name: '张伟' },
+          { post: 'duty_officer', personId: 'O1', name: '李娜' },
+        ],
+      },
+    ],
+  },
+  {
+    type: 'duty.checked_in',
+    eventId: 'c1',
+    ts: shanghaiInstant(DATE, '08:20'),
+    date: DATE,
+    shiftId: 'day',
+    post: 'duty_leader',
+    personId: 'L1',
+    name: '张伟',
+  },
   { type: 'link.heartbeat', eventId: 'h1', ts: T, link: 'call_trunk' },
   received('m1', { ts: T }),
   caseEvent('case.dispatched', 'm1', T + MINUTE_MS, { unit: 'cgzf' }),
@@ -28,7 +53,9 @@ const SIGN_DEADLINE = T + MINUTE_MS + 2 * HOUR_MS;
 async function snapshotOf(server: TestServer): Promise<WallSnapshot> {
   const wall = await connectWall(server.url);
   try {
-    return await new Promise<WallSnapshot>((resolve, reject) => wall.emit('resync', (r) => (r.ok ? resolve(r.data) : reject(new Error(r.error.message)))));
+    return await new Promise<WallSnapshot>((resolve, reject) =>
+      wall.emit('resync', (r) => (r.ok ? resolve(r.data) : reject(new Error(r.error.message)))),
+    );
   } finally {
     wall.close();
   }
@@ -45,7 +72,8 @@ describe('when time reveals alerts and no wall is watching', () => {
     // Three hours pass with nobody watching: the monitor's own timer notices, not a view build.
     server.now.value = T + 3 * HOUR_MS;
     const until = Date.now() + 10_000;
-    while (server.app.spaces.get('live').projection.active.size < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    while (server.app.spaces.get('live').projection.active.size < 3 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
   });
 
   afterAll(async () => {
@@ -82,11 +110,27 @@ describe('when time reveals alerts and no wall is watching', () => {
 
   it('then the officer arriving clears the empty post, and the ticker keeps when it was empty', async () => {
     const arrival = T + 4 * HOUR_MS;
-    await post(server.url, { space: 'live', events: [{ type: 'duty.checked_in', eventId: 'c2', ts: arrival, date: DATE, shiftId: 'day', post: 'duty_officer', personId: 'O1', name: '李娜' }] });
+    await post(server.url, {
+      space: 'live',
+      events: [
+        {
+          type: 'duty.checked_in',
+          eventId: 'c2',
+          ts: arrival,
+          date: DATE,
+          shiftId: 'day',
+          post: 'duty_officer',
+          personId: 'O1',
+          name: '李娜',
+        },
+      ],
+    });
     await server.app.monitor.pass();
     const post_ = server.app.spaces.get('live').projection.alerts.find((a) => a.kind === 'post_empty');
     expect(post_?.at).toBe(shanghaiInstant(DATE, '08:45'));
     expect(post_?.clearedAt).toBe(server.now.value);
-    expect([...server.app.spaces.get('live').projection.active.values()].some((a) => a.alert.kind === 'post_empty')).toBe(false);
+    expect(
+      [...server.app.spaces.get('live').projection.active.values()].some((a) => a.alert.kind === 'post_empty'),
+    ).toBe(false);
   });
 });

@@ -8,8 +8,25 @@ import { names, parseXml, textOf } from '../fixtures/xml';
 
 type Req = Record<string, unknown>;
 /** GeoReport v2's fields of a service request, in the spec's order. */
-const REQUEST_FIELDS = ['service_request_id', 'status', 'status_notes', 'service_name', 'service_code', 'description', 'agency_responsible', 'service_notice',
-  'requested_datetime', 'updated_datetime', 'expected_datetime', 'address', 'address_id', 'zipcode', 'lat', 'long', 'media_url'];
+const REQUEST_FIELDS = [
+  'service_request_id',
+  'status',
+  'status_notes',
+  'service_name',
+  'service_code',
+  'description',
+  'agency_responsible',
+  'service_notice',
+  'requested_datetime',
+  'updated_datetime',
+  'expected_datetime',
+  'address',
+  'address_id',
+  'zipcode',
+  'lat',
+  'long',
+  'media_url',
+];
 const SERVICE_FIELDS = ['service_code', 'service_name', 'description', 'metadata', 'type', 'keywords', 'group'];
 const JURISDICTION = 'hongshan.wuhan.gov.cn';
 
@@ -20,13 +37,25 @@ let second = '';
 const key = 'api_key=viewer-token';
 
 async function post(format: 'json' | 'xml', fields: Record<string, string>): Promise<Response> {
-  return fetch(`${url}/requests.${format}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ api_key: 'producer-live', ...fields }).toString() });
+  return fetch(`${url}/requests.${format}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ api_key: 'producer-live', ...fields }).toString(),
+  });
 }
 
 beforeAll(async () => {
-  server = await startTestServer(T0, undefined, undefined, { config: mergeConfig(DEFAULT_CONFIG, { open311Jurisdiction: JURISDICTION }) });
+  server = await startTestServer(T0, undefined, undefined, {
+    config: mergeConfig(DEFAULT_CONFIG, { open311Jurisdiction: JURISDICTION }),
+  });
   url = `${server.url}/open311/v2`;
-  const a = await post('json', { service_code: '市容环卫', address_string: '关山街道光谷大道88号 <b>3栋</b>', description: '垃圾未清运 & 气味大', media_url: 'https://photos.example.org/a.jpg', jurisdiction_id: JURISDICTION });
+  const a = await post('json', {
+    service_code: '市容环卫',
+    address_string: '关山街道光谷大道88号 <b>3栋</b>',
+    description: '垃圾未清运 & 气味大',
+    media_url: 'https://photos.example.org/a.jpg',
+    jurisdiction_id: JURISDICTION,
+  });
   expect(a.status).toBe(201);
   first = String(((await a.json()) as Req[])[0]?.service_request_id);
   server.now.value = T0 + 30 * MINUTE_MS;
@@ -40,8 +69,12 @@ beforeAll(async () => {
   const t = T0 + 40 * MINUTE_MS;
   // The unit's steps arrive as they happen (live refuses events dated past the server's clock and its skew window).
   server.now.value = t + 3;
-  const steps = await server.app.ingest.ingest('live', [caseEvent('case.dispatched', first, t, { unit: 'cgzf' }), caseEvent('case.signed', first, t + 1),
-    caseEvent('case.replied', first, t + 2, { reply: '已清运完毕' }), caseEvent('case.closed', first, t + 3)]);
+  const steps = await server.app.ingest.ingest('live', [
+    caseEvent('case.dispatched', first, t, { unit: 'cgzf' }),
+    caseEvent('case.signed', first, t + 1),
+    caseEvent('case.replied', first, t + 2, { reply: '已清运完毕' }),
+    caseEvent('case.closed', first, t + 3),
+  ]);
   expect(steps).toMatchObject({ accepted: 4, rejectedCount: 0 });
 });
 
@@ -53,7 +86,12 @@ afterAll(async () => {
 describe('when a GeoReport v2 client reads the endpoints in both formats', () => {
   it('then discovery names the endpoint, its specification and both formats', async () => {
     const j = (await (await fetch(`${url}/discovery.json`)).json()) as { endpoints: Req[] };
-    expect(j.endpoints[0]).toMatchObject({ specification: 'http://wiki.open311.org/GeoReport_v2', url, type: 'production', formats: ['application/json', 'text/xml'] });
+    expect(j.endpoints[0]).toMatchObject({
+      specification: 'http://wiki.open311.org/GeoReport_v2',
+      url,
+      type: 'production',
+      formats: ['application/json', 'text/xml'],
+    });
     const x = parseXml(await (await fetch(`${url}/discovery.xml`)).text());
     expect(x.name).toBe('discovery');
     expect(names(x)).toEqual(['changeset', 'contact', 'key_service', 'endpoints']);
@@ -63,7 +101,7 @@ describe('when a GeoReport v2 client reads the endpoints in both formats', () =>
     expect(names(endpoint?.children.find((c) => c.name === 'formats'))).toEqual(['format', 'format']);
   });
 
-  it('then services list every category with the spec\'s fields, and services/{code} answers its definition', async () => {
+  it("then services list every category with the spec's fields, and services/{code} answers its definition", async () => {
     const x = parseXml(await (await fetch(`${url}/services.xml`)).text());
     expect(x.name).toBe('services');
     expect(x.children).toHaveLength(DEFAULT_CONFIG.categories.length);
@@ -80,12 +118,19 @@ describe('when a GeoReport v2 client reads the endpoints in both formats', () =>
     expect(textOf(err.children[0], 'code')).toBe('404');
   });
 
-  it('then a request keeps the citizen\'s address, description and media, the reply as status notes, and the same fields in XML', async () => {
+  it("then a request keeps the citizen's address, description and media, the reply as status notes, and the same fields in XML", async () => {
     const [j] = (await (await fetch(`${url}/requests/${first}.json?${key}`)).json()) as Req[];
     expect(Object.keys(j ?? {})).toEqual(REQUEST_FIELDS);
     expect(j).toMatchObject({
-      status: 'closed', status_notes: '已清运完毕', address: '关山街道光谷大道88号 <b>3栋</b>', address_id: 'guanshan', description: '垃圾未清运 & 气味大',
-      media_url: 'https://photos.example.org/a.jpg', agency_responsible: '区城管执法局', requested_datetime: '2026-11-23T09:00:00+08:00', updated_datetime: '2026-11-23T09:40:00+08:00',
+      status: 'closed',
+      status_notes: '已清运完毕',
+      address: '关山街道光谷大道88号 <b>3栋</b>',
+      address_id: 'guanshan',
+      description: '垃圾未清运 & 气味大',
+      media_url: 'https://photos.example.org/a.jpg',
+      agency_responsible: '区城管执法局',
+      requested_datetime: '2026-11-23T09:00:00+08:00',
+      updated_datetime: '2026-11-23T09:40:00+08:00',
     });
     const xml = await (await fetch(`${url}/requests/${first}.xml?${key}`)).text();
     // Citizens' text is escaped: the <b> is text, not markup.
@@ -93,18 +138,33 @@ describe('when a GeoReport v2 client reads the endpoints in both formats', () =>
     const x = parseXml(xml);
     expect([x.name, ...names(x)]).toEqual(['service_requests', 'request']);
     expect(names(x.children[0])).toEqual(REQUEST_FIELDS);
-    for (const f of ['service_request_id', 'status', 'status_notes', 'address', 'address_id', 'description', 'media_url', 'updated_datetime']) expect(textOf(x.children[0], f), f).toBe(String(j?.[f]));
+    for (const f of [
+      'service_request_id',
+      'status',
+      'status_notes',
+      'address',
+      'address_id',
+      'description',
+      'media_url',
+      'updated_datetime',
+    ])
+      expect(textOf(x.children[0], f), f).toBe(String(j?.[f]));
     expect(textOf(x.children[0], 'expected_datetime')).toBe('');
   });
 
   it('then the list filters by status, service and dates, newest first, and service_request_id overrides every other filter', async () => {
-    const ids = async (q: string) => ((await (await fetch(`${url}/requests.json?${key}${q}`)).json()) as Req[]).map((r) => r.service_request_id);
+    const ids = async (q: string) =>
+      ((await (await fetch(`${url}/requests.json?${key}${q}`)).json()) as Req[]).map((r) => r.service_request_id);
     expect(await ids('')).toEqual([second, first]);
     expect(await ids('&status=open')).toEqual([second]);
     expect(await ids('&status=open,closed')).toEqual([second, first]);
     expect(await ids(`&service_code=${encodeURIComponent('市容环卫')}`)).toEqual([first]);
     expect(await ids('&start_date=2026-11-23T09:10:00%2B08:00')).toEqual([second]);
-    expect(await ids(`&service_request_id=${first},NOPE&status=open&service_code=${encodeURIComponent('噪音扰民')}&start_date=2027-01-01T00:00:00Z`)).toEqual([first]);
+    expect(
+      await ids(
+        `&service_request_id=${first},NOPE&status=open&service_code=${encodeURIComponent('噪音扰民')}&start_date=2027-01-01T00:00:00Z`,
+      ),
+    ).toEqual([first]);
     const x = parseXml(await (await fetch(`${url}/requests.xml?${key}&status=closed`)).text());
     expect(x.children.map((r) => textOf(r, 'service_request_id'))).toEqual([first]);
   });
@@ -118,25 +178,65 @@ describe('when a client sends something wrong', () => {
     expect(body).toEqual([{ code: status, description: expect.stringMatching(pattern) as unknown }]);
   };
 
-  it('then bad parameters are refused with 400 in the spec\'s shape instead of ignored', async () => {
-    await error(await fetch(`${url}/requests.json?${key}&status=bogus`), 400, /^status: "bogus" is not a status; open, closed/);
-    await error(await fetch(`${url}/requests.json?${key}&start_date=yesterday`), 400, /^start_date: "yesterday" is not an ISO 8601 date-time/);
-    await error(await fetch(`${url}/requests.json?${key}&start_date=2026-11-24&end_date=2026-11-23`), 400, /^start_date: after end_date/);
-    await error(await fetch(`${url}/requests.json?${key}&service_code=potholes`), 400, /^service_code: "potholes" is not a service/);
-    await error(await fetch(`${url}/requests.json?${key}&page_size=5`), 400, /^page_size: not a parameter of GET requests/);
+  it("then bad parameters are refused with 400 in the spec's shape instead of ignored", async () => {
+    await error(
+      await fetch(`${url}/requests.json?${key}&status=bogus`),
+      400,
+      /^status: "bogus" is not a status; open, closed/,
+    );
+    await error(
+      await fetch(`${url}/requests.json?${key}&start_date=yesterday`),
+      400,
+      /^start_date: "yesterday" is not an ISO 8601 date-time/,
+    );
+    await error(
+      await fetch(`${url}/requests.json?${key}&start_date=2026-11-24&end_date=2026-11-23`),
+      400,
+      /^start_date: after end_date/,
+    );
+    await error(
+      await fetch(`${url}/requests.json?${key}&service_code=potholes`),
+      400,
+      /^service_code: "potholes" is not a service/,
+    );
+    await error(
+      await fetch(`${url}/requests.json?${key}&page_size=5`),
+      400,
+      /^page_size: not a parameter of GET requests/,
+    );
   });
 
   it('then a malformed JSON body and a bad media_url get GeoReport errors', async () => {
-    await error(await fetch(`${url}/requests.json`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer producer-live' }, body: '{"service_code": "市容环卫",' }), 400, /^request: the body is not valid JSON/);
-    await error(await post('json', { service_code: '市容环卫', address_string: '关山', media_url: 'javascript:alert(1)' }), 400, /^media_url: must be an http\(s\) URL/);
-    const xml = await fetch(`${url}/requests.xml`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer producer-live' }, body: '{' });
+    await error(
+      await fetch(`${url}/requests.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer producer-live' },
+        body: '{"service_code": "市容环卫",',
+      }),
+      400,
+      /^request: the body is not valid JSON/,
+    );
+    await error(
+      await post('json', { service_code: '市容环卫', address_string: '关山', media_url: 'javascript:alert(1)' }),
+      400,
+      /^media_url: must be an http\(s\) URL/,
+    );
+    const xml = await fetch(`${url}/requests.xml`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer producer-live' },
+      body: '{',
+    });
     expect(xml.status).toBe(400);
     expect(xml.headers.get('content-type')).toMatch(/text\/xml/);
     expect(textOf(parseXml(await xml.text()).children[0], 'code')).toBe('400');
   });
 
-  it('then unknown paths under /open311 answer 404 in the spec\'s shape, not the wall\'s page', async () => {
-    await error(await fetch(`${url}/requests`), 404, /not a GeoReport v2 resource; see GET \/open311\/v2\/discovery.json/);
+  it("then unknown paths under /open311 answer 404 in the spec's shape, not the wall's page", async () => {
+    await error(
+      await fetch(`${url}/requests`),
+      404,
+      /not a GeoReport v2 resource; see GET \/open311\/v2\/discovery.json/,
+    );
     await error(await fetch(`${server.url}/open311/v3/services.json`), 404, /not a GeoReport v2 resource/);
     await error(await fetch(`${server.url}/open311`), 404, /not a GeoReport v2 resource/);
     await error(await fetch(`${url}/requests/NOPE.json?${key}`), 404, /^service_request_id: no service request "NOPE"/);
@@ -147,8 +247,16 @@ describe('when a client sends something wrong', () => {
 
   it('then jurisdiction_id is checked against the configured one', async () => {
     expect((await fetch(`${url}/services.json?jurisdiction_id=${JURISDICTION}`)).status).toBe(200);
-    await error(await fetch(`${url}/services.json?jurisdiction_id=chicago.gov`), 404, /^jurisdiction_id: "chicago.gov" is not served here; this endpoint serves "hongshan.wuhan.gov.cn"/);
+    await error(
+      await fetch(`${url}/services.json?jurisdiction_id=chicago.gov`),
+      404,
+      /^jurisdiction_id: "chicago.gov" is not served here; this endpoint serves "hongshan.wuhan.gov.cn"/,
+    );
     await error(await fetch(`${url}/requests.json?${key}&jurisdiction_id=chicago.gov`), 404, /jurisdiction_id/);
-    await error(await post('json', { service_code: '市容环卫', address_string: '关山', jurisdiction_id: 'chicago.gov' }), 404, /jurisdiction_id/);
+    await error(
+      await post('json', { service_code: '市容环卫', address_string: '关山', jurisdiction_id: 'chicago.gov' }),
+      404,
+      /jurisdiction_id/,
+    );
   });
 });

@@ -8,7 +8,9 @@ import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 let server: TestServer;
 const walls: TrackedWall[] = [];
 
-beforeEach(async () => { server = await startTestServer(T0 + HOUR_MS); });
+beforeEach(async () => {
+  server = await startTestServer(T0 + HOUR_MS);
+});
 afterEach(async () => {
   walls.splice(0).forEach((w) => w.close());
   await server.stop();
@@ -26,7 +28,10 @@ describe('when an event is ingested over HTTP', () => {
   it('then both walls see it in their figures', async () => {
     const [a, b] = await twoWalls();
     expect(a.view().caseFlow.received).toBe(0);
-    const res = await post(server.url, { space: 'live', events: [received('c1'), caseEvent('case.dispatched', 'c1', T0 + MINUTE_MS, { unit: 'st-guanshan' })] });
+    const res = await post(server.url, {
+      space: 'live',
+      events: [received('c1'), caseEvent('case.dispatched', 'c1', T0 + MINUTE_MS, { unit: 'st-guanshan' })],
+    });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ accepted: 2, duplicate: 0, rejected: [], quarantined: [] });
     for (const w of [a, b]) {
@@ -40,7 +45,10 @@ describe('when an event is ingested over HTTP', () => {
 
   it('then an urgent case reaches the walls as an alert at once', async () => {
     const [a] = await twoWalls();
-    await post(server.url, { space: 'live', events: [received('u1', { urgency: 'urgent', flags: ['mass'], title: '自来水管爆裂 <script>x</script>' })] });
+    await post(server.url, {
+      space: 'live',
+      events: [received('u1', { urgency: 'urgent', flags: ['mass'], title: '自来水管爆裂 <script>x</script>' })],
+    });
     const v = await a.until((x) => x.alerts.length > 0);
     expect(v.alerts[0]).toMatchObject({ kind: 'mass', level: 'bad', caseId: 'u1' });
     expect(v.alerts[0]?.text).toContain('<script>x</script>');
@@ -64,13 +72,18 @@ describe('when the same event is sent twice', () => {
 
 describe('when an event does not fit its case', () => {
   it('then it is quarantined with a reason naming case, stage and event, and listed', async () => {
-    const res = await post(server.url, { space: 'live', events: [received('q1'), caseEvent('case.signed', 'q1', T0 + MINUTE_MS), caseEvent('case.replied', 'ghost', T0)] });
+    const res = await post(server.url, {
+      space: 'live',
+      events: [received('q1'), caseEvent('case.signed', 'q1', T0 + MINUTE_MS), caseEvent('case.replied', 'ghost', T0)],
+    });
     expect(res.json.accepted).toBe(1);
     const q = res.json.quarantined as { index: number; reason: string }[];
     expect(q.map((x) => x.index)).toEqual([1, 2]);
     expect(q[0]?.reason).toBe('case q1 is received: case.signed does not fit (allowed from dispatched)');
     expect(q[1]?.reason).toContain('case ghost does not exist');
-    const list = await fetch(`${server.url}/api/v1/quarantine?space=live`, { headers: { authorization: 'Bearer supervisor-token' } });
+    const list = await fetch(`${server.url}/api/v1/quarantine?space=live`, {
+      headers: { authorization: 'Bearer supervisor-token' },
+    });
     const body = (await list.json()) as { total: number; items: { eventId: string; reason: string }[] };
     expect(body.total).toBe(2);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -81,7 +94,10 @@ describe('when an event does not fit its case', () => {
   it('then an out-of-order event is accepted once the missing one has arrived', async () => {
     const signed = caseEvent('case.signed', 'o1', T0 + 2 * MINUTE_MS);
     await post(server.url, { space: 'live', events: [received('o1'), signed] });
-    const later = await post(server.url, { space: 'live', events: [caseEvent('case.dispatched', 'o1', T0 + MINUTE_MS, { unit: 'cgzf' }), signed] });
+    const later = await post(server.url, {
+      space: 'live',
+      events: [caseEvent('case.dispatched', 'o1', T0 + MINUTE_MS, { unit: 'cgzf' }), signed],
+    });
     expect(later.json).toMatchObject({ accepted: 2, duplicate: 0 });
   });
 });
@@ -91,11 +107,17 @@ describe('when the store is closed and reopened', () => {
     const [a] = await twoWalls();
     const t = (m: number) => T0 + m * MINUTE_MS;
     const events = [
-      received('r1'), caseEvent('case.dispatched', 'r1', t(1), { unit: 'st-guanshan' }), caseEvent('case.signed', 'r1', t(20)),
-      caseEvent('case.replied', 'r1', t(40), { reply: '已清运' }), caseEvent('case.called_back', 'r1', t(50)),
-      caseEvent('case.evaluated', 'r1', t(51), { rating: 'satisfied' }), caseEvent('case.closed', 'r1', t(52)),
-      received('r2', { channel: 'city_mgmt', caseType: 'report', street: 'luonan' }), caseEvent('case.dispatched', 'r2', t(2), { unit: 'cgzf' }),
-      { type: 'call.offered', eventId: 'call-1-o', ts: t(3), callId: 'call-1' }, { type: 'call.answered', eventId: 'call-1-a', ts: t(3) + 9000, callId: 'call-1', agentId: 'A01' },
+      received('r1'),
+      caseEvent('case.dispatched', 'r1', t(1), { unit: 'st-guanshan' }),
+      caseEvent('case.signed', 'r1', t(20)),
+      caseEvent('case.replied', 'r1', t(40), { reply: '已清运' }),
+      caseEvent('case.called_back', 'r1', t(50)),
+      caseEvent('case.evaluated', 'r1', t(51), { rating: 'satisfied' }),
+      caseEvent('case.closed', 'r1', t(52)),
+      received('r2', { channel: 'city_mgmt', caseType: 'report', street: 'luonan' }),
+      caseEvent('case.dispatched', 'r2', t(2), { unit: 'cgzf' }),
+      { type: 'call.offered', eventId: 'call-1-o', ts: t(3), callId: 'call-1' },
+      { type: 'call.answered', eventId: 'call-1-a', ts: t(3) + 9000, callId: 'call-1', agentId: 'A01' },
       { type: 'agent.state', eventId: 'ag-1', ts: t(1), agentId: 'A01', name: '王敏', state: 'ready' },
       { type: 'link.heartbeat', eventId: 'hb-1', ts: t(59), link: 'call_trunk' },
     ];

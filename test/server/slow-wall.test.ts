@@ -26,7 +26,7 @@ function nonReadingWall(url: string): Promise<{ ws: WebSocket; closed: Promise<n
       if (m.startsWith('0{')) ws.send(`40/wall,${JSON.stringify({ token: 'viewer-token', space: 'live' })}`);
       if (m.startsWith('42/wall,["snapshot"')) {
         ws.removeAllListeners('message');
-        ((ws as unknown as { _socket: NetSocket })._socket).pause();
+        (ws as unknown as { _socket: NetSocket })._socket.pause();
         resolve({ ws, closed });
       }
     });
@@ -40,16 +40,24 @@ describe('when a wall stops reading while it asks for snapshots and the space ch
   beforeAll(async () => {
     server = await startTestServer(T0, undefined, undefined, { wallSendBufferBytes: LIMIT });
     reader = await connectWall(server.url);
-    reader.on('delta', () => { deltas++; });
+    reader.on('delta', () => {
+      deltas++;
+    });
   });
-  afterAll(async () => { reader?.close(); await server.stop(); removeData(server.dataDir); });
+  afterAll(async () => {
+    reader?.close();
+    await server.stop();
+    removeData(server.dataDir);
+  });
 
   it('then it is cut within 30 s and counted in /metrics, while the wall that reads stays and gets every delta', async () => {
     const slow = await nonReadingWall(server.url);
     expect(await metric(server.url, 'cityops_walls_connected')).toBe(2);
     const started = Date.now();
     let cutAt: number | null = null;
-    void slow.closed.then((t) => { cutAt = t; });
+    void slow.closed.then((t) => {
+      cutAt = t;
+    });
     for (let i = 0; cutAt === null && Date.now() - started < 30_000; i++) {
       // Each resync answers a snapshot twice (event and ack); the space keeps changing so deltas go out too.
       for (let k = 0; k < 50; k++) slow.ws.send(`42/wall,${100 + i * 50 + k}["resync"]`);

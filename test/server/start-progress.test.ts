@@ -12,7 +12,13 @@ import { removeData, TOKENS } from '../../harness/server';
 
 const EVENTS = 150_000;
 
-interface Progress { spaces: number; spacesDone: number; events: number; eventsDone: number; fraction: number | null }
+interface Progress {
+  spaces: number;
+  spacesDone: number;
+  events: number;
+  eventsDone: number;
+  fraction: number | null;
+}
 
 describe('when the server starts on a log of 150,000 events with no checkpoint', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-start-'));
@@ -21,17 +27,29 @@ describe('when the server starts on a log of 150,000 events with no checkpoint',
     const store = openSqliteStore({ dataDir });
     for (let i = 0; i < EVENTS; i += 10_000) {
       const batch: DomainEvent[] = [];
-      for (let k = i; k < i + 10_000; k++) batch.push({ type: 'link.heartbeat', eventId: `hb-${k}`, ts: T0 + k * 1000, link: 'city_platform', ok: true });
+      for (let k = i; k < i + 10_000; k++)
+        batch.push({ type: 'link.heartbeat', eventId: `hb-${k}`, ts: T0 + k * 1000, link: 'city_platform', ok: true });
       await store.append('live', batch, []);
     }
     await store.close();
   }, 60_000);
-  afterAll(async () => { await app?.close(); removeData(dataDir); });
+  afterAll(async () => {
+    await app?.close();
+    removeData(dataDir);
+  });
 
   it('then it listens at once: /healthz is 200 and /readyz 503 with progress while the log is folded, then /readyz 200', async () => {
-    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), caseDbFile: path.join(dataDir, 'cases.sqlite'), now: () => T0 + EVENTS * 1000 });
+    app = createApp({
+      store: openSqliteStore({ dataDir }),
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry(TOKENS),
+      caseDbFile: path.join(dataDir, 'cases.sqlite'),
+      now: () => T0 + EVENTS * 1000,
+    });
     let ready = false;
-    void app.ready.then(() => { ready = true; });
+    void app.ready.then(() => {
+      ready = true;
+    });
     const addr = await app.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${addr.port}`;
     const health = await fetch(`${url}/healthz`);
@@ -47,6 +65,8 @@ describe('when the server starts on a log of 150,000 events with no checkpoint',
     await app.ready;
     const after = await fetch(`${url}/readyz`);
     expect(after.status).toBe(200);
-    expect(((await after.json()) as { spaces: { space: string; events: number }[] }).spaces).toEqual([{ space: 'live', events: EVENTS }]);
+    expect(((await after.json()) as { spaces: { space: string; events: number }[] }).spaces).toEqual([
+      { space: 'live', events: EVENTS },
+    ]);
   }, 60_000);
 });

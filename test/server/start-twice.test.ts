@@ -21,12 +21,23 @@ import type { WallSnapshot } from '@shared/wall/delta';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-start-'));
-const tokens = 'admin:admin-token-0123456789,supervisor:supervisor-token-0123,viewer:viewer-token-0123456,producer@demo:demo-producer-012345';
+const tokens =
+  'admin:admin-token-0123456789,supervisor:supervisor-token-0123,viewer:viewer-token-0123456,producer@demo:demo-producer-012345';
 
 /** Runs `scripts/start.ts` until the demo backlog is in, then stops it gracefully; returns the demo events accepted. */
 async function startOnce(): Promise<number> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CITYOPS_TOKENS: tokens, DEMO_BACKLOG_DAYS: '1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CITYOPS_TOKENS: tokens,
+      DEMO_BACKLOG_DAYS: '1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
     // The address is in the server's log line "listening on …"; the rest of stdout is read and dropped so the child
@@ -64,7 +75,13 @@ describe('when npm start runs twice on one data directory', () => {
   beforeAll(async () => {
     await startOnce();
     accepted = await startOnce();
-    app = createApp({ store: openSqliteStore({ dataDir }), config: DEFAULT_CONFIG, tokens: new TokenRegistry(TOKENS), caseDbFile: path.join(dataDir, 'cases.sqlite'), monitorMs: 3_600_000 });
+    app = createApp({
+      store: openSqliteStore({ dataDir }),
+      config: DEFAULT_CONFIG,
+      tokens: new TokenRegistry(TOKENS),
+      caseDbFile: path.join(dataDir, 'cases.sqlite'),
+      monitorMs: 3_600_000,
+    });
     await app.listen(0, '127.0.0.1');
     await app.ready;
   }, 300_000);
@@ -89,10 +106,16 @@ describe('when npm start runs twice on one data directory', () => {
       const h = await app.cases.history('demo', id);
       expect(h.length, id).toBeGreaterThan(0);
       expect(h[0]?.type, id).toBe('case.received');
-      expect(h.filter((x) => x.type === 'case.received'), id).toHaveLength(1);
+      expect(
+        h.filter((x) => x.type === 'case.received'),
+        id,
+      ).toHaveLength(1);
       for (const x of h) {
         const e = x.event as CaseEvent;
-        expect(e.caseId === id || (e.type === 'case.merged' && e.masterCaseId === id), `${id}: ${e.type} of ${e.caseId}`).toBe(true);
+        expect(
+          e.caseId === id || (e.type === 'case.merged' && e.masterCaseId === id),
+          `${id}: ${e.type} of ${e.caseId}`,
+        ).toBe(true);
       }
       expect(new Set(h.map((x) => x.seq)).size, id).toBe(h.length);
       checked++;
@@ -104,9 +127,15 @@ describe('when npm start runs twice on one data directory', () => {
     const addr = app.http.address() as { port: number };
     const url = `http://127.0.0.1:${addr.port}`;
     const wall = await connectWall(url, 'demo');
-    const snap = await new Promise<WallSnapshot>((resolve) => wall.emit('resync', (r) => { if (r.ok) resolve(r.data); }));
+    const snap = await new Promise<WallSnapshot>((resolve) =>
+      wall.emit('resync', (r) => {
+        if (r.ok) resolve(r.data);
+      }),
+    );
     wall.close();
-    const res = await fetch(`${url}/api/v1/cases?space=demo&status=overdue&pageSize=1`, { headers: { authorization: 'Bearer supervisor-token' } });
+    const res = await fetch(`${url}/api/v1/cases?space=demo&status=overdue&pageSize=1`, {
+      headers: { authorization: 'Bearer supervisor-token' },
+    });
     const list = (await res.json()) as CaseList;
     expect(snap.view.overdue.overdue.total).toBeGreaterThan(0);
     expect(list.total).toBe(snap.view.overdue.overdue.total);

@@ -8,8 +8,12 @@ import { T0, caseEvent, received } from '../fixtures/events';
 import { createTestDatabase, type TestDatabase } from '../../harness/postgres';
 
 let db: TestDatabase;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 const stores: [string, () => Promise<EventStore>][] = [
   ['SQLite', async () => openSqliteStore({ dataDir: ':memory:' })],
@@ -30,8 +34,12 @@ async function all(store: EventStore, space: string, chunk = 2, after = 0) {
 
 describe.each(stores)('the %s event store', (_name, open) => {
   let store: EventStore;
-  beforeAll(async () => { store = await open(); });
-  afterAll(async () => { await store.close(); });
+  beforeAll(async () => {
+    store = await open();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
 
   it('when batches are appended, then each event gets a growing seq and reads back in order, from any position', async () => {
     const a = [received('s1'), received('s2'), received('s3')].map(ev);
@@ -47,7 +55,10 @@ describe.each(stores)('the %s event store', (_name, open) => {
     expect((await all(store, 'drill-st', 2, sa[1]!)).ids).toEqual([a[2]!.eventId, b[0]!.eventId]);
     expect(await store.count('drill-st')).toBe(4);
     expect(await store.countAfter('drill-st', sa[0]!)).toBe(3);
-    expect((await store.readSeqs('drill-st', [sa[1]!, 999_999_999, sb[0]!])).map((r) => r.event.eventId)).toEqual([a[1]!.eventId, b[0]!.eventId]);
+    expect((await store.readSeqs('drill-st', [sa[1]!, 999_999_999, sb[0]!])).map((r) => r.event.eventId)).toEqual([
+      a[1]!.eventId,
+      b[0]!.eventId,
+    ]);
     expect(await store.hasEventId('drill-st', a[0]!.eventId)).toBe(true);
     expect(await store.hasEventId('drill-st', 'nope')).toBe(false);
     expect(await store.spaces()).toContain('drill-st');
@@ -76,14 +87,25 @@ describe.each(stores)('the %s event store', (_name, open) => {
     expect((await all(store, 'drill-w')).ids).toEqual([e1.eventId, e2.eventId]);
     // A write whose work throws before it appends keeps nothing.
     const e3 = ev(received('w3'));
-    await expect(store.write('drill-w', seqs[0]!, async () => { throw new Error('refused'); })).rejects.toThrow('refused');
+    await expect(
+      store.write('drill-w', seqs[0]!, async () => {
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
     expect(await store.hasEventId('drill-w', e3.eventId)).toBe(false);
   });
 
   it('when events are quarantined, then every one is kept, the newest listed first, and counted per space', async () => {
     const q = (i: number): QuarantineEntry => {
       const e = ev(caseEvent('case.signed', `q${i}`, T0 + i));
-      return { space: 'drill-q', receivedAt: T0 + i, eventId: e.eventId, type: e.type, reason: `reason ${i}`, event: e };
+      return {
+        space: 'drill-q',
+        receivedAt: T0 + i,
+        eventId: e.eventId,
+        type: e.type,
+        reason: `reason ${i}`,
+        event: e,
+      };
     };
     for (let i = 0; i < 5; i++) await store.append('drill-q', [], [q(i)]);
     const list = await store.listQuarantine('drill-q', 10, 0);
@@ -109,7 +131,12 @@ describe('the PostgreSQL event store', () => {
     const store = await openPostgresStore({ connectionString: db.url });
     try {
       const e = ev(received('rb1'));
-      await expect(store.write('drill-rb', 0, async (w) => { await w.append([e], []); throw new Error('lost before commit'); })).rejects.toThrow('lost before commit');
+      await expect(
+        store.write('drill-rb', 0, async (w) => {
+          await w.append([e], []);
+          throw new Error('lost before commit');
+        }),
+      ).rejects.toThrow('lost before commit');
       expect(await store.hasEventId('drill-rb', e.eventId)).toBe(false);
       expect(await store.count('drill-rb')).toBe(0);
     } finally {
@@ -122,13 +149,21 @@ describe('the PostgreSQL event store', () => {
     const b = await openPostgresStore({ connectionString: db.url });
     try {
       let release!: () => void;
-      const held = new Promise<void>((r) => { release = r; });
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
       const e1 = ev(received('cc1'));
       const e2 = ev(received('cc2'));
-      const first = a.write('drill-cc', 0, async (w) => { await held; return w.append([e1], []); });
+      const first = a.write('drill-cc', 0, async (w) => {
+        await held;
+        return w.append([e1], []);
+      });
       await new Promise((r) => setTimeout(r, 100));
       let tail: string[] = [];
-      const second = b.write('drill-cc', 0, async (w) => { tail = w.tail.events.map((e) => e.eventId); return w.append([e2], []); });
+      const second = b.write('drill-cc', 0, async (w) => {
+        tail = w.tail.events.map((e) => e.eventId);
+        return w.append([e2], []);
+      });
       await new Promise((r) => setTimeout(r, 100));
       release();
       const [s1, s2] = await Promise.all([first, second]);

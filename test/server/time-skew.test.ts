@@ -6,7 +6,11 @@ import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { T0, caseEvent, nextId, received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 
-interface Answer { accepted: number; rejected: { index: number; eventId: string | null; errors: { path: string; message: string }[] }[]; quarantined: { eventId: string; reason: string }[] }
+interface Answer {
+  accepted: number;
+  rejected: { index: number; eventId: string | null; errors: { path: string; message: string }[] }[];
+  quarantined: { eventId: string; reason: string }[];
+}
 
 const YEAR_2099 = Date.UTC(2099, 0, 1);
 
@@ -25,8 +29,13 @@ async function metric(url: string, name: string): Promise<number> {
 
 describe('when live events are dated in the future', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(T0); });
-  afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(T0);
+  });
+  afterAll(async () => {
+    await server.stop();
+    removeData(server.dataDir);
+  });
 
   it('then one dated past the skew window (5 min by default) is rejected on its ts, with why, and the rest of the batch is kept', async () => {
     const soon = received('C-SKEW-1', { ts: T0 + 4 * MINUTE_MS });
@@ -38,7 +47,9 @@ describe('when live events are dated in the future', () => {
     expect(body.accepted).toBe(1);
     expect(body.rejected.map((x) => x.index)).toEqual([1, 2]);
     expect(body.rejected[0]?.errors[0]?.path).toBe('ts');
-    expect(body.rejected[0]?.errors[0]?.message).toMatch(/360 s after the server's clock .*at most 300 s of clock skew/);
+    expect(body.rejected[0]?.errors[0]?.message).toMatch(
+      /360 s after the server's clock .*at most 300 s of clock skew/,
+    );
     expect(body.rejected[1]?.errors[0]?.message).toMatch(/^2099-01-01T00:00:00.000Z is /);
   });
 
@@ -58,20 +69,31 @@ describe('when live events are dated in the future', () => {
 
 describe("when a case's step is dated a little before the step before it (a unit's clock runs slow)", () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(T0 + 60 * MINUTE_MS); });
-  afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(T0 + 60 * MINUTE_MS);
+  });
+  afterAll(async () => {
+    await server.stop();
+    removeData(server.dataDir);
+  });
 
   it('then case.signed 30 s before its dispatch is accepted, not quarantined, and counted as skew', async () => {
     const dispatchedAt = T0 + 10 * MINUTE_MS;
-    const r = await post(server.url, { space: 'live', events: [
-      received('C-SLOW-1'), caseEvent('case.dispatched', 'C-SLOW-1', dispatchedAt, { unit: 'st-guanshan' }),
-      caseEvent('case.signed', 'C-SLOW-1', dispatchedAt - 30_000),
-    ] });
+    const r = await post(server.url, {
+      space: 'live',
+      events: [
+        received('C-SLOW-1'),
+        caseEvent('case.dispatched', 'C-SLOW-1', dispatchedAt, { unit: 'st-guanshan' }),
+        caseEvent('case.signed', 'C-SLOW-1', dispatchedAt - 30_000),
+      ],
+    });
     const body = r.json as unknown as Answer;
     expect(body.quarantined).toEqual([]);
     expect(body.accepted).toBe(3);
     expect(await metric(server.url, 'cityops_events_step_skew_total{space="live"}')).toBe(1);
-    const res = await fetch(`${server.url}/api/v1/cases/C-SLOW-1?space=live`, { headers: { authorization: 'Bearer supervisor-token' } });
+    const res = await fetch(`${server.url}/api/v1/cases/C-SLOW-1?space=live`, {
+      headers: { authorization: 'Bearer supervisor-token' },
+    });
     const c = (await res.json()) as { state: { stage: string; signedAt: number } };
     expect(c.state.stage).toBe('signed');
     expect(c.state.signedAt).toBe(dispatchedAt - 30_000);
@@ -79,14 +101,20 @@ describe("when a case's step is dated a little before the step before it (a unit
 
   it('then a step 5 min before the one before it is still quarantined, naming the allowed skew', async () => {
     const dispatchedAt = T0 + 10 * MINUTE_MS;
-    const r = await post(server.url, { space: 'live', events: [
-      received('C-SLOW-2'), caseEvent('case.dispatched', 'C-SLOW-2', dispatchedAt, { unit: 'st-guanshan' }),
-      caseEvent('case.signed', 'C-SLOW-2', dispatchedAt - 5 * MINUTE_MS),
-    ] });
+    const r = await post(server.url, {
+      space: 'live',
+      events: [
+        received('C-SLOW-2'),
+        caseEvent('case.dispatched', 'C-SLOW-2', dispatchedAt, { unit: 'st-guanshan' }),
+        caseEvent('case.signed', 'C-SLOW-2', dispatchedAt - 5 * MINUTE_MS),
+      ],
+    });
     const body = r.json as unknown as Answer;
     expect(body.accepted).toBe(2);
     expect(body.quarantined).toHaveLength(1);
-    expect(body.quarantined[0]?.reason).toMatch(/before the case's last event .* by more than the 120 s of clock skew allowed/);
+    expect(body.quarantined[0]?.reason).toMatch(
+      /before the case's last event .* by more than the 120 s of clock skew allowed/,
+    );
     expect(await metric(server.url, 'cityops_events_step_skew_total{space="live"}')).toBe(1);
   });
 });
@@ -99,12 +127,21 @@ describe('when a clock.tick dated 2099 is sent to a running drill', () => {
 
   beforeAll(async () => {
     server = await startTestServer(NOW);
-    const res = await fetch(`${server.url}/api/v1/drills`, { method: 'POST', headers: admin, body: JSON.stringify({ scenario: 'trunk-failure', speed: 1, seed: 3 }) });
+    const res = await fetch(`${server.url}/api/v1/drills`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ scenario: 'trunk-failure', speed: 1, seed: 3 }),
+    });
     drill = (await res.json()) as DrillRecord;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const r = (await (await fetch(`${server.url}/api/v1/drills/${drill.id}`, { headers: admin })).json()) as DrillRecord;
-      if (r.progress.phase === 'live') { drill = r; break; }
+      const r = (await (
+        await fetch(`${server.url}/api/v1/drills/${drill.id}`, { headers: admin })
+      ).json()) as DrillRecord;
+      if (r.progress.phase === 'live') {
+        drill = r;
+        break;
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }, 90_000);
@@ -117,7 +154,11 @@ describe('when a clock.tick dated 2099 is sent to a running drill', () => {
   it('then it is refused on its ts as past the scenario window, and the drill clock stays in the window and runs on', async () => {
     expect(drill.progress.phase).toBe('live');
     const end = drill.window?.end ?? 0;
-    const r = await post(server.url, { space: drill.space, events: [{ type: 'clock.tick', eventId: nextId('tick'), ts: YEAR_2099 }] }, 'admin-token');
+    const r = await post(
+      server.url,
+      { space: drill.space, events: [{ type: 'clock.tick', eventId: nextId('tick'), ts: YEAR_2099 }] },
+      'admin-token',
+    );
     const body = r.json as unknown as Answer;
     expect(body.accepted).toBe(0);
     expect(body.rejected[0]?.errors[0]?.path).toBe('ts');

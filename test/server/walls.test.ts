@@ -13,8 +13,14 @@ import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 const T = shanghaiInstant('2026-11-23', '09:00');
 
 const reportOf = (wallId: string, over: Partial<WallReport> = {}): WallReport => ({
-  wallId, version: 'dev', fps: 58.5, dataAgeMs: 400, heapBytes: 31_000_000,
-  screen: { width: 5760, height: 1080, dpr: 1 }, kiosk: { kiosk: true, grid: '3x1', fullscreen: true, wakeLock: 'held', hidden: false }, ...over,
+  wallId,
+  version: 'dev',
+  fps: 58.5,
+  dataAgeMs: 400,
+  heapBytes: 31_000_000,
+  screen: { width: 5760, height: 1080, dpr: 1 },
+  kiosk: { kiosk: true, grid: '3x1', fullscreen: true, wakeLock: 'held', hidden: false },
+  ...over,
 });
 
 function send(socket: WallSocket, report: unknown): Promise<Result<null>> {
@@ -65,10 +71,20 @@ describe('when walls report their health', () => {
     expect(body.limits).toEqual({ silentSec: 60, slowFps: 10, staleDataSec: 30 });
     expect(body.walls).toHaveLength(3);
     const lobbyRow = body.walls.find((w) => w.id === 'lobby-wall-1')!;
-    expect(lobbyRow).toMatchObject({ space: 'live', connected: true, lastReportAt: T, silentMs: 0, flags: { stale: false, slow: false, oldVersion: false } });
+    expect(lobbyRow).toMatchObject({
+      space: 'live',
+      connected: true,
+      lastReportAt: T,
+      silentMs: 0,
+      flags: { stale: false, slow: false, oldVersion: false },
+    });
     expect(lobbyRow.address).toMatch(/127\.0\.0\.1/);
     expect(lobbyRow.report).toEqual(reportOf('lobby-wall-1'));
-    expect(body.walls.find((w) => w.id === 'slow-wall-2')!.flags).toEqual({ stale: true, slow: true, oldVersion: false });
+    expect(body.walls.find((w) => w.id === 'slow-wall-2')!.flags).toEqual({
+      stale: true,
+      slow: true,
+      oldVersion: false,
+    });
     // The tracking wall never reported: listed by its socket while connected.
     expect(body.walls.filter((w) => w.id.startsWith('socket:'))).toHaveLength(1);
     expect((await walls(server, 'viewer-token')).status).toBe(403);
@@ -94,7 +110,9 @@ describe('when walls report their health', () => {
     expect(watcher.view().alerts.filter((a) => a.kind === 'wall_silent')).toEqual([]);
 
     server.now.value = T + 75_000;
-    const view = await watcher.until((v) => v.alerts.some((a) => a.kind === 'wall_silent' && a.text.includes('lobby-wa')));
+    const view = await watcher.until((v) =>
+      v.alerts.some((a) => a.kind === 'wall_silent' && a.text.includes('lobby-wa')),
+    );
     const alert = view.alerts.find((a) => a.kind === 'wall_silent' && a.text.includes('lobby-wa'))!;
     // Silent since its last report (T) plus the 60 s limit.
     expect(alert).toMatchObject({ level: 'bad', at: T + 60_000 });
@@ -129,7 +147,8 @@ describe('when walls report their health', () => {
   });
 
   it('then the admin can forget a wall taken away, and an unknown one is a clear 404', async () => {
-    const del = (id: string) => fetch(`${server.url}/api/v1/walls/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer admin-token' } });
+    const del = (id: string) =>
+      fetch(`${server.url}/api/v1/walls/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer admin-token' } });
     const gone = await connectWall(server.url);
     expect(await send(gone, reportOf('gone-wall-4'))).toEqual({ ok: true, data: null });
     gone.io.engine.close();

@@ -24,7 +24,12 @@ describe('when a normal weekday is generated from its scenario, for several seed
     const w = drillWindow(s);
     for (const seed of [1, 2, 3]) {
       // The day and the night after it, so the day's last cases are dispatched and its calls end.
-      const events = generateEvents({ seed, from: w.simStart, to: w.simStart + (s.drill.backlogDays + 1) * DAY_MS + 6 * HOUR_MS, effects: placeEffects(s) });
+      const events = generateEvents({
+        seed,
+        from: w.simStart,
+        to: w.simStart + (s.drill.backlogDays + 1) * DAY_MS + 6 * HOUR_MS,
+        effects: placeEffects(s),
+      });
       const p = createProjection('drill-cal', projectionContext(DEFAULT_CONFIG));
       for (const e of events) {
         const v = validateEvent(e);
@@ -58,7 +63,21 @@ describe('when a normal weekday is generated from its scenario, for several seed
     for (const { seed, p } of runs) {
       const c = p.days.get(day)?.calls;
       expect(c?.offered).toBeGreaterThan(600);
-      expect(callKpis(c ?? { offered: 0, answered: 0, abandoned: 0, answeredWithin15s: 0, waitSecTotal: 0, talkSecTotal: 0, wrapSecTotal: 0, handled: 0 }).answerRate, `seed ${seed}`).toBeGreaterThanOrEqual(0.9);
+      expect(
+        callKpis(
+          c ?? {
+            offered: 0,
+            answered: 0,
+            abandoned: 0,
+            answeredWithin15s: 0,
+            waitSecTotal: 0,
+            talkSecTotal: 0,
+            wrapSecTotal: 0,
+            handled: 0,
+          },
+        ).answerRate,
+        `seed ${seed}`,
+      ).toBeGreaterThanOrEqual(0.9);
     }
   });
 

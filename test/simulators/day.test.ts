@@ -21,14 +21,19 @@ describe('when the same seed and start are generated twice', () => {
     const once = JSON.stringify(generateEvents({ seed: SEED, from: FROM, to }));
     const sim = new DistrictSim({ seed: SEED, start: FROM });
     const stepped: DomainEventInput[] = [];
-    for (let t = FROM; t < to;) { t = Math.min(to, t + 7 * 60_000 + 13); stepped.push(...sim.advanceTo(t)); }
+    for (let t = FROM; t < to;) {
+      t = Math.min(to, t + 7 * 60_000 + 13);
+      stepped.push(...sim.advanceTo(t));
+    }
     expect(JSON.stringify(stepped)).toBe(once);
     expect(once).toBe(JSON.stringify(generateEvents({ seed: SEED, from: FROM, to })));
   });
 
   it('then another seed gives other events', () => {
     const to = FROM + 6 * HOUR_MS;
-    expect(JSON.stringify(generateEvents({ seed: SEED + 1, from: FROM, to }))).not.toBe(JSON.stringify(generateEvents({ seed: SEED, from: FROM, to })));
+    expect(JSON.stringify(generateEvents({ seed: SEED + 1, from: FROM, to }))).not.toBe(
+      JSON.stringify(generateEvents({ seed: SEED, from: FROM, to })),
+    );
   });
 });
 
@@ -47,7 +52,10 @@ describe('when a working day is generated after two days of backlog', () => {
     p = createProjection('demo', projectionContext(DEFAULT_CONFIG));
     const fold = (e: DomainEventInput) => {
       const v = validateEvent(e);
-      if (!v.ok) { invalid.push(`${e.eventId}: ${JSON.stringify(v.errors)}`); return; }
+      if (!v.ok) {
+        invalid.push(`${e.eventId}: ${JSON.stringify(v.errors)}`);
+        return;
+      }
       const reason = applyEvent(p, v.event);
       if (reason !== null) refusals.push(`${e.eventId}: ${reason}`);
     };
@@ -66,7 +74,10 @@ describe('when a working day is generated after two days of backlog', () => {
   });
 
   it('then about a thousand cases are received from every channel, hotline about 70%', () => {
-    const received = events.filter((e): e is Extract<DomainEventInput, { type: 'case.received' }> => e.type === 'case.received' && shanghaiDateKey(e.ts) === DAY);
+    const received = events.filter(
+      (e): e is Extract<DomainEventInput, { type: 'case.received' }> =>
+        e.type === 'case.received' && shanghaiDateKey(e.ts) === DAY,
+    );
     expect(view.kpi.counts.received).toBe(received.length);
     expect(received.length).toBeGreaterThanOrEqual(800);
     expect(received.length).toBeLessThanOrEqual(1200);

@@ -17,9 +17,15 @@ const dir = mkdtempSync(path.join(tmpdir(), 'cityops-import-'));
 const exec = promisify(execFile);
 afterAll(() => removeData(dir));
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, CITYOPS_CONFIG: '', ...env } });
+    const r = await exec(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, CITYOPS_CONFIG: '', ...env },
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -42,14 +48,27 @@ function exportCsv(): string {
     const h = 8 + Math.floor(minutes / 60);
     return `03/${p2(day)}/2025 ${p2(h > 12 ? h - 12 : h)}:${p2(minutes % 60)}:00 ${h >= 12 ? 'PM' : 'AM'}`;
   };
-  const lines = ['Service Request ID,Created Date,Closed Date,Status,Complaint Type,Neighborhood,Agency,Channel,Descriptor'];
+  const lines = [
+    'Service Request ID,Created Date,Closed Date,Status,Complaint Type,Neighborhood,Agency,Channel,Descriptor',
+  ];
   for (let i = 1; i <= ROWS; i++) {
     const day = 1 + Math.floor((i - 1) / 15);
     const at = ((i - 1) % 15) * 30;
     const closed = i % 3 !== 0;
     const descriptor = i === 10 ? '"Spray paint on the wall,\nnear the ""Old Mill"" bridge"' : `Report ${i}`;
-    lines.push([`NY-${1000 + i}`, BAD_ROWS.includes(i) ? '2025-03-xx' : us(day, at), closed ? us(day, at + 240) : '', closed ? 'Closed' : 'Open',
-      CATEGORIES[i % CATEGORIES.length], PLACES[i % PLACES.length], AGENCIES[i % AGENCIES.length], SOURCES[i % SOURCES.length], descriptor].join(','));
+    lines.push(
+      [
+        `NY-${1000 + i}`,
+        BAD_ROWS.includes(i) ? '2025-03-xx' : us(day, at),
+        closed ? us(day, at + 240) : '',
+        closed ? 'Closed' : 'Open',
+        CATEGORIES[i % CATEGORIES.length],
+        PLACES[i % PLACES.length],
+        AGENCIES[i % AGENCIES.length],
+        SOURCES[i % SOURCES.length],
+        descriptor,
+      ].join(','),
+    );
   }
   return lines.join('\r\n') + '\r\n';
 }
@@ -61,7 +80,17 @@ const CONFIG = {
   categories: [...CATEGORIES, '其他'],
 };
 const MAPPING = {
-  columns: { id: 'Service Request ID', openedAt: 'Created Date', closedAt: 'Closed Date', status: 'Status', category: 'Complaint Type', street: 'Neighborhood', unit: 'Agency', channel: 'Channel', description: 'Descriptor' },
+  columns: {
+    id: 'Service Request ID',
+    openedAt: 'Created Date',
+    closedAt: 'Closed Date',
+    status: 'Status',
+    category: 'Complaint Type',
+    street: 'Neighborhood',
+    unit: 'Agency',
+    channel: 'Channel',
+    description: 'Descriptor',
+  },
   values: { channel: { Phone: 'hotline', Web: 'message_board', 'Mobile App': 'message_board' } },
   closedStatuses: ['Closed'],
   time: { format: 'us', zone: 'America/New_York' },
@@ -78,17 +107,31 @@ describe('when a foreign export is imported through a mapping', () => {
     writeFileSync(csv, exportCsv());
     writeFileSync(mapping, JSON.stringify(MAPPING));
     writeFileSync(config, JSON.stringify(CONFIG));
-    server = await startTestServer(shanghaiInstant('2025-04-01', '09:00'), undefined, undefined, { config: mergeConfig(DEFAULT_CONFIG, CONFIG), monitorMs: 3_600_000 });
+    server = await startTestServer(shanghaiInstant('2025-04-01', '09:00'), undefined, undefined, {
+      config: mergeConfig(DEFAULT_CONFIG, CONFIG),
+      monitorMs: 3_600_000,
+    });
   });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then on the built-in defaults the report lists every value that falls back, and --strict refuses (exit 3)', async () => {
     const r = await cli(['replay', csv, '--mapping', mapping, '--strict', '--max-skipped', '3', '--dry-run']);
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain(`Mapping report: ${ROWS - 3} row(s) read, 3 skipped; mapped onto the built-in defaults (no --config, no CITYOPS_CONFIG, no --server)`);
-    expect(r.stdout).toMatch(/ {4}Graffiti +→ 其他 {2}\d+ row\(s\) {2}FALLBACK: not a configured category: the default/);
-    expect(r.stdout).toMatch(/ {4}Old Mill +→ unknown {2}\d+ row\(s\) {2}FALLBACK: not a configured street: the default/);
-    expect(r.stdout).toMatch(/ {4}Public Works +→ Public Works {2}\d+ row\(s\) {2}FALLBACK: not a configured unit: kept as given/);
+    expect(r.stdout).toContain(
+      `Mapping report: ${ROWS - 3} row(s) read, 3 skipped; mapped onto the built-in defaults (no --config, no CITYOPS_CONFIG, no --server)`,
+    );
+    expect(r.stdout).toMatch(
+      / {4}Graffiti +→ 其他 {2}\d+ row\(s\) {2}FALLBACK: not a configured category: the default/,
+    );
+    expect(r.stdout).toMatch(
+      / {4}Old Mill +→ unknown {2}\d+ row\(s\) {2}FALLBACK: not a configured street: the default/,
+    );
+    expect(r.stdout).toMatch(
+      / {4}Public Works +→ Public Works {2}\d+ row\(s\) {2}FALLBACK: not a configured unit: kept as given/,
+    );
     expect(r.stdout).toContain('12 value(s) in');
     expect(r.stderr).toContain('refused (--strict): 12 value(s)');
     expect(r.stdout).not.toContain('dry run:');
@@ -98,34 +141,46 @@ describe('when a foreign export is imported through a mapping', () => {
     const r = await cli(['replay', csv, '--mapping', mapping, '--config', config, ...to('drill-skip')]);
     expect(r.code).toBe(1);
     // Row 10's description spans two lines, so every later row starts one line further down.
-    expect(r.stderr).toContain('skipped row 57 (line 59), column "Created Date": "2025-03-xx" is not a time (us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]])');
+    expect(r.stderr).toContain(
+      'skipped row 57 (line 59), column "Created Date": "2025-03-xx" is not a time (us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]])',
+    );
     expect(r.stderr).toContain('skipped row 140 (line 142), column "Created Date"');
     expect(r.stderr).toContain('skipped row 233 (line 235), column "Created Date"');
     expect(r.stderr).toContain('3 row(s) could not be read (allowed: --max-skipped 0); nothing was sent');
   });
 
   it('then --dry-run prints the report, needs no server and sends nothing', async () => {
-    const r = await cli(['replay', csv, '--mapping', mapping, '--dry-run', '--max-skipped', '3'], { CITYOPS_CONFIG: config });
+    const r = await cli(['replay', csv, '--mapping', mapping, '--dry-run', '--max-skipped', '3'], {
+      CITYOPS_CONFIG: config,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`mapped onto CITYOPS_CONFIG ${config}`);
     expect(r.stdout).toContain('every value matched the configuration');
     expect(r.stdout).toContain(`dry run: ${ROWS - 3} row(s) would be sent; nothing was sent`);
   });
 
-  it('then with the server\'s own configuration every category, place and agency is kept, times follow daylight saving (exit 0)', async () => {
+  it("then with the server's own configuration every category, place and agency is kept, times follow daylight saving (exit 0)", async () => {
     // No --config, no CITYOPS_CONFIG: the CLI asks the server for the configuration it maps onto.
     const r = await cli(['replay', csv, '--mapping', mapping, '--strict', '--max-skipped', '3', ...to('drill-import')]);
     expect(r.stdout).toContain(`mapped onto the server's configuration (${server.url}/api/v1/config/mapping)`);
     expect(r.stdout).toContain('every value matched the configuration');
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('skipped'))).toEqual(BAD_ROWS.map((row) =>
-      `skipped row ${row} (line ${row + 2}), column "Created Date": "2025-03-xx" is not a time (us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]])`));
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('skipped'))).toEqual(
+      BAD_ROWS.map(
+        (row) =>
+          `skipped row ${row} (line ${row + 2}), column "Created Date": "2025-03-xx" is not a time (us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]])`,
+      ),
+    );
     // 198 closed requests (received, dispatched, signed, replied, closed) and 99 open ones (received, dispatched).
     expect(r.stderr).toContain(`${ROWS - 3} requests → ${198 * 5 + 99 * 2} events`);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ 0 rejected, 0 quarantined/);
     const model = server.app.cases;
     model.flush();
-    const rows = model.db.prepare("SELECT category, street, unit, count(*) n FROM cases WHERE space = 'drill-import' GROUP BY category, street, unit").all() as { category: string; street: string; unit: string; n: number }[];
+    const rows = model.db
+      .prepare(
+        "SELECT category, street, unit, count(*) n FROM cases WHERE space = 'drill-import' GROUP BY category, street, unit",
+      )
+      .all() as { category: string; street: string; unit: string; n: number }[];
     expect(rows.reduce((s, x) => s + x.n, 0)).toBe(ROWS - 3);
     expect(new Set(rows.map((x) => x.category))).toEqual(new Set(CATEGORIES));
     expect(new Set(rows.map((x) => x.street))).toEqual(new Set(CONFIG.streets.map((s) => s.id)));
@@ -134,17 +189,23 @@ describe('when a foreign export is imported through a mapping', () => {
     expect(model.caseState('drill-import', 'NY-1001')?.receivedAt).toBe(Date.parse('2025-03-01T13:00:00Z'));
     expect(model.caseState('drill-import', 'NY-1136')?.receivedAt).toBe(Date.parse('2025-03-10T12:00:00Z'));
     const first = (await model.history('drill-import', 'NY-1010'))[0]?.event;
-    expect(first?.type === 'case.received' ? first.description : null).toBe('Spray paint on the wall,\nnear the "Old Mill" bridge');
+    expect(first?.type === 'case.received' ? first.description : null).toBe(
+      'Spray paint on the wall,\nnear the "Old Mill" bridge',
+    );
   });
 
   it('then the server publishes what an import maps onto to any known token, and to no one else', async () => {
-    const ok = await fetch(`${server.url}/api/v1/config/mapping`, { headers: { authorization: 'Bearer producer-drill-a' } });
+    const ok = await fetch(`${server.url}/api/v1/config/mapping`, {
+      headers: { authorization: 'Bearer producer-drill-a' },
+    });
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { categories: string[]; streets: { id: string }[]; units: { id: string }[] };
     expect(body.categories).toEqual(CONFIG.categories);
     expect(body.streets.map((s) => s.id)).toEqual(['downtown', 'riverside', 'hillcrest', 'old-mill']);
     expect((await fetch(`${server.url}/api/v1/config/mapping`)).status).toBe(401);
-    expect((await fetch(`${server.url}/api/v1/config/mapping`, { headers: { authorization: 'Bearer guess' } })).status).toBe(401);
+    expect(
+      (await fetch(`${server.url}/api/v1/config/mapping`, { headers: { authorization: 'Bearer guess' } })).status,
+    ).toBe(401);
   });
 
   it('then a mapping without a time zone is refused before anything is read (exit 2)', async () => {

@@ -15,7 +15,17 @@ describe('when a producer feeds the demo space of the real server', () => {
 
   beforeAll(async () => {
     server = await startTestServer(NOW);
-    feed = startProducer({ server: server.url, token: 'admin-token', space: 'demo', seed: 11, speed: 600, backlogDays: 0, now: NOW, batchSize: 2000, onProgress: (p) => progress.push(p.phase) });
+    feed = startProducer({
+      server: server.url,
+      token: 'admin-token',
+      space: 'demo',
+      seed: 11,
+      speed: 600,
+      backlogDays: 0,
+      now: NOW,
+      batchSize: 2000,
+      onProgress: (p) => progress.push(p.phase),
+    });
     await feed.backlogDone;
   });
 
@@ -33,7 +43,9 @@ describe('when a producer feeds the demo space of the real server', () => {
     expect(view.caseFlow.received).toBeGreaterThan(150);
     expect(view.hotline.offered).toBeGreaterThan(100);
     expect(view.header.dutyLeader).not.toBeNull();
-    const res = await fetch(`${server.url}/api/v1/quarantine?space=demo`, { headers: { authorization: 'Bearer admin-token' } });
+    const res = await fetch(`${server.url}/api/v1/quarantine?space=demo`, {
+      headers: { authorization: 'Bearer admin-token' },
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { total: number }).total).toBe(0);
     expect(DEFAULT_CONFIG.centre.name).toBe(view.centreName);
@@ -58,11 +70,24 @@ describe('when a producer feeds the demo space of the real server', () => {
 
 describe('when a producer presents a token the server does not know', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(NOW); });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(NOW);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then done and backlogDone reject with the reason', async () => {
-    const feed = startProducer({ server: server.url, token: 'nope', space: 'demo', seed: 1, speed: 1, backlogDays: 0, now: NOW });
+    const feed = startProducer({
+      server: server.url,
+      token: 'nope',
+      space: 'demo',
+      seed: 1,
+      speed: 1,
+      backlogDays: 0,
+      now: NOW,
+    });
     await expect(feed.done).rejects.toThrow(/unauthorized/);
     await expect(feed.backlogDone).rejects.toThrow(/unauthorized/);
     await feed.stop();

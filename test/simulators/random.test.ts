@@ -8,7 +8,9 @@ describe('when two streams share a seed', () => {
   it('then they draw the same numbers, and another seed draws others', () => {
     expect(draws(new Rng(42), 50, (r) => r.next())).toEqual(draws(new Rng(42), 50, (r) => r.next()));
     expect(draws(new Rng(42), 50, (r) => r.next())).not.toEqual(draws(new Rng(43), 50, (r) => r.next()));
-    expect(draws(Rng.derive(42, 'calls'), 5, (r) => r.next())).not.toEqual(draws(Rng.derive(42, 'cases'), 5, (r) => r.next()));
+    expect(draws(Rng.derive(42, 'calls'), 5, (r) => r.next())).not.toEqual(
+      draws(Rng.derive(42, 'cases'), 5, (r) => r.next()),
+    );
   });
 });
 
@@ -34,7 +36,13 @@ describe('when drawing from the distributions', () => {
   });
 
   it('then a weighted pick follows the weights and never picks a zero weight', () => {
-    const picks = draws(rng, 10_000, (r) => r.weighted([[0, 1], [1, 3], [2, 0]] as const));
+    const picks = draws(rng, 10_000, (r) =>
+      r.weighted([
+        [0, 1],
+        [1, 3],
+        [2, 0],
+      ] as const),
+    );
     expect(picks.filter((x) => x === 2)).toHaveLength(0);
     expect(picks.filter((x) => x === 1).length / picks.length).toBeCloseTo(0.75, 1);
   });

@@ -34,11 +34,15 @@ describe('when events are replayed into a real server', () => {
     server = await startTestServer(FROM, undefined, undefined, { monitorMs: 3_600_000 });
     events = generateEvents({ seed: 3, from: FROM, to: FROM + 10 * MINUTE_MS });
   });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then at 600× ten minutes of event time take about a second, in order', async () => {
     const t0 = Date.now();
-    const r = await startReplay({ server: server.url, token: 'producer-drill-a', space: 'drill-a', speed: 600, events }).done;
+    const r = await startReplay({ server: server.url, token: 'producer-drill-a', space: 'drill-a', speed: 600, events })
+      .done;
     const secs = (Date.now() - t0) / 1000;
     expect(r.accepted).toBe(events.length);
     expect(secs).toBeGreaterThan(0.8);
@@ -61,26 +65,77 @@ describe('when events are replayed into a real server', () => {
     expect(stopped.sent).toBeLessThan(events.length);
     expect(server.app.spaces.get('drill-p').projection.eventsApplied).toBe(stopped.accepted);
     expect(stopped.accepted).toBe(stopped.sent);
-    const log = await (await fetch(`${server.url}/api/v1/spaces/drill-p/export.jsonl`, { headers: { authorization: 'Bearer admin-token' } })).text();
-    expect(log.trimEnd().split('\n').map((l) => (JSON.parse(l) as { eventId: string }).eventId)).toEqual(events.slice(0, stopped.sent).map((e) => e.eventId));
+    const log = await (
+      await fetch(`${server.url}/api/v1/spaces/drill-p/export.jsonl`, {
+        headers: { authorization: 'Bearer admin-token' },
+      })
+    ).text();
+    expect(
+      log
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { eventId: string }).eventId),
+    ).toEqual(events.slice(0, stopped.sent).map((e) => e.eventId));
   });
 
   it('then the CLI replays an Open311 file and a JSONL file, refusing live', async () => {
     const o311 = path.join(dir, 'requests.json');
-    writeFileSync(o311, JSON.stringify([
-      { service_request_id: 'A1', status: 'closed', service_name: '市容环卫', requested_datetime: '2026-11-20T09:00:00+08:00', updated_datetime: '2026-11-20T12:00:00+08:00', agency_responsible: '区城管执法局', address: '关山街道' },
-      { service_request_id: 'A2', status: 'open', service_name: 'Pothole', requested_datetime: '2026-11-20T09:30:00+08:00', address: '梨园' },
-    ]));
-    const r = await cli('replay', o311, '--server', server.url, '--token', 'admin-token', '--space', 'drill-o', '--speed', 'max');
+    writeFileSync(
+      o311,
+      JSON.stringify([
+        {
+          service_request_id: 'A1',
+          status: 'closed',
+          service_name: '市容环卫',
+          requested_datetime: '2026-11-20T09:00:00+08:00',
+          updated_datetime: '2026-11-20T12:00:00+08:00',
+          agency_responsible: '区城管执法局',
+          address: '关山街道',
+        },
+        {
+          service_request_id: 'A2',
+          status: 'open',
+          service_name: 'Pothole',
+          requested_datetime: '2026-11-20T09:30:00+08:00',
+          address: '梨园',
+        },
+      ]),
+    );
+    const r = await cli(
+      'replay',
+      o311,
+      '--server',
+      server.url,
+      '--token',
+      'admin-token',
+      '--space',
+      'drill-o',
+      '--speed',
+      'max',
+    );
     expect(r.stderr).toContain('2 requests → 6 events');
     expect(r.stdout).toMatch(/replayed 6 events into drill-o .* 6 accepted, 0 duplicate, 0 rejected, 0 quarantined/);
     expect(r.code).toBe(0);
     expect(server.app.spaces.get('drill-o').projection.cases.get('A1')?.stage).toBe('closed');
     const jsonl = path.join(dir, 'ten.jsonl');
     writeFileSync(jsonl, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    const j = await cli('replay', jsonl, '--server', server.url, '--token', 'admin-token', '--space', 'drill-j', '--json-progress');
+    const j = await cli(
+      'replay',
+      jsonl,
+      '--server',
+      server.url,
+      '--token',
+      'admin-token',
+      '--space',
+      'drill-j',
+      '--json-progress',
+    );
     expect(j.code).toBe(0);
-    const last = j.stderr.trim().split('\n').map((l) => JSON.parse(l) as { type: string; fraction: number; events: number }).pop();
+    const last = j.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; fraction: number; events: number })
+      .pop();
     expect(last).toMatchObject({ type: 'progress', fraction: 1, events: events.length });
     const live = await cli('replay', jsonl, '--server', server.url, '--token', 'admin-token', '--space', 'live');
     expect(live.code).toBe(2);
@@ -88,22 +143,61 @@ describe('when events are replayed into a real server', () => {
   });
 
   it('then generate can send a scenario day straight to the server', async () => {
-    const r = await cli('generate', '--scenario', 'water-outage', '--seed', '3', '--server', server.url, '--token', 'admin-token', '--space', 'drill-g');
+    const r = await cli(
+      'generate',
+      '--scenario',
+      'water-outage',
+      '--seed',
+      '3',
+      '--server',
+      server.url,
+      '--token',
+      'admin-token',
+      '--space',
+      'drill-g',
+    );
     expect(r.code).toBe(0);
     const sent = Number(/sent (\d+) events \((\d+) accepted/.exec(r.stdout)?.[1] ?? -1);
     expect(sent).toBeGreaterThan(30_000);
     // Besides what was sent, the log holds what the monitor wrote as the drill's clock moved.
-    expect(server.app.spaces.get('drill-g').projection.eventsApplied - server.app.monitor.writtenIn('drill-g')).toBe(sent);
+    expect(server.app.spaces.get('drill-g').projection.eventsApplied - server.app.monitor.writtenIn('drill-g')).toBe(
+      sent,
+    );
     // Merged cases leave the projection's memory; the case read model keeps every one.
     server.app.cases.flush();
-    expect(server.app.cases.db.prepare("SELECT count(*) FROM cases WHERE space = 'drill-g' AND stage = 'merged'").pluck().get()).toBeGreaterThan(200);
+    expect(
+      server.app.cases.db
+        .prepare("SELECT count(*) FROM cases WHERE space = 'drill-g' AND stage = 'merged'")
+        .pluck()
+        .get(),
+    ).toBeGreaterThan(200);
   });
 
   it('then the CLI pauses on SIGUSR2 and stops cleanly on Ctrl-C (SIGINT), keeping what was acknowledged', async () => {
     const jsonl = path.join(dir, 'ten.jsonl');
-    const child = execFile(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', 'replay', jsonl, '--server', server.url, '--token', 'admin-token', '--space', 'drill-c', '--speed', '60'], { encoding: 'utf8' });
+    const child = execFile(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'simulators/cli.ts',
+        'replay',
+        jsonl,
+        '--server',
+        server.url,
+        '--token',
+        'admin-token',
+        '--space',
+        'drill-c',
+        '--speed',
+        '60',
+      ],
+      { encoding: 'utf8' },
+    );
     let stdout = '';
-    child.stdout?.on('data', (d: string) => { stdout += d; });
+    child.stdout?.on('data', (d: string) => {
+      stdout += d;
+    });
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     const applied = () => server.app.spaces.get('drill-c').projection.eventsApplied;
     const deadline = Date.now() + 15_000;
@@ -139,7 +233,9 @@ describe('when the CLI is asked for help or given bad input', () => {
   it('then generate with the same seed writes byte-identical files, and an unknown scenario is a usage error', async () => {
     const a = path.join(dir, 'a.jsonl');
     const b = path.join(dir, 'b.jsonl');
-    const [ra, rb] = await Promise.all([a, b].map((out) => cli('generate', '--scenario', 'trunk-failure', '--seed', '7', '--out', out)));
+    const [ra, rb] = await Promise.all(
+      [a, b].map((out) => cli('generate', '--scenario', 'trunk-failure', '--seed', '7', '--out', out)),
+    );
     expect([ra?.code, rb?.code]).toEqual([0, 0]);
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
     expect(readFileSync(a, 'utf8').split('\n').length).toBeGreaterThan(30_000);

@@ -14,7 +14,10 @@ function fold(events: DomainEventInput[]) {
   const problems: string[] = [];
   for (const e of events) {
     const v = validateEvent(e);
-    if (!v.ok) { problems.push(`${e.eventId}: ${JSON.stringify(v.errors)}`); continue; }
+    if (!v.ok) {
+      problems.push(`${e.eventId}: ${JSON.stringify(v.errors)}`);
+      continue;
+    }
     const r = applyEvent(p, v.event);
     if (r) problems.push(r);
   }
@@ -23,11 +26,16 @@ function fold(events: DomainEventInput[]) {
 
 describe('when CSV text is parsed', () => {
   it('then quoted fields, doubled quotes, commas, CR LF and a BOM are handled', () => {
-    expect(parseCsv('\ufeffa,b,c\r\n1,"x, ""y""",3\n"multi\nline",,\n')).toEqual([['a', 'b', 'c'], ['1', 'x, "y"', '3'], ['multi\nline', '', '']]);
+    expect(parseCsv('\ufeffa,b,c\r\n1,"x, ""y""",3\n"multi\nline",,\n')).toEqual([
+      ['a', 'b', 'c'],
+      ['1', 'x, "y"', '3'],
+      ['multi\nline', '', ''],
+    ]);
   });
 
   it('then times parse in each format, in the mapping zone when they carry none', () => {
-    const t = (format: 'iso' | 'us' | 'epoch_ms' | 'epoch_s', v: string) => parseTime(v, { format, zone: 'Asia/Shanghai' });
+    const t = (format: 'iso' | 'us' | 'epoch_ms' | 'epoch_s', v: string) =>
+      parseTime(v, { format, zone: 'Asia/Shanghai' });
     expect(t('iso', '2026/11/23 09:05:00')).toBe(Date.parse('2026-11-23T09:05:00+08:00'));
     expect(t('iso', '2026-11-23T01:05:00Z')).toBe(Date.parse('2026-11-23T01:05:00Z'));
     expect(t('us', '11/23/2026 01:05:00 PM')).toBe(Date.parse('2026-11-23T13:05:00+08:00'));
@@ -45,15 +53,38 @@ describe('when a CSV export is read through a column mapping', () => {
     'SR-3,not a date,,Open,Noise,梨园,Police,Web,x',
     'SR 4,11/23/2026 10:00:00 AM,11/23/2026 10:20:00 AM,Closed,Other,nowhere,,Phone,answered on the call',
   ].join('\n');
-  const mapping = parseCsvMapping({
-    columns: { id: 'Case ID', openedAt: 'Opened', closedAt: 'Closed', status: 'Status', category: 'Type', street: 'Neighborhood', unit: 'Agency', channel: 'Source', description: 'Details' },
-    values: { category: { 'Street Cleaning': '市容环卫', Noise: '噪音扰民' }, channel: { Phone: 'hotline', Web: 'message_board' } },
-    time: { format: 'us', zone: 'Asia/Shanghai' },
-  }, 'map.json');
+  const mapping = parseCsvMapping(
+    {
+      columns: {
+        id: 'Case ID',
+        openedAt: 'Opened',
+        closedAt: 'Closed',
+        status: 'Status',
+        category: 'Type',
+        street: 'Neighborhood',
+        unit: 'Agency',
+        channel: 'Source',
+        description: 'Details',
+      },
+      values: {
+        category: { 'Street Cleaning': '市容环卫', Noise: '噪音扰民' },
+        channel: { Phone: 'hotline', Web: 'message_board' },
+      },
+      time: { format: 'us', zone: 'Asia/Shanghai' },
+    },
+    'map.json',
+  );
 
   it('then rows become requests with mapped values, and unreadable rows are reported by line', () => {
     const { records, errors } = csvRecords(csv, mapping);
-    expect(errors).toEqual([{ record: 3, line: 4, column: 'Opened', message: '"not a date" is not a time (us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]])' }]);
+    expect(errors).toEqual([
+      {
+        record: 3,
+        line: 4,
+        column: 'Opened',
+        message: '"not a date" is not a time (us: MM/DD/YYYY[ hh:mm[:ss] [AM|PM]])',
+      },
+    ]);
     expect(records.map((r) => [r.id, r.category, r.street, r.channel, r.unit ?? null, r.closedAt !== null])).toEqual([
       ['SR-1', '市容环卫', 'guanshan', 'hotline', 'DPW', true],
       ['SR-2', '噪音扰民', 'liyuan', 'message_board', 'Police', false],
@@ -72,7 +103,10 @@ describe('when a CSV export is read through a column mapping', () => {
   });
 
   it('then a mapping naming a missing column is refused with the header', () => {
-    const bad = parseCsvMapping({ columns: { id: 'Case ID', openedAt: 'Created' }, time: { zone: 'Asia/Shanghai' } }, 'bad.json');
+    const bad = parseCsvMapping(
+      { columns: { id: 'Case ID', openedAt: 'Created' }, time: { zone: 'Asia/Shanghai' } },
+      'bad.json',
+    );
     expect(() => csvRecords(csv, bad)).toThrow(/columns.openedAt names column "Created".*it has: Case ID, Opened/);
     expect(() => parseCsvMapping({ columns: { id: 'x' } }, 'm.json')).toThrow(/m\.json is not a valid column mapping/);
   });
@@ -80,11 +114,19 @@ describe('when a CSV export is read through a column mapping', () => {
 
 describe('when a mapping gives local times', () => {
   it('then a mapping without a zone, or with a fixed offset, is refused with what to write', () => {
-    expect(() => parseCsvMapping({ columns: { id: 'a', openedAt: 'b' } }, 'm.json')).toThrow('m.json is not a valid column mapping:\n  time.zone: is required: the export\'s local times mean nothing without their zone; name it, e.g. "zone": "Asia/Shanghai" or "America/New_York" (daylight saving is followed)');
-    expect(() => parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { zone: '-05:00' } }, 'm.json')).toThrow('time.zone: "-05:00" is not an IANA time zone name such as Asia/Shanghai or America/New_York (a fixed offset cannot follow daylight saving)');
-    expect(() => parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { zone: 'America/Springfield' } }, 'm.json')).toThrow(/"America\/Springfield" is not an IANA time zone/);
+    expect(() => parseCsvMapping({ columns: { id: 'a', openedAt: 'b' } }, 'm.json')).toThrow(
+      'm.json is not a valid column mapping:\n  time.zone: is required: the export\'s local times mean nothing without their zone; name it, e.g. "zone": "Asia/Shanghai" or "America/New_York" (daylight saving is followed)',
+    );
+    expect(() => parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { zone: '-05:00' } }, 'm.json')).toThrow(
+      'time.zone: "-05:00" is not an IANA time zone name such as Asia/Shanghai or America/New_York (a fixed offset cannot follow daylight saving)',
+    );
+    expect(() =>
+      parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { zone: 'America/Springfield' } }, 'm.json'),
+    ).toThrow(/"America\/Springfield" is not an IANA time zone/);
     // Epoch times carry their instant: no zone needed.
-    expect(parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { format: 'epoch_s' } }, 'm.json').time).toEqual({ format: 'epoch_s' });
+    expect(
+      parseCsvMapping({ columns: { id: 'a', openedAt: 'b' }, time: { format: 'epoch_s' } }, 'm.json').time,
+    ).toEqual({ format: 'epoch_s' });
   });
 
   it('then an IANA zone follows daylight saving across the year, both formats agreeing', () => {
@@ -106,15 +148,44 @@ describe('when a mapping gives local times', () => {
 
 describe('when an Open311 GeoReport v2 requests file is read', () => {
   const requests = [
-    { service_request_id: '638344', status: 'closed', status_notes: 'Duplicate request.', service_name: 'Street Light Out', service_code: '006', description: 'Light out on the corner. Please fix.', agency_responsible: 'City of Chicago', requested_datetime: '2026-11-20T10:15:00-06:00', updated_datetime: '2026-11-21T09:00:00-06:00', address: '8TH AVE and JUDAH ST', lat: 37.762221815, long: -122.4651145 },
-    { service_request_id: '638349', status: 'open', service_name: '市容环卫', requested_datetime: '2026-11-20T09:00:00+08:00', address: '洪山街道某小区', lat: 30.5, long: 114.3 },
+    {
+      service_request_id: '638344',
+      status: 'closed',
+      status_notes: 'Duplicate request.',
+      service_name: 'Street Light Out',
+      service_code: '006',
+      description: 'Light out on the corner. Please fix.',
+      agency_responsible: 'City of Chicago',
+      requested_datetime: '2026-11-20T10:15:00-06:00',
+      updated_datetime: '2026-11-21T09:00:00-06:00',
+      address: '8TH AVE and JUDAH ST',
+      lat: 37.762221815,
+      long: -122.4651145,
+    },
+    {
+      service_request_id: '638349',
+      status: 'open',
+      service_name: '市容环卫',
+      requested_datetime: '2026-11-20T09:00:00+08:00',
+      address: '洪山街道某小区',
+      lat: 30.5,
+      long: 114.3,
+    },
     { status: 'open', requested_datetime: '2026-11-20T09:00:00+08:00' },
   ];
 
   it('then requests map to cases: category, street, agency, closed with its update time', () => {
     const { records, errors } = open311Records(requests);
     expect(errors).toEqual([{ record: 3, column: 'service_request_id', message: 'missing' }]);
-    expect(records[0]).toMatchObject({ id: '638344', category: '其他', street: 'unknown', unit: 'City of Chicago', title: 'Light out on the corner', closedAt: Date.parse('2026-11-21T09:00:00-06:00'), reply: 'Duplicate request.' });
+    expect(records[0]).toMatchObject({
+      id: '638344',
+      category: '其他',
+      street: 'unknown',
+      unit: 'City of Chicago',
+      title: 'Light out on the corner',
+      closedAt: Date.parse('2026-11-21T09:00:00-06:00'),
+      reply: 'Duplicate request.',
+    });
     expect(records[1]).toMatchObject({ id: '638349', category: '市容环卫', street: 'hongshan', closedAt: null });
     const { p, problems } = fold(recordsToEvents(records, 'o311'));
     expect(problems).toEqual([]);
@@ -125,7 +196,10 @@ describe('when an Open311 GeoReport v2 requests file is read', () => {
 
 describe('when the shipped example column mapping is read', () => {
   it('then it validates', () => {
-    const m = parseCsvMapping(JSON.parse(readFileSync('simulators/sources/mapping.example.json', 'utf8')), 'mapping.example.json');
+    const m = parseCsvMapping(
+      JSON.parse(readFileSync('simulators/sources/mapping.example.json', 'utf8')),
+      'mapping.example.json',
+    );
     expect(m.columns.openedAt).toBe('Opened');
     expect(m.time).toEqual({ format: 'us', zone: 'America/Los_Angeles' });
   });

@@ -28,10 +28,18 @@ export function useAlarm(enabled: boolean, pending: () => number, periodMs = 4_0
       osc.stop(t + i * 0.35 + 0.34);
     }
   };
-  const unlock = (): void => { if (ctx?.state === 'suspended') void ctx.resume(); };
+  const unlock = (): void => {
+    if (ctx?.state === 'suspended') void ctx.resume();
+  };
   const timer = setInterval(chime, periodMs);
   // A new item sounds at once, not at the next period.
-  const stop = watch(pending, (n, before) => { if (n > (before ?? 0)) chime(); }, { immediate: true });
+  const stop = watch(
+    pending,
+    (n, before) => {
+      if (n > (before ?? 0)) chime();
+    },
+    { immediate: true },
+  );
   window.addEventListener('pointerdown', unlock);
   window.addEventListener('keydown', unlock);
   onScopeDispose(() => {

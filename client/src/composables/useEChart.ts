@@ -3,21 +3,57 @@
  * ResizeObserver that skips zero-size boxes, and disposed before unmount so a 7×24 wall does not leak.
  */
 import { init, registerMap, use, type ComposeOption, type ECharts } from 'echarts/core';
-import { BarChart, EffectScatterChart, LineChart, type BarSeriesOption, type EffectScatterSeriesOption, type LineSeriesOption } from 'echarts/charts';
 import {
-  GeoComponent, GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent,
-  type GeoComponentOption, type GridComponentOption, type LegendComponentOption, type MarkAreaComponentOption, type MarkLineComponentOption, type TooltipComponentOption,
+  BarChart,
+  EffectScatterChart,
+  LineChart,
+  type BarSeriesOption,
+  type EffectScatterSeriesOption,
+  type LineSeriesOption,
+} from 'echarts/charts';
+import {
+  GeoComponent,
+  GridComponent,
+  LegendPlainComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  TooltipComponent,
+  type GeoComponentOption,
+  type GridComponentOption,
+  type LegendComponentOption,
+  type MarkAreaComponentOption,
+  type MarkLineComponentOption,
+  type TooltipComponentOption,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { onBeforeUnmount, onMounted, shallowRef, watch, type Ref } from 'vue';
 import { useStageScale } from './useStage';
 import { THEME } from '../theme';
 
-use([BarChart, LineChart, EffectScatterChart, GeoComponent, GridComponent, LegendPlainComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, CanvasRenderer]);
+use([
+  BarChart,
+  LineChart,
+  EffectScatterChart,
+  GeoComponent,
+  GridComponent,
+  LegendPlainComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  TooltipComponent,
+  CanvasRenderer,
+]);
 
 /** The options the wall's charts may use (only what is registered above). */
 export type WallChartOption = ComposeOption<
-  BarSeriesOption | LineSeriesOption | EffectScatterSeriesOption | GeoComponentOption | GridComponentOption | LegendComponentOption | MarkAreaComponentOption | MarkLineComponentOption | TooltipComponentOption
+  | BarSeriesOption
+  | LineSeriesOption
+  | EffectScatterSeriesOption
+  | GeoComponentOption
+  | GridComponentOption
+  | LegendComponentOption
+  | MarkAreaComponentOption
+  | MarkLineComponentOption
+  | TooltipComponentOption
 >;
 
 const RESIZE_THROTTLE_MS = 200;
@@ -65,15 +101,23 @@ export function useEChart(el: Readonly<Ref<HTMLElement | null>>, option: () => W
     observer = new ResizeObserver((entries) => {
       const box = entries[0]?.contentRect;
       if (!box || box.width === 0 || box.height === 0 || resizeTimer !== null) return;
-      resizeTimer = setTimeout(() => { resizeTimer = null; chart.value?.resize(); }, RESIZE_THROTTLE_MS);
+      resizeTimer = setTimeout(() => {
+        resizeTimer = null;
+        chart.value?.resize();
+      }, RESIZE_THROTTLE_MS);
     });
     observer.observe(el.value);
   });
 
-  watch(option, (next) => { chart.value?.setOption(next, { notMerge: false, lazyUpdate: true }); });
+  watch(option, (next) => {
+    chart.value?.setOption(next, { notMerge: false, lazyUpdate: true });
+  });
 
   // The pixel ratio is fixed at init, so a new scale means a new instance.
-  watch(scale, () => { dispose(); create(); });
+  watch(scale, () => {
+    dispose();
+    create();
+  });
 
   onBeforeUnmount(() => {
     observer?.disconnect();

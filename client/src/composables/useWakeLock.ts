@@ -13,19 +13,32 @@ export function useWakeLock(): Readonly<Ref<WakeLockState>> {
   let disposed = false;
 
   async function acquire(): Promise<void> {
-    if (state.value === 'unsupported' || disposed || document.visibilityState !== 'visible' || (sentinel !== null && !sentinel.released)) return;
+    if (
+      state.value === 'unsupported' ||
+      disposed ||
+      document.visibilityState !== 'visible' ||
+      (sentinel !== null && !sentinel.released)
+    )
+      return;
     try {
       const lock = await navigator.wakeLock.request('screen');
-      if (disposed) { void lock.release(); return; }
+      if (disposed) {
+        void lock.release();
+        return;
+      }
       sentinel = lock;
       state.value = 'held';
-      lock.addEventListener('release', () => { if (sentinel === lock) state.value = 'released'; });
+      lock.addEventListener('release', () => {
+        if (sentinel === lock) state.value = 'released';
+      });
     } catch {
       // Refused (no user activation yet, a battery saver, a permissions policy): asked again when shown again.
       state.value = 'denied';
     }
   }
-  const onVisible = (): void => { void acquire(); };
+  const onVisible = (): void => {
+    void acquire();
+  };
 
   onMounted(() => {
     document.addEventListener('visibilitychange', onVisible);

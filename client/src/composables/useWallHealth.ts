@@ -12,7 +12,11 @@ export const CLIENT_BUILD = typeof __CITYOPS_BUILD__ === 'string' ? __CITYOPS_BU
 
 /** This browser's wall id, made once and kept in localStorage (a new one when storage is unavailable). */
 export function wallId(): string {
-  const fresh = (): string => (crypto.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`).replace(/[^A-Za-z0-9_-]/g, '');
+  const fresh = (): string =>
+    (crypto.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`).replace(
+      /[^A-Za-z0-9_-]/g,
+      '',
+    );
   try {
     const kept = localStorage.getItem(WALL_ID_KEY);
     if (kept && /^[A-Za-z0-9_-]{6,64}$/.test(kept)) return kept;
@@ -27,13 +31,23 @@ export function wallId(): string {
 const ageOf = (ms: number | null): number | null => (ms === null ? null : Math.max(0, Math.round(ms)));
 
 /** Builds the wall's report on demand; counts frames while mounted. */
-export function useWallHealth(opts: { readonly dataAgeMs: () => number | null; readonly kiosk: boolean; readonly grid: string | null; readonly wakeLock: Readonly<Ref<WakeLockState>> }): () => WallReport {
+export function useWallHealth(opts: {
+  readonly dataAgeMs: () => number | null;
+  readonly kiosk: boolean;
+  readonly grid: string | null;
+  readonly wakeLock: Readonly<Ref<WakeLockState>>;
+}): () => WallReport {
   const id = wallId();
   let frames = 0;
   let since = performance.now();
   let raf = 0;
-  const count = (): void => { frames += 1; raf = requestAnimationFrame(count); };
-  onMounted(() => { raf = requestAnimationFrame(count); });
+  const count = (): void => {
+    frames += 1;
+    raf = requestAnimationFrame(count);
+  };
+  onMounted(() => {
+    raf = requestAnimationFrame(count);
+  });
   onBeforeUnmount(() => cancelAnimationFrame(raf));
 
   return () => {
@@ -43,10 +57,23 @@ export function useWallHealth(opts: { readonly dataAgeMs: () => number | null; r
     since = t;
     const memory = (performance as Performance & { memory?: { usedJSHeapSize?: number } }).memory;
     return {
-      wallId: id, version: CLIENT_BUILD, fps, dataAgeMs: ageOf(opts.dataAgeMs()),
+      wallId: id,
+      version: CLIENT_BUILD,
+      fps,
+      dataAgeMs: ageOf(opts.dataAgeMs()),
       heapBytes: typeof memory?.usedJSHeapSize === 'number' ? memory.usedJSHeapSize : null,
-      screen: { width: Math.round(window.innerWidth), height: Math.round(window.innerHeight), dpr: window.devicePixelRatio },
-      kiosk: { kiosk: opts.kiosk, grid: opts.grid, fullscreen: document.fullscreenElement !== null, wakeLock: opts.wakeLock.value, hidden: document.visibilityState !== 'visible' },
+      screen: {
+        width: Math.round(window.innerWidth),
+        height: Math.round(window.innerHeight),
+        dpr: window.devicePixelRatio,
+      },
+      kiosk: {
+        kiosk: opts.kiosk,
+        grid: opts.grid,
+        fullscreen: document.fullscreenElement !== null,
+        wakeLock: opts.wakeLock.value,
+        hidden: document.visibilityState !== 'visible',
+      },
     };
   };
 }

@@ -53,7 +53,9 @@ export const useWallStore = defineStore('wall', () => {
 
   /** Starts the one 1 s tick of the app; returns its disposer. */
   function startTicking(): () => void {
-    const tick = (): void => { nowTick.value = Date.now(); };
+    const tick = (): void => {
+      nowTick.value = Date.now();
+    };
     const timer = setInterval(tick, 1000);
     // Throttled while hidden: bring the clock and the data age up to date the moment the wall is shown again.
     document.addEventListener('visibilitychange', tick);
@@ -64,7 +66,9 @@ export const useWallStore = defineStore('wall', () => {
   }
 
   /** Wall-clock ms since the last message, or null before the first. */
-  const dataAgeMs = computed(() => (lastMessageAt.value === null ? null : Math.max(0, nowTick.value - lastMessageAt.value)));
+  const dataAgeMs = computed(() =>
+    lastMessageAt.value === null ? null : Math.max(0, nowTick.value - lastMessageAt.value),
+  );
 
   /** The space's clock now: the view's time advanced by the wall time since it arrived, at the space's rate. */
   const spaceNow = computed(() => {
@@ -74,7 +78,20 @@ export const useWallStore = defineStore('wall', () => {
     return v.now + elapsed * v.clockRate;
   });
 
-  return { view, seq, status, error, lastMessageAt, nowTick, dataAgeMs, spaceNow, receiveSnapshot, receiveDelta, setStatus, startTicking };
+  return {
+    view,
+    seq,
+    status,
+    error,
+    lastMessageAt,
+    nowTick,
+    dataAgeMs,
+    spaceNow,
+    receiveSnapshot,
+    receiveDelta,
+    setStatus,
+    startTicking,
+  };
 });
 
 /** The store's type, for `socket.ts`. */

@@ -46,15 +46,24 @@ function freePort(): Promise<number> {
 class CuttableProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
-  constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
   start(): Promise<void> {
     const server = net.createServer((client) => {
       const upstream = net.connect(this.target.port, this.target.host);
       // As a real link does: when one side goes (an end, or a reset from a process killed mid-write), the other goes
       // too, so PostgreSQL sees the killed node's session end and drops its locks.
-      for (const [s, peer] of [[client, upstream], [upstream, client]] as const) {
+      for (const [s, peer] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.sockets.add(s);
-        s.on('close', () => { this.sockets.delete(s); peer.destroy(); });
+        s.on('close', () => {
+          this.sockets.delete(s);
+          peer.destroy();
+        });
         s.on('error', () => undefined);
       }
       client.pipe(upstream).pipe(client);
@@ -85,27 +94,56 @@ class WatchingWall {
   readonly snapshotTimes: number[] = [];
   readonly errors: string[] = [];
   readonly socket: Wall;
-  constructor(readonly url: string, reconnect: boolean) {
-    this.socket = io(`${url}/wall`, { auth: { token: VIEWER, space: SPACE }, transports: ['websocket'], forceNew: true, reconnection: reconnect, reconnectionDelay: 100, reconnectionDelayMax: 500 });
-    this.socket.on('snapshot', (s) => { this.view = s.view; this.seq = s.seq; this.snapshots++; this.lastMessageAt = Date.now(); this.snapshotTimes.push(Date.now()); });
+  constructor(
+    readonly url: string,
+    reconnect: boolean,
+  ) {
+    this.socket = io(`${url}/wall`, {
+      auth: { token: VIEWER, space: SPACE },
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: reconnect,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 500,
+    });
+    this.socket.on('snapshot', (s) => {
+      this.view = s.view;
+      this.seq = s.seq;
+      this.snapshots++;
+      this.lastMessageAt = Date.now();
+      this.snapshotTimes.push(Date.now());
+    });
     this.socket.on('delta', (d) => {
       this.lastMessageAt = Date.now();
       if (!this.view) return;
-      if (!followsDirectly(this.seq, d)) { this.gaps++; this.socket.emit('resync', () => undefined); return; }
+      if (!followsDirectly(this.seq, d)) {
+        this.gaps++;
+        this.socket.emit('resync', () => undefined);
+        return;
+      }
       this.view = applyWallDelta(this.view, d);
       this.seq = d.seq;
     });
-    this.socket.on('disconnect', () => { this.disconnects++; });
-    this.socket.on('connect_error', (err) => { this.errors.push(err.message); });
+    this.socket.on('disconnect', () => {
+      this.disconnects++;
+    });
+    this.socket.on('connect_error', (err) => {
+      this.errors.push(err.message);
+    });
   }
   async ready(ms = 20_000): Promise<void> {
     const end = Date.now() + ms;
     while (!this.view) {
-      if (Date.now() > end) throw new Error(`no snapshot from ${this.url} (connected: ${this.socket.connected}, errors: ${this.errors.join('; ') || 'none'})`);
+      if (Date.now() > end)
+        throw new Error(
+          `no snapshot from ${this.url} (connected: ${this.socket.connected}, errors: ${this.errors.join('; ') || 'none'})`,
+        );
       await sleep(50);
     }
   }
-  close(): void { this.socket.close(); }
+  close(): void {
+    this.socket.close();
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -123,10 +161,17 @@ let redisPort: number;
 let dataDir: string;
 
 async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  redis = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(redisPort, '127.0.0.1', () => { s.end(); resolve(true); });
+      const s = net.connect(redisPort, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -147,8 +192,16 @@ beforeAll(async () => {
   const dbUrl = new URL(db.url);
   dbUrl.host = `127.0.0.1:${proxy.port}`;
   cluster = await startCluster({
-    nodes: 3, port, basePort: await freePort(), databaseUrl: dbUrl.toString(), redisUrl: `redis://127.0.0.1:${redisPort}`, dataDir, tokens: TOKENS,
-    entry: 'server', stdio: 'files', env: { LOG_LEVEL: 'info' },
+    nodes: 3,
+    port,
+    basePort: await freePort(),
+    databaseUrl: dbUrl.toString(),
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    dataDir,
+    tokens: TOKENS,
+    entry: 'server',
+    stdio: 'files',
+    env: { LOG_LEVEL: 'info' },
   });
 }, 180_000);
 
@@ -164,7 +217,10 @@ afterAll(async () => {
 async function producedInLog(): Promise<{ total: number; distinct: number }> {
   const store = await openPostgresStore({ connectionString: db.url });
   try {
-    const { rows } = await store.pool.query<{ total: string; distinct: string }>("SELECT count(*) AS total, count(DISTINCT event_id) AS distinct FROM events WHERE space = $1 AND (body::jsonb->>'type') NOT LIKE 'alert.%' AND (body::jsonb->>'type') NOT LIKE 'item.%'", [SPACE]);
+    const { rows } = await store.pool.query<{ total: string; distinct: string }>(
+      "SELECT count(*) AS total, count(DISTINCT event_id) AS distinct FROM events WHERE space = $1 AND (body::jsonb->>'type') NOT LIKE 'alert.%' AND (body::jsonb->>'type') NOT LIKE 'item.%'",
+      [SPACE],
+    );
     return { total: Number(rows[0]!.total), distinct: Number(rows[0]!.distinct) };
   } finally {
     await store.close();
@@ -175,12 +231,18 @@ async function producedInLog(): Promise<{ total: number; distinct: number }> {
 async function converged(walls: WatchingWall[], ms = 15_000): Promise<WallView> {
   const end = Date.now() + ms;
   for (;;) {
-    const fresh = new WatchingWall(cluster.nodes.find((n) => n.process.exitCode === null && n.process.signalCode === null)!.url, false);
+    const fresh = new WatchingWall(
+      cluster.nodes.find((n) => n.process.exitCode === null && n.process.signalCode === null)!.url,
+      false,
+    );
     await fresh.ready();
     const want = JSON.stringify(figures(fresh.view!));
     fresh.close();
     if (walls.every((w) => w.view && JSON.stringify(figures(w.view)) === want)) return fresh.view!;
-    if (Date.now() > end) throw new Error(`walls did not converge: want ${want}, have ${walls.map((w) => JSON.stringify(w.view ? figures(w.view) : null)).join(' | ')}`);
+    if (Date.now() > end)
+      throw new Error(
+        `walls did not converge: want ${want}, have ${walls.map((w) => JSON.stringify(w.view ? figures(w.view) : null)).join(' | ')}`,
+      );
     await sleep(250);
   }
 }
@@ -195,7 +257,22 @@ describe('when a node is killed with SIGKILL while a producer streams and walls 
     for (const w of [...onOthers, onVictim, ...balanced]) await w.ready();
     let acked = 0;
     const from = shanghaiInstant('2026-11-20', '00:00');
-    const producer = startProducer({ server: [n1.url, n2.url, n3.url], token: ADMIN, space: SPACE, seed: 11, speed: Number.POSITIVE_INFINITY, backlogDays: 0, simStart: from, now: from + DAY_MS, until: from + DAY_MS, batchSize: 400, config: DEFAULT_CONFIG, onProgress: (p) => { acked = p.events; } });
+    const producer = startProducer({
+      server: [n1.url, n2.url, n3.url],
+      token: ADMIN,
+      space: SPACE,
+      seed: 11,
+      speed: Number.POSITIVE_INFINITY,
+      backlogDays: 0,
+      simStart: from,
+      now: from + DAY_MS,
+      until: from + DAY_MS,
+      batchSize: 400,
+      config: DEFAULT_CONFIG,
+      onProgress: (p) => {
+        acked = p.events;
+      },
+    });
     while (acked < 2_000) await sleep(20);
     const killedAt = Date.now();
     await n1.kill('SIGKILL');
@@ -221,7 +298,9 @@ describe('when a node is killed with SIGKILL while a producer streams and walls 
     }
     expect(moved.length).toBeGreaterThan(0);
     for (const t of firstSnapshotAfterKill) expect(t).toBeLessThanOrEqual(5_000);
-    console.log(`kill -9: ${acked} events acknowledged, all in the log once; ${moved.length} of ${balanced.length} balanced walls moved, live again after ${firstSnapshotAfterKill.join(', ')} ms`);
+    console.log(
+      `kill -9: ${acked} events acknowledged, all in the log once; ${moved.length} of ${balanced.length} balanced walls moved, live again after ${firstSnapshotAfterKill.join(', ')} ms`,
+    );
     for (const w of [...onOthers, ...balanced]) w.close();
   }, 180_000);
 });
@@ -246,7 +325,10 @@ describe('when Redis stops and starts again', () => {
       await sleep(250);
     }
     expect(counted).toBeGreaterThanOrEqual(walls.length);
-    walls.forEach((w) => { expect(w.disconnects).toBe(0); w.close(); });
+    walls.forEach((w) => {
+      expect(w.disconnects).toBe(0);
+      w.close();
+    });
   }, 60_000);
 });
 
@@ -258,13 +340,35 @@ describe('when PostgreSQL is unreachable for 30 s', () => {
     const before = await producedInLog();
     let acked = 0;
     const from = shanghaiInstant('2026-11-21', '00:00');
-    const producer = startProducer({ server: cluster.nodes.map((n) => n.url), token: ADMIN, space: SPACE, seed: 12, speed: Number.POSITIVE_INFINITY, backlogDays: 0, simStart: from, now: from + DAY_MS / 2, until: from + DAY_MS / 2, batchSize: 200, config: DEFAULT_CONFIG, onProgress: (p) => { acked = p.events; } });
+    const producer = startProducer({
+      server: cluster.nodes.map((n) => n.url),
+      token: ADMIN,
+      space: SPACE,
+      seed: 12,
+      speed: Number.POSITIVE_INFINITY,
+      backlogDays: 0,
+      simStart: from,
+      now: from + DAY_MS / 2,
+      until: from + DAY_MS / 2,
+      batchSize: 200,
+      config: DEFAULT_CONFIG,
+      onProgress: (p) => {
+        acked = p.events;
+      },
+    });
     while (acked < 600) await sleep(20);
     await proxy.cut();
     const cutAt = Date.now();
     let answer: Response | null = null;
     while (Date.now() - cutAt < 15_000) {
-      answer = await fetch(`${node.url}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ space: SPACE, events: [{ type: 'clock.tick', eventId: `pg-down-${Date.now()}`, ts: from }] }) });
+      answer = await fetch(`${node.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify({
+          space: SPACE,
+          events: [{ type: 'clock.tick', eventId: `pg-down-${Date.now()}`, ts: from }],
+        }),
+      });
       if (answer.status === 503) break;
       await sleep(500);
     }

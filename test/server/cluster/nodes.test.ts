@@ -23,15 +23,25 @@ const NOW = T0 + HOUR_MS;
 async function node(): Promise<TestServer> {
   const store = await openPostgresStore({ connectionString: db.url });
   const clock = { value: NOW };
-  const s = await startTestServer(NOW, undefined, clock, { store, sessionBackend: pgSessionBackend(store.pool, () => clock.value), follow: { connectionString: db.url, intervalMs: 200 }, monitorMs: 3_600_000 });
+  const s = await startTestServer(NOW, undefined, clock, {
+    store,
+    sessionBackend: pgSessionBackend(store.pool, () => clock.value),
+    follow: { connectionString: db.url, intervalMs: 200 },
+    monitorMs: 3_600_000,
+  });
   nodes.push(s);
   return s;
 }
 
-beforeEach(async () => { db = await createTestDatabase(); });
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
 afterEach(async () => {
   walls.splice(0).forEach((w) => w.close());
-  for (const n of nodes) { await n.stop(); removeData(n.dataDir); }
+  for (const n of nodes) {
+    await n.stop();
+    removeData(n.dataDir);
+  }
   nodes = [];
   await db.drop();
 });
@@ -57,7 +67,10 @@ describe('when a batch is ingested on one node', () => {
     const wa = await trackWall(a.url);
     const wb = await trackWall(b.url);
     walls.push(wa, wb);
-    const res = await post(a.url, { space: 'live', events: [received('n1'), caseEvent('case.dispatched', 'n1', T0 + MINUTE_MS, { unit: 'st-guanshan' })] });
+    const res = await post(a.url, {
+      space: 'live',
+      events: [received('n1'), caseEvent('case.dispatched', 'n1', T0 + MINUTE_MS, { unit: 'st-guanshan' })],
+    });
     expect(res.json).toMatchObject({ accepted: 2 });
     const vb = await wb.until((v) => v.caseFlow.dispatched === 1);
     const va = await wa.until((v) => v.caseFlow.dispatched === 1);
@@ -71,7 +84,13 @@ describe('when both nodes ingest one space at the same time, with overlapping ba
   it('then every event is logged once, in one order, and both nodes fold it to the same figures', async () => {
     const a = await node();
     const b = await node();
-    const events = generateEvents({ seed: 7, from: T0 - 3 * HOUR_MS, to: T0, config: DEFAULT_CONFIG, casesPerDay: 400 });
+    const events = generateEvents({
+      seed: 7,
+      from: T0 - 3 * HOUR_MS,
+      to: T0,
+      config: DEFAULT_CONFIG,
+      casesPerDay: 400,
+    });
     expect(events.length).toBeGreaterThan(500);
     const batches: unknown[][] = [];
     for (let i = 0; i < events.length; i += 50) batches.push(events.slice(i, i + 60)); // 10 events overlap the next batch
@@ -79,7 +98,10 @@ describe('when both nodes ingest one space at the same time, with overlapping ba
     let accepted = 0;
     let duplicate = 0;
     for (const batch of batches) {
-      const [ra, rb] = await Promise.all([post(a.url, { space: 'live', events: batch }), post(b.url, { space: 'live', events: batch })]);
+      const [ra, rb] = await Promise.all([
+        post(a.url, { space: 'live', events: batch }),
+        post(b.url, { space: 'live', events: batch }),
+      ]);
       for (const r of [ra, rb]) {
         expect(r.status).toBe(200);
         accepted += r.json.accepted as number;
@@ -105,7 +127,11 @@ describe('when both nodes ingest one space at the same time, with overlapping ba
 
 async function loggedIn(space: string): Promise<number> {
   const store = await openPostgresStore({ connectionString: db.url });
-  try { return await store.count(space); } finally { await store.close(); }
+  try {
+    return await store.count(space);
+  } finally {
+    await store.close();
+  }
 }
 
 describe('when a node deletes a space', () => {
@@ -144,14 +170,20 @@ describe('when a supervisor logs in on one node', () => {
     expect((await me(a)).status).toBe(200);
     const onB = await me(b);
     expect(onB.status).toBe(200);
-    expect(((await onB.json()) as { role: string; csrfToken: string })).toMatchObject({ role: 'supervisor', csrfToken: login.csrf });
+    expect((await onB.json()) as { role: string; csrfToken: string }).toMatchObject({
+      role: 'supervisor',
+      csrfToken: login.csrf,
+    });
     // A write on the other node with the session's CSRF token is accepted there.
     const list = await fetch(`${b.url}/api/v1/cases?space=live`, { headers: { cookie: login.cookie } });
     expect(list.status).toBe(200);
     // A node started after the login (as after a restart) knows it too.
     const later = await node();
     expect((await me(later)).status).toBe(200);
-    const out = await fetch(`${a.url}/api/v1/session`, { method: 'DELETE', headers: { cookie: login.cookie, 'x-csrf-token': login.csrf } });
+    const out = await fetch(`${a.url}/api/v1/session`, {
+      method: 'DELETE',
+      headers: { cookie: login.cookie, 'x-csrf-token': login.csrf },
+    });
     expect(out.status).toBe(204);
     // The node that knew the session in memory asks again within 5 s.
     for (const n of nodes) n.now.value += 6_000;

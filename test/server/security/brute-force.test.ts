@@ -18,11 +18,22 @@ import { removeData, startTestServer, type TestServer } from '../../../harness/s
 const LIMIT = DEFAULT_SECURITY.authLimits.failuresPerAddress.max;
 let server: TestServer;
 // Behind one trusted proxy, each case below comes from its own client address.
-beforeAll(async () => { server = await startTestServer(T0 + HOUR_MS, undefined, undefined, { security: { ...DEFAULT_SECURITY, trustProxy: 1 } }); });
-afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+beforeAll(async () => {
+  server = await startTestServer(T0 + HOUR_MS, undefined, undefined, {
+    security: { ...DEFAULT_SECURITY, trustProxy: 1 },
+  });
+});
+afterAll(async () => {
+  await server.stop();
+  removeData(server.dataDir);
+});
 
 function login(from: string, token: string): Promise<Response> {
-  return fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify({ token }) });
+  return fetch(`${server.url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+    body: JSON.stringify({ token }),
+  });
 }
 
 describe('when one address tries wrong tokens at the login', () => {
@@ -36,7 +47,10 @@ describe('when one address tries wrong tokens at the login', () => {
     expect(right.status).toBe(429);
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(right.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-    expect(((await right.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/retry in \d+ s/) });
+    expect(((await right.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'rate_limited',
+      message: expect.stringMatching(/retry in \d+ s/),
+    });
     // Another address is not held back by this one.
     expect((await login('203.0.113.2', 'supervisor-token')).status).toBe(200);
     server.now.value += 61_000;
@@ -48,7 +62,9 @@ describe('when one wrong token is tried from many addresses', () => {
   it('then past the limit that token is refused with 429 from any address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 2; i++) {
-      const res = await fetch(`${server.url}/api/v1/spaces`, { headers: { authorization: 'Bearer stolen-guess-0123456789', 'x-forwarded-for': `198.51.100.${i + 1}` } });
+      const res = await fetch(`${server.url}/api/v1/spaces`, {
+        headers: { authorization: 'Bearer stolen-guess-0123456789', 'x-forwarded-for': `198.51.100.${i + 1}` },
+      });
       statuses.push(res.status);
     }
     expect(statuses.slice(0, LIMIT).every((s) => s === 401)).toBe(true);
@@ -60,7 +76,10 @@ describe('when one address tries Open311 api keys', () => {
   it('then past the limit it gets the Open311 error shape with 429 and Retry-After', async () => {
     const from = '203.0.113.3';
     let last: Response | null = null;
-    for (let i = 0; i < LIMIT + 1; i++) last = await fetch(`${server.url}/open311/v2/requests.json?api_key=key-${i}-0123456789abcdef`, { headers: { 'x-forwarded-for': from } });
+    for (let i = 0; i < LIMIT + 1; i++)
+      last = await fetch(`${server.url}/open311/v2/requests.json?api_key=key-${i}-0123456789abcdef`, {
+        headers: { 'x-forwarded-for': from },
+      });
     expect(last?.status).toBe(429);
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
     const body = (await last?.json()) as { code: number; description: string }[];
@@ -71,9 +90,21 @@ describe('when one address tries Open311 api keys', () => {
 describe('when one address opens wall sockets with wrong tokens', () => {
   function handshake(token: string, from: string): Promise<string> {
     return new Promise((resolve) => {
-      const s = io(`${server.url}/wall`, { auth: { token, space: 'live' }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { 'x-forwarded-for': from } });
-      s.once('connect', () => { s.close(); resolve('connected'); });
-      s.once('connect_error', (err) => { s.close(); resolve(refusalCodeOf(err) ?? err.message); });
+      const s = io(`${server.url}/wall`, {
+        auth: { token, space: 'live' },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: { 'x-forwarded-for': from },
+      });
+      s.once('connect', () => {
+        s.close();
+        resolve('connected');
+      });
+      s.once('connect_error', (err) => {
+        s.close();
+        resolve(refusalCodeOf(err) ?? err.message);
+      });
     });
   }
 
@@ -93,7 +124,11 @@ describe('when tokens are configured or generated', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cityops-tokens-'));
     try {
       let message = '';
-      try { readEnv({ DATA_DIR: dir, CITYOPS_TOKENS: 'admin:adm1n-0123456789abcdef,supervisor@live:sup3r-short' }); } catch (err) { message = (err as Error).message; }
+      try {
+        readEnv({ DATA_DIR: dir, CITYOPS_TOKENS: 'admin:adm1n-0123456789abcdef,supervisor@live:sup3r-short' });
+      } catch (err) {
+        message = (err as Error).message;
+      }
       expect(message).toContain('CITYOPS_TOKENS entry 2 (supervisor@live)');
       expect(message).toContain('shorter than 16 characters');
       expect(message).not.toContain('sup3r-short');

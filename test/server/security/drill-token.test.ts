@@ -24,11 +24,20 @@ function commandLines(needle: string): string[] {
 describe('when a drill runs', () => {
   let server: TestServer;
   let drill: DrillRecord;
-  beforeAll(async () => { server = await startTestServer(shanghaiInstant('2026-11-25', '10:00')); });
-  afterAll(async () => { await server?.stop(); if (server) removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(shanghaiInstant('2026-11-25', '10:00'));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
 
   it('then its simulator runs without the token on its command line, and still feeds the drill space', async () => {
-    const res = await fetch(`${server.url}/api/v1/drills`, { method: 'POST', headers: admin, body: JSON.stringify({ scenario: 'trunk-failure', speed: 60, seed: 3 }) });
+    const res = await fetch(`${server.url}/api/v1/drills`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ scenario: 'trunk-failure', speed: 60, seed: 3 }),
+    });
     expect(res.status).toBe(201);
     drill = (await res.json()) as DrillRecord;
     let seen: string[] = [];
@@ -45,7 +54,10 @@ describe('when a drill runs', () => {
       expect(argv).not.toMatch(/producer-[A-Za-z0-9_-]{16,}/);
     }
     expect(server.app.spaces.find(drill.space)?.projection.eventsApplied).toBeGreaterThan(0);
-    const stop = await fetch(`${server.url}/api/v1/drills/${drill.id}?deleteData=true`, { method: 'DELETE', headers: admin });
+    const stop = await fetch(`${server.url}/api/v1/drills/${drill.id}?deleteData=true`, {
+      method: 'DELETE',
+      headers: admin,
+    });
     expect(stop.status).toBe(200);
   }, 90_000);
 });

@@ -17,9 +17,16 @@ let server: TestServer;
 let logs: MemoryLog;
 beforeAll(async () => {
   logs = memoryLog();
-  server = await startTestServer(T0 + HOUR_MS, undefined, undefined, { logger: logs.log, bodyLimit: '5mb', security: { ...DEFAULT_SECURITY, handshakeTimeoutMs: JOIN_MS } });
+  server = await startTestServer(T0 + HOUR_MS, undefined, undefined, {
+    logger: logs.log,
+    bodyLimit: '5mb',
+    security: { ...DEFAULT_SECURITY, handshakeTimeoutMs: JOIN_MS },
+  });
 });
-afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+afterAll(async () => {
+  await server.stop();
+  removeData(server.dataDir);
+});
 
 /**
  * A raw Engine.IO websocket, as a hoarding client would hold it: sends `packet` (a Socket.IO CONNECT, or nothing) once
@@ -31,13 +38,19 @@ function rawSocket(packet: string | null, ms: number): Promise<{ frames: string[
   const frames: string[] = [];
   const opened = Date.now();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { ws.terminate(); resolve({ frames, closedAfter: null }); }, ms);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve({ frames, closedAfter: null });
+    }, ms);
     ws.on('message', (data) => {
       const frame = String(data);
       frames.push(frame);
       if (frame.startsWith('0') && packet !== null) ws.send(packet);
     });
-    ws.on('close', () => { clearTimeout(timer); resolve({ frames, closedAfter: Date.now() - opened }); });
+    ws.on('close', () => {
+      clearTimeout(timer);
+      resolve({ frames, closedAfter: Date.now() - opened });
+    });
   });
 }
 
@@ -100,7 +113,11 @@ describe('when a batch of 10,000 invalid events is posted', () => {
   it('then the answer lists the first refusals with their first field errors and counts the rest', async () => {
     const body = JSON.stringify({ space: 'live', events: Array.from({ length: 10_000 }, () => ({})) });
     expect(body.length).toBeLessThan(32_000);
-    const res = await fetch(`${server.url}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer producer-live' }, body });
+    const res = await fetch(`${server.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer producer-live' },
+      body,
+    });
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(text.length).toBeLessThan(100_000);
@@ -112,7 +129,24 @@ describe('when a batch of 10,000 invalid events is posted', () => {
   }, 60_000);
 
   it('then an event with many field errors lists the first and counts the others', async () => {
-    const bad = { type: 'case.received', eventId: 'many-errors', ts: 'x', caseId: 1, channel: 2, caseType: 3, urgency: 4, flags: 5, category: 6, street: 7, title: 8, description: 9, address: 10, lat: 'a', lng: 'b', actor: 11 };
+    const bad = {
+      type: 'case.received',
+      eventId: 'many-errors',
+      ts: 'x',
+      caseId: 1,
+      channel: 2,
+      caseType: 3,
+      urgency: 4,
+      flags: 5,
+      category: 6,
+      street: 7,
+      title: 8,
+      description: 9,
+      address: 10,
+      lat: 'a',
+      lng: 'b',
+      actor: 11,
+    };
     const r = await post(server.url, { space: 'live', events: [bad] });
     const rejected = (r.json as unknown as IngestResult).rejected[0];
     expect(rejected?.errors).toHaveLength(MAX_FIELD_ERRORS);
@@ -128,7 +162,9 @@ describe('when more than 10,000 events go to quarantine in a space', () => {
       const r = await post(server.url, { space: 'drill-a', events: events.slice(i, i + 5_000) }, 'producer-drill-a');
       expect((r.json as unknown as IngestResult).quarantined).toHaveLength(Math.min(5_000, n - i));
     }
-    const page = await fetch(`${server.url}/api/v1/quarantine?space=drill-a&limit=1&offset=${n - 1}`, { headers: { authorization: 'Bearer supervisor-token' } });
+    const page = await fetch(`${server.url}/api/v1/quarantine?space=drill-a&limit=1&offset=${n - 1}`, {
+      headers: { authorization: 'Bearer supervisor-token' },
+    });
     const q = (await page.json()) as { total: number; items: { eventId: string }[] };
     expect(q.total).toBe(n);
     expect(q.items[0]?.eventId).toBe(events[0]?.eventId);

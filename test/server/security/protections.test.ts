@@ -16,13 +16,21 @@ import { TOKENS, post, removeData, startTestServer, type TestServer } from '../.
 const SCOPED: TokenGrant[] = [...TOKENS, { role: 'viewer', space: 'demo', token: 'viewer-demo' }];
 
 async function serverWith(security: Partial<SecuritySettings>): Promise<TestServer> {
-  return startTestServer(T0 + HOUR_MS, undefined, undefined, { security: { ...DEFAULT_SECURITY, ...security }, tokens: new TokenRegistry(SCOPED) });
+  return startTestServer(T0 + HOUR_MS, undefined, undefined, {
+    security: { ...DEFAULT_SECURITY, ...security },
+    tokens: new TokenRegistry(SCOPED),
+  });
 }
 
 describe('when any answer goes out', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await serverWith({}); });
-  afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await serverWith({});
+  });
+  afterAll(async () => {
+    await server.stop();
+    removeData(server.dataDir);
+  });
 
   it('then it carries a CSP without inline script, no framing, nosniff and no Referer', async () => {
     for (const p of ['/healthz', '/api/v1/spaces', '/open311/v2/services.json']) {
@@ -41,28 +49,49 @@ describe('when any answer goes out', () => {
   it('then a space-scoped viewer token lists its own space only', async () => {
     expect((await post(server.url, { space: 'demo', events: [received('d-1')] }, 'admin-token')).status).toBe(200);
     expect((await post(server.url, { space: 'live', events: [received('l-1')] })).status).toBe(200);
-    const scoped = (await (await fetch(`${server.url}/api/v1/spaces`, { headers: { authorization: 'Bearer viewer-demo' } })).json()) as { space: string }[];
+    const scoped = (await (
+      await fetch(`${server.url}/api/v1/spaces`, { headers: { authorization: 'Bearer viewer-demo' } })
+    ).json()) as { space: string }[];
     expect(scoped.map((s) => s.space)).toEqual(['demo']);
-    const all = (await (await fetch(`${server.url}/api/v1/spaces`, { headers: { authorization: 'Bearer viewer-token' } })).json()) as { space: string }[];
+    const all = (await (
+      await fetch(`${server.url}/api/v1/spaces`, { headers: { authorization: 'Bearer viewer-token' } })
+    ).json()) as { space: string }[];
     expect(all.map((s) => s.space).sort()).toEqual(['demo', 'live']);
   });
 
   it('then deleting a drill-named space that no drill created is refused, and its log stays', async () => {
-    expect((await post(server.url, { space: 'drill-a', events: [received('a-1'), received('a-2')] }, 'producer-drill-a')).json.accepted).toBe(2);
-    const res = await fetch(`${server.url}/api/v1/drills/drill-a?deleteData=true`, { method: 'DELETE', headers: { authorization: 'Bearer admin-token' } });
+    expect(
+      (await post(server.url, { space: 'drill-a', events: [received('a-1'), received('a-2')] }, 'producer-drill-a'))
+        .json.accepted,
+    ).toBe(2);
+    const res = await fetch(`${server.url}/api/v1/drills/drill-a?deleteData=true`, {
+      method: 'DELETE',
+      headers: { authorization: 'Bearer admin-token' },
+    });
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('only a space a drill created');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      'only a space a drill created',
+    );
     expect(server.app.spaces.find('drill-a')?.projection.eventsApplied).toBe(2);
-    const exported = await fetch(`${server.url}/api/v1/spaces/drill-a/export.jsonl`, { headers: { authorization: 'Bearer admin-token' } });
+    const exported = await fetch(`${server.url}/api/v1/spaces/drill-a/export.jsonl`, {
+      headers: { authorization: 'Bearer admin-token' },
+    });
     expect((await exported.text()).trim().split('\n')).toHaveLength(2);
   });
 
   it('then export cells starting with a line feed, a tab, a CR or a fullwidth ＝＋－＠ are neutralised', async () => {
     const titles = ['\n=1+1', '\t=1+1', '\r=1+1', '＝HYPERLINK("http://evil.example")', '＋1＋2', '－3', '＠SUM(A1)'];
     const t = (m: number) => T0 + m * MINUTE_MS;
-    const events = titles.flatMap((title, i) => [received(`fw-${i}`, { title, street: 'luonan' }), caseEvent('case.dispatched', `fw-${i}`, t(1), { unit: 'cgzf' })]);
+    const events = titles.flatMap((title, i) => [
+      received(`fw-${i}`, { title, street: 'luonan' }),
+      caseEvent('case.dispatched', `fw-${i}`, t(1), { unit: 'cgzf' }),
+    ]);
     expect((await post(server.url, { space: 'live', events })).json.accepted).toBe(events.length);
-    const csv = await (await fetch(`${server.url}/api/v1/exports/cases.csv?space=live&status=open`, { headers: { authorization: 'Bearer supervisor-token' } })).text();
+    const csv = await (
+      await fetch(`${server.url}/api/v1/exports/cases.csv?space=live&status=open`, {
+        headers: { authorization: 'Bearer supervisor-token' },
+      })
+    ).text();
     for (const title of titles) {
       const quoted = `"'${title.replaceAll('"', '""')}"`;
       const bare = `'${title}`;
@@ -74,10 +103,23 @@ describe('when any answer goes out', () => {
 describe('when requests come through a TLS proxy', () => {
   let trusted: TestServer;
   let direct: TestServer;
-  beforeAll(async () => { trusted = await serverWith({ trustProxy: 1 }); direct = await serverWith({}); });
-  afterAll(async () => { for (const s of [trusted, direct]) { await s.stop(); removeData(s.dataDir); } });
+  beforeAll(async () => {
+    trusted = await serverWith({ trustProxy: 1 });
+    direct = await serverWith({});
+  });
+  afterAll(async () => {
+    for (const s of [trusted, direct]) {
+      await s.stop();
+      removeData(s.dataDir);
+    }
+  });
 
-  const login = (url: string) => fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.7' }, body: JSON.stringify({ token: 'supervisor-token' }) });
+  const login = (url: string) =>
+    fetch(`${url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.7' },
+      body: JSON.stringify({ token: 'supervisor-token' }),
+    });
 
   it('then with TRUST_PROXY the session cookie is Secure, and HSTS is sent', async () => {
     const res = await login(trusted.url);
@@ -95,7 +137,9 @@ describe('when requests come through a TLS proxy', () => {
   it('then /metrics is refused to a remote client without an admin token, and served with one', async () => {
     const remote = { 'x-forwarded-for': '192.0.2.8' };
     expect((await fetch(`${trusted.url}/metrics`, { headers: remote })).status).toBe(401);
-    expect((await fetch(`${trusted.url}/metrics`, { headers: { ...remote, authorization: 'Bearer viewer-token' } })).status).toBe(403);
+    expect(
+      (await fetch(`${trusted.url}/metrics`, { headers: { ...remote, authorization: 'Bearer viewer-token' } })).status,
+    ).toBe(403);
     const ok = await fetch(`${trusted.url}/metrics`, { headers: { ...remote, authorization: 'Bearer admin-token' } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('cityops_walls_connected');
@@ -107,13 +151,20 @@ describe('when requests come through a TLS proxy', () => {
 
 describe('when /readyz exposure is token', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await serverWith({ readyzAccess: 'token', metricsAccess: 'token' }); });
-  afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await serverWith({ readyzAccess: 'token', metricsAccess: 'token' });
+  });
+  afterAll(async () => {
+    await server.stop();
+    removeData(server.dataDir);
+  });
 
   it('then even this machine needs an admin token', async () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(401);
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
-    expect((await fetch(`${server.url}/readyz`, { headers: { authorization: 'Bearer admin-token' } })).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`, { headers: { authorization: 'Bearer admin-token' } })).status).toBe(
+      200,
+    );
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 });
@@ -121,17 +172,43 @@ describe('when /readyz exposure is token', () => {
 describe('when a request or a socket comes from another origin', () => {
   let own: TestServer;
   let listed: TestServer;
-  beforeAll(async () => { own = await serverWith({}); listed = await serverWith({ allowedOrigins: ['https://wall.example.org'] }); });
-  afterAll(async () => { for (const s of [own, listed]) { await s.stop(); removeData(s.dataDir); } });
-
-  const loginFrom = (url: string, origin: string | null) => fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) }, body: JSON.stringify({ token: 'supervisor-token' }) });
-  const wallFrom = (url: string, origin: string | null) => new Promise<string>((resolve) => {
-    const s = io(`${url}/wall`, { auth: { token: 'viewer-token', space: 'live' }, transports: ['websocket'], reconnection: false, forceNew: true, ...(origin ? { extraHeaders: { origin } } : {}) });
-    s.once('connect', () => { s.close(); resolve('connected'); });
-    s.once('connect_error', (err) => { s.close(); resolve(refusalCodeOf(err) ?? 'refused'); });
+  beforeAll(async () => {
+    own = await serverWith({});
+    listed = await serverWith({ allowedOrigins: ['https://wall.example.org'] });
+  });
+  afterAll(async () => {
+    for (const s of [own, listed]) {
+      await s.stop();
+      removeData(s.dataDir);
+    }
   });
 
-  it('then by default only the server\'s own origin passes; a caller with no Origin is judged by its token', async () => {
+  const loginFrom = (url: string, origin: string | null) =>
+    fetch(`${url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+      body: JSON.stringify({ token: 'supervisor-token' }),
+    });
+  const wallFrom = (url: string, origin: string | null) =>
+    new Promise<string>((resolve) => {
+      const s = io(`${url}/wall`, {
+        auth: { token: 'viewer-token', space: 'live' },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        ...(origin ? { extraHeaders: { origin } } : {}),
+      });
+      s.once('connect', () => {
+        s.close();
+        resolve('connected');
+      });
+      s.once('connect_error', (err) => {
+        s.close();
+        resolve(refusalCodeOf(err) ?? 'refused');
+      });
+    });
+
+  it("then by default only the server's own origin passes; a caller with no Origin is judged by its token", async () => {
     expect((await loginFrom(own.url, 'http://evil.example')).status).toBe(403);
     expect((await loginFrom(own.url, own.url)).status).toBe(200);
     expect((await loginFrom(own.url, null)).status).toBe(200);
@@ -146,9 +223,21 @@ describe('when a request or a socket comes from another origin', () => {
     expect(await wallFrom(listed.url, 'https://wall.example.org')).toBe('connected');
     expect(await wallFrom(listed.url, 'http://evil.example')).toBe('refused');
     const ingest = await new Promise<string>((resolve) => {
-      const s = io(`${listed.url}/ingest`, { auth: { token: 'producer-live' }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: 'http://evil.example' } });
-      s.once('connect', () => { s.close(); resolve('connected'); });
-      s.once('connect_error', () => { s.close(); resolve('refused'); });
+      const s = io(`${listed.url}/ingest`, {
+        auth: { token: 'producer-live' },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: { origin: 'http://evil.example' },
+      });
+      s.once('connect', () => {
+        s.close();
+        resolve('connected');
+      });
+      s.once('connect_error', () => {
+        s.close();
+        resolve('refused');
+      });
     });
     expect(ingest).toBe('refused');
   });

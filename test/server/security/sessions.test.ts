@@ -12,14 +12,20 @@ async function whoAmI(url: string, s: PageLogin): Promise<number> {
 
 async function logins(url: string, token: string, n: number): Promise<PageLogin[]> {
   const out: PageLogin[] = [];
-  for (let i = 0; i < n; i += 50) out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => loginSession(url, token)))));
+  for (let i = 0; i < n; i += 50)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => loginSession(url, token)))));
   return out;
 }
 
-describe('when 500 viewer logins in a burst follow a supervisor\'s login', () => {
+describe("when 500 viewer logins in a burst follow a supervisor's login", () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(T0 + HOUR_MS); });
-  afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+  beforeAll(async () => {
+    server = await startTestServer(T0 + HOUR_MS);
+  });
+  afterAll(async () => {
+    await server.stop();
+    removeData(server.dataDir);
+  });
 
   it('then the supervisor is still logged in, and the flood is refused with 429 once past the logins allowed per token', async () => {
     const supervisor = await loginSession(server.url, 'supervisor-token');
@@ -36,9 +42,14 @@ describe('when one token logs in more times than its session cap (logins not lim
   let server: TestServer;
   const unlimited = { max: 1_000_000, windowMs: 60_000 };
   beforeAll(async () => {
-    server = await startTestServer(T0 + HOUR_MS, undefined, undefined, { security: { ...DEFAULT_SECURITY, authLimits: { ...DEFAULT_SECURITY.authLimits, loginsPerToken: unlimited } } });
+    server = await startTestServer(T0 + HOUR_MS, undefined, undefined, {
+      security: { ...DEFAULT_SECURITY, authLimits: { ...DEFAULT_SECURITY.authLimits, loginsPerToken: unlimited } },
+    });
   });
-  afterAll(async () => { await server.stop(); removeData(server.dataDir); });
+  afterAll(async () => {
+    await server.stop();
+    removeData(server.dataDir);
+  });
 
   it("then that token's own oldest session ends, and the supervisor's and admin's sessions live on", async () => {
     const supervisor = await loginSession(server.url, 'supervisor-token');

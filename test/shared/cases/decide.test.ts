@@ -26,11 +26,15 @@ function given(...events: DomainEventInput[]) {
   return {
     when(command: CaseCommand, now = NOW) {
       const decision = decide(p.cases.get(command.caseId), command, {
-        now, eventId: EVENT_ID, lifecycle: p.ctx.lifecycle, caseOf: (id) => p.cases.get(id),
+        now,
+        eventId: EVENT_ID,
+        lifecycle: p.ctx.lifecycle,
+        caseOf: (id) => p.cases.get(id),
       });
       return {
         then(expected: ActionEvent | Refused): Decision {
-          if ('code' in expected) expect(decision).toEqual({ ok: false, refusal: { why: expect.any(String), ...expected } });
+          if ('code' in expected)
+            expect(decision).toEqual({ ok: false, refusal: { why: expect.any(String), ...expected } });
           else expect(decision).toEqual({ ok: true, event: expected });
           return decision;
         },
@@ -43,8 +47,12 @@ function given(...events: DomainEventInput[]) {
 const dispatched = (id: string) => [received(id), caseEvent('case.dispatched', id, at(2), { unit: 'cgzf' })];
 /** A case replied, called back, rated satisfied and closed by 12:22. */
 const closed = (id: string) => [
-  ...dispatched(id), caseEvent('case.signed', id, at(30)), caseEvent('case.replied', id, at(120), { reply: '已处理' }),
-  caseEvent('case.called_back', id, at(200)), caseEvent('case.evaluated', id, at(201), { rating: 'satisfied' }), caseEvent('case.closed', id, at(202)),
+  ...dispatched(id),
+  caseEvent('case.signed', id, at(30)),
+  caseEvent('case.replied', id, at(120), { reply: '已处理' }),
+  caseEvent('case.called_back', id, at(200)),
+  caseEvent('case.evaluated', id, at(201), { rating: 'satisfied' }),
+  caseEvent('case.closed', id, at(202)),
 ];
 const base = (caseId: string) => ({ eventId: EVENT_ID, ts: NOW, caseId, actor: by.actor });
 
@@ -64,7 +72,14 @@ describe('when a supervisor urges an open case (督办)', () => {
   it('then a new deadline not after the action time is refused (deadline_not_after)', () => {
     given(...dispatched('c1'))
       .when({ ...by, kind: 'supervise', caseId: 'c1', message: '请尽快处理', newDeadline: NOW })
-      .then({ code: 'deadline_not_after', caseId: 'c1', type: 'case.supervised', stage: 'dispatched', deadline: NOW, ts: NOW });
+      .then({
+        code: 'deadline_not_after',
+        caseId: 'c1',
+        type: 'case.supervised',
+        stage: 'dispatched',
+        deadline: NOW,
+        ts: NOW,
+      });
   });
 });
 
@@ -85,8 +100,21 @@ describe('when a supervisor reminds (催办)', () => {
     given(...closed('c1'))
       .when({ ...by, kind: 'remind', caseId: 'c1' })
       .then({
-        code: 'wrong_stage', caseId: 'c1', type: 'case.reminded', stage: 'closed',
-        allowed: ['received', 'registered', 'dispatched', 'signed', 'processing', 'replied', 'checked', 'called_back', 'evaluated'],
+        code: 'wrong_stage',
+        caseId: 'c1',
+        type: 'case.reminded',
+        stage: 'closed',
+        allowed: [
+          'received',
+          'registered',
+          'dispatched',
+          'signed',
+          'processing',
+          'replied',
+          'checked',
+          'called_back',
+          'evaluated',
+        ],
         why: 'case c1 is closed: case.reminded does not fit (allowed from received/registered/dispatched/signed/processing/replied/checked/called_back/evaluated)',
       });
   });
@@ -116,13 +144,26 @@ describe('when a supervisor approves an extension (批准延期)', () => {
   it('then a case not yet dispatched refuses it (wrong_stage)', () => {
     given(received('c1'))
       .when({ ...by, kind: 'approve_extension', caseId: 'c1', until: at(3000) })
-      .then({ code: 'wrong_stage', caseId: 'c1', type: 'case.extension_approved', stage: 'received', allowed: ['dispatched', 'signed', 'processing'] });
+      .then({
+        code: 'wrong_stage',
+        caseId: 'c1',
+        type: 'case.extension_approved',
+        stage: 'received',
+        allowed: ['dispatched', 'signed', 'processing'],
+      });
   });
 
   it('then a deadline before the action time is refused (deadline_not_after)', () => {
     given(...dispatched('c1'))
       .when({ ...by, kind: 'approve_extension', caseId: 'c1', until: at(30) })
-      .then({ code: 'deadline_not_after', caseId: 'c1', type: 'case.extension_approved', stage: 'dispatched', deadline: at(30), ts: NOW });
+      .then({
+        code: 'deadline_not_after',
+        caseId: 'c1',
+        type: 'case.extension_approved',
+        stage: 'dispatched',
+        deadline: at(30),
+        ts: NOW,
+      });
   });
 });
 
@@ -142,7 +183,13 @@ describe('when a supervisor exempts a case from scoring (不计考核)', () => {
   it('then a case already exempt refuses a second one (already_exempt)', () => {
     given(...dispatched('c1'), caseEvent('case.exempted', 'c1', at(10), { reason: '恶劣天气' }))
       .when({ ...by, kind: 'exempt', caseId: 'c1', reason: '再次' })
-      .then({ code: 'already_exempt', caseId: 'c1', type: 'case.exempted', stage: 'dispatched', why: 'case c1 is dispatched: case.exempted does not fit (the case is already exempt)' });
+      .then({
+        code: 'already_exempt',
+        caseId: 'c1',
+        type: 'case.exempted',
+        stage: 'dispatched',
+        why: 'case c1 is dispatched: case.exempted does not fit (the case is already exempt)',
+      });
   });
 });
 
@@ -162,21 +209,44 @@ describe('when a supervisor merges a duplicate into its master (合并)', () => 
   it('then a master that does not exist is refused (no_master)', () => {
     given(received('d1'))
       .when({ ...by, kind: 'merge', caseId: 'd1', masterCaseId: 'm9' })
-      .then({ code: 'no_master', caseId: 'd1', masterCaseId: 'm9', why: 'case d1: case.merged needs an existing master case; m9 does not exist' });
+      .then({
+        code: 'no_master',
+        caseId: 'd1',
+        masterCaseId: 'm9',
+        why: 'case d1: case.merged needs an existing master case; m9 does not exist',
+      });
   });
 
   it('then a master that is itself merged is refused (master_merged)', () => {
     given(received('d1'), received('m1'), received('m2'), caseEvent('case.merged', 'm1', at(5), { masterCaseId: 'm2' }))
       .when({ ...by, kind: 'merge', caseId: 'd1', masterCaseId: 'm1' })
-      .then({ code: 'master_merged', caseId: 'd1', masterCaseId: 'm1', why: 'case d1: case.merged needs an existing master case; m1 is itself merged' });
+      .then({
+        code: 'master_merged',
+        caseId: 'd1',
+        masterCaseId: 'm1',
+        why: 'case d1: case.merged needs an existing master case; m1 is itself merged',
+      });
   });
 
   it('then a duplicate already merged refuses before its master is looked at (wrong_stage)', () => {
     given(received('d1'), received('m1'), caseEvent('case.merged', 'd1', at(5), { masterCaseId: 'm1' }))
       .when({ ...by, kind: 'merge', caseId: 'd1', masterCaseId: 'm9' })
       .then({
-        code: 'wrong_stage', caseId: 'd1', type: 'case.merged', stage: 'merged',
-        allowed: ['received', 'registered', 'dispatched', 'signed', 'processing', 'replied', 'checked', 'called_back', 'evaluated'],
+        code: 'wrong_stage',
+        caseId: 'd1',
+        type: 'case.merged',
+        stage: 'merged',
+        allowed: [
+          'received',
+          'registered',
+          'dispatched',
+          'signed',
+          'processing',
+          'replied',
+          'checked',
+          'called_back',
+          'evaluated',
+        ],
       });
   });
 });
@@ -185,7 +255,12 @@ describe('when a command names a case the space does not have', () => {
   it('then it is refused (no_case) whatever the command', () => {
     given(received('c1'))
       .when({ ...by, kind: 'remind', caseId: 'c9' })
-      .then({ code: 'no_case', caseId: 'c9', type: 'case.reminded', why: 'case c9 does not exist; case.reminded needs a case.received first' });
+      .then({
+        code: 'no_case',
+        caseId: 'c9',
+        type: 'case.reminded',
+        why: 'case c9 does not exist; case.reminded needs a case.received first',
+      });
     given()
       .when({ ...by, kind: 'merge', caseId: 'c9', masterCaseId: 'c1' })
       .then({ code: 'no_case', caseId: 'c9', type: 'case.merged' });
@@ -203,8 +278,20 @@ describe('when the space clock is behind the case’s last event', () => {
 describe('when a producer sends the merge the decider would refuse', () => {
   it('then the fold quarantines it with the same merge-master refusal', () => {
     const p = newProjection();
-    expect(foldAll(p, [received('d1'), received('m1'), received('m2'), caseEvent('case.merged', 'm1', at(5), { masterCaseId: 'm2' })])).toEqual([]);
-    expect(foldAll(p, [caseEvent('case.merged', 'd1', at(6), { masterCaseId: 'm9' }), caseEvent('case.merged', 'd1', at(7), { masterCaseId: 'm1' })])).toEqual([
+    expect(
+      foldAll(p, [
+        received('d1'),
+        received('m1'),
+        received('m2'),
+        caseEvent('case.merged', 'm1', at(5), { masterCaseId: 'm2' }),
+      ]),
+    ).toEqual([]);
+    expect(
+      foldAll(p, [
+        caseEvent('case.merged', 'd1', at(6), { masterCaseId: 'm9' }),
+        caseEvent('case.merged', 'd1', at(7), { masterCaseId: 'm1' }),
+      ]),
+    ).toEqual([
       'case d1: case.merged needs an existing master case; m9 does not exist',
       'case d1: case.merged needs an existing master case; m1 is itself merged',
     ]);

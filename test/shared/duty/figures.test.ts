@@ -12,11 +12,29 @@ const duty = DEFAULT_CONFIG.duty;
 const T = shanghaiInstant('2026-11-23', '09:00');
 
 /** A case item that began at `since`, acknowledged `ack` minutes later, reported by phone / in writing after `phone` / `written` minutes. */
-function caseItem(id: string, since: number, ack: number | null, phone: number | null = null, written: number | null = null): DutyItem {
+function caseItem(
+  id: string,
+  since: number,
+  ack: number | null,
+  phone: number | null = null,
+  written: number | null = null,
+): DutyItem {
   const s = (m: number | null) => (m === null ? null : { at: since + m * M, by: '李娜' });
   return {
-    id, kind: 'case', level: 'bad', text: id, caseId: id, alertId: null, link: null, post: null, since, openedAt: since, escalations: [],
-    ack: s(ack), reports: { phone: s(phone), written: s(written) }, resolved: null,
+    id,
+    kind: 'case',
+    level: 'bad',
+    text: id,
+    caseId: id,
+    alertId: null,
+    link: null,
+    post: null,
+    since,
+    openedAt: since,
+    escalations: [],
+    ack: s(ack),
+    reports: { phone: s(phone), written: s(written) },
+    resolved: null,
   };
 }
 
@@ -32,25 +50,73 @@ describe('when a shift has items acknowledged on time, late and not at all', () 
 
   it('then 接报及时率 counts only settled limits, the median is over the acknowledged, and 信息报送及时率 over each report limit', () => {
     const f = dutyFigures(items, duty, env, T, T + 9 * 60 * M, T + 172 * M);
-    expect(f).toEqual({ items: 4, ackJudged: 3, ackOnTime: 2, ackTimely: 2 / 3, medianAckMin: 4, reportJudged: 6, reportOnTime: 2, reportTimely: 2 / 6 });
+    expect(f).toEqual({
+      items: 4,
+      ackJudged: 3,
+      ackOnTime: 2,
+      ackTimely: 2 / 3,
+      medianAckMin: 4,
+      reportJudged: 6,
+      reportOnTime: 2,
+      reportTimely: 2 / 6,
+    });
   });
 
-  it('then once the last item\'s limit runs out unacknowledged it counts as late (a desk nobody answers scores 0)', () => {
+  it("then once the last item's limit runs out unacknowledged it counts as late (a desk nobody answers scores 0)", () => {
     const f = dutyFigures([caseItem('d', T, null)], duty, env, T, T + 60 * M, T + 61 * M);
-    expect(f).toEqual({ items: 1, ackJudged: 1, ackOnTime: 0, ackTimely: 0, medianAckMin: null, reportJudged: 2, reportOnTime: 0, reportTimely: 0 });
+    expect(f).toEqual({
+      items: 1,
+      ackJudged: 1,
+      ackOnTime: 0,
+      ackTimely: 0,
+      medianAckMin: null,
+      reportJudged: 2,
+      reportOnTime: 0,
+      reportTimely: 0,
+    });
   });
 
   it('then with no items nothing is judged: the shares and the median are null', () => {
-    expect(dutyFigures([], duty, env, T, T + M, T + M)).toEqual({ items: 0, ackJudged: 0, ackOnTime: 0, ackTimely: null, medianAckMin: null, reportJudged: 0, reportOnTime: 0, reportTimely: null });
+    expect(dutyFigures([], duty, env, T, T + M, T + M)).toEqual({
+      items: 0,
+      ackJudged: 0,
+      ackOnTime: 0,
+      ackTimely: null,
+      medianAckMin: null,
+      reportJudged: 0,
+      reportOnTime: 0,
+      reportTimely: null,
+    });
   });
 });
 
 describe('when the figures are asked per shift and per month', () => {
   it('then the month runs from its first midnight in Shanghai and takes every item of the month, the shift only its own', () => {
-    expect(monthWindow(shanghaiInstant('2026-12-31', '23:59'))).toEqual({ month: '2026-12', from: shanghaiInstant('2026-12-01', '00:00'), to: shanghaiInstant('2027-01-01', '00:00') });
-    const items = [caseItem('x', shanghaiInstant('2026-11-01', '00:10'), 7), caseItem('y', T, 1), caseItem('z', shanghaiInstant('2026-10-31', '23:50'), 1)];
-    const f = periodFigures(items, duty, env, { name: '白班', start: shanghaiInstant('2026-11-23', '08:30'), end: shanghaiInstant('2026-11-23', '17:30') }, T + 60 * M);
+    expect(monthWindow(shanghaiInstant('2026-12-31', '23:59'))).toEqual({
+      month: '2026-12',
+      from: shanghaiInstant('2026-12-01', '00:00'),
+      to: shanghaiInstant('2027-01-01', '00:00'),
+    });
+    const items = [
+      caseItem('x', shanghaiInstant('2026-11-01', '00:10'), 7),
+      caseItem('y', T, 1),
+      caseItem('z', shanghaiInstant('2026-10-31', '23:50'), 1),
+    ];
+    const f = periodFigures(
+      items,
+      duty,
+      env,
+      { name: '白班', start: shanghaiInstant('2026-11-23', '08:30'), end: shanghaiInstant('2026-11-23', '17:30') },
+      T + 60 * M,
+    );
     expect(f.shift).toMatchObject({ name: '白班', items: 1, ackTimely: 1, medianAckMin: 1 });
-    expect(f.month).toMatchObject({ month: '2026-11', items: 2, ackJudged: 2, ackOnTime: 1, ackTimely: 0.5, medianAckMin: 4 });
+    expect(f.month).toMatchObject({
+      month: '2026-11',
+      items: 2,
+      ackJudged: 2,
+      ackOnTime: 1,
+      ackTimely: 0.5,
+      medianAckMin: 4,
+    });
   });
 });

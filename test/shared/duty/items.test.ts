@@ -26,7 +26,8 @@ describe('when an urgent case and a mass case arrive', () => {
     const p = nightWithUrgentCase();
     const events = dutyItemEvents(p, T0 + MINUTE_MS, 100);
     expect(events.map((e) => (e.type === 'item.opened' ? [e.itemId, e.kind, e.since, e.caseId] : null))).toEqual([
-      ['case|u1', 'case', T0, 'u1'], ['case|g1', 'case', T0, 'g1'],
+      ['case|u1', 'case', T0, 'u1'],
+      ['case|g1', 'case', T0, 'g1'],
     ]);
     expect(foldAll(p, events)).toEqual([]);
     // A second pass opens nothing again.
@@ -41,12 +42,16 @@ describe('when nobody acknowledges an urgent item', () => {
     expect(dutyItemEvents(p, T0 + 4 * MINUTE_MS, 100)).toEqual([]);
     const first = dutyItemEvents(p, T0 + 5 * MINUTE_MS, 100);
     expect(first.map((e) => (e.type === 'item.escalated' ? [e.itemId, e.level, e.to, e.ts] : null))).toEqual([
-      ['case|u1', 1, '值班长', T0 + 5 * MINUTE_MS], ['case|g1', 1, '值班长', T0 + 5 * MINUTE_MS],
+      ['case|u1', 1, '值班长', T0 + 5 * MINUTE_MS],
+      ['case|g1', 1, '值班长', T0 + 5 * MINUTE_MS],
     ]);
     foldAll(p, first);
     expect(dutyItemEvents(p, T0 + 14 * MINUTE_MS, 100)).toEqual([]);
     const second = dutyItemEvents(p, T0 + 16 * MINUTE_MS, 100);
-    expect(second.map((e) => (e.type === 'item.escalated' ? [e.level, e.to, e.ts] : null))).toEqual([[2, '值班领导', T0 + 15 * MINUTE_MS], [2, '值班领导', T0 + 15 * MINUTE_MS]]);
+    expect(second.map((e) => (e.type === 'item.escalated' ? [e.level, e.to, e.ts] : null))).toEqual([
+      [2, '值班领导', T0 + 15 * MINUTE_MS],
+      [2, '值班领导', T0 + 15 * MINUTE_MS],
+    ]);
     foldAll(p, second);
     const s = deskSummary(p);
     expect(s).toMatchObject({ open: 2, unacknowledged: 2, oldestUnacknowledgedSince: T0 });
@@ -56,7 +61,9 @@ describe('when nobody acknowledges an urgent item', () => {
   it('then a monitor that wakes late writes every level due, stamped when each fell due', () => {
     const p = nightWithUrgentCase();
     foldAll(p, dutyItemEvents(p, T0, 100));
-    const late = dutyItemEvents(p, T0 + 60 * MINUTE_MS, 100).filter((e) => e.type === 'item.escalated' && e.itemId === 'case|u1');
+    const late = dutyItemEvents(p, T0 + 60 * MINUTE_MS, 100).filter(
+      (e) => e.type === 'item.escalated' && e.itemId === 'case|u1',
+    );
     expect(late.map((e) => e.ts)).toEqual([T0 + 5 * MINUTE_MS, T0 + 15 * MINUTE_MS]);
   });
 });
@@ -97,7 +104,9 @@ describe('when the desk answers an item', () => {
     foldAll(p, dutyItemEvents(p, T0, 100));
     const limitsAt = (min: number) => deskList(p, at(min)).open.find((x) => x.id === 'case|u1')!.limits;
     expect([limitsAt(3).ack.state, limitsAt(4).ack.state, limitsAt(6).ack.state]).toEqual(['ok', 'amber', 'red']);
-    expect([limitsAt(20).firstReport?.state, limitsAt(25).firstReport?.state, limitsAt(31).firstReport?.state]).toEqual(['ok', 'amber', 'red']);
+    expect([limitsAt(20).firstReport?.state, limitsAt(25).firstReport?.state, limitsAt(31).firstReport?.state]).toEqual(
+      ['ok', 'amber', 'red'],
+    );
   });
 
   it('then a step that does not fit is refused with the reason, and the fold quarantines it the same way', () => {
@@ -108,27 +117,45 @@ describe('when the desk answers an item', () => {
       const d = decideItemAction(p.items.get(itemId), itemId, a, 'x', at(1), by);
       return d.ok ? 'accepted' : d.reason;
     };
-    expect(refuse({ kind: 'report', space: 'live', mode: 'phone' })).toBe('item case|u1 is not acknowledged: acknowledge it before reporting it');
-    expect(refuse({ kind: 'resolve', space: 'live', note: '已处理' })).toBe('item case|u1 is not acknowledged: acknowledge it before resolving it');
-    expect(refuse({ kind: 'acknowledge', space: 'live' }, 'case|nope')).toBe('no duty item case|nope: item.acknowledged needs an opened item');
+    expect(refuse({ kind: 'report', space: 'live', mode: 'phone' })).toBe(
+      'item case|u1 is not acknowledged: acknowledge it before reporting it',
+    );
+    expect(refuse({ kind: 'resolve', space: 'live', note: '已处理' })).toBe(
+      'item case|u1 is not acknowledged: acknowledge it before resolving it',
+    );
+    expect(refuse({ kind: 'acknowledge', space: 'live' }, 'case|nope')).toBe(
+      'no duty item case|nope: item.acknowledged needs an opened item',
+    );
     foldAll(p, [{ type: 'item.acknowledged', eventId: 'a1', ts: at(2), itemId: id, by: '王强' }]);
-    expect(refuse({ kind: 'acknowledge', space: 'live' })).toBe('item case|u1 was already acknowledged by 王强 at 2026-11-23 09:02');
+    expect(refuse({ kind: 'acknowledge', space: 'live' })).toBe(
+      'item case|u1 was already acknowledged by 王强 at 2026-11-23 09:02',
+    );
     // The monitor does not escalate an acknowledged item, and an escalation written anyway is refused.
     expect(dutyItemEvents(p, at(60), 100).some((e) => e.type === 'item.escalated' && e.itemId === id)).toBe(false);
-    expect(foldAll(p, [{ type: 'item.escalated', eventId: 'x1', ts: at(6), itemId: id, level: 1, to: '值班长' }])).toEqual([
-      'item case|u1 was acknowledged by 王强 at 2026-11-23 09:02: nothing to escalate',
-    ]);
+    expect(
+      foldAll(p, [{ type: 'item.escalated', eventId: 'x1', ts: at(6), itemId: id, level: 1, to: '值班长' }]),
+    ).toEqual(['item case|u1 was acknowledged by 王强 at 2026-11-23 09:02: nothing to escalate']);
     foldAll(p, [{ type: 'item.reported', eventId: 'r1', ts: at(10), itemId: id, by: '王强', mode: 'phone' }]);
-    expect(refuse({ kind: 'report', space: 'live', mode: 'phone' })).toBe('item case|u1 was already reported by phone by 王强 at 2026-11-23 09:10');
+    expect(refuse({ kind: 'report', space: 'live', mode: 'phone' })).toBe(
+      'item case|u1 was already reported by phone by 王强 at 2026-11-23 09:10',
+    );
     foldAll(p, [{ type: 'item.resolved', eventId: 's1', ts: at(30), itemId: id, by: '王强', note: '已处置' }]);
-    expect(refuse({ kind: 'report', space: 'live', mode: 'written' })).toBe('item case|u1 was resolved by 王强 at 2026-11-23 09:30: item.reported does not apply');
+    expect(refuse({ kind: 'report', space: 'live', mode: 'written' })).toBe(
+      'item case|u1 was resolved by 王强 at 2026-11-23 09:30: item.reported does not apply',
+    );
   });
 });
 
 describe('when a kind runs on the working calendar', () => {
   it('then its limits skip the lunch break', () => {
     const p = newProjection();
-    const cfg = { ...p.ctx.config, duty: { ...p.ctx.config.duty, kinds: { ...p.ctx.config.duty.kinds, case: { enabled: true, ackMin: 30, clock: 'working' as const } } } };
+    const cfg = {
+      ...p.ctx.config,
+      duty: {
+        ...p.ctx.config.duty,
+        kinds: { ...p.ctx.config.duty.kinds, case: { enabled: true, ackMin: 30, clock: 'working' as const } },
+      },
+    };
     const q = { ...p, ctx: { ...p.ctx, config: cfg } };
     const noon = T0 + 3 * 60 * MINUTE_MS - 10 * MINUTE_MS; // 11:50
     foldAll(q, [received('w1', { urgency: 'urgent', ts: noon })]);

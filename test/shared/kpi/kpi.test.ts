@@ -24,20 +24,63 @@ describe('when the seeds’ own scoring example is computed', () => {
   });
 
   it('then units are ranked by total, ties sharing a rank', () => {
-    const full = scoreUnit(DEFAULT_UNIT_INDICATORS, { dispatchRate: 1, signOnTimeRate: 1, onTimeRate: 1, satisfaction: 0.9743, callbackRate: 1, redoRate: 0.02 });
+    const full = scoreUnit(DEFAULT_UNIT_INDICATORS, {
+      dispatchRate: 1,
+      signOnTimeRate: 1,
+      onTimeRate: 1,
+      satisfaction: 0.9743,
+      callbackRate: 1,
+      redoRate: 0.02,
+    });
     expect(full.total).toBe(100);
     expect(full.max).toBe(100);
-    const weak = scoreUnit(DEFAULT_UNIT_INDICATORS, { dispatchRate: 1, signOnTimeRate: 0.9, onTimeRate: 0.8, satisfaction: 0.81, callbackRate: 1, redoRate: 0.1 });
+    const weak = scoreUnit(DEFAULT_UNIT_INDICATORS, {
+      dispatchRate: 1,
+      signOnTimeRate: 0.9,
+      onTimeRate: 0.8,
+      satisfaction: 0.81,
+      callbackRate: 1,
+      redoRate: 0.1,
+    });
     // 10 + 15×0.9 + 25×0.8 + 30×0.9 + 10 + 10×0.5 = 85.5
     expect(weak.total).toBeCloseTo(85.5, 10);
-    const ranked = rankUnits([{ id: 'b', total: 90 }, { id: 'a', total: 95 }, { id: 'c', total: 90 }, { id: 'd', total: 70 }]);
-    expect(ranked.map((u) => [u.id, u.rank])).toEqual([['a', 1], ['b', 2], ['c', 2], ['d', 4]]);
+    const ranked = rankUnits([
+      { id: 'b', total: 90 },
+      { id: 'a', total: 95 },
+      { id: 'c', total: 90 },
+      { id: 'd', total: 70 },
+    ]);
+    expect(ranked.map((u) => [u.id, u.rank])).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 2],
+      ['d', 4],
+    ]);
   });
 });
 
 describe('when case KPIs are computed from a day’s counts', () => {
   it('then every rate follows its definition in the evaluation tables', () => {
-    const k = { ...emptyCaseCounts(), received: 1000, needDispatch: 700, dispatched: 700, signed: 650, signedOnTime: 637, replied: 600, repliedOnTime: 576, closed: 550, evaluated: 500, satisfied: 450, basicallySatisfied: 37, rejected: 12, reopened: 6, reopenedSigned: 6, calledBack: 540, emergency: 4, emergencyOnTime: 3 };
+    const k = {
+      ...emptyCaseCounts(),
+      received: 1000,
+      needDispatch: 700,
+      dispatched: 700,
+      signed: 650,
+      signedOnTime: 637,
+      replied: 600,
+      repliedOnTime: 576,
+      closed: 550,
+      evaluated: 500,
+      satisfied: 450,
+      basicallySatisfied: 37,
+      rejected: 12,
+      reopened: 6,
+      reopenedSigned: 6,
+      calledBack: 540,
+      emergency: 4,
+      emergencyOnTime: 3,
+    };
     const r = caseKpis(k);
     expect(r.dispatchRate).toBe(1);
     expect(r.signOnTimeRate).toBeCloseTo(0.98, 10);
@@ -59,7 +102,17 @@ describe('when case KPIs are computed from a day’s counts', () => {
 
 describe('when call-centre figures are computed', () => {
   it('then answer rate, 15 s service level, abandon rate, ASA and AHT follow the counts', () => {
-    const k = callKpis({ ...emptyCallCounts(), offered: 200, answered: 190, abandoned: 10, answeredWithin15s: 171, waitSecTotal: 1900, talkSecTotal: 45_600, wrapSecTotal: 11_400, handled: 190 });
+    const k = callKpis({
+      ...emptyCallCounts(),
+      offered: 200,
+      answered: 190,
+      abandoned: 10,
+      answeredWithin15s: 171,
+      waitSecTotal: 1900,
+      talkSecTotal: 45_600,
+      wrapSecTotal: 11_400,
+      handled: 190,
+    });
     expect(k.answerRate).toBeCloseTo(0.95, 10);
     expect(k.serviceLevel15).toBeCloseTo(0.855, 10);
     expect(k.abandonRate).toBeCloseTo(0.05, 10);

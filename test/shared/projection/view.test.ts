@@ -21,18 +21,29 @@ const at = (m: number) => T0 + m * MINUTE_MS;
 
 function call(id: string, offered: number, answerAfterSec: number | null, agentId = 'A1'): DomainEventInput[] {
   const out: DomainEventInput[] = [{ type: 'call.offered', eventId: `${id}-o`, ts: offered, callId: id }];
-  if (answerAfterSec === null) return [...out, { type: 'call.abandoned', eventId: `${id}-x`, ts: offered + 30_000, callId: id }];
+  if (answerAfterSec === null)
+    return [...out, { type: 'call.abandoned', eventId: `${id}-x`, ts: offered + 30_000, callId: id }];
   const ans = offered + answerAfterSec * 1000;
-  return [...out, { type: 'call.answered', eventId: `${id}-a`, ts: ans, callId: id, agentId },
+  return [
+    ...out,
+    { type: 'call.answered', eventId: `${id}-a`, ts: ans, callId: id, agentId },
     { type: 'call.ended', eventId: `${id}-e`, ts: ans + 180_000, callId: id },
-    { type: 'call.wrapup_done', eventId: `${id}-w`, ts: ans + 240_000, callId: id, agentId }];
+    { type: 'call.wrapup_done', eventId: `${id}-w`, ts: ans + 240_000, callId: id, agentId },
+  ];
 }
 
 describe('when calls are folded', () => {
   it('then answer rate, 15 s service level, ASA and AHT are the hand-computed values', () => {
     const p = newProjection();
     // 4 offered: answered after 5 s, 10 s, 40 s; one abandoned. AHT = 180 s talk + 60 s wrap.
-    expect(foldAll(p, [...call('k1', at(0), 5), ...call('k2', at(10), 10), ...call('k3', at(20), 40), ...call('k4', at(30), null)])).toEqual([]);
+    expect(
+      foldAll(p, [
+        ...call('k1', at(0), 5),
+        ...call('k2', at(10), 10),
+        ...call('k3', at(20), 40),
+        ...call('k4', at(30), null),
+      ]),
+    ).toEqual([]);
     const h = buildWallView(p, at(60), meta).hotline;
     expect(h).toMatchObject({ offered: 4, answered: 3, abandoned: 1, answeredWithin15s: 2, waiting: 0 });
     expect(h.answerRate).toBeCloseTo(0.75, 10);
@@ -51,14 +62,21 @@ describe('when calls are folded', () => {
 
   it('then answering an unknown call is refused', () => {
     const p = newProjection();
-    expect(foldAll(p, [{ type: 'call.answered', eventId: 'n1', ts: at(0), callId: 'nope', agentId: 'A1' }])[0]).toContain('call nope is not offered');
+    expect(
+      foldAll(p, [{ type: 'call.answered', eventId: 'n1', ts: at(0), callId: 'nope', agentId: 'A1' }])[0],
+    ).toContain('call nope is not offered');
   });
 });
 
 describe('when cases fall late', () => {
   it('then overdue and at-risk counts follow the clocks, and a newly overdue case raises one alert', () => {
     const p = newProjection();
-    foldAll(p, [received('a'), caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }), received('b', { street: 'luonan' }), caseEvent('case.dispatched', 'b', at(60), { unit: 'cgzf' })]);
+    foldAll(p, [
+      received('a'),
+      caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }),
+      received('b', { street: 'luonan' }),
+      caseEvent('case.dispatched', 'b', at(60), { unit: 'cgzf' }),
+    ]);
     // sign-for limit 2 working hours: a is due 11:00, b 12:00 (Monday).
     expect(monitorAt(p, at(1))).toEqual([]);
     const risk = buildWallView(p, at(95), meta).overdue; // a: 95/120 used → at risk; b: 35/120
@@ -70,13 +88,17 @@ describe('when cases fall late', () => {
     expect(late.overdue.topUnits).toEqual([{ unit: 'cgzf', overdue: 1 }]);
     // Building views raised nothing: the monitor does, stamped when the clocks turned, not when it looked.
     expect(late.alerts).toEqual([]);
-    expect(monitorAt(p, at(125)).map((e) => e.type === 'alert.raised' ? [e.kind, e.caseId, e.since] : [e.type])).toEqual([['overdue', 'a', at(120)]]);
+    expect(
+      monitorAt(p, at(125)).map((e) => (e.type === 'alert.raised' ? [e.kind, e.caseId, e.since] : [e.type])),
+    ).toEqual([['overdue', 'a', at(120)]]);
     expect(monitorAt(p, at(126))).toEqual([]);
     const v = buildWallView(p, at(126), meta);
     expect(v.alerts.filter((a) => a.kind === 'overdue').map((a) => [a.caseId, a.at])).toEqual([['a', at(120)]]);
     expect(buildWallView(p, at(126), meta)).toEqual(v);
     // b turns at risk at 75% of its two hours; signing it stops its clock: the warning is cleared and leaves the ticker.
-    expect(monitorAt(p, at(155)).map((e) => e.type === 'alert.raised' ? [e.kind, e.caseId, e.since] : [e.type])).toEqual([['at_risk', 'b', at(150)]]);
+    expect(
+      monitorAt(p, at(155)).map((e) => (e.type === 'alert.raised' ? [e.kind, e.caseId, e.since] : [e.type])),
+    ).toEqual([['at_risk', 'b', at(150)]]);
     expect(buildWallView(p, at(155), meta).alerts.map((a) => a.caseId)).toEqual(['b', 'a']);
     foldAll(p, [caseEvent('case.signed', 'b', at(156))]);
     expect(monitorAt(p, at(157)).map((e) => e.type)).toEqual(['alert.cleared']);
@@ -84,23 +106,45 @@ describe('when cases fall late', () => {
     // a is signed at 158; the monitor notices at 200, and the ticker says it recovered at 158.
     foldAll(p, [caseEvent('case.signed', 'a', at(158))]);
     expect(monitorAt(p, at(200)).map((e) => [e.type, e.ts])).toEqual([['alert.cleared', at(158)]]);
-    expect(buildWallView(p, at(200), meta).alerts.map((a) => [a.caseId, a.at, a.clearedAt])).toEqual([['a', at(120), at(158)]]);
+    expect(buildWallView(p, at(200), meta).alerts.map((a) => [a.caseId, a.at, a.clearedAt])).toEqual([
+      ['a', at(120), at(158)],
+    ]);
   });
 
   it('then an alert the monitor writes late takes its place on the ticker by the time it happened', () => {
     const p = newProjection();
-    foldAll(p, [received('a'), caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }), received('u', { ts: at(130), urgency: 'urgent' })]);
+    foldAll(p, [
+      received('a'),
+      caseEvent('case.dispatched', 'a', at(0), { unit: 'cgzf' }),
+      received('u', { ts: at(130), urgency: 'urgent' }),
+    ]);
     monitorAt(p, at(140));
-    expect(buildWallView(p, at(140), meta).alerts.map((a) => [a.kind, a.caseId, a.at])).toEqual([['urgent', 'u', at(130)], ['overdue', 'a', at(120)]]);
+    expect(buildWallView(p, at(140), meta).alerts.map((a) => [a.kind, a.caseId, a.at])).toEqual([
+      ['urgent', 'u', at(130)],
+      ['overdue', 'a', at(120)],
+    ]);
   });
 });
 
 describe('when a day of KPIs is folded', () => {
   it('then satisfaction, on-time and callback rates are the hand-computed fractions', () => {
     const p = newProjection();
-    const life = (id: string, rating: string, replyMin: number) => [received(id), caseEvent('case.dispatched', id, at(1), { unit: 'cgzf' }), caseEvent('case.signed', id, at(10)),
-      caseEvent('case.replied', id, at(replyMin)), caseEvent('case.called_back', id, at(replyMin + 1)), caseEvent('case.evaluated', id, at(replyMin + 2), { rating })];
-    expect(foldAll(p, [...life('s1', 'satisfied', 30), ...life('s2', 'basically_satisfied', 40), ...life('s3', 'unsatisfied', 50), ...life('s4', 'satisfied', 60)])).toEqual([]);
+    const life = (id: string, rating: string, replyMin: number) => [
+      received(id),
+      caseEvent('case.dispatched', id, at(1), { unit: 'cgzf' }),
+      caseEvent('case.signed', id, at(10)),
+      caseEvent('case.replied', id, at(replyMin)),
+      caseEvent('case.called_back', id, at(replyMin + 1)),
+      caseEvent('case.evaluated', id, at(replyMin + 2), { rating }),
+    ];
+    expect(
+      foldAll(p, [
+        ...life('s1', 'satisfied', 30),
+        ...life('s2', 'basically_satisfied', 40),
+        ...life('s3', 'unsatisfied', 50),
+        ...life('s4', 'satisfied', 60),
+      ]),
+    ).toEqual([]);
     const v = buildWallView(p, at(120), meta);
     expect(v.kpi.satisfaction).toBeCloseTo(0.75, 10);
     expect(v.kpi.onTimeRate).toBe(1);
@@ -112,18 +156,55 @@ describe('when a day of KPIs is folded', () => {
 
 describe('when a duty roster is on', () => {
   const date = '2026-11-23';
-  const roster: DomainEventInput = { type: 'duty.roster', eventId: 'r1', ts: shanghaiInstant(date, '00:00'), date, shifts: [
-    { id: 'day', name: '白班', start: '08:30', end: '17:30', agentsRostered: 20, posts: [{ post: 'duty_leader', personId: 'L1', name: '张伟' }, { post: 'duty_officer', personId: 'O1', name: '李娜' }] },
-    { id: 'eve', name: '晚班', start: '17:30', end: '00:30', agentsRostered: 10, posts: [{ post: 'duty_leader', personId: 'L2', name: '王强' }] },
-  ] };
+  const roster: DomainEventInput = {
+    type: 'duty.roster',
+    eventId: 'r1',
+    ts: shanghaiInstant(date, '00:00'),
+    date,
+    shifts: [
+      {
+        id: 'day',
+        name: '白班',
+        start: '08:30',
+        end: '17:30',
+        agentsRostered: 20,
+        posts: [
+          { post: 'duty_leader', personId: 'L1', name: '张伟' },
+          { post: 'duty_officer', personId: 'O1', name: '李娜' },
+        ],
+      },
+      {
+        id: 'eve',
+        name: '晚班',
+        start: '17:30',
+        end: '00:30',
+        agentsRostered: 10,
+        posts: [{ post: 'duty_leader', personId: 'L2', name: '王强' }],
+      },
+    ],
+  };
 
   it('then the header and posts show who checked in, an empty post is red and raises an alert after the grace time', () => {
     const p = newProjection();
-    foldAll(p, [roster, { type: 'duty.checked_in', eventId: 'c1', ts: shanghaiInstant(date, '08:25'), date, shiftId: 'day', post: 'duty_leader', personId: 'L1', name: '张伟' }]);
-    expect(monitorAt(p, shanghaiInstant(date, '08:35'))).toEqual([]);
-    expect(monitorAt(p, shanghaiInstant(date, '09:00')).map((e) => e.type === 'alert.raised' ? [e.kind, e.post, e.since] : [e.type])).toEqual([
-      ['post_empty', 'duty_officer', shanghaiInstant(date, '08:45')],
+    foldAll(p, [
+      roster,
+      {
+        type: 'duty.checked_in',
+        eventId: 'c1',
+        ts: shanghaiInstant(date, '08:25'),
+        date,
+        shiftId: 'day',
+        post: 'duty_leader',
+        personId: 'L1',
+        name: '张伟',
+      },
     ]);
+    expect(monitorAt(p, shanghaiInstant(date, '08:35'))).toEqual([]);
+    expect(
+      monitorAt(p, shanghaiInstant(date, '09:00')).map((e) =>
+        e.type === 'alert.raised' ? [e.kind, e.post, e.since] : [e.type],
+      ),
+    ).toEqual([['post_empty', 'duty_officer', shanghaiInstant(date, '08:45')]]);
     const v = buildWallView(p, shanghaiInstant(date, '09:00'), meta);
     expect(v.header).toEqual({ dutyLeader: '张伟', dutyOfficer: null, shiftName: '白班' });
     expect(v.duty.posts.map((x) => x.status)).toEqual(['held', 'empty']);
@@ -132,9 +213,22 @@ describe('when a duty roster is on', () => {
     expect(v.alerts.filter((a) => a.kind === 'post_empty').map((a) => a.at)).toEqual([shanghaiInstant(date, '08:45')]);
     // The officer arrives at 09:30: the alert stays on the ticker with its recovery time — the check-in's, not the
     // minute the monitor noticed it.
-    foldAll(p, [{ type: 'duty.checked_in', eventId: 'c2', ts: shanghaiInstant(date, '09:30'), date, shiftId: 'day', post: 'duty_officer', personId: 'O1', name: '李娜' }]);
+    foldAll(p, [
+      {
+        type: 'duty.checked_in',
+        eventId: 'c2',
+        ts: shanghaiInstant(date, '09:30'),
+        date,
+        shiftId: 'day',
+        post: 'duty_officer',
+        personId: 'O1',
+        name: '李娜',
+      },
+    ]);
     expect(monitorAt(p, shanghaiInstant(date, '09:31')).map((e) => e.type)).toEqual(['alert.cleared']);
-    expect(buildWallView(p, shanghaiInstant(date, '09:31'), meta).alerts.map((a) => [a.kind, a.clearedAt])).toEqual([['post_empty', shanghaiInstant(date, '09:30')]]);
+    expect(buildWallView(p, shanghaiInstant(date, '09:31'), meta).alerts.map((a) => [a.kind, a.clearedAt])).toEqual([
+      ['post_empty', shanghaiInstant(date, '09:30')],
+    ]);
   });
 
   it('then a shift past midnight is still on at 00:10 the next day', () => {
@@ -157,7 +251,9 @@ describe('when links beat or fall silent', () => {
     expect(down.alerts).toEqual([]);
     monitorAt(p, at(0) + 91_000);
     // Down since the heartbeat's timeout ran out (90 s), whenever the monitor noticed.
-    expect(buildWallView(p, at(0) + 91_000, meta).alerts.map((a) => [a.kind, a.at, a.text.includes('话务中继')])).toEqual([['link_down', at(0) + 90_000, true]]);
+    expect(
+      buildWallView(p, at(0) + 91_000, meta).alerts.map((a) => [a.kind, a.at, a.text.includes('话务中继')]),
+    ).toEqual([['link_down', at(0) + 90_000, true]]);
   });
 });
 
@@ -174,7 +270,7 @@ describe('when a view is diffed and the delta applied', () => {
     expect(applyWallDelta(v1, delta)).toEqual(v2);
   });
 
-  it('then yesterday\'s trend is kept beside today\'s', () => {
+  it("then yesterday's trend is kept beside today's", () => {
     const p = newProjection();
     foldAll(p, [received('y1', { ts: T0 - DAY_MS }), received('y2', { ts: T0 })]);
     const v = buildWallView(p, T0 + HOUR_MS, meta);
@@ -187,17 +283,42 @@ describe('when a case received yesterday moves on today', () => {
   it('then it moves yesterday’s funnel, not today’s, and a reopened case is not counted twice', () => {
     const p = newProjection();
     const y = T0 - DAY_MS; // Sunday 09:00
-    expect(foldAll(p, [
-      received('old', { ts: y }), caseEvent('case.dispatched', 'old', y + MINUTE_MS, { unit: 'cgzf' }),
-      received('new'), caseEvent('case.dispatched', 'new', at(1), { unit: 'cgzf' }),
-      caseEvent('case.signed', 'old', at(2)), caseEvent('case.replied', 'old', at(3), { reply: '已处理' }),
-      caseEvent('case.called_back', 'old', at(4)), caseEvent('case.evaluated', 'old', at(5), { rating: 'unsatisfied' }),
-      caseEvent('case.reopened', 'old', at(6)), caseEvent('case.signed', 'old', at(7)), caseEvent('case.replied', 'old', at(8), { reply: '再次处理' }),
-      received('direct'), caseEvent('case.closed_directly', 'direct', at(9), { reply: '已答复' }),
-    ])).toEqual([]);
+    expect(
+      foldAll(p, [
+        received('old', { ts: y }),
+        caseEvent('case.dispatched', 'old', y + MINUTE_MS, { unit: 'cgzf' }),
+        received('new'),
+        caseEvent('case.dispatched', 'new', at(1), { unit: 'cgzf' }),
+        caseEvent('case.signed', 'old', at(2)),
+        caseEvent('case.replied', 'old', at(3), { reply: '已处理' }),
+        caseEvent('case.called_back', 'old', at(4)),
+        caseEvent('case.evaluated', 'old', at(5), { rating: 'unsatisfied' }),
+        caseEvent('case.reopened', 'old', at(6)),
+        caseEvent('case.signed', 'old', at(7)),
+        caseEvent('case.replied', 'old', at(8), { reply: '再次处理' }),
+        received('direct'),
+        caseEvent('case.closed_directly', 'direct', at(9), { reply: '已答复' }),
+      ]),
+    ).toEqual([]);
     const today = buildWallView(p, at(10), meta).caseFlow;
-    expect(today).toEqual({ received: 2, dispatched: 1, signed: 0, replied: 0, calledBack: 0, closed: 1, closedDirectly: 1 });
+    expect(today).toEqual({
+      received: 2,
+      dispatched: 1,
+      signed: 0,
+      replied: 0,
+      calledBack: 0,
+      closed: 1,
+      closedDirectly: 1,
+    });
     const yesterday = p.days.get('2026-11-22')?.flow;
-    expect(yesterday).toEqual({ received: 1, dispatched: 1, signed: 1, replied: 1, calledBack: 1, closed: 0, closedDirectly: 0 });
+    expect(yesterday).toEqual({
+      received: 1,
+      dispatched: 1,
+      signed: 1,
+      replied: 1,
+      calledBack: 1,
+      closed: 0,
+      closedDirectly: 0,
+    });
   });
 });

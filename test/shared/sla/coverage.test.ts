@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
 import { DEFAULT_WORKING_HOURS } from '@shared/sla/calendar';
-import { calendarCoverage, HOLIDAY_ALLOWANCE_DAYS, limitHorizonDays, slaHorizonDays, workingDaysSpan } from '@shared/sla/coverage';
+import {
+  calendarCoverage,
+  HOLIDAY_ALLOWANCE_DAYS,
+  limitHorizonDays,
+  slaHorizonDays,
+  workingDaysSpan,
+} from '@shared/sla/coverage';
 import { addWorkingDays, computeDeadline, deadlinePastCoverage, type SlaEnv } from '@shared/sla/deadline';
 import { chineseHolidayCalendar, datasetYears, lastCoveredDayOf, yearListing } from '@shared/sla/holidays';
 import { DEFAULT_SLA_RULES } from '@shared/sla/rules';
@@ -9,7 +15,18 @@ import { addDays, DAY_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } f
 
 /** A 2027 schedule for the tests (shaped like a State Council notice; not the official one). */
 const Y2027 = {
-  holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07'],
+  holidays: [
+    '2027-01-01',
+    '2027-01-02',
+    '2027-01-03',
+    '2027-10-01',
+    '2027-10-02',
+    '2027-10-03',
+    '2027-10-04',
+    '2027-10-05',
+    '2027-10-06',
+    '2027-10-07',
+  ],
   workdays: ['2027-09-26', '2027-10-09'],
 };
 const at = shanghaiInstant;
@@ -36,7 +53,14 @@ describe('when the calendar runs on the packaged dataset alone', () => {
     expect(y).toMatchObject({ year: 2026, covered: true, source: 'dataset' });
     expect(y.holidays).toHaveLength(33);
     expect(y.holidays[0]).toEqual({ date: '2026-01-01', name: '元旦', source: 'dataset' });
-    expect(y.workdays.map((d) => `${d.date} ${d.name}`)).toEqual(['2026-01-04 元旦', '2026-02-14 春节', '2026-02-28 春节', '2026-05-09 劳动节', '2026-09-20 国庆节', '2026-10-10 国庆节']);
+    expect(y.workdays.map((d) => `${d.date} ${d.name}`)).toEqual([
+      '2026-01-04 元旦',
+      '2026-02-14 春节',
+      '2026-02-28 春节',
+      '2026-05-09 劳动节',
+      '2026-09-20 国庆节',
+      '2026-10-10 国庆节',
+    ]);
     expect(yearListing({}, 2027)).toEqual({ year: 2027, covered: false, source: null, holidays: [], workdays: [] });
   });
 });
@@ -68,12 +92,17 @@ describe('when the config enters the 2027 schedule under holidays.years', () => 
     const y = yearListing(config.holidays, 2027);
     expect(y).toMatchObject({ year: 2027, covered: true, source: 'config_year' });
     expect(y.holidays.map((d) => d.date)).toEqual(Y2027.holidays);
-    expect(y.workdays).toEqual([{ date: '2027-09-26', name: null, source: 'config_year' }, { date: '2027-10-09', name: null, source: 'config_year' }]);
+    expect(y.workdays).toEqual([
+      { date: '2027-09-26', name: null, source: 'config_year' },
+      { date: '2027-10-09', name: null, source: 'config_year' },
+    ]);
   });
 
   it('then a year entered after a gap does not extend coverage, and an entered year replaces the dataset for that year', () => {
     expect(lastCoveredDayOf({ years: { 2028: { holidays: ['2028-10-02'], workdays: [] } } })).toBe('2026-12-31');
-    expect(lastCoveredDayOf({ years: { 2027: Y2027, 2028: { holidays: ['2028-10-02'], workdays: [] } } })).toBe('2028-12-31');
+    expect(lastCoveredDayOf({ years: { 2027: Y2027, 2028: { holidays: ['2028-10-02'], workdays: [] } } })).toBe(
+      '2028-12-31',
+    );
     const replaced = chineseHolidayCalendar({ years: { 2026: { holidays: ['2026-10-01'], workdays: [] } } });
     expect(replaced.isWorkday('2026-10-01')).toBe(false);
     expect(replaced.isWorkday('2026-10-02')).toBe(true); // the dataset's break no longer applies
@@ -81,7 +110,15 @@ describe('when the config enters the 2027 schedule under holidays.years', () => 
   });
 
   it('then the flat holidays and workdays lists still work beside it, and a 元旦 break starting on 31 December is allowed', () => {
-    const both = chineseHolidayCalendar(mergeConfig(DEFAULT_CONFIG, { holidays: { holidays: ['2026-11-23'], workdays: ['2027-10-02'], years: { 2027: { ...Y2027, holidays: ['2026-12-31', ...Y2027.holidays] } } } }).holidays);
+    const both = chineseHolidayCalendar(
+      mergeConfig(DEFAULT_CONFIG, {
+        holidays: {
+          holidays: ['2026-11-23'],
+          workdays: ['2027-10-02'],
+          years: { 2027: { ...Y2027, holidays: ['2026-12-31', ...Y2027.holidays] } },
+        },
+      }).holidays,
+    );
     expect(both.isWorkday('2026-11-23')).toBe(false);
     expect(both.isWorkday('2027-10-02')).toBe(true);
     expect(both.isWorkday('2026-12-31')).toBe(false);
@@ -94,7 +131,9 @@ describe('when the holiday config has mistakes', () => {
       mergeConfig(DEFAULT_CONFIG, { holidays });
       return [];
     } catch (err) {
-      return ((err as { issues?: { path: PropertyKey[]; message: string }[] }).issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`);
+      return ((err as { issues?: { path: PropertyKey[]; message: string }[] }).issues ?? []).map(
+        (i) => `${i.path.map(String).join('.')}: ${i.message}`,
+      );
     }
   };
 
@@ -104,9 +143,15 @@ describe('when the holiday config has mistakes', () => {
       "holidays.years.2027.holidays.0: 2026-10-01 is not in 2027: a year's schedule lists days of that year (or of the December before it)",
       'holidays.years.2027.workdays.0: 2027-10-08 is a Friday: a make-up working day (调休上班) falls on a Saturday or Sunday; Monday to Friday are working days already',
     ]);
-    expect(issues({ years: { 27: { holidays: ['2027-10-01'] } } })).toEqual(['holidays.years.27: "27" is not a year: write the year as four digits, 2000–2199, e.g. "2027"']);
-    expect(issues({ years: { 2027: { holidays: [], workdays: [] } } })[0]).toMatch(/^holidays\.years\.2027\.holidays: the 2027 schedule lists no holiday/);
-    expect(issues({ years: { 2027: { holidays: ['2027-10-09'], workdays: ['2027-10-09'] } } })).toEqual(['holidays.years.2027: 2027-10-09 is listed both as a holiday and as a working day']);
+    expect(issues({ years: { 27: { holidays: ['2027-10-01'] } } })).toEqual([
+      'holidays.years.27: "27" is not a year: write the year as four digits, 2000–2199, e.g. "2027"',
+    ]);
+    expect(issues({ years: { 2027: { holidays: [], workdays: [] } } })[0]).toMatch(
+      /^holidays\.years\.2027\.holidays: the 2027 schedule lists no holiday/,
+    );
+    expect(issues({ years: { 2027: { holidays: ['2027-10-09'], workdays: ['2027-10-09'] } } })).toEqual([
+      'holidays.years.2027: 2027-10-09 is listed both as a holiday and as a working day',
+    ]);
     expect(issues({ holidays: ['2026-1-5'] })).toEqual(['holidays.holidays.0: "2026-1-5" is not a date YYYY-MM-DD']);
   });
 });
@@ -122,7 +167,10 @@ describe('when the longest SLA horizon is worked out from the rules', () => {
     expect(limitHorizonDays({ amount: 3 * 1440, unit: 'calendar_minutes' }, DEFAULT_WORKING_HOURS)).toBe(3);
     // 16 working hours = 960 min over 420-minute days = 3 working days → 3 + 2 + 12.
     expect(limitHorizonDays({ amount: 960, unit: 'working_minutes' }, DEFAULT_WORKING_HOURS)).toBe(17);
-    const longer = { ...DEFAULT_SLA_RULES, handleByType: { ...DEFAULT_SLA_RULES.handleByType, report: { amount: 20, unit: 'working_days' as const } } };
+    const longer = {
+      ...DEFAULT_SLA_RULES,
+      handleByType: { ...DEFAULT_SLA_RULES.handleByType, report: { amount: 20, unit: 'working_days' as const } },
+    };
     expect(slaHorizonDays(longer, DEFAULT_WORKING_HOURS)).toBe(20 + 8 + 12);
   });
 
@@ -131,7 +179,10 @@ describe('when the longest SLA horizon is worked out from the rules', () => {
     const worst = new Map<number, number>();
     for (let day = '2004-01-01'; day <= '2026-11-15'; day = addDays(day, 1)) {
       for (const n of [1, 5, 15]) {
-        const span = Math.round((shanghaiMidnight(shanghaiDateKey(addWorkingDays(env, shanghaiMidnight(day), n))) - shanghaiMidnight(day)) / DAY_MS);
+        const span = Math.round(
+          (shanghaiMidnight(shanghaiDateKey(addWorkingDays(env, shanghaiMidnight(day), n))) - shanghaiMidnight(day)) /
+            DAY_MS,
+        );
         worst.set(n, Math.max(worst.get(n) ?? 0, span));
       }
     }
@@ -143,7 +194,14 @@ describe('when the longest SLA horizon is worked out from the rules', () => {
 describe('when the coverage is asked at a fixed instant', () => {
   it('then on 2 December 2026 it has 29 days left, 1 January 2027 is the first uncovered day and the warning says how to fix it', () => {
     const c = calendarCoverage('2026-12-31', 33, at('2026-12-02', '10:00'));
-    expect(c).toMatchObject({ today: '2026-12-02', lastCoveredDay: '2026-12-31', firstUncoveredDay: '2027-01-01', daysLeft: 29, horizonDays: 33, horizonEnd: '2027-01-04' });
+    expect(c).toMatchObject({
+      today: '2026-12-02',
+      lastCoveredDay: '2026-12-31',
+      firstUncoveredDay: '2027-01-01',
+      daysLeft: 29,
+      horizonDays: 33,
+      horizonEnd: '2027-01-04',
+    });
     expect(c.warning).toContain('2027-01-01 起的法定节假日和调休尚未录入');
     expect(c.warning).toContain('holidays.years."2027"');
     expect(c.warning).toContain('还剩 29 天');
@@ -157,7 +215,10 @@ describe('when the coverage is asked at a fixed instant', () => {
   it('then the warning turns on the first day a deadline set that day could fall past the last covered day', () => {
     expect(calendarCoverage('2026-12-31', 33, at('2026-11-28', '23:59')).warning).toBeNull(); // 28 Nov + 33 = 31 Dec
     expect(calendarCoverage('2026-12-31', 33, at('2026-11-29', '00:00')).warning).not.toBeNull();
-    expect(calendarCoverage('2027-12-31', 33, at('2026-12-02', '10:00'))).toMatchObject({ daysLeft: 394, warning: null });
+    expect(calendarCoverage('2027-12-31', 33, at('2026-12-02', '10:00'))).toMatchObject({
+      daysLeft: 394,
+      warning: null,
+    });
   });
 
   it('then past the last covered day the days left go negative and the warning says deadlines may already be wrong', () => {
@@ -167,7 +228,7 @@ describe('when the coverage is asked at a fixed instant', () => {
   });
 });
 
-describe('when a deadline is checked against the calendar\'s coverage', () => {
+describe("when a deadline is checked against the calendar's coverage", () => {
   const env: SlaEnv = { calendar: chineseHolidayCalendar(), hours: DEFAULT_WORKING_HOURS };
   const complaint = { amount: 15, unit: 'working_days' } as const;
   const urgent = { amount: 120, unit: 'calendar_minutes' } as const;
@@ -179,8 +240,20 @@ describe('when a deadline is checked against the calendar\'s coverage', () => {
   });
 
   it('then one dispatched on 2 December is not, nor an urgent 2-hour clock crossing into 2027, nor any with the 2027 schedule entered', () => {
-    expect(deadlinePastCoverage(complaint, computeDeadline(env, complaint, at('2026-12-02', '10:00')), env.calendar.lastCoveredDay)).toBe(false);
-    expect(deadlinePastCoverage(urgent, computeDeadline(env, urgent, at('2026-12-31', '23:00')), env.calendar.lastCoveredDay)).toBe(false);
+    expect(
+      deadlinePastCoverage(
+        complaint,
+        computeDeadline(env, complaint, at('2026-12-02', '10:00')),
+        env.calendar.lastCoveredDay,
+      ),
+    ).toBe(false);
+    expect(
+      deadlinePastCoverage(
+        urgent,
+        computeDeadline(env, urgent, at('2026-12-31', '23:00')),
+        env.calendar.lastCoveredDay,
+      ),
+    ).toBe(false);
     expect(deadlinePastCoverage(complaint, at('2027-01-08', '17:30'), '2027-12-31')).toBe(false);
     // The last covered day itself is covered; the next day is not.
     expect(deadlinePastCoverage(complaint, at('2026-12-31', '17:30'), '2026-12-31')).toBe(false);

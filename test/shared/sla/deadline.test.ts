@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WORKING_HOURS, parseWorkingHours } from '@shared/sla/calendar';
-import { addWorkingDays, addWorkingMinutes, clockStatus, computeDeadline, usedFraction, workingMinutesBetween, type SlaEnv } from '@shared/sla/deadline';
+import {
+  addWorkingDays,
+  addWorkingMinutes,
+  clockStatus,
+  computeDeadline,
+  usedFraction,
+  workingMinutesBetween,
+  type SlaEnv,
+} from '@shared/sla/deadline';
 import { chineseHolidayCalendar, weekdayCalendar } from '@shared/sla/holidays';
 import { DEFAULT_SLA_RULES, limitFor } from '@shared/sla/rules';
 import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
@@ -30,18 +38,31 @@ describe('when the calendar is asked about the 2026 National Day holiday', () =>
 describe('when a complaint is dispatched on the afternoon before the 2026 National Day holiday', () => {
   it('then its 15-working-day deadline skips 1–7 October and counts the make-up Saturday 10 October', () => {
     const start = at('2026-09-30', '15:20');
-    const limit = limitFor(DEFAULT_SLA_RULES, 'handle', { channel: 'hotline', caseType: 'complaint', urgency: 'normal', category: '物业管理' });
+    const limit = limitFor(DEFAULT_SLA_RULES, 'handle', {
+      channel: 'hotline',
+      caseType: 'complaint',
+      urgency: 'normal',
+      category: '物业管理',
+    });
     expect(limit).toEqual({ amount: 15, unit: 'working_days' });
     // Working days after 30 Sep: 8, 9, 10 (Sat, 调休), 12–16, 19–23, 26, 27 October → the 15th is Tuesday 27 October.
     expect(computeDeadline(env, limit, start)).toBe(at('2026-10-27', '17:30'));
     // Without the make-up day the deadline would be a day later: a plain weekday calendar gives 28 Oct minus the holiday.
-    const plain: SlaEnv = { calendar: weekdayCalendar({ holidays: ['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'] }), hours: DEFAULT_WORKING_HOURS };
+    const plain: SlaEnv = {
+      calendar: weekdayCalendar({ holidays: ['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'] }),
+      hours: DEFAULT_WORKING_HOURS,
+    };
     expect(computeDeadline(plain, limit, start)).toBe(at('2026-10-28', '17:30'));
   });
 });
 
 describe('when a 12319 exposed-garbage case has 4 working hours', () => {
-  const limit = limitFor(DEFAULT_SLA_RULES, 'handle', { channel: 'city_mgmt', caseType: 'report', urgency: 'normal', category: '市容环卫' });
+  const limit = limitFor(DEFAULT_SLA_RULES, 'handle', {
+    channel: 'city_mgmt',
+    caseType: 'report',
+    urgency: 'normal',
+    category: '市容环卫',
+  });
 
   it('then the limit crosses the lunch break and a night: 11:45 Monday → 08:45 Tuesday', () => {
     expect(limit).toEqual({ amount: 240, unit: 'working_minutes' });
@@ -75,7 +96,12 @@ describe('when working time is measured between two instants', () => {
 
 describe('when an urgent case runs in calendar time', () => {
   it('then nights and holidays count: 23:00 on 1 October + 2 h is 01:00 on 2 October', () => {
-    const limit = limitFor(DEFAULT_SLA_RULES, 'handle', { channel: 'sensing', caseType: 'help', urgency: 'urgent', category: '市政设施' });
+    const limit = limitFor(DEFAULT_SLA_RULES, 'handle', {
+      channel: 'sensing',
+      caseType: 'help',
+      urgency: 'urgent',
+      category: '市政设施',
+    });
     expect(computeDeadline(env, limit, at('2026-10-01', '23:00'))).toBe(at('2026-10-02', '01:00'));
   });
 });

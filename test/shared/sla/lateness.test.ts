@@ -4,8 +4,17 @@ import { DEFAULT_WORKING_HOURS } from '@shared/sla/calendar';
 import { clockStatus, computeDeadline, type SlaEnv } from '@shared/sla/deadline';
 import { chineseHolidayCalendar } from '@shared/sla/holidays';
 import {
-  clockLateness, clockMarks, earliestMarks, LATENESS_TESTS, latenessAt, overdueMinutes, pastDeadline, stoppedOnTime, worstLateness,
-  type ClockMarks, type LateFilter,
+  clockLateness,
+  clockMarks,
+  earliestMarks,
+  LATENESS_TESTS,
+  latenessAt,
+  overdueMinutes,
+  pastDeadline,
+  stoppedOnTime,
+  worstLateness,
+  type ClockMarks,
+  type LateFilter,
 } from '@shared/sla/lateness';
 import type { SlaLimit } from '@shared/sla/rules';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
@@ -26,10 +35,16 @@ function byFraction(c: ClockState, now: number): string {
 
 describe('when a clock is judged from its marks', () => {
   const clocks: [string, ClockState][] = [
-    ['4 working hours over lunch and a night', clock({ amount: 240, unit: 'working_minutes' }, at('2026-11-23', '11:45'))],
+    [
+      '4 working hours over lunch and a night',
+      clock({ amount: 240, unit: 'working_minutes' }, at('2026-11-23', '11:45')),
+    ],
     ['2 working days', clock({ amount: 2, unit: 'working_days' }, at('2026-11-27', '16:10'))],
     ['30 calendar minutes', clock({ amount: 30, unit: 'calendar_minutes' }, at('2026-11-23', '03:07'))],
-    ['a deadline moved to a Sunday night', clock({ amount: 240, unit: 'working_minutes' }, at('2026-11-27', '10:00'), at('2026-11-29', '22:00'))],
+    [
+      'a deadline moved to a Sunday night',
+      clock({ amount: 240, unit: 'working_minutes' }, at('2026-11-27', '10:00'), at('2026-11-29', '22:00')),
+    ],
     ['a deadline at its start', clock({ amount: 0, unit: 'working_minutes' }, at('2026-11-23', '09:00'))],
   ];
 
@@ -37,7 +52,17 @@ describe('when a clock is judged from its marks', () => {
     const m = clockMarks(env, c, thresholds);
     expect(m.deadline).toBe(c.deadline);
     expect(m.riskAt).toBeLessThanOrEqual(m.deadline);
-    for (const t of [c.start - 1, c.start, m.riskAt - 1, m.riskAt, m.riskAt + 1, m.deadline - 1, m.deadline, m.deadline + 1, m.deadline + MINUTE_MS]) {
+    for (const t of [
+      c.start - 1,
+      c.start,
+      m.riskAt - 1,
+      m.riskAt,
+      m.riskAt + 1,
+      m.deadline - 1,
+      m.deadline,
+      m.deadline + 1,
+      m.deadline + MINUTE_MS,
+    ]) {
       expect(latenessAt(m, t), `at ${t - c.start} ms`).toBe(byFraction(c, t));
     }
     expect(latenessAt(m, m.deadline)).toBe('at_risk');
@@ -60,7 +85,10 @@ describe('when a clock is judged from its marks', () => {
 });
 
 describe('when the range tests a query filters with are evaluated', () => {
-  const holds = (level: LateFilter, m: ClockMarks, now: number): boolean => LATENESS_TESTS[level].every((t) => (t.cmp === '<' ? m[t.mark] < now : t.cmp === '<=' ? m[t.mark] <= now : m[t.mark] >= now));
+  const holds = (level: LateFilter, m: ClockMarks, now: number): boolean =>
+    LATENESS_TESTS[level].every((t) =>
+      t.cmp === '<' ? m[t.mark] < now : t.cmp === '<=' ? m[t.mark] <= now : m[t.mark] >= now,
+    );
   const m: ClockMarks = { deadline: 10_000, riskAt: 7_000 };
 
   it('then each level holds exactly where latenessAt gives it, and late is overdue or at risk', () => {
@@ -73,7 +101,10 @@ describe('when the range tests a query filters with are evaluated', () => {
   });
 
   it("then on a case's earliest marks they give its worst clock's level", () => {
-    const clocks = [{ id: 'sign' as const, marks: { deadline: 20_000, riskAt: 5_000 } }, { id: 'handle' as const, marks: { deadline: 12_000, riskAt: 11_000 } }];
+    const clocks = [
+      { id: 'sign' as const, marks: { deadline: 20_000, riskAt: 5_000 } },
+      { id: 'handle' as const, marks: { deadline: 12_000, riskAt: 11_000 } },
+    ];
     const next = earliestMarks(clocks.map((c) => c.marks))!;
     expect(next).toEqual({ deadline: 12_000, riskAt: 5_000 });
     for (const now of [4_000, 6_000, 11_500, 13_000, 25_000]) {

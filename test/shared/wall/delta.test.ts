@@ -26,7 +26,11 @@ function overTheWire(prev: WallView, next: WallView): { view: WallView; delta: W
 
 /** Views of a simulated district day (yesterday and today to 18:00), one every `every` events, folded into `p`. */
 function simulatedViews(p: SpaceProjection, every: number): WallView[] {
-  const events = generateEvents({ seed: 11, from: shanghaiMidnight(addDays(DAY, -1)), to: shanghaiInstant(DAY, '18:00') });
+  const events = generateEvents({
+    seed: 11,
+    from: shanghaiMidnight(addDays(DAY, -1)),
+    to: shanghaiInstant(DAY, '18:00'),
+  });
   const views: WallView[] = [];
   events.forEach((raw, n) => {
     const v = validateEvent(raw);
@@ -38,14 +42,28 @@ function simulatedViews(p: SpaceProjection, every: number): WallView[] {
 
 /** A ticker as another build might show it: some alerts cleared, some re-raised with new text, reordered, cut short. */
 function editAlerts(rng: Rng, alerts: readonly Alert[], max: number): Alert[] {
-  let out = alerts.filter(() => !rng.chance(0.2)).map((a) => (rng.chance(0.15) ? { ...a, text: `${a.text}（已更新）`, level: a.level === 'bad' ? 'warn' as const : 'bad' as const } : a));
+  let out = alerts
+    .filter(() => !rng.chance(0.2))
+    .map((a) =>
+      rng.chance(0.15)
+        ? { ...a, text: `${a.text}（已更新）`, level: a.level === 'bad' ? ('warn' as const) : ('bad' as const) }
+        : a,
+    );
   if (rng.chance(0.3) && out.length > 1) {
     const i = rng.int(0, out.length - 1);
     const [moved] = out.splice(i, 1);
     out.splice(rng.int(0, out.length), 0, moved!);
   }
-  if (rng.chance(0.3)) out = [{ id: `new-${rng.int(0, 1e9)}`, at: T0, kind: 'link_down', level: 'bad', text: '12345 平台链路中断' }, ...out];
-  if (rng.chance(0.2)) out = out.map((a) => { const { caseId: _c, street: _s, ...rest } = a; return rest; });
+  if (rng.chance(0.3))
+    out = [
+      { id: `new-${rng.int(0, 1e9)}`, at: T0, kind: 'link_down', level: 'bad', text: '12345 平台链路中断' },
+      ...out,
+    ];
+  if (rng.chance(0.2))
+    out = out.map((a) => {
+      const { caseId: _c, street: _s, ...rest } = a;
+      return rest;
+    });
   return out.slice(0, max);
 }
 
@@ -63,7 +81,8 @@ describe('when any two views of a simulated day are diffed and the delta applied
     for (let n = 0; n < 300; n++) {
       const list = n % 3 === 0 ? full : views;
       const prev = list[rng.int(0, list.length - 1)]!;
-      const next = n % 2 === 0 ? list[rng.int(0, list.length - 1)]! : list[Math.min(list.length - 1, list.indexOf(prev) + 1)]!;
+      const next =
+        n % 2 === 0 ? list[rng.int(0, list.length - 1)]! : list[Math.min(list.length - 1, list.indexOf(prev) + 1)]!;
       expect(overTheWire(prev, next).view).toEqual(next);
       pairs++;
     }
@@ -75,7 +94,15 @@ describe('when any two views of a simulated day are diffed and the delta applied
       const prev = views[rng.int(0, views.length - 1)]!;
       const base = views[rng.int(0, views.length - 1)]!;
       const max = rng.int(5, 8);
-      const next = { ...base, alerts: editAlerts(rng, [...base.alerts, ...prev.alerts.filter((a) => !base.alerts.some((b) => b.id === a.id))], max), alertsMax: max };
+      const next = {
+        ...base,
+        alerts: editAlerts(
+          rng,
+          [...base.alerts, ...prev.alerts.filter((a) => !base.alerts.some((b) => b.id === a.id))],
+          max,
+        ),
+        alertsMax: max,
+      };
       const { view, delta } = overTheWire(prev, next);
       expect(view).toEqual(next);
       if (prev.alerts.length > 0 && next.alerts.length === 0) expect(delta.alerts?.d).toHaveLength(prev.alerts.length);
@@ -99,7 +126,15 @@ describe('when one urgent case reaches a busy morning', () => {
   const views = simulatedViews(p, 5000);
   const before = buildWallView(p, p.clock!, meta);
   const at = p.clock! + MINUTE_MS;
-  foldAll(p, [received('URG-1', { ts: at, urgency: 'urgent', channel: 'district_line', street: 'hongshan', title: '主干道供水管爆裂' })]);
+  foldAll(p, [
+    received('URG-1', {
+      ts: at,
+      urgency: 'urgent',
+      channel: 'district_line',
+      street: 'hongshan',
+      title: '主干道供水管爆裂',
+    }),
+  ]);
   const after = buildWallView(p, at, meta);
   const { view, delta, bytes } = overTheWire(before, after);
 
@@ -119,7 +154,9 @@ describe('when one urgent case reaches a busy morning', () => {
   });
 
   it('then the delta is a small fraction of the panels it touches, and applied gives the new view', () => {
-    const touched = Object.keys(delta.panels).map((k) => JSON.stringify(after[k as keyof WallView]).length).reduce((a, b) => a + b, 0);
+    const touched = Object.keys(delta.panels)
+      .map((k) => JSON.stringify(after[k as keyof WallView]).length)
+      .reduce((a, b) => a + b, 0);
     expect(bytes).toBeLessThan(1500);
     expect(bytes * 4).toBeLessThan(touched);
     expect(view).toEqual(after);

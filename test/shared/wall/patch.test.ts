@@ -7,8 +7,18 @@ const roundTrip = (a: unknown, b: unknown) => {
 };
 
 describe('when a record in a sorted list changes and moves up', () => {
-  const before = [{ id: 'A1', cases: 9 }, { id: 'A2', cases: 8 }, { id: 'A3', cases: 7 }, { id: 'A4', cases: 6 }];
-  const after = [{ id: 'A1', cases: 9 }, { id: 'A4', cases: 9 }, { id: 'A2', cases: 8 }, { id: 'A3', cases: 7 }];
+  const before = [
+    { id: 'A1', cases: 9 },
+    { id: 'A2', cases: 8 },
+    { id: 'A3', cases: 7 },
+    { id: 'A4', cases: 6 },
+  ];
+  const after = [
+    { id: 'A1', cases: 9 },
+    { id: 'A4', cases: 9 },
+    { id: 'A2', cases: 8 },
+    { id: 'A3', cases: 7 },
+  ];
 
   it('then only that record is removed by id and inserted at its new index', () => {
     const { p, out } = roundTrip(before, after);
@@ -17,7 +27,10 @@ describe('when a record in a sorted list changes and moves up', () => {
   });
 
   it('then a record that changes in place is patched field by field', () => {
-    const { p } = roundTrip(before, before.map((r) => (r.id === 'A3' ? { ...r, cases: 8 } : r)));
+    const { p } = roundTrip(
+      before,
+      before.map((r) => (r.id === 'A3' ? { ...r, cases: 8 } : r)),
+    );
     expect(p).toEqual({ k: 'id', u: [['A3', { o: { cases: 8 } }]] });
   });
 });
@@ -30,8 +43,15 @@ describe('when a list has no identity field', () => {
   });
 
   it('then records with a repeated id fall back to positions and still round-trip', () => {
-    const a = [{ id: 'x', n: 1 }, { id: 'x', n: 2 }];
-    const b = [{ id: 'x', n: 2 }, { id: 'x', n: 2 }, { id: 'y', n: 0 }];
+    const a = [
+      { id: 'x', n: 1 },
+      { id: 'x', n: 2 },
+    ];
+    const b = [
+      { id: 'x', n: 2 },
+      { id: 'x', n: 2 },
+      { id: 'y', n: 0 },
+    ];
     const { p, out } = roundTrip(a, b);
     expect(p).toMatchObject({ k: null });
     expect(out).toEqual(b);

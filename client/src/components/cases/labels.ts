@@ -2,11 +2,26 @@
 import type { CaseStatusFilter } from '@shared/cases/query';
 
 export { LATENESS_LABELS } from '@shared/cases/labels';
-export { CASE_TYPE_LABELS, CHANNEL_LABELS, CLOCK_LABELS, FLAG_LABELS, RATING_LABELS, STAGE_LABELS, URGENCY_LABELS } from '@shared/domain';
+export {
+  CASE_TYPE_LABELS,
+  CHANNEL_LABELS,
+  CLOCK_LABELS,
+  FLAG_LABELS,
+  RATING_LABELS,
+  STAGE_LABELS,
+  URGENCY_LABELS,
+} from '@shared/domain';
 export { CASE_EVENT_LABELS } from '@shared/events/case';
 
 /** Labels of the list statuses. */
-export const STATUS_LABELS: Readonly<Record<CaseStatusFilter, string>> = { late: '超期或临期', overdue: '超期', at_risk: '临期', open: '在办', closed: '已结', all: '全部' };
+export const STATUS_LABELS: Readonly<Record<CaseStatusFilter, string>> = {
+  late: '超期或临期',
+  overdue: '超期',
+  at_risk: '临期',
+  open: '在办',
+  closed: '已结',
+  all: '全部',
+};
 
 /** "3天4小时" for minutes. */
 export function minutesText(min: number): string {
@@ -16,7 +31,15 @@ export function minutesText(min: number): string {
   return `${Math.floor(h / 24)}天${h % 24 ? `${h % 24}小时` : ''}`;
 }
 
-const fmt = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const fmt = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 
 /** Asia/Shanghai date and time, minutes. */
 export function when(ms: number | null | undefined): string {

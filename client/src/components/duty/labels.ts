@@ -3,7 +3,13 @@ import type { ItemKind, ReportMode } from '@shared/events/item';
 import type { LimitStatus } from '@shared/duty/limits';
 
 /** Chinese labels of the kinds of item. */
-export const ITEM_KIND_LABELS: Readonly<Record<ItemKind, string>> = { case: '紧急案件', post_empty: '空岗', link_down: '链路中断', overdue: '紧急件超期', handover: '交接班' };
+export const ITEM_KIND_LABELS: Readonly<Record<ItemKind, string>> = {
+  case: '紧急案件',
+  post_empty: '空岗',
+  link_down: '链路中断',
+  overdue: '紧急件超期',
+  handover: '交接班',
+};
 
 /** Chinese labels of the report modes. */
 export const REPORT_MODE_LABELS: Readonly<Record<ReportMode, string>> = { phone: '电话首报', written: '书面报告' };
