@@ -43,7 +43,7 @@ function offeringWall(
 
 describe('when a wall offers permessage-deflate as every browser does', () => {
   it('then the server declines it and the snapshot arrives as a plain frame', async () => {
-    await post(server.url, 'live', [received('deflate-1')]);
+    await post(server.url, { space: 'live', events: [received('deflate-1')] });
     const wall = await offeringWall(server.url);
     try {
       expect(wall.answerHeader).toBeUndefined();
