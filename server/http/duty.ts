@@ -4,7 +4,8 @@
  * written through ingest as an event; a refusal says why.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
+import type { z } from 'zod';
 import { decideItemAction, itemActionSchema } from '@shared/duty/actions';
 import { deskList } from '@shared/duty/desk';
 import { draftHandover, handoverList } from '@shared/duty/handover';
@@ -18,7 +19,8 @@ import {
 import { validateEvent, type DomainEvent } from '@shared/events';
 import { deskFigures } from '@shared/projection/duty';
 import type { IngestService } from '../ingest/service';
-import { authorise } from '../auth/guard';
+import { authorise, type Caller } from '../auth/guard';
+import type { Space } from '../spaces';
 import type { WebhookOutbox } from '../duty/outbox';
 import { querySpace, spaceNow, type SupervisorDeps } from './cases';
 import { issuesOf, sendError } from './errors';
@@ -32,6 +34,36 @@ export interface DutyDeps extends SupervisorDeps {
 export function dutyRoutes(deps: DutyDeps): Router {
   const r = express.Router();
   const json = express.json({ limit: '8kb', strict: true });
+
+  /**
+   * A desk command's preamble: its body parsed by `schema` (400 naming the fields, with `usage`), the caller allowed to
+   * act on the body's space, the server ready, the space here. Null when it has already answered.
+   */
+  function deskCommand<T extends { readonly space: string }>(
+    req: Request,
+    res: Response,
+    schema: z.ZodType<T>,
+    usage: string,
+  ): { readonly body: T; readonly caller: Caller; readonly space: Space } | null {
+    const parsed = schema.safeParse(req.body);
+    if (!parsed.success) {
+      sendError(res, 'bad_request', usage, issuesOf(parsed.error));
+      return null;
+    }
+    const body = parsed.data;
+    const caller = authorise(deps, req, res, 'duty', body.space, true);
+    if (!caller) return null;
+    if (!deps.isReady()) {
+      sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
+      return null;
+    }
+    const space = deps.spaces.find(body.space);
+    if (!space) {
+      sendError(res, 'not_found', `no space ${body.space} on this server`);
+      return null;
+    }
+    return { body, caller, space };
+  }
 
   r.get('/duty/items', (req, res) => {
     const space = querySpace(req, res);
@@ -83,20 +115,14 @@ export function dutyRoutes(deps: DutyDeps): Router {
   };
 
   r.post('/duty/handovers', json, async (req, res) => {
-    const parsed = handoverSubmitSchema.safeParse(req.body);
-    if (!parsed.success)
-      return sendError(
-        res,
-        'bad_request',
-        'invalid handover: { "space": "...", "handoverId": "...", "note": "..." }',
-        issuesOf(parsed.error),
-      );
-    const a = parsed.data;
-    const caller = authorise(deps, req, res, 'duty', a.space, true);
-    if (!caller) return;
-    if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
-    const space = deps.spaces.find(a.space);
-    if (!space) return sendError(res, 'not_found', `no space ${a.space} on this server`);
+    const cmd = deskCommand(
+      req,
+      res,
+      handoverSubmitSchema,
+      'invalid handover: { "space": "...", "handoverId": "...", "note": "..." }',
+    );
+    if (!cmd) return;
+    const { body: a, caller, space } = cmd;
     await write(
       res,
       a.space,
@@ -105,20 +131,9 @@ export function dutyRoutes(deps: DutyDeps): Router {
   });
 
   r.post('/duty/handovers/:id/sign', json, async (req, res) => {
-    const parsed = handoverSignSchema.safeParse(req.body);
-    if (!parsed.success)
-      return sendError(
-        res,
-        'bad_request',
-        'invalid signature: { "space": "...", "note"?: "..." }',
-        issuesOf(parsed.error),
-      );
-    const a = parsed.data;
-    const caller = authorise(deps, req, res, 'duty', a.space, true);
-    if (!caller) return;
-    if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
-    const space = deps.spaces.find(a.space);
-    if (!space) return sendError(res, 'not_found', `no space ${a.space} on this server`);
+    const cmd = deskCommand(req, res, handoverSignSchema, 'invalid signature: { "space": "...", "note"?: "..." }');
+    if (!cmd) return;
+    const { body: a, caller, space } = cmd;
     await write(
       res,
       a.space,
@@ -163,20 +178,14 @@ export function dutyRoutes(deps: DutyDeps): Router {
   });
 
   r.post('/duty/items/:id/actions', json, async (req, res) => {
-    const parsed = itemActionSchema.safeParse(req.body);
-    if (!parsed.success)
-      return sendError(
-        res,
-        'bad_request',
-        'invalid duty action: { "kind": "acknowledge"|"report"|"resolve", "space": "...", "mode"?: "phone"|"written", "note"?: "..." }',
-        issuesOf(parsed.error),
-      );
-    const a = parsed.data;
-    const caller = authorise(deps, req, res, 'duty', a.space, true);
-    if (!caller) return;
-    if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
-    const space = deps.spaces.find(a.space);
-    if (!space) return sendError(res, 'not_found', `no space ${a.space} on this server`);
+    const cmd = deskCommand(
+      req,
+      res,
+      itemActionSchema,
+      'invalid duty action: { "kind": "acknowledge"|"report"|"resolve", "space": "...", "mode"?: "phone"|"written", "note"?: "..." }',
+    );
+    if (!cmd) return;
+    const { body: a, caller, space } = cmd;
     const id = String(req.params.id);
     const d = decideItemAction(
       space.projection.items.get(id),
