@@ -6,7 +6,7 @@ import compression from 'compression';
 import express from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { Server, type ServerOptions } from 'socket.io';
 import type { CityopsConfig } from '@shared/config';
@@ -126,6 +126,9 @@ export interface App {
   listen(port: number, host?: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
+
+/** How long a closing server waits for its connections to end by themselves before it ends them, ms. */
+const CLOSE_GRACE_MS = 1_000;
 
 /**
  * WebSocket compression of the Socket.IO server: off. Measured with `bench:fanout` (README, Measured): every browser
@@ -316,6 +319,12 @@ export function createApp(deps: AppDeps): App {
   });
 
   const http = createServer(app);
+  // Every TCP connection, so a close can end those that would hold it open (see close()).
+  const connections = new Set<Socket>();
+  http.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   const io: IoServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: 5e6,
@@ -515,7 +524,16 @@ export function createApp(deps: AppDeps): App {
       b.stop();
       caseFeed.close();
       await new Promise<void>((resolve) => {
-        void io.close(() => resolve());
+        // A wall that reconnects while the server closes can slip in between the engine's close and the listener's (a
+        // socket upgraded after the one and before the other is closed by neither), and it would hold the close open
+        // for good: once everything above is done, connections still open after a short grace are ended.
+        const sweep = setInterval(() => {
+          for (const socket of connections) socket.destroy();
+        }, CLOSE_GRACE_MS);
+        void io.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
       });
       caseModel.close();
       await deps.store.close();
