@@ -65,30 +65,7 @@ export function caseRoutes(deps: SupervisorDeps): Router {
   r.get('/cases/stream', (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const send = (chunk: string) => {
-      res.write(chunk);
-      (res as Response & { flush?: () => void }).flush?.();
-    };
-    send('retry: 5000\n\n');
-    const dispose = deps.feed.subscribe(
-      space,
-      () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`),
-      () => res.end(),
-    );
-    const beat = setInterval(
-      deps.failsafe.guarded('cases-stream.keepalive', () => send(': keep-alive\n\n')),
-      25_000,
-    );
-    req.on('close', () => {
-      clearInterval(beat);
-      dispose();
-    });
+    streamChanges(deps, req, res, space, 'cases-stream');
   });
 
   r.get('/cases/:id', async (req, res) => {
@@ -162,4 +139,35 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     res.status(201).json({ event: d.event, result });
   });
   return r;
+}
+
+/**
+ * A space's change stream (server-sent events): `change` with the space's time whenever a batch lands, a keep-alive
+ * comment every 25 s, and the end of the stream when the app closes. The page refetches what it shows on each change.
+ */
+export function streamChanges(deps: SupervisorDeps, req: Request, res: Response, space: string, name: string): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  const send = (chunk: string) => {
+    res.write(chunk);
+    (res as Response & { flush?: () => void }).flush?.();
+  };
+  send('retry: 5000\n\n');
+  const dispose = deps.feed.subscribe(
+    space,
+    () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`),
+    () => res.end(),
+  );
+  const beat = setInterval(
+    deps.failsafe.guarded(`${name}.keepalive`, () => send(': keep-alive\n\n')),
+    25_000,
+  );
+  req.on('close', () => {
+    clearInterval(beat);
+    dispose();
+  });
 }

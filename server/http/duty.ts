@@ -22,7 +22,7 @@ import type { IngestService } from '../ingest/service';
 import { authorise, type Caller } from '../auth/guard';
 import type { Space } from '../spaces';
 import type { WebhookOutbox } from '../duty/outbox';
-import { querySpace, spaceNow, type SupervisorDeps } from './cases';
+import { querySpace, spaceNow, streamChanges, type SupervisorDeps } from './cases';
 import { issuesOf, sendError } from './errors';
 
 /** What the desk routes need: the supervisor routes' deps and the webhook outbox (each item's delivery log). */
@@ -151,30 +151,7 @@ export function dutyRoutes(deps: DutyDeps): Router {
   r.get('/duty/stream', (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const send = (chunk: string) => {
-      res.write(chunk);
-      (res as typeof res & { flush?: () => void }).flush?.();
-    };
-    send('retry: 5000\n\n');
-    const dispose = deps.feed.subscribe(
-      space,
-      () => send(`event: change\ndata: ${JSON.stringify({ at: spaceNow(deps, space) })}\n\n`),
-      () => res.end(),
-    );
-    const beat = setInterval(
-      deps.failsafe.guarded('duty-stream.keepalive', () => send(': keep-alive\n\n')),
-      25_000,
-    );
-    req.on('close', () => {
-      clearInterval(beat);
-      dispose();
-    });
+    streamChanges(deps, req, res, space, 'duty-stream');
   });
 
   r.post('/duty/items/:id/actions', json, async (req, res) => {
