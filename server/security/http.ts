@@ -102,7 +102,7 @@ function isLoopback(ip: string | undefined): boolean {
   return ip !== undefined && (ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.'));
 }
 
-/** The credential a request presents, if any: a bearer token, an Open311 api_key, a login's token. */
+/** The credential a request presents (absent when none): a bearer token, an Open311 api_key, a login's token. */
 function presented(req: Request): string | undefined {
   const body: unknown = req.body;
   const fromBody = (key: string): string | undefined =>

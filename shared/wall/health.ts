@@ -98,7 +98,7 @@ export interface WallRow {
   readonly connectedAt: number;
   /** Wall-clock ms of the last report, or null before the first. */
   readonly lastReportAt: number | null;
-  /** Wall-clock ms since the last report (or since it connected, before any). */
+  /** Wall-clock ms since the last report (or since it connected, before the first report). */
   readonly silentMs: number;
   readonly report: WallReport | null;
   readonly flags: WallFlags;
