@@ -9,35 +9,14 @@ import type { DeskList } from '@shared/duty/desk';
 import type { HandoverRecord } from '@shared/duty/handover';
 import type { HandoverDraft } from '@shared/events';
 import { addDays, MINUTE_MS, shanghaiInstant } from '@shared/time';
-import { applyWallDelta } from '@shared/wall/delta';
 import type { WallView } from '@shared/wall/view';
 import { received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
+import { followWall, pollUntil } from '../fixtures/wallClient';
 
 const DATE = '2026-11-24';
 const at = (hhmm: string, date = DATE) => shanghaiInstant(date, hhmm);
 const DAY_ID = `${DATE}|day`;
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function follow(socket: WallSocket, first: WallView): { view: WallView } {
-  const state = { view: first };
-  socket.on('snapshot', (s) => {
-    state.view = s.view;
-  });
-  socket.on('delta', (d) => {
-    state.view = applyWallDelta(state.view, d);
-  });
-  return state;
-}
 
 interface Session {
   readonly cookie: string;
@@ -140,11 +119,11 @@ describe('when the day shift hands over to the night shift at the desk', () => {
       new Promise<WallView>((resolve, reject) =>
         w.emit('resync', (r) => (r.ok ? resolve(r.data.view) : reject(new Error(r.error.message)))),
       );
-    a = follow(wallA, await snap(wallA));
-    b = follow(wallB, await snap(wallB));
+    a = followWall(wallA, await snap(wallA));
+    b = followWall(wallB, await snap(wallB));
     outgoing = await login('李娜');
     incoming = await login('王强');
-    await until('the case item', () => server.app.spaces.get('live').projection.items.get('case|h1'));
+    await pollUntil('the case item', () => server.app.spaces.get('live').projection.items.get('case|h1'));
   });
 
   afterAll(async () => {
@@ -168,7 +147,7 @@ describe('when the day shift hands over to the night shift at the desk', () => {
     expect(d.open.map((e) => [e.itemId, e.text, e.since])).toEqual([['case|h1', '紧急 燃气泄漏', at('16:10')]]);
     // The item went unacknowledged past its 5 minutes: 接报及时率 0 for the shift.
     expect(d.duty).toMatchObject({ items: 1, ackJudged: 1, ackOnTime: 0, ackTimely: 0 });
-    await until(
+    await pollUntil(
       "the wall's shift figures",
       () => b.view.duty.figures.shift?.name === '白班' && b.view.duty.figures.shift.ackTimely === 0,
     );
@@ -238,7 +217,7 @@ describe('when the day shift hands over to the night shift at the desk', () => {
     ).toEqual([]);
     const one = await call(incoming, 'GET', `/duty/handovers/${encodeURIComponent(DAY_ID)}?space=live`);
     expect((one.json.record as HandoverDraft).open.map((e) => e.itemId)).toEqual(['case|h1']);
-    await until(
+    await pollUntil(
       "the wall's handover",
       () => b.view.duty.shift?.id === 'night' && b.view.duty.handover.lastAt === at('17:25'),
     );
@@ -251,7 +230,7 @@ describe('when the day shift hands over to the night shift at the desk', () => {
     await server.app.monitor.pass();
     expect(server.app.spaces.get('live').projection.items.has(id)).toBe(false);
     server.now.value = at('09:00', addDays(DATE, 1));
-    const item = await until('the handover item', () => server.app.spaces.get('live').projection.items.get(id));
+    const item = await pollUntil('the handover item', () => server.app.spaces.get('live').projection.items.get(id));
     expect(item).toMatchObject({
       kind: 'handover',
       text: '交接班未提交：夜班 → 白班',
@@ -264,7 +243,7 @@ describe('when the day shift hands over to the night shift at the desk', () => {
     ).json()) as DeskList;
     expect(desk.open.filter((x) => x.kind === 'handover').map((x) => [x.id, x.ack])).toEqual([[id, null]]);
     const unacked = desk.open.filter((x) => !x.ack).length;
-    await until(
+    await pollUntil(
       'both walls to count it',
       () => a.view.duty.desk.unacknowledged === unacked && b.view.duty.desk.unacknowledged === unacked,
     );

@@ -9,35 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskList } from '@shared/duty/desk';
 import type { DomainEvent } from '@shared/events';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
-import { applyWallDelta } from '@shared/wall/delta';
 import type { WallView } from '@shared/wall/view';
 import { received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
+import { followWall, pollUntil } from '../fixtures/wallClient';
 
 const NIGHT = shanghaiInstant('2026-11-24', '03:00');
 const ITEM = 'case|n1';
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** A wall that keeps its view up to date from the stream. */
-function follow(socket: WallSocket, first: WallView): { view: WallView } {
-  const state = { view: first };
-  socket.on('snapshot', (s) => {
-    state.view = s.view;
-  });
-  socket.on('delta', (d) => {
-    state.view = applyWallDelta(state.view, d);
-  });
-  return state;
-}
 
 async function act(
   url: string,
@@ -82,8 +60,8 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
       new Promise<WallView>((resolve, reject) =>
         w.emit('resync', (r) => (r.ok ? resolve(r.data.view) : reject(new Error(r.error.message)))),
       );
-    a = follow(wallA, await snap(wallA));
-    b = follow(wallB, await snap(wallB));
+    a = followWall(wallA, await snap(wallA));
+    b = followWall(wallB, await snap(wallB));
     expect(
       (
         await post(server.url, {
@@ -102,14 +80,14 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
   });
 
   it('then an item opens on the desk, newest first, with its limits counted from the case', async () => {
-    await until('the item', () => server.app.spaces.get('live').projection.items.get(ITEM));
+    await pollUntil('the item', () => server.app.spaces.get('live').projection.items.get(ITEM));
     const d = await desk(server.url);
     expect(d.status).toBe(200);
     expect(d.json.open.map((x) => [x.id, x.kind, x.caseId, x.since, x.text])).toEqual([
       [ITEM, 'case', 'n1', NIGHT, '紧急 <b>燃气泄漏</b>'],
     ]);
     expect(d.json.open[0]!.limits.ack).toEqual({ due: NIGHT + 5 * MINUTE_MS, doneAt: null, state: 'ok' });
-    await until('the wall count', () => a.view.duty.desk.unacknowledged === 1);
+    await pollUntil('the wall count', () => a.view.duty.desk.unacknowledged === 1);
     expect(a.view.duty.desk).toEqual({
       open: 1,
       unacknowledged: 1,
@@ -120,10 +98,13 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
 
   it('then past its limit it escalates to the 值班长 and then the 值班领导, and both walls show it', async () => {
     server.now.value = NIGHT + 6 * MINUTE_MS;
-    await until('level 1', () => a.view.duty.desk.escalation?.level === 1 && b.view.duty.desk.escalation?.level === 1);
+    await pollUntil(
+      'level 1',
+      () => a.view.duty.desk.escalation?.level === 1 && b.view.duty.desk.escalation?.level === 1,
+    );
     expect(b.view.duty.desk.escalation).toMatchObject({ level: 1, to: '值班长', itemId: ITEM, since: NIGHT });
     server.now.value = NIGHT + 16 * MINUTE_MS;
-    await until('level 2', () => b.view.duty.desk.escalation?.level === 2);
+    await pollUntil('level 2', () => b.view.duty.desk.escalation?.level === 2);
     expect(b.view.duty.desk.escalation).toMatchObject({ level: 2, to: '值班领导' });
     const d = await desk(server.url);
     expect(d.json.open[0]!.escalations).toEqual([
@@ -154,7 +135,7 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
   it('then the officer acknowledges, reports and resolves, and the other wall sees the item go', async () => {
     server.now.value = NIGHT + 17 * MINUTE_MS;
     expect((await act(server.url, { kind: 'acknowledge', space: 'live' })).status).toBe(201);
-    await until('the count to drop', () => b.view.duty.desk.unacknowledged === 0);
+    await pollUntil('the count to drop', () => b.view.duty.desk.unacknowledged === 0);
     expect(b.view.duty.desk).toEqual({ open: 1, unacknowledged: 0, oldestUnacknowledgedSince: null, escalation: null });
     const twice = await act(server.url, { kind: 'acknowledge', space: 'live' });
     expect(twice.status).toBe(409);
@@ -174,7 +155,7 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
       writtenReport: { due: NIGHT + 60 * MINUTE_MS, doneAt: NIGHT + 70 * MINUTE_MS, state: 'late' },
     });
     expect((await act(server.url, { kind: 'resolve', space: 'live', note: '燃气公司关阀抢修完毕' })).status).toBe(201);
-    await until('the item to leave the wall', () => b.view.duty.desk.open === 0);
+    await pollUntil('the item to leave the wall', () => b.view.duty.desk.open === 0);
     const after = await desk(server.url);
     expect(after.json.open).toEqual([]);
     expect(after.json.resolved.map((x) => [x.id, x.resolved?.note, x.resolved?.by])).toEqual([
