@@ -14,7 +14,7 @@ import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
-import { received } from '../fixtures/events';
+import { dayNightRoster, dayOfficerCheckIn, received } from '../fixtures/events';
 import { post, TOKENS } from '../../harness/server';
 
 const run = browserAvailable('duty handover browser test');
@@ -61,38 +61,8 @@ describe.runIf(run)('when the day shift hands over to the night shift at the des
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
-    const roster = {
-      type: 'duty.roster',
-      eventId: 'roster',
-      ts: at('00:00'),
-      date: DATE,
-      shifts: [
-        {
-          id: 'day',
-          name: '白班',
-          start: '08:30',
-          end: '17:30',
-          posts: [{ post: 'duty_officer', personId: 'O1', name: '李娜' }],
-        },
-        {
-          id: 'night',
-          name: '夜班',
-          start: '17:30',
-          end: '08:30',
-          posts: [{ post: 'duty_officer', personId: 'O2', name: '王强' }],
-        },
-      ],
-    };
-    const checkIn = {
-      type: 'duty.checked_in',
-      eventId: 'in-O1',
-      ts: at('08:25'),
-      date: DATE,
-      shiftId: 'day',
-      post: 'duty_officer',
-      personId: 'O1',
-      name: '李娜',
-    };
+    const roster = dayNightRoster(DATE, at('00:00'));
+    const checkIn = dayOfficerCheckIn(DATE, at('08:25'), 'in-O1');
     const calls = [1, 2, 3, 4].flatMap((n) => [
       { type: 'call.offered', eventId: `c${n}`, ts: at('16:00') + n * 60_000, callId: `call-${n}` },
       ...(n < 4

@@ -10,7 +10,7 @@ import type { HandoverRecord } from '@shared/duty/handover';
 import type { HandoverDraft } from '@shared/events';
 import { addDays, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import type { WallView } from '@shared/wall/view';
-import { received } from '../fixtures/events';
+import { dayNightRoster, dayOfficerCheckIn, received } from '../fixtures/events';
 import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 import { followWall, pollUntil } from '../fixtures/wallClient';
 
@@ -53,38 +53,8 @@ describe('when the day shift hands over to the night shift at the desk', () => {
 
   beforeAll(async () => {
     server = await startTestServer(at('16:15'), undefined, undefined, { monitorMs: 40 });
-    const roster = (date: string) => ({
-      type: 'duty.roster',
-      eventId: `roster-${date}`,
-      ts: at('00:00'),
-      date,
-      shifts: [
-        {
-          id: 'day',
-          name: '白班',
-          start: '08:30',
-          end: '17:30',
-          posts: [{ post: 'duty_officer', personId: 'O1', name: '李娜' }],
-        },
-        {
-          id: 'night',
-          name: '夜班',
-          start: '17:30',
-          end: '08:30',
-          posts: [{ post: 'duty_officer', personId: 'O2', name: '王强' }],
-        },
-      ],
-    });
-    const checkIn = {
-      type: 'duty.checked_in',
-      eventId: 'in-day',
-      ts: at('08:25'),
-      date: DATE,
-      shiftId: 'day',
-      post: 'duty_officer',
-      personId: 'O1',
-      name: '李娜',
-    };
+    const roster = (date: string) => dayNightRoster(date, at('00:00'), `roster-${date}`);
+    const checkIn = dayOfficerCheckIn(DATE, at('08:25'), 'in-day');
     const calls = [1, 2, 3].flatMap((n) => [
       { type: 'call.offered', eventId: `c${n}`, ts: at('16:00') + n * MINUTE_MS, callId: `call-${n}` },
       ...(n < 3

@@ -10,34 +10,13 @@ import { dutyItemEvents } from '@shared/duty/monitor';
 import type { DomainEventInput } from '@shared/events';
 import type { SpaceProjection } from '@shared/projection/state';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
-import { received } from '../../fixtures/events';
+import { dayNightRoster, received } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
 
 const DATE = '2026-11-23';
 const at = (hhmm: string, date = DATE) => shanghaiInstant(date, hhmm);
 const M = MINUTE_MS;
-const ROSTER: DomainEventInput = {
-  type: 'duty.roster',
-  eventId: 'roster',
-  ts: at('00:00'),
-  date: DATE,
-  shifts: [
-    {
-      id: 'day',
-      name: '白班',
-      start: '08:30',
-      end: '17:30',
-      posts: [{ post: 'duty_officer', personId: 'O1', name: '李娜' }],
-    },
-    {
-      id: 'night',
-      name: '夜班',
-      start: '17:30',
-      end: '08:30',
-      posts: [{ post: 'duty_officer', personId: 'O2', name: '王强' }],
-    },
-  ],
-};
+const ROSTER = dayNightRoster(DATE, at('00:00'));
 const item = (id: string, caseId: string, since: number, text: string): DomainEventInput => ({
   type: 'item.opened',
   eventId: `open-${id}`,
