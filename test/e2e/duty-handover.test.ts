@@ -16,6 +16,7 @@ import { shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { dayNightRoster, dayOfficerCheckIn, received } from '../fixtures/events';
 import { post, TOKENS } from '../../harness/server';
+import { openDesk } from '../fixtures/desk';
 
 const run = browserAvailable('duty handover browser test');
 const DATE = '2026-11-24';
@@ -34,18 +35,7 @@ describe.runIf(run)('when the day shift hands over to the night shift at the des
   const now = { value: at('17:20') };
   const errors: string[] = [];
 
-  const deskAs = async (name: string): Promise<{ page: Page; ctx: BrowserContext }> => {
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}/duty?space=live`);
-    await page.waitForURL(/\/login\?next=/, { timeout: 10_000 });
-    await page.fill('input[name=token]', 'duty-live');
-    await page.fill('input[name=name]', name);
-    await page.click('form[data-test=login] button[type=submit]');
-    await page.waitForURL(/\/duty\?space=live$/, { timeout: 10_000 });
-    return { page, ctx };
-  };
+  const deskAs = (name: string) => openDesk(browser, url, name, errors);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-handover-'));

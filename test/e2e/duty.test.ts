@@ -2,21 +2,26 @@
  * A night at the duty desk in real headless Chromium: an urgent case arrives with nobody at the desk; the wall with
  * `&sound=1` chimes (Web Audio) and a wall without the flag never does; the item escalates to the 值班长 and the
  * 值班领导 after the configured minutes and the wall shows it; the officer logs in to /duty and answers from the keyboard
- * (a step out of order is refused with the server's reason); the wall's count drops and the chime stops. Screenshots of
- * the escalated wall and the desk in test-results/.
+ * (a step out of order is refused with the server's reason); the wall's count drops and the chime stops. A chat robot's
+ * webhook that fails its first attempts gets the new item and each escalation once. At the shift change the officer
+ * submits the handover the desk drafted and the incoming officer signs it. The review view at the minute before the
+ * acknowledgement shows the wall as it was then. Screenshots of the escalated wall, the desk, the printed handover and
+ * the review wall in test-results/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG } from '@shared/config';
+import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received } from '../fixtures/events';
+import { WebhookReceiver } from '../fixtures/webhookReceiver';
+import { openDesk } from '../fixtures/desk';
 import { post, TOKENS } from '../../harness/server';
 
 const run = browserAvailable('duty desk browser test');
@@ -24,6 +29,8 @@ const shots = path.resolve('test-results');
 const DATE = '2026-11-24';
 const NIGHT = shanghaiInstant(DATE, '03:00');
 const TITLE = '<img src=x onerror="window.__xss=1">燃气泄漏';
+const HANDOVER = `${DATE}|night`;
+const NOTE = '燃气泄漏已关阀抢修完毕，请白班回访';
 
 /** Counts what the page asks of Web Audio: contexts made and tones started. */
 const COUNT_AUDIO = `
@@ -42,8 +49,10 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
   let loud: Page;
   let quiet: Page;
   let desk: Page;
+  let incoming: { page: Page; ctx: BrowserContext };
   const now = { value: NIGHT };
   const errors: string[] = [];
+  const receiver = new WebhookReceiver(1);
   const audio = async (p: Page) =>
     p.evaluate(() => (window as unknown as { __audio: { contexts: number; tones: number } }).__audio);
   const strip = (p: Page) => p.locator('[data-test=duty-desk]');
@@ -51,14 +60,24 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-duty-'));
     mkdirSync(shots, { recursive: true });
+    const config: CityopsConfig = {
+      ...DEFAULT_CONFIG,
+      duty: {
+        ...DEFAULT_CONFIG.duty,
+        webhooks: [{ name: 'robot', url: await receiver.listen(), spaces: ['live'] }],
+        webhookRetry: { baseSec: 0.1, maxSec: 0.4, attempts: 5 },
+      },
+    };
     app = createApp({
       store: openSqliteStore({ dataDir }),
-      config: DEFAULT_CONFIG,
+      config,
       tokens: new TokenRegistry(TOKENS),
       staticDir: path.resolve('dist/client'),
       now: () => now.value,
       deltaIntervalMs: 100,
       monitorMs: 100,
+      webhookMs: 50,
+      outboxDbFile: path.join(dataDir, 'outbox.sqlite'),
     });
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
@@ -78,6 +97,13 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
             { post: 'duty_leader', personId: 'L1', name: '张伟' },
             { post: 'duty_officer', personId: 'O1', name: '李娜' },
           ],
+        },
+        {
+          id: 'day',
+          name: '白班',
+          start: '08:30',
+          end: '17:30',
+          posts: [{ post: 'duty_officer', personId: 'O2', name: '王强' }],
         },
       ],
     };
@@ -107,8 +133,6 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
     };
     loud = await wallPage('&sound=1');
     quiet = await wallPage('');
-    desk = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    desk.on('pageerror', (e) => errors.push(e.message));
     expect(
       (
         await post(url, {
@@ -122,6 +146,7 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    await receiver.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -155,13 +180,34 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
     await loud.screenshot({ path: path.join(shots, 'duty-wall-escalated.png') });
   });
 
+  it('then the chat robot got the new item and each escalation once, each after one failed attempt', async () => {
+    await expect.poll(() => receiver.ok().length, { timeout: 15_000 }).toBe(3);
+    // Past the retries of everything (5 attempts at most 0.4 s apart) nothing more arrives.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const got = receiver.ok().map((b) => [b.level, b.item.id, b.item.escalation?.to ?? null]);
+    expect(got).toHaveLength(3);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        ['urgent', 'case|night-1', null],
+        ['escalation', 'case|night-1', '值班长'],
+        ['escalation', 'case|night-1', '值班领导'],
+      ]),
+    );
+    // Each delivery (its own key) failed once and then went through once.
+    const tries = new Map<string, number[]>();
+    for (const g of receiver.got) {
+      const key = String(g.headers['x-cityops-delivery']);
+      tries.set(key, [...(tries.get(key) ?? []), g.status]);
+    }
+    expect([...tries.values()]).toEqual([
+      [500, 200],
+      [500, 200],
+      [500, 200],
+    ]);
+  });
+
   it('then the officer logs in to the desk and sees the item as text, red against its limit, with its escalations', async () => {
-    await desk.goto(`${url}/duty?space=live`);
-    await desk.waitForURL(/\/login\?next=/, { timeout: 10_000 });
-    await desk.fill('input[name=token]', 'duty-live');
-    await desk.fill('input[name=name]', '李娜');
-    await desk.click('form[data-test=login] button[type=submit]');
-    await desk.waitForURL(/\/duty\?space=live$/, { timeout: 10_000 });
+    desk = (await openDesk(browser, url, '李娜', errors)).page;
     const row = desk.locator('tr[data-item="case|night-1"]');
     await row.waitFor({ timeout: 10_000 });
     expect(await row.locator('[data-test=text]').innerText()).toBe(`紧急 ${TITLE}`);
@@ -213,6 +259,44 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
       undefined,
       { timeout: 15_000 },
     );
+    expect(errors).toEqual([]);
+  });
+
+  it("then at the shift change 李娜 submits the night's handover and 王强, on the day shift, signs it", async () => {
+    now.value = shanghaiInstant(DATE, '08:20');
+    const draft = desk.locator(`[data-test=handover-draft][data-handover="${HANDOVER}"]`);
+    await draft.waitFor({ timeout: 10_000 });
+    await desk.fill('[data-test=handover-note]', NOTE);
+    await desk.click('[data-test=submit-handover]');
+    const mine = desk.locator(`table[data-test=handovers] tr[data-handover="${HANDOVER}"]`);
+    await expect.poll(() => mine.locator('[data-test=signed]').innerText(), { timeout: 10_000 }).toBe('待签收');
+    now.value = shanghaiInstant(DATE, '08:31');
+    incoming = await openDesk(browser, url, '王强', errors);
+    await incoming.page.fill('[data-test=handover-date]', DATE);
+    const rec = incoming.page.locator(`table[data-test=handovers] tr[data-handover="${HANDOVER}"]`);
+    await rec.waitFor({ timeout: 10_000 });
+    await rec.locator('[data-test=sign]').click();
+    await expect.poll(() => rec.locator('[data-test=signed]').innerText(), { timeout: 10_000 }).toBe('王强 08:31');
+    await expect.poll(() => mine.locator('[data-test=signed]').innerText(), { timeout: 15_000 }).toBe('王强 08:31');
+  });
+
+  it('then the printed record holds the night: the urgent item handled by 李娜, the note, both officers', async () => {
+    const page = await incoming.ctx.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setViewportSize({ width: 794, height: 1123 });
+    await page.goto(`${url}/duty/handover/${encodeURIComponent(HANDOVER)}?space=live`);
+    const sheet = page.locator('[data-test=handover-record]');
+    await sheet.waitFor({ timeout: 10_000 });
+    expect(await sheet.locator('[data-test=submitted]').innerText()).toContain('李娜');
+    expect(await sheet.locator('[data-test=signed]').innerText()).toContain('王强');
+    expect(await sheet.locator('[data-test=note]').innerText()).toBe(NOTE);
+    const handled = await sheet.locator('[data-test=list-handled]').innerText();
+    expect(handled).toContain(TITLE);
+    expect(handled).toContain('李娜 03:17');
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    await page.emulateMedia({ media: 'print' });
+    await page.screenshot({ path: path.join(shots, 'duty-night-handover-print.png'), fullPage: true });
+    await page.close();
     expect(errors).toEqual([]);
   });
 });

@@ -5,54 +5,17 @@
  * twice; a drill space tells no endpoint configured for live only.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NotificationBody } from '../../server/duty/outbox';
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import type { DeskAnswer } from '@shared/duty/desk';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { received } from '../fixtures/events';
+import { WebhookReceiver } from '../fixtures/webhookReceiver';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const NIGHT = shanghaiInstant('2026-11-24', '03:00');
-
-/** A receiver that answers 500 to the first `failFirst` requests of each delivery, then 200, and keeps what it got. */
-class Receiver {
-  readonly got: { headers: IncomingHttpHeaders; body: NotificationBody; status: number }[] = [];
-  private readonly server: Server;
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly failFirst: number) {
-    this.server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => {
-        raw += c.toString('utf8');
-      });
-      req.on('end', () => {
-        const key = String(req.headers['x-cityops-delivery']);
-        const n = (this.seen.get(key) ?? 0) + 1;
-        this.seen.set(key, n);
-        const status = n <= this.failFirst ? 500 : 200;
-        this.got.push({ headers: req.headers, body: JSON.parse(raw) as NotificationBody, status });
-        res
-          .writeHead(status, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ errcode: status === 200 ? 0 : 1 }));
-      });
-    });
-  }
-  async listen(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/robot/send`;
-  }
-  ok(): NotificationBody[] {
-    return this.got.filter((g) => g.status === 200).map((g) => g.body);
-  }
-  close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
 
 async function until(what: string, probe: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -63,7 +26,7 @@ async function until(what: string, probe: () => boolean, ms = 15_000): Promise<v
 }
 
 describe('when an urgent item opens and escalates with a webhook that fails its first attempts', () => {
-  const receiver = new Receiver(2);
+  const receiver = new WebhookReceiver(2);
   let server: TestServer;
   let config: CityopsConfig;
 
