@@ -42,7 +42,7 @@ import { createMetrics } from './metrics';
 import { BacklogGuard } from './realtime/backlog';
 import { Broadcaster } from './realtime/broadcaster';
 import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
-import { addressOf, wallMetrics, WallRegistry } from './realtime/walls';
+import { addressOf, wallMetrics, WallRegistry, type WallPeers } from './realtime/walls';
 import { wallRoutes } from './http/walls';
 import { SpaceRegistry, type RestoreReport } from './spaces';
 import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
@@ -95,6 +95,8 @@ export interface AppDeps {
   readonly sessionBackend?: SessionBackend;
   /** The Socket.IO adapter that connects this node's namespaces with the other nodes' (absent: in memory, one node). */
   readonly adapter?: ServerOptions['adapter'];
+  /** The other nodes' wall screens (a cluster: Redis); none on a single node. */
+  readonly wallPeers?: WallPeers;
   /** Proxies, allowed origins, exposure of /metrics and /readyz, authentication limits (default `DEFAULT_SECURITY`). */
   readonly security?: SecuritySettings;
   /** Most bytes queued on the server for one wall before it is cut as not reading (default `WALL_SEND_BUFFER_BYTES`). */
@@ -259,11 +261,25 @@ export function createApp(deps: AppDeps): App {
   // The build the wall pages run (written by the client build), to flag a wall still running an older one.
   const buildFile = deps.staticDir ? path.join(deps.staticDir, 'build.json') : null;
   const wallVersion = buildFile && existsSync(buildFile) ? readBuildVersion(buildFile) : null;
-  const walls = new WallRegistry({ now, limits: () => deps.config.walls, currentVersion: () => wallVersion });
+  const wallPeers = deps.wallPeers ?? null;
+  const walls = new WallRegistry({
+    now,
+    limits: () => deps.config.walls,
+    currentVersion: () => wallVersion,
+    ...(wallPeers ? { peers: () => wallPeers.peers(), peerStaleMs: wallPeers.staleMs } : {}),
+  });
+  wallPeers?.start(walls);
   wallMetrics(metrics.registry, walls);
   app.use(
     '/api/v1',
-    wallRoutes({ tokens: deps.tokens, sessions, walls, version: () => wallVersion, limits: deps.config.walls }),
+    wallRoutes({
+      tokens: deps.tokens,
+      sessions,
+      walls,
+      peers: wallPeers,
+      version: () => wallVersion,
+      limits: deps.config.walls,
+    }),
   );
   const drills = new DrillService({
     tokens: deps.tokens,
@@ -519,6 +535,7 @@ export function createApp(deps: AppDeps): App {
       await monitor.stop();
       await follower?.stop();
       await outbox.close();
+      await wallPeers?.close();
       // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing.
       if (isReady) await monitor.checkpointAll();
       b.stop();

@@ -39,11 +39,13 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
   }
   const redis = env.redisUrl ? await connectRedis(env.redisUrl, logger) : null;
   const adapter = redis ? (await import('@socket.io/redis-streams-adapter')).createAdapter(redis) : null;
+  const wallPeers = redis ? new (await import('./cluster/sharedWalls')).RedisWallPeers(redis, logger) : null;
   const app = createApp({
     store,
     ...(sessionBackend ? { sessionBackend } : {}),
     ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}),
     ...(adapter ? { adapter } : {}),
+    ...(wallPeers ? { wallPeers } : {}),
     config: env.config,
     tokens,
     staticDir: path.join(PROJECT_ROOT, 'dist', 'client'),

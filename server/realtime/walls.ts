@@ -3,6 +3,10 @@
  * (`wall:health`). A wall that reported is kept by its own id after its socket goes (its network dropped, its PC slept),
  * so it is listed as stale and raises an alert in its space until it reports again or the admin forgets it; a socket
  * that never reported is only listed while connected. Bounded: the oldest disconnected walls are forgotten first.
+ *
+ * On a cluster the list is the cluster's: each node publishes its own entries (`WallPeers`, kept in Redis) and reads the
+ * others', so a wall that moved to another node is listed once, connected, and is not judged silent by the node it left;
+ * the walls of a node that died are listed as gone since that node was last seen.
  */
 import { Gauge, type Registry } from 'prom-client';
 import { wallFlags, wallReportSchema, type WallLimits, type WallReport, type WallRow } from '@shared/wall/health';
@@ -10,6 +14,42 @@ import type { SilentWall } from '@shared/projection/monitor';
 
 /** Most walls kept (connected or remembered). */
 export const WALLS_MAX = 1_000;
+
+/** A wall as a node publishes it to the others. */
+export interface SharedWall {
+  readonly id: string;
+  readonly space: string;
+  readonly address: string;
+  readonly connected: boolean;
+  readonly connectedAt: number;
+  readonly lastReportAt: number | null;
+  readonly report: WallReport | null;
+  readonly goneAt: number | null;
+}
+
+/**
+ * A wall another node published: that node, when it last published, and when this node read it (wall-clock ms). Read
+ * long ago (Redis away), it is listed as it was and not judged: this node does not know what became of it.
+ */
+export interface PeerWall {
+  readonly node: string;
+  readonly nodeSeenAt: number;
+  readonly readAt: number;
+  readonly wall: SharedWall;
+}
+
+/** The other nodes' walls, and a way to tell them a wall was forgotten (on a cluster). */
+export interface WallPeers {
+  /** A node that has not written its walls for this long is gone, ms. */
+  readonly staleMs: number;
+  /** Starts publishing this node's walls and reading the others'. */
+  start(registry: WallRegistry): void;
+  /** The other nodes' walls, as last read. */
+  peers(): readonly PeerWall[];
+  /** Tells every node to forget a wall; resolves once told. */
+  forget(id: string): Promise<void>;
+  close(): Promise<void>;
+}
 
 interface Entry {
   id: string;
@@ -36,6 +76,10 @@ export class WallRegistry {
       readonly now: () => number;
       readonly limits: () => WallLimits;
       readonly currentVersion: () => string | null;
+      /** The other nodes' walls (a cluster); none on a single node. */
+      readonly peers?: () => readonly PeerWall[];
+      /** How long a node may go unseen before its walls count as gone, ms (a few of its publishing periods). */
+      readonly peerStaleMs?: number;
     },
   ) {}
 
@@ -96,7 +140,26 @@ export class WallRegistry {
     e.goneAt = this.opts.now();
   }
 
-  /** Forgets a wall (the admin took it away); false when unknown. */
+  /** Whether a wall of that id is listed (on this node or, on a cluster, another). */
+  known(id: string): boolean {
+    return this.merged().has(id);
+  }
+
+  /** This node's walls as it publishes them to the others. */
+  shared(): SharedWall[] {
+    return this.entries().map((e) => ({
+      id: e.id,
+      space: e.space,
+      address: e.address,
+      connected: e.socketId !== null,
+      connectedAt: e.connectedAt,
+      lastReportAt: e.lastReportAt,
+      report: e.report,
+      goneAt: e.goneAt,
+    }));
+  }
+
+  /** Forgets a wall on this node (the admin took it away); false when this node did not know it. */
   forget(id: string): boolean {
     const e = this.byId.get(id);
     if (!e) return false;
@@ -117,8 +180,8 @@ export class WallRegistry {
   /** Every wall, connected first, then by id. */
   list(): WallRow[] {
     const now = this.opts.now();
-    return this.entries()
-      .map((e) => this.row(e, now))
+    return [...this.merged().values()]
+      .map((m) => this.row(m.wall, now))
       .sort(
         (a, b) =>
           Number(b.connected) - Number(a.connected) || a.space.localeCompare(b.space) || a.id.localeCompare(b.id),
@@ -145,7 +208,8 @@ export class WallRegistry {
     const now = this.opts.now();
     const limitMs = this.opts.limits().silentSec * 1000;
     const out: SilentWall[] = [];
-    for (const e of this.byId.values()) {
+    for (const { wall: e, judged } of this.merged().values()) {
+      if (!judged || e.id.startsWith('socket:')) continue;
       if (e.space !== space || e.lastReportAt === null || now - e.lastReportAt <= limitMs) continue;
       const silentFor = now - (e.lastReportAt + limitMs);
       out.push({
@@ -163,13 +227,39 @@ export class WallRegistry {
     return [...all];
   }
 
-  private row(e: Entry, now: number): WallRow {
+  /**
+   * This node's walls and the other nodes', one per id: a wall connected somewhere wins over its memory elsewhere, else
+   * the newest report. A node not seen for `peerStaleMs` before it was read is gone: its connected walls count as gone
+   * since it was last seen, and those that never reported are dropped. A wall read too long ago (Redis away) is listed
+   * as it was but not `judged`: whether it went silent is not known here.
+   */
+  private merged(): Map<string, { wall: SharedWall; judged: boolean }> {
+    const out = new Map<string, { wall: SharedWall; judged: boolean }>();
+    for (const w of this.shared()) out.set(w.id, { wall: w, judged: true });
+    const peers = this.opts.peers?.() ?? [];
+    if (peers.length === 0) return out;
+    const now = this.opts.now();
+    const staleMs = this.opts.peerStaleMs ?? 10_000;
+    for (const p of peers) {
+      let w = p.wall;
+      const judged = now - p.readAt <= staleMs;
+      if (judged && w.connected && p.readAt - p.nodeSeenAt > staleMs) {
+        if (w.lastReportAt === null) continue;
+        w = { ...w, connected: false, goneAt: p.nodeSeenAt };
+      }
+      const held = out.get(w.id);
+      if (!held || better(w, held.wall)) out.set(w.id, { wall: w, judged });
+    }
+    return out;
+  }
+
+  private row(e: SharedWall, now: number): WallRow {
     const since = e.lastReportAt ?? e.connectedAt;
     return {
       id: e.id,
       space: e.space,
       address: e.address,
-      connected: e.socketId !== null,
+      connected: e.connected,
       connectedAt: e.connectedAt,
       lastReportAt: e.lastReportAt,
       silentMs: now - since,
@@ -185,6 +275,12 @@ export class WallRegistry {
       .sort((a, b) => (a.goneAt ?? 0) - (b.goneAt ?? 0));
     for (const e of gone.slice(0, this.bySocket.size + this.byId.size - WALLS_MAX)) this.byId.delete(e.id);
   }
+}
+
+/** Whether `a` says more of a wall now than `b`: connected over gone, then the newer report. */
+function better(a: SharedWall, b: SharedWall): boolean {
+  if (a.connected !== b.connected) return a.connected;
+  return (a.lastReportAt ?? a.connectedAt) > (b.lastReportAt ?? b.connectedAt);
 }
 
 /** The address a wall's socket came from; behind a proxy, the forwarded client first (as the proxy says). */
