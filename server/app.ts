@@ -22,7 +22,7 @@ import { CaseFeed } from './cases/feed';
 import { CaseReadModel } from './cases/readModel';
 import { caseRoutes } from './http/cases';
 import { dutyRoutes } from './http/duty';
-import { WebhookOutbox } from './duty/outbox';
+import { SqliteOutboxStore, WebhookOutbox, type OutboxStore } from './duty/outbox';
 import { sessionRoutes } from './http/session';
 import { supervisionRoutes } from './http/supervision';
 import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
@@ -75,6 +75,8 @@ export interface AppDeps {
   readonly open311Space?: string;
   /** File of the duty desk's webhook outbox (default `:memory:`); `index.ts` puts it in DATA_DIR so no delivery is lost or repeated across restarts. */
   readonly outboxDbFile?: string;
+  /** The outbox's store when not a node's own file: on a cluster, PostgreSQL shared by the nodes. */
+  readonly outboxStore?: OutboxStore;
   /** Wall-clock ms between the webhook dispatcher's passes (default 1,000). */
   readonly webhookMs?: number;
   /** Wall-clock ms between monitor passes (default 1,000). */
@@ -231,7 +233,7 @@ export function createApp(deps: AppDeps): App {
   app.use(geojsonRoutes(deps.config.geojson, log));
   app.use('/api/v1', apiRoutes(routeDeps));
   // Deliveries and their retries run on real time, whatever clock the spaces (and the tests) run on.
-  const outbox = new WebhookOutbox(deps.outboxDbFile ?? ':memory:', {
+  const outbox = new WebhookOutbox(deps.outboxStore ?? new SqliteOutboxStore(deps.outboxDbFile ?? ':memory:'), {
     config: deps.config.duty,
     now: Date.now,
     failsafe,
@@ -411,10 +413,16 @@ export function createApp(deps: AppDeps): App {
   ingest.onBatch((space, r) => {
     if (r.accepted > 0) caseFeed.changed(space.name);
   }, 'case-feed');
-  // On a cluster every node folds every batch; the node that logged an item's event delivers it, so it goes out once.
+  // On a cluster every node folds every batch. With the node's own outbox the node that logged an item's event
+  // delivers it, so it goes out once; with the cluster's outbox every node writes the row (the first write keeps it), so
+  // it is not lost with the node that logged it, and one node posts it.
   ingest.onBatch((space, r, accepted, _seqs, origin) => {
-    if (r.accepted > 0 && origin === 'local')
-      outbox.enqueue(space.name, accepted, (id) => space.projection.items.get(id));
+    if (r.accepted === 0 || (origin !== 'local' && !outbox.shared)) return;
+    void outbox
+      .enqueue(space.name, accepted, (id) => space.projection.items.get(id))
+      .catch((err: unknown) =>
+        log.error({ err, space: space.name }, 'could not write webhook notifications to the outbox'),
+      );
   }, 'webhook-outbox');
   const monitor = new SpaceMonitor({
     spaces,
@@ -437,7 +445,9 @@ export function createApp(deps: AppDeps): App {
   spaces.onDelete((name) => {
     b.forget(name);
     caseModel.dropSpace(name);
-    outbox.dropSpace(name);
+    void outbox
+      .dropSpace(name)
+      .catch((err: unknown) => log.error({ err, space: name }, "could not drop a deleted space's webhook rows"));
     monitor.forget(name);
     walls.forgetSpace(name);
     metrics.openCases.remove({ space: name });

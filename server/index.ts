@@ -31,6 +31,7 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
     : null;
   const store = shared ?? openSqliteStore({ dataDir: env.dataDir });
   const sessionBackend = shared ? (await import('./auth/pgSessions')).pgSessionBackend(shared.pool) : null;
+  const outboxStore = shared ? new (await import('./duty/pgOutbox')).PgOutboxStore(shared.pool) : null;
   if (sessionBackend) {
     const sweep = () =>
       void sessionBackend.sweep().catch((err: unknown) => logger.warn({ err }, 'could not remove expired sessions'));
@@ -46,6 +47,7 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
     ...(env.databaseUrl ? { follow: { connectionString: env.databaseUrl } } : {}),
     ...(adapter ? { adapter } : {}),
     ...(wallPeers ? { wallPeers } : {}),
+    ...(outboxStore ? { outboxStore } : {}),
     config: env.config,
     tokens,
     staticDir: path.join(PROJECT_ROOT, 'dist', 'client'),

@@ -1,7 +1,7 @@
 /**
  * Notifications out: the duty desk's webhook outbox. Every new urgent item (an urgent case, an urgent case overdue) and
- * every escalation becomes one row per configured endpoint in a SQLite outbox (`DATA_DIR/outbox.sqlite`), written when
- * its event is committed; a dispatcher posts due rows (a chat robot's JSON body: text, level, link to the desk) and
+ * every escalation becomes one row per configured endpoint in the outbox (a node's SQLite file `DATA_DIR/outbox.sqlite`,
+ * or PostgreSQL shared by a cluster's nodes, `server/duty/pgOutbox.ts`), written when its event is committed; a dispatcher posts due rows (a chat robot's JSON body: text, level, link to the desk) and
  * retries a failure with doubling backoff up to the configured attempts. A row is keyed by space, event and endpoint, and
  * the log's replay at start writes no rows, so a restart neither loses a pending delivery nor sends a delivered one
  * again. Each request carries `x-cityops-delivery` (the row's key) so a receiver can drop a repeat after a crash between
@@ -44,7 +44,86 @@ export interface OutboxOptions {
   readonly timeoutMs?: number;
 }
 
-const SCHEMA = `
+/** A row to write: one notification of one event to one endpoint. */
+export interface NewDelivery {
+  readonly space: string;
+  readonly itemId: string;
+  readonly eventId: string;
+  readonly endpoint: string;
+  readonly level: 'urgent' | 'escalation';
+  readonly body: string;
+  readonly now: number;
+}
+
+/** A row due to be posted. */
+export interface DueDelivery {
+  readonly id: number;
+  readonly space: string;
+  readonly eventId: string;
+  readonly endpoint: string;
+  readonly body: string;
+  readonly attempts: number;
+}
+
+/**
+ * Where the outbox's rows are kept: a node's SQLite file, or PostgreSQL shared by a cluster's nodes. Rows are unique by
+ * space, event and endpoint (writing one twice keeps the first).
+ */
+export interface OutboxStore {
+  /** Shared by every node: each writes the rows of every batch it folds, and any of them posts a due row once. */
+  readonly shared: boolean;
+  /** Writes the rows that are not there yet; resolves with how many were new. */
+  insert(rows: readonly NewDelivery[]): Promise<number>;
+  /** Takes up to `limit` rows due at `now` for this node to post (on a cluster no other node takes them meanwhile). */
+  claimDue(now: number, limit: number): Promise<DueDelivery[]>;
+  /** Records the outcome of an attempt. */
+  attempted(
+    id: number,
+    outcome: {
+      status: 'delivered' | 'pending' | 'failed';
+      attempts: number;
+      nextAt: number;
+      error: string | null;
+      now: number;
+    },
+  ): Promise<void>;
+  /** The deliveries of the given items of a space, by item id, oldest first. */
+  deliveries(space: string, itemIds: readonly string[]): Promise<Record<string, Delivery[]>>;
+  dropSpace(space: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A delivery row as both stores select it for the desk. */
+export interface DeliveryRow {
+  item_id: string;
+  endpoint: string;
+  event_id: string;
+  level: Delivery['level'];
+  status: Delivery['status'];
+  attempts: number;
+  last_error: string | null;
+  created_at: number | string;
+  delivered_at: number | string | null;
+}
+
+/** The desk's delivery log from rows (ordered oldest first), by item id. */
+export function deliveriesByItem(rows: readonly DeliveryRow[]): Record<string, Delivery[]> {
+  const out: Record<string, Delivery[]> = {};
+  for (const r of rows)
+    (out[r.item_id] ??= []).push({
+      endpoint: r.endpoint,
+      eventId: r.event_id,
+      level: r.level,
+      status: r.status,
+      attempts: Number(r.attempts),
+      lastError: r.last_error,
+      createdAt: Number(r.created_at),
+      deliveredAt: r.delivered_at === null ? null : Number(r.delivered_at),
+    });
+  return out;
+}
+
+const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY, space TEXT NOT NULL, item_id TEXT NOT NULL, event_id TEXT NOT NULL, endpoint TEXT NOT NULL,
   level TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,
@@ -54,13 +133,84 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
 CREATE INDEX IF NOT EXISTS outbox_item ON outbox (space, item_id);
 `;
 
-interface Row {
-  id: number;
-  space: string;
-  event_id: string;
-  endpoint: string;
-  body: string;
-  attempts: number;
+/** The outbox of one node in a SQLite file (`DATA_DIR/outbox.sqlite`, or `:memory:`). */
+export class SqliteOutboxStore implements OutboxStore {
+  readonly shared = false;
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(SQLITE_SCHEMA);
+  }
+
+  async insert(rows: readonly NewDelivery[]): Promise<number> {
+    const insert = this.db
+      .prepare(`INSERT OR IGNORE INTO outbox (space, item_id, event_id, endpoint, level, body, status, attempts, next_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
+    let n = 0;
+    this.db.transaction(() => {
+      for (const r of rows)
+        n += insert.run(r.space, r.itemId, r.eventId, r.endpoint, r.level, r.body, r.now, r.now).changes;
+    })();
+    return n;
+  }
+
+  async claimDue(now: number, limit: number): Promise<DueDelivery[]> {
+    return (
+      this.db
+        .prepare(
+          `SELECT id, space, event_id, endpoint, body, attempts FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT ?`,
+        )
+        .all(now, limit) as {
+        id: number;
+        space: string;
+        event_id: string;
+        endpoint: string;
+        body: string;
+        attempts: number;
+      }[]
+    ).map((r) => ({
+      id: r.id,
+      space: r.space,
+      eventId: r.event_id,
+      endpoint: r.endpoint,
+      body: r.body,
+      attempts: r.attempts,
+    }));
+  }
+
+  async attempted(
+    id: number,
+    o: {
+      status: 'delivered' | 'pending' | 'failed';
+      attempts: number;
+      nextAt: number;
+      error: string | null;
+      now: number;
+    },
+  ): Promise<void> {
+    this.db
+      .prepare(`UPDATE outbox SET status = ?, attempts = ?, next_at = ?, last_error = ?, delivered_at = ? WHERE id = ?`)
+      .run(o.status, o.attempts, o.nextAt, o.error, o.status === 'delivered' ? o.now : null, id);
+  }
+
+  async deliveries(space: string, itemIds: readonly string[]): Promise<Record<string, Delivery[]>> {
+    if (itemIds.length === 0) return {};
+    const q = this.db.prepare(
+      `SELECT item_id, endpoint, event_id, level, status, attempts, last_error, created_at, delivered_at FROM outbox WHERE space = ? AND item_id = ? ORDER BY id`,
+    );
+    return deliveriesByItem(itemIds.flatMap((id) => q.all(space, id) as DeliveryRow[]));
+  }
+
+  async dropSpace(space: string): Promise<void> {
+    this.db.prepare('DELETE FROM outbox WHERE space = ?').run(space);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
 }
 
 /** The body of a notification about `item` in `space`; `escalation` null for a new urgent item. */
@@ -85,53 +235,44 @@ export function notificationBody(
 
 /** The durable outbox and its dispatcher. */
 export class WebhookOutbox {
-  private readonly db: Database.Database;
   private readonly failsafe: Failsafe;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
   constructor(
-    file: string,
+    readonly store: OutboxStore,
     private readonly opts: OutboxOptions,
   ) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.exec(SCHEMA);
     this.failsafe = opts.failsafe ?? new Failsafe();
   }
 
+  /** Whether the rows are shared by a cluster's nodes (then every node writes the rows of every batch it folds). */
+  get shared(): boolean {
+    return this.store.shared;
+  }
+
   /** Writes the rows a committed batch calls for (new urgent items, escalations) for the endpoints of its space. */
-  enqueue(space: string, events: readonly DomainEvent[], itemOf: (id: string) => DutyItem | undefined): number {
+  async enqueue(
+    space: string,
+    events: readonly DomainEvent[],
+    itemOf: (id: string) => DutyItem | undefined,
+  ): Promise<number> {
     const endpoints = this.opts.config.webhooks.filter((w) => w.spaces.includes(space));
     if (endpoints.length === 0) return 0;
-    const insert = this.db
-      .prepare(`INSERT OR IGNORE INTO outbox (space, item_id, event_id, endpoint, level, body, status, attempts, next_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
     const now = this.opts.now();
-    let n = 0;
-    this.db.transaction(() => {
-      for (const e of events) {
-        const urgentOpen = e.type === 'item.opened' && (e.kind === 'case' || e.kind === 'overdue');
-        if (!urgentOpen && e.type !== 'item.escalated') continue;
-        const item = itemOf(e.itemId);
-        if (!item) continue;
-        const escalation = e.type === 'item.escalated' ? { level: e.level, to: e.to } : null;
-        const body = JSON.stringify(notificationBody(this.opts.config, space, item, escalation));
-        for (const w of endpoints)
-          n += insert.run(
-            space,
-            item.id,
-            e.eventId,
-            w.name,
-            escalation ? 'escalation' : 'urgent',
-            body,
-            now,
-            now,
-          ).changes;
-      }
-    })();
-    return n;
+    const rows: NewDelivery[] = [];
+    for (const e of events) {
+      const urgentOpen = e.type === 'item.opened' && (e.kind === 'case' || e.kind === 'overdue');
+      if (!urgentOpen && e.type !== 'item.escalated') continue;
+      const item = itemOf(e.itemId);
+      if (!item) continue;
+      const escalation = e.type === 'item.escalated' ? { level: e.level, to: e.to } : null;
+      const body = JSON.stringify(notificationBody(this.opts.config, space, item, escalation));
+      const level = escalation ? 'escalation' : 'urgent';
+      for (const w of endpoints)
+        rows.push({ space, itemId: item.id, eventId: e.eventId, endpoint: w.name, level, body, now });
+    }
+    return rows.length === 0 ? 0 : this.store.insert(rows);
   }
 
   /** Starts the dispatcher (a pass still running when the next is due is not doubled). */
@@ -149,24 +290,20 @@ export class WebhookOutbox {
 
   /** Posts every due row once; a failure is rescheduled with backoff, or given up after the last attempt. */
   async drain(): Promise<void> {
-    const due = this.db
-      .prepare(
-        `SELECT id, space, event_id, endpoint, body, attempts FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT 50`,
-      )
-      .all(this.opts.now()) as Row[];
+    const due = await this.store.claimDue(this.opts.now(), 50);
     for (const row of due) await this.deliver(row);
   }
 
-  private async deliver(row: Row): Promise<void> {
+  private async deliver(row: DueDelivery): Promise<void> {
     const endpoint = this.opts.config.webhooks.find((w) => w.name === row.endpoint);
-    if (!endpoint) return this.record(row, false, `endpoint ${row.endpoint} is no longer configured`, true);
+    if (!endpoint) return this.record(row, `endpoint ${row.endpoint} is no longer configured`, true);
     let error: string | null = null;
     try {
       const res = await fetch(endpoint.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json; charset=utf-8',
-          'x-cityops-delivery': `${row.space}|${row.event_id}|${row.endpoint}`,
+          'x-cityops-delivery': `${row.space}|${row.eventId}|${row.endpoint}`,
         },
         body: row.body,
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
@@ -176,70 +313,43 @@ export class WebhookOutbox {
     } catch (err) {
       error = (err as Error).message.slice(0, 200);
     }
-    this.record(row, error === null, error, false);
+    await this.record(row, error, false);
   }
 
-  private record(row: Row, ok: boolean, error: string | null, final: boolean): void {
+  private async record(row: DueDelivery, error: string | null, final: boolean): Promise<void> {
     const now = this.opts.now();
     const attempts = row.attempts + 1;
-    if (ok) {
-      this.db
-        .prepare(
-          `UPDATE outbox SET status = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?`,
-        )
-        .run(attempts, now, row.id);
+    if (error === null) {
+      await this.store.attempted(row.id, { status: 'delivered', attempts, nextAt: now, error: null, now });
       return;
     }
     const { baseSec, maxSec, attempts: max } = this.opts.config.webhookRetry;
     const giveUp = final || attempts >= max;
     const next = now + Math.min(maxSec, baseSec * 2 ** (attempts - 1)) * 1000;
-    this.db
-      .prepare(`UPDATE outbox SET status = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?`)
-      .run(giveUp ? 'failed' : 'pending', attempts, Math.round(next), error, row.id);
+    await this.store.attempted(row.id, {
+      status: giveUp ? 'failed' : 'pending',
+      attempts,
+      nextAt: Math.round(next),
+      error,
+      now,
+    });
   }
 
   /** The deliveries of the given items of a space, by item id, oldest first. */
-  deliveries(space: string, itemIds: readonly string[]): Record<string, Delivery[]> {
-    const out: Record<string, Delivery[]> = {};
-    const q = this.db.prepare(
-      `SELECT endpoint, event_id, level, status, attempts, last_error, created_at, delivered_at FROM outbox WHERE space = ? AND item_id = ? ORDER BY id`,
-    );
-    for (const id of itemIds) {
-      const rows = q.all(space, id) as {
-        endpoint: string;
-        event_id: string;
-        level: Delivery['level'];
-        status: Delivery['status'];
-        attempts: number;
-        last_error: string | null;
-        created_at: number;
-        delivered_at: number | null;
-      }[];
-      if (rows.length > 0)
-        out[id] = rows.map((r) => ({
-          endpoint: r.endpoint,
-          eventId: r.event_id,
-          level: r.level,
-          status: r.status,
-          attempts: r.attempts,
-          lastError: r.last_error,
-          createdAt: r.created_at,
-          deliveredAt: r.delivered_at,
-        }));
-    }
-    return out;
+  deliveries(space: string, itemIds: readonly string[]): Promise<Record<string, Delivery[]>> {
+    return this.store.deliveries(space, itemIds);
   }
 
   /** Forgets a deleted space's rows. */
-  dropSpace(space: string): void {
-    this.db.prepare('DELETE FROM outbox WHERE space = ?').run(space);
+  dropSpace(space: string): Promise<void> {
+    return this.store.dropSpace(space);
   }
 
-  /** Stops the dispatcher, waits for a pass in flight, closes the file. */
+  /** Stops the dispatcher, waits for a pass in flight, closes the store. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
-    this.db.close();
+    await this.store.close();
   }
 }

@@ -65,13 +65,13 @@ export function dutyRoutes(deps: DutyDeps): Router {
     return { body, caller, space };
   }
 
-  r.get('/duty/items', (req, res) => {
+  r.get('/duty/items', async (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
     const s = deps.spaces.find(space);
     if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
     const list = deskList(s.projection, spaceNow(deps, space));
-    const deliveries = deps.outbox.deliveries(
+    const deliveries = await deps.outbox.deliveries(
       space,
       [...list.open, ...list.resolved].map((x) => x.id),
     );

@@ -26,6 +26,13 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, token TEXT NOT NULL, grant_role TEXT NOT NULL, grant_space TEXT,
      name TEXT, csrf TEXT NOT NULL, expires BIGINT NOT NULL);
    CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);`,
+  // 3: the duty desk's webhook outbox shared by the nodes (server/duty/pgOutbox.ts).
+  `CREATE TABLE IF NOT EXISTS outbox (id BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, item_id TEXT NOT NULL,
+     event_id TEXT NOT NULL, endpoint TEXT NOT NULL, level TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
+     attempts INTEGER NOT NULL, next_at BIGINT NOT NULL, last_error TEXT, created_at BIGINT NOT NULL, delivered_at BIGINT,
+     claimed_until BIGINT, UNIQUE (space, event_id, endpoint));
+   CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+   CREATE INDEX IF NOT EXISTS outbox_item ON outbox (space, item_id);`,
 ];
 
 /** Options of the PostgreSQL store. */
