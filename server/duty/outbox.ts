@@ -65,6 +65,15 @@ export interface DueDelivery {
   readonly attempts: number;
 }
 
+/** The outcome of an attempt to post a row, as recorded. */
+export interface AttemptOutcome {
+  readonly status: 'delivered' | 'pending' | 'failed';
+  readonly attempts: number;
+  readonly nextAt: number;
+  readonly error: string | null;
+  readonly now: number;
+}
+
 /**
  * Where the outbox's rows are kept: a node's SQLite file, or PostgreSQL shared by a cluster's nodes. Rows are unique by
  * space, event and endpoint (writing one twice keeps the first).
@@ -77,16 +86,7 @@ export interface OutboxStore {
   /** Takes up to `limit` rows due at `now` for this node to post (on a cluster no other node takes them meanwhile). */
   claimDue(now: number, limit: number): Promise<DueDelivery[]>;
   /** Records the outcome of an attempt. */
-  attempted(
-    id: number,
-    outcome: {
-      status: 'delivered' | 'pending' | 'failed';
-      attempts: number;
-      nextAt: number;
-      error: string | null;
-      now: number;
-    },
-  ): Promise<void>;
+  attempted(id: number, outcome: AttemptOutcome): Promise<void>;
   /** The deliveries of the given items of a space, by item id, oldest first. */
   deliveries(space: string, itemIds: readonly string[]): Promise<Record<string, Delivery[]>>;
   dropSpace(space: string): Promise<void>;
@@ -181,16 +181,7 @@ export class SqliteOutboxStore implements OutboxStore {
     }));
   }
 
-  async attempted(
-    id: number,
-    o: {
-      status: 'delivered' | 'pending' | 'failed';
-      attempts: number;
-      nextAt: number;
-      error: string | null;
-      now: number;
-    },
-  ): Promise<void> {
+  async attempted(id: number, o: AttemptOutcome): Promise<void> {
     this.db
       .prepare(`UPDATE outbox SET status = ?, attempts = ?, next_at = ?, last_error = ?, delivered_at = ? WHERE id = ?`)
       .run(o.status, o.attempts, o.nextAt, o.error, o.status === 'delivered' ? o.now : null, id);

@@ -7,7 +7,14 @@
  */
 import type pg from 'pg';
 import type { ItemDelivery as Delivery } from '@shared/duty/desk';
-import { deliveriesByItem, type DeliveryRow, type DueDelivery, type NewDelivery, type OutboxStore } from './outbox';
+import {
+  deliveriesByItem,
+  type AttemptOutcome,
+  type DeliveryRow,
+  type DueDelivery,
+  type NewDelivery,
+  type OutboxStore,
+} from './outbox';
 
 /** Rows taken at once; each may take up to a request's timeout. */
 const CLAIM_ROWS = 10;
@@ -64,16 +71,7 @@ export class PgOutboxStore implements OutboxStore {
       .sort((a, b) => a.id - b.id);
   }
 
-  async attempted(
-    id: number,
-    o: {
-      status: 'delivered' | 'pending' | 'failed';
-      attempts: number;
-      nextAt: number;
-      error: string | null;
-      now: number;
-    },
-  ): Promise<void> {
+  async attempted(id: number, o: AttemptOutcome): Promise<void> {
     await this.pool.query(
       `UPDATE outbox SET status = $2, attempts = $3, next_at = $4, last_error = $5, delivered_at = $6, claimed_until = NULL
        WHERE id = $1`,

@@ -15,17 +15,11 @@ import type { SilentWall } from '@shared/projection/monitor';
 /** Most walls kept (connected or remembered). */
 export const WALLS_MAX = 1_000;
 
-/** A wall as a node publishes it to the others. */
-export interface SharedWall {
-  readonly id: string;
-  readonly space: string;
-  readonly address: string;
-  readonly connected: boolean;
-  readonly connectedAt: number;
-  readonly lastReportAt: number | null;
-  readonly report: WallReport | null;
-  readonly goneAt: number | null;
-}
+/** A wall as a node publishes it to the others: its row's facts, and when its socket went (while disconnected). */
+export type SharedWall = Pick<
+  WallRow,
+  'id' | 'space' | 'address' | 'connected' | 'connectedAt' | 'lastReportAt' | 'report'
+> & { readonly goneAt: number | null };
 
 /**
  * A wall another node published: that node, when it last published, and when this node read it (wall-clock ms). Read

@@ -16,11 +16,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received } from '../fixtures/events';
-import { WebhookReceiver } from '../fixtures/webhookReceiver';
+import { robotConfig, WebhookReceiver } from '../fixtures/webhookReceiver';
 import { openDesk } from '../fixtures/desk';
 import { post, TOKENS } from '../../harness/server';
 
@@ -60,14 +59,7 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-duty-'));
     mkdirSync(shots, { recursive: true });
-    const config: CityopsConfig = {
-      ...DEFAULT_CONFIG,
-      duty: {
-        ...DEFAULT_CONFIG.duty,
-        webhooks: [{ name: 'robot', url: await receiver.listen(), spaces: ['live'] }],
-        webhookRetry: { baseSec: 0.1, maxSec: 0.4, attempts: 5 },
-      },
-    };
+    const config = robotConfig(await receiver.listen(), { baseSec: 0.1, maxSec: 0.4, attempts: 5 });
     app = createApp({
       store: openSqliteStore({ dataDir }),
       config,

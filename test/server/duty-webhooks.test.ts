@@ -8,22 +8,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import type { CityopsConfig } from '@shared/config';
 import type { DeskAnswer } from '@shared/duty/desk';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { received } from '../fixtures/events';
-import { WebhookReceiver } from '../fixtures/webhookReceiver';
+import { pollUntil } from '../fixtures/wallClient';
+import { robotConfig, WebhookReceiver } from '../fixtures/webhookReceiver';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const NIGHT = shanghaiInstant('2026-11-24', '03:00');
-
-async function until(what: string, probe: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('when an urgent item opens and escalates with a webhook that fails its first attempts', () => {
   const receiver = new WebhookReceiver(2);
@@ -31,16 +24,11 @@ describe('when an urgent item opens and escalates with a webhook that fails its 
   let config: CityopsConfig;
 
   beforeAll(async () => {
-    const url = await receiver.listen();
-    config = {
-      ...DEFAULT_CONFIG,
-      duty: {
-        ...DEFAULT_CONFIG.duty,
-        webhooks: [{ name: 'robot', url, spaces: ['live'] }],
-        deskUrl: 'https://ops.example.gov.cn',
-        webhookRetry: { baseSec: 0.1, maxSec: 0.4, attempts: 5 },
-      },
-    };
+    config = robotConfig(
+      await receiver.listen(),
+      { baseSec: 0.1, maxSec: 0.4, attempts: 5 },
+      'https://ops.example.gov.cn',
+    );
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-hooks-'));
     server = await startTestServer(NIGHT, dataDir, undefined, {
       config,
@@ -74,7 +62,7 @@ describe('when an urgent item opens and escalates with a webhook that fails its 
   });
 
   it('then the new urgent item reaches the receiver once, after two failed attempts, in the robot body with the desk link', async () => {
-    await until('the delivery', () => receiver.ok().length === 1);
+    await pollUntil('the delivery', () => receiver.ok().length === 1);
     expect(receiver.got.map((g) => g.status)).toEqual([500, 500, 200]);
     expect(new Set(receiver.got.map((g) => g.headers['x-cityops-delivery']))).toEqual(
       new Set(['live|item|case|h1|robot']),
@@ -106,11 +94,11 @@ describe('when an urgent item opens and escalates with a webhook that fails its 
 
   it('then a restart while the escalation is still failing finishes it, and nothing is sent twice', async () => {
     server.now.value = NIGHT + 6 * MINUTE_MS;
-    await until('the first failed attempt of the escalation', () =>
+    await pollUntil('the first failed attempt of the escalation', () =>
       receiver.got.some((g) => g.body.level === 'escalation'),
     );
     server = await server.restart();
-    await until('the escalation delivered', () => receiver.ok().length === 2);
+    await pollUntil('the escalation delivered', () => receiver.ok().length === 2);
     // Past the retries of everything (attempts ≤ 5 at most 0.4 s apart) the receiver has each body once.
     await new Promise((r) => setTimeout(r, 1_500));
     const ok = receiver.ok();

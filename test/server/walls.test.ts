@@ -6,22 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '@shared/contract';
 import { shanghaiInstant } from '@shared/time';
-import type { WallReport, WallsAnswer } from '@shared/wall/health';
+import type { WallsAnswer } from '@shared/wall/health';
 import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
-import { trackWall, type TrackedWall } from '../fixtures/wallClient';
+import { trackWall, wallReport, type TrackedWall } from '../fixtures/wallClient';
 
 const T = shanghaiInstant('2026-11-23', '09:00');
-
-const reportOf = (wallId: string, over: Partial<WallReport> = {}): WallReport => ({
-  wallId,
-  version: 'dev',
-  fps: 58.5,
-  dataAgeMs: 400,
-  heapBytes: 31_000_000,
-  screen: { width: 5760, height: 1080, dpr: 1 },
-  kiosk: { kiosk: true, grid: '3x1', fullscreen: true, wakeLock: 'held', hidden: false },
-  ...over,
-});
 
 function send(socket: WallSocket, report: unknown): Promise<Result<null>> {
   return new Promise((resolve) => socket.emit('wall:health', report, resolve));
@@ -54,7 +43,7 @@ describe('when walls report their health', () => {
   });
 
   it('then a report that is not valid is refused with the field and why, and changes nothing', async () => {
-    const r = await send(lobby, { ...reportOf('lobby-wall-1'), fps: -3, screen: { width: 'wide' } });
+    const r = await send(lobby, { ...wallReport('lobby-wall-1'), fps: -3, screen: { width: 'wide' } });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('bad_request');
@@ -64,8 +53,11 @@ describe('when walls report their health', () => {
   });
 
   it('then the admin lists every connected wall with its space, address, report and flags; others may not', async () => {
-    expect(await send(lobby, reportOf('lobby-wall-1'))).toEqual({ ok: true, data: null });
-    expect(await send(slow, reportOf('slow-wall-2', { fps: 3, dataAgeMs: 90_000 }))).toEqual({ ok: true, data: null });
+    expect(await send(lobby, wallReport('lobby-wall-1'))).toEqual({ ok: true, data: null });
+    expect(await send(slow, wallReport('slow-wall-2', { fps: 3, dataAgeMs: 90_000 }))).toEqual({
+      ok: true,
+      data: null,
+    });
     const { status, body } = await walls(server);
     expect(status).toBe(200);
     expect(body.limits).toEqual({ silentSec: 60, slowFps: 10, staleDataSec: 30 });
@@ -79,7 +71,7 @@ describe('when walls report their health', () => {
       flags: { stale: false, slow: false, oldVersion: false },
     });
     expect(lobbyRow.address).toMatch(/127\.0\.0\.1/);
-    expect(lobbyRow.report).toEqual(reportOf('lobby-wall-1'));
+    expect(lobbyRow.report).toEqual(wallReport('lobby-wall-1'));
     expect(body.walls.find((w) => w.id === 'slow-wall-2')!.flags).toEqual({
       stale: true,
       slow: true,
@@ -122,7 +114,7 @@ describe('when walls report their health', () => {
 
     const back = await connectWall(server.url);
     try {
-      expect(await send(back, reportOf('lobby-wall-1'))).toEqual({ ok: true, data: null });
+      expect(await send(back, wallReport('lobby-wall-1'))).toEqual({ ok: true, data: null });
       const cleared = await watcher.until((v) => v.alerts.some((a) => a.id === alert.id && a.clearedAt !== undefined));
       expect(cleared.alerts.find((a) => a.id === alert.id)!.clearedAt).toBe(T + 75_000);
       const rows = (await walls(server)).body.walls.filter((w) => w.id === 'lobby-wall-1');
@@ -135,7 +127,7 @@ describe('when walls report their health', () => {
 
   it('then a wall whose page leaves on purpose is dropped at once and raises no alert', async () => {
     const leaving = await connectWall(server.url);
-    expect(await send(leaving, reportOf('leaving-wall-3'))).toEqual({ ok: true, data: null });
+    expect(await send(leaving, wallReport('leaving-wall-3'))).toEqual({ ok: true, data: null });
     expect((await walls(server)).body.walls.some((w) => w.id === 'leaving-wall-3')).toBe(true);
     leaving.disconnect();
     await new Promise((r) => setTimeout(r, 200));
@@ -150,7 +142,7 @@ describe('when walls report their health', () => {
     const del = (id: string) =>
       fetch(`${server.url}/api/v1/walls/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer admin-token' } });
     const gone = await connectWall(server.url);
-    expect(await send(gone, reportOf('gone-wall-4'))).toEqual({ ok: true, data: null });
+    expect(await send(gone, wallReport('gone-wall-4'))).toEqual({ ok: true, data: null });
     gone.io.engine.close();
     await new Promise((r) => setTimeout(r, 200));
     expect((await walls(server)).body.walls.find((w) => w.id === 'gone-wall-4')).toMatchObject({ connected: false });

@@ -6,23 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../../server/store/postgres';
 import { PgOutboxStore } from '../../../server/duty/pgOutbox';
-import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import type { CityopsConfig } from '@shared/config';
 import type { DeskAnswer } from '@shared/duty/desk';
 import { HOUR_MS } from '@shared/time';
 import { T0, received } from '../../fixtures/events';
-import { WebhookReceiver } from '../../fixtures/webhookReceiver';
+import { pollUntil } from '../../fixtures/wallClient';
+import { robotConfig, WebhookReceiver } from '../../fixtures/webhookReceiver';
 import { createTestDatabase, type TestDatabase } from '../../../harness/postgres';
 import { post, removeData, startTestServer, type TestServer } from '../../../harness/server';
 
 const NOW = T0 + HOUR_MS;
-
-async function until(what: string, probe: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('when two nodes share the webhook outbox in PostgreSQL', () => {
   const receiver = new WebhookReceiver(0);
@@ -53,15 +46,7 @@ describe('when two nodes share the webhook outbox in PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const url = await receiver.listen();
-    config = {
-      ...DEFAULT_CONFIG,
-      duty: {
-        ...DEFAULT_CONFIG.duty,
-        webhooks: [{ name: 'robot', url, spaces: ['live'] }],
-        webhookRetry: { baseSec: 0.05, maxSec: 0.2, attempts: 100 },
-      },
-    };
+    config = robotConfig(await receiver.listen(), { baseSec: 0.05, maxSec: 0.2, attempts: 100 });
     // Only A's monitor runs: A logs every item's events, B only folds them (so B could post nothing of its own).
     a = await node(50);
     b = await node(3_600_000);
@@ -81,8 +66,8 @@ describe('when two nodes share the webhook outbox in PostgreSQL', () => {
       events: [received('u1', { ts: NOW, urgency: 'urgent', title: '燃气泄漏' })],
     });
     expect(res.json).toMatchObject({ accepted: 1 });
-    await until('the delivery', () => receiver.ok().length === 1);
-    await until('node B folded the batch', () => b.app.spaces.get('live').projection.items.has('case|u1'));
+    await pollUntil('the delivery', () => receiver.ok().length === 1);
+    await pollUntil('node B folded the batch', () => b.app.spaces.get('live').projection.items.has('case|u1'));
     // Several dispatch passes of both nodes later, still one request.
     await new Promise((r) => setTimeout(r, 600));
     expect(receiver.got.map((g) => [g.headers['x-cityops-delivery'], g.status])).toEqual([
@@ -100,14 +85,14 @@ describe('when two nodes share the webhook outbox in PostgreSQL', () => {
     });
     expect(res.json).toMatchObject({ accepted: 1 });
     const key = 'live|item|case|u2|robot';
-    await until(
+    await pollUntil(
       'failed attempts',
       () => receiver.got.filter((g) => g.headers['x-cityops-delivery'] === key).length >= 2,
     );
     await a.stop();
     aStopped = true;
     receiver.failFirst = 0;
-    await until('the delivery from node B', () => receiver.ok().some((body) => body.item.id === 'case|u2'));
+    await pollUntil('the delivery from node B', () => receiver.ok().some((body) => body.item.id === 'case|u2'));
     await new Promise((r) => setTimeout(r, 600));
     expect(receiver.ok().filter((body) => body.item.id === 'case|u2')).toHaveLength(1);
     const desk = await fetch(`${b.url}/api/v1/duty/items?space=live`, {

@@ -9,25 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type RedisClientType } from 'redis';
 import { RedisWallPeers } from '../../../server/cluster/sharedWalls';
 import { shanghaiInstant } from '@shared/time';
-import type { WallReport, WallsAnswer } from '@shared/wall/health';
+import type { WallsAnswer } from '@shared/wall/health';
 import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../../../harness/server';
 import { memoryLog } from '../../fixtures/logs';
+import { wallReport } from '../../fixtures/wallClient';
 
 const T = shanghaiInstant('2026-11-23', '09:00');
 const KEY = `cityops:test:walls:${randomUUID()}`;
 
-const reportOf = (wallId: string): WallReport => ({
-  wallId,
-  version: 'dev',
-  fps: 58.5,
-  dataAgeMs: 400,
-  heapBytes: 31_000_000,
-  screen: { width: 5760, height: 1080, dpr: 1 },
-  kiosk: { kiosk: true, grid: '3x1', fullscreen: true, wakeLock: 'held', hidden: false },
-});
-
 function report(socket: WallSocket, wallId: string): Promise<unknown> {
-  return new Promise((resolve) => socket.emit('wall:health', reportOf(wallId), resolve));
+  return new Promise((resolve) => socket.emit('wall:health', wallReport(wallId), resolve));
 }
 
 async function list(server: TestServer): Promise<WallsAnswer['walls']> {
