@@ -44,7 +44,10 @@ import { Broadcaster } from './realtime/broadcaster';
 import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
 import { addressOf, wallMetrics, WallRegistry, type WallPeers } from './realtime/walls';
 import { wallRoutes } from './http/walls';
-import { SpaceRegistry, type RestoreReport } from './spaces';
+import { SpaceRegistry, spaceOwnClock, type RestoreReport, type Space } from './spaces';
+import { DEFAULT_HISTORY_POLICY, type HistoryPolicy } from './review/history';
+import { ReviewService } from './review/service';
+import { reviewRoutes } from './http/review';
 import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
 import type { LogFollower } from './cluster/follower';
@@ -85,6 +88,11 @@ export interface AppDeps {
   readonly checkpointMs?: number;
   /** …or after this many events (default 250,000). */
   readonly checkpointEvents?: number;
+  /**
+   * The review history kept beside the checkpoints (default `DEFAULT_HISTORY_POLICY`: a checkpoint an hour of space
+   * clock for 48 h, then one a day for 90 days, at most 200 per space).
+   */
+  readonly reviewHistory?: Partial<HistoryPolicy>;
   /** Between the working calendar's coverage checks (logged when a deadline could fall past it), ms (default a day). */
   readonly calendarCheckMs?: number;
   /** Where the app logs (default: the process logger, JSON lines on stdout at LOG_LEVEL); tests inject their own. */
@@ -119,6 +127,8 @@ export interface App {
   readonly cases: CaseReadModel;
   /** Writes what time reveals, sweeps and checkpoints every space. */
   readonly monitor: SpaceMonitor;
+  /** Folds a space's log to a past instant for review (复盘), writing nothing. */
+  readonly review: ReviewService;
   /** The wall screens connected (and those that stopped reporting). */
   readonly walls: WallRegistry;
   /** How each space started (from a checkpoint or the whole log), once ready. */
@@ -297,6 +307,17 @@ export function createApp(deps: AppDeps): App {
     drillRoutes({ tokens: deps.tokens, sessions, drills }),
     exportRoutes({ tokens: deps.tokens, sessions, store: deps.store }),
   );
+  const review = new ReviewService({
+    store: deps.store,
+    spaces,
+    ctx,
+    version,
+    history: (name, v, at) => caseModel.reviewCheckpoints(name, v, at),
+    archiveOf: (name) => caseModel.archive(name),
+    now,
+  });
+  // Review reads the log and the history beside the checkpoints; it writes nothing.
+  app.use('/api/v1', reviewRoutes({ tokens: deps.tokens, sessions, review, isReady: () => isReady }));
   app.use(
     '/open311',
     open311Routes({
@@ -424,6 +445,7 @@ export function createApp(deps: AppDeps): App {
         log.error({ err, space: space.name }, 'could not write webhook notifications to the outbox'),
       );
   }, 'webhook-outbox');
+  const historyPolicy: HistoryPolicy = { ...DEFAULT_HISTORY_POLICY, ...deps.reviewHistory };
   const monitor = new SpaceMonitor({
     spaces,
     ingest,
@@ -432,19 +454,23 @@ export function createApp(deps: AppDeps): App {
     checkpointMs: deps.checkpointMs,
     checkpointEvents: deps.checkpointEvents,
     silentWalls: (space, at) => walls.silent(space, at),
-    checkpoint: (space) =>
+    checkpoint: (space) => {
+      const clock = historyClock(space, now());
       caseModel.checkpoint(
         space.name,
         space.position,
         version,
         encodeCheckpoint(space.projection, space.seen, space.position),
         now(),
-      ),
+        clock === null ? undefined : { clock, policy: historyPolicy },
+      );
+    },
     failsafe,
   });
   spaces.onDelete((name) => {
     b.forget(name);
     caseModel.dropSpace(name);
+    review.forget(name);
     void outbox
       .dropSpace(name)
       .catch((err: unknown) => log.error({ err, space: name }, "could not drop a deleted space's webhook rows"));
@@ -530,6 +556,7 @@ export function createApp(deps: AppDeps): App {
     broadcaster: b,
     cases: caseModel,
     monitor,
+    review,
     walls,
     restored,
     calendar,
@@ -548,6 +575,7 @@ export function createApp(deps: AppDeps): App {
       await wallPeers?.close();
       // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing.
       if (isReady) await monitor.checkpointAll();
+      review.close();
       b.stop();
       caseFeed.close();
       await new Promise<void>((resolve) => {
@@ -566,6 +594,17 @@ export function createApp(deps: AppDeps): App {
       await deps.store.close();
     },
   };
+}
+
+/**
+ * The space clock a checkpoint stands for in the review history: the later of the newest event folded and the space's
+ * own clock (the wall clock for live, which the projection was swept at), so a review at or after it may start from it.
+ */
+function historyClock(space: Space, wallNow: number): number | null {
+  const folded = space.projection.clock;
+  const own = spaceOwnClock(space, wallNow);
+  if (folded === null) return own;
+  return own === null ? folded : Math.max(folded, own);
 }
 
 /** The build id in the client build's `build.json`, or null when it cannot be read. */

@@ -20,6 +20,7 @@ import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
 import { Failsafe } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
 import type { EventStore } from '../store/types';
+import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, caseRow } from './rows';
 
 /** One event of a case's history, as logged. */
@@ -35,6 +36,19 @@ export interface HistoryEntry {
 export interface ModelPosition {
   readonly seq: number;
   readonly version: string;
+}
+
+/** A checkpoint of the review history: its log seq, the space clock it stands for (ms) and its body. */
+export interface ReviewCheckpoint {
+  readonly seq: number;
+  readonly clock: number;
+  readonly body: Buffer;
+}
+
+/** What a checkpoint adds to the review history, when due: the space clock it stands for (ms) and the policy. */
+export interface HistoryWrite {
+  readonly clock: number;
+  readonly policy: HistoryPolicy;
 }
 
 /** A stored checkpoint of a space's projection. */
@@ -97,6 +111,8 @@ CREATE TABLE IF NOT EXISTS case_supervisions (space TEXT NOT NULL, ts INTEGER NO
 CREATE INDEX IF NOT EXISTS case_supervisions_ts ON case_supervisions (space, ts);
 CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, written_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS review_checkpoints (space TEXT NOT NULL, seq INTEGER NOT NULL, clock INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (space, seq));
+CREATE INDEX IF NOT EXISTS review_checkpoints_clock ON review_checkpoints (space, version, clock);
 `;
 /** The indexes of `cases` that only serve lists and scoring (dropped and rebuilt around a large rebuild). */
 const LIST_INDEXES = [
@@ -117,6 +133,7 @@ const TABLES = [
   'case_supervisions',
   'read_model_meta',
   'checkpoints',
+  'review_checkpoints',
 ];
 
 /** Longest folded events wait to be written, ms (a replay at full speed rewrites a busy case once per write). */
@@ -221,7 +238,9 @@ export class CaseReadModel {
   /** Spaces that have written rows. */
   spacesWithRows(): string[] {
     return this.db
-      .prepare('SELECT space FROM read_model_meta UNION SELECT space FROM checkpoints')
+      .prepare(
+        'SELECT space FROM read_model_meta UNION SELECT space FROM checkpoints UNION SELECT space FROM review_checkpoints',
+      )
       .pluck()
       .all() as string[];
   }
@@ -370,9 +389,10 @@ export class CaseReadModel {
 
   /**
    * Writes everything folded so far and a space's checkpoint in one transaction, so the rows are never behind a
-   * checkpoint. `body` is the serialised projection at log seq `seq` (≤ the rows' position).
+   * checkpoint. `body` is the serialised projection at log seq `seq` (≤ the rows' position). With `history`, the
+   * checkpoint also joins the space's review history when the policy says it is due, and the history is pruned.
    */
-  checkpoint(space: string, seq: number, version: string, body: Buffer, now: number): void {
+  checkpoint(space: string, seq: number, version: string, body: Buffer, now: number, history?: HistoryWrite): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -385,8 +405,53 @@ export class CaseReadModel {
           'INSERT OR REPLACE INTO checkpoints (space, seq, version, sha256, body, written_at) VALUES (?, ?, ?, ?, ?, ?)',
         )
         .run(space, seq, version, sha, body, now);
+      if (history) this.addToHistory(space, seq, version, sha, body, history);
     })();
     this.settle();
+  }
+
+  /** Adds a checkpoint to the review history when due (inside the caller's transaction), then prunes the history. */
+  private addToHistory(space: string, seq: number, version: string, sha: string, body: Buffer, h: HistoryWrite): void {
+    const last = this.db
+      .prepare('SELECT max(clock) FROM review_checkpoints WHERE space = ? AND version = ?')
+      .pluck()
+      .get(space, version) as number | null;
+    if (!historyDue(last, h.clock, h.policy)) return;
+    // Entries another version wrote are never used (their fold differs): they go when this version writes its first.
+    this.db.prepare('DELETE FROM review_checkpoints WHERE space = ? AND version <> ?').run(space, version);
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO review_checkpoints (space, seq, clock, version, sha256, body) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(space, seq, h.clock, version, sha, body);
+    const entries = this.db.prepare('SELECT seq, clock FROM review_checkpoints WHERE space = ?').all(space) as {
+      seq: number;
+      clock: number;
+    }[];
+    const drop = this.db.prepare('DELETE FROM review_checkpoints WHERE space = ? AND seq = ?');
+    for (const s of historyToPrune(entries, h.policy)) drop.run(space, s);
+  }
+
+  /** A space's review history of a version: log seq and space clock of each entry, oldest first. */
+  reviewHistory(space: string, version: string): { seq: number; clock: number }[] {
+    return this.db
+      .prepare('SELECT seq, clock FROM review_checkpoints WHERE space = ? AND version = ? ORDER BY clock, seq')
+      .all(space, version) as { seq: number; clock: number }[];
+  }
+
+  /**
+   * The review history's checkpoints of a version that stand for a space clock at or before `at` (ms), newest first,
+   * at most `limit`; one whose checksum does not match is left out.
+   */
+  reviewCheckpoints(space: string, version: string, at: number, limit = 3): ReviewCheckpoint[] {
+    const rows = this.db
+      .prepare(
+        'SELECT seq, clock, sha256, body FROM review_checkpoints WHERE space = ? AND version = ? AND clock <= ? ORDER BY clock DESC, seq DESC LIMIT ?',
+      )
+      .all(space, version, at, limit) as { seq: number; clock: number; sha256: string; body: Buffer }[];
+    return rows
+      .filter((r) => createHash('sha256').update(r.body).digest('hex') === r.sha256)
+      .map(({ seq, clock, body }) => ({ seq, clock, body }));
   }
 
   /** A space's checkpoint, or why there is none to use (missing, from another version, corrupt, ahead of the rows). */
@@ -410,11 +475,18 @@ export class CaseReadModel {
     return { ok: true, checkpoint: { seq: row.seq, version: row.version, body: row.body } };
   }
 
-  /** Forgets a space: its rows, its checkpoint, what is in memory. */
+  /** Forgets a space: its rows, its checkpoint and review history, what is in memory. */
   dropSpace(space: string): void {
     this.spaces.delete(space);
     this.db.transaction(() => {
-      for (const t of ['cases', 'case_states', 'case_supervisions', 'read_model_meta', 'checkpoints'])
+      for (const t of [
+        'cases',
+        'case_states',
+        'case_supervisions',
+        'read_model_meta',
+        'checkpoints',
+        'review_checkpoints',
+      ])
         this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);
       this.db.prepare('DELETE FROM case_history WHERE space = ?').run(space);
     })();
