@@ -12,23 +12,30 @@ export const STAGE_MAX_WIDTH = 5760;
 
 const SCALE: InjectionKey<Readonly<Ref<number>>> = Symbol('stage-scale');
 
-/** The stage's size and scale for a window of `w`×`h` CSS px. */
-export function fitStage(w: number, h: number): { width: number; scale: number } {
+/**
+ * The stage's size and scale for a window of `w`×`h` CSS px; `below` design px under the stage are kept for a band
+ * scaled with it (the review bar), so the stage and the band together fit the window.
+ */
+export function fitStage(w: number, h: number, below = 0): { width: number; scale: number } {
+  h = (h * STAGE_HEIGHT) / (STAGE_HEIGHT + below);
   const aspect = w / Math.max(1, h);
   const width = Math.round(Math.min(STAGE_MAX_WIDTH, Math.max(STAGE_WIDTH, aspect * STAGE_HEIGHT)));
   return { width, scale: Math.min(w / width, h / STAGE_HEIGHT) };
 }
 
-/** Tracks the stage that fits the window and provides its scale to descendants (charts need it for sharpness). */
-export function provideStage(): { scale: Readonly<Ref<number>>; width: Readonly<Ref<number>> } {
-  const first = fitStage(window.innerWidth, window.innerHeight);
+/**
+ * Tracks the stage that fits the window (with `below` design px kept under it) and provides its scale to descendants
+ * (charts need it for sharpness).
+ */
+export function provideStage(below = 0): { scale: Readonly<Ref<number>>; width: Readonly<Ref<number>> } {
+  const first = fitStage(window.innerWidth, window.innerHeight, below);
   const scale = ref(first.scale);
   const width = ref(first.width);
   let frame = 0;
   const onResize = (): void => {
     cancelAnimationFrame(frame);
     frame = requestAnimationFrame(() => {
-      const next = fitStage(window.innerWidth, window.innerHeight);
+      const next = fitStage(window.innerWidth, window.innerHeight, below);
       scale.value = next.scale;
       width.value = next.width;
     });

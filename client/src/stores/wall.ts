@@ -1,14 +1,15 @@
 /**
  * The wall's state: the view of one space, kept in step with the server by the same pure reducer the server uses.
- * The store never opens a socket; `socket.ts` feeds it.
+ * The store never opens a socket; `socket.ts` feeds it. A review (复盘) shows a past view instead: it stands still,
+ * has no data age, and its space clock is the instant reviewed.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { applyWallDelta, followsDirectly, type WallDelta, type WallSnapshot } from '@shared/wall/delta';
 import type { WallView } from '@shared/wall/view';
 
-/** Where the connection stands. */
-export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'refused';
+/** Where the connection stands; `review` when the wall shows a past instant and has no connection. */
+export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'refused' | 'review';
 
 /** What a delta did to the view. */
 export type DeltaOutcome = 'applied' | 'stale' | 'gap';
@@ -46,6 +47,15 @@ export const useWallStore = defineStore('wall', () => {
     return 'applied';
   }
 
+  /** Shows a past view (review): no stream, no data age, the clock stands at the view's instant. */
+  function showPast(past: WallView): void {
+    view.value = past;
+    seq.value = -1;
+    lastMessageAt.value = null;
+    status.value = 'review';
+    error.value = null;
+  }
+
   function setStatus(next: ConnectionStatus, reason: string | null = null): void {
     status.value = next;
     error.value = reason;
@@ -65,15 +75,19 @@ export const useWallStore = defineStore('wall', () => {
     };
   }
 
-  /** Wall-clock ms since the last message, or null before the first. */
+  /** Wall-clock ms since the last message, or null before the first (and in a review, whose data has no age). */
   const dataAgeMs = computed(() =>
     lastMessageAt.value === null ? null : Math.max(0, nowTick.value - lastMessageAt.value),
   );
 
-  /** The space's clock now: the view's time advanced by the wall time since it arrived, at the space's rate. */
+  /**
+   * The space's clock now: the view's time advanced by the wall time since it arrived, at the space's rate; in a review,
+   * the instant reviewed.
+   */
   const spaceNow = computed(() => {
     const v = view.value;
     if (v === null) return null;
+    if (status.value === 'review') return v.now;
     const elapsed = lastMessageAt.value === null ? 0 : Math.max(0, nowTick.value - lastMessageAt.value);
     return v.now + elapsed * v.clockRate;
   });
@@ -89,6 +103,7 @@ export const useWallStore = defineStore('wall', () => {
     spaceNow,
     receiveSnapshot,
     receiveDelta,
+    showPast,
     setStatus,
     startTicking,
   };
