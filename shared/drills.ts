@@ -91,6 +91,16 @@ export const drillSummarySchema = z.object({
 /** A drill's summary. */
 export type DrillSummary = z.infer<typeof drillSummarySchema>;
 
+/**
+ * A drill's worst moment, to review: the moment of the first figure (in the summary's order: queue, answer rate, agent
+ * load, overdue, backlog, then the desk's first item not acknowledged in time) that missed its target; null when every
+ * figure with a moment met it.
+ */
+export function worstMoment(summary: DrillSummary): { readonly at: number; readonly figure: DrillFigure } | null {
+  for (const f of summary.figures) if (f.met === false && f.at !== null) return { at: f.at, figure: f };
+  return null;
+}
+
 /** Schema of a drill's progress: phase, share done 0–1, events sent, space time reached (ms), seconds left, events/s. */
 export const drillProgressSchema = z.object({
   phase: z.string(),

@@ -7,6 +7,7 @@ import type { DrillFigure, DrillSummary } from '@shared/drills';
 import type { DomainEvent } from '@shared/events';
 import { callKpis, emptyCallCounts, type CallCounts } from '@shared/kpi/callcentre';
 import { dutyFigures } from '@shared/duty/figures';
+import { itemLimits } from '@shared/duty/limits';
 import { applyEvent } from '@shared/projection/apply';
 import { scanLate } from '@shared/projection/late';
 import { createProjection, type ProjectionContext, type SpaceProjection } from '@shared/projection/state';
@@ -104,10 +105,19 @@ export async function summariseDrill(
   };
 }
 
-/** The duty desk's figures of the items raised in the window: a drill nobody answers scores 0. */
+/**
+ * The duty desk's figures of the items raised in the window: a drill nobody answers scores 0. The acknowledgement
+ * figure's moment is when the first item not acknowledged in time was raised (the moment to review), if any.
+ */
 function deskFigures(p: SpaceProjection, from: EpochMs, to: EpochMs, end: EpochMs): DrillFigure[] {
   const duty = p.ctx.config.duty;
   const f = dutyFigures(p.items.values(), duty, p.ctx.lifecycle.env, from, to + 1, end);
+  let unanswered: EpochMs | null = null;
+  for (const it of p.items.values()) {
+    if (it.since < from || it.since > to || (unanswered !== null && it.openedAt >= unanswered)) continue;
+    const ack = itemLimits(duty, p.ctx.lifecycle.env, it, end, 1).ack.state;
+    if (ack === 'late' || ack === 'red') unanswered = it.openedAt;
+  }
   const min = (v: number | null, target: number) => (v === null ? null : v >= target);
   return [
     {
@@ -118,7 +128,7 @@ function deskFigures(p: SpaceProjection, from: EpochMs, to: EpochMs, end: EpochM
       target: DRILL_TARGETS.ackTimely,
       targetKind: 'min',
       met: min(f.ackTimely, DRILL_TARGETS.ackTimely),
-      at: null,
+      at: unanswered,
     },
     {
       key: 'medianAckMinutes',

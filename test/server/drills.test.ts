@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRecord, DrillSummary } from '@shared/drills';
+import { worstMoment, type DrillRecord, type DrillSummary } from '@shared/drills';
+import { shanghaiIso, type ReviewAnswer } from '@shared/wall/review';
 import { HOUR_MS, shanghaiInstant } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
 import { connectWall, loginSession, removeData, startTestServer, type TestServer } from '../../harness/server';
@@ -92,6 +93,31 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
     expect(fig.backlogClearMinutes?.value).not.toBeNull();
     expect(fig.highestAgentLoad?.target).toBe(15);
     expect(body.totals.offered).toBeGreaterThan(100);
+  });
+
+  it('then the drill can be reviewed at its start and at its worst moment, where the wall showed the peak queue', async () => {
+    const { body } = await api<DrillSummary>(`${server.url}/api/v1/drills/${drill.id}/summary`);
+    const review = (at: number) =>
+      api<ReviewAnswer>(`${server.url}/api/v1/spaces/${drill.space}/review?at=${encodeURIComponent(shanghaiIso(at))}`);
+    const start = await review(body.from);
+    expect(start.status).toBe(200);
+    expect(start.body.view.now).toBe(body.from);
+    expect(start.body.view.spaceKind).toBe('drill');
+    const worst = worstMoment(body);
+    const missed = body.figures.find((f) => f.met === false && f.at !== null);
+    expect(worst?.figure.key).toBe(missed?.key);
+    expect(worst?.at).toBe(missed?.at);
+    const peak = body.figures.find((f) => f.key === 'peakQueue')!;
+    const atPeak = await review(peak.at!);
+    expect(atPeak.status).toBe(200);
+    expect(atPeak.body.view.hotline.waiting).toBe(peak.value);
+    // Nobody answers the drill's desk: the acknowledgement figure's moment is the first item raised, waiting there.
+    const ack = body.figures.find((f) => f.key === 'ackTimely')!;
+    expect(ack.met).toBe(false);
+    expect(ack.at).toBeGreaterThanOrEqual(body.from);
+    const atItem = await review(ack.at!);
+    expect(atItem.body.view.duty.desk.unacknowledged).toBeGreaterThan(0);
+    expect(atItem.body.view.duty.desk.oldestUnacknowledgedSince).toBeLessThanOrEqual(ack.at!);
   });
 
   it('then DELETE with deleteData removes the space and its log', async () => {
