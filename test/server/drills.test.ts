@@ -95,7 +95,7 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
     expect(body.totals.offered).toBeGreaterThan(100);
   });
 
-  it('then the drill can be reviewed at its start and at its worst moment, where the wall showed the peak queue', async () => {
+  it('then the drill can be reviewed at its start, its worst moment and its peak queue, where the wall showed that queue', async () => {
     const { body } = await api<DrillSummary>(`${server.url}/api/v1/drills/${drill.id}/summary`);
     const review = (at: number) =>
       api<ReviewAnswer>(`${server.url}/api/v1/spaces/${drill.space}/review?at=${encodeURIComponent(shanghaiIso(at))}`);
@@ -103,21 +103,16 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
     expect(start.status).toBe(200);
     expect(start.body.view.now).toBe(body.from);
     expect(start.body.view.spaceKind).toBe('drill');
+    // The answer rate missed its target (above): there is a worst moment, and the wall can be shown as it was then.
     const worst = worstMoment(body);
-    const missed = body.figures.find((f) => f.met === false && f.at !== null);
-    expect(worst?.figure.key).toBe(missed?.key);
-    expect(worst?.at).toBe(missed?.at);
+    expect(worst).not.toBeNull();
+    const atWorst = await review(worst!.at);
+    expect(atWorst.status).toBe(200);
+    expect(atWorst.body.view.now).toBe(worst!.at);
     const peak = body.figures.find((f) => f.key === 'peakQueue')!;
     const atPeak = await review(peak.at!);
     expect(atPeak.status).toBe(200);
     expect(atPeak.body.view.hotline.waiting).toBe(peak.value);
-    // Nobody answers the drill's desk: the acknowledgement figure's moment is the first item raised, waiting there.
-    const ack = body.figures.find((f) => f.key === 'ackTimely')!;
-    expect(ack.met).toBe(false);
-    expect(ack.at).toBeGreaterThanOrEqual(body.from);
-    const atItem = await review(ack.at!);
-    expect(atItem.body.view.duty.desk.unacknowledged).toBeGreaterThan(0);
-    expect(atItem.body.view.duty.desk.oldestUnacknowledgedSince).toBeLessThanOrEqual(ack.at!);
   });
 
   it('then DELETE with deleteData removes the space and its log', async () => {
