@@ -37,7 +37,10 @@ export interface ReviewDeps {
   readonly archiveOf: (space: string) => CaseArchive | null;
   /** The wall clock (ms): the live space's clock, the latest instant it can be reviewed at. */
   readonly now: () => number;
-  /** Kept folds per space (default 3), in all (default 8), and how long an unused one is kept, real ms (default 120,000). */
+  /**
+   * Kept folds per space (default 2), in all (default 4), and how long an unused one is kept, real ms (default 60,000):
+   * each holds a whole projection of its space in memory, so few are kept, and not for long.
+   */
   readonly keep?: { readonly perSpace?: number; readonly total?: number; readonly idleMs?: number };
 }
 
@@ -79,9 +82,9 @@ export class ReviewService {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly deps: ReviewDeps) {
-    this.perSpace = Math.max(1, deps.keep?.perSpace ?? 3);
-    this.total = Math.max(1, deps.keep?.total ?? 8);
-    this.idleMs = deps.keep?.idleMs ?? 120_000;
+    this.perSpace = Math.max(1, deps.keep?.perSpace ?? 2);
+    this.total = Math.max(1, deps.keep?.total ?? 4);
+    this.idleMs = deps.keep?.idleMs ?? 60_000;
     this.timer = setInterval(() => this.expire(), Math.max(1_000, Math.min(this.idleMs, 30_000)));
     this.timer.unref();
   }

@@ -179,6 +179,8 @@ describe('when a district morning is ingested hour by hour and reviewed', () => 
     // Going back does not reuse a later fold.
     const back = await review(server, at - MINUTE_MS);
     expect(back.body.from.continued).toBe(false);
+    // Eight reviews of this space so far, at seven instants: two folds are kept.
+    expect(server.app.review.keptCount).toBe(2);
   });
 
   it('then bad instants are refused with a 400 naming the field', async () => {
