@@ -291,4 +291,27 @@ describe.runIf(run)('when an urgent case arrives at night with nobody at the des
     await page.close();
     expect(errors).toEqual([]);
   });
+
+  it('then the review at 03:16:30 shows the wall as it was: the item unacknowledged, escalated to the 值班领导', async () => {
+    const at = new Date(NIGHT + 16.5 * MINUTE_MS).toISOString();
+    const review = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    review.on('pageerror', (e) => errors.push(e.message));
+    await review.addInitScript(COUNT_AUDIO);
+    await review.goto(`${url}/?space=live&token=viewer-token&sound=1&at=${encodeURIComponent(at)}`);
+    await review.locator('[data-test=review-instant]').filter({ hasText: '03:16:30' }).waitFor({ timeout: 15_000 });
+    expect(await review.locator('[data-test=unacknowledged]').innerText()).toBe('1');
+    expect(await review.locator('[data-test=escalation]').filter({ hasText: '值班领导' }).count()).toBeGreaterThan(0);
+    expect(await review.locator('[data-test=alerts-title]').innerText()).toBe('复盘预警');
+    await review.screenshot({ path: path.join(shots, 'duty-night-review.png') });
+    // A minute on, past 03:17, the officer had acknowledged: nothing waits.
+    await review.keyboard.press('ArrowRight');
+    await review.locator('[data-test=review-instant]').filter({ hasText: '03:17:30' }).waitFor({ timeout: 15_000 });
+    await review.waitForFunction(() => document.querySelector('[data-test=unacknowledged]') === null, undefined, {
+      timeout: 15_000,
+    });
+    // A review never sounds, even with the flag.
+    expect(await audio(review)).toEqual({ contexts: 0, tones: 0 });
+    await review.close();
+    expect(errors).toEqual([]);
+  });
 });
