@@ -29,7 +29,7 @@ import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
 import { sendError } from './http/errors';
 import { geojsonRoutes } from './http/geojson';
 import { calendarRoutes } from './http/calendar';
-import { DrillRecords } from './drills/records';
+import { SqliteDrillRecords, type DrillRecords } from './drills/records';
 import { DrillService } from './drills/service';
 import { drillRoutes } from './http/drills';
 import { exportRoutes } from './http/export';
@@ -74,6 +74,10 @@ export interface AppDeps {
   readonly caseDbFile?: string;
   /** File of the drill records (default `:memory:`); `index.ts` puts it in DATA_DIR so drills are listed after a restart. */
   readonly drillDbFile?: string;
+  /** The drill records when not a node's own file: on a cluster, PostgreSQL shared by the nodes (drills then run under a lease). */
+  readonly drillRecords?: DrillRecords;
+  /** On a cluster: wall-clock ms between the drill passes (stops asked at other nodes, drills whose node is gone; default 1,000). */
+  readonly drillPassMs?: number;
   /** The space Open311 requests are read from and created in (default `live`). */
   readonly open311Space?: string;
   /** File of the duty desk's webhook outbox (default `:memory:`); `index.ts` puts it in DATA_DIR so no delivery is lost or repeated across restarts. */
@@ -298,8 +302,10 @@ export function createApp(deps: AppDeps): App {
     spaces,
     store: deps.store,
     ctx,
-    records: new DrillRecords(deps.drillDbFile ?? ':memory:'),
+    records: deps.drillRecords ?? new SqliteDrillRecords(deps.drillDbFile ?? ':memory:'),
     failsafe,
+    log,
+    ...(deps.drillPassMs !== undefined ? { passMs: deps.drillPassMs } : {}),
     baseUrl: () => baseUrlOf(http),
   });
   app.use(
@@ -526,7 +532,7 @@ export function createApp(deps: AppDeps): App {
   })();
   const ready = (async () => {
     await restored;
-    drills.restore();
+    await drills.restore();
     // On a cluster: what other nodes logged while this one folded, then everything they log from now on.
     if (deps.follow) {
       const { LogFollower } = await import('./cluster/follower');

@@ -32,6 +32,10 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
   const store = shared ?? openSqliteStore({ dataDir: env.dataDir });
   const sessionBackend = shared ? (await import('./auth/pgSessions')).pgSessionBackend(shared.pool) : null;
   const outboxStore = shared ? new (await import('./duty/pgOutbox')).PgOutboxStore(shared.pool) : null;
+  const drillRecords =
+    shared && env.databaseUrl
+      ? new (await import('./drills/pgRecords')).PgDrillRecords(shared.pool, env.databaseUrl, logger)
+      : null;
   if (sessionBackend) {
     const sweep = () =>
       void sessionBackend.sweep().catch((err: unknown) => logger.warn({ err }, 'could not remove expired sessions'));
@@ -48,6 +52,7 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
     ...(adapter ? { adapter } : {}),
     ...(wallPeers ? { wallPeers } : {}),
     ...(outboxStore ? { outboxStore } : {}),
+    ...(drillRecords ? { drillRecords } : {}),
     config: env.config,
     tokens,
     staticDir: path.join(PROJECT_ROOT, 'dist', 'client'),

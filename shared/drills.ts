@@ -24,7 +24,7 @@ export type ScenarioInfo = z.infer<typeof scenarioInfoSchema>;
 /** Schema of the drill API's scenario list. */
 export const scenarioListSchema = z.array(scenarioInfoSchema);
 
-/** Where a drill is: `stopped` by an operator, `interrupted` by a stop of the server. */
+/** Where a drill is: `stopped` by an operator, `interrupted` by a stop or loss of the server running it (its `error` says which). */
 export const DRILL_STATUSES = ['starting', 'running', 'finished', 'stopped', 'interrupted', 'failed'] as const;
 /** A drill status. */
 export type DrillStatus = (typeof DRILL_STATUSES)[number];
@@ -35,7 +35,7 @@ export const DRILL_STATUS_LABELS: Readonly<Record<DrillStatus, string>> = {
   running: '进行中',
   finished: '已完成',
   stopped: '已停止',
-  interrupted: '已中断（服务重启）',
+  interrupted: '已中断',
   failed: '失败',
 };
 

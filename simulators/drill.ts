@@ -3,7 +3,8 @@
  * from the server). `tsx simulators/drill.ts --server URL --space drill-… --scenario NAME --speed X|max --seed N` feeds
  * the space with the shipped scenario's day — its backlog at once, then its drill window at the speed — through the
  * public ingest API. The producer token is the first line of stdin, never an argument (a command line is readable by
- * every user with ps). Progress is JSON lines on stderr; a failure is one `error: …` line and a non-zero exit.
+ * every user with ps). Progress is JSON lines on stderr; a failure is one `error: …` line and a non-zero exit. Started
+ * by a server (with an IPC channel), it stops as soon as that server is gone, so a drill never outlives its runner.
  */
 import { parse, scenarioOf, speedOf, target, UsageError, wholeNumber } from './args';
 import { feedSpace, firstLine } from './feed';
@@ -27,6 +28,14 @@ async function main(argv: string[]): Promise<number> {
   if (v.help) {
     console.log(USAGE);
     return 0;
+  }
+  // The server that started this drill is gone (its end closed the channel): nobody runs the drill any more.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => {
+      console.error('error: the server running this drill is gone; stopping');
+      process.exit(3);
+    });
   }
   const { servers, token, space } = target({ ...v, token: await firstLine(process.stdin) }, USAGE);
   if (typeof v.scenario !== 'string') throw new UsageError(`--scenario is required\n\n${USAGE}`);

@@ -2,11 +2,18 @@
  * Drills: each runs the simulator's drill entry as a child process (`simulators/drill.ts --scenario …`) with a freshly
  * minted producer token scoped to a new `drill-*` space, so it sends through the public ingest API like any producer
  * and can never write another space. Progress comes from the child's JSON lines; at the end the drill's log is
- * summarised. Records are kept in `DrillRecords` (SQLite in DATA_DIR) so drills are listed after a restart; a drill
- * cut off by a stop of the server is `interrupted`. The drill spaces' logs stay until deleted. The scenarios are read
- * from their folder with the shared loader (`shared/scenario.ts`): listing them starts no process.
+ * summarised. A server that dies takes its simulators with it (they stop when their IPC channel closes). Records are kept in `DrillRecords` so drills are listed after a restart; a drill cut off by a stop of the
+ * server is `interrupted`. The drill spaces' logs stay until deleted. The scenarios are read from their folder with the
+ * shared loader (`shared/scenario.ts`): listing them starts no process.
+ *
+ * On a cluster the records are shared (PostgreSQL) and a drill runs once: on the node that started it, which holds
+ * the drill's lease until the drill's end is written. A stop asked at another node is written in the drill's row and
+ * carried out by the runner at its next pass; the asking node answers once the record says how the drill ended. Every
+ * node tries, at each pass, the leases of the drills recorded as running elsewhere: one it can take has lost its
+ * runner, and is marked `interrupted` (with why and when) and summarised from the log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,10 +23,12 @@ import { scenarioInfo, scenariosIn } from '@shared/scenario';
 import type { DrillInfo } from '@shared/wall/view';
 import type { TokenRegistry } from '../auth/tokens';
 import { Failsafe } from '../failsafe';
+import { logger, type Logger } from '../log';
 import { PROJECT_ROOT } from '../root';
 import type { SpaceRegistry } from '../spaces';
 import type { EventStore } from '../store/types';
-import type { DrillRecords } from './records';
+import type { DrillLease, SharedDrillRecords } from './pgRecords';
+import { interrupted, isActive, type DrillRecords } from './records';
 import { summariseDrill } from './summary';
 
 const ROOT = PROJECT_ROOT;
@@ -33,10 +42,10 @@ export interface DrillRequest {
   readonly seed?: number;
 }
 
-/** A drill request that cannot be started: the message says why. */
+/** A drill request that cannot be carried out: the message says why. */
 export class DrillError extends Error {
   constructor(
-    readonly code: 'bad_request' | 'not_found' | 'conflict',
+    readonly code: 'bad_request' | 'not_found' | 'conflict' | 'unavailable',
     message: string,
   ) {
     super(message);
@@ -51,43 +60,82 @@ export interface DrillDeps {
   readonly ctx: ProjectionContext;
   /** The server's own base URL (known once it listens). */
   readonly baseUrl: () => string;
-  /** Where drill records are kept (read at construction). */
-  readonly records: DrillRecords;
-  /** Most drills running at once (default 4). */
+  /** Where drill records are kept: this node's own, or shared by a cluster's nodes. */
+  readonly records: DrillRecords | SharedDrillRecords;
+  /** Most drills running at once on this node (default 4). */
   readonly maxRunning?: number;
   /** Reports a failed progress line or kill timer instead of letting it throw into the event loop. */
   readonly failsafe?: Failsafe;
+  readonly log?: Logger;
+  /** On a cluster: between passes (stops asked of this node's drills, drills whose runner is gone), ms (default 1,000). */
+  readonly passMs?: number;
+  /** How long a stop asked at one node waits for the node running the drill to confirm it, ms (default 15,000). */
+  readonly stopWaitMs?: number;
+}
+
+/** What a stop did. */
+export interface StopOutcome {
+  /** The drill as it is now. */
+  readonly drill: DrillRecord;
+  /** Whether a running simulator was stopped (false: the drill had ended, or nobody ran it any more). */
+  readonly stopped: boolean;
+  /** What happened, in a sentence. */
+  readonly message: string;
 }
 
 /** Progress is written to the records at most this often, ms (status changes are written at once). */
 const SAVE_PROGRESS_MS = 2_000;
+/** A stopped simulator that has not exited after this long is killed, ms. */
+const KILL_AFTER_MS = 10_000;
 
 interface Running {
   child: ChildProcess;
   token: string;
   exited: Promise<number | null>;
   stopping: false | 'stopped' | 'interrupted';
+  /** Why it was interrupted (the record's `error`). */
+  reason: string | null;
   savedAt: number;
+  /** The drill's lease, on a cluster. */
+  lease: DrillLease | null;
 }
 
 /** Starts, lists, stops and summarises drills. */
 export class DrillService {
-  private readonly drills = new Map<string, DrillRecord>();
+  /** The records of the drills this node runs, until their end is written (fresher than the stored ones). */
+  private readonly local = new Map<string, DrillRecord>();
   private readonly running = new Map<string, Running>();
   private scenarioList: Promise<ScenarioInfo[]> | null = null;
   private n = 0;
   private readonly failsafe: Failsafe;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | null = null;
+  private closing = false;
 
   constructor(private readonly deps: DrillDeps) {
     this.failsafe = deps.failsafe ?? new Failsafe();
-    for (const r of deps.records.load(Date.now())) this.drills.set(r.id, r);
+    this.log = deps.log ?? logger;
   }
 
-  /** Shows the recorded drills on their spaces' walls again (after the spaces are rebuilt at start). */
-  restore(): void {
-    for (const r of this.drills.values()) {
+  private get shared(): SharedDrillRecords | null {
+    const r = this.deps.records;
+    return r.shared ? (r as SharedDrillRecords) : null;
+  }
+
+  /**
+   * Shows the recorded drills on their spaces' walls again (after the spaces are rebuilt at start); on a cluster, starts
+   * the passes.
+   */
+  async restore(): Promise<void> {
+    for (const r of await this.deps.records.list()) {
       const space = this.deps.spaces.find(r.space);
       if (space && !space.drill) space.drill = this.info(r);
+    }
+    if (this.shared && !this.closing) {
+      this.timer = setInterval(
+        this.failsafe.guarded('drills.pass', () => this.tick()),
+        this.deps.passMs ?? 1_000,
+      );
     }
   }
 
@@ -103,17 +151,18 @@ export class DrillService {
     return this.scenarioList;
   }
 
-  /** Every drill, newest first. */
-  list(): DrillRecord[] {
-    return [...this.drills.values()].sort((a, b) => b.createdAt - a.createdAt);
+  /** Every drill, newest first (on a cluster: every node's). */
+  async list(): Promise<DrillRecord[]> {
+    const stored = await this.deps.records.list();
+    return stored.map((r) => this.local.get(r.id) ?? r).sort((a, b) => b.createdAt - a.createdAt);
   }
 
   /** A drill by id. */
-  get(id: string): DrillRecord | undefined {
-    return this.drills.get(id);
+  async get(id: string): Promise<DrillRecord | undefined> {
+    return this.local.get(id) ?? (await this.deps.records.get(id));
   }
 
-  /** Starts a drill in a new space; resolves once the simulator has reported the drill window. */
+  /** Starts a drill in a new space; resolves once its simulator is started. */
   async start(req: DrillRequest): Promise<DrillRecord> {
     const scenario = (await this.scenarios()).find((s) => s.name === req.scenario);
     if (!scenario)
@@ -121,11 +170,12 @@ export class DrillService {
         'bad_request',
         `no scenario "${req.scenario}"; one of ${(await this.scenarios()).map((s) => s.name).join(', ')}`,
       );
-    if ([...this.running.keys()].length >= (this.deps.maxRunning ?? 4))
-      throw new DrillError('conflict', `${this.deps.maxRunning ?? 4} drills are running already; stop one first`);
-    const id = `drill-${scenario.name.slice(0, 24)}-${Date.now().toString(36).slice(-5)}${(++this.n).toString(36)}`;
-    if (this.deps.spaces.find(id) || this.drills.has(id))
-      throw new DrillError('conflict', `space ${id} exists already`);
+    const max = this.deps.maxRunning ?? 4;
+    if (this.running.size >= max)
+      throw new DrillError('conflict', `${max} drills are running on this server already; stop one first`);
+    // Unique across a cluster's nodes: the time and random bits, not only this node's counter.
+    const id = `drill-${scenario.name.slice(0, 24)}-${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}${(++this.n).toString(36)}`;
+    if (this.deps.spaces.find(id)) throw new DrillError('conflict', `space ${id} exists already`);
     const seed = req.seed ?? Math.floor(Math.random() * 1_000_000);
     const record: DrillRecord = {
       id,
@@ -142,8 +192,17 @@ export class DrillService {
       error: null,
       summary: null,
     };
-    this.drills.set(id, record);
-    this.deps.records.save(record);
+    // On a cluster the lease comes first: a record that says starting is always one whose lease is held.
+    let lost = false;
+    const lease = this.shared ? await this.shared.hold(id, () => void this.leaseLost(id, () => (lost = true))) : null;
+    if (this.shared && !lease) throw new DrillError('conflict', `drill ${id} runs on another node already`);
+    try {
+      if (!(await this.deps.records.create(record))) throw new DrillError('conflict', `drill ${id} exists already`);
+    } catch (err) {
+      await lease?.release();
+      throw err;
+    }
+    this.local.set(id, record);
     const space = this.deps.spaces.get(id);
     space.drill = this.info(record);
     const grant = this.deps.tokens.mint('producer', id);
@@ -163,7 +222,9 @@ export class DrillService {
       '--seed',
       String(seed),
     ];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    // The IPC channel is how the simulator knows this process is alive: it stops when the channel closes, which the
+    // system does when this process dies, however it dies.
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe', 'ipc'] });
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(`${grant.token}\n`);
     const exited = new Promise<number | null>((resolve) => {
@@ -173,7 +234,15 @@ export class DrillService {
       });
       child.on('close', (code) => resolve(code));
     });
-    const run: Running = { child, token: grant.token, exited, stopping: false, savedAt: Date.now() };
+    const run: Running = {
+      child,
+      token: grant.token,
+      exited,
+      stopping: false,
+      reason: null,
+      savedAt: Date.now(),
+      lease,
+    };
     this.running.set(id, run);
     const lines = createInterface({ input: child.stderr as NodeJS.ReadableStream });
     lines.on(
@@ -181,40 +250,51 @@ export class DrillService {
       this.failsafe.listener('drills.progress', (line: string) => this.onLine(record, run, line)),
     );
     void exited.then(this.failsafe.listener('drills.ended', (code: number | null) => this.ended(record, run, code)));
+    if (lost) void this.leaseLost(id, () => undefined);
     return record;
   }
 
   /**
    * Stops a drill (the simulator finishes its batch in flight) and, if asked, deletes its space's data. `why` is what
-   * the record says afterwards: stopped by an operator, or interrupted by the server closing.
+   * the record says afterwards: stopped by an operator, or interrupted by the server closing. On a cluster, a drill
+   * another node runs is stopped by that node: this resolves once its record says it has ended, and rejects
+   * (`unavailable`) if that takes longer than `stopWaitMs` — the stop stays asked. Null when there is no such drill.
    */
-  async stop(id: string, deleteData: boolean, why: 'stopped' | 'interrupted' = 'stopped'): Promise<DrillRecord | null> {
-    const record = this.drills.get(id);
+  async stop(id: string, deleteData: boolean, why: 'stopped' | 'interrupted' = 'stopped'): Promise<StopOutcome | null> {
     const run = this.running.get(id);
-    // Only a space a drill created is stopped or deleted here: a drill-named space with no drill record is not a drill's.
-    if (!record) return null;
+    let outcome: StopOutcome;
     if (run) {
-      run.stopping = why;
-      run.child.kill('SIGINT');
-      const killer = setTimeout(
-        this.failsafe.guarded('drills.kill', () => run.child.kill('SIGKILL')),
-        10_000,
-      );
-      await run.exited;
-      clearTimeout(killer);
+      await this.stopHere(id, run, why, why === 'interrupted' ? 'the server running it was stopped' : null);
+      const drill = await this.get(id);
+      // Only a space a drill created is stopped or deleted here: a drill-named space with no drill record is not a drill's.
+      if (!drill) return null;
+      outcome = {
+        drill,
+        stopped: drill.status === why,
+        message:
+          drill.status === why
+            ? `drill ${id} was ${why} by this server, which ran it`
+            : `drill ${id} ended as ${drill.status} before this server could stop it${drill.error ? `: ${drill.error}` : ''}`,
+      };
+    } else {
       await this.settled(id);
+      const found = await this.get(id);
+      if (!found) return null;
+      outcome = isActive(found.status)
+        ? await this.stopElsewhere(found)
+        : { drill: found, stopped: false, message: `drill ${id} had ended already (${found.status})` };
     }
     if (deleteData) {
       await this.deps.spaces.delete(id);
-      this.drills.delete(id);
-      this.deps.records.delete(id);
+      this.local.delete(id);
+      await this.deps.records.delete(id);
     }
-    return record ?? null;
+    return outcome;
   }
 
   /** The drill's summary: the final one once it has ended, otherwise computed up to where it is (once per change). */
   async summary(id: string): Promise<DrillSummary | null> {
-    const record = this.drills.get(id);
+    const record = await this.get(id);
     if (!record) return null;
     if (record.summary) return record.summary;
     const applied = this.deps.spaces.find(record.space)?.projection.eventsApplied ?? 0;
@@ -231,10 +311,13 @@ export class DrillService {
 
   /** Stops every running drill as interrupted (the server is closing) and closes the records. */
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.passing;
     await Promise.all([...this.running.keys()].map((id) => this.stop(id, false, 'interrupted')));
     // Drills that ended on their own may still be writing their summary.
     await Promise.all(this.settling.values());
-    this.deps.records.close();
+    await this.deps.records.close();
   }
 
   private info(r: DrillRecord): DrillInfo {
@@ -247,6 +330,158 @@ export class DrillService {
     };
   }
 
+  /** Stops a simulator this node runs and waits until its end is written. */
+  private async stopHere(id: string, run: Running, why: 'stopped' | 'interrupted', reason: string | null) {
+    if (!run.stopping) {
+      run.stopping = why;
+      run.reason = reason;
+      run.child.kill('SIGINT');
+    }
+    const killer = setTimeout(
+      this.failsafe.guarded('drills.kill', () => run.child.kill('SIGKILL')),
+      KILL_AFTER_MS,
+    );
+    await run.exited;
+    clearTimeout(killer);
+    await this.settled(id);
+  }
+
+  /** A stop of a drill recorded as running that this node does not run: its runner stops it, or nobody runs it. */
+  private async stopElsewhere(found: DrillRecord): Promise<StopOutcome> {
+    const shared = this.shared;
+    const id = found.id;
+    if (!shared) {
+      // A single node: only a record this node failed to write as ended can say so; it is not running.
+      return { drill: found, stopped: false, message: `drill ${id} was not running on this server` };
+    }
+    const orphan = await this.endIfUnattended(id);
+    if (orphan)
+      return {
+        drill: orphan,
+        stopped: false,
+        message: `drill ${id} was not running any more: the node that ran it is gone, so it is now marked interrupted`,
+      };
+    if (!(await shared.askToStop(id))) {
+      const now = await this.get(id);
+      if (!now) throw new DrillError('not_found', `drill ${id} was deleted meanwhile`);
+      return { drill: now, stopped: false, message: `drill ${id} had ended already (${now.status})` };
+    }
+    const waitMs = this.deps.stopWaitMs ?? 15_000;
+    const end = Date.now() + waitMs;
+    for (;;) {
+      const now = await this.get(id);
+      if (!now) throw new DrillError('not_found', `drill ${id} was deleted meanwhile`);
+      if (!isActive(now.status))
+        return {
+          drill: now,
+          stopped: now.status === 'stopped',
+          message:
+            now.status === 'stopped'
+              ? `drill ${id} was stopped by the node that ran it`
+              : `drill ${id} ended as ${now.status} before its node could stop it${now.error ? `: ${now.error}` : ''}`,
+        };
+      if (Date.now() > end)
+        throw new DrillError(
+          'unavailable',
+          `the node running drill ${id} did not confirm the stop within ${waitMs / 1000} s; the stop stays asked and is carried out at that node's next pass (nothing was deleted)`,
+        );
+      // A runner lost while this waits is found here too.
+      if (await this.endIfUnattended(id)) continue;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Marks a drill recorded as running `interrupted` if nobody holds its lease (its runner is gone), with why and when,
+   * and summarises what its log holds. Resolves with the record written, or null (its runner is there, or it ended).
+   */
+  private async endIfUnattended(id: string): Promise<DrillRecord | null> {
+    const shared = this.shared;
+    if (!shared || this.running.has(id) || this.local.has(id)) return null;
+    const ended = await shared.endIfUnattended(id, async (r) => {
+      const at = Date.now();
+      const out = interrupted(
+        r,
+        at,
+        `the node running it was lost (it stopped, or lost the database): its lease was found free at ${new Date(at).toISOString()}`,
+      );
+      try {
+        out.summary = await this.summarise(out);
+      } catch (e) {
+        out.error = `${out.error ?? ''}; summary failed: ${(e as Error).message}`;
+      }
+      return out;
+    });
+    if (ended) {
+      this.interim.delete(id);
+      this.log.warn(
+        { drill: id, events: ended.progress.events },
+        `drill ${id} lost the node running it: marked interrupted`,
+      );
+    }
+    return ended;
+  }
+
+  /** The drill's lease was lost while this node ran it: the simulator stops at once (another node marks it interrupted). */
+  private async leaseLost(id: string, early: () => void): Promise<void> {
+    const run = this.running.get(id);
+    if (!run) return early();
+    if (run.stopping) return;
+    run.stopping = 'interrupted';
+    run.reason = `this node lost its connection to the database (the drill's lease) at ${new Date().toISOString()}`;
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
+
+  private passing: Promise<void> = Promise.resolve();
+  private inPass = false;
+  private failing = false;
+
+  /** One pass on a cluster, unless one still runs; a database that does not answer is logged once per outage. */
+  private async tick(): Promise<void> {
+    if (this.inPass || this.closing) return;
+    this.inPass = true;
+    this.passing = this.pass()
+      .then(() => {
+        if (this.failing) this.log.info('drill records answer again');
+        this.failing = false;
+      })
+      .catch((err: unknown) => {
+        if (!this.failing) this.log.warn({ err }, 'drill records do not answer: drills are checked again when they do');
+        this.failing = true;
+      })
+      .finally(() => {
+        this.inPass = false;
+      });
+    await this.passing;
+  }
+
+  /** Carries out the stops asked of this node's drills, ends the drills nobody runs, shows followed drill spaces as drills. */
+  private async pass(): Promise<void> {
+    const shared = this.shared!;
+    // A lease whose connection does not answer is let go here (and the simulator killed), before the database, which
+    // only drops a vanished peer's connection after its keepalives fail, frees it for another node to mark the drill.
+    await Promise.all([...this.running.values()].map((run) => (run.stopping ? true : run.lease?.check())));
+    const mine = [...this.running].filter(([, run]) => !run.stopping).map(([id]) => id);
+    for (const id of await shared.stopsAsked(mine)) {
+      const run = this.running.get(id);
+      if (!run || run.stopping) continue;
+      this.log.info({ drill: id }, `drill ${id}: stopping it, as asked at another node`);
+      void this.stopHere(id, run, 'stopped', null).catch((err: unknown) =>
+        this.log.error({ err, drill: id }, 'a drill asked to stop did not stop cleanly'),
+      );
+    }
+    for (const id of await shared.active()) {
+      if (this.closing) return;
+      await this.endIfUnattended(id);
+    }
+    for (const space of this.deps.spaces.all()) {
+      if (space.kind !== 'drill' || space.drill) continue;
+      const r = await this.deps.records.get(space.name);
+      if (r) space.drill = this.info(r);
+    }
+  }
+
   private onLine(r: DrillRecord, run: Running, text: string): void {
     let raw: unknown;
     try {
@@ -255,7 +490,7 @@ export class DrillService {
       // Not JSON: the simulator's own error message (it writes `error: …` before it exits).
       if (text.trim()) {
         r.error = text.replace(/^error:\s*/, '').slice(0, 500);
-        this.save(r, run);
+        void this.save(r, run);
       }
       return;
     }
@@ -271,7 +506,7 @@ export class DrillService {
       r.status = 'running';
       const space = this.deps.spaces.find(r.space);
       if (space) space.drill = this.info(r);
-      this.save(r, run);
+      void this.save(r, run);
     } else if (msg.type === 'progress') {
       const changed = r.status !== 'running';
       r.status = 'running';
@@ -283,14 +518,28 @@ export class DrillService {
         etaSec: msg.etaSec,
         rate: msg.rate,
       };
-      if (changed || Date.now() - run.savedAt >= SAVE_PROGRESS_MS) this.save(r, run);
+      if (changed || Date.now() - run.savedAt >= SAVE_PROGRESS_MS) void this.save(r, run);
     }
   }
 
-  private save(r: DrillRecord, run?: Running): void {
+  /** Writes of each drill's record, one after the other (a progress write never lands after the end's). */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  /** Writes the record as it is now, after the drill's earlier writes; a failure is logged (the next write tries again). */
+  private save(r: DrillRecord, run?: Running): Promise<void> {
     if (run) run.savedAt = Date.now();
-    // A drill deleted while its simulator was still exiting stays deleted.
-    if (this.drills.get(r.id) === r) this.deps.records.save(r);
+    const copy = structuredClone(r);
+    const prev = this.writes.get(r.id) ?? Promise.resolve();
+    const next = prev.then(() =>
+      this.deps.records.save(copy).catch((err: unknown) => {
+        this.log.warn({ err, drill: r.id, status: r.status }, `could not write the record of drill ${r.id}`);
+      }),
+    );
+    this.writes.set(r.id, next);
+    void next.then(() => {
+      if (this.writes.get(r.id) === next) this.writes.delete(r.id);
+    });
+    return next;
   }
 
   private readonly settling = new Map<string, Promise<void>>();
@@ -303,25 +552,34 @@ export class DrillService {
     const work = (async () => {
       this.deps.tokens.revoke(run.token);
       this.running.delete(r.id);
-      r.endedAt = Date.now();
-      if (run.stopping) r.status = run.stopping;
-      else if (code === 0) {
-        r.status = 'finished';
-        r.progress = { ...r.progress, fraction: 1, etaSec: 0 };
-      } else {
-        r.status = 'failed';
-        r.error ??= `the simulator exited with ${code}`;
-      }
-      this.interim.delete(r.id);
-      const space = this.deps.spaces.find(r.space);
-      if (space) {
-        try {
-          r.summary = await this.summarise(r);
-        } catch (e) {
-          r.error ??= `summary failed: ${(e as Error).message}`;
+      try {
+        r.endedAt = Date.now();
+        if (run.stopping) {
+          r.status = run.stopping;
+          if (run.stopping === 'interrupted') r.error ??= run.reason;
+        } else if (code === 0) {
+          r.status = 'finished';
+          r.progress = { ...r.progress, fraction: 1, etaSec: 0 };
+        } else {
+          r.status = 'failed';
+          r.error ??= `the simulator exited with ${code}`;
         }
+        this.interim.delete(r.id);
+        const space = this.deps.spaces.find(r.space);
+        if (space) {
+          try {
+            r.summary = await this.summarise(r);
+          } catch (e) {
+            r.error ??= `summary failed: ${(e as Error).message}`;
+          }
+        }
+        await this.save(r);
+      } finally {
+        // The end is written (or could not be): the lease goes, and a node that finds the record still running marks it.
+        await run.lease?.release();
+        if (this.local.get(r.id) === r) this.local.delete(r.id);
+        this.settling.delete(r.id);
       }
-      this.save(r);
     })();
     // Settled either way (a failure is reported by the caller's failsafe): closing the server waits for it, not on it.
     this.settling.set(

@@ -1,13 +1,15 @@
 /**
  * `/api/v1/drills` (admin): start a drill from a scenario, list drills with progress, stop and delete, read summaries.
- * The admin is a bearer token (tools) or a session cookie (the drill pages; writes then echo the CSRF token).
+ * The admin is a bearer token (tools) or a session cookie (the drill pages; writes then echo the CSRF token). On a
+ * cluster any node answers for every drill: a stop sent to a node that does not run the drill is carried out by the
+ * node that does, and the answer says what happened (`stopped`, `message`, the drill as it ended).
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { spaceKindOf, spaceName } from '@shared/contract';
 import { scenarioName } from '@shared/drills';
 import { authorise, type GuardDeps } from '../auth/guard';
-import { DrillError, type DrillService } from '../drills/service';
+import { DrillError, type DrillService, type StopOutcome } from '../drills/service';
 import { issuesOf, sendError } from './errors';
 
 const startSchema = z.strictObject({
@@ -31,9 +33,9 @@ export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService })
     if (!admin(req, res)) return;
     res.json(await deps.drills.scenarios());
   });
-  r.get('/drills', (req, res) => {
+  r.get('/drills', async (req, res) => {
     if (!admin(req, res)) return;
-    res.json(deps.drills.list());
+    res.json(await deps.drills.list());
   });
   r.post('/drills', express.json({ limit: '16kb' }), async (req, res) => {
     if (!admin(req, res, true)) return;
@@ -58,9 +60,9 @@ export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService })
       throw err;
     }
   });
-  r.get('/drills/:id', (req, res) => {
+  r.get('/drills/:id', async (req, res) => {
     if (!admin(req, res)) return;
-    const d = deps.drills.get(req.params.id);
+    const d = await deps.drills.get(req.params.id);
     if (!d) return sendError(res, 'not_found', `no drill ${req.params.id}`);
     res.json(d);
   });
@@ -76,10 +78,23 @@ export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService })
     if (!spaceName.safeParse(id).success || spaceKindOf(id) !== 'drill')
       return sendError(res, 'bad_request', `${id} is not a drill space`);
     const deleteData = req.query.deleteData === 'true' || req.query.deleteData === '1';
-    const d = await deps.drills.stop(id, deleteData);
-    if (!d)
+    let outcome: StopOutcome | null;
+    try {
+      outcome = await deps.drills.stop(id, deleteData);
+    } catch (err) {
+      if (err instanceof DrillError) return sendError(res, err.code, err.message);
+      throw err;
+    }
+    if (!outcome)
       return sendError(res, 'not_found', `no drill ${id}: only a space a drill created can be stopped or deleted here`);
-    res.json({ id, stopped: true, deleted: deleteData, drill: d });
+    const { drill, stopped, message } = outcome;
+    res.json({
+      id,
+      stopped,
+      deleted: deleteData,
+      message: deleteData ? `${message}; its data is deleted` : message,
+      drill,
+    });
   });
   return r;
 }

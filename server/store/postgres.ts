@@ -33,6 +33,10 @@ const MIGRATIONS: readonly string[] = [
      claimed_until BIGINT, UNIQUE (space, event_id, endpoint));
    CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
    CREATE INDEX IF NOT EXISTS outbox_item ON outbox (space, item_id);`,
+  // 4: drill records shared by the nodes, with the stop asked of a drill's runner (server/drills/pgRecords.ts).
+  `CREATE TABLE IF NOT EXISTS drills (id TEXT PRIMARY KEY, space TEXT NOT NULL, scenario TEXT NOT NULL, status TEXT NOT NULL,
+     created_at BIGINT NOT NULL, ended_at BIGINT, record TEXT NOT NULL, command TEXT);
+   CREATE INDEX IF NOT EXISTS drills_active ON drills (status) WHERE status IN ('starting', 'running');`,
 ];
 
 /** Options of the PostgreSQL store. */
