@@ -4,7 +4,6 @@
  * stopped and started again, and PostgreSQL is cut off for 30 s (its connections pass through a proxy this test
  * controls): nothing acknowledged is lost, nothing is applied twice, and every wall converges to the log's figures.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +20,7 @@ import { DAY_MS, shanghaiInstant } from '@shared/time';
 import { openPostgresStore } from '../../../server/store/postgres';
 import type { Socket } from 'socket.io-client';
 import { createTestDatabase, PG_SERVER, type TestDatabase } from '../../../harness/postgres';
+import { freePort, startRedis, type TestRedis } from '../../../harness/redis';
 
 const TOKENS = [
   { role: 'admin' as const, space: null, token: 'cluster-admin-token-0123456789' },
@@ -29,18 +29,6 @@ const TOKENS = [
 const VIEWER = TOKENS[1]!.token;
 const ADMIN = TOKENS[0]!.token;
 const SPACE = 'drill-faults';
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A TCP proxy in front of PostgreSQL that can cut every connection and refuse new ones for a while. */
 class CuttableProxy {
@@ -156,37 +144,15 @@ function figures(v: WallView) {
 let db: TestDatabase;
 let cluster: Cluster;
 let proxy: CuttableProxy;
-let redis: ChildProcess;
-let redisPort: number;
+let redis: TestRedis;
 let dataDir: string;
-
-async function startRedis(): Promise<void> {
-  redis = spawn(
-    'redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(redisPort, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error('redis-server did not start');
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('cityops_faults');
   const pgUrl = new URL(PG_SERVER);
   proxy = new CuttableProxy(await freePort(), { host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
   await proxy.start();
-  redisPort = await freePort();
-  await startRedis();
+  redis = await startRedis();
   dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-cluster-'));
   const port = await freePort();
   const dbUrl = new URL(db.url);
@@ -196,7 +162,7 @@ beforeAll(async () => {
     port,
     basePort: await freePort(),
     databaseUrl: dbUrl.toString(),
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    redisUrl: redis.url,
     dataDir,
     tokens: TOKENS,
     entry: 'server',
@@ -207,7 +173,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
-  redis?.kill('SIGKILL');
+  await redis?.stop();
   await proxy?.cut();
   await db?.drop();
   if (dataDir && !process.env.KEEP_CLUSTER_LOGS) rmSync(dataDir, { recursive: true, force: true });
@@ -309,13 +275,12 @@ describe('when Redis stops and starts again', () => {
   it('then walls keep their stream and the cluster counts its walls again', async () => {
     const walls = cluster.nodes.map((n) => new WatchingWall(n.url, true));
     for (const w of walls) await w.ready();
-    redis.kill('SIGKILL');
-    await new Promise((r) => redis.once('exit', r));
+    await redis.stop();
     const during = walls.map((w) => w.lastMessageAt);
     await sleep(3_000);
     // Heartbeats and deltas go on: each node streams its own walls.
     walls.forEach((w, i) => expect(w.lastMessageAt).toBeGreaterThan(during[i]!));
-    await startRedis();
+    redis = await startRedis(redis.port);
     const end = Date.now() + 10_000;
     let counted = -1;
     while (Date.now() < end) {
