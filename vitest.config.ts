@@ -16,6 +16,7 @@ const PURE_OUTSIDE_SHARED = [
   'test/server/walls-peers.test.ts',
   'test/simulators/calibration.test.ts',
   'test/simulators/day.test.ts',
+  'test/simulators/desk.test.ts',
   'test/simulators/random.test.ts',
   'test/simulators/scenarios.test.ts',
   'test/simulators/sources.test.ts',

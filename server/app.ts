@@ -11,9 +11,7 @@ import path from 'node:path';
 import { Server, type ServerOptions } from 'socket.io';
 import type { CityopsConfig } from '@shared/config';
 import type { Result } from '@shared/contract';
-import { chineseHolidayCalendar, type CalendarOptions } from '@shared/sla/holidays';
-import { parseWorkingHours } from '@shared/sla/calendar';
-import type { ProjectionContext } from '@shared/projection/state';
+import { projectionContext } from '@shared/projection/context';
 import type { TokenRegistry } from './auth/tokens';
 import { SessionStore, type SessionBackend } from './auth/session';
 import { recallSessions } from './auth/guard';
@@ -159,18 +157,8 @@ const CLOSE_GRACE_MS = 1_000;
  */
 export const WALL_DEFLATE: ServerOptions['perMessageDeflate'] = false;
 
-/** The deadline and projection context of a configuration. */
-export function projectionContext(config: CityopsConfig, calendar: CalendarOptions = {}): ProjectionContext {
-  const env = {
-    calendar: chineseHolidayCalendar(config.holidays, calendar),
-    hours: parseWorkingHours(config.workingHours),
-  };
-  return {
-    config,
-    lifecycle: { env, rules: config.sla, stepSkewMs: config.timeSkew.stepSec * 1000 },
-    thresholds: { warn: config.clock.warn, atRisk: config.clock.atRisk },
-  };
-}
+/** The projection context of a configuration (defined in shared, where the simulator's projection builds it too). */
+export { projectionContext };
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): App {

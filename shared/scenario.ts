@@ -15,6 +15,9 @@ const date = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
   .refine((d) => shanghaiDateKey(shanghaiMidnight(d)) === d, 'is not a calendar date');
+/** Who works the duty desk in a drill's window: the people being drilled, or the simulator's officers. */
+export const DESK_WORKERS = ['people', 'simulated'] as const;
+
 /** When an effect starts: a day of the scenario (0 = its date) and a time of day, Asia/Shanghai. */
 const when = { day: z.number().int().min(0).max(365).default(0), at: hhmm };
 const channels = z.array(z.enum(CHANNELS)).min(1);
@@ -139,6 +142,17 @@ export const scenarioSchema = z.strictObject({
     startAt: hhmm,
     hours: z.number().min(0.25).max(72),
     backlogDays: z.number().int().min(0).max(7).default(1),
+    /**
+     * Who works the duty desk in the drill window: `people` (the default — the drill measures them) or the simulator's
+     * officers (`simulated`), for the 交接班 handovers and for the duty items apart. Before the window the simulator
+     * works the desk of the shifts that came before.
+     */
+    desk: z
+      .strictObject({
+        handovers: z.enum(DESK_WORKERS).default('people'),
+        items: z.enum(DESK_WORKERS).default('people'),
+      })
+      .default({ handovers: 'people', items: 'people' }),
   }),
   effects: z.array(effectSchema).max(50).default([]),
 });

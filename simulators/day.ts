@@ -1,11 +1,12 @@
 /**
  * The district simulator: a discrete-event simulation of the centre's day — hotline calls through the ACD, cases from
- * every channel with their whole lifecycle, the duty roster with check-ins and handovers, link heartbeats and clock
- * ticks. Deterministic: the same seed and start give the same events, byte for byte.
+ * every channel with their whole lifecycle, the duty roster with check-ins, the duty desk's handovers (and, where asked,
+ * its answers to the duty items: `desk.ts`), link heartbeats and clock ticks. Deterministic: the same seed and start
+ * give the same events, byte for byte.
  */
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import { assertNever, CHANNELS, LINKS, type Channel } from '@shared/domain';
-import type { DomainEventInput } from '@shared/events';
+import type { DomainEvent, DomainEventInput } from '@shared/events';
 import { parseWorkingHours } from '@shared/sla/calendar';
 import type { SlaEnv } from '@shared/sla/deadline';
 import { chineseHolidayCalendar } from '@shared/sla/holidays';
@@ -34,6 +35,7 @@ import {
 import { TimedHeap, type Kernel } from './heap';
 import { Rng } from './random';
 import { ScenarioEffects, type Topic } from './effects';
+import { HANDOVERS_ONLY, SimulatedDesk, type DeskPlay } from './desk';
 import type { PlacedEffect } from '@shared/scenario';
 
 /** How to build a simulation. */
@@ -47,6 +49,8 @@ export interface SimOptions {
   readonly casesPerDay?: number;
   /** A scenario's effects placed in time (none: a normal day). */
   readonly effects?: readonly PlacedEffect[];
+  /** What the simulated duty desk does (default: the handovers; the items are left to the people at the desk). */
+  readonly desk?: DeskPlay;
 }
 
 /** Cases on a normal working day. */
@@ -67,12 +71,6 @@ const DAY_OFF_FACTOR: Readonly<Record<Channel, number>> = {
 };
 const TICK_MS = 15_000;
 const HEARTBEAT_MS = 30_000;
-const HANDOVER_NOTES = [
-  '交接正常，无遗留重大事项',
-  '已交接在办紧急件及重点关注事项',
-  '话务平稳，系统运行正常',
-  '已交接待回访件及领导批示件',
-];
 
 type Action = (ts: EpochMs) => void;
 
@@ -90,6 +88,8 @@ export class DistrictSim {
   private readonly caseSeq = new Map<string, number>();
   private readonly effects: readonly PlacedEffect[];
   private readonly fx: ScenarioEffects;
+  /** The duty desk's simulated officers; null when they do nothing. */
+  private readonly desk: SimulatedDesk | null;
   /** Master case of each mass incident (by effect index) once its first call is answered. */
   private readonly masters = new Map<number, string>();
   private out: DomainEventInput[] = [];
@@ -112,6 +112,7 @@ export class DistrictSim {
     this.duty = Rng.derive(options.seed, 'duty');
     this.effects = options.effects ?? [];
     this.fx = new ScenarioEffects(this.effects, options.seed, this.district);
+    const play = options.desk ?? HANDOVERS_ONLY;
     this.plan = { rng: Rng.derive(options.seed, 'cases'), env, rules: config.sla, district: this.district };
     const now = (): EpochMs => this.nowTs;
     this.kernel = {
@@ -128,6 +129,18 @@ export class DistrictSim {
       `${this.tag}-call`,
       (a, callId, ts, tag) => this.hotlineCase(a, callId, ts, tag),
     );
+    this.desk =
+      Math.max(play.handoversUntil, play.itemsUntil) > options.start
+        ? new SimulatedDesk(
+            this.kernel,
+            Rng.derive(options.seed, 'desk'),
+            config,
+            play,
+            options.start,
+            (e) => this.push(e),
+            () => `${this.tag}-d${++this.n}`,
+          )
+        : null;
     this.init(options.start);
   }
 
@@ -153,8 +166,27 @@ export class DistrictSim {
     return out;
   }
 
+  /** Why the desk's deciders refused an act it meant to write (none when the simulation is sound). */
+  get deskRefusals(): readonly string[] {
+    return this.desk?.refusals ?? [];
+  }
+
+  /**
+   * Whether an event is the duty desk's (an act of its officers, or an item it opened): one that the people at a real
+   * desk may have done first, so a server may refuse it without the simulation being wrong.
+   */
+  isDeskEvent(eventId: string): boolean {
+    return eventId.startsWith(`${this.tag}-d`) || eventId.startsWith('item|');
+  }
+
   private emit(body: EventBody): void {
-    this.out.push({ eventId: `${this.tag}-${++this.n}`, ...body });
+    this.push({ eventId: `${this.tag}-${++this.n}`, ...body } as DomainEventInput);
+  }
+
+  /** Adds an event to the stream; the desk folds it into its projection. */
+  private push(e: DomainEventInput | DomainEvent): void {
+    this.out.push(e);
+    this.desk?.observe(e);
   }
 
   private init(start: EpochMs): void {
@@ -235,7 +267,7 @@ export class DistrictSim {
     this.emit({ type: 'duty.roster', ts, date, shifts: rosterShifts(dayNumber(date), this.district.agents) });
   }
 
-  /** Schedules a day's shifts that have not ended: check-ins, handover, agents, and the end with check-outs. */
+  /** Schedules a day's shifts that have not ended: check-ins, agents, and the end with its handover and check-outs. */
   private scheduleShifts(date: string): void {
     const now = this.nowTs;
     SHIFTS.forEach((def, index) => {
@@ -243,14 +275,14 @@ export class DistrictSim {
       let end = shanghaiInstant(date, def.end);
       if (end <= start) end += DAY_MS;
       if (end <= now) return;
-      const begin = (ts: EpochMs) => this.shiftBegins(date, index, def, start, end, ts);
-      if (start <= now) begin(now);
+      const begin = () => this.shiftBegins(date, index, def, start, end);
+      if (start <= now) begin();
       else this.kernel.at(start - 10 * MINUTE_MS, begin);
       this.kernel.at(end, (ts) => this.shiftEnds(date, index, def, ts));
     });
   }
 
-  private shiftBegins(date: string, index: number, def: ShiftDef, start: EpochMs, end: EpochMs, ts: EpochMs): void {
+  private shiftBegins(date: string, index: number, def: ShiftDef, start: EpochMs, end: EpochMs): void {
     const rng = this.duty;
     for (const p of dutyPosts(dayNumber(date), index)) {
       this.kernel.at(start - rng.int(0, 8 * 60) * 1000, (t) =>
@@ -265,29 +297,12 @@ export class DistrictSim {
         }),
       );
     }
-    const prevIndex = (index + SHIFTS.length - 1) % SHIFTS.length;
-    const prevDate = index === 0 ? addDays(date, -1) : date;
-    const prev = SHIFTS[prevIndex];
-    const outgoing = dutyPosts(dayNumber(prevDate), prevIndex).find((p) => p.post === 'duty_officer');
-    if (prev && outgoing) {
-      const note = rng.pick(HANDOVER_NOTES);
-      this.kernel.at(Math.max(ts, start + rng.int(1, 10) * MINUTE_MS), (t) =>
-        this.emit({
-          type: 'duty.handover',
-          ts: t,
-          date,
-          fromShiftId: prev.id,
-          toShiftId: def.id,
-          note,
-          by: outgoing.name,
-        }),
-      );
-    }
     this.calls.startShift(def.id, start, end, this.fx.absentees(def.id, start));
   }
 
   private shiftEnds(date: string, index: number, def: ShiftDef, ts: EpochMs): void {
     this.calls.endShift(def.id, ts);
+    this.desk?.shiftEnded(date, def.id, ts);
     for (const p of dutyPosts(dayNumber(date), index)) {
       this.kernel.at(ts + this.duty.int(1, 10) * MINUTE_MS, (t) =>
         this.emit({ type: 'duty.checked_out', ts: t, date, shiftId: def.id, post: p.post, personId: p.personId }),

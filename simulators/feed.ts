@@ -5,6 +5,7 @@
 import type { Scenario } from '@shared/scenario';
 import { drillWindow, placeEffects } from '@shared/scenario';
 import { startProducer } from './producer';
+import type { DeskPlay } from './desk';
 import { Progress } from './progress';
 import { controls } from './terminal';
 
@@ -22,6 +23,16 @@ export interface FeedOptions {
   readonly scenario: Scenario | null;
   /** Progress as JSON lines on stderr (for a program), else a bar or plain lines. */
   readonly json: boolean;
+}
+
+/**
+ * What the simulated desk does in a scenario's drill: the shifts before the window are worked by the simulator's
+ * officers (handovers, items); in the window, what the scenario leaves to them — by default nothing, the drill measures
+ * the people at the desk.
+ */
+export function drillDesk(scenario: Scenario, windowStart: number): DeskPlay {
+  const until = (w: 'people' | 'simulated') => (w === 'simulated' ? Number.POSITIVE_INFINITY : windowStart);
+  return { handoversUntil: until(scenario.drill.desk.handovers), itemsUntil: until(scenario.drill.desk.items) };
 }
 
 /** Feeds the space until the scenario's drill window ends (or until stopped); p/q and signals pause and stop. Resolves with the seconds it ran. */
@@ -47,7 +58,13 @@ export async function feedSpace(o: FeedOptions): Promise<number> {
     backlogDays: o.backlogDays,
     batchSize: o.batchSize,
     ...(scenario && win
-      ? { effects: placeEffects(scenario), simStart: win.simStart, now: win.start, until: win.end }
+      ? {
+          effects: placeEffects(scenario),
+          simStart: win.simStart,
+          now: win.start,
+          until: win.end,
+          desk: drillDesk(scenario, win.start),
+        }
       : {}),
     onProgress: (p) => {
       const live = p.phase === 'live';

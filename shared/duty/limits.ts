@@ -69,6 +69,11 @@ export function itemLimits(config: DutyConfig, env: SlaEnv, item: DutyItem, now:
   };
 }
 
+/** When the handover of a shift that ended at `end` (ms) is due signed by the incoming officer, ms: later, it is late. */
+export function handoverSignDue(config: DutyConfig, end: EpochMs): EpochMs {
+  return end + config.handoverSignMin * MINUTE_MS;
+}
+
 /** When each escalation level of an unacknowledged item falls due, ms, in level order (level = index + 1). */
 export function escalationDue(config: DutyConfig, env: SlaEnv, item: DutyItem): EpochMs[] {
   const ack = ackDue(config, env, item);

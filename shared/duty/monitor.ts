@@ -2,7 +2,7 @@
  * What time does to the duty desk, as events: an alert that needs a person opens an item (an urgent/突发/群体/敏感
  * case on arrival, an empty post, a link down, an urgent case's clock overdue — as configured), and an item nobody
  * acknowledges is escalated level by level, and a shift's handover record still unsigned `handoverSignMin` after the
- * shift change opens one too. The server's monitor writes them with the alert events; ids are
+ * shift change opens one too (a change before the space's log began is not judged: it was never handed over here). The server's monitor writes them with the alert events; ids are
  * deterministic, so a restart or a second node writing the same item is a duplicate.
  */
 import type { CaseState } from '../cases/state';
@@ -10,9 +10,9 @@ import { FLAG_LABELS, URGENCY_LABELS, type CaseFlag } from '../domain';
 import type { ItemEvent, ItemKind } from '../events/item';
 import type { SpaceProjection } from '../projection/state';
 import type { EpochMs } from '../time';
-import { escalationDue } from './limits';
+import { escalationDue, handoverSignDue } from './limits';
 import { placedShifts } from '../projection/duty';
-import { DAY_MS, MINUTE_MS } from '../time';
+import { DAY_MS } from '../time';
 import { handoverIdOf, nextShift } from './handover';
 
 /** The flags a duty item's title marks (`repeat` is not marked). */
@@ -84,12 +84,13 @@ export function dutyItemEvents(p: SpaceProjection, now: EpochMs, max: number): I
       ...(raised.post !== undefined ? { post: raised.post } : {}),
     });
   }
-  const signBy = duty.handoverSignMin * MINUTE_MS;
   const shifts = placedShifts(p, now);
   for (const s of shifts) {
     const next = nextShift(shifts, s);
-    // A shift change the roster knows of (a next shift), within the last day, whose record nobody signed in time.
-    if (!next || s.end + signBy > now || now - s.end > DAY_MS) continue;
+    // A shift change the roster knows of (a next shift), within the last day and after the space's log began (a change
+    // before it was never handed over here), whose record nobody signed in time.
+    const due = handoverSignDue(duty, s.end);
+    if (!next || due > now || now - s.end > DAY_MS || p.earliest === null || s.end < p.earliest) continue;
     const id = handoverIdOf(s);
     const rec = p.handoverRecords.get(id);
     if (rec?.signed) continue;
@@ -98,7 +99,7 @@ export function dutyItemEvents(p: SpaceProjection, now: EpochMs, max: number): I
       itemId: `handover|${id}`,
       kind: 'handover',
       text: `交接班${what}：${s.shift.name} → ${next.shift.name}`,
-      since: s.end + signBy,
+      since: due,
     });
   }
   for (const item of p.items.values()) {

@@ -14,6 +14,7 @@ export function applyEvent(p: SpaceProjection, e: DomainEvent): string | null {
   if (reason === null) {
     p.eventsApplied++;
     if (p.clock === null || e.ts > p.clock) p.clock = e.ts;
+    if (p.earliest === null || e.ts < p.earliest) p.earliest = e.ts;
   }
   return reason;
 }

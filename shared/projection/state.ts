@@ -53,6 +53,8 @@ export interface SpaceProjection {
   readonly ctx: ProjectionContext;
   /** Newest event time folded (the space clock for demo and drill spaces). */
   clock: EpochMs | null;
+  /** Oldest event time folded: the space's log begins here (a shift change before it was never handed over in it). */
+  earliest: EpochMs | null;
   eventsApplied: number;
   readonly cases: Map<string, CaseState>;
   /** Ids of cases not closed or merged. */
@@ -105,6 +107,7 @@ export function createProjection(space: string, ctx: ProjectionContext): SpacePr
     space,
     ctx,
     clock: null,
+    earliest: null,
     eventsApplied: 0,
     cases: new Map(),
     open: new Set(),

@@ -1,13 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
 import { DEFAULT_CONFIG } from '@shared/config';
+import { handoverSignDue } from '@shared/duty/limits';
 import { validateEvent, type DomainEventInput } from '@shared/events';
 import { applyEvent } from '@shared/projection/apply';
+import { placedShifts } from '@shared/projection/duty';
 import { createProjection, type SpaceProjection } from '@shared/projection/state';
 import { buildWallView } from '@shared/projection/view';
-import { DAY_MS, HOUR_MS, shanghaiDateKey, shanghaiMidnight } from '@shared/time';
+import { addDays, DAY_MS, HOUR_MS, MINUTE_MS, shanghaiDateKey, shanghaiMidnight } from '@shared/time';
 import type { WallView } from '@shared/wall/view';
 import { DistrictSim, generateEvents } from '../../simulators/day';
+import { ServerFold } from '../fixtures/serverFold';
 
 /** A normal working Wednesday; the two days before it are the backlog. */
 const DAY = '2026-11-25';
@@ -121,5 +124,72 @@ describe('when a working day is generated after two days of backlog', () => {
     expect(view.duty.posts.every((x) => x.status === 'held')).toBe(true);
     expect(view.duty.handover.late).toBe(false);
     expect(view.links.every((l) => l.up)).toBe(true);
+  });
+});
+
+describe("when a simulated day's shifts change (the handovers are the simulator's, the items the people's)", () => {
+  const END = DAY_START + DAY_MS + HOUR_MS;
+  let sim: DistrictSim;
+  let events: DomainEventInput[] = [];
+  let space: ServerFold;
+
+  beforeAll(() => {
+    sim = new DistrictSim({ seed: SEED, start: FROM });
+    events = sim.advanceTo(END);
+    space = new ServerFold(createProjection('demo', projectionContext(DEFAULT_CONFIG)), 5 * MINUTE_MS);
+    space.fold(events);
+    space.passTo(END);
+  });
+
+  it('then each shift change is submitted by the outgoing officer and signed by the incoming one within the limit', () => {
+    const p = space.p;
+    expect(space.refused).toEqual([]);
+    expect(sim.deskRefusals).toEqual([]);
+    expect(events.filter((e) => e.type === 'duty.handover')).toEqual([]);
+    // Every shift change from the first one after the start (00:30) to the last signed before the end (00:30 on the
+    // day after), three a day: the roster's own shifts, each with the officer the roster names.
+    const dates = [addDays(DAY, -3), addDays(DAY, -2), addDays(DAY, -1), DAY];
+    const shifts = dates
+      .flatMap((d) => placedShifts(p, shanghaiMidnight(d)))
+      .filter((s, i, all) => all.findIndex((x) => x.date === s.date && x.shift.id === s.shift.id) === i)
+      .filter((s) => s.end > FROM && s.end + 30 * MINUTE_MS <= END);
+    expect(shifts.map((s) => `${s.date}|${s.shift.id}`)).toEqual([
+      `${addDays(DAY, -3)}|evening`,
+      ...[addDays(DAY, -2), addDays(DAY, -1), DAY].flatMap((d) => [`${d}|night`, `${d}|day`, `${d}|evening`]),
+    ]);
+    const officer = (date: string, id: string) =>
+      p.rosters
+        .get(date)
+        ?.find((x) => x.id === id)
+        ?.posts.find((x) => x.post === 'duty_officer')?.name;
+    for (const s of shifts) {
+      const rec = p.handoverRecords.get(`${s.date}|${s.shift.id}`);
+      expect(rec, `${s.date}|${s.shift.id}`).toBeDefined();
+      const next = rec!.record.next!;
+      expect(rec!.record.shiftId).toBe(s.shift.id);
+      expect(rec!.submitted.by).toBe(officer(s.date, s.shift.id));
+      expect(rec!.signed?.by).toBe(officer(next.date, next.shiftId));
+      expect(rec!.signed?.by).not.toBe(rec!.submitted.by);
+      expect(rec!.submitted.at).toBeGreaterThan(s.end);
+      expect(rec!.signed!.at).toBeGreaterThan(rec!.submitted.at);
+      expect(rec!.signed!.at).toBeLessThanOrEqual(handoverSignDue(DEFAULT_CONFIG.duty, s.end));
+    }
+    expect(events.filter((e) => e.type === 'handover.submitted').length).toBe(shifts.length);
+    expect(events.filter((e) => e.type === 'handover.signed').length).toBe(shifts.length);
+  });
+
+  it('then the monitor opens no unsigned-handover item, and the items are left to the people at the desk', () => {
+    const items = [...space.p.items.values()];
+    expect(items.filter((it) => it.kind === 'handover')).toEqual([]);
+    // The day has urgent cases: their items are open, and nobody but the people may answer them.
+    expect(items.filter((it) => it.kind === 'case').length).toBeGreaterThan(20);
+    expect(events.filter((e) => e.type.startsWith('item.'))).toEqual([]);
+  });
+
+  it("then the wall's handover line shows the last record's note", () => {
+    const view = buildWallView(space.p, END, { spaceKind: 'demo', clockRate: 1 });
+    const rec = space.p.handoverRecords.get(`${DAY}|evening`)!;
+    expect(view.duty.shift?.id).toBe('night');
+    expect(view.duty.handover).toEqual({ lastAt: rec.submitted.at, note: rec.submitted.note, late: false });
   });
 });
