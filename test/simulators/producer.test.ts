@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '@shared/config';
+import { handoverSignDue } from '@shared/duty/limits';
+import { deskFigures } from '@shared/projection/duty';
 import { buildWallView } from '@shared/projection/view';
-import { HOUR_MS, shanghaiInstant } from '@shared/time';
+import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { startProducer, type Producer } from '../../simulators/producer';
 import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
@@ -65,6 +67,79 @@ describe('when a producer feeds the demo space of the real server', () => {
     const after = fed();
     await new Promise((r) => setTimeout(r, 400));
     expect(fed()).toBe(after);
+  });
+});
+
+describe('when the demo feed runs a day and a half at full speed, its duty officer working the desk', () => {
+  let server: TestServer;
+  const refused: number[] = [];
+  const END = NOW + 2 * HOUR_MS;
+
+  beforeAll(async () => {
+    server = await startTestServer(NOW);
+    const feed = startProducer({
+      server: server.url,
+      token: 'admin-token',
+      space: 'demo',
+      seed: 11,
+      speed: Number.POSITIVE_INFINITY,
+      backlogDays: 1,
+      now: NOW,
+      until: END,
+      onProgress: (p) => refused.push(p.deskRefused),
+    });
+    await feed.done;
+    await server.app.monitor.pass();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (server) removeData(server.dataDir);
+  });
+
+  it('then the server accepts every act of the desk: nothing quarantined, nothing refused', async () => {
+    expect(refused.at(-1)).toBe(0);
+    const res = await fetch(`${server.url}/api/v1/quarantine?space=demo`, {
+      headers: { authorization: 'Bearer admin-token' },
+    });
+    expect(((await res.json()) as { total: number }).total).toBe(0);
+  });
+
+  it('then every shift change is signed in time, no handover item opens, and the desk holds a few items at most', () => {
+    const p = server.app.spaces.get('demo').projection;
+    expect(p.clock).toBe(END);
+    const records = [...p.handoverRecords.values()].sort((a, b) => a.record.end - b.record.end);
+    // From midnight the day before to 12:00: 00:30, 08:30, 17:30, 00:30, 08:30.
+    expect(records.map((r) => r.id)).toEqual([
+      '2026-11-23|evening',
+      '2026-11-24|night',
+      '2026-11-24|day',
+      '2026-11-24|evening',
+      '2026-11-25|night',
+    ]);
+    for (const r of records) {
+      expect(r.signed).not.toBeNull();
+      expect(r.signed!.by).not.toBe(r.submitted.by);
+      expect(r.signed!.at).toBeLessThanOrEqual(handoverSignDue(DEFAULT_CONFIG.duty, r.record.end));
+    }
+    const items = [...p.items.values()];
+    expect(items.filter((it) => it.kind === 'handover')).toEqual([]);
+    expect(items.length).toBeGreaterThan(15);
+    const view = buildWallView(p, END, { spaceKind: 'demo', clockRate: 1 });
+    expect(view.duty.desk.unacknowledged).toBeLessThanOrEqual(3);
+    // Items whose condition began over half an hour ago are all acknowledged and reported.
+    expect(items.filter((it) => it.since < END - 30 * MINUTE_MS && it.ack === null)).toEqual([]);
+  });
+
+  it("then the month's duty figures are those of a desk that answers: most in time, some late", () => {
+    const p = server.app.spaces.get('demo').projection;
+    const f = deskFigures(p, END).month;
+    expect(f.ackJudged).toBeGreaterThan(15);
+    expect(f.ackOnTime).toBeLessThanOrEqual(f.ackJudged);
+    expect(f.ackTimely).toBeGreaterThanOrEqual(0.8);
+    expect(f.medianAckMin).toBeGreaterThan(0.5);
+    expect(f.medianAckMin).toBeLessThan(5);
+    expect(f.reportTimely).toBeGreaterThanOrEqual(0.7);
   });
 });
 
