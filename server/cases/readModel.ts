@@ -2,7 +2,10 @@
  * The case read model: one SQLite table of case rows (every case ever received, open or closed), each case's state,
  * and per case the log seqs of its events (the bodies stay in the log and are read by seq when a case page asks). It
  * folds committed events itself with the shared lifecycle reducer — it never copies rows out of the live projection —
- * so the projection can let closed cases leave memory: this model is where they are found again (`archive`).
+ * so the projection can let closed cases leave memory: this model is where they are found again (`archive`). The duty
+ * desk's history is kept beside the cases for the same reason: every duty item's state (folded with the shared item
+ * reducer), every submitted 交接班 record's times, and each day's roster, so a month's duty figures can be read long
+ * after the projection let its items go.
  *
  * It answers the supervisor's lists, one case's history, unit scorecards over any period and the monthly report. The
  * file sits beside the event log (`DATA_DIR/cases.sqlite`) and also holds the projections' checkpoints, written in the
@@ -14,8 +17,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { applyCaseEvent } from '@shared/cases/lifecycle';
 import { isTerminal, type CaseState } from '@shared/cases/state';
+import { judgeHandoverEvent, type HandoverRecord } from '@shared/duty/handover';
+import { foldItemEvent, type DutyItem } from '@shared/duty/items';
 import type { DomainEvent } from '@shared/events';
 import type { CaseEvent, CaseEventType } from '@shared/events/case';
+import type { HandoverEvent } from '@shared/events/handover';
+import type { ItemEvent } from '@shared/events/item';
+import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
 import { Failsafe } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
@@ -58,6 +66,29 @@ export interface StoredCheckpoint {
   readonly body: Buffer;
 }
 
+/** A submitted 交接班 record as this model keeps it: the outgoing shift, when it was submitted and signed, by whom. */
+export interface HandoverRow extends Pick<HandoverRecord, 'submitted' | 'signed'> {
+  readonly id: string;
+  readonly date: string;
+  readonly shiftId: string;
+  readonly shiftName: string;
+  /** The outgoing shift's start and end, ms. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What a period of a space's duty desk left: its items, the submitted records and the rosters of its days. */
+export interface DutyHistory {
+  /** Items whose condition began in the period. */
+  readonly items: DutyItem[];
+  /** Records of shifts that ended in the period. */
+  readonly handovers: HandoverRow[];
+  /** Rosters by date. */
+  readonly rosters: Map<string, readonly Shift[]>;
+  /** When the space's log begins, ms (null: no event yet): a shift change before it was never handed over in it. */
+  readonly since: number | null;
+}
+
 /** One space's state in this model: its cases in memory (open ones, and every one changed since the last write). */
 interface SpaceModel {
   /** Open cases, and closed ones not yet written. */
@@ -76,13 +107,22 @@ interface SpaceModel {
   refused: number;
   /** Every case id of the space: "certainly not" answers a lookup of a new id without a query (most lookups are). */
   readonly ids: BloomFilter;
+  /** Duty items in memory (open ones, and every one changed since the last write), and the ids changed. */
+  readonly items: Map<string, DutyItem>;
+  readonly dirtyItems: Set<string>;
+  /** Handover records changed since the last write. */
+  readonly handovers: Map<string, HandoverRow>;
+  /** Rosters published since the last write, by date. */
+  readonly rosters: Map<string, readonly Shift[]>;
+  /** The oldest event time folded, ms: the space's log begins here. */
+  earliest: number | null;
 }
 
 /** Size of a space's case id filter: 2^22 bits (512 KiB), about 1% false positives at 400,000 cases. */
 const CASE_ID_BITS = 22;
 
 /** Bumped when the tables change shape: an older file is emptied and rebuilt from the log. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -109,7 +149,12 @@ CREATE TABLE IF NOT EXISTS case_states (space TEXT NOT NULL, id TEXT NOT NULL, s
 CREATE TABLE IF NOT EXISTS case_history (space TEXT NOT NULL, case_id TEXT NOT NULL, seqs TEXT NOT NULL, PRIMARY KEY (space, case_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS case_supervisions (space TEXT NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS case_supervisions_ts ON case_supervisions (space, ts);
-CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS duty_items (space TEXT NOT NULL, id TEXT NOT NULL, since INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (space, id));
+CREATE INDEX IF NOT EXISTS duty_items_since ON duty_items (space, since);
+CREATE TABLE IF NOT EXISTS duty_handovers (space TEXT NOT NULL, id TEXT NOT NULL, shift_end INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (space, id));
+CREATE INDEX IF NOT EXISTS duty_handovers_end ON duty_handovers (space, shift_end);
+CREATE TABLE IF NOT EXISTS duty_rosters (space TEXT NOT NULL, date TEXT NOT NULL, shifts TEXT NOT NULL, PRIMARY KEY (space, date));
+CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, earliest INTEGER);
 CREATE TABLE IF NOT EXISTS checkpoints (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, written_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS review_checkpoints (space TEXT NOT NULL, seq INTEGER NOT NULL, clock INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (space, seq));
 CREATE INDEX IF NOT EXISTS review_checkpoints_clock ON review_checkpoints (space, version, clock);
@@ -131,6 +176,22 @@ const TABLES = [
   'case_events',
   'case_history',
   'case_supervisions',
+  'duty_items',
+  'duty_handovers',
+  'duty_rosters',
+  'read_model_meta',
+  'checkpoints',
+  'review_checkpoints',
+];
+/** The tables that hold a space's rows, its checkpoint and its review history: what `dropSpace` deletes. */
+const SPACE_TABLES = [
+  'cases',
+  'case_states',
+  'case_history',
+  'case_supervisions',
+  'duty_items',
+  'duty_handovers',
+  'duty_rosters',
   'read_model_meta',
   'checkpoints',
   'review_checkpoints',
@@ -143,6 +204,14 @@ const PENDING_MAX_EVENTS = 100_000;
 
 function isCaseEvent(e: DomainEvent): e is CaseEvent {
   return e.type.startsWith('case.');
+}
+
+function isItemEvent(e: DomainEvent): e is ItemEvent {
+  return e.type.startsWith('item.');
+}
+
+function isHandoverEvent(e: DomainEvent): e is HandoverEvent {
+  return e.type === 'handover.submitted' || e.type === 'handover.signed';
 }
 
 function addSeq(m: Map<string, number[]>, id: string, seq: number): void {
@@ -165,6 +234,11 @@ export class CaseReadModel {
   private readonly insertSupervision: Database.Statement;
   private readonly setMeta: Database.Statement;
   private readonly readMeta: Database.Statement;
+  private readonly upsertItem: Database.Statement;
+  private readonly readItem: Database.Statement;
+  private readonly upsertHandover: Database.Statement;
+  private readonly readHandover: Database.Statement;
+  private readonly upsertRoster: Database.Statement;
 
   /**
    * `version` names the fold that writes the rows (the shared reducers' code and the configuration): rows written by
@@ -172,7 +246,7 @@ export class CaseReadModel {
    */
   constructor(
     file: string,
-    private readonly ctx: ProjectionContext,
+    readonly ctx: ProjectionContext,
     private readonly log: EventStore,
     readonly version = 'dev',
     private readonly failsafe = new Failsafe(),
@@ -198,15 +272,27 @@ export class CaseReadModel {
       "INSERT INTO case_history (space, case_id, seqs) VALUES (?, ?, ?) ON CONFLICT (space, case_id) DO UPDATE SET seqs = seqs || ',' || excluded.seqs",
     );
     this.insertSupervision = this.db.prepare('INSERT INTO case_supervisions (space, ts) VALUES (?, ?)');
-    this.setMeta = this.db.prepare('INSERT OR REPLACE INTO read_model_meta (space, seq, version) VALUES (?, ?, ?)');
-    this.readMeta = this.db.prepare('SELECT seq, version FROM read_model_meta WHERE space = ?');
+    this.setMeta = this.db.prepare(
+      'INSERT OR REPLACE INTO read_model_meta (space, seq, version, earliest) VALUES (?, ?, ?, ?)',
+    );
+    this.readMeta = this.db.prepare('SELECT seq, version, earliest FROM read_model_meta WHERE space = ?');
+    this.upsertItem = this.db.prepare(
+      'INSERT OR REPLACE INTO duty_items (space, id, since, state) VALUES (?, ?, ?, ?)',
+    );
+    this.readItem = this.db.prepare('SELECT state FROM duty_items WHERE space = ? AND id = ?').pluck();
+    this.upsertHandover = this.db.prepare(
+      'INSERT OR REPLACE INTO duty_handovers (space, id, shift_end, state) VALUES (?, ?, ?, ?)',
+    );
+    this.readHandover = this.db.prepare('SELECT state FROM duty_handovers WHERE space = ? AND id = ?').pluck();
+    this.upsertRoster = this.db.prepare('INSERT OR REPLACE INTO duty_rosters (space, date, shifts) VALUES (?, ?, ?)');
   }
 
   private model(space: string): SpaceModel {
     let m = this.spaces.get(space);
     if (!m) {
       const pos = this.position(space);
-      const seq = pos && pos.version === this.version ? pos.seq : 0;
+      const current = pos !== null && pos.version === this.version;
+      const seq = current ? pos.seq : 0;
       const ids = new BloomFilter(CASE_ID_BITS);
       for (const id of this.db
         .prepare('SELECT id FROM case_states WHERE space = ?')
@@ -223,10 +309,20 @@ export class CaseReadModel {
         pendingEvents: 0,
         refused: 0,
         ids,
+        items: new Map(),
+        dirtyItems: new Set(),
+        handovers: new Map(),
+        rosters: new Map(),
+        earliest: current ? this.earliestOf(space) : null,
       };
       this.spaces.set(space, m);
     }
     return m;
+  }
+
+  /** The oldest event time a space's written rows folded, ms (null: none). */
+  private earliestOf(space: string): number | null {
+    return (this.readMeta.get(space) as { earliest: number | null } | undefined)?.earliest ?? null;
   }
 
   /** Where a space's written rows stand, or null when it has none. */
@@ -285,7 +381,11 @@ export class CaseReadModel {
       m.seq = seq;
       n++;
       const e = events[i]!;
+      if (m.earliest === null || e.ts < m.earliest) m.earliest = e.ts;
       if (isCaseEvent(e)) this.fold(space, m, e, seq);
+      else if (isItemEvent(e)) this.foldItem(space, m, e);
+      else if (isHandoverEvent(e)) this.foldHandover(space, m, e);
+      else if (e.type === 'duty.roster') m.rosters.set(e.date, e.shifts);
     }
     if (n === 0) return;
     m.pendingEvents += n;
@@ -324,6 +424,42 @@ export class CaseReadModel {
       const master = this.stateIn(space, m, e.masterCaseId);
       if (master) this.put(m, { ...master, duplicates: [...master.duplicates, e.caseId] });
     } else if (e.type === 'case.supervised') m.supervised.push(e.ts);
+  }
+
+  /** Folds a duty item event with the shared reducer, on the item as written when it has left memory. */
+  private foldItem(space: string, m: SpaceModel, e: ItemEvent): void {
+    if (!m.items.has(e.itemId)) {
+      const s = this.readItem.get(space, e.itemId) as string | undefined;
+      if (s !== undefined) m.items.set(e.itemId, JSON.parse(s) as DutyItem);
+    }
+    if (foldItemEvent(m.items, e) !== null) {
+      m.refused++;
+      return;
+    }
+    m.dirtyItems.add(e.itemId);
+  }
+
+  /** Folds a submission or a signature, judged as the projection judges it. */
+  private foldHandover(space: string, m: SpaceModel, e: HandoverEvent): void {
+    const written = m.handovers.has(e.handoverId) ? undefined : this.readHandover.get(space, e.handoverId);
+    const rec = m.handovers.get(e.handoverId) ?? (written ? (JSON.parse(written as string) as HandoverRow) : undefined);
+    if (judgeHandoverEvent(rec, e) !== null) {
+      m.refused++;
+      return;
+    }
+    if (e.type === 'handover.submitted') {
+      const r = e.record;
+      m.handovers.set(e.handoverId, {
+        id: e.handoverId,
+        date: r.date,
+        shiftId: r.shiftId,
+        shiftName: r.shiftName,
+        start: r.start,
+        end: r.end,
+        submitted: { at: e.ts, by: e.by, note: e.note },
+        signed: null,
+      });
+    } else m.handovers.set(e.handoverId, { ...rec!, signed: { at: e.ts, by: e.by, note: e.note ?? null } });
   }
 
   private stateIn(space: string, m: SpaceModel, id: string): CaseState | undefined {
@@ -365,7 +501,13 @@ export class CaseReadModel {
       this.upsert.run(...caseRow(space, c, this.ctx));
       this.upsertState.run(space, c.id, JSON.stringify(c));
     }
-    this.setMeta.run(space, m.seq, this.version);
+    for (const id of m.dirtyItems) {
+      const it = m.items.get(id);
+      if (it) this.upsertItem.run(space, id, it.since, JSON.stringify(it));
+    }
+    for (const r of m.handovers.values()) this.upsertHandover.run(space, r.id, r.end, JSON.stringify(r));
+    for (const [date, shifts] of m.rosters) this.upsertRoster.run(space, date, JSON.stringify(shifts));
+    this.setMeta.run(space, m.seq, this.version, m.earliest);
   }
 
   /**
@@ -381,6 +523,11 @@ export class CaseReadModel {
       }
       m.history.clear();
       m.dirty.clear();
+      // Resolved items, records and rosters are read back from their rows when an event or a report needs them.
+      for (const id of m.dirtyItems) if (m.items.get(id)?.resolved) m.items.delete(id);
+      m.dirtyItems.clear();
+      m.handovers.clear();
+      m.rosters.clear();
       m.supervised = [];
       m.pendingEvents = 0;
       m.writtenSeq = m.seq;
@@ -479,16 +626,7 @@ export class CaseReadModel {
   dropSpace(space: string): void {
     this.spaces.delete(space);
     this.db.transaction(() => {
-      for (const t of [
-        'cases',
-        'case_states',
-        'case_supervisions',
-        'read_model_meta',
-        'checkpoints',
-        'review_checkpoints',
-      ])
-        this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);
-      this.db.prepare('DELETE FROM case_history WHERE space = ?').run(space);
+      for (const t of SPACE_TABLES) this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);
     })();
   }
 
@@ -550,8 +688,39 @@ export class CaseReadModel {
 
   /** Records that a space's rows stand for its log up to seq `seq` (benchmarks that fill the model directly). */
   markCaughtUp(space: string, seq: number): void {
-    this.setMeta.run(space, seq, this.version);
+    this.setMeta.run(space, seq, this.version, null);
     this.spaces.delete(space);
+  }
+
+  /**
+   * What the duty desk of a space left in [`from`, `to`) (ms): the items whose condition began in it, the records of
+   * shifts that ended in it, and the rosters of the dates `fromDate` to `toDate` (YYYY-MM-DD, both included).
+   */
+  dutyHistory(space: string, from: number, to: number, fromDate: string, toDate: string): DutyHistory {
+    this.flush();
+    const items = (
+      this.db
+        .prepare('SELECT state FROM duty_items WHERE space = ? AND since >= ? AND since < ? ORDER BY since, id')
+        .pluck()
+        .all(space, from, to) as string[]
+    ).map((x) => JSON.parse(x) as DutyItem);
+    const handovers = (
+      this.db
+        .prepare(
+          'SELECT state FROM duty_handovers WHERE space = ? AND shift_end >= ? AND shift_end < ? ORDER BY shift_end',
+        )
+        .pluck()
+        .all(space, from, to) as string[]
+    ).map((x) => JSON.parse(x) as HandoverRow);
+    const rosters = new Map(
+      (
+        this.db
+          .prepare('SELECT date, shifts FROM duty_rosters WHERE space = ? AND date >= ? AND date <= ? ORDER BY date')
+          .raw()
+          .all(space, fromDate, toDate) as [string, string][]
+      ).map(([d, x]) => [d, JSON.parse(x) as Shift[]] as const),
+    );
+    return { items, handovers, rosters, since: this.model(space).earliest };
   }
 
   /** A case's events in log order (bodies read from the log by seq). */

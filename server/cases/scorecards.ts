@@ -4,9 +4,11 @@
  * scoring. Weights and targets come from the configuration (`config.scoring`), the score from the seeds' rule.
  */
 import type { CityopsConfig } from '@shared/config';
+import { dutyReport, type DutyReport, type HandoverTimes } from '@shared/duty/report';
+import { placeShift, type PlacedShift } from '@shared/projection/duty';
 import { caseKpis, emptyCaseCounts, type CaseCounts, type CaseKpis } from '@shared/kpi/rates';
 import { rankUnits, scoreUnit, type Indicator, type Scorecard } from '@shared/kpi/scoring';
-import { shanghaiDateKey, shanghaiMidnight, type EpochMs } from '@shared/time';
+import { addDays, shanghaiDateKey, shanghaiMidnight, type EpochMs } from '@shared/time';
 import type { MonthlyReport, Period, Scorecards, UnitScore } from '@shared/cases/reports';
 import type { CaseReadModel } from './readModel';
 import { latenessSql } from './rows';
@@ -123,6 +125,29 @@ export function scorecards(
   return { period, indicators, minJudgedShare: config.scoringMinJudged, units: rankUnits(units) };
 }
 
+/**
+ * The duty desk's month from the read model: the items that began in it, the handovers of its shift changes, each
+ * shift of the roster — judged at `now` by the desk's own formula (`dutyReport`, `dutyFigures`).
+ */
+export function monthDuty(
+  model: CaseReadModel,
+  config: CityopsConfig,
+  space: string,
+  period: Period,
+  now: EpochMs,
+): DutyReport {
+  const first = shanghaiDateKey(period.from);
+  const last = shanghaiDateKey(period.to - 1);
+  // The day before holds the shift running into the month's first hours; the day after, the shift after the last one.
+  const h = model.dutyHistory(space, period.from, period.to, addDays(first, -1), addDays(last, 1));
+  const shifts: PlacedShift[] = [];
+  for (const [date, roster] of h.rosters) for (const s of roster) shifts.push(placeShift(date, s));
+  const times = new Map<string, HandoverTimes>(
+    h.handovers.map((r) => [r.id, { submittedAt: r.submitted.at, signedAt: r.signed?.at ?? null }]),
+  );
+  return dutyReport(h.items, shifts, times, h.since, config.duty, model.ctx.lifecycle.env, period.from, period.to, now);
+}
+
 /** Builds the monthly report of `month` (`YYYY-MM`). */
 export function monthlyReport(
   model: CaseReadModel,
@@ -190,5 +215,6 @@ export function monthlyReport(
     units: cards.units,
     indicators: cards.indicators,
     kpis: caseKpis(all),
+    duty: monthDuty(model, config, space, period, now),
   };
 }

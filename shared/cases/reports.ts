@@ -1,4 +1,5 @@
 /** The supervisor's reports as the API returns them: periods, unit scorecards, the monthly report (rates are fractions 0–1). */
+import type { DutyReport } from '../duty/report';
 import type { CaseKpis } from '../kpi/rates';
 import type { Indicator, Scorecard } from '../kpi/scoring';
 import type { EpochMs } from '../time';
@@ -62,4 +63,6 @@ export interface MonthlyReport {
   readonly units: readonly UnitScore[];
   readonly indicators: readonly Indicator[];
   readonly kpis: CaseKpis;
+  /** The duty desk's month: 接报及时率, median time to acknowledge, 信息报送及时率, items and handovers, and per shift. */
+  readonly duty: DutyReport;
 }

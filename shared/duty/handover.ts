@@ -29,6 +29,14 @@ export const HANDOVER_KEPT_MS = 366 * DAY_MS;
 /** The id of a shift's handover: the roster's date and the outgoing shift's id. */
 export const handoverIdOf = (s: PlacedShift): string => `${s.date}|${s.shift.id}`;
 
+/**
+ * Whether a shift change at `end` (ms) is handed over in a space whose log begins at `earliest` (ms; null: no event
+ * yet): a change before the log began was never handed over in it, so nothing is expected of it.
+ */
+export function handedOverInLog(end: EpochMs, earliest: EpochMs | null): boolean {
+  return earliest !== null && end >= earliest;
+}
+
 /** The shift that takes over from `s` among `shifts` (time order): the first to start after it, near or past its end. */
 export function nextShift(shifts: readonly PlacedShift[], s: PlacedShift): PlacedShift | null {
   return shifts.find((x) => x.start > s.start && x.start >= s.end - HOUR_MS) ?? null;
@@ -139,7 +147,10 @@ export function draftHandover(p: SpaceProjection, now: EpochMs): HandoverDraft |
 }
 
 /** Why a handover event does not fit the record it names (`rec` undefined: not submitted), or null when it fits. */
-export function judgeHandoverEvent(rec: HandoverRecord | undefined, e: HandoverEvent): string | null {
+export function judgeHandoverEvent(
+  rec: Pick<HandoverRecord, 'submitted' | 'signed'> | undefined,
+  e: HandoverEvent,
+): string | null {
   if (e.type === 'handover.submitted') {
     if (e.record.handoverId !== e.handoverId)
       return `handover ${e.handoverId}: the record is of ${e.record.handoverId}`;

@@ -13,7 +13,7 @@ import type { EpochMs } from '../time';
 import { escalationDue, handoverSignDue } from './limits';
 import { placedShifts } from '../projection/duty';
 import { DAY_MS } from '../time';
-import { handoverIdOf, nextShift } from './handover';
+import { handedOverInLog, handoverIdOf, nextShift } from './handover';
 
 /** The flags a duty item's title marks (`repeat` is not marked). */
 const MARKED_FLAGS: readonly CaseFlag[] = ['emergency', 'mass', 'sensitive'];
@@ -90,7 +90,7 @@ export function dutyItemEvents(p: SpaceProjection, now: EpochMs, max: number): I
     // A shift change the roster knows of (a next shift), within the last day and after the space's log began (a change
     // before it was never handed over here), whose record nobody signed in time.
     const due = handoverSignDue(duty, s.end);
-    if (!next || due > now || now - s.end > DAY_MS || p.earliest === null || s.end < p.earliest) continue;
+    if (!next || due > now || now - s.end > DAY_MS || !handedOverInLog(s.end, p.earliest)) continue;
     const id = handoverIdOf(s);
     const rec = p.handoverRecords.get(id);
     if (rec?.signed) continue;

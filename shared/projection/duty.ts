@@ -15,7 +15,8 @@ export interface PlacedShift {
   readonly end: EpochMs;
 }
 
-function place(date: string, shift: Shift): PlacedShift {
+/** A roster shift of `date` placed in time. */
+export function placeShift(date: string, shift: Shift): PlacedShift {
   const start = shanghaiInstant(date, shift.start);
   let end = shanghaiInstant(date, shift.end);
   if (end <= start) end += DAY_MS;
@@ -27,7 +28,7 @@ export function placedShifts(p: SpaceProjection, now: EpochMs): PlacedShift[] {
   const today = shanghaiDateKey(now);
   const out: PlacedShift[] = [];
   for (const date of [addDays(today, -1), today, addDays(today, 1)]) {
-    for (const s of p.rosters.get(date) ?? []) out.push(place(date, s));
+    for (const s of p.rosters.get(date) ?? []) out.push(placeShift(date, s));
   }
   return out.sort((a, b) => a.start - b.start);
 }

@@ -11,6 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createApp, type App } from '../../server/app';
 import { TokenRegistry } from '../../server/auth/tokens';
 import { openSqliteStore } from '../../server/store/sqlite';
+import type { MonthlyReport } from '@shared/cases/reports';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { HOUR_MS, shanghaiInstant } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
@@ -218,6 +219,36 @@ describe.runIf(run)('when a supervisor follows a late figure from the wall to a 
     await desk.screenshot({ path: path.join(shots, 'supervisor-units.png'), fullPage: true });
     await desk.goto(`${url}/reports/monthly?space=live&month=2026-11`);
     await desk.locator('[data-test=monthly-report] tbody tr').first().waitFor();
+    // The duty desk's month: the whole month and each shift, as the report API reads them.
+    const api = (await (
+      await fetch(`${url}/api/v1/reports/monthly?space=live&month=2026-11`, {
+        headers: { authorization: 'Bearer supervisor-token' },
+      })
+    ).json()) as MonthlyReport;
+    // From the log's start (00:00 on the 21st) to now (10:00 on the 24th), eleven shift changes: the simulator handed over
+    // the eight before its day ended (15:00 on the 23rd) in time; nobody handed over the three after.
+    expect(api.duty.month.handovers).toEqual({ changes: 11, submitted: 8, signed: 8, signedLate: 0, unsignedLate: 3 });
+    expect(api.duty.shifts.map((x) => x.name)).toEqual(['夜班', '白班', '晚班']);
+    expect(api.duty.month.items).toBeGreaterThan(5);
+    const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+    const cells = (r: MonthlyReport['duty']['month']) => [
+      String(r.items),
+      String(r.acknowledged),
+      String(r.ackLate),
+      pct(r.ackTimely),
+      r.medianAckMin === null ? '—' : `${r.medianAckMin} 分`,
+      pct(r.reportTimely),
+      ...[r.handovers.changes, r.handovers.submitted, r.handovers.signed, r.handovers.signedLate].map(String),
+      String(r.handovers.unsignedLate),
+    ];
+    const duty = desk.locator('[data-test=monthly-duty]');
+    expect(await duty.locator('tbody tr').count()).toBe(4);
+    expect(await duty.locator('[data-test=duty-month] td').allInnerTexts()).toEqual(['全月', ...cells(api.duty.month)]);
+    for (const x of api.duty.shifts)
+      expect(await duty.locator(`[data-test=duty-shift-${x.shiftId}] td`).allInnerTexts()).toEqual([
+        x.name,
+        ...cells(x),
+      ]);
     await desk.waitForTimeout(500);
     const pdf = await desk.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
     writeFileSync(path.join(shots, 'monthly-report.pdf'), pdf);

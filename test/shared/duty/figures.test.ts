@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { dutyFigures, monthWindow, periodFigures } from '@shared/duty/figures';
 import type { DutyItem } from '@shared/duty/items';
+import { handoverFigures } from '@shared/duty/report';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { newProjection } from '../../fixtures/projection';
 
@@ -118,5 +119,30 @@ describe('when the figures are asked per shift and per month', () => {
       ackTimely: 0.5,
       medianAckMin: 4,
     });
+  });
+});
+
+describe("when a month's handovers are judged while shift changes are recent", () => {
+  // Signing is due 30 minutes after the change.
+  const end = T;
+  const changes = [
+    { end: end - 120 * M, times: { submittedAt: end - 115 * M, signedAt: end - 100 * M } }, // in time
+    { end: end - 60 * M, times: { submittedAt: end - 55 * M, signedAt: end - 20 * M } }, // 40 minutes: late
+    { end: end - 50 * M, times: undefined }, // never submitted, limit past
+    { end: end - 10 * M, times: { submittedAt: end - 5 * M, signedAt: null } }, // unsigned, within the limit
+    { end: end - 5 * M, times: undefined }, // not submitted yet, within the limit
+    { end: end + 60 * M, times: undefined }, // not yet happened
+  ];
+
+  it('then a record signed past the limit is late, an unsigned one only once the limit is past, a change to come not counted', () => {
+    expect(handoverFigures(changes, duty, end)).toEqual({
+      changes: 5,
+      submitted: 3,
+      signed: 2,
+      signedLate: 1,
+      unsignedLate: 1,
+    });
+    // 26 minutes on, both recent changes are past their limit unsigned (the last one since a minute).
+    expect(handoverFigures(changes, duty, end + 26 * M)).toMatchObject({ changes: 5, unsignedLate: 3 });
   });
 });
