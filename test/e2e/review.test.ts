@@ -18,6 +18,7 @@ import { parseInstant, shanghaiIso, type ReviewAnswer } from '@shared/wall/revie
 import { generateEvents } from '../../simulators/day';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { TOKENS } from '../../harness/server';
+import { received } from '../fixtures/events';
 
 const run = browserAvailable('review browser test');
 const shots = path.resolve('test-results');
@@ -58,7 +59,12 @@ describe.runIf(run)('when a drill space is reviewed on the wall', () => {
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
     url = `http://127.0.0.1:${addr.port}`;
-    const events = generateEvents({ seed: 7, from: FROM, to: FROM + 4 * HOUR_MS, casesPerDay: 300 });
+    // The simulated duty room answers its own desk; an urgent case at 07:30 that nobody acknowledges stands for the
+    // drill's humans, so the desk has an item waiting at 08:00.
+    const events = [
+      ...generateEvents({ seed: 7, from: FROM, to: FROM + 4 * HOUR_MS, casesPerDay: 300 }),
+      received('rv-urgent', { ts: FROM + 90 * MINUTE_MS, urgency: 'urgent', title: '燃气泄漏' }),
+    ].sort((a, b) => a.ts - b.ts);
     for (let h = FROM - 1; h < FROM + 4 * HOUR_MS; h += HOUR_MS) {
       await app.ingest.ingest(
         SPACE,
@@ -150,7 +156,7 @@ describe.runIf(run)('when a drill space is reviewed on the wall', () => {
     await desk.fill('input[name=token]', 'duty-drill-a');
     await desk.click('form[data-test=login] button[type=submit]');
     await desk.waitForURL(/\/duty\?space=drill-a$/, { timeout: 10_000 });
-    const item = app.spaces.get(SPACE).projection.items.values().next().value!;
+    const item = app.spaces.get(SPACE).projection.items.get('case|rv-urgent')!;
     const link = desk.locator(`tr[data-item="${item.id}"] [data-test=review-link]`);
     await link.waitFor({ timeout: 10_000 });
     await link.click();
