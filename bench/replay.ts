@@ -123,19 +123,18 @@ type Stats = {
 };
 
 async function startServer(): Promise<{ server: ChildProcess; url: string }> {
-  const server = fork(
-    path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-server.ts'),
-    [path.join(work, 'data')],
-    {
-      execArgv: [
-        ...(process.env.SERVER_NODE_FLAGS ? process.env.SERVER_NODE_FLAGS.split(' ') : []),
-        ...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []),
-        '--import',
-        'tsx',
-      ],
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    },
-  );
+  // The server as `npm start` runs it: a bundle (built by `npm run bench:replay`), not TypeScript through a loader.
+  const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bench', 'replay-server.js');
+  if (!existsSync(bundle))
+    throw new Error(`${bundle} is missing: run the bench with npm run bench:replay, which builds it`);
+  const server = fork(bundle, [path.join(work, 'data')], {
+    execArgv: [
+      '--enable-source-maps',
+      ...(process.env.SERVER_NODE_FLAGS ? process.env.SERVER_NODE_FLAGS.split(' ') : []),
+      ...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []),
+    ],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   // The server's own log lines (JSON) come on the same stdout: the first line with a `url` is the address.
   for await (const line of createInterface({ input: server.stdout as NodeJS.ReadableStream })) {
     const parsed = (() => {
