@@ -6,6 +6,7 @@ import compression from 'compression';
 import express from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { Server, type ServerOptions } from 'socket.io';
@@ -49,6 +50,7 @@ import { reviewRoutes } from './http/review';
 import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
 import type { LogFollower } from './cluster/follower';
+import type { CaseSnapshots, SnapshotWriteReport } from './cluster/snapshots';
 import { StoreUnavailableError, type EventStore } from './store/types';
 import { AuthLimiter } from './security/limiter';
 import { httpSecurity } from './security/http';
@@ -103,6 +105,11 @@ export interface AppDeps {
   readonly perMessageDeflate?: ServerOptions['perMessageDeflate'];
   /** On a cluster: the shared log's database, followed for what other nodes log (absent: this node is the only writer). */
   readonly follow?: { readonly connectionString: string; readonly intervalMs?: number };
+  /**
+   * On a cluster: the case read model's snapshots in PostgreSQL, written after a checkpoint at most once per their
+   * interval (and once when the node is ready), for a joining node to start from (`CaseSnapshots.join`, before this).
+   */
+  readonly caseSnapshots?: CaseSnapshots;
   /** Where login sessions are kept beyond this process (on a cluster: PostgreSQL); absent: in memory only. */
   readonly sessionBackend?: SessionBackend;
   /** The Socket.IO adapter that connects this node's namespaces with the other nodes' (absent: in memory, one node). */
@@ -139,6 +146,11 @@ export interface App {
   readonly calendar: CalendarWatch;
   /** Resolves once every projection is rebuilt from the log (then /readyz answers 200). */
   readonly ready: Promise<void>;
+  /**
+   * Writes a snapshot of the case read model to the cluster's store when one is due (after the writes before it);
+   * null without snapshots (one node, or `caseSnapshots` not given).
+   */
+  snapshot(): Promise<SnapshotWriteReport | null>;
   listen(port: number, host?: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -440,6 +452,26 @@ export function createApp(deps: AppDeps): App {
       );
   }, 'webhook-outbox');
   const historyPolicy: HistoryPolicy = { ...DEFAULT_HISTORY_POLICY, ...deps.reviewHistory };
+  // Snapshots of the case read model (a cluster): one at a time, tried after a checkpoint at most once a minute (the
+  // store says whether one is due); copied beside the read model's file.
+  const snapshots = deps.caseSnapshots ?? null;
+  const snapshotDir = deps.caseDbFile && deps.caseDbFile !== ':memory:' ? path.dirname(deps.caseDbFile) : tmpdir();
+  let snapshotRun: Promise<unknown> = Promise.resolve();
+  let snapshotTryAt = 0;
+  let closing = false;
+  const snapshot = (): Promise<SnapshotWriteReport | null> => {
+    if (!snapshots) return Promise.resolve(null);
+    const run = snapshotRun.then(() => (closing ? null : snapshots.write(caseModel, version, snapshotDir)));
+    snapshotRun = run.catch(() => undefined);
+    return run;
+  };
+  const snapshotSoon = (): void => {
+    if (!snapshots || closing || Date.now() < snapshotTryAt) return;
+    snapshotTryAt = Date.now() + 60_000;
+    snapshot().catch((err: unknown) =>
+      log.warn({ err }, "could not write the case read model's snapshot: a later checkpoint tries again"),
+    );
+  };
   const monitor = new SpaceMonitor({
     spaces,
     ingest,
@@ -458,6 +490,7 @@ export function createApp(deps: AppDeps): App {
         now(),
         clock === null ? undefined : { clock, policy: historyPolicy },
       );
+      snapshotSoon();
     },
     failsafe,
   });
@@ -540,6 +573,12 @@ export function createApp(deps: AppDeps): App {
     b.start();
     monitor.start();
     outbox.start();
+    // A node that folded the log (a new fold version, or no snapshot yet) offers its checkpoints to the next joiner.
+    if (snapshots)
+      void monitor
+        .checkpointAll()
+        .then(snapshotSoon)
+        .catch((err: unknown) => log.warn({ err }, 'could not checkpoint the spaces after the start'));
   })();
 
   return {
@@ -555,6 +594,7 @@ export function createApp(deps: AppDeps): App {
     restored,
     calendar,
     ready,
+    snapshot,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         http.once('error', reject);
@@ -567,6 +607,8 @@ export function createApp(deps: AppDeps): App {
       await follower?.stop();
       await outbox.close();
       await wallPeers?.close();
+      closing = true;
+      await snapshotRun;
       // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing.
       if (isReady) await monitor.checkpointAll();
       review.close();

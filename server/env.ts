@@ -21,6 +21,11 @@ export interface ServerEnv {
   readonly databaseUrl: string | null;
   /** REDIS_URL (`redis://…`): connects the nodes' Socket.IO servers; absent → one node, in memory. */
   readonly redisUrl: string | null;
+  /**
+   * CASE_SNAPSHOT_MINUTES (default 10): with DATABASE_URL, at most one snapshot of the case read model per this many
+   * minutes in the cluster, which a joining node starts from; 0: none written, none used.
+   */
+  readonly caseSnapshotMinutes: number;
   /** TRUST_PROXY, CITYOPS_ALLOWED_ORIGINS, METRICS_ACCESS, READYZ_ACCESS. */
   readonly security: SecuritySettings;
 }
@@ -41,6 +46,12 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
     throw new Error('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded store)');
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
+  const snapshotRaw = env.CASE_SNAPSHOT_MINUTES?.trim() || '10';
+  const caseSnapshotMinutes = Number(snapshotRaw);
+  if (!Number.isFinite(caseSnapshotMinutes) || caseSnapshotMinutes < 0)
+    throw new Error(
+      `CASE_SNAPSHOT_MINUTES "${env.CASE_SNAPSHOT_MINUTES}" must be a number of minutes ≥ 0 (0: no snapshots of the case read model)`,
+    );
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -51,6 +62,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
     open311Space,
     databaseUrl,
     redisUrl,
+    caseSnapshotMinutes,
     security: readSecuritySettings(env),
   };
 }

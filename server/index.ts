@@ -1,6 +1,7 @@
 /** Starts the server from the environment: reads config, opens the store, wires the app, listens. */
 import path from 'node:path';
 import { createApp, type App } from './app';
+import { foldVersion } from './checkpoint';
 import { PROJECT_ROOT } from './root';
 import { TokenRegistry } from './auth/tokens';
 import { readEnv, type ServerEnv } from './env';
@@ -42,6 +43,18 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
     sweep();
     setInterval(sweep, 3_600_000).unref();
   }
+  // A node joining a cluster starts from the newest snapshot of the case read model when its own file is missing or
+  // older, so it folds only the log after it (installed before the read model opens).
+  const caseDbFile = inData(env.dataDir, 'cases.sqlite');
+  const caseSnapshots =
+    shared && env.caseSnapshotMinutes > 0
+      ? new (await import('./cluster/snapshots')).CaseSnapshots({
+          pool: shared.pool,
+          log: logger,
+          intervalMs: env.caseSnapshotMinutes * 60_000,
+        })
+      : null;
+  if (caseSnapshots) await caseSnapshots.join(caseDbFile, foldVersion(env.config));
   const redis = env.redisUrl ? await connectRedis(env.redisUrl, logger) : null;
   const adapter = redis ? (await import('@socket.io/redis-streams-adapter')).createAdapter(redis) : null;
   const wallPeers = redis ? new (await import('./cluster/sharedWalls')).RedisWallPeers(redis, logger) : null;
@@ -53,12 +66,13 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
     ...(wallPeers ? { wallPeers } : {}),
     ...(outboxStore ? { outboxStore } : {}),
     ...(drillRecords ? { drillRecords } : {}),
+    ...(caseSnapshots ? { caseSnapshots } : {}),
     config: env.config,
     tokens,
     staticDir: path.join(PROJECT_ROOT, 'dist', 'client'),
     open311Space: env.open311Space,
     security: env.security,
-    caseDbFile: inData(env.dataDir, 'cases.sqlite'),
+    caseDbFile,
     drillDbFile: inData(env.dataDir, 'drills.sqlite'),
     outboxDbFile: inData(env.dataDir, 'outbox.sqlite'),
     logger,

@@ -121,8 +121,8 @@ interface SpaceModel {
 /** Size of a space's case id filter: 2^22 bits (512 KiB), about 1% false positives at 400,000 cases. */
 const CASE_ID_BITS = 22;
 
-/** Bumped when the tables change shape: an older file is emptied and rebuilt from the log. */
-const SCHEMA_VERSION = 4;
+/** Bumped when the tables change shape: an older file is emptied and rebuilt from the log (and a snapshot of it is not used). */
+export const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -620,6 +620,25 @@ export class CaseReadModel {
     if (!pos || pos.version !== this.version || pos.seq < row.seq)
       return { ok: false, reason: 'the case rows are behind the checkpoint' };
     return { ok: true, checkpoint: { seq: row.seq, version: row.version, body: row.body } };
+  }
+
+  /** The log seq of each space's checkpoint written by fold version `version`. */
+  checkpointPositions(version: string): Record<string, number> {
+    const rows = this.db.prepare('SELECT space, seq FROM checkpoints WHERE version = ?').all(version) as {
+      space: string;
+      seq: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.space, r.seq]));
+  }
+
+  /**
+   * Copies the whole file (rows, checkpoints, review history) to `file`, a few pages per turn of the event loop.
+   * Writes made meanwhile go through this connection and so into the copy too: the copy is one consistent state, its
+   * checkpoints never ahead of its rows.
+   */
+  async backupTo(file: string): Promise<void> {
+    this.flush();
+    await this.db.backup(file);
   }
 
   /** Forgets a space: its rows, its checkpoint and review history, what is in memory. */

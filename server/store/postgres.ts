@@ -37,6 +37,15 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS drills (id TEXT PRIMARY KEY, space TEXT NOT NULL, scenario TEXT NOT NULL, status TEXT NOT NULL,
      created_at BIGINT NOT NULL, ended_at BIGINT, record TEXT NOT NULL, command TEXT);
    CREATE INDEX IF NOT EXISTS drills_active ON drills (status) WHERE status IN ('starting', 'running');`,
+  // 5: snapshots of the case read model a joining node starts from (server/cluster/snapshots.ts): a deflated SQLite file
+  // in chunks of a few MB, stored as they are (already compressed: no TOAST compression).
+  `CREATE TABLE IF NOT EXISTS case_snapshots (id BIGSERIAL PRIMARY KEY, version TEXT NOT NULL, schema INTEGER NOT NULL,
+     positions JSONB NOT NULL, chunks INTEGER NOT NULL, bytes BIGINT NOT NULL, stored_bytes BIGINT NOT NULL,
+     sha256 TEXT NOT NULL, node TEXT NOT NULL, written_at BIGINT NOT NULL);
+   CREATE INDEX IF NOT EXISTS case_snapshots_version ON case_snapshots (version, id);
+   CREATE TABLE IF NOT EXISTS case_snapshot_chunks (snapshot BIGINT NOT NULL REFERENCES case_snapshots (id) ON DELETE CASCADE,
+     n INTEGER NOT NULL, sha256 TEXT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (snapshot, n));
+   ALTER TABLE case_snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL;`,
 ];
 
 /** Options of the PostgreSQL store. */

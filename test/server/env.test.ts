@@ -27,6 +27,16 @@ describe('when the server reads its environment', () => {
     );
     expect(() => readEnv({ ...base, PORT: '70000' })).toThrow('PORT "70000" is not a port number');
     expect(() => readEnv({ ...base, CITYOPS_TOKENS: 'boss:xyz1-0123456789abcdef' })).toThrow('unknown role "boss"');
+    expect(() => readEnv({ ...base, CASE_SNAPSHOT_MINUTES: 'hourly' })).toThrow(
+      'CASE_SNAPSHOT_MINUTES "hourly" must be a number of minutes ≥ 0',
+    );
+    expect(() => readEnv({ ...base, CASE_SNAPSHOT_MINUTES: '-5' })).toThrow('CASE_SNAPSHOT_MINUTES "-5"');
+  });
+
+  it('then snapshots of the case read model are written at most every 10 minutes unless told, and 0 turns them off', () => {
+    expect(readEnv(base).caseSnapshotMinutes).toBe(10);
+    expect(readEnv({ ...base, CASE_SNAPSHOT_MINUTES: '2.5' }).caseSnapshotMinutes).toBe(2.5);
+    expect(readEnv({ ...base, CASE_SNAPSHOT_MINUTES: '0' }).caseSnapshotMinutes).toBe(0);
   });
 });
 
