@@ -452,8 +452,8 @@ export function createApp(deps: AppDeps): App {
       );
   }, 'webhook-outbox');
   const historyPolicy: HistoryPolicy = { ...DEFAULT_HISTORY_POLICY, ...deps.reviewHistory };
-  // Snapshots of the case read model (a cluster): one at a time, tried after a checkpoint at most once a minute (the
-  // store says whether one is due); copied beside the read model's file.
+  // Snapshots of the case read model (a cluster): one at a time, tried once ready and after a checkpoint at most once a
+  // minute (the store says whether one is due); copied beside the read model's file.
   const snapshots = deps.caseSnapshots ?? null;
   const snapshotDir = deps.caseDbFile && deps.caseDbFile !== ':memory:' ? path.dirname(deps.caseDbFile) : tmpdir();
   let snapshotRun: Promise<unknown> = Promise.resolve();
@@ -467,6 +467,8 @@ export function createApp(deps: AppDeps): App {
   };
   const snapshotSoon = (): void => {
     if (!snapshots || closing || Date.now() < snapshotTryAt) return;
+    // Nothing to offer before the first checkpoint (a node that folded the whole log: its monitor's first pass).
+    if (Object.keys(caseModel.checkpointPositions(version)).length === 0) return;
     snapshotTryAt = Date.now() + 60_000;
     snapshot().catch((err: unknown) =>
       log.warn({ err }, "could not write the case read model's snapshot: a later checkpoint tries again"),
@@ -573,12 +575,9 @@ export function createApp(deps: AppDeps): App {
     b.start();
     monitor.start();
     outbox.start();
-    // A node that folded the log (a new fold version, or no snapshot yet) offers its checkpoints to the next joiner.
-    if (snapshots)
-      void monitor
-        .checkpointAll()
-        .then(snapshotSoon)
-        .catch((err: unknown) => log.warn({ err }, 'could not checkpoint the spaces after the start'));
+    // Once ready, a node offers its checkpoints to the next joiner if the cluster's snapshot is missing or old; a node
+    // that folded the whole log does at its monitor's first pass, which checkpoints every space.
+    snapshotSoon();
   })();
 
   return {

@@ -112,16 +112,15 @@ export class SpaceRegistry {
     const plans = [];
     for (const name of names) {
       const cp = hooks.checkpoint(name);
-      const count = await this.store.count(name);
-      const after = cp.restored?.seq ?? 0;
-      const tail = cp.restored ? await this.store.countAfter(name, after) : count;
+      // Only what is folded is counted: the tail after a checkpoint, or the whole log (a count scans the log's index).
+      const tail = cp.restored ? await this.store.countAfter(name, cp.restored.seq) : await this.store.count(name);
       this.progress.events += tail;
-      plans.push({ name, cp, count, tail });
+      plans.push({ name, cp, tail });
     }
     const out: RestoreReport[] = [];
     for (const plan of plans) {
       this.progress.current = plan.name;
-      out.push(await this.restore(this.get(plan.name), plan.cp, plan.count, hooks));
+      out.push(await this.restore(this.get(plan.name), plan.cp, plan.tail, hooks));
       this.progress.spacesDone++;
     }
     this.progress.current = null;
@@ -131,12 +130,13 @@ export class SpaceRegistry {
   private async restore(
     space: Space,
     cp: { restored: Restored | null; reason: string },
-    count: number,
+    /** Events to fold: the tail after the checkpoint, or the whole log. */
+    toFold: number,
     hooks: RestoreHooks,
   ): Promise<RestoreReport> {
     const t0 = performance.now();
     const restored = cp.restored;
-    if (!restored) hooks.beforeFullFold(space.name, count);
+    if (!restored) hooks.beforeFullFold(space.name, toFold);
     const folded = await this.fold(space, restored, (chunk) => {
       hooks.chunk(space.name, chunk);
       this.progress.eventsDone += chunk.events.length;

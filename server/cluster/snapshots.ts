@@ -13,12 +13,12 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createDeflateRaw, createInflateRaw } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRaw } from 'node:zlib';
 import type pg from 'pg';
 import { SCHEMA_VERSION, type CaseReadModel } from '../cases/readModel';
 import type { Logger } from '../log';
@@ -73,7 +73,7 @@ export interface CaseSnapshotOptions {
   readonly log: Logger;
   /** At most one snapshot per this many ms in the cluster (default 10 minutes). */
   readonly intervalMs?: number;
-  /** Bytes of deflated file per stored chunk (default 4 MiB). */
+  /** Bytes of the file per stored chunk, each deflated on its own (default 16 MiB, some 4 MB stored). */
   readonly chunkBytes?: number;
   /** Snapshots kept per fold version (default 2: the newest, and the one before in case a join is reading it). */
   readonly keep?: number;
@@ -82,6 +82,12 @@ export interface CaseSnapshotOptions {
   /** The wall clock (ms); snapshots are dated on real time. */
   readonly now?: () => number;
 }
+
+/** Chunks deflated at once while writing, and fetched and inflated at once while joining. */
+const CHUNKS_AT_ONCE = 3;
+
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
 
 /** The lease of the snapshot writer: one node writes at a time. */
 const LEASE = 'case-snapshot';
@@ -114,7 +120,7 @@ export class CaseSnapshots {
 
   constructor(private readonly opts: CaseSnapshotOptions) {
     this.intervalMs = opts.intervalMs ?? 600_000;
-    this.chunkBytes = opts.chunkBytes ?? 4 * 2 ** 20;
+    this.chunkBytes = opts.chunkBytes ?? 16 * 2 ** 20;
     this.keep = opts.keep ?? 2;
     this.now = opts.now ?? Date.now;
   }
@@ -211,34 +217,53 @@ export class CaseSnapshots {
     else this.opts.log.info(fields, `the cluster's snapshot of the case read model is not used: ${r.reason}`);
   }
 
-  /** Downloads a snapshot's chunks in order into `tmp`, inflated, checking each chunk's checksum and the file's. */
+  /**
+   * Downloads a snapshot's chunks into `tmp`, checking each chunk's checksum, inflating it and checking the whole
+   * file's. Chunks are deflated each on its own, so a few are fetched (on as many pooled connections) and inflated (on
+   * libuv's threads) at once; they are written in order.
+   */
   private async download(snap: SnapshotInfo, tmp: string): Promise<void> {
     const pool = this.opts.pool;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      for (let n = 0; n < snap.chunks; n++) {
-        const { rows } = await pool.query<{ sha256: string; data: Buffer }>(
-          'SELECT sha256, data FROM case_snapshot_chunks WHERE snapshot = $1 AND n = $2',
-          [snap.id, n],
+    const fetchChunk = async (n: number): Promise<Buffer> => {
+      // Base64 on the wire: a third larger than the bytes, where bytea's hex text is twice their size.
+      const { rows } = await pool.query<{ sha256: string; data: string }>(
+        "SELECT sha256, encode(data, 'base64') AS data FROM case_snapshot_chunks WHERE snapshot = $1 AND n = $2",
+        [snap.id, n],
+      );
+      const row = rows[0];
+      if (!row) throw new Refused(`snapshot #${snap.id} lost chunk ${n + 1} of ${snap.chunks} while it was read`);
+      const data = Buffer.from(row.data, 'base64');
+      if (sha256(data) !== row.sha256)
+        throw new Refused(
+          `snapshot #${snap.id} is corrupt: chunk ${n + 1} of ${snap.chunks} does not match its checksum`,
         );
-        const row = rows[0];
-        if (!row) throw new Refused(`snapshot #${snap.id} lost chunk ${n + 1} of ${snap.chunks} while it was read`);
-        if (sha256(row.data) !== row.sha256)
-          throw new Refused(
-            `snapshot #${snap.id} is corrupt: chunk ${n + 1} of ${snap.chunks} does not match its checksum`,
-          );
-        yield row.data;
-      }
-    }
+      return inflate(data);
+    };
+    const out = await open(tmp, 'w');
     const whole = createHash('sha256');
     let bytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        whole.update(chunk);
-        bytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    await pipeline(chunks(), createInflateRaw(), tap, createWriteStream(tmp));
+    const ahead: Promise<Buffer>[] = [];
+    let next = 0;
+    const more = () => {
+      while (next < snap.chunks && ahead.length < CHUNKS_AT_ONCE) {
+        const p = fetchChunk(next++);
+        // Awaited in turn below; one left behind by an earlier failure must not be reported as unhandled.
+        p.catch(() => undefined);
+        ahead.push(p);
+      }
+    };
+    try {
+      more();
+      while (ahead.length > 0) {
+        const raw = await ahead.shift()!;
+        more();
+        whole.update(raw);
+        bytes += raw.length;
+        await out.write(raw);
+      }
+    } finally {
+      await out.close();
+    }
     if (bytes !== snap.bytes || whole.digest('hex') !== snap.sha256)
       throw new Refused(`snapshot #${snap.id} is corrupt: the file does not match its checksum`);
   }
@@ -325,14 +350,6 @@ export class CaseSnapshots {
       let bytes = 0;
       let stored = 0;
       let n = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          whole.update(chunk);
-          bytes += chunk.length;
-          cb(null, chunk);
-        },
-      });
-      const size = this.chunkBytes;
       const put = async (data: Buffer) => {
         await client.query('INSERT INTO case_snapshot_chunks (snapshot, n, sha256, data) VALUES ($1, $2, $3, $4)', [
           id,
@@ -342,26 +359,23 @@ export class CaseSnapshots {
         ]);
         stored += data.length;
       };
-      await pipeline(
-        createReadStream(file),
-        tap,
-        createDeflateRaw({ level: 1 }),
-        async (deflated: AsyncIterable<Buffer>) => {
-          let pending: Buffer[] = [];
-          let pendingBytes = 0;
-          for await (const piece of deflated) {
-            pending.push(piece);
-            pendingBytes += piece.length;
-            while (pendingBytes >= size) {
-              const all = Buffer.concat(pending);
-              await put(all.subarray(0, size));
-              pending = [all.subarray(size)];
-              pendingBytes = all.length - size;
-            }
-          }
-          if (pendingBytes > 0 || n === 0) await put(Buffer.concat(pending));
-        },
-      );
+      // Pieces of the file deflated each on its own (a few at once, on libuv's threads), stored in order.
+      const input = await open(file, 'r');
+      try {
+        const size = (await input.stat()).size;
+        const pending: Promise<Buffer>[] = [];
+        for (let at = 0; at < size; at += this.chunkBytes) {
+          const piece = Buffer.alloc(Math.min(this.chunkBytes, size - at));
+          await input.read(piece, 0, piece.length, at);
+          whole.update(piece);
+          bytes += piece.length;
+          pending.push(deflate(piece, { level: 1 }));
+          if (pending.length >= CHUNKS_AT_ONCE) await put(await pending.shift()!);
+        }
+        for (const p of pending) await put(await p);
+      } finally {
+        await input.close();
+      }
       const sha = whole.digest('hex');
       await client.query(
         'UPDATE case_snapshots SET chunks = $2, bytes = $3, stored_bytes = $4, sha256 = $5 WHERE id = $1',
