@@ -13,7 +13,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -183,6 +183,8 @@ export class CaseSnapshots {
       return done(false, `this node's read model is as far as the newest snapshot (#${snap.id})`, snap);
     const tmp = `${file}.joining`;
     try {
+      // A new node's DATA_DIR may not exist yet.
+      mkdirSync(path.dirname(file), { recursive: true });
       rmSync(tmp, { force: true });
       await this.download(snap, tmp);
       checkFile(tmp, snap, version);

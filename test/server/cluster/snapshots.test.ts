@@ -172,7 +172,10 @@ describe('when a node joins a cluster whose log a snapshot covers but for its ta
     // The tail: logged after the snapshot's checkpoint.
     expect(await ingest(a, TAIL, tailStart, 't')).toBe(TAIL);
 
-    const b = await node();
+    // B's DATA_DIR does not exist yet.
+    const parent = mkdtempSync(path.join(tmpdir(), 'cityops-join-'));
+    dirs.push(parent);
+    const b = await node(path.join(parent, 'data', 'node-b'));
     expect(b.joined).toMatchObject({ used: true, reason: '', snapshot: { id: snap.id } });
     expect(await liveRestore(b)).toMatchObject({ from: 'checkpoint', seq: at + TAIL, folded: TAIL });
     expect(b.log.lines.some((l) => String(l.msg).startsWith(`installed the cluster's snapshot #${snap.id}`))).toBe(
