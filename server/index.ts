@@ -1,4 +1,6 @@
 /** Starts the server from the environment: reads config, opens the store, wires the app, listens. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp, type App } from './app';
 import { foldVersion } from './checkpoint';
@@ -54,6 +56,8 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
           intervalMs: env.caseSnapshotMinutes * 60_000,
         })
       : null;
+  // While the snapshot downloads, the port already answers: /healthz 200 (alive), anything else 503 (starting).
+  const holder = caseSnapshots ? await holdPort(env.port, env.host) : null;
   if (caseSnapshots) await caseSnapshots.join(caseDbFile, foldVersion(env.config));
   const redis = env.redisUrl ? await connectRedis(env.redisUrl, logger) : null;
   const adapter = redis ? (await import('@socket.io/redis-streams-adapter')).createAdapter(redis) : null;
@@ -80,7 +84,8 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
   const failures = processFailureHandlers(logger, (code) => closeAndExit(app, code, CRASH_CLOSE_MS));
   process.on('uncaughtException', failures.uncaughtException);
   process.on('unhandledRejection', failures.unhandledRejection);
-  const address = await app.listen(env.port, env.host);
+  await holder?.close();
+  const address = await app.listen(holder?.port ?? env.port, env.host);
   await app.ready;
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
   const url = `http://${host}:${address.port}`;
@@ -92,6 +97,36 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return { app, env, url, tokens };
+}
+
+/**
+ * Holds the port while a joining node installs the cluster's snapshot, before the app exists: `/healthz` answers 200
+ * (the process is alive) and every other request 503 with `Retry-After`, so a load balancer or a liveness probe tells
+ * "starting" from "dead" from the first second. Closed just before the app listens on the same port.
+ */
+async function holdPort(port: number, host: string): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    res.setHeader('connection', 'close');
+    if (req.url === '/healthz')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    res
+      .writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' })
+      .end(
+        JSON.stringify({ ready: false, message: "starting: installing the cluster's snapshot of the case read model" }),
+      );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /**
