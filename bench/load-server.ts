@@ -37,6 +37,22 @@ void app.listen(0, '127.0.0.1').then(async (a) => {
   send({ type: 'listening', port: a.port });
 });
 setInterval(() => send({ type: 'rss', rss: process.memoryUsage().rss }), 100).unref();
+// LOAD_MEMORY_LOG=1: where the server's memory is, each second on stderr (RSS, JS heap by space, off-heap).
+if (process.env.LOAD_MEMORY_LOG) {
+  const { getHeapSpaceStatistics } = await import('node:v8');
+  const t0 = Date.now();
+  const mib = (b: number) => (b / 1048576).toFixed(0);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const spaces = getHeapSpaceStatistics()
+      .filter((s) => s.space_size > 4 * 1048576)
+      .map((s) => `${s.space_name.replace('_space', '')} ${mib(s.space_used_size)}/${mib(s.space_size)}`)
+      .join(', ');
+    process.stderr.write(
+      `[mem ${((Date.now() - t0) / 1000).toFixed(0)}s] rss ${mib(m.rss)} heap ${mib(m.heapUsed)}/${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}; ${spaces}\n`,
+    );
+  }, 1000).unref();
+}
 process.on('message', (m: { type: string }) => {
   if (m.type === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();

@@ -1,0 +1,85 @@
+/**
+ * A checkpoint's body is deflated a piece at a time: the text inside is still exactly the JSON the checkpoint has always
+ * held (so bodies written before read the same), and it decodes to the projection it was made from.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { projectionContext } from '../../server/app';
+import { decodeCheckpoint, encodeCheckpoint } from '../../server/checkpoint';
+import { BloomFilter } from '../../server/ingest/bloom';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { validateEvent } from '@shared/events';
+import { applyEvent } from '@shared/projection/apply';
+import { createProjection, type SpaceProjection } from '@shared/projection/state';
+import { buildWallView } from '@shared/projection/view';
+import { DAY_MS, shanghaiMidnight } from '@shared/time';
+import { generateEvents } from '../../simulators/day';
+
+const ctx = projectionContext(DEFAULT_CONFIG);
+const FROM = shanghaiMidnight('2026-10-20');
+const END = FROM + 12 * DAY_MS;
+
+/** Twelve days of a district folded in memory: thousands of cases, open and closed, days, calls, items. */
+function folded(): { p: SpaceProjection; seen: BloomFilter; seq: number } {
+  const p = createProjection('drill-enc', ctx);
+  const seen = new BloomFilter();
+  let seq = 0;
+  for (const raw of generateEvents({ seed: 11, from: FROM, to: END, casesPerDay: 400 })) {
+    const v = validateEvent(raw);
+    if (!v.ok) throw new Error(`invalid generated event: ${JSON.stringify(v.errors)}`);
+    if (applyEvent(p, v.event) === null) {
+      seen.add(v.event.eventId);
+      seq++;
+    }
+  }
+  return { p, seen, seq };
+}
+
+/** The JSON text of a checkpoint as written in one piece (the layout every checkpoint of format 1 has). */
+function wholeJson(p: SpaceProjection, seq: number): string {
+  const state: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if (!['ctx', 'archive', 'replaying'].includes(k)) state[k] = v;
+  return JSON.stringify({ format: 1, seq, state }, (_k, v: unknown) =>
+    v instanceof Map ? { $m: [...v] } : v instanceof Set ? { $s: [...v] } : v,
+  );
+}
+
+describe('when a projection of thousands of cases is checkpointed', () => {
+  const { p, seen, seq } = folded();
+  const body = encodeCheckpoint(p, seen, seq);
+  const raw = inflateRawSync(body);
+  const len = raw.readUInt32LE(0);
+
+  it('then the body holds the JSON written in one piece, then the dedupe filter', () => {
+    const expected = wholeJson(p, seq);
+    // Several pieces of a million characters each, so the joins between pieces are exercised.
+    expect(expected.length).toBeGreaterThan(3 * 2 ** 20);
+    expect(len).toBe(Buffer.byteLength(expected, 'utf8'));
+    expect(raw.subarray(4, 4 + len).toString('utf8')).toBe(expected);
+    expect(Buffer.compare(raw.subarray(4 + len), Buffer.from(seen.toBytes()))).toBe(0);
+  });
+
+  it('then it decodes to the same projection, wall view and filter', () => {
+    const restored = decodeCheckpoint(body, ctx);
+    expect(restored.seq).toBe(seq);
+    expect(restored.projection.cases.size).toBeGreaterThan(3_000);
+    expect(restored.projection.open.size).toBeGreaterThan(100);
+    expect(restored.projection.cases).toEqual(p.cases);
+    expect(restored.projection.days).toEqual(p.days);
+    expect(restored.projection.calls).toEqual(p.calls);
+    expect(restored.projection.items).toEqual(p.items);
+    const meta = { spaceKind: 'drill' as const, clockRate: 1 };
+    expect(JSON.stringify(buildWallView(restored.projection, END, meta))).toBe(
+      JSON.stringify(buildWallView(p, END, meta)),
+    );
+    expect(Buffer.compare(Buffer.from(restored.seen.toBytes()), Buffer.from(seen.toBytes()))).toBe(0);
+  });
+
+  it('then the body is deflated about as small as in one piece', () => {
+    // A piece starts without the previous one's window (32 KB of a million): the body grows by a few bytes a piece.
+    const whole = deflateRawSync(Buffer.concat([Buffer.alloc(4), Buffer.from(wholeJson(p, seq)), seen.toBytes()]), {
+      level: 1,
+    });
+    expect(body.length).toBeLessThan(whole.length * 1.01);
+  });
+});
