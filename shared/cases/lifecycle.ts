@@ -141,13 +141,16 @@ function lateDeadline(c: CaseState, e: Other, deadline: EpochMs): CaseRefusal {
   return refusal({ code: 'deadline_not_after', caseId: e.caseId, type: e.type, stage: c.stage, deadline, ts: e.ts });
 }
 
+/** The empty list every case without flags or duplicates shares (a case's lists are replaced, never changed). */
+const NONE: readonly never[] = Object.freeze([]);
+
 function receive(e: CaseReceived): CaseState {
   return {
     id: e.caseId,
     channel: e.channel,
     caseType: e.caseType,
     urgency: e.urgency,
-    flags: e.flags,
+    flags: e.flags.length === 0 ? NONE : e.flags,
     category: e.category,
     street: e.street,
     community: e.community ?? null,
@@ -176,7 +179,7 @@ function receive(e: CaseReceived): CaseState {
     extensionRequestedUntil: null,
     exempt: false,
     masterId: null,
-    duplicates: [],
+    duplicates: NONE,
     updatedAt: e.ts,
   };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_WORKING_HOURS } from '@shared/sla/calendar';
 import { chineseHolidayCalendar } from '@shared/sla/holidays';
 import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { T0, caseEvent, received } from '../../fixtures/events';
+import { foldAll, newProjection } from '../../fixtures/projection';
 
 const ctx: LifecycleContext = {
   env: { calendar: chineseHolidayCalendar(), hours: DEFAULT_WORKING_HOURS },
@@ -232,5 +233,27 @@ describe('when a producer’s step does not fit, for reasons no supervisor comma
       rating: 'basically_satisfied',
       why: 'case p2 is evaluated: case.reopened does not fit (only an unsatisfied case is reopened; rating is basically_satisfied)',
     });
+  });
+});
+
+describe('when cases without flags are received and one is merged into another', () => {
+  it('then the master lists the duplicate and every other case still has empty lists', () => {
+    const p = newProjection();
+    expect(
+      foldAll(p, [
+        received('m1'),
+        received('m2'),
+        received('m3'),
+        received('m4', { flags: ['emergency'] }),
+        caseEvent('case.merged', 'm2', at(5), { masterCaseId: 'm1' }),
+      ]),
+    ).toEqual([]);
+    expect(p.cases.get('m1')?.duplicates).toEqual(['m2']);
+    expect(p.cases.get('m2')?.stage).toBe('merged');
+    expect(p.cases.get('m3')?.duplicates).toEqual([]);
+    expect(p.cases.get('m3')?.flags).toEqual([]);
+    expect(p.cases.get('m4')?.flags).toEqual(['emergency']);
+    // The empty lists cases share cannot be changed in place: a change replaces them.
+    expect(Object.isFrozen(p.cases.get('m3')?.duplicates)).toBe(true);
   });
 });
