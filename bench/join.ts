@@ -15,7 +15,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,6 +27,7 @@ import { createTestDatabase } from '../harness/postgres';
 import { PROJECT_ROOT } from '../server/root';
 import { openPostgresStore } from '../server/store/postgres';
 import { lifecycleEvents } from './events';
+import { freePort } from '../harness/ports';
 
 const { values } = parseArgs({
   options: {
@@ -41,14 +41,6 @@ const TAIL = Number(values.tail);
 const ROUNDS = Number(values.rounds);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 /** Appends `count` validated lifecycle events to `live`, in batches of 10,000. */
 async function fill(url: string, count: number, start: number, prefix: string): Promise<number> {

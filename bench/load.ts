@@ -17,7 +17,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Socket as NetSocket } from 'node:net';
+import type { Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { openSqliteStore } from '../server/store/sqlite';
 import type { DomainEvent } from '@shared/events';
 import type { LoadServerReply } from './load-server';
 import type { LoadWallsReply } from './load-walls';
+import { freePort } from '../harness/ports';
 
 const { values } = parseArgs({
   options: {
@@ -231,14 +232,6 @@ async function loadPhases(): Promise<void> {
   server.child.send({ type: 'stop' });
   await once(server.child, 'exit');
   rmSync(dataDir, { recursive: true, force: true });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
 }
 
 async function restartPhase(events: number): Promise<void> {

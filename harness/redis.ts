@@ -5,6 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { freePort } from './ports';
+
+export { freePort };
 
 /** A running Redis server. */
 export interface TestRedis {
@@ -12,18 +15,6 @@ export interface TestRedis {
   readonly url: string;
   /** Kills it (SIGKILL) and resolves when it has exited. */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts `redis-server` on `port` (default: a free one); resolves once it accepts connections. */

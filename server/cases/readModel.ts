@@ -173,19 +173,6 @@ const LIST_INDEXES = [
   'cases_category',
   'cases_scoring',
 ];
-const TABLES = [
-  'cases',
-  'case_states',
-  'case_events',
-  'case_history',
-  'case_supervisions',
-  'duty_items',
-  'duty_handovers',
-  'duty_rosters',
-  'read_model_meta',
-  'checkpoints',
-  'review_checkpoints',
-];
 /** The tables that hold a space's rows, its checkpoint and its review history: what `dropSpace` deletes. */
 const SPACE_TABLES = [
   'cases',
@@ -199,6 +186,8 @@ const SPACE_TABLES = [
   'checkpoints',
   'review_checkpoints',
 ];
+/** Every table of the file (with one an older version had): what a schema change drops. */
+const TABLES = [...SPACE_TABLES, 'case_events'];
 
 /** Longest folded events wait to be written, ms (a replay at full speed rewrites a busy case once per write). */
 const FLUSH_MS = 1_000;

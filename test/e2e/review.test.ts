@@ -4,20 +4,16 @@
  * stream and never sounds; the duty desk's item links open the review at the moment the item was raised. A screenshot
  * of the review wall at 1920×1080 goes to test-results/review-wall.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { createApp, type App } from '../../server/app';
-import { TokenRegistry } from '../../server/auth/tokens';
-import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG } from '@shared/config';
 import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { parseInstant, shanghaiIso, type ReviewAnswer } from '@shared/wall/review';
 import { generateEvents } from '../../simulators/day';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
-import { TOKENS } from '../../harness/server';
+import { removeData, startTestServer, type TestServer } from '../../harness/server';
 import { received } from '../fixtures/events';
 
 const run = browserAvailable('review browser test');
@@ -34,9 +30,9 @@ const COUNT_AUDIO = `
 `;
 
 describe.runIf(run)('when a drill space is reviewed on the wall', () => {
-  let app: App;
+  let app: TestServer['app'];
   let url: string;
-  let dataDir: string;
+  let server: TestServer;
   let browser: Browser;
   let page: Page;
   let api: ReviewAnswer;
@@ -45,20 +41,13 @@ describe.runIf(run)('when a drill space is reviewed on the wall', () => {
   const streams: string[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-review-'));
     mkdirSync(shots, { recursive: true });
-    const now = { value: FROM };
-    app = createApp({
-      store: openSqliteStore({ dataDir }),
-      config: DEFAULT_CONFIG,
-      tokens: new TokenRegistry(TOKENS),
+    server = await startTestServer(FROM, mkdtempSync(path.join(tmpdir(), 'cityops-e2e-review-')), undefined, {
       staticDir: path.resolve('dist/client'),
-      now: () => now.value,
       monitorMs: 3_600_000,
     });
-    const addr = await app.listen(0, '127.0.0.1');
-    await app.ready;
-    url = `http://127.0.0.1:${addr.port}`;
+    app = server.app;
+    url = server.url;
     // The simulated duty room answers its own desk; an urgent case at 07:30 that nobody acknowledges stands for the
     // drill's humans, so the desk has an item waiting at 08:00.
     const events = [
@@ -90,8 +79,8 @@ describe.runIf(run)('when a drill space is reviewed on the wall', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
+    if (server) removeData(server.dataDir);
   });
 
   const instant = async (p: Page = page) =>

@@ -13,22 +13,12 @@ import { createProjection, type SpaceProjection } from '@shared/projection/state
 import { buildWallView } from '@shared/projection/view';
 import { DAY_MS, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
-import { openSqliteStore } from '../../server/store/sqlite';
-import { removeData, startTestServer, type TestServer } from '../../harness/server';
+import { logOf, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const FROM = shanghaiMidnight('2026-10-20');
 const END = FROM + 30 * DAY_MS;
 const meta = { spaceKind: 'drill' as const, clockRate: 1 };
 const SPACE = 'drill-month';
-
-/** The log as the server holds it (read through a second handle on its file). */
-async function logOf(s: TestServer): Promise<DomainEvent[]> {
-  const store = openSqliteStore({ dataDir: s.dataDir });
-  const out: DomainEvent[] = [];
-  for await (const chunk of store.read(SPACE)) out.push(...chunk);
-  await store.close();
-  return out;
-}
 
 /** A plain fold of the whole log: no archive, no eviction, no checkpoint. */
 function plainFold(events: readonly DomainEvent[]): SpaceProjection {
@@ -70,7 +60,7 @@ describe('when a month of log is folded with checkpoints and eviction, and the s
       if ((i / 4_000) % 3 === 2) await server.app.monitor.pass();
     }
     await server.app.monitor.pass();
-    reference = plainFold(await logOf(server));
+    reference = plainFold(await logOf(server, SPACE));
   }, 120_000);
 
   afterAll(async () => {

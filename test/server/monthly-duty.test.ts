@@ -10,6 +10,7 @@ import type { DomainEventInput, HandoverDraft } from '@shared/events';
 import { addDays, DAY_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 import { dayNightRoster } from '../fixtures/events';
+import { NO_DUTY_FIGURES } from '../fixtures/projection';
 
 const M = MINUTE_MS;
 const at = (date: string, hhmm: string) => shanghaiInstant(date, hhmm);
@@ -63,16 +64,7 @@ function record(date: string, shiftId: 'day' | 'night', drafted: number): Handov
     lateUrgent: [],
     linksDown: [],
     figures: { calls: 0, answered: 0, answerRate: null, cases: 0, overdue: 0 },
-    duty: {
-      items: 0,
-      ackJudged: 0,
-      ackOnTime: 0,
-      ackTimely: null,
-      medianAckMin: null,
-      reportJudged: 0,
-      reportOnTime: 0,
-      reportTimely: null,
-    },
+    duty: NO_DUTY_FIGURES,
   };
 }
 
@@ -118,14 +110,7 @@ const EVENTS: DomainEventInput[] = [
 ].sort((a, b) => a.ts - b.ts);
 
 const row = (over: Partial<DutyReportRow>): DutyReportRow => ({
-  items: 0,
-  ackJudged: 0,
-  ackOnTime: 0,
-  ackTimely: null,
-  medianAckMin: null,
-  reportJudged: 0,
-  reportOnTime: 0,
-  reportTimely: null,
+  ...NO_DUTY_FIGURES,
   acknowledged: 0,
   ackLate: 0,
   handovers: { changes: 0, submitted: 0, signed: 0, signedLate: 0, unsignedLate: 0 },

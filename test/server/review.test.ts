@@ -18,7 +18,7 @@ import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { shanghaiIso, type ReviewAnswer } from '@shared/wall/review';
 import type { WallView } from '@shared/wall/view';
 import { generateEvents } from '../../simulators/day';
-import { removeData, startTestServer, type TestServer } from '../../harness/server';
+import { logOf, removeData, startTestServer, type TestServer } from '../../harness/server';
 import { received } from '../fixtures/events';
 import { trackWall } from '../fixtures/wallClient';
 
@@ -71,15 +71,6 @@ async function footprint(s: TestServer): Promise<Record<string, number>> {
   } finally {
     await store.close();
   }
-}
-
-/** The log as the server holds it (read through a second handle on its file). */
-async function logOf(s: TestServer): Promise<DomainEvent[]> {
-  const store = openSqliteStore({ dataDir: s.dataDir });
-  const out: DomainEvent[] = [];
-  for await (const chunk of store.read(SPACE)) out.push(...chunk);
-  await store.close();
-  return out;
 }
 
 /** The log's events before its first event dated after `at`. */
@@ -172,7 +163,7 @@ describe('when a district morning is ingested hour by hour and reviewed', () => 
     const next = await review(server, at + MINUTE_MS);
     expect(next.body.from.continued).toBe(true);
     expect(next.body.from.folded).toBe(
-      upTo(await logOf(server), at + MINUTE_MS).length - upTo(await logOf(server), at).length,
+      upTo(await logOf(server, SPACE), at + MINUTE_MS).length - upTo(await logOf(server, SPACE), at).length,
     );
     expect(next.body.from.folded).toBeGreaterThan(5);
     expect(first.body.from.folded).toBeGreaterThan(next.body.from.folded);
@@ -234,7 +225,7 @@ describe('when a district morning is ingested hour by hour and reviewed', () => 
     expect(r.status).toBe(200);
     expect(r.body.from.checkpointSeq).toBe(newest.seq);
     expect(r.body.from.continued).toBe(false);
-    const log = await logOf(server);
+    const log = await logOf(server, SPACE);
     // Log seqs are 1, 2, 3…: the checkpoint at seq n holds the first n events.
     expect(r.body.from.folded).toBe(upTo(log, at).length - newest.seq);
     expect(r.body.view).toEqual(plainView(log, at));

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillRecord, DrillSummary } from '@shared/drills';
-import { startCluster, type Cluster, type ClusterNode } from '../../../scripts/cluster';
+import type { Cluster, ClusterNode } from '../../../scripts/cluster';
+import { startTestCluster } from '../../fixtures/cluster';
 import { openPostgresStore } from '../../../server/store/postgres';
-import { createTestDatabase, type TestDatabase } from '../../../harness/postgres';
+import { createTestDatabase, producedInLog, type TestDatabase } from '../../../harness/postgres';
 import { freePort, startRedis, type TestRedis } from '../../../harness/redis';
 
 const ADMIN = 'cluster-drills-admin-token-0123456789';
@@ -66,35 +67,17 @@ function simulatorsOf(space: string): string[] {
   return out;
 }
 
-/** The simulator's events in a space's log (the monitors' alerts and duty items left out), and how many are distinct. */
-async function simulated(space: string): Promise<{ total: number; distinct: number }> {
-  const store = await openPostgresStore({ connectionString: db.url, poolSize: 1 });
-  try {
-    const { rows } = await store.pool.query<{ total: string; distinct: string }>(
-      "SELECT count(*) AS total, count(DISTINCT event_id) AS distinct FROM events WHERE space = $1 AND (body::jsonb->>'type') NOT LIKE 'alert.%' AND (body::jsonb->>'type') NOT LIKE 'item.%'",
-      [space],
-    );
-    return { total: Number(rows[0]!.total), distinct: Number(rows[0]!.distinct) };
-  } finally {
-    await store.close();
-  }
-}
-
 beforeAll(async () => {
   db = await createTestDatabase('cityops_drills');
   redis = await startRedis();
   dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-drills-'));
-  cluster = await startCluster({
+  cluster = await startTestCluster({
     nodes: 2,
     port: await freePort(),
-    basePort: await freePort(),
     databaseUrl: db.url,
     redisUrl: redis.url,
     dataDir,
     tokens: TOKENS,
-    entry: 'server',
-    stdio: 'files',
-    env: { LOG_LEVEL: 'info' },
   });
   [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
 }, 120_000);
@@ -135,10 +118,10 @@ describe('when a drill is started on node A and stopped from node B', () => {
       (s) => s.length === 0,
       5_000,
     );
-    const logged = await simulated(drill.space);
+    const logged = await producedInLog(db.url, drill.space);
     expect(logged.total).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(await simulated(drill.space)).toEqual(logged);
+    expect(await producedInLog(db.url, drill.space)).toEqual(logged);
     expect(logged.distinct).toBe(logged.total);
     const [onA, onB] = [(await drillOn(a, drill.id)).body, (await drillOn(b, drill.id)).body];
     expect(onA).toEqual(stop.body.drill);
@@ -202,7 +185,7 @@ describe('when node A is killed with SIGKILL while its drill runs', () => {
       (s) => s.length === 0,
       3_000,
     );
-    const logged = await simulated(drill.space);
+    const logged = await producedInLog(db.url, drill.space);
     expect(logged.total).toBeGreaterThan(1_000);
     expect(logged.distinct).toBe(logged.total);
     // The summary folded the whole log as the dead node left it (its simulator's events and the monitors' own).
@@ -220,7 +203,7 @@ describe('when node A is killed with SIGKILL while its drill runs', () => {
     expect(summaryA.body).toEqual(marked.body.summary);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(simulatorsOf(drill.space)).toEqual([]);
-    expect(await simulated(drill.space)).toEqual(logged);
+    expect(await producedInLog(db.url, drill.space)).toEqual(logged);
     console.log(
       `kill -9 of the runner: drill marked interrupted by the other node after ${tookMs} ms; ${logged.total} simulated events in its log, each once`,
     );
@@ -260,9 +243,9 @@ describe("when the database ends the connection of a running drill's lease", () 
       (s) => s.length === 0,
       3_000,
     );
-    const logged = await simulated(drill.space);
+    const logged = await producedInLog(db.url, drill.space);
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(await simulated(drill.space)).toEqual(logged);
+    expect(await producedInLog(db.url, drill.space)).toEqual(logged);
     expect((await drillOn(a, drill.id)).body).toEqual((await drillOn(b, drill.id)).body);
   }, 90_000);
 });

@@ -10,16 +10,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import { startCluster, type Cluster } from '../../../scripts/cluster';
+import type { Cluster } from '../../../scripts/cluster';
+import { startTestCluster } from '../../fixtures/cluster';
 import { startProducer } from '../../../simulators/producer';
 import { DEFAULT_CONFIG } from '@shared/config';
 import type { WallClientToServer, WallServerToClient } from '@shared/contract';
 import { applyWallDelta, followsDirectly } from '@shared/wall/delta';
 import type { WallView } from '@shared/wall/view';
 import { DAY_MS, shanghaiInstant } from '@shared/time';
-import { openPostgresStore } from '../../../server/store/postgres';
 import type { Socket } from 'socket.io-client';
-import { createTestDatabase, PG_SERVER, type TestDatabase } from '../../../harness/postgres';
+import { createTestDatabase, PG_SERVER, producedInLog, type TestDatabase } from '../../../harness/postgres';
 import { freePort, startRedis, type TestRedis } from '../../../harness/redis';
 
 const TOKENS = [
@@ -157,17 +157,13 @@ beforeAll(async () => {
   const port = await freePort();
   const dbUrl = new URL(db.url);
   dbUrl.host = `127.0.0.1:${proxy.port}`;
-  cluster = await startCluster({
+  cluster = await startTestCluster({
     nodes: 3,
     port,
-    basePort: await freePort(),
     databaseUrl: dbUrl.toString(),
     redisUrl: redis.url,
     dataDir,
     tokens: TOKENS,
-    entry: 'server',
-    stdio: 'files',
-    env: { LOG_LEVEL: 'info' },
   });
 }, 180_000);
 
@@ -178,20 +174,6 @@ afterAll(async () => {
   await db?.drop();
   if (dataDir && !process.env.KEEP_CLUSTER_LOGS) rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
-
-/** Events in the space's log that a producer sent (the monitor's alerts and duty items are the nodes' own). */
-async function producedInLog(): Promise<{ total: number; distinct: number }> {
-  const store = await openPostgresStore({ connectionString: db.url });
-  try {
-    const { rows } = await store.pool.query<{ total: string; distinct: string }>(
-      "SELECT count(*) AS total, count(DISTINCT event_id) AS distinct FROM events WHERE space = $1 AND (body::jsonb->>'type') NOT LIKE 'alert.%' AND (body::jsonb->>'type') NOT LIKE 'item.%'",
-      [SPACE],
-    );
-    return { total: Number(rows[0]!.total), distinct: Number(rows[0]!.distinct) };
-  } finally {
-    await store.close();
-  }
-}
 
 /** Waits until a fresh wall on each node and `walls` all show the same figures; returns ms waited. */
 async function converged(walls: WatchingWall[], ms = 15_000): Promise<WallView> {
@@ -254,7 +236,7 @@ describe('when a node is killed with SIGKILL while a producer streams and walls 
     const moved = balanced.filter((w) => w.disconnects > 0);
     const firstSnapshotAfterKill = moved.map((w) => (w.snapshotTimes.find((t) => t > killedAt) ?? Infinity) - killedAt);
     const view = await converged([...onOthers, ...balanced]);
-    const log = await producedInLog();
+    const log = await producedInLog(db.url, SPACE);
     expect(log.total).toBe(acked);
     expect(log.distinct).toBe(log.total);
     expect(view.overdue.open).toBeGreaterThan(0);
@@ -302,7 +284,7 @@ describe('when PostgreSQL is unreachable for 30 s', () => {
     const node = cluster.nodes[1]!;
     const wall = new WatchingWall(node.url, true);
     await wall.ready();
-    const before = await producedInLog();
+    const before = await producedInLog(db.url, SPACE);
     let acked = 0;
     const from = shanghaiInstant('2026-11-21', '00:00');
     const producer = startProducer({
@@ -346,7 +328,7 @@ describe('when PostgreSQL is unreachable for 30 s', () => {
     await sleep(Math.max(0, 30_000 - (Date.now() - cutAt)));
     await proxy.start();
     await producer.done;
-    const after = await producedInLog();
+    const after = await producedInLog(db.url, SPACE);
     expect(after.total - before.total).toBe(acked);
     expect(after.distinct).toBe(after.total);
     await converged([wall], 20_000);

@@ -5,7 +5,7 @@ import { dutyFigures, monthWindow, periodFigures } from '@shared/duty/figures';
 import type { DutyItem } from '@shared/duty/items';
 import { handoverFigures } from '@shared/duty/report';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
-import { newProjection } from '../../fixtures/projection';
+import { newProjection, NO_DUTY_FIGURES } from '../../fixtures/projection';
 
 const M = MINUTE_MS;
 const env = newProjection().ctx.lifecycle.env;
@@ -78,16 +78,7 @@ describe('when a shift has items acknowledged on time, late and not at all', () 
   });
 
   it('then with no items nothing is judged: the shares and the median are null', () => {
-    expect(dutyFigures([], duty, env, T, T + M, T + M)).toEqual({
-      items: 0,
-      ackJudged: 0,
-      ackOnTime: 0,
-      ackTimely: null,
-      medianAckMin: null,
-      reportJudged: 0,
-      reportOnTime: 0,
-      reportTimely: null,
-    });
+    expect(dutyFigures([], duty, env, T, T + M, T + M)).toEqual(NO_DUTY_FIGURES);
   });
 });
 
