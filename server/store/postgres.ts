@@ -87,17 +87,17 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
     const seqs = new Array<number>(events.length);
     if (events.length > 0) {
       const ids = new Array<string>(events.length);
-      const bodies = new Array<string>(events.length);
-      for (let i = 0; i < events.length; i++) {
-        ids[i] = events[i]!.eventId;
-        bodies[i] = JSON.stringify(events[i]);
-      }
-      // Rows are numbered in the batch's order (ORDER BY n), so the seqs returned, sorted, are the events' in order. The
-      // space is (re)registered in the same statement: another node may have deleted it since.
+      for (let i = 0; i < events.length; i++) ids[i] = events[i]!.eventId;
+      // The bodies go as one JSON array (one stringify, no per-element escaping into an array literal); `json` (not
+      // `jsonb`) keeps each element's text as sent, which is the body stored, and is never decoded (so a `\u0000` in a
+      // citizen's text is kept as sent). Rows are numbered in the batch's order (ORDER BY n), so the seqs returned,
+      // sorted, are the events' in order. The space is (re)registered in the same statement: another node may have
+      // deleted it since.
       const { rows } = await client.query<[string]>({
         text: `WITH s AS (INSERT INTO spaces (name) VALUES ($1) ON CONFLICT DO NOTHING)
-          INSERT INTO events (space, event_id, body) SELECT $1, i, b FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(i, b, n) ORDER BY n RETURNING seq`,
-        values: [space, ids, bodies],
+          INSERT INTO events (space, event_id, body) SELECT $1, i, e::text
+          FROM ROWS FROM (unnest($2::text[]), json_array_elements($3::json)) WITH ORDINALITY AS t(i, e, n) ORDER BY n RETURNING seq`,
+        values: [space, ids, JSON.stringify(events)],
         rowMode: 'array',
       });
       for (let i = 0; i < rows.length; i++) seqs[i] = Number(rows[i]![0]);

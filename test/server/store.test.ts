@@ -64,6 +64,15 @@ describe.each(stores)('the %s event store', (_name, open) => {
     expect(await store.spaces()).toContain('drill-st');
   });
 
+  it("when a citizen's text holds a NUL, quotes, backslashes, emoji and lone surrogates, then it reads back exactly as sent", async () => {
+    const title = 'a\u0000b "q" \\ 路面\ud83d\ude00 \ud800 \u2028 end';
+    const e = ev(received('s-text', { title }));
+    const [seq] = await store.append('drill-text', [e], []);
+    const [back] = await store.readSeqs('drill-text', [seq!]);
+    expect(back!.event).toEqual(JSON.parse(JSON.stringify(e)));
+    expect((back!.event as { title?: string }).title).toBe(title);
+  });
+
   it('when an event id is appended twice to a space, then the second append fails and nothing of its batch is kept', async () => {
     const first = ev(received('u1'));
     await store.append('drill-dup', [first], []);
