@@ -3,6 +3,7 @@
  * DATA_DIR as in production (event log, case read model with the checkpoints): prints its URL, then answers `stats`.
  */
 import path from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { createApp } from '../server/app';
 import { createLogger } from '../server/log';
 import { TokenRegistry } from '../server/auth/tokens';
@@ -28,6 +29,13 @@ process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${addr.port}` })
 await app.ready;
 const readyMs = performance.now() - started;
 process.on('message', (m) => {
+  // REPLAY_HEAPSNAPSHOT=DIR: on `heapsnapshot`, writes a V8 heap snapshot of the server to DIR and answers its path.
+  if (m === 'heapsnapshot' && process.env.REPLAY_HEAPSNAPSHOT) {
+    process.send?.({
+      snapshot: writeHeapSnapshot(path.join(process.env.REPLAY_HEAPSNAPSHOT, 'replay-server.heapsnapshot')),
+    });
+    return;
+  }
   if (m === 'stats') {
     const p = app.spaces.get('drill-bench').projection;
     const reports = app.spaces.all().length;

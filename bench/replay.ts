@@ -5,6 +5,7 @@
  * (≈ 3 M events) in ≤ 30 s. The year is generated first to a JSONL file (timed separately; reused with --file).
  * `--server-prof DIR` writes a V8 CPU profile of the server process to DIR when it exits; `SERVER_NODE_FLAGS` (e.g.
  * `--max-semi-space-size=2`) passes Node flags to the server process, to compare memory settings.
+ * `REPLAY_HEAPSNAPSHOT=DIR` writes a V8 heap snapshot of the server to DIR at the end of the replay (what holds its heap).
  */
 import Database from 'better-sqlite3';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -103,6 +104,11 @@ async function main(): Promise<void> {
   console.log(
     `  at this rate 3,000,000 events take ${(3e6 / rate).toFixed(1)} s (target: a year ≈ 3 M events in ≤ 30 s, i.e. ≥ 100,000 events/s)`,
   );
+  if (process.env.REPLAY_HEAPSNAPSHOT) {
+    server.send('heapsnapshot');
+    const [m] = (await once(server, 'message')) as [{ snapshot: string }];
+    console.log(`  heap snapshot of the server at the end: ${m.snapshot}`);
+  }
   server.kill('SIGTERM');
   await once(server, 'exit');
   await restarts(r.accepted);

@@ -21,10 +21,11 @@ import { judgeHandoverEvent, type HandoverRecord } from '@shared/duty/handover';
 import { foldItemEvent, type DutyItem } from '@shared/duty/items';
 import type { DomainEvent } from '@shared/events';
 import type { CaseEvent, CaseEventType } from '@shared/events/case';
-import type { HandoverEvent } from '@shared/events/handover';
+import type { HandoverDraft, HandoverEvent } from '@shared/events/handover';
 import type { ItemEvent } from '@shared/events/item';
 import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
+import { DAY_MS, shanghaiMidnight } from '@shared/time';
 import { Failsafe } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
 import type { EventStore } from '../store/types';
@@ -115,6 +116,8 @@ interface SpaceModel {
   readonly dirtyItems: Set<string>;
   /** Handover records changed since the last write. */
   readonly handovers: Map<string, HandoverRow>;
+  /** The drafts of the records submitted since the last write, by handover id. */
+  readonly drafts: Map<string, HandoverDraft>;
   /** Rosters published since the last write, by date. */
   readonly rosters: Map<string, readonly Shift[]>;
   /** The oldest event time folded, ms: the space's log begins here. */
@@ -125,7 +128,7 @@ interface SpaceModel {
 const CASE_ID_BITS = 22;
 
 /** Bumped when the tables change shape: an older file is emptied and rebuilt from the log (and a snapshot of it is not used). */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -154,7 +157,7 @@ CREATE TABLE IF NOT EXISTS case_supervisions (space TEXT NOT NULL, ts INTEGER NO
 CREATE INDEX IF NOT EXISTS case_supervisions_ts ON case_supervisions (space, ts);
 CREATE TABLE IF NOT EXISTS duty_items (space TEXT NOT NULL, id TEXT NOT NULL, since INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (space, id));
 CREATE INDEX IF NOT EXISTS duty_items_since ON duty_items (space, since);
-CREATE TABLE IF NOT EXISTS duty_handovers (space TEXT NOT NULL, id TEXT NOT NULL, shift_end INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (space, id));
+CREATE TABLE IF NOT EXISTS duty_handovers (space TEXT NOT NULL, id TEXT NOT NULL, shift_end INTEGER NOT NULL, state TEXT NOT NULL, record TEXT, PRIMARY KEY (space, id));
 CREATE INDEX IF NOT EXISTS duty_handovers_end ON duty_handovers (space, shift_end);
 CREATE TABLE IF NOT EXISTS duty_rosters (space TEXT NOT NULL, date TEXT NOT NULL, shifts TEXT NOT NULL, PRIMARY KEY (space, date));
 CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, earliest INTEGER);
@@ -279,7 +282,8 @@ export class CaseReadModel {
     );
     this.readItem = this.db.prepare('SELECT state FROM duty_items WHERE space = ? AND id = ?').pluck();
     this.upsertHandover = this.db.prepare(
-      'INSERT OR REPLACE INTO duty_handovers (space, id, shift_end, state) VALUES (?, ?, ?, ?)',
+      // A signature (no draft in hand) keeps the draft its submission wrote.
+      'INSERT INTO duty_handovers (space, id, shift_end, state, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (space, id) DO UPDATE SET shift_end = excluded.shift_end, state = excluded.state, record = coalesce(excluded.record, record)',
     );
     this.readHandover = this.db.prepare('SELECT state FROM duty_handovers WHERE space = ? AND id = ?').pluck();
     this.upsertRoster = this.db.prepare('INSERT OR REPLACE INTO duty_rosters (space, date, shifts) VALUES (?, ?, ?)');
@@ -310,6 +314,7 @@ export class CaseReadModel {
         items: new Map(),
         dirtyItems: new Set(),
         handovers: new Map(),
+        drafts: new Map(),
         rosters: new Map(),
         earliest: current ? this.earliestOf(space) : null,
       };
@@ -462,6 +467,7 @@ export class CaseReadModel {
         submitted: { at: e.ts, by: e.by, note: e.note },
         signed: null,
       });
+      m.drafts.set(e.handoverId, r);
     } else m.handovers.set(e.handoverId, { ...rec!, signed: { at: e.ts, by: e.by, note: e.note ?? null } });
   }
 
@@ -510,7 +516,10 @@ export class CaseReadModel {
       const it = m.items.get(id);
       if (it) this.upsertItem.run(space, id, it.since, JSON.stringify(it));
     }
-    for (const r of m.handovers.values()) this.upsertHandover.run(space, r.id, r.end, JSON.stringify(r));
+    for (const r of m.handovers.values()) {
+      const draft = m.drafts.get(r.id);
+      this.upsertHandover.run(space, r.id, r.end, JSON.stringify(r), draft ? JSON.stringify(draft) : null);
+    }
     for (const [date, shifts] of m.rosters) this.upsertRoster.run(space, date, JSON.stringify(shifts));
     this.setMeta.run(space, m.seq, this.version, m.earliest);
   }
@@ -538,6 +547,7 @@ export class CaseReadModel {
       for (const id of m.dirtyItems) if (m.items.get(id)?.resolved) m.items.delete(id);
       m.dirtyItems.clear();
       m.handovers.clear();
+      m.drafts.clear();
       m.rosters.clear();
       m.supervised = [];
       m.pendingEvents = 0;
@@ -753,6 +763,45 @@ export class CaseReadModel {
     return { items, handovers, rosters, since: this.model(space).earliest };
   }
 
+  /**
+   * Submitted 交接班 records of a space as the desk reads them, newest shift first: those of the roster date `date`
+   * (YYYY-MM-DD), or the newest `limit` of all.
+   */
+  handoverRecords(space: string, date: string | undefined, limit: number): HandoverRecord[] {
+    this.flush();
+    const rows = (
+      date === undefined
+        ? this.db
+            .prepare(
+              'SELECT state, record FROM duty_handovers WHERE space = ? AND record IS NOT NULL ORDER BY shift_end DESC LIMIT ?',
+            )
+            .raw()
+            .all(space, limit)
+        : // A date's shifts end on it or within the two days after it (a night shift ends the next morning).
+          this.db
+            .prepare(
+              'SELECT state, record FROM duty_handovers WHERE space = ? AND shift_end >= ? AND shift_end < ? AND record IS NOT NULL ORDER BY shift_end DESC',
+            )
+            .raw()
+            .all(space, shanghaiMidnight(date), shanghaiMidnight(date) + 3 * DAY_MS)
+    ) as [string, string][];
+    return rows
+      .map(([state, record]) => handoverRecordOf(JSON.parse(state) as HandoverRow, record))
+      .filter((r) => date === undefined || r.record.date === date)
+      .sort((a, b) => b.record.start - a.record.start)
+      .slice(0, limit);
+  }
+
+  /** One submitted 交接班 record of a space by its handover id, or undefined. */
+  handoverRecord(space: string, id: string): HandoverRecord | undefined {
+    this.flush();
+    const row = this.db
+      .prepare('SELECT state, record FROM duty_handovers WHERE space = ? AND id = ? AND record IS NOT NULL')
+      .raw()
+      .get(space, id) as [string, string] | undefined;
+    return row ? handoverRecordOf(JSON.parse(row[0]) as HandoverRow, row[1]) : undefined;
+  }
+
   /** A case's events in log order (bodies read from the log by seq). */
   async history(space: string, id: string): Promise<HistoryEntry[]> {
     this.flush();
@@ -777,4 +826,9 @@ export class CaseReadModel {
     this.flush();
     this.db.close();
   }
+}
+
+/** A record as the desk reads it, from its row and its draft's JSON. */
+function handoverRecordOf(row: HandoverRow, record: string): HandoverRecord {
+  return { id: row.id, record: JSON.parse(record) as HandoverDraft, submitted: row.submitted, signed: row.signed };
 }

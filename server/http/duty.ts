@@ -8,7 +8,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { decideItemAction, itemActionSchema } from '@shared/duty/actions';
 import { deskList } from '@shared/duty/desk';
-import { draftHandover, handoverList } from '@shared/duty/handover';
+import { draftHandover, handoverList, type HandoverRecord } from '@shared/duty/handover';
 import {
   decideSign,
   decideSubmit,
@@ -29,6 +29,9 @@ import { issuesOf, sendError } from './errors';
 export interface DutyDeps extends SupervisorDeps {
   readonly outbox: WebhookOutbox;
 }
+
+/** How many 交接班 records a list answers at most. */
+const HANDOVER_LIST_LIMIT = 200;
 
 /** The duty desk routes. */
 export function dutyRoutes(deps: DutyDeps): Router {
@@ -94,17 +97,31 @@ export function dutyRoutes(deps: DutyDeps): Router {
       return sendError(res, 'bad_request', `query date: "${date.slice(0, 32)}" is not a date (YYYY-MM-DD)`);
     const s = deps.spaces.find(space);
     if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
-    res.json({ space, date: date ?? null, records: handoverList(s.projection, date).slice(0, 200) });
+    res.json({ space, date: date ?? null, records: handoversOf(s, date) });
   });
 
   r.get('/duty/handovers/:id', (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
-    const rec = deps.spaces.find(space)?.projection.handoverRecords.get(String(req.params.id));
+    const s = deps.spaces.find(space);
+    const id = String(req.params.id);
+    // The projection holds the last days' records; the read model every one written.
+    const rec = s ? (s.projection.handoverRecords.get(id) ?? deps.model.handoverRecord(space, id)) : undefined;
     if (!rec)
       return sendError(res, 'not_found', `no submitted handover ${String(req.params.id).slice(0, 128)} in ${space}`);
     res.json({ space, ...rec });
   });
+
+  /**
+   * The records the desk lists (at most `HANDOVER_LIST_LIMIT`, newest shift first): the projection's (the last days',
+   * as the fold left them) and the read model's older ones.
+   */
+  const handoversOf = (s: Space, date: string | undefined): HandoverRecord[] => {
+    const recent = handoverList(s.projection, date);
+    const ids = new Set(recent.map((r) => r.id));
+    const older = deps.model.handoverRecords(s.name, date, HANDOVER_LIST_LIMIT).filter((r) => !ids.has(r.id));
+    return [...recent, ...older].sort((a, b) => b.record.start - a.record.start).slice(0, HANDOVER_LIST_LIMIT);
+  };
 
   /** Writes a decided handover event through ingest, or answers why not. */
   const write = async (res: Response, space: string, d: HandoverDecision): Promise<void> => {

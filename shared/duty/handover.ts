@@ -23,8 +23,12 @@ export interface HandoverRecord {
 
 /** How long after a shift ends its record is still drafted for it (not for the shift now on), ms. */
 export const HANDOVER_DRAFT_WINDOW_MS = 4 * HOUR_MS;
-/** How long submitted records stay in memory (listed and searched by date on the desk), ms. */
-export const HANDOVER_KEPT_MS = 366 * DAY_MS;
+/**
+ * How long after its shift ended a submitted record stays in the projection, ms: the draft, the signature and the
+ * monitor's unsigned-record item need the last day's; the desk lists and reads older records from the case read model,
+ * which keeps every one (a year of records with their drafts held in memory was some 15 MB of a district's heap).
+ */
+export const HANDOVER_KEPT_MS = 8 * DAY_MS;
 
 /** The id of a shift's handover: the roster's date and the outgoing shift's id. */
 export const handoverIdOf = (s: PlacedShift): string => `${s.date}|${s.shift.id}`;

@@ -14,7 +14,7 @@ export const DAYS_KEPT = 8;
 /** How long a closed case stays in memory after its last event, ms (a late exemption or merge finds it there). */
 export const CLOSED_KEPT_MS = DAY_MS;
 
-/** Drops what no figure needs at `now`: day figures, check-ins, handovers older than 8 days, resolved duty items older than 32 days, handover records older than a year, calls offered over a day ago, closed cases. */
+/** Drops what no figure needs at `now`: day figures, check-ins, handovers older than 8 days, resolved duty items older than 32 days, handover records of shifts that ended over 8 days ago (the read model keeps them), calls offered over a day ago, closed cases. */
 export function sweep(p: SpaceProjection, now: EpochMs): { evicted: number } {
   const oldest = shanghaiDateKey(now - DAYS_KEPT * DAY_MS);
   for (const k of p.days.keys()) if (k < oldest) p.days.delete(k);

@@ -76,7 +76,7 @@ export interface SpaceProjection {
   readonly active: Map<string, ActiveAlert>;
   /** Duty items by id: open ones, and resolved ones for a while (`RESOLVED_KEPT_MS`). */
   readonly items: Map<string, DutyItem>;
-  /** Submitted 交接班 records by handover id (`date|shiftId` of the outgoing shift), for a year (`HANDOVER_KEPT_MS`). */
+  /** Submitted 交接班 records by handover id (`date|shiftId` of the outgoing shift), for 8 days after the shift (`HANDOVER_KEPT_MS`; older ones are in the case read model). */
   readonly handoverRecords: Map<string, HandoverRecord>;
   /**
    * Where closed cases that left memory are looked up (the case read model); null keeps every case in `cases`. Only

@@ -139,6 +139,9 @@ describe('when the day shift hands over to the night shift at the desk', () => {
       note: '燃气泄漏待燃气公司回复',
     });
     expect(r.status).toBe(201);
+    // The submission's row is written before the signature comes (as a shift's minutes apart are): the signature's row
+    // keeps the draft written with the submission.
+    server.app.cases.flush();
     const again = await call(outgoing, 'POST', '/duty/handovers', { space: 'live', handoverId: DAY_ID, note: 'x' });
     expect(again.status).toBe(409);
     expect(message(again)).toBe(`handover ${DAY_ID} was already submitted by 李娜 at ${DATE} 17:25`);
@@ -217,5 +220,41 @@ describe('when the day shift hands over to the night shift at the desk', () => {
       'both walls to count it',
       () => a.view.duty.desk.unacknowledged === unacked && b.view.duty.desk.unacknowledged === unacked,
     );
+  });
+
+  it('then nine days on the record has left the space in memory, and the desk still lists it by date and reads it whole', async () => {
+    server.now.value = at('10:00', addDays(DATE, 9));
+    await server.app.monitor.pass();
+    const p = server.app.spaces.get('live').projection;
+    expect(p.clock).toBe(at('10:00', addDays(DATE, 9)));
+    expect([...p.handoverRecords.keys()]).toEqual([]);
+    const list = await fetch(`${server.url}/api/v1/duty/handovers?space=live&date=${DATE}`, {
+      headers: { authorization: 'Bearer duty-live' },
+    });
+    const records = ((await list.json()) as { records: HandoverRecord[] }).records;
+    expect(records.map((x) => [x.id, x.submitted.by, x.submitted.note, x.signed?.by, x.signed?.at])).toEqual([
+      [DAY_ID, '李娜', '燃气泄漏待燃气公司回复', '王强', at('17:32')],
+    ]);
+    const all = await fetch(`${server.url}/api/v1/duty/handovers?space=live`, {
+      headers: { authorization: 'Bearer duty-live' },
+    });
+    expect(((await all.json()) as { records: HandoverRecord[] }).records.map((x) => x.id)).toEqual([DAY_ID]);
+    const one = await fetch(`${server.url}/api/v1/duty/handovers/${encodeURIComponent(DAY_ID)}?space=live`, {
+      headers: { authorization: 'Bearer duty-live' },
+    });
+    const rec = (await one.json()) as HandoverRecord & { space: string };
+    expect([rec.space, rec.record.shiftName, rec.record.open.map((e) => e.itemId), rec.signed?.note]).toEqual([
+      'live',
+      '白班',
+      ['case|h1'],
+      '已接班',
+    ]);
+    const missing = await fetch(
+      `${server.url}/api/v1/duty/handovers/${encodeURIComponent(`${DATE}|night`)}?space=live`,
+      {
+        headers: { authorization: 'Bearer duty-live' },
+      },
+    );
+    expect(missing.status).toBe(404);
   });
 });
