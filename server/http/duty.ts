@@ -8,7 +8,9 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { decideItemAction, itemActionSchema } from '@shared/duty/actions';
 import { deskList } from '@shared/duty/desk';
-import { draftHandover, handoverList, type HandoverRecord } from '@shared/duty/handover';
+import { draftHandover, handoverList, HANDOVER_KEPT_MS, type HandoverRecord } from '@shared/duty/handover';
+import { stampOf } from '@shared/duty/items';
+import { DAY_MS } from '@shared/time';
 import {
   decideSign,
   decideSubmit,
@@ -151,17 +153,21 @@ export function dutyRoutes(deps: DutyDeps): Router {
     const cmd = deskCommand(req, res, handoverSignSchema, 'invalid signature: { "space": "...", "note"?: "..." }');
     if (!cmd) return;
     const { body: a, caller, space } = cmd;
+    const id = String(req.params.id);
+    // A record that has left the space's memory (its shift ended more than HANDOVER_KEPT_MS ago) is only read back.
+    const archived = space.projection.handoverRecords.has(id) ? undefined : deps.model.handoverRecord(a.space, id);
+    if (archived)
+      return write(res, a.space, {
+        ok: false,
+        notFound: false,
+        reason: archived.signed
+          ? `handover ${id} was already signed by ${archived.signed.by} at ${stampOf(archived.signed.at)}`
+          : `handover ${id} was submitted by ${archived.submitted.by} at ${stampOf(archived.submitted.at)} and its shift ended more than ${HANDOVER_KEPT_MS / DAY_MS} days ago: it can no longer be signed (it stays listed and readable)`,
+      });
     await write(
       res,
       a.space,
-      decideSign(
-        space.projection,
-        String(req.params.id),
-        a,
-        `desk-${randomUUID()}`,
-        spaceNow(deps, a.space),
-        caller.actor.slice(0, 64),
-      ),
+      decideSign(space.projection, id, a, `desk-${randomUUID()}`, spaceNow(deps, a.space), caller.actor.slice(0, 64)),
     );
   });
 

@@ -256,5 +256,16 @@ describe('when the day shift hands over to the night shift at the desk', () => {
       },
     );
     expect(missing.status).toBe(404);
+    // Read back from the read model, it is still judged: signed once, it is not signed again.
+    // (The officers' desk sessions have expired in nine days: the duty token signs.)
+    const sign = await fetch(`${server.url}/api/v1/duty/handovers/${encodeURIComponent(DAY_ID)}/sign`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer duty-live', 'content-type': 'application/json' },
+      body: JSON.stringify({ space: 'live' }),
+    });
+    expect(sign.status).toBe(409);
+    expect(((await sign.json()) as { error: { message: string } }).error.message).toBe(
+      `handover ${DAY_ID} was already signed by 王强 at ${DATE} 17:32`,
+    );
   });
 });
