@@ -17,6 +17,7 @@ import {
 import type { DrillInfo } from '@shared/wall/view';
 import { BloomFilter } from './ingest/bloom';
 import { logger, type Logger } from './log';
+import type { DomainEvent } from '@shared/events';
 import type { EventStore, LogChunk } from './store/types';
 
 /** One space on this node. */
@@ -40,7 +41,7 @@ export interface Space {
 /**
  * The space clock, the one "now" of a space on this node (its walls, the case and duty routes, Open311 read it): the
  * wall clock for `live`, the space's own clock (its newest event time, `spaceClockAt`) for demo and drills, which run
- * at their own speed — the wall clock until a space has any event, and for a space this node does not hold.
+ * at their own speed — the wall clock until a space has its first event, and for a space this node does not hold.
  */
 export function spaceClock(space: Space | undefined, wallNow: number): number {
   return (space ? spaceOwnClock(space, wallNow) : null) ?? wallNow;
@@ -92,6 +93,51 @@ export interface RestoreHooks {
 
 /** Events folded between two sweeps and two yields to the event loop while starting. */
 const START_CHUNK = 5_000;
+
+/**
+ * Folds a space's log after seq `after` into `p`, in chunks: sweeping as the space's clock moves and yielding to the
+ * event loop between chunks (so /healthz, /readyz and walls answer while a long log is folded). With `until` (ms) it
+ * stops before the first event dated after it, and sweeps at most to it. Returns the last seq folded, the events folded
+ * and those the reducers refused.
+ */
+export async function foldLog(
+  store: EventStore,
+  space: string,
+  p: SpaceProjection,
+  after: number,
+  opts: {
+    readonly chunk?: number;
+    readonly until?: number;
+    /** Sees each event folded. */
+    readonly each?: (e: DomainEvent) => void;
+    /** Sees each whole chunk folded (never called once `until` cut a chunk). */
+    readonly onChunk?: (c: LogChunk) => void;
+  } = {},
+): Promise<{ seq: number; folded: number; refused: number }> {
+  const until = opts.until ?? Infinity;
+  let seq = after;
+  let folded = 0;
+  let refused = 0;
+  for await (const chunk of store.readWithSeqs(space, opts.chunk ?? START_CHUNK, after)) {
+    let cut = false;
+    for (let i = 0; i < chunk.events.length; i++) {
+      const e = chunk.events[i]!;
+      if (e.ts > until) {
+        cut = true;
+        break;
+      }
+      opts.each?.(e);
+      if (applyEvent(p, e) !== null) refused++;
+      seq = chunk.seqs[i]!;
+      folded++;
+    }
+    if (!cut) opts.onChunk?.(chunk);
+    if (p.clock !== null) sweep(p, Math.min(p.clock, until));
+    if (cut) break;
+    await yieldToLoop();
+  }
+  return { seq, folded, refused };
+}
 
 /** Creates, restores and hands out spaces. */
 export class SpaceRegistry {
@@ -166,21 +212,11 @@ export class SpaceRegistry {
     const seen = from?.seen ?? new BloomFilter();
     projection.archive = this.archiveOf(space.name);
     projection.replaying = true;
-    let seq = from?.seq ?? 0;
-    let folded = 0;
-    let refused = 0;
-    for await (const chunk of this.store.readWithSeqs(space.name, START_CHUNK, seq)) {
-      for (const e of chunk.events) {
-        seen.add(e.eventId);
-        if (applyEvent(projection, e) !== null) refused++;
-      }
-      onChunk?.(chunk);
-      seq = chunk.seqs[chunk.seqs.length - 1] ?? seq;
-      folded += chunk.events.length;
-      if (projection.clock !== null) sweep(projection, projection.clock);
-      // Let /healthz and /readyz answer while a long log is folded.
-      await yieldToLoop();
-    }
+    const { seq, folded, refused } = await foldLog(this.store, space.name, projection, from?.seq ?? 0, {
+      chunk: START_CHUNK,
+      each: (e) => seen.add(e.eventId),
+      ...(onChunk ? { onChunk } : {}),
+    });
     projection.replaying = false;
     space.projection = projection;
     space.seen = seen;

@@ -7,9 +7,6 @@
  * Recent folds are kept (a few per space, for a short while) so that a wall playing a review forward goes on from its
  * previous instant instead of folding again; folds of one space run one after another.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { DomainEvent } from '@shared/events';
-import { applyEvent } from '@shared/projection/apply';
 import { sweep } from '@shared/projection/retention';
 import {
   createProjection,
@@ -21,7 +18,7 @@ import { buildWallView } from '@shared/projection/view';
 import { shanghaiIso, type ReviewAnswer } from '@shared/wall/review';
 import { decodeCheckpoint } from '../checkpoint';
 import type { ReviewCheckpoint } from '../cases/readModel';
-import { spaceClock, type Space, type SpaceRegistry } from '../spaces';
+import { foldLog, spaceClock, type Space, type SpaceRegistry } from '../spaces';
 import type { EventStore } from '../store/types';
 
 /** What the review service reads: the log, the spaces, the history, the archive of closed cases. */
@@ -204,24 +201,8 @@ export class ReviewService {
   /** Folds the log after the fold's seq up to the first event dated after `at`; returns the events folded. */
   private async foldTo(fold: KeptFold, at: number): Promise<number> {
     const p = fold.projection;
-    let folded = 0;
-    let done = false;
-    for await (const chunk of this.deps.store.readWithSeqs(fold.space.name, CHUNK, fold.seq)) {
-      const events: readonly DomainEvent[] = chunk.events;
-      for (let i = 0; i < events.length; i++) {
-        const e = events[i]!;
-        if (e.ts > at) {
-          done = true;
-          break;
-        }
-        applyEvent(p, e);
-        fold.seq = chunk.seqs[i]!;
-        folded++;
-      }
-      if (p.clock !== null) sweep(p, Math.min(p.clock, at));
-      if (done) break;
-      await yieldToLoop();
-    }
+    const { seq, folded } = await foldLog(this.deps.store, fold.space.name, p, fold.seq, { chunk: CHUNK, until: at });
+    fold.seq = seq;
     // The wall is read at `at`, after the monitor's sweep at that clock.
     sweep(p, at);
     fold.at = at;
