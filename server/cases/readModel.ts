@@ -101,7 +101,8 @@ interface SpaceModel {
   readonly dirty: Set<string>;
   /** Per case, the log seqs of its events not yet written (log order). */
   readonly history: Map<string, number[]>;
-  supervised: number[];
+  /** The time and log seq of each 督办 folded since the last write. */
+  supervised: [number, number][];
   /** Last log seq folded, and the last written. */
   seq: number;
   writtenSeq: number;
@@ -128,7 +129,7 @@ interface SpaceModel {
 const CASE_ID_BITS = 22;
 
 /** Bumped when the tables change shape: an older file is emptied and rebuilt from the log (and a snapshot of it is not used). */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -139,12 +140,14 @@ CREATE TABLE IF NOT EXISTS cases (
   next_clock TEXT, next_deadline INTEGER, next_risk INTEGER,
   need_dispatch INTEGER, dispatched INTEGER, signed INTEGER, signed_on_time INTEGER, replied INTEGER, replied_on_time INTEGER,
   closed INTEGER, evaluated INTEGER, satisfied INTEGER, rejected INTEGER, reopened INTEGER, reopened_signed INTEGER,
-  called_back INTEGER, emergency INTEGER, emergency_on_time INTEGER
+  called_back INTEGER, emergency INTEGER, emergency_on_time INTEGER,
+  seq INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS cases_id ON cases (space, id);
 CREATE INDEX IF NOT EXISTS cases_open_deadline ON cases (space, next_deadline) WHERE open = 1;
 CREATE INDEX IF NOT EXISTS cases_open_risk ON cases (space, next_risk) WHERE open = 1;
 CREATE INDEX IF NOT EXISTS cases_received ON cases (space, received_at);
+CREATE INDEX IF NOT EXISTS cases_seq ON cases (space, seq);
 CREATE INDEX IF NOT EXISTS cases_unit ON cases (space, unit, received_at, open);
 CREATE INDEX IF NOT EXISTS cases_street ON cases (space, street, received_at, open);
 CREATE INDEX IF NOT EXISTS cases_channel ON cases (space, channel, received_at, open);
@@ -153,13 +156,14 @@ CREATE INDEX IF NOT EXISTS cases_scoring ON cases (space, received_at, exempt, u
   replied, replied_on_time, closed, evaluated, satisfied, rejected, reopened, reopened_signed, called_back, emergency, emergency_on_time);
 CREATE TABLE IF NOT EXISTS case_states (space TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (space, id));
 CREATE TABLE IF NOT EXISTS case_history (space TEXT NOT NULL, case_id TEXT NOT NULL, seqs TEXT NOT NULL, PRIMARY KEY (space, case_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS case_supervisions (space TEXT NOT NULL, ts INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS case_supervisions (space TEXT NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS case_supervisions_ts ON case_supervisions (space, ts);
-CREATE TABLE IF NOT EXISTS duty_items (space TEXT NOT NULL, id TEXT NOT NULL, since INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (space, id));
+CREATE INDEX IF NOT EXISTS case_supervisions_seq ON case_supervisions (space, seq);
+CREATE TABLE IF NOT EXISTS duty_items (space TEXT NOT NULL, id TEXT NOT NULL, since INTEGER NOT NULL, state TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (space, id));
 CREATE INDEX IF NOT EXISTS duty_items_since ON duty_items (space, since);
-CREATE TABLE IF NOT EXISTS duty_handovers (space TEXT NOT NULL, id TEXT NOT NULL, shift_end INTEGER NOT NULL, state TEXT NOT NULL, record TEXT, PRIMARY KEY (space, id));
+CREATE TABLE IF NOT EXISTS duty_handovers (space TEXT NOT NULL, id TEXT NOT NULL, shift_end INTEGER NOT NULL, state TEXT NOT NULL, record TEXT, seq INTEGER NOT NULL, PRIMARY KEY (space, id));
 CREATE INDEX IF NOT EXISTS duty_handovers_end ON duty_handovers (space, shift_end);
-CREATE TABLE IF NOT EXISTS duty_rosters (space TEXT NOT NULL, date TEXT NOT NULL, shifts TEXT NOT NULL, PRIMARY KEY (space, date));
+CREATE TABLE IF NOT EXISTS duty_rosters (space TEXT NOT NULL, date TEXT NOT NULL, shifts TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (space, date));
 CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, earliest INTEGER);
 CREATE TABLE IF NOT EXISTS checkpoints (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, written_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS review_checkpoints (space TEXT NOT NULL, seq INTEGER NOT NULL, clock INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (space, seq));
@@ -170,6 +174,7 @@ const LIST_INDEXES = [
   'cases_open_deadline',
   'cases_open_risk',
   'cases_received',
+  'cases_seq',
   'cases_unit',
   'cases_street',
   'cases_channel',
@@ -265,28 +270,28 @@ export class CaseReadModel {
     }
     this.db.exec(SCHEMA);
     this.upsert = this.db.prepare(
-      `INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}) VALUES (${CASE_COLUMNS.map(() => '?').join(',')})`,
+      `INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}, seq) VALUES (${CASE_COLUMNS.map(() => '?').join(',')}, ?)`,
     );
     this.upsertState = this.db.prepare('INSERT OR REPLACE INTO case_states (space, id, state) VALUES (?, ?, ?)');
     this.readState = this.db.prepare('SELECT state FROM case_states WHERE space = ? AND id = ?').pluck();
     this.appendHistory = this.db.prepare(
       "INSERT INTO case_history (space, case_id, seqs) VALUES (?, ?, ?) ON CONFLICT (space, case_id) DO UPDATE SET seqs = seqs || ',' || excluded.seqs",
     );
-    this.insertSupervision = this.db.prepare('INSERT INTO case_supervisions (space, ts) VALUES (?, ?)');
+    this.insertSupervision = this.db.prepare('INSERT INTO case_supervisions (space, ts, seq) VALUES (?, ?, ?)');
     this.setMeta = this.db.prepare(
       'INSERT OR REPLACE INTO read_model_meta (space, seq, version, earliest) VALUES (?, ?, ?, ?)',
     );
     this.readMeta = this.db.prepare('SELECT seq, version, earliest FROM read_model_meta WHERE space = ?');
     this.upsertItem = this.db.prepare(
-      'INSERT OR REPLACE INTO duty_items (space, id, since, state) VALUES (?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO duty_items (space, id, since, state, seq) VALUES (?, ?, ?, ?, ?)',
     );
     this.readItem = this.db.prepare('SELECT state FROM duty_items WHERE space = ? AND id = ?').pluck();
     this.upsertHandover = this.db.prepare(
       // A signature (no draft in hand) keeps the draft its submission wrote.
-      'INSERT INTO duty_handovers (space, id, shift_end, state, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (space, id) DO UPDATE SET shift_end = excluded.shift_end, state = excluded.state, record = coalesce(excluded.record, record)',
+      'INSERT INTO duty_handovers (space, id, shift_end, state, record, seq) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (space, id) DO UPDATE SET shift_end = excluded.shift_end, state = excluded.state, record = coalesce(excluded.record, record), seq = excluded.seq',
     );
     this.readHandover = this.db.prepare('SELECT state FROM duty_handovers WHERE space = ? AND id = ?').pluck();
-    this.upsertRoster = this.db.prepare('INSERT OR REPLACE INTO duty_rosters (space, date, shifts) VALUES (?, ?, ?)');
+    this.upsertRoster = this.db.prepare('INSERT OR REPLACE INTO duty_rosters (space, date, shifts, seq) VALUES (?, ?, ?, ?)');
   }
 
   private model(space: string): SpaceModel {
@@ -431,7 +436,7 @@ export class CaseReadModel {
       addSeq(m.history, e.masterCaseId, seq);
       const master = this.stateIn(space, m, e.masterCaseId);
       if (master) this.put(m, { ...master, duplicates: [...master.duplicates, e.caseId] });
-    } else if (e.type === 'case.supervised') m.supervised.push(e.ts);
+    } else if (e.type === 'case.supervised') m.supervised.push([e.ts, seq]);
   }
 
   /** Folds a duty item event with the shared reducer, on the item as written when it has left memory. */
@@ -504,23 +509,24 @@ export class CaseReadModel {
   private write(space: string, m: SpaceModel): void {
     if (m.seq === m.writtenSeq) return;
     for (const [id, seqs] of m.history) this.appendHistory.run(space, id, seqs.join(','));
-    for (const ts of m.supervised) this.insertSupervision.run(space, ts);
+    for (const [ts, seq] of m.supervised) this.insertSupervision.run(space, ts, seq);
     for (const id of m.dirty) {
       const c = m.hot.get(id);
       if (!c) continue;
       // The wide JSON state sits in its own table so list scans read narrow rows.
-      this.upsert.run(...caseRow(space, c, this.ctx));
+      // A row's seq is the write that last changed it (what the cluster's PostgreSQL copy is brought up to date by).
+      this.upsert.run(...caseRow(space, c, this.ctx), m.seq);
       this.upsertState.run(space, c.id, JSON.stringify(c));
     }
     for (const id of m.dirtyItems) {
       const it = m.items.get(id);
-      if (it) this.upsertItem.run(space, id, it.since, JSON.stringify(it));
+      if (it) this.upsertItem.run(space, id, it.since, JSON.stringify(it), m.seq);
     }
     for (const r of m.handovers.values()) {
       const draft = m.drafts.get(r.id);
-      this.upsertHandover.run(space, r.id, r.end, JSON.stringify(r), draft ? JSON.stringify(draft) : null);
+      this.upsertHandover.run(space, r.id, r.end, JSON.stringify(r), draft ? JSON.stringify(draft) : null, m.seq);
     }
-    for (const [date, shifts] of m.rosters) this.upsertRoster.run(space, date, JSON.stringify(shifts));
+    for (const [date, shifts] of m.rosters) this.upsertRoster.run(space, date, JSON.stringify(shifts), m.seq);
     this.setMeta.run(space, m.seq, this.version, m.earliest);
   }
 
@@ -695,7 +701,7 @@ export class CaseReadModel {
     let n = 0;
     const write = this.db.transaction((cs: readonly CaseState[]) => {
       for (const c of cs) {
-        this.upsert.run(...caseRow(space, c, this.ctx));
+        this.upsert.run(...caseRow(space, c, this.ctx), 0);
         this.upsertState.run(space, c.id, JSON.stringify(c));
       }
     });

@@ -46,7 +46,60 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE IF NOT EXISTS case_snapshot_chunks (snapshot BIGINT NOT NULL REFERENCES case_snapshots (id) ON DELETE CASCADE,
      n INTEGER NOT NULL, sha256 TEXT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (snapshot, n));
    ALTER TABLE case_snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL;`,
+  // 6: the case read model's rows every node queries (server/cluster/caseRows.ts): the tables and columns of the nodes'
+  // own read model (server/cases/readModel.ts), so one query text runs on both. Texts compare byte by byte ("C"), as
+  // SQLite's do, so lists come in the same order.
+  `CREATE TABLE IF NOT EXISTS cases (space TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL,
+     channel TEXT COLLATE "C" NOT NULL, case_type TEXT COLLATE "C" NOT NULL, urgency TEXT COLLATE "C" NOT NULL,
+     flags INTEGER NOT NULL, category TEXT COLLATE "C" NOT NULL, street TEXT COLLATE "C" NOT NULL, unit TEXT COLLATE "C",
+     stage TEXT COLLATE "C" NOT NULL, title TEXT COLLATE "C" NOT NULL, received_at BIGINT NOT NULL, closed_at BIGINT,
+     open INTEGER NOT NULL, exempt INTEGER NOT NULL, supervised INTEGER NOT NULL,
+     sign_deadline BIGINT, sign_risk BIGINT, handle_deadline BIGINT, handle_risk BIGINT, callback_deadline BIGINT,
+     callback_risk BIGINT, next_clock TEXT COLLATE "C", next_deadline BIGINT, next_risk BIGINT,
+     need_dispatch INTEGER, dispatched INTEGER, signed INTEGER, signed_on_time INTEGER, replied INTEGER,
+     replied_on_time INTEGER, closed INTEGER, evaluated INTEGER, satisfied INTEGER, rejected INTEGER, reopened INTEGER,
+     reopened_signed INTEGER, called_back INTEGER, emergency INTEGER, emergency_on_time INTEGER, seq BIGINT NOT NULL,
+     PRIMARY KEY (space, id));
+   CREATE INDEX IF NOT EXISTS cases_open_deadline ON cases (space, next_deadline) WHERE open = 1;
+   CREATE INDEX IF NOT EXISTS cases_open_risk ON cases (space, next_risk) WHERE open = 1;
+   CREATE INDEX IF NOT EXISTS cases_received ON cases (space, received_at);
+   CREATE INDEX IF NOT EXISTS cases_unit ON cases (space, unit, received_at, open);
+   CREATE INDEX IF NOT EXISTS cases_street ON cases (space, street, received_at, open);
+   CREATE INDEX IF NOT EXISTS cases_channel ON cases (space, channel, received_at, open);
+   CREATE INDEX IF NOT EXISTS cases_category ON cases (space, category, received_at, open);
+   CREATE TABLE IF NOT EXISTS case_states (space TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, state TEXT NOT NULL,
+     PRIMARY KEY (space, id));
+   CREATE TABLE IF NOT EXISTS case_history (space TEXT COLLATE "C" NOT NULL, case_id TEXT COLLATE "C" NOT NULL,
+     seqs TEXT NOT NULL, PRIMARY KEY (space, case_id));
+   CREATE TABLE IF NOT EXISTS case_supervisions (space TEXT COLLATE "C" NOT NULL, ts BIGINT NOT NULL, seq BIGINT NOT NULL,
+     PRIMARY KEY (space, seq));
+   CREATE INDEX IF NOT EXISTS case_supervisions_ts ON case_supervisions (space, ts);
+   CREATE TABLE IF NOT EXISTS duty_items (space TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, since BIGINT NOT NULL,
+     state TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (space, id));
+   CREATE INDEX IF NOT EXISTS duty_items_since ON duty_items (space, since);
+   CREATE TABLE IF NOT EXISTS duty_handovers (space TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL,
+     shift_end BIGINT NOT NULL, state TEXT NOT NULL, record TEXT, seq BIGINT NOT NULL, PRIMARY KEY (space, id));
+   CREATE INDEX IF NOT EXISTS duty_handovers_end ON duty_handovers (space, shift_end);
+   CREATE TABLE IF NOT EXISTS duty_rosters (space TEXT COLLATE "C" NOT NULL, date TEXT COLLATE "C" NOT NULL, shifts TEXT NOT NULL,
+     seq BIGINT NOT NULL, PRIMARY KEY (space, date));
+   CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT COLLATE "C" PRIMARY KEY, seq BIGINT NOT NULL, version TEXT NOT NULL,
+     earliest BIGINT);`,
 ];
+
+/** The tables of the case read model's rows (migration 6), each with a `space` column: what deleting a space empties. */
+export const CASE_ROW_TABLES = [
+  'cases',
+  'case_states',
+  'case_history',
+  'case_supervisions',
+  'duty_items',
+  'duty_handovers',
+  'duty_rosters',
+  'read_model_meta',
+] as const;
+
+/** The advisory lock key of a space's case rows: taken by their writer and by a space's deletion. */
+export const CASE_ROWS_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('cityops-case-rows:' || $1, 0))";
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -283,6 +336,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
         await client.query('DELETE FROM events WHERE space = $1', [space]);
         await client.query('DELETE FROM spaces WHERE name = $1', [space]);
         await client.query('DELETE FROM quarantine WHERE space = $1', [space]);
+        // The read model's rows go with the log, once their writer is out of the way (server/cluster/caseRows.ts).
+        await client.query(CASE_ROWS_LOCK_SQL, [space]);
+        for (const t of CASE_ROW_TABLES) await client.query(`DELETE FROM ${t} WHERE space = $1`, [space]);
         await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, `-${space}`]);
       });
     },
