@@ -291,7 +291,9 @@ export class CaseReadModel {
       'INSERT INTO duty_handovers (space, id, shift_end, state, record, seq) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (space, id) DO UPDATE SET shift_end = excluded.shift_end, state = excluded.state, record = coalesce(excluded.record, record), seq = excluded.seq',
     );
     this.readHandover = this.db.prepare('SELECT state FROM duty_handovers WHERE space = ? AND id = ?').pluck();
-    this.upsertRoster = this.db.prepare('INSERT OR REPLACE INTO duty_rosters (space, date, shifts, seq) VALUES (?, ?, ?, ?)');
+    this.upsertRoster = this.db.prepare(
+      'INSERT OR REPLACE INTO duty_rosters (space, date, shifts, seq) VALUES (?, ?, ?, ?)',
+    );
   }
 
   private model(space: string): SpaceModel {

@@ -152,7 +152,8 @@ export class PgCaseRows {
         if (this.failing) this.o.log.info('the case rows in PostgreSQL are written again');
         this.failing = false;
       } catch (err) {
-        if (!this.failing) this.o.log.warn({ err }, 'could not bring the case rows in PostgreSQL up to date; trying again');
+        if (!this.failing)
+          this.o.log.warn({ err }, 'could not bring the case rows in PostgreSQL up to date; trying again');
         this.failing = true;
       } finally {
         this.running = null;
