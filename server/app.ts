@@ -19,6 +19,7 @@ import { recallSessions } from './auth/guard';
 import { CalendarWatch } from './calendar/watch';
 import { CaseFeed } from './cases/feed';
 import { CaseReadModel } from './cases/readModel';
+import type { CaseSql } from './cases/sql';
 import { caseRoutes } from './http/cases';
 import { dutyRoutes } from './http/duty';
 import { SqliteOutboxStore, WebhookOutbox, type OutboxStore } from './duty/outbox';
@@ -110,6 +111,16 @@ export interface AppDeps {
    * interval (and once when the node is ready), for a joining node to start from (`CaseSnapshots.join`, before this).
    */
   readonly caseSnapshots?: CaseSnapshots;
+  /**
+   * On a cluster: the case read model's rows in PostgreSQL (`pgCaseRows`), made once this node's read model is open.
+   * Every case list, history, scorecard and report of this node reads them; one node at a time writes them.
+   */
+  readonly caseRows?: (made: {
+    readonly model: CaseReadModel;
+    readonly version: string;
+    readonly log: Logger;
+    readonly failsafe: Failsafe;
+  }) => SharedCaseRows;
   /** Where login sessions are kept beyond this process (on a cluster: PostgreSQL); absent: in memory only. */
   readonly sessionBackend?: SessionBackend;
   /** The Socket.IO adapter that connects this node's namespaces with the other nodes' (absent: in memory, one node). */
@@ -120,6 +131,14 @@ export interface AppDeps {
   readonly security?: SecuritySettings;
   /** Most bytes queued on the server for one wall before it is cut as not reading (default `WALL_SEND_BUFFER_BYTES`). */
   readonly wallSendBufferBytes?: number;
+}
+
+/** The case rows a cluster's nodes share: where this node's queries run, and the writer's passes. */
+export interface SharedCaseRows {
+  readonly sql: CaseSql;
+  /** Starts once the node is ready: asks to be the writer. */
+  start(): void;
+  close(): Promise<void>;
 }
 
 /** Default bound of a wall's send backlog: 4 MB, some 150 snapshots or thousands of deltas — a reading wall never nears it. */
@@ -196,6 +215,7 @@ export function createApp(deps: AppDeps): App {
   const ctx = projectionContext(deps.config, { onUncovered: calendar.onUncovered });
   const version = foldVersion(deps.config);
   const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version, failsafe);
+  const caseRows = deps.caseRows?.({ model: caseModel, version, log, failsafe }) ?? null;
   const spaces = new SpaceRegistry(deps.store, ctx, (name) => caseModel.archive(name), log);
   const ingest = new IngestService(deps.store, spaces, now, failsafe, {
     futureSkewMs: deps.config.timeSkew.futureSec * 1000,
@@ -572,6 +592,7 @@ export function createApp(deps: AppDeps): App {
       follower.start();
     }
     isReady = true;
+    caseRows?.start();
     b.start();
     monitor.start();
     outbox.start();
@@ -604,6 +625,7 @@ export function createApp(deps: AppDeps): App {
       await drills.close();
       await monitor.stop();
       await follower?.stop();
+      await caseRows?.close();
       await outbox.close();
       await wallPeers?.close();
       closing = true;

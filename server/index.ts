@@ -71,6 +71,14 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
     ...(outboxStore ? { outboxStore } : {}),
     ...(drillRecords ? { drillRecords } : {}),
     ...(caseSnapshots ? { caseSnapshots } : {}),
+    ...(shared && env.databaseUrl
+      ? {
+          caseRows: (await import('./cluster/caseRows')).pgCaseRows({
+            pool: shared.pool,
+            connectionString: env.databaseUrl,
+          }),
+        }
+      : {}),
     config: env.config,
     tokens,
     staticDir: path.join(PROJECT_ROOT, 'dist', 'client'),

@@ -18,8 +18,9 @@
  * on a case on one node and reads the list on another sees the action; past `readyTimeoutMs` it is answered 503.
  */
 import Database from 'better-sqlite3';
-import type pg from 'pg';
+import pg from 'pg';
 import type { CaseReadModel } from '../cases/readModel';
+import type { SharedCaseRows } from '../app';
 import { postgresSql, type CaseSql, type SqlValue } from '../cases/sql';
 import type { Failsafe } from '../failsafe';
 import type { Logger } from '../log';
@@ -31,8 +32,6 @@ import { Lease } from './lease';
 export interface PgCaseRowsOptions {
   readonly pool: pg.Pool;
   readonly connectionString: string;
-  /** The driver's type parsers (`pg.types`), passed in so this module never loads the driver itself. */
-  readonly types: typeof pg.types;
   /** This node's read model (a file: a second connection reads it while the node writes). */
   readonly model: CaseReadModel;
   /** The fold version of this node's rows. */
@@ -91,8 +90,16 @@ function replaceAll(cols: readonly string[], key: readonly string[]): string {
     .join(', ');
 }
 
+/** What a node's app gives the shared rows. */
+type Made = Pick<PgCaseRowsOptions, 'model' | 'version' | 'log' | 'failsafe'>;
+
+/** The shared rows of a cluster's database, made by the app once its read model is open (`AppDeps.caseRows`). */
+export function pgCaseRows(o: Omit<PgCaseRowsOptions, keyof Made>): (made: Made) => SharedCaseRows {
+  return (made) => new PgCaseRows({ ...o, ...made });
+}
+
 /** The case read model's rows in PostgreSQL, written by one node and read by all. */
-export class PgCaseRows {
+export class PgCaseRows implements SharedCaseRows {
   /** Where the queries run on this node. */
   readonly sql: CaseSql;
   private readonly lease: Lease;
@@ -104,7 +111,7 @@ export class PgCaseRows {
   private failing = false;
 
   constructor(private readonly o: PgCaseRowsOptions) {
-    this.sql = postgresSql(o.pool, o.types, (space) => this.ready(space));
+    this.sql = postgresSql(o.pool, pg.types, (space) => this.ready(space));
     this.lease = new Lease(o.connectionString, LEASE, o.log, o.leaseRetryMs);
   }
 
