@@ -17,7 +17,13 @@ import { openPostgresStore } from '../server/store/postgres';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { shanghaiInstant } from '@shared/time';
 import { createTestDatabase } from '../harness/postgres';
+import { pgCaseRows, type PgCaseRows } from '../server/cluster/caseRows';
 import { lifecycleBatches, timedIngest } from './events';
+
+/** Waits until `ok` holds, polling every 20 ms. */
+async function until(ok: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await ok())) await new Promise((r) => setTimeout(r, 20));
+}
 
 const { values } = parseArgs({
   options: { events: { type: 'string', default: '200000' }, batch: { type: 'string', default: '2000' } },
@@ -67,13 +73,24 @@ async function baseline(): Promise<number> {
   });
 }
 
-async function product(base: number): Promise<void> {
+/**
+ * The product's ingest on one node of a cluster; with `writer`, the node also writes the case rows every node queries
+ * (`PgCaseRows`, as the node holding the `case-rows` lease does), and the time they take to reach the log's end after
+ * the last answer is printed.
+ */
+async function product(base: number, writer: boolean): Promise<void> {
   await withDatabase(async (url) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-pg-'));
     const store = await openPostgresStore({ connectionString: url });
+    let rows: PgCaseRows | null = null;
     const app = createApp({
       store,
       follow: { connectionString: url },
+      ...(writer
+        ? {
+            caseRows: (made) => (rows = pgCaseRows({ pool: store.pool, connectionString: url })(made) as PgCaseRows),
+          }
+        : {}),
       config: DEFAULT_CONFIG,
       caseDbFile: path.join(dir, 'cases.sqlite'),
       logger: createLogger({ level: 'warn' }),
@@ -81,11 +98,21 @@ async function product(base: number): Promise<void> {
     });
     try {
       await app.ready;
+      if (rows) await until(() => rows!.writing);
       const { accepted, secs } = await timedIngest(app, batches(total, 'p'));
       const rate = accepted / secs;
       console.log(
-        `in-process ingest+fold on PostgreSQL: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline`,
+        `in-process ingest+fold on PostgreSQL${writer ? ', this node writing the shared case rows' : ''}: ${accepted.toLocaleString()} events in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString()} events/s, ${(rate / base).toFixed(2)}× the baseline`,
       );
+      if (rows) {
+        const r0 = performance.now();
+        const end = app.cases.foldedSeq('live');
+        await until(async () => (await rows!.position('live')) >= end);
+        console.log(
+          `  the shared case rows reached the log's end ${Math.round(performance.now() - r0)} ms after the last answer`,
+        );
+        return;
+      }
       // A node joining the cluster: folds the log from the shared store (no checkpoint in its fresh data dir).
       const dir2 = mkdtempSync(path.join(tmpdir(), 'cityops-bench-pg-'));
       const joiner = createApp({
@@ -115,4 +142,5 @@ console.log(
   `cityops-wall ingest benchmark on PostgreSQL — ${total.toLocaleString()} events, batches of ${batchSize}, node ${process.version}`,
 );
 const base = await baseline();
-await product(base);
+await product(base, false);
+await product(base, true);
