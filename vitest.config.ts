@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 const PURE_OUTSIDE_SHARED = [
   'test/scripts/fonts.test.ts',
+  'test/server/case-sql.test.ts',
   'test/server/checkpoint-encoding.test.ts',
   'test/server/drill-summary.test.ts',
   'test/server/drills-records.test.ts',

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp, projectionContext } from '../server/app';
 import { TokenRegistry } from '../server/auth/tokens';
-import { listCases } from '../server/cases/queries';
 import { CaseReadModel } from '../server/cases/readModel';
 import { monthOf } from '../server/cases/scorecards';
 import { openSqliteStore } from '../server/store/sqlite';
@@ -177,7 +176,7 @@ async function main(): Promise<void> {
       const inproc: number[] = [];
       for (let r = 0; r < RUNS; r++) {
         const s = performance.now();
-        listCases(app.cases, q.data, NOW);
+        await app.queries.list(q.data, NOW);
         inproc.push(performance.now() - s);
       }
       allHttp.push(...times);

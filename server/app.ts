@@ -19,6 +19,7 @@ import { recallSessions } from './auth/guard';
 import { CalendarWatch } from './calendar/watch';
 import { CaseFeed } from './cases/feed';
 import { CaseReadModel } from './cases/readModel';
+import { CaseQueries } from './cases/reads';
 import type { CaseSql } from './cases/sql';
 import { caseRoutes } from './http/cases';
 import { dutyRoutes } from './http/duty';
@@ -151,8 +152,10 @@ export interface App {
   readonly spaces: SpaceRegistry;
   readonly ingest: IngestService;
   readonly broadcaster: Broadcaster;
-  /** The case read model (lists, history, scorecards). */
+  /** The case read model (case states, checkpoints; it folds and writes the rows). */
   readonly cases: CaseReadModel;
+  /** Reads of the case read model's rows: lists, histories, handover records (`AppDeps.caseRows` on a cluster, else the model's file). */
+  readonly queries: CaseQueries;
   /** Writes what time reveals, sweeps and checkpoints every space. */
   readonly monitor: SpaceMonitor;
   /** Folds a space's log to a past instant for review (复盘), writing nothing. */
@@ -216,6 +219,8 @@ export function createApp(deps: AppDeps): App {
   const version = foldVersion(deps.config);
   const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version, failsafe);
   const caseRows = deps.caseRows?.({ model: caseModel, version, log, failsafe }) ?? null;
+  // On a cluster the queries read the shared rows; on one node, the model's own file.
+  const caseQueries = new CaseQueries(caseRows?.sql ?? caseModel.sql(), deps.store);
   const spaces = new SpaceRegistry(deps.store, ctx, (name) => caseModel.archive(name), log);
   const ingest = new IngestService(deps.store, spaces, now, failsafe, {
     futureSkewMs: deps.config.timeSkew.futureSec * 1000,
@@ -278,6 +283,7 @@ export function createApp(deps: AppDeps): App {
     sessions,
     limiter,
     model: caseModel,
+    queries: caseQueries,
     feed: caseFeed,
     spaces,
     ingest,
@@ -351,6 +357,7 @@ export function createApp(deps: AppDeps): App {
       spaces,
       ingest,
       cases: caseModel,
+      queries: caseQueries,
       config: deps.config,
       space: deps.open311Space ?? 'live',
       now,
@@ -608,6 +615,7 @@ export function createApp(deps: AppDeps): App {
     ingest,
     broadcaster: b,
     cases: caseModel,
+    queries: caseQueries,
     monitor,
     review,
     walls,

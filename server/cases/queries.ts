@@ -1,20 +1,21 @@
 /**
  * Case lists from the read model: the filters of `shared/cases/query.ts` as one WHERE clause, lateness as the range
  * tests of `shared/sla/lateness.ts` on each running clock's marks (partial indexes over open cases answer them), a
- * total and a page; each row's lateness judged from the same marks by the same rule.
+ * total and a page; each row's lateness judged from the same marks by the same rule. Written once for both databases
+ * the rows may be in (`sql.ts`): every order ends with the case id, so both give the same page.
  */
 import type { CaseQuery, CaseList, CaseRow } from '@shared/cases/query';
 import type { CaseState } from '@shared/cases/state';
 import { CLOCKS, type ClockId } from '@shared/domain';
 import { latenessAt, overdueMinutes, worstLateness, type ClockMarks, type Lateness } from '@shared/sla/lateness';
 import { MINUTE_MS, type EpochMs } from '@shared/time';
-import type { CaseReadModel } from './readModel';
 import { flagMask, flagsOf, latenessSql, marksColumns } from './rows';
+import type { CaseSql, SqlDialect, SqlValue } from './sql';
 
 type Params = Record<string, string | number>;
 
-/** The WHERE clause and parameters of a query at `now`. */
-export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Params } {
+/** The WHERE clause and parameters of a query at `now`, in `dialect`'s SQL. */
+export function whereOf(q: CaseQuery, now: EpochMs, dialect: SqlDialect): { sql: string; params: Params } {
   const w: string[] = ['space = @space'];
   const params: Params = { space: q.space, now };
   const d = marksColumns(q.clock).deadline;
@@ -38,8 +39,9 @@ export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Para
     w.push('open = 1', ...latenessSql('overdue', q.clock, '@overdueBefore'));
     params.overdueBefore = now - q.overdueBy * MINUTE_MS;
   }
-  // Lists of open cases start from the partial indexes over open cases (a few thousand rows): the unary + keeps the
-  // planner from walking a whole unit's or street's history through the indexes meant for lifecycle lists.
+  // Lists of open cases start from the partial indexes over open cases (a few thousand rows): `unindexed` keeps the
+  // planner from walking a whole unit's or street's history through the indexes meant for lifecycle lists (SQLite: the
+  // unary +).
   const onlyOpen =
     q.status === 'late' ||
     q.status === 'overdue' ||
@@ -48,7 +50,7 @@ export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Para
     q.overdueBy !== undefined;
   const eq = (col: string, name: string, v: string | undefined) => {
     if (v !== undefined) {
-      w.push(`${onlyOpen ? '+' : ''}${col} = @${name}`);
+      w.push(`${onlyOpen ? dialect.unindexed(col) : col} = @${name}`);
       params[name] = v;
     }
   };
@@ -73,7 +75,7 @@ export function whereOf(q: CaseQuery, now: EpochMs): { sql: string; params: Para
     params.to = q.to;
   }
   if (q.q) {
-    w.push("(title LIKE @like ESCAPE '\\' OR id = @qid)");
+    w.push(`(title ${dialect.like} @like ESCAPE '\\' OR id = @qid)`);
     params.like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     params.qid = q.q;
   }
@@ -171,52 +173,70 @@ function toRow(raw: Raw, now: EpochMs, clock: ClockId | undefined): CaseRow {
 }
 
 /** A page of cases and the total matching. */
-export function listCases(model: CaseReadModel, q: CaseQuery, now: EpochMs): CaseList {
-  model.flush();
-  const { sql, params } = whereOf(q, now);
-  const total = model.db.prepare(`SELECT count(*) FROM cases WHERE ${sql}`).pluck().get(params) as number;
-  const rows = model.db
-    .prepare(`SELECT ${SELECT} FROM cases WHERE ${sql} ORDER BY ${orderOf(q)} LIMIT @limit OFFSET @offset`)
-    .raw()
-    .all({ ...params, limit: q.pageSize, offset: (q.page - 1) * q.pageSize }) as Raw[];
-  return { total, page: q.page, pageSize: q.pageSize, at: now, items: rows.map((r) => toRow(r, now, q.clock)) };
+export async function listCases(sql: CaseSql, q: CaseQuery, now: EpochMs): Promise<CaseList> {
+  await sql.ready(q.space);
+  const where = whereOf(q, now, sql.dialect);
+  // Both at once: on SQLite both read the same written rows; on PostgreSQL they run side by side.
+  const [count, rows] = await Promise.all([
+    sql.rows(`SELECT count(*) FROM cases WHERE ${where.sql}`, where.params),
+    sql.rows(`SELECT ${SELECT} FROM cases WHERE ${where.sql} ORDER BY ${orderOf(q)} LIMIT @limit OFFSET @offset`, {
+      ...where.params,
+      limit: q.pageSize,
+      offset: (q.page - 1) * q.pageSize,
+    }),
+  ]);
+  return {
+    total: Number(count[0]?.[0] ?? 0),
+    page: q.page,
+    pageSize: q.pageSize,
+    at: now,
+    items: (rows as Raw[]).map((r) => toRow(r, now, q.clock)),
+  };
 }
 
 /** Every matching case (up to `max`), for exports. */
-export function allCases(model: CaseReadModel, q: CaseQuery, now: EpochMs, max: number): CaseRow[] {
-  model.flush();
-  const { sql, params } = whereOf(q, now);
-  const rows = model.db
-    .prepare(`SELECT ${SELECT} FROM cases WHERE ${sql} ORDER BY ${orderOf(q)} LIMIT @limit`)
-    .raw()
-    .all({ ...params, limit: max }) as Raw[];
-  return rows.map((r) => toRow(r, now, q.clock));
+export async function allCases(sql: CaseSql, q: CaseQuery, now: EpochMs, max: number): Promise<CaseRow[]> {
+  await sql.ready(q.space);
+  const where = whereOf(q, now, sql.dialect);
+  const rows = await sql.rows(`SELECT ${SELECT} FROM cases WHERE ${where.sql} ORDER BY ${orderOf(q)} LIMIT @limit`, {
+    ...where.params,
+    limit: max,
+  });
+  return (rows as Raw[]).map((r) => toRow(r, now, q.clock));
 }
 
-/** Rows of the given cases (merged duplicates of a master), judged at `now`. */
-export function rowsOf(model: CaseReadModel, space: string, ids: readonly string[], now: EpochMs): CaseRow[] {
+/** Rows of the given cases (merged duplicates of a master), in the order of `ids`, judged at `now`. */
+export async function rowsOf(sql: CaseSql, space: string, ids: readonly string[], now: EpochMs): Promise<CaseRow[]> {
   if (ids.length === 0) return [];
-  const stmt = model.db.prepare(`SELECT ${SELECT} FROM cases WHERE space = ? AND id = ?`).raw();
+  await sql.ready(space);
+  const params: Record<string, SqlValue> = { space };
+  ids.forEach((id, i) => {
+    params[`id${i}`] = id;
+  });
+  const rows = (await sql.rows(
+    `SELECT ${SELECT} FROM cases WHERE space = @space AND id IN (${ids.map((_, i) => `@id${i}`).join(', ')})`,
+    params,
+  )) as Raw[];
+  const byId = new Map(rows.map((r) => [r[0], r]));
   return ids
-    .map((id) => stmt.get(space, id) as Raw | undefined)
+    .map((id) => byId.get(id))
     .filter((r): r is Raw => r !== undefined)
     .map((r) => toRow(r, now, undefined));
 }
 
 /** Lateness of each running clock of a case. */
-export function clockLateness(
-  model: CaseReadModel,
+export async function clockLateness(
+  sql: CaseSql,
   space: string,
   c: CaseState,
   now: EpochMs,
-): Partial<Record<ClockId, Lateness>> {
+): Promise<Partial<Record<ClockId, Lateness>>> {
+  await sql.ready(space);
   const out: Partial<Record<ClockId, Lateness>> = {};
-  const raw = model.db
-    .prepare(
-      'SELECT sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk FROM cases WHERE space = ? AND id = ?',
-    )
-    .raw()
-    .get(space, c.id) as (number | null)[] | undefined;
+  const [raw] = await sql.rows(
+    'SELECT sign_deadline, sign_risk, handle_deadline, handle_risk, callback_deadline, callback_risk FROM cases WHERE space = @space AND id = @id',
+    { space, id: c.id },
+  );
   if (!raw) return out;
   for (const { id, marks } of storedMarks(raw, 0)) out[id] = latenessAt(marks, now);
   return out;

@@ -7,7 +7,8 @@
  * reducer), every submitted 交接班 record's times, and each day's roster, so a month's duty figures can be read long
  * after the projection let its items go.
  *
- * It answers the supervisor's lists, one case's history, unit scorecards over any period and the monthly report. The
+ * Its rows answer the supervisor's lists, one case's history, unit scorecards over any period and the monthly report
+ * (`reads.ts`, `queries.ts`, `scorecards.ts`, through `sql()` on one node, or through PostgreSQL on a cluster). The
  * file sits beside the event log (`DATA_DIR/cases.sqlite`) and also holds the projections' checkpoints, written in the
  * same transaction as the rows, so a checkpoint is never ahead of the rows. Losing the file costs a rebuild, never data.
  */
@@ -20,26 +21,17 @@ import { isTerminal, type CaseState } from '@shared/cases/state';
 import { judgeHandoverEvent, type HandoverRecord } from '@shared/duty/handover';
 import { foldItemEvent, type DutyItem } from '@shared/duty/items';
 import type { DomainEvent } from '@shared/events';
-import type { CaseEvent, CaseEventType } from '@shared/events/case';
+import type { CaseEvent } from '@shared/events/case';
 import type { HandoverDraft, HandoverEvent } from '@shared/events/handover';
 import type { ItemEvent } from '@shared/events/item';
 import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
-import { DAY_MS, shanghaiMidnight } from '@shared/time';
 import { Failsafe } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
 import type { EventStore } from '../store/types';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, caseRow } from './rows';
-
-/** One event of a case's history, as logged. */
-export interface HistoryEntry {
-  readonly seq: number;
-  readonly ts: number;
-  readonly type: CaseEventType;
-  readonly actor: string | null;
-  readonly event: CaseEvent;
-}
+import { sqliteSql, type CaseSql } from './sql';
 
 /** Where a space's rows stand: the last log seq folded, and the fold version that wrote them. */
 export interface ModelPosition {
@@ -76,18 +68,6 @@ export interface HandoverRow extends Pick<HandoverRecord, 'submitted' | 'signed'
   /** The outgoing shift's start and end, ms. */
   readonly start: number;
   readonly end: number;
-}
-
-/** What a period of a space's duty desk left: its items, the submitted records and the rosters of its days. */
-export interface DutyHistory {
-  /** Items whose condition began in the period. */
-  readonly items: DutyItem[];
-  /** Records of shifts that ended in the period. */
-  readonly handovers: HandoverRow[];
-  /** Rosters by date. */
-  readonly rosters: Map<string, readonly Shift[]>;
-  /** When the space's log begins, ms (null: no event yet): a shift change before it was never handed over in it. */
-  readonly since: number | null;
 }
 
 /**
@@ -374,6 +354,11 @@ export class CaseReadModel {
   /** The archive a space's projection looks closed cases up in. */
   archive(space: string): CaseArchive {
     return { get: (id) => this.caseState(space, id) };
+  }
+
+  /** The queries' database on this model's file: a read first writes what is pending. */
+  sql(): CaseSql {
+    return sqliteSql(this.db, () => this.flush());
   }
 
   /** Whether anything folded is not written yet. */
@@ -740,103 +725,9 @@ export class CaseReadModel {
     this.spaces.delete(space);
   }
 
-  /**
-   * What the duty desk of a space left in [`from`, `to`) (ms): the items whose condition began in it, the records of
-   * shifts that ended in it, and the rosters of the dates `fromDate` to `toDate` (YYYY-MM-DD, both included).
-   */
-  dutyHistory(space: string, from: number, to: number, fromDate: string, toDate: string): DutyHistory {
-    this.flush();
-    const items = (
-      this.db
-        .prepare('SELECT state FROM duty_items WHERE space = ? AND since >= ? AND since < ? ORDER BY since, id')
-        .pluck()
-        .all(space, from, to) as string[]
-    ).map((x) => JSON.parse(x) as DutyItem);
-    const handovers = (
-      this.db
-        .prepare(
-          'SELECT state FROM duty_handovers WHERE space = ? AND shift_end >= ? AND shift_end < ? ORDER BY shift_end',
-        )
-        .pluck()
-        .all(space, from, to) as string[]
-    ).map((x) => JSON.parse(x) as HandoverRow);
-    const rosters = new Map(
-      (
-        this.db
-          .prepare('SELECT date, shifts FROM duty_rosters WHERE space = ? AND date >= ? AND date <= ? ORDER BY date')
-          .raw()
-          .all(space, fromDate, toDate) as [string, string][]
-      ).map(([d, x]) => [d, JSON.parse(x) as Shift[]] as const),
-    );
-    return { items, handovers, rosters, since: this.model(space).earliest };
-  }
-
-  /**
-   * Submitted 交接班 records of a space as the desk reads them, newest shift first: those of the roster date `date`
-   * (YYYY-MM-DD), or the newest `limit` of all.
-   */
-  handoverRecords(space: string, date: string | undefined, limit: number): HandoverRecord[] {
-    this.flush();
-    const rows = (
-      date === undefined
-        ? this.db
-            .prepare(
-              'SELECT state, record FROM duty_handovers WHERE space = ? AND record IS NOT NULL ORDER BY shift_end DESC LIMIT ?',
-            )
-            .raw()
-            .all(space, limit)
-        : // A date's shifts end on it or within the two days after it (a night shift ends the next morning).
-          this.db
-            .prepare(
-              'SELECT state, record FROM duty_handovers WHERE space = ? AND shift_end >= ? AND shift_end < ? AND record IS NOT NULL ORDER BY shift_end DESC',
-            )
-            .raw()
-            .all(space, shanghaiMidnight(date), shanghaiMidnight(date) + 3 * DAY_MS)
-    ) as [string, string][];
-    return rows
-      .map(([state, record]) => handoverRecordOf(JSON.parse(state) as HandoverRow, record))
-      .filter((r) => date === undefined || r.record.date === date)
-      .sort((a, b) => b.record.start - a.record.start)
-      .slice(0, limit);
-  }
-
-  /** One submitted 交接班 record of a space by its handover id, or undefined. */
-  handoverRecord(space: string, id: string): HandoverRecord | undefined {
-    this.flush();
-    const row = this.db
-      .prepare('SELECT state, record FROM duty_handovers WHERE space = ? AND id = ? AND record IS NOT NULL')
-      .raw()
-      .get(space, id) as [string, string] | undefined;
-    return row ? handoverRecordOf(JSON.parse(row[0]) as HandoverRow, row[1]) : undefined;
-  }
-
-  /** A case's events in log order (bodies read from the log by seq). */
-  async history(space: string, id: string): Promise<HistoryEntry[]> {
-    this.flush();
-    const list = this.db
-      .prepare('SELECT seqs FROM case_history WHERE space = ? AND case_id = ?')
-      .pluck()
-      .get(space, id) as string | undefined;
-    if (list === undefined) return [];
-    const seqs = list
-      .split(',')
-      .map(Number)
-      .sort((a, b) => a - b);
-    const logged = await this.log.readSeqs(space, seqs);
-    return logged.map(({ seq, event }) => {
-      const e = event as CaseEvent;
-      return { seq, ts: e.ts, type: e.type, actor: e.actor ?? null, event: e };
-    });
-  }
-
   close(): void {
     if (!this.db.open) return;
     this.flush();
     this.db.close();
   }
-}
-
-/** A record as the desk reads it, from its row and its draft's JSON. */
-function handoverRecordOf(row: HandoverRow, record: string): HandoverRecord {
-  return { id: row.id, record: JSON.parse(record) as HandoverDraft, submitted: row.submitted, signed: row.signed };
 }

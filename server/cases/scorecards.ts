@@ -1,7 +1,8 @@
 /**
  * Unit scorecards and the monthly report from the read model. A period's figures follow the cohort of cases received
  * in it (a case counts once, with everything that has happened to it so far); exempt (不计考核) cases are left out of
- * scoring. Weights and targets come from the configuration (`config.scoring`), the score from the seeds' rule.
+ * scoring. Weights and targets come from the configuration (`config.scoring`), the score from the seeds' rule. The SQL
+ * is written once for both databases the rows may be in (`sql.ts`); counts that tie are ordered by what they count.
  */
 import type { CityopsConfig } from '@shared/config';
 import { dutyReport, type DutyReport, type HandoverTimes } from '@shared/duty/report';
@@ -10,8 +11,10 @@ import { caseKpis, emptyCaseCounts, type CaseCounts, type CaseKpis } from '@shar
 import { rankUnits, scoreUnit, type Indicator, type Scorecard } from '@shared/kpi/scoring';
 import { addDays, shanghaiDateKey, shanghaiMidnight, type EpochMs } from '@shared/time';
 import type { MonthlyReport, Period, Scorecards, UnitScore } from '@shared/cases/reports';
-import type { CaseReadModel } from './readModel';
+import type { ProjectionContext } from '@shared/projection/state';
+import { dutyHistory } from './reads';
 import { latenessSql } from './rows';
+import type { CaseSql } from './sql';
 
 export type { MonthlyReport, Period, Scorecards, UnitScore };
 
@@ -57,49 +60,51 @@ const SUMS: readonly [keyof CaseCounts, string][] = [
   ['emergencyOnTime', 'sum(emergency_on_time)'],
 ];
 
-/** Rows of cases overdue at the instant bound to the `?` (the lateness rule's test on the earliest running deadline). */
-const OVERDUE_AT = `open = 1 AND ${latenessSql('overdue', undefined, '?').join(' AND ')}`;
+/** Rows of cases overdue at the instant `@now` (the lateness rule's test on the earliest running deadline). */
+const OVERDUE_AT = `open = 1 AND ${latenessSql('overdue', undefined, '@now').join(' AND ')}`;
 
 /** Each unit's counts over the cases received in a period (exempt cases left out). */
-export function unitCounts(model: CaseReadModel, space: string, p: Period): Map<string, CaseCounts> {
-  model.flush();
-  const rows = model.db
-    .prepare(
-      `SELECT unit, ${SUMS.map(([, s]) => s).join(', ')} FROM cases
-    WHERE space = ? AND unit IS NOT NULL AND exempt = 0 AND received_at >= ? AND received_at < ? GROUP BY unit`,
-    )
-    .raw()
-    .all(space, p.from, p.to) as [string, ...number[]][];
+export async function unitCounts(sql: CaseSql, space: string, p: Period): Promise<Map<string, CaseCounts>> {
+  await sql.ready(space);
+  const rows = await sql.rows(
+    `SELECT unit, ${SUMS.map(([, s]) => s).join(', ')} FROM cases
+    WHERE space = @space AND unit IS NOT NULL AND exempt = 0 AND received_at >= @from AND received_at < @to GROUP BY unit`,
+    { space, from: p.from, to: p.to },
+  );
   const out = new Map<string, CaseCounts>();
   for (const [unit, ...sums] of rows) {
     const c = emptyCaseCounts();
     SUMS.forEach(([k], i) => {
-      c[k] = sums[i] ?? 0;
+      c[k] = Number(sums[i] ?? 0);
     });
-    out.set(unit, c);
+    out.set(String(unit), c);
   }
   return out;
 }
 
 /** Scores every configured unit over `period`, ranks them, and scores the `trendMonths` months before it for the trend. */
-export function scorecards(
-  model: CaseReadModel,
+export async function scorecards(
+  sql: CaseSql,
   config: CityopsConfig,
   space: string,
   period: Period,
   now: EpochMs,
   trendMonths = 5,
-): Scorecards {
+): Promise<Scorecards> {
   const indicators = config.scoring;
-  const counts = unitCounts(model, space, period);
   const months = Array.from({ length: trendMonths }, (_, i) => monthBefore(monthOf(period.from), trendMonths - i));
-  const past = months.map((m) => ({ m, counts: unitCounts(model, space, monthPeriod(m)) }));
-  const overdue = new Map(
-    model.db
-      .prepare(`SELECT unit, count(*) FROM cases WHERE space = ? AND ${OVERDUE_AT} AND unit IS NOT NULL GROUP BY unit`)
-      .raw()
-      .all(space, now) as [string, number][],
-  );
+  const [counts, past, overdueRows] = await Promise.all([
+    unitCounts(sql, space, period),
+    Promise.all(months.map(async (m) => ({ m, counts: await unitCounts(sql, space, monthPeriod(m)) }))),
+    sql.rows(
+      `SELECT unit, count(*) FROM cases WHERE space = @space AND ${OVERDUE_AT} AND unit IS NOT NULL GROUP BY unit`,
+      {
+        space,
+        now,
+      },
+    ),
+  ]);
+  const overdue = new Map(overdueRows.map(([unit, n]) => [String(unit), Number(n)]));
   const names = new Map(config.units.map((u) => [u.id, u.name]));
   const ids = [...new Set([...config.units.map((u) => u.id), ...counts.keys()])];
   const units = ids.map((id) => {
@@ -127,94 +132,94 @@ export function scorecards(
 
 /**
  * The duty desk's month from the read model: the items that began in it, the handovers of its shift changes, each
- * shift of the roster — judged at `now` by the desk's own formula (`dutyReport`, `dutyFigures`).
+ * shift of the roster — judged at `now` by the desk's own formula (`dutyReport`, `dutyFigures`) in the lifecycle
+ * environment of `ctx` (the working calendar).
  */
-export function monthDuty(
-  model: CaseReadModel,
+export async function monthDuty(
+  sql: CaseSql,
+  ctx: ProjectionContext,
   config: CityopsConfig,
   space: string,
   period: Period,
   now: EpochMs,
-): DutyReport {
+): Promise<DutyReport> {
   const first = shanghaiDateKey(period.from);
   const last = shanghaiDateKey(period.to - 1);
   // The day before holds the shift running into the month's first hours; the day after, the shift after the last one.
-  const h = model.dutyHistory(space, period.from, period.to, addDays(first, -1), addDays(last, 1));
+  const h = await dutyHistory(sql, space, period.from, period.to, addDays(first, -1), addDays(last, 1));
   const shifts: PlacedShift[] = [];
   for (const [date, roster] of h.rosters) for (const s of roster) shifts.push(placeShift(date, s));
   const times = new Map<string, HandoverTimes>(
     h.handovers.map((r) => [r.id, { submittedAt: r.submitted.at, signedAt: r.signed?.at ?? null }]),
   );
-  return dutyReport(h.items, shifts, times, h.since, config.duty, model.ctx.lifecycle.env, period.from, period.to, now);
+  return dutyReport(h.items, shifts, times, h.since, config.duty, ctx.lifecycle.env, period.from, period.to, now);
 }
 
-/** Builds the monthly report of `month` (`YYYY-MM`). */
-export function monthlyReport(
-  model: CaseReadModel,
+/** Builds the monthly report of `month` (`YYYY-MM`); the duty desk's figures in the lifecycle environment of `ctx`. */
+export async function monthlyReport(
+  sql: CaseSql,
+  ctx: ProjectionContext,
   config: CityopsConfig,
   space: string,
   month: string,
   now: EpochMs,
-): MonthlyReport {
+): Promise<MonthlyReport> {
   const period = monthPeriod(month);
-  const cards = scorecards(model, config, space, period, now, 2);
-  const db = model.db;
-  const range = [space, period.from, period.to] as const;
-  const byChannel = db
-    .prepare(
-      'SELECT channel, count(*) n FROM cases WHERE space = ? AND received_at >= ? AND received_at < ? GROUP BY channel ORDER BY n DESC',
-    )
-    .all(...range) as { channel: string; n: number }[];
-  const byCategory = db
-    .prepare(
-      'SELECT category, count(*) n FROM cases WHERE space = ? AND received_at >= ? AND received_at < ? GROUP BY category ORDER BY n DESC',
-    )
-    .all(...range) as { category: string; n: number }[];
-  const byDay = db
-    .prepare(
-      `SELECT strftime('%Y-%m-%d', (received_at + 28800000) / 1000, 'unixepoch') day, count(*) n FROM cases
-    WHERE space = ? AND received_at >= ? AND received_at < ? GROUP BY day ORDER BY day`,
-    )
-    .all(...range) as { day: string; n: number }[];
-  const topIssues = db
-    .prepare(
-      `SELECT category, street, count(*) n, sum(CASE WHEN ${OVERDUE_AT} THEN 1 ELSE 0 END) overdue FROM cases
-    WHERE space = ? AND received_at >= ? AND received_at < ? GROUP BY category, street ORDER BY n DESC LIMIT 10`,
-    )
-    .all(now, ...range) as MonthlyReport['topIssues'][number][];
-  const t = db
-    .prepare(
-      `SELECT count(*), sum(stage = 'closed'), sum(open), sum(${OVERDUE_AT}), sum(exempt) FROM cases
-    WHERE space = ? AND received_at >= ? AND received_at < ?`,
-    )
-    .raw()
-    .get(now, ...range) as (number | null)[];
-  const supervised = db
-    .prepare('SELECT count(*) FROM case_supervisions WHERE space = ? AND ts >= ? AND ts < ?')
-    .pluck()
-    .get(...range) as number;
+  const range = { space, from: period.from, to: period.to };
+  const inRange = 'space = @space AND received_at >= @from AND received_at < @to';
+  const day = sql.dialect.shanghaiDate('received_at');
+  const [cards, byChannel, byCategory, byDay, topIssues, [t = []], supervised, counts, duty] = await Promise.all([
+    scorecards(sql, config, space, period, now, 2),
+    sql.rows(
+      `SELECT channel, count(*) AS n FROM cases WHERE ${inRange} GROUP BY channel ORDER BY n DESC, channel`,
+      range,
+    ),
+    sql.rows(
+      `SELECT category, count(*) AS n FROM cases WHERE ${inRange} GROUP BY category ORDER BY n DESC, category`,
+      range,
+    ),
+    sql.rows(`SELECT ${day} AS day, count(*) AS n FROM cases WHERE ${inRange} GROUP BY ${day} ORDER BY ${day}`, range),
+    sql.rows(
+      `SELECT category, street, count(*) AS n, sum(CASE WHEN ${OVERDUE_AT} THEN 1 ELSE 0 END) AS overdue FROM cases
+    WHERE ${inRange} GROUP BY category, street ORDER BY n DESC, category, street LIMIT 10`,
+      { ...range, now },
+    ),
+    sql.rows(
+      `SELECT count(*), sum(CASE WHEN stage = 'closed' THEN 1 ELSE 0 END), sum(open),
+    sum(CASE WHEN ${OVERDUE_AT} THEN 1 ELSE 0 END), sum(exempt) FROM cases WHERE ${inRange}`,
+      { ...range, now },
+    ),
+    sql.rows('SELECT count(*) FROM case_supervisions WHERE space = @space AND ts >= @from AND ts < @to', range),
+    unitCounts(sql, space, period),
+    monthDuty(sql, ctx, config, space, period, now),
+  ]);
   const all = emptyCaseCounts();
-  for (const k of unitCounts(model, space, period).values())
-    for (const key of Object.keys(all) as (keyof CaseCounts)[]) all[key] += k[key];
-  all.received = t[0] ?? 0;
+  for (const k of counts.values()) for (const key of Object.keys(all) as (keyof CaseCounts)[]) all[key] += k[key];
+  const total = (i: number) => Number(t[i] ?? 0);
+  all.received = total(0);
   return {
     space,
     period,
     totals: {
-      received: t[0] ?? 0,
-      closed: t[1] ?? 0,
-      openNow: t[2] ?? 0,
-      overdueNow: t[3] ?? 0,
-      supervised,
-      exempt: t[4] ?? 0,
+      received: total(0),
+      closed: total(1),
+      openNow: total(2),
+      overdueNow: total(3),
+      supervised: Number(supervised[0]?.[0] ?? 0),
+      exempt: total(4),
     },
-    byChannel,
-    byCategory,
-    byDay,
-    topIssues,
+    byChannel: byChannel.map(([channel, n]) => ({ channel: String(channel), n: Number(n) })),
+    byCategory: byCategory.map(([category, n]) => ({ category: String(category), n: Number(n) })),
+    byDay: byDay.map(([d, n]) => ({ day: String(d), n: Number(n) })),
+    topIssues: topIssues.map(([category, street, n, overdue]) => ({
+      category: String(category),
+      street: String(street),
+      n: Number(n),
+      overdue: Number(overdue),
+    })),
     units: cards.units,
     indicators: cards.indicators,
     kpis: caseKpis(all),
-    duty: monthDuty(model, config, space, period, now),
+    duty,
   };
 }

@@ -11,8 +11,8 @@ import type { CityopsConfig } from '@shared/config';
 import { spaceName } from '@shared/contract';
 import { authorise, type GuardDeps } from '../auth/guard';
 import type { CaseFeed } from '../cases/feed';
-import { clockLateness, listCases, rowsOf } from '../cases/queries';
 import type { CaseReadModel } from '../cases/readModel';
+import type { CaseQueries } from '../cases/reads';
 import type { Failsafe } from '../failsafe';
 import type { IngestService } from '../ingest/service';
 import { spaceClock, type SpaceRegistry } from '../spaces';
@@ -20,7 +20,10 @@ import { issuesOf, sendError } from './errors';
 
 /** What the supervisor routes need. */
 export interface SupervisorDeps extends GuardDeps {
+  /** Case states (what a command is decided against). */
   readonly model: CaseReadModel;
+  /** Lists, histories, reports: the read model's rows, on this node's file or the cluster's database. */
+  readonly queries: CaseQueries;
   readonly feed: CaseFeed;
   readonly spaces: SpaceRegistry;
   readonly ingest: IngestService;
@@ -55,11 +58,11 @@ export function caseRoutes(deps: SupervisorDeps): Router {
   const r = express.Router();
   const json = express.json({ limit: '16kb', strict: true });
 
-  r.get('/cases', (req, res) => {
+  r.get('/cases', async (req, res) => {
     const parsed = parseCaseQuery(req.query as Record<string, unknown>);
     if (!parsed.success) return sendError(res, 'bad_request', 'invalid case filters', issuesOf(parsed.error));
     if (!authorise(deps, req, res, 'supervise', parsed.data.space)) return;
-    res.json(listCases(deps.model, parsed.data, spaceNow(deps, parsed.data.space)));
+    res.json(await deps.queries.list(parsed.data, spaceNow(deps, parsed.data.space)));
   });
 
   r.get('/cases/stream', (req, res) => {
@@ -75,10 +78,12 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     const state = deps.model.caseState(space, id);
     if (!state) return sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${space}`);
     const now = spaceNow(deps, space);
-    const clocks = clockLateness(deps.model, space, state, now);
-    const duplicates = rowsOf(deps.model, space, state.duplicates, now);
-    // Which events make the history is settled before the first await (with the state above); only the bodies are read after.
-    const history = await deps.model.history(space, id);
+    // Its clocks' lateness, its merged duplicates and its history, read side by side.
+    const [clocks, duplicates, history] = await Promise.all([
+      deps.queries.clockLateness(space, state, now),
+      deps.queries.rowsOf(space, state.duplicates, now),
+      deps.queries.history(space, id),
+    ]);
     const receivedEvent = history.find((h) => h.type === 'case.received' && h.event.caseId === id)?.event;
     const rec = receivedEvent?.type === 'case.received' ? receivedEvent : null;
     const detail: CaseDetail = {

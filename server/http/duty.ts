@@ -91,7 +91,7 @@ export function dutyRoutes(deps: DutyDeps): Router {
     res.json({ draft: draftHandover(s.projection, spaceNow(deps, space)) });
   });
 
-  r.get('/duty/handovers', (req, res) => {
+  r.get('/duty/handovers', async (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
     const date = typeof req.query.date === 'string' && req.query.date !== '' ? req.query.date : undefined;
@@ -99,16 +99,18 @@ export function dutyRoutes(deps: DutyDeps): Router {
       return sendError(res, 'bad_request', `query date: "${date.slice(0, 32)}" is not a date (YYYY-MM-DD)`);
     const s = deps.spaces.find(space);
     if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);
-    res.json({ space, date: date ?? null, records: handoversOf(s, date) });
+    res.json({ space, date: date ?? null, records: await handoversOf(s, date) });
   });
 
-  r.get('/duty/handovers/:id', (req, res) => {
+  r.get('/duty/handovers/:id', async (req, res) => {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
     const s = deps.spaces.find(space);
     const id = String(req.params.id);
     // The projection holds the last days' records; the read model every one written.
-    const rec = s ? (s.projection.handoverRecords.get(id) ?? deps.model.handoverRecord(space, id)) : undefined;
+    const rec = s
+      ? (s.projection.handoverRecords.get(id) ?? (await deps.queries.handoverRecord(space, id)))
+      : undefined;
     if (!rec)
       return sendError(res, 'not_found', `no submitted handover ${String(req.params.id).slice(0, 128)} in ${space}`);
     res.json({ space, ...rec });
@@ -118,10 +120,10 @@ export function dutyRoutes(deps: DutyDeps): Router {
    * The records the desk lists (at most `HANDOVER_LIST_LIMIT`, newest shift first): the projection's (the last days',
    * as the fold left them) and the read model's older ones.
    */
-  const handoversOf = (s: Space, date: string | undefined): HandoverRecord[] => {
+  const handoversOf = async (s: Space, date: string | undefined): Promise<HandoverRecord[]> => {
     const recent = handoverList(s.projection, date);
     const ids = new Set(recent.map((r) => r.id));
-    const older = deps.model.handoverRecords(s.name, date, HANDOVER_LIST_LIMIT).filter((r) => !ids.has(r.id));
+    const older = (await deps.queries.handoverRecords(s.name, date, HANDOVER_LIST_LIMIT)).filter((r) => !ids.has(r.id));
     return [...recent, ...older].sort((a, b) => b.record.start - a.record.start).slice(0, HANDOVER_LIST_LIMIT);
   };
 
@@ -155,7 +157,9 @@ export function dutyRoutes(deps: DutyDeps): Router {
     const { body: a, caller, space } = cmd;
     const id = String(req.params.id);
     // A record that has left the space's memory (its shift ended more than HANDOVER_KEPT_MS ago) is only read back.
-    const archived = space.projection.handoverRecords.has(id) ? undefined : deps.model.handoverRecord(a.space, id);
+    const archived = space.projection.handoverRecords.has(id)
+      ? undefined
+      : await deps.queries.handoverRecord(a.space, id);
     if (archived)
       return write(res, a.space, {
         ok: false,

@@ -25,6 +25,7 @@ import {
 import { toXml, type XmlItem } from '../open311/xml';
 import { spaceClock, type SpaceRegistry } from '../spaces';
 import type { CaseReadModel } from '../cases/readModel';
+import type { CaseQueries } from '../cases/reads';
 
 /** What the Open311 routes need. */
 export interface Open311Deps {
@@ -33,6 +34,8 @@ export interface Open311Deps {
   readonly ingest: IngestService;
   /** Where requests are read from: every case, open or closed (closed ones leave the projection's memory). */
   readonly cases: CaseReadModel;
+  /** The requests' histories and lists (the read model's rows, on this node's file or the cluster's database). */
+  readonly queries: CaseQueries;
   readonly config: CityopsConfig;
   /** The space requests are read from and created in (default `live`). */
   readonly space: string;
@@ -131,7 +134,7 @@ export function open311Routes(deps: Open311Deps): Router {
   const clock = () => spaceClock(deps.spaces.find(deps.space), deps.now());
   /** The texts the log keeps of a case: its received event's and its latest reply. */
   const stored = async (c: CaseState): Promise<StoredRequest> => {
-    const history = await deps.cases.history(deps.space, c.id);
+    const history = await deps.queries.history(deps.space, c.id);
     const rec = history.find((h) => h.event.type === 'case.received' && h.event.caseId === c.id)?.event;
     const reply = [...history]
       .reverse()
@@ -259,18 +262,8 @@ export function open311Routes(deps: Open311Deps): Router {
       );
     if (start > end) return fail(res, format, 400, 'start_date: after end_date');
     // Filtered, ordered and cut in SQL: only the page's case states are read and parsed.
-    deps.cases.flush();
-    const where = ['space = ?', 'received_at >= ?', 'received_at <= ?'];
-    const args: (string | number)[] = [deps.space, start, end];
-    if (codes) {
-      where.push(`category IN (${codes.map(() => '?').join(',')})`);
-      args.push(...codes);
-    }
-    if (status && status.length === 1) where.push(`open = ${status[0] === 'open' ? 1 : 0}`);
-    const page = deps.cases.db
-      .prepare(`SELECT id FROM cases WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id LIMIT ${MAX_RESULTS}`)
-      .pluck()
-      .all(...args) as string[];
+    const open = status && status.length === 1 ? status[0] === 'open' : null;
+    const page = await deps.queries.requestIds(deps.space, { from: start, to: end }, codes, open, MAX_RESULTS);
     const found = page.map((id) => deps.cases.caseState(deps.space, id)).filter((c): c is CaseState => c !== undefined);
     found.sort((a, b) => b.receivedAt - a.receivedAt || a.id.localeCompare(b.id));
     const out = await requests(found);

@@ -3,7 +3,6 @@ import express, { type Request, type Response, type Router } from 'express';
 import { parseCaseQuery, type Directory } from '@shared/cases/query';
 import { authorise } from '../auth/guard';
 import { caseTable, scorecardTable, toCsv, toXlsx, type Table } from '../cases/exports';
-import { allCases } from '../cases/queries';
 import { monthOf, monthPeriod, monthlyReport, scorecards } from '../cases/scorecards';
 import { issuesOf, sendError } from './errors';
 import { querySpace, spaceNow, type SupervisorDeps } from './cases';
@@ -55,22 +54,22 @@ export function supervisionRoutes(deps: SupervisorDeps): Router {
   });
   /** A supervisor's read of one month of a space (`?space=&month=YYYY-MM`, the space's current month by default). */
   const monthly =
-    (answer: (space: string, month: string, now: number) => unknown) =>
-    (req: Request, res: Response): void => {
+    (answer: (space: string, month: string, now: number) => Promise<unknown>) =>
+    async (req: Request, res: Response): Promise<void> => {
       const space = querySpace(req, res);
       if (space === null || !authorise(deps, req, res, 'supervise', space)) return;
       const now = spaceNow(deps, space);
       const month = queryMonth(req, res, now);
       if (month === null) return;
-      res.json(answer(space, month, now));
+      res.json(await answer(space, month, now));
     };
   r.get(
     '/units',
-    monthly((space, month, now) => scorecards(deps.model, deps.config, space, monthPeriod(month), now)),
+    monthly((space, month, now) => scorecards(deps.queries.sql, deps.config, space, monthPeriod(month), now)),
   );
   r.get(
     '/reports/monthly',
-    monthly((space, month, now) => monthlyReport(deps.model, deps.config, space, month, now)),
+    monthly((space, month, now) => monthlyReport(deps.queries.sql, deps.model.ctx, deps.config, space, month, now)),
   );
   r.get('/exports/cases.:format', async (req, res) => {
     const format = String(req.params.format);
@@ -81,7 +80,7 @@ export function supervisionRoutes(deps: SupervisorDeps): Router {
     const now = spaceNow(deps, parsed.data.space);
     await sendTable(
       res,
-      caseTable(allCases(deps.model, parsed.data, now, EXPORT_MAX_ROWS), deps.config),
+      caseTable(await deps.queries.all(parsed.data, now, EXPORT_MAX_ROWS), deps.config),
       format,
       `cases-${parsed.data.space}-${parsed.data.status}`,
     );
@@ -96,7 +95,7 @@ export function supervisionRoutes(deps: SupervisorDeps): Router {
     if (month === null) return;
     await sendTable(
       res,
-      scorecardTable(scorecards(deps.model, deps.config, space, monthPeriod(month), now)),
+      scorecardTable(await scorecards(deps.queries.sql, deps.config, space, monthPeriod(month), now)),
       format,
       `units-${space}-${month}`,
     );

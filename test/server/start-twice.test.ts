@@ -103,7 +103,7 @@ describe('when npm start runs twice on one data directory', () => {
     expect(ids.length).toBeGreaterThan(500);
     let checked = 0;
     for (const id of ids.filter((_, i) => i % 7 === 0)) {
-      const h = await app.cases.history('demo', id);
+      const h = await app.queries.history('demo', id);
       expect(h.length, id).toBeGreaterThan(0);
       expect(h[0]?.type, id).toBe('case.received');
       expect(

@@ -188,7 +188,7 @@ describe('when a foreign export is imported through a mapping', () => {
     // Row 1 opens 2025-03-01 08:00 EST (UTC−5); row 136 opens 2025-03-10 08:00 EDT (UTC−4), after the change.
     expect(model.caseState('drill-import', 'NY-1001')?.receivedAt).toBe(Date.parse('2025-03-01T13:00:00Z'));
     expect(model.caseState('drill-import', 'NY-1136')?.receivedAt).toBe(Date.parse('2025-03-10T12:00:00Z'));
-    const first = (await model.history('drill-import', 'NY-1010'))[0]?.event;
+    const first = (await server.app.queries.history('drill-import', 'NY-1010'))[0]?.event;
     expect(first?.type === 'case.received' ? first.description : null).toBe(
       'Spray paint on the wall,\nnear the "Old Mill" bridge',
     );
