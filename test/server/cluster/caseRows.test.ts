@@ -1,6 +1,7 @@
 /**
  * The case rows a cluster shares in the real PostgreSQL: after events posted to both nodes, supervisors' actions and a
- * merge, PostgreSQL's rows equal each node's own read model row for row (a case's history holding each event once);
+ * merge, PostgreSQL's rows equal each node's own read model row for row (a case's history holding each event once), and
+ * the scorecards, the monthly report and a list read from them equal those read from a node's own file;
  * when the writer stops, the other node takes the lease over and carries on from where it stopped, without a seq twice
  * in any history; a deleted space's rows go with its log.
  */
@@ -11,6 +12,11 @@ import { DAY_MS, shanghaiInstant } from '@shared/time';
 import { generateEvents } from '../../../simulators/day';
 import { openPostgresStore } from '../../../server/store/postgres';
 import { pgCaseRows, type PgCaseRows } from '../../../server/cluster/caseRows';
+import { CaseQueries } from '../../../server/cases/reads';
+import { monthlyReport, monthPeriod, scorecards } from '../../../server/cases/scorecards';
+import type { EventStore } from '../../../server/store/types';
+import { DEFAULT_CONFIG } from '@shared/config';
+import type { CaseQuery } from '@shared/cases/query';
 import { createTestDatabase, type TestDatabase } from '../../../harness/postgres';
 import { post, removeData, startTestServer, type TestServer } from '../../../harness/server';
 import { pollUntil } from '../../fixtures/wallClient';
@@ -77,6 +83,7 @@ function localRows(node: TestServer): Rows {
 describe('when two nodes share the case rows in PostgreSQL', () => {
   let db: TestDatabase;
   const rows = new Map<TestServer, PgCaseRows>();
+  const stores = new Map<TestServer, EventStore>();
   let a: TestServer;
   let b: TestServer;
   let aStopped = false;
@@ -92,6 +99,7 @@ describe('when two nodes share the case rows in PostgreSQL', () => {
       caseRows: (m) => (made = make(m) as PgCaseRows),
     });
     rows.set(n, made!);
+    stores.set(n, store);
     return n;
   };
 
@@ -151,6 +159,27 @@ describe('when two nodes share the case rows in PostgreSQL', () => {
     const detail = (await res.json()) as { duplicates: { id: string }[]; history: { type: string }[] };
     expect(detail.duplicates.map((d) => d.id)).toEqual([z]);
     expect(detail.history.map((h) => h.type).slice(-2)).toEqual(['case.reminded', 'case.merged']);
+  });
+
+  it('then the scorecards, the monthly report and the handover records from PostgreSQL equal those from SQLite', async () => {
+    const own = new CaseQueries(a.app.cases.sql(), stores.get(a)!);
+    const shared = a.app.queries;
+    expect(shared.sql.dialect.name).toBe('postgres');
+    const config = DEFAULT_CONFIG;
+    const ctx = a.app.spaces.get('live').projection.ctx;
+    const at = END;
+    const cards = await scorecards(shared.sql, config, 'live', monthPeriod('2026-11'), at);
+    expect(cards.units.some((u) => u.kpis.closureRate !== null)).toBe(true);
+    expect(cards).toEqual(await scorecards(own.sql, config, 'live', monthPeriod('2026-11'), at));
+    const report = await monthlyReport(shared.sql, ctx, config, 'live', '2026-11', at);
+    expect(report.totals.received).toBeGreaterThan(200);
+    expect(report.totals.supervised).toBe(1);
+    expect(report).toEqual(await monthlyReport(own.sql, ctx, config, 'live', '2026-11', at));
+    expect(await shared.handoverRecords('live', undefined, 50)).toEqual(
+      await own.handoverRecords('live', undefined, 50),
+    );
+    const list: CaseQuery = { space: 'live', status: 'all', sort: 'received_desc', page: 1, pageSize: 500, flags: [] };
+    expect((await shared.list(list, at)).items).toEqual((await own.list(list, at)).items);
   });
 
   it('then when the writer stops the other node takes over and carries on, no seq twice in a history', async () => {
