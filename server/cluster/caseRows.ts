@@ -4,7 +4,8 @@
  * text (`server/cases/queries.ts`, `scorecards.ts`) answers on both.
  *
  * Every node folds the shared log into its own read model (`cases.sqlite`): its projection looks closed cases up there
- * at once, without a round trip. One node at a time (the `case-rows` lease) brings PostgreSQL's rows up to its own:
+ * at once, without a round trip. One node at a time (the `case-rows` lease) brings PostgreSQL's rows up to what it has
+ * written of its own (its read model writes at most a second after it folds, or at once before a query):
  * each local row carries the log seq of the write that last changed it, so a pass copies, in one PostgreSQL transaction,
  * the rows changed after the position PostgreSQL's rows stand at (`read_model_meta`), read from one consistent state of
  * the local file (a read transaction on a second connection, while the node goes on writing), and moves the position.
@@ -134,8 +135,11 @@ export class PgCaseRows implements SharedCaseRows {
       this.o.failsafe.guarded('case-rows', async () => {
         this.timer = null;
         if (!this.lease.held) return;
+        const t0 = performance.now();
         await this.pass();
-        this.schedule(this.o.intervalMs ?? 250);
+        // A pass that took long (a burst of ingest) is followed by a longer rest: the copy takes at most about a third
+        // of the node's time, whatever the load.
+        this.schedule(Math.max(this.o.intervalMs ?? 250, 2 * (performance.now() - t0)));
       }),
       ms,
     );
@@ -187,7 +191,7 @@ export class PgCaseRows implements SharedCaseRows {
 
   /** Brings one space's rows up to this node's; null when there was nothing to copy. */
   private async copy(space: string): Promise<CopyReport | null> {
-    this.o.model.flush();
+    // What the read model wrote by itself (at most a second after it folded); a query that needs more flushes first.
     const db = this.local();
     db.exec('BEGIN');
     try {
@@ -334,7 +338,10 @@ export class PgCaseRows implements SharedCaseRows {
     if (target === 0) return;
     const deadline = Date.now() + (this.o.readyTimeoutMs ?? 5_000);
     for (let wait = 10; ; wait = Math.min(wait * 2, 100)) {
-      if (this.lease.held) await this.pass();
+      if (this.lease.held) {
+        this.o.model.flush();
+        await this.pass();
+      }
       let at: number;
       try {
         at = await this.position(space);
