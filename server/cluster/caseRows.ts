@@ -110,6 +110,8 @@ export class PgCaseRows implements SharedCaseRows {
   private again = false;
   private closed = false;
   private failing = false;
+  /** Per space, the local position this node last brought PostgreSQL's rows to (or found them at or past). */
+  private readonly copied = new Map<string, number>();
 
   constructor(private readonly o: PgCaseRowsOptions) {
     this.sql = postgresSql(o.pool, pg.types, (space) => this.ready(space));
@@ -197,13 +199,15 @@ export class PgCaseRows implements SharedCaseRows {
     try {
       const pos = db.prepare('SELECT seq, version, earliest FROM read_model_meta WHERE space = ?').get(space) as
         { seq: number; version: string; earliest: number | null } | undefined;
-      if (!pos || pos.version !== this.o.version) return null;
+      // Nothing written since this node's last copy: PostgreSQL stands there or further (another writer since).
+      if (!pos || pos.version !== this.o.version || this.copied.get(space) === pos.seq) return null;
       const client = await this.o.pool.connect();
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const report = await this.copyIn(client, db, space, pos);
         await client.query('COMMIT');
+        this.copied.set(space, pos.seq);
         return report;
       } catch (err) {
         broken = err as Error;
