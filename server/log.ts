@@ -44,3 +44,33 @@ if (envLevel === null)
     { LOG_LEVEL: process.env.LOG_LEVEL },
     `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; logging at info`,
   );
+
+/**
+ * Logs a dependency that fails and recovers (the shared log, a Redis hash, a table) once per outage: the first failure
+ * as a warning with its error, the first success after it as info; nothing while it stays up or stays down.
+ */
+export class Outage {
+  private down = false;
+  constructor(
+    private readonly log: Logger,
+    private readonly failedMsg: string,
+    private readonly recoveredMsg: string,
+  ) {}
+
+  /** Whether the last try failed. */
+  get failing(): boolean {
+    return this.down;
+  }
+
+  /** A try succeeded. */
+  ok(): void {
+    if (this.down) this.log.info(this.recoveredMsg);
+    this.down = false;
+  }
+
+  /** A try failed with `err`. */
+  failed(err: unknown): void {
+    if (!this.down) this.log.warn({ err }, this.failedMsg);
+    this.down = true;
+  }
+}

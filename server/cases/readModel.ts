@@ -30,7 +30,7 @@ import { Failsafe } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
 import type { EventStore } from '../store/types';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
-import { CASE_COLUMNS, caseRow } from './rows';
+import { CASE_COLUMNS, CASE_ROW_TABLES, caseRow } from './rows';
 import { sqliteSql, type CaseSql } from './sql';
 
 /** Where a space's rows stand: the last log seq folded, and the fold version that wrote them. */
@@ -162,18 +162,7 @@ const LIST_INDEXES = [
   'cases_scoring',
 ];
 /** The tables that hold a space's rows, its checkpoint and its review history: what `dropSpace` deletes. */
-const SPACE_TABLES = [
-  'cases',
-  'case_states',
-  'case_history',
-  'case_supervisions',
-  'duty_items',
-  'duty_handovers',
-  'duty_rosters',
-  'read_model_meta',
-  'checkpoints',
-  'review_checkpoints',
-];
+const SPACE_TABLES = [...CASE_ROW_TABLES, 'checkpoints', 'review_checkpoints'];
 /** Every table of the file (with one an older version had): what a schema change drops. */
 const TABLES = [...SPACE_TABLES, 'case_events'];
 

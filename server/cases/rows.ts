@@ -15,6 +15,21 @@ import {
 } from '@shared/sla/lateness';
 import type { ProjectionContext } from '@shared/projection/state';
 
+/**
+ * The tables of a space's rows in the read model, each with a `space` column — in a node's own file and, on a cluster,
+ * in PostgreSQL (schema step 6): what forgetting or deleting a space empties.
+ */
+export const CASE_ROW_TABLES = [
+  'cases',
+  'case_states',
+  'case_history',
+  'case_supervisions',
+  'duty_items',
+  'duty_handovers',
+  'duty_rosters',
+  'read_model_meta',
+] as const;
+
 /** Bit of each flag in the `flags` column. */
 export function flagMask(flags: readonly CaseFlag[]): number {
   let m = 0;

@@ -24,8 +24,9 @@ import type { CaseReadModel } from '../cases/readModel';
 import type { SharedCaseRows } from '../app';
 import { postgresSql, type CaseSql, type SqlValue } from '../cases/sql';
 import type { Failsafe } from '../failsafe';
-import type { Logger } from '../log';
-import { CASE_ROWS_LOCK_SQL, CASE_ROW_TABLES } from '../store/postgres';
+import { Outage, type Logger } from '../log';
+import { CASE_ROW_TABLES } from '../cases/rows';
+import { CASE_ROWS_LOCK_SQL } from '../store/postgres';
 import { StoreUnavailableError } from '../store/types';
 import { Lease } from './lease';
 
@@ -109,11 +110,16 @@ export class PgCaseRows implements SharedCaseRows {
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
-  private failing = false;
+  private readonly outage: Outage;
   /** Per space, the local position this node last brought PostgreSQL's rows to (or found them at or past). */
   private readonly copied = new Map<string, number>();
 
   constructor(private readonly o: PgCaseRowsOptions) {
+    this.outage = new Outage(
+      o.log,
+      'could not bring the case rows in PostgreSQL up to date; trying again',
+      'the case rows in PostgreSQL are written again',
+    );
     this.sql = postgresSql(o.pool, pg.types, (space) => this.ready(space));
     this.lease = new Lease(o.connectionString, LEASE, o.log, o.leaseRetryMs);
   }
@@ -162,12 +168,9 @@ export class PgCaseRows implements SharedCaseRows {
           this.again = false;
           await this.copyAll();
         } while (this.again && !this.closed);
-        if (this.failing) this.o.log.info('the case rows in PostgreSQL are written again');
-        this.failing = false;
+        this.outage.ok();
       } catch (err) {
-        if (!this.failing)
-          this.o.log.warn({ err }, 'could not bring the case rows in PostgreSQL up to date; trying again');
-        this.failing = true;
+        this.outage.failed(err);
       } finally {
         this.running = null;
       }

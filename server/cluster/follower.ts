@@ -8,7 +8,7 @@
 import pg from 'pg';
 import type { Failsafe } from '../failsafe';
 import type { IngestService } from '../ingest/service';
-import type { Logger } from '../log';
+import { Outage, type Logger } from '../log';
 import type { SpaceRegistry } from '../spaces';
 import { LOG_CHANNEL } from '../store/postgres';
 import type { EventStore } from '../store/types';
@@ -36,7 +36,14 @@ export class LogFollower {
   private backoff = 250;
   /** Spaces with a catch-up queued (a burst of notifications queues one). */
   private readonly queued = new Map<string, Promise<void>>();
-  constructor(private readonly deps: FollowerDeps) {}
+  private readonly outage: Outage;
+  constructor(private readonly deps: FollowerDeps) {
+    this.outage = new Outage(
+      deps.log,
+      'the shared log does not answer: this node shows what it folded until it does',
+      'the shared log answers again: caught up',
+    );
+  }
 
   /** Starts listening and the catch-up passes. */
   start(): void {
@@ -55,22 +62,17 @@ export class LogFollower {
     this.passing = true;
     try {
       await this.pass();
-      if (this.failing) this.deps.log.info('the shared log answers again: caught up');
-      this.failing = false;
+      this.outage.ok();
     } catch (err) {
-      if (!this.failing)
-        this.deps.log.warn({ err }, 'the shared log does not answer: this node shows what it folded until it does');
-      this.failing = true;
+      this.outage.failed(err);
     } finally {
       this.passing = false;
     }
   }
 
-  private failing = false;
-
   /** Whether the shared log answered the last catch-up pass (this node's figures are current). */
   get healthy(): boolean {
-    return !this.failing;
+    return !this.outage.failing;
   }
 
   /** Catches up every space of the log, and forgets spaces whose log is gone. */

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
-import type { Logger } from '../log';
+import { Outage, type Logger } from '../log';
 import type { PeerWall, SharedWall, WallPeers, WallRegistry } from '../realtime/walls';
 
 /** The hash of every node's walls: field = node id, value = `{ seenAt, walls }` as JSON; `<key>:forget` is the channel. */
@@ -27,7 +27,7 @@ export class RedisWallPeers implements WallPeers {
   private registry: WallRegistry | null = null;
   private timer: NodeJS.Timeout | null = null;
   private cache: PeerWall[] = [];
-  private failing = false;
+  private readonly outage: Outage;
   private closed = false;
 
   readonly staleMs: number;
@@ -48,6 +48,11 @@ export class RedisWallPeers implements WallPeers {
       readonly key?: string;
     } = {},
   ) {
+    this.outage = new Outage(
+      log,
+      'could not write or read the shared wall list: other nodes are listed as last read',
+      'the shared wall list is written and read again',
+    );
     this.now = opts.now ?? Date.now;
     this.publishMs = opts.publishMs ?? 2_000;
     this.staleMs = opts.staleMs ?? 5 * this.publishMs;
@@ -84,12 +89,9 @@ export class RedisWallPeers implements WallPeers {
     if (this.closed) return;
     try {
       await this.exchange();
-      if (this.failing) this.log.info('the shared wall list is written and read again');
-      this.failing = false;
+      this.outage.ok();
     } catch (err) {
-      if (!this.failing)
-        this.log.warn({ err }, 'could not write or read the shared wall list: other nodes are listed as last read');
-      this.failing = true;
+      this.outage.failed(err);
     }
     if (!this.closed) this.timer = setTimeout(() => void this.tick(), this.publishMs);
   }

@@ -23,7 +23,7 @@ import { scenarioInfo, scenariosIn } from '@shared/scenario';
 import type { DrillInfo } from '@shared/wall/view';
 import type { TokenRegistry } from '../auth/tokens';
 import { Failsafe } from '../failsafe';
-import { logger, type Logger } from '../log';
+import { logger, Outage, type Logger } from '../log';
 import { PROJECT_ROOT } from '../root';
 import type { SpaceRegistry } from '../spaces';
 import type { EventStore } from '../store/types';
@@ -115,6 +115,11 @@ export class DrillService {
   constructor(private readonly deps: DrillDeps) {
     this.failsafe = deps.failsafe ?? new Failsafe();
     this.log = deps.log ?? logger;
+    this.outage = new Outage(
+      this.log,
+      'drill records do not answer: drills are checked again when they do',
+      'drill records answer again',
+    );
   }
 
   private get shared(): SharedDrillRecords | null {
@@ -435,21 +440,15 @@ export class DrillService {
 
   private passing: Promise<void> = Promise.resolve();
   private inPass = false;
-  private failing = false;
+  private readonly outage: Outage;
 
   /** One pass on a cluster, unless one still runs; a database that does not answer is logged once per outage. */
   private async tick(): Promise<void> {
     if (this.inPass || this.closing) return;
     this.inPass = true;
     this.passing = this.pass()
-      .then(() => {
-        if (this.failing) this.log.info('drill records answer again');
-        this.failing = false;
-      })
-      .catch((err: unknown) => {
-        if (!this.failing) this.log.warn({ err }, 'drill records do not answer: drills are checked again when they do');
-        this.failing = true;
-      })
+      .then(() => this.outage.ok())
+      .catch((err: unknown) => this.outage.failed(err))
       .finally(() => {
         this.inPass = false;
       });

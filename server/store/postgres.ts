@@ -7,6 +7,7 @@
  * `cityops_log` with the space's name; followers also catch up by position, never by notification alone.
  */
 import pg from 'pg';
+import { CASE_ROW_TABLES } from '../cases/rows';
 import type { DomainEvent } from '@shared/events';
 import { StoreUnavailableError, type EventStore, type LogChunk, type QuarantineEntry, type SpaceWrite } from './types';
 
@@ -85,18 +86,6 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT COLLATE "C" PRIMARY KEY, seq BIGINT NOT NULL, version TEXT NOT NULL,
      earliest BIGINT);`,
 ];
-
-/** The tables of the case read model's rows (migration 6), each with a `space` column: what deleting a space empties. */
-export const CASE_ROW_TABLES = [
-  'cases',
-  'case_states',
-  'case_history',
-  'case_supervisions',
-  'duty_items',
-  'duty_handovers',
-  'duty_rosters',
-  'read_model_meta',
-] as const;
 
 /** The advisory lock key of a space's case rows: taken by their writer and by a space's deletion. */
 export const CASE_ROWS_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('cityops-case-rows:' || $1, 0))";
