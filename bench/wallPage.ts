@@ -1,5 +1,5 @@
 /** Shared by the wall benchmarks: the built bundle's size, CDP metrics, and the longest main-thread task of a trace. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, CDPSession, Page } from 'playwright-core';
@@ -82,8 +82,11 @@ export interface HeapBreakdown {
   readonly total: number;
 }
 
-/** Takes a heap snapshot (after a GC) and sums it by kind: separates app data from V8's compiled code. */
-export async function heapBreakdown(cdp: CDPSession): Promise<HeapBreakdown> {
+/**
+ * Takes a heap snapshot (after a GC) and sums it by kind: separates app data from V8's compiled code. With `saveTo`,
+ * the snapshot is also written there (open it in DevTools, or compare two with `bench/heapDiff.ts`).
+ */
+export async function heapBreakdown(cdp: CDPSession, saveTo?: string): Promise<HeapBreakdown> {
   const chunks: string[] = [];
   const on = (e: { chunk: string }): void => {
     chunks.push(e.chunk);
@@ -92,7 +95,9 @@ export async function heapBreakdown(cdp: CDPSession): Promise<HeapBreakdown> {
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
   cdp.off('HeapProfiler.addHeapSnapshotChunk', on);
-  const snap = JSON.parse(chunks.join('')) as {
+  const text = chunks.join('');
+  if (saveTo) writeFileSync(saveTo, text);
+  const snap = JSON.parse(text) as {
     snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
     nodes: number[];
   };
