@@ -16,6 +16,8 @@ const { values } = parseArgs({
     hours: { type: 'string', default: '24' },
     minutes: { type: 'string', default: '4' },
     samples: { type: 'string', default: '16' },
+    /** Simulated hours taken as warm-up before the compared samples (default: a quarter of `hours`). */
+    'warm-hours': { type: 'string' },
     /** A folder to write the page's heap snapshots in (after warm-up and at the end), for `bench/heapDiff.ts`. */
     snapshots: { type: 'string' },
   },
@@ -66,10 +68,11 @@ try {
   const heaps: number[] = [];
   const nodes: number[] = [];
   const t0 = Date.now();
-  // Warm-up: the first quarter of the run. A heap snapshot then and at the end separates the app's objects and
+  // Warm-up: the first quarter of the run unless --warm-hours says otherwise. A heap snapshot then and at the end separates the app's objects and
   // strings (a leak would show there) from V8's compiled code, which grows as more functions run often enough to be
   // compiled (most of it baseline code, bench/heapDiff.ts shows it by kind).
-  const warm = Math.max(1, Math.floor(samples / 4));
+  const warmHours = values['warm-hours'] === undefined ? hours / 4 : Number(values['warm-hours']);
+  const warm = Math.min(samples - 3, Math.max(1, Math.floor((samples * warmHours) / hours)));
   let atWarm: HeapBreakdown | null = null;
   for (let i = 0; i < samples; i++) {
     if (i > 0) await page.waitForTimeout((minutes * 60_000) / (samples - 1));
