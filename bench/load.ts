@@ -1,5 +1,7 @@
 /**
- * `npm run bench:load [-- --walls 500 --seconds 30 --deflate default|on --restart-events 1000000]`: the wall under load.
+ * `npm run bench:load [-- --walls 500 --seconds 30 --deflate default|on --restart-events 1000000 --node-defaults]`: the
+ * wall under load. The server processes run with the memory settings `npm start` gives them (`server/processSettings.ts`);
+ * `--node-defaults` leaves them out, to compare in the same session.
  *
  * 1. Fan-out under ingest: the real app in a process of its own (SQLite files), `--walls` Socket.IO walls in a second
  *    process, all offering permessage-deflate as browsers do, and one idle probe wall in a third. For `--seconds` the
@@ -28,6 +30,7 @@ import type { DomainEvent } from '@shared/events';
 import type { LoadServerReply } from './load-server';
 import type { LoadWallsReply } from './load-walls';
 import { freePort } from '../harness/ports';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../server/processSettings';
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     deflate: { type: 'string', default: 'default' },
     'restart-events': { type: 'string', default: '1000000' },
     'skip-load': { type: 'boolean', default: false },
+    'node-defaults': { type: 'boolean', default: false },
   },
 });
 const WALLS = Number(values.walls);
@@ -46,6 +50,9 @@ const root = path.resolve(here, '..');
 const PRODUCER = { authorization: 'Bearer bench-producer-token', 'content-type': 'application/json' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+// The server processes run with the memory settings `npm start` gives them, unless `--node-defaults` (to compare).
+const NODE_FLAGS = values['node-defaults'] ? [] : SERVER_NODE_FLAGS;
+const NODE_ENV = values['node-defaults'] ? {} : SERVER_ENV;
 
 function pct(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,8 +66,8 @@ class ServerProcess {
   peak = 0;
   constructor(dataDir: string) {
     this.child = fork(path.join(here, 'load-server.ts'), [], {
-      execArgv: ['--expose-gc', '--import', 'tsx'],
-      env: { ...process.env, DATA_DIR: dataDir, LOAD_DEFLATE: values.deflate },
+      execArgv: ['--expose-gc', ...NODE_FLAGS, '--import', 'tsx'],
+      env: { ...process.env, ...NODE_ENV, DATA_DIR: dataDir, LOAD_DEFLATE: values.deflate },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (m: LoadServerReply) => {
@@ -196,7 +203,13 @@ async function loadPhases(): Promise<void> {
   const probe = wallsProcess(url, 1);
   const [w, p] = await Promise.all([replyOf(walls, 'connected'), replyOf(probe, 'connected')]);
   console.log(
-    `server pid ${server.child.pid}, deflate ${values.deflate}; ${w.n} walls (extensions "${w.extensions}") and 1 probe (extensions "${p.extensions}") connected; RSS ${mb(server.rss)}`,
+    `server pid ${server.child.pid}, deflate ${values.deflate}, ${
+      NODE_FLAGS.length
+        ? `${NODE_FLAGS.join(' ')} ${Object.entries(NODE_ENV)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+        : "Node's defaults"
+    }; ${w.n} walls (extensions "${w.extensions}") and 1 probe (extensions "${p.extensions}") connected; RSS ${mb(server.rss)}`,
   );
   server.peak = server.rss;
   const t0 = Date.now();
@@ -248,10 +261,11 @@ async function restartPhase(events: number): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const forked = performance.now();
-  const child = spawn(process.execPath, [path.join(root, 'dist/node/server/main.js')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'dist/node/server/main.js')], {
     cwd: root,
     env: {
       ...process.env,
+      ...NODE_ENV,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,

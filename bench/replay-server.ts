@@ -1,7 +1,8 @@
 /**
  * The server of `bench:replay`, in a process of its own (so the replaying client does not share its core), on files in
- * DATA_DIR as in production (event log, case read model with the checkpoints): prints its URL, then answers `stats`.
+ * DATA_DIR as in production (event log, case read model with the checkpoints): prints its URL, then answers `stats` (peak RSS sampled every 200 ms, and the kernel's high-water mark).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { createApp } from '../server/app';
@@ -28,6 +29,15 @@ setInterval(() => {
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${addr.port}` })}\n`);
 await app.ready;
 const readyMs = performance.now() - started;
+/** The kernel's high-water mark of this process's RSS (`VmHWM`, Linux only), in bytes; null where there is none. */
+function highWaterMark(): number | null {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
 process.on('message', (m) => {
   // REPLAY_HEAPSNAPSHOT=DIR: on `heapsnapshot`, writes a V8 heap snapshot of the server to DIR and answers its path.
   if (m === 'heapsnapshot' && process.env.REPLAY_HEAPSNAPSHOT) {
@@ -45,6 +55,7 @@ process.on('message', (m) => {
       cases: p.cases.size,
       open: p.open.size,
       peakRss: Math.max(peak, m.rss),
+      hwm: highWaterMark(),
       rss: m.rss,
       heap: m.heapUsed,
       heapTotal: m.heapTotal,

@@ -3,8 +3,10 @@
  * through the public ingest API into a fresh drill space of a real server (its own process, SQLite on disk) —
  * durable ingest and fold of every event — and prints the time and events/s, against the target of a year
  * (≈ 3 M events) in ≤ 30 s. The year is generated first to a JSONL file (timed separately; reused with --file).
- * `--server-prof DIR` writes a V8 CPU profile of the server process to DIR when it exits; `SERVER_NODE_FLAGS` (e.g.
- * `--max-semi-space-size=2`) passes Node flags to the server process, to compare memory settings.
+ * The server process runs with the memory settings `npm start` gives it (`server/processSettings.ts`); `--node-defaults`
+ * leaves them out (Node's and glibc's defaults), to compare in the same session. `--server-prof DIR` writes a V8 CPU
+ * profile of the server process to DIR when it exits; `SERVER_NODE_FLAGS` (e.g. `--max-semi-space-size=4`) passes more
+ * Node flags to the server process, after the settings (the last of a flag wins), to compare memory settings.
  * `REPLAY_HEAPSNAPSHOT=DIR` writes a V8 heap snapshot of the server to DIR at the end of the replay (what holds its heap).
  */
 import Database from 'better-sqlite3';
@@ -20,6 +22,7 @@ import { DAY_MS, HOUR_MS, shanghaiMidnight } from '@shared/time';
 import { DistrictSim } from '../simulators/day';
 import { startReplay } from '../simulators/replay';
 import { JsonlReader } from '../simulators/sources/jsonl';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../server/processSettings';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     file: { type: 'string' },
     batch: { type: 'string', default: '5000' },
     'server-prof': { type: 'string' },
+    'node-defaults': { type: 'boolean', default: false },
   },
 });
 const days = Number(values.days);
@@ -57,6 +61,15 @@ async function generate(): Promise<number> {
 async function main(): Promise<void> {
   console.log(
     `cityops-wall replay benchmark — ${days} day(s) of the simulated district from ${values.from}, seed ${values.seed}, node ${process.version}`,
+  );
+  console.log(
+    `  server process: ${
+      values['node-defaults']
+        ? "Node's and glibc's defaults (--node-defaults)"
+        : `${SERVER_NODE_FLAGS.join(' ')} ${Object.entries(SERVER_ENV)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+    }${process.env.SERVER_NODE_FLAGS ? `, then ${process.env.SERVER_NODE_FLAGS}` : ''}`,
   );
   if (!values.file || !existsSync(file)) {
     const g0 = performance.now();
@@ -99,7 +112,7 @@ async function main(): Promise<void> {
     `replayed ${fmt(r.sent)} events at max speed in ${secs.toFixed(1)} s = ${fmt(rate)} events/s (${r.accepted === r.sent ? 'all accepted' : `${fmt(r.accepted)} accepted, ${r.rejected} rejected, ${r.quarantined} quarantined, ${r.duplicate} duplicate`})`,
   );
   console.log(
-    `  server folded ${fmt(stats.events)} events; ${fmt(stats.cases)} cases in memory (${fmt(stats.open)} open); server peak RSS ${mb(stats.peakRss)}, RSS at the end ${mb(stats.rss)} (JS heap ${mb(stats.heap)} used of ${mb(stats.heapTotal)}, external ${mb(stats.external)}), client peak RSS ${mb(peakClient)}`,
+    `  server folded ${fmt(stats.events)} events; ${fmt(stats.cases)} cases in memory (${fmt(stats.open)} open); server peak RSS ${mb(stats.peakRss)}${stats.hwm ? ` (the kernel's high-water mark ${mb(stats.hwm)})` : ''}, RSS at the end ${mb(stats.rss)} (JS heap ${mb(stats.heap)} used of ${mb(stats.heapTotal)}, external ${mb(stats.external)}), client peak RSS ${mb(peakClient)}`,
   );
   console.log(
     `  at this rate 3,000,000 events take ${(3e6 / rate).toFixed(1)} s (target: a year ≈ 3 M events in ≤ 30 s, i.e. ≥ 100,000 events/s)`,
@@ -120,6 +133,8 @@ type Stats = {
   cases: number;
   open: number;
   peakRss: number;
+  /** The kernel's high-water mark of the process's RSS (Linux), which also sees the peaks between two samples. */
+  hwm: number | null;
   rss: number;
   heap: number;
   heapTotal: number;
@@ -133,12 +148,15 @@ async function startServer(): Promise<{ server: ChildProcess; url: string }> {
   const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bench', 'replay-server.js');
   if (!existsSync(bundle))
     throw new Error(`${bundle} is missing: run the bench with npm run bench:replay, which builds it`);
+  const defaults = values['node-defaults'];
   const server = fork(bundle, [path.join(work, 'data')], {
     execArgv: [
       '--enable-source-maps',
+      ...(defaults ? [] : SERVER_NODE_FLAGS),
       ...(process.env.SERVER_NODE_FLAGS ? process.env.SERVER_NODE_FLAGS.split(' ') : []),
       ...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []),
     ],
+    env: defaults ? process.env : { ...process.env, ...SERVER_ENV },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   // The server's own log lines (JSON) come on the same stdout: the first line with a `url` is the address.
