@@ -4,6 +4,7 @@
  * (run with --expose-gc) and answers its RSS; on `stop` it closes.
  */
 import { createApp, WALL_DEFLATE } from '../server/app';
+import { applyReadySettings } from '../server/processSettings';
 import { TokenRegistry } from '../server/auth/tokens';
 import { createLogger } from '../server/log';
 import { openSqliteStore } from '../server/store/sqlite';
@@ -34,6 +35,7 @@ const send = (m: LoadServerReply) => {
 };
 void app.listen(0, '127.0.0.1').then(async (a) => {
   await app.ready;
+  applyReadySettings();
   send({ type: 'listening', port: a.port });
 });
 setInterval(() => send({ type: 'rss', rss: process.memoryUsage().rss }), 100).unref();

@@ -30,7 +30,7 @@ import type { DomainEvent } from '@shared/events';
 import type { LoadServerReply } from './load-server';
 import type { LoadWallsReply } from './load-walls';
 import { freePort } from '../harness/ports';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../server/processSettings';
+import { READY_V8_FLAGS, SERVER_ENV } from '../server/processSettings';
 
 const { values } = parseArgs({
   options: {
@@ -51,8 +51,7 @@ const PRODUCER = { authorization: 'Bearer bench-producer-token', 'content-type':
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 // The server processes run with the memory settings `npm start` gives them, unless `--node-defaults` (to compare).
-const NODE_FLAGS = values['node-defaults'] ? [] : SERVER_NODE_FLAGS;
-const NODE_ENV = values['node-defaults'] ? {} : SERVER_ENV;
+const NODE_ENV: Record<string, string> = values['node-defaults'] ? { CITYOPS_MEMORY_DEFAULTS: '1' } : { ...SERVER_ENV };
 
 function pct(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,7 +65,7 @@ class ServerProcess {
   peak = 0;
   constructor(dataDir: string) {
     this.child = fork(path.join(here, 'load-server.ts'), [], {
-      execArgv: ['--expose-gc', ...NODE_FLAGS, '--import', 'tsx'],
+      execArgv: ['--expose-gc', '--import', 'tsx'],
       env: { ...process.env, ...NODE_ENV, DATA_DIR: dataDir, LOAD_DEFLATE: values.deflate },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -204,11 +203,11 @@ async function loadPhases(): Promise<void> {
   const [w, p] = await Promise.all([replyOf(walls, 'connected'), replyOf(probe, 'connected')]);
   console.log(
     `server pid ${server.child.pid}, deflate ${values.deflate}, ${
-      NODE_FLAGS.length
-        ? `${NODE_FLAGS.join(' ')} ${Object.entries(NODE_ENV)
+      values['node-defaults']
+        ? "Node's defaults"
+        : `${Object.entries(NODE_ENV)
             .map(([k, v]) => `${k}=${v}`)
-            .join(' ')}`
-        : "Node's defaults"
+            .join(' ')}, then ${READY_V8_FLAGS.join(' ')} once ready`
     }; ${w.n} walls (extensions "${w.extensions}") and 1 probe (extensions "${p.extensions}") connected; RSS ${mb(server.rss)}`,
   );
   server.peak = server.rss;
@@ -261,7 +260,7 @@ async function restartPhase(events: number): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const forked = performance.now();
-  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'dist/node/server/main.js')], {
+  const child = spawn(process.execPath, [path.join(root, 'dist/node/server/main.js')], {
     cwd: root,
     env: {
       ...process.env,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { createApp } from '../server/app';
+import { applyReadySettings } from '../server/processSettings';
 import { createLogger } from '../server/log';
 import { TokenRegistry } from '../server/auth/tokens';
 import { openSqliteStore } from '../server/store/sqlite';
@@ -29,6 +30,7 @@ setInterval(() => {
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${addr.port}` })}\n`);
 await app.ready;
 const readyMs = performance.now() - started;
+applyReadySettings();
 /** The kernel's high-water mark of this process's RSS (`VmHWM`, Linux only), in bytes; null where there is none. */
 function highWaterMark(): number | null {
   try {

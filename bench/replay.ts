@@ -22,7 +22,7 @@ import { DAY_MS, HOUR_MS, shanghaiMidnight } from '@shared/time';
 import { DistrictSim } from '../simulators/day';
 import { startReplay } from '../simulators/replay';
 import { JsonlReader } from '../simulators/sources/jsonl';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../server/processSettings';
+import { READY_V8_FLAGS, SERVER_ENV } from '../server/processSettings';
 
 const { values } = parseArgs({
   options: {
@@ -66,9 +66,9 @@ async function main(): Promise<void> {
     `  server process: ${
       values['node-defaults']
         ? "Node's and glibc's defaults (--node-defaults)"
-        : `${SERVER_NODE_FLAGS.join(' ')} ${Object.entries(SERVER_ENV)
+        : `${Object.entries(SERVER_ENV)
             .map(([k, v]) => `${k}=${v}`)
-            .join(' ')}`
+            .join(' ')}, then ${READY_V8_FLAGS.join(' ')} once ready`
     }${process.env.SERVER_NODE_FLAGS ? `, then ${process.env.SERVER_NODE_FLAGS}` : ''}`,
   );
   if (!values.file || !existsSync(file)) {
@@ -152,11 +152,10 @@ async function startServer(): Promise<{ server: ChildProcess; url: string }> {
   const server = fork(bundle, [path.join(work, 'data')], {
     execArgv: [
       '--enable-source-maps',
-      ...(defaults ? [] : SERVER_NODE_FLAGS),
       ...(process.env.SERVER_NODE_FLAGS ? process.env.SERVER_NODE_FLAGS.split(' ') : []),
       ...(values['server-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['server-prof']}`] : []),
     ],
-    env: defaults ? process.env : { ...process.env, ...SERVER_ENV },
+    env: defaults ? { ...process.env, CITYOPS_MEMORY_DEFAULTS: '1' } : { ...process.env, ...SERVER_ENV },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   // The server's own log lines (JSON) come on the same stdout: the first line with a `url` is the address.

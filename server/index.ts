@@ -9,6 +9,7 @@ import { TokenRegistry } from './auth/tokens';
 import { readEnv, type ServerEnv } from './env';
 import { logger, type Logger } from './log';
 import { openSqliteStore } from './store/sqlite';
+import { applyReadySettings } from './processSettings';
 import type { RedisClientType } from 'redis';
 
 /** A running server. */
@@ -95,6 +96,9 @@ export async function startServer(env: ServerEnv = readEnv()): Promise<Running> 
   await holder?.close();
   const address = await app.listen(holder?.port ?? env.port, env.host);
   await app.ready;
+  // The start folded its log on Node's defaults; from now on V8 keeps the heap near what it holds.
+  const memory = applyReadySettings();
+  if (memory.length > 0) logger.debug({ flags: memory }, 'memory settings applied');
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
   const url = `http://${host}:${address.port}`;
   logger.info({ url, dataDir: env.dataDir, rebuildMs: Date.now() - started }, `cityops-wall listening on ${url}`);
