@@ -7,6 +7,7 @@
  * Settings: CLUSTER_NODES (3), PORT (the balancer's, 8080), CLUSTER_BASE_PORT (nodes on base+1…, default PORT+1),
  * DATABASE_URL (postgres://postgres@127.0.0.1:5432/cityops), REDIS_URL (redis://127.0.0.1:6379), DATA_DIR (./data/cluster).
  */
+import { SERVER_ENV } from '../server/processSettings';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -108,6 +109,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     mkdirSync(dataDir, { recursive: true });
     const env = {
       ...process.env,
+      // The allocator's settings `npm start` gives a node (the heap's, the node sets itself once ready).
+      ...SERVER_ENV,
       ...o.env,
       PORT: String(port),
       HOST: '127.0.0.1',
