@@ -16,6 +16,7 @@ import {
 } from '@shared/projection/state';
 import type { DrillInfo } from '@shared/wall/view';
 import { BloomFilter } from './ingest/bloom';
+import { SeenFilterBuilder } from './ingest/seenBuilder';
 import { logger, type Logger } from './log';
 import type { DomainEvent } from '@shared/events';
 import type { EventStore, LogChunk } from './store/types';
@@ -93,6 +94,8 @@ export interface RestoreHooks {
 
 /** Events folded between two sweeps and two yields to the event loop while starting. */
 const START_CHUNK = 5_000;
+/** From this many events, a fold of a whole log fills the dedupe filter on a worker thread (`SeenFilterBuilder`). */
+const SEEN_WORKER_MIN = 50_000;
 
 /**
  * Folds a space's log after seq `after` into `p`, in chunks: sweeping as the space's clock moves and yielding to the
@@ -183,7 +186,7 @@ export class SpaceRegistry {
     const t0 = performance.now();
     const restored = cp.restored;
     if (!restored) hooks.beforeFullFold(space.name, toFold);
-    const folded = await this.fold(space, restored, (chunk) => {
+    const folded = await this.fold(space, restored, toFold, (chunk) => {
       hooks.chunk(space.name, chunk);
       this.progress.eventsDone += chunk.events.length;
     });
@@ -200,29 +203,70 @@ export class SpaceRegistry {
 
   /** Replaces a space's projection with a fresh fold of its whole log (after a failed write: it then holds exactly what is durable). */
   async refold(space: Space): Promise<void> {
-    await this.fold(space, null);
+    await this.fold(space, null, 0);
   }
 
   /**
    * Folds a space's log after `from` (a checkpoint, or nothing: the whole log) into a projection that then replaces the
-   * space's, sweeping as the space's clock moves and yielding to the event loop between chunks. Returns the events folded.
+   * space's, sweeping as the space's clock moves and yielding to the event loop between chunks. `expected` is how many
+   * events there are to fold, if known: a long whole log has its dedupe filter filled on a worker thread meanwhile.
+   * Returns the events folded.
    */
-  private async fold(space: Space, from: Restored | null, onChunk?: (c: LogChunk) => void): Promise<number> {
+  private async fold(
+    space: Space,
+    from: Restored | null,
+    expected: number,
+    onChunk?: (c: LogChunk) => void,
+  ): Promise<number> {
     const projection = from?.projection ?? createProjection(space.name, this.ctx);
-    const seen = from?.seen ?? new BloomFilter();
+    const builder = from === null && expected >= SEEN_WORKER_MIN ? this.seenBuilder() : null;
+    let seen = from?.seen ?? new BloomFilter();
     projection.archive = this.archiveOf(space.name);
     projection.replaying = true;
-    const { seq, folded, refused } = await foldLog(this.store, space.name, projection, from?.seq ?? 0, {
-      chunk: START_CHUNK,
-      each: (e) => seen.add(e.eventId),
-      ...(onChunk ? { onChunk } : {}),
-    });
+    let result;
+    try {
+      result = await foldLog(this.store, space.name, projection, from?.seq ?? 0, {
+        chunk: START_CHUNK,
+        each: builder ? (e) => builder.add(e.eventId) : (e) => seen.add(e.eventId),
+        ...(onChunk ? { onChunk } : {}),
+      });
+    } catch (err) {
+      builder?.abort();
+      throw err;
+    }
+    const { seq, folded, refused } = result;
+    if (builder) seen = await this.finishSeen(builder, space.name, seq);
     projection.replaying = false;
     space.projection = projection;
     space.seen = seen;
     space.position = seq;
     space.rebuildRefused = refused;
     return folded;
+  }
+
+  /** A builder of a dedupe filter on a worker thread, or null when no thread could be started. */
+  private seenBuilder(): SeenFilterBuilder | null {
+    try {
+      return new SeenFilterBuilder();
+    } catch (err) {
+      this.log.warn({ err }, 'no worker thread for the dedupe filter: it is filled while folding');
+      return null;
+    }
+  }
+
+  /** The filter the worker filled; should it have failed, the log's event ids up to `seq` are read again into one here. */
+  private async finishSeen(builder: SeenFilterBuilder, space: string, seq: number): Promise<BloomFilter> {
+    try {
+      return await builder.finish();
+    } catch (err) {
+      this.log.warn({ err, space }, "the dedupe filter's worker failed: the log's event ids are read again");
+      const seen = new BloomFilter();
+      for await (const chunk of this.store.readWithSeqs(space, START_CHUNK)) {
+        for (let i = 0; i < chunk.events.length && chunk.seqs[i]! <= seq; i++) seen.add(chunk.events[i]!.eventId);
+        if (chunk.seqs[chunk.seqs.length - 1]! >= seq) break;
+      }
+      return seen;
+    }
   }
 
   /** The space of that name, created empty if new. */

@@ -3,14 +3,19 @@
  * 2^26 bits (8 MiB) and 7 hashes keep false positives near 1 in 10,000 at three million ids.
  */
 
+/** Size of the dedupe filter, log2 of its bits (2^26 bits, 8 MiB). */
+export const SEEN_LOG2_BITS = 26;
+/** Hashes per string of the dedupe filter. */
+export const SEEN_HASHES = 7;
+
 /** A Bloom filter of strings. */
 export class BloomFilter {
   private readonly bits: Uint32Array;
   private readonly mask: number;
 
   constructor(
-    log2Bits = 26,
-    private readonly hashes = 7,
+    log2Bits = SEEN_LOG2_BITS,
+    private readonly hashes = SEEN_HASHES,
     bits?: Uint32Array,
   ) {
     this.bits = bits ?? new Uint32Array(2 ** (log2Bits - 5));
@@ -30,16 +35,13 @@ export class BloomFilter {
   static fromBytes(bytes: Uint8Array): BloomFilter {
     const copy = new Uint32Array(bytes.byteLength / 4);
     new Uint8Array(copy.buffer).set(bytes);
-    return new BloomFilter(26, 7, copy);
+    return new BloomFilter(SEEN_LOG2_BITS, SEEN_HASHES, copy);
   }
 
   /** Adds a string. */
   add(s: string): void {
     const [h1, h2] = hashPair(s);
-    for (let i = 0; i < this.hashes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask;
-      this.bits[bit >>> 5]! |= 1 << (bit & 31);
-    }
+    setBits(this.bits, this.mask, this.hashes, h1, h2);
   }
 
   /** False when the string was certainly never added. */
@@ -53,8 +55,19 @@ export class BloomFilter {
   }
 }
 
+/**
+ * Sets the bits of one string, given its hash pair, in a filter's words. Self-contained (a worker thread runs its
+ * source, see `seenBuilder.ts`), so both threads set the very same bits.
+ */
+export function setBits(bits: Uint32Array, mask: number, hashes: number, h1: number, h2: number): void {
+  for (let i = 0; i < hashes; i++) {
+    const bit = (h1 + Math.imul(i, h2)) & mask;
+    bits[bit >>> 5]! |= 1 << (bit & 31);
+  }
+}
+
 /** Two independent 32-bit FNV-1a style hashes of a string (double hashing). */
-function hashPair(s: string): [number, number] {
+export function hashPair(s: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ s.length;
   for (let i = 0; i < s.length; i++) {
