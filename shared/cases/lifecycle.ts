@@ -196,106 +196,167 @@ export function startClock(c: CaseState, clock: SlaClock, start: EpochMs, ctx: L
 }
 
 function stop(clock: ClockState | null, at: EpochMs): ClockState | null {
-  return clock && clock.stoppedAt === null ? { ...clock, stoppedAt: at } : clock;
+  return clock && clock.stoppedAt === null
+    ? { start: clock.start, limit: clock.limit, deadline: clock.deadline, stoppedAt: at }
+    : clock;
 }
 
 function moveRunning(clock: ClockState | null, deadline: EpochMs): ClockState | null {
-  return clock && clock.stoppedAt === null ? { ...clock, deadline } : clock;
+  return clock && clock.stoppedAt === null
+    ? { start: clock.start, limit: clock.limit, deadline, stoppedAt: null }
+    : clock;
 }
 
 /** A state still being built (only ever a fresh object that no one else holds). */
 type Building = { -readonly [K in keyof CaseState]: CaseState[K] };
 
+/**
+ * A copy of a case's state, field by field: the same fields in the same order as `{ ...c }`, but a literal of one
+ * shape, which V8 builds many times faster than a spread of this many fields (this runs for every case event).
+ */
+function copyCase(c: CaseState): Building {
+  return {
+    id: c.id,
+    channel: c.channel,
+    caseType: c.caseType,
+    urgency: c.urgency,
+    flags: c.flags,
+    category: c.category,
+    street: c.street,
+    community: c.community,
+    lat: c.lat,
+    lng: c.lng,
+    title: c.title,
+    agentId: c.agentId,
+    receivedAt: c.receivedAt,
+    stage: c.stage,
+    unit: c.unit,
+    sign: c.sign,
+    handle: c.handle,
+    callback: c.callback,
+    dispatchedAt: c.dispatchedAt,
+    signedAt: c.signedAt,
+    repliedAt: c.repliedAt,
+    calledBackAt: c.calledBackAt,
+    closedAt: c.closedAt,
+    rating: c.rating,
+    redoCount: c.redoCount,
+    reopenCount: c.reopenCount,
+    awaitingResign: c.awaitingResign,
+    supervisedCount: c.supervisedCount,
+    remindedCount: c.remindedCount,
+    escalated: c.escalated,
+    extensionRequestedUntil: c.extensionRequestedUntil,
+    exempt: c.exempt,
+    masterId: c.masterId,
+    duplicates: c.duplicates,
+    updatedAt: c.updatedAt,
+  };
+}
+
 /** The next state, always a new object (the caller stamps `updatedAt` on it). */
 function transition(c: CaseState, e: Other, ctx: LifecycleContext): Building {
+  const s = copyCase(c);
   switch (e.type) {
     case 'case.registered':
-      return { ...c, stage: 'registered' };
+      s.stage = 'registered';
+      return s;
     case 'case.dispatched':
-      return {
-        ...c,
-        stage: 'dispatched',
-        unit: e.unit,
-        dispatchedAt: c.dispatchedAt ?? e.ts,
-        sign: startClock(c, 'sign', e.ts, ctx),
-        handle: startClock(c, 'handle', e.ts, ctx),
-      };
+      s.stage = 'dispatched';
+      s.unit = e.unit;
+      s.dispatchedAt = c.dispatchedAt ?? e.ts;
+      s.sign = startClock(c, 'sign', e.ts, ctx);
+      s.handle = startClock(c, 'handle', e.ts, ctx);
+      return s;
     case 'case.returned':
-      return { ...c, stage: 'registered', unit: null, sign: null, handle: null, awaitingResign: false };
+      s.stage = 'registered';
+      s.unit = null;
+      s.sign = null;
+      s.handle = null;
+      s.awaitingResign = false;
+      return s;
     case 'case.signed':
-      return { ...c, stage: 'signed', awaitingResign: false, signedAt: c.signedAt ?? e.ts, sign: stop(c.sign, e.ts) };
+      s.stage = 'signed';
+      s.awaitingResign = false;
+      s.signedAt = c.signedAt ?? e.ts;
+      s.sign = stop(c.sign, e.ts);
+      return s;
     case 'case.processing':
-      return { ...c, stage: 'processing' };
+      s.stage = 'processing';
+      return s;
     case 'case.replied':
-      return {
-        ...c,
-        stage: 'replied',
-        repliedAt: e.ts,
-        handle: stop(c.handle, e.ts),
-        callback: startClock(c, 'callback', e.ts, ctx),
-      };
+      s.stage = 'replied';
+      s.repliedAt = e.ts;
+      s.handle = stop(c.handle, e.ts);
+      s.callback = startClock(c, 'callback', e.ts, ctx);
+      return s;
     case 'case.closed_directly':
-      return { ...c, stage: 'closed', closedAt: e.ts };
+      s.stage = 'closed';
+      s.closedAt = e.ts;
+      return s;
     case 'case.quality_checked':
-      return e.passed
-        ? { ...c, stage: 'checked' }
-        : {
-            ...c,
-            stage: 'processing',
-            redoCount: c.redoCount + 1,
-            callback: null,
-            handle: startClock(c, 'handle', e.ts, ctx),
-          };
+      if (e.passed) {
+        s.stage = 'checked';
+        return s;
+      }
+      s.stage = 'processing';
+      s.redoCount = c.redoCount + 1;
+      s.callback = null;
+      s.handle = startClock(c, 'handle', e.ts, ctx);
+      return s;
     case 'case.called_back':
-      return { ...c, stage: 'called_back', calledBackAt: c.calledBackAt ?? e.ts, callback: stop(c.callback, e.ts) };
+      s.stage = 'called_back';
+      s.calledBackAt = c.calledBackAt ?? e.ts;
+      s.callback = stop(c.callback, e.ts);
+      return s;
     case 'case.evaluated':
-      return { ...c, stage: 'evaluated', rating: e.rating };
+      s.stage = 'evaluated';
+      s.rating = e.rating;
+      return s;
     case 'case.reopened':
-      return {
-        ...c,
-        stage: 'dispatched',
-        reopenCount: c.reopenCount + 1,
-        awaitingResign: true,
-        rating: null,
-        callback: null,
-        sign: startClock(c, 'sign', e.ts, ctx),
-        handle: startClock(c, 'handle', e.ts, ctx),
-      };
+      s.stage = 'dispatched';
+      s.reopenCount = c.reopenCount + 1;
+      s.awaitingResign = true;
+      s.rating = null;
+      s.callback = null;
+      s.sign = startClock(c, 'sign', e.ts, ctx);
+      s.handle = startClock(c, 'handle', e.ts, ctx);
+      return s;
     case 'case.closed':
-      return {
-        ...c,
-        stage: 'closed',
-        closedAt: e.ts,
-        sign: stop(c.sign, e.ts),
-        handle: stop(c.handle, e.ts),
-        callback: stop(c.callback, e.ts),
-      };
+      s.stage = 'closed';
+      s.closedAt = e.ts;
+      s.sign = stop(c.sign, e.ts);
+      s.handle = stop(c.handle, e.ts);
+      s.callback = stop(c.callback, e.ts);
+      return s;
     case 'case.supervised':
-      return {
-        ...c,
-        supervisedCount: c.supervisedCount + 1,
-        handle: e.newDeadline === undefined ? c.handle : moveRunning(c.handle, e.newDeadline),
-      };
+      s.supervisedCount = c.supervisedCount + 1;
+      if (e.newDeadline !== undefined) s.handle = moveRunning(c.handle, e.newDeadline);
+      return s;
     case 'case.reminded':
-      return { ...c, remindedCount: c.remindedCount + 1 };
+      s.remindedCount = c.remindedCount + 1;
+      return s;
     case 'case.escalated':
-      return { ...c, escalated: true };
+      s.escalated = true;
+      return s;
     case 'case.extension_requested':
-      return { ...c, extensionRequestedUntil: e.until };
+      s.extensionRequestedUntil = e.until;
+      return s;
     case 'case.extension_approved':
-      return { ...c, extensionRequestedUntil: null, handle: moveRunning(c.handle, e.until) };
+      s.extensionRequestedUntil = null;
+      s.handle = moveRunning(c.handle, e.until);
+      return s;
     case 'case.exempted':
-      return { ...c, exempt: true };
+      s.exempt = true;
+      return s;
     case 'case.merged':
-      return {
-        ...c,
-        stage: 'merged',
-        masterId: e.masterCaseId,
-        closedAt: e.ts,
-        sign: stop(c.sign, e.ts),
-        handle: stop(c.handle, e.ts),
-        callback: stop(c.callback, e.ts),
-      };
+      s.stage = 'merged';
+      s.masterId = e.masterCaseId;
+      s.closedAt = e.ts;
+      s.sign = stop(c.sign, e.ts);
+      s.handle = stop(c.handle, e.ts);
+      s.callback = stop(c.callback, e.ts);
+      return s;
     default:
       return assertNever(e);
   }
