@@ -36,7 +36,8 @@ export function foldCaseEvent(p: SpaceProjection, e: CaseEvent): string | null {
   const next = t.state;
   p.cases.set(next.id, next);
   if (isTerminal(next.stage)) p.open.delete(next.id);
-  else p.open.add(next.id);
+  // A case held and not closed is in the open set already (only this line adds to it): most events skip the lookup.
+  else if (!prev || isTerminal(prev.stage)) p.open.add(next.id);
   if (e.type === 'case.merged') {
     const master = p.cases.get(e.masterCaseId);
     if (master) p.cases.set(master.id, { ...master, duplicates: [...master.duplicates, next.id] });
