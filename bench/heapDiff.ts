@@ -83,24 +83,12 @@ const print = (title: string, list: typeof rows): void => {
       `  ${kb(r.ds).padStart(8)}   ${kb(r.s0).padStart(8)} → ${kb(r.s1).padEnd(8)}   ${String(r.c0).padStart(8)} → ${String(r.c1).padEnd(8)}   ${r.k}`,
     );
 };
-print(
-  'grew most (self size):',
+/** The rows where `key` moved in the direction `sign`, the largest move first, at most `n`. */
+const ranked = (key: 'ds' | 'dc', sign: 1 | -1, n: number) =>
   rows
-    .filter((r) => r.ds > 0)
-    .sort((x, y) => y.ds - x.ds)
-    .slice(0, top),
-);
-print(
-  'shrank most (self size):',
-  rows
-    .filter((r) => r.ds < 0)
-    .sort((x, y) => x.ds - y.ds)
-    .slice(0, Math.ceil(top / 3)),
-);
-print(
-  'count grew most:',
-  rows
-    .filter((r) => r.dc > 0)
-    .sort((x, y) => y.dc - x.dc)
-    .slice(0, top),
-);
+    .filter((r) => sign * r[key] > 0)
+    .sort((x, y) => sign * (y[key] - x[key]))
+    .slice(0, n);
+print('grew most (self size):', ranked('ds', 1, top));
+print('shrank most (self size):', ranked('ds', -1, Math.ceil(top / 3)));
+print('count grew most:', ranked('dc', 1, top));
