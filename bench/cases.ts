@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   try {
     // History bodies live in the log (the model keeps seqs): the events go to a real log the app then opens.
     const log = openSqliteStore({ dataDir: path.join(dir, 'log') });
-    const model = new CaseReadModel(file, ctx, log, foldVersion(DEFAULT_CONFIG));
+    const model = new CaseReadModel(file, ctx, foldVersion(DEFAULT_CONFIG));
     let t = performance.now();
     const CHUNK = 20_000;
     let open = 0;

@@ -217,7 +217,7 @@ export function createApp(deps: AppDeps): App {
   const failsafe = new Failsafe(log, { listenerErrors: metrics.listenerErrors, timerErrors: metrics.timerErrors });
   const ctx = projectionContext(deps.config, { onUncovered: calendar.onUncovered });
   const version = foldVersion(deps.config);
-  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, deps.store, version, failsafe);
+  const caseModel = new CaseReadModel(deps.caseDbFile ?? ':memory:', ctx, version, failsafe);
   const caseRows = deps.caseRows?.({ model: caseModel, version, log, failsafe }) ?? null;
   // On a cluster the queries read the shared rows; on one node, the model's own file.
   const caseQueries = new CaseQueries(caseRows?.sql ?? caseModel.sql(), deps.store);

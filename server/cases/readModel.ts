@@ -28,7 +28,6 @@ import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
 import { Failsafe } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
-import type { EventStore } from '../store/types';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, CASE_ROW_TABLES, caseRow } from './rows';
 import { sqliteSql, type CaseSql } from './sql';
@@ -222,7 +221,6 @@ export class CaseReadModel {
   constructor(
     file: string,
     readonly ctx: ProjectionContext,
-    private readonly log: EventStore,
     readonly version = 'dev',
     private readonly failsafe = new Failsafe(),
   ) {

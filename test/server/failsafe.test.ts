@@ -6,7 +6,6 @@ import { CaseReadModel } from '../../server/cases/readModel';
 import { Failsafe, Subscribers } from '../../server/failsafe';
 import { processFailureHandlers } from '../../server/index';
 import { createMetrics, type Metrics } from '../../server/metrics';
-import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { validateEvent, type DomainEvent } from '@shared/events';
 import { received } from '../fixtures/events';
@@ -162,8 +161,7 @@ describe('when the case read model fails one timed flush', () => {
       if (!v.ok) throw new Error('bad fixture');
       return v.event;
     }) as DomainEvent[];
-    const store = openSqliteStore({ dataDir: ':memory:' });
-    const model = new CaseReadModel(':memory:', projectionContext(DEFAULT_CONFIG), store, 'test', failsafe);
+    const model = new CaseReadModel(':memory:', projectionContext(DEFAULT_CONFIG), 'test', failsafe);
     // The first write fails inside its transaction (as a full disk would); the trigger is gone by the next tick.
     model.db.exec(
       "CREATE TEMP TRIGGER fail_once BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'projection unavailable'); END",
@@ -186,7 +184,6 @@ describe('when the case read model fails one timed flush', () => {
       expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(1);
     } finally {
       model.close();
-      await store.close();
     }
   });
 });

@@ -6,7 +6,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
 import { CaseReadModel } from '../../server/cases/readModel';
-import { openSqliteStore } from '../../server/store/sqlite';
 import { applyCaseEvent } from '@shared/cases/lifecycle';
 import type { CaseState } from '@shared/cases/state';
 import { DEFAULT_CONFIG } from '@shared/config';
@@ -26,8 +25,7 @@ function parse(raw: DomainEventInput): DomainEvent {
 }
 
 describe(`when ${OPEN.toLocaleString('en')} cases are open in the case read model`, () => {
-  const store = openSqliteStore({ dataDir: ':memory:' });
-  const model = new CaseReadModel(':memory:', ctx, store, 'test');
+  const model = new CaseReadModel(':memory:', ctx, 'test');
   const reference = new Map<string, CaseState>();
   const seqsOf = new Map<string, number[]>();
   let seq = 0;
@@ -56,7 +54,6 @@ describe(`when ${OPEN.toLocaleString('en')} cases are open in the case read mode
 
   afterAll(async () => {
     model.close();
-    await store.close();
   });
 
   it('then once written, only the bound of them stays in memory', () => {
