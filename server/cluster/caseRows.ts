@@ -111,12 +111,8 @@ export class PgCaseRows implements SharedCaseRows {
   private again = false;
   private closed = false;
   private readonly outage: Outage;
-  /**
-   * Per space, a position PostgreSQL's rows are known to stand at or past (this node copied them there, found them
-   * there, or read it): a copy with nothing newer and a query for nothing newer ask PostgreSQL nothing. A deleted
-   * space's next events have larger seqs, so an old entry never answers for them.
-   */
-  private readonly reached = new Map<string, number>();
+  /** Per space, the local position this node last brought PostgreSQL's rows to (or found them at or past). */
+  private readonly copied = new Map<string, number>();
 
   constructor(private readonly o: PgCaseRowsOptions) {
     this.outage = new Outage(
@@ -207,14 +203,14 @@ export class PgCaseRows implements SharedCaseRows {
       const pos = db.prepare('SELECT seq, version, earliest FROM read_model_meta WHERE space = ?').get(space) as
         { seq: number; version: string; earliest: number | null } | undefined;
       // Nothing written since this node's last copy: PostgreSQL stands there or further (another writer since).
-      if (!pos || pos.version !== this.o.version || pos.seq <= this.reachedIn(space)) return null;
+      if (!pos || pos.version !== this.o.version || this.copied.get(space) === pos.seq) return null;
       const client = await this.o.pool.connect();
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const report = await this.copyIn(client, db, space, pos);
         await client.query('COMMIT');
-        if (report) this.reach(space, report.to);
+        this.copied.set(space, pos.seq);
         return report;
       } catch (err) {
         broken = err as Error;
@@ -255,10 +251,8 @@ export class PgCaseRows implements SharedCaseRows {
         for (const t of CASE_ROW_TABLES) await client.query(`DELETE FROM ${t} WHERE space = $1`, [space]);
       }
     }
-    // Nothing new: PostgreSQL stands there or further (another writer since).
-    if (pos.seq <= from) return { space, from, to: from, cases: 0, replaced };
-    // This node's rows are of a log deleted since (the follower drops them here soon).
-    if (!(await logged(pos.seq))) return null;
+    // Nothing new; or this node's rows are of a log deleted since (the follower drops them here soon).
+    if (pos.seq <= from || !(await logged(pos.seq))) return null;
 
     let cases = 0;
     // Changed cases with their states and the history they gained, in keyset order over (seq, id).
@@ -348,8 +342,7 @@ export class PgCaseRows implements SharedCaseRows {
    */
   async ready(space: string): Promise<void> {
     const target = this.o.model.foldedSeq(space);
-    // A report asks a dozen times in a row: once PostgreSQL was seen that far, it is not asked again.
-    if (target <= this.reachedIn(space)) return;
+    if (target === 0) return;
     const deadline = Date.now() + (this.o.readyTimeoutMs ?? 5_000);
     for (let wait = 10; ; wait = Math.min(wait * 2, 100)) {
       if (this.lease.held) {
@@ -362,7 +355,6 @@ export class PgCaseRows implements SharedCaseRows {
       } catch (err) {
         throw new StoreUnavailableError('the case rows in PostgreSQL cannot be read', { cause: err });
       }
-      this.reach(space, at);
       if (at >= target) return;
       if (Date.now() >= deadline)
         throw new StoreUnavailableError(
@@ -371,14 +363,6 @@ export class PgCaseRows implements SharedCaseRows {
         );
       await new Promise((r) => setTimeout(r, wait));
     }
-  }
-
-  private reachedIn(space: string): number {
-    return this.reached.get(space) ?? 0;
-  }
-
-  private reach(space: string, seq: number): void {
-    if (seq > this.reachedIn(space)) this.reached.set(space, seq);
   }
 
   /** Stops writing and lets the lease go. */
