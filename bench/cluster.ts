@@ -23,7 +23,7 @@ import { startCluster, type Cluster } from '../scripts/cluster';
 import { addDays, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../simulators/day';
 import type { WallsCommand, WallsReply } from './fanout-walls';
-import { clockMs } from './fanout-walls';
+import { clockMs } from './clock';
 
 const { values } = parseArgs({
   options: { walls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '8' } },

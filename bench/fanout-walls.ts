@@ -7,6 +7,7 @@ import { io, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import type { WallClientToServer, WallServerToClient } from '@shared/contract';
 import type { WallDelta } from '@shared/wall/delta';
+import { clockMs } from './clock';
 
 /** What the parent asks. */
 export type WallsCommand =
@@ -41,9 +42,6 @@ type Wall = Socket<WallServerToClient, WallClientToServer>;
 interface WsTransport {
   readonly ws?: { readonly extensions?: string };
 }
-
-/** Wall-clock ms with sub-ms precision, comparable across processes on one machine. */
-export const clockMs = (): number => performance.timeOrigin + performance.now();
 
 /** Whether a delta carries the alert of a case (a new ticker item). */
 export function carriesAlert(d: WallDelta, caseId: string): boolean {

@@ -3,8 +3,9 @@
  *
  * Starts the real app (SQLite on disk) with the `demo` space populated by the seeded district simulator (yesterday and
  * today up to 10:30), and N Socket.IO wall clients in a child process, all offering permessage-deflate as browsers do.
- * Each round posts an urgent `case.received` over HTTP and records when every wall received the delta carrying its
- * alert (latency from just before the POST, and from the emit). In the same round a bare `ws` server in this process
+ * Each round posts an urgent `case.received` over HTTP from a producer in a third process (as a real producer is, so
+ * the server's process does not also run the HTTP client) and records when every wall received the delta carrying its
+ * alert (latency from just before the POST, in the producer's process, and from the emit). In the same round a bare `ws` server in this process
  * (ws defaults: it declines deflate) sends the frame the walls got to N bare clients in the same child, and their
  * latency from just before its send loop is recorded. Each round starts just after one of the app's heartbeat deltas
  * (so none falls inside it), and which of the two goes first alternates. Per round: p50, p99 and max over the walls;
@@ -31,7 +32,9 @@ import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { addDays, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../simulators/day';
-import { clockMs, type WallsCommand, type WallsReply } from './fanout-walls';
+import { clockMs } from './clock';
+import type { ProducerCommand, ProducerReply } from './fanout-producer';
+import type { WallsCommand, WallsReply } from './fanout-walls';
 
 const MODES: Readonly<Record<string, AppDeps['perMessageDeflate']>> = {
   default: WALL_DEFLATE,
@@ -108,6 +111,25 @@ class Walls {
   }
 }
 
+/** The producer's process: one POST at a time, answered with the instant just before it was sent. */
+class Producer {
+  private readonly child: ChildProcess;
+  constructor() {
+    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-producer.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+  }
+  async post(cmd: ProducerCommand): Promise<ProducerReply> {
+    const answer = once(this.child, 'message') as Promise<[ProducerReply]>;
+    this.child.send(cmd);
+    return (await answer)[0];
+  }
+  stop(): void {
+    this.child.disconnect();
+  }
+}
+
 function build(dataDir: string, perMessageDeflate: AppDeps['perMessageDeflate']): App {
   return createApp({
     store: openSqliteStore({ dataDir }),
@@ -127,10 +149,11 @@ async function populate(dataDir: string): Promise<number> {
   return events.length;
 }
 
-async function postUrgent(url: string, caseId: string, ts: number): Promise<void> {
-  const res = await fetch(`${url}/api/v1/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer producer-demo' },
+/** Posts an urgent case from the producer's process; resolves with the instant just before the POST. */
+async function postUrgent(producer: Producer, url: string, caseId: string, ts: number): Promise<number> {
+  const r = await producer.post({
+    url: `${url}/api/v1/events`,
+    token: 'producer-demo',
     body: JSON.stringify({
       space: SPACE,
       events: [
@@ -152,9 +175,9 @@ async function postUrgent(url: string, caseId: string, ts: number): Promise<void
       ],
     }),
   });
-  const body = (await res.json()) as { accepted?: number };
-  if (res.status !== 200 || body.accepted !== 1)
-    throw new Error(`urgent case not accepted: ${res.status} ${JSON.stringify(body)}`);
+  const body = JSON.parse(r.body) as { accepted?: number };
+  if (r.status !== 200 || body.accepted !== 1) throw new Error(`urgent case not accepted: ${r.status} ${r.body}`);
+  return r.t0;
 }
 
 interface RoundFigures {
@@ -240,6 +263,7 @@ type BareRound = RoundFigures & { writes: number; wallsCpu: number };
 
 async function appRound(
   walls: Walls,
+  producer: Producer,
   marks: Marks,
   url: string,
   caseId: string,
@@ -247,16 +271,13 @@ async function appRound(
 ): Promise<{ figures: AppRound; frame: string }> {
   let cpu = process.cpuUsage();
   let t0 = 0;
-  let posted: Promise<void> = Promise.resolve();
   const a = await walls.round({ type: 'arm-io', caseId, timeoutMs: TIMEOUT_MS }, async () => {
     marks.reset();
     cpu = process.cpuUsage();
-    t0 = clockMs();
-    posted = postUrgent(url, caseId, ts);
+    t0 = await postUrgent(producer, url, caseId, ts);
     return t0;
   });
   const used = process.cpuUsage(cpu);
-  await posted;
   if (!a.frame) throw new Error('the walls did not report the delta frame');
   return {
     frame: a.frame,
@@ -292,6 +313,7 @@ async function runMode(
   dataDir: string,
   walls: Walls,
   bare: WebSocketServer,
+  producer: Producer,
 ): Promise<void> {
   const app = build(dataDir, MODES[mode]);
   const addr = await app.listen(0, '127.0.0.1');
@@ -310,7 +332,7 @@ async function runMode(
   for (let r = 0; r <= ROUNDS; r++) {
     await afterHeartbeat(marks);
     const urgent = () =>
-      appRound(walls, marks, url, `FANOUT-${modeIndex}-${r}`, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS);
+      appRound(walls, producer, marks, url, `FANOUT-${modeIndex}-${r}`, NOW + (modeIndex * 100 + r + 1) * MINUTE_MS);
     // Alternate which goes first; a bare round that goes first sends the previous round's delta frame.
     let fa: AppRound;
     let fb: BareRound;
@@ -370,16 +392,18 @@ async function main(): Promise<void> {
   const address = bare.address();
   const bareUrl = `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : String(address)}`;
   const walls = new Walls();
+  const producer = new Producer();
   const w = await walls.ask({ type: 'connect-ws', url: bareUrl, n: N });
   if (w.type !== 'connected') throw new Error('bare clients did not connect');
   console.log(
     `bare ws: ${w.n} clients, ${w.deflate} negotiated deflate (the bare server declines it, as ws does by default)`,
   );
   try {
-    for (const [i, mode] of modes.entries()) await runMode(mode, i, dataDir, walls, bare);
+    for (const [i, mode] of modes.entries()) await runMode(mode, i, dataDir, walls, bare, producer);
   } finally {
     await walls.ask({ type: 'close-ws' });
     walls.stop();
+    producer.stop();
     bare.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
