@@ -161,8 +161,9 @@ export class SpaceRegistry {
     const plans = [];
     for (const name of names) {
       const cp = hooks.checkpoint(name);
-      // Only what is folded is counted: the tail after a checkpoint, or the whole log (a count scans the log's index).
-      const tail = cp.restored ? await this.store.countAfter(name, cp.restored.seq) : await this.store.count(name);
+      // Only what is folded is counted: the tail after a checkpoint, or the whole log; without a scan where the store can.
+      const after = cp.restored?.seq ?? 0;
+      const tail = await (this.store.extentAfter?.(name, after) ?? this.store.countAfter(name, after));
       this.progress.events += tail;
       plans.push({ name, cp, tail });
     }

@@ -361,6 +361,9 @@ export class CaseReadModel {
    */
   record(space: string, events: readonly DomainEvent[], seqs: readonly number[]): void {
     const m = this.model(space);
+    // A start on rows already written hands over the whole log: chunks at or before the position go by at once.
+    const last = seqs[seqs.length - 1];
+    if (last === undefined || last <= m.seq) return;
     let n = 0;
     for (let i = 0; i < events.length; i++) {
       const seq = seqs[i]!;

@@ -64,6 +64,11 @@ export interface EventStore {
   count(space: string): Promise<number>;
   /** Number of events in a space's log after seq `after`. */
   countAfter(space: string, after: number): Promise<number>;
+  /**
+   * How many events there are after seq `after`, without scanning the log (a start's progress and plan): optional, for
+   * a store whose seqs run without gaps. Without it, `countAfter`.
+   */
+  extentAfter?(space: string, after: number): Promise<number>;
   /** Newest quarantined events first. */
   listQuarantine(
     space: string | null,
