@@ -61,13 +61,26 @@ export function isTerminal(stage: Stage): boolean {
   return stage === 'closed' || stage === 'merged';
 }
 
+/** Whether a clock is running: started and not stopped. */
+function running(clock: ClockState | null): clock is ClockState {
+  return clock !== null && clock.stoppedAt === null;
+}
+
 /** The clocks of a case that are running (started, not stopped). */
 export function runningClocks(
   c: CaseState,
 ): { readonly id: 'sign' | 'handle' | 'callback'; readonly clock: ClockState }[] {
   const out: { id: 'sign' | 'handle' | 'callback'; clock: ClockState }[] = [];
-  if (c.sign && c.sign.stoppedAt === null) out.push({ id: 'sign', clock: c.sign });
-  if (c.handle && c.handle.stoppedAt === null) out.push({ id: 'handle', clock: c.handle });
-  if (c.callback && c.callback.stoppedAt === null) out.push({ id: 'callback', clock: c.callback });
+  forEachRunningClock(c, (id, clock) => out.push({ id, clock }));
   return out;
+}
+
+/** Calls `fn` with each running clock of a case, in sign, handle, callback order (no allocation: scans over every open case use it). */
+export function forEachRunningClock(
+  c: CaseState,
+  fn: (id: 'sign' | 'handle' | 'callback', clock: ClockState) => void,
+): void {
+  if (running(c.sign)) fn('sign', c.sign);
+  if (running(c.handle)) fn('handle', c.handle);
+  if (running(c.callback)) fn('callback', c.callback);
 }

@@ -1,7 +1,7 @@
 /** The late-case scan: every running clock of every open case, judged at `now` by the lateness rule (`sla/lateness.ts`). */
 import type { ClockId } from '../domain';
-import { runningClocks } from '../cases/state';
-import { clockLateness } from '../sla/lateness';
+import { forEachRunningClock } from '../cases/state';
+import { latenessAt, marksOn } from '../sla/lateness';
 import type { EpochMs } from '../time';
 import type { OverduePanel } from '../wall/panels';
 import type { SpaceProjection } from './state';
@@ -15,28 +15,32 @@ export function scanLate(p: SpaceProjection, now: EpochMs): Omit<OverduePanel, '
   const atRisk = zero();
   const byStreet: Record<string, { open: number; overdue: number }> = {};
   const byUnit = new Map<string, number>();
+  const marks = marksOn(p.ctx.lifecycle.env, p.ctx.thresholds);
+  // What the case being scanned has: a clock overdue, a clock at risk.
+  const has = { late: false, risky: false };
+  const judge = (clock: ClockId, state: Parameters<typeof marks>[0]): void => {
+    const status = latenessAt(marks(state), now);
+    if (status === 'overdue') {
+      overdue[clock]++;
+      has.late = true;
+    } else if (status === 'at_risk') {
+      atRisk[clock]++;
+      has.risky = true;
+    }
+  };
   for (const id of p.open) {
     const c = p.cases.get(id);
     if (!c) continue;
     const street = (byStreet[c.street] ??= { open: 0, overdue: 0 });
     street.open++;
-    let late = false;
-    let risky = false;
-    for (const { id: clock, clock: state } of runningClocks(c)) {
-      const status = clockLateness(p.ctx.lifecycle.env, state, now, p.ctx.thresholds);
-      if (status === 'overdue') {
-        overdue[clock]++;
-        late = true;
-      } else if (status === 'at_risk') {
-        atRisk[clock]++;
-        risky = true;
-      }
-    }
-    if (late) {
+    has.late = false;
+    has.risky = false;
+    forEachRunningClock(c, judge);
+    if (has.late) {
       overdue.total++;
       street.overdue++;
       if (c.unit) byUnit.set(c.unit, (byUnit.get(c.unit) ?? 0) + 1);
-    } else if (risky) atRisk.total++;
+    } else if (has.risky) atRisk.total++;
   }
   const topUnits = [...byUnit]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))

@@ -113,12 +113,22 @@ function marksMemo(env: SlaEnv, atRisk: number): WeakMap<ClockState, ClockMarks>
 
 /** The marks of a clock on `env` with the at-risk fraction of `t` (memoised per clock object). */
 export function clockMarks(env: SlaEnv, clock: ClockState, t: Pick<ClockThresholds, 'atRisk'>): ClockMarks {
+  return marksOn(env, t)(clock);
+}
+
+/**
+ * The marks of any clock on `env` with the at-risk fraction of `t`, memoised per clock object: the memo is looked up
+ * once, for scans that ask for every running clock of every open case.
+ */
+export function marksOn(env: SlaEnv, t: Pick<ClockThresholds, 'atRisk'>): (clock: ClockState) => ClockMarks {
   const memo = marksMemo(env, t.atRisk);
-  const hit = memo.get(clock);
-  if (hit) return hit;
-  const marks = { deadline: clock.deadline, riskAt: riskAt(env, clock.limit, clock.start, clock.deadline, t.atRisk) };
-  memo.set(clock, marks);
-  return marks;
+  return (clock) => {
+    const hit = memo.get(clock);
+    if (hit) return hit;
+    const marks = { deadline: clock.deadline, riskAt: riskAt(env, clock.limit, clock.start, clock.deadline, t.atRisk) };
+    memo.set(clock, marks);
+    return marks;
+  };
 }
 
 /** The lateness at `now` (ms) of a running clock. */
