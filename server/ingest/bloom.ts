@@ -8,6 +8,9 @@ export const SEEN_LOG2_BITS = 26;
 /** Hashes per string of the dedupe filter. */
 export const SEEN_HASHES = 7;
 
+/** The hash pair of a filter's adds and lookups (filled and read at once, never held). */
+const pair = new Uint32Array(2);
+
 /** A Bloom filter of strings. */
 export class BloomFilter {
   private readonly bits: Uint32Array;
@@ -40,13 +43,15 @@ export class BloomFilter {
 
   /** Adds a string. */
   add(s: string): void {
-    const [h1, h2] = hashPair(s);
-    setBits(this.bits, this.mask, this.hashes, h1, h2);
+    hashPairInto(s, pair, 0);
+    setBits(this.bits, this.mask, this.hashes, pair[0]!, pair[1]!);
   }
 
   /** False when the string was certainly never added. */
   mightHave(s: string): boolean {
-    const [h1, h2] = hashPair(s);
+    hashPairInto(s, pair, 0);
+    const h1 = pair[0]!;
+    const h2 = pair[1]!;
     for (let i = 0; i < this.hashes; i++) {
       const bit = (h1 + Math.imul(i, h2)) & this.mask;
       if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
@@ -66,8 +71,11 @@ export function setBits(bits: Uint32Array, mask: number, hashes: number, h1: num
   }
 }
 
-/** Two independent 32-bit FNV-1a style hashes of a string (double hashing). */
-export function hashPair(s: string): [number, number] {
+/**
+ * Two independent 32-bit FNV-1a style hashes of a string (double hashing), written at `out[at]` and `out[at + 1]`: no
+ * array is made per string (a start hashes every event id of the log, ingest every id it is sent).
+ */
+export function hashPairInto(s: string, out: Uint32Array, at: number): void {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ s.length;
   for (let i = 0; i < s.length; i++) {
@@ -76,5 +84,6 @@ export function hashPair(s: string): [number, number] {
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  return [a >>> 0, (b | 1) >>> 0];
+  out[at] = a >>> 0;
+  out[at + 1] = (b | 1) >>> 0;
 }

@@ -30,7 +30,8 @@ function plainFilter(events: readonly DomainEvent[]): BloomFilter {
 
 describe('when a dedupe filter is filled on a worker thread', () => {
   it('then its bits equal those of every id added on this thread', async () => {
-    const events = ticks(30_000);
+    // More ids than two hand-overs to the worker hold, so full batches and a last partial one are both seen.
+    const events = ticks(70_000);
     const b = new SeenFilterBuilder();
     for (const e of events) b.add(e.eventId);
     const filled = await b.finish();
