@@ -10,12 +10,9 @@
  * Per round: latency from just before the POST to each wall's receipt of the delta carrying the case's alert; printed:
  * the median over rounds (after a warm-up round) of p50 and p99, and the missing deliveries.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../harness/postgres';
 import { freePort } from '../harness/ports';
@@ -23,6 +20,7 @@ import { startCluster, type Cluster } from '../scripts/cluster';
 import { addDays, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../simulators/day';
 import type { WallsCommand, WallsReply } from './fanout-walls';
+import { BenchChild } from './child';
 import { clockMs } from './clock';
 
 const { values } = parseArgs({
@@ -44,26 +42,14 @@ function pct(xs: readonly number[], p: number): number {
 }
 
 /** One child process of wall clients. */
-class Walls {
-  private readonly child: ChildProcess;
+class Walls extends BenchChild<WallsCommand, WallsReply> {
   constructor() {
-    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-  }
-  async ask(cmd: WallsCommand): Promise<WallsReply> {
-    const answer = once(this.child, 'message') as Promise<[WallsReply]>;
-    this.child.send(cmd);
-    return (await answer)[0];
+    super('fanout-walls.ts');
   }
   /** Arms a round; resolves once armed, with the promise of the round's result (wrapped: awaiting must not wait for it). */
   async arm(caseId: string): Promise<{ result: Promise<WallsReply> }> {
     await this.ask({ type: 'arm-io', caseId, timeoutMs: 20_000 });
-    return { result: (once(this.child, 'message') as Promise<[WallsReply]>).then(([r]) => r) };
-  }
-  stop(): void {
-    this.child.disconnect();
+    return { result: this.next() };
   }
 }
 

@@ -17,12 +17,10 @@
  *   deflate-16k-nct — `{ threshold: 16384, serverNoContextTakeover: true }`.
  * `--walls-prof DIR` writes a V8 CPU profile of the walls process to DIR when it exits.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { WebSocketServer } from 'ws';
@@ -32,6 +30,7 @@ import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { addDays, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../simulators/day';
+import { BenchChild } from './child';
 import { clockMs } from './clock';
 import type { ProducerCommand, ProducerReply } from './fanout-producer';
 import type { WallsCommand, WallsReply } from './fanout-walls';
@@ -80,19 +79,9 @@ function pct(xs: readonly number[], p: number): number {
 const median = (xs: readonly number[]) => pct(xs, 50);
 
 /** The child process of wall clients, driven one command and one answer at a time. */
-class Walls {
-  private readonly child: ChildProcess;
+class Walls extends BenchChild<WallsCommand, WallsReply> {
   constructor() {
-    const prof = values['walls-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['walls-prof']}`] : [];
-    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-walls.ts'), [], {
-      execArgv: [...prof, '--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-  }
-  async ask(cmd: WallsCommand): Promise<WallsReply> {
-    const answer = once(this.child, 'message') as Promise<[WallsReply]>;
-    this.child.send(cmd);
-    return (await answer)[0];
+    super('fanout-walls.ts', values['walls-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['walls-prof']}`] : []);
   }
   /** Arms a round, runs `go` (which returns the start instant), and resolves with each client's latency. */
   async round(
@@ -100,33 +89,18 @@ class Walls {
     go: () => Promise<number>,
   ): Promise<{ lat: number[]; missing: number; frame: string | null; cpuMs: number }> {
     await this.ask(arm);
-    const done = once(this.child, 'message') as Promise<[WallsReply]>;
+    const done = this.next();
     const t0 = await go();
-    const [r] = await done;
+    const r = await done;
     if (r.type !== 'round') throw new Error(`unexpected answer ${r.type}`);
     return { lat: r.at.map((t) => t - t0), missing: r.missing, frame: r.frame, cpuMs: r.cpuMs };
-  }
-  stop(): void {
-    this.child.disconnect();
   }
 }
 
 /** The producer's process: one POST at a time, answered with the instant just before it was sent. */
-class Producer {
-  private readonly child: ChildProcess;
+class Producer extends BenchChild<ProducerCommand, ProducerReply> {
   constructor() {
-    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-producer.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-  }
-  async post(cmd: ProducerCommand): Promise<ProducerReply> {
-    const answer = once(this.child, 'message') as Promise<[ProducerReply]>;
-    this.child.send(cmd);
-    return (await answer)[0];
-  }
-  stop(): void {
-    this.child.disconnect();
+    super('fanout-producer.ts');
   }
 }
 
@@ -151,7 +125,7 @@ async function populate(dataDir: string): Promise<number> {
 
 /** Posts an urgent case from the producer's process; resolves with the instant just before the POST. */
 async function postUrgent(producer: Producer, url: string, caseId: string, ts: number): Promise<number> {
-  const r = await producer.post({
+  const r = await producer.ask({
     url: `${url}/api/v1/events`,
     token: 'producer-demo',
     body: JSON.stringify({

@@ -4,12 +4,9 @@
  * (2) over HTTP batches to a real server, posted one after another by a producer in its own process; then a cold rebuild of the projection and the case read model from the log.
  * Prints events/s and peak RSS.
  */
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../server/log';
 import { createApp } from '../server/app';
@@ -18,6 +15,7 @@ import Database from 'better-sqlite3';
 import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { shanghaiInstant } from '@shared/time';
+import { BenchChild } from './child';
 import { lifecycleBatches, timedIngest } from './events';
 import type { IngestProducerCommand, IngestProducerReply } from './ingest-producer';
 
@@ -140,26 +138,21 @@ async function overHttp(): Promise<void> {
   await withApp(async (app) => {
     const addr = await app.listen(0, '127.0.0.1');
     await app.ready;
-    const producer = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'ingest-producer.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const producer = new BenchChild<IngestProducerCommand, IngestProducerReply>('ingest-producer.ts');
     try {
-      const answer = once(producer, 'message') as Promise<[IngestProducerReply]>;
-      producer.send({
+      const r = await producer.ask({
         url: `http://127.0.0.1:${addr.port}/api/v1/events`,
         token: 'bench',
         total: httpTotal,
         batch: batchSize,
         start,
-      } satisfies IngestProducerCommand);
-      const [r] = await answer;
+      });
       if (r.error) throw new Error(`the HTTP producer failed: ${r.error}`);
       console.log(
         `HTTP batches of ${batchSize} from a producer process: ${r.accepted.toLocaleString()} events in ${r.secs.toFixed(2)} s = ${Math.round(r.accepted / r.secs).toLocaleString()} events/s`,
       );
     } finally {
-      producer.disconnect();
+      producer.stop();
     }
   });
 }
