@@ -1,5 +1,5 @@
 /**
- * `npm run bench:soak [-- --hours 24 --minutes 4]`: the wall against an accelerated demo covering `hours` of simulated
+ * `npm run bench:soak [-- --hours 24 --minutes 12 --samples 24]`: the wall against an accelerated demo covering `hours` of simulated
  * events in about `minutes` of wall time (crossing midnight), printing the page's JS heap (after a forced GC), DOM
  * nodes, event listeners and the server's RSS at intervals. Target: heap flat (≤ 5% growth after warm-up).
  *
@@ -8,8 +8,10 @@
  * - by simulated hours: the first `--warm-hours` (default a quarter of `--hours`), as this bench always measured;
  * - by deltas: the first sample at which the page has received at least `--warm-deltas` deltas (default 1,000) and the
  *   demo clock has passed its first midnight, if three samples from then still end before the last three.
- * The server sends a delta every 0.5–1 s of wall time whatever the simulation speed, so the default run (4 min) gives the
- * page about 500 deltas where a real day gives it tens of thousands. V8 compiles a function to baseline and then
+ * The server sends a delta every 0.5–1 s of wall time whatever the simulation speed, so a 24 h run in 4 min gives the
+ * page about 500 deltas where a real day gives it tens of thousands; the default (12 min, 120×) gives about 1,500, the
+ * slowest run that still takes a reasonable time (4 min, 360×, was the default before: its page was still tiering up when
+ * it ended, +6%). V8 compiles a function to baseline and then
  * optimised code once it has run often enough, and the wall's functions run about once per delta, so in a short run
  * they are still tiering up when the run ends: the page's compiled code keeps growing while its objects and strings stay
  * flat. The figure by deltas starts once the wall's functions have run about as often as in the first 10–20 minutes of
@@ -31,8 +33,8 @@ import { countDeltas, heapBreakdown, metrics, type HeapBreakdown } from './wallP
 const { values } = parseArgs({
   options: {
     hours: { type: 'string', default: '24' },
-    minutes: { type: 'string', default: '4' },
-    samples: { type: 'string', default: '16' },
+    minutes: { type: 'string', default: '12' },
+    samples: { type: 'string', default: '24' },
     /** Simulated hours taken as warm-up before the compared samples (default: a quarter of `hours`). */
     'warm-hours': { type: 'string' },
     /** Deltas the page must have received (and a simulated midnight passed) before the warm-up by deltas ends. */
