@@ -8,6 +8,7 @@ import { spaceKindOf } from '@shared/contract';
 import { applyEvent } from '@shared/projection/apply';
 import { spaceClockAt } from '@shared/projection/clock';
 import { sweep } from '@shared/projection/retention';
+import { HOUR_MS } from '@shared/time';
 import {
   createProjection,
   type CaseArchive,
@@ -92,8 +93,14 @@ export interface RestoreHooks {
   afterFold(space: string): void;
 }
 
-/** Events folded between two sweeps and two yields to the event loop while starting. */
+/** Events folded between two yields to the event loop while starting. */
 const START_CHUNK = 5_000;
+/**
+ * Space time between two sweeps of a fold. The retention keeps days for a week, closed cases for a day and resolved
+ * items for a month: a fold sweeping less often only holds some of it a few hours longer (a case folds the same held or
+ * archived, `projection-equality.test.ts`), and each sweep walks every case and item held.
+ */
+const FOLD_SWEEP_MS = 6 * HOUR_MS;
 /** From this many events, a fold of a whole log fills the dedupe filter on a worker thread (`SeenFilterBuilder`). */
 const SEEN_WORKER_MIN = 50_000;
 
@@ -121,6 +128,16 @@ export async function foldLog(
   let seq = after;
   let folded = 0;
   let refused = 0;
+  // Space time swept to: a sweep walks every case and item held, so a fold sweeps once the clock has moved on by
+  // `FOLD_SWEEP_MS`, and once at the end (the projection is then as a sweep after every chunk leaves it).
+  let swept = -Infinity;
+  const sweepTo = (force: boolean) => {
+    if (p.clock === null) return;
+    const to = Math.min(p.clock, until);
+    if (!force && to - swept < FOLD_SWEEP_MS) return;
+    sweep(p, to);
+    swept = to;
+  };
   for await (const chunk of store.readWithSeqs(space, opts.chunk ?? START_CHUNK, after)) {
     let cut = false;
     for (let i = 0; i < chunk.events.length; i++) {
@@ -135,10 +152,11 @@ export async function foldLog(
       folded++;
     }
     if (!cut) opts.onChunk?.(chunk);
-    if (p.clock !== null) sweep(p, Math.min(p.clock, until));
     if (cut) break;
+    sweepTo(false);
     await yieldToLoop();
   }
+  sweepTo(true);
   return { seq, folded, refused };
 }
 
