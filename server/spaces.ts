@@ -134,7 +134,8 @@ export async function foldLog(
   const sweepTo = (force: boolean) => {
     if (p.clock === null) return;
     const to = Math.min(p.clock, until);
-    if (!force && to - swept < FOLD_SWEEP_MS) return;
+    // The end of a fold whose last chunk was just swept to the same instant needs no second sweep.
+    if (to === swept || (!force && to - swept < FOLD_SWEEP_MS)) return;
     sweep(p, to);
     swept = to;
   };

@@ -50,13 +50,7 @@ export class BloomFilter {
   /** False when the string was certainly never added. */
   mightHave(s: string): boolean {
     hashPairInto(s, pair, 0);
-    const h1 = pair[0]!;
-    const h2 = pair[1]!;
-    for (let i = 0; i < this.hashes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask;
-      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
-    }
-    return true;
+    return hasBits(this.bits, this.mask, this.hashes, pair[0]!, pair[1]!);
   }
 }
 
@@ -69,6 +63,15 @@ export function setBits(bits: Uint32Array, mask: number, hashes: number, h1: num
     const bit = (h1 + Math.imul(i, h2)) & mask;
     bits[bit >>> 5]! |= 1 << (bit & 31);
   }
+}
+
+/** Whether every bit of one string, given its hash pair, is set (the same bits `setBits` sets). */
+function hasBits(bits: Uint32Array, mask: number, hashes: number, h1: number, h2: number): boolean {
+  for (let i = 0; i < hashes; i++) {
+    const bit = (h1 + Math.imul(i, h2)) & mask;
+    if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+  }
+  return true;
 }
 
 /**

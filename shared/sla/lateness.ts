@@ -111,9 +111,18 @@ function marksMemo(env: SlaEnv, atRisk: number): WeakMap<ClockState, ClockMarks>
   return memo;
 }
 
+/** The marks of `clock` from `memo` (the one of `env` and `atRisk`), computed and kept there the first time. */
+function memoMarks(memo: WeakMap<ClockState, ClockMarks>, env: SlaEnv, atRisk: number, clock: ClockState): ClockMarks {
+  const hit = memo.get(clock);
+  if (hit) return hit;
+  const marks = { deadline: clock.deadline, riskAt: riskAt(env, clock.limit, clock.start, clock.deadline, atRisk) };
+  memo.set(clock, marks);
+  return marks;
+}
+
 /** The marks of a clock on `env` with the at-risk fraction of `t` (memoised per clock object). */
 export function clockMarks(env: SlaEnv, clock: ClockState, t: Pick<ClockThresholds, 'atRisk'>): ClockMarks {
-  return marksOn(env, t)(clock);
+  return memoMarks(marksMemo(env, t.atRisk), env, t.atRisk, clock);
 }
 
 /**
@@ -122,13 +131,7 @@ export function clockMarks(env: SlaEnv, clock: ClockState, t: Pick<ClockThreshol
  */
 export function marksOn(env: SlaEnv, t: Pick<ClockThresholds, 'atRisk'>): (clock: ClockState) => ClockMarks {
   const memo = marksMemo(env, t.atRisk);
-  return (clock) => {
-    const hit = memo.get(clock);
-    if (hit) return hit;
-    const marks = { deadline: clock.deadline, riskAt: riskAt(env, clock.limit, clock.start, clock.deadline, t.atRisk) };
-    memo.set(clock, marks);
-    return marks;
-  };
+  return (clock) => memoMarks(memo, env, t.atRisk, clock);
 }
 
 /** The lateness at `now` (ms) of a running clock. */
