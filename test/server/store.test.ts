@@ -72,6 +72,32 @@ describe.each(stores)('the %s event store', (name, open) => {
     expect(await store.spaces()).toContain('drill-st');
   });
 
+  it('when a batch of hundreds is appended after a short one, then every event has its own seq and reads back by it', async () => {
+    const first = [received('big-0')].map(ev);
+    // 150 events: more than two of the SQLite store's 64-row statements, and a remainder written a row at a time.
+    const big = Array.from({ length: 150 }, (_, i) => ev(received(`big-${i + 1}`, { title: `题 ${i + 1}` })));
+    const [s0] = await store.append('drill-big', first, []);
+    const seqs = await store.append('drill-big', big, []);
+    expect(seqs).toHaveLength(150);
+    expect(new Set(seqs).size).toBe(150);
+    expect(seqs[0]).toBeGreaterThan(s0!);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
+    const read = await all(store, 'drill-big', 40);
+    expect(read.seqs).toEqual([s0, ...seqs]);
+    expect(read.ids).toEqual([...first, ...big].map((e) => e.eventId));
+    // Each seq names its own event, in every part of the batch.
+    const probe = [0, 63, 64, 127, 128, 149].map((i) => seqs[i]!);
+    expect((await store.readSeqs('drill-big', probe)).map((r) => (r.event as { title?: string }).title)).toEqual(
+      [1, 64, 65, 128, 129, 150].map((n) => `题 ${n}`),
+    );
+    // A repeated id inside a full statement fails the whole batch and keeps none of it.
+    const again = Array.from({ length: 70 }, (_, i) => ev(received(`big-again-${i}`)));
+    again[30] = big[5]!;
+    await expect(store.append('drill-big', again, [])).rejects.toThrow();
+    expect(await store.count('drill-big')).toBe(151);
+    expect(await store.hasEventId('drill-big', 'big-again-0')).toBe(false);
+  });
+
   it("when a citizen's text holds a NUL, quotes, backslashes, emoji and lone surrogates, then it reads back exactly as sent", async () => {
     const title = 'a\u0000b "q" \\ 路面\ud83d\ude00 \ud800 \u2028 end';
     const e = ev(received('s-text', { title }));
