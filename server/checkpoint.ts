@@ -8,13 +8,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { CityopsConfig } from '@shared/config';
+import { packShare, unpackShare, type DayFigures, type UnitShare } from '@shared/projection/day';
 import type { ProjectionContext, SpaceProjection } from '@shared/projection/state';
 import { BloomFilter } from './ingest/bloom';
 import { PROJECT_ROOT } from './root';
 import type { Restored } from './spaces';
 
-/** Bumped when the checkpoint's layout changes. */
-const FORMAT = 1;
+/** Bumped when the checkpoint's layout changes (2: a day's unit shares are packed, see `PackedShare`). */
+const FORMAT = 2;
 
 const sharedDir = path.join(PROJECT_ROOT, 'shared');
 
@@ -146,10 +147,28 @@ function writeJson(out: DeflatedBody, value: unknown): void {
     if (text === undefined) continue;
     out.write(`${first ? '' : ','}${JSON.stringify(k)}:`);
     first = false;
-    if (text === null) writeJson(out, v);
+    if (k === UNIT_SHARES && v instanceof Map) writeShares(out, v as DayFigures['unitShares']);
+    else if (text === null) writeJson(out, v);
     else out.write(text);
   }
   out.write('}');
+}
+
+/**
+ * The field of a day's figures that holds, per case, what it added to unit counts: most of a projection's text when
+ * written as objects (17 named counts per case and day), so it is written packed.
+ */
+const UNIT_SHARES = 'unitShares' satisfies keyof DayFigures;
+
+/** A day's unit shares as a map of packed shares (`{"$m":[[caseId,[[unit,…counts]]],…]}`). */
+function writeShares(out: DeflatedBody, shares: ReadonlyMap<string, readonly UnitShare[]>): void {
+  out.write('{"$m":[');
+  let first = true;
+  for (const [caseId, list] of shares) {
+    out.write(`${first ? '' : ','}[${JSON.stringify(caseId)},${JSON.stringify(list.map(packShare))}]`);
+    first = false;
+  }
+  out.write(']}');
 }
 
 /** An element of an array (a collection's member, a map entry's key or value): `null` when it has no JSON. */
@@ -197,6 +216,14 @@ export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored
   ] as const) {
     if (!(projection[k] instanceof Map || projection[k] instanceof Set))
       throw new Error(`checkpoint field ${k} is not a collection`);
+  }
+  for (const day of projection.days.values()) {
+    const shares = (day as Partial<DayFigures>).unitShares;
+    if (!(shares instanceof Map)) throw new Error(`checkpoint day ${String(day.day)} has no unit shares`);
+    for (const [caseId, packed] of shares as Map<string, unknown>) {
+      if (!Array.isArray(packed)) throw new Error(`checkpoint day ${day.day}: the shares of ${caseId} are not a list`);
+      shares.set(caseId, packed.map(unpackShare));
+    }
   }
   return { projection, seen: BloomFilter.fromBytes(bloom), seq: parsed.seq };
 }

@@ -72,6 +72,35 @@ export function unitCounts(d: DayFigures, unit: string): CaseCounts {
   return c;
 }
 
+/** The order a share's counts are packed in: the fields of `CaseCounts` as `emptyCaseCounts` lists them. */
+const SHARE_FIELDS = Object.keys(emptyCaseCounts()) as readonly (keyof CaseCounts)[];
+
+/** A unit share as a checkpoint holds it: the unit, then its counts in `SHARE_FIELDS` order (a tenth of the text). */
+export type PackedShare = [string, ...number[]];
+
+/** Packs a day's share of one unit (see `PackedShare`). */
+export function packShare(s: UnitShare): PackedShare {
+  const out: PackedShare = [s.unit];
+  for (const k of SHARE_FIELDS) out.push(s.counts[k]);
+  return out;
+}
+
+/** Unpacks a share `packShare` wrote; throws when it is not one. */
+export function unpackShare(packed: unknown): UnitShare {
+  if (
+    !Array.isArray(packed) ||
+    packed.length !== SHARE_FIELDS.length + 1 ||
+    typeof packed[0] !== 'string' ||
+    !packed.slice(1).every((n) => typeof n === 'number')
+  )
+    throw new Error(`a unit share is [unit, ${SHARE_FIELDS.length} counts], not ${JSON.stringify(packed)}`);
+  const counts = emptyCaseCounts();
+  SHARE_FIELDS.forEach((k, i) => {
+    counts[k] = packed[i + 1] as number;
+  });
+  return { unit: packed[0], counts };
+}
+
 /** The case's share of the unit's counters of a day (see `DayFigures.unitShares`), created on first use. */
 export function unitShare(d: DayFigures, caseId: string, unit: string): CaseCounts {
   let shares = d.unitShares.get(caseId);

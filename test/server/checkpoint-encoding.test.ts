@@ -8,6 +8,8 @@ import { projectionContext } from '../../server/app';
 import { decodeCheckpoint, encodeCheckpoint } from '../../server/checkpoint';
 import { BloomFilter } from '../../server/ingest/bloom';
 import { DEFAULT_CONFIG } from '@shared/config';
+import { emptyCaseCounts, type CaseCounts } from '@shared/kpi/rates';
+import { packShare, unpackShare } from '@shared/projection/day';
 import { validateEvent } from '@shared/events';
 import { applyEvent } from '@shared/projection/apply';
 import { createProjection, type SpaceProjection } from '@shared/projection/state';
@@ -35,11 +37,27 @@ function folded(): { p: SpaceProjection; seen: BloomFilter; seq: number } {
   return { p, seen, seq };
 }
 
-/** The JSON text of a checkpoint as written in one piece (the layout every checkpoint of format 1 has). */
+/**
+ * The JSON text of a checkpoint as written in one piece (the layout every checkpoint of format 2 has): the projection's
+ * state with its collections as `$m` / `$s` lists, and each day's unit shares packed as `[unit, ...counts]` in the
+ * order of `CaseCounts`' fields.
+ */
 function wholeJson(p: SpaceProjection, seq: number): string {
   const state: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) if (!['ctx', 'archive', 'replaying'].includes(k)) state[k] = v;
-  return JSON.stringify({ format: 1, seq, state }, (_k, v: unknown) =>
+  const fields = Object.keys(emptyCaseCounts()) as (keyof CaseCounts)[];
+  const days = new Map(
+    [...p.days].map(([key, d]) => [
+      key,
+      {
+        ...d,
+        unitShares: new Map(
+          [...d.unitShares].map(([id, list]) => [id, list.map((s) => [s.unit, ...fields.map((f) => s.counts[f])])]),
+        ),
+      },
+    ]),
+  );
+  return JSON.stringify({ format: 2, seq, state: { ...state, days } }, (_k, v: unknown) =>
     v instanceof Map ? { $m: [...v] } : v instanceof Set ? { $s: [...v] } : v,
   );
 }
@@ -66,6 +84,10 @@ describe('when a projection of thousands of cases is checkpointed', () => {
     expect(restored.projection.open.size).toBeGreaterThan(100);
     expect(restored.projection.cases).toEqual(p.cases);
     expect(restored.projection.days).toEqual(p.days);
+    // The shares came back as what an exemption subtracts: thousands of them, with counts in them.
+    const shares = [...p.days.values()].flatMap((d) => [...d.unitShares.values()].flat());
+    expect(shares.length).toBeGreaterThan(1_000);
+    expect(shares.some((s) => s.counts.signedOnTime > 0 && s.counts.closed > 0)).toBe(true);
     expect(restored.projection.calls).toEqual(p.calls);
     expect(restored.projection.items).toEqual(p.items);
     const meta = { spaceKind: 'drill' as const, clockRate: 1 };
@@ -81,5 +103,17 @@ describe('when a projection of thousands of cases is checkpointed', () => {
       level: 1,
     });
     expect(body.length).toBeLessThan(whole.length * 1.01);
+  });
+});
+
+describe('when a unit share is packed for a checkpoint', () => {
+  it('then it unpacks to the same counts, and anything else is refused with what a share is', () => {
+    const counts = { ...emptyCaseCounts(), dispatched: 1, signed: 1, signedOnTime: 1, reopened: 2 };
+    const packed = packShare({ unit: 'st-guanshan', counts });
+    expect(packed).toHaveLength(Object.keys(counts).length + 1);
+    expect(unpackShare(JSON.parse(JSON.stringify(packed)))).toEqual({ unit: 'st-guanshan', counts });
+    expect(() => unpackShare(['st-guanshan', 1, 2])).toThrow(/a unit share is \[unit, 17 counts\]/);
+    expect(() => unpackShare({ unit: 'st-guanshan', counts })).toThrow(/a unit share is/);
+    expect(() => unpackShare([7, ...Object.values(counts)])).toThrow(/a unit share is/);
   });
 });
