@@ -54,13 +54,30 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
-function reviver(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const o = value as Record<string, unknown>;
-    if ('$m' in o && Array.isArray(o.$m)) return new Map(o.$m as [unknown, unknown][]);
-    if ('$s' in o && Array.isArray(o.$s)) return new Set(o.$s as unknown[]);
+/**
+ * Turns the `{"$m": [...]}` and `{"$s": [...]}` of a parsed body back into Maps and Sets, in place, innermost first (as
+ * a `JSON.parse` reviver would: one called for every value of a checkpoint took five times as long as the parse).
+ */
+function revive(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object') value[i] = revive(v);
+    }
+    return value;
   }
-  return value;
+  const o = value as Record<string, unknown>;
+  if (Array.isArray(o.$m)) return new Map(revive(o.$m) as [unknown, unknown][]);
+  if (Array.isArray(o.$s)) return new Set(revive(o.$s) as unknown[]);
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v === null || typeof v !== 'object') continue;
+    const r = revive(v);
+    // Defined, not assigned: a key such as `__proto__` stays an own property, as JSON.parse made it.
+    if (r !== v) Object.defineProperty(o, k, { value: r, writable: true, enumerable: true, configurable: true });
+  }
+  return o;
 }
 
 /**
@@ -192,7 +209,7 @@ export function encodeCheckpoint(p: SpaceProjection, seen: BloomFilter, seq: num
 export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored {
   const raw = inflateRawSync(body);
   const len = raw.readUInt32LE(0);
-  const parsed = JSON.parse(raw.subarray(4, 4 + len).toString('utf8'), reviver) as {
+  const parsed = revive(JSON.parse(raw.subarray(4, 4 + len).toString('utf8'))) as {
     format: number;
     seq: number;
     state: Record<string, unknown>;

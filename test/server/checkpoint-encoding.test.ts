@@ -117,3 +117,27 @@ describe('when a unit share is packed for a checkpoint', () => {
     expect(() => unpackShare([7, ...Object.values(counts)])).toThrow(/a unit share is/);
   });
 });
+
+describe('when a checkpoint holds collections inside plain values and a key named __proto__', () => {
+  it('then they decode as they were, the key an own property and no prototype changed', () => {
+    const p = createProjection('drill-keys', ctx);
+    const odd = JSON.parse('{"__proto__": {"x": 1}, "list": [{"a": 1}]}') as Record<string, unknown>;
+    Object.defineProperty(odd, '__proto__', {
+      value: new Map([['k', new Set(['a', 'b'])]]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    odd.list = [{ inner: new Map([[1, { deep: new Set([2]) }]]) }];
+    const withOdd = Object.assign(p, { odd }) as SpaceProjection & { odd: Record<string, unknown> };
+    const back = decodeCheckpoint(encodeCheckpoint(withOdd, new BloomFilter(), 3), ctx)
+      .projection as SpaceProjection & {
+      odd: Record<string, unknown>;
+    };
+    expect(Object.getPrototypeOf(back.odd)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(back.odd, '__proto__')?.value).toEqual(
+      new Map([['k', new Set(['a', 'b'])]]),
+    );
+    expect(back.odd.list).toEqual([{ inner: new Map([[1, { deep: new Set([2]) }]]) }]);
+  });
+});
