@@ -38,6 +38,7 @@ export class SpaceMonitor {
   private readonly checkpointed = new Map<string, { seq: number; at: number }>();
   private readonly writtenBySpace = new Map<string, number>();
   private readonly failsafe: Failsafe;
+  private checkpoints = 0;
 
   constructor(private readonly opts: MonitorOptions) {
     this.failsafe = opts.failsafe ?? new Failsafe();
@@ -109,6 +110,12 @@ export class SpaceMonitor {
   private checkpointNow(space: Space): void {
     this.opts.checkpoint(space);
     this.checkpointed.set(space.name, { seq: space.position, at: this.opts.now() });
+    this.checkpoints++;
+  }
+
+  /** Checkpoints written since start (every space). */
+  get checkpointsWritten(): number {
+    return this.checkpoints;
   }
 
   /** Checkpoints every space that changed since its last checkpoint (a graceful stop), each in its order. */
