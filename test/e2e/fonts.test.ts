@@ -1,8 +1,8 @@
 /**
  * A kiosk without Chinese fonts: Chromium on a font configuration with only Latin fonts (DejaVu) shows the wall, the
  * desk and the login page with real glyphs for every Chinese character on screen — drawn, each one different from the
- * missing-glyph box — from the fonts the product ships, preloaded by the page. As a control, the same characters in a
- * system font family on that Chromium are all boxes.
+ * missing-glyph box — from the fonts the product ships, preloaded by the page, and so do the labels the wall's charts
+ * draw on canvas. As a control, the same characters in a system font family on that Chromium are all boxes.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,6 +129,58 @@ describe.runIf(run)('when a kiosk has no Chinese fonts', () => {
     ].map((m) => m[1]);
     expect(preloaded.length).toBeGreaterThan(10);
     expect(fontRequests).toEqual(expect.arrayContaining(preloaded));
+    await page.close();
+  }, 60_000);
+
+  it("then the wall's charts draw their Chinese labels in the shipped faces, once those are loaded", async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    // Every text a canvas draws with a Chinese character: the font it was drawn in, and whether the shipped face's
+    // glyphs for the text were loaded at that moment (a canvas keeps the glyphs it was drawn with).
+    await page.addInitScript(() => {
+      const drawn: { text: string; font: string; loaded: boolean }[] = [];
+      (window as unknown as { canvasText: typeof drawn }).canvasText = drawn;
+      const fill = CanvasRenderingContext2D.prototype.fillText;
+      CanvasRenderingContext2D.prototype.fillText = function (text: string, x: number, y: number, w?: number) {
+        if (/[\u4e00-\u9fff]/.test(text)) {
+          const shipped = this.font.replace(/(\d+(\.\d+)?px\s+).*$/, '$1"CityOps Sans SC"');
+          drawn.push({ text, font: this.font, loaded: document.fonts.check(shipped, text) });
+        }
+        return w === undefined ? fill.call(this, text, x, y) : fill.call(this, text, x, y, w);
+      };
+    });
+    await page.goto(wall.page('&kiosk=1'));
+    await page.locator('[data-panel="trend"] canvas').waitFor({ state: 'visible', timeout: 20_000 });
+    await page.waitForTimeout(2500);
+    const last = await page.evaluate(async () => {
+      await document.fonts.ready;
+      const drawn = (window as unknown as { canvasText: { text: string; font: string; loaded: boolean }[] }).canvasText;
+      const byText = new Map(drawn.map((d) => [d.text, d]));
+      const canvas = document.createElement('canvas');
+      canvas.width = 56;
+      canvas.height = 56;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+      const draw = (ch: string, family: string): string => {
+        ctx.clearRect(0, 0, 56, 56);
+        ctx.font = `40px ${family}`;
+        ctx.fillText(ch, 4, 46);
+        const data = ctx.getImageData(0, 0, 56, 56).data;
+        let bits = '';
+        for (let i = 3; i < data.length; i += 4) bits += data[i]! > 96 ? '1' : '0';
+        return bits;
+      };
+      return [...byText.values()].map((d) => {
+        const family = d.font.replace(/^.*?\d+(\.\d+)?px\s+/, '');
+        const box = draw('\ue000', family);
+        const tofu = [...d.text].filter((ch) => /[\u4e00-\u9fff]/.test(ch) && draw(ch, family) === box).join('');
+        return { ...d, tofu };
+      });
+    });
+    expect(last.map((d) => d.text)).toEqual(expect.arrayContaining(['12345热线', '昨日', '08时']));
+    for (const d of last) {
+      expect(d.font, `chart text ${d.text}`).toContain('CityOps Sans SC');
+      expect(d.loaded, `chart text ${d.text}: its faces loaded when last drawn`).toBe(true);
+      expect(d.tofu, `chart text ${d.text}: characters drawn as boxes`).toBe('');
+    }
     await page.close();
   }, 60_000);
 

@@ -1,6 +1,8 @@
 /**
  * One ECharts instance in an element: created on mount, fed by a reactive option, resized by a throttled
- * ResizeObserver that skips zero-size boxes, and disposed before unmount so a 7×24 wall does not leak.
+ * ResizeObserver that skips zero-size boxes, and disposed before unmount so a 7×24 wall does not leak. Its text is
+ * drawn in the page's own font stack (the shipped Chinese faces), and drawn again once a face the page was waiting
+ * for has loaded: a canvas keeps whatever glyphs it was drawn with.
  */
 import { init, registerMap, use, type ComposeOption, type ECharts } from 'echarts/core';
 import {
@@ -87,6 +89,9 @@ export function useEChart(el: Readonly<Ref<HTMLElement | null>>, option: () => W
     // The stage is scaled by a CSS transform: render at the pixels it ends up covering, so a 4K wall stays sharp.
     const devicePixelRatio = (window.devicePixelRatio || 1) * Math.max(1, scale.value);
     chart.value = init(el.value, undefined, { renderer: 'canvas', devicePixelRatio });
+    // ECharts draws in `sans-serif` by default, which on a kiosk without Chinese fonts has no Chinese glyphs: every
+    // label would be a row of boxes. The page's stack starts with the faces it ships.
+    chart.value.setOption({ textStyle: { fontFamily: getComputedStyle(el.value).fontFamily } });
     chart.value.setOption(option());
   };
 
@@ -95,8 +100,17 @@ export function useEChart(el: Readonly<Ref<HTMLElement | null>>, option: () => W
     chart.value = null;
   };
 
+  // A face that loads after the chart was drawn (a unicode-range slice its labels asked for) is only used by a new draw.
+  const redraw = (): void => {
+    if (!chart.value) return;
+    dispose();
+    create();
+  };
+  const fonts = typeof document !== 'undefined' ? document.fonts : undefined;
+
   onMounted(() => {
     create();
+    fonts?.addEventListener('loadingdone', redraw);
     if (!el.value) return;
     observer = new ResizeObserver((entries) => {
       const box = entries[0]?.contentRect;
@@ -120,6 +134,7 @@ export function useEChart(el: Readonly<Ref<HTMLElement | null>>, option: () => W
   });
 
   onBeforeUnmount(() => {
+    fonts?.removeEventListener('loadingdone', redraw);
     observer?.disconnect();
     observer = null;
     if (resizeTimer !== null) clearTimeout(resizeTimer);
