@@ -1,6 +1,7 @@
 /**
  * Unknown places stay on the wall: open cases whose street is not a configured one (an import's places the
- * configuration does not list) are counted in the map's 未定位 figure instead of vanishing, in real Chromium.
+ * configuration does not list) are counted in the map's 未定位 figure instead of vanishing, in real Chromium, and the
+ * figure fits in the map's title bar beside the others.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,15 @@ describe.runIf(run)('when open cases are in places the configuration does not li
     expect((await figure.textContent())?.replace(/\s+/g, '')).toBe('未定位3/0');
     expect(await figure.getAttribute('href')).toMatch(/^\/cases\?space=live&status=late$/);
     expect((await page.locator('[data-street=guanshan] .open').textContent())?.trim()).toBe('1');
+    // The map's title bar keeps one line: no legend item wraps, and none reaches past the panel's edge.
+    const bar = await page.locator('[data-panel=map] .bar').evaluate((el) => {
+      const panel = el.getBoundingClientRect();
+      const items = [...el.querySelectorAll('.legend > *')].map((i) => i.getBoundingClientRect());
+      return { right: panel.right, heights: items.map((r) => Math.round(r.height)), rights: items.map((r) => r.right) };
+    });
+    expect(bar.heights).toHaveLength(4);
+    for (const h of bar.heights) expect(h).toBeLessThan(26);
+    for (const r of bar.rights) expect(r).toBeLessThanOrEqual(bar.right);
     await page.close();
   });
 });
