@@ -270,6 +270,35 @@ describe.runIf(run)('when a supervisor follows a late figure from the wall to a 
     expect(readFileSync(path.join(shots, 'monthly-report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
   });
 
+  it("then a duty officer whose token is for a drill space lands on that space's desk, and logs out from it", async () => {
+    const res = await post(
+      url,
+      { space: 'drill-a', events: [received('drill-a-1', { ts: NOW - HOUR_MS, urgency: 'urgent' })] },
+      'producer-drill-a',
+    );
+    expect(res.json.accepted).toBe(1);
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const officer = await ctx.newPage();
+    const failed: string[] = [];
+    officer.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`);
+    });
+    await officer.goto(`${url}/login`);
+    await officer.fill('input[name=token]', 'duty-drill-a');
+    await officer.fill('input[name=name]', '赵值班');
+    await officer.click('form[data-test=login] button[type=submit]');
+    await officer.waitForURL(/\/duty\?space=drill-a$/, { timeout: 10_000 });
+    await officer.locator('[data-test=open-count]').waitFor({ state: 'visible', timeout: 10_000 });
+    await officer.waitForTimeout(1000);
+    expect(await officer.locator('[data-test=space-banner]').innerText()).toContain('drill-a');
+    expect(await officer.locator('[data-test=error]').count()).toBe(0);
+    expect(failed).toEqual([]);
+    await officer.click('[data-test=logout]');
+    await officer.waitForURL(/\/login$/, { timeout: 10_000 });
+    expect((await ctx.request.get(`${url}/api/v1/session`)).status()).toBe(401);
+    await ctx.close();
+  });
+
   it('then no page logged an error', () => {
     expect(errors).toEqual([]);
   });
