@@ -77,6 +77,11 @@ export function parseHhmm(hhmm: string): number {
   return minutes;
 }
 
+/** Whether `s` is a `YYYY-MM-DD` day that exists (`2026-02-30` and `2026-13-01` do not; they would roll over). */
+export function isDateKey(s: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && shanghaiDateKey(shanghaiMidnight(s)) === s;
+}
+
 /** The date key `days` civil days after `dateKey` (negative to go back). */
 export function addDays(dateKey: string, days: number): string {
   return shanghaiDateKey(shanghaiMidnight(dateKey) + days * DAY_MS + HOUR_MS);

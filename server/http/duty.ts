@@ -10,7 +10,7 @@ import { decideItemAction, itemActionSchema } from '@shared/duty/actions';
 import { deskList } from '@shared/duty/desk';
 import { draftHandover, handoverList, HANDOVER_KEPT_MS, type HandoverRecord } from '@shared/duty/handover';
 import { stampOf } from '@shared/duty/items';
-import { DAY_MS } from '@shared/time';
+import { DAY_MS, isDateKey } from '@shared/time';
 import {
   decideSign,
   decideSubmit,
@@ -95,7 +95,7 @@ export function dutyRoutes(deps: DutyDeps): Router {
     const space = querySpace(req, res);
     if (space === null || !authorise(deps, req, res, 'duty', space)) return;
     const date = typeof req.query.date === 'string' && req.query.date !== '' ? req.query.date : undefined;
-    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
+    if (date !== undefined && !isDateKey(date))
       return sendError(res, 'bad_request', `query date: "${date.slice(0, 32)}" is not a date (YYYY-MM-DD)`);
     const s = deps.spaces.find(space);
     if (!s) return sendError(res, 'not_found', `no space ${space} on this server`);

@@ -10,6 +10,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { CaseState } from '@shared/cases/state';
 import type { CityopsConfig } from '@shared/config';
 import type { Channel } from '@shared/domain';
+import { isDateKey } from '@shared/time';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
 import type { IngestService } from '../ingest/service';
 import {
@@ -94,10 +95,13 @@ function send(
   else res.status(status).json(json);
 }
 
-/** An ISO 8601 date-time (a date alone is midnight UTC); NaN when it is not one. */
+/** An ISO 8601 date-time (a date alone is midnight UTC); NaN when it is not one, or names a day that does not exist. */
 function isoTime(v: string): number {
-  return /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v.trim())
-    ? Date.parse(v.trim())
+  const t = v.trim();
+  // Date.parse rolls a day that does not exist over (2026-02-30 is read as 2 March): refuse it instead.
+  return /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t) &&
+    isDateKey(t.slice(0, 10))
+    ? Date.parse(t)
     : Number.NaN;
 }
 

@@ -8,7 +8,7 @@ import { CASE_FLAGS, CASE_TYPES, CHANNELS, CLOCKS, STAGES, URGENCIES, type CaseF
 import { spaceName } from '../contract';
 import type { CaseEventType } from '../events/case';
 import type { Lateness } from '../sla/lateness';
-import { shanghaiMidnight, type EpochMs } from '../time';
+import { isDateKey, shanghaiMidnight, type EpochMs } from '../time';
 import type { CaseState } from './state';
 
 /** Which cases a list holds: late now (overdue, at risk, either), or by lifecycle (open, closed, all). */
@@ -25,14 +25,21 @@ export type CaseSort = (typeof CASE_SORTS)[number];
 export const MAX_PAGE_SIZE = 200;
 
 const text = z.string().trim().min(1).max(64);
-/** A date `YYYY-MM-DD` (a Shanghai civil day) or epoch milliseconds. */
-const instant = z.union([
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD or epoch ms')
-    .transform((d) => shanghaiMidnight(d)),
-  z.coerce.number().int().min(0).max(4_102_444_800_000),
-]);
+/**
+ * A date `YYYY-MM-DD` (a Shanghai civil day, which must exist: 2026-02-30 would roll over into March) or epoch
+ * milliseconds, as the query string gives them; a refusal says which it expected.
+ */
+const instant = z.string().transform((v, ctx): number => {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    if (isDateKey(v)) return shanghaiMidnight(v);
+    ctx.addIssue({ code: 'custom', message: `"${v}" names a day that does not exist` });
+    return z.NEVER;
+  }
+  const ms = /^\d{1,13}$/.test(v) ? Number(v) : Number.NaN;
+  if (ms <= 4_102_444_800_000) return ms;
+  ctx.addIssue({ code: 'custom', message: `"${v.slice(0, 32)}" is not a date YYYY-MM-DD or epoch ms` });
+  return z.NEVER;
+});
 
 /** The filters of a case list (query-string names). `from`/`to` bound the received time: from inclusive, to exclusive. */
 export const caseQuerySchema = z.strictObject({

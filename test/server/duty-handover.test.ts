@@ -239,6 +239,14 @@ describe('when the day shift hands over to the night shift at the desk', () => {
       headers: { authorization: 'Bearer duty-live' },
     });
     expect(((await all.json()) as { records: HandoverRecord[] }).records.map((x) => x.id)).toEqual([DAY_ID]);
+    // A day that does not exist is refused, not rolled over into another day's records (or none).
+    const feb30 = await fetch(`${server.url}/api/v1/duty/handovers?space=live&date=2026-02-30`, {
+      headers: { authorization: 'Bearer duty-live' },
+    });
+    expect([feb30.status, ((await feb30.json()) as { error: { message: string } }).error.message]).toEqual([
+      400,
+      'query date: "2026-02-30" is not a date (YYYY-MM-DD)',
+    ]);
     const one = await fetch(`${server.url}/api/v1/duty/handovers/${encodeURIComponent(DAY_ID)}?space=live`, {
       headers: { authorization: 'Bearer duty-live' },
     });

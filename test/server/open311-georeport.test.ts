@@ -190,6 +190,11 @@ describe('when a client sends something wrong', () => {
       /^start_date: "yesterday" is not an ISO 8601 date-time/,
     );
     await error(
+      await fetch(`${url}/requests.json?${key}&start_date=2026-02-30T00:00:00Z`),
+      400,
+      /^start_date: "2026-02-30T00:00:00Z" is not an ISO 8601 date-time/,
+    );
+    await error(
       await fetch(`${url}/requests.json?${key}&start_date=2026-11-24&end_date=2026-11-23`),
       400,
       /^start_date: after end_date/,
