@@ -39,7 +39,7 @@ import { Failsafe } from './failsafe';
 import { requestIdOf, requestIds } from './http/requestId';
 import { IngestService } from './ingest/service';
 import { logger, type Logger } from './log';
-import { createMetrics } from './metrics';
+import { createMetrics, forgetSpaceMetrics } from './metrics';
 import { BacklogGuard } from './realtime/backlog';
 import { Broadcaster } from './realtime/broadcaster';
 import { wireIngest, wireWall, type IoServer } from './realtime/namespaces';
@@ -532,7 +532,7 @@ export function createApp(deps: AppDeps): App {
       .catch((err: unknown) => log.error({ err, space: name }, "could not drop a deleted space's webhook rows"));
     monitor.forget(name);
     walls.forgetSpace(name);
-    metrics.openCases.remove({ space: name });
+    forgetSpaceMetrics(metrics, name);
   });
 
   // On a cluster only (its module loads PostgreSQL's driver): made once the log is restored, before the app is ready.

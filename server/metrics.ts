@@ -109,3 +109,23 @@ export function createMetrics() {
 
 /** The metrics object. */
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Takes a deleted space's series out of every per-space metric: drills come and go under names of their own, and over
+ * years their series would otherwise pile up in every scrape. A space made again under the same name starts from zero
+ * (a counter reset, which Prometheus' `rate` and `increase` expect).
+ */
+export function forgetSpaceMetrics(m: Metrics, space: string): void {
+  for (const metric of [
+    m.accepted,
+    m.duplicate,
+    m.rejected,
+    m.quarantined,
+    m.stepSkew,
+    m.quarantineSize,
+    m.wallsDropped,
+    m.deltas,
+    m.openCases,
+  ])
+    metric.remove({ space });
+}

@@ -116,6 +116,13 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
   });
 
   it('then DELETE with deleteData removes the space and its log', async () => {
+    const series = async () =>
+      (await (await fetch(`${server.url}/metrics`, { headers: admin })).text())
+        .split('\n')
+        .filter((l) => l.includes(`space="${drill.space}"`))
+        .map((l) => l.split('{')[0]);
+    // While it exists, the drill has its series: events accepted, deltas, open cases…
+    expect(await series()).toEqual(expect.arrayContaining(['cityops_events_accepted_total', 'cityops_open_cases']));
     const del = await api<{ deleted: boolean }>(`${server.url}/api/v1/drills/${drill.id}?deleteData=true`, {
       method: 'DELETE',
     });
@@ -126,6 +133,8 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
     const exp = await fetch(`${server.url}/api/v1/spaces/${drill.space}/export.jsonl`, { headers: admin });
     expect(exp.status).toBe(404);
     expect((await api(`${server.url}/api/v1/drills/${drill.id}`)).status).toBe(404);
+    // …and once deleted none is left to pile up in every scrape.
+    expect(await series()).toEqual([]);
   });
 });
 
