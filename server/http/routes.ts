@@ -80,9 +80,16 @@ function needsToken(tokens: TokenRegistry, action: Action) {
 /** `/api/v1`: events in, quarantine and spaces out. */
 export function apiRoutes(deps: RouteDeps): Router {
   const r = express.Router();
-  const json = express.json({ limit: deps.bodyLimit, strict: true });
+  // Any JSON value is read (`null` is JSON, and is then told what the body must be), and only a JSON body.
+  const json = express.json({ limit: deps.bodyLimit, strict: false });
   r.post('/events', needsToken(deps.tokens, 'produce'), json, async (req, res) => {
     if (!deps.isReady()) return sendError(res, 'not_ready', 'the server is rebuilding its projections; retry shortly');
+    if (!req.is('application/json'))
+      return sendError(
+        res,
+        'bad_request',
+        `the body must be JSON sent with Content-Type: application/json (this request's Content-Type is ${JSON.stringify((req.headers['content-type'] ?? 'none').slice(0, 80))})`,
+      );
     const parsed = ingestBatchSchema.safeParse(req.body);
     if (!parsed.success)
       return sendError(

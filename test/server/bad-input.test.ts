@@ -33,6 +33,24 @@ describe('when the body is bad', () => {
     expect((r.json.error as { code: string; message: string }).message).toMatch(/not valid JSON/);
   });
 
+  it('then a body of JSON null is told what the body must be, and a body not sent as JSON is told its Content-Type', async () => {
+    const nul = await post(server.url, 'null', 'producer-live', true);
+    expect(nul.status).toBe(400);
+    const e = nul.json.error as { message: string; errors?: { path: string; message: string }[] };
+    expect(e.message).toMatch(/the body must be \{ "space": "\.\.\.", "events": \[ \.\.\. \] \}/);
+    expect(e.errors?.[0]?.path).toBe('(body)');
+    const plain = await fetch(`${server.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer producer-live', 'content-type': 'text/plain' },
+      body: JSON.stringify({ space: 'live', events: [received('plain-1')] }),
+    });
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as { error: { message: string } }).error.message).toBe(
+      'the body must be JSON sent with Content-Type: application/json (this request\'s Content-Type is "text/plain")',
+    );
+    expect(await receivedCount()).toBe(1);
+  });
+
   it('then a wrong type names the field path', async () => {
     const r = await post(server.url, {
       space: 'live',
