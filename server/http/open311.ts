@@ -95,14 +95,16 @@ function send(
   else res.status(status).json(json);
 }
 
-/** An ISO 8601 date-time (a date alone is midnight UTC); NaN when it is not one, or names a day that does not exist. */
+/**
+ * An ISO 8601 date-time; one without an offset, or a date alone, is the centre's own time (Asia/Shanghai, +08:00 all
+ * year), not the server's zone. NaN when it is not one, or names a day that does not exist.
+ */
 function isoTime(v: string): number {
   const t = v.trim();
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
   // Date.parse rolls a day that does not exist over (2026-02-30 is read as 2 March): refuse it instead.
-  return /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t) &&
-    isDateKey(t.slice(0, 10))
-    ? Date.parse(t)
-    : Number.NaN;
+  if (!m || !isDateKey(m[1]!)) return Number.NaN;
+  return Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? '+08:00'}`);
 }
 
 /** The `/open311` router (mount at `/open311`). */

@@ -160,6 +160,9 @@ describe('when a GeoReport v2 client reads the endpoints in both formats', () =>
     expect(await ids('&status=open,closed')).toEqual([second, first]);
     expect(await ids(`&service_code=${encodeURIComponent('市容环卫')}`)).toEqual([first]);
     expect(await ids('&start_date=2026-11-23T09:10:00%2B08:00')).toEqual([second]);
+    // A time without an offset is the centre's (Asia/Shanghai), whatever zone the server runs in.
+    expect(await ids('&start_date=2026-11-23T09:10:00')).toEqual([second]);
+    expect(await ids('&end_date=2026-11-23T09:10')).toEqual([first]);
     expect(
       await ids(
         `&service_request_id=${first},NOPE&status=open&service_code=${encodeURIComponent('噪音扰民')}&start_date=2027-01-01T00:00:00Z`,
