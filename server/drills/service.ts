@@ -297,6 +297,17 @@ export class DrillService {
     return outcome;
   }
 
+  /**
+   * Deletes a drill space no drill created (fed by a simulator or an import with a producer token): `deleted`, or why
+   * not — the space belongs to a drill (deleted with it, `stop`), or there is no such space on this server.
+   */
+  async deleteUnrecorded(space: string): Promise<'deleted' | 'drill' | 'unknown'> {
+    if (await this.get(space)) return 'drill';
+    if (!this.deps.spaces.find(space)) return 'unknown';
+    await this.deps.spaces.delete(space);
+    return 'deleted';
+  }
+
   /** The drill's summary: the final one once it has ended, otherwise computed up to where it is (once per change). */
   async summary(id: string): Promise<DrillSummary | null> {
     const record = await this.get(id);

@@ -1,5 +1,6 @@
 /**
- * `/api/v1/drills` (admin): start a drill from a scenario, list drills with progress, stop and delete, read summaries.
+ * `/api/v1/drills` (admin): start a drill from a scenario, list drills with progress, stop and delete, read summaries;
+ * `DELETE /api/v1/spaces/:space` deletes a drill space that no drill created (a simulator's or an import's).
  * The admin is a bearer token (tools) or a session cookie (the drill pages; writes then echo the CSRF token). On a
  * cluster any node answers for every drill: a stop sent to a node that does not run the drill is carried out by the
  * node that does, and the answer says what happened (`stopped`, `message`, the drill as it ended).
@@ -95,6 +96,26 @@ export function drillRoutes(deps: GuardDeps & { readonly drills: DrillService })
       message: deleteData ? `${message}; its data is deleted` : message,
       drill,
     });
+  });
+  // A drill space that no drill created (a simulator's run or an import into drill-…): its log, rows and walls go.
+  r.delete('/spaces/:space', async (req, res) => {
+    if (!admin(req, res, true)) return;
+    const space = req.params.space;
+    if (!spaceName.safeParse(space).success || spaceKindOf(space) !== 'drill')
+      return sendError(
+        res,
+        'bad_request',
+        `${space.slice(0, 64)} is not a drill space: only drill-… spaces are deleted here (live is never deleted; demo is rebuilt by npm start)`,
+      );
+    const outcome = await deps.drills.deleteUnrecorded(space);
+    if (outcome === 'drill')
+      return sendError(
+        res,
+        'conflict',
+        `${space} is a drill's space: stop and delete the drill with DELETE /api/v1/drills/${space}?deleteData=true`,
+      );
+    if (outcome === 'unknown') return sendError(res, 'not_found', `no space ${space} on this server`);
+    res.json({ space, deleted: true });
   });
   return r;
 }

@@ -262,6 +262,42 @@ describe('when the drill pages call the drill and export API with a session cook
     expect((await exp.text()).trimEnd().split('\n')).toHaveLength(events.length);
   });
 
+  it("then a drill space no drill created is deleted with DELETE /spaces/:space; a drill's space, live, demo and an unknown one are refused", async () => {
+    const bearer = { authorization: 'Bearer admin-token' };
+    await server.app.ingest.ingest('drill-loose', generateEvents({ seed: 4, from: NOW - HOUR_MS, to: NOW }));
+    expect(server.app.spaces.find('drill-loose')).toBeDefined();
+    const del = await call('/spaces/drill-loose', bearer, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect(await del.json()).toEqual({ space: 'drill-loose', deleted: true });
+    expect(server.app.spaces.find('drill-loose')).toBeUndefined();
+    expect((await call('/spaces/drill-loose/export.jsonl', bearer)).status).toBe(404);
+    const again = await call('/spaces/drill-loose', bearer, { method: 'DELETE' });
+    expect(again.status).toBe(404);
+    expect(await message(again)).toBe('no space drill-loose on this server');
+    for (const name of ['live', 'demo'])
+      expect(await message(await call(`/spaces/${name}`, bearer, { method: 'DELETE' }))).toMatch(
+        new RegExp(`^${name} is not a drill space: only drill-… spaces are deleted here`),
+      );
+    expect((await call('/spaces/drill-a/export.jsonl', bearer)).status).toBe(200);
+    // A drill's own space goes with its drill, not here.
+    const started = await call('/drills', bearer, {
+      method: 'POST',
+      body: JSON.stringify({ scenario: 'trunk-failure', speed: 60, seed: 2 }),
+    });
+    expect(started.status).toBe(201);
+    const drill = (await started.json()) as DrillRecord;
+    const refused = await call(`/spaces/${drill.space}`, bearer, { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    expect(await message(refused)).toBe(
+      `${drill.space} is a drill's space: stop and delete the drill with DELETE /api/v1/drills/${drill.space}?deleteData=true`,
+    );
+    expect((await call(`/drills/${drill.id}?deleteData=true`, bearer, { method: 'DELETE' })).status).toBe(200);
+    // As the supervisors' pages cannot administer, nor can a supervisor delete a space.
+    expect(
+      (await call('/spaces/drill-a', { authorization: 'Bearer supervisor-token' }, { method: 'DELETE' })).status,
+    ).toBe(403);
+  });
+
   it('then a cookie write without the CSRF token is refused naming the header, with it the request is handled', async () => {
     const s = await loginSession(server.url, 'admin-token');
     const body = JSON.stringify({ scenario: 'meteor' });
