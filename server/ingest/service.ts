@@ -1,8 +1,8 @@
 /**
  * Ingest: validate → dedupe → fold → commit → answer. A batch is answered only after its accepted events are durable.
- * Batches of one space run in order; an event that does not fit its case goes to quarantine with the reason. The
- * listeners told after a commit are isolated: one that throws is logged and counted, and the batch is still answered
- * as committed (it is durable).
+ * Batches of one space run in order; an event that does not fit its case goes to quarantine with the reason, once: the
+ * same event sent again while it still does not fit is a duplicate. The listeners told after a commit are isolated: one
+ * that throws is logged and counted, and the batch is still answered as committed (it is durable).
  */
 import {
   MAX_FIELD_ERRORS,
@@ -158,6 +158,7 @@ export class IngestService {
     const toQuarantine: QuarantineEntry[] = [];
     const accepted: DomainEvent[] = [];
     const inBatch = new Set<string>();
+    const quarantinedInBatch = new Set<string>();
     let duplicate = 0;
     const receivedAt = this.now();
     const latest = latestAdmitted(space.kind, receivedAt, space.drill?.endsAt ?? null, this.time.futureSkewMs);
@@ -199,6 +200,13 @@ export class IngestService {
       const reason = applyEvent(space.projection, e);
       if (reason === null && before !== undefined && e.ts < before) this.time.onStepSkew?.(space, e, before - e.ts);
       if (reason !== null) {
+        // A producer's retry of an event already quarantined is a duplicate; the same id with another body is kept.
+        const key = `${e.eventId}\n${JSON.stringify(e)}`;
+        if (quarantinedInBatch.has(key) || (await this.store.hasQuarantined(space.name, e))) {
+          duplicate++;
+          continue;
+        }
+        quarantinedInBatch.add(key);
         quarantined.push({ index, eventId: e.eventId, reason });
         toQuarantine.push({ space: space.name, receivedAt, eventId: e.eventId, type: e.type, reason, event: e });
         continue;

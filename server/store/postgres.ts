@@ -85,6 +85,9 @@ const MIGRATIONS: readonly string[] = [
      seq BIGINT NOT NULL, PRIMARY KEY (space, date));
    CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT COLLATE "C" PRIMARY KEY, seq BIGINT NOT NULL, version TEXT NOT NULL,
      earliest BIGINT);`,
+  // 7: finding an event already in quarantine by its id (a producer's retry is a duplicate, not stored again). Not
+  // unique: a table written before may hold repeats, and the same id with another body is kept.
+  `CREATE INDEX IF NOT EXISTS quarantine_event ON quarantine (space, event_id);`,
 ];
 
 /** The advisory lock key of a space's case rows: taken by their writer and by a space's deletion. */
@@ -246,6 +249,13 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Eve
     },
     async hasEventId(space, eventId) {
       const { rowCount } = await q('SELECT 1 FROM events WHERE space = $1 AND event_id = $2', [space, eventId]);
+      return (rowCount ?? 0) > 0;
+    },
+    async hasQuarantined(space, event) {
+      const { rowCount } = await q(
+        'SELECT 1 FROM quarantine WHERE space = $1 AND event_id = $2 AND body = $3 LIMIT 1',
+        [space, event.eventId, JSON.stringify(event)],
+      );
       return (rowCount ?? 0) > 0;
     },
     async spaces() {

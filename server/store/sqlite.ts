@@ -41,13 +41,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
   db.exec(`CREATE TABLE IF NOT EXISTS spaces (name TEXT PRIMARY KEY);
     CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, space TEXT NOT NULL, received_at INTEGER NOT NULL,
       event_id TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS quarantine_space ON quarantine (space, id);`);
+    CREATE INDEX IF NOT EXISTS quarantine_space ON quarantine (space, id);
+    CREATE INDEX IF NOT EXISTS quarantine_event ON quarantine (space, event_id);`);
   const inserts = new Map<string, { insert: Stmt; insertMany: Stmt; has: Stmt }>();
   const manyArgs = new Array<string>(ROWS_PER_INSERT * 2);
   const addSpace = db.prepare('INSERT OR IGNORE INTO spaces (name) VALUES (?)');
   const addQuarantine = db.prepare(
     'INSERT INTO quarantine (space, received_at, event_id, type, reason, body) VALUES (?, ?, ?, ?, ?, ?)',
   );
+  const quarantinedBody = db
+    .prepare('SELECT 1 FROM quarantine WHERE space = ? AND event_id = ? AND body = ? LIMIT 1')
+    .pluck();
 
   function statements(space: string) {
     let s = inserts.get(space);
@@ -109,6 +113,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     },
     async hasEventId(space, eventId) {
       return statements(space).has.get(eventId) !== undefined;
+    },
+    async hasQuarantined(space, event) {
+      return quarantinedBody.get(space, event.eventId, JSON.stringify(event)) !== undefined;
     },
     async spaces() {
       return db.prepare('SELECT name FROM spaces ORDER BY name').pluck().all() as string[];

@@ -52,6 +52,11 @@ export interface EventStore {
   append(space: string, events: readonly DomainEvent[], quarantined: readonly QuarantineEntry[]): Promise<number[]>;
   /** Whether an event id is already in a space's log. */
   hasEventId(space: string, eventId: string): Promise<boolean>;
+  /**
+   * Whether this very event (its id and its whole body, as stored) is already in a space's quarantine: a producer's
+   * retry, which is a duplicate. The same id with another body is another piece of evidence, so the answer is no.
+   */
+  hasQuarantined(space: string, event: DomainEvent): Promise<boolean>;
   /** Spaces that have a log. */
   spaces(): Promise<string[]>;
   /** Reads a space's log in order, in chunks. */

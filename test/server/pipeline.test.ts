@@ -100,6 +100,45 @@ describe('when an event does not fit its case', () => {
     });
     expect(later.json).toMatchObject({ accepted: 2, duplicate: 0 });
   });
+
+  it('then the same event sent again is a duplicate, not quarantined twice, after a restart too; another body under its id is kept', async () => {
+    const ghost = caseEvent('case.replied', 'ghost-r', T0, { reply: '已处理' });
+    const quarantine = async () => {
+      const res = await fetch(`${server.url}/api/v1/quarantine?space=live`, {
+        headers: { authorization: 'Bearer supervisor-token' },
+      });
+      const body = (await res.json()) as { total: number; items: { eventId: string; event: { reply?: string } }[] };
+      return { total: body.total, replies: body.items.map((i) => `${i.eventId}:${i.event.reply ?? ''}`) };
+    };
+    const first = await post(server.url, { space: 'live', events: [ghost] });
+    expect(first.json).toMatchObject({
+      accepted: 0,
+      duplicate: 0,
+      quarantined: [{ index: 0, eventId: ghost.eventId }],
+    });
+    // A producer's retry, twice in one batch and with its fields in another order: the same event.
+    const reordered = Object.fromEntries(Object.entries(ghost).reverse());
+    const retry = await post(server.url, { space: 'live', events: [ghost, reordered] });
+    expect(retry.json).toMatchObject({ accepted: 0, duplicate: 2, quarantined: [] });
+    server = await server.restart();
+    const afterRestart = await post(server.url, { space: 'live', events: [ghost] });
+    expect(afterRestart.json).toMatchObject({ accepted: 0, duplicate: 1, quarantined: [] });
+    expect(await quarantine()).toEqual({ total: 1, replies: [`${ghost.eventId}:已处理`] });
+    // Another body under the same id is other evidence: kept, once.
+    const other = { ...ghost, reply: '另一条答复' };
+    const changed = await post(server.url, { space: 'live', events: [other, other] });
+    expect(changed.json).toMatchObject({
+      accepted: 0,
+      duplicate: 1,
+      quarantined: [{ index: 0, eventId: ghost.eventId }],
+    });
+    expect(await quarantine()).toEqual({
+      total: 2,
+      replies: [`${ghost.eventId}:另一条答复`, `${ghost.eventId}:已处理`],
+    });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/cityops_quarantine_size\{space="live"\} 2/);
+  });
 });
 
 describe('when the store is closed and reopened', () => {

@@ -1,4 +1,9 @@
 /** The event store's contract, run against both stores: the embedded SQLite file and PostgreSQL. */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '@shared/events';
 import { openPostgresStore } from '../../server/store/postgres';
@@ -158,6 +163,31 @@ describe.each(stores)('the %s event store', (name, open) => {
     expect((await store.quarantineCounts())['drill-q']).toBe(5);
   });
 
+  it('when an event is in quarantine, then the store finds it by its id and its whole body, in its own space only', async () => {
+    const e = ev(caseEvent('case.replied', 'qd-ghost', T0, { reply: '已处理 "引号" \\ \u0000 end' }));
+    const entry = (event: DomainEvent, reason: string): QuarantineEntry => ({
+      space: 'drill-qd',
+      receivedAt: T0,
+      eventId: event.eventId,
+      type: event.type,
+      reason,
+      event,
+    });
+    expect(await store.hasQuarantined('drill-qd', e)).toBe(false);
+    await store.append('drill-qd', [], [entry(e, 'case qd-ghost does not exist')]);
+    expect(await store.hasQuarantined('drill-qd', e)).toBe(true);
+    // The same event as a producer sends it again: parsed from the wire, another object with the same content.
+    expect(await store.hasQuarantined('drill-qd', ev(JSON.parse(JSON.stringify(e))))).toBe(true);
+    // The same id with another body is other evidence; the same event in another space is not there.
+    const other = ev({ ...e, reply: '另一条答复' });
+    expect(await store.hasQuarantined('drill-qd', other)).toBe(false);
+    expect(await store.hasQuarantined('drill-qd2', e)).toBe(false);
+    // Being in quarantine is not being in the log.
+    expect(await store.hasEventId('drill-qd', e.eventId)).toBe(false);
+    await store.deleteSpace('drill-qd');
+    expect(await store.hasQuarantined('drill-qd', e)).toBe(false);
+  });
+
   it('when a space is deleted, then its log and quarantine are gone and a new log of that name starts empty', async () => {
     await store.append('drill-del', [ev(received('d1'))], []);
     await store.deleteSpace('drill-del');
@@ -169,7 +199,90 @@ describe.each(stores)('the %s event store', (name, open) => {
   });
 });
 
+/** A quarantined event as a row of the quarantine table, received at `at`. */
+function quarantineRow(e: DomainEvent, at: number): [string, number, string, string, string, string] {
+  return [
+    'drill-old',
+    at,
+    e.eventId,
+    e.type,
+    `case ${String((e as { caseId?: string }).caseId)} does not exist`,
+    JSON.stringify(e),
+  ];
+}
+
+describe('the SQLite event store', () => {
+  it('when a file written before quarantine repeats were recognised holds a repeat, then it opens with both rows and finds the event', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-store-'));
+    try {
+      // The tables as the version before wrote them, with one producer's retry stored twice.
+      const old = new Database(path.join(dir, 'events.sqlite'));
+      old.exec(`CREATE TABLE spaces (name TEXT PRIMARY KEY);
+        CREATE TABLE quarantine (id INTEGER PRIMARY KEY, space TEXT NOT NULL, received_at INTEGER NOT NULL,
+          event_id TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL);
+        CREATE INDEX quarantine_space ON quarantine (space, id);`);
+      const e = ev(caseEvent('case.replied', 'old-ghost', T0));
+      const insert = old.prepare(
+        'INSERT INTO quarantine (space, received_at, event_id, type, reason, body) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      insert.run(...quarantineRow(e, T0));
+      insert.run(...quarantineRow(e, T0 + 1000));
+      old.close();
+      const store = openSqliteStore({ dataDir: dir });
+      try {
+        expect((await store.listQuarantine('drill-old', 10, 0)).items.map((i) => i.receivedAt)).toEqual([
+          T0 + 1000,
+          T0,
+        ]);
+        expect(await store.hasQuarantined('drill-old', e)).toBe(true);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the PostgreSQL event store', () => {
+  it('when a database of the schema before holds a quarantine repeat, then it migrates, keeps both rows and finds the event', async () => {
+    const own = await createTestDatabase();
+    try {
+      await (await openPostgresStore({ connectionString: own.url })).close();
+      // Back to the schema before (the index finding quarantined events is the newest step), with a retry stored twice.
+      const e = ev(caseEvent('case.replied', 'old-ghost', T0));
+      const c = new pg.Client({ connectionString: own.url });
+      await c.connect();
+      try {
+        await c.query('DROP INDEX quarantine_event');
+        await c.query('UPDATE cityops_schema SET version = version - 1');
+        for (const at of [T0, T0 + 1000])
+          await c.query(
+            'INSERT INTO quarantine (space, received_at, event_id, type, reason, body) VALUES ($1, $2, $3, $4, $5, $6)',
+            quarantineRow(e, at),
+          );
+      } finally {
+        await c.end();
+      }
+      const store = await openPostgresStore({ connectionString: own.url });
+      try {
+        expect((await store.listQuarantine('drill-old', 10, 0)).items.map((i) => i.receivedAt)).toEqual([
+          T0 + 1000,
+          T0,
+        ]);
+        expect(await store.hasQuarantined('drill-old', e)).toBe(true);
+        const { rows } = await store.pool.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'quarantine' AND indexname = 'quarantine_event'",
+        );
+        expect(rows[0]?.n).toBe('1');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await own.drop();
+    }
+  });
+
   it('when a write fails after its append (the commit does not happen), then nothing of it is in the log', async () => {
     const store = await openPostgresStore({ connectionString: db.url });
     try {
