@@ -21,6 +21,7 @@ import { importConfig } from './sources/config';
 import { open311Records } from './sources/open311';
 import { describeRecordError, recordsToEvents } from './sources/records';
 import { fallbacks, formatReport } from './sources/report';
+import { describeSameId, isConflict } from './sources/sameId';
 
 const USAGE = `Usage: npm run sim -- <command> [options]
 
@@ -87,9 +88,12 @@ Open311 and CSV imports (a mapping report is printed before anything is sent):
   --dry-run            print the mapping report and the unreadable rows; send nothing (no --server needed)
   --strict             refuse to send if any category, street, unit or channel would fall back
   --max-skipped N      rows that may be unreadable and skipped (default 0); more and nothing is sent
+  --keep-first         when rows share an id but differ, import the first and leave the others out (listed);
+                       without it such a file sends nothing. Exact repeats are always left out (listed)
 
-Exit codes: 0 sent and accepted; 1 rows unreadable beyond --max-skipped, events rejected or quarantined, or the
-server refused; 2 a bad command line, mapping or config; 3 refused by --strict.
+Exit codes: 0 sent and accepted; 1 rows unreadable beyond --max-skipped, rows of one id that differ (without
+--keep-first), events rejected or quarantined, or the server refused; 2 a bad command line, mapping or config;
+3 refused by --strict.
 
 ${KEYS}`;
 
@@ -295,6 +299,7 @@ async function replay(args: string[]): Promise<number> {
       'dry-run': { type: 'boolean' },
       strict: { type: 'boolean' },
       'max-skipped': { type: 'string' },
+      'keep-first': { type: 'boolean' },
     },
     REPLAY_USAGE,
     true,
@@ -353,6 +358,7 @@ async function replay(args: string[]): Promise<number> {
       throw new UsageError((err as Error).message);
     }
     let parsed;
+    let idColumn = 'service_request_id';
     if (format === 'open311') {
       parsed = open311Records(readJson(file, 'the Open311 file'), { channel: channel as Channel, config: cfg.config });
     } else {
@@ -363,6 +369,7 @@ async function replay(args: string[]): Promise<number> {
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
+      idColumn = mapping.columns.id ?? 'id';
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -388,10 +395,21 @@ async function replay(args: string[]): Promise<number> {
     const noun = format === 'csv' ? 'row' : 'request';
     for (const e of parsed.errors.slice(0, 20)) console.error(`skipped ${describeRecordError(e, noun)}`);
     if (parsed.errors.length > 20) console.error(`… and ${parsed.errors.length - 20} more ${noun}s skipped`);
+    // Every conflict is named; exact repeats (harmless) up to 20.
+    const keepFirst = v['keep-first'] === true;
+    const conflicts = parsed.sameId.filter(isConflict);
+    const repeats = parsed.sameId.filter((r) => !isConflict(r));
+    for (const r of conflicts) console.error(describeSameId(r, noun, idColumn, keepFirst));
+    for (const r of repeats.slice(0, 20)) console.error(describeSameId(r, noun, idColumn, keepFirst));
+    if (repeats.length > 20) console.error(`… and ${repeats.length - 20} more exact repeats left out`);
+    const sameIdNote =
+      parsed.sameId.length === 0
+        ? ''
+        : `, ${parsed.sameId.length} with the id of an earlier ${noun} left out (${repeats.length} exact repeat(s), ${conflicts.length} conflicting)`;
     console.log(
       formatReport(
         parsed.report,
-        `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped; mapped onto ${cfg.source}`,
+        `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped${sameIdNote}; mapped onto ${cfg.source}`,
       ),
     );
     const fb = fallbacks(parsed.report);
@@ -401,12 +419,20 @@ async function replay(args: string[]): Promise<number> {
       );
       return 3;
     }
-    if (parsed.errors.length > maxSkipped || parsed.records.length === 0) {
-      console.error(
-        parsed.records.length === 0
-          ? `no ${noun} could be read; nothing was sent`
-          : `${parsed.errors.length} ${noun}(s) could not be read (allowed: --max-skipped ${maxSkipped}); nothing was sent`,
-      );
+    const refused = [
+      ...(parsed.records.length === 0
+        ? [`no ${noun} could be read`]
+        : parsed.errors.length > maxSkipped
+          ? [`${parsed.errors.length} ${noun}(s) could not be read (allowed: --max-skipped ${maxSkipped})`]
+          : []),
+      ...(conflicts.length > 0 && !keepFirst
+        ? [
+            `${conflicts.length} ${noun}(s) have the id of an earlier ${noun} and other content (listed above): correct the file, or give --keep-first to import the first ${noun} of each id and leave the others out`,
+          ]
+        : []),
+    ];
+    if (refused.length > 0) {
+      for (const r of refused) console.error(`${r}; nothing was sent`);
       return 1;
     }
     if (dryRun) {

@@ -16,6 +16,7 @@ import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import { CASE_TYPES, CHANNELS, URGENCIES } from '@shared/domain';
 import { matchCategory, matchStreet, matchUnit, type RecordError, type RequestRecord } from './records';
 import { EMPTY, MappingTally, type MappedField, type MappingReport } from './report';
+import { SameIdCheck, type SameIdRecord } from './sameId';
 import { isIanaZone, zonedInstant } from './zone';
 
 const FIELDS = [
@@ -215,10 +216,14 @@ function local(
   return zonedInstant(zone, y, mo, d, h, mi, s, ms);
 }
 
-/** What reading an export gives: the records, the rows that could not be read, and the mapping report. */
+/**
+ * What reading an export gives: the records (the first of each case id), the rows that could not be read, the later
+ * rows of an id already read (left out), and the mapping report of the records.
+ */
 export interface ReadRecords {
   readonly records: RequestRecord[];
   readonly errors: RecordError[];
+  readonly sameId: SameIdRecord[];
   readonly report: MappingReport;
 }
 
@@ -235,8 +240,13 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
     unit: mapping.columns.unit ? `column "${mapping.columns.unit}"` : 'not mapped: no unit',
     channel: col('channel'),
   });
-  if (!header) return { records: [], errors: [], report: tally.report() };
+  if (!header) return { records: [], errors: [], sameId: [], report: tally.report() };
   const index = new Map(header.fields.map((h, i) => [h.trim(), i]));
+  // A row's cells as given, by column (a header named twice, or a cell past the header, by its position).
+  const names = header.fields.map((h) => h.trim());
+  const label = (i: number) =>
+    names[i] && names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : `column ${i + 1}`;
+  const same = new SameIdCheck();
   for (const [field, c] of Object.entries(mapping.columns)) {
     if (c !== undefined && !index.has(c))
       throw new Error(
@@ -277,6 +287,22 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
     const closed = mapping.columns.status
       ? mapping.closedStatuses.some((s) => s.toLowerCase() === status)
       : Number.isFinite(closedTs);
+    // Times are kept as given or the row is refused: a close before the open, or a closed status without a close
+    // time, is never turned into a time the export does not hold.
+    if (closed && Number.isFinite(closedTs) && closedTs < opened)
+      return void errors.push({
+        ...at,
+        column: mapping.columns.closedAt,
+        message: `"${closedCell ?? ''}" is before the open time "${cell('openedAt') ?? ''}" (column "${mapping.columns.openedAt ?? ''}"): a case cannot close before it is received`,
+      });
+    if (closed && !Number.isFinite(closedTs))
+      return void errors.push({
+        ...at,
+        column: mapping.columns.closedAt ?? mapping.columns.status,
+        message: `the status "${raw('status') ?? ''}" means closed, but there is no close time (${mapping.columns.closedAt ? 'the cell is empty' : 'columns.closedAt is not mapped'})`,
+      });
+    const cells = row.map((v, c) => [label(c), v] as const);
+    if (!same.isFirst(at, id, cells)) return;
     tally.row();
     const channelCell = cell('channel');
     const channel = oneOf(channelCell, CHANNELS);
@@ -322,7 +348,7 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
     records.push({
       id,
       openedAt: opened,
-      closedAt: closed ? (Number.isFinite(closedTs) ? Math.max(closedTs, opened) : opened) : null,
+      closedAt: closed ? closedTs : null,
       category,
       street: street ?? mapping.defaults.street,
       title: cell('title') ?? description?.slice(0, 60) ?? category,
@@ -337,7 +363,7 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
       ...(reply ? { reply } : {}),
     });
   });
-  return { records, errors, report: tally.report() };
+  return { records, errors, sameId: same.found, report: tally.report() };
 }
 
 function timeFormatHint(f: CsvMapping['time']['format']): string {

@@ -7,6 +7,7 @@ import type { Channel } from '@shared/domain';
 import type { ReadRecords } from './csv';
 import { matchCategory, matchStreet, matchUnit, type RequestRecord, type RecordError } from './records';
 import { MappingTally } from './report';
+import { SameIdCheck } from './sameId';
 
 /** Options: the channel the requests came in on, category names per service, the fallback category and street. */
 export interface Open311Options {
@@ -15,7 +16,10 @@ export interface Open311Options {
   readonly config?: CityopsConfig;
 }
 
-/** Reads an Open311 requests array; returns the records and the requests that could not be read. */
+/**
+ * Reads an Open311 requests array; returns the records, the requests that could not be read and the later requests of
+ * an id already read.
+ */
 export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecords {
   const config = o.config ?? DEFAULT_CONFIG;
   const list = Array.isArray(raw)
@@ -26,6 +30,7 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
   if (!list) throw new Error('an Open311 file is a JSON array of service requests (GET /requests.json)');
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
+  const same = new SameIdCheck();
   const tally = new MappingTally({
     category: 'service_name (else service_code)',
     street: 'address (else description)',
@@ -43,8 +48,28 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
         column: 'requested_datetime',
         message: `"${str(r.requested_datetime) ?? ''}" is not a date-time (ISO 8601 with its offset)`,
       });
+    // A closed request closes at its update time as given, or it is refused: never at a time the file does not hold.
+    const closed = str(r.status) === 'closed';
+    const updated = str(r.updated_datetime);
+    const closedAt = closed ? Date.parse(updated ?? '') : Number.NaN;
+    if (closed && !Number.isFinite(closedAt))
+      return void errors.push({
+        record: i + 1,
+        column: 'updated_datetime',
+        message:
+          updated === undefined
+            ? 'missing: a closed request needs the time it was closed'
+            : `"${updated}" is not a date-time (ISO 8601 with its offset)`,
+      });
+    if (closed && closedAt < opened)
+      return void errors.push({
+        record: i + 1,
+        column: 'updated_datetime',
+        message: `"${updated ?? ''}" is before requested_datetime "${str(r.requested_datetime) ?? ''}": a request cannot close before it is made`,
+      });
+    const cells = Object.entries(r).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as const);
+    if (!same.isFirst({ record: i + 1 }, id, cells)) return;
     tally.row();
-    const closed = str(r.status) === 'closed' ? Date.parse(str(r.updated_datetime) ?? '') : Number.NaN;
     const service = str(r.service_name) ?? str(r.service_code) ?? '其他';
     const description = str(r.description);
     const address = str(r.address);
@@ -78,7 +103,7 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
     records.push({
       id,
       openedAt: opened,
-      closedAt: str(r.status) === 'closed' ? (Number.isFinite(closed) ? Math.max(closed, opened) : opened) : null,
+      closedAt: closed ? closedAt : null,
       category,
       street: street ?? 'unknown',
       title: (description ? description.split(/[\n。.!！?？]/)[0]?.slice(0, 60) : undefined) || service,
@@ -93,7 +118,7 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
       ...(reply ? { reply } : {}),
     });
   });
-  return { records, errors, report: tally.report() };
+  return { records, errors, sameId: same.found, report: tally.report() };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

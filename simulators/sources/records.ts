@@ -1,7 +1,7 @@
 /**
- * Real service requests (Open311, CSV exports) as case lifecycles: each request becomes `case.received`, a dispatch to
- * its agency, and — when it is closed — a sign-for, a reply and the closure at its close time. Event ids derive from
- * the request id, so replaying the same file twice into one space adds nothing.
+ * Real service requests (Open311, CSV exports) as case lifecycles: each request becomes `case.received` at its open
+ * time, a dispatch to its agency, and — when it is closed — a sign-for, a reply and the closure at its close time, both
+ * times as given. Event ids derive from the request id, so replaying the same file twice into one space adds nothing.
  */
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import type { CaseType, Channel, Urgency } from '@shared/domain';
@@ -12,6 +12,7 @@ import { MINUTE_MS, type EpochMs } from '@shared/time';
 export interface RequestRecord {
   readonly id: string;
   readonly openedAt: EpochMs;
+  /** When it was closed (not before `openedAt`: the readers refuse such a request), or null while open. */
   readonly closedAt: EpochMs | null;
   readonly category: string;
   readonly street: string;
@@ -81,8 +82,13 @@ export function matchUnit(text: string | undefined, config: CityopsConfig = DEFA
   return config.units.find((u) => u.id.toLowerCase() === t || u.name.toLowerCase() === t)?.id ?? null;
 }
 
-/** The lifecycle events of one request; `prefix` keeps ids of different sources apart. */
+/**
+ * The lifecycle events of one request; `prefix` keeps ids of different sources apart. The steps the export does not
+ * date (dispatch, sign-for) come a minute apart after the open time, never after the close time, which is kept.
+ */
 export function recordEvents(r: RequestRecord, prefix: string): DomainEventInput[] {
+  if (r.closedAt !== null && r.closedAt < r.openedAt)
+    throw new Error(`request ${r.id} is closed before it was opened: the readers refuse such a request`);
   const caseId = toIdent(r.id);
   const id = (step: string) => toIdent(`${prefix}-${r.id}-${step}`);
   const out: DomainEventInput[] = [
@@ -104,30 +110,30 @@ export function recordEvents(r: RequestRecord, prefix: string): DomainEventInput
       ...(r.lng !== undefined && Number.isFinite(r.lng) && Math.abs(r.lng) <= 180 ? { lng: r.lng } : {}),
     },
   ];
-  let t = r.openedAt;
-  const next = (at: EpochMs) => (t = Math.max(t + MINUTE_MS, at));
+  const closedAt = r.closedAt;
   if (!r.unit) {
-    if (r.closedAt !== null)
+    if (closedAt !== null)
       out.push({
         type: 'case.closed_directly',
         eventId: id('cd'),
-        ts: next(r.closedAt),
+        ts: closedAt,
         caseId,
         ...(r.reply ? { reply: r.reply.slice(0, 4000) } : {}),
       });
     return out;
   }
-  out.push({ type: 'case.dispatched', eventId: id('d'), ts: next(r.openedAt), caseId, unit: toShort(r.unit) });
-  if (r.closedAt === null) return out;
-  out.push({ type: 'case.signed', eventId: id('s'), ts: next(r.openedAt), caseId });
+  const step = (n: number) => Math.min(r.openedAt + n * MINUTE_MS, closedAt ?? Number.POSITIVE_INFINITY);
+  out.push({ type: 'case.dispatched', eventId: id('d'), ts: step(1), caseId, unit: toShort(r.unit) });
+  if (closedAt === null) return out;
+  out.push({ type: 'case.signed', eventId: id('s'), ts: step(2), caseId });
   out.push({
     type: 'case.replied',
     eventId: id('p'),
-    ts: next(r.closedAt),
+    ts: closedAt,
     caseId,
     ...(r.reply ? { reply: r.reply.slice(0, 4000) } : {}),
   });
-  out.push({ type: 'case.closed', eventId: id('x'), ts: next(r.closedAt), caseId });
+  out.push({ type: 'case.closed', eventId: id('x'), ts: closedAt, caseId });
   return out;
 }
 

@@ -38,6 +38,8 @@ const PLACES = ['Downtown', 'Riverside', 'Hillcrest', 'Old Mill'];
 const AGENCIES = ['Public Works', 'Parks Dept', 'Sanitation'];
 const SOURCES = ['Phone', 'Web', 'Mobile App'];
 const ROWS = 300;
+const MAPPING_HEADER =
+  'Service Request ID,Created Date,Closed Date,Status,Complaint Type,Neighborhood,Agency,Channel,Descriptor';
 /** Rows (1-based) whose open time is unreadable. */
 const BAD_ROWS = [57, 140, 233];
 
@@ -48,9 +50,7 @@ function exportCsv(): string {
     const h = 8 + Math.floor(minutes / 60);
     return `03/${p2(day)}/2025 ${p2(h > 12 ? h - 12 : h)}:${p2(minutes % 60)}:00 ${h >= 12 ? 'PM' : 'AM'}`;
   };
-  const lines = [
-    'Service Request ID,Created Date,Closed Date,Status,Complaint Type,Neighborhood,Agency,Channel,Descriptor',
-  ];
+  const lines = [MAPPING_HEADER];
   for (let i = 1; i <= ROWS; i++) {
     const day = 1 + Math.floor((i - 1) / 15);
     const at = ((i - 1) % 15) * 30;
@@ -206,6 +206,80 @@ describe('when a foreign export is imported through a mapping', () => {
     expect(
       (await fetch(`${server.url}/api/v1/config/mapping`, { headers: { authorization: 'Bearer guess' } })).status,
     ).toBe(401);
+  });
+
+  describe('when rows share an id or close before they open', () => {
+    const header = MAPPING_HEADER;
+    const rows = [
+      'NY-1,03/07/2025 09:00:00 AM,,Open,Graffiti,Downtown,Public Works,Phone,"Lamp, broken\nsince Monday"',
+      'NY-2,03/07/2025 10:00:00 AM,03/07/2025 03:30:00 PM,Closed,Pothole,Riverside,Parks Dept,Web,hole',
+      'NY-1,03/07/2025 09:00:00 AM,,Open,Graffiti,Downtown,Public Works,Phone,Dup id',
+      'NY-2,03/07/2025 10:00:00 AM,03/07/2025 03:30:00 PM,Closed,Pothole,Riverside,Parks Dept,Web,hole',
+      'NY-3,03/09/2025 09:00:00 AM,03/01/2025 09:00:00 AM,Closed,Pothole,Riverside,Parks Dept,Web,closed before open',
+    ];
+    const odd = path.join(dir, 'odd.csv');
+    beforeAll(() => writeFileSync(odd, [header, ...rows].join('\n') + '\n'));
+    // Row 1's description spans two lines: row 3 starts on line 5.
+    const conflict =
+      'conflict: row 3 (line 5), Service Request ID "NY-1" is also on row 1 (line 2) with other content: Descriptor "Dup id" (row 1: "Lamp, broken\\nsince Monday"); left out';
+    const repeat =
+      'repeat: row 4 (line 6), Service Request ID "NY-2" is also on row 2 (line 4), exactly the same; left out';
+    const skipped =
+      'skipped row 5 (line 7), column "Closed Date": "03/01/2025 09:00:00 AM" is before the open time "03/09/2025 09:00:00 AM" (column "Created Date"): a case cannot close before it is received';
+
+    it('then each is listed with the row it repeats or conflicts with, and a conflict sends nothing (exit 1)', async () => {
+      const r = await cli([
+        'replay',
+        odd,
+        '--mapping',
+        mapping,
+        '--config',
+        config,
+        '--max-skipped',
+        '1',
+        ...to('drill-odd'),
+      ]);
+      expect(r.code).toBe(1);
+      const lines = r.stderr.split('\n');
+      expect(lines).toContain(skipped);
+      expect(lines).toContain(conflict);
+      expect(lines).toContain(repeat);
+      expect(lines).toContain(
+        '1 row(s) have the id of an earlier row and other content (listed above): correct the file, or give --keep-first to import the first row of each id and leave the others out; nothing was sent',
+      );
+      expect(r.stdout).toContain(
+        'Mapping report: 2 row(s) read, 1 skipped, 2 with the id of an earlier row left out (1 exact repeat(s), 1 conflicting); mapped onto',
+      );
+      server.app.cases.flush();
+      expect(['NY-1', 'NY-2'].map((id) => server.app.cases.caseState('drill-odd', id))).toEqual([undefined, undefined]);
+    });
+
+    it('then --keep-first imports the first row of each id as given, the case closed at its own close time (exit 0)', async () => {
+      const r = await cli([
+        'replay',
+        odd,
+        '--mapping',
+        mapping,
+        '--config',
+        config,
+        '--max-skipped',
+        '1',
+        '--keep-first',
+        ...to('drill-odd'),
+      ]);
+      const lines = r.stderr.split('\n');
+      expect(lines).toContain(`${conflict}, row 1 imported`);
+      expect(lines).toContain(repeat);
+      expect(r.stdout).toMatch(/: 7 accepted, 0 duplicate, 0 rejected, 0 quarantined/);
+      expect(r.code).toBe(0);
+      const first = (await server.app.queries.history('drill-odd', 'NY-1'))[0]?.event;
+      expect(first?.type === 'case.received' ? first.description : null).toBe('Lamp, broken\nsince Monday');
+      // 15:30 EST is 20:30 UTC: the close time as the export gives it.
+      const model = server.app.cases;
+      model.flush();
+      expect(model.caseState('drill-odd', 'NY-2')?.closedAt).toBe(Date.parse('2025-03-07T20:30:00Z'));
+      expect(model.caseState('drill-odd', 'NY-3')).toBeUndefined();
+    });
   });
 
   it('then a mapping without a time zone is refused before anything is read (exit 2)', async () => {

@@ -8,6 +8,7 @@ import { createProjection } from '@shared/projection/state';
 import { csvRecords, parseCsv, parseCsvMapping, parseTime } from '../../simulators/sources/csv';
 import { open311Records } from '../../simulators/sources/open311';
 import { recordsToEvents } from '../../simulators/sources/records';
+import { describeSameId } from '../../simulators/sources/sameId';
 
 function fold(events: DomainEventInput[]) {
   const p = createProjection('drill-src', projectionContext(DEFAULT_CONFIG));
@@ -109,6 +110,182 @@ describe('when a CSV export is read through a column mapping', () => {
     );
     expect(() => csvRecords(csv, bad)).toThrow(/columns.openedAt names column "Created".*it has: Case ID, Opened/);
     expect(() => parseCsvMapping({ columns: { id: 'x' } }, 'm.json')).toThrow(/m\.json is not a valid column mapping/);
+  });
+});
+
+describe('when rows of a CSV export share an id', () => {
+  const mapping = parseCsvMapping(
+    {
+      columns: { id: 'Case ID', openedAt: 'Opened', closedAt: 'Closed', category: 'Type', title: 'Title' },
+      time: { format: 'iso', zone: 'Asia/Shanghai' },
+    },
+    'map.json',
+  );
+  const csv = [
+    'Case ID,Opened,Closed,Type,Title,Note',
+    'A-1,2026-11-23 09:00,,市容环卫,"垃圾未清运,\n门口",first',
+    'A_2,2026-11-23 09:10,,市容环卫,路灯不亮,',
+    'A-1,2026-11-23 09:00,,市容环卫,"垃圾未清运,\n门口",first',
+    'A-1,2026-11-23 09:30,2026-11-23 10:00,噪音扰民,夜间施工,second',
+    'A 2,2026-11-23 09:10,,市容环卫,路灯不亮,',
+    'A-3,2026-11-23 09:40,,市容环卫,井盖缺失,',
+  ].join('\n');
+
+  it('then the first row of each id is read, and every later one is listed: an exact repeat, or the cells that conflict', () => {
+    // Rows 1 and 3 hold a title on two lines: row 2 starts on line 4, row 4 on line 7.
+    const { records, errors, sameId, report } = csvRecords(csv, mapping);
+    expect(errors).toEqual([]);
+    expect(records.map((r) => [r.id, r.title])).toEqual([
+      ['A-1', '垃圾未清运,\n门口'],
+      ['A_2', '路灯不亮'],
+      ['A-3', '井盖缺失'],
+    ]);
+    expect(report.rows).toBe(3);
+    expect(sameId).toEqual([
+      { record: 3, line: 5, id: 'A-1', caseId: 'A-1', first: { record: 1, line: 2, id: 'A-1' }, differences: [] },
+      {
+        record: 4,
+        line: 7,
+        id: 'A-1',
+        caseId: 'A-1',
+        first: { record: 1, line: 2, id: 'A-1' },
+        differences: [
+          { column: 'Opened', value: '2026-11-23 09:30', first: '2026-11-23 09:00' },
+          { column: 'Closed', value: '2026-11-23 10:00', first: '' },
+          { column: 'Type', value: '噪音扰民', first: '市容环卫' },
+          { column: 'Title', value: '夜间施工', first: '垃圾未清运,\n门口' },
+          { column: 'Note', value: 'second', first: 'first' },
+        ],
+      },
+      // "A 2" and "A_2" are two ids as given but one case id (an id has no spaces): the later one's events would be
+      // answered duplicate.
+      {
+        record: 5,
+        line: 8,
+        id: 'A 2',
+        caseId: 'A_2',
+        first: { record: 2, line: 4, id: 'A_2' },
+        differences: [{ column: 'Case ID', value: 'A 2', first: 'A_2' }],
+      },
+    ]);
+  });
+
+  it('then each later row is described with its row, line, id, the row it repeats or conflicts with and what was done', () => {
+    const [repeat, conflict] = csvRecords(csv, mapping).sameId;
+    expect(describeSameId(repeat!, 'row', 'Case ID', true)).toBe(
+      'repeat: row 3 (line 5), Case ID "A-1" is also on row 1 (line 2), exactly the same; left out',
+    );
+    expect(describeSameId(conflict!, 'row', 'Case ID', false)).toBe(
+      'conflict: row 4 (line 7), Case ID "A-1" is also on row 1 (line 2) with other content: Opened "2026-11-23 09:30" (row 1: "2026-11-23 09:00"), Closed "2026-11-23 10:00" (row 1: ""), Type "噪音扰民" (row 1: "市容环卫"), Title "夜间施工" (row 1: "垃圾未清运,\\n门口"), … 1 more column(s); left out',
+    );
+    expect(describeSameId(conflict!, 'row', 'Case ID', true)).toMatch(/; left out, row 1 imported$/);
+  });
+});
+
+describe('when an export closes a case before it opens it, or says closed without a time', () => {
+  const at = (hhmm: string) => Date.parse(`2026-11-23T${hhmm}:00+08:00`);
+  const mapping = (columns: Record<string, string>) =>
+    parseCsvMapping(
+      { columns, closedStatuses: ['Closed'], time: { format: 'iso', zone: 'Asia/Shanghai' } },
+      'map.json',
+    );
+  const columns = { id: 'ID', openedAt: 'Opened', closedAt: 'Closed', status: 'Status', unit: 'Unit' };
+  const csv = [
+    'ID,Opened,Closed,Status,Unit',
+    'B-1,2026-11-23 09:00,2026-11-23 08:00,Closed,DPW',
+    'B-2,2026-11-23 09:00,,Closed,DPW',
+    'B-3,2026-11-23 09:00,2026-11-23 09:00,Closed,',
+    'B-4,2026-11-23 09:00,2026-11-23 09:00:30,Closed,DPW',
+    'B-5,2026-11-23 09:00,2026-11-23 15:30,Closed,DPW',
+    'B-6,2026-11-23 09:00,2026-11-23 08:00,Open,DPW',
+  ].join('\n');
+
+  it('then the row is refused, naming the row, the column and why; nothing is moved to another time', () => {
+    const { records, errors } = csvRecords(csv, mapping(columns));
+    expect(errors).toEqual([
+      {
+        record: 1,
+        line: 2,
+        column: 'Closed',
+        message:
+          '"2026-11-23 08:00" is before the open time "2026-11-23 09:00" (column "Opened"): a case cannot close before it is received',
+      },
+      {
+        record: 2,
+        line: 3,
+        column: 'Closed',
+        message: 'the status "Closed" means closed, but there is no close time (the cell is empty)',
+      },
+    ]);
+    expect(records.map((r) => [r.id, r.closedAt])).toEqual([
+      ['B-3', at('09:00')],
+      ['B-4', at('09:00') + 30_000],
+      ['B-5', at('15:30')],
+      // Open by its status: its close time is not read.
+      ['B-6', null],
+    ]);
+    const noClose = csvRecords(
+      'ID,Opened,Status\nB-7,2026-11-23 09:00,Closed',
+      mapping({ id: 'ID', openedAt: 'Opened', status: 'Status' }),
+    );
+    expect(noClose.errors.map((e) => [e.column, e.message])).toEqual([
+      ['Status', 'the status "Closed" means closed, but there is no close time (columns.closedAt is not mapped)'],
+    ]);
+  });
+
+  it('then a case is closed at its close time exactly, the steps the export does not date falling between', () => {
+    const events = recordsToEvents(csvRecords(csv, mapping(columns)).records, 'csv');
+    const of = (caseId: string) =>
+      events.filter((e) => 'caseId' in e && e.caseId === caseId).map((e) => [e.type, e.ts]);
+    expect(of('B-3')).toEqual([
+      ['case.received', at('09:00')],
+      ['case.closed_directly', at('09:00')],
+    ]);
+    expect(of('B-4')).toEqual([
+      ['case.received', at('09:00')],
+      ['case.dispatched', at('09:00') + 30_000],
+      ['case.signed', at('09:00') + 30_000],
+      ['case.replied', at('09:00') + 30_000],
+      ['case.closed', at('09:00') + 30_000],
+    ]);
+    expect(of('B-5')).toEqual([
+      ['case.received', at('09:00')],
+      ['case.dispatched', at('09:01')],
+      ['case.signed', at('09:02')],
+      ['case.replied', at('15:30')],
+      ['case.closed', at('15:30')],
+    ]);
+    const { p, problems } = fold(events);
+    expect(problems).toEqual([]);
+    expect(p.cases.get('B-4')?.closedAt).toBe(at('09:00') + 30_000);
+    expect(p.cases.get('B-5')?.closedAt).toBe(at('15:30'));
+  });
+
+  it('then an Open311 request closed before it was made, or closed with no readable update time, is refused', () => {
+    const req = (id: string, over: Record<string, unknown>) => ({
+      service_request_id: id,
+      status: 'closed',
+      service_name: '市容环卫',
+      requested_datetime: '2026-11-20T10:00:00+08:00',
+      ...over,
+    });
+    const { records, errors } = open311Records([
+      req('o-1', { updated_datetime: '2026-11-20T09:00:00+08:00' }),
+      req('o-2', {}),
+      req('o-3', { updated_datetime: 'soon' }),
+      req('o-4', { updated_datetime: '2026-11-20T10:00:00+08:00' }),
+    ]);
+    expect(errors).toEqual([
+      {
+        record: 1,
+        column: 'updated_datetime',
+        message:
+          '"2026-11-20T09:00:00+08:00" is before requested_datetime "2026-11-20T10:00:00+08:00": a request cannot close before it is made',
+      },
+      { record: 2, column: 'updated_datetime', message: 'missing: a closed request needs the time it was closed' },
+      { record: 3, column: 'updated_datetime', message: '"soon" is not a date-time (ISO 8601 with its offset)' },
+    ]);
+    expect(records.map((r) => [r.id, r.closedAt])).toEqual([['o-4', Date.parse('2026-11-20T10:00:00+08:00')]]);
   });
 });
 
