@@ -18,10 +18,12 @@ import { shippedScenarios } from './scenario';
 import { csvRecords, parseCsvMapping } from './sources/csv';
 import { JsonlReader, lastEventTs } from './sources/jsonl';
 import { importConfig } from './sources/config';
-import { open311Records } from './sources/open311';
+import { describeRenamed } from './sources/caseIds';
+import { OPEN311_DEFAULT_ZONE, open311Records } from './sources/open311';
 import { describeRecordError, recordsToEvents } from './sources/records';
-import { fallbacks, formatReport } from './sources/report';
+import { describeTimes, fallbacks, formatReport } from './sources/report';
 import { describeSameId, isConflict } from './sources/sameId';
+import { isIanaZone } from './sources/zone';
 
 const USAGE = `Usage: npm run sim -- <command> [options]
 
@@ -78,6 +80,8 @@ ${SERVER_OPTS}
   --format F           jsonl, open311 or csv (default: from the file's extension)
   --mapping FILE       CSV column mapping (JSON; see simulators/sources/csv.ts); time.zone is an IANA name
   --channel C          channel of Open311 / CSV requests without one (default hotline)
+  --zone ZONE          Open311: the IANA zone of datetimes without an offset (default ${OPEN311_DEFAULT_ZONE}, the
+                       centre's); a CSV's zone is its mapping's time.zone
   --batch-size N       events per batch, 1–10000 (default 2000)
   --json-progress      progress as JSON lines on stderr
   -h, --help           this help
@@ -86,7 +90,8 @@ Open311 and CSV imports (a mapping report is printed before anything is sent):
   --config FILE        the configuration (categories, streets, units) to map onto; default CITYOPS_CONFIG, else
                        the server's own (asked with --server and --token), else the built-in defaults
   --dry-run            print the mapping report and the unreadable rows; send nothing (no --server needed)
-  --strict             refuse to send if any category, street, unit or channel would fall back
+  --strict             refuse to send if any category, street, unit or channel would fall back, or any id
+                       be imported under a short form
   --max-skipped N      rows that may be unreadable and skipped (default 0); more and nothing is sent
   --keep-first         when rows share an id but differ, import the first and leave the others out (listed);
                        without it such a file sends nothing. Exact repeats are always left out (listed)
@@ -300,6 +305,7 @@ async function replay(args: string[]): Promise<number> {
       strict: { type: 'boolean' },
       'max-skipped': { type: 'string' },
       'keep-first': { type: 'boolean' },
+      zone: { type: 'string' },
     },
     REPLAY_USAGE,
     true,
@@ -328,6 +334,13 @@ async function replay(args: string[]): Promise<number> {
   const channel = typeof v.channel === 'string' ? v.channel : 'hotline';
   if (!(CHANNELS as readonly string[]).includes(channel))
     throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got "${channel}"`);
+  const zone = typeof v.zone === 'string' ? v.zone : undefined;
+  if (zone !== undefined && format !== 'open311')
+    throw new UsageError(`--zone is for Open311 files; a CSV's zone is its mapping's time.zone`);
+  if (zone !== undefined && !isIanaZone(zone))
+    throw new UsageError(
+      `--zone must be an IANA time zone name such as Asia/Shanghai or America/Chicago, got "${zone}" (a fixed offset cannot follow daylight saving)`,
+    );
   const began = performance.now();
   let events: AsyncIterable<DomainEventInput> | DomainEventInput[];
   let total: (p: ReplayProgress) => { fraction: number | null; etaSec: number | null };
@@ -360,7 +373,11 @@ async function replay(args: string[]): Promise<number> {
     let parsed;
     let idColumn = 'service_request_id';
     if (format === 'open311') {
-      parsed = open311Records(readJson(file, 'the Open311 file'), { channel: channel as Channel, config: cfg.config });
+      parsed = open311Records(readJson(file, 'the Open311 file'), {
+        channel: channel as Channel,
+        config: cfg.config,
+        ...(zone !== undefined ? { zone } : {}),
+      });
     } else {
       if (typeof v.mapping !== 'string') throw new UsageError(`a CSV file needs --mapping FILE\n\n${REPLAY_USAGE}`);
       let mapping;
@@ -395,6 +412,10 @@ async function replay(args: string[]): Promise<number> {
     const noun = format === 'csv' ? 'row' : 'request';
     for (const e of parsed.errors.slice(0, 20)) console.error(`skipped ${describeRecordError(e, noun)}`);
     if (parsed.errors.length > 20) console.error(`… and ${parsed.errors.length - 20} more ${noun}s skipped`);
+    for (const e of parsed.warnings.slice(0, 20)) console.error(`warning: ${describeRecordError(e, noun)}`);
+    if (parsed.warnings.length > 20) console.error(`… and ${parsed.warnings.length - 20} more warnings`);
+    // Every id imported under a short form is named: the list is how a case is found from the source's id.
+    for (const r of parsed.renamed) console.error(describeRenamed(r, noun, idColumn));
     // Every conflict is named; exact repeats (harmless) up to 20.
     const keepFirst = v['keep-first'] === true;
     const conflicts = parsed.sameId.filter(isConflict);
@@ -406,17 +427,26 @@ async function replay(args: string[]): Promise<number> {
       parsed.sameId.length === 0
         ? ''
         : `, ${parsed.sameId.length} with the id of an earlier ${noun} left out (${repeats.length} exact repeat(s), ${conflicts.length} conflicting)`;
+    const warned = parsed.warnings.length === 0 ? '' : `, ${parsed.warnings.length} with a warning`;
+    const renamed =
+      parsed.renamed.length === 0 ? '' : `, ${parsed.renamed.length} id(s) imported under a short form (listed)`;
     console.log(
       formatReport(
         parsed.report,
-        `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped${sameIdNote}; mapped onto ${cfg.source}`,
+        `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped${warned}${sameIdNote}${renamed}; mapped onto ${cfg.source}`,
       ),
     );
+    console.log(describeTimes(parsed.times));
     const fb = fallbacks(parsed.report);
-    if (v.strict === true && fb.length > 0) {
-      console.error(
-        `refused (--strict): ${fb.length} value(s) in ${fb.reduce((s, e) => s + e.rows, 0)} ${noun}(s) would fall back; add them to the mapping's values or the configuration. Nothing was sent.`,
-      );
+    if (v.strict === true && (fb.length > 0 || parsed.renamed.length > 0)) {
+      if (fb.length > 0)
+        console.error(
+          `refused (--strict): ${fb.length} value(s) in ${fb.reduce((s, e) => s + e.rows, 0)} ${noun}(s) would fall back; add them to the mapping's values or the configuration. Nothing was sent.`,
+        );
+      if (parsed.renamed.length > 0)
+        console.error(
+          `refused (--strict): ${parsed.renamed.length} id(s) cannot be kept as given and would be imported under a short form (listed above). Nothing was sent.`,
+        );
       return 3;
     }
     const refused = [
@@ -435,11 +465,12 @@ async function replay(args: string[]): Promise<number> {
       for (const r of refused) console.error(`${r}; nothing was sent`);
       return 1;
     }
+    // Built before a dry run too: ids that would collide stop it as they would stop the import.
+    const list = recordsToEvents(parsed.records, format);
     if (dryRun) {
       console.log(`dry run: ${parsed.records.length} ${noun}(s) would be sent; nothing was sent`);
       return 0;
     }
-    const list = recordsToEvents(parsed.records, format);
     console.error(`${parsed.records.length} requests → ${list.length} events`);
     events = list;
     const t1 = list[list.length - 1]?.ts ?? 0;

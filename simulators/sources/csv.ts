@@ -15,9 +15,10 @@ import { z } from 'zod';
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import { CASE_TYPES, CHANNELS, URGENCIES } from '@shared/domain';
 import { matchCategory, matchStreet, matchUnit, type RecordError, type RequestRecord } from './records';
-import { EMPTY, MappingTally, type MappedField, type MappingReport } from './report';
+import type { RenamedId } from './caseIds';
+import { EMPTY, MappingTally, type MappedField, type MappingReport, type TimesRead } from './report';
 import { SameIdCheck, type SameIdRecord } from './sameId';
-import { isIanaZone, zonedInstant } from './zone';
+import { isIanaZone, isoInstant, validParts, zonedInstant, type ReadInstant } from './zone';
 
 const FIELDS = [
   'id',
@@ -105,10 +106,14 @@ export function parseCsv(text: string): string[][] {
   return parseCsvRows(text).map((r) => r.fields);
 }
 
-/** A CSV row and the file line it starts on (1-based; a quoted field may span lines). */
+/**
+ * A CSV row and the file line it starts on (1-based; a quoted field may span lines). `unclosed`: a quoted field opened
+ * on line `from` is never closed, so the rest of the file, to line `to`, was read into it.
+ */
 export interface CsvRow {
   readonly fields: string[];
   readonly line: number;
+  readonly unclosed?: { readonly from: number; readonly to: number };
 }
 
 /** Splits CSV text into rows of fields with the line each starts on; blank lines are skipped. */
@@ -119,6 +124,7 @@ export function parseCsvRows(text: string): CsvRow[] {
   let quoted = false;
   let line = 1;
   let rowLine = 1;
+  let quoteLine = 1;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   for (; i < text.length; i++) {
     const c = text[i];
@@ -132,8 +138,10 @@ export function parseCsvRows(text: string): CsvRow[] {
         if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
         field += c;
       }
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
+    } else if (c === '"' && field === '') {
+      quoted = true;
+      quoteLine = line;
+    } else if (c === ',') {
       row.push(field);
       field = '';
     } else if (c === '\n' || c === '\r') {
@@ -145,7 +153,10 @@ export function parseCsvRows(text: string): CsvRow[] {
       rowLine = ++line;
     } else field += c;
   }
-  if (field !== '' || row.length > 0) {
+  if (quoted) {
+    const to = /[\r\n]$/.test(text) ? line - 1 : line;
+    rows.push({ fields: [...row, field], line: rowLine, unclosed: { from: quoteLine, to } });
+  } else if (field !== '' || row.length > 0) {
     row.push(field);
     rows.push({ fields: row, line: rowLine });
   }
@@ -154,76 +165,53 @@ export function parseCsvRows(text: string): CsvRow[] {
 
 /** Parses a time cell by the mapping's format; NaN when it is not one. A time without an offset is in `t.zone`. */
 export function parseTime(v: string, t: CsvMapping['time']): number {
+  return readTime(v, t)?.ms ?? Number.NaN;
+}
+
+/** A time cell as an instant and whether it carried its instant itself (an offset, or an epoch), or null. */
+export function readTime(v: string, t: CsvMapping['time']): ReadInstant | null {
   const s = v.trim();
-  if (s === '') return Number.NaN;
+  if (s === '') return null;
   switch (t.format) {
     case 'epoch_ms':
-      return /^\d+$/.test(s) ? Number(s) : Number.NaN;
+      return /^\d+$/.test(s) ? { ms: Number(s), offset: true } : null;
     case 'epoch_s':
-      return /^\d+(\.\d+)?$/.test(s) ? Math.round(Number(s) * 1000) : Number.NaN;
+      return /^\d+(\.\d+)?$/.test(s) ? { ms: Math.round(Number(s) * 1000), offset: true } : null;
     case 'us': {
       const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?)?$/i.exec(s);
-      if (!m) return Number.NaN;
+      if (!m) return null;
       let h = Number(m[4] ?? 0);
       const ampm = m[7]?.toUpperCase();
-      if (ampm && (h < 1 || h > 12)) return Number.NaN;
+      if (ampm && (h < 1 || h > 12)) return null;
       if (ampm === 'PM' && h < 12) h += 12;
       if (ampm === 'AM' && h === 12) h = 0;
-      return local(t.zone, Number(m[3]), Number(m[1]), Number(m[2]), h, Number(m[5] ?? 0), Number(m[6] ?? 0), 0);
-    }
-    case 'iso': {
-      const m =
-        /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
-          s,
-        );
-      if (!m) return Number.NaN;
-      const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => Number(x ?? 0)) as [
-        number,
+      const [y, mo, d, mi, sec] = [m[3], m[1], m[2], m[5], m[6]].map((x) => Number(x ?? 0)) as [
         number,
         number,
         number,
         number,
         number,
       ];
-      const ms = Number((m[7] ?? '0').padEnd(3, '0'));
-      const off = m[8];
-      if (off === undefined) return local(t.zone, y, mo, d, h, mi, sec, ms);
-      if (!validParts(y, mo, d, h, mi, sec)) return Number.NaN;
-      const sign = off.toUpperCase() === 'Z' ? 0 : off.startsWith('-') ? -1 : 1;
-      const digits = off.replace(/[^0-9]/g, '');
-      const offMin = sign === 0 ? 0 : sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
-      return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offMin * 60_000;
+      if (t.zone === undefined || !validParts(y, mo, d, h, mi, sec)) return null;
+      return { ms: zonedInstant(t.zone, y, mo, d, h, mi, sec, 0), offset: false };
     }
+    case 'iso':
+      return isoInstant(s, t.zone);
   }
 }
 
-function validParts(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
-  const t = new Date(Date.UTC(y, mo - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
-}
-
-function local(
-  zone: string | undefined,
-  y: number,
-  mo: number,
-  d: number,
-  h: number,
-  mi: number,
-  s: number,
-  ms: number,
-): number {
-  if (zone === undefined || !validParts(y, mo, d, h, mi, s)) return Number.NaN;
-  return zonedInstant(zone, y, mo, d, h, mi, s, ms);
-}
-
 /**
- * What reading an export gives: the records (the first of each case id), the rows that could not be read, the later
- * rows of an id already read (left out), and the mapping report of the records.
+ * What reading an export gives: the records (the first of each case id), the rows that could not be read, the rows
+ * read with a warning, the later rows of an id already read (left out), the records whose id became a short form, how
+ * times were read and the mapping report of the records.
  */
 export interface ReadRecords {
   readonly records: RequestRecord[];
   readonly errors: RecordError[];
+  readonly warnings: RecordError[];
   readonly sameId: SameIdRecord[];
+  readonly renamed: RenamedId[];
+  readonly times: TimesRead;
   readonly report: MappingReport;
 }
 
@@ -240,9 +228,15 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
     unit: mapping.columns.unit ? `column "${mapping.columns.unit}"` : 'not mapped: no unit',
     channel: col('channel'),
   });
-  if (!header) return { records: [], errors: [], sameId: [], report: tally.report() };
+  const zone = mapping.time.zone;
+  const times = { zone: zone ?? null, via: "the mapping's time.zone", total: 0, zoned: 0 };
+  if (!header) return { records: [], errors: [], warnings: [], sameId: [], renamed: [], times, report: tally.report() };
+  if (header.unclosed)
+    throw new Error(
+      `the CSV header's quoted cell opened on line ${header.unclosed.from} is never closed: the whole file was read into it`,
+    );
   const index = new Map(header.fields.map((h, i) => [h.trim(), i]));
-  // A row's cells as given, by column (a header named twice, or a cell past the header, by its position).
+  // A row's cells as given, by column (a header named twice by its position).
   const names = header.fields.map((h) => h.trim());
   const label = (i: number) =>
     names[i] && names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : `column ${i + 1}`;
@@ -253,9 +247,20 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
         `the mapping's columns.${field} names column "${c}", which the CSV header does not have (it has: ${header.fields.join(', ')})`,
       );
   }
+  const mapped = new Set(Object.values(mapping.columns).map((c) => index.get(c ?? '') ?? -1));
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
-  rows.forEach(({ fields: row, line }, i) => {
+  const warnings: RecordError[] = [];
+  rows.forEach(({ fields: row, line, unclosed }, i) => {
+    const at = { record: i + 1, line };
+    if (unclosed)
+      return void errors.push({
+        ...at,
+        message: `a quoted cell opened on line ${unclosed.from} is never closed: lines ${unclosed.from}–${unclosed.to}, the rest of the file, were read into it`,
+      });
+    const width = widthProblem(row.length, names, mapped);
+    if (width?.refused) return void errors.push({ ...at, message: width.message });
+    if (width) warnings.push({ ...at, message: width.message });
     const raw = (f: Field): string | undefined => {
       const c = mapping.columns[f];
       const v = c === undefined ? undefined : row[index.get(c) ?? -1]?.trim();
@@ -265,30 +270,31 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
       const v = raw(f);
       return v === undefined ? undefined : (mapping.values[f]?.[v] ?? v);
     };
-    const at = { record: i + 1, line };
     const id = cell('id');
     if (!id) return void errors.push({ ...at, column: mapping.columns.id, message: 'no id: the cell is empty' });
-    const opened = parseTime(cell('openedAt') ?? '', mapping.time);
-    if (!Number.isFinite(opened))
+    const openedAt = readTime(cell('openedAt') ?? '', mapping.time);
+    const opened = openedAt?.ms ?? Number.NaN;
+    if (!openedAt)
       return void errors.push({
         ...at,
         column: mapping.columns.openedAt,
         message: `"${cell('openedAt') ?? ''}" is not a time (${timeFormatHint(mapping.time.format)})`,
       });
     const closedCell = cell('closedAt');
-    const closedTs = parseTime(closedCell ?? '', mapping.time);
-    if (closedCell !== undefined && !Number.isFinite(closedTs))
+    const closedAt = readTime(closedCell ?? '', mapping.time);
+    const closedTs = closedAt?.ms ?? Number.NaN;
+    if (closedCell !== undefined && !closedAt)
       return void errors.push({
         ...at,
         column: mapping.columns.closedAt,
         message: `"${closedCell}" is not a time (${timeFormatHint(mapping.time.format)})`,
       });
+    // A status says open or closed; with no status (no column, or an empty cell) the close time does.
     const status = cell('status')?.toLowerCase();
-    const closed = mapping.columns.status
-      ? mapping.closedStatuses.some((s) => s.toLowerCase() === status)
-      : Number.isFinite(closedTs);
-    // Times are kept as given or the row is refused: a close before the open, or a closed status without a close
-    // time, is never turned into a time the export does not hold.
+    const closed =
+      status !== undefined ? mapping.closedStatuses.some((s) => s.toLowerCase() === status) : closedAt !== null;
+    // Times are kept as given or the row is refused: a close before the open, a closed status without a close time,
+    // or a close time beside a status that is not closed, is never turned into what the export does not say.
     if (closed && Number.isFinite(closedTs) && closedTs < opened)
       return void errors.push({
         ...at,
@@ -301,9 +307,17 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
         column: mapping.columns.closedAt ?? mapping.columns.status,
         message: `the status "${raw('status') ?? ''}" means closed, but there is no close time (${mapping.columns.closedAt ? 'the cell is empty' : 'columns.closedAt is not mapped'})`,
       });
+    if (!closed && closedAt)
+      return void errors.push({
+        ...at,
+        column: mapping.columns.closedAt,
+        message: `"${closedCell ?? ''}" is a close time, but the status "${raw('status') ?? ''}" (column "${mapping.columns.status ?? ''}") is not one of closedStatuses (${mapping.closedStatuses.map((s) => JSON.stringify(s)).join(', ')}): the row says both open and closed`,
+      });
     const cells = row.map((v, c) => [label(c), v] as const);
     if (!same.isFirst(at, id, cells)) return;
     tally.row();
+    times.total += closed ? 2 : 1;
+    times.zoned += (openedAt.offset ? 0 : 1) + (closed && closedAt && !closedAt.offset ? 1 : 0);
     const channelCell = cell('channel');
     const channel = oneOf(channelCell, CHANNELS);
     tally.add(
@@ -363,7 +377,33 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
       ...(reply ? { reply } : {}),
     });
   });
-  return { records, errors, sameId: same.found, report: tally.report() };
+  return { records, errors, warnings, sameId: same.found, renamed: same.renamed, times, report: tally.report() };
+}
+
+/**
+ * A row with another number of cells than the header (`names`): fewer is refused unless every missing cell is of a
+ * column the mapping does not read (`mapped`: indexes), then read with a warning; more is refused, as the cells after
+ * an unquoted comma are shifted and which cell belongs to which column cannot be told. Null when the widths agree.
+ */
+function widthProblem(
+  cells: number,
+  names: readonly string[],
+  mapped: ReadonlySet<number>,
+): { refused: boolean; message: string } | null {
+  const n = names.length;
+  const counts = `${cells} cell(s) where the header has ${n}`;
+  if (cells > n)
+    return {
+      refused: true,
+      message: `${counts}: which cell belongs to which column cannot be told (a comma in a cell that is not quoted, or a trailing comma the header does not have)`,
+    };
+  if (cells === n) return null;
+  const missing = names.map((name, i) => ({ name, i })).slice(cells);
+  const read = missing.filter((c) => mapped.has(c.i));
+  const list = (cs: typeof missing) => cs.map((c) => JSON.stringify(c.name || `column ${c.i + 1}`)).join(', ');
+  return read.length > 0
+    ? { refused: true, message: `${counts}: no cell for ${list(read)}, which the mapping reads` }
+    : { refused: false, message: `${counts}: no cell for ${list(missing)}, which the mapping does not read; read` };
 }
 
 function timeFormatHint(f: CsvMapping['time']['format']): string {

@@ -1,6 +1,8 @@
 /**
  * Open311 GeoReport v2 service requests (the JSON a city's `GET /requests.json` answers) as request records: the
- * request id, service name → category, agency → unit, requested / updated datetimes, status open or closed.
+ * request id, service name → category, agency → unit, requested / updated datetimes, status open or closed. The
+ * datetimes are ISO 8601; one without an offset is read in the zone given (`--zone`), by default the centre's own,
+ * Asia/Shanghai, as the server's Open311 API reads its start_date and end_date.
  */
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import type { Channel } from '@shared/domain';
@@ -8,12 +10,18 @@ import type { ReadRecords } from './csv';
 import { matchCategory, matchStreet, matchUnit, type RequestRecord, type RecordError } from './records';
 import { MappingTally } from './report';
 import { SameIdCheck } from './sameId';
+import { isoInstant } from './zone';
+
+/** The zone of Open311 datetimes without an offset unless one is given: the centre's. */
+export const OPEN311_DEFAULT_ZONE = 'Asia/Shanghai';
 
 /** Options: the channel the requests came in on, category names per service, the fallback category and street. */
 export interface Open311Options {
   readonly channel?: Channel;
   readonly categories?: Readonly<Record<string, string>>;
   readonly config?: CityopsConfig;
+  /** The IANA zone of datetimes without an offset (default `OPEN311_DEFAULT_ZONE`). */
+  readonly zone?: string;
 }
 
 /**
@@ -31,6 +39,14 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
   const same = new SameIdCheck();
+  const zone = o.zone ?? OPEN311_DEFAULT_ZONE;
+  const times = {
+    zone,
+    via: o.zone === undefined ? "the default: the centre's zone; --zone to change" : '--zone',
+    total: 0,
+    zoned: 0,
+  };
+  const hint = `ISO 8601, e.g. 2026-11-20T09:00:00+08:00; without an offset, ${zone} time`;
   const tally = new MappingTally({
     category: 'service_name (else service_code)',
     street: 'address (else description)',
@@ -40,26 +56,28 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
   list.forEach((r: unknown, i: number) => {
     if (!isObj(r)) return void errors.push({ record: i + 1, message: 'not an object' });
     const id = str(r.service_request_id) ?? str(r.token);
-    const opened = Date.parse(str(r.requested_datetime) ?? '');
+    const requested = isoInstant(str(r.requested_datetime) ?? '', zone);
     if (!id) return void errors.push({ record: i + 1, column: 'service_request_id', message: 'missing' });
-    if (!Number.isFinite(opened))
+    if (!requested)
       return void errors.push({
         record: i + 1,
         column: 'requested_datetime',
-        message: `"${str(r.requested_datetime) ?? ''}" is not a date-time (ISO 8601 with its offset)`,
+        message: `"${str(r.requested_datetime) ?? ''}" is not a date-time (${hint})`,
       });
+    const opened = requested.ms;
     // A closed request closes at its update time as given, or it is refused: never at a time the file does not hold.
     const closed = str(r.status) === 'closed';
     const updated = str(r.updated_datetime);
-    const closedAt = closed ? Date.parse(updated ?? '') : Number.NaN;
-    if (closed && !Number.isFinite(closedAt))
+    const closedRead = closed ? isoInstant(updated ?? '', zone) : null;
+    const closedAt = closedRead?.ms ?? Number.NaN;
+    if (closed && !closedRead)
       return void errors.push({
         record: i + 1,
         column: 'updated_datetime',
         message:
           updated === undefined
             ? 'missing: a closed request needs the time it was closed'
-            : `"${updated}" is not a date-time (ISO 8601 with its offset)`,
+            : `"${updated}" is not a date-time (${hint})`,
       });
     if (closed && closedAt < opened)
       return void errors.push({
@@ -70,6 +88,8 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
     const cells = Object.entries(r).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as const);
     if (!same.isFirst({ record: i + 1 }, id, cells)) return;
     tally.row();
+    times.total += closedRead ? 2 : 1;
+    times.zoned += (requested.offset ? 0 : 1) + (closedRead && !closedRead.offset ? 1 : 0);
     const service = str(r.service_name) ?? str(r.service_code) ?? '其他';
     const description = str(r.description);
     const address = str(r.address);
@@ -118,7 +138,7 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
       ...(reply ? { reply } : {}),
     });
   });
-  return { records, errors, sameId: same.found, report: tally.report() };
+  return { records, errors, warnings: [], sameId: same.found, renamed: same.renamed, times, report: tally.report() };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

@@ -1,12 +1,14 @@
 /**
  * Real service requests (Open311, CSV exports) as case lifecycles: each request becomes `case.received` at its open
  * time, a dispatch to its agency, and — when it is closed — a sign-for, a reply and the closure at its close time, both
- * times as given. Event ids derive from the request id, so replaying the same file twice into one space adds nothing.
+ * times as given. Case and event ids derive from the request id (`caseIds.ts`), so replaying the same file twice into
+ * one space adds nothing.
  */
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import type { CaseType, Channel, Urgency } from '@shared/domain';
 import type { DomainEventInput } from '@shared/events';
 import { MINUTE_MS, type EpochMs } from '@shared/time';
+import { caseIdOf, eventIdOf } from './caseIds';
 
 /** One service request, normalised. */
 export interface RequestRecord {
@@ -42,11 +44,6 @@ export interface RecordError {
 /** A record error as one line: `row 17 (line 19), column "Opened": …`. */
 export function describeRecordError(e: RecordError, noun = 'row'): string {
   return `${noun} ${e.record}${e.line !== undefined ? ` (line ${e.line})` : ''}${e.column !== undefined ? `, column "${e.column}"` : ''}: ${e.message}`;
-}
-
-/** Makes a value a valid identifier: no spaces, at most 128 characters. */
-export function toIdent(v: string, max = 128): string {
-  return v.trim().replace(/\s+/g, '_').slice(0, max) || '_';
 }
 
 /** A short text (1–64 characters). */
@@ -89,8 +86,8 @@ export function matchUnit(text: string | undefined, config: CityopsConfig = DEFA
 export function recordEvents(r: RequestRecord, prefix: string): DomainEventInput[] {
   if (r.closedAt !== null && r.closedAt < r.openedAt)
     throw new Error(`request ${r.id} is closed before it was opened: the readers refuse such a request`);
-  const caseId = toIdent(r.id);
-  const id = (step: string) => toIdent(`${prefix}-${r.id}-${step}`);
+  const caseId = caseIdOf(r.id);
+  const id = (step: string) => eventIdOf(prefix, caseId, step);
   const out: DomainEventInput[] = [
     {
       type: 'case.received',
@@ -137,7 +134,24 @@ export function recordEvents(r: RequestRecord, prefix: string): DomainEventInput
   return out;
 }
 
-/** Every record's events in time order (stable: a case's own steps keep their order). */
+/**
+ * Every record's events in time order (stable: a case's own steps keep their order). Records are one per case id (the
+ * readers leave later records of an id out); two events with one id would be answered `duplicate` and one lost, so
+ * that throws naming both requests.
+ */
 export function recordsToEvents(records: readonly RequestRecord[], prefix: string): DomainEventInput[] {
-  return records.flatMap((r) => recordEvents(r, prefix)).sort((a, b) => a.ts - b.ts);
+  const seen = new Map<string, string>();
+  const out: DomainEventInput[] = [];
+  for (const r of records) {
+    for (const e of recordEvents(r, prefix)) {
+      const other = seen.get(e.eventId);
+      if (other !== undefined)
+        throw new Error(
+          `requests ${JSON.stringify(other)} and ${JSON.stringify(r.id)} both give event id ${JSON.stringify(e.eventId)}: one would be lost`,
+        );
+      seen.set(e.eventId, r.id);
+      out.push(e);
+    }
+  }
+  return out.sort((a, b) => a.ts - b.ts);
 }

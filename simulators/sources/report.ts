@@ -108,3 +108,19 @@ export function formatReport(r: MappingReport, header: string, maxValues = 40): 
   }
   return out.join('\n');
 }
+
+/** How an import read its times: the zone of times without an offset (null: epoch times, no zone) and how many were. */
+export interface TimesRead {
+  readonly zone: string | null;
+  /** Where the zone comes from: `the mapping's time.zone`, `--zone`, `the default`. */
+  readonly via: string;
+  /** Times read (open and close times of the records imported), and how many of them carried no offset. */
+  readonly total: number;
+  readonly zoned: number;
+}
+
+/** The times line of the report: `times without an offset: 12 of 40, read as America/New_York time (--zone)`. */
+export function describeTimes(t: TimesRead): string {
+  if (t.zone === null) return `  times: ${t.total} epoch time(s), instants as given (no zone needed)`;
+  return `  times without an offset: ${t.zoned} of ${t.total}, read as ${t.zone} time (${t.via})${t.zoned === t.total ? '' : '; the others keep their own offset'}`;
+}

@@ -2,9 +2,11 @@
  * Records of an export that share a case id with an earlier record. Only the first record of an id is imported (its
  * events' ids derive from the case id, so a later one would be answered `duplicate` and silently lost); every later
  * one is listed: an exact repeat (every cell as given is the same: harmless), or a conflict (the cells that differ),
- * which the CLI refuses unless told to keep the first.
+ * which the CLI refuses unless told to keep the first. Ids are compared by the case id they become (`caseIds.ts`), so
+ * two ids given differently that became one case would be listed too; an imported record whose id is kept under a
+ * short form is listed in `renamed`.
  */
-import { toIdent } from './records';
+import { caseIdOf, idProblem, type RenamedId } from './caseIds';
 
 /** Where a record is: the data row or array element (1-based) and, for CSV, the file line it starts on. */
 export interface RecordAt {
@@ -38,14 +40,18 @@ export class SameIdCheck {
   private readonly firsts = new Map<string, { at: RecordAt; id: string; cells: ReadonlyMap<string, string> }>();
   /** The later records, in file order. */
   readonly found: SameIdRecord[] = [];
+  /** The first records whose id the wall cannot hold as given, with the case id each became, in file order. */
+  readonly renamed: RenamedId[] = [];
 
   /** Whether the record is the first of its case id (import it); if not, it is noted in `found` and left out. */
   isFirst(at: RecordAt, id: string, cells: RecordCells): boolean {
-    const caseId = toIdent(id);
+    const caseId = caseIdOf(id);
     const first = this.firsts.get(caseId);
     const mine = new Map(cells);
     if (!first) {
       this.firsts.set(caseId, { at, id, cells: mine });
+      const reason = idProblem(id);
+      if (reason !== null) this.renamed.push({ ...at, id, caseId, reason });
       return true;
     }
     const differences: CellDifference[] = [];

@@ -63,3 +63,47 @@ export function zonedInstant(zone: string, y: number, mo: number, d: number, h =
   const ok = [first, second].filter((t) => t + zoneOffsetMs(zone, t) === wall).sort((a, b) => a - b);
   return ok[0] ?? Math.max(first, second);
 }
+
+/** Whether a calendar date and time of day exist (no 30 February, no 24:00). */
+export function validParts(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+}
+
+/** An ISO 8601 time as an instant, and whether it carried its own offset (if not, it was read in the zone). */
+export interface ReadInstant {
+  readonly ms: number;
+  readonly offset: boolean;
+}
+
+/**
+ * Reads `YYYY-MM-DD[ HH:MM[:SS[.fff…]]][Z|±HH[:MM]]` (also with `/` or `.` between date parts): a time with an offset
+ * keeps it, one without is a wall time in `zone` (none: not readable). Null when it is not such a time or names a day
+ * or time that does not exist; digits past the millisecond are dropped.
+ */
+export function isoInstant(v: string, zone: string | undefined): ReadInstant | null {
+  const m =
+    /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(
+      v.trim(),
+    );
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Number((m[7] ?? '0').slice(0, 3).padEnd(3, '0'));
+  if (!validParts(y, mo, d, h, mi, s)) return null;
+  const off = m[8];
+  if (off === undefined)
+    return zone === undefined ? null : { ms: zonedInstant(zone, y, mo, d, h, mi, s, ms), offset: false };
+  if (off.toUpperCase() === 'Z') return { ms: Date.UTC(y, mo - 1, d, h, mi, s, ms), offset: true };
+  const digits = off.replace(/[^0-9]/g, '');
+  const [oh, om] = [Number(digits.slice(0, 2)), Number(digits.slice(2, 4) || '0')];
+  if (oh > 23 || om > 59) return null;
+  const sign = off.startsWith('-') ? -1 : 1;
+  return { ms: Date.UTC(y, mo - 1, d, h, mi, s, ms) - sign * (oh * 60 + om) * 60_000, offset: true };
+}

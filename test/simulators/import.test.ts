@@ -282,6 +282,138 @@ describe('when a foreign export is imported through a mapping', () => {
     });
   });
 
+  describe('when ids are long or have spaces, rows are ragged, or an open row has a close time', () => {
+    const long = `NY-${'9'.repeat(122)}`;
+    const ids = path.join(dir, 'ids.csv');
+    const ragged = path.join(dir, 'ragged.csv');
+    beforeAll(() => {
+      writeFileSync(
+        ids,
+        [
+          MAPPING_HEADER,
+          `${long},03/07/2025 09:00:00 AM,03/07/2025 03:30:00 PM,Closed,Pothole,Riverside,Parks Dept,Web,long id`,
+          'NY 7,03/07/2025 10:00:00 AM,,Open,Graffiti,Downtown,Public Works,Phone,with a space',
+          'NY_7,03/07/2025 10:05:00 AM,,Open,Graffiti,Downtown,Public Works,Phone,with an underscore',
+        ].join('\n') + '\n',
+      );
+      writeFileSync(
+        ragged,
+        [
+          `${MAPPING_HEADER},Notes`,
+          'NY-20,03/07/2025 09:00:00 AM,,Open,Pothole,Riverside,Parks Dept,Web,no notes cell',
+          'NY-21,03/07/2025 09:00:00 AM,,Open,Pothole',
+          'NY-22,03/07/2025 09:00:00 AM,03/07/2025 11:00:00 AM,Open,Pothole,Riverside,Parks Dept,Web,reopened?,x',
+          'NY-23,03/07/2025 09:00:00 AM,,Open,Pothole,Riverside,Parks Dept,Web,fine,x',
+          'NY-24,03/07/2025 09:00:00 AM,,Open,Pothole,Riverside,Parks Dept,Web,Smith, J,x',
+        ].join('\n') + '\n',
+      );
+    });
+
+    it('then every event of every case is accepted, an id the wall cannot hold imported under a listed short form (exit 0)', async () => {
+      const r = await cli(['replay', ids, '--mapping', mapping, '--config', config, ...to('drill-ids')]);
+      expect(r.stderr.split('\n')).toContain(
+        'id: row 2 (line 3), Service Request ID "NY 7" has white space: imported as case "NY_7~34efbca3afa3c3ac"',
+      );
+      expect(r.stdout).toContain(
+        'Mapping report: 3 row(s) read, 0 skipped, 1 id(s) imported under a short form (listed); mapped onto',
+      );
+      // 5 events of the closed case whose id is 125 characters, 2 of each open one: none answered duplicate.
+      expect(r.stdout).toMatch(/: 9 accepted, 0 duplicate, 0 rejected, 0 quarantined/);
+      expect(r.code).toBe(0);
+      const model = server.app.cases;
+      model.flush();
+      expect(model.caseState('drill-ids', long)?.closedAt).toBe(Date.parse('2025-03-07T20:30:00Z'));
+      expect(model.caseState('drill-ids', 'NY_7')?.receivedAt).toBe(Date.parse('2025-03-07T15:05:00Z'));
+      expect(model.caseState('drill-ids', 'NY_7~34efbca3afa3c3ac')?.receivedAt).toBe(
+        Date.parse('2025-03-07T15:00:00Z'),
+      );
+    });
+
+    it('then --strict refuses an id it would have to shorten (exit 3)', async () => {
+      const r = await cli(['replay', ids, '--mapping', mapping, '--config', config, '--strict', '--dry-run']);
+      expect(r.stderr).toContain(
+        'refused (--strict): 1 id(s) cannot be kept as given and would be imported under a short form (listed above). Nothing was sent.',
+      );
+      expect(r.code).toBe(3);
+    });
+
+    it('then a row short of a mapped cell, with a cell too many, or open with a close time is unreadable and counts against --max-skipped (exit 1)', async () => {
+      const r = await cli([
+        'replay',
+        ragged,
+        '--mapping',
+        mapping,
+        '--config',
+        config,
+        '--dry-run',
+        '--max-skipped',
+        '1',
+      ]);
+      const lines = r.stderr.split('\n');
+      expect(lines).toContain(
+        'warning: row 1 (line 2): 9 cell(s) where the header has 10: no cell for "Notes", which the mapping does not read; read',
+      );
+      expect(lines).toContain(
+        'skipped row 2 (line 3): 5 cell(s) where the header has 10: no cell for "Neighborhood", "Agency", "Channel", "Descriptor", which the mapping reads',
+      );
+      expect(lines).toContain(
+        'skipped row 3 (line 4), column "Closed Date": "03/07/2025 11:00:00 AM" is a close time, but the status "Open" (column "Status") is not one of closedStatuses ("Closed"): the row says both open and closed',
+      );
+      expect(lines).toContain(
+        'skipped row 5 (line 6): 11 cell(s) where the header has 10: which cell belongs to which column cannot be told (a comma in a cell that is not quoted, or a trailing comma the header does not have)',
+      );
+      expect(lines).toContain('3 row(s) could not be read (allowed: --max-skipped 1); nothing was sent');
+      expect(r.stdout).toContain('Mapping report: 2 row(s) read, 3 skipped, 1 with a warning; mapped onto');
+      expect(r.code).toBe(1);
+    });
+  });
+
+  describe('when Open311 times carry no offset', () => {
+    const o311 = path.join(dir, 'requests.json');
+    beforeAll(() =>
+      writeFileSync(
+        o311,
+        JSON.stringify([
+          {
+            service_request_id: 'T-1',
+            status: 'open',
+            service_name: 'Pothole',
+            requested_datetime: '2025-03-07T09:00:00',
+          },
+          {
+            service_request_id: 'T-2',
+            status: 'closed',
+            service_name: 'Pothole',
+            requested_datetime: '2025-03-07T09:00:00-05:00',
+            updated_datetime: '2025-03-08T09:00:00-05:00',
+          },
+        ]),
+      ),
+    );
+
+    it("then they are read as the centre's time, whatever zone the CLI runs in, and the report says so (exit 0)", async () => {
+      const r = await cli(['replay', o311, '--config', config, ...to('drill-o311tz')], { TZ: 'America/New_York' });
+      expect(r.stdout).toContain(
+        "  times without an offset: 1 of 3, read as Asia/Shanghai time (the default: the centre's zone; --zone to change); the others keep their own offset",
+      );
+      expect(r.code).toBe(0);
+      server.app.cases.flush();
+      expect(server.app.cases.caseState('drill-o311tz', 'T-1')?.receivedAt).toBe(Date.parse('2025-03-07T01:00:00Z'));
+    });
+
+    it('then --zone names the zone they are read in; a fixed offset, or --zone for a CSV, is refused (exit 2)', async () => {
+      const r = await cli(['replay', o311, '--config', config, '--dry-run', '--zone', 'America/Chicago']);
+      expect(r.stdout).toContain('  times without an offset: 1 of 3, read as America/Chicago time (--zone)');
+      expect(r.code).toBe(0);
+      const offset = await cli(['replay', o311, '--config', config, '--dry-run', '--zone=-06:00']);
+      expect(offset.stderr).toContain('--zone must be an IANA time zone name');
+      expect(offset.code).toBe(2);
+      const csvZone = await cli(['replay', csv, '--mapping', mapping, '--dry-run', '--zone', 'America/Chicago']);
+      expect(csvZone.stderr).toContain("--zone is for Open311 files; a CSV's zone is its mapping's time.zone");
+      expect(csvZone.code).toBe(2);
+    });
+  });
+
   it('then a mapping without a time zone is refused before anything is read (exit 2)', async () => {
     const noZone = path.join(dir, 'nozone.json');
     writeFileSync(noZone, JSON.stringify({ ...MAPPING, time: { format: 'us' } }));

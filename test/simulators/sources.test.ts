@@ -7,7 +7,9 @@ import { applyEvent } from '@shared/projection/apply';
 import { createProjection } from '@shared/projection/state';
 import { csvRecords, parseCsv, parseCsvMapping, parseTime } from '../../simulators/sources/csv';
 import { open311Records } from '../../simulators/sources/open311';
+import { describeRenamed, eventIdOf } from '../../simulators/sources/caseIds';
 import { recordsToEvents } from '../../simulators/sources/records';
+import { describeTimes } from '../../simulators/sources/report';
 import { describeSameId } from '../../simulators/sources/sameId';
 
 function fold(events: DomainEventInput[]) {
@@ -100,7 +102,8 @@ describe('when a CSV export is read through a column mapping', () => {
     expect(problems).toEqual([]);
     expect(p.cases.get('SR-1')?.stage).toBe('closed');
     expect(p.cases.get('SR-2')?.stage).toBe('dispatched');
-    expect(p.cases.get('SR_4')?.stage).toBe('closed');
+    // "SR 4" has a space, which an id cannot hold: its case id is a short form (listed by the CLI).
+    expect(p.cases.get('SR_4~a51eedcfbe847389')?.stage).toBe('closed');
   });
 
   it('then a mapping naming a missing column is refused with the header', () => {
@@ -133,14 +136,15 @@ describe('when rows of a CSV export share an id', () => {
 
   it('then the first row of each id is read, and every later one is listed: an exact repeat, or the cells that conflict', () => {
     // Rows 1 and 3 hold a title on two lines: row 2 starts on line 4, row 4 on line 7.
-    const { records, errors, sameId, report } = csvRecords(csv, mapping);
+    const { records, errors, sameId, renamed, report } = csvRecords(csv, mapping);
     expect(errors).toEqual([]);
     expect(records.map((r) => [r.id, r.title])).toEqual([
       ['A-1', '垃圾未清运,\n门口'],
       ['A_2', '路灯不亮'],
+      ['A 2', '路灯不亮'],
       ['A-3', '井盖缺失'],
     ]);
-    expect(report.rows).toBe(3);
+    expect(report.rows).toBe(4);
     expect(sameId).toEqual([
       { record: 3, line: 5, id: 'A-1', caseId: 'A-1', first: { record: 1, line: 2, id: 'A-1' }, differences: [] },
       {
@@ -157,17 +161,14 @@ describe('when rows of a CSV export share an id', () => {
           { column: 'Note', value: 'second', first: 'first' },
         ],
       },
-      // "A 2" and "A_2" are two ids as given but one case id (an id has no spaces): the later one's events would be
-      // answered duplicate.
-      {
-        record: 5,
-        line: 8,
-        id: 'A 2',
-        caseId: 'A_2',
-        first: { record: 2, line: 4, id: 'A_2' },
-        differences: [{ column: 'Case ID', value: 'A 2', first: 'A_2' }],
-      },
     ]);
+    // "A 2" and "A_2" are two ids as given, so two cases: "A 2" (an id has no spaces) under a short form, listed.
+    expect(renamed).toEqual([
+      { record: 5, line: 8, id: 'A 2', caseId: 'A_2~afc61fe7d3da2261', reason: 'has white space' },
+    ]);
+    const { p, problems } = fold(recordsToEvents(records, 'csv'));
+    expect(problems).toEqual([]);
+    expect([...p.cases.keys()].sort()).toEqual(['A-1', 'A-3', 'A_2', 'A_2~afc61fe7d3da2261']);
   });
 
   it('then each later row is described with its row, line, id, the row it repeats or conflicts with and what was done', () => {
@@ -182,7 +183,7 @@ describe('when rows of a CSV export share an id', () => {
   });
 });
 
-describe('when an export closes a case before it opens it, or says closed without a time', () => {
+describe('when an export closes a case before it opens it, says closed without a time, or gives a close time to an open case', () => {
   const at = (hhmm: string) => Date.parse(`2026-11-23T${hhmm}:00+08:00`);
   const mapping = (columns: Record<string, string>) =>
     parseCsvMapping(
@@ -198,6 +199,9 @@ describe('when an export closes a case before it opens it, or says closed withou
     'B-4,2026-11-23 09:00,2026-11-23 09:00:30,Closed,DPW',
     'B-5,2026-11-23 09:00,2026-11-23 15:30,Closed,DPW',
     'B-6,2026-11-23 09:00,2026-11-23 08:00,Open,DPW',
+    'B-8,2026-11-23 09:00,2026-11-23 11:00,Resolved,DPW',
+    'B-9,2026-11-23 09:00,2026-11-23 11:00,,DPW',
+    'B-10,2026-11-23 09:00,,Open,DPW',
   ].join('\n');
 
   it('then the row is refused, naming the row, the column and why; nothing is moved to another time', () => {
@@ -216,13 +220,29 @@ describe('when an export closes a case before it opens it, or says closed withou
         column: 'Closed',
         message: 'the status "Closed" means closed, but there is no close time (the cell is empty)',
       },
+      // A close time beside a status that is not closed: the row says both; which is right cannot be told.
+      {
+        record: 6,
+        line: 7,
+        column: 'Closed',
+        message:
+          '"2026-11-23 08:00" is a close time, but the status "Open" (column "Status") is not one of closedStatuses ("Closed"): the row says both open and closed',
+      },
+      {
+        record: 7,
+        line: 8,
+        column: 'Closed',
+        message:
+          '"2026-11-23 11:00" is a close time, but the status "Resolved" (column "Status") is not one of closedStatuses ("Closed"): the row says both open and closed',
+      },
     ]);
     expect(records.map((r) => [r.id, r.closedAt])).toEqual([
       ['B-3', at('09:00')],
       ['B-4', at('09:00') + 30_000],
       ['B-5', at('15:30')],
-      // Open by its status: its close time is not read.
-      ['B-6', null],
+      // No status: the close time says closed.
+      ['B-9', at('11:00')],
+      ['B-10', null],
     ]);
     const noClose = csvRecords(
       'ID,Opened,Status\nB-7,2026-11-23 09:00,Closed',
@@ -283,7 +303,12 @@ describe('when an export closes a case before it opens it, or says closed withou
           '"2026-11-20T09:00:00+08:00" is before requested_datetime "2026-11-20T10:00:00+08:00": a request cannot close before it is made',
       },
       { record: 2, column: 'updated_datetime', message: 'missing: a closed request needs the time it was closed' },
-      { record: 3, column: 'updated_datetime', message: '"soon" is not a date-time (ISO 8601 with its offset)' },
+      {
+        record: 3,
+        column: 'updated_datetime',
+        message:
+          '"soon" is not a date-time (ISO 8601, e.g. 2026-11-20T09:00:00+08:00; without an offset, Asia/Shanghai time)',
+      },
     ]);
     expect(records.map((r) => [r.id, r.closedAt])).toEqual([['o-4', Date.parse('2026-11-20T10:00:00+08:00')]]);
   });
@@ -368,6 +393,228 @@ describe('when an Open311 GeoReport v2 requests file is read', () => {
     expect(problems).toEqual([]);
     expect(p.cases.get('638344')?.stage).toBe('closed');
     expect(p.cases.get('638349')?.stage).toBe('received');
+  });
+});
+
+describe('when an id is too long for an id, or has spaces', () => {
+  const mapping = parseCsvMapping(
+    {
+      columns: { id: 'ID', openedAt: 'Opened', closedAt: 'Closed', unit: 'Unit' },
+      time: { format: 'iso', zone: 'Asia/Shanghai' },
+    },
+    'map.json',
+  );
+  const long125 = `L${'x'.repeat(124)}`;
+  const long130a = `${'y'.repeat(129)}a`;
+  const long130b = `${'y'.repeat(129)}b`;
+  const csv = [
+    'ID,Opened,Closed,Unit',
+    `${long125},2026-11-23 09:00,2026-11-23 11:00,DPW`,
+    `${long130a},2026-11-23 09:10,2026-11-23 11:10,DPW`,
+    `${long130b},2026-11-23 09:20,,DPW`,
+    '"SR\t9",2026-11-23 09:30,,',
+  ].join('\n');
+
+  it('then an id of up to 128 characters is the case id, and every step of the case keeps an event id of its own', () => {
+    const { records, renamed } = csvRecords(csv, mapping);
+    const events = recordsToEvents(records, 'csv');
+    const mine = events.filter((e) => 'caseId' in e && e.caseId === long125);
+    expect(mine.map((e) => e.type)).toEqual([
+      'case.received',
+      'case.dispatched',
+      'case.signed',
+      'case.replied',
+      'case.closed',
+    ]);
+    // `csv-<id>-<step>` would pass 128 characters: the id part is shortened, with a hash of the case id.
+    expect(mine.map((e) => e.eventId)).toEqual(
+      ['r', 'd', 's', 'p', 'x'].map((step) => `csv-${long125.slice(0, 105)}~2f5be427d8602d5f-${step}`),
+    );
+    expect(renamed.map((r) => r.id)).not.toContain(long125);
+    // 2 × 5 closed, 1 × 2 dispatched, 1 received: every event id distinct and valid, none answered duplicate.
+    expect(events).toHaveLength(13);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(13);
+    const { p, problems } = fold(events);
+    expect(problems).toEqual([]);
+    expect(p.cases.get(long125)?.stage).toBe('closed');
+  });
+
+  it('then a longer id, or one with white space, becomes a short form that keeps distinct ids distinct, listed', () => {
+    const { records, sameId, renamed } = csvRecords(csv, mapping);
+    expect(records).toHaveLength(4);
+    expect(sameId).toEqual([]);
+    expect(renamed).toEqual([
+      {
+        record: 2,
+        line: 3,
+        id: long130a,
+        caseId: `${'y'.repeat(111)}~c874439a45bceec0`,
+        reason: 'is 130 characters long (an id holds at most 128)',
+      },
+      {
+        record: 3,
+        line: 4,
+        id: long130b,
+        caseId: `${'y'.repeat(111)}~90f11f6bc8b85cf9`,
+        reason: 'is 130 characters long (an id holds at most 128)',
+      },
+      { record: 4, line: 5, id: 'SR\t9', caseId: 'SR_9~a206b5acf157c636', reason: 'has white space' },
+    ]);
+    expect(describeRenamed(renamed[2]!, 'row', 'ID')).toBe(
+      'id: row 4 (line 5), ID "SR\\t9" has white space: imported as case "SR_9~a206b5acf157c636"',
+    );
+    const { p, problems } = fold(recordsToEvents(records, 'csv'));
+    expect(problems).toEqual([]);
+    expect(p.cases.get(renamed[0]!.caseId)?.stage).toBe('closed');
+    expect(p.cases.get(renamed[1]!.caseId)?.stage).toBe('dispatched');
+    expect(p.cases.get('SR_9~a206b5acf157c636')?.stage).toBe('received');
+  });
+
+  it("then an id given as another id's short form is the same case: listed as a conflict, never merged silently", () => {
+    const { records, sameId } = csvRecords(
+      ['ID,Opened,Closed,Unit', 'SR 4,2026-11-23 09:00,,DPW', 'SR_4~a51eedcfbe847389,2026-11-23 09:00,,DPW'].join('\n'),
+      mapping,
+    );
+    expect(records.map((r) => r.id)).toEqual(['SR 4']);
+    expect(sameId).toEqual([
+      {
+        record: 2,
+        line: 3,
+        id: 'SR_4~a51eedcfbe847389',
+        caseId: 'SR_4~a51eedcfbe847389',
+        first: { record: 1, line: 2, id: 'SR 4' },
+        differences: [{ column: 'ID', value: 'SR_4~a51eedcfbe847389', first: 'SR 4' }],
+      },
+    ]);
+    expect(describeSameId(sameId[0]!, 'row', 'ID', false)).toBe(
+      'conflict: row 2 (line 3), ID "SR_4~a51eedcfbe847389" is also on row 1 (line 2) as "SR 4" (both are case SR_4~a51eedcfbe847389) with other content: ID "SR_4~a51eedcfbe847389" (row 1: "SR 4"); left out',
+    );
+  });
+
+  it('then two requests giving one event id are refused before anything is built', () => {
+    const { records } = csvRecords(csv, mapping);
+    expect(() => recordsToEvents([records[0]!, records[0]!], 'csv')).toThrow(
+      `requests "${long125}" and "${long125}" both give event id "${eventIdOf('csv', long125, 'r')}": one would be lost`,
+    );
+  });
+});
+
+describe('when a CSV row has fewer or more cells than the header', () => {
+  const mapping = parseCsvMapping(
+    { columns: { id: 'ID', openedAt: 'Opened', closedAt: 'Closed' }, time: { format: 'iso', zone: 'Asia/Shanghai' } },
+    'map.json',
+  );
+  const csv = [
+    'ID,Opened,Closed,Note,Extra',
+    'C-1,2026-11-23 09:00,2026-11-23 10:00,n,e',
+    'C-2,2026-11-23 09:00,2026-11-23 10:00',
+    'C-3,2026-11-23 09:00',
+    'C-4,2026-11-23 09:00,2026-11-23 10:00,"Smith, J",e,',
+    'C-5,2026-11-23 09:00,,n,e',
+  ].join('\n');
+
+  it('then a row missing a cell the mapping reads, or with a cell too many, is refused with its row, line and counts', () => {
+    const { records, errors, warnings } = csvRecords(csv, mapping);
+    expect(errors).toEqual([
+      {
+        record: 3,
+        line: 4,
+        message: '2 cell(s) where the header has 5: no cell for "Closed", which the mapping reads',
+      },
+      {
+        record: 4,
+        line: 5,
+        message:
+          '6 cell(s) where the header has 5: which cell belongs to which column cannot be told (a comma in a cell that is not quoted, or a trailing comma the header does not have)',
+      },
+    ]);
+    // A row missing only cells the mapping does not read is read, with a warning naming them.
+    expect(warnings).toEqual([
+      {
+        record: 2,
+        line: 3,
+        message: '3 cell(s) where the header has 5: no cell for "Note", "Extra", which the mapping does not read; read',
+      },
+    ]);
+    expect(records.map((r) => r.id)).toEqual(['C-1', 'C-2', 'C-5']);
+  });
+
+  it('then a quoted cell never closed is one unreadable row naming the lines it swallowed', () => {
+    const { records, errors } = csvRecords(
+      `${csv}\nC-6,2026-11-23 09:00,,"never closed\nC-7,2026-11-23 09:00,,n,e\n`,
+      mapping,
+    );
+    expect(records.map((r) => r.id)).toEqual(['C-1', 'C-2', 'C-5']);
+    expect(errors[2]).toEqual({
+      record: 6,
+      line: 7,
+      message: 'a quoted cell opened on line 7 is never closed: lines 7–8, the rest of the file, were read into it',
+    });
+    expect(() => csvRecords('ID,"Opened\nC-1,2026-11-23 09:00', mapping)).toThrow(
+      "the CSV header's quoted cell opened on line 1 is never closed",
+    );
+  });
+});
+
+describe('when Open311 datetimes carry no offset', () => {
+  const req = (id: string, over: Record<string, unknown>) => ({
+    service_request_id: id,
+    status: 'open',
+    service_name: '市容环卫',
+    ...over,
+  });
+  const requests = [
+    req('z-1', { requested_datetime: '2026-11-20T09:00:00' }),
+    req('z-2', {
+      status: 'closed',
+      requested_datetime: '2026-11-20T09:00:00-06:00',
+      updated_datetime: '2026-11-21 18:30:15.250',
+    }),
+    req('z-3', { requested_datetime: '2026-02-30T09:00:00+08:00' }),
+    req('z-4', { requested_datetime: 'Fri, 20 Nov 2026 09:00:00' }),
+  ];
+
+  it("then they are the centre's time, Asia/Shanghai, whatever zone the machine runs in, and the count is reported", () => {
+    const { records, errors, times } = open311Records(requests);
+    expect(records.map((r) => [r.id, r.openedAt, r.closedAt])).toEqual([
+      ['z-1', Date.parse('2026-11-20T09:00:00+08:00'), null],
+      ['z-2', Date.parse('2026-11-20T09:00:00-06:00'), Date.parse('2026-11-21T18:30:15.250+08:00')],
+    ]);
+    // A day that does not exist is not rolled over to another, and only ISO 8601 is read.
+    expect(errors).toEqual([
+      {
+        record: 3,
+        column: 'requested_datetime',
+        message:
+          '"2026-02-30T09:00:00+08:00" is not a date-time (ISO 8601, e.g. 2026-11-20T09:00:00+08:00; without an offset, Asia/Shanghai time)',
+      },
+      {
+        record: 4,
+        column: 'requested_datetime',
+        message:
+          '"Fri, 20 Nov 2026 09:00:00" is not a date-time (ISO 8601, e.g. 2026-11-20T09:00:00+08:00; without an offset, Asia/Shanghai time)',
+      },
+    ]);
+    expect(times).toEqual({
+      zone: 'Asia/Shanghai',
+      via: "the default: the centre's zone; --zone to change",
+      total: 3,
+      zoned: 2,
+    });
+    expect(describeTimes(times)).toBe(
+      "  times without an offset: 2 of 3, read as Asia/Shanghai time (the default: the centre's zone; --zone to change); the others keep their own offset",
+    );
+  });
+
+  it('then a zone given reads them as that zone’s time, daylight saving included', () => {
+    const { records, times } = open311Records(requests, { zone: 'America/Chicago' });
+    expect(records[0]?.openedAt).toBe(Date.parse('2026-11-20T09:00:00-06:00'));
+    expect(records[1]?.closedAt).toBe(Date.parse('2026-11-21T18:30:15.250-06:00'));
+    expect(
+      open311Records([req('z-5', { requested_datetime: '2026-07-01T09:00' })], { zone: 'America/Chicago' }).records[0]
+        ?.openedAt,
+    ).toBe(Date.parse('2026-07-01T09:00:00-05:00'));
+    expect(times.via).toBe('--zone');
   });
 });
 
