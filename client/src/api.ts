@@ -22,9 +22,15 @@ export class ApiFailure extends Error {
 /** The session, once known. */
 export const session = reactive<{ info: SessionInfo | null }>({ info: null });
 
+/**
+ * Sends the browser to the login page, back here afterwards; `expired` when this page was logged in (its session known)
+ * and the server no longer knows it, so the login page can say so.
+ */
 function toLogin(): void {
   const next = `${window.location.pathname}${window.location.search}`;
-  if (window.location.pathname !== '/login') window.location.assign(`/login?next=${encodeURIComponent(next)}`);
+  const expired = session.info !== null ? '&reason=expired' : '';
+  if (window.location.pathname !== '/login')
+    window.location.assign(`/login?next=${encodeURIComponent(next)}${expired}`);
 }
 
 async function fail(res: Response): Promise<never> {
