@@ -1,5 +1,5 @@
 /** Display formats for the wall: every formatter accepts null and answers "—" rather than throwing. */
-import type { EpochMs } from '@shared/time';
+import { shanghaiDateKey, type EpochMs } from '@shared/time';
 
 /** Shown where a figure has no value (a rate without a denominator). */
 export const NONE = '—';
@@ -67,6 +67,18 @@ export function clock(ms: EpochMs | null | undefined): string {
 /** Asia/Shanghai time of day, HH:MM. */
 export function clockShort(ms: EpochMs | null | undefined): string {
   return ms === null || ms === undefined ? NONE : shortFmt.format(ms);
+}
+
+/**
+ * Asia/Shanghai time of day, HH:MM, on the civil day of `now`; on another day with its date, as the duty room writes
+ * it: "12-02 22:00", and in another year "2025-12-31 22:00". So yesterday's late entry never reads as today's.
+ */
+export function clockOn(ms: EpochMs | null | undefined, now: EpochMs): string {
+  if (ms === null || ms === undefined) return NONE;
+  const day = shanghaiDateKey(ms);
+  const today = shanghaiDateKey(now);
+  if (day === today) return clockShort(ms);
+  return `${day.slice(0, 4) === today.slice(0, 4) ? day.slice(5) : day} ${clockShort(ms)}`;
 }
 
 /** Asia/Shanghai date with weekday, e.g. "2025/03/14 周五". */

@@ -2,8 +2,8 @@
  * The desk pages in real headless Chromium for the logins they refuse and the lists they hold. A supervisor opening the
  * duty desk, a drill officer opening the live desk, a duty officer opening the supervisors' pages, an address naming a
  * space that is none or is not here, a login that ran out: each is told in Chinese what it takes and where to log in,
- * in place of the desk — no empty list that reads as "nothing to do", no English server text, no empty brackets.
- * Screenshots in test-results/.
+ * in place of the desk — no empty list that reads as "nothing to do", no English server text, no empty brackets. The
+ * duty desk's resolved items of yesterday carry their date. Screenshots in test-results/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -266,6 +266,25 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
         '登录已失效（12 小时未使用，或服务已重启），请重新登录，登录后回到原页面。值班台需要值班员（duty）令牌。',
       );
       expect(await page.locator('body').innerText()).not.toMatch(SERVER_ENGLISH);
+    });
+  });
+
+  describe("when the duty desk lists yesterday evening's resolved item under this morning's", () => {
+    it("then yesterday's times carry their date and today's read as times of day", async () => {
+      const page = await loggedIn('duty-live', '李娜');
+      await page.goto(`${url}/duty?space=live`);
+      const rows = page.locator('table[data-test=resolved] tbody tr[data-item]');
+      await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+      await page.screenshot({ path: path.join(shots, 'duty-desk-resolved-dates.png'), fullPage: true });
+      const cells = await rows.evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').replace(/\s+/g, ' ').trim())),
+      );
+      expect(cells.map((c) => [c[0], c[2], c[3]])).toEqual([
+        ['07:25', 'duty 按时 07:27', 'duty 07:28'],
+        ['12-02 22:00', 'duty 按时 12-02 22:02', 'duty 12-02 22:40'],
+      ]);
+      expect(await page.locator('[data-test=figures-month] strong').innerText()).toBe('本月（2026-12）');
+      expect(await page.locator('main').innerText()).not.toContain('（）');
     });
   });
 
