@@ -3,7 +3,8 @@
  * duty desk, a drill officer opening the live desk, a duty officer opening the supervisors' pages, an address naming a
  * space that is none or is not here, a login that ran out: each is told in Chinese what it takes and where to log in,
  * in place of the desk — no empty list that reads as "nothing to do", no English server text, no empty brackets. The
- * duty desk's resolved items of yesterday carry their date. Screenshots in test-results/.
+ * duty desk's resolved items of yesterday carry their date; the case list's heading names the status it lists.
+ * Screenshots in test-results/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -285,6 +286,35 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
       ]);
       expect(await page.locator('[data-test=figures-month] strong').innerText()).toBe('本月（2026-12）');
       expect(await page.locator('main').innerText()).not.toContain('（）');
+    });
+  });
+
+  describe('when a supervisor changes the case list status', () => {
+    it('then the heading names what the list holds', async () => {
+      const page = await loggedIn('supervisor-token');
+      const heading = page.locator('[data-test=list-heading]');
+      const expected: [string, string][] = [
+        ['', '超期或临期案件'],
+        ['&overdueBy=120', '超期超过2小时的案件'],
+        ['&status=overdue', '超期案件'],
+        ['&status=at_risk', '临期案件'],
+        ['&status=open', '在办案件'],
+        ['&status=closed', '已结案件'],
+        ['&status=all', '全部案件'],
+      ];
+      for (const [q, h] of expected) {
+        await page.goto(`${url}/cases?space=live${q}`);
+        await page
+          .locator('[data-test=case-total]')
+          .filter({ hasText: /共 \d+ 件/ })
+          .waitFor({ timeout: 10_000 });
+        expect([q, await heading.innerText()]).toEqual([q, h]);
+      }
+      // Choosing in the filter (here from 全部) changes it too.
+      await page.selectOption('select[name=status]', 'open');
+      await page.waitForURL(/status=open/, { timeout: 10_000 });
+      await expect.poll(() => heading.innerText(), { timeout: 10_000 }).toBe('在办案件');
+      await page.screenshot({ path: path.join(shots, 'cases-heading-open.png') });
     });
   });
 

@@ -1,5 +1,5 @@
 /** Chinese labels the desk pages show for codes: the shared tables (closed vocabularies of shared/), plus the list's own. */
-import type { CaseStatusFilter } from '@shared/cases/query';
+import { CASE_STATUSES, type CaseStatusFilter } from '@shared/cases/query';
 
 export { LATENESS_LABELS } from '@shared/cases/labels';
 export {
@@ -22,6 +22,29 @@ export const STATUS_LABELS: Readonly<Record<CaseStatusFilter, string>> = {
   closed: '已结',
   all: '全部',
 };
+
+/** The case list's heading for each status: what the list holds. */
+export const LIST_HEADINGS: Readonly<Record<CaseStatusFilter, string>> = {
+  late: '超期或临期案件',
+  overdue: '超期案件',
+  at_risk: '临期案件',
+  open: '在办案件',
+  closed: '已结案件',
+  all: '全部案件',
+};
+
+/**
+ * The heading of a case list with these query parameters: its status (the list's default, late, when there is none),
+ * or how long overdue when `overdueBy` narrows it to cases overdue longer than that.
+ */
+export function listHeading(params: Readonly<Record<string, string>>): string {
+  const status = CASE_STATUSES.find((s) => s === (params.status ?? 'late'));
+  if (status === undefined) return '案件';
+  const by = Number(params.overdueBy);
+  if (params.overdueBy !== undefined && Number.isInteger(by) && by >= 0 && status !== 'closed')
+    return `超期超过${minutesText(by)}的案件`;
+  return LIST_HEADINGS[status];
+}
 
 /** "3天4小时" for minutes. */
 export function minutesText(min: number): string {
