@@ -6,20 +6,15 @@
  * duty desk's resolved items of yesterday carry their date; the case list's heading names the status it lists.
  * Screenshots in test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createApp, type App } from '../../server/app';
-import { TokenRegistry } from '../../server/auth/tokens';
-import { openSqliteStore } from '../../server/store/sqlite';
-import { DEFAULT_CONFIG } from '@shared/config';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received } from '../fixtures/events';
 import { pollUntil } from '../fixtures/wallClient';
-import { post, TOKENS } from '../../harness/server';
+import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const run = browserAvailable('desk pages browser test');
 const shots = path.resolve('test-results');
@@ -29,9 +24,8 @@ const TODAY = '2026-12-03';
 const SERVER_ENGLISH = /may not|this token is for|session has expired|not logged in|no space|not a space name/;
 
 describe.runIf(run)('when desk pages are opened with a login they refuse, or with a desk history', () => {
-  let app: App;
+  let server: TestServer;
   let url: string;
-  let dataDir: string;
   let browser: Browser;
   const now = { value: shanghaiInstant(YESTERDAY, '21:59') };
   const errors: string[] = [];
@@ -63,7 +57,7 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
       ).json.accepted,
     ).toBe(1);
     const id = `case|${caseId}`;
-    await pollUntil(`the item ${id}`, () => app.spaces.get('live').projection.items.has(id));
+    await pollUntil(`the item ${id}`, () => server.app.spaces.get('live').projection.items.has(id));
     const act = async (body: Record<string, unknown>) => {
       const res = await fetch(`${url}/api/v1/duty/items/${encodeURIComponent(id)}/actions`, {
         method: 'POST',
@@ -79,20 +73,13 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
   }
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-desk-'));
     mkdirSync(shots, { recursive: true });
-    app = createApp({
-      store: openSqliteStore({ dataDir }),
-      config: DEFAULT_CONFIG,
-      tokens: new TokenRegistry(TOKENS),
+    server = await startTestServer(now.value, undefined, now, {
       staticDir: path.resolve('dist/client'),
-      now: () => now.value,
       deltaIntervalMs: 100,
       monitorMs: 50,
     });
-    const addr = await app.listen(0, '127.0.0.1');
-    await app.ready;
-    url = `http://127.0.0.1:${addr.port}`;
+    url = server.url;
     // Yesterday evening's item and this morning's, both resolved; it is now 07:30.
     await handled('y1', shanghaiInstant(YESTERDAY, '22:00'), shanghaiInstant(YESTERDAY, '22:40'));
     await handled('t1', shanghaiInstant(TODAY, '07:25'), shanghaiInstant(TODAY, '07:28'));
@@ -103,8 +90,8 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
-    await app?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
+    if (server) removeData(server.dataDir);
   });
 
   /** The refusal a page shows, once shown: its kind, title, detail and links; and the whole page's text. */

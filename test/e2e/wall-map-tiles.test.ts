@@ -3,19 +3,15 @@
  * street names: each name shows whole (卓刀泉街道, not 卓刀泉…), the markers (at most six and a "+N") sit in their own row
  * clear of the name and of the figures, inside the tile. Screenshots of the map in test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { createApp, type App } from '../../server/app';
-import { TokenRegistry } from '../../server/auth/tokens';
-import { openSqliteStore } from '../../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received } from '../fixtures/events';
-import { post, TOKENS } from '../../harness/server';
+import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
 
 const run = browserAvailable('wall map tiles browser test');
 const shots = path.resolve('test-results');
@@ -52,26 +48,18 @@ const inside = (a: Box, outer: Box): boolean =>
   a.x >= outer.x - 0.5 && a.y >= outer.y - 0.5 && a.r <= outer.r + 0.5 && a.b <= outer.b + 0.5;
 
 describe.runIf(run)('when the tile map shows markers in the tiles of long street names', () => {
-  let app: App;
-  let dataDir: string;
+  let server: TestServer;
   let url: string;
   let browser: Browser;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-e2e-map-'));
     mkdirSync(shots, { recursive: true });
-    app = createApp({
-      store: openSqliteStore({ dataDir }),
-      config: DEFAULT_CONFIG,
-      tokens: new TokenRegistry(TOKENS),
+    server = await startTestServer(NOW, undefined, undefined, {
       staticDir: path.resolve('dist/client'),
-      now: () => NOW,
       deltaIntervalMs: 100,
     });
-    const addr = await app.listen(0, '127.0.0.1');
-    await app.ready;
-    url = `http://127.0.0.1:${addr.port}`;
+    url = server.url;
     let n = 0;
     const events = Object.entries(MARKERS).flatMap(([street, [urgent, sensing]]) => [
       ...Array.from({ length: urgent }, () =>
@@ -87,8 +75,8 @@ describe.runIf(run)('when the tile map shows markers in the tiles of long street
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
+    if (server) removeData(server.dataDir);
   });
 
   for (const [width, height] of [
