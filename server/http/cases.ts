@@ -41,7 +41,13 @@ export function spaceNow(deps: Pick<SupervisorDeps, 'spaces' | 'now'>, space: st
 
 /** The `space` query parameter (default live), or null after answering 400. */
 export function querySpace(req: Request, res: Response): string | null {
-  const raw = typeof req.query.space === 'string' && req.query.space !== '' ? req.query.space : 'live';
+  const given = req.query.space;
+  // `?space=demo&space=live` (or `space[x]=…`) names no one space: refused, never read as live.
+  if (given !== undefined && typeof given !== 'string') {
+    sendError(res, 'bad_request', 'query space: given more than once, or not as a name; give one space');
+    return null;
+  }
+  const raw = given !== undefined && given !== '' ? given : 'live';
   if (!spaceName.safeParse(raw).success) {
     sendError(
       res,

@@ -118,6 +118,18 @@ describe('when each role calls each endpoint with a bearer token', () => {
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe('unknown token');
   });
 
+  it('then a space given twice to a page of one space is refused, not read as live', async () => {
+    for (const path of ['/api/v1/directory?space=drill-a&space=live', '/api/v1/duty/items?space=drill-a&space=live']) {
+      const res = await fetch(`${server.url}${path}`, {
+        headers: { authorization: `Bearer ${path.includes('duty') ? 'duty-drill-a' : 'supervisor-token'}` },
+      });
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        'query space: given more than once, or not as a name; give one space',
+      );
+    }
+  });
+
   it('then the change stream answers a supervisor with an event stream and a viewer with 403', async () => {
     const ctl = new AbortController();
     const ok = await fetch(`${server.url}/api/v1/cases/stream?space=live`, {
