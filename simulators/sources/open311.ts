@@ -65,8 +65,20 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
         message: `"${str(r.requested_datetime) ?? ''}" is not a date-time (${hint})`,
       });
     const opened = requested.ms;
+    // GeoReport v2 knows two statuses. Another (`in progress`, `resolved`) or none is refused, not taken for open: which
+    // it means is not ours to guess. Case and spaces around it do not matter.
+    const status = str(r.status)?.trim().toLowerCase();
+    if (status !== 'open' && status !== 'closed')
+      return void errors.push({
+        record: i + 1,
+        column: 'status',
+        message:
+          status === undefined
+            ? 'missing: a request is open or closed'
+            : `"${str(r.status) ?? ''}" is not a GeoReport v2 status (open or closed)`,
+      });
     // A closed request closes at its update time as given, or it is refused: never at a time the file does not hold.
-    const closed = str(r.status) === 'closed';
+    const closed = status === 'closed';
     const updated = str(r.updated_datetime);
     const closedRead = closed ? isoInstant(updated ?? '', zone) : null;
     const closedAt = closedRead?.ms ?? Number.NaN;

@@ -396,6 +396,34 @@ describe('when an Open311 GeoReport v2 requests file is read', () => {
   });
 });
 
+describe('when an Open311 request has a status other than open or closed, or none', () => {
+  it('then it is refused with the status it had, and open or closed in any case is read', () => {
+    const req = (id: string, status: unknown) => ({
+      service_request_id: id,
+      ...(status === undefined ? {} : { status }),
+      service_name: '市容环卫',
+      requested_datetime: '2026-11-20T09:00:00+08:00',
+      updated_datetime: '2026-11-20T11:00:00+08:00',
+    });
+    const { records, errors } = open311Records([
+      req('s-1', 'Closed'),
+      req('s-2', ' OPEN '),
+      req('s-3', 'in progress'),
+      req('s-4', undefined),
+      req('s-5', 'resolved'),
+    ]);
+    expect(errors).toEqual([
+      { record: 3, column: 'status', message: '"in progress" is not a GeoReport v2 status (open or closed)' },
+      { record: 4, column: 'status', message: 'missing: a request is open or closed' },
+      { record: 5, column: 'status', message: '"resolved" is not a GeoReport v2 status (open or closed)' },
+    ]);
+    expect(records.map((r) => [r.id, r.closedAt])).toEqual([
+      ['s-1', Date.parse('2026-11-20T11:00:00+08:00')],
+      ['s-2', null],
+    ]);
+  });
+});
+
 describe('when an id is too long for an id, or has spaces', () => {
   const mapping = parseCsvMapping(
     {
