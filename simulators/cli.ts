@@ -23,7 +23,7 @@ import { OPEN311_DEFAULT_ZONE, open311Records } from './sources/open311';
 import { describeRecordError, recordsToEvents } from './sources/records';
 import { describeTimes, fallbacks, formatReport } from './sources/report';
 import { describeSameId, isConflict } from './sources/sameId';
-import { isIanaZone } from './sources/zone';
+import { isIanaZone } from '@shared/zone';
 
 const USAGE = `Usage: npm run sim -- <command> [options]
 

@@ -10,7 +10,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { CaseState } from '@shared/cases/state';
 import type { CityopsConfig } from '@shared/config';
 import type { Channel } from '@shared/domain';
-import { isDateKey } from '@shared/time';
+import { CENTRE_ZONE, isoInstant } from '@shared/zone';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
 import type { IngestService } from '../ingest/service';
 import {
@@ -96,15 +96,11 @@ function send(
 }
 
 /**
- * An ISO 8601 date-time; one without an offset, or a date alone, is the centre's own time (Asia/Shanghai, +08:00 all
- * year), not the server's zone. NaN when it is not one, or names a day that does not exist.
+ * An ISO 8601 date-time; one without an offset, or a date alone, is the centre's own time (Asia/Shanghai), not the
+ * server's zone — read as the importer reads Open311 times. NaN when it is not one, or names a day that does not exist.
  */
 function isoTime(v: string): number {
-  const t = v.trim();
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
-  // Date.parse rolls a day that does not exist over (2026-02-30 is read as 2 March): refuse it instead.
-  if (!m || !isDateKey(m[1]!)) return Number.NaN;
-  return Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? '+08:00'}`);
+  return isoInstant(v, CENTRE_ZONE)?.ms ?? Number.NaN;
 }
 
 /** The `/open311` router (mount at `/open311`). */

@@ -18,7 +18,7 @@ import { matchCategory, matchStreet, matchUnit, type RecordError, type RequestRe
 import type { RenamedId } from './caseIds';
 import { EMPTY, MappingTally, type MappedField, type MappingReport, type TimesRead } from './report';
 import { SameIdCheck, type SameIdRecord } from './sameId';
-import { isIanaZone, isoInstant, validParts, zonedInstant, type ReadInstant } from './zone';
+import { isIanaZone, isoInstant, validParts, zonedInstant, type ReadInstant } from '@shared/zone';
 
 const FIELDS = [
   'id',

@@ -10,10 +10,10 @@ import type { ReadRecords } from './csv';
 import { matchCategory, matchStreet, matchUnit, type RequestRecord, type RecordError } from './records';
 import { MappingTally } from './report';
 import { SameIdCheck } from './sameId';
-import { isoInstant } from './zone';
+import { CENTRE_ZONE, isoInstant } from '@shared/zone';
 
 /** The zone of Open311 datetimes without an offset unless one is given: the centre's. */
-export const OPEN311_DEFAULT_ZONE = 'Asia/Shanghai';
+export const OPEN311_DEFAULT_ZONE = CENTRE_ZONE;
 
 /** Options: the channel the requests came in on, category names per service, the fallback category and street. */
 export interface Open311Options {

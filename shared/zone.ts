@@ -3,6 +3,9 @@
  * an export's "03/10/2025 09:00" in New York is 13:00 UTC after the March change and 14:00 UTC before it.
  */
 
+/** The centre's own zone: a time without an offset that the centre is given is read in it. */
+export const CENTRE_ZONE = 'Asia/Shanghai';
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Whether `zone` is an IANA time zone name this runtime knows (fixed offsets such as "+08:00" are not). */
