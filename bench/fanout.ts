@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { WebSocketServer } from 'ws';
 import { createApp, WALL_DEFLATE, type App, type AppDeps } from '../server/app';
+import type { Space } from '../server/spaces';
 import { TokenRegistry } from '../server/auth/tokens';
 import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
@@ -197,14 +198,18 @@ function instrument(app: App): Marks {
     },
   };
   const b = app.broadcaster;
-  const flush = b.flush.bind(b);
-  b.flush = (space) => {
-    const first = marks.flushAt === 0;
-    if (first) marks.flushAt = clockMs();
-    flush(space);
-    if (first) marks.doneAt = clockMs();
-    marks.flushes++;
-  };
+  // The urgent send (the alert ticker alone) and the ticks' whole-view flushes; heartbeats are counted by the latter.
+  const timed =
+    (send: (space: Space) => void, counted: boolean) =>
+    (space: Space): void => {
+      const first = marks.flushAt === 0;
+      if (first) marks.flushAt = clockMs();
+      send(space);
+      if (first) marks.doneAt = clockMs();
+      if (counted) marks.flushes++;
+    };
+  b.flush = timed(b.flush.bind(b), true);
+  b.flushAlerts = timed(b.flushAlerts.bind(b), false);
   // The broadcaster emits through `ns.local.to(room)` (a node's walls only): mark the first `to` of a local operator.
   const ns = app.io.of('/wall');
   const local = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(ns), 'local')?.get;

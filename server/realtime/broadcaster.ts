@@ -82,19 +82,36 @@ export class Broadcaster {
     this.timer = null;
   }
 
-  /** Marks a space changed; flushes at once if the projection raised an urgent alert. */
+  /**
+   * Marks a space changed. An urgent alert the projection raised goes out at once, before the batch is answered: a
+   * delta of the alert ticker alone (building the whole view would hold it back by milliseconds); the figures follow
+   * on the next tick.
+   */
   changed(space: Space): void {
     const s = this.stream(space.name);
     s.dirty = true;
     if (space.projection.urgentPending && !this.urgentScheduled.has(space.name)) {
       this.urgentScheduled.add(space.name);
-      setImmediate(
+      queueMicrotask(
         this.failsafe.guarded('broadcaster.urgent', () => {
           this.urgentScheduled.delete(space.name);
-          if (this.watchers(space.name) > 0) this.flush(space);
+          if (this.watchers(space.name) > 0) this.flushAlerts(space);
         }),
       );
     }
+  }
+
+  /**
+   * Sends the alert ticker as it is now, and nothing else of the view (the space stays dirty, so the next tick sends
+   * the rest). A space with no view sent yet gets its whole view.
+   */
+  flushAlerts(space: Space): void {
+    const s = this.stream(space.name);
+    const p = space.projection;
+    if (!s.view) return this.flush(space);
+    p.urgentPending = false;
+    const next: WallView = { ...s.view, alerts: p.alerts.slice(), lastEventAt: p.clock };
+    this.send(space, s, next);
   }
 
   /**
@@ -155,8 +172,13 @@ export class Broadcaster {
       s.view = next;
       return;
     }
+    this.send(space, s, next);
+  }
+
+  /** Sends the delta from the stream's last view to `next`, which becomes its last view. */
+  private send(space: Space, s: Stream, next: WallView): void {
     s.seq++;
-    const delta = diffWallViews(s.view, next, s.seq);
+    const delta = diffWallViews(s.view!, next, s.seq);
     s.view = next;
     // Each node folds the whole log and streams its own walls: a delta never crosses to another node's walls.
     this.ns.local.to(roomOf(space.name)).emit('delta', delta);

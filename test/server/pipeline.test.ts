@@ -55,6 +55,30 @@ describe('when an event is ingested over HTTP', () => {
   });
 });
 
+describe('when an urgent case comes in between two ticks', () => {
+  it('then its alert goes out alone at once, and the figures follow on the tick', async () => {
+    // Ticks an hour apart: only the urgent send can bring the alert.
+    await server.stop();
+    removeData(server.dataDir);
+    server = await startTestServer(T0 + HOUR_MS, undefined, undefined, { deltaIntervalMs: HOUR_MS });
+    const [a] = await twoWalls();
+    const seq = a.seq();
+    await post(server.url, { space: 'live', events: [received('u2', { urgency: 'urgent', flags: ['mass'] })] });
+    const v = await a.until((x) => x.alerts.length > 0);
+    expect(a.seq()).toBe(seq + 1);
+    expect(v.alerts[0]).toMatchObject({ kind: 'mass', caseId: 'u2' });
+    expect(v.caseFlow.received).toBe(0);
+    // A wall that joins now is not given the half-sent view: its snapshot holds the case too.
+    const c = await trackWall(server.url);
+    walls.push(c);
+    expect(c.view().caseFlow.received).toBe(1);
+    server.app.broadcaster.flush(server.app.spaces.get('live'));
+    const after = await a.until((x) => x.caseFlow.received === 1);
+    expect(a.gaps).toBe(0);
+    expect(after).toEqual(c.view());
+  });
+});
+
 describe('when the same event is sent twice', () => {
   it('then it counts once and the second answer says duplicate', async () => {
     const [a] = await twoWalls();
