@@ -30,6 +30,7 @@ import { Failsafe } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, CASE_ROW_TABLES, caseRow } from './rows';
+import { InlineRowWriter, ThreadRowWriter, type RowOps, type RowWriter } from './rowWriter';
 import { sqliteSql, type CaseSql } from './sql';
 
 /** Where a space's rows stand: the last log seq folded, and the fold version that wrote them. */
@@ -69,37 +70,51 @@ export interface HandoverRow extends Pick<HandoverRecord, 'submitted' | 'signed'
   readonly end: number;
 }
 
+/** What a space has folded since its last write was asked: the changes the next write takes. */
+interface Pending {
+  /** Ids changed. */
+  dirty: Set<string>;
+  /** Per case, the log seqs of its events (log order). */
+  history: Map<string, number[]>;
+  /** The time and log seq of each 督办. */
+  supervised: [number, number][];
+  /** Duty item ids changed. */
+  dirtyItems: Set<string>;
+  /** Handover records changed. */
+  handovers: Map<string, HandoverRow>;
+  /** The drafts of the records submitted, by handover id. */
+  drafts: Map<string, HandoverDraft>;
+  /** Rosters published, by date. */
+  rosters: Map<string, readonly Shift[]>;
+  /** Events folded. */
+  pendingEvents: number;
+}
+
+/** A write asked and not yet answered: what it took from a space, and the log seq it brings the rows to. */
+interface Taken extends Pending {
+  readonly seq: number;
+}
+
 /**
- * One space's state in this model: its cases in memory — every one changed since the last write, and the open cases
- * changed most recently (at most `HOT_OPEN_MAX` once written; the others are read back from their rows).
+ * One space's state in this model: its cases in memory — every one changed and not yet written (or being written),
+ * and the open cases changed most recently (at most `HOT_OPEN_MAX` once written; the others are read back from their
+ * rows).
  */
-interface SpaceModel {
+interface SpaceModel extends Pending {
   /** Cases not yet written, and open ones written, least recently changed first. */
   readonly hot: Map<string, CaseState>;
-  /** Ids changed since the last write. */
-  readonly dirty: Set<string>;
-  /** Per case, the log seqs of its events not yet written (log order). */
-  readonly history: Map<string, number[]>;
-  /** The time and log seq of each 督办 folded since the last write. */
-  supervised: [number, number][];
-  /** Last log seq folded, and the last written. */
+  /** Last log seq folded; the last a write was asked for; the last written (its write committed). */
   seq: number;
+  postedSeq: number;
   writtenSeq: number;
-  /** Events folded since the last write. */
-  pendingEvents: number;
+  /** The write asked and not yet answered, if any (at most one at a time). */
+  inflight: Taken | null;
   /** Case events the reducer refused (non-zero only if the reducers changed since the events were accepted). */
   refused: number;
   /** Every case id of the space: "certainly not" answers a lookup of a new id without a query (most lookups are). */
   readonly ids: BloomFilter;
-  /** Duty items in memory (open ones, and every one changed since the last write), and the ids changed. */
+  /** Duty items in memory (open ones, and every one changed and not yet written). */
   readonly items: Map<string, DutyItem>;
-  readonly dirtyItems: Set<string>;
-  /** Handover records changed since the last write. */
-  readonly handovers: Map<string, HandoverRow>;
-  /** The drafts of the records submitted since the last write, by handover id. */
-  readonly drafts: Map<string, HandoverDraft>;
-  /** Rosters published since the last write, by date. */
-  readonly rosters: Map<string, readonly Shift[]>;
   /** The oldest event time folded, ms: the space's log begins here. */
   earliest: number | null;
 }
@@ -176,6 +191,64 @@ const PENDING_MAX_EVENTS = 100_000;
  */
 const HOT_OPEN_MAX = 20_000;
 
+/** The statements a write runs, by index (`RowOps.add`); the same list is prepared on the writer's connection. */
+const W = {
+  case: 0,
+  state: 1,
+  history: 2,
+  supervision: 3,
+  meta: 4,
+  item: 5,
+  handover: 6,
+  roster: 7,
+  checkpoint: 8,
+  reviewOtherVersions: 9,
+  review: 10,
+  reviewDrop: 11,
+} as const;
+const WRITES = [
+  `INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}, seq) VALUES (${CASE_COLUMNS.map(() => '?').join(',')}, ?)`,
+  'INSERT OR REPLACE INTO case_states (space, id, state) VALUES (?, ?, ?)',
+  "INSERT INTO case_history (space, case_id, seqs) VALUES (?, ?, ?) ON CONFLICT (space, case_id) DO UPDATE SET seqs = seqs || ',' || excluded.seqs",
+  'INSERT INTO case_supervisions (space, ts, seq) VALUES (?, ?, ?)',
+  'INSERT OR REPLACE INTO read_model_meta (space, seq, version, earliest) VALUES (?, ?, ?, ?)',
+  'INSERT OR REPLACE INTO duty_items (space, id, since, state, seq) VALUES (?, ?, ?, ?, ?)',
+  // A signature (no draft in hand) keeps the draft its submission wrote.
+  'INSERT INTO duty_handovers (space, id, shift_end, state, record, seq) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (space, id) DO UPDATE SET shift_end = excluded.shift_end, state = excluded.state, record = coalesce(excluded.record, record), seq = excluded.seq',
+  'INSERT OR REPLACE INTO duty_rosters (space, date, shifts, seq) VALUES (?, ?, ?, ?)',
+  'INSERT OR REPLACE INTO checkpoints (space, seq, version, sha256, body, written_at) VALUES (?, ?, ?, ?, ?, ?)',
+  'DELETE FROM review_checkpoints WHERE space = ? AND version <> ?',
+  'INSERT OR REPLACE INTO review_checkpoints (space, seq, clock, version, sha256, body) VALUES (?, ?, ?, ?, ?, ?)',
+  'DELETE FROM review_checkpoints WHERE space = ? AND seq = ?',
+];
+
+/** A checkpoint asked for and not yet written (it goes with the next write). */
+interface QueuedCheckpoint {
+  readonly space: string;
+  readonly seq: number;
+  readonly version: string;
+  readonly body: Buffer;
+  readonly sha: string;
+  readonly now: number;
+  readonly history?: HistoryWrite;
+}
+
+/** A space's review history as written and asked to be written: its fold version and entries. */
+interface ReviewIndex {
+  entries: { seq: number; clock: number; version: string }[];
+}
+
+const emptyPending = (): Pending => ({
+  dirty: new Set(),
+  history: new Map(),
+  supervised: [],
+  dirtyItems: new Set(),
+  handovers: new Map(),
+  drafts: new Map(),
+  rosters: new Map(),
+  pendingEvents: 0,
+});
+
 function isCaseEvent(e: DomainEvent): e is CaseEvent {
   return e.type.startsWith('case.');
 }
@@ -201,34 +274,41 @@ export class CaseReadModel {
   private readonly spaces = new Map<string, SpaceModel>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private bulk = false;
-  private readonly upsert: Database.Statement;
-  private readonly upsertState: Database.Statement;
   private readonly readState: Database.Statement;
-  private readonly appendHistory: Database.Statement;
-  private readonly insertSupervision: Database.Statement;
-  private readonly setMeta: Database.Statement;
   private readonly readMeta: Database.Statement;
-  private readonly upsertItem: Database.Statement;
   private readonly readItem: Database.Statement;
-  private readonly upsertHandover: Database.Statement;
   private readonly readHandover: Database.Statement;
-  private readonly upsertRoster: Database.Statement;
+  /** The rows' writes: a thread of their own on a file, at once on `:memory:`. */
+  private readonly writer: RowWriter;
+  /** The statements the benchmarks' direct fills run on this connection. */
+  private readonly direct: readonly Database.Statement[];
+  /** Checkpoints asked for, to go with the next write (the newest of each space). */
+  private readonly checkpoints = new Map<string, QueuedCheckpoint>();
+  /** Each space's review history (loaded once from its rows, then kept with every write asked). */
+  private readonly reviews = new Map<string, ReviewIndex>();
+  /** While a backup copies the file, writes wait (another connection's write would start the copy over). */
+  private paused = 0;
+  /** The failure of the last write answered, reported by `flush`. */
+  private lastFailure: Error | null = null;
 
   /**
    * `version` names the fold that writes the rows (the shared reducers' code and the configuration): rows written by
-   * another version are rebuilt from the log.
+   * another version are rebuilt from the log. On a file, the rows are written by a thread of their own
+   * (`rowWriter.ts`); `inline` keeps them on this thread.
    */
   constructor(
     file: string,
     readonly ctx: ProjectionContext,
     readonly version = 'dev',
     private readonly failsafe = new Failsafe(),
+    inline = file === ':memory:',
   ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('cache_size = -16384');
+    this.db.pragma('busy_timeout = 10000');
     if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
       this.db.transaction(() => {
         for (const t of TABLES) this.db.exec(`DROP TABLE IF EXISTS ${t}`);
@@ -236,31 +316,12 @@ export class CaseReadModel {
       })();
     }
     this.db.exec(SCHEMA);
-    this.upsert = this.db.prepare(
-      `INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}, seq) VALUES (${CASE_COLUMNS.map(() => '?').join(',')}, ?)`,
-    );
-    this.upsertState = this.db.prepare('INSERT OR REPLACE INTO case_states (space, id, state) VALUES (?, ?, ?)');
     this.readState = this.db.prepare('SELECT state FROM case_states WHERE space = ? AND id = ?').pluck();
-    this.appendHistory = this.db.prepare(
-      "INSERT INTO case_history (space, case_id, seqs) VALUES (?, ?, ?) ON CONFLICT (space, case_id) DO UPDATE SET seqs = seqs || ',' || excluded.seqs",
-    );
-    this.insertSupervision = this.db.prepare('INSERT INTO case_supervisions (space, ts, seq) VALUES (?, ?, ?)');
-    this.setMeta = this.db.prepare(
-      'INSERT OR REPLACE INTO read_model_meta (space, seq, version, earliest) VALUES (?, ?, ?, ?)',
-    );
     this.readMeta = this.db.prepare('SELECT seq, version, earliest FROM read_model_meta WHERE space = ?');
-    this.upsertItem = this.db.prepare(
-      'INSERT OR REPLACE INTO duty_items (space, id, since, state, seq) VALUES (?, ?, ?, ?, ?)',
-    );
     this.readItem = this.db.prepare('SELECT state FROM duty_items WHERE space = ? AND id = ?').pluck();
-    this.upsertHandover = this.db.prepare(
-      // A signature (no draft in hand) keeps the draft its submission wrote.
-      'INSERT INTO duty_handovers (space, id, shift_end, state, record, seq) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (space, id) DO UPDATE SET shift_end = excluded.shift_end, state = excluded.state, record = coalesce(excluded.record, record), seq = excluded.seq',
-    );
     this.readHandover = this.db.prepare('SELECT state FROM duty_handovers WHERE space = ? AND id = ?').pluck();
-    this.upsertRoster = this.db.prepare(
-      'INSERT OR REPLACE INTO duty_rosters (space, date, shifts, seq) VALUES (?, ?, ?, ?)',
-    );
+    this.direct = WRITES.map((sql) => this.db.prepare(sql));
+    this.writer = inline ? new InlineRowWriter(this.db, WRITES) : new ThreadRowWriter(file, WRITES);
   }
 
   private model(space: string): SpaceModel {
@@ -281,7 +342,9 @@ export class CaseReadModel {
         history: new Map(),
         supervised: [],
         seq,
+        postedSeq: seq,
         writtenSeq: seq,
+        inflight: null,
         pendingEvents: 0,
         refused: 0,
         ids,
@@ -304,12 +367,14 @@ export class CaseReadModel {
 
   /** Where a space's written rows stand, or null when it has none. */
   position(space: string): ModelPosition | null {
+    this.writer.drain();
     const row = this.readMeta.get(space) as { seq: number; version: string } | undefined;
     return row ? { seq: row.seq, version: row.version } : null;
   }
 
   /** Spaces that have written rows. */
   spacesWithRows(): string[] {
+    this.writer.drain();
     return this.db
       .prepare(
         'SELECT space FROM read_model_meta UNION SELECT space FROM checkpoints UNION SELECT space FROM review_checkpoints',
@@ -348,9 +413,10 @@ export class CaseReadModel {
     return sqliteSql(this.db, () => this.flush());
   }
 
-  /** Whether anything folded is not written yet. */
-  private unwritten(): boolean {
-    for (const m of this.spaces.values()) if (m.seq !== m.writtenSeq) return true;
+  /** Whether anything folded (or a checkpoint) waits for a write to be asked. */
+  private unposted(): boolean {
+    if (this.checkpoints.size > 0) return true;
+    for (const m of this.spaces.values()) if (m.seq !== m.postedSeq) return true;
     return false;
   }
 
@@ -379,20 +445,21 @@ export class CaseReadModel {
     }
     if (n === 0) return;
     m.pendingEvents += n;
-    // A producer that never lets the timer run (one long burst) still has its pending rows bounded.
-    if (m.pendingEvents >= PENDING_MAX_EVENTS) this.flush();
-    else if (!this.bulk) this.flushLater();
+    // A producer that never lets the timer run (one long burst) still has its pending rows bounded: a write is asked
+    // at once, and when the writer is that far behind, ingest waits for it.
+    if (m.pendingEvents >= PENDING_MAX_EVENTS) {
+      this.post();
+      if (m.pendingEvents >= 4 * PENDING_MAX_EVENTS) this.writer.drain();
+    } else if (!this.bulk) this.flushLater();
   }
 
   private flushLater(): void {
-    // A flush that fails leaves its rows pending (the transaction rolled back): the next tick tries again.
+    // A write that fails leaves its rows pending (the transaction rolled back): the next tick tries again.
     this.timer ??= setTimeout(
       this.failsafe.guarded('case-read-model.flush', () => {
-        try {
-          this.flush();
-        } finally {
-          if (this.unwritten()) this.flushLater();
-        }
+        this.timer = null;
+        this.post();
+        if (this.unposted()) this.flushLater();
       }),
       FLUSH_MS,
     );
@@ -431,8 +498,9 @@ export class CaseReadModel {
 
   /** Folds a submission or a signature, judged as the projection judges it. */
   private foldHandover(space: string, m: SpaceModel, e: HandoverEvent): void {
-    const written = m.handovers.has(e.handoverId) ? undefined : this.readHandover.get(space, e.handoverId);
-    const rec = m.handovers.get(e.handoverId) ?? (written ? (JSON.parse(written as string) as HandoverRow) : undefined);
+    const held = m.handovers.get(e.handoverId) ?? m.inflight?.handovers.get(e.handoverId);
+    const written = held ? undefined : this.readHandover.get(space, e.handoverId);
+    const rec = held ?? (written ? (JSON.parse(written as string) as HandoverRow) : undefined);
     if (judgeHandoverEvent(rec, e) !== null) {
       m.refused++;
       return;
@@ -469,122 +537,184 @@ export class CaseReadModel {
     m.dirty.add(c.id);
   }
 
-  /** Writes everything folded so far. */
+  /** Writes everything folded so far (and every checkpoint asked for); returns once it is committed. */
   flush(): void {
+    this.lastFailure = null;
+    for (;;) {
+      this.post(true);
+      this.writer.drain();
+      if (this.lastFailure) throw this.lastFailure;
+      if (!this.unposted()) return;
+    }
+  }
+
+  /**
+   * Asks the writer to write everything folded so far and the checkpoints asked for, in one transaction. One write is
+   * asked at a time: while one is unanswered (or a backup copies the file), changes wait for the next (`force`: even
+   * during a backup, which then starts over).
+   */
+  private post(force = false): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (!this.unwritten()) return;
-    this.db.transaction(() => {
-      for (const [space, m] of this.spaces) this.write(space, m);
-    })();
-    this.settle();
+    if (this.writer.busy || (this.paused > 0 && !force) || !this.unposted()) return;
+    const job = this.writer.job();
+    const taken: [SpaceModel, Taken][] = [];
+    for (const [space, m] of this.spaces) if (m.seq !== m.postedSeq) taken.push([m, this.take(space, m, job)]);
+    const checkpoints = [...this.checkpoints.values()];
+    this.checkpoints.clear();
+    for (const c of checkpoints) this.checkpointOps(c, job);
+    this.writer.write(job, (err) => {
+      if (err) {
+        // Tried again on the timer's next tick, not at once.
+        this.failed(taken, checkpoints, err);
+        this.flushLater();
+        return;
+      }
+      this.settle(taken);
+      // What was folded meanwhile: at once when it is a lot (or a checkpoint waits), else on the timer.
+      if (this.checkpoints.size > 0 || [...this.spaces.values()].some((m) => m.pendingEvents >= PENDING_MAX_EVENTS))
+        this.post();
+      else if (this.unposted() && !this.bulk) this.flushLater();
+    });
   }
 
-  /** Writes a space's changes (inside the caller's transaction; `settle` once it committed). */
-  private write(space: string, m: SpaceModel): void {
-    if (m.seq === m.writtenSeq) return;
-    for (const [id, seqs] of m.history) this.appendHistory.run(space, id, seqs.join(','));
-    for (const [ts, seq] of m.supervised) this.insertSupervision.run(space, ts, seq);
+  /** Adds a space's changes to a write and takes them from the space (they are the write's until it is answered). */
+  private take(space: string, m: SpaceModel, job: RowOps): Taken {
+    for (const [id, seqs] of m.history) job.add(W.history, [space, id, seqs.join(',')]);
+    for (const [ts, seq] of m.supervised) job.add(W.supervision, [space, ts, seq]);
     for (const id of m.dirty) {
       const c = m.hot.get(id);
       if (!c) continue;
       // The wide JSON state sits in its own table so list scans read narrow rows.
       // A row's seq is the write that last changed it (what the cluster's PostgreSQL copy is brought up to date by).
-      this.upsert.run(...caseRow(space, c, this.ctx), m.seq);
-      this.upsertState.run(space, c.id, JSON.stringify(c));
+      job.add(W.case, [...caseRow(space, c, this.ctx), m.seq]);
+      job.add(W.state, [space, c.id, JSON.stringify(c)]);
     }
     for (const id of m.dirtyItems) {
       const it = m.items.get(id);
-      if (it) this.upsertItem.run(space, id, it.since, JSON.stringify(it), m.seq);
+      if (it) job.add(W.item, [space, id, it.since, JSON.stringify(it), m.seq]);
     }
     for (const r of m.handovers.values()) {
       const draft = m.drafts.get(r.id);
-      this.upsertHandover.run(space, r.id, r.end, JSON.stringify(r), draft ? JSON.stringify(draft) : null, m.seq);
+      job.add(W.handover, [space, r.id, r.end, JSON.stringify(r), draft ? JSON.stringify(draft) : null, m.seq]);
     }
-    for (const [date, shifts] of m.rosters) this.upsertRoster.run(space, date, JSON.stringify(shifts), m.seq);
-    this.setMeta.run(space, m.seq, this.version, m.earliest);
+    for (const [date, shifts] of m.rosters) job.add(W.roster, [space, date, JSON.stringify(shifts), m.seq]);
+    job.add(W.meta, [space, m.seq, this.version, m.earliest]);
+    const t: Taken = {
+      seq: m.seq,
+      dirty: m.dirty,
+      history: m.history,
+      supervised: m.supervised,
+      dirtyItems: m.dirtyItems,
+      handovers: m.handovers,
+      drafts: m.drafts,
+      rosters: m.rosters,
+      pendingEvents: m.pendingEvents,
+    };
+    Object.assign(m, emptyPending());
+    m.postedSeq = m.seq;
+    m.inflight = t;
+    return t;
   }
 
   /**
-   * After a write committed: what was written is no longer pending, and closed cases leave memory, as do the open ones
-   * changed least recently beyond `HOT_OPEN_MAX` (all are read back from their rows). A write that failed rolled back
-   * and left all of it pending for the next try.
+   * After a write committed: what it took is written, and closed cases leave memory, as do the open ones changed least
+   * recently beyond `HOT_OPEN_MAX` (all are read back from their rows) — except those changed again since it was asked.
    */
-  private settle(): void {
-    for (const m of this.spaces.values()) {
-      if (m.seq === m.writtenSeq) continue;
-      for (const id of m.dirty) {
+  private settle(taken: readonly [SpaceModel, Taken][]): void {
+    for (const [m, t] of taken) {
+      m.inflight = null;
+      m.writtenSeq = t.seq;
+      for (const id of t.dirty) {
         const c = m.hot.get(id);
-        if (c && isTerminal(c.stage)) m.hot.delete(id);
+        if (c && isTerminal(c.stage) && !m.dirty.has(id)) m.hot.delete(id);
       }
-      // Every case held is written now: the least recently changed go first.
-      for (const id of m.hot.keys()) {
-        if (m.hot.size <= HOT_OPEN_MAX) break;
-        m.hot.delete(id);
-      }
-      m.history.clear();
-      m.dirty.clear();
-      // Resolved items, records and rosters are read back from their rows when an event or a report needs them.
-      for (const id of m.dirtyItems) if (m.items.get(id)?.resolved) m.items.delete(id);
-      m.dirtyItems.clear();
-      m.handovers.clear();
-      m.drafts.clear();
-      m.rosters.clear();
-      m.supervised = [];
-      m.pendingEvents = 0;
-      m.writtenSeq = m.seq;
+      // Every case held is written now but those changed since: the least recently changed go first.
+      if (m.hot.size > HOT_OPEN_MAX)
+        for (const id of m.hot.keys()) {
+          if (m.hot.size <= HOT_OPEN_MAX) break;
+          if (!m.dirty.has(id)) m.hot.delete(id);
+        }
+      // Resolved items are read back from their rows when an event or a report needs them.
+      for (const id of t.dirtyItems) if (m.items.get(id)?.resolved && !m.dirtyItems.has(id)) m.items.delete(id);
     }
   }
 
   /**
-   * Writes everything folded so far and a space's checkpoint in one transaction, so the rows are never behind a
-   * checkpoint. `body` is the serialised projection at log seq `seq` (≤ the rows' position). With `history`, the
-   * checkpoint also joins the space's review history when the policy says it is due, and the history is pruned.
+   * After a write rolled back: what it took is pending again, before what was folded since (a later write tries it
+   * again), and its checkpoints are asked for again unless a newer one was; the failure is logged and counted.
+   */
+  private failed(taken: readonly [SpaceModel, Taken][], checkpoints: readonly QueuedCheckpoint[], err: Error): void {
+    for (const [m, t] of taken) {
+      m.inflight = null;
+      m.postedSeq = m.writtenSeq;
+      for (const id of t.dirty) m.dirty.add(id);
+      for (const [id, seqs] of t.history) m.history.set(id, [...seqs, ...(m.history.get(id) ?? [])]);
+      m.supervised = [...t.supervised, ...m.supervised];
+      for (const id of t.dirtyItems) m.dirtyItems.add(id);
+      for (const [id, r] of t.handovers) if (!m.handovers.has(id)) m.handovers.set(id, r);
+      for (const [id, d] of t.drafts) if (!m.drafts.has(id)) m.drafts.set(id, d);
+      for (const [date, shifts] of t.rosters) if (!m.rosters.has(date)) m.rosters.set(date, shifts);
+      m.pendingEvents += t.pendingEvents;
+    }
+    for (const c of checkpoints) {
+      if (!this.checkpoints.has(c.space)) this.checkpoints.set(c.space, c);
+      // The history this write would have added is read again from the rows.
+      this.reviews.delete(c.space);
+    }
+    this.lastFailure = err;
+    this.failsafe.run('case-read-model.flush', () => {
+      throw err;
+    });
+  }
+
+  /**
+   * Writes a space's checkpoint with everything folded so far, in one transaction, so the rows are never behind a
+   * checkpoint: with the next write (at once when none is under way). `body` is the serialised projection at log seq
+   * `seq` (≤ the rows' position). With `history`, the checkpoint also joins the space's review history when the policy
+   * says it is due, and the history is pruned.
    */
   checkpoint(space: string, seq: number, version: string, body: Buffer, now: number, history?: HistoryWrite): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
     const sha = createHash('sha256').update(body).digest('hex');
-    this.db.transaction(() => {
-      for (const [s, m] of this.spaces) this.write(s, m);
-      this.db
-        .prepare(
-          'INSERT OR REPLACE INTO checkpoints (space, seq, version, sha256, body, written_at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(space, seq, version, sha, body, now);
-      if (history) this.addToHistory(space, seq, version, sha, body, history);
-    })();
-    this.settle();
+    this.checkpoints.set(space, { space, seq, version, body, sha, now, ...(history ? { history } : {}) });
+    this.post();
   }
 
-  /** Adds a checkpoint to the review history when due (inside the caller's transaction), then prunes the history. */
-  private addToHistory(space: string, seq: number, version: string, sha: string, body: Buffer, h: HistoryWrite): void {
-    const last = this.db
-      .prepare('SELECT max(clock) FROM review_checkpoints WHERE space = ? AND version = ?')
-      .pluck()
-      .get(space, version) as number | null;
+  /** Adds a checkpoint to a write, and to the review history when due (the history then pruned). */
+  private checkpointOps(c: QueuedCheckpoint, job: RowOps): void {
+    job.add(W.checkpoint, [c.space, c.seq, c.version, c.sha, c.body, c.now]);
+    const h = c.history;
+    if (!h) return;
+    const r = this.reviewIndex(c.space);
+    const mine = r.entries.filter((e) => e.version === c.version);
+    const last = mine.length > 0 ? Math.max(...mine.map((e) => e.clock)) : null;
     if (!historyDue(last, h.clock, h.policy)) return;
     // Entries another version wrote are never used (their fold differs): they go when this version writes its first.
-    this.db.prepare('DELETE FROM review_checkpoints WHERE space = ? AND version <> ?').run(space, version);
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO review_checkpoints (space, seq, clock, version, sha256, body) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(space, seq, h.clock, version, sha, body);
-    const entries = this.db.prepare('SELECT seq, clock FROM review_checkpoints WHERE space = ?').all(space) as {
-      seq: number;
-      clock: number;
-    }[];
-    const drop = this.db.prepare('DELETE FROM review_checkpoints WHERE space = ? AND seq = ?');
-    for (const s of historyToPrune(entries, h.policy)) drop.run(space, s);
+    job.add(W.reviewOtherVersions, [c.space, c.version]);
+    r.entries = [...mine.filter((e) => e.seq !== c.seq), { seq: c.seq, clock: h.clock, version: c.version }];
+    job.add(W.review, [c.space, c.seq, h.clock, c.version, c.sha, c.body]);
+    const pruned = new Set(historyToPrune(r.entries, h.policy));
+    for (const seq of pruned) job.add(W.reviewDrop, [c.space, seq]);
+    r.entries = r.entries.filter((e) => !pruned.has(e.seq));
+  }
+
+  /** A space's review history entries, read from its rows the first time (no write is under way when it is asked). */
+  private reviewIndex(space: string): ReviewIndex {
+    let r = this.reviews.get(space);
+    if (!r) {
+      const entries = this.db
+        .prepare('SELECT seq, clock, version FROM review_checkpoints WHERE space = ?')
+        .all(space) as ReviewIndex['entries'];
+      this.reviews.set(space, (r = { entries }));
+    }
+    return r;
   }
 
   /** A space's review history of a version: log seq and space clock of each entry, oldest first. */
   reviewHistory(space: string, version: string): { seq: number; clock: number }[] {
+    this.writer.drain();
     return this.db
       .prepare('SELECT seq, clock FROM review_checkpoints WHERE space = ? AND version = ? ORDER BY clock, seq')
       .all(space, version) as { seq: number; clock: number }[];
@@ -595,6 +725,7 @@ export class CaseReadModel {
    * at most `limit`; one whose checksum does not match is left out.
    */
   reviewCheckpoints(space: string, version: string, at: number, limit = 3): ReviewCheckpoint[] {
+    this.writer.drain();
     const rows = this.db
       .prepare(
         'SELECT seq, clock, sha256, body FROM review_checkpoints WHERE space = ? AND version = ? AND clock <= ? ORDER BY clock DESC, seq DESC LIMIT ?',
@@ -610,6 +741,7 @@ export class CaseReadModel {
     space: string,
     version: string,
   ): { ok: true; checkpoint: StoredCheckpoint } | { ok: false; reason: string } {
+    this.writer.drain();
     const row = this.db.prepare('SELECT seq, version, sha256, body FROM checkpoints WHERE space = ?').get(space) as
       { seq: number; version: string; sha256: string; body: Buffer } | undefined;
     if (!row) return { ok: false, reason: 'no checkpoint' };
@@ -628,6 +760,7 @@ export class CaseReadModel {
 
   /** The log seq of each space's checkpoint written by fold version `version`. */
   checkpointPositions(version: string): Record<string, number> {
+    this.writer.drain();
     const rows = this.db.prepare('SELECT space, seq FROM checkpoints WHERE version = ?').all(version) as {
       space: string;
       seq: number;
@@ -636,18 +769,27 @@ export class CaseReadModel {
   }
 
   /**
-   * Copies the whole file (rows, checkpoints, review history) to `file`, a few pages per turn of the event loop.
-   * Writes made meanwhile go through this connection and so into the copy too: the copy is one consistent state, its
-   * checkpoints never ahead of its rows.
+   * Copies the whole file (rows, checkpoints, review history) to `file`, a few pages per turn of the event loop, once
+   * everything folded is written. Writes wait meanwhile (the writer's connection writing would start the copy over):
+   * the copy is one consistent state, its checkpoints never ahead of its rows.
    */
   async backupTo(file: string): Promise<void> {
     this.flush();
-    await this.db.backup(file);
+    this.paused++;
+    try {
+      await this.db.backup(file);
+    } finally {
+      this.paused--;
+      if (this.unposted()) this.flushLater();
+    }
   }
 
   /** Forgets a space: its rows, its checkpoint and review history, what is in memory. */
   dropSpace(space: string): void {
+    this.writer.drain();
     this.spaces.delete(space);
+    this.checkpoints.delete(space);
+    this.reviews.delete(space);
     this.db.transaction(() => {
       for (const t of SPACE_TABLES) this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);
     })();
@@ -674,12 +816,13 @@ export class CaseReadModel {
 
   /** Writes case states in transactions of 20,000 (benchmarks that fill the model directly). */
   writeCases(space: string, states: Iterable<CaseState>): number {
+    this.writer.drain();
     let chunk: CaseState[] = [];
     let n = 0;
     const write = this.db.transaction((cs: readonly CaseState[]) => {
       for (const c of cs) {
-        this.upsert.run(...caseRow(space, c, this.ctx), 0);
-        this.upsertState.run(space, c.id, JSON.stringify(c));
+        this.direct[W.case]!.run(...caseRow(space, c, this.ctx), 0);
+        this.direct[W.state]!.run(space, c.id, JSON.stringify(c));
       }
     });
     // A model already open for the space must know the ids written behind its back.
@@ -699,25 +842,34 @@ export class CaseReadModel {
 
   /** Writes logged case events (with their log seqs) to the history in one transaction (benchmarks that fill the model directly). */
   writeEvents(space: string, events: readonly CaseEvent[], seqs: readonly number[]): void {
+    this.writer.drain();
     this.db.transaction(() => {
       const h = new Map<string, number[]>();
       events.forEach((e, i) => {
         addSeq(h, e.caseId, seqs[i]!);
         if (e.type === 'case.merged') addSeq(h, e.masterCaseId, seqs[i]!);
       });
-      for (const [id, s] of h) this.appendHistory.run(space, id, s.join(','));
+      for (const [id, s] of h) this.direct[W.history]!.run(space, id, s.join(','));
     })();
   }
 
   /** Records that a space's rows stand for its log up to seq `seq` (benchmarks that fill the model directly). */
   markCaughtUp(space: string, seq: number): void {
-    this.setMeta.run(space, seq, this.version, null);
+    this.writer.drain();
+    this.direct[W.meta]!.run(space, seq, this.version, null);
     this.spaces.delete(space);
   }
 
   close(): void {
     if (!this.db.open) return;
-    this.flush();
-    this.db.close();
+    try {
+      this.flush();
+    } finally {
+      try {
+        this.writer.close();
+      } finally {
+        this.db.close();
+      }
+    }
   }
 }

@@ -91,6 +91,7 @@ describe('when a month of log is folded with checkpoints and eviction, and the s
   });
 
   it('then without a checkpoint the whole log is folded to the same figures', async () => {
+    server.app.cases.flush();
     server.app.cases.db.prepare('DELETE FROM checkpoints').run();
     server = await server.restart();
     const [r] = await server.app.restored;
@@ -101,6 +102,8 @@ describe('when a month of log is folded with checkpoints and eviction, and the s
 
   it('then a corrupt checkpoint is detected and the log folded instead', async () => {
     await server.app.monitor.checkpointAll();
+    // Written by the model's writer thread: this test's own connection reads it once the write is answered.
+    server.app.cases.flush();
     const before = server.app.cases.db.prepare('SELECT count(*) FROM checkpoints').pluck().get();
     expect(before).toBe(1);
     server.app.cases.db
@@ -115,6 +118,7 @@ describe('when a month of log is folded with checkpoints and eviction, and the s
 
   it('then a checkpoint another version wrote is not used', async () => {
     await server.app.monitor.checkpointAll();
+    server.app.cases.flush();
     server.app.cases.db.prepare("UPDATE checkpoints SET version = 'an-older-build'").run();
     server = await server.restart();
     const [r] = await server.app.restored;

@@ -84,6 +84,7 @@ describe('when a drill runs on the server while live is fed', () => {
   });
 
   it("then the drill's producer could not have written live: its token is scoped to the drill space", async () => {
+    withDrill.app.cases.flush();
     const idsOf = (space: string) =>
       withDrill.app.cases.db.prepare('SELECT id FROM cases WHERE space = ?').pluck().all(space) as string[];
     const live = idsOf('live');

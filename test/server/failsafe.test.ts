@@ -1,4 +1,7 @@
 /** Listeners and timers that cannot break their caller: isolated, logged and counted by name; the next tick runs. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
 import { CaseFeed } from '../../server/cases/feed';
@@ -152,7 +155,10 @@ describe('when a supervisor page stream of the case feed throws', () => {
   });
 });
 
-describe('when the case read model fails one timed flush', () => {
+describe.each([
+  ['in memory (written on its own connection)', false],
+  ['on a file (written by its writer thread)', true],
+])('when the case read model %s fails one timed flush', (_where, onFile) => {
   it('then the rows stay pending and are written on the next tick, and the failure is counted under case-read-model.flush', async () => {
     const { metrics, logs, failsafe } = rig();
     const raw = [received('R1'), received('R2')];
@@ -161,10 +167,13 @@ describe('when the case read model fails one timed flush', () => {
       if (!v.ok) throw new Error('bad fixture');
       return v.event;
     }) as DomainEvent[];
-    const model = new CaseReadModel(':memory:', projectionContext(DEFAULT_CONFIG), 'test', failsafe);
-    // The first write fails inside its transaction (as a full disk would); the trigger is gone by the next tick.
+    const dir = onFile ? mkdtempSync(path.join(tmpdir(), 'cityops-model-')) : null;
+    const file = dir ? path.join(dir, 'cases.sqlite') : ':memory:';
+    const model = new CaseReadModel(file, projectionContext(DEFAULT_CONFIG), 'test', failsafe);
+    // The first write fails inside its transaction (as a full disk would); the trigger is gone by the next tick. It is
+    // in the file's schema, so the writer thread's connection meets it too.
     model.db.exec(
-      "CREATE TEMP TRIGGER fail_once BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'projection unavailable'); END",
+      "CREATE TRIGGER fail_once BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'projection unavailable'); END",
     );
     try {
       model.record('live', events, [1, 2]);
@@ -177,13 +186,19 @@ describe('when the case read model fails one timed flush', () => {
       expect(logs.lines.find((l) => l.timer === 'case-read-model.flush')).toMatchObject({
         err: { message: 'projection unavailable' },
       });
+      // What the failed write held is still there to read.
+      expect(model.caseState('live', 'R2')?.stage).toBe('received');
       model.db.exec('DROP TRIGGER fail_once');
       while (rows() !== 2 && Date.now() < end) await sleep(20);
       expect(rows()).toBe(2);
       expect(model.db.prepare("SELECT seq FROM read_model_meta WHERE space = 'live'").pluck().get()).toBe(2);
+      expect(
+        model.db.prepare("SELECT seqs FROM case_history WHERE space = 'live' ORDER BY case_id").pluck().all(),
+      ).toEqual(['1', '2']);
       expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(1);
     } finally {
       model.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -99,6 +99,7 @@ describe('when npm start runs twice on one data directory', () => {
   });
 
   it("then every case's history holds only its own events, each once", async () => {
+    app.cases.flush();
     const ids = app.cases.db.prepare("SELECT id FROM cases WHERE space = 'demo' ORDER BY id").pluck().all() as string[];
     expect(ids.length).toBeGreaterThan(500);
     let checked = 0;

@@ -1,0 +1,58 @@
+/**
+ * The case read model's writer thread (plain JavaScript, loaded as it is: never bundled). It opens its own connection to
+ * the model's file and runs each job it is sent — statements with their values — in one transaction.
+ * The job comes as bytes (`rowCodec.mjs`). It answers every job on `port` ({ id, error, buffer }: the job's memory
+ * back) and then publishes the id in `answered[0]`, so the main thread can
+ * wait for an answer without its event loop (Atomics.wait), and take it with receiveMessageOnPort.
+ */
+import { workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { runOps } from './rowCodec.mjs';
+
+const { file, statements, port, answered: shared } = workerData;
+const answered = new Int32Array(shared);
+
+/** The connection and the job runner, or why the file could not be opened (then every job is answered with it). */
+function open() {
+  try {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -16384');
+    // The main thread writes on its own connection only while this one is idle; a reader never blocks a WAL writer.
+    db.pragma('busy_timeout = 10000');
+    const prepared = statements.map((sql) => db.prepare(sql));
+    return { db, run: db.transaction((job) => runOps(prepared, job)), failure: null };
+  } catch (err) {
+    return {
+      db: null,
+      run: null,
+      failure: `could not open ${file}: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+}
+const { db, run, failure } = open();
+
+function answer(id, error, buffer) {
+  // The job's memory goes back for the next job (transferred, as it came).
+  if (buffer) port.postMessage({ id, error, buffer }, [buffer]);
+  else port.postMessage({ id, error });
+  Atomics.store(answered, 0, id);
+  Atomics.notify(answered, 0);
+}
+
+port.on('message', (m) => {
+  if (m.close) {
+    db?.close();
+    answer(m.id, null);
+    port.close();
+    return;
+  }
+  let error = failure;
+  try {
+    if (run) run(m.job);
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  answer(m.id, error, m.job.buffer);
+});
