@@ -182,8 +182,13 @@ const TABLES = [...SPACE_TABLES, 'case_events'];
 
 /** Longest folded events wait to be written, ms (a replay at full speed rewrites a busy case once per write). */
 const FLUSH_MS = 1_000;
-/** Events of a space folded before a write is forced without waiting for the timer (bounds memory in long bursts). */
-const PENDING_MAX_EVENTS = 100_000;
+/**
+ * Events of a space folded before a write is asked without waiting for the timer: keeps each write's bytes to a few MB
+ * in long bursts (a replay at full speed folds tens of thousands of events a second).
+ */
+const PENDING_MAX_EVENTS = 25_000;
+/** Events folded and not yet written (a write under way) past which ingest waits for the writer. */
+const PENDING_HARD_EVENTS = 100_000;
 /**
  * Open cases of a space kept in memory once written (the most recently changed): a district's open cases at any time
  * are a few thousand, and all stay; beyond this many, an event of a case untouched for long reads its row back. Each
@@ -307,7 +312,8 @@ export class CaseReadModel {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('cache_size = -16384');
+    // Reads here; the writer thread's connection has a page cache of its own (the two hold what one did before).
+    this.db.pragma(inline ? 'cache_size = -16384' : 'cache_size = -8192');
     this.db.pragma('busy_timeout = 10000');
     if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
       this.db.transaction(() => {
@@ -449,7 +455,7 @@ export class CaseReadModel {
     // at once, and when the writer is that far behind, ingest waits for it.
     if (m.pendingEvents >= PENDING_MAX_EVENTS) {
       this.post();
-      if (m.pendingEvents >= 4 * PENDING_MAX_EVENTS) this.writer.drain();
+      if (m.pendingEvents >= PENDING_HARD_EVENTS) this.writer.drain();
     } else if (!this.bulk) this.flushLater();
   }
 
@@ -565,10 +571,13 @@ export class CaseReadModel {
     const checkpoints = [...this.checkpoints.values()];
     this.checkpoints.clear();
     for (const c of checkpoints) this.checkpointOps(c, job);
-    this.writer.write(job, (err) => {
+    // Where each checkpoint's body sits among the job's byte values (a rolled-back write gives them back).
+    const bodies = checkpoints.map((c) => job.bytes().attachments.indexOf(c.body));
+    this.writer.write(job, (err, returned) => {
       if (err) {
         // Tried again on the timer's next tick, not at once.
-        this.failed(taken, checkpoints, err);
+        const again = checkpoints.map((c, i) => ({ ...c, body: returned?.[bodies[i]!] ?? c.body }));
+        this.failed(taken, again, err);
         this.flushLater();
         return;
       }

@@ -14,8 +14,11 @@ import { RowOps, runOps, type RowJob } from './rowCodec.mjs';
 
 export type { RowOps, SqlCell } from './rowCodec.mjs';
 
-/** Told once a job is answered: null when it committed, else why it was rolled back. */
-export type Answered = (error: Error | null) => void;
+/**
+ * Told once a job is answered: null when it committed, else why it was rolled back — and then, when the job's byte
+ * values were moved to the thread, those values back (in the job's order; the ones the caller holds are emptied).
+ */
+export type Answered = (error: Error | null, attachments?: readonly Buffer[]) => void;
 
 export interface RowWriter {
   /** An empty job to build (its memory is reused once the job is answered). */
@@ -61,6 +64,8 @@ interface Answer {
   readonly id: number;
   readonly error: string | null;
   readonly buffer?: ArrayBuffer;
+  /** A rolled-back job's byte values, back. */
+  readonly attachments?: readonly Uint8Array[];
 }
 
 /** A job's memory kept for the next job when it is at most this large, bytes. */
@@ -98,6 +103,9 @@ export class ThreadRowWriter implements RowWriter {
     this.worker = new Worker(workerScript(), {
       workerData: { file, statements, port: port2, answered: this.answered.buffer },
       transferList: [port2],
+      // What the thread allocates dies with each statement (the values it binds): a small young generation keeps the
+      // process's memory down (V8's default semi-space would hold tens of MB of the last job's strings).
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     this.worker.on('error', (err) => {
       this.failure = err;
@@ -122,9 +130,13 @@ export class ThreadRowWriter implements RowWriter {
   write(job: RowOps, done: Answered): void {
     const id = ++this.sent;
     this.waiting.set(id, { done, job });
-    // The bytes move to the thread (transferred, not copied); the thread sends the memory back with its answer.
+    // The bytes move to the thread (transferred, not copied); the thread sends the memory back with its answer. So do
+    // byte values that own their memory (a checkpoint's body, megabytes): back only when the job rolled back.
     const bytes = job.detach();
-    this.port.postMessage({ id, job: bytes }, [bytes.buffer as ArrayBuffer]);
+    const moved = bytes.attachments
+      .filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength >= 65_536)
+      .map((a) => a.buffer as ArrayBuffer);
+    this.port.postMessage({ id, job: bytes }, [bytes.buffer as ArrayBuffer, ...moved]);
   }
 
   private answer(m: Answer): void {
@@ -136,7 +148,12 @@ export class ThreadRowWriter implements RowWriter {
       w.job.attach(m.buffer);
       this.free.push(w.job);
     }
-    w.done(m.error === null ? null : new Error(m.error));
+    if (m.error === null) w.done(null);
+    else
+      w.done(
+        new Error(m.error),
+        m.attachments?.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
+      );
   }
 
   drain(): void {

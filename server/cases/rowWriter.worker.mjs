@@ -18,7 +18,8 @@ function open() {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('cache_size = -16384');
+    // Half the main connection's page cache: together they hold what one connection did before.
+    db.pragma('cache_size = -8192');
     // The main thread writes on its own connection only while this one is idle; a reader never blocks a WAL writer.
     db.pragma('busy_timeout = 10000');
     const prepared = statements.map((sql) => db.prepare(sql));
@@ -33,10 +34,18 @@ function open() {
 }
 const { db, run, failure } = open();
 
-function answer(id, error, buffer) {
-  // The job's memory goes back for the next job (transferred, as it came).
-  if (buffer) port.postMessage({ id, error, buffer }, [buffer]);
-  else port.postMessage({ id, error });
+function answer(id, error, job) {
+  // The job's memory goes back for the next job (transferred, as it came); its byte values only when it rolled back
+  // (the main thread asks for them again).
+  if (!job) port.postMessage({ id, error });
+  else if (error === null) port.postMessage({ id, error, buffer: job.buffer }, [job.buffer]);
+  else {
+    const moved = job.attachments.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength);
+    port.postMessage({ id, error, buffer: job.buffer, attachments: job.attachments }, [
+      job.buffer,
+      ...moved.map((a) => a.buffer),
+    ]);
+  }
   Atomics.store(answered, 0, id);
   Atomics.notify(answered, 0);
 }
@@ -54,5 +63,5 @@ port.on('message', (m) => {
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
-  answer(m.id, error, m.job.buffer);
+  answer(m.id, error, m.job);
 });

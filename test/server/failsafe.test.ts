@@ -203,6 +203,43 @@ describe.each([
   });
 });
 
+describe('when a checkpoint the writer thread writes rolls back', () => {
+  it('then it is written on a later tick with the same body, and loads', async () => {
+    const { metrics, failsafe } = rig();
+    const v = validateEvent(received('C1'));
+    if (!v.ok) throw new Error('bad fixture');
+    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-model-'));
+    const model = new CaseReadModel(
+      path.join(dir, 'cases.sqlite'),
+      projectionContext(DEFAULT_CONFIG),
+      'test',
+      failsafe,
+    );
+    model.db.exec(
+      "CREATE TRIGGER fail_once BEFORE INSERT ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoint unavailable'); END",
+    );
+    try {
+      model.record('live', [v.event as DomainEvent], [1]);
+      // Large enough to be moved to the thread rather than copied.
+      const body = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251));
+      const expected = Buffer.from(body);
+      model.checkpoint('live', 1, 'test', body, 0);
+      const end = Date.now() + 5_000;
+      while ((await count(metrics.timerErrors, 'timer', 'case-read-model.flush')) !== 1 && Date.now() < end)
+        await sleep(20);
+      expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(1);
+      model.db.exec('DROP TRIGGER fail_once');
+      const stored = () => model.db.prepare("SELECT count(*) FROM checkpoints WHERE space = 'live'").pluck().get();
+      while (stored() !== 1 && Date.now() < end) await sleep(20);
+      const loaded = model.loadCheckpoint('live', 'test');
+      expect(loaded.ok && loaded.checkpoint.body.equals(expected)).toBe(true);
+    } finally {
+      model.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('when a failure reaches the process', () => {
   it('then an uncaught exception is logged as fatal and ends the process once with code 1', () => {
     const logs = memoryLog();

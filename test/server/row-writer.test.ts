@@ -168,6 +168,23 @@ describe('when the writer thread runs jobs on a file', () => {
     expect(rows()).toHaveLength(2);
   });
 
+  it('then a large byte value moves to the thread, and comes back whole when the job rolls back', () => {
+    writer = new ThreadRowWriter(file, statements);
+    const body = Buffer.alloc(200_000, 7);
+    const answers: [string | null, readonly Buffer[] | undefined][] = [];
+    const job = writer.job();
+    job.add(0, ['big', 'v']);
+    job.add(0, ['big', body]);
+    writer.write(job, (err, back) => answers.push([err?.message ?? null, back]));
+    // Moved, not copied: the caller's view of it is empty until it comes back.
+    expect(body.byteLength).toBe(0);
+    writer.drain();
+    expect(answers[0]![0]).toBe('UNIQUE constraint failed: t.k');
+    expect(answers[0]![1]).toHaveLength(1);
+    expect(answers[0]![1]![0]).toEqual(Buffer.alloc(200_000, 7));
+    expect(rows()).toEqual([]);
+  });
+
   it('then a file it cannot open is named in the answer to every job, and a drain does not wait for more', () => {
     writer = new ThreadRowWriter(path.join(dir, 'no-such-dir', 'rows.sqlite'), statements);
     const answers: (string | null)[] = [];
