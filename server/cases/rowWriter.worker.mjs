@@ -35,10 +35,10 @@ function open() {
 const { db, run, failure } = open();
 
 function answer(id, error, job) {
-  // The job's memory goes back for the next job (transferred, as it came); its byte values only when it rolled back
-  // (the main thread asks for them again).
+  // The job's memory goes back (transferred, as it came): its bytes for the next job, its byte values for the main
+  // thread to ask for again if the job rolled back, or to let go — there, where collections are frequent; here they
+  // would wait for this thread's next full collection, tens of MB of checkpoint bodies later.
   if (!job) port.postMessage({ id, error });
-  else if (error === null) port.postMessage({ id, error, buffer: job.buffer }, [job.buffer]);
   else {
     const moved = job.attachments.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength);
     port.postMessage({ id, error, buffer: job.buffer, attachments: job.attachments }, [
