@@ -129,14 +129,21 @@ export class ThreadRowWriter implements RowWriter {
 
   write(job: RowOps, done: Answered): void {
     const id = ++this.sent;
-    this.waiting.set(id, { done, job });
-    // The bytes move to the thread (transferred, not copied); the thread sends the memory back with its answer. So do
-    // byte values that own their memory (a checkpoint's body, megabytes): back only when the job rolled back.
+    // The bytes move to the thread (transferred, not copied); the thread sends the memory back with its answer, and
+    // the byte values that own their memory (a checkpoint's body, megabytes) with it.
     const bytes = job.detach();
     const moved = bytes.attachments
       .filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength >= 65_536)
       .map((a) => a.buffer as ArrayBuffer);
-    this.port.postMessage({ id, job: bytes }, [bytes.buffer as ArrayBuffer, ...moved]);
+    try {
+      this.port.postMessage({ id, job: bytes }, [bytes.buffer as ArrayBuffer, ...moved]);
+    } catch (err) {
+      // Nothing was sent (a value that cannot be sent): the job is answered as failed at once, its memory kept.
+      job.attach(bytes.buffer);
+      done(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    this.waiting.set(id, { done, job });
   }
 
   private answer(m: Answer): void {

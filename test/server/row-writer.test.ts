@@ -185,6 +185,24 @@ describe('when the writer thread runs jobs on a file', () => {
     expect(rows()).toEqual([]);
   });
 
+  it('then a job that cannot be sent is answered as failed at once, and the writer is not left waiting', () => {
+    writer = new ThreadRowWriter(file, statements);
+    const gone = new Uint8Array(100_000);
+    structuredClone(gone.buffer, { transfer: [gone.buffer] });
+    const answers: string[] = [];
+    const bad = writer.job();
+    bad.add(0, ['k', gone]);
+    writer.write(bad, (err) => answers.push(err?.name ?? 'none'));
+    expect(answers).toEqual(['DataCloneError']);
+    expect(writer.busy).toBe(false);
+    const good = writer.job();
+    good.add(0, ['k', 'v']);
+    writer.write(good, (err) => answers.push(err?.name ?? 'none'));
+    writer.drain();
+    expect(answers).toEqual(['DataCloneError', 'none']);
+    expect(rows()).toEqual([['k', 'v']]);
+  });
+
   it('then a file it cannot open is named in the answer to every job, and a drain does not wait for more', () => {
     writer = new ThreadRowWriter(path.join(dir, 'no-such-dir', 'rows.sqlite'), statements);
     const answers: (string | null)[] = [];
