@@ -567,10 +567,19 @@ export class CaseReadModel {
     if (this.writer.busy || (this.paused > 0 && !force) || !this.unposted()) return;
     const job = this.writer.job();
     const taken: [SpaceModel, Taken][] = [];
-    for (const [space, m] of this.spaces) if (m.seq !== m.postedSeq) taken.push([m, this.take(space, m, job)]);
     const checkpoints = [...this.checkpoints.values()];
     this.checkpoints.clear();
-    for (const c of checkpoints) this.checkpointOps(c, job);
+    try {
+      for (const [space, m] of this.spaces) if (m.seq !== m.postedSeq) taken.push([m, this.take(space, m, job)]);
+    } catch (err) {
+      // A row that cannot be made: what was taken is pending again, as after a write that rolled back.
+      this.failed(taken, checkpoints, err instanceof Error ? err : new Error(String(err)));
+      this.flushLater();
+      return;
+    }
+    for (const c of checkpoints)
+      // A checkpoint that cannot be written is left out (logged and counted); the monitor's next one replaces it.
+      if (!this.failsafe.run('case-read-model.flush', () => this.checkpointOps(c, job))) this.reviews.delete(c.space);
     // Where each checkpoint's body sits among the job's byte values (a rolled-back write gives them back).
     const bodies = checkpoints.map((c) => job.bytes().attachments.indexOf(c.body));
     this.writer.write(job, (err, returned) => {

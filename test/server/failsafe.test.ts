@@ -240,6 +240,30 @@ describe('when a checkpoint the writer thread writes rolls back', () => {
   });
 });
 
+describe('when a checkpoint cannot be made into a row', () => {
+  it('then it is left out, logged and counted, and the rows and the other checkpoints are written', async () => {
+    const { metrics, logs, failsafe } = rig();
+    const v = validateEvent(received('B1'));
+    if (!v.ok) throw new Error('bad fixture');
+    const model = new CaseReadModel(':memory:', projectionContext(DEFAULT_CONFIG), 'test', failsafe);
+    try {
+      model.record('live', [v.event as DomainEvent], [1]);
+      // A time that is not a number (a caller's bug) cannot be written; it must not hold back every later write.
+      model.checkpoint('live', 1, 'test', Buffer.from('bad'), true as unknown as number);
+      model.checkpoint('other', 0, 'test', Buffer.from('good'), 5);
+      model.flush();
+      expect(model.db.prepare('SELECT space FROM checkpoints').pluck().all()).toEqual(['other']);
+      expect(model.db.prepare("SELECT count(*) FROM cases WHERE space = 'live'").pluck().get()).toBe(1);
+      expect(logs.lines.find((l) => l.timer === 'case-read-model.flush')).toMatchObject({
+        err: { message: 'a row value must be null, a number, a string or bytes (got boolean)' },
+      });
+      expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(1);
+    } finally {
+      model.close();
+    }
+  });
+});
+
 describe('when a failure reaches the process', () => {
   it('then an uncaught exception is logged as fatal and ends the process once with code 1', () => {
     const logs = memoryLog();
