@@ -6,10 +6,9 @@
  * Either way the caller can wait until every job asked is answered (`drain`), synchronously.
  */
 import type Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { PROJECT_ROOT } from '../root';
 import { RowOps, runOps, type RowJob } from './rowCodec.mjs';
 
 export type { RowOps, SqlCell } from './rowCodec.mjs';
@@ -74,18 +73,8 @@ const KEEP_BYTES = 16 * 2 ** 20;
 /** How long a drain waits for the thread before it gives up, ms. */
 const DRAIN_LIMIT_MS = 120_000;
 
-/** The writer thread's script: beside this file in the source tree (the bundle lives elsewhere, so it is looked up). */
-function workerScript(): string {
-  const name = 'rowWriter.worker.mjs';
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    for (const candidate of [path.join(dir, name), path.join(dir, 'server', 'cases', name)])
-      if (existsSync(candidate)) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`the case read model's writer thread script (${name}) was not found`);
-    dir = up;
-  }
-}
+/** The writer thread's script, in the source tree (plain JavaScript: the bundle does not carry it). */
+const WORKER_SCRIPT = path.join(PROJECT_ROOT, 'server', 'cases', 'rowWriter.worker.mjs');
 
 /** Jobs run on a thread of its own, one connection to the file. */
 export class ThreadRowWriter implements RowWriter {
@@ -100,7 +89,7 @@ export class ThreadRowWriter implements RowWriter {
 
   constructor(file: string, statements: readonly string[]) {
     const { port1, port2 } = new MessageChannel();
-    this.worker = new Worker(workerScript(), {
+    this.worker = new Worker(WORKER_SCRIPT, {
       workerData: { file, statements, port: port2, answered: this.answered.buffer },
       transferList: [port2],
       // What the thread allocates dies with each statement (the values it binds): a small young generation keeps the
