@@ -14,7 +14,7 @@ import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received } from '../fixtures/events';
 import { pollUntil } from '../fixtures/wallClient';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 
 const run = browserAvailable('desk pages browser test');
 const shots = path.resolve('test-results');
@@ -90,12 +90,12 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
-  /** The refusal a page shows, once shown: its kind, title, detail and links; and the whole page's text. */
-  async function refusalOn(page: Page) {
+  /** Opens `address` and reads the refusal it shows: its kind, title, detail and links; and the whole page's text. */
+  async function refusalAt(page: Page, address: string) {
+    await page.goto(`${url}${address}`);
     const box = page.locator('[data-test=refusal]');
     await box.waitFor({ state: 'visible', timeout: 10_000 });
     return {
@@ -114,8 +114,7 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
 
     it('then it says in Chinese that the desk needs a duty token and links to the login, with no empty desk', async () => {
       page = await loggedIn('supervisor-token');
-      await page.goto(`${url}/duty?space=live`);
-      const r = await refusalOn(page);
+      const r = await refusalAt(page, '/duty?space=live');
       await page.screenshot({ path: path.join(shots, 'desk-refusal-supervisor-duty.png') });
       expect(r.kind).toBe('role');
       expect(r.title).toBe('值班台需要值班员令牌');
@@ -152,8 +151,7 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
 
     it('then it says the token is for the drill space and links to that desk and to the login', async () => {
       page = await loggedIn('duty-drill-a');
-      await page.goto(`${url}/duty?space=live`);
-      const r = await refusalOn(page);
+      const r = await refusalAt(page, '/duty?space=live');
       await page.screenshot({ path: path.join(shots, 'desk-refusal-wrong-space.png') });
       expect(r.kind).toBe('space');
       expect(r.title).toBe('当前令牌只能用于空间 drill-a');
@@ -168,8 +166,7 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
     });
 
     it('then the case list names the role it needs first (a duty token is refused there in any space)', async () => {
-      await page.goto(`${url}/cases?space=live`);
-      const r = await refusalOn(page);
+      const r = await refusalAt(page, '/cases?space=live');
       expect([r.kind, r.title]).toEqual(['role', '督办考核需要督办员令牌']);
       expect(r.links).toEqual([
         ['用督办员令牌登录', '/login?next=%2Fcases%3Fspace%3Dlive'],
@@ -181,13 +178,11 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
   describe('when the address names a space that is none, or one this server does not hold', () => {
     it('then the desk says so instead of showing an empty desk', async () => {
       const page = await loggedIn('admin-token');
-      await page.goto(`${url}/duty?space=drill-zzz`);
-      const absent = await refusalOn(page);
+      const absent = await refusalAt(page, '/duty?space=drill-zzz');
       expect([absent.kind, absent.title]).toEqual(['no_space', '本服务器上没有空间 drill-zzz']);
       expect(absent.links).toEqual([['打开 live 的值班台', '/duty?space=live']]);
       expect(absent.text).not.toMatch(SERVER_ENGLISH);
-      await page.goto(`${url}/duty?space=Live`);
-      const bad = await refusalOn(page);
+      const bad = await refusalAt(page, '/duty?space=Live');
       expect([bad.kind, bad.title]).toEqual(['bad_space', '“Live”不是空间名']);
       expect(bad.text).not.toMatch(SERVER_ENGLISH);
       expect(await page.locator('table').count()).toBe(0);
@@ -203,8 +198,7 @@ describe.runIf(run)('when desk pages are opened with a login they refuse, or wit
         '/units?space=live',
         '/reports/monthly?space=live',
       ]) {
-        await page.goto(`${url}${p}`);
-        const r = await refusalOn(page);
+        const r = await refusalAt(page, p);
         expect([p, r.kind, r.title]).toEqual([p, 'role', '督办考核需要督办员令牌']);
         expect(r.detail).toBe(
           '您以值班员（duty）令牌登录，无权使用督办考核。请用督办员（supervisor）令牌或管理员令牌重新登录。',

@@ -13,7 +13,7 @@ import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { parseInstant, shanghaiIso, type ReviewAnswer } from '@shared/wall/review';
 import { generateEvents } from '../../simulators/day';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
-import { removeData, startTestServer, type TestServer } from '../../harness/server';
+import { startTestServer, type TestServer } from '../../harness/server';
 import { received } from '../fixtures/events';
 
 const run = browserAvailable('review browser test');
@@ -79,8 +79,7 @@ describe.runIf(run)('when a drill space is reviewed on the wall', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   const instant = async (p: Page = page) =>

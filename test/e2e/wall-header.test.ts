@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received, T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 
 const run = browserAvailable('wall header browser test');
 const NAME = '武汉市洪山区城市运行管理中心指挥调度大厅';
@@ -37,8 +37,7 @@ describe.runIf(run)('when a long centre name and a drill banner share the header
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   for (const [width, height] of SCREENS) {

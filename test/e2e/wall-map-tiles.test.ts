@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG } from '@shared/config';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 
 const run = browserAvailable('wall map tiles browser test');
 const shots = path.resolve('test-results');
@@ -75,8 +75,7 @@ describe.runIf(run)('when the tile map shows markers in the tiles of long street
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   for (const [width, height] of [

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { received, T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 
 const run = browserAvailable('wall unlocated-cases browser test');
 
@@ -30,8 +30,7 @@ describe.runIf(run)('when open cases are in places the configuration does not li
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then the map shows them as 未定位 with their count, linked to the late-case list', async () => {

@@ -9,7 +9,7 @@ import {
 } from '@shared/contract';
 import { HOUR_MS } from '@shared/time';
 import { T0, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { connectWall, post, startTestServer, type TestServer } from '../../harness/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -18,8 +18,7 @@ beforeAll(async () => {
   expect(ok.json.accepted).toBe(1);
 });
 afterAll(async () => {
-  await server.stop();
-  removeData(server.dataDir);
+  await server.dispose();
 });
 
 async function receivedCount(): Promise<number> {

@@ -38,8 +38,7 @@ describe('when the server runs on the dataset alone on 20 December 2026', () => 
     server = await startTestServer(NOW);
   });
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then /readyz is still 200 and ready, with the calendar: last covered day, days left, first uncovered day, warning', async () => {

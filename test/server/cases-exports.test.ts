@@ -8,7 +8,7 @@ import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import type { MonthlyReport, Scorecards } from '../../server/cases/scorecards';
 import { neutralise } from '../../server/cases/exports';
 import { caseEvent, received, T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 
 let server: TestServer;
 const auth = { authorization: 'Bearer supervisor-token' };
@@ -33,8 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
-  removeData(server.dataDir);
+  await server.dispose();
 });
 
 describe('when late cases are exported', () => {

@@ -13,7 +13,7 @@ import { createProjection, type SpaceProjection } from '@shared/projection/state
 import { buildWallView } from '@shared/projection/view';
 import { DAY_MS, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
-import { logOf, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { logOf, startTestServer, type TestServer } from '../../harness/server';
 
 const FROM = shanghaiMidnight('2026-10-20');
 const END = FROM + 30 * DAY_MS;
@@ -64,8 +64,7 @@ describe('when a month of log is folded with checkpoints and eviction, and the s
   }, 120_000);
 
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then closed cases left memory while the wall view equals a plain fold', () => {

@@ -3,7 +3,7 @@ import { worstMoment, type DrillRecord, type DrillSummary } from '@shared/drills
 import { shanghaiIso, type ReviewAnswer } from '@shared/wall/review';
 import { HOUR_MS, shanghaiInstant } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
-import { connectWall, loginSession, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { connectWall, loginSession, startTestServer, type TestServer } from '../../harness/server';
 
 const NOW = shanghaiInstant('2026-11-25', '10:00');
 const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
@@ -44,8 +44,7 @@ describe('when an admin starts a drill of the trunk-failure scenario at max spee
   });
 
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then it runs in a new drill-* space and finishes with its progress complete', () => {
@@ -144,8 +143,7 @@ describe('when a drill at 60× is stopped without deleting its data', () => {
     server = await startTestServer(NOW);
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then it stops cleanly, its space keeps what was acknowledged, and it is listed as stopped', async () => {
@@ -183,8 +181,7 @@ describe('when a drill request is not allowed or not valid', () => {
     server = await startTestServer(NOW);
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then a viewer or producer is refused, and an unknown scenario or speed is a 400 naming it', async () => {
@@ -240,8 +237,7 @@ describe('when the drill pages call the drill and export API with a session cook
     server = await startTestServer(NOW, undefined, undefined, { monitorMs: 3_600_000 });
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   const call = (path: string, headers: Record<string, string>, init: RequestInit = {}) =>
@@ -374,8 +370,7 @@ describe('when the server restarts on the same data after one drill finished and
   });
 
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then GET /drills lists both, newest first: the finished one with its summary, the cut-off one as interrupted', async () => {

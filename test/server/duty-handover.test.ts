@@ -11,7 +11,7 @@ import type { HandoverDraft } from '@shared/events';
 import { addDays, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import type { WallView } from '@shared/wall/view';
 import { dayNightRoster, dayOfficerCheckIn, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
+import { connectWall, post, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 import { followWall, pollUntil } from '../fixtures/wallClient';
 
 const DATE = '2026-11-24';
@@ -99,8 +99,7 @@ describe('when the day shift hands over to the night shift at the desk', () => {
   afterAll(async () => {
     wallA.close();
     wallB.close();
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it("then the draft lists the open urgent item and the shift's calls", async () => {

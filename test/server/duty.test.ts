@@ -11,7 +11,7 @@ import type { DomainEvent } from '@shared/events';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import type { WallView } from '@shared/wall/view';
 import { received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
+import { connectWall, post, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 import { followWall, pollUntil } from '../fixtures/wallClient';
 
 const NIGHT = shanghaiInstant('2026-11-24', '03:00');
@@ -75,8 +75,7 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
   afterAll(async () => {
     wallA.close();
     wallB.close();
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then an item opens on the desk, newest first, with its limits counted from the case', async () => {

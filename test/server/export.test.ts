@@ -45,8 +45,7 @@ describe('when a space is exported as JSONL and replayed into a new space', () =
   });
 
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
     removeData(dir);
   });
 

@@ -23,7 +23,7 @@ import {
 import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { T0, caseEvent, received } from '../fixtures/events';
 import { memoryLog, type MemoryLog } from '../fixtures/logs';
-import { TOKENS, connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { TOKENS, connectWall, post, startTestServer, type TestServer } from '../../harness/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 
 type IngestSocket = Socket<IngestServerToClient, IngestClientToServer>;
@@ -86,8 +86,7 @@ describe('when a batch listener throws (and another rejects)', () => {
   });
   afterAll(async () => {
     wall?.close();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then the HTTP producer still gets 200 with accepted: 2, and the wall and the case list still get the batch', async () => {
@@ -167,8 +166,7 @@ describe('when the clock throws once inside the wall tick', () => {
   });
   afterAll(async () => {
     wall?.close();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then the failure is logged and counted under broadcaster.tick, and the next ticks still bring the walls new figures', async () => {
@@ -218,8 +216,7 @@ describe('when the event store fails one append', () => {
     server = await startTestServer(T0 + HOUR_MS, dataDir, undefined, { logger: logs.log, store });
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then the HTTP producer gets a 500 naming the request id of the log line, and the next batch is accepted', async () => {
@@ -277,8 +274,7 @@ describe('when a request carries an x-request-id or none', () => {
     server = await startTestServer(T0 + HOUR_MS);
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then a sane id is echoed, and a missing or unsafe one is replaced by a fresh UUID', async () => {
@@ -306,8 +302,7 @@ describe('when /wall or /ingest refuses a connection', () => {
     server = await startTestServer(T0 + HOUR_MS);
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then /wall says why in err.data.code: bad_request, unauthorized, forbidden — with a readable message', async () => {

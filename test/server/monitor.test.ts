@@ -9,7 +9,7 @@ import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import type { Alert } from '@shared/wall/view';
 import type { WallSnapshot } from '@shared/wall/delta';
 import { caseEvent, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { connectWall, post, startTestServer, type TestServer } from '../../harness/server';
 
 const DATE = '2026-11-23';
 const T = shanghaiInstant(DATE, '09:00');
@@ -77,8 +77,7 @@ describe('when time reveals alerts and no wall is watching', () => {
   });
 
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   const expected = [

@@ -8,7 +8,7 @@ import type { MonthlyReport } from '@shared/cases/reports';
 import type { DutyReportRow } from '@shared/duty/report';
 import type { DomainEventInput, HandoverDraft } from '@shared/events';
 import { addDays, DAY_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 import { dayNightRoster } from '../fixtures/events';
 import { NO_DUTY_FIGURES } from '../fixtures/projection';
 
@@ -191,8 +191,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  if (server) removeData(server.dataDir);
+  await server?.dispose();
 });
 
 describe('when the monthly report of a month with duty items and handovers is read', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
 import { MINUTE_MS } from '@shared/time';
 import { caseEvent, T0 } from '../fixtures/events';
-import { removeData, startTestServer, type TestServer } from '../../harness/server';
+import { startTestServer, type TestServer } from '../../harness/server';
 import { names, parseXml, textOf } from '../fixtures/xml';
 
 type Req = Record<string, unknown>;
@@ -79,8 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  if (server) removeData(server.dataDir);
+  await server?.dispose();
 });
 
 describe('when a GeoReport v2 client reads the endpoints in both formats', () => {

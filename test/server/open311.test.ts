@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { caseEvent, T0 } from '../fixtures/events';
-import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
+import { connectWall, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 
 type Req = Record<string, unknown>;
 
@@ -31,8 +31,7 @@ describe('when an Open311 client lists services and posts a request', () => {
 
   afterAll(async () => {
     for (const w of walls) w.close();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then services.json lists the configured categories', async () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PANEL_KEYS } from '@shared/wall/registry';
 import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { T0, caseEvent, received } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 
 let server: TestServer;
@@ -13,8 +13,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   walls.splice(0).forEach((w) => w.close());
-  await server.stop();
-  removeData(server.dataDir);
+  await server.dispose();
 });
 
 async function twoWalls(space = 'live'): Promise<[TrackedWall, TrackedWall]> {
@@ -58,8 +57,7 @@ describe('when an event is ingested over HTTP', () => {
 describe('when an urgent case comes in between two ticks', () => {
   it('then its alert goes out alone at once, and the figures follow on the tick', async () => {
     // Ticks an hour apart: only the urgent send can bring the alert.
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
     server = await startTestServer(T0 + HOUR_MS, undefined, undefined, { deltaIntervalMs: HOUR_MS });
     const [a] = await twoWalls();
     const seq = a.seq();

@@ -17,7 +17,7 @@ import type { WallView } from '@shared/wall/view';
 import { DAY_MS, MINUTE_MS } from '@shared/time';
 import { T0 } from '../fixtures/events';
 import { randomLogArb, type RandomLog } from '../fixtures/randomLog';
-import { connectWall, post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { connectWall, post, startTestServer, type TestServer } from '../../harness/server';
 
 const SPACE = 'drill-a';
 const ctx = projectionContext(DEFAULT_CONFIG);
@@ -131,8 +131,7 @@ describe('when random logs are ingested batch by batch over HTTP, then the serve
   let server: TestServer | null = null;
   afterEach(async () => {
     if (server) {
-      await server.stop();
-      removeData(server.dataDir);
+      await server.dispose();
       server = null;
     }
   });
@@ -142,8 +141,7 @@ describe('when random logs are ingested batch by batch over HTTP, then the serve
       fc.asyncProperty(randomLogArb, async (log) => {
         // A run that failed left its server for afterEach; while fast-check shrinks, the next run stops it first.
         if (server) {
-          await server.stop();
-          removeData(server.dataDir);
+          await server.dispose();
         }
         // The monitor sweeps every 20 ms while batches arrive, as it does on a busy server.
         server = await startTestServer(T0, undefined, undefined, { monitorMs: 20 });
@@ -169,8 +167,7 @@ describe('when random logs are ingested batch by batch over HTTP, then the serve
         expect(fromLog?.from).toBe(log.events.length > 0 ? 'log' : undefined);
         expect(server.app.spaces.get(SPACE).rebuildRefused).toBe(0);
         expect(comparable(await resync(server.url))).toEqual(comparable(live));
-        await server.stop();
-        removeData(server.dataDir);
+        await server.dispose();
         server = null;
       }),
       { seed: 20261202, numRuns: 12, endOnFailure: true },

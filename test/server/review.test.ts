@@ -18,7 +18,7 @@ import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { shanghaiIso, type ReviewAnswer } from '@shared/wall/review';
 import type { WallView } from '@shared/wall/view';
 import { generateEvents } from '../../simulators/day';
-import { logOf, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { logOf, startTestServer, type TestServer } from '../../harness/server';
 import { received } from '../fixtures/events';
 import { trackWall } from '../fixtures/wallClient';
 
@@ -123,8 +123,7 @@ describe('when a district morning is ingested hour by hour and reviewed', () => 
   }, 120_000);
 
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then the live wall at T1 had figures to compare: cases received, calls offered, alerts and duty items', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionStore } from '../../server/auth/session';
 import { MINUTE_MS } from '@shared/time';
 import { caseEvent, received, T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 
 let server: TestServer;
 
@@ -20,8 +20,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
-  removeData(server.dataDir);
+  await server.dispose();
 });
 
 type Who = 'none' | 'viewer' | 'supervisor' | 'admin' | 'producer';

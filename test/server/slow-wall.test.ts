@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Socket as NetSocket } from 'node:net';
 import { T0, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
+import { connectWall, post, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 
 const LIMIT = 256 * 1024;
 
@@ -46,8 +46,7 @@ describe('when a wall stops reading while it asks for snapshots and the space ch
   });
   afterAll(async () => {
     reader?.close();
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then it is cut within 30 s and counted in /metrics, while the wall that reads stays and gets every delta', async () => {

@@ -4,7 +4,7 @@ import type { Result } from '@shared/contract';
 import type { WallSnapshot } from '@shared/wall/delta';
 import { MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { T0, caseEvent, nextId, received } from '../fixtures/events';
-import { connectWall, post, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
+import { connectWall, post, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 
 interface Answer {
   accepted: number;
@@ -33,8 +33,7 @@ describe('when live events are dated in the future', () => {
     server = await startTestServer(T0);
   });
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then one dated past the skew window (5 min by default) is rejected on its ts, with why, and the rest of the batch is kept', async () => {
@@ -73,8 +72,7 @@ describe("when a case's step is dated a little before the step before it (a unit
     server = await startTestServer(T0 + 60 * MINUTE_MS);
   });
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then case.signed 30 s before its dispatch is accepted, not quarantined, and counted as skew', async () => {
@@ -147,8 +145,7 @@ describe('when a clock.tick dated 2099 is sent to a running drill', () => {
   }, 90_000);
   afterAll(async () => {
     await fetch(`${server.url}/api/v1/drills/${drill.id}`, { method: 'DELETE', headers: admin });
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then it is refused on its ts as past the scenario window, and the drill clock stays in the window and runs on', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { T0, received } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 
 let server: TestServer;
 
@@ -15,8 +15,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  if (server) removeData(server.dataDir);
+  await server?.dispose();
 });
 
 /** A wall on the bare Engine.IO protocol that offers deflate as a browser does; resolves once its snapshot arrived. */

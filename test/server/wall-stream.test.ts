@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
 import { T0 } from '../fixtures/events';
-import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { post, startTestServer, type TestServer } from '../../harness/server';
 import { trackWall, type TrackedWall } from '../fixtures/wallClient';
 
 describe('when walls follow the delta stream through a busy morning', () => {
@@ -18,8 +18,7 @@ describe('when walls follow the delta stream through a busy morning', () => {
 
   afterAll(async () => {
     walls.forEach((w) => w.close());
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then each of them ends with exactly the view a fresh snapshot shows', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '@shared/contract';
 import { shanghaiInstant } from '@shared/time';
 import type { WallsAnswer } from '@shared/wall/health';
-import { connectWall, removeData, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
+import { connectWall, startTestServer, type TestServer, type WallSocket } from '../../harness/server';
 import { trackWall, wallReport, type TrackedWall } from '../fixtures/wallClient';
 
 const T = shanghaiInstant('2026-11-23', '09:00');
@@ -38,8 +38,7 @@ describe('when walls report their health', () => {
     lobby.close();
     slow.close();
     watcher.close();
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then a report that is not valid is refused with the field and why, and changes nothing', async () => {

@@ -113,8 +113,7 @@ describe('when a foreign export is imported through a mapping', () => {
     });
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then on the built-in defaults the report lists every value that falls back, and --strict refuses (exit 3)', async () => {

@@ -5,7 +5,7 @@ import { deskFigures } from '@shared/projection/duty';
 import { buildWallView } from '@shared/projection/view';
 import { HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
 import { startProducer, type Producer } from '../../simulators/producer';
-import { removeData, startTestServer, type TestServer } from '../../harness/server';
+import { startTestServer, type TestServer } from '../../harness/server';
 
 /** A working morning: the backlog runs from midnight to 10:00. */
 const NOW = shanghaiInstant('2026-11-25', '10:00');
@@ -33,8 +33,7 @@ describe('when a producer feeds the demo space of the real server', () => {
 
   afterAll(async () => {
     await feed?.stop();
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then the backlog is acknowledged in batches, the wall has cases and nothing is quarantined', async () => {
@@ -93,8 +92,7 @@ describe('when the demo feed runs a day and a half at full speed, its duty offic
   });
 
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then the server accepts every act of the desk: nothing quarantined, nothing refused', async () => {
@@ -149,8 +147,7 @@ describe('when a producer presents a token the server does not know', () => {
     server = await startTestServer(NOW);
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then done and backlogDone reject with the reason', async () => {

@@ -35,8 +35,7 @@ describe('when events are replayed into a real server', () => {
     events = generateEvents({ seed: 3, from: FROM, to: FROM + 10 * MINUTE_MS });
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then at 600× ten minutes of event time take about a second, in order', async () => {

@@ -13,7 +13,7 @@ import { DEFAULT_SECURITY } from '../../../server/security/settings';
 import { refusalCodeOf } from '@shared/contract';
 import { HOUR_MS } from '@shared/time';
 import { T0 } from '../../fixtures/events';
-import { removeData, startTestServer, type TestServer } from '../../../harness/server';
+import { startTestServer, type TestServer } from '../../../harness/server';
 
 const LIMIT = DEFAULT_SECURITY.authLimits.failuresPerAddress.max;
 let server: TestServer;
@@ -24,8 +24,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await server.stop();
-  removeData(server.dataDir);
+  await server.dispose();
 });
 
 function login(from: string, token: string): Promise<Response> {

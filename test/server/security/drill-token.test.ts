@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillRecord } from '@shared/drills';
 import { shanghaiInstant } from '@shared/time';
-import { removeData, startTestServer, type TestServer } from '../../../harness/server';
+import { startTestServer, type TestServer } from '../../../harness/server';
 
 const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
 
@@ -28,8 +28,7 @@ describe('when a drill runs', () => {
     server = await startTestServer(shanghaiInstant('2026-11-25', '10:00'));
   });
   afterAll(async () => {
-    await server?.stop();
-    if (server) removeData(server.dataDir);
+    await server?.dispose();
   });
 
   it('then its simulator runs without the token on its command line, and still feeds the drill space', async () => {

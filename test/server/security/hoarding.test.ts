@@ -10,7 +10,7 @@ import { MAX_FIELD_ERRORS, MAX_REJECTED_LISTED, type IngestResult } from '@share
 import { HOUR_MS } from '@shared/time';
 import { T0, caseEvent } from '../../fixtures/events';
 import { memoryLog, type MemoryLog } from '../../fixtures/logs';
-import { post, removeData, startTestServer, type TestServer } from '../../../harness/server';
+import { post, startTestServer, type TestServer } from '../../../harness/server';
 
 const JOIN_MS = 400;
 let server: TestServer;
@@ -24,8 +24,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await server.stop();
-  removeData(server.dataDir);
+  await server.dispose();
 });
 
 /**

@@ -28,8 +28,7 @@ describe('when any answer goes out', () => {
     server = await serverWith({});
   });
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then it carries a CSP without inline script, no framing, nosniff and no Referer', async () => {
@@ -155,8 +154,7 @@ describe('when /readyz exposure is token', () => {
     server = await serverWith({ readyzAccess: 'token', metricsAccess: 'token' });
   });
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then even this machine needs an admin token', async () => {

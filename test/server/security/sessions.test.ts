@@ -4,7 +4,7 @@ import { DEFAULT_SECURITY } from '../../../server/security/settings';
 import { SESSIONS_PER_TOKEN } from '../../../server/auth/session';
 import { HOUR_MS } from '@shared/time';
 import { T0 } from '../../fixtures/events';
-import { loginSession, removeData, startTestServer, type PageLogin, type TestServer } from '../../../harness/server';
+import { loginSession, startTestServer, type PageLogin, type TestServer } from '../../../harness/server';
 
 async function whoAmI(url: string, s: PageLogin): Promise<number> {
   return (await fetch(`${url}/api/v1/session`, { headers: { cookie: s.cookie } })).status;
@@ -23,8 +23,7 @@ describe("when 500 viewer logins in a burst follow a supervisor's login", () => 
     server = await startTestServer(T0 + HOUR_MS);
   });
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it('then the supervisor is still logged in, and the flood is refused with 429 once past the logins allowed per token', async () => {
@@ -47,8 +46,7 @@ describe('when one token logs in more times than its session cap (logins not lim
     });
   });
   afterAll(async () => {
-    await server.stop();
-    removeData(server.dataDir);
+    await server.dispose();
   });
 
   it("then that token's own oldest session ends, and the supervisor's and admin's sessions live on", async () => {
