@@ -1,5 +1,5 @@
 /**
- * `npm run bench:replay [-- --days 365 --seed 1 --file FILE --keep]`: replays a generated year of one district at max speed
+ * `npm run bench:replay [-- --days 365 --seed 1 --file FILE --keep | --restarts DIR]`: replays a generated year of one district at max speed
  * through the public ingest API into a fresh drill space of a real server (its own process, SQLite on disk) —
  * durable ingest and fold of every event — and prints the time and events/s, against the target of a year
  * (≈ 3 M events) in ≤ 30 s. The year is generated first to a JSONL file (timed separately; reused with --file).
@@ -7,6 +7,8 @@
  * leaves them out (Node's and glibc's defaults), to compare in the same session. `--server-prof DIR` writes a V8 CPU
  * profile of the server process to DIR when it exits; `SERVER_NODE_FLAGS` (e.g. `--max-semi-space-size=4`) passes more
  * Node flags to the server process, after the settings (the last of a flag wins), to compare memory settings.
+ * `--restarts DIR` only restarts the server on the work folder a run with `--keep` left (its log replayed already): the
+ * start from a checkpoint, then the start with none, with their baseline — to compare two builds on one log.
  * `REPLAY_HEAPSNAPSHOT=DIR` writes a V8 heap snapshot of the server to DIR at the end of the replay (what holds its heap).
  */
 import Database from 'better-sqlite3';
@@ -35,10 +37,11 @@ const { values } = parseArgs({
     'node-defaults': { type: 'boolean', default: false },
     /** Leaves the work folder (the JSONL and the server's data) and prints where, to start on that log again. */
     keep: { type: 'boolean', default: false },
+    restarts: { type: 'string' },
   },
 });
 const days = Number(values.days);
-const work = mkdtempSync(path.join(tmpdir(), 'cityops-bench-replay-'));
+const work = values.restarts ?? mkdtempSync(path.join(tmpdir(), 'cityops-bench-replay-'));
 const file = values.file ?? path.join(work, 'year.jsonl');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
@@ -257,4 +260,8 @@ async function restarts(): Promise<void> {
   );
 }
 
-await main();
+if (values.restarts) {
+  if (!existsSync(path.join(work, 'data', 'events.sqlite')))
+    throw new Error(`${work} holds no replayed log (data/events.sqlite): give the folder a run with --keep printed`);
+  await restarts();
+} else await main();

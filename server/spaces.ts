@@ -20,7 +20,7 @@ import { BloomFilter } from './ingest/bloom';
 import { SeenFilterBuilder } from './ingest/seenBuilder';
 import { logger, type Logger } from './log';
 import type { DomainEvent } from '@shared/events';
-import type { EventStore, LogChunk } from './store/types';
+import type { EventStore, LogChunk, LogTable } from './store/types';
 
 /** One space on this node. */
 export interface Space {
@@ -239,7 +239,10 @@ export class SpaceRegistry {
     onChunk?: (c: LogChunk) => void,
   ): Promise<number> {
     const projection = from?.projection ?? createProjection(space.name, this.ctx);
-    const builder = from === null && expected >= SEEN_WORKER_MIN ? this.seenBuilder() : null;
+    const onThread = from === null && expected >= SEEN_WORKER_MIN;
+    // Where it can (a SQLite file), the filter's thread reads the log's event ids itself: nothing is added here.
+    const log = onThread ? (this.store.logTable?.(space.name) ?? null) : null;
+    const builder = onThread ? this.seenBuilder(log) : null;
     let seen = from?.seen ?? new BloomFilter();
     projection.archive = this.archiveOf(space.name);
     projection.replaying = true;
@@ -247,7 +250,7 @@ export class SpaceRegistry {
     try {
       result = await foldLog(this.store, space.name, projection, from?.seq ?? 0, {
         chunk: START_CHUNK,
-        each: builder ? (e) => builder.add(e.eventId) : (e) => seen.add(e.eventId),
+        ...(builder && log ? {} : { each: builder ? (e) => builder.add(e.eventId) : (e) => seen.add(e.eventId) }),
         ...(onChunk ? { onChunk } : {}),
       });
     } catch (err) {
@@ -265,9 +268,9 @@ export class SpaceRegistry {
   }
 
   /** A builder of a dedupe filter on a worker thread, or null when no thread could be started. */
-  private seenBuilder(): SeenFilterBuilder | null {
+  private seenBuilder(log: LogTable | null): SeenFilterBuilder | null {
     try {
-      return new SeenFilterBuilder();
+      return new SeenFilterBuilder(log);
     } catch (err) {
       this.log.warn({ err }, 'no worker thread for the dedupe filter: it is filled while folding');
       return null;
@@ -277,7 +280,7 @@ export class SpaceRegistry {
   /** The filter the worker filled; should it have failed, the log's event ids up to `seq` are read again into one here. */
   private async finishSeen(builder: SeenFilterBuilder, space: string, seq: number): Promise<BloomFilter> {
     try {
-      return await builder.finish();
+      return await builder.finish(seq);
     } catch (err) {
       this.log.warn({ err, space }, "the dedupe filter's worker failed: the log's event ids are read again");
       const seen = new BloomFilter();

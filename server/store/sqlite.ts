@@ -178,6 +178,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
         .get() as number | null;
       return Math.max(0, (last ?? 0) - after);
     },
+    logTable(space) {
+      if (file === ':memory:') return null;
+      // The table exists once the space has a log; the thread reads what is committed.
+      statements(space);
+      return { file, table: tableOf(space) };
+    },
     async listQuarantine(space, limit, offset) {
       const where = space === null ? '' : 'WHERE space = ?';
       const args = space === null ? [] : [space];

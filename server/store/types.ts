@@ -30,6 +30,12 @@ export interface LogChunk {
   readonly events: DomainEvent[];
 }
 
+/** A space's log a thread of this process can read on a connection of its own: the SQLite file and the space's table. */
+export interface LogTable {
+  readonly file: string;
+  readonly table: string;
+}
+
 /** A write to one space in the log's order: what others logged since the writer's position, and the append. */
 export interface SpaceWrite {
   /** Events logged after the writer's position by other writers (other nodes), to fold before judging the batch. */
@@ -74,6 +80,11 @@ export interface EventStore {
    * a store whose seqs run without gaps. Without it, `countAfter`.
    */
   extentAfter?(space: string, after: number): Promise<number>;
+  /**
+   * Where a thread of this process can read a space's log itself (a SQLite file), for work beside a fold that needs
+   * only the event ids; absent, or null, where it cannot (an in-memory database, PostgreSQL).
+   */
+  logTable?(space: string): LogTable | null;
   /** Newest quarantined events first. */
   listQuarantine(
     space: string | null,

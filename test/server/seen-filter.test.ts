@@ -2,7 +2,10 @@
  * The dedupe filter of a space folded from a long log is filled on a worker thread: it must be the very filter that
  * adding every event id on the folding thread gives, or a restart would let duplicates in (or ask the store more).
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { projectionContext } from '../../server/app';
 import { BloomFilter } from '../../server/ingest/bloom';
 import { SeenFilterBuilder } from '../../server/ingest/seenBuilder';
@@ -57,5 +60,63 @@ describe('when a space with a long log and no checkpoint starts', () => {
     expect(space.projection.eventsApplied).toBe(60_000);
     expect(Buffer.from(space.seen.toBytes()).equals(Buffer.from(plainFilter(events).toBytes()))).toBe(true);
     await store.close();
+  });
+});
+
+describe('when the filter of a log on a file is filled', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  function onFile() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-seen-'));
+    dirs.push(dir);
+    return openSqliteStore({ dataDir: dir });
+  }
+
+  it('then its thread reads every id of the log itself, and those logged after it began up to the seq it is given', async () => {
+    const store = onFile();
+    const events = ticks(12_000);
+    await store.append('drill-file', events.slice(0, 10_000), []);
+    const log = store.logTable!('drill-file');
+    expect(log).not.toBeNull();
+    const b = new SeenFilterBuilder(log);
+    const later = await store.append('drill-file', events.slice(10_000), []);
+    // Nothing was added here: every bit comes from the log, whether the thread's first scan saw the later batch or not.
+    const filled = await b.finish(later[later.length - 1]!);
+    expect(Buffer.from(filled.toBytes()).equals(Buffer.from(plainFilter(events).toBytes()))).toBe(true);
+    await store.close();
+  });
+
+  it('then a start with no checkpoint has the filter of every event folded, with nothing hashed on the folding thread', async () => {
+    const store = onFile();
+    const events = ticks(60_000);
+    for (let i = 0; i < events.length; i += 5_000) await store.append('drill-seen', events.slice(i, i + 5_000), []);
+    const hashed = vi.spyOn(SeenFilterBuilder.prototype, 'add');
+    try {
+      const spaces = new SpaceRegistry(store, projectionContext(DEFAULT_CONFIG));
+      const [report] = await spaces.restoreAll({
+        checkpoint: () => ({ restored: null, reason: 'none' }),
+        chunk: () => undefined,
+        beforeFullFold: () => undefined,
+        afterFold: () => undefined,
+      });
+      expect(report?.folded).toBe(60_000);
+      expect(hashed).not.toHaveBeenCalled();
+      expect(
+        Buffer.from(spaces.get('drill-seen').seen.toBytes()).equals(Buffer.from(plainFilter(events).toBytes())),
+      ).toBe(true);
+    } finally {
+      hashed.mockRestore();
+      await store.close();
+    }
+  });
+
+  it('then a log its thread cannot open fails the filter, naming the file', async () => {
+    const b = new SeenFilterBuilder({
+      file: path.join(tmpdir(), 'cityops-no-such-dir', 'events.sqlite'),
+      table: 'log_live',
+    });
+    await expect(b.finish(10)).rejects.toThrow(/cityops-no-such-dir|unable to open|directory does not exist/i);
   });
 });

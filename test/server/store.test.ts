@@ -20,8 +20,21 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** Data folders of the SQLite file stores the tests open, removed at the end. */
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+/** A SQLite store on a file, as the server runs it. */
+function sqliteOnFile(): EventStore {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cityops-store-'));
+  dirs.push(dir);
+  return openSqliteStore({ dataDir: dir });
+}
+
 const stores: [string, () => Promise<EventStore>][] = [
   ['SQLite', async () => openSqliteStore({ dataDir: ':memory:' })],
+  ['SQLite file', async () => sqliteOnFile()],
   ['PostgreSQL', async () => openPostgresStore({ connectionString: db.url })],
 ];
 
