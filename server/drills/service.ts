@@ -563,26 +563,28 @@ export class DrillService {
       this.deps.tokens.revoke(run.token);
       this.running.delete(r.id);
       try {
-        r.endedAt = Date.now();
+        // The end is made on a copy and shown whole: nobody reads a drill ended but without its summary.
+        const end: DrillRecord = { ...r, endedAt: Date.now() };
         if (run.stopping) {
-          r.status = run.stopping;
-          if (run.stopping === 'interrupted') r.error ??= run.reason;
+          end.status = run.stopping;
+          if (run.stopping === 'interrupted') end.error ??= run.reason;
         } else if (code === 0) {
-          r.status = 'finished';
-          r.progress = { ...r.progress, fraction: 1, etaSec: 0 };
+          end.status = 'finished';
+          end.progress = { ...end.progress, fraction: 1, etaSec: 0 };
         } else {
-          r.status = 'failed';
-          r.error ??= `the simulator exited with ${code}`;
+          end.status = 'failed';
+          end.error ??= `the simulator exited with ${code}`;
         }
-        this.interim.delete(r.id);
         const space = this.deps.spaces.find(r.space);
         if (space) {
           try {
-            r.summary = await this.summarise(r);
+            end.summary = await this.summarise(end);
           } catch (e) {
-            r.error ??= `summary failed: ${(e as Error).message}`;
+            end.error ??= `summary failed: ${(e as Error).message}`;
           }
         }
+        Object.assign(r, end);
+        this.interim.delete(r.id);
         await this.save(r);
       } finally {
         // The end is written (or could not be): the lease goes, and a node that finds the record still running marks it.

@@ -3,6 +3,11 @@
  * 2^26 bits (8 MiB) and 7 hashes keep false positives near 1 in 10,000 at three million ids.
  */
 
+import type { SharedSeen } from '../store/types';
+import { hashPairInto, setBits } from './bloomBits.mjs';
+
+export { hashPairInto, setBits } from './bloomBits.mjs';
+
 /** Size of the dedupe filter, log2 of its bits (2^26 bits, 8 MiB). */
 export const SEEN_LOG2_BITS = 26;
 /** Hashes per string of the dedupe filter. */
@@ -10,6 +15,15 @@ export const SEEN_HASHES = 7;
 
 /** The hash pair of a filter's adds and lookups (filled and read at once, never held). */
 const pair = new Uint32Array(2);
+
+/** Empty bits of a filter of the default size in shared memory, for a thread to fill (`BloomFilter.copyOf` reads them). */
+export function sharedSeen(): SharedSeen {
+  return {
+    words: new SharedArrayBuffer(2 ** (SEEN_LOG2_BITS - 3)),
+    mask: 2 ** SEEN_LOG2_BITS - 1,
+    hashes: SEEN_HASHES,
+  };
+}
 
 /** A Bloom filter of strings. */
 export class BloomFilter {
@@ -41,6 +55,11 @@ export class BloomFilter {
     return new BloomFilter(SEEN_LOG2_BITS, SEEN_HASHES, copy);
   }
 
+  /** A filter of the default size on `words` (shared memory another thread filled), copied into ordinary memory. */
+  static copyOf(words: SharedArrayBuffer): BloomFilter {
+    return new BloomFilter(SEEN_LOG2_BITS, SEEN_HASHES, new Uint32Array(words).slice());
+  }
+
   /** Adds a string. */
   add(s: string): void {
     hashPairInto(s, pair, 0);
@@ -54,17 +73,6 @@ export class BloomFilter {
   }
 }
 
-/**
- * Sets the bits of one string, given its hash pair, in a filter's words. Self-contained (a worker thread runs its
- * source, see `seenBuilder.ts`), so both threads set the very same bits.
- */
-export function setBits(bits: Uint32Array, mask: number, hashes: number, h1: number, h2: number): void {
-  for (let i = 0; i < hashes; i++) {
-    const bit = (h1 + Math.imul(i, h2)) & mask;
-    bits[bit >>> 5]! |= 1 << (bit & 31);
-  }
-}
-
 /** Whether every bit of one string, given its hash pair, is set (the same bits `setBits` sets). */
 function hasBits(bits: Uint32Array, mask: number, hashes: number, h1: number, h2: number): boolean {
   for (let i = 0; i < hashes; i++) {
@@ -72,21 +80,4 @@ function hasBits(bits: Uint32Array, mask: number, hashes: number, h1: number, h2
     if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
   }
   return true;
-}
-
-/**
- * Two independent 32-bit FNV-1a style hashes of a string (double hashing), written at `out[at]` and `out[at + 1]`: no
- * array is made per string (a start hashes every event id of the log, ingest every id it is sent).
- */
-export function hashPairInto(s: string, out: Uint32Array, at: number): void {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  out[at] = a >>> 0;
-  out[at + 1] = (b | 1) >>> 0;
 }

@@ -1,58 +1,23 @@
 /**
- * The dedupe filter of a space folded from its whole log, filled on a worker thread while the log is folded. Two ways:
- * - from the log itself (a SQLite file): the thread reads the event ids on a connection of its own — a scan of the
- *   event id index, no bodies — hashes them and sets the bits. The folding thread does nothing for the filter; hashing
- *   each id there cost a year's start about 3.5 s of its 26 s.
- * - from ids handed over (a log no thread can read: PostgreSQL, an in-memory database): this thread hashes each id and
- *   hands the hash pairs over in batches; the worker sets the bits — seven scattered writes into 8 MiB per id.
+ * The dedupe filter of a space folded from its whole log, filled on a worker thread while the log is folded: this
+ * thread hashes each event id (cheap) and hands the hash pairs over in batches; the worker sets the bits — seven
+ * scattered writes into 8 MiB per id, cache misses that cost a quarter of a full fold when done between the reducers.
  * Bits are only ever set, so the filter is the same, bit for bit, as adding every id on this thread.
  */
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { LogTable } from '../store/types';
 import { BloomFilter, hashPairInto, SEEN_HASHES, SEEN_LOG2_BITS, setBits } from './bloom';
 
 /** Hash pairs handed to the worker at a time (512 KiB: a year's log is about 190 hand-overs, each costs about as much). */
 const BATCH = 65_536;
 
-/**
- * The worker. Reading the log: at its start it adds the ids of the log as it is then (up to its last seq), and at `end`
- * those logged after that up to the seq the fold ended at. Handed pairs: it sets the bits of each batch.
- * It answers `done` once every id is in.
- */
+/** The worker: sets the bits of each batch of pairs in the shared words, answers `done` after the last. */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const setBits = (${setBits.toString()});
-const hashPairInto = (${hashPairInto.toString()});
 const bits = new Uint32Array(workerData.words);
-const { mask, hashes, log } = workerData;
-const pair = new Uint32Array(2);
-function addAll(ids) {
-  for (const id of ids) {
-    hashPairInto(id, pair, 0);
-    setBits(bits, mask, hashes, pair[0], pair[1]);
-  }
-}
-let db = null;
-if (log) {
-  const Database = require(log.driver);
-  db = new Database(log.file, { fileMustExist: true });
-  // The event id index holds every id and its seq: a scan of it reads no bodies (a quarter of the table's pages).
-  let ids;
-  try {
-    ids = db.prepare('SELECT event_id FROM ' + log.table + ' INDEXED BY sqlite_autoindex_' + log.table + '_1 WHERE seq <= ?');
-  } catch {
-    ids = db.prepare('SELECT event_id FROM ' + log.table + ' WHERE seq <= ?');
-  }
-  log.upTo = db.prepare('SELECT max(seq) FROM ' + log.table).pluck().get() ?? 0;
-  addAll(ids.pluck().iterate(log.upTo));
-}
+const { mask, hashes } = workerData;
 parentPort.on('message', (m) => {
-  if (m.end) {
-    if (db !== null && m.upTo > log.upTo) {
-      addAll(db.prepare('SELECT event_id FROM ' + log.table + ' WHERE seq > ? AND seq <= ?').pluck().iterate(log.upTo, m.upTo));
-    }
-    if (db !== null) db.close();
+  if (m === 'end') {
     parentPort.postMessage('done');
     return;
   }
@@ -60,9 +25,6 @@ parentPort.on('message', (m) => {
   for (let j = 0; j < pairs.length; j += 2) setBits(bits, mask, hashes, pairs[j], pairs[j + 1]);
 });
 `;
-
-/** Where the worker loads the SQLite driver from (resolved here: an evaluated script has no folder of its own). */
-const DRIVER = createRequire(import.meta.url).resolve('better-sqlite3');
 
 /** Fills a dedupe filter of the default size from event ids, on a worker thread. */
 export class SeenFilterBuilder {
@@ -73,19 +35,11 @@ export class SeenFilterBuilder {
   private failure: Error | null = null;
   private readonly finished: Promise<void>;
 
-  /**
-   * Starts the worker (throws when no thread can be started). With `log`, the worker reads the ids of that log itself,
-   * and nothing needs to be added here.
-   */
-  constructor(log: LogTable | null = null) {
+  /** Starts the worker (throws when no thread can be started). */
+  constructor() {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: {
-        words: this.words,
-        mask: 2 ** SEEN_LOG2_BITS - 1,
-        hashes: SEEN_HASHES,
-        log: log ? { file: log.file, table: log.table, driver: DRIVER } : null,
-      },
+      workerData: { words: this.words, mask: 2 ** SEEN_LOG2_BITS - 1, hashes: SEEN_HASHES },
     });
     this.finished = new Promise<void>((resolve, reject) => {
       this.worker.once('message', () => resolve());
@@ -106,15 +60,11 @@ export class SeenFilterBuilder {
     if (this.n === this.pairs.length) this.hand();
   }
 
-  /**
-   * The filter of every id added (reading a log: every id in it up to seq `upTo`, the last one folded, and perhaps a
-   * few after it, which are in the log too): waits for the worker's last batch, then stops it. Rejects if the worker
-   * failed.
-   */
-  async finish(upTo = 0): Promise<BloomFilter> {
+  /** The filter of every id added: waits for the worker's last batch, then stops it. Rejects if the worker failed. */
+  async finish(): Promise<BloomFilter> {
     if (this.failure) throw this.failure;
     this.hand();
-    this.worker.postMessage({ end: true, upTo });
+    this.worker.postMessage('end');
     try {
       await this.finished;
     } finally {

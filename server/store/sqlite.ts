@@ -6,7 +6,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DomainEvent } from '@shared/events';
-import type { EventStore, QuarantineEntry } from './types';
+import { readOnThread } from './logReader';
+import { hashPairInto, setBits } from '../ingest/bloomBits.mjs';
+import type { EventStore, LogChunk, QuarantineEntry, SharedSeen } from './types';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -23,6 +25,12 @@ type Stmt = Database.Statement;
  * (each run of a statement crosses into SQLite and back), so a 2,000-event batch is 31 statements and 16 single rows.
  */
 const ROWS_PER_INSERT = 64;
+
+/** A read with at least this many pages still to go is made on a thread of its own (`readOnThread`); a shorter one here. */
+const THREAD_READ_MIN = 4;
+
+/** The hash pair of an id being added to a filter (filled and read at once). */
+const pair = new Uint32Array(2);
 
 /** Table name of a space's log (space names are already validated: live, demo, drill-<a-z0-9->). */
 function tableOf(space: string): string {
@@ -100,6 +108,43 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     },
   );
 
+  /** A space's log after seq `from` in pages; with `seen`, each event id read is added to that filter. */
+  async function* read(
+    space: string,
+    chunkSize: number,
+    from: number,
+    seen: SharedSeen | null,
+  ): AsyncGenerator<LogChunk> {
+    const t = tableOf(space);
+    statements(space);
+    const page = db.prepare(`SELECT seq, event_id, body FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
+    const last = db.prepare(`SELECT max(seq) FROM ${t}`).pluck();
+    const bits = seen ? new Uint32Array(seen.words) : null;
+    let after = from;
+    for (;;) {
+      // A long read of a file goes on a thread of its own, which reads the next pages while these are folded.
+      if (file !== ':memory:' && ((last.get() as number | null) ?? 0) - after >= THREAD_READ_MIN * chunkSize) {
+        yield* readOnThread({ file, table: t, after, pageSize: chunkSize, seen });
+        return;
+      }
+      const rows = page.all(after, chunkSize) as [number, string, string][];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]![0];
+      const seqs = new Array<number>(rows.length);
+      const events = new Array<DomainEvent>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        seqs[i] = r[0];
+        events[i] = JSON.parse(r[2]) as DomainEvent;
+        if (bits) {
+          hashPairInto(r[1], pair, 0);
+          setBits(bits, seen!.mask, seen!.hashes, pair[0]!, pair[1]!);
+        }
+      }
+      yield { seqs, events };
+    }
+  }
+
   const store: EventStore = {
     async append(space, events, quarantined) {
       return appendTx(space, events, quarantined);
@@ -123,24 +168,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     async *read(space, chunkSize = 5_000) {
       for await (const chunk of store.readWithSeqs(space, chunkSize)) yield chunk.events;
     },
-    async *readWithSeqs(space, chunkSize = 5_000, from = 0) {
-      const t = tableOf(space);
-      statements(space);
-      const page = db.prepare(`SELECT seq, body FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
-      let after = from;
-      for (;;) {
-        const rows = page.all(after, chunkSize) as [number, string][];
-        if (rows.length === 0) return;
-        after = rows[rows.length - 1]![0];
-        const seqs = new Array<number>(rows.length);
-        const events = new Array<DomainEvent>(rows.length);
-        for (let i = 0; i < rows.length; i++) {
-          const r = rows[i]!;
-          seqs[i] = r[0];
-          events[i] = JSON.parse(r[1]) as DomainEvent;
-        }
-        yield { seqs, events };
-      }
+    readWithSeqs(space, chunkSize = 5_000, from = 0) {
+      return read(space, chunkSize, from, null);
+    },
+    readFilling(space, chunkSize, after, seen) {
+      return read(space, chunkSize, after, seen);
     },
     async readSeqs(space, seqs) {
       const t = tableOf(space);
@@ -177,12 +209,6 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
         .pluck()
         .get() as number | null;
       return Math.max(0, (last ?? 0) - after);
-    },
-    logTable(space) {
-      if (file === ':memory:') return null;
-      // The table exists once the space has a log; the thread reads what is committed.
-      statements(space);
-      return { file, table: tableOf(space) };
     },
     async listQuarantine(space, limit, offset) {
       const where = space === null ? '' : 'WHERE space = ?';

@@ -30,10 +30,14 @@ export interface LogChunk {
   readonly events: DomainEvent[];
 }
 
-/** A space's log a thread of this process can read on a connection of its own: the SQLite file and the space's table. */
-export interface LogTable {
-  readonly file: string;
-  readonly table: string;
+/**
+ * A dedupe filter's bits in shared memory, with its shape (`bloom.ts`): a read of the log can fill it on the thread
+ * that reads.
+ */
+export interface SharedSeen {
+  readonly words: SharedArrayBuffer;
+  readonly mask: number;
+  readonly hashes: number;
 }
 
 /** A write to one space in the log's order: what others logged since the writer's position, and the append. */
@@ -69,6 +73,12 @@ export interface EventStore {
   read(space: string, chunkSize?: number): AsyncIterable<DomainEvent[]>;
   /** Reads a space's log in order, in chunks, with each event's log seq; only events after seq `after` (default 0: all). */
   readWithSeqs(space: string, chunkSize?: number, after?: number): AsyncIterable<LogChunk>;
+  /**
+   * Reads a space's log as `readWithSeqs` does, and adds the event id of every event read to the filter `seen`, on the
+   * thread that reads (ids of the log all, also those of pages read ahead of a loop that stopped early). Optional:
+   * a store without it is read with `readWithSeqs`, and the caller adds the ids.
+   */
+  readFilling?(space: string, chunkSize: number, after: number, seen: SharedSeen): AsyncIterable<LogChunk>;
   /** The logged events of the given seqs (ascending), skipping seqs not in the log. */
   readSeqs(space: string, seqs: readonly number[]): Promise<{ seq: number; event: DomainEvent }[]>;
   /** Number of events in a space's log. */
@@ -80,11 +90,6 @@ export interface EventStore {
    * a store whose seqs run without gaps. Without it, `countAfter`.
    */
   extentAfter?(space: string, after: number): Promise<number>;
-  /**
-   * Where a thread of this process can read a space's log itself (a SQLite file), for work beside a fold that needs
-   * only the event ids; absent, or null, where it cannot (an in-memory database, PostgreSQL).
-   */
-  logTable?(space: string): LogTable | null;
   /** Newest quarantined events first. */
   listQuarantine(
     space: string | null,

@@ -25,7 +25,7 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-/** A SQLite store on a file, as the server runs it. */
+/** A SQLite store on a file, as the server runs it: its long reads (four pages or more to go) are made on a thread of their own. */
 function sqliteOnFile(): EventStore {
   const dir = mkdtempSync(path.join(tmpdir(), 'cityops-store-'));
   dirs.push(dir);
@@ -225,6 +225,62 @@ function quarantineRow(e: DomainEvent, at: number): [string, number, string, str
 }
 
 describe('the SQLite event store', () => {
+  const many = (space: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ev({ ...received(`${space}-${i}`), title: `第${i}件 "引号" \\ 😀` }));
+
+  it('when a long log on a file is read, then the reading thread gives every event and seq in order, from any position', async () => {
+    const store = sqliteOnFile();
+    try {
+      const events = many('long', 203);
+      const seqs = [
+        ...(await store.append('drill-long', events.slice(0, 100), [])),
+        ...(await store.append('drill-long', events.slice(100), [])),
+      ];
+      const whole = await all(store, 'drill-long', 7);
+      expect(whole.seqs).toEqual(seqs);
+      expect(whole.ids).toEqual(events.map((e) => e.eventId));
+      const bodies: DomainEvent[] = [];
+      for await (const c of store.readWithSeqs('drill-long', 7, seqs[150]!)) bodies.push(...c.events);
+      expect(bodies).toEqual(events.slice(151));
+      // A page size that leaves fewer than four pages is read on this thread, the same.
+      expect((await all(store, 'drill-long', 100, seqs[10]!)).seqs).toEqual(seqs.slice(11));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('when a long read is stopped after its first page, then the next read starts again from its own position', async () => {
+    const store = sqliteOnFile();
+    try {
+      const seqs = await store.append('drill-stop', many('stop', 60), []);
+      for await (const c of store.readWithSeqs('drill-stop', 5)) {
+        expect(c.seqs).toEqual(seqs.slice(0, 5));
+        break;
+      }
+      expect((await all(store, 'drill-stop', 5, seqs[29]!)).seqs).toEqual(seqs.slice(30));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("when a space's log is dropped while the reading thread reads it, then the read fails naming the table and the file", async () => {
+    const store = sqliteOnFile();
+    try {
+      await store.append('drill-gone', many('gone', 200), []);
+      let read = 0;
+      const reading = (async () => {
+        for await (const c of store.readWithSeqs('drill-gone', 5)) {
+          read += c.events.length;
+          if (read === 5) await store.deleteSpace('drill-gone');
+        }
+      })();
+      await expect(reading).rejects.toThrow(/reading log_drill_gone of .*events\.sqlite after seq \d+: no such table/);
+      expect(read).toBeLessThan(200);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('when a file written before quarantine repeats were recognised holds a repeat, then it opens with both rows and finds the event', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cityops-store-'));
     try {
