@@ -17,6 +17,14 @@ const WORKER_SCRIPT = path.join(PROJECT_ROOT, 'server', 'store', 'logReader.work
 /** Pages the thread reads before this thread has taken them: enough never to wait, few enough to hold little memory. */
 const AHEAD = 4;
 
+/** The reading thread could not start, or ended before the end of the log: the read can go on without it. */
+export class ReaderThreadLost extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReaderThreadLost';
+  }
+}
+
 type Message =
   | { readonly seqs: Float64Array; readonly bodies: readonly string[] }
   | { readonly end: true }
@@ -33,11 +41,18 @@ export interface ThreadRead {
 
 /**
  * A log read by a thread, page by page; with `seen`, the thread adds each event id it reads to that filter. Stopping
- * early (a `break` in the loop) ends the thread; a failure of the thread fails the read, naming the file and the table.
+ * early (a `break` in the loop) ends the thread. What SQLite refuses fails the read, naming the file and the table; a
+ * thread that cannot start or ends early fails it with `ReaderThreadLost`, after the pages it gave.
  */
 export async function* readOnThread(read: ThreadRead): AsyncGenerator<LogChunk> {
   const { file, table, after } = read;
-  const worker = new Worker(WORKER_SCRIPT, { workerData: { ...read, ahead: AHEAD } });
+  const where = `reading ${table} of ${file} after seq ${after}`;
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SCRIPT, { workerData: { ...read, ahead: AHEAD } });
+  } catch (err) {
+    throw new ReaderThreadLost(`${where}: no thread could be started (${(err as Error).message})`, { cause: err });
+  }
   worker.unref();
   const queue: Message[] = [];
   let failure: Error | null = null;
@@ -58,12 +73,11 @@ export async function* readOnThread(read: ThreadRead): AsyncGenerator<LogChunk> 
     failure ??= new Error(`the thread ended (exit code ${code}) before the end of the log`);
     woken();
   });
-  const where = `reading ${table} of ${file} after seq ${after}`;
   try {
     for (;;) {
       while (queue.length === 0 && failure === null) await new Promise<void>((resolve) => (wake = resolve));
       const m = queue.shift();
-      if (m === undefined) throw new Error(`${where}: ${failure!.message}`, { cause: failure });
+      if (m === undefined) throw new ReaderThreadLost(`${where}: ${failure!.message}`, { cause: failure });
       if ('end' in m) return;
       if ('error' in m) throw new Error(`${where}: ${m.error}`);
       worker.postMessage(1);

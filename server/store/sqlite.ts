@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DomainEvent } from '@shared/events';
-import { readOnThread } from './logReader';
+import { logger, type Logger } from '../log';
+import { ReaderThreadLost, readOnThread } from './logReader';
 import { hashPairInto, setBits } from '../ingest/bloomBits.mjs';
 import type { EventStore, LogChunk, QuarantineEntry, SharedSeen } from './types';
 
@@ -16,6 +17,8 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** `FULL` also survives power loss; `NORMAL` (default) survives a killed process. */
   readonly synchronous?: 'NORMAL' | 'FULL';
+  /** Where the store's warnings go (default: the server's logger). */
+  readonly log?: Logger;
 }
 
 type Stmt = Database.Statement;
@@ -43,6 +46,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
   const file = opts.dataDir === ':memory:' ? ':memory:' : path.join(opts.dataDir, 'events.sqlite');
   if (file !== ':memory:') mkdirSync(opts.dataDir, { recursive: true });
   const db = new Database(file);
+  const log = opts.log ?? logger;
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
   db.pragma('cache_size = -16384');
@@ -121,11 +125,27 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     const last = db.prepare(`SELECT max(seq) FROM ${t}`).pluck();
     const bits = seen ? new Uint32Array(seen.words) : null;
     let after = from;
+    let thread = true;
     for (;;) {
-      // A long read of a file goes on a thread of its own, which reads the next pages while these are folded.
-      if (file !== ':memory:' && ((last.get() as number | null) ?? 0) - after >= THREAD_READ_MIN * chunkSize) {
-        yield* readOnThread({ file, table: t, after, pageSize: chunkSize, seen });
-        return;
+      // A long read of a file goes on a thread of its own, which reads the next pages while these are folded; should
+      // the thread be lost, the read goes on here from the last page it gave.
+      if (
+        thread &&
+        file !== ':memory:' &&
+        ((last.get() as number | null) ?? 0) - after >= THREAD_READ_MIN * chunkSize
+      ) {
+        try {
+          for await (const c of readOnThread({ file, table: t, after, pageSize: chunkSize, seen })) {
+            after = c.seqs[c.seqs.length - 1]!;
+            yield c;
+          }
+          return;
+        } catch (err) {
+          if (!(err instanceof ReaderThreadLost)) throw err;
+          log.warn({ err, space }, `${err.message}: the rest of the log is read on the main thread`);
+          thread = false;
+          continue;
+        }
       }
       const rows = page.all(after, chunkSize) as [number, string, string][];
       if (rows.length === 0) return;

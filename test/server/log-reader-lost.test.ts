@@ -1,0 +1,81 @@
+/**
+ * A long read of a SQLite log on a file runs on a thread of its own. Should no thread start, or the thread end before
+ * the end of the log, the read goes on on the main thread from the last page given — every event once, in order, the
+ * dedupe filter filled all the same — and says so in the log.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type * as WorkerThreads from 'node:worker_threads';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DomainEvent } from '@shared/events';
+import { shanghaiMidnight } from '@shared/time';
+import { BloomFilter, sharedSeen } from '../../server/ingest/bloom';
+import { openSqliteStore } from '../../server/store/sqlite';
+import { memoryLog } from '../fixtures/logs';
+
+/** How the next reading thread behaves: cannot start, or ends at once (an exit code, as a thread killed by its limits). */
+const thread = vi.hoisted(() => ({ mode: 'no-start' as 'no-start' | 'exits', started: 0 }));
+
+vi.mock('node:worker_threads', async (original) => {
+  const real = await original<typeof WorkerThreads>();
+  const { EventEmitter } = await import('node:events');
+  class LostWorker extends EventEmitter {
+    constructor() {
+      super();
+      if (thread.mode === 'no-start') throw new Error('ERR_WORKER_INIT_FAILED');
+      thread.started++;
+      setImmediate(() => this.emit('exit', 1));
+    }
+    unref(): void {}
+    postMessage(): void {}
+    terminate(): Promise<number> {
+      return Promise.resolve(1);
+    }
+  }
+  return { ...real, Worker: LostWorker };
+});
+
+const FROM = shanghaiMidnight('2026-03-02');
+const ticks = (n: number): DomainEvent[] =>
+  Array.from({ length: n }, (_, i) => ({ type: 'clock.tick', eventId: `tick-${i}`, ts: FROM + i * 1000 }));
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe.each(['no-start', 'exits'] as const)('when the reading thread is lost (%s)', (mode) => {
+  beforeEach(() => {
+    thread.mode = mode;
+    thread.started = 0;
+  });
+
+  it('then the read goes on on the main thread: every event once, in order, the filter filled, and a warning', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-lost-'));
+    dirs.push(dir);
+    const { log, lines } = memoryLog();
+    const store = openSqliteStore({ dataDir: dir, log });
+    try {
+      const events = ticks(500);
+      const seqs = await store.append('drill-lost', events, []);
+      const seen = sharedSeen();
+      const read: number[] = [];
+      for await (const c of store.readFilling!('drill-lost', 10, seqs[99]!, seen)) read.push(...c.seqs);
+      expect(read).toEqual(seqs.slice(100));
+      const plain = new BloomFilter();
+      for (const e of events.slice(100)) plain.add(e.eventId);
+      expect(Buffer.from(BloomFilter.copyOf(seen.words).toBytes()).equals(Buffer.from(plain.toBytes()))).toBe(true);
+      expect(thread.started).toBe(mode === 'exits' ? 1 : 0);
+      const warned = lines.filter((l) => l.level === 'warn' || l.level === 40);
+      expect(warned).toHaveLength(1);
+      expect(warned[0]!.msg as string).toMatch(
+        mode === 'no-start'
+          ? /^reading log_drill_lost of .*events\.sqlite after seq 100: no thread could be started \(ERR_WORKER_INIT_FAILED\): the rest of the log is read on the main thread$/
+          : /^reading log_drill_lost of .*events\.sqlite after seq 100: the thread ended \(exit code 1\) before the end of the log: the rest/,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
