@@ -1,6 +1,6 @@
 /** The event store's contract, run against both stores: the embedded SQLite file and PostgreSQL. */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -246,6 +246,25 @@ describe('the SQLite event store', () => {
       expect((await all(store, 'drill-long', 100, seqs[10]!)).seqs).toEqual(seqs.slice(11));
     } finally {
       await store.close();
+    }
+  });
+
+  it('when events are written to a file, then its WAL is copied into the file by the checkpointer thread, not by the writer', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-store-'));
+    const store = openSqliteStore({ dataDir: dir });
+    try {
+      const file = path.join(dir, 'events.sqlite');
+      const before = statSync(file).size;
+      // About 1 MB: some 250 pages, fewer than any automatic checkpoint of the writer (SQLite's default is 1,000).
+      await store.append('drill-wal', many('wal', 1_500), []);
+      const deadline = Date.now() + 5_000;
+      while (statSync(file).size < before + 256 * 1024 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(statSync(file).size).toBeGreaterThanOrEqual(before + 256 * 1024);
+      expect((await all(store, 'drill-wal', 500)).ids).toHaveLength(1_500);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
