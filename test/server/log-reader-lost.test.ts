@@ -20,20 +20,20 @@ const thread = vi.hoisted(() => ({ mode: 'no-start' as 'no-start' | 'exits', sta
 vi.mock('node:worker_threads', async (original) => {
   const real = await original<typeof WorkerThreads>();
   const { EventEmitter } = await import('node:events');
-  class LostWorker extends EventEmitter {
-    constructor() {
-      super();
-      if (thread.mode === 'no-start') throw new Error('ERR_WORKER_INIT_FAILED');
-      thread.started++;
-      setImmediate(() => this.emit('exit', 1));
-    }
-    unref(): void {}
-    postMessage(): void {}
-    terminate(): Promise<number> {
-      return Promise.resolve(1);
-    }
+  // Only the log's reading thread is lost; the store's other threads (its WAL checkpointer) start as they do.
+  function Worker(file: string | URL, options?: WorkerThreads.WorkerOptions): object {
+    if (!String(file).includes('logReader')) return new real.Worker(file, options);
+    if (thread.mode === 'no-start') throw new Error('ERR_WORKER_INIT_FAILED');
+    thread.started++;
+    const lost = Object.assign(new EventEmitter(), {
+      unref: () => undefined,
+      postMessage: () => undefined,
+      terminate: () => Promise.resolve(1),
+    });
+    setImmediate(() => lost.emit('exit', 1));
+    return lost;
   }
-  return { ...real, Worker: LostWorker };
+  return { ...real, Worker };
 });
 
 const FROM = shanghaiMidnight('2026-03-02');

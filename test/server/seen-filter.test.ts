@@ -44,18 +44,30 @@ describe('when a dedupe filter is filled on a worker thread', () => {
   });
 });
 
+/** Logs `n` ticks into `drill-seen`, in batches of 5,000. */
+async function logTicks(store: EventStore, n: number): Promise<DomainEvent[]> {
+  const events = ticks(n);
+  for (let i = 0; i < events.length; i += 5_000) await store.append('drill-seen', events.slice(i, i + 5_000), []);
+  return events;
+}
+
+/** Restores every space of `store` from its whole log, as a start with no checkpoint does. */
+async function startWithoutCheckpoint(store: EventStore) {
+  const spaces = new SpaceRegistry(store, projectionContext(DEFAULT_CONFIG));
+  const [report] = await spaces.restoreAll({
+    checkpoint: () => ({ restored: null, reason: 'none' }),
+    chunk: () => undefined,
+    beforeFullFold: () => undefined,
+    afterFold: () => undefined,
+  });
+  return { spaces, report };
+}
+
 describe('when a space with a long log and no checkpoint starts', () => {
   it('then its filter is the one of every event folded, and its projection counts them all', async () => {
     const store = openSqliteStore({ dataDir: ':memory:' });
-    const events = ticks(60_000);
-    for (let i = 0; i < events.length; i += 5_000) await store.append('drill-seen', events.slice(i, i + 5_000), []);
-    const spaces = new SpaceRegistry(store, projectionContext(DEFAULT_CONFIG));
-    const [report] = await spaces.restoreAll({
-      checkpoint: () => ({ restored: null, reason: 'none' }),
-      chunk: () => undefined,
-      beforeFullFold: () => undefined,
-      afterFold: () => undefined,
-    });
+    const events = await logTicks(store, 60_000);
+    const { spaces, report } = await startWithoutCheckpoint(store);
     expect(report?.folded).toBe(60_000);
     const space = spaces.get('drill-seen');
     expect(space.projection.eventsApplied).toBe(60_000);
@@ -98,18 +110,11 @@ describe('when a log on a file is read filling a filter', () => {
 
   it('then a start with no checkpoint has the filter of every event folded, with no id hashed on the folding thread', async () => {
     const store = onFile();
-    const events = ticks(60_000);
-    for (let i = 0; i < events.length; i += 5_000) await store.append('drill-seen', events.slice(i, i + 5_000), []);
+    const events = await logTicks(store, 60_000);
     const handed = vi.spyOn(SeenFilterBuilder.prototype, 'add');
     const added = vi.spyOn(BloomFilter.prototype, 'add');
     try {
-      const spaces = new SpaceRegistry(store, projectionContext(DEFAULT_CONFIG));
-      const [report] = await spaces.restoreAll({
-        checkpoint: () => ({ restored: null, reason: 'none' }),
-        chunk: () => undefined,
-        beforeFullFold: () => undefined,
-        afterFold: () => undefined,
-      });
+      const { spaces, report } = await startWithoutCheckpoint(store);
       expect(report?.folded).toBe(60_000);
       expect(spaces.get('drill-seen').projection.eventsApplied).toBe(60_000);
       expect(handed).not.toHaveBeenCalled();
