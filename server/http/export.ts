@@ -4,10 +4,21 @@
  */
 import express, { type Router } from 'express';
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { spaceName } from '@shared/contract';
 import { authorise, type GuardDeps } from '../auth/guard';
 import type { EventStore } from '../store/types';
 import { sendError } from './errors';
+
+/** Resolves when `res` drains or closes, whichever comes first. */
+async function drainedOrClosed(res: Writable): Promise<void> {
+  const ac = new AbortController();
+  try {
+    await Promise.race([once(res, 'drain', { signal: ac.signal }), once(res, 'close', { signal: ac.signal })]);
+  } finally {
+    ac.abort();
+  }
+}
 
 /** The export route. */
 export function exportRoutes(deps: GuardDeps & { readonly store: EventStore }): Router {
@@ -22,7 +33,8 @@ export function exportRoutes(deps: GuardDeps & { readonly store: EventStore }): 
     res.setHeader('x-event-count', String(await deps.store.count(space)));
     for await (const chunk of deps.store.read(space, 5_000)) {
       if (res.destroyed) return;
-      if (!res.write(chunk.map((e) => JSON.stringify(e)).join('\n') + '\n')) await once(res, 'drain');
+      // A client gone while the buffer is full never drains: its close ends the wait (and the read, and its thread).
+      if (!res.write(chunk.map((e) => JSON.stringify(e)).join('\n') + '\n')) await drainedOrClosed(res);
     }
     res.end();
   });

@@ -53,7 +53,6 @@ export async function* readOnThread(read: ThreadRead): AsyncGenerator<LogChunk> 
   } catch (err) {
     throw new ReaderThreadLost(`${where}: no thread could be started (${(err as Error).message})`, { cause: err });
   }
-  worker.unref();
   const queue: Message[] = [];
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
@@ -73,9 +72,16 @@ export async function* readOnThread(read: ThreadRead): AsyncGenerator<LogChunk> 
     failure ??= new Error(`the thread ended (exit code ${code}) before the end of the log`);
     woken();
   });
+  // After the listeners (adding a message listener refs the thread again): only a wait for a page holds the process.
+  worker.unref();
   try {
     for (;;) {
-      while (queue.length === 0 && failure === null) await new Promise<void>((resolve) => (wake = resolve));
+      // Waited for, the thread keeps the process alive; a read left suspended between pages does not.
+      if (queue.length === 0 && failure === null) {
+        worker.ref();
+        while (queue.length === 0 && failure === null) await new Promise<void>((resolve) => (wake = resolve));
+        worker.unref();
+      }
       const m = queue.shift();
       if (m === undefined) throw new ReaderThreadLost(`${where}: ${failure!.message}`, { cause: failure });
       if ('end' in m) return;

@@ -31,7 +31,10 @@ type Stmt = Database.Statement;
  */
 const ROWS_PER_INSERT = 64;
 
-/** A read with at least this many pages still to go is made on a thread of its own (`readOnThread`); a shorter one here. */
+/**
+ * A read with at least this many pages still to go after its first is made on a thread of its own (`readOnThread`); a
+ * shorter one here.
+ */
 const THREAD_READ_MIN = 4;
 
 /** The hash pair of an id being added to a filter (filled and read at once). */
@@ -58,7 +61,6 @@ function startCheckpointer(file: string, synchronous: string, log: Logger): Work
       // It allocates little: a small young generation keeps its memory down.
       resourceLimits: { maxYoungGenerationSizeMb: 1 },
     });
-    worker.unref();
     worker.on('message', (m: { error: string }) =>
       log.warn({ file, error: m.error }, `the WAL checkpointer of ${file} failed (${m.error}): it tries again`),
     );
@@ -68,6 +70,8 @@ function startCheckpointer(file: string, synchronous: string, log: Logger): Work
         `the WAL checkpointer of ${file} stopped: the writer checkpoints at ${BACKSTOP_PAGES} pages`,
       ),
     );
+    // After the listeners: adding a message listener refs the thread again.
+    worker.unref();
     return worker;
   } catch (err) {
     log.warn({ err, file }, `no WAL checkpointer thread for ${file}: the writer checkpoints itself`);
@@ -170,10 +174,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     let after = from;
     let thread = true;
     for (;;) {
-      // A long read of a file goes on a thread of its own, which reads the next pages while these are folded; should
-      // the thread be lost, the read goes on here from the last page it gave.
+      // After its first page (a loop that wants one event stops there), a long read of a file goes on a thread of its
+      // own, which reads the next pages while these are folded; should the thread be lost, the read goes on here from
+      // the last page it gave.
       if (
         thread &&
+        after !== from &&
         file !== ':memory:' &&
         ((last.get() as number | null) ?? 0) - after >= THREAD_READ_MIN * chunkSize
       ) {

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 const { file, synchronous, busyMs, idleMs } = workerData;
 let db = null;
 let reported = '';
+let last = '';
 
 function pass() {
   let next = idleMs;
@@ -19,8 +20,12 @@ function pass() {
       db = new Database(file, { fileMustExist: true });
       db.pragma(`synchronous = ${synchronous}`);
     }
+    // The WAL keeps its frames (all copied) until the writer starts it over: it is idle when a pass finds what the
+    // last one left, all of it copied.
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (result && result.log > 0) next = busyMs;
+    const seen = result ? `${result.log}/${result.checkpointed}` : '';
+    if (result && (result.log > result.checkpointed || seen !== last)) next = busyMs;
+    last = seen;
     reported = '';
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

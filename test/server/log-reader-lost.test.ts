@@ -26,6 +26,7 @@ vi.mock('node:worker_threads', async (original) => {
     if (thread.mode === 'no-start') throw new Error('ERR_WORKER_INIT_FAILED');
     thread.started++;
     const lost = Object.assign(new EventEmitter(), {
+      ref: () => undefined,
       unref: () => undefined,
       postMessage: () => undefined,
       terminate: () => Promise.resolve(1),
@@ -71,8 +72,8 @@ describe.each(['no-start', 'exits'] as const)('when the reading thread is lost (
       expect(warned).toHaveLength(1);
       expect(warned[0]!.msg as string).toMatch(
         mode === 'no-start'
-          ? /^reading log_drill_lost of .*events\.sqlite after seq 100: no thread could be started \(ERR_WORKER_INIT_FAILED\): the rest of the log is read on the main thread$/
-          : /^reading log_drill_lost of .*events\.sqlite after seq 100: the thread ended \(exit code 1\) before the end of the log: the rest/,
+          ? /^reading log_drill_lost of .*events\.sqlite after seq 110: no thread could be started \(ERR_WORKER_INIT_FAILED\): the rest of the log is read on the main thread$/
+          : /^reading log_drill_lost of .*events\.sqlite after seq 110: the thread ended \(exit code 1\) before the end of the log: the rest/,
       );
     } finally {
       await store.close();

@@ -1,8 +1,10 @@
 /** The event store's contract, run against both stores: the embedded SQLite file and PostgreSQL. */
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '@shared/events';
@@ -268,6 +270,14 @@ describe('the SQLite event store', () => {
     }
   });
 
+  it('when a script leaves a file store open and a read suspended, then it still exits, after every read it waited for', () => {
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'leaveStoreOpen.ts');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe('read 100');
+  });
+
   it('when a long read is stopped after its first page, then the next read starts again from its own position', async () => {
     const store = sqliteOnFile();
     try {
@@ -290,7 +300,8 @@ describe('the SQLite event store', () => {
       const reading = (async () => {
         for await (const c of store.readWithSeqs('drill-gone', 5)) {
           read += c.events.length;
-          if (read === 5) await store.deleteSpace('drill-gone');
+          // The first page is read here, the rest by the thread: the log goes once the thread reads.
+          if (read === 10) await store.deleteSpace('drill-gone');
         }
       })();
       await expect(reading).rejects.toThrow(/reading log_drill_gone of .*events\.sqlite after seq \d+: no such table/);
