@@ -268,7 +268,7 @@ export class SpaceRegistry {
       throw err;
     }
     const { seq, folded, refused } = result;
-    if (shared) seen = BloomFilter.copyOf(shared.words);
+    if (shared) seen = BloomFilter.fromBytes(new Uint8Array(shared.words));
     else if (builder) seen = await this.finishSeen(builder, space.name, seq);
     projection.replaying = false;
     space.projection = projection;

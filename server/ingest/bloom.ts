@@ -4,7 +4,7 @@
  */
 
 import type { SharedSeen } from '../store/types';
-import { hashPairInto, setBits } from './bloomBits.mjs';
+import { addId, hashPairInto } from './bloomBits.mjs';
 
 export { hashPairInto, setBits } from './bloomBits.mjs';
 
@@ -13,10 +13,10 @@ export const SEEN_LOG2_BITS = 26;
 /** Hashes per string of the dedupe filter. */
 export const SEEN_HASHES = 7;
 
-/** The hash pair of a filter's adds and lookups (filled and read at once, never held). */
+/** The hash pair of a filter's lookups (filled and read at once, never held). */
 const pair = new Uint32Array(2);
 
-/** Empty bits of a filter of the default size in shared memory, for a thread to fill (`BloomFilter.copyOf` reads them). */
+/** Empty bits of a filter of the default size in shared memory, for a thread to fill (`BloomFilter.fromBytes` reads them). */
 export function sharedSeen(): SharedSeen {
   return {
     words: new SharedArrayBuffer(2 ** (SEEN_LOG2_BITS - 3)),
@@ -48,22 +48,16 @@ export class BloomFilter {
     return new Uint8Array(this.bits.buffer, this.bits.byteOffset, this.bits.byteLength);
   }
 
-  /** A filter of the default size from the bytes `toBytes` gave. */
+  /** A filter of the default size from the bytes `toBytes` gave, or those another thread filled (copied). */
   static fromBytes(bytes: Uint8Array): BloomFilter {
     const copy = new Uint32Array(bytes.byteLength / 4);
     new Uint8Array(copy.buffer).set(bytes);
     return new BloomFilter(SEEN_LOG2_BITS, SEEN_HASHES, copy);
   }
 
-  /** A filter of the default size on `words` (shared memory another thread filled), copied into ordinary memory. */
-  static copyOf(words: SharedArrayBuffer): BloomFilter {
-    return new BloomFilter(SEEN_LOG2_BITS, SEEN_HASHES, new Uint32Array(words).slice());
-  }
-
   /** Adds a string. */
   add(s: string): void {
-    hashPairInto(s, pair, 0);
-    setBits(this.bits, this.mask, this.hashes, pair[0]!, pair[1]!);
+    addId(this.bits, this.mask, this.hashes, s);
   }
 
   /** False when the string was certainly never added. */

@@ -11,6 +11,15 @@ export function setBits(bits, mask, hashes, h1, h2) {
   }
 }
 
+/** The hash pair of the id `addId` is adding (filled and read at once, never held). */
+const pair = new Uint32Array(2);
+
+/** Adds one string to a filter's words: its hash pair, then its bits (every thread that fills a filter adds this way). */
+export function addId(bits, mask, hashes, s) {
+  hashPairInto(s, pair, 0);
+  setBits(bits, mask, hashes, pair[0], pair[1]);
+}
+
 /**
  * Two independent 32-bit FNV-1a style hashes of a string (double hashing), written at `out[at]` and `out[at + 1]`: no
  * array is made per string (a start hashes every event id of the log, ingest every id it is sent).

@@ -5,7 +5,7 @@
  * Bits are only ever set, so the filter is the same, bit for bit, as adding every id on this thread.
  */
 import { Worker } from 'node:worker_threads';
-import { BloomFilter, hashPairInto, SEEN_HASHES, SEEN_LOG2_BITS, setBits } from './bloom';
+import { BloomFilter, hashPairInto, setBits, sharedSeen } from './bloom';
 
 /** Hash pairs handed to the worker at a time (512 KiB: a year's log is about 190 hand-overs, each costs about as much). */
 const BATCH = 65_536;
@@ -28,7 +28,7 @@ parentPort.on('message', (m) => {
 
 /** Fills a dedupe filter of the default size from event ids, on a worker thread. */
 export class SeenFilterBuilder {
-  private readonly words = new SharedArrayBuffer(2 ** (SEEN_LOG2_BITS - 3));
+  private readonly shared = sharedSeen();
   private readonly worker: Worker;
   private pairs = new Uint32Array(2 * BATCH);
   private n = 0;
@@ -39,7 +39,7 @@ export class SeenFilterBuilder {
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { words: this.words, mask: 2 ** SEEN_LOG2_BITS - 1, hashes: SEEN_HASHES },
+      workerData: this.shared,
     });
     this.finished = new Promise<void>((resolve, reject) => {
       this.worker.once('message', () => resolve());
@@ -71,7 +71,7 @@ export class SeenFilterBuilder {
       void this.worker.terminate();
     }
     // A copy in ordinary memory: the filter is written into checkpoints and lives as long as the space.
-    return new BloomFilter(SEEN_LOG2_BITS, SEEN_HASHES, new Uint32Array(this.words).slice());
+    return BloomFilter.fromBytes(new Uint8Array(this.shared.words));
   }
 
   /** Stops the worker without a filter (the fold it served failed). */

@@ -7,11 +7,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { hashPairInto, setBits } from '../ingest/bloomBits.mjs';
+import { addId } from '../ingest/bloomBits.mjs';
 
 const { file, table, after, pageSize, ahead, seen } = workerData;
 const bits = seen ? new Uint32Array(seen.words) : null;
-const pair = new Uint32Array(2);
 
 let db = null;
 let page = null;
@@ -45,10 +44,7 @@ function pump() {
         const row = rows[i];
         seqs[i] = row[0];
         bodies[i] = row[1];
-        if (bits !== null) {
-          hashPairInto(row[2], pair, 0);
-          setBits(bits, seen.mask, seen.hashes, pair[0], pair[1]);
-        }
+        if (bits !== null) addId(bits, seen.mask, seen.hashes, row[2]);
       }
       from = seqs[rows.length - 1];
       credits--;

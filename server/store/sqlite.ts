@@ -10,7 +10,7 @@ import type { DomainEvent } from '@shared/events';
 import { logger, type Logger } from '../log';
 import { PROJECT_ROOT } from '../root';
 import { ReaderThreadLost, readOnThread } from './logReader';
-import { hashPairInto, setBits } from '../ingest/bloomBits.mjs';
+import { addId } from '../ingest/bloomBits.mjs';
 import type { EventStore, LogChunk, QuarantineEntry, SharedSeen } from './types';
 
 /** Options of the SQLite store. */
@@ -36,9 +36,6 @@ const ROWS_PER_INSERT = 64;
  * shorter one here.
  */
 const THREAD_READ_MIN = 4;
-
-/** The hash pair of an id being added to a filter (filled and read at once). */
-const pair = new Uint32Array(2);
 
 /**
  * WAL pages at which the writer checkpoints itself when the checkpointer thread has not (64 MB of 4 KB pages; SQLite's
@@ -205,10 +202,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
         const r = rows[i]!;
         seqs[i] = r[0];
         events[i] = JSON.parse(r[2]) as DomainEvent;
-        if (bits) {
-          hashPairInto(r[1], pair, 0);
-          setBits(bits, seen!.mask, seen!.hashes, pair[0]!, pair[1]!);
-        }
+        if (bits) addId(bits, seen!.mask, seen!.hashes, r[1]);
       }
       yield { seqs, events };
     }
