@@ -85,7 +85,12 @@ export class SpaceMonitor {
       const at = spaceOwnClock(s, now());
       if (at === null) return [];
       const alerts = timedAlertEvents(s.projection, at, undefined, this.opts.silentWalls?.(s.name, at) ?? []);
-      return [...alerts, ...dutyItemEvents(s.projection, at, MONITOR_BATCH_MAX - alerts.length)];
+      // Written in the order they happened (a stable sort: one instant keeps the order it was computed in). What time
+      // reveals is dated when it began, often before this pass's clock; a review cuts the log at its first event dated
+      // after the instant, so an escalation due at 03:16 must not follow a clear dated 03:17 from the same pass.
+      return [...alerts, ...dutyItemEvents(s.projection, at, MONITOR_BATCH_MAX - alerts.length)].sort(
+        (a, b) => a.ts - b.ts,
+      );
     });
     this.writtenBySpace.set(space.name, (this.writtenBySpace.get(space.name) ?? 0) + r.accepted);
     const current = spaces.find(space.name);

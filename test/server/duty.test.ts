@@ -182,3 +182,47 @@ describe('when an urgent case arrives at night and nobody is at the desk', () =>
     expect(server.app.spaces.get('live').projection.items.get(ITEM)?.resolved?.at).toBe(NIGHT + 70 * MINUTE_MS);
   });
 });
+
+describe('when the clock jumps past an escalation while a second urgent case waits for its item', () => {
+  let server: TestServer;
+  const B_AT = NIGHT + 2 * MINUTE_MS;
+
+  beforeAll(async () => {
+    // Passes are made by the test, one at a time: a clock that jumps 20 minutes is one pass.
+    server = await startTestServer(NIGHT, undefined, undefined, { monitorMs: 3_600_000 });
+    await post(server.url, { space: 'live', events: [received('a1', { ts: NIGHT, urgency: 'urgent' })] });
+    await server.app.monitor.pass();
+    await post(server.url, { space: 'live', events: [received('b1', { ts: B_AT, urgency: 'urgent' })] });
+    server.now.value = NIGHT + 20 * MINUTE_MS;
+    await server.app.monitor.pass();
+  });
+
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it("then the pass's events are written in the order they happened: a's escalations before b's opening", async () => {
+    const got = (await itemEvents(server)).map((e) => [e.type, e.ts, 'itemId' in e ? e.itemId : null]);
+    expect(got).toEqual([
+      ['item.opened', NIGHT, 'case|a1'],
+      ['item.escalated', NIGHT + 5 * MINUTE_MS, 'case|a1'],
+      ['item.escalated', NIGHT + 15 * MINUTE_MS, 'case|a1'],
+      ['item.opened', NIGHT + 20 * MINUTE_MS, 'case|b1'],
+    ]);
+  });
+
+  it('then the review at 03:10 shows a escalated to the 值班长 and b not yet on the desk', async () => {
+    const res = await fetch(
+      `${server.url}/api/v1/spaces/live/review?${new URLSearchParams({ at: '2026-11-24T03:10:00+08:00' })}`,
+      { headers: { authorization: 'Bearer viewer-token' } },
+    );
+    expect(res.status).toBe(200);
+    const { view } = (await res.json()) as { view: WallView };
+    expect(view.duty.desk).toEqual({
+      open: 1,
+      unacknowledged: 1,
+      oldestUnacknowledgedSince: NIGHT,
+      escalation: { level: 1, to: '值班长', text: expect.any(String), since: NIGHT, itemId: 'case|a1' },
+    });
+  });
+});
