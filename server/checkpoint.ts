@@ -119,7 +119,14 @@ class DeflatedBody {
     // BFINAL 0, BTYPE 00 (stored), then LEN = 4 and NLEN = ~4, then the four bytes of the JSON's length.
     const head = Buffer.from([0x00, 0x04, 0x00, 0xfb, 0xff, 0, 0, 0, 0]);
     head.writeUInt32LE(this.jsonBytes, 5);
-    return Buffer.concat([head, ...this.out, deflateRawSync(tail, { level: 1 })]);
+    // The filter's bits have no repeats for LZ77 to find: Huffman codes alone make it smaller than level 1 does, in a
+    // third to a half of the time (8 MiB: 2.15 against 2.99 MB at 400,000 ids, 41 against 97 ms; 6.79 against 6.83 MB
+    // at three million, 59 against 172 ms).
+    return Buffer.concat([
+      head,
+      ...this.out,
+      deflateRawSync(tail, { level: 1, strategy: zlibConstants.Z_HUFFMAN_ONLY }),
+    ]);
   }
 }
 

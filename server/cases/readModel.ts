@@ -678,7 +678,8 @@ export class CaseReadModel {
       m.pendingEvents += t.pendingEvents;
     }
     for (const c of checkpoints) {
-      if (!this.checkpoints.has(c.space)) this.checkpoints.set(c.space, c);
+      // A body that went to a writer thread which then stopped is gone with it: the monitor's next checkpoint stands in.
+      if (c.body.byteLength > 0 && !this.checkpoints.has(c.space)) this.checkpoints.set(c.space, c);
       // The history this write would have added is read again from the rows.
       this.reviews.delete(c.space);
     }

@@ -4,6 +4,9 @@
  * rows' B-tree work (tens of microseconds a case) is off the thread that ingests and streams; the main thread goes on
  * folding and is told when a job committed. On `:memory:` (tests), the jobs run at once on the model's connection.
  * Either way the caller can wait until every job asked is answered (`drain`), synchronously.
+ *
+ * A thread that stops (killed by its limits, a crash) takes no committed row with it: the jobs it held are answered as
+ * failed — they were never committed, and the model asks for them again — and the next job starts a new thread.
  */
 import type Database from 'better-sqlite3';
 import path from 'node:path';
@@ -70,40 +73,90 @@ interface Answer {
 /** A job's memory kept for the next job when it is at most this large, bytes. */
 const KEEP_BYTES = 16 * 2 ** 20;
 
-/** How long a drain waits for the thread before it gives up, ms. */
+/**
+ * How long a drain waits for the thread before it gives up, ms: a thread that stopped cannot say so while this thread
+ * blocks (its exit is an event of this thread's loop), and one that hangs never answers. Either is then stopped, and
+ * its jobs are answered when its exit comes.
+ */
 const DRAIN_LIMIT_MS = 120_000;
 
 /** The writer thread's script, in the source tree (plain JavaScript: the bundle does not carry it). */
 const WORKER_SCRIPT = path.join(PROJECT_ROOT, 'server', 'cases', 'rowWriter.worker.mjs');
 
+/** After a thread stopped, a new one is started at most this often (ms): one that stops at once does not spin. */
+const RESTART_MIN_MS = 1_000;
+
+/** A thread and the port its answers come on. */
+interface Thread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  /** Why it failed, when it said (its `error` event comes before its exit). */
+  failure: Error | null;
+}
+
 /** Jobs run on a thread of its own, one connection to the file. */
 export class ThreadRowWriter implements RowWriter {
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
-  private readonly answered = new Int32Array(new SharedArrayBuffer(4));
+  /** The running thread; null once it stopped, until the next job starts another. */
+  private thread: Thread | null = null;
+  /** The last job answered ([0]) and the last committed ([1]), published by the thread. */
+  private readonly answered = new Int32Array(new SharedArrayBuffer(8));
   private readonly waiting = new Map<number, { readonly done: Answered; readonly job: RowOps }>();
   /** Builders whose memory came back: two suffice (one being written, one being built). */
   private readonly free: RowOps[] = [];
   private sent = 0;
-  private failure: Error | null = null;
+  private startedAt = -Infinity;
+  private closed = false;
+  /** Threads started after the first stopped. */
+  restarts = 0;
 
-  constructor(file: string, statements: readonly string[]) {
+  constructor(
+    private readonly file: string,
+    private readonly statements: readonly string[],
+    private readonly drainLimitMs = DRAIN_LIMIT_MS,
+  ) {
+    this.thread = this.start();
+  }
+
+  private start(): Thread {
+    this.startedAt = Date.now();
     const { port1, port2 } = new MessageChannel();
-    this.worker = new Worker(WORKER_SCRIPT, {
-      workerData: { file, statements, port: port2, answered: this.answered.buffer },
+    const worker = new Worker(WORKER_SCRIPT, {
+      workerData: { file: this.file, statements: this.statements, port: port2, answered: this.answered.buffer },
       transferList: [port2],
       // What the thread allocates dies with each statement (the values it binds): a small young generation keeps the
       // process's memory down (V8's default semi-space would hold tens of MB of the last job's strings).
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    this.worker.on('error', (err) => {
-      this.failure = err;
+    const thread: Thread = { worker, port: port1, failure: null };
+    worker.on('error', (err) => {
+      thread.failure = err;
     });
-    this.port = port1;
-    this.port.on('message', (m: Answer) => this.answer(m));
+    worker.on('exit', (code) => {
+      // Answers it posted before it stopped are taken first.
+      for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) this.answer(m.message as Answer);
+      if (this.thread === thread) this.stopped(thread, `it ended with exit code ${code}`);
+    });
+    port1.on('message', (m: Answer) => this.answer(m));
     // Neither keeps the process alive: a job's answer matters only to a model still open, and close() drains.
-    this.worker.unref();
-    this.port.unref();
+    worker.unref();
+    port1.unref();
+    return thread;
+  }
+
+  /**
+   * The thread stopped: of the jobs it held, those it committed before it stopped (it publishes each commit before it
+   * answers) are answered as written, the others as failed (SQLite rolled them back); the next job starts another.
+   */
+  private stopped(thread: Thread, why: string): void {
+    this.thread = null;
+    thread.port.close();
+    const err = new Error(
+      `the case read model's writer thread stopped (${thread.failure?.message ?? why}): its writes were not committed and are asked for again`,
+    );
+    const committed = Atomics.load(this.answered, 1);
+    const held = [...this.waiting];
+    this.waiting.clear();
+    for (const [id, w] of held) w.done(id <= committed ? null : err);
   }
 
   get busy(): boolean {
@@ -117,6 +170,20 @@ export class ThreadRowWriter implements RowWriter {
   }
 
   write(job: RowOps, done: Answered): void {
+    if (!this.thread && !this.closed && Date.now() - this.startedAt >= RESTART_MIN_MS) {
+      try {
+        this.thread = this.start();
+        this.restarts++;
+      } catch (err) {
+        done(new Error(`the case read model's writer thread could not be started again: ${(err as Error).message}`));
+        return;
+      }
+    }
+    const thread = this.thread;
+    if (!thread) {
+      done(new Error("the case read model's writer thread stopped and is started again in a moment"));
+      return;
+    }
     const id = ++this.sent;
     // The bytes move to the thread (transferred, not copied); the thread sends the memory back with its answer, and
     // the byte values that own their memory (a checkpoint's body, megabytes) with it.
@@ -125,7 +192,7 @@ export class ThreadRowWriter implements RowWriter {
       .filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength >= 65_536)
       .map((a) => a.buffer as ArrayBuffer);
     try {
-      this.port.postMessage({ id, job: bytes }, [bytes.buffer as ArrayBuffer, ...moved]);
+      thread.port.postMessage({ id, job: bytes }, [bytes.buffer as ArrayBuffer, ...moved]);
     } catch (err) {
       // Nothing was sent (a value that cannot be sent): the job is answered as failed at once, its memory kept.
       job.attach(bytes.buffer);
@@ -153,9 +220,10 @@ export class ThreadRowWriter implements RowWriter {
   }
 
   drain(): void {
-    const deadline = Date.now() + DRAIN_LIMIT_MS;
+    const deadline = Date.now() + this.drainLimitMs;
     while (this.waiting.size > 0) {
-      const m = receiveMessageOnPort(this.port) as { message: Answer } | undefined;
+      const thread = this.thread!;
+      const m = receiveMessageOnPort(thread.port) as { message: Answer } | undefined;
       if (m) {
         this.answer(m.message);
         continue;
@@ -163,21 +231,27 @@ export class ThreadRowWriter implements RowWriter {
       const last = Atomics.load(this.answered, 0);
       // Answered already: the answer is on the port (it is posted before the id is published).
       if (last >= Math.min(...this.waiting.keys())) continue;
-      if (this.worker.threadId === -1 || Date.now() > deadline) {
-        const why = this.failure?.message ?? (this.worker.threadId === -1 ? 'it has stopped' : 'it does not answer');
-        throw new Error(`the case read model's writer thread failed: ${why}`);
+      if (Date.now() > deadline) {
+        void thread.worker.terminate();
+        throw new Error(
+          `the case read model's writer thread did not answer in ${this.drainLimitMs / 1000} s: it is stopped, and its jobs are answered when it has`,
+        );
       }
       Atomics.wait(this.answered, 0, last, 100);
     }
   }
 
   close(): void {
-    if (this.worker.threadId === -1) return;
+    this.closed = true;
+    const thread = this.thread;
+    if (!thread || thread.worker.threadId === -1) return;
     this.drain();
+    if (this.thread !== thread) return;
     const id = ++this.sent;
     this.waiting.set(id, { done: () => undefined, job: new RowOps() });
-    this.port.postMessage({ id, close: true });
+    thread.port.postMessage({ id, close: true });
     this.drain();
-    this.port.close();
+    thread.port.close();
+    this.thread = null;
   }
 }

@@ -3,7 +3,8 @@
  * the model's file and runs each job it is sent — statements with their values — in one transaction.
  * The job comes as bytes (`rowCodec.mjs`). It answers every job on `port` ({ id, error, buffer }: the job's memory
  * back) and then publishes the id in `answered[0]`, so the main thread can
- * wait for an answer without its event loop (Atomics.wait), and take it with receiveMessageOnPort.
+ * wait for an answer without its event loop (Atomics.wait), and take it with receiveMessageOnPort. A job committed is
+ * published in `answered[1]` before it is answered: if this thread stops in between, the main thread still knows.
  */
 import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -59,7 +60,11 @@ port.on('message', (m) => {
   }
   let error = failure;
   try {
-    if (run) run(m.job);
+    if (run) {
+      run(m.job);
+      // Published before the answer: should this thread stop in between, the main thread knows the job is written.
+      Atomics.store(answered, 1, m.id);
+    }
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }

@@ -1,0 +1,146 @@
+/**
+ * The case read model's writer thread stops (killed by its limits, a crash) while it holds a job: the job is answered as
+ * failed and nothing of it is in the file; the next job, a second later, starts a new thread and is committed. Whether
+ * the loss is found by a drain (blocking) or by the thread's exit event (the event loop), the writer is never left
+ * waiting for an answer that cannot come.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as WorkerThreads from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ThreadRowWriter } from '../../server/cases/rowWriter';
+
+/**
+ * How many of the next writer threads crash on their first job, and when: as it arrives, or just after committing it
+ * (its commit published, as the real thread does, but never answered). Either exits with code 1.
+ */
+const crash = vi.hoisted(() => ({ next: 0, started: 0, when: 'on-arrival' as 'on-arrival' | 'after-commit' }));
+
+/** A thread that commits its first job as the real one does (the same decoding), publishes it, and stops unanswered. */
+const COMMITS_THEN_EXITS = `
+const { workerData } = require('node:worker_threads');
+const Database = require('better-sqlite3');
+const db = new Database(workerData.file);
+const answered = new Int32Array(workerData.answered);
+workerData.port.on('message', async (m) => {
+  const { runOps } = await import(${JSON.stringify(pathToFileURL(path.resolve('server/cases/rowCodec.mjs')).href)});
+  const prepared = workerData.statements.map((sql) => db.prepare(sql));
+  db.transaction(() => runOps(prepared, m.job))();
+  Atomics.store(answered, 1, m.id);
+  process.exit(1);
+});`;
+
+vi.mock('node:worker_threads', async (original) => {
+  const real = await original<typeof WorkerThreads>();
+  // Only the case read model's writer thread is replaced; a crashing one gets the same data and port as the real one.
+  function Worker(file: string | URL, options?: WorkerThreads.WorkerOptions): WorkerThreads.Worker {
+    if (!String(file).includes('rowWriter')) return new real.Worker(file, options);
+    crash.started++;
+    if (crash.next === 0) return new real.Worker(file, options);
+    crash.next--;
+    const script =
+      crash.when === 'on-arrival'
+        ? "require('node:worker_threads').workerData.port.on('message', () => process.exit(1));"
+        : COMMITS_THEN_EXITS;
+    return new real.Worker(script, { ...options, eval: true });
+  }
+  return { ...real, Worker };
+});
+
+describe('when the writer thread stops while it holds a job', () => {
+  let dir: string;
+  let file: string;
+  let writer: ThreadRowWriter | null = null;
+  const statements = ['INSERT INTO t (k, v) VALUES (?, ?)'];
+
+  beforeEach(() => {
+    crash.next = 1;
+    crash.started = 0;
+    crash.when = 'on-arrival';
+    dir = mkdtempSync(path.join(tmpdir(), 'cityops-writer-lost-'));
+    file = path.join(dir, 'rows.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+    db.close();
+  });
+  afterEach(() => {
+    writer?.close();
+    writer = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rows = () => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare('SELECT k, v FROM t ORDER BY k').raw().all();
+    } finally {
+      db.close();
+    }
+  };
+
+  /** Writes one row's job; resolves with the answer's message (null: committed). */
+  const write = (w: ThreadRowWriter, k: string) =>
+    new Promise<string | null>((resolve) => {
+      const job = w.job();
+      job.add(0, [k, `value of ${k}`]);
+      w.write(job, (err) => resolve(err?.message ?? null));
+    });
+
+  it('then a drain gives up on it and stops it, its exit answers the job as failed, and the next job is written by a new thread', async () => {
+    writer = new ThreadRowWriter(file, statements, 1_500);
+    const answered = new Promise<string | null>((resolve) => {
+      const job = writer!.job();
+      job.add(0, ['a', 'lost with the thread']);
+      writer!.write(job, (err) => resolve(err?.message ?? null));
+    });
+    const t0 = Date.now();
+    expect(() => writer!.drain()).toThrow(
+      "the case read model's writer thread did not answer in 1.5 s: it is stopped, and its jobs are answered when it has",
+    );
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500);
+    expect(await answered).toMatch(
+      /^the case read model's writer thread stopped \(.+\): its writes were not committed/,
+    );
+    expect(writer.busy).toBe(false);
+    expect(rows()).toEqual([]);
+    expect(await write(writer, 'c')).toBeNull();
+    expect(writer.restarts).toBe(1);
+    expect(crash.started).toBe(2);
+    expect(rows()).toEqual([['c', 'value of c']]);
+  });
+
+  it('then, with nobody draining, the exit answers the job as failed, and the next job is written by a new thread', async () => {
+    writer = new ThreadRowWriter(file, statements);
+    expect(await write(writer, 'a')).toBe(
+      "the case read model's writer thread stopped (it ended with exit code 1): its writes were not committed and are asked for again",
+    );
+    expect(writer.busy).toBe(false);
+    // At once, no thread is started again: the job is refused, not waited for.
+    expect(await write(writer, 'b')).toBe(
+      "the case read model's writer thread stopped and is started again in a moment",
+    );
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await write(writer, 'b')).toBeNull();
+    writer.drain();
+    expect(writer.restarts).toBe(1);
+    expect(rows()).toEqual([['b', 'value of b']]);
+  });
+
+  it('then a job it committed before it stopped is answered as written, and its rows are not written twice', async () => {
+    crash.when = 'after-commit';
+    writer = new ThreadRowWriter(file, statements);
+    expect(await write(writer, 'a')).toBeNull();
+    expect(rows()).toEqual([['a', 'value of a']]);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await write(writer, 'b')).toBeNull();
+    expect(writer.restarts).toBe(1);
+    expect(rows()).toEqual([
+      ['a', 'value of a'],
+      ['b', 'value of b'],
+    ]);
+  });
+});
