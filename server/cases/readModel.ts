@@ -295,6 +295,8 @@ export class CaseReadModel {
   private paused = 0;
   /** The failure of the last write answered, reported by `flush`. */
   private lastFailure: Error | null = null;
+  /** Closed: nothing more is written. */
+  private closed = false;
 
   /**
    * `version` names the fold that writes the rows (the shared reducers' code and the configuration): rows written by
@@ -564,7 +566,7 @@ export class CaseReadModel {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.writer.busy || (this.paused > 0 && !force) || !this.unposted()) return;
+    if (this.closed || this.writer.busy || (this.paused > 0 && !force) || !this.unposted()) return;
     const job = this.writer.job();
     const taken: [SpaceModel, Taken][] = [];
     const checkpoints = [...this.checkpoints.values()];
@@ -884,6 +886,10 @@ export class CaseReadModel {
     try {
       this.flush();
     } finally {
+      // A last write that failed is not asked for again: nothing writes after the close.
+      this.closed = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
       try {
         this.writer.close();
       } finally {

@@ -83,15 +83,14 @@ const DRAIN_LIMIT_MS = 120_000;
 /** The writer thread's script, in the source tree (plain JavaScript: the bundle does not carry it). */
 const WORKER_SCRIPT = path.join(PROJECT_ROOT, 'server', 'cases', 'rowWriter.worker.mjs');
 
-/** After a thread stopped, a new one is started at most this often (ms): one that stops at once does not spin. */
-const RESTART_MIN_MS = 1_000;
-
 /** A thread and the port its answers come on. */
 interface Thread {
   readonly worker: Worker;
   readonly port: MessagePort;
   /** Why it failed, when it said (its `error` event comes before its exit). */
   failure: Error | null;
+  /** A drain gave up on it: a later drain does not wait for it again. */
+  silent: boolean;
 }
 
 /** Jobs run on a thread of its own, one connection to the file. */
@@ -104,7 +103,6 @@ export class ThreadRowWriter implements RowWriter {
   /** Builders whose memory came back: two suffice (one being written, one being built). */
   private readonly free: RowOps[] = [];
   private sent = 0;
-  private startedAt = -Infinity;
   private closed = false;
   /** Threads started after the first stopped. */
   restarts = 0;
@@ -118,7 +116,6 @@ export class ThreadRowWriter implements RowWriter {
   }
 
   private start(): Thread {
-    this.startedAt = Date.now();
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER_SCRIPT, {
       workerData: { file: this.file, statements: this.statements, port: port2, answered: this.answered.buffer },
@@ -127,7 +124,7 @@ export class ThreadRowWriter implements RowWriter {
       // process's memory down (V8's default semi-space would hold tens of MB of the last job's strings).
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    const thread: Thread = { worker, port: port1, failure: null };
+    const thread: Thread = { worker, port: port1, failure: null, silent: false };
     worker.on('error', (err) => {
       thread.failure = err;
     });
@@ -145,7 +142,8 @@ export class ThreadRowWriter implements RowWriter {
 
   /**
    * The thread stopped: of the jobs it held, those it committed before it stopped (it publishes each commit before it
-   * answers) are answered as written, the others as failed (SQLite rolled them back); the next job starts another.
+   * answers) are answered as written, the others as failed (SQLite rolled them back); the next job starts another at
+   * once (a thread that stops at every job costs one start per job, the model asking again on its timer).
    */
   private stopped(thread: Thread, why: string): void {
     this.thread = null;
@@ -170,7 +168,11 @@ export class ThreadRowWriter implements RowWriter {
   }
 
   write(job: RowOps, done: Answered): void {
-    if (!this.thread && !this.closed && Date.now() - this.startedAt >= RESTART_MIN_MS) {
+    if (!this.thread) {
+      if (this.closed) {
+        done(new Error("the case read model's writer is closed"));
+        return;
+      }
       try {
         this.thread = this.start();
         this.restarts++;
@@ -180,10 +182,6 @@ export class ThreadRowWriter implements RowWriter {
       }
     }
     const thread = this.thread;
-    if (!thread) {
-      done(new Error("the case read model's writer thread stopped and is started again in a moment"));
-      return;
-    }
     const id = ++this.sent;
     // The bytes move to the thread (transferred, not copied); the thread sends the memory back with its answer, and
     // the byte values that own their memory (a checkpoint's body, megabytes) with it.
@@ -203,6 +201,8 @@ export class ThreadRowWriter implements RowWriter {
   }
 
   private answer(m: Answer): void {
+    // A thread a drain gave up on that answers after all is waited for again.
+    if (this.thread) this.thread.silent = false;
     const w = this.waiting.get(m.id);
     this.waiting.delete(m.id);
     if (!w) return;
@@ -223,6 +223,10 @@ export class ThreadRowWriter implements RowWriter {
     const deadline = Date.now() + this.drainLimitMs;
     while (this.waiting.size > 0) {
       const thread = this.thread!;
+      if (thread.silent)
+        throw new Error(
+          "the case read model's writer thread did not answer a drain before: its jobs wait for its exit",
+        );
       const m = receiveMessageOnPort(thread.port) as { message: Answer } | undefined;
       if (m) {
         this.answer(m.message);
@@ -232,9 +236,11 @@ export class ThreadRowWriter implements RowWriter {
       // Answered already: the answer is on the port (it is posted before the id is published).
       if (last >= Math.min(...this.waiting.keys())) continue;
       if (Date.now() > deadline) {
-        void thread.worker.terminate();
+        // A thread that stopped says so only on the event loop: its exit answers the jobs. (It is not stopped here:
+        // one merely slow could be cut between its commit and the publishing of it.)
+        thread.silent = true;
         throw new Error(
-          `the case read model's writer thread did not answer in ${this.drainLimitMs / 1000} s: it is stopped, and its jobs are answered when it has`,
+          `the case read model's writer thread did not answer in ${this.drainLimitMs / 1000} s: its jobs are answered when it ends`,
         );
       }
       Atomics.wait(this.answered, 0, last, 100);
@@ -244,7 +250,7 @@ export class ThreadRowWriter implements RowWriter {
   close(): void {
     this.closed = true;
     const thread = this.thread;
-    if (!thread || thread.worker.threadId === -1) return;
+    if (!thread || thread.silent || thread.worker.threadId === -1) return;
     this.drain();
     if (this.thread !== thread) return;
     const id = ++this.sent;

@@ -203,6 +203,35 @@ describe.each([
   });
 });
 
+describe('when the case read model is closed and its last write fails', () => {
+  it('then the close says why, and nothing is written or tried again after it', async () => {
+    const { metrics, failsafe } = rig();
+    const v = validateEvent(received('Z1'));
+    if (!v.ok) throw new Error('bad fixture');
+    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-model-'));
+    const model = new CaseReadModel(
+      path.join(dir, 'cases.sqlite'),
+      projectionContext(DEFAULT_CONFIG),
+      'test',
+      failsafe,
+    );
+    try {
+      model.db.exec(
+        "CREATE TRIGGER fail_always BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'disk unavailable'); END",
+      );
+      model.record('live', [v.event as DomainEvent], [1]);
+      expect(() => model.close()).toThrow('disk unavailable');
+      const after = await count(metrics.timerErrors, 'timer', 'case-read-model.flush');
+      expect(after).toBeGreaterThanOrEqual(1);
+      // Past several of the flush timer's ticks: no write was asked for again.
+      await sleep(1_500);
+      expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(after);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('when a checkpoint the writer thread writes rolls back', () => {
   it('then it is written on a later tick with the same body, and loads', async () => {
     const { metrics, failsafe } = rig();
