@@ -40,6 +40,15 @@ async function count(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A case read model on a file of its own (written by its writer thread), and one received case's event to fold. */
+function fileModel(failsafe: Failsafe, caseId: string): { model: CaseReadModel; dir: string; event: DomainEvent } {
+  const v = validateEvent(received(caseId));
+  if (!v.ok) throw new Error('bad fixture');
+  const dir = mkdtempSync(path.join(tmpdir(), 'cityops-model-'));
+  const model = new CaseReadModel(path.join(dir, 'cases.sqlite'), projectionContext(DEFAULT_CONFIG), 'test', failsafe);
+  return { model, dir, event: v.event as DomainEvent };
+}
+
 describe('when one of several subscribers throws', () => {
   it('then the others are still told with the same arguments, and the failure is logged and counted under its name', async () => {
     const { metrics, logs, failsafe } = rig();
@@ -206,20 +215,12 @@ describe.each([
 describe('when the case read model is closed and its last write fails', () => {
   it('then the close says why, and nothing is written or tried again after it', async () => {
     const { metrics, failsafe } = rig();
-    const v = validateEvent(received('Z1'));
-    if (!v.ok) throw new Error('bad fixture');
-    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-model-'));
-    const model = new CaseReadModel(
-      path.join(dir, 'cases.sqlite'),
-      projectionContext(DEFAULT_CONFIG),
-      'test',
-      failsafe,
-    );
+    const { model, dir, event } = fileModel(failsafe, 'Z1');
     try {
       model.db.exec(
         "CREATE TRIGGER fail_always BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'disk unavailable'); END",
       );
-      model.record('live', [v.event as DomainEvent], [1]);
+      model.record('live', [event], [1]);
       expect(() => model.close()).toThrow('disk unavailable');
       const after = await count(metrics.timerErrors, 'timer', 'case-read-model.flush');
       expect(after).toBeGreaterThanOrEqual(1);
@@ -235,20 +236,12 @@ describe('when the case read model is closed and its last write fails', () => {
 describe('when a checkpoint the writer thread writes rolls back', () => {
   it('then it is written on a later tick with the same body, and loads', async () => {
     const { metrics, failsafe } = rig();
-    const v = validateEvent(received('C1'));
-    if (!v.ok) throw new Error('bad fixture');
-    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-model-'));
-    const model = new CaseReadModel(
-      path.join(dir, 'cases.sqlite'),
-      projectionContext(DEFAULT_CONFIG),
-      'test',
-      failsafe,
-    );
+    const { model, dir, event } = fileModel(failsafe, 'C1');
     model.db.exec(
       "CREATE TRIGGER fail_once BEFORE INSERT ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoint unavailable'); END",
     );
     try {
-      model.record('live', [v.event as DomainEvent], [1]);
+      model.record('live', [event], [1]);
       // Large enough to be moved to the thread rather than copied.
       const body = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251));
       const expected = Buffer.from(body);

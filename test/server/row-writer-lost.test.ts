@@ -1,18 +1,15 @@
 /**
  * The case read model's writer thread stops (killed by its limits, a crash) while it holds a job: the job is answered as
  * failed and nothing of it is in the file (or as written, when the thread had committed it); the next job starts a new
- * thread and is committed. Whether
- * the loss is found by a drain (blocking) or by the thread's exit event (the event loop), the writer is never left
- * waiting for an answer that cannot come.
+ * thread and is committed. Whether the loss is found by a drain (blocking) or by the thread's exit event (the event
+ * loop), the writer is never left waiting for an answer that cannot come.
  */
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as WorkerThreads from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ThreadRowWriter } from '../../server/cases/rowWriter';
+import { rowsFile, type RowsFile } from '../fixtures/rowsFile';
 
 /**
  * How many of the next writer threads crash on their first job, and when: as it arrives, or just after committing it
@@ -52,8 +49,7 @@ vi.mock('node:worker_threads', async (original) => {
 });
 
 describe('when the writer thread stops while it holds a job', () => {
-  let dir: string;
-  let file: string;
+  let f: RowsFile;
   let writer: ThreadRowWriter | null = null;
   const statements = ['INSERT INTO t (k, v) VALUES (?, ?)'];
 
@@ -61,27 +57,15 @@ describe('when the writer thread stops while it holds a job', () => {
     crash.next = 1;
     crash.started = 0;
     crash.when = 'on-arrival';
-    dir = mkdtempSync(path.join(tmpdir(), 'cityops-writer-lost-'));
-    file = path.join(dir, 'rows.sqlite');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
-    db.close();
+    f = rowsFile('cityops-writer-lost-');
   });
   afterEach(() => {
     writer?.close();
     writer = null;
-    rmSync(dir, { recursive: true, force: true });
+    f.remove();
   });
 
-  const rows = () => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return db.prepare('SELECT k, v FROM t ORDER BY k').raw().all();
-    } finally {
-      db.close();
-    }
-  };
+  const rows = () => f.rows();
 
   /** Writes one row's job; resolves with the answer's message (null: committed). */
   const write = (w: ThreadRowWriter, k: string) =>
@@ -92,12 +76,8 @@ describe('when the writer thread stops while it holds a job', () => {
     });
 
   it('then a drain gives up on it once, its exit answers the job as failed, and the next job is written by a new thread', async () => {
-    writer = new ThreadRowWriter(file, statements, 1_500);
-    const answered = new Promise<string | null>((resolve) => {
-      const job = writer!.job();
-      job.add(0, ['a', 'lost with the thread']);
-      writer!.write(job, (err) => resolve(err?.message ?? null));
-    });
+    writer = new ThreadRowWriter(f.file, statements, 1_500);
+    const answered = write(writer, 'a');
     const t0 = Date.now();
     expect(() => writer!.drain()).toThrow(
       "the case read model's writer thread did not answer in 1.5 s: its jobs are answered when it ends",
@@ -121,7 +101,7 @@ describe('when the writer thread stops while it holds a job', () => {
   });
 
   it('then, with nobody draining, the exit answers the job as failed, and the next job is written by a new thread', async () => {
-    writer = new ThreadRowWriter(file, statements);
+    writer = new ThreadRowWriter(f.file, statements);
     expect(await write(writer, 'a')).toBe(
       "the case read model's writer thread stopped (it ended with exit code 1): its writes were not committed and are asked for again",
     );
@@ -134,7 +114,7 @@ describe('when the writer thread stops while it holds a job', () => {
 
   it('then a job it committed before it stopped is answered as written, and its rows are not written twice', async () => {
     crash.when = 'after-commit';
-    writer = new ThreadRowWriter(file, statements);
+    writer = new ThreadRowWriter(f.file, statements);
     expect(await write(writer, 'a')).toBeNull();
     expect(rows()).toEqual([['a', 'value of a']]);
     expect(await write(writer, 'b')).toBeNull();
@@ -146,12 +126,8 @@ describe('when the writer thread stops while it holds a job', () => {
   });
 
   it('then a close while its job is unanswered does not wait for it, and the closed writer takes no more jobs', async () => {
-    writer = new ThreadRowWriter(file, statements, 1_000);
-    const answered = new Promise<string | null>((resolve) => {
-      const job = writer!.job();
-      job.add(0, ['a', 'lost with the thread']);
-      writer!.write(job, (err) => resolve(err?.message ?? null));
-    });
+    writer = new ThreadRowWriter(f.file, statements, 1_000);
+    const answered = write(writer, 'a');
     expect(() => writer!.drain()).toThrow(/did not answer in 1 s/);
     const t0 = Date.now();
     writer.close();

@@ -1,11 +1,10 @@
 /** The case read model's writes as bytes, and the thread that runs them on its own connection. */
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RowOps, runOps, type SqlCell } from '../../server/cases/rowCodec.mjs';
 import { ThreadRowWriter } from '../../server/cases/rowWriter';
+import { rowsFile, type RowsFile } from '../fixtures/rowsFile';
 
 /** Statements that record the values they are run with. */
 function recorder(n: number): { statements: Database.Statement[]; runs: [number, SqlCell[]][] } {
@@ -88,36 +87,23 @@ describe('when a job is encoded and run', () => {
 });
 
 describe('when the writer thread runs jobs on a file', () => {
-  let dir: string;
-  let file: string;
+  let f: RowsFile;
   let writer: ThreadRowWriter | null = null;
   const statements = ['INSERT INTO t (k, v) VALUES (?, ?)', 'INSERT INTO t (k, v) VALUES (?, NULL)'];
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cityops-writer-'));
-    file = path.join(dir, 'rows.sqlite');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
-    db.close();
+    f = rowsFile('cityops-writer-');
   });
   afterEach(() => {
     writer?.close();
     writer = null;
-    rmSync(dir, { recursive: true, force: true });
+    f.remove();
   });
 
-  const rows = () => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return db.prepare('SELECT k, v FROM t ORDER BY k').raw().all();
-    } finally {
-      db.close();
-    }
-  };
+  const rows = () => f.rows();
 
   it('then a job is committed whole, told when, and another connection reads it after a drain', () => {
-    writer = new ThreadRowWriter(file, statements);
+    writer = new ThreadRowWriter(f.file, statements);
     const answers: (string | null)[] = [];
     const job = writer.job();
     job.add(0, ['a', '甲']);
@@ -134,7 +120,7 @@ describe('when the writer thread runs jobs on a file', () => {
   });
 
   it('then a job that fails is rolled back whole and told why, and the next job is written', () => {
-    writer = new ThreadRowWriter(file, statements);
+    writer = new ThreadRowWriter(f.file, statements);
     const answers: (string | null)[] = [];
     const bad = writer.job();
     bad.add(0, ['c', 'kept only if all are']);
@@ -152,7 +138,7 @@ describe('when the writer thread runs jobs on a file', () => {
   });
 
   it('then answers come without a drain too, on the event loop, in order', async () => {
-    writer = new ThreadRowWriter(file, statements);
+    writer = new ThreadRowWriter(f.file, statements);
     const answered = new Promise<string[]>((resolve) => {
       const seen: string[] = [];
       for (const k of ['x', 'y']) {
@@ -169,7 +155,7 @@ describe('when the writer thread runs jobs on a file', () => {
   });
 
   it('then a large byte value moves to the thread, and comes back whole when the job rolls back', () => {
-    writer = new ThreadRowWriter(file, statements);
+    writer = new ThreadRowWriter(f.file, statements);
     const body = Buffer.alloc(200_000, 7);
     const answers: [string | null, readonly Buffer[] | undefined][] = [];
     const job = writer.job();
@@ -186,7 +172,7 @@ describe('when the writer thread runs jobs on a file', () => {
   });
 
   it('then a job that cannot be sent is answered as failed at once, and the writer is not left waiting', () => {
-    writer = new ThreadRowWriter(file, statements);
+    writer = new ThreadRowWriter(f.file, statements);
     const gone = new Uint8Array(100_000);
     structuredClone(gone.buffer, { transfer: [gone.buffer] });
     const answers: string[] = [];
@@ -204,7 +190,7 @@ describe('when the writer thread runs jobs on a file', () => {
   });
 
   it('then a file it cannot open is named in the answer to every job, and a drain does not wait for more', () => {
-    writer = new ThreadRowWriter(path.join(dir, 'no-such-dir', 'rows.sqlite'), statements);
+    writer = new ThreadRowWriter(path.join(f.dir, 'no-such-dir', 'rows.sqlite'), statements);
     const answers: (string | null)[] = [];
     for (let i = 0; i < 2; i++) {
       const job = writer.job();
@@ -213,8 +199,8 @@ describe('when the writer thread runs jobs on a file', () => {
       writer.drain();
     }
     expect(answers).toEqual([
-      `could not open ${path.join(dir, 'no-such-dir', 'rows.sqlite')}: Cannot open database because the directory does not exist`,
-      `could not open ${path.join(dir, 'no-such-dir', 'rows.sqlite')}: Cannot open database because the directory does not exist`,
+      `could not open ${path.join(f.dir, 'no-such-dir', 'rows.sqlite')}: Cannot open database because the directory does not exist`,
+      `could not open ${path.join(f.dir, 'no-such-dir', 'rows.sqlite')}: Cannot open database because the directory does not exist`,
     ]);
   });
 });
