@@ -523,6 +523,7 @@ export function createApp(deps: AppDeps): App {
     },
     failsafe,
   });
+  caseModel.onCheckpointLost((name) => monitor.checkpointLost(name));
   spaces.onDelete((name) => {
     b.forget(name);
     caseModel.dropSpace(name);

@@ -148,6 +148,11 @@ export class SpaceMonitor {
     this.writtenBySpace.delete(space);
   }
 
+  /** A space's last checkpoint was not written after all: its next pass makes one, even with nothing folded since. */
+  checkpointLost(space: string): void {
+    this.checkpointed.delete(space);
+  }
+
   /** Records that a space was restored from (or is at) a checkpoint at its position. */
   restoredAt(space: Space): void {
     this.checkpointed.set(space.name, { seq: space.position, at: this.opts.now() });

@@ -289,6 +289,8 @@ export class CaseReadModel {
   private readonly direct: readonly Database.Statement[];
   /** Checkpoints asked for, to go with the next write (the newest of each space). */
   private readonly checkpoints = new Map<string, QueuedCheckpoint>();
+  /** Told of each space whose checkpoint went with a writer thread that stopped (it must be made again). */
+  private readonly lostCheckpointListeners: ((space: string) => void)[] = [];
   /** Each space's review history (loaded once from its rows, then kept with every write asked). */
   private readonly reviews = new Map<string, ReviewIndex>();
   /** While a backup copies the file, writes wait (another connection's write would start the copy over). */
@@ -680,8 +682,12 @@ export class CaseReadModel {
       m.pendingEvents += t.pendingEvents;
     }
     for (const c of checkpoints) {
-      // A body that went to a writer thread which then stopped is gone with it: the monitor's next checkpoint stands in.
-      if (c.body.byteLength > 0 && !this.checkpoints.has(c.space)) this.checkpoints.set(c.space, c);
+      // A body that went to a writer thread which then stopped is gone with it: whoever makes checkpoints is told, so
+      // the space's next one is made even if nothing was folded since.
+      if (c.body.byteLength === 0)
+        for (const l of this.lostCheckpointListeners)
+          this.failsafe.run('case-read-model.checkpoint-lost', () => l(c.space));
+      else if (!this.checkpoints.has(c.space)) this.checkpoints.set(c.space, c);
       // The history this write would have added is read again from the rows.
       this.reviews.delete(c.space);
     }
@@ -755,6 +761,11 @@ export class CaseReadModel {
     return rows
       .filter((r) => createHash('sha256').update(r.body).digest('hex') === r.sha256)
       .map(({ seq, clock, body }) => ({ seq, clock, body }));
+  }
+
+  /** Subscribes to the spaces whose checkpoint was lost with a writer thread that stopped (to be made again). */
+  onCheckpointLost(listener: (space: string) => void): void {
+    this.lostCheckpointListeners.push(listener);
   }
 
   /** A space's checkpoint, or why there is none to use (missing, from another version, corrupt, ahead of the rows). */

@@ -132,4 +132,15 @@ describe('when time reveals alerts and no wall is watching', () => {
       [...server.app.spaces.get('live').projection.active.values()].some((a) => a.alert.kind === 'post_empty'),
     ).toBe(false);
   });
+
+  it('then a checkpoint lost with a writer thread is made again at the next pass, with nothing folded since', async () => {
+    const { monitor } = server.app;
+    await monitor.checkpointAll();
+    const n = monitor.checkpointsWritten;
+    await monitor.pass();
+    expect(monitor.checkpointsWritten).toBe(n);
+    monitor.checkpointLost('live');
+    await monitor.pass();
+    expect(monitor.checkpointsWritten).toBe(n + 1);
+  });
 });

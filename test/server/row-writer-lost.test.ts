@@ -8,7 +8,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as WorkerThreads from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { projectionContext } from '../../server/app';
+import { CaseReadModel } from '../../server/cases/readModel';
+import { Failsafe } from '../../server/failsafe';
 import { ThreadRowWriter } from '../../server/cases/rowWriter';
+import { DEFAULT_CONFIG } from '@shared/config';
+import { validateEvent, type DomainEvent } from '@shared/events';
+import { received } from '../fixtures/events';
+import { memoryLog } from '../fixtures/logs';
 import { rowsFile, type RowsFile } from '../fixtures/rowsFile';
 
 /**
@@ -136,5 +143,46 @@ describe('when the writer thread stops while it holds a job', () => {
     expect(await write(writer, 'b')).toBe("the case read model's writer is closed");
     expect(writer.restarts).toBe(0);
     expect(rows()).toEqual([]);
+  });
+});
+
+describe("when the case read model's writer thread stops with a checkpoint in its job", () => {
+  it('then the rows are written by a new thread, and the lost checkpoint is told of so that it is made again', async () => {
+    crash.next = 1;
+    crash.when = 'on-arrival';
+    const f = rowsFile('cityops-model-lost-');
+    const { log, lines } = memoryLog();
+    const model = new CaseReadModel(
+      path.join(f.dir, 'cases.sqlite'),
+      projectionContext(DEFAULT_CONFIG),
+      'test',
+      new Failsafe(log),
+    );
+    try {
+      const lost: string[] = [];
+      model.onCheckpointLost((space) => lost.push(space));
+      const v = validateEvent(received('K1'));
+      if (!v.ok) throw new Error('bad fixture');
+      model.record('live', [v.event as DomainEvent], [1]);
+      // Large enough to be moved to the thread (and so to go with it) rather than copied.
+      model.checkpoint('live', 1, 'test', Buffer.alloc(300_000, 7), 0);
+      const until = Date.now() + 10_000;
+      while (lost.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(lost).toEqual(['live']);
+      expect(
+        lines.filter((l) => l.timer === 'case-read-model.flush').map((l) => (l.err as { message: string }).message),
+      ).toEqual([
+        "the case read model's writer thread stopped (it ended with exit code 1): its writes were not committed and are asked for again",
+      ]);
+      // Nothing of the lost job was kept: no checkpoint, and the rows are written by the next thread.
+      expect(model.loadCheckpoint('live', 'test').ok).toBe(false);
+      model.flush();
+      expect(model.caseState('live', 'K1')?.stage).toBe('received');
+      expect(model.db.prepare("SELECT count(*) FROM cases WHERE space = 'live'").pluck().get()).toBe(1);
+      expect(model.loadCheckpoint('live', 'test').ok).toBe(false);
+    } finally {
+      model.close();
+      f.remove();
+    }
   });
 });
