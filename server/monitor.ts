@@ -150,7 +150,10 @@ export class SpaceMonitor {
 
   /** A space's last checkpoint was not written after all: its next pass makes one, even with nothing folded since. */
   checkpointLost(space: string): void {
-    this.checkpointed.delete(space);
+    const last = this.checkpointed.get(space);
+    // Due again as if nothing had been written since the one before, on the same clock (a thread that stops at every
+    // write does not get a checkpoint made at every pass).
+    if (last) this.checkpointed.set(space, { seq: -1, at: last.at });
   }
 
   /** Records that a space was restored from (or is at) a checkpoint at its position. */

@@ -464,6 +464,7 @@ export class CaseReadModel {
   }
 
   private flushLater(): void {
+    if (this.closed) return;
     // A write that fails leaves its rows pending (the transaction rolled back): the next tick tries again.
     this.timer ??= setTimeout(
       this.failsafe.guarded('case-read-model.flush', () => {
@@ -549,6 +550,11 @@ export class CaseReadModel {
 
   /** Writes everything folded so far (and every checkpoint asked for); returns once it is committed. */
   flush(): void {
+    // Closed: nothing is written any more (what is held was asked for at the close, and its failure said then).
+    if (this.closed) {
+      if (this.unposted()) throw new Error('the case read model is closed: what it holds was not written');
+      return;
+    }
     this.lastFailure = null;
     for (;;) {
       this.post(true);

@@ -75,8 +75,8 @@ const KEEP_BYTES = 16 * 2 ** 20;
 
 /**
  * How long a drain waits for the thread before it gives up, ms: a thread that stopped cannot say so while this thread
- * blocks (its exit is an event of this thread's loop), and one that hangs never answers. Either is then stopped, and
- * its jobs are answered when its exit comes.
+ * blocks (its exit is an event of this thread's loop), and one that hangs never answers. A thread still silent as long
+ * again after that is stopped; either way its jobs are answered when its exit comes.
  */
 const DRAIN_LIMIT_MS = 120_000;
 
@@ -168,11 +168,11 @@ export class ThreadRowWriter implements RowWriter {
   }
 
   write(job: RowOps, done: Answered): void {
+    if (this.closed) {
+      done(new Error("the case read model's writer is closed"));
+      return;
+    }
     if (!this.thread) {
-      if (this.closed) {
-        done(new Error("the case read model's writer is closed"));
-        return;
-      }
       try {
         this.thread = this.start();
         this.restarts++;
@@ -223,10 +223,6 @@ export class ThreadRowWriter implements RowWriter {
     const deadline = Date.now() + this.drainLimitMs;
     while (this.waiting.size > 0) {
       const thread = this.thread!;
-      if (thread.silent)
-        throw new Error(
-          "the case read model's writer thread did not answer a drain before: its jobs wait for its exit",
-        );
       const m = receiveMessageOnPort(thread.port) as { message: Answer } | undefined;
       if (m) {
         this.answer(m.message);
@@ -235,10 +231,18 @@ export class ThreadRowWriter implements RowWriter {
       const last = Atomics.load(this.answered, 0);
       // Answered already: the answer is on the port (it is posted before the id is published).
       if (last >= Math.min(...this.waiting.keys())) continue;
+      if (thread.silent)
+        throw new Error(
+          "the case read model's writer thread did not answer a drain before: its jobs wait for its exit",
+        );
       if (Date.now() > deadline) {
-        // A thread that stopped says so only on the event loop: its exit answers the jobs. (It is not stopped here:
-        // one merely slow could be cut between its commit and the publishing of it.)
+        // A thread that stopped says so only on the event loop: its exit answers the jobs. It is not stopped here (one
+        // merely slow could be cut between its commit and the publishing of it), but once it has been silent as long
+        // again: one that hangs for good would otherwise hold its jobs for ever.
         thread.silent = true;
+        setTimeout(() => {
+          if (thread.silent && this.thread === thread) void thread.worker.terminate();
+        }, this.drainLimitMs).unref();
         throw new Error(
           `the case read model's writer thread did not answer in ${this.drainLimitMs / 1000} s: its jobs are answered when it ends`,
         );
@@ -250,7 +254,12 @@ export class ThreadRowWriter implements RowWriter {
   close(): void {
     this.closed = true;
     const thread = this.thread;
-    if (!thread || thread.silent || thread.worker.threadId === -1) return;
+    if (!thread || thread.worker.threadId === -1) return;
+    // Closing, a silent thread is stopped: its jobs are answered when its exit comes, and nothing asks for them again.
+    if (thread.silent) {
+      void thread.worker.terminate();
+      return;
+    }
     this.drain();
     if (this.thread !== thread) return;
     const id = ++this.sent;

@@ -227,6 +227,8 @@ describe('when the case read model is closed and its last write fails', () => {
       // Past several of the flush timer's ticks: no write was asked for again.
       await sleep(1_500);
       expect(await count(metrics.timerErrors, 'timer', 'case-read-model.flush')).toBe(after);
+      // A read after the close (a request still under way) is refused, not left to wait for a write.
+      expect(() => model.flush()).toThrow('the case read model is closed: what it holds was not written');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -22,7 +22,11 @@ import { rowsFile, type RowsFile } from '../fixtures/rowsFile';
  * How many of the next writer threads crash on their first job, and when: as it arrives, or just after committing it
  * (its commit published, as the real thread does, but never answered). Either exits with code 1.
  */
-const crash = vi.hoisted(() => ({ next: 0, started: 0, when: 'on-arrival' as 'on-arrival' | 'after-commit' }));
+const crash = vi.hoisted(() => ({
+  next: 0,
+  started: 0,
+  when: 'on-arrival' as 'on-arrival' | 'after-commit' | 'hangs',
+}));
 
 /** A thread that commits its first job as the real one does (the same decoding), publishes it, and stops unanswered. */
 const COMMITS_THEN_EXITS = `
@@ -49,7 +53,9 @@ vi.mock('node:worker_threads', async (original) => {
     const script =
       crash.when === 'on-arrival'
         ? "require('node:worker_threads').workerData.port.on('message', () => process.exit(1));"
-        : COMMITS_THEN_EXITS;
+        : crash.when === 'hangs'
+          ? "require('node:worker_threads').workerData.port.on('message', () => undefined);"
+          : COMMITS_THEN_EXITS;
     return new real.Worker(script, { ...options, eval: true });
   }
   return { ...real, Worker };
@@ -130,6 +136,17 @@ describe('when the writer thread stops while it holds a job', () => {
       ['a', 'value of a'],
       ['b', 'value of b'],
     ]);
+  });
+
+  it('then a thread that hangs for good is stopped once silent as long again, and the next job is written by a new thread', async () => {
+    crash.when = 'hangs';
+    writer = new ThreadRowWriter(f.file, statements, 500);
+    const answered = write(writer, 'a');
+    expect(() => writer!.drain()).toThrow(/did not answer in 0.5 s/);
+    expect(await answered).toMatch(/^the case read model's writer thread stopped \(it ended with exit code 1\)/);
+    expect(await write(writer, 'b')).toBeNull();
+    expect(writer.restarts).toBe(1);
+    expect(rows()).toEqual([['b', 'value of b']]);
   });
 
   it('then a close while its job is unanswered does not wait for it, and the closed writer takes no more jobs', async () => {
