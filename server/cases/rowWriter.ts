@@ -8,7 +8,8 @@
  * A thread that stops (killed by its limits, a crash) takes no committed row with it: the jobs it held are answered as
  * failed — they were never committed, and the model asks for them again — and the next job starts a new thread.
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { PROJECT_ROOT } from '../root';
@@ -97,8 +98,10 @@ interface Thread {
 export class ThreadRowWriter implements RowWriter {
   /** The running thread; null once it stopped, until the next job starts another. */
   private thread: Thread | null = null;
-  /** The last job answered ([0]) and the last committed ([1]), published by the thread. */
-  private readonly answered = new Int32Array(new SharedArrayBuffer(8));
+  /** The last job answered, published by the thread. */
+  private readonly answered = new Int32Array(new SharedArrayBuffer(4));
+  /** Names this writer's jobs in the file's `writer_jobs` (job ids start again at 1 in every process). */
+  private readonly epoch = randomUUID();
   private readonly waiting = new Map<number, { readonly done: Answered; readonly job: RowOps }>();
   /** Builders whose memory came back: two suffice (one being written, one being built). */
   private readonly free: RowOps[] = [];
@@ -118,7 +121,13 @@ export class ThreadRowWriter implements RowWriter {
   private start(): Thread {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER_SCRIPT, {
-      workerData: { file: this.file, statements: this.statements, port: port2, answered: this.answered.buffer },
+      workerData: {
+        file: this.file,
+        statements: this.statements,
+        port: port2,
+        answered: this.answered.buffer,
+        epoch: this.epoch,
+      },
       transferList: [port2],
       // What the thread allocates dies with each statement (the values it binds): a small young generation keeps the
       // process's memory down (V8's default semi-space would hold tens of MB of the last job's strings).
@@ -141,8 +150,8 @@ export class ThreadRowWriter implements RowWriter {
   }
 
   /**
-   * The thread stopped: of the jobs it held, those it committed before it stopped (it publishes each commit before it
-   * answers) are answered as written, the others as failed (SQLite rolled them back); the next job starts another at
+   * The thread stopped: of the jobs it held, those it committed before it stopped (each job records its id in the file
+   * in its own transaction) are answered as written, the others as failed (SQLite rolled them back); the next job starts another at
    * once (a thread that stops at every job costs one start per job, the model asking again on its timer).
    */
   private stopped(thread: Thread, why: string): void {
@@ -151,10 +160,27 @@ export class ThreadRowWriter implements RowWriter {
     const err = new Error(
       `the case read model's writer thread stopped (${thread.failure?.message ?? why}): its writes were not committed and are asked for again`,
     );
-    const committed = Atomics.load(this.answered, 1);
+    const committed = this.lastCommitted();
     const held = [...this.waiting];
     this.waiting.clear();
     for (const [id, w] of held) w.done(id <= committed ? null : err);
+  }
+
+  /** The last of this writer's jobs the file holds (each job records itself in its own transaction); 0 when none. */
+  private lastCommitted(): number {
+    try {
+      const db = new Database(this.file, { readonly: true, fileMustExist: true });
+      try {
+        const row = db.prepare('SELECT epoch, job FROM writer_jobs WHERE k = 0').get() as
+          { epoch: string; job: number } | undefined;
+        return row?.epoch === this.epoch ? row.job : 0;
+      } finally {
+        db.close();
+      }
+    } catch {
+      // No file or no table: the thread never committed a job.
+      return 0;
+    }
   }
 
   get busy(): boolean {
@@ -237,8 +263,8 @@ export class ThreadRowWriter implements RowWriter {
         );
       if (Date.now() > deadline) {
         // A thread that stopped says so only on the event loop: its exit answers the jobs. It is not stopped here (one
-        // merely slow could be cut between its commit and the publishing of it), but once it has been silent as long
-        // again: one that hangs for good would otherwise hold its jobs for ever.
+        // merely slow may still answer), but once it has been silent as long again: one that hangs for good would
+        // otherwise hold its jobs for ever.
         thread.silent = true;
         setTimeout(() => {
           if (thread.silent && this.thread === thread) void thread.worker.terminate();

@@ -3,14 +3,15 @@
  * the model's file and runs each job it is sent — statements with their values — in one transaction.
  * The job comes as bytes (`rowCodec.mjs`). It answers every job on `port` ({ id, error, buffer }: the job's memory
  * back) and then publishes the id in `answered[0]`, so the main thread can
- * wait for an answer without its event loop (Atomics.wait), and take it with receiveMessageOnPort. A job committed is
- * published in `answered[1]` before it is answered: if this thread stops in between, the main thread still knows.
+ * wait for an answer without its event loop (Atomics.wait), and take it with receiveMessageOnPort. Each job also writes
+ * its id, with this writer's `epoch`, into `writer_jobs` in its own transaction: should this thread stop between a
+ * commit and its answer, the main thread reads there which jobs were written.
  */
 import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { runOps } from './rowCodec.mjs';
 
-const { file, statements, port, answered: shared } = workerData;
+const { file, statements, port, answered: shared, epoch } = workerData;
 const answered = new Int32Array(shared);
 
 /** The connection and the job runner, or why the file could not be opened (then every job is answered with it). */
@@ -23,8 +24,16 @@ function open() {
     db.pragma('cache_size = -8192');
     // The main thread writes on its own connection only while this one is idle; a reader never blocks a WAL writer.
     db.pragma('busy_timeout = 10000');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS writer_jobs (k INTEGER PRIMARY KEY, epoch TEXT NOT NULL, job INTEGER NOT NULL)',
+    );
+    const mark = db.prepare('INSERT OR REPLACE INTO writer_jobs (k, epoch, job) VALUES (0, ?, ?)');
     const prepared = statements.map((sql) => db.prepare(sql));
-    return { db, run: db.transaction((job) => runOps(prepared, job)), failure: null };
+    const run = db.transaction((job, id) => {
+      runOps(prepared, job);
+      mark.run(epoch, id);
+    });
+    return { db, run, failure: null };
   } catch (err) {
     return {
       db: null,
@@ -60,11 +69,7 @@ port.on('message', (m) => {
   }
   let error = failure;
   try {
-    if (run) {
-      run(m.job);
-      // Published before the answer: should this thread stop in between, the main thread knows the job is written.
-      Atomics.store(answered, 1, m.id);
-    }
+    if (run) run(m.job, m.id);
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
