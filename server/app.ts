@@ -523,7 +523,7 @@ export function createApp(deps: AppDeps): App {
     },
     failsafe,
   });
-  caseModel.onCheckpointLost((name) => monitor.checkpointLost(name));
+  caseModel.onCheckpointLost((name) => monitor.checkpointLost(name), 'monitor.checkpoint-lost');
   spaces.onDelete((name) => {
     b.forget(name);
     caseModel.dropSpace(name);

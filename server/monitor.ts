@@ -148,7 +148,10 @@ export class SpaceMonitor {
     this.writtenBySpace.delete(space);
   }
 
-  /** A space's last checkpoint was not written after all: its next pass makes one, even with nothing folded since. */
+  /**
+   * A space's last checkpoint was not written after all: one is made when the next is due, even with nothing folded
+   * since.
+   */
   checkpointLost(space: string): void {
     const last = this.checkpointed.get(space);
     // Due again as if nothing had been written since the one before, on the same clock (a thread that stops at every

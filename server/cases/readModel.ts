@@ -26,7 +26,7 @@ import type { HandoverDraft, HandoverEvent } from '@shared/events/handover';
 import type { ItemEvent } from '@shared/events/item';
 import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
-import { Failsafe } from '../failsafe';
+import { Failsafe, Subscribers } from '../failsafe';
 import { BloomFilter } from '../ingest/bloom';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, CASE_ROW_TABLES, caseRow } from './rows';
@@ -290,7 +290,7 @@ export class CaseReadModel {
   /** Checkpoints asked for, to go with the next write (the newest of each space). */
   private readonly checkpoints = new Map<string, QueuedCheckpoint>();
   /** Told of each space whose checkpoint went with a writer thread that stopped (it must be made again). */
-  private readonly lostCheckpointListeners: ((space: string) => void)[] = [];
+  private readonly checkpointsLost: Subscribers<[space: string]>;
   /** Each space's review history (loaded once from its rows, then kept with every write asked). */
   private readonly reviews = new Map<string, ReviewIndex>();
   /** While a backup copies the file, writes wait (another connection's write would start the copy over). */
@@ -312,6 +312,7 @@ export class CaseReadModel {
     private readonly failsafe = new Failsafe(),
     inline = file === ':memory:',
   ) {
+    this.checkpointsLost = new Subscribers(failsafe);
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -690,9 +691,7 @@ export class CaseReadModel {
     for (const c of checkpoints) {
       // A body that went to a writer thread which then stopped is gone with it: whoever makes checkpoints is told, so
       // the space's next one is made even if nothing was folded since.
-      if (c.body.byteLength === 0)
-        for (const l of this.lostCheckpointListeners)
-          this.failsafe.run('case-read-model.checkpoint-lost', () => l(c.space));
+      if (c.body.byteLength === 0) this.checkpointsLost.notify(c.space);
       else if (!this.checkpoints.has(c.space)) this.checkpoints.set(c.space, c);
       // The history this write would have added is read again from the rows.
       this.reviews.delete(c.space);
@@ -770,8 +769,8 @@ export class CaseReadModel {
   }
 
   /** Subscribes to the spaces whose checkpoint was lost with a writer thread that stopped (to be made again). */
-  onCheckpointLost(listener: (space: string) => void): void {
-    this.lostCheckpointListeners.push(listener);
+  onCheckpointLost(listener: (space: string) => void, name = 'checkpoint-lost'): () => void {
+    return this.checkpointsLost.add(name, listener);
   }
 
   /** A space's checkpoint, or why there is none to use (missing, from another version, corrupt, ahead of the rows). */

@@ -6,7 +6,8 @@
  * Either way the caller can wait until every job asked is answered (`drain`), synchronously.
  *
  * A thread that stops (killed by its limits, a crash) takes no committed row with it: the jobs it held are answered as
- * failed — they were never committed, and the model asks for them again — and the next job starts a new thread.
+ * written if they recorded their commit in the file, else as failed (the model asks for them again), and the next job
+ * starts a new thread.
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
@@ -151,8 +152,9 @@ export class ThreadRowWriter implements RowWriter {
 
   /**
    * The thread stopped: of the jobs it held, those it committed before it stopped (each job records its id in the file
-   * in its own transaction) are answered as written, the others as failed (SQLite rolled them back); the next job starts another at
-   * once (a thread that stops at every job costs one start per job, the model asking again on its timer).
+   * in its own transaction) are answered as written, the others as failed (SQLite rolled them back); the next job
+   * starts another at once (a thread that stops at every job costs one start per job, the model asking again on its
+   * timer).
    */
   private stopped(thread: Thread, why: string): void {
     this.thread = null;
