@@ -27,6 +27,7 @@ import type { ItemEvent } from '@shared/events/item';
 import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
 import { Failsafe, Subscribers } from '../failsafe';
+import type { CheckpointBody } from '../checkpoint';
 import { BloomFilter } from '../ingest/bloom';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, CASE_ROW_TABLES, caseRow } from './rows';
@@ -238,6 +239,17 @@ interface QueuedCheckpoint {
   readonly history?: HistoryWrite;
 }
 
+/** A checkpoint asked for whose body is being deflated off this thread. */
+interface Deflating {
+  readonly seq: number;
+  readonly version: string;
+  readonly body: CheckpointBody;
+  readonly now: number;
+  readonly history?: HistoryWrite;
+  /** Resolves the promise `checkpoint` gave: the checkpoint is queued (or will not be). */
+  readonly queued: () => void;
+}
+
 /** A space's review history as written and asked to be written: its fold version and entries. */
 interface ReviewIndex {
   entries: { seq: number; clock: number; version: string }[];
@@ -289,6 +301,8 @@ export class CaseReadModel {
   private readonly direct: readonly Database.Statement[];
   /** Checkpoints asked for, to go with the next write (the newest of each space). */
   private readonly checkpoints = new Map<string, QueuedCheckpoint>();
+  /** Checkpoints being deflated on zlib's thread pool, by space (queued when deflated). */
+  private readonly deflating = new Map<string, Deflating>();
   /** Told of each space whose checkpoint went with a writer thread that stopped (it must be made again). */
   private readonly checkpointsLost: Subscribers<[space: string]>;
   /** Each space's review history (loaded once from its rows, then kept with every write asked). */
@@ -557,6 +571,7 @@ export class CaseReadModel {
       return;
     }
     this.lastFailure = null;
+    this.deflateHere();
     for (;;) {
       this.post(true);
       this.writer.drain();
@@ -708,10 +723,73 @@ export class CaseReadModel {
    * `seq` (≤ the rows' position). With `history`, the checkpoint also joins the space's review history when the policy
    * says it is due, and the history is pruned.
    */
-  checkpoint(space: string, seq: number, version: string, body: Buffer, now: number, history?: HistoryWrite): void {
+  checkpoint(
+    space: string,
+    seq: number,
+    version: string,
+    body: Buffer | CheckpointBody,
+    now: number,
+    history?: HistoryWrite,
+  ): Promise<void> {
+    if (Buffer.isBuffer(body)) {
+      this.deflateHere(space);
+      this.queueCheckpoint(space, seq, version, body, now, history);
+      this.post();
+      return Promise.resolve();
+    }
+    // Deflated on zlib's thread pool while folding goes on here, and queued when done. One of the space's still being
+    // deflated is finished here first, so each is queued in its turn and none (nor its review history entry) is lost to
+    // the next; a flush deflates here what is still being deflated.
+    this.deflateHere(space);
+    let queued!: () => void;
+    const done = new Promise<void>((resolve) => (queued = resolve));
+    const entry: Deflating = { seq, version, body, now, ...(history ? { history } : {}), queued };
+    this.deflating.set(space, entry);
+    this.failsafe.run('case-read-model.checkpoint-deflate', () =>
+      body.deflate().then(
+        (bytes) => {
+          if (this.deflating.get(space) !== entry) return;
+          this.deflating.delete(space);
+          if (!this.closed) {
+            this.queueCheckpoint(space, seq, version, bytes, now, history);
+            this.post();
+          }
+          queued();
+        },
+        (err: unknown) => {
+          if (this.deflating.get(space) !== entry) return;
+          this.deflating.delete(space);
+          queued();
+          // Whoever makes checkpoints makes this space's again when the next is due.
+          this.checkpointsLost.notify(space);
+          throw err;
+        },
+      ),
+    );
+    return done;
+  }
+
+  private queueCheckpoint(
+    space: string,
+    seq: number,
+    version: string,
+    body: Buffer,
+    now: number,
+    history?: HistoryWrite,
+  ): void {
     const sha = createHash('sha256').update(body).digest('hex');
     this.checkpoints.set(space, { space, seq, version, body, sha, now, ...(history ? { history } : {}) });
-    this.post();
+  }
+
+  /** A checkpoint still being deflated on the thread pool (of `only`, or of every space) is deflated here and queued. */
+  private deflateHere(only?: string): void {
+    for (const [space, d] of this.deflating) {
+      if (only !== undefined && space !== only) continue;
+      this.deflating.delete(space);
+      this.queueCheckpoint(space, d.seq, d.version, d.body.deflateSync(), d.now, d.history);
+      if (only !== undefined) this.post();
+      d.queued();
+    }
   }
 
   /** Adds a checkpoint to a write, and to the review history when due (the history then pruned). */
@@ -826,6 +904,8 @@ export class CaseReadModel {
     this.writer.drain();
     this.spaces.delete(space);
     this.checkpoints.delete(space);
+    this.deflating.get(space)?.queued();
+    this.deflating.delete(space);
     this.reviews.delete(space);
     this.db.transaction(() => {
       for (const t of SPACE_TABLES) this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);
