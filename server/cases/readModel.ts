@@ -188,6 +188,11 @@ const FLUSH_MS = 1_000;
  * in long bursts (a replay at full speed folds tens of thousands of events a second).
  */
 const PENDING_MAX_EVENTS = 25_000;
+/**
+ * Undeflated bytes the checkpoints being deflated on zlib's thread pool may hold together; past it a checkpoint is
+ * deflated on this thread (as when every space comes due at once after a start).
+ */
+const DEFLATING_BYTES_MAX = 48 * 2 ** 20;
 /** Events folded and not yet written (a write under way) past which ingest waits for the writer. */
 const PENDING_HARD_EVENTS = 100_000;
 /**
@@ -303,6 +308,8 @@ export class CaseReadModel {
   private readonly checkpoints = new Map<string, QueuedCheckpoint>();
   /** Checkpoints being deflated on zlib's thread pool, by space (queued when deflated). */
   private readonly deflating = new Map<string, Deflating>();
+  /** Undeflated bytes those hold. */
+  private deflatingBytes = 0;
   /** Told of each space whose checkpoint went with a writer thread that stopped (it must be made again). */
   private readonly checkpointsLost: Subscribers<[space: string]>;
   /** Each space's review history (loaded once from its rows, then kept with every write asked). */
@@ -435,7 +442,8 @@ export class CaseReadModel {
 
   /** The queries' database on this model's file: a read first writes what is pending. */
   sql(): CaseSql {
-    return sqliteSql(this.db, () => this.flush());
+    // Rows only: a checkpoint being deflated off this thread is left to finish there.
+    return sqliteSql(this.db, () => this.flush(false));
   }
 
   /** Whether anything folded (or a checkpoint) waits for a write to be asked. */
@@ -563,15 +571,18 @@ export class CaseReadModel {
     m.dirty.add(c.id);
   }
 
-  /** Writes everything folded so far (and every checkpoint asked for); returns once it is committed. */
-  flush(): void {
+  /**
+   * Writes everything folded so far and every checkpoint asked for (with `checkpoints` false, not those still being
+   * deflated off this thread); returns once it is committed.
+   */
+  flush(checkpoints = true): void {
     // Closed: nothing is written any more (what is held was asked for at the close, and its failure said then).
     if (this.closed) {
       if (this.unposted()) throw new Error('the case read model is closed: what it holds was not written');
       return;
     }
     this.lastFailure = null;
-    this.deflateHere();
+    if (checkpoints) this.deflateHere();
     for (;;) {
       this.post(true);
       this.writer.drain();
@@ -731,25 +742,29 @@ export class CaseReadModel {
     now: number,
     history?: HistoryWrite,
   ): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    // One of the space's still being deflated is finished here first, so each is queued in its turn, not replaced by
+    // the next before it was asked to be written.
+    this.deflateHere(space);
+    // Deflated on zlib's thread pool while folding goes on here, and queued when done, unless the bodies being deflated
+    // would hold more than `DEFLATING_BYTES_MAX` undeflated (every space due at once after a start).
+    if (!Buffer.isBuffer(body) && this.deflatingBytes + body.rawBytes > DEFLATING_BYTES_MAX) body = body.deflateSync();
     if (Buffer.isBuffer(body)) {
-      this.deflateHere(space);
       this.queueCheckpoint(space, seq, version, body, now, history);
       this.post();
       return Promise.resolve();
     }
-    // Deflated on zlib's thread pool while folding goes on here, and queued when done. One of the space's still being
-    // deflated is finished here first, so each is queued in its turn and none (nor its review history entry) is lost to
-    // the next; a flush deflates here what is still being deflated.
-    this.deflateHere(space);
+    const pending = body;
     let queued!: () => void;
     const done = new Promise<void>((resolve) => (queued = resolve));
-    const entry: Deflating = { seq, version, body, now, ...(history ? { history } : {}), queued };
+    const entry: Deflating = { seq, version, body: pending, now, ...(history ? { history } : {}), queued };
     this.deflating.set(space, entry);
+    this.deflatingBytes += pending.rawBytes;
     this.failsafe.run('case-read-model.checkpoint-deflate', () =>
-      body.deflate().then(
+      pending.deflate().then(
         (bytes) => {
           if (this.deflating.get(space) !== entry) return;
-          this.deflating.delete(space);
+          this.untrack(space);
           if (!this.closed) {
             this.queueCheckpoint(space, seq, version, bytes, now, history);
             this.post();
@@ -758,7 +773,7 @@ export class CaseReadModel {
         },
         (err: unknown) => {
           if (this.deflating.get(space) !== entry) return;
-          this.deflating.delete(space);
+          this.untrack(space);
           queued();
           // Whoever makes checkpoints makes this space's again when the next is due.
           this.checkpointsLost.notify(space);
@@ -767,6 +782,15 @@ export class CaseReadModel {
       ),
     );
     return done;
+  }
+
+  /** Forgets a space's checkpoint being deflated (it was queued, or will not be); returns it. */
+  private untrack(space: string): Deflating | undefined {
+    const d = this.deflating.get(space);
+    if (!d) return undefined;
+    this.deflating.delete(space);
+    this.deflatingBytes -= d.body.rawBytes;
+    return d;
   }
 
   private queueCheckpoint(
@@ -783,12 +807,18 @@ export class CaseReadModel {
 
   /** A checkpoint still being deflated on the thread pool (of `only`, or of every space) is deflated here and queued. */
   private deflateHere(only?: string): void {
-    for (const [space, d] of this.deflating) {
-      if (only !== undefined && space !== only) continue;
-      this.deflating.delete(space);
-      this.queueCheckpoint(space, d.seq, d.version, d.body.deflateSync(), d.now, d.history);
-      if (only !== undefined) this.post();
-      d.queued();
+    for (const space of only === undefined ? [...this.deflating.keys()] : [only]) {
+      const d = this.untrack(space);
+      if (!d) continue;
+      try {
+        let body: Buffer | null = null;
+        if (this.failsafe.run('case-read-model.checkpoint-deflate', () => (body = d.body.deflateSync())) && body) {
+          this.queueCheckpoint(space, d.seq, d.version, body, d.now, d.history);
+          if (only !== undefined) this.post();
+        } else this.checkpointsLost.notify(space);
+      } finally {
+        d.queued();
+      }
     }
   }
 
@@ -904,8 +934,7 @@ export class CaseReadModel {
     this.writer.drain();
     this.spaces.delete(space);
     this.checkpoints.delete(space);
-    this.deflating.get(space)?.queued();
-    this.deflating.delete(space);
+    this.untrack(space)?.queued();
     this.reviews.delete(space);
     this.db.transaction(() => {
       for (const t of SPACE_TABLES) this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);

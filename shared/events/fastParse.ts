@@ -208,11 +208,16 @@ export function compileUnion(union: z.ZodDiscriminatedUnion): FastParser {
   const byValue = new Map<unknown, Check>();
   const compiled: string[] = [];
   const uncompiled: string[] = [];
+  // Checks on the union itself (a refinement of every event) are zod's alone: nothing is compiled then.
+  const unionChecks = (def.checks ?? []).length > 0;
   for (const option of def.options as Schema[]) {
     const tagSchema = (defOf(option).shape as Record<string, Schema> | undefined)?.[key];
-    const values = tagSchema?._zod.values;
-    if (tagSchema?._zod.def.type !== 'literal' || !values || values.size !== 1)
-      throw new Error(`an option of the union has no single literal ${key}`);
+    const values = [...(tagSchema?._zod.values ?? [])];
+    // An option told apart by anything but one literal (an enum of types) is left to zod.
+    if (unionChecks || tagSchema?._zod.def.type !== 'literal' || values.length !== 1) {
+      uncompiled.push(...(values.length > 0 ? values.map(String) : ['?']));
+      continue;
+    }
     const [value] = values;
     try {
       byValue.set(value, compile(option));

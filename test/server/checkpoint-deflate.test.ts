@@ -104,4 +104,32 @@ describe('when a checkpoint is deflated off the folding thread', () => {
     model.flush();
     expect(model.checkpointPositions(VERSION)).toEqual({});
   });
+
+  it('then one whose deflate fails is told of as lost, and the promise still settles', async () => {
+    const lost: string[] = [];
+    model.onCheckpointLost((space) => lost.push(space));
+    const failing = {
+      rawBytes: 1_000,
+      deflate: () => Promise.reject(new Error('zlib failed')),
+      deflateSync: () => {
+        throw new Error('zlib failed');
+      },
+    };
+    await model.checkpoint(SPACE, seq, VERSION, failing, Date.now());
+    expect(lost).toEqual([SPACE]);
+    model.flush();
+    expect(model.checkpointPositions(VERSION)).toEqual({});
+  });
+
+  it('then one that would hold too much undeflated is deflated at once', async () => {
+    const deflated = encodeCheckpoint(p, seen, seq);
+    const huge = {
+      rawBytes: 200 * 2 ** 20,
+      deflate: () => new Promise<Buffer>(() => undefined),
+      deflateSync: () => deflated,
+    };
+    await model.checkpoint(SPACE, seq, VERSION, huge, Date.now());
+    model.flush(false);
+    expect(model.checkpointPositions(VERSION)).toEqual({ [SPACE]: seq });
+  });
 });
