@@ -49,7 +49,7 @@ import { SpaceRegistry, spaceOwnClock, type RestoreReport, type Space } from './
 import { DEFAULT_HISTORY_POLICY, type HistoryPolicy } from './review/history';
 import { ReviewService } from './review/service';
 import { reviewRoutes } from './http/review';
-import { checkpointBody, decodeCheckpoint, foldVersion } from './checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, foldVersion } from './checkpoint';
 import { SpaceMonitor } from './monitor';
 import type { LogFollower } from './cluster/follower';
 import type { CaseSnapshots, SnapshotWriteReport } from './cluster/snapshots';
@@ -511,17 +511,15 @@ export function createApp(deps: AppDeps): App {
     silentWalls: (space, at) => walls.silent(space, at),
     checkpoint: (space) => {
       const clock = historyClock(space, now());
-      // The body is deflated off this thread; a snapshot (a cluster) is offered once the checkpoint is queued.
-      return caseModel
-        .checkpoint(
-          space.name,
-          space.position,
-          version,
-          checkpointBody(space.projection, space.seen, space.position),
-          now(),
-          clock === null ? undefined : { clock, policy: historyPolicy },
-        )
-        .then(failsafe.guarded('case-snapshot.soon', snapshotSoon));
+      caseModel.checkpoint(
+        space.name,
+        space.position,
+        version,
+        encodeCheckpoint(space.projection, space.seen, space.position),
+        now(),
+        clock === null ? undefined : { clock, policy: historyPolicy },
+      );
+      snapshotSoon();
     },
     failsafe,
   });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { constants as zlibConstants, deflateRaw, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
+import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { CityopsConfig } from '@shared/config';
 import { packShare, unpackShare, type DayFigures, type UnitShare } from '@shared/projection/day';
 import type { ProjectionContext, SpaceProjection } from '@shared/projection/state';
@@ -81,132 +81,50 @@ function revive(value: unknown): unknown {
 }
 
 /**
- * The body's JSON text is cut into pieces of about this many characters, each deflated on its own. The text of a
- * projection with 60,000 open cases is some 80 MB: held whole (a string, its UTF-8 bytes, those joined with the
+ * The body's JSON text is deflated a piece at a time, each piece once it reaches about this many characters. The text of
+ * a projection with 60,000 open cases is some 80 MB: held whole (a string, its UTF-8 bytes, those joined with the
  * filter) it raised the server's RSS by 180 MB at each checkpoint, and the allocator kept most of it afterwards.
  */
 const PIECE_CHARS = 1 << 20;
 
 /**
- * UTF-8 bytes of JSON held undeflated, at most: a checkpoint's text up to this size is deflated afterwards on zlib's
- * thread pool (`CheckpointBody.deflate`), so folding goes on here meanwhile; a larger one is deflated here piece by
- * piece as it is written (held whole, it would cost what `PIECE_CHARS` avoids).
+ * Deflates the body `[JSON length, 4 bytes LE][JSON][filter bytes]` as one raw deflate stream without ever holding the
+ * JSON whole. Each piece is compressed on its own and ended with a sync flush (a byte-aligned, non-final block), so the
+ * pieces joined are one valid stream (deflate looks back 32 KB at most: starting afresh per piece costs nothing). The
+ * length, known only at the end, sits in a stored block of its own at the start, written by hand (RFC 1951 §3.2.4).
  */
-const RAW_BYTES_MAX = 24 * 2 ** 20;
-
-const PIECE_OPTIONS = { level: 1, finishFlush: zlibConstants.Z_SYNC_FLUSH } as const;
-/**
- * The filter's bits: runs of zero bytes while it is young, then near-random bytes with nothing for LZ77 to find.
- * Run-length matching alone is smaller than level 1 at every fill measured, and faster (8 MiB: 2.38 against 2.99 MB at
- * 400,000 ids, 77 against 97 ms; 6.79 against 6.83 MB at three million, 62 against 172 ms; 8 against 37 KB empty).
- * Huffman codes alone are faster still but never under 1 MiB (1.05 MB empty): too much for the checkpoints of a young
- * space, kept every minute and in the review history.
- */
-const TAIL_OPTIONS = { level: 1, strategy: zlibConstants.Z_RLE } as const;
-
-const deflateAsync = (bytes: Uint8Array, options: ZlibOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) => deflateRaw(bytes, options, (err, out) => (err ? reject(err) : resolve(out))));
-
-/**
- * A checkpoint's body, written and not yet (wholly) deflated: `[JSON length, 4 bytes LE][JSON][filter bytes]` as one
- * raw deflate stream. Each JSON piece is compressed on its own and ended with a sync flush (a byte-aligned, non-final
- * block), so the pieces joined are one valid stream (deflate looks back 32 KB at most: starting afresh per piece costs
- * nothing); the filter ends the stream. The length, known only at the end, sits in a stored block of its own at the
- * start, written by hand (RFC 1951 §3.2.4). Both ways give the same bytes.
- */
-export interface CheckpointBody {
-  /** Bytes held undeflated until `deflate` is done (the JSON's pieces and the filter's copy). */
-  readonly rawBytes: number;
-  /** Deflated on zlib's thread pool: this thread goes on meanwhile (the undeflated bytes are let go once it is done). */
-  deflate(): Promise<Buffer>;
-  /** Deflated here and now. */
-  deflateSync(): Buffer;
-}
-
-/** Writes the body's JSON piece by piece, holding pieces undeflated while they fit in `RAW_BYTES_MAX`. */
-class BodyWriter {
-  constructor(private readonly rawBytesMax: number) {}
+class DeflatedBody {
   private readonly parts: string[] = [];
   private chars = 0;
   private jsonBytes = 0;
-  /** Each piece: its UTF-8 bytes, or already deflated (once the text outgrew `RAW_BYTES_MAX`). */
-  private readonly pieces: { bytes: Buffer; deflated: boolean }[] = [];
-  private raw = true;
+  private readonly out: Buffer[] = [];
 
   write(text: string): void {
     this.parts.push(text);
     this.chars += text.length;
-    if (this.chars >= PIECE_CHARS) this.piece();
+    if (this.chars >= PIECE_CHARS) this.deflatePiece();
   }
 
-  private piece(): void {
+  private deflatePiece(): void {
     const bytes = Buffer.from(this.parts.join(''), 'utf8');
     this.parts.length = 0;
     this.chars = 0;
     this.jsonBytes += bytes.length;
-    if (this.raw && this.jsonBytes > this.rawBytesMax) {
-      // Too large to hold: what is held is deflated now, and every piece from here on as it comes.
-      this.raw = false;
-      for (const p of this.pieces)
-        if (!p.deflated) [p.bytes, p.deflated] = [deflateRawSync(p.bytes, PIECE_OPTIONS), true];
-    }
-    this.pieces.push(
-      this.raw ? { bytes, deflated: false } : { bytes: deflateRawSync(bytes, PIECE_OPTIONS), deflated: true },
-    );
+    this.out.push(deflateRawSync(bytes, { level: 1, finishFlush: zlibConstants.Z_SYNC_FLUSH }));
   }
 
-  /** The body, given the filter's bytes (copied: the filter goes on filling while the body is deflated). */
-  end(filter: Uint8Array): CheckpointBody {
-    if (this.chars > 0) this.piece();
+  /** The whole body: the length block, the JSON's pieces, and `tail` (the filter) ending the stream. */
+  end(tail: Uint8Array): Buffer {
+    if (this.chars > 0) this.deflatePiece();
     // BFINAL 0, BTYPE 00 (stored), then LEN = 4 and NLEN = ~4, then the four bytes of the JSON's length.
     const head = Buffer.from([0x00, 0x04, 0x00, 0xfb, 0xff, 0, 0, 0, 0]);
     head.writeUInt32LE(this.jsonBytes, 5);
-    const pieces = this.pieces;
-    const tail = Buffer.allocUnsafeSlow(filter.byteLength);
-    tail.set(filter);
-    const rawBytes = tail.byteLength + pieces.reduce((n, p) => n + (p.deflated ? 0 : p.bytes.byteLength), 0);
-    // Once deflated on the pool, the body is kept (a `deflateSync` after it gives it) and the undeflated bytes let go.
-    let deflated: Buffer | null = null;
-    let released = false;
-    return {
-      rawBytes,
-      async deflate() {
-        try {
-          const out = await Promise.all([
-            ...pieces.map((p) => (p.deflated ? p.bytes : deflateAsync(p.bytes, PIECE_OPTIONS))),
-            deflateAsync(tail, TAIL_OPTIONS),
-          ]);
-          deflated = Buffer.concat([head, ...out]);
-          for (const b of out) release(b);
-          return deflated;
-        } finally {
-          released = true;
-          for (const p of pieces) release(p.bytes);
-          release(tail);
-        }
-      },
-      deflateSync() {
-        if (deflated) return deflated;
-        if (released) throw new Error('the checkpoint body was let go when its deflate on the thread pool failed');
-        const out = pieces.map((p) => (p.deflated ? p.bytes : deflateRawSync(p.bytes, PIECE_OPTIONS)));
-        return Buffer.concat([head, ...out, deflateRawSync(tail, TAIL_OPTIONS)]);
-      },
-    };
-  }
-}
-
-/**
- * Lets a large buffer's memory go at the next young collection. A body's pieces live until its deflate on the thread
- * pool is done, long enough to be promoted: their memory would then wait for a full collection, which a server whose
- * heap holds steady runs rarely (a replayed year ended with 600 MB of such buffers). Moving the bytes into a clone made
- * and dropped at once leaves them to a young one. Buffers that share memory (Node's pool) are left as they are.
- */
-function release(b: Buffer): void {
-  if (b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength || b.byteLength < 64 * 1024) return;
-  try {
-    structuredClone(b.buffer, { transfer: [b.buffer as ArrayBuffer] });
-  } catch {
-    // Not transferable: the collector frees it in its time.
+    // The filter's bits: runs of zero bytes while it is young, then near-random bytes with nothing for LZ77 to find.
+    // Run-length matching alone is smaller than level 1 at every fill measured, and faster (8 MiB: 2.38 against
+    // 2.99 MB at 400,000 ids, 77 against 97 ms; 6.79 against 6.83 MB at three million, 62 against 172 ms; 8 against
+    // 37 KB empty). Huffman codes alone are faster still but never under 1 MiB (1.05 MB empty): too much for the
+    // checkpoints of a young space, kept every minute and in the review history.
+    return Buffer.concat([head, ...this.out, deflateRawSync(tail, { level: 1, strategy: zlibConstants.Z_RLE })]);
   }
 }
 
@@ -224,7 +142,7 @@ function streamed(value: unknown): value is Map<unknown, unknown> | Set<unknown>
  * Writes `value` as `JSON.stringify(value, replacer)` writes it (the same text, so `decodeCheckpoint` reads it as it
  * always has), collections member by member so no text larger than one member is ever built.
  */
-function writeJson(out: BodyWriter, value: unknown): void {
+function writeJson(out: DeflatedBody, value: unknown): void {
   if (value instanceof Map || value instanceof Set) {
     out.write(value instanceof Map ? '{"$m":[' : '{"$s":[');
     let first = true;
@@ -265,7 +183,7 @@ function writeJson(out: BodyWriter, value: unknown): void {
 const UNIT_SHARES = 'unitShares' satisfies keyof DayFigures;
 
 /** A day's unit shares as a map of packed shares (`{"$m":[[caseId,[[unit,…counts]]],…]}`). */
-function writeShares(out: BodyWriter, shares: ReadonlyMap<string, readonly UnitShare[]>): void {
+function writeShares(out: DeflatedBody, shares: ReadonlyMap<string, readonly UnitShare[]>): void {
   out.write('{"$m":[');
   let first = true;
   for (const [caseId, list] of shares) {
@@ -276,33 +194,20 @@ function writeShares(out: BodyWriter, shares: ReadonlyMap<string, readonly UnitS
 }
 
 /** An element of an array (a collection's member, a map entry's key or value): `null` when it has no JSON. */
-function writeMember(out: BodyWriter, v: unknown): void {
+function writeMember(out: DeflatedBody, v: unknown): void {
   if (streamed(v)) writeJson(out, v);
   else out.write((JSON.stringify(v, replacer) as string | undefined) ?? 'null');
 }
 
-/**
- * Writes a projection, its dedupe filter and its log seq as a checkpoint's body, to be deflated (here, or on zlib's
- * thread pool while folding goes on): what the projection holds is written now.
- */
-export function checkpointBody(
-  p: SpaceProjection,
-  seen: BloomFilter,
-  seq: number,
-  rawBytesMax = RAW_BYTES_MAX,
-): CheckpointBody {
+/** Serialises a projection, its dedupe filter and its log seq. */
+export function encodeCheckpoint(p: SpaceProjection, seen: BloomFilter, seq: number): Buffer {
   const state: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) if (!NOT_STATE.has(k)) state[k] = v;
-  const body = new BodyWriter(rawBytesMax);
+  const body = new DeflatedBody();
   body.write(`{"format":${FORMAT},"seq":${JSON.stringify(seq)},"state":`);
   writeJson(body, state);
   body.write('}');
   return body.end(seen.toBytes());
-}
-
-/** Serialises a projection, its dedupe filter and its log seq (deflated here). */
-export function encodeCheckpoint(p: SpaceProjection, seen: BloomFilter, seq: number): Buffer {
-  return checkpointBody(p, seen, seq).deflateSync();
 }
 
 /** The projection, filter and seq of a checkpoint, with the running context; throws on a malformed body. */

@@ -17,8 +17,8 @@ export interface MonitorOptions {
   readonly spaces: SpaceRegistry;
   readonly ingest: IngestService;
   readonly now: () => number;
-  /** Writes a space's checkpoint (in the space's order); may resolve once it is queued to be written (its body deflated). */
-  readonly checkpoint: (space: Space) => void | Promise<unknown>;
+  /** Writes a space's checkpoint (in the space's order). */
+  readonly checkpoint: (space: Space) => void;
   /** Wall-clock ms between passes (default 1,000). */
   readonly intervalMs?: number;
   /** A checkpoint at least this often while a space changes, ms (default 60,000)… */
@@ -98,7 +98,7 @@ export class SpaceMonitor {
     await spaces.serial(current, async () => {
       const at = spaceOwnClock(current, now());
       if (at !== null) sweep(current.projection, at);
-      if (this.due(current)) void this.checkpointNow(current);
+      if (this.due(current)) this.checkpointNow(current);
     });
   }
 
@@ -112,11 +112,10 @@ export class SpaceMonitor {
     );
   }
 
-  private checkpointNow(space: Space): void | Promise<unknown> {
-    const queued = this.opts.checkpoint(space);
+  private checkpointNow(space: Space): void {
+    this.opts.checkpoint(space);
     this.checkpointed.set(space.name, { seq: space.position, at: this.opts.now() });
     this.checkpoints++;
-    return queued;
   }
 
   /** Checkpoints written since start (every space). */
@@ -124,12 +123,8 @@ export class SpaceMonitor {
     return this.checkpoints;
   }
 
-  /**
-   * Checkpoints every space that changed since its last checkpoint (a graceful stop), each in its order; resolves once
-   * every one is queued to be written.
-   */
+  /** Checkpoints every space that changed since its last checkpoint (a graceful stop), each in its order. */
   async checkpointAll(): Promise<void> {
-    const queued: unknown[] = [];
     for (const space of this.opts.spaces.all()) {
       await this.opts.spaces.serial(space, async () => {
         if (
@@ -137,10 +132,9 @@ export class SpaceMonitor {
           space.position > 0 &&
           this.checkpointed.get(space.name)?.seq !== space.position
         )
-          queued.push(this.checkpointNow(space));
+          this.checkpointNow(space);
       });
     }
-    await Promise.all(queued);
   }
 
   /** Alert events written into a space since start. */

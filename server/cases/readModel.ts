@@ -27,7 +27,6 @@ import type { ItemEvent } from '@shared/events/item';
 import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
 import { Failsafe, Subscribers } from '../failsafe';
-import type { CheckpointBody } from '../checkpoint';
 import { BloomFilter } from '../ingest/bloom';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, CASE_ROW_TABLES, caseRow } from './rows';
@@ -188,11 +187,6 @@ const FLUSH_MS = 1_000;
  * in long bursts (a replay at full speed folds tens of thousands of events a second).
  */
 const PENDING_MAX_EVENTS = 25_000;
-/**
- * Undeflated bytes the checkpoints being deflated on zlib's thread pool may hold together; past it a checkpoint is
- * deflated on this thread (as when every space comes due at once after a start).
- */
-const DEFLATING_BYTES_MAX = 48 * 2 ** 20;
 /** Events folded and not yet written (a write under way) past which ingest waits for the writer. */
 const PENDING_HARD_EVENTS = 100_000;
 /**
@@ -242,17 +236,6 @@ interface QueuedCheckpoint {
   readonly sha: string;
   readonly now: number;
   readonly history?: HistoryWrite;
-}
-
-/** A checkpoint asked for whose body is being deflated off this thread. */
-interface Deflating {
-  readonly seq: number;
-  readonly version: string;
-  readonly body: CheckpointBody;
-  readonly now: number;
-  readonly history?: HistoryWrite;
-  /** Resolves the promise `checkpoint` gave: the checkpoint is queued (or will not be). */
-  readonly queued: () => void;
 }
 
 /** A space's review history as written and asked to be written: its fold version and entries. */
@@ -306,10 +289,6 @@ export class CaseReadModel {
   private readonly direct: readonly Database.Statement[];
   /** Checkpoints asked for, to go with the next write (the newest of each space). */
   private readonly checkpoints = new Map<string, QueuedCheckpoint>();
-  /** Checkpoints being deflated on zlib's thread pool, by space (queued when deflated). */
-  private readonly deflating = new Map<string, Deflating>();
-  /** Undeflated bytes those hold. */
-  private deflatingBytes = 0;
   /** Told of each space whose checkpoint went with a writer thread that stopped (it must be made again). */
   private readonly checkpointsLost: Subscribers<[space: string]>;
   /** Each space's review history (loaded once from its rows, then kept with every write asked). */
@@ -442,8 +421,7 @@ export class CaseReadModel {
 
   /** The queries' database on this model's file: a read first writes what is pending. */
   sql(): CaseSql {
-    // Rows only: a checkpoint being deflated off this thread is left to finish there.
-    return sqliteSql(this.db, () => this.flush(false));
+    return sqliteSql(this.db, () => this.flush());
   }
 
   /** Whether anything folded (or a checkpoint) waits for a write to be asked. */
@@ -571,18 +549,14 @@ export class CaseReadModel {
     m.dirty.add(c.id);
   }
 
-  /**
-   * Writes everything folded so far and every checkpoint asked for (with `checkpoints` false, not those still being
-   * deflated off this thread); returns once it is committed.
-   */
-  flush(checkpoints = true): void {
+  /** Writes everything folded so far (and every checkpoint asked for); returns once it is committed. */
+  flush(): void {
     // Closed: nothing is written any more (what is held was asked for at the close, and its failure said then).
     if (this.closed) {
       if (this.unposted()) throw new Error('the case read model is closed: what it holds was not written');
       return;
     }
     this.lastFailure = null;
-    if (checkpoints) this.deflateHere();
     for (;;) {
       this.post(true);
       this.writer.drain();
@@ -734,92 +708,10 @@ export class CaseReadModel {
    * `seq` (≤ the rows' position). With `history`, the checkpoint also joins the space's review history when the policy
    * says it is due, and the history is pruned.
    */
-  checkpoint(
-    space: string,
-    seq: number,
-    version: string,
-    body: Buffer | CheckpointBody,
-    now: number,
-    history?: HistoryWrite,
-  ): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    // One of the space's still being deflated is finished here first, so each is queued in its turn, not replaced by
-    // the next before it was asked to be written.
-    this.deflateHere(space);
-    // Deflated on zlib's thread pool while folding goes on here, and queued when done, unless the bodies being deflated
-    // would hold more than `DEFLATING_BYTES_MAX` undeflated (every space due at once after a start).
-    if (!Buffer.isBuffer(body) && this.deflatingBytes + body.rawBytes > DEFLATING_BYTES_MAX) body = body.deflateSync();
-    if (Buffer.isBuffer(body)) {
-      this.queueCheckpoint(space, seq, version, body, now, history);
-      this.post();
-      return Promise.resolve();
-    }
-    const pending = body;
-    let queued!: () => void;
-    const done = new Promise<void>((resolve) => (queued = resolve));
-    const entry: Deflating = { seq, version, body: pending, now, ...(history ? { history } : {}), queued };
-    this.deflating.set(space, entry);
-    this.deflatingBytes += pending.rawBytes;
-    this.failsafe.run('case-read-model.checkpoint-deflate', () =>
-      pending.deflate().then(
-        (bytes) => {
-          if (this.deflating.get(space) !== entry) return;
-          this.untrack(space);
-          if (!this.closed) {
-            this.queueCheckpoint(space, seq, version, bytes, now, history);
-            this.post();
-          }
-          queued();
-        },
-        (err: unknown) => {
-          if (this.deflating.get(space) !== entry) return;
-          this.untrack(space);
-          queued();
-          // Whoever makes checkpoints makes this space's again when the next is due.
-          this.checkpointsLost.notify(space);
-          throw err;
-        },
-      ),
-    );
-    return done;
-  }
-
-  /** Forgets a space's checkpoint being deflated (it was queued, or will not be); returns it. */
-  private untrack(space: string): Deflating | undefined {
-    const d = this.deflating.get(space);
-    if (!d) return undefined;
-    this.deflating.delete(space);
-    this.deflatingBytes -= d.body.rawBytes;
-    return d;
-  }
-
-  private queueCheckpoint(
-    space: string,
-    seq: number,
-    version: string,
-    body: Buffer,
-    now: number,
-    history?: HistoryWrite,
-  ): void {
+  checkpoint(space: string, seq: number, version: string, body: Buffer, now: number, history?: HistoryWrite): void {
     const sha = createHash('sha256').update(body).digest('hex');
     this.checkpoints.set(space, { space, seq, version, body, sha, now, ...(history ? { history } : {}) });
-  }
-
-  /** A checkpoint still being deflated on the thread pool (of `only`, or of every space) is deflated here and queued. */
-  private deflateHere(only?: string): void {
-    for (const space of only === undefined ? [...this.deflating.keys()] : [only]) {
-      const d = this.untrack(space);
-      if (!d) continue;
-      try {
-        let body: Buffer | null = null;
-        if (this.failsafe.run('case-read-model.checkpoint-deflate', () => (body = d.body.deflateSync())) && body) {
-          this.queueCheckpoint(space, d.seq, d.version, body, d.now, d.history);
-          if (only !== undefined) this.post();
-        } else this.checkpointsLost.notify(space);
-      } finally {
-        d.queued();
-      }
-    }
+    this.post();
   }
 
   /** Adds a checkpoint to a write, and to the review history when due (the history then pruned). */
@@ -934,7 +826,6 @@ export class CaseReadModel {
     this.writer.drain();
     this.spaces.delete(space);
     this.checkpoints.delete(space);
-    this.untrack(space)?.queued();
     this.reviews.delete(space);
     this.db.transaction(() => {
       for (const t of SPACE_TABLES) this.db.prepare(`DELETE FROM ${t} WHERE space = ?`).run(space);

@@ -5,7 +5,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
-import { checkpointBody, decodeCheckpoint, encodeCheckpoint } from '../../server/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../../server/checkpoint';
 import { BloomFilter } from '../../server/ingest/bloom';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { emptyCaseCounts, type CaseCounts } from '@shared/kpi/rates';
@@ -67,24 +67,6 @@ describe('when a projection of thousands of cases is checkpointed', () => {
   const body = encodeCheckpoint(p, seen, seq);
   const raw = inflateRawSync(body);
   const len = raw.readUInt32LE(0);
-
-  it('then deflated on the thread pool, held whole or deflated as written past a budget, it is the same body', async () => {
-    // Held whole until deflated (the default budget), and deflated piece by piece once past a budget of one piece.
-    const whole = checkpointBody(p, seen, seq);
-    const pieces = checkpointBody(p, seen, seq, 2 ** 20);
-    expect(Buffer.compare(await whole.deflate(), body)).toBe(0);
-    expect(Buffer.compare(whole.deflateSync(), body)).toBe(0);
-    expect(Buffer.compare(await pieces.deflate(), body)).toBe(0);
-    expect(Buffer.compare(pieces.deflateSync(), body)).toBe(0);
-  });
-
-  it('then a body being deflated keeps the filter as it was when it was written', async () => {
-    const copy = BloomFilter.fromBytes(seen.toBytes());
-    const pending = checkpointBody(p, copy, seq);
-    for (let i = 0; i < 5_000; i++) copy.add(`later-${i}`);
-    const later = inflateRawSync(await pending.deflate());
-    expect(Buffer.compare(later.subarray(4 + len), Buffer.from(seen.toBytes()))).toBe(0);
-  });
 
   it('then the body holds the JSON written in one piece, then the dedupe filter', () => {
     const expected = wholeJson(p, seq);
