@@ -3,8 +3,8 @@
  * what zod's parse returns (the same object shape, keys in the schema's order, defaults applied) or declines. zod stays
  * the authority: whatever the fast path declines (an invalid event, or one it cannot judge alone, such as a string
  * whose length must be counted in code points) is parsed by zod, which also gives the field errors. The fast path only
- * ever accepts what zod accepts; `test/shared/events/fastParse.test.ts` holds it to that on every event the simulators make and
- * on thousands of mutations of them.
+ * ever accepts what zod accepts; `test/shared/events/fastParse.test.ts` holds it to that on every event the simulators
+ * make and on thousands of mutations of them.
  *
  * Why: validation was the largest single part of ingest's own work (1.5 µs of zod per event); the compiled checks do
  * the same judgement without zod's per-value payloads and issue lists.
@@ -32,7 +32,7 @@ interface CheckDef {
   readonly [k: string]: unknown;
 }
 interface Schema {
-  readonly _zod: { readonly def: Def; readonly values?: ReadonlySet<unknown>; readonly optin?: string };
+  readonly _zod: { readonly def: Def; readonly values?: ReadonlySet<unknown> };
 }
 
 function defOf(s: unknown): Def {
@@ -135,10 +135,10 @@ function compileObject(def: Def): Check {
     // `optional` and `default` wrap the value's own schema: absent, the key is left out or takes the default.
     if (d.type === 'optional') {
       if (defOf(d.innerType).type === 'default') throw new Unsupported();
-      return { key, check: compile(d.innerType), absent: 'omit' as const, schema: s };
+      return { key, check: compile(d.innerType), absent: 'omit' as const, def: d };
     }
-    if (d.type === 'default') return { key, check: compile(d.innerType), absent: 'default' as const, schema: s };
-    return { key, check: compile(s), absent: 'required' as const, schema: s };
+    if (d.type === 'default') return { key, check: compile(d.innerType), absent: 'default' as const, def: d };
+    return { key, check: compile(s), absent: 'required' as const, def: d };
   });
   return (v) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return DECLINE;
@@ -150,7 +150,8 @@ function compileObject(def: Def): Check {
       if (x === undefined) {
         // A key present with `undefined` (never in JSON) is left to zod.
         if (f.key in input || f.absent === 'required') return DECLINE;
-        if (f.absent === 'default') out[f.key] = defOf(f.schema).defaultValue;
+        // zod's getter: a fresh copy of the default each time.
+        if (f.absent === 'default') out[f.key] = f.def.defaultValue;
         continue;
       }
       const r = f.check(x);
@@ -192,7 +193,7 @@ function compile(schema: unknown): Check {
   }
 }
 
-/** A discriminated union compiled per option: the option's check by its discriminator value (null: left to zod). */
+/** A discriminated union compiled per option: each option's check found by its discriminator value. */
 export interface FastParser {
   /** The parsed event, exactly as zod's parse gives it; undefined when zod must judge it. */
   parse(raw: unknown): unknown;
