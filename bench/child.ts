@@ -4,6 +4,15 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Node options of a child whose Socket.IO clients should run the production builds browsers load (`browserBuilds.mjs`)
+ * rather than the debug builds the packages give Node.
+ */
+export const BROWSER_BUILDS: readonly string[] = [
+  '--import',
+  path.join(path.dirname(fileURLToPath(import.meta.url)), 'browserBuilds.mjs'),
+];
+
 /** A child process running `bench/<script>`, which answers each command with one message. */
 export class BenchChild<Command, Reply> {
   readonly process: ChildProcess;

@@ -20,7 +20,7 @@ import { startCluster, type Cluster } from '../scripts/cluster';
 import { addDays, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../simulators/day';
 import type { WallsCommand, WallsReply } from './fanout-walls';
-import { BenchChild } from './child';
+import { BenchChild, BROWSER_BUILDS } from './child';
 import { clockMs } from './clock';
 
 const { values } = parseArgs({
@@ -44,7 +44,7 @@ function pct(xs: readonly number[], p: number): number {
 /** One child process of wall clients. */
 class Walls extends BenchChild<WallsCommand, WallsReply> {
   constructor() {
-    super('fanout-walls.ts');
+    super('fanout-walls.ts', BROWSER_BUILDS);
   }
   /** Arms a round; resolves once armed, with the promise of the round's result (wrapped: awaiting must not wait for it). */
   async arm(caseId: string): Promise<{ result: Promise<WallsReply> }> {

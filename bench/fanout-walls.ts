@@ -26,7 +26,14 @@ export type WallsCommand =
 
 /** What the walls answer. */
 export type WallsReply =
-  | { readonly type: 'connected'; readonly n: number; readonly deflate: number; readonly extensions: string }
+  | {
+      readonly type: 'connected';
+      readonly n: number;
+      readonly deflate: number;
+      readonly extensions: string;
+      /** The socket.io-client build this process runs (`build/esm` is what browsers load, `build/esm-debug` Node's). */
+      readonly build: string;
+    }
   | { readonly type: 'armed' }
   | {
       readonly type: 'round';
@@ -50,6 +57,9 @@ export function carriesAlert(d: WallDelta, caseId: string): boolean {
   const items = [...(p?.i ?? []).map(([, a]) => a), ...(Array.isArray(p?.$) ? (p.$ as unknown[]) : [])];
   return items.some((a) => (a as { caseId?: string }).caseId === caseId);
 }
+
+/** Where socket.io-client was loaded from, relative to the package (e.g. `build/esm/index.js`). */
+const CLIENT_BUILD = import.meta.resolve('socket.io-client').replace(/^.*\/socket\.io-client\//, '');
 
 const send = (m: WallsReply): void => {
   process.send?.(m);
@@ -148,6 +158,7 @@ async function connectIo(url: string, n: number, token: string, space: string): 
     n: walls.length,
     deflate: extensions.filter((e) => e.includes('permessage-deflate')).length,
     extensions: extensions[0] ?? '',
+    build: CLIENT_BUILD,
   });
 }
 
@@ -175,6 +186,7 @@ async function connectWs(url: string, n: number): Promise<void> {
     n: bare.length,
     deflate: bare.filter((w) => w.extensions.includes('permessage-deflate')).length,
     extensions: bare[0]?.extensions ?? '',
+    build: 'ws',
   });
 }
 

@@ -15,7 +15,8 @@
  * other modes compare Socket.IO compression settings, each on a fresh app over the same log:
  *   off — no permessage-deflate; deflate — `{ threshold: 1024 }` (the old setting); deflate-16k — `{ threshold: 16384 }`;
  *   deflate-16k-nct — `{ threshold: 16384, serverNoContextTakeover: true }`.
- * `--walls-prof DIR` writes a V8 CPU profile of the walls process to DIR when it exits.
+ * The walls run socket.io-client's production build, the one browsers load (`--walls-build node`: the debug build
+ * Node resolves by default). `--walls-prof DIR` writes a V8 CPU profile of the walls process to DIR when it exits.
  */
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +32,7 @@ import { openSqliteStore } from '../server/store/sqlite';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { addDays, MINUTE_MS, shanghaiDateKey, shanghaiInstant, shanghaiMidnight } from '@shared/time';
 import { generateEvents } from '../simulators/day';
-import { BenchChild } from './child';
+import { BenchChild, BROWSER_BUILDS } from './child';
 import { clockMs } from './clock';
 import type { ProducerCommand, ProducerReply } from './fanout-producer';
 import type { WallsCommand, WallsReply } from './fanout-walls';
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     'gap-ms': { type: 'string', default: '300' },
     'timeout-ms': { type: 'string', default: '15000' },
     'walls-prof': { type: 'string' },
+    'walls-build': { type: 'string', default: 'browser' },
   },
 });
 const N = Number(values.walls);
@@ -62,6 +64,8 @@ const modes = values.modes
   .split(',')
   .map((m) => m.trim())
   .filter(Boolean);
+if (values['walls-build'] !== 'browser' && values['walls-build'] !== 'node')
+  throw new Error(`--walls-build is browser or node, not ${values['walls-build']}`);
 for (const m of modes) if (!(m in MODES)) throw new Error(`unknown mode ${m}: one of ${Object.keys(MODES).join(', ')}`);
 
 const SPACE = 'demo';
@@ -82,7 +86,10 @@ const median = (xs: readonly number[]) => pct(xs, 50);
 /** The child process of wall clients, driven one command and one answer at a time. */
 class Walls extends BenchChild<WallsCommand, WallsReply> {
   constructor() {
-    super('fanout-walls.ts', values['walls-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['walls-prof']}`] : []);
+    super('fanout-walls.ts', [
+      ...(values['walls-build'] === 'browser' ? BROWSER_BUILDS : []),
+      ...(values['walls-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['walls-prof']}`] : []),
+    ]);
   }
   /** Arms a round, runs `go` (which returns the start instant), and resolves with each client's latency. */
   async round(
@@ -302,7 +309,7 @@ async function runMode(
   const c = await walls.ask({ type: 'connect-io', url, n: N, token: 'viewer', space: SPACE });
   if (c.type !== 'connected') throw new Error('walls did not connect');
   console.log(
-    `\n[${mode}] perMessageDeflate ${JSON.stringify(MODES[mode])}: ${c.n} walls, ${c.deflate} negotiated deflate (${c.extensions || 'none'}); snapshot ${(snap.length / 1024).toFixed(1)} KB JSON, ${(deflateRawSync(snap).length / 1024).toFixed(1)} KB deflated; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
+    `\n[${mode}] perMessageDeflate ${JSON.stringify(MODES[mode])}: ${c.n} walls (socket.io-client ${c.build}), ${c.deflate} negotiated deflate (${c.extensions || 'none'}); snapshot ${(snap.length / 1024).toFixed(1)} KB JSON, ${(deflateRawSync(snap).length / 1024).toFixed(1)} KB deflated; server RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
   );
   const marks = instrument(app);
   const appRounds: AppRound[] = [];

@@ -30,6 +30,7 @@ import type { DomainEvent } from '@shared/events';
 import type { LoadServerReply } from './load-server';
 import type { LoadWallsReply } from './load-walls';
 import { freePort } from '../harness/ports';
+import { BROWSER_BUILDS } from './child';
 import { READY_V8_FLAGS, SERVER_ENV } from '../server/processSettings';
 
 const { values } = parseArgs({
@@ -91,7 +92,7 @@ class ServerProcess {
 
 function wallsProcess(url: string, n: number): ChildProcess {
   return fork(path.join(here, 'load-walls.ts'), [url, String(n)], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...BROWSER_BUILDS, '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
