@@ -10,12 +10,15 @@ import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node
 import type { CityopsConfig } from '@shared/config';
 import { packShare, unpackShare, type DayFigures, type UnitShare } from '@shared/projection/day';
 import type { ProjectionContext, SpaceProjection } from '@shared/projection/state';
-import { BloomFilter } from './ingest/bloom';
+import { SeenFilter, type SeenShape } from './ingest/bloom';
 import { PROJECT_ROOT } from './root';
 import type { Restored } from './spaces';
 
-/** Bumped when the checkpoint's layout changes (2: a day's unit shares are packed, see `PackedShare`). */
-const FORMAT = 2;
+/**
+ * Bumped when the checkpoint's layout changes (2: a day's unit shares are packed, see `PackedShare`; 3: the dedupe
+ * filter is in stages, their shape in `seen`).
+ */
+const FORMAT = 3;
 
 const sharedDir = path.join(PROJECT_ROOT, 'shared');
 
@@ -114,7 +117,8 @@ class DeflatedBody {
   }
 
   /** The whole body: the length block, the JSON's pieces, and `tail` (the filter) ending the stream. */
-  end(tail: Uint8Array): Buffer {
+  end(tails: readonly Uint8Array[]): Buffer {
+    const tail = tails.length === 1 ? tails[0]! : Buffer.concat(tails);
     if (this.chars > 0) this.deflatePiece();
     // BFINAL 0, BTYPE 00 (stored), then LEN = 4 and NLEN = ~4, then the four bytes of the JSON's length.
     const head = Buffer.from([0x00, 0x04, 0x00, 0xfb, 0xff, 0, 0, 0, 0]);
@@ -199,15 +203,15 @@ function writeMember(out: DeflatedBody, v: unknown): void {
   else out.write((JSON.stringify(v, replacer) as string | undefined) ?? 'null');
 }
 
-/** Serialises a projection, its dedupe filter and its log seq. */
-export function encodeCheckpoint(p: SpaceProjection, seen: BloomFilter, seq: number): Buffer {
+/** Serialises a projection, its dedupe filter (its shape, then its stages' bits after the JSON) and its log seq. */
+export function encodeCheckpoint(p: SpaceProjection, seen: SeenFilter, seq: number): Buffer {
   const state: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) if (!NOT_STATE.has(k)) state[k] = v;
   const body = new DeflatedBody();
-  body.write(`{"format":${FORMAT},"seq":${JSON.stringify(seq)},"state":`);
+  body.write(`{"format":${FORMAT},"seq":${JSON.stringify(seq)},"seen":${JSON.stringify(seen.shape())},"state":`);
   writeJson(body, state);
   body.write('}');
-  return body.end(seen.toBytes());
+  return body.end(seen.bytes());
 }
 
 /** The projection, filter and seq of a checkpoint, with the running context; throws on a malformed body. */
@@ -217,9 +221,11 @@ export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored
   const parsed = revive(JSON.parse(raw.subarray(4, 4 + len).toString('utf8'))) as {
     format: number;
     seq: number;
+    seen: SeenShape;
     state: Record<string, unknown>;
   };
   if (parsed.format !== FORMAT) throw new Error(`checkpoint format ${parsed.format}, expected ${FORMAT}`);
+  if (!Array.isArray(parsed.seen?.stages)) throw new Error('checkpoint has no dedupe filter shape');
   const bloom = raw.subarray(4 + len);
   const projection = { ...parsed.state, ctx, archive: null, replaying: false } as unknown as SpaceProjection;
   for (const k of [
@@ -247,5 +253,5 @@ export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored
       shares.set(caseId, packed.map(unpackShare));
     }
   }
-  return { projection, seen: BloomFilter.fromBytes(bloom), seq: parsed.seq };
+  return { projection, seen: SeenFilter.fromBytes(parsed.seen, bloom), seq: parsed.seq };
 }

@@ -16,7 +16,7 @@ import {
   type SpaceProjection,
 } from '@shared/projection/state';
 import type { DrillInfo } from '@shared/wall/view';
-import { BloomFilter, sharedSeen } from './ingest/bloom';
+import { SeenFilter, sharedSeen } from './ingest/bloom';
 import { SeenFilterBuilder } from './ingest/seenBuilder';
 import { logger, type Logger } from './log';
 import type { DomainEvent } from '@shared/events';
@@ -27,7 +27,7 @@ export interface Space {
   readonly name: string;
   readonly kind: 'live' | 'demo' | 'drill';
   projection: SpaceProjection;
-  seen: BloomFilter;
+  seen: SeenFilter;
   /** The log seq of the last event folded into the projection. */
   position: number;
   /** Tail of the work queue: batches, monitor passes, checkpoints and deletion of a space run one after another. */
@@ -57,7 +57,7 @@ export function spaceOwnClock(space: Space, wallNow: number): number | null {
 /** What a space's projection starts from: a checkpoint (projection, dedupe filter, log seq) or nothing. */
 export interface Restored {
   readonly projection: SpaceProjection;
-  readonly seen: BloomFilter;
+  readonly seen: SeenFilter;
   readonly seq: number;
 }
 
@@ -249,9 +249,10 @@ export class SpaceRegistry {
     const long = from === null && expected >= SEEN_WORKER_MIN;
     // A store that can fills the filter on the thread that reads the log (a long read of a SQLite file has its own);
     // for another, a builder's thread sets the bits of the ids this thread hands it.
-    const shared = long && this.store.readFilling ? sharedSeen() : null;
-    const builder = long && !shared ? this.seenBuilder() : null;
-    let seen = from?.seen ?? new BloomFilter();
+    // Sized for the whole log (at least a default stage): new ids then fill it up before a new stage starts.
+    const shared = long && this.store.readFilling ? sharedSeen(expected) : null;
+    const builder = long && !shared ? this.seenBuilder(expected) : null;
+    let seen = from?.seen ?? new SeenFilter();
     projection.archive = this.archiveOf(space.name);
     projection.replaying = true;
     let result;
@@ -268,7 +269,7 @@ export class SpaceRegistry {
       throw err;
     }
     const { seq, folded, refused } = result;
-    if (shared) seen = BloomFilter.fromBytes(new Uint8Array(shared.words));
+    if (shared) seen = SeenFilter.fromShared(shared, folded);
     else if (builder) seen = await this.finishSeen(builder, space.name, seq);
     projection.replaying = false;
     space.projection = projection;
@@ -279,9 +280,9 @@ export class SpaceRegistry {
   }
 
   /** A builder of a dedupe filter on a worker thread, or null when no thread could be started. */
-  private seenBuilder(): SeenFilterBuilder | null {
+  private seenBuilder(ids: number): SeenFilterBuilder | null {
     try {
-      return new SeenFilterBuilder();
+      return new SeenFilterBuilder(ids);
     } catch (err) {
       this.log.warn({ err }, 'no worker thread for the dedupe filter: it is filled while folding');
       return null;
@@ -289,12 +290,12 @@ export class SpaceRegistry {
   }
 
   /** The filter the worker filled; should it have failed, the log's event ids up to `seq` are read again into one here. */
-  private async finishSeen(builder: SeenFilterBuilder, space: string, seq: number): Promise<BloomFilter> {
+  private async finishSeen(builder: SeenFilterBuilder, space: string, seq: number): Promise<SeenFilter> {
     try {
       return await builder.finish();
     } catch (err) {
       this.log.warn({ err, space }, "the dedupe filter's worker failed: the log's event ids are read again");
-      const seen = new BloomFilter();
+      const seen = new SeenFilter();
       for await (const chunk of this.store.readWithSeqs(space, START_CHUNK)) {
         for (let i = 0; i < chunk.events.length && chunk.seqs[i]! <= seq; i++) seen.add(chunk.events[i]!.eventId);
         if (chunk.seqs[chunk.seqs.length - 1]! >= seq) break;
@@ -313,7 +314,7 @@ export class SpaceRegistry {
         name,
         kind: spaceKindOf(name),
         projection,
-        seen: new BloomFilter(),
+        seen: new SeenFilter(),
         position: 0,
         tail: Promise.resolve(),
         rebuildRefused: 0,

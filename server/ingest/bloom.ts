@@ -1,34 +1,50 @@
 /**
- * A fixed-size Bloom filter over event ids: "certainly new" answers skip the store lookup; "maybe seen" asks the store.
- * 2^26 bits (8 MiB) and 7 hashes keep false positives near 1 in 10,000 at three million ids.
+ * Bloom filters over event ids: "certainly new" answers skip the store lookup; "maybe seen" asks the store. The dedupe
+ * filter of a space (`SeenFilter`) grows with its log in stages, so it stays useful for years: one filter of 2^26 bits
+ * (8 MiB) and 7 hashes, filled with a year's 12 million ids, answered "maybe" for 9.5% of new ids (each a lookup in the
+ * log's index), and two years' for more than half.
  */
 
 import type { SharedSeen } from '../store/types';
-import { addId, hashPairInto } from './bloomBits.mjs';
+import { addId, hasBits, hashPairInto } from './bloomBits.mjs';
 
 export { hashPairInto, setBits } from './bloomBits.mjs';
 
-/** Size of the dedupe filter, log2 of its bits (2^26 bits, 8 MiB). */
+/** Size of a dedupe filter's stage, log2 of its bits (2^26 bits, 8 MiB). */
 export const SEEN_LOG2_BITS = 26;
 /** Hashes per string of the dedupe filter. */
 export const SEEN_HASHES = 7;
+/**
+ * Bits per id a stage is filled to before the next one starts: with 7 hashes, about 0.5% false positives when full
+ * (a stage of 2^26 bits takes 6.1 million ids; a year of a busy district's log, some 12 million, two stages).
+ */
+export const SEEN_BITS_PER_ID = 11;
 
 /** The hash pair of a filter's lookups (filled and read at once, never held). */
 const pair = new Uint32Array(2);
 
-/** Empty bits of a filter of the default size in shared memory, for a thread to fill (`BloomFilter.fromBytes` reads them). */
-export function sharedSeen(): SharedSeen {
-  return {
-    words: new SharedArrayBuffer(2 ** (SEEN_LOG2_BITS - 3)),
-    mask: 2 ** SEEN_LOG2_BITS - 1,
-    hashes: SEEN_HASHES,
-  };
+/** log2 of the bits of a filter made to hold `ids` ids at `SEEN_BITS_PER_ID` (never less than a default stage). */
+export function seenLog2Bits(ids: number): number {
+  let log2 = SEEN_LOG2_BITS;
+  while (2 ** log2 < ids * SEEN_BITS_PER_ID) log2++;
+  return log2;
+}
+
+/**
+ * Empty bits in shared memory of a filter for `ids` ids (at least a default stage), for a thread to fill
+ * (`SeenFilter.fromShared` takes them).
+ */
+export function sharedSeen(ids = 0): SharedSeen {
+  const log2 = seenLog2Bits(ids);
+  return { words: new SharedArrayBuffer(2 ** (log2 - 3)), mask: 2 ** log2 - 1, hashes: SEEN_HASHES };
 }
 
 /** A Bloom filter of strings. */
 export class BloomFilter {
   private readonly bits: Uint32Array;
   private readonly mask: number;
+  /** log2 of the filter's bits. */
+  readonly log2Bits: number;
 
   constructor(
     log2Bits = SEEN_LOG2_BITS,
@@ -41,6 +57,7 @@ export class BloomFilter {
         `a Bloom filter of 2^${log2Bits} bits needs ${2 ** (log2Bits - 5)} words, not ${this.bits.length}`,
       );
     this.mask = 2 ** log2Bits - 1;
+    this.log2Bits = log2Bits;
   }
 
   /** The filter's bits as bytes (for a checkpoint). */
@@ -48,11 +65,22 @@ export class BloomFilter {
     return new Uint8Array(this.bits.buffer, this.bits.byteOffset, this.bits.byteLength);
   }
 
-  /** A filter of the default size from the bytes `toBytes` gave, or those another thread filled (copied). */
+  /**
+   * A filter of `SEEN_HASHES` hashes from the bytes `toBytes` gave, or those another thread filled (copied); its size
+   * is theirs (a power of two of at least 64 bytes).
+   */
   static fromBytes(bytes: Uint8Array): BloomFilter {
+    const log2 = Math.log2(bytes.byteLength * 8);
+    if (!Number.isInteger(log2) || log2 < 9)
+      throw new Error(`a Bloom filter's bytes are a power of two of at least 64, not ${bytes.byteLength}`);
     const copy = new Uint32Array(bytes.byteLength / 4);
     new Uint8Array(copy.buffer).set(bytes);
-    return new BloomFilter(SEEN_LOG2_BITS, SEEN_HASHES, copy);
+    return new BloomFilter(log2, SEEN_HASHES, copy);
+  }
+
+  /** Whether every bit of a hash pair is set (a lookup that hashed the string already). */
+  hasPair(h1: number, h2: number): boolean {
+    return hasBits(this.bits, this.mask, this.hashes, h1, h2);
   }
 
   /** Adds a string. */
@@ -67,11 +95,97 @@ export class BloomFilter {
   }
 }
 
-/** Whether every bit of one string, given its hash pair, is set (the same bits `setBits` sets). */
-function hasBits(bits: Uint32Array, mask: number, hashes: number, h1: number, h2: number): boolean {
-  for (let i = 0; i < hashes; i++) {
-    const bit = (h1 + Math.imul(i, h2)) & mask;
-    if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+/** Ids a stage of `log2` bits takes before the next stage starts. */
+export function stageCapacity(log2: number): number {
+  return Math.floor(2 ** log2 / SEEN_BITS_PER_ID);
+}
+
+/** A dedupe filter's shape in a checkpoint: its stages' sizes (log2 of bits, oldest first) and the ids in the last. */
+export interface SeenShape {
+  readonly stages: readonly number[];
+  readonly lastIds: number;
+}
+
+/**
+ * A space's dedupe filter: Bloom filters in stages, oldest first. Ids go into the last stage until it holds its
+ * capacity (`SEEN_BITS_PER_ID`), then a new stage of the default size starts: 8 MiB more every 6 million ids, and
+ * about 0.5% more false positives per full stage (a start with no checkpoint sizes one stage for the whole log). A
+ * lookup hashes once and asks each stage, newest first.
+ */
+export class SeenFilter {
+  private readonly stages: BloomFilter[];
+  private lastIds: number;
+  /** Ids the last stage takes. */
+  private capacity: number;
+
+  /**
+   * A filter of the given stages (oldest first), `lastIds` ids in the last; an empty stage if none. New stages have
+   * 2^`stageLog2` bits.
+   */
+  constructor(
+    stages: readonly BloomFilter[] = [],
+    lastIds = 0,
+    private readonly stageLog2 = SEEN_LOG2_BITS,
+  ) {
+    this.stages = stages.length > 0 ? [...stages] : [new BloomFilter(stageLog2)];
+    this.lastIds = stages.length > 0 ? lastIds : 0;
+    this.capacity = stageCapacity(this.stages[this.stages.length - 1]!.log2Bits);
   }
-  return true;
+
+  /** The filter a thread filled in `shared`, holding `ids` ids (copied into ordinary memory). */
+  static fromShared(shared: SharedSeen, ids: number): SeenFilter {
+    return new SeenFilter([BloomFilter.fromBytes(new Uint8Array(shared.words))], ids);
+  }
+
+  /** The filter of a checkpoint: its shape and its stages' bytes, one after another. */
+  static fromBytes(shape: SeenShape, bytes: Uint8Array): SeenFilter {
+    const stages: BloomFilter[] = [];
+    let at = 0;
+    for (const log2 of shape.stages) {
+      if (!Number.isInteger(log2) || log2 < 9 || log2 > 34) throw new Error(`a filter stage of 2^${log2} bits`);
+      const n = 2 ** (log2 - 3);
+      if (at + n > bytes.byteLength)
+        throw new Error(`the filter's stages need ${at + n} bytes, the checkpoint has ${bytes.byteLength}`);
+      stages.push(BloomFilter.fromBytes(bytes.subarray(at, at + n)));
+      at += n;
+    }
+    if (at !== bytes.byteLength)
+      throw new Error(`the filter's stages take ${at} bytes, the checkpoint has ${bytes.byteLength}`);
+    if (stages.length === 0) throw new Error('a filter of no stage');
+    if (!Number.isSafeInteger(shape.lastIds) || shape.lastIds < 0)
+      throw new Error(`a filter stage of ${shape.lastIds} ids`);
+    return new SeenFilter(stages, shape.lastIds);
+  }
+
+  /** Its shape, for a checkpoint (`bytes` gives the stages' bits). */
+  shape(): SeenShape {
+    return { stages: this.stages.map((f) => f.log2Bits), lastIds: this.lastIds };
+  }
+
+  /** Each stage's bits, oldest first (for a checkpoint). */
+  bytes(): Uint8Array[] {
+    return this.stages.map((f) => f.toBytes());
+  }
+
+  /** Adds an id (to the last stage; a new one first when it is full). */
+  add(s: string): void {
+    let last = this.stages[this.stages.length - 1]!;
+    if (this.lastIds >= this.capacity) {
+      last = new BloomFilter(this.stageLog2);
+      this.stages.push(last);
+      this.lastIds = 0;
+      this.capacity = stageCapacity(last.log2Bits);
+    }
+    last.add(s);
+    this.lastIds++;
+  }
+
+  /** False when the id was certainly never added. */
+  mightHave(s: string): boolean {
+    hashPairInto(s, pair, 0);
+    const h1 = pair[0]!;
+    const h2 = pair[1]!;
+    for (let i = this.stages.length - 1; i >= 0; i--) if (this.stages[i]!.hasPair(h1, h2)) return true;
+    return false;
+  }
 }

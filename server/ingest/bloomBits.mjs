@@ -11,6 +11,15 @@ export function setBits(bits, mask, hashes, h1, h2) {
   }
 }
 
+/** Whether every bit of one string, given its hash pair, is set (the same bits `setBits` sets). */
+export function hasBits(bits, mask, hashes, h1, h2) {
+  for (let i = 0; i < hashes; i++) {
+    const bit = (h1 + Math.imul(i, h2)) & mask;
+    if ((bits[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
+  }
+  return true;
+}
+
 /** The hash pair of the id `addId` is adding (filled and read at once, never held). */
 const pair = new Uint32Array(2);
 

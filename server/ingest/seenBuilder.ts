@@ -5,7 +5,8 @@
  * Bits are only ever set, so the filter is the same, bit for bit, as adding every id on this thread.
  */
 import { Worker } from 'node:worker_threads';
-import { BloomFilter, hashPairInto, setBits, sharedSeen } from './bloom';
+import type { SharedSeen } from '../store/types';
+import { hashPairInto, SeenFilter, setBits, sharedSeen } from './bloom';
 
 /** Hash pairs handed to the worker at a time (512 KiB: a year's log is about 190 hand-overs, each costs about as much). */
 const BATCH = 65_536;
@@ -26,17 +27,20 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** Fills a dedupe filter of the default size from event ids, on a worker thread. */
+/** Fills a dedupe filter from event ids, on a worker thread. */
 export class SeenFilterBuilder {
-  private readonly shared = sharedSeen();
+  private readonly shared: SharedSeen;
+  /** Ids added. */
+  private ids = 0;
   private readonly worker: Worker;
   private pairs = new Uint32Array(2 * BATCH);
   private n = 0;
   private failure: Error | null = null;
   private readonly finished: Promise<void>;
 
-  /** Starts the worker (throws when no thread can be started). */
-  constructor() {
+  /** Starts the worker, for a filter sized for `expected` ids (throws when no thread can be started). */
+  constructor(expected = 0) {
+    this.shared = sharedSeen(expected);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: this.shared,
@@ -57,11 +61,12 @@ export class SeenFilterBuilder {
   add(id: string): void {
     hashPairInto(id, this.pairs, this.n);
     this.n += 2;
+    this.ids++;
     if (this.n === this.pairs.length) this.hand();
   }
 
   /** The filter of every id added: waits for the worker's last batch, then stops it. Rejects if the worker failed. */
-  async finish(): Promise<BloomFilter> {
+  async finish(): Promise<SeenFilter> {
     if (this.failure) throw this.failure;
     this.hand();
     this.worker.postMessage('end');
@@ -71,7 +76,7 @@ export class SeenFilterBuilder {
       void this.worker.terminate();
     }
     // A copy in ordinary memory: the filter is written into checkpoints and lives as long as the space.
-    return BloomFilter.fromBytes(new Uint8Array(this.shared.words));
+    return SeenFilter.fromShared(this.shared, this.ids);
   }
 
   /** Stops the worker without a filter (the fold it served failed). */

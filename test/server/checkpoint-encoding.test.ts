@@ -6,7 +6,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
 import { decodeCheckpoint, encodeCheckpoint } from '../../server/checkpoint';
-import { BloomFilter } from '../../server/ingest/bloom';
+import { SeenFilter } from '../../server/ingest/bloom';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { emptyCaseCounts, type CaseCounts } from '@shared/kpi/rates';
 import { packShare, unpackShare } from '@shared/projection/day';
@@ -22,9 +22,9 @@ const FROM = shanghaiMidnight('2026-10-20');
 const END = FROM + 12 * DAY_MS;
 
 /** Twelve days of a district folded in memory: thousands of cases, open and closed, days, calls, items. */
-function folded(): { p: SpaceProjection; seen: BloomFilter; seq: number } {
+function folded(): { p: SpaceProjection; seen: SeenFilter; seq: number } {
   const p = createProjection('drill-enc', ctx);
-  const seen = new BloomFilter();
+  const seen = new SeenFilter();
   let seq = 0;
   for (const raw of generateEvents({ seed: 11, from: FROM, to: END, casesPerDay: 400 })) {
     const v = validateEvent(raw);
@@ -38,11 +38,11 @@ function folded(): { p: SpaceProjection; seen: BloomFilter; seq: number } {
 }
 
 /**
- * The JSON text of a checkpoint as written in one piece (the layout every checkpoint of format 2 has): the projection's
+ * The JSON text of a checkpoint as written in one piece (the layout every checkpoint of format 3 has): the projection's
  * state with its collections as `$m` / `$s` lists, and each day's unit shares packed as `[unit, ...counts]` in the
  * order of `CaseCounts`' fields.
  */
-function wholeJson(p: SpaceProjection, seq: number): string {
+function wholeJson(p: SpaceProjection, seen: SeenFilter, seq: number): string {
   const state: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) if (!['ctx', 'archive', 'replaying'].includes(k)) state[k] = v;
   const fields = Object.keys(emptyCaseCounts()) as (keyof CaseCounts)[];
@@ -57,7 +57,7 @@ function wholeJson(p: SpaceProjection, seq: number): string {
       },
     ]),
   );
-  return JSON.stringify({ format: 2, seq, state: { ...state, days } }, (_k, v: unknown) =>
+  return JSON.stringify({ format: 3, seq, seen: seen.shape(), state: { ...state, days } }, (_k, v: unknown) =>
     v instanceof Map ? { $m: [...v] } : v instanceof Set ? { $s: [...v] } : v,
   );
 }
@@ -69,12 +69,13 @@ describe('when a projection of thousands of cases is checkpointed', () => {
   const len = raw.readUInt32LE(0);
 
   it('then the body holds the JSON written in one piece, then the dedupe filter', () => {
-    const expected = wholeJson(p, seq);
+    const expected = wholeJson(p, seen, seq);
     // Several pieces of a million characters each, so the joins between pieces are exercised.
     expect(expected.length).toBeGreaterThan(3 * 2 ** 20);
     expect(len).toBe(Buffer.byteLength(expected, 'utf8'));
     expect(raw.subarray(4, 4 + len).toString('utf8')).toBe(expected);
-    expect(Buffer.compare(raw.subarray(4 + len), Buffer.from(seen.toBytes()))).toBe(0);
+    expect(seen.shape()).toEqual({ stages: [26], lastIds: seq });
+    expect(Buffer.compare(raw.subarray(4 + len), Buffer.from(seen.bytes()[0]!))).toBe(0);
   });
 
   it('then it decodes to the same projection, wall view and filter', () => {
@@ -94,14 +95,18 @@ describe('when a projection of thousands of cases is checkpointed', () => {
     expect(JSON.stringify(buildWallView(restored.projection, END, meta))).toBe(
       JSON.stringify(buildWallView(p, END, meta)),
     );
-    expect(Buffer.compare(Buffer.from(restored.seen.toBytes()), Buffer.from(seen.toBytes()))).toBe(0);
+    expect(restored.seen.shape()).toEqual(seen.shape());
+    expect(Buffer.compare(Buffer.from(restored.seen.bytes()[0]!), Buffer.from(seen.bytes()[0]!))).toBe(0);
   });
 
   it('then the body is deflated about as small as in one piece', () => {
     // A piece starts without the previous one's window (32 KB of a million): the body grows by a few bytes a piece.
-    const whole = deflateRawSync(Buffer.concat([Buffer.alloc(4), Buffer.from(wholeJson(p, seq)), seen.toBytes()]), {
-      level: 1,
-    });
+    const whole = deflateRawSync(
+      Buffer.concat([Buffer.alloc(4), Buffer.from(wholeJson(p, seen, seq)), seen.bytes()[0]!]),
+      {
+        level: 1,
+      },
+    );
     expect(body.length).toBeLessThan(whole.length * 1.01);
   });
 });
@@ -130,8 +135,7 @@ describe('when a checkpoint holds collections inside plain values and a key name
     });
     odd.list = [{ inner: new Map([[1, { deep: new Set([2]) }]]) }];
     const withOdd = Object.assign(p, { odd }) as SpaceProjection & { odd: Record<string, unknown> };
-    const back = decodeCheckpoint(encodeCheckpoint(withOdd, new BloomFilter(), 3), ctx)
-      .projection as SpaceProjection & {
+    const back = decodeCheckpoint(encodeCheckpoint(withOdd, new SeenFilter(), 3), ctx).projection as SpaceProjection & {
       odd: Record<string, unknown>;
     };
     expect(Object.getPrototypeOf(back.odd)).toBe(Object.prototype);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectionContext } from '../../server/app';
 import { decodeCheckpoint, encodeCheckpoint } from '../../server/checkpoint';
-import { BloomFilter } from '../../server/ingest/bloom';
+import { SeenFilter } from '../../server/ingest/bloom';
 import type { Result } from '@shared/contract';
 import { DEFAULT_CONFIG } from '@shared/config';
 import { validateEvent, type DomainEvent, type DomainEventInput } from '@shared/events';
@@ -49,7 +49,7 @@ function foldLive(log: RandomLog, cpAfter: number) {
     i += size;
     if (p.clock !== null) sweep(p, p.clock);
     if (b + 1 === cpAfter)
-      checkpoint = { body: encodeCheckpoint(p, new BloomFilter(), accepted.length), seq: accepted.length };
+      checkpoint = { body: encodeCheckpoint(p, new SeenFilter(), accepted.length), seq: accepted.length };
   });
   return { p, accepted, checkpoint: checkpoint as { body: Buffer; seq: number } | null };
 }
