@@ -15,10 +15,11 @@ export const SEEN_LOG2_BITS = 26;
 /** Hashes per string of the dedupe filter. */
 export const SEEN_HASHES = 7;
 /**
- * Bits per id a stage is filled to before the next one starts: with 7 hashes, about 0.5% false positives when full
- * (a stage of 2^26 bits takes 6.1 million ids; a year of a busy district's log, some 12 million, two stages).
+ * Bits per id a stage is filled to before the next one starts: with 7 hashes, about 0.8% false positives when full (a
+ * stage of 2^26 bits takes 6.7 million ids; a year of a busy district's log, some 12 million, two stages, or one of
+ * 2^27 bits when a start fills it from the whole log).
  */
-export const SEEN_BITS_PER_ID = 11;
+export const SEEN_BITS_PER_ID = 10;
 
 /** The hash pair of a filter's lookups (filled and read at once, never held). */
 const pair = new Uint32Array(2);
@@ -108,8 +109,8 @@ export interface SeenShape {
 
 /**
  * A space's dedupe filter: Bloom filters in stages, oldest first. Ids go into the last stage until it holds its
- * capacity (`SEEN_BITS_PER_ID`), then a new stage of the default size starts: 8 MiB more every 6 million ids, and
- * about 0.5% more false positives per full stage (a start with no checkpoint sizes one stage for the whole log). A
+ * capacity (`SEEN_BITS_PER_ID`), then a new stage of the default size starts: 8 MiB more every 6.7 million ids, and
+ * about 0.8% more false positives per full stage (a start with no checkpoint sizes one stage for the whole log). A
  * lookup hashes once and asks each stage, newest first.
  */
 export class SeenFilter {
@@ -165,6 +166,11 @@ export class SeenFilter {
   /** Each stage's bits, oldest first (for a checkpoint). */
   bytes(): Uint8Array[] {
     return this.stages.map((f) => f.toBytes());
+  }
+
+  /** The stages, oldest first: all but the last are full and never change again. */
+  stageFilters(): readonly BloomFilter[] {
+    return this.stages;
   }
 
   /** Adds an id (to the last stage; a new one first when it is full). */
