@@ -117,8 +117,8 @@ class DeflatedBody {
   }
 
   /**
-   * The whole body: the length block, the JSON's pieces, the filter's full stages (deflated already, each ended with a
-   * sync flush) and `tail` (the filter's last stage) ending the stream.
+   * The whole body: the length block, the JSON's pieces, the filter's full stages (stored blocks, each ended with a sync
+   * flush) and `tail` (the filter's last stage) ending the stream.
    */
   end(full: readonly Buffer[], tail: Uint8Array): Buffer {
     if (this.chars > 0) this.deflatePiece();
@@ -138,19 +138,12 @@ class DeflatedBody {
 const FILTER_DEFLATE = { level: 1, strategy: zlibConstants.Z_RLE } as const;
 
 /**
- * The deflated bits of each full stage of a dedupe filter (ended with a sync flush, to be followed by more): a stage
- * no longer changes once the next one starts, so each checkpoint after reuses them and deflates the last stage only
- * (8 MiB of near-random bits cost some 60 ms a stage).
+ * A full stage of a dedupe filter, as stored blocks ended with a sync flush (to be followed by more): a full stage's
+ * bits are about half set and near random, which no deflate strategy shrinks (run-length: 8 MiB in, 8 MiB out, some
+ * 60 ms), so they are stored as they are (a few ms).
  */
-const deflatedStages = new WeakMap<BloomFilter, Buffer>();
-
-function deflatedStage(stage: BloomFilter): Buffer {
-  let d = deflatedStages.get(stage);
-  if (!d) {
-    d = deflateRawSync(stage.toBytes(), { ...FILTER_DEFLATE, finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    deflatedStages.set(stage, d);
-  }
-  return d;
+function storedStage(stage: BloomFilter): Buffer {
+  return deflateRawSync(stage.toBytes(), { level: 0, finishFlush: zlibConstants.Z_SYNC_FLUSH });
 }
 
 /** Whether a value is written member by member: a collection, or a plain object that holds one (a day's figures). */
@@ -233,7 +226,7 @@ export function encodeCheckpoint(p: SpaceProjection, seen: SeenFilter, seq: numb
   writeJson(body, state);
   body.write('}');
   const stages = seen.stageFilters();
-  return body.end(stages.slice(0, -1).map(deflatedStage), stages[stages.length - 1]!.toBytes());
+  return body.end(stages.slice(0, -1).map(storedStage), stages[stages.length - 1]!.toBytes());
 }
 
 /** The projection, filter and seq of a checkpoint, with the running context; throws on a malformed body. */

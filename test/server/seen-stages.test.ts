@@ -44,6 +44,14 @@ describe('when ids keep coming past what one stage holds', () => {
   });
 });
 
+describe('when the first stage was sized for a whole log', () => {
+  it('then the stages after it have the default size, not its size', () => {
+    const f = new SeenFilter([new BloomFilter(13)], stageCapacity(13) - 1, 12);
+    for (const id of ids('after', 2)) f.add(id);
+    expect(f.shape()).toEqual({ stages: [13, 12], lastIds: 1 });
+  });
+});
+
 describe('when a filter is sized for a whole log filled on a thread', () => {
   it('then it has bits enough for every id, and new ids fill it before a stage of the default size starts', () => {
     expect(seenLog2Bits(0)).toBe(SEEN_LOG2_BITS);
@@ -100,6 +108,13 @@ describe('when a filter of several stages is checkpointed', () => {
     expect(() => SeenFilter.fromBytes({ stages: [13, 12, 12, 12, 12], lastIds: 0 }, bytes)).toThrow(
       /need 3072 bytes, the checkpoint has 2560/,
     );
-    expect(() => SeenFilter.fromBytes({ stages: [], lastIds: 0 }, new Uint8Array(0))).toThrow(/no stage/);
+    expect(() => SeenFilter.fromBytes({ stages: [], lastIds: 0 }, bytes)).toThrow(/no stage/);
+    expect(() => SeenFilter.fromBytes({ stages: [13, 12, 12, 12], lastIds: -1 }, bytes)).toThrow(
+      /last filter stage holds -1 ids: not a count/,
+    );
+    expect(() =>
+      SeenFilter.fromBytes({ stages: ['13', 12, 12, 12] as unknown as number[], lastIds: 0 }, bytes),
+    ).toThrow(/a filter stage of 2\^"13" bits/);
+    expect(() => SeenFilter.fromShared({ ...sharedSeen(), mask: 2 ** 20 - 1 }, 0)).toThrow(/not one sharedSeen made/);
   });
 });
