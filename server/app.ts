@@ -511,13 +511,15 @@ export function createApp(deps: AppDeps): App {
     silentWalls: (space, at) => walls.silent(space, at),
     checkpoint: (space) => {
       const clock = historyClock(space, now());
+      const seen = space.seen;
       caseModel.checkpoint(
         space.name,
         space.position,
         version,
-        encodeCheckpoint(space.projection, space.seen, space.position),
+        encodeCheckpoint(space.projection, seen, space.position),
         now(),
         clock === null ? undefined : { clock, policy: historyPolicy },
+        { filter: seen.id, unsaved: () => seen.unsavedStages(), saved: (count) => seen.stagesSaved(count) },
       );
       snapshotSoon();
     },
@@ -547,7 +549,8 @@ export function createApp(deps: AppDeps): App {
         const stored = caseModel.loadCheckpoint(name, version);
         if (!stored.ok) return { restored: null, reason: stored.reason };
         try {
-          return { restored: decodeCheckpoint(stored.checkpoint.body, ctx), reason: '' };
+          const stage = (filter: string, idx: number) => caseModel.seenStage(name, filter, idx);
+          return { restored: decodeCheckpoint(stored.checkpoint.body, ctx, stage), reason: '' };
         } catch (err) {
           return { restored: null, reason: `the checkpoint could not be read (${(err as Error).message})` };
         }

@@ -10,13 +10,13 @@ import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node
 import type { CityopsConfig } from '@shared/config';
 import { packShare, unpackShare, type DayFigures, type UnitShare } from '@shared/projection/day';
 import type { ProjectionContext, SpaceProjection } from '@shared/projection/state';
-import { SeenFilter, type BloomFilter, type SeenShape } from './ingest/bloom';
+import { SeenFilter, type SeenShape } from './ingest/bloom';
 import { PROJECT_ROOT } from './root';
 import type { Restored } from './spaces';
 
 /**
  * Bumped when the checkpoint's layout changes (2: a day's unit shares are packed, see `PackedShare`; 3: the dedupe
- * filter is in stages, their shape in `seen`).
+ * filter is in stages, their shape in `seen`, the last stage's bits in the body and the full ones stored beside).
  */
 const FORMAT = 3;
 
@@ -116,11 +116,8 @@ class DeflatedBody {
     this.out.push(deflateRawSync(bytes, { level: 1, finishFlush: zlibConstants.Z_SYNC_FLUSH }));
   }
 
-  /**
-   * The whole body: the length block, the JSON's pieces, the filter's full stages (stored blocks, each ended with a sync
-   * flush) and `tail` (the filter's last stage) ending the stream.
-   */
-  end(full: readonly Buffer[], tail: Uint8Array): Buffer {
+  /** The whole body: the length block, the JSON's pieces, and `tail` (the filter's last stage) ending the stream. */
+  end(tail: Uint8Array): Buffer {
     if (this.chars > 0) this.deflatePiece();
     // BFINAL 0, BTYPE 00 (stored), then LEN = 4 and NLEN = ~4, then the four bytes of the JSON's length.
     const head = Buffer.from([0x00, 0x04, 0x00, 0xfb, 0xff, 0, 0, 0, 0]);
@@ -130,21 +127,12 @@ class DeflatedBody {
     // 2.99 MB at 400,000 ids, 77 against 97 ms; 6.79 against 6.83 MB at three million, 62 against 172 ms; 8 against
     // 37 KB empty). Huffman codes alone are faster still but never under 1 MiB (1.05 MB empty): too much for the
     // checkpoints of a young space, kept every minute and in the review history.
-    return Buffer.concat([head, ...this.out, ...full, deflateRawSync(tail, FILTER_DEFLATE)]);
+    return Buffer.concat([head, ...this.out, deflateRawSync(tail, FILTER_DEFLATE)]);
   }
 }
 
 /** How a filter's bits are deflated (see `DeflatedBody.end`). */
 const FILTER_DEFLATE = { level: 1, strategy: zlibConstants.Z_RLE } as const;
-
-/**
- * A full stage of a dedupe filter, as stored blocks ended with a sync flush (to be followed by more): a full stage's
- * bits are about half set and near random, which no deflate strategy shrinks (run-length: 8 MiB in, 8 MiB out, some
- * 60 ms), so they are stored as they are (a few ms).
- */
-function storedStage(stage: BloomFilter): Buffer {
-  return deflateRawSync(stage.toBytes(), { level: 0, finishFlush: zlibConstants.Z_SYNC_FLUSH });
-}
 
 /** Whether a value is written member by member: a collection, or a plain object that holds one (a day's figures). */
 function streamed(value: unknown): value is Map<unknown, unknown> | Set<unknown> | Record<string, unknown> {
@@ -217,7 +205,10 @@ function writeMember(out: DeflatedBody, v: unknown): void {
   else out.write((JSON.stringify(v, replacer) as string | undefined) ?? 'null');
 }
 
-/** Serialises a projection, its dedupe filter (its shape, then its stages' bits after the JSON) and its log seq. */
+/**
+ * Serialises a projection, its dedupe filter (its shape, then its last stage's bits after the JSON: the full stages are
+ * stored once beside the checkpoints, `SeenFilter.unsavedStages`) and its log seq.
+ */
 export function encodeCheckpoint(p: SpaceProjection, seen: SeenFilter, seq: number): Buffer {
   const state: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) if (!NOT_STATE.has(k)) state[k] = v;
@@ -225,12 +216,18 @@ export function encodeCheckpoint(p: SpaceProjection, seen: SeenFilter, seq: numb
   body.write(`{"format":${FORMAT},"seq":${JSON.stringify(seq)},"seen":${JSON.stringify(seen.shape())},"state":`);
   writeJson(body, state);
   body.write('}');
-  const stages = seen.stageFilters();
-  return body.end(stages.slice(0, -1).map(storedStage), stages[stages.length - 1]!.toBytes());
+  return body.end(seen.lastBytes());
 }
 
+/**
+ * Where a checkpoint's dedupe filter finds its full stages (by the filter's id and the stage's index: the bytes, or
+ * undefined when not stored); `'skip'` leaves the filter out (a review folds the log and looks nothing up): the
+ * restored filter is then empty.
+ */
+export type StageSource = ((filter: string, idx: number) => Uint8Array | undefined) | 'skip';
+
 /** The projection, filter and seq of a checkpoint, with the running context; throws on a malformed body. */
-export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored {
+export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext, stages: StageSource): Restored {
   const raw = inflateRawSync(body);
   const len = raw.readUInt32LE(0);
   const parsed = revive(JSON.parse(raw.subarray(4, 4 + len).toString('utf8'))) as {
@@ -240,7 +237,7 @@ export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored
     state: Record<string, unknown>;
   };
   if (parsed.format !== FORMAT) throw new Error(`checkpoint format ${parsed.format}, expected ${FORMAT}`);
-  if (!Array.isArray(parsed.seen?.stages)) throw new Error('checkpoint has no dedupe filter shape');
+  if (typeof parsed.seen !== 'object' || parsed.seen === null) throw new Error('checkpoint has no dedupe filter shape');
   const bloom = raw.subarray(4 + len);
   const projection = { ...parsed.state, ctx, archive: null, replaying: false } as unknown as SpaceProjection;
   for (const k of [
@@ -268,5 +265,7 @@ export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext): Restored
       shares.set(caseId, packed.map(unpackShare));
     }
   }
-  return { projection, seen: SeenFilter.fromBytes(parsed.seen, bloom), seq: parsed.seq };
+  const seen =
+    stages === 'skip' ? new SeenFilter() : SeenFilter.restore(parsed.seen, bloom, (idx) => stages(parsed.seen.id, idx));
+  return { projection, seen, seq: parsed.seq };
 }

@@ -27,7 +27,7 @@ import type { ItemEvent } from '@shared/events/item';
 import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
 import { Failsafe, Subscribers } from '../failsafe';
-import { BloomFilter } from '../ingest/bloom';
+import { BloomFilter, type FullStage } from '../ingest/bloom';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, CASE_ROW_TABLES, caseRow } from './rows';
 import { InlineRowWriter, ThreadRowWriter, type RowOps, type RowWriter } from './rowWriter';
@@ -123,7 +123,7 @@ interface SpaceModel extends Pending {
 const CASE_ID_BITS = 22;
 
 /** Bumped when the tables change shape: an older file is emptied and rebuilt from the log (and a snapshot of it is not used). */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -162,6 +162,7 @@ CREATE TABLE IF NOT EXISTS read_model_meta (space TEXT PRIMARY KEY, seq INTEGER 
 CREATE TABLE IF NOT EXISTS checkpoints (space TEXT PRIMARY KEY, seq INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, written_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS review_checkpoints (space TEXT NOT NULL, seq INTEGER NOT NULL, clock INTEGER NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (space, seq));
 CREATE INDEX IF NOT EXISTS review_checkpoints_clock ON review_checkpoints (space, version, clock);
+CREATE TABLE IF NOT EXISTS seen_stages (space TEXT NOT NULL, filter TEXT NOT NULL, idx INTEGER NOT NULL, bits BLOB NOT NULL, PRIMARY KEY (space, filter, idx));
 `;
 /** The indexes of `cases` that only serve lists and scoring (dropped and rebuilt around a large rebuild). */
 const LIST_INDEXES = [
@@ -176,7 +177,7 @@ const LIST_INDEXES = [
   'cases_scoring',
 ];
 /** The tables that hold a space's rows, its checkpoint and its review history: what `dropSpace` deletes. */
-const SPACE_TABLES = [...CASE_ROW_TABLES, 'checkpoints', 'review_checkpoints'];
+const SPACE_TABLES = [...CASE_ROW_TABLES, 'checkpoints', 'review_checkpoints', 'seen_stages'];
 /** Every table of the file (with one an older version had): what a schema change drops. */
 const TABLES = [...SPACE_TABLES, 'case_events'];
 
@@ -210,6 +211,8 @@ const W = {
   reviewOtherVersions: 9,
   review: 10,
   reviewDrop: 11,
+  seenStage: 12,
+  seenOtherFilters: 13,
 } as const;
 const WRITES = [
   `INSERT OR REPLACE INTO cases (${CASE_COLUMNS.join(',')}, seq) VALUES (${CASE_COLUMNS.map(() => '?').join(',')}, ?)`,
@@ -225,6 +228,8 @@ const WRITES = [
   'DELETE FROM review_checkpoints WHERE space = ? AND version <> ?',
   'INSERT OR REPLACE INTO review_checkpoints (space, seq, clock, version, sha256, body) VALUES (?, ?, ?, ?, ?, ?)',
   'DELETE FROM review_checkpoints WHERE space = ? AND seq = ?',
+  'INSERT OR REPLACE INTO seen_stages (space, filter, idx, bits) VALUES (?, ?, ?, ?)',
+  'DELETE FROM seen_stages WHERE space = ? AND filter <> ?',
 ];
 
 /** A checkpoint asked for and not yet written (it goes with the next write). */
@@ -236,6 +241,19 @@ interface QueuedCheckpoint {
   readonly sha: string;
   readonly now: number;
   readonly history?: HistoryWrite;
+  readonly seen?: CheckpointStages;
+}
+
+/**
+ * The dedupe filter a checkpoint names (`SeenShape.id`): its full stages are stored beside the checkpoint, each once,
+ * in the write that first carries a checkpoint naming them; the stages of any other filter of the space go then.
+ */
+export interface CheckpointStages {
+  readonly filter: string;
+  /** The full stages not stored yet (asked when the write is made, again if it is made again). */
+  readonly unsaved: () => readonly FullStage[];
+  /** Told, once the write committed, how many leading full stages are stored. */
+  readonly saved: (count: number) => void;
 }
 
 /** A space's review history as written and asked to be written: its fold version and entries. */
@@ -588,9 +606,15 @@ export class CaseReadModel {
       this.flushLater();
       return;
     }
-    for (const c of checkpoints)
+    // Per checkpoint, how many leading full stages of its filter are stored once the write commits (0: none carried).
+    const stagesStored = checkpoints.map(() => 0);
+    checkpoints.forEach((c, i) => {
       // A checkpoint that cannot be written is left out (logged and counted); the monitor's next one replaces it.
-      if (!this.failsafe.run('case-read-model.flush', () => this.checkpointOps(c, job))) this.reviews.delete(c.space);
+      const ok = this.failsafe.run('case-read-model.flush', () => {
+        stagesStored[i] = this.checkpointOps(c, job);
+      });
+      if (!ok) this.reviews.delete(c.space);
+    });
     // Where each checkpoint's body sits among the job's byte values (a rolled-back write gives them back).
     const bodies = checkpoints.map((c) => job.bytes().attachments.indexOf(c.body));
     this.writer.write(job, (err, returned) => {
@@ -602,6 +626,9 @@ export class CaseReadModel {
         return;
       }
       this.settle(taken);
+      checkpoints.forEach((c, i) => {
+        if (c.seen && stagesStored[i]! > 0) c.seen.saved(stagesStored[i]!);
+      });
       // What was folded meanwhile: at once when it is a lot (or a checkpoint waits), else on the timer.
       if (this.checkpoints.size > 0 || [...this.spaces.values()].some((m) => m.pendingEvents >= PENDING_MAX_EVENTS))
         this.post();
@@ -708,21 +735,55 @@ export class CaseReadModel {
    * `seq` (≤ the rows' position). With `history`, the checkpoint also joins the space's review history when the policy
    * says it is due, and the history is pruned.
    */
-  checkpoint(space: string, seq: number, version: string, body: Buffer, now: number, history?: HistoryWrite): void {
+  checkpoint(
+    space: string,
+    seq: number,
+    version: string,
+    body: Buffer,
+    now: number,
+    history?: HistoryWrite,
+    seen?: CheckpointStages,
+  ): void {
     const sha = createHash('sha256').update(body).digest('hex');
-    this.checkpoints.set(space, { space, seq, version, body, sha, now, ...(history ? { history } : {}) });
+    this.checkpoints.set(space, {
+      space,
+      seq,
+      version,
+      body,
+      sha,
+      now,
+      ...(history ? { history } : {}),
+      ...(seen ? { seen } : {}),
+    });
     this.post();
   }
 
+  /** A full stage of a space's dedupe filter as stored beside its checkpoints (undefined when it is not). */
+  seenStage(space: string, filter: string, idx: number): Buffer | undefined {
+    this.writer.drain();
+    return this.db
+      .prepare('SELECT bits FROM seen_stages WHERE space = ? AND filter = ? AND idx = ?')
+      .pluck()
+      .get(space, filter, idx) as Buffer | undefined;
+  }
+
   /** Adds a checkpoint to a write, and to the review history when due (the history then pruned). */
-  private checkpointOps(c: QueuedCheckpoint, job: RowOps): void {
+  private checkpointOps(c: QueuedCheckpoint, job: RowOps): number {
     job.add(W.checkpoint, [c.space, c.seq, c.version, c.sha, c.body, c.now]);
+    let stored = -1;
+    if (c.seen) {
+      job.add(W.seenOtherFilters, [c.space, c.seen.filter]);
+      for (const st of c.seen.unsaved()) {
+        job.add(W.seenStage, [c.space, c.seen.filter, st.idx, st.bits]);
+        stored = Math.max(stored, st.idx);
+      }
+    }
     const h = c.history;
-    if (!h) return;
+    if (!h) return stored + 1;
     const r = this.reviewIndex(c.space);
     const mine = r.entries.filter((e) => e.version === c.version);
     const last = mine.length > 0 ? Math.max(...mine.map((e) => e.clock)) : null;
-    if (!historyDue(last, h.clock, h.policy)) return;
+    if (!historyDue(last, h.clock, h.policy)) return stored + 1;
     // Entries another version wrote are never used (their fold differs): they go when this version writes its first.
     job.add(W.reviewOtherVersions, [c.space, c.version]);
     r.entries = [...mine.filter((e) => e.seq !== c.seq), { seq: c.seq, clock: h.clock, version: c.version }];
@@ -730,6 +791,7 @@ export class CaseReadModel {
     const pruned = new Set(historyToPrune(r.entries, h.policy));
     for (const seq of pruned) job.add(W.reviewDrop, [c.space, seq]);
     r.entries = r.entries.filter((e) => !pruned.has(e.seq));
+    return stored + 1;
   }
 
   /** A space's review history entries, read from its rows the first time (no write is under way when it is asked). */

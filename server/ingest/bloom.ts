@@ -5,6 +5,7 @@
  * replayed year (each a lookup in the log's index; 9.5% in theory), and would for more than half after two years.
  */
 
+import { randomUUID } from 'node:crypto';
 import type { SharedSeen } from '../store/types';
 import { addId, hasBits, hashPairInto } from './bloomBits.mjs';
 
@@ -102,36 +103,52 @@ export function stageCapacity(log2: number): number {
   return Math.floor(2 ** log2 / SEEN_BITS_PER_ID);
 }
 
-/** A dedupe filter's shape in a checkpoint: its stages' sizes (log2 of bits, oldest first) and the ids in the last. */
+/**
+ * A dedupe filter's shape in a checkpoint: which filter it is (`id`: full stages are stored once, beside the
+ * checkpoints, under it), its stages' sizes (log2 of bits, oldest first) and the ids in the last.
+ */
 export interface SeenShape {
+  readonly id: string;
   readonly stages: readonly number[];
   readonly lastIds: number;
+}
+
+/** A full stage of a filter, to store beside the checkpoints: its index and a copy of its bits. */
+export interface FullStage {
+  readonly idx: number;
+  readonly bits: Uint8Array;
 }
 
 /**
  * A space's dedupe filter: Bloom filters in stages, oldest first. Ids go into the last stage until it holds its
  * capacity (`SEEN_BITS_PER_ID`), then a new stage of the default size starts: 8 MiB more every 6.7 million ids, and
  * about 0.8% more false positives per full stage (a start with no checkpoint sizes one stage for the whole log). A
- * lookup hashes once and asks each stage, newest first.
+ * lookup hashes once and asks each stage, newest first. A full stage never changes again: a checkpoint carries the last
+ * stage only, and each full one is stored once beside it (`unsavedStages`, `stagesSaved`).
  */
 export class SeenFilter {
   private readonly stages: BloomFilter[];
   private lastIds: number;
   /** Ids the last stage takes. */
   private capacity: number;
+  /** Leading full stages known stored beside the checkpoints. */
+  private saved: number;
 
   /**
    * A filter of the given stages (oldest first), `lastIds` ids in the last; an empty stage if none. New stages have
-   * 2^`stageLog2` bits.
+   * 2^`stageLog2` bits. `id` names it (a new one by default); `saved` full stages are stored already.
    */
   constructor(
     stages: readonly BloomFilter[] = [],
     lastIds = 0,
     private readonly stageLog2 = SEEN_LOG2_BITS,
+    readonly id: string = randomUUID(),
+    saved = 0,
   ) {
     this.stages = stages.length > 0 ? [...stages] : [new BloomFilter(stageLog2)];
     this.lastIds = stages.length > 0 ? lastIds : 0;
     this.capacity = stageCapacity(this.stages[this.stages.length - 1]!.log2Bits);
+    this.saved = Math.min(saved, this.stages.length - 1);
   }
 
   /** The filter a thread filled in `shared`, holding `ids` ids (copied into ordinary memory). */
@@ -143,40 +160,56 @@ export class SeenFilter {
     return new SeenFilter([BloomFilter.fromBytes(new Uint8Array(shared.words))], ids);
   }
 
-  /** The filter of a checkpoint: its shape and its stages' bytes, one after another. */
-  static fromBytes(shape: SeenShape, bytes: Uint8Array): SeenFilter {
-    if (shape.stages.length === 0) throw new Error('a filter of no stage');
+  /**
+   * The filter of a checkpoint: its shape, its last stage's bytes, and its full stages as stored (`full` gives a
+   * stage's bytes, or undefined when it is not stored).
+   */
+  static restore(shape: SeenShape, last: Uint8Array, full: (idx: number) => Uint8Array | undefined): SeenFilter {
+    if (typeof shape.id !== 'string' || shape.id === '') throw new Error('a filter with no id');
+    if (!Array.isArray(shape.stages) || shape.stages.length === 0) throw new Error('a filter of no stage');
     if (!Number.isSafeInteger(shape.lastIds) || shape.lastIds < 0)
       throw new Error(`the last filter stage holds ${JSON.stringify(shape.lastIds)} ids: not a count`);
-    const stages: BloomFilter[] = [];
-    let at = 0;
-    for (const log2 of shape.stages) {
+    const stages = shape.stages.map((log2, idx) => {
       if (!Number.isInteger(log2) || log2 < 9 || log2 > 32)
         throw new Error(`a filter stage of 2^${JSON.stringify(log2)} bits: not a whole power from 2^9 to 2^32`);
-      const n = 2 ** (log2 - 3);
-      if (at + n > bytes.byteLength)
-        throw new Error(`the filter's stages need ${at + n} bytes, the checkpoint has ${bytes.byteLength}`);
-      stages.push(BloomFilter.fromBytes(bytes.subarray(at, at + n)));
-      at += n;
-    }
-    if (at !== bytes.byteLength)
-      throw new Error(`the filter's stages take ${at} bytes, the checkpoint has ${bytes.byteLength}`);
-    return new SeenFilter(stages, shape.lastIds);
+      const isLast = idx === shape.stages.length - 1;
+      const bytes = isLast ? last : full(idx);
+      if (bytes === undefined) throw new Error(`the dedupe filter's full stage ${idx} is not stored`);
+      if (bytes.byteLength !== 2 ** (log2 - 3))
+        throw new Error(
+          `the dedupe filter's ${isLast ? 'last' : `full`} stage ${idx} has ${bytes.byteLength} bytes, not the ${2 ** (log2 - 3)} of 2^${log2} bits`,
+        );
+      return BloomFilter.fromBytes(bytes);
+    });
+    return new SeenFilter(stages, shape.lastIds, SEEN_LOG2_BITS, shape.id, stages.length - 1);
   }
 
-  /** Its shape, for a checkpoint (`bytes` gives the stages' bits). */
+  /** Its shape, for a checkpoint (`lastBytes` gives its last stage's bits). */
   shape(): SeenShape {
-    return { stages: this.stages.map((f) => f.log2Bits), lastIds: this.lastIds };
+    return { id: this.id, stages: this.stages.map((f) => f.log2Bits), lastIds: this.lastIds };
   }
 
-  /** Each stage's bits, oldest first (for a checkpoint). */
+  /** The last stage's bits (for a checkpoint). */
+  lastBytes(): Uint8Array {
+    return this.stages[this.stages.length - 1]!.toBytes();
+  }
+
+  /** Each stage's bits, oldest first. */
   bytes(): Uint8Array[] {
     return this.stages.map((f) => f.toBytes());
   }
 
-  /** The stages, oldest first: all but the last are full and never change again. */
-  stageFilters(): readonly BloomFilter[] {
-    return this.stages;
+  /** The full stages not known stored yet, each with a copy of its bits (its own memory, free to hand to a thread). */
+  unsavedStages(): FullStage[] {
+    const out: FullStage[] = [];
+    for (let idx = this.saved; idx < this.stages.length - 1; idx++)
+      out.push({ idx, bits: new Uint8Array(this.stages[idx]!.toBytes()) });
+    return out;
+  }
+
+  /** The full stages before `count` are stored (a write that carried them committed). */
+  stagesSaved(count: number): void {
+    this.saved = Math.max(this.saved, Math.min(count, this.stages.length - 1));
   }
 
   /** Adds an id (to the last stage; a new one first when it is full). */

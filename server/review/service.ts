@@ -181,7 +181,8 @@ export class ReviewService {
     for (const cp of this.deps.history(space.name, this.deps.version, at)) {
       if (best && best.seq >= cp.seq) break;
       try {
-        const restored = decodeCheckpoint(cp.body, this.deps.ctx);
+        // A review looks nothing up: the dedupe filter is left out.
+        const restored = decodeCheckpoint(cp.body, this.deps.ctx, 'skip');
         return { fold: this.fresh(space, restored.projection, restored.seq, cp.seq), continued: false };
       } catch {
         // An unreadable checkpoint: the next older one (or the empty log) serves instead.
