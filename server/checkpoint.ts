@@ -10,7 +10,7 @@ import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node
 import type { CityopsConfig } from '@shared/config';
 import { packShare, unpackShare, type DayFigures, type UnitShare } from '@shared/projection/day';
 import type { ProjectionContext, SpaceProjection } from '@shared/projection/state';
-import { SeenFilter, type SeenShape } from './ingest/bloom';
+import { BloomFilter, SeenFilter, type SeenShape } from './ingest/bloom';
 import { PROJECT_ROOT } from './root';
 import type { Restored } from './spaces';
 
@@ -222,7 +222,7 @@ export function encodeCheckpoint(p: SpaceProjection, seen: SeenFilter, seq: numb
 /**
  * Where a checkpoint's dedupe filter finds its full stages (by the filter's id and the stage's index: the bytes, or
  * undefined when not stored); `'skip'` leaves the filter out (a review folds the log and looks nothing up): the
- * restored filter is then empty.
+ * restored filter is then an empty one of 512 bits.
  */
 export type StageSource = ((filter: string, idx: number) => Uint8Array | undefined) | 'skip';
 
@@ -266,6 +266,8 @@ export function decodeCheckpoint(body: Buffer, ctx: ProjectionContext, stages: S
     }
   }
   const seen =
-    stages === 'skip' ? new SeenFilter() : SeenFilter.restore(parsed.seen, bloom, (idx) => stages(parsed.seen.id, idx));
+    stages === 'skip'
+      ? new SeenFilter([new BloomFilter(9)])
+      : SeenFilter.restore(parsed.seen, bloom, (idx) => stages(parsed.seen.id, idx));
   return { projection, seen, seq: parsed.seq };
 }

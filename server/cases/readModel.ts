@@ -769,11 +769,13 @@ export class CaseReadModel {
 
   /** Adds a checkpoint to a write, and to the review history when due (the history then pruned). */
   private checkpointOps(c: QueuedCheckpoint, job: RowOps): number {
+    // The stages' copies first: should they fail, nothing of this checkpoint is in the write.
+    const stages = c.seen ? c.seen.unsaved() : [];
     job.add(W.checkpoint, [c.space, c.seq, c.version, c.sha, c.body, c.now]);
     let stored = -1;
     if (c.seen) {
       job.add(W.seenOtherFilters, [c.space, c.seen.filter]);
-      for (const st of c.seen.unsaved()) {
+      for (const st of stages) {
         job.add(W.seenStage, [c.space, c.seen.filter, st.idx, st.bits]);
         stored = Math.max(stored, st.idx);
       }

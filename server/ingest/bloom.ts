@@ -5,7 +5,7 @@
  * replayed year (each a lookup in the log's index; 9.5% in theory), and would for more than half after two years.
  */
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { SharedSeen } from '../store/types';
 import { addId, hasBits, hashPairInto } from './bloomBits.mjs';
 
@@ -98,6 +98,8 @@ export class BloomFilter {
   }
 }
 
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
 /** Ids a stage of `log2` bits takes before the next stage starts. */
 export function stageCapacity(log2: number): number {
   return Math.floor(2 ** log2 / SEEN_BITS_PER_ID);
@@ -111,6 +113,8 @@ export interface SeenShape {
   readonly id: string;
   readonly stages: readonly number[];
   readonly lastIds: number;
+  /** The SHA-256 of each full stage's bits (hex), oldest first: the stored stages are checked against them. */
+  readonly sums: readonly string[];
 }
 
 /** A full stage of a filter, to store beside the checkpoints: its index and a copy of its bits. */
@@ -133,6 +137,8 @@ export class SeenFilter {
   private capacity: number;
   /** Leading full stages known stored beside the checkpoints. */
   private saved: number;
+  /** The SHA-256 of each full stage's bits, computed once it is full (a full stage never changes). */
+  private readonly sums: string[];
 
   /**
    * A filter of the given stages (oldest first), `lastIds` ids in the last; an empty stage if none. New stages have
@@ -144,11 +150,13 @@ export class SeenFilter {
     private readonly stageLog2 = SEEN_LOG2_BITS,
     readonly id: string = randomUUID(),
     saved = 0,
+    sums: readonly string[] = [],
   ) {
     this.stages = stages.length > 0 ? [...stages] : [new BloomFilter(stageLog2)];
     this.lastIds = stages.length > 0 ? lastIds : 0;
     this.capacity = stageCapacity(this.stages[this.stages.length - 1]!.log2Bits);
     this.saved = Math.min(saved, this.stages.length - 1);
+    this.sums = sums.slice(0, this.stages.length - 1);
   }
 
   /** The filter a thread filled in `shared`, holding `ids` ids (copied into ordinary memory). */
@@ -169,6 +177,10 @@ export class SeenFilter {
     if (!Array.isArray(shape.stages) || shape.stages.length === 0) throw new Error('a filter of no stage');
     if (!Number.isSafeInteger(shape.lastIds) || shape.lastIds < 0)
       throw new Error(`the last filter stage holds ${JSON.stringify(shape.lastIds)} ids: not a count`);
+    if (!Array.isArray(shape.sums) || shape.sums.length !== shape.stages.length - 1)
+      throw new Error(
+        `the filter names ${shape.stages.length - 1} full stage(s) but gives the sums of ${String(shape.sums?.length)}`,
+      );
     const stages = shape.stages.map((log2, idx) => {
       if (!Number.isInteger(log2) || log2 < 9 || log2 > 32)
         throw new Error(`a filter stage of 2^${JSON.stringify(log2)} bits: not a whole power from 2^9 to 2^32`);
@@ -179,14 +191,18 @@ export class SeenFilter {
         throw new Error(
           `the dedupe filter's ${isLast ? 'last' : `full`} stage ${idx} has ${bytes.byteLength} bytes, not the ${2 ** (log2 - 3)} of 2^${log2} bits`,
         );
+      if (!isLast && sha256(bytes) !== shape.sums[idx])
+        throw new Error(`the dedupe filter's full stage ${idx} as stored is corrupt (checksum mismatch)`);
       return BloomFilter.fromBytes(bytes);
     });
-    return new SeenFilter(stages, shape.lastIds, SEEN_LOG2_BITS, shape.id, stages.length - 1);
+    return new SeenFilter(stages, shape.lastIds, SEEN_LOG2_BITS, shape.id, stages.length - 1, shape.sums);
   }
 
   /** Its shape, for a checkpoint (`lastBytes` gives its last stage's bits). */
   shape(): SeenShape {
-    return { id: this.id, stages: this.stages.map((f) => f.log2Bits), lastIds: this.lastIds };
+    for (let idx = this.sums.length; idx < this.stages.length - 1; idx++)
+      this.sums.push(sha256(this.stages[idx]!.toBytes()));
+    return { id: this.id, stages: this.stages.map((f) => f.log2Bits), lastIds: this.lastIds, sums: [...this.sums] };
   }
 
   /** The last stage's bits (for a checkpoint). */

@@ -76,3 +76,29 @@ describe("when a space's dedupe filter has grown several stages and the server c
     expect(rows()).toEqual([]);
   });
 });
+
+describe('when a stored full stage is altered in the file', () => {
+  it('then the start folds the log, saying the stage is corrupt, and no duplicate is let in', async () => {
+    let server = await startTestServer(FROM + 3_600_000, undefined, undefined, { monitorMs: 3_600_000 });
+    try {
+      const events = ticks(2_000, 'alter');
+      await server.app.ingest.ingest(SPACE, events);
+      const filter = new SeenFilter([], 0, 12);
+      for (const e of events) filter.add(e.eventId);
+      server.app.spaces.get(SPACE).seen = filter;
+      await server.app.monitor.checkpointAll();
+      server.app.cases.flush();
+      server.app.cases.db
+        .prepare('UPDATE seen_stages SET bits = zeroblob(length(bits)) WHERE space = ? AND idx = 2')
+        .run(SPACE);
+      server = await server.restart();
+      const [r] = await server.app.restored;
+      expect(r?.from).toBe('log');
+      expect(r?.reason).toMatch(/full stage 2 as stored is corrupt \(checksum mismatch\)/);
+      const again = await server.app.ingest.ingest(SPACE, events.slice(900, 1_000));
+      expect(again.duplicate).toBe(100);
+    } finally {
+      await server.dispose();
+    }
+  });
+});

@@ -89,10 +89,15 @@ describe('when a filter of several stages is checkpointed', () => {
 
   it('then the body carries the last stage only, and each full stage is stored once', () => {
     // The first stage came full; 409 ids fill each stage of 2^12 bits after it.
-    expect(seen.shape()).toEqual({ id: seen.id, stages: [13, 12, 12, 12], lastIds: 900 - 2 * 409 });
+    expect(seen.shape()).toMatchObject({ id: seen.id, stages: [13, 12, 12, 12], lastIds: 900 - 2 * 409 });
     const body = encodeCheckpoint(createProjection('drill-seen', ctx), seen, 900);
     const raw = inflateRawSync(body);
     expect(raw.byteLength - 4 - raw.readUInt32LE(0)).toBe(512);
+    // Each a copy in memory of its own (the writer's thread takes it): the filter's bits stay where they are.
+    const copies = seen.unsavedStages();
+    expect(copies.map((st) => st.bits.buffer === seen.bytes()[st.idx]!.buffer)).toEqual([false, false, false]);
+    copies[0]!.bits.fill(0);
+    expect(added.every((id) => seen.mightHave(id))).toBe(true);
     expect(store()).toEqual([0, 1, 2]);
     expect(store()).toEqual([]);
   });
@@ -122,25 +127,36 @@ describe('when a filter of several stages is checkpointed', () => {
   it('then a full stage that is not stored, or not of its size, makes the checkpoint unusable, saying which', () => {
     const body = encodeCheckpoint(createProjection('drill-seen', ctx), seen, 1_400);
     expect(() => decodeCheckpoint(body, ctx, () => undefined)).toThrow(/full stage 0 is not stored/);
+    const flipped = (idx: number) => {
+      const b = new Uint8Array(stored.get(idx)!);
+      if (idx === 2) b[7] = b[7]! ^ 0x10;
+      return b;
+    };
+    expect(() => decodeCheckpoint(body, ctx, (_f, idx) => flipped(idx))).toThrow(
+      /full stage 2 as stored is corrupt \(checksum mismatch\)/,
+    );
     expect(() => decodeCheckpoint(body, ctx, (_f, idx) => (idx === 0 ? new Uint8Array(512) : stored.get(idx)))).toThrow(
       /full stage 0 has 512 bytes, not the 1024 of 2\^13 bits/,
     );
     // A review leaves the filter out.
-    expect(decodeCheckpoint(body, ctx, 'skip').seen.shape().stages).toEqual([26]);
+    expect(decodeCheckpoint(body, ctx, 'skip').seen.shape().stages).toEqual([9]);
   });
 
   it('then a shape that is not one is refused, with what is wrong', () => {
     const last = new Uint8Array(512);
     const full = () => new Uint8Array(512);
-    expect(() => SeenFilter.restore({ id: 'x', stages: [], lastIds: 0 }, last, full)).toThrow(/no stage/);
-    expect(() => SeenFilter.restore({ id: '', stages: [12], lastIds: 0 }, last, full)).toThrow(/no id/);
-    expect(() => SeenFilter.restore({ id: 'x', stages: [12], lastIds: -1 }, last, full)).toThrow(
+    expect(() => SeenFilter.restore({ id: 'x', stages: [12, 12], lastIds: 0, sums: [] }, last, full)).toThrow(
+      /names 1 full stage\(s\) but gives the sums of 0/,
+    );
+    expect(() => SeenFilter.restore({ id: 'x', stages: [], lastIds: 0, sums: [] }, last, full)).toThrow(/no stage/);
+    expect(() => SeenFilter.restore({ id: '', stages: [12], lastIds: 0, sums: [] }, last, full)).toThrow(/no id/);
+    expect(() => SeenFilter.restore({ id: 'x', stages: [12], lastIds: -1, sums: [] }, last, full)).toThrow(
       /last filter stage holds -1 ids: not a count/,
     );
     expect(() =>
-      SeenFilter.restore({ id: 'x', stages: ['12'] as unknown as number[], lastIds: 0 }, last, full),
+      SeenFilter.restore({ id: 'x', stages: ['12'] as unknown as number[], lastIds: 0, sums: [] }, last, full),
     ).toThrow(/a filter stage of 2\^"12" bits/);
-    expect(() => SeenFilter.restore({ id: 'x', stages: [13], lastIds: 0 }, last, full)).toThrow(
+    expect(() => SeenFilter.restore({ id: 'x', stages: [13], lastIds: 0, sums: [] }, last, full)).toThrow(
       /last stage 0 has 512 bytes, not the 1024/,
     );
     expect(() => SeenFilter.fromShared({ ...sharedSeen(), mask: 2 ** 20 - 1 }, 0)).toThrow(/not one sharedSeen made/);
