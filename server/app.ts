@@ -511,15 +511,14 @@ export function createApp(deps: AppDeps): App {
     silentWalls: (space, at) => walls.silent(space, at),
     checkpoint: (space) => {
       const clock = historyClock(space, now());
-      const seen = space.seen;
       caseModel.checkpoint(
         space.name,
         space.position,
         version,
-        encodeCheckpoint(space.projection, seen, space.position),
+        encodeCheckpoint(space.projection, space.seen, space.position),
         now(),
         clock === null ? undefined : { clock, policy: historyPolicy },
-        { filter: seen.id, unsaved: () => seen.unsavedStages(), saved: (count) => seen.stagesSaved(count) },
+        space.seen,
       );
       snapshotSoon();
     },

@@ -127,12 +127,9 @@ class DeflatedBody {
     // 2.99 MB at 400,000 ids, 77 against 97 ms; 6.79 against 6.83 MB at three million, 62 against 172 ms; 8 against
     // 37 KB empty). Huffman codes alone are faster still but never under 1 MiB (1.05 MB empty): too much for the
     // checkpoints of a young space, kept every minute and in the review history.
-    return Buffer.concat([head, ...this.out, deflateRawSync(tail, FILTER_DEFLATE)]);
+    return Buffer.concat([head, ...this.out, deflateRawSync(tail, { level: 1, strategy: zlibConstants.Z_RLE })]);
   }
 }
-
-/** How a filter's bits are deflated (see `DeflatedBody.end`). */
-const FILTER_DEFLATE = { level: 1, strategy: zlibConstants.Z_RLE } as const;
 
 /** Whether a value is written member by member: a collection, or a plain object that holds one (a day's figures). */
 function streamed(value: unknown): value is Map<unknown, unknown> | Set<unknown> | Record<string, unknown> {

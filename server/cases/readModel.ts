@@ -27,7 +27,7 @@ import type { ItemEvent } from '@shared/events/item';
 import type { Shift } from '@shared/events/ops';
 import type { CaseArchive, ProjectionContext } from '@shared/projection/state';
 import { Failsafe, Subscribers } from '../failsafe';
-import { BloomFilter, type FullStage } from '../ingest/bloom';
+import { BloomFilter, type SeenFilter } from '../ingest/bloom';
 import { historyDue, historyToPrune, type HistoryPolicy } from '../review/history';
 import { CASE_COLUMNS, CASE_ROW_TABLES, caseRow } from './rows';
 import { InlineRowWriter, ThreadRowWriter, type RowOps, type RowWriter } from './rowWriter';
@@ -245,16 +245,12 @@ interface QueuedCheckpoint {
 }
 
 /**
- * The dedupe filter a checkpoint names (`SeenShape.id`): its full stages are stored beside the checkpoint, each once,
- * in the write that first carries a checkpoint naming them; the stages of any other filter of the space go then.
+ * The dedupe filter a checkpoint names (`SeenShape.id`; a `SeenFilter` is one): its full stages are stored beside the
+ * checkpoint, each once, in the write that first carries a checkpoint naming them (`unsavedStages` is asked when the
+ * write is made, again if it is made again; `stagesSaved` is told once it committed); the stages of any other filter
+ * of the space go then.
  */
-export interface CheckpointStages {
-  readonly filter: string;
-  /** The full stages not stored yet (asked when the write is made, again if it is made again). */
-  readonly unsaved: () => readonly FullStage[];
-  /** Told, once the write committed, how many leading full stages are stored. */
-  readonly saved: (count: number) => void;
-}
+export type CheckpointStages = Pick<SeenFilter, 'id' | 'unsavedStages' | 'stagesSaved'>;
 
 /** A space's review history as written and asked to be written: its fold version and entries. */
 interface ReviewIndex {
@@ -627,7 +623,7 @@ export class CaseReadModel {
       }
       this.settle(taken);
       checkpoints.forEach((c, i) => {
-        if (c.seen && stagesStored[i]! > 0) c.seen.saved(stagesStored[i]!);
+        if (c.seen && stagesStored[i]! > 0) c.seen.stagesSaved(stagesStored[i]!);
       });
       // What was folded meanwhile: at once when it is a lot (or a checkpoint waits), else on the timer.
       if (this.checkpoints.size > 0 || [...this.spaces.values()].some((m) => m.pendingEvents >= PENDING_MAX_EVENTS))
@@ -770,13 +766,13 @@ export class CaseReadModel {
   /** Adds a checkpoint to a write, and to the review history when due (the history then pruned). */
   private checkpointOps(c: QueuedCheckpoint, job: RowOps): number {
     // The stages' copies first: should they fail, nothing of this checkpoint is in the write.
-    const stages = c.seen ? c.seen.unsaved() : [];
+    const stages = c.seen ? c.seen.unsavedStages() : [];
     job.add(W.checkpoint, [c.space, c.seq, c.version, c.sha, c.body, c.now]);
     let stored = -1;
     if (c.seen) {
-      job.add(W.seenOtherFilters, [c.space, c.seen.filter]);
+      job.add(W.seenOtherFilters, [c.space, c.seen.id]);
       for (const st of stages) {
-        job.add(W.seenStage, [c.space, c.seen.filter, st.idx, st.bits]);
+        job.add(W.seenStage, [c.space, c.seen.id, st.idx, st.bits]);
         stored = Math.max(stored, st.idx);
       }
     }

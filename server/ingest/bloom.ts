@@ -94,7 +94,7 @@ export class BloomFilter {
   /** False when the string was certainly never added. */
   mightHave(s: string): boolean {
     hashPairInto(s, pair, 0);
-    return hasBits(this.bits, this.mask, this.hashes, pair[0]!, pair[1]!);
+    return this.hasPair(pair[0]!, pair[1]!);
   }
 }
 
