@@ -1,6 +1,7 @@
 /**
  * The server of `bench:replay`, in a process of its own (so the replaying client does not share its core), on files in
- * DATA_DIR as in production (event log, case read model with the checkpoints): prints its URL, then answers `stats` (peak RSS sampled every 200 ms, and the kernel's high-water mark).
+ * DATA_DIR as in production (event log, case read model with the checkpoints): prints its URL, then answers `stats` (peak RSS sampled every 200 ms, and the kernel's high-water mark)
+ * and `filled` (when the dedupe filters a start fills from the log after it is ready were complete).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -64,6 +65,11 @@ function highWaterMark(): number | null {
   }
 }
 process.on('message', (m) => {
+  // On `filled`: answers, once every dedupe filter being filled from its log after the start is complete, when that was.
+  if (m === 'filled') {
+    void app.spaces.filled().then(() => process.send?.({ filledMs: performance.now() - started }));
+    return;
+  }
   // REPLAY_HEAPSNAPSHOT=DIR: on `heapsnapshot`, writes a V8 heap snapshot of the server to DIR and answers its path.
   if (m === 'heapsnapshot' && process.env.REPLAY_HEAPSNAPSHOT) {
     process.send?.({

@@ -177,6 +177,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** How long a graceful stop waits for dedupe filters still being filled from their logs before its checkpoints, ms. */
+const FILL_WAIT_MS = 15_000;
+
 /** How long a closing server waits for its connections to end by themselves before it ends them, ms. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -641,8 +644,18 @@ export function createApp(deps: AppDeps): App {
       await wallPeers?.close();
       closing = true;
       await snapshotRun;
-      // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing.
-      if (isReady) await monitor.checkpointAll();
+      // A graceful stop leaves a checkpoint at the log's end: the next start folds nothing. A dedupe filter still being
+      // filled from its log (a start that folded the whole log, moments ago) is waited for a while first: a space whose
+      // filter is not complete by then keeps the checkpoint it had, if any.
+      if (isReady) {
+        let waited: NodeJS.Timeout | undefined;
+        await Promise.race([
+          spaces.filled(),
+          new Promise<void>((resolve) => (waited = setTimeout(resolve, FILL_WAIT_MS))),
+        ]);
+        clearTimeout(waited);
+        await monitor.checkpointAll();
+      }
       review.close();
       b.stop();
       caseFeed.close();

@@ -104,7 +104,8 @@ export class SpaceMonitor {
 
   private due(space: Space): boolean {
     const last = this.checkpointed.get(space.name);
-    if (space.position === 0 || last?.seq === space.position) return false;
+    // A filter still being filled from the log has no checkpoint to give: the first pass after it is complete makes one.
+    if (space.position === 0 || last?.seq === space.position || space.seen.isFilling) return false;
     if (!last) return true;
     return (
       this.opts.now() - last.at >= (this.opts.checkpointMs ?? 60_000) ||
@@ -130,6 +131,8 @@ export class SpaceMonitor {
         if (
           this.opts.spaces.isCurrent(space) &&
           space.position > 0 &&
+          // A stop while the dedupe filter is still filled from the log leaves the checkpoint there was (if any).
+          !space.seen.isFilling &&
           this.checkpointed.get(space.name)?.seq !== space.position
         )
           this.checkpointNow(space);

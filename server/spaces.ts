@@ -17,10 +17,11 @@ import {
 } from '@shared/projection/state';
 import type { DrillInfo } from '@shared/wall/view';
 import { SeenFilter, sharedSeen } from './ingest/bloom';
+import { addId } from './ingest/bloomBits.mjs';
 import { SeenFilterBuilder } from './ingest/seenBuilder';
 import { logger, type Logger } from './log';
 import type { DomainEvent } from '@shared/events';
-import type { EventStore, LogChunk } from './store/types';
+import type { EventStore, LogChunk, SharedSeen } from './store/types';
 
 /** One space on this node. */
 export interface Space {
@@ -172,6 +173,8 @@ export async function foldLog(
 export class SpaceRegistry {
   private readonly spaces = new Map<string, Space>();
   private readonly deleteListeners: DeleteListener[] = [];
+  /** The dedupe filters being filled from their logs after a fold, each with its fill. */
+  private readonly fills = new Map<SeenFilter, Promise<void>>();
   readonly progress: StartProgress = { spaces: 0, spacesDone: 0, events: 0, eventsDone: 0, current: null };
   constructor(
     private readonly store: EventStore,
@@ -236,8 +239,9 @@ export class SpaceRegistry {
   /**
    * Folds a space's log after `from` (a checkpoint, or nothing: the whole log) into a projection that then replaces the
    * space's, sweeping as the space's clock moves and yielding to the event loop between chunks. `expected` is how many
-   * events there are to fold, if known: a long whole log has its dedupe filter filled on a worker thread meanwhile.
-   * Returns the events folded.
+   * events there are to fold, if known: a long whole log has its dedupe filter filled by another thread — after the
+   * fold, from the log's index, where the store can (the space is ready meanwhile, every new id asked of the log's
+   * index until the filter is complete); else while folding. Returns the events folded.
    */
   private async fold(
     space: Space,
@@ -247,11 +251,13 @@ export class SpaceRegistry {
   ): Promise<number> {
     const projection = from?.projection ?? createProjection(space.name, this.ctx);
     const long = from === null && expected >= SEEN_WORKER_MIN;
-    // A store that can fills the filter on the thread that reads the log (a long read of a SQLite file has its own);
+    // Where the store can, the filter is filled after the fold by a thread of its own: the start waits for neither.
+    // Else a store that can fills it on the thread that reads the log (a long read of a SQLite file has its own);
     // for another, a builder's thread sets the bits of the ids this thread hands it.
     // Sized for the whole log (at least a default stage): new ids then fill it up before a new stage starts.
-    const shared = long && this.store.readFilling ? sharedSeen(expected) : null;
-    const builder = long && !shared ? this.seenBuilder(expected) : null;
+    const after = long && this.store.fillSeen !== undefined;
+    const shared = long && !after && this.store.readFilling ? sharedSeen(expected) : null;
+    const builder = long && !after && !shared ? this.seenBuilder(expected) : null;
     let seen = from?.seen ?? new SeenFilter();
     projection.archive = this.archiveOf(space.name);
     projection.replaying = true;
@@ -259,9 +265,11 @@ export class SpaceRegistry {
     try {
       result = await foldLog(this.store, space.name, projection, from?.seq ?? 0, {
         chunk: START_CHUNK,
-        ...(shared
-          ? { read: (after: number) => this.store.readFilling!(space.name, START_CHUNK, after, shared) }
-          : { each: builder ? (e: DomainEvent) => builder.add(e.eventId) : (e: DomainEvent) => seen.add(e.eventId) }),
+        ...(after
+          ? {}
+          : shared
+            ? { read: (at: number) => this.store.readFilling!(space.name, START_CHUNK, at, shared) }
+            : { each: builder ? (e: DomainEvent) => builder.add(e.eventId) : (e: DomainEvent) => seen.add(e.eventId) }),
         ...(onChunk ? { onChunk } : {}),
       });
     } catch (err) {
@@ -269,7 +277,11 @@ export class SpaceRegistry {
       throw err;
     }
     const { seq, folded, refused } = result;
-    if (shared) seen = SeenFilter.fromShared(shared, folded);
+    if (after) {
+      const fill = sharedSeen(expected);
+      seen = SeenFilter.filling(fill, folded);
+      this.fills.set(seen, this.fillSeen(space.name, seen, fill));
+    } else if (shared) seen = SeenFilter.fromShared(shared, folded);
     else if (builder) seen = await this.finishSeen(builder, space.name, seq);
     projection.replaying = false;
     space.projection = projection;
@@ -277,6 +289,48 @@ export class SpaceRegistry {
     space.position = seq;
     space.rebuildRefused = refused;
     return folded;
+  }
+
+  /**
+   * Fills a space's new dedupe filter from its log on the store's thread, then completes it. Should the thread fail,
+   * the log's ids are read here instead; should that fail too, the filter stays filling (every new id asked of the
+   * log's index, no checkpoint made) and the failure is logged.
+   */
+  private async fillSeen(space: string, seen: SeenFilter, fill: SharedSeen): Promise<void> {
+    const t0 = performance.now();
+    try {
+      let ids: number | null;
+      try {
+        ids = await this.store.fillSeen!(space, fill);
+      } catch (err) {
+        this.log.warn({ err, space }, `${(err as Error).message}: the log's event ids are read on the main thread`);
+        ids = 0;
+        const bits = new Uint32Array(fill.words);
+        for await (const chunk of this.store.readWithSeqs(space, START_CHUNK)) {
+          for (const e of chunk.events) addId(bits, fill.mask, fill.hashes, e.eventId);
+          ids += chunk.events.length;
+        }
+      }
+      // The store closed first: nothing is completed (the filter goes with the process).
+      if (ids === null) return;
+      seen.completeFill();
+      this.log.info(
+        { space, ids, ms: Math.round(performance.now() - t0) },
+        `the dedupe filter of ${space} is complete: ${ids} event ids of its log added in ${Math.round(performance.now() - t0)} ms`,
+      );
+    } catch (err) {
+      this.log.error(
+        { err, space },
+        `the dedupe filter of ${space} could not be filled from its log: every new event is looked up in the log's index, and no checkpoint is made until a restart`,
+      );
+    } finally {
+      this.fills.delete(seen);
+    }
+  }
+
+  /** Resolves once the dedupe filters being filled from their logs are complete (or have failed, which is logged). */
+  async filled(): Promise<void> {
+    while (this.fills.size > 0) await Promise.all([...this.fills.values()]);
   }
 
   /** A builder of a dedupe filter on a worker thread, or null when no thread could be started. */

@@ -47,7 +47,13 @@ export function opsRoutes(deps: RouteDeps): Router {
     }
     res.json({
       ready: true,
-      spaces: deps.spaces.all().map((s) => ({ space: s.name, events: s.projection.eventsApplied })),
+      // A space whose dedupe filter a thread still fills from its log (after a start that folded the whole log) takes
+      // events as usual; each is looked up in the log's index until the filter is complete.
+      spaces: deps.spaces.all().map((s) => ({
+        space: s.name,
+        events: s.projection.eventsApplied,
+        ...(s.seen.isFilling ? { dedupeFilter: 'filling' } : {}),
+      })),
       ...(deps.calendar ? { calendar: deps.calendar.coverage() } : {}),
     });
   });

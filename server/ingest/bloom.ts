@@ -81,6 +81,13 @@ export class BloomFilter {
     return new BloomFilter(log2, SEEN_HASHES, copy);
   }
 
+  /** Sets every bit set in `words` (another filter's bits of the same size: the two then hold both's strings). */
+  orWith(words: Uint32Array): void {
+    if (words.length !== this.bits.length)
+      throw new Error(`a filter of ${this.bits.length} words cannot take the bits of one of ${words.length}`);
+    for (let i = 0; i < words.length; i++) this.bits[i]! |= words[i]!;
+  }
+
   /** Whether every bit of a hash pair is set (a lookup that hashed the string already). */
   hasPair(h1: number, h2: number): boolean {
     return hasBits(this.bits, this.mask, this.hashes, h1, h2);
@@ -96,6 +103,15 @@ export class BloomFilter {
     hashPairInto(s, pair, 0);
     return this.hasPair(pair[0]!, pair[1]!);
   }
+}
+
+/** log2 of the bits of shared words `sharedSeen` made (throws for any others). */
+function checkShared(shared: SharedSeen): number {
+  if (shared.hashes !== SEEN_HASHES || shared.mask !== shared.words.byteLength * 8 - 1)
+    throw new Error(
+      `a shared filter of ${shared.words.byteLength} bytes with mask ${shared.mask} and ${shared.hashes} hashes is not one sharedSeen made`,
+    );
+  return Math.log2(shared.words.byteLength * 8);
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -139,6 +155,11 @@ export class SeenFilter {
   private saved: number;
   /** The SHA-256 of each full stage's bits, computed once it is full (a full stage never changes). */
   private readonly sums: string[];
+  /**
+   * While a thread fills the first stage's ids from the log (`filling`): the words it sets, merged in by
+   * `completeFill`. Until then every lookup answers "maybe", so every id is asked of the log's index.
+   */
+  private fill: SharedSeen | null = null;
 
   /**
    * A filter of the given stages (oldest first), `lastIds` ids in the last; an empty stage if none. New stages have
@@ -161,11 +182,31 @@ export class SeenFilter {
 
   /** The filter a thread filled in `shared`, holding `ids` ids (copied into ordinary memory). */
   static fromShared(shared: SharedSeen, ids: number): SeenFilter {
-    if (shared.hashes !== SEEN_HASHES || shared.mask !== shared.words.byteLength * 8 - 1)
-      throw new Error(
-        `a shared filter of ${shared.words.byteLength} bytes with mask ${shared.mask} and ${shared.hashes} hashes is not one sharedSeen made`,
-      );
+    checkShared(shared);
     return new SeenFilter([BloomFilter.fromBytes(new Uint8Array(shared.words))], ids);
+  }
+
+  /**
+   * A filter whose first stage (the size of `shared`) is to hold `ids` ids a thread is adding to `shared` meanwhile:
+   * until `completeFill`, it answers "maybe" to every lookup, and it has no shape for a checkpoint. Ids added to it
+   * meanwhile go into its stages as usual.
+   */
+  static filling(shared: SharedSeen, ids: number): SeenFilter {
+    const f = new SeenFilter([new BloomFilter(checkShared(shared))], ids);
+    f.fill = shared;
+    return f;
+  }
+
+  /** Whether a thread is still filling it from the log (see `filling`). */
+  get isFilling(): boolean {
+    return this.fill !== null;
+  }
+
+  /** The thread filled the shared words: its ids join the first stage, and lookups answer from the bits again. */
+  completeFill(): void {
+    if (!this.fill) return;
+    this.stages[0]!.orWith(new Uint32Array(this.fill.words));
+    this.fill = null;
   }
 
   /**
@@ -198,8 +239,10 @@ export class SeenFilter {
     return new SeenFilter(stages, shape.lastIds, SEEN_LOG2_BITS, shape.id, stages.length - 1, shape.sums);
   }
 
-  /** Its shape, for a checkpoint (`lastBytes` gives its last stage's bits). */
+  /** Its shape, for a checkpoint (`lastBytes` gives its last stage's bits); none while it is filling. */
   shape(): SeenShape {
+    if (this.fill)
+      throw new Error('the dedupe filter is still being filled from the log: it cannot be checkpointed yet');
     for (let idx = this.sums.length; idx < this.stages.length - 1; idx++)
       this.sums.push(sha256(this.stages[idx]!.toBytes()));
     return { id: this.id, stages: this.stages.map((f) => f.log2Bits), lastIds: this.lastIds, sums: [...this.sums] };
@@ -241,8 +284,9 @@ export class SeenFilter {
     this.lastIds++;
   }
 
-  /** False when the id was certainly never added. */
+  /** False when the id was certainly never added (never while it is filling). */
   mightHave(s: string): boolean {
+    if (this.fill) return true;
     hashPairInto(s, pair, 0);
     const h1 = pair[0]!;
     const h2 = pair[1]!;

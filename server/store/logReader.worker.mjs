@@ -30,7 +30,12 @@ function pump() {
       db = new Database(file, { fileMustExist: true });
       // A reader never blocks the WAL writer; it waits for it only while a checkpoint resets the WAL.
       db.pragma('busy_timeout = 10000');
-      page = db.prepare(`SELECT seq, body, event_id FROM ${table} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
+      // The ids only when there is a filter to fill.
+      page = db
+        .prepare(
+          `SELECT seq, body${bits !== null ? ', event_id' : ''} FROM ${table} WHERE seq > ? ORDER BY seq LIMIT ?`,
+        )
+        .raw();
     }
     while (credits > 0 && !ended) {
       const rows = page.all(from, pageSize);

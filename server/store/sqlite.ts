@@ -44,6 +44,9 @@ const THREAD_READ_MIN = 4;
  */
 const BACKSTOP_PAGES = 16_384;
 
+/** The dedupe filter's fill thread's script, in the source tree (plain JavaScript: the bundle does not carry it). */
+const SEEN_FILL_SCRIPT = path.join(PROJECT_ROOT, 'server', 'store', 'seenFill.worker.mjs');
+
 /** The checkpointer thread's script, in the source tree (plain JavaScript: the bundle does not carry it). */
 const CHECKPOINTER_SCRIPT = path.join(PROJECT_ROOT, 'server', 'store', 'walCheckpointer.worker.mjs');
 
@@ -208,6 +211,42 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     }
   }
 
+  /** Fill threads running, each with how to tell its caller the store closed first. */
+  const fills = new Map<Worker, () => void>();
+
+  /** `fillSeen` on a thread of its own (a file only). */
+  function fillSeen(space: string, seen: SharedSeen): Promise<number | null> {
+    const table = tableOf(space);
+    statements(space);
+    return new Promise((resolve, reject) => {
+      const where = `filling the dedupe filter of ${space} from ${table} of ${file}`;
+      let worker: Worker;
+      try {
+        worker = new Worker(SEEN_FILL_SCRIPT, { workerData: { file, table, seen } });
+      } catch (err) {
+        reject(new Error(`${where}: no thread could be started (${(err as Error).message})`, { cause: err }));
+        return;
+      }
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        fills.delete(worker);
+        fn();
+      };
+      fills.set(worker, () => settle(() => resolve(null)));
+      worker.once('message', (m: { ids?: number; error?: string }) =>
+        settle(() => (m.error === undefined ? resolve(m.ids ?? 0) : reject(new Error(`${where}: ${m.error}`)))),
+      );
+      worker.once('error', (err) => settle(() => reject(new Error(`${where}: ${err.message}`, { cause: err }))));
+      worker.once('exit', (code) =>
+        settle(() => reject(new Error(`${where}: the thread ended (exit code ${code}) before it answered`))),
+      );
+      // A fill never holds the process open: a stop does not wait for it.
+      worker.unref();
+    });
+  }
+
   const store: EventStore = {
     async append(space, events, quarantined) {
       return appendTx(space, events, quarantined);
@@ -237,6 +276,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     readFilling(space, chunkSize, after, seen) {
       return read(space, chunkSize, after, seen);
     },
+    ...(file === ':memory:' ? {} : { fillSeen }),
     async readSeqs(space, seqs) {
       const t = tableOf(space);
       statements(space);
@@ -314,6 +354,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
       inserts.delete(space);
     },
     async close() {
+      for (const [worker, stopped] of [...fills]) {
+        stopped();
+        await worker.terminate();
+      }
       await checkpointer?.terminate();
       if (db.open) db.close();
     },

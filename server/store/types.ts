@@ -79,6 +79,12 @@ export interface EventStore {
    * a store without it is read with `readWithSeqs`, and the caller adds the ids.
    */
   readFilling?(space: string, chunkSize: number, after: number, seen: SharedSeen): AsyncIterable<LogChunk>;
+  /**
+   * Adds every event id of a space's log to the filter `seen`, on a thread of its own, as one snapshot of the log (ids
+   * logged after it are for the caller to add); resolves with the ids added, or null when the store closed first.
+   * Optional: a store without it is read with `readFilling` or `readWithSeqs`.
+   */
+  fillSeen?(space: string, seen: SharedSeen): Promise<number | null>;
   /** The logged events of the given seqs (ascending), skipping seqs not in the log. */
   readSeqs(space: string, seqs: readonly number[]): Promise<{ seq: number; event: DomainEvent }[]>;
   /** Number of events in a space's log. */

@@ -110,7 +110,7 @@ describe('when a log on a file is read filling a filter', () => {
     }
   });
 
-  it('then a start with no checkpoint has the filter of every event folded, with no id hashed on the folding thread', async () => {
+  it('then a start with no checkpoint has, once its filter is filled from the log, the filter of every event folded, with no id hashed on the folding thread', async () => {
     const store = onFile();
     const events = await logTicks(store, 60_000);
     const handed = vi.spyOn(SeenFilterBuilder.prototype, 'add');
@@ -122,6 +122,10 @@ describe('when a log on a file is read filling a filter', () => {
       expect(handed).not.toHaveBeenCalled();
       expect(added).not.toHaveBeenCalled();
       const seen = spaces.get('drill-seen').seen;
+      // Ready before the filter: a thread fills it from the log's index after the fold.
+      expect(seen.isFilling).toBe(true);
+      await spaces.filled();
+      expect(seen.isFilling).toBe(false);
       expect(seen.shape()).toMatchObject({ stages: [26], lastIds: 60_000 });
       expect(Buffer.from(seen.bytes()[0]!).equals(Buffer.from(plainFilter(events).toBytes()))).toBe(true);
     } finally {
