@@ -248,7 +248,9 @@ async function restarts(): Promise<void> {
   );
   // The bare read runs before and after each start and the fold is set against their mean: on a shared machine one
   // read alone was seen to take anywhere from 11 to 33 s on the same year of log.
-  const repeat = Math.max(1, Number(values.repeat));
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new Error(`--repeat is a whole number of runs, not ${values.repeat}`);
   const ratios: number[] = [];
   let before = bareRead();
   for (let i = 0; i < repeat; i++) {

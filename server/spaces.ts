@@ -106,7 +106,10 @@ const START_CHUNK = 2_500;
  * archived, `projection-equality.test.ts`), and each sweep walks every case and item held.
  */
 const FOLD_SWEEP_MS = 6 * HOUR_MS;
-/** From this many events, a fold of a whole log fills the dedupe filter on a worker thread (`SeenFilterBuilder`). */
+/**
+ * From this many events, a fold of a whole log has its dedupe filter filled by another thread: after the fold, from the
+ * log's index (`EventStore.fillSeen`), or while folding (`SeenFilterBuilder`).
+ */
 const SEEN_WORKER_MIN = 50_000;
 
 /**
@@ -251,9 +254,9 @@ export class SpaceRegistry {
   ): Promise<number> {
     const projection = from?.projection ?? createProjection(space.name, this.ctx);
     const long = from === null && expected >= SEEN_WORKER_MIN;
-    // Where the store can, the filter is filled after the fold by a thread of its own: the start waits for neither.
-    // Else a store that can fills it on the thread that reads the log (a long read of a SQLite file has its own);
-    // for another, a builder's thread sets the bits of the ids this thread hands it.
+    // Where the store can (a SQLite file), the filter is filled after the fold by a thread of its own: the start does
+    // not wait for it. Else a store that can fills it while the log is read (`:memory:`: on this thread); for another
+    // (PostgreSQL), a builder's thread sets the bits of the ids this thread hands it.
     // Sized for the whole log (at least a default stage): new ids then fill it up before a new stage starts.
     const after = long && this.store.fillSeen !== undefined;
     const shared = long && !after && this.store.readFilling ? sharedSeen(expected) : null;
@@ -298,25 +301,28 @@ export class SpaceRegistry {
    */
   private async fillSeen(space: string, seen: SeenFilter, fill: SharedSeen): Promise<void> {
     const t0 = performance.now();
+    // A space deleted, or folded again, meanwhile no longer has this filter: it is left as it is (a read of a deleted
+    // space's log would make its table again).
+    const current = () => this.find(space)?.seen === seen;
     try {
       let ids: number | null;
       try {
         ids = await this.store.fillSeen!(space, fill);
       } catch (err) {
+        if (!current()) return;
         this.log.warn({ err, space }, `${(err as Error).message}: the log's event ids are read on the main thread`);
-        ids = 0;
         const bits = new Uint32Array(fill.words);
-        for await (const chunk of this.store.readWithSeqs(space, START_CHUNK)) {
-          for (const e of chunk.events) addId(bits, fill.mask, fill.hashes, e.eventId);
-          ids += chunk.events.length;
-        }
+        ids = await this.forEachLoggedId(space, Number.POSITIVE_INFINITY, (id) =>
+          addId(bits, fill.mask, fill.hashes, id),
+        );
       }
       // The store closed first: nothing is completed (the filter goes with the process).
-      if (ids === null) return;
+      if (ids === null || !current()) return;
       seen.completeFill();
+      const ms = Math.round(performance.now() - t0);
       this.log.info(
-        { space, ids, ms: Math.round(performance.now() - t0) },
-        `the dedupe filter of ${space} is complete: ${ids} event ids of its log added in ${Math.round(performance.now() - t0)} ms`,
+        { space, ids, ms },
+        `the dedupe filter of ${space} is complete: ${ids} event ids of its log added in ${ms} ms`,
       );
     } catch (err) {
       this.log.error(
@@ -328,9 +334,23 @@ export class SpaceRegistry {
     }
   }
 
-  /** Resolves once the dedupe filters being filled from their logs are complete (or have failed, which is logged). */
+  /** Calls `fn` with each event id of a space's log up to seq `upTo`, read on this thread; returns how many. */
+  private async forEachLoggedId(space: string, upTo: number, fn: (id: string) => void): Promise<number> {
+    let n = 0;
+    for await (const chunk of this.store.readWithSeqs(space, START_CHUNK)) {
+      for (let i = 0; i < chunk.events.length && chunk.seqs[i]! <= upTo; i++, n++) fn(chunk.events[i]!.eventId);
+      if (chunk.seqs[chunk.seqs.length - 1]! >= upTo) break;
+    }
+    return n;
+  }
+
+  /**
+   * Resolves once the dedupe filters being filled from their logs for the spaces as they are now are complete (or have
+   * failed, which is logged); a fill whose space was deleted or folded again since is not waited for.
+   */
   async filled(): Promise<void> {
-    while (this.fills.size > 0) await Promise.all([...this.fills.values()]);
+    const wanted = () => [...this.fills].filter(([seen, _]) => this.all().some((s) => s.seen === seen));
+    for (let w = wanted(); w.length > 0; w = wanted()) await Promise.all(w.map(([, p]) => p));
   }
 
   /** A builder of a dedupe filter on a worker thread, or null when no thread could be started. */
@@ -350,10 +370,7 @@ export class SpaceRegistry {
     } catch (err) {
       this.log.warn({ err, space }, "the dedupe filter's worker failed: the log's event ids are read again");
       const seen = new SeenFilter();
-      for await (const chunk of this.store.readWithSeqs(space, START_CHUNK)) {
-        for (let i = 0; i < chunk.events.length && chunk.seqs[i]! <= seq; i++) seen.add(chunk.events[i]!.eventId);
-        if (chunk.seqs[chunk.seqs.length - 1]! >= seq) break;
-      }
+      await this.forEachLoggedId(space, seq, (id) => seen.add(id));
       return seen;
     }
   }

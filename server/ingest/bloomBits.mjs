@@ -1,6 +1,6 @@
 /**
  * The dedupe filter's bit arithmetic, in plain JavaScript: the main thread (`bloom.ts`) and the threads that fill a
- * filter (`seenBuilder.ts`, the SQLite log reader) run this very code, so every thread sets the same bits.
+ * filter (`seenBuilder.ts`, the SQLite log reader, `seenFill.worker.mjs`) run this very code, so every thread sets the same bits.
  */
 
 /** Sets the bits of one string, given its hash pair, in a filter's words. */

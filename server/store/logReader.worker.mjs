@@ -2,7 +2,8 @@
  * A log reader thread (plain JavaScript, loaded as it is: never bundled). It reads one space's log after a seq on its own
  * connection, page by page, and posts each page as its seqs (a transferred Float64Array) and its bodies (the JSON texts,
  * which the main thread parses one by one). Given a dedupe filter's shared bits (`seen`), it adds each event id it
- * reads to them. It keeps at most `ahead` pages untaken: the main thread sends a message for
+ * reads to them (`readFilling`; a start on a file no longer asks it: its filter is filled after the fold from the ids'
+ * index, `seenFill.worker.mjs`). It keeps at most `ahead` pages untaken: the main thread sends a message for
  * each page it takes, so a slow fold never piles pages up in memory.
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -235,8 +235,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
         fn();
       };
       fills.set(worker, () => settle(() => resolve(null)));
-      worker.once('message', (m: { ids?: number; error?: string }) =>
-        settle(() => (m.error === undefined ? resolve(m.ids ?? 0) : reject(new Error(`${where}: ${m.error}`)))),
+      worker.once('message', (m: { ids?: number; indexed?: boolean; error?: string }) =>
+        settle(() => {
+          if (m.error !== undefined) return reject(new Error(`${where}: ${m.error}`));
+          // Read through the rows: correct, about 40% slower on a year's log; the index should be there.
+          if (m.indexed === false)
+            log.warn({ space, table }, `${where}: the ids' unique index was not found by its name; the rows were read`);
+          resolve(m.ids ?? 0);
+        }),
       );
       worker.once('error', (err) => settle(() => reject(new Error(`${where}: ${err.message}`, { cause: err }))));
       worker.once('exit', (code) =>

@@ -134,13 +134,18 @@ describe("when the filter's thread fails", () => {
 describe('when the server stops while the filter is still being filled', () => {
   it('then the stop waits for it and leaves a checkpoint', async () => {
     const { dir } = await loggedDir();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const app = start(dir, (inner) => async (space, seen) => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await gate;
       return inner.fillSeen!(space, seen);
     });
     await app.ready;
     expect(app.spaces.get(SPACE).seen.isFilling).toBe(true);
-    await app.close();
+    // The fill goes on only once the stop has begun: the stop must wait for it.
+    const closed = app.close();
+    setTimeout(release, 300);
+    await closed;
     const again = start(dir, (inner) => inner.fillSeen);
     try {
       await again.ready;
@@ -149,6 +154,42 @@ describe('when the server stops while the filter is still being filled', () => {
       expect(again.spaces.get(SPACE).seen.isFilling).toBe(false);
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe('when the space is deleted while its filter is being filled and the thread then fails', () => {
+  it('then the filter is left alone and the deleted log is not read (nor made again)', async () => {
+    const { dir } = await loggedDir();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let failed: Promise<unknown> = Promise.resolve();
+    const app = start(dir, () => () => {
+      const fill = gate.then(() => {
+        throw new Error('no thread for the filter');
+      });
+      failed = fill.catch(() => undefined);
+      return fill;
+    });
+    try {
+      await app.ready;
+      const old = app.spaces.get(SPACE).seen;
+      expect(old.isFilling).toBe(true);
+      await app.spaces.delete(SPACE);
+      release();
+      await app.spaces.filled();
+      // The registry hears of the failure after the fill's own promise settles: one turn of the loop later.
+      await failed;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(old.isFilling).toBe(true);
+    } finally {
+      await app.close();
+    }
+    const store = openSqliteStore({ dataDir: dir });
+    try {
+      expect(await store.spaces()).not.toContain(SPACE);
+    } finally {
+      await store.close();
     }
   });
 });

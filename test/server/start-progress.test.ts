@@ -63,7 +63,7 @@ describe('when the server starts on a log of 150,000 events with no checkpoint',
     expect(body.progress.events).toBe(EVENTS);
     expect(body.progress.eventsDone).toBeLessThan(EVENTS);
     await app.ready;
-    // The dedupe filter is filled from the log after the start (\`seen-fill.test.ts\`): /readyz says so until it is done.
+    // The dedupe filter is filled from the log after the start (`seen-fill.test.ts`): /readyz says so until it is done.
     await app.spaces.filled();
     const after = await fetch(`${url}/readyz`);
     expect(after.status).toBe(200);
