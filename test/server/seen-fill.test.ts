@@ -51,6 +51,13 @@ function start(dir: string, fillSeen: (inner: EventStore) => EventStore['fillSee
   });
 }
 
+/** A promise the test resolves when it chooses (`release`). */
+function gated(): { gate: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  return { gate, release };
+}
+
 function checkpoints(app: App): number {
   app.cases.flush();
   return app.cases.db.prepare('SELECT count(*) FROM checkpoints WHERE space = ?').pluck().get(SPACE) as number;
@@ -58,8 +65,7 @@ function checkpoints(app: App): number {
 
 describe('when a long log is folded with no checkpoint and its filter is filled afterwards', () => {
   let app: App;
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
+  const { gate, release } = gated();
   let events: DomainEvent[] = [];
   afterAll(async () => {
     release();
@@ -134,8 +140,7 @@ describe("when the filter's thread fails", () => {
 describe('when the server stops while the filter is still being filled', () => {
   it('then the stop waits for it and leaves a checkpoint', async () => {
     const { dir } = await loggedDir();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { gate, release } = gated();
     const app = start(dir, (inner) => async (space, seen) => {
       await gate;
       return inner.fillSeen!(space, seen);
@@ -161,8 +166,7 @@ describe('when the server stops while the filter is still being filled', () => {
 describe('when the space is deleted while its filter is being filled and the thread then fails', () => {
   it('then the filter is left alone and the deleted log is not read (nor made again)', async () => {
     const { dir } = await loggedDir();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { gate, release } = gated();
     let failed: Promise<unknown> = Promise.resolve();
     const app = start(dir, () => () => {
       const fill = gate.then(() => {
