@@ -130,8 +130,6 @@ export async function foldLog(
     readonly each?: (e: DomainEvent) => void;
     /** Sees each whole chunk folded (never called once `until` cut a chunk). */
     readonly onChunk?: (c: LogChunk) => void;
-    /** Reads the log after a seq (default: the store's `readWithSeqs`). */
-    readonly read?: (after: number) => AsyncIterable<LogChunk>;
   } = {},
 ): Promise<{ seq: number; folded: number; refused: number }> {
   const until = opts.until ?? Infinity;
@@ -149,7 +147,7 @@ export async function foldLog(
     sweep(p, to);
     swept = to;
   };
-  const chunks = opts.read ? opts.read(after) : store.readWithSeqs(space, opts.chunk ?? START_CHUNK, after);
+  const chunks = store.readWithSeqs(space, opts.chunk ?? START_CHUNK, after);
   for await (const chunk of chunks) {
     let cut = false;
     for (let i = 0; i < chunk.events.length; i++) {
@@ -254,13 +252,11 @@ export class SpaceRegistry {
   ): Promise<number> {
     const projection = from?.projection ?? createProjection(space.name, this.ctx);
     const long = from === null && expected >= SEEN_WORKER_MIN;
-    // Where the store can (a SQLite file), the filter is filled after the fold by a thread of its own: the start does
-    // not wait for it. Else a store that can fills it while the log is read (`:memory:`: on this thread); for another
-    // (PostgreSQL), a builder's thread sets the bits of the ids this thread hands it.
+    // Where the store can (SQLite: a file's on a thread of its own), the filter is filled after the fold: the start does
+    // not wait for it. For another store (PostgreSQL), a builder's thread sets the bits of the ids this thread hands it.
     // Sized for the whole log (at least a default stage): new ids then fill it up before a new stage starts.
     const after = long && this.store.fillSeen !== undefined;
-    const shared = long && !after && this.store.readFilling ? sharedSeen(expected) : null;
-    const builder = long && !after && !shared ? this.seenBuilder(expected) : null;
+    const builder = long && !after ? this.seenBuilder(expected) : null;
     let seen = from?.seen ?? new SeenFilter();
     projection.archive = this.archiveOf(space.name);
     projection.replaying = true;
@@ -270,9 +266,7 @@ export class SpaceRegistry {
         chunk: START_CHUNK,
         ...(after
           ? {}
-          : shared
-            ? { read: (at: number) => this.store.readFilling!(space.name, START_CHUNK, at, shared) }
-            : { each: builder ? (e: DomainEvent) => builder.add(e.eventId) : (e: DomainEvent) => seen.add(e.eventId) }),
+          : { each: builder ? (e: DomainEvent) => builder.add(e.eventId) : (e: DomainEvent) => seen.add(e.eventId) }),
         ...(onChunk ? { onChunk } : {}),
       });
     } catch (err) {
@@ -284,8 +278,7 @@ export class SpaceRegistry {
       const fill = sharedSeen(expected);
       seen = SeenFilter.filling(fill, folded);
       this.fills.set(seen, this.fillSeen(space.name, seen, fill));
-    } else if (shared) seen = SeenFilter.fromShared(shared, folded);
-    else if (builder) seen = await this.finishSeen(builder, space.name, seq);
+    } else if (builder) seen = await this.finishSeen(builder, space.name, seq);
     projection.replaying = false;
     space.projection = projection;
     space.seen = seen;

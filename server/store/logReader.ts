@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DomainEvent } from '@shared/events';
 import { PROJECT_ROOT } from '../root';
-import type { LogChunk, SharedSeen } from './types';
+import type { LogChunk } from './types';
 
 /** The reader thread's script, in the source tree (plain JavaScript: the bundle does not carry it). */
 const WORKER_SCRIPT = path.join(PROJECT_ROOT, 'server', 'store', 'logReader.worker.mjs');
@@ -30,18 +30,16 @@ type Message =
   | { readonly end: true }
   | { readonly error: string };
 
-/** What to read: the log of `table` in `file` after seq `after`, in pages of `pageSize`; with `seen`, the filter to fill. */
+/** What to read: the log of `table` in `file` after seq `after`, in pages of `pageSize`. */
 export interface ThreadRead {
   readonly file: string;
   readonly table: string;
   readonly after: number;
   readonly pageSize: number;
-  readonly seen: SharedSeen | null;
 }
 
 /**
- * A log read by a thread, page by page; with `seen`, the thread adds each event id it reads to that filter. Stopping
- * early (a `break` in the loop) ends the thread. What SQLite refuses fails the read, naming the file and the table; a
+ * A log read by a thread, page by page. Stopping early (a `break` in the loop) ends the thread. What SQLite refuses fails the read, naming the file and the table; a
  * thread that cannot start or ends early fails it with `ReaderThreadLost`, after the pages it gave.
  */
 export async function* readOnThread(read: ThreadRead): AsyncGenerator<LogChunk> {

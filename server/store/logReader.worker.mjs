@@ -1,17 +1,13 @@
 /**
  * A log reader thread (plain JavaScript, loaded as it is: never bundled). It reads one space's log after a seq on its own
  * connection, page by page, and posts each page as its seqs (a transferred Float64Array) and its bodies (the JSON texts,
- * which the main thread parses one by one). Given a dedupe filter's shared bits (`seen`), it adds each event id it
- * reads to them (`readFilling`; a start on a file no longer asks it: its filter is filled after the fold from the ids'
- * index, `seenFill.worker.mjs`). It keeps at most `ahead` pages untaken: the main thread sends a message for
+ * which the main thread parses one by one). It keeps at most `ahead` pages untaken: the main thread sends a message for
  * each page it takes, so a slow fold never piles pages up in memory.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { addId } from '../ingest/bloomBits.mjs';
 
-const { file, table, after, pageSize, ahead, seen } = workerData;
-const bits = seen ? new Uint32Array(seen.words) : null;
+const { file, table, after, pageSize, ahead } = workerData;
 
 let db = null;
 let page = null;
@@ -31,12 +27,7 @@ function pump() {
       db = new Database(file, { fileMustExist: true });
       // A reader never blocks the WAL writer; it waits for it only while a checkpoint resets the WAL.
       db.pragma('busy_timeout = 10000');
-      // The ids only when there is a filter to fill.
-      page = db
-        .prepare(
-          `SELECT seq, body${bits !== null ? ', event_id' : ''} FROM ${table} WHERE seq > ? ORDER BY seq LIMIT ?`,
-        )
-        .raw();
+      page = db.prepare(`SELECT seq, body FROM ${table} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
     }
     while (credits > 0 && !ended) {
       const rows = page.all(from, pageSize);
@@ -50,7 +41,6 @@ function pump() {
         const row = rows[i];
         seqs[i] = row[0];
         bodies[i] = row[1];
-        if (bits !== null) addId(bits, seen.mask, seen.hashes, row[2]);
       }
       from = seqs[rows.length - 1];
       credits--;

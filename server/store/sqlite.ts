@@ -159,18 +159,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     },
   );
 
-  /** A space's log after seq `from` in pages; with `seen`, each event id read is added to that filter. */
-  async function* read(
-    space: string,
-    chunkSize: number,
-    from: number,
-    seen: SharedSeen | null,
-  ): AsyncGenerator<LogChunk> {
+  /** A space's log after seq `from` in pages. */
+  async function* read(space: string, chunkSize: number, from: number): AsyncGenerator<LogChunk> {
     const t = tableOf(space);
     statements(space);
-    const page = db.prepare(`SELECT seq, event_id, body FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
+    const page = db.prepare(`SELECT seq, body FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
     const last = db.prepare(`SELECT max(seq) FROM ${t}`).pluck();
-    const bits = seen ? new Uint32Array(seen.words) : null;
     let after = from;
     let thread = true;
     for (;;) {
@@ -184,7 +178,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
         ((last.get() as number | null) ?? 0) - after >= THREAD_READ_MIN * chunkSize
       ) {
         try {
-          for await (const c of readOnThread({ file, table: t, after, pageSize: chunkSize, seen })) {
+          for await (const c of readOnThread({ file, table: t, after, pageSize: chunkSize })) {
             after = c.seqs[c.seqs.length - 1]!;
             yield c;
           }
@@ -196,7 +190,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
           continue;
         }
       }
-      const rows = page.all(after, chunkSize) as [number, string, string][];
+      const rows = page.all(after, chunkSize) as [number, string][];
       if (rows.length === 0) return;
       after = rows[rows.length - 1]![0];
       const seqs = new Array<number>(rows.length);
@@ -204,8 +198,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
         seqs[i] = r[0];
-        events[i] = JSON.parse(r[2]) as DomainEvent;
-        if (bits) addId(bits, seen!.mask, seen!.hashes, r[1]);
+        events[i] = JSON.parse(r[1]) as DomainEvent;
       }
       yield { seqs, events };
     }
@@ -214,10 +207,19 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
   /** Fill threads running, each with how to tell its caller the store closed first. */
   const fills = new Map<Worker, () => void>();
 
-  /** `fillSeen` on a thread of its own (a file only). */
+  /** `fillSeen`: on a thread of its own for a file; here, at once, for `:memory:` (tests). */
   function fillSeen(space: string, seen: SharedSeen): Promise<number | null> {
     const table = tableOf(space);
     statements(space);
+    if (file === ':memory:') {
+      const bits = new Uint32Array(seen.words);
+      let n = 0;
+      for (const id of db.prepare(`SELECT event_id FROM ${table}`).pluck().iterate() as Iterable<string>) {
+        addId(bits, seen.mask, seen.hashes, id);
+        n++;
+      }
+      return Promise.resolve(n);
+    }
     return new Promise((resolve, reject) => {
       const where = `filling the dedupe filter of ${space} from ${table} of ${file}`;
       let worker: Worker;
@@ -277,12 +279,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
       for await (const chunk of store.readWithSeqs(space, chunkSize)) yield chunk.events;
     },
     readWithSeqs(space, chunkSize = 5_000, from = 0) {
-      return read(space, chunkSize, from, null);
+      return read(space, chunkSize, from);
     },
-    readFilling(space, chunkSize, after, seen) {
-      return read(space, chunkSize, after, seen);
-    },
-    ...(file === ':memory:' ? {} : { fillSeen }),
+    fillSeen,
     async readSeqs(space, seqs) {
       const t = tableOf(space);
       statements(space);

@@ -74,15 +74,9 @@ export interface EventStore {
   /** Reads a space's log in order, in chunks, with each event's log seq; only events after seq `after` (default 0: all). */
   readWithSeqs(space: string, chunkSize?: number, after?: number): AsyncIterable<LogChunk>;
   /**
-   * Reads a space's log as `readWithSeqs` does, and adds the event id of every event read to the filter `seen`, on the
-   * thread that reads (ids of the log all, also those of pages read ahead of a loop that stopped early). Optional:
-   * a store without it is read with `readWithSeqs`, and the caller adds the ids.
-   */
-  readFilling?(space: string, chunkSize: number, after: number, seen: SharedSeen): AsyncIterable<LogChunk>;
-  /**
-   * Adds every event id of a space's log to the filter `seen`, on a thread of its own, as one snapshot of the log (ids
-   * logged after it are for the caller to add); resolves with the ids added, or null when the store closed first.
-   * Optional: a store without it is read with `readFilling` or `readWithSeqs`.
+   * Adds every event id of a space's log to the filter `seen` (a file's on a thread of its own), as one snapshot of the
+   * log (ids logged after it are for the caller to add); resolves with the ids added, or null when the store closed
+   * first. Optional: for a store without it, the caller hands the ids it folds to a builder's thread.
    */
   fillSeen?(space: string, seen: SharedSeen): Promise<number | null>;
   /** The logged events of the given seqs (ascending), skipping seqs not in the log. */
