@@ -1,7 +1,7 @@
 /**
  * The server of `bench:replay`, in a process of its own (so the replaying client does not share its core), on files in
  * DATA_DIR as in production (event log, case read model with the checkpoints): prints its URL, then answers `stats` (peak RSS sampled every 200 ms, and the kernel's high-water mark)
- * and `filled` (when the dedupe filters a start fills from the log after it is ready were complete).
+ * and `filled` (when the dedupe filters a start fills from the log after it is ready were complete, and the peak RSS then).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -65,9 +65,16 @@ function highWaterMark(): number | null {
   }
 }
 process.on('message', (m) => {
-  // On `filled`: answers, once every dedupe filter being filled from its log after the start is complete, when that was.
+  // On `filled`: answers, once every dedupe filter being filled from its log after the start is complete, when that was
+  // and the process's peak RSS then (the fill's thread and its bits included).
   if (m === 'filled') {
-    void app.spaces.filled().then(() => process.send?.({ filledMs: performance.now() - started }));
+    void app.spaces.filled().then(() =>
+      process.send?.({
+        filledMs: performance.now() - started,
+        peakRss: Math.max(peak, process.memoryUsage.rss()),
+        hwm: highWaterMark(),
+      }),
+    );
     return;
   }
   // REPLAY_HEAPSNAPSHOT=DIR: on `heapsnapshot`, writes a V8 heap snapshot of the server to DIR and answers its path.

@@ -205,7 +205,13 @@ async function statsOf(server: ChildProcess): Promise<Stats> {
  * Time from the process start to /readyz 200: the server says when it is ready over IPC (a /readyz poll every 20 ms
  * through a long fold took about 3% of the fold's CPU), and /readyz is then checked once.
  */
-async function timeToReady(): Promise<{ ms: number; stats: Stats; filledAfterReadyMs: number }> {
+async function timeToReady(): Promise<{
+  ms: number;
+  stats: Stats;
+  filledAfterReadyMs: number;
+  filledPeakRss: number;
+  filledHwm: number | null;
+}> {
   const t0 = performance.now();
   const { server, url, ready } = await startServer();
   await ready;
@@ -215,10 +221,16 @@ async function timeToReady(): Promise<{ ms: number; stats: Stats; filledAfterRea
   const stats = await statsOf(server);
   // After a start that folded the whole log, a thread fills the dedupe filter from the log's index: when it is done.
   server.send('filled');
-  const [filled] = (await once(server, 'message')) as [{ filledMs: number }];
+  const [filled] = (await once(server, 'message')) as [{ filledMs: number; peakRss: number; hwm: number | null }];
   server.kill('SIGTERM');
   await once(server, 'exit');
-  return { ms, stats, filledAfterReadyMs: filled.filledMs - stats.readyMs };
+  return {
+    ms,
+    stats,
+    filledAfterReadyMs: filled.filledMs - stats.readyMs,
+    filledPeakRss: filled.peakRss,
+    filledHwm: filled.hwm,
+  };
 }
 
 /** A bare read of the log in this process: every row selected and its JSON parsed, nothing folded (the baseline). */
@@ -266,7 +278,7 @@ async function restarts(): Promise<void> {
     const ratio = base.n > 0 ? folded / fold / (base.n / base.ms) : Number.NaN;
     ratios.push(ratio);
     console.log(
-      `restart without a checkpoint${repeat > 1 ? ` (${i + 1} of ${repeat})` : ''}: /readyz 200 after ${fmt(cold.ms)} ms; the app folded ${fmt(folded)} events in ${fmt(fold)} ms (${fmt(cold.stats.readyGcMs)} ms of it in the garbage collector${cold.stats.readyMainCpuMs === null ? '' : `; main thread CPU ${fmt(cold.stats.readyMainCpuMs)} ms`}) = ${fmt(folded / (fold / 1000))} events/s; peak RSS ${mb(cold.stats.peakRss)}; the dedupe filter complete ${fmt(cold.filledAfterReadyMs)} ms after ready`,
+      `restart without a checkpoint${repeat > 1 ? ` (${i + 1} of ${repeat})` : ''}: /readyz 200 after ${fmt(cold.ms)} ms; the app folded ${fmt(folded)} events in ${fmt(fold)} ms (${fmt(cold.stats.readyGcMs)} ms of it in the garbage collector${cold.stats.readyMainCpuMs === null ? '' : `; main thread CPU ${fmt(cold.stats.readyMainCpuMs)} ms`}) = ${fmt(folded / (fold / 1000))} events/s; peak RSS ${mb(cold.stats.peakRss)} to ready; the dedupe filter complete ${fmt(cold.filledAfterReadyMs)} ms after ready, peak RSS ${mb(cold.filledPeakRss)} by then${cold.filledHwm ? ` (the kernel's mark ${mb(cold.filledHwm)})` : ''}`,
     );
     console.log(
       `  baseline, a bare read of the same log in this process (select + JSON.parse), before and after the start: ${fmt(base.n)} events in ${fmt(before.ms)} / ${fmt(after.ms)} ms, mean ${fmt(base.n / (base.ms / 1000))} events/s; the full fold is ${ratio.toFixed(2)}× the bare read`,

@@ -17,7 +17,6 @@ import {
 } from '@shared/projection/state';
 import type { DrillInfo } from '@shared/wall/view';
 import { SeenFilter, sharedSeen } from './ingest/bloom';
-import { addId } from './ingest/bloomBits.mjs';
 import { SeenFilterBuilder } from './ingest/seenBuilder';
 import { logger, type Logger } from './log';
 import type { DomainEvent } from '@shared/events';
@@ -255,8 +254,8 @@ export class SpaceRegistry {
     // Where the store can (SQLite: a file's on a thread of its own), the filter is filled after the fold: the start does
     // not wait for it. For another store (PostgreSQL), a builder's thread sets the bits of the ids this thread hands it.
     // Sized for the whole log (at least a default stage): new ids then fill it up before a new stage starts.
-    const after = long && this.store.fillSeen !== undefined;
-    const builder = long && !after ? this.seenBuilder(expected) : null;
+    const fillAfter = long && this.store.fillSeen !== undefined;
+    const builder = long && !fillAfter ? this.seenBuilder(expected) : null;
     let seen = from?.seen ?? new SeenFilter();
     projection.archive = this.archiveOf(space.name);
     projection.replaying = true;
@@ -264,7 +263,7 @@ export class SpaceRegistry {
     try {
       result = await foldLog(this.store, space.name, projection, from?.seq ?? 0, {
         chunk: START_CHUNK,
-        ...(after
+        ...(fillAfter
           ? {}
           : { each: builder ? (e: DomainEvent) => builder.add(e.eventId) : (e: DomainEvent) => seen.add(e.eventId) }),
         ...(onChunk ? { onChunk } : {}),
@@ -274,23 +273,29 @@ export class SpaceRegistry {
       throw err;
     }
     const { seq, folded, refused } = result;
-    if (after) {
-      const fill = sharedSeen(expected);
-      seen = SeenFilter.filling(fill, folded);
-      this.fills.set(seen, this.fillSeen(space.name, seen, fill));
-    } else if (builder) seen = await this.finishSeen(builder, space.name, seq);
+    const fill = fillAfter ? sharedSeen(expected) : null;
+    if (fill) seen = SeenFilter.filling(fill, folded);
+    else if (builder) seen = await this.finishSeen(builder, space.name, seq);
     projection.replaying = false;
     space.projection = projection;
     space.seen = seen;
     space.position = seq;
     space.rebuildRefused = refused;
+    // Begun once the space holds the filter, and on the next turn: however the store's fill ends, it finds its space.
+    if (fill) {
+      const filling = seen;
+      this.fills.set(
+        filling,
+        Promise.resolve().then(() => this.fillSeen(space.name, filling, fill)),
+      );
+    }
     return folded;
   }
 
   /**
    * Fills a space's new dedupe filter from its log on the store's thread, then completes it. Should the thread fail,
-   * the log's ids are read here instead; should that fail too, the filter stays filling (every new id asked of the
-   * log's index, no checkpoint made) and the failure is logged.
+   * the store reads the log's ids on this thread instead; should that fail too, the filter stays filling (every new id
+   * asked of the log's index, no checkpoint made) and the failure is logged.
    */
   private async fillSeen(space: string, seen: SeenFilter, fill: SharedSeen): Promise<void> {
     const t0 = performance.now();
@@ -303,11 +308,11 @@ export class SpaceRegistry {
         ids = await this.store.fillSeen!(space, fill);
       } catch (err) {
         if (!current()) return;
-        this.log.warn({ err, space }, `${(err as Error).message}: the log's event ids are read on the main thread`);
-        const bits = new Uint32Array(fill.words);
-        ids = await this.forEachLoggedId(space, Number.POSITIVE_INFINITY, (id) =>
-          addId(bits, fill.mask, fill.hashes, id),
+        this.log.warn(
+          { err, space },
+          `${(err as Error).message}: the log's event ids are read on the main thread, a range at a time`,
         );
+        ids = await this.store.fillSeen!(space, fill, { here: true });
       }
       // The store closed first: nothing is completed (the filter goes with the process).
       if (ids === null || !current()) return;
@@ -318,6 +323,8 @@ export class SpaceRegistry {
         `the dedupe filter of ${space} is complete: ${ids} event ids of its log added in ${ms} ms`,
       );
     } catch (err) {
+      // A space deleted meanwhile has lost its log with it: nothing to say.
+      if (!current()) return;
       this.log.error(
         { err, space },
         `the dedupe filter of ${space} could not be filled from its log: every new event is looked up in the log's index, and no checkpoint is made until a restart`,

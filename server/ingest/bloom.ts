@@ -35,7 +35,7 @@ export function seenLog2Bits(ids: number): number {
 
 /**
  * Empty bits in shared memory of a filter for `ids` ids (at least a default stage), for a thread to fill
- * (`SeenFilter.fromShared` takes them).
+ * (`SeenFilter.fromShared` takes them once filled, `SeenFilter.filling` while they are).
  */
 export function sharedSeen(ids = 0): SharedSeen {
   const log2 = seenLog2Bits(ids);

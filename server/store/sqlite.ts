@@ -11,6 +11,7 @@ import { logger, type Logger } from '../log';
 import { PROJECT_ROOT } from '../root';
 import { ReaderThreadLost, readOnThread } from './logReader';
 import { addId } from '../ingest/bloomBits.mjs';
+import { ID_RANGE, idRanges } from './logIds.mjs';
 import type { EventStore, LogChunk, QuarantineEntry, SharedSeen } from './types';
 
 /** Options of the SQLite store. */
@@ -207,19 +208,29 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
   /** Fill threads running, each with how to tell its caller the store closed first. */
   const fills = new Map<Worker, () => void>();
 
-  /** `fillSeen`: on a thread of its own for a file; here, at once, for `:memory:` (tests). */
-  function fillSeen(space: string, seen: SharedSeen): Promise<number | null> {
+  /**
+   * `fillSeen` on this thread: the ids a range at a time from their index (no body is read), the event loop running
+   * between ranges; null once the store is closed.
+   */
+  async function fillHere(table: string, seen: SharedSeen): Promise<number | null> {
+    const ranges = idRanges(db, table, ID_RANGE);
+    const bits = new Uint32Array(seen.words);
+    let n = 0;
+    for (;;) {
+      if (!db.open) return null;
+      const r = ranges.next();
+      if (r.done) return n;
+      for (const id of r.value) addId(bits, seen.mask, seen.hashes, id);
+      n += r.value.length;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** `fillSeen`: on a thread of its own for a file; on this one for `:memory:` (tests) or when asked (`here`). */
+  function fillSeen(space: string, seen: SharedSeen, opts?: { readonly here?: boolean }): Promise<number | null> {
     const table = tableOf(space);
     statements(space);
-    if (file === ':memory:') {
-      const bits = new Uint32Array(seen.words);
-      let n = 0;
-      for (const id of db.prepare(`SELECT event_id FROM ${table}`).pluck().iterate() as Iterable<string>) {
-        addId(bits, seen.mask, seen.hashes, id);
-        n++;
-      }
-      return Promise.resolve(n);
-    }
+    if (file === ':memory:' || opts?.here) return fillHere(table, seen);
     return new Promise((resolve, reject) => {
       const where = `filling the dedupe filter of ${space} from ${table} of ${file}`;
       let worker: Worker;
@@ -237,14 +248,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
         fn();
       };
       fills.set(worker, () => settle(() => resolve(null)));
-      worker.once('message', (m: { ids?: number; indexed?: boolean; error?: string }) =>
-        settle(() => {
-          if (m.error !== undefined) return reject(new Error(`${where}: ${m.error}`));
-          // Read through the rows: correct, about 40% slower on a year's log; the index should be there.
-          if (m.indexed === false)
-            log.warn({ space, table }, `${where}: the ids' unique index was not found by its name; the rows were read`);
-          resolve(m.ids ?? 0);
-        }),
+      worker.once('message', (m: { ids?: number; error?: string }) =>
+        settle(() => (m.error !== undefined ? reject(new Error(`${where}: ${m.error}`)) : resolve(m.ids ?? 0))),
       );
       worker.once('error', (err) => settle(() => reject(new Error(`${where}: ${err.message}`, { cause: err }))));
       worker.once('exit', (code) =>

@@ -31,8 +31,8 @@ export interface LogChunk {
 }
 
 /**
- * A dedupe filter's bits in shared memory, with its shape (`bloom.ts`): a read of the log can fill it on the thread
- * that reads.
+ * A dedupe filter's bits in shared memory, with its shape (`bloom.ts`): another thread (the store's fill, a builder)
+ * can set them while this one goes on.
  */
 export interface SharedSeen {
   readonly words: SharedArrayBuffer;
@@ -74,11 +74,12 @@ export interface EventStore {
   /** Reads a space's log in order, in chunks, with each event's log seq; only events after seq `after` (default 0: all). */
   readWithSeqs(space: string, chunkSize?: number, after?: number): AsyncIterable<LogChunk>;
   /**
-   * Adds every event id of a space's log to the filter `seen` (a file's on a thread of its own), as one snapshot of the
-   * log (ids logged after it are for the caller to add); resolves with the ids added, or null when the store closed
+   * Adds every event id of a space's log to the filter `seen` (a file's on a thread of its own; with `here`, or in
+   * memory, on the calling thread, a range of ids at a time with the event loop running between); ids logged while it
+   * runs are for the caller to add (some it may add too). Resolves with the ids added, or null when the store closed
    * first. Optional: for a store without it, the caller hands the ids it folds to a builder's thread.
    */
-  fillSeen?(space: string, seen: SharedSeen): Promise<number | null>;
+  fillSeen?(space: string, seen: SharedSeen, opts?: { readonly here?: boolean }): Promise<number | null>;
   /** The logged events of the given seqs (ascending), skipping seqs not in the log. */
   readSeqs(space: string, seqs: readonly number[]): Promise<{ seq: number; event: DomainEvent }[]>;
   /** Number of events in a space's log. */

@@ -17,6 +17,7 @@ import { DEFAULT_CONFIG } from '@shared/config';
 import type { DomainEvent } from '@shared/events';
 import { T0 } from '../fixtures/events';
 import { TOKENS } from '../../harness/server';
+import { memoryLog, type MemoryLog } from '../fixtures/logs';
 
 const SPACE = 'drill-fill';
 const LOGGED = 60_000;
@@ -39,10 +40,11 @@ async function loggedDir(): Promise<{ dir: string; events: DomainEvent[] }> {
   return { dir, events };
 }
 
-function start(dir: string, fillSeen: (inner: EventStore) => EventStore['fillSeen']): App {
+function start(dir: string, fillSeen: (inner: EventStore) => EventStore['fillSeen'], logs?: MemoryLog): App {
   const inner = openSqliteStore({ dataDir: dir });
   return createApp({
     store: { ...inner, fillSeen: fillSeen(inner) },
+    ...(logs ? { logger: logs.log } : {}),
     config: DEFAULT_CONFIG,
     tokens: new TokenRegistry(TOKENS),
     caseDbFile: path.join(dir, 'cases.sqlite'),
@@ -119,22 +121,51 @@ describe('when a long log is folded with no checkpoint and its filter is filled 
   });
 });
 
+/**
+ * The store's fill as given, except that without `here` it fails: by a rejection, or (`thrown`) by a throw before it
+ * returns a promise. Counts the fills asked on the main thread.
+ */
+function failingThread(thrown: boolean): { fill: (inner: EventStore) => EventStore['fillSeen']; here: () => number } {
+  let here = 0;
+  const fill =
+    (inner: EventStore): EventStore['fillSeen'] =>
+    (space, seen, opts) => {
+      if (opts?.here) {
+        here++;
+        return inner.fillSeen!(space, seen, opts);
+      }
+      if (thrown) throw new Error('no thread for the filter (thrown)');
+      return Promise.reject(new Error('no thread for the filter'));
+    };
+  return { fill, here: () => here };
+}
+
 describe("when the filter's thread fails", () => {
-  it("then the log's ids are read on the main thread and the filter is complete all the same", async () => {
-    const { dir, events } = await loggedDir();
-    const app = start(dir, () => () => Promise.reject(new Error('no thread for the filter')));
-    try {
-      await app.ready;
-      await app.spaces.filled();
-      const seen = app.spaces.get(SPACE).seen;
-      expect(seen.isFilling).toBe(false);
-      expect(events.every((e) => seen.mightHave(e.eventId))).toBe(true);
-      const r = await app.ingest.ingest(SPACE, [events[42]!]);
-      expect(r.duplicate).toBe(1);
-    } finally {
-      await app.close();
-    }
-  });
+  for (const thrown of [false, true])
+    it(`then the log's ids are read on the main thread and the filter is complete all the same (${thrown ? 'a throw at once' : 'a rejection'})`, async () => {
+      const { dir, events } = await loggedDir();
+      const logs = memoryLog();
+      const failing = failingThread(thrown);
+      const app = start(dir, failing.fill, logs);
+      try {
+        await app.ready;
+        await app.spaces.filled();
+        const seen = app.spaces.get(SPACE).seen;
+        expect(seen.isFilling).toBe(false);
+        expect(failing.here()).toBe(1);
+        // 60,000 ids: two ranges read on the main thread, every one of them in the filter.
+        expect(events.every((e) => seen.mightHave(e.eventId))).toBe(true);
+        expect(seen.mightHave('never-logged')).toBe(false);
+        const warned = logs.lines.find((l) => l.level === 'warn' && String(l.msg).includes('read on the main thread'));
+        expect(warned?.msg).toContain(thrown ? 'no thread for the filter (thrown)' : 'no thread for the filter');
+        const done = logs.lines.find((l) => String(l.msg).startsWith(`the dedupe filter of ${SPACE} is complete`));
+        expect(done?.ids).toBe(LOGGED);
+        const r = await app.ingest.ingest(SPACE, [events[42]!]);
+        expect(r.duplicate).toBe(1);
+      } finally {
+        await app.close();
+      }
+    });
 });
 
 describe('when the server stops while the filter is still being filled', () => {
@@ -147,10 +178,14 @@ describe('when the server stops while the filter is still being filled', () => {
     });
     await app.ready;
     expect(app.spaces.get(SPACE).seen.isFilling).toBe(true);
-    // The fill goes on only once the stop has begun: the stop must wait for it.
-    const closed = app.close();
-    setTimeout(release, 300);
-    await closed;
+    // The fill goes on only once the stop waits for it: a stop that did not wait would find the filter filling and
+    // leave no checkpoint.
+    const waitFor = app.spaces.filled.bind(app.spaces);
+    app.spaces.filled = () => {
+      release();
+      return waitFor();
+    };
+    await app.close();
     const again = start(dir, (inner) => inner.fillSeen);
     try {
       await again.ready;
