@@ -281,7 +281,7 @@ export class SpaceRegistry {
     space.seen = seen;
     space.position = seq;
     space.rebuildRefused = refused;
-    // Begun once the space holds the filter, and on the next turn: however the store's fill ends, it finds its space.
+    // Begun once the space holds the filter, in a later microtask: however the store's fill ends, it finds its space.
     if (fill) {
       const filling = seen;
       this.fills.set(
@@ -323,7 +323,7 @@ export class SpaceRegistry {
         `the dedupe filter of ${space} is complete: ${ids} event ids of its log added in ${ms} ms`,
       );
     } catch (err) {
-      // A space deleted meanwhile has lost its log with it: nothing to say.
+      // A space deleted (its log with it) or folded again meanwhile: nothing to say.
       if (!current()) return;
       this.log.error(
         { err, space },

@@ -9,12 +9,19 @@ export const MAX_EVENT_TS = 4_102_444_800_000;
 /** An event time: integer epoch milliseconds within 2000–2100. */
 export const epochMs = z.number().int().min(MIN_EVENT_TS).max(MAX_EVENT_TS);
 
-/** An identifier: 1–128 printable characters without spaces. */
+/**
+ * An identifier: 1–128 printable characters without spaces. A UTF-16 surrogate must be one of a pair: SQLite keeps an
+ * unpaired one as bytes that are not UTF-8 and reads them back as U+FFFD, so the id read from the log (the dedupe
+ * filter filled from its index, the case rows) would not be the id that was sent.
+ */
 export const ident = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[\x21-\x7e\u00a0-\uffff]+$/, 'must be printable characters without spaces');
+  .regex(
+    /^(?:[\x21-\x7e\u00a0-\ud7ff\ue000-\uffff]|[\ud800-\udbff][\udc00-\udfff])+$/,
+    'must be printable characters without spaces (and no unpaired surrogate)',
+  );
 
 /** A short name or code (1–64 chars). */
 export const shortText = z.string().min(1).max(64);

@@ -1,6 +1,6 @@
 /**
  * Case and event ids of imported requests. An id the wall can hold (1–128 printable characters without spaces) is the
- * case id as given. Any other id (too long, spaces, control characters) becomes a short form that stays distinct: its
+ * case id as given. Any other id (too long, spaces, control characters, half of a character) becomes a short form that stays distinct: its
  * readable part (white space and control characters as `_`, cut to fit) and `~` with 16 hex digits of the SHA-256 of
  * the id as given, so two ids never become one case by being cut or having their spaces replaced. The readers list
  * every id kept under a short form. Event ids are `<source>-<case id>-<step>`, shortened the same way when they would
@@ -12,6 +12,8 @@ import { ident } from '@shared/events/common';
 /** The longest id an event can carry. */
 export const MAX_ID = 128;
 const HASH_CHARS = 16;
+/** Half of a character outside the BMP without its other half (an id may not hold one: see `ident`). */
+const UNPAIRED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Why an id cannot be kept as given, or null when it can. */
 export function idProblem(id: string): string | null {
@@ -20,6 +22,7 @@ export function idProblem(id: string): string | null {
   if (id.length > MAX_ID) why.push(`is ${id.length} characters long (an id holds at most ${MAX_ID})`);
   if (/\s/.test(id)) why.push('has white space');
   if (/[^\s\x21-\x7e\u00a0-\uffff]/.test(id)) why.push('has control characters');
+  if (id.replace(UNPAIRED, '') !== id) why.push('has half of a character (an unpaired UTF-16 surrogate)');
   return why.length > 0 ? why.join(' and ') : 'is empty';
 }
 
@@ -37,8 +40,17 @@ export function eventIdOf(source: string, caseId: string, step: string): string 
 
 /** At most `max` characters: the readable part of `v` and `~` with a hash of `v` as given. */
 function shortForm(v: string, max: number): string {
-  const hash = createHash('sha256').update(v, 'utf8').digest('hex').slice(0, HASH_CHARS);
-  const readable = v.replace(/\s+/g, '_').replace(/[^\x21-\x7e\u00a0-\uffff]/g, '_');
+  // As UTF-8, unless the id holds half of a character: UTF-8 would make every such half one U+FFFD (two ids, one
+  // hash), so its UTF-16 units are hashed as they are.
+  const wellFormed = v.replace(UNPAIRED, '') === v;
+  const hash = createHash('sha256')
+    .update(v, wellFormed ? 'utf8' : 'utf16le')
+    .digest('hex')
+    .slice(0, HASH_CHARS);
+  const readable = v
+    .replace(/\s+/g, '_')
+    .replace(/[^\x21-\x7e\u00a0-\uffff]/g, '_')
+    .replace(UNPAIRED, '_');
   let part = readable.slice(0, Math.max(0, max - HASH_CHARS - 1));
   // Never end on half of a character outside the BMP.
   if (/[\ud800-\udbff]$/.test(part)) part = part.slice(0, -1);

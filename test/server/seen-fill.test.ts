@@ -153,7 +153,7 @@ describe("when the filter's thread fails", () => {
         const seen = app.spaces.get(SPACE).seen;
         expect(seen.isFilling).toBe(false);
         expect(failing.here()).toBe(1);
-        // 60,000 ids: two ranges read on the main thread, every one of them in the filter.
+        // 60,000 ids: six ranges of 10,000 read on the main thread, every one of them in the filter.
         expect(events.every((e) => seen.mightHave(e.eventId))).toBe(true);
         expect(seen.mightHave('never-logged')).toBe(false);
         const warned = logs.lines.find((l) => l.level === 'warn' && String(l.msg).includes('read on the main thread'));

@@ -72,7 +72,7 @@ describe('when a space with a long log and no checkpoint starts', () => {
     expect(report?.folded).toBe(60_000);
     const space = spaces.get('drill-seen');
     expect(space.projection.eventsApplied).toBe(60_000);
-    // Filled after the fold (in memory: at once, on this thread).
+    // Filled after the fold (in memory: on this thread, a range of ids at a time).
     await spaces.filled();
     expect(space.seen.shape()).toMatchObject({ stages: [26], lastIds: 60_000 });
     expect(Buffer.from(space.seen.bytes()[0]!).equals(Buffer.from(plainFilter(events).toBytes()))).toBe(true);

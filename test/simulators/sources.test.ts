@@ -7,7 +7,7 @@ import { applyEvent } from '@shared/projection/apply';
 import { createProjection } from '@shared/projection/state';
 import { csvRecords, parseCsv, parseCsvMapping, parseTime } from '../../simulators/sources/csv';
 import { open311Records } from '../../simulators/sources/open311';
-import { describeRenamed, eventIdOf } from '../../simulators/sources/caseIds';
+import { caseIdOf, describeRenamed, eventIdOf, idProblem } from '../../simulators/sources/caseIds';
 import { recordsToEvents } from '../../simulators/sources/records';
 import { describeTimes } from '../../simulators/sources/report';
 import { describeSameId } from '../../simulators/sources/sameId';
@@ -517,6 +517,18 @@ describe('when an id is too long for an id, or has spaces', () => {
     expect(describeSameId(sameId[0]!, 'row', 'ID', false)).toBe(
       'conflict: row 2 (line 3), ID "SR_4~a51eedcfbe847389" is also on row 1 (line 2) as "SR 4" (both are case SR_4~a51eedcfbe847389) with other content: ID "SR_4~a51eedcfbe847389" (row 1: "SR 4"); left out',
     );
+  });
+
+  it('then an id holding half of a character (an unpaired surrogate, as a JSON export can) is named and gets a short form the wall takes', () => {
+    for (const id of ['SR\ud8001', 'SR\udc00', 'SR1\ud83d']) {
+      expect(idProblem(id)).toBe('has half of a character (an unpaired UTF-16 surrogate)');
+      const caseId = caseIdOf(id);
+      expect(caseId).toMatch(/^SR[_1]*~[0-9a-f]{16}$/);
+      expect(idProblem(caseId)).toBeNull();
+    }
+    expect(caseIdOf('SR\ud800')).not.toBe(caseIdOf('SR\udbff'));
+    // A whole character outside the BMP is an id as given.
+    expect(idProblem('SR\u{1F600}')).toBeNull();
   });
 
   it('then two requests giving one event id are refused before anything is built', () => {

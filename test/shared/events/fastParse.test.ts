@@ -307,6 +307,26 @@ describe('the compiled event checks', () => {
     });
   });
 
+  it('refuse an identifier with an unpaired surrogate, naming the field, and take a paired one', () => {
+    const e = {
+      type: 'case.dispatched',
+      eventId: 'e1',
+      ts: shanghaiInstant('2026-12-01', '09:00'),
+      caseId: 'c1',
+      unit: 'u',
+    };
+    expect(validateEvent({ ...e, eventId: 'e\u{1F600}1' }).ok).toBe(true);
+    for (const [field, id] of [
+      ['eventId', 'e\ud800'],
+      ['eventId', 'e\udc00x'],
+      ['caseId', 'c\ud83d'],
+    ] as const) {
+      const v = validateEvent({ ...e, [field]: id });
+      expect(v).toMatchObject({ ok: false, errors: [{ path: field }] });
+      expect(JSON.stringify(v)).toContain('unpaired surrogate');
+    }
+  });
+
   it('apply defaults as fresh values, never a shared one', () => {
     const e = {
       type: 'case.received',
