@@ -290,14 +290,17 @@ describe('the compiled event checks', () => {
     expect(types.size).toBeGreaterThan(15);
   });
 
+  /** A valid event with short strings of every kind: an id, a short text. */
+  const dispatched = {
+    type: 'case.dispatched',
+    eventId: 'e1',
+    ts: shanghaiInstant('2026-12-01', '09:00'),
+    caseId: 'c1',
+    unit: 'u',
+  };
+
   it('leave to zod what needs code points counted, and zod accepts it', () => {
-    const e = {
-      type: 'case.dispatched',
-      eventId: 'e1',
-      ts: shanghaiInstant('2026-12-01', '09:00'),
-      caseId: 'c1',
-      unit: '😀'.repeat(64),
-    };
+    const e = { ...dispatched, unit: '😀'.repeat(64) };
     expect(fastEvents.parse(e)).toBeUndefined();
     const v = validateEvent(e);
     expect(v.ok).toBe(true);
@@ -308,13 +311,7 @@ describe('the compiled event checks', () => {
   });
 
   it('refuse an identifier with an unpaired surrogate, naming the field, and take a paired one', () => {
-    const e = {
-      type: 'case.dispatched',
-      eventId: 'e1',
-      ts: shanghaiInstant('2026-12-01', '09:00'),
-      caseId: 'c1',
-      unit: 'u',
-    };
+    const e = dispatched;
     expect(validateEvent({ ...e, eventId: 'e\u{1F600}1' }).ok).toBe(true);
     for (const [field, id] of [
       ['eventId', 'e\ud800'],
