@@ -334,16 +334,6 @@ export class SpaceRegistry {
     }
   }
 
-  /** Calls `fn` with each event id of a space's log up to seq `upTo`, read on this thread; returns how many. */
-  private async forEachLoggedId(space: string, upTo: number, fn: (id: string) => void): Promise<number> {
-    let n = 0;
-    for await (const chunk of this.store.readWithSeqs(space, START_CHUNK)) {
-      for (let i = 0; i < chunk.events.length && chunk.seqs[i]! <= upTo; i++, n++) fn(chunk.events[i]!.eventId);
-      if (chunk.seqs[chunk.seqs.length - 1]! >= upTo) break;
-    }
-    return n;
-  }
-
   /**
    * Resolves once the dedupe filters being filled from their logs for the spaces as they are now are complete (or have
    * failed, which is logged); a fill whose space was deleted or folded again since is not waited for.
@@ -370,7 +360,10 @@ export class SpaceRegistry {
     } catch (err) {
       this.log.warn({ err, space }, "the dedupe filter's worker failed: the log's event ids are read again");
       const seen = new SeenFilter();
-      await this.forEachLoggedId(space, seq, (id) => seen.add(id));
+      for await (const chunk of this.store.readWithSeqs(space, START_CHUNK)) {
+        for (let i = 0; i < chunk.events.length && chunk.seqs[i]! <= seq; i++) seen.add(chunk.events[i]!.eventId);
+        if (chunk.seqs[chunk.seqs.length - 1]! >= seq) break;
+      }
       return seen;
     }
   }

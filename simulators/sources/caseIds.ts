@@ -1,10 +1,11 @@
 /**
  * Case and event ids of imported requests. An id the wall can hold (1–128 printable characters without spaces) is the
- * case id as given. Any other id (too long, spaces, control characters, half of a character) becomes a short form that stays distinct: its
- * readable part (white space and control characters as `_`, cut to fit) and `~` with 16 hex digits of the SHA-256 of
- * the id as given, so two ids never become one case by being cut or having their spaces replaced. The readers list
- * every id kept under a short form. Event ids are `<source>-<case id>-<step>`, shortened the same way when they would
- * pass 128 characters, so each step of each case keeps an id of its own.
+ * case id as given. Any other id (too long, spaces, control characters, half of a character) becomes a short form
+ * that stays distinct: its readable part (white space, control characters and halves as `_`, cut to fit) and `~` with
+ * 16 hex digits of the SHA-256 of the id as given (of its UTF-16 units when it holds a half), so two ids never become
+ * one case by being cut or having their spaces replaced. The readers list every id kept under a short form. Event ids
+ * are `<source>-<case id>-<step>`, shortened the same way when they would pass 128 characters, so each step of each
+ * case keeps an id of its own.
  */
 import { createHash } from 'node:crypto';
 import { ident } from '@shared/events/common';
@@ -15,6 +16,12 @@ const HASH_CHARS = 16;
 /** Half of a character outside the BMP without its other half (an id may not hold one: see `ident`). */
 const UNPAIRED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** Whether `s` holds half of a character (`UNPAIRED`). */
+function hasHalf(s: string): boolean {
+  UNPAIRED.lastIndex = 0;
+  return UNPAIRED.test(s);
+}
+
 /** Why an id cannot be kept as given, or null when it can. */
 export function idProblem(id: string): string | null {
   if (ident.safeParse(id).success) return null;
@@ -22,7 +29,7 @@ export function idProblem(id: string): string | null {
   if (id.length > MAX_ID) why.push(`is ${id.length} characters long (an id holds at most ${MAX_ID})`);
   if (/\s/.test(id)) why.push('has white space');
   if (/[^\s\x21-\x7e\u00a0-\uffff]/.test(id)) why.push('has control characters');
-  if (id.replace(UNPAIRED, '') !== id) why.push('has half of a character (an unpaired UTF-16 surrogate)');
+  if (hasHalf(id)) why.push('has half of a character (an unpaired UTF-16 surrogate)');
   return why.length > 0 ? why.join(' and ') : 'is empty';
 }
 
@@ -42,9 +49,8 @@ export function eventIdOf(source: string, caseId: string, step: string): string 
 function shortForm(v: string, max: number): string {
   // As UTF-8, unless the id holds half of a character: UTF-8 would make every such half one U+FFFD (two ids, one
   // hash), so its UTF-16 units are hashed as they are.
-  const wellFormed = v.replace(UNPAIRED, '') === v;
   const hash = createHash('sha256')
-    .update(v, wellFormed ? 'utf8' : 'utf16le')
+    .update(v, hasHalf(v) ? 'utf16le' : 'utf8')
     .digest('hex')
     .slice(0, HASH_CHARS);
   const readable = v
