@@ -9,6 +9,8 @@ import path from 'node:path';
 import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { CityopsConfig } from '@shared/config';
 import { packShare, unpackShare, type DayFigures, type UnitShare } from '@shared/projection/day';
+import { chineseHolidayCalendar, datasetYears } from '@shared/sla/holidays';
+import { addDays } from '@shared/time';
 import type { ProjectionContext, SpaceProjection } from '@shared/projection/state';
 import { BloomFilter, SeenFilter, type SeenShape } from './ingest/bloom';
 import { PROJECT_ROOT } from './root';
@@ -35,14 +37,29 @@ function sources(dir: string): string[] {
 let codeHash: string | null = null;
 
 /**
- * The version of the fold: a hash of the shared domain code (the reducers, the calendar, the deadline rules) and of
- * the configuration (SLA limits, holidays, thresholds). A change to either folds the log again at the next start.
+ * The packaged holiday dataset as the fold sees it: the years it covers and, day by day over them, whether each is a
+ * working day. A release of the package that adds a year or moves a day changes it (its code is not under `shared/`).
+ */
+export function holidayDatasetDigest(): string {
+  const { firstYear, lastYear } = datasetYears();
+  const calendar = chineseHolidayCalendar();
+  const h = createHash('sha256').update(`${firstYear}-${lastYear}|`);
+  const last = `${lastYear}-12-31`;
+  for (let d = `${firstYear}-01-01`; d <= last; d = addDays(d, 1)) h.update(calendar.isWorkday(d) ? '1' : '0');
+  return h.digest('hex');
+}
+
+/**
+ * The version of the fold: a hash of the shared domain code (the reducers, the calendar, the deadline rules), of the
+ * holiday dataset the calendar reads (`holidayDatasetDigest`) and of the configuration (SLA limits, holidays,
+ * thresholds). A change to any of them folds the log again at the next start.
  */
 export function foldVersion(config: CityopsConfig): string {
   if (codeHash === null) {
     const h = createHash('sha256');
     for (const f of sources(sharedDir))
       h.update(path.relative(sharedDir, f)).update('\0').update(readFileSync(f)).update('\0');
+    h.update(`holidays\0${holidayDatasetDigest()}`);
     codeHash = h.digest('hex');
   }
   return createHash('sha256').update(`${FORMAT}|${codeHash}|`).update(JSON.stringify(config)).digest('hex');

@@ -108,9 +108,12 @@ export interface DeliveryRow {
 
 /** The desk's delivery log from rows (ordered oldest first), by item id. */
 export function deliveriesByItem(rows: readonly DeliveryRow[]): Record<string, Delivery[]> {
-  const out: Record<string, Delivery[]> = {};
-  for (const r of rows)
-    (out[r.item_id] ??= []).push({
+  // Keyed by ids producers chose: a Map, then own properties (an id such as `__proto__` stays a key like any other).
+  const out = new Map<string, Delivery[]>();
+  for (const r of rows) {
+    let list = out.get(r.item_id);
+    if (!list) out.set(r.item_id, (list = []));
+    list.push({
       endpoint: r.endpoint,
       eventId: r.event_id,
       level: r.level,
@@ -120,7 +123,8 @@ export function deliveriesByItem(rows: readonly DeliveryRow[]): Record<string, D
       createdAt: Number(r.created_at),
       deliveredAt: r.delivered_at === null ? null : Number(r.delivered_at),
     });
-  return out;
+  }
+  return Object.fromEntries(out);
 }
 
 const SQLITE_SCHEMA = `

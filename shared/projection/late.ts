@@ -13,7 +13,9 @@ const zero = (): Counts => ({ sign: 0, handle: 0, callback: 0, total: 0 });
 export function scanLate(p: SpaceProjection, now: EpochMs): Omit<OverduePanel, 'supervisedToday'> {
   const overdue = zero();
   const atRisk = zero();
-  const byStreet: Record<string, { open: number; overdue: number }> = {};
+  // Streets are named by producers: counted in a Map and handed out as own properties (a street named `__proto__` or
+  // `constructor` is a street like any other, never a property every object inherits).
+  const byStreet = new Map<string, { open: number; overdue: number }>();
   const byUnit = new Map<string, number>();
   const marks = marksOn(p.ctx.lifecycle.env, p.ctx.thresholds);
   // What the case being scanned has: a clock overdue, a clock at risk.
@@ -31,7 +33,8 @@ export function scanLate(p: SpaceProjection, now: EpochMs): Omit<OverduePanel, '
   for (const id of p.open) {
     const c = p.cases.get(id);
     if (!c) continue;
-    const street = (byStreet[c.street] ??= { open: 0, overdue: 0 });
+    let street = byStreet.get(c.street);
+    if (!street) byStreet.set(c.street, (street = { open: 0, overdue: 0 }));
     street.open++;
     has.late = false;
     has.risky = false;
@@ -46,5 +49,5 @@ export function scanLate(p: SpaceProjection, now: EpochMs): Omit<OverduePanel, '
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 8)
     .map(([unit, n]) => ({ unit, overdue: n }));
-  return { overdue, atRisk, open: p.open.size, byStreet, topUnits };
+  return { overdue, atRisk, open: p.open.size, byStreet: Object.fromEntries(byStreet), topUnits };
 }

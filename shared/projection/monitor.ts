@@ -10,7 +10,7 @@ import { runningClocks } from '../cases/state';
 import type { AlertEvent, TimedAlertKind } from '../events/alert';
 import { clockMarks, latenessAt, pastDeadline } from '../sla/lateness';
 import { MINUTE_MS, type EpochMs } from '../time';
-import { currentShift, linkUp } from './duty';
+import { currentShift, linkUp, placedShifts } from './duty';
 import type { SpaceProjection } from './state';
 
 /** Most alert events one pass writes (the rest follow on the next pass), so a long outage does not make one huge batch. */
@@ -106,8 +106,11 @@ function wanted(p: SpaceProjection, now: EpochMs, walls: readonly SilentWall[]):
     const beat = p.links.get(link);
     // A link never heard from in this space is not monitored (a drill or an import without heartbeats).
     if (!beat || linkUp(p, beat, now)) continue;
-    const since = beat.ok ? beat.at + p.ctx.config.linkTimeoutSec * 1000 : beat.at;
-    want(alertIdOf('link_down', [link, beat.at]), () => ({
+    // Silent after a good heartbeat: down since its timeout ran out. Reporting a fault: down since its outage began,
+    // one alert however many faulty heartbeats follow.
+    const outage = beat.ok ? null : beat.outage;
+    const since = outage ? outage.since : beat.at + p.ctx.config.linkTimeoutSec * 1000;
+    want(alertIdOf('link_down', [link, outage ? outage.key : beat.at]), () => ({
       kind: 'link_down',
       level: 'bad',
       link,
@@ -142,9 +145,18 @@ function recoveredAt(p: SpaceProjection, raised: Wanted, now: EpochMs): EpochMs 
       at = clock.deadline;
     else at = clock?.stoppedAt ?? c?.updatedAt;
   } else if (raised.post !== undefined) {
-    for (const [key, c] of p.checkIns)
-      if (key.endsWith(`|${raised.post}`) && c.out === null && c.at >= raised.since && (at === undefined || c.at < at))
-        at = c.at;
+    // The shift whose post was empty (on when the alert began): held again in that shift, or the shift ended.
+    const post = raised.post;
+    const shift = placedShifts(p, raised.since).find(
+      (s) => s.start <= raised.since && raised.since < s.end && s.shift.posts.some((x) => x.post === post),
+    );
+    if (shift) {
+      const c = p.checkIns.get(`${shift.date}|${shift.shift.id}|${post}`);
+      at = c && c.at >= raised.since && c.at < shift.end ? c.at : now >= shift.end ? shift.end : undefined;
+    } else
+      for (const [key, c] of p.checkIns)
+        if (key.endsWith(`|${post}`) && c.out === null && c.at >= raised.since && (at === undefined || c.at < at))
+          at = c.at;
   } else if (raised.link !== undefined) {
     const beat = p.links.get(raised.link);
     if (beat && linkUp(p, beat, now)) at = beat.at;

@@ -2,7 +2,7 @@
 import type { CallEvent, DutyEvent, LinkEvent } from '../events/ops';
 import { DAY_MS, shanghaiMinuteOfDay, type EpochMs } from '../time';
 import { dayOf } from './cases';
-import type { CallState, SpaceProjection } from './state';
+import type { CallState, LinkBeat, SpaceProjection } from './state';
 
 const SEC = 1000;
 
@@ -74,8 +74,8 @@ export function foldCallEvent(p: SpaceProjection, e: CallEvent): string | null {
 export function foldDutyEvent(p: SpaceProjection, e: DutyEvent): string | null {
   switch (e.type) {
     case 'duty.roster':
+      // Kept until the space's clock leaves the date behind (`sweep`): rosters published weeks ahead are all kept.
       p.rosters.set(e.date, e.shifts);
-      pruneOld(p.rosters, e.date);
       return null;
     case 'duty.checked_in': {
       if (!shiftOf(p, e.date, e.shiftId)) return `duty.checked_in: no shift ${e.shiftId} on the ${e.date} roster`;
@@ -96,10 +96,24 @@ export function foldDutyEvent(p: SpaceProjection, e: DutyEvent): string | null {
   }
 }
 
-/** Applies a link heartbeat. */
+/** Applies a link heartbeat (one older than the last one known changes nothing). */
 export function foldLinkEvent(p: SpaceProjection, e: LinkEvent): null {
   const prev = p.links.get(e.link);
-  if (!prev || prev.at <= e.ts) p.links.set(e.link, { at: e.ts, ok: e.ok });
+  if (prev && prev.at > e.ts) return null;
+  let outage: LinkBeat['outage'] = null;
+  if (!e.ok) {
+    const timeoutMs = p.ctx.config.linkTimeoutSec * 1000;
+    // A fault after a fault goes on with the same outage; after a good heartbeat it starts one (which began when that
+    // heartbeat's timeout ran out, if the link had gone silent before it reported the fault).
+    outage =
+      prev && !prev.ok && prev.outage
+        ? prev.outage
+        : {
+            key: prev?.at ?? e.ts,
+            since: prev && e.ts - prev.at > timeoutMs ? prev.at + timeoutMs : e.ts,
+          };
+  }
+  p.links.set(e.link, { at: e.ts, ok: e.ok, outage });
   return null;
 }
 
@@ -111,11 +125,4 @@ function perMinute(p: SpaceProjection, ts: number, which: 'offeredPerMinute' | '
 
 function shiftOf(p: SpaceProjection, date: string, shiftId: string) {
   return p.rosters.get(date)?.find((s) => s.id === shiftId);
-}
-
-/** Keeps rosters of the last few days only (bounded). */
-function pruneOld<V>(m: Map<string, V>, newest: string): void {
-  if (m.size <= 8) return;
-  const keys = [...m.keys()].sort();
-  for (const k of keys.slice(0, keys.length - 8)) if (k < newest) m.delete(k);
 }

@@ -14,11 +14,12 @@ export const DAYS_KEPT = 8;
 /** How long a closed case stays in memory after its last event, ms (a late exemption or merge finds it there). */
 export const CLOSED_KEPT_MS = DAY_MS;
 
-/** Drops what no figure needs at `now`: day figures, check-ins, handovers older than 8 days, resolved duty items older than 32 days, handover records of shifts that ended over 8 days ago (the read model keeps them), calls offered over a day ago, closed cases. */
+/** Drops what no figure needs at `now`: day figures, check-ins, handovers and rosters of dates older than 8 days, resolved duty items older than 32 days, handover records of shifts that ended over 8 days ago (the read model keeps them), calls offered over a day ago, closed cases. */
 export function sweep(p: SpaceProjection, now: EpochMs): { evicted: number } {
   const oldest = shanghaiDateKey(now - DAYS_KEPT * DAY_MS);
   for (const k of p.days.keys()) if (k < oldest) p.days.delete(k);
   for (const k of p.checkIns.keys()) if (k < oldest) p.checkIns.delete(k);
+  for (const k of p.rosters.keys()) if (k < oldest) p.rosters.delete(k);
   for (const k of p.handovers.keys()) if (k < oldest) p.handovers.delete(k);
   for (const [id, c] of p.calls) if (now - c.offeredAt > CALL_ID_SPAN_MS) p.calls.delete(id);
   sweepItems(p.items, now - RESOLVED_KEPT_MS, (it) =>

@@ -47,6 +47,18 @@ export interface ProjectionContext {
   readonly thresholds: ClockThresholds;
 }
 
+/**
+ * A link's last heartbeat; while that heartbeat reports a fault, the outage it belongs to: since when the link has been
+ * down (the first fault, or the end of the timeout after the last good heartbeat when it had gone silent first) and
+ * the time that names the outage (that last good heartbeat's, else the first fault's), so one outage is one alert
+ * however many faulty heartbeats it sends.
+ */
+export interface LinkBeat {
+  readonly at: EpochMs;
+  readonly ok: boolean;
+  readonly outage: { readonly since: EpochMs; readonly key: EpochMs } | null;
+}
+
 /** One space's projection. */
 export interface SpaceProjection {
   readonly space: string;
@@ -67,7 +79,7 @@ export interface SpaceProjection {
   readonly checkIns: Map<string, CheckIn>;
   /** Key `date|toShiftId`. */
   readonly handovers: Map<string, Handover>;
-  readonly links: Map<LinkId, { at: EpochMs; ok: boolean }>;
+  readonly links: Map<LinkId, LinkBeat>;
   /** Newest first, bounded by config.alertsMax. */
   alerts: Alert[];
   /** Set when an alert that must go out at once was raised; the broadcaster clears it. */

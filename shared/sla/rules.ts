@@ -72,7 +72,11 @@ export function limitFor(rules: SlaRules, clock: SlaClock, c: LimitContext): Sla
     case 'callback':
       return rules.callback;
     case 'handle':
-      if (c.channel === 'city_mgmt') return rules.cityMgmtByCategory[c.category] ?? rules.cityMgmtDefault;
+      // A category is the producer's word: only the configuration's own entries count (never `constructor`).
+      if (c.channel === 'city_mgmt')
+        return Object.hasOwn(rules.cityMgmtByCategory, c.category)
+          ? rules.cityMgmtByCategory[c.category]!
+          : rules.cityMgmtDefault;
       return rules.handleByType[c.caseType];
   }
 }

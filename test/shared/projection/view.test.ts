@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildWallView } from '@shared/projection/view';
 import { applyWallDelta, diffWallViews } from '@shared/wall/delta';
-import { DAY_MS, HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
+import { addDays, DAY_MS, HOUR_MS, MINUTE_MS, shanghaiInstant } from '@shared/time';
+import { sweep } from '@shared/projection/retention';
+import { DEFAULT_SLA_RULES, limitFor } from '@shared/sla/rules';
 import type { DomainEventInput } from '@shared/events';
 import { T0, caseEvent, received } from '../../fixtures/events';
 import { foldAll, newProjection } from '../../fixtures/projection';
@@ -231,6 +233,56 @@ describe('when a duty roster is on', () => {
     ]);
   });
 
+  it("then rosters published more than a week ahead keep today's, and the sweep drops only dates left behind", () => {
+    const p = newProjection();
+    // The rostering system publishes yesterday to eight days ahead, the day before.
+    const dates = Array.from({ length: 10 }, (_, i) => addDays(date, i - 1));
+    foldAll(
+      p,
+      dates.map((d, i) => ({ ...roster, eventId: `r${i}`, ts: shanghaiInstant(addDays(date, -1), '10:00'), date: d })),
+    );
+    expect([...p.rosters.keys()].sort()).toEqual(dates);
+    const nine = shanghaiInstant(date, '09:00');
+    expect(buildWallView(p, nine, meta).duty.shift?.id).toBe('day');
+    expect(monitorAt(p, nine).map((e) => (e.type === 'alert.raised' ? e.post : e.type))).toEqual([
+      'duty_leader',
+      'duty_officer',
+    ]);
+    // Nine days on, the dates more than eight days old are gone, the rest stay.
+    sweep(p, shanghaiInstant(addDays(date, 9), '12:00'));
+    expect([...p.rosters.keys()].sort()).toEqual(dates.filter((d) => d >= addDays(date, 1)));
+  });
+
+  it('then an empty post is recovered when its shift ends (not when the monitor next looks), and a check-in to another shift does not count', () => {
+    const p = newProjection();
+    expect(foldAll(p, [roster, { ...roster, eventId: 'r2', date: addDays(date, 1) }])).toEqual([]);
+    expect(monitorAt(p, shanghaiInstant(date, '09:00')).map((e) => e.type)).toEqual(['alert.raised', 'alert.raised']);
+    // The next day's officer checks in early to the next day's day shift: not this shift's post.
+    const refused = foldAll(p, [
+      {
+        type: 'duty.checked_in',
+        eventId: 'c-next',
+        ts: shanghaiInstant(date, '16:00'),
+        date: addDays(date, 1),
+        shiftId: 'day',
+        post: 'duty_officer',
+        personId: 'O9',
+        name: '赵敏',
+      },
+    ]);
+    expect(refused).toEqual([]);
+    // The server was down from 16:00 to 23:00: the day shift's alerts end at 17:30, when the shift ended; the evening
+    // shift's empty leader post is raised from its own grace end.
+    const late = monitorAt(p, shanghaiInstant(date, '23:00'));
+    expect(late.filter((e) => e.type === 'alert.cleared').map((e) => e.ts)).toEqual([
+      shanghaiInstant(date, '17:30'),
+      shanghaiInstant(date, '17:30'),
+    ]);
+    expect(late.filter((e) => e.type === 'alert.raised').map((e) => [e.post, e.since])).toEqual([
+      ['duty_leader', shanghaiInstant(date, '17:45')],
+    ]);
+  });
+
   it('then a shift past midnight is still on at 00:10 the next day', () => {
     const p = newProjection();
     foldAll(p, [roster]);
@@ -254,6 +306,70 @@ describe('when links beat or fall silent', () => {
     expect(
       buildWallView(p, at(0) + 91_000, meta).alerts.map((a) => [a.kind, a.at, a.text.includes('话务中继')]),
     ).toEqual([['link_down', at(0) + 90_000, true]]);
+  });
+});
+
+describe('when a link reports a fault', () => {
+  const beat = (n: number, ok: boolean, ts = at(n)): DomainEventInput => ({
+    type: 'link.heartbeat',
+    eventId: `h${n}`,
+    ts,
+    link: 'call_trunk',
+    ok,
+  });
+
+  it('then one outage is one alert from its first fault, however many faulty heartbeats follow, cleared by the next good one', () => {
+    const p = newProjection();
+    foldAll(p, [beat(0, true)]);
+    const raised: AlertEvent[] = [];
+    for (let n = 1; n <= 5; n++) {
+      foldAll(p, [beat(n, false)]);
+      raised.push(...monitorAt(p, at(n) + 1_000));
+    }
+    expect(raised.map((e) => (e.type === 'alert.raised' ? [e.type, e.kind, e.since] : [e.type]))).toEqual([
+      ['alert.raised', 'link_down', at(1)],
+    ]);
+    foldAll(p, [beat(6, true)]);
+    expect(monitorAt(p, at(6) + 1_000).map((e) => [e.type, e.ts])).toEqual([['alert.cleared', at(6)]]);
+    expect(buildWallView(p, at(7), meta).alerts.map((a) => [a.kind, a.at, a.clearedAt])).toEqual([
+      ['link_down', at(1), at(6)],
+    ]);
+    // A later fault (within the timeout of the good heartbeat) is another outage: another alert, from that fault.
+    foldAll(p, [beat(7, false)]);
+    expect(monitorAt(p, at(7) + 1_000).map((e) => (e.type === 'alert.raised' ? e.since : e.type))).toEqual([at(7)]);
+  });
+
+  it('then a link that fell silent and then reports a fault stays one outage, down since its timeout ran out', () => {
+    const p = newProjection();
+    foldAll(p, [beat(0, true)]);
+    const silent = monitorAt(p, at(3));
+    expect(silent.map((e) => (e.type === 'alert.raised' ? e.since : e.type))).toEqual([at(0) + 90_000]);
+    foldAll(p, [beat(4, false)]);
+    expect(monitorAt(p, at(4) + 1_000)).toEqual([]);
+  });
+});
+
+describe('when a producer names a street or a category after a property of every object', () => {
+  it('then it is counted as a street, the limit is the default one, and no object gains a property', () => {
+    const p = newProjection();
+    foldAll(p, [
+      received('P1', { ts: at(0), street: '__proto__' }),
+      received('P2', { ts: at(1), street: 'constructor' }),
+    ]);
+    const v = buildWallView(p, at(2), meta);
+    expect(Object.hasOwn(v.overdue.byStreet, '__proto__')).toBe(true);
+    expect(v.overdue.byStreet['constructor']).toEqual({ open: 1, overdue: 0 });
+    expect(JSON.parse(JSON.stringify(v.overdue.byStreet))).toEqual(v.overdue.byStreet);
+    expect(({} as Record<string, unknown>)['open']).toBeUndefined();
+    // 城管 cases of a category the configuration does not name take the default handling limit.
+    const cityMgmt = { channel: 'city_mgmt', caseType: 'complaint', urgency: 'normal' } as const;
+    for (const category of ['constructor', 'toString', '__proto__'])
+      expect(limitFor(DEFAULT_SLA_RULES, 'handle', { ...cityMgmt, category })).toEqual(
+        DEFAULT_SLA_RULES.cityMgmtDefault,
+      );
+    expect(limitFor(DEFAULT_SLA_RULES, 'handle', { ...cityMgmt, category: '市容环卫' })).toEqual(
+      DEFAULT_SLA_RULES.cityMgmtByCategory['市容环卫'],
+    );
   });
 });
 
