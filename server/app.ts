@@ -13,6 +13,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import type { CityopsConfig } from '@shared/config';
 import type { Result } from '@shared/contract';
 import { projectionContext } from '@shared/projection/context';
+import { wallSilenceOf } from '@shared/projection/monitor';
 import type { TokenRegistry } from './auth/tokens';
 import { SessionStore, type SessionBackend } from './auth/session';
 import { recallSessions } from './auth/guard';
@@ -583,6 +584,17 @@ export function createApp(deps: AppDeps): App {
       );
       const space = spaces.find(r.space);
       if (space && r.from === 'checkpoint' && r.folded === 0) monitor.restoredAt(space);
+      // Walls still silent when the node stopped are remembered, so the first pass does not clear their alerts.
+      for (const { raised } of space?.projection.active.values() ?? []) {
+        const silence = wallSilenceOf(raised);
+        if (silence)
+          walls.remember({
+            id: silence.wallId,
+            space: r.space,
+            address: silence.address,
+            lastReportAt: silence.lastReportAt,
+          });
+      }
     }
     return reports;
   })();

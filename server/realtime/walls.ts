@@ -153,6 +153,31 @@ export class WallRegistry {
     }));
   }
 
+  /**
+   * Remembers a wall that had gone silent before this node started (its alert is still raised in the log): listed as
+   * stale, judged silent since that same last report — so its alert stays raised, not cleared by a start that simply
+   * does not know the wall — until it reports again or the admin forgets it. A wall already known is left as it is.
+   */
+  remember(wall: {
+    readonly id: string;
+    readonly space: string;
+    readonly address: string;
+    readonly lastReportAt: number;
+  }): void {
+    if (this.byId.has(wall.id)) return;
+    this.byId.set(wall.id, {
+      id: wall.id,
+      space: wall.space,
+      address: wall.address,
+      socketId: null,
+      connectedAt: wall.lastReportAt,
+      lastReportAt: wall.lastReportAt,
+      report: null,
+      goneAt: wall.lastReportAt,
+    });
+    this.bound();
+  }
+
   /** Forgets a wall on this node (the admin took it away); false when this node did not know it. */
   forget(id: string): boolean {
     const e = this.byId.get(id);

@@ -32,6 +32,22 @@ export interface SilentWall {
   readonly lastReportAt: number;
 }
 
+/**
+ * The silence a wall alert names — its wall and that wall's last report (wall-clock ms) — read back from the alert
+ * (`alertIdOf('wall_silent', [wallId, lastReportAt])`, never hashed: a wall id is at most 64 characters), and the
+ * address its text gives; null for any other alert. A start gives the walls still silent back to the registry with it.
+ */
+export function wallSilenceOf(
+  raised: Pick<Wanted, 'alertId' | 'kind' | 'wall' | 'text'>,
+): { readonly wallId: string; readonly lastReportAt: number; readonly address: string } | null {
+  if (raised.kind !== 'wall_silent' || raised.wall === undefined) return null;
+  const prefix = `wall_silent|${raised.wall}|`;
+  if (!raised.alertId.startsWith(prefix)) return null;
+  const lastReportAt = Number(raised.alertId.slice(prefix.length));
+  if (!Number.isSafeInteger(lastReportAt)) return null;
+  return { wallId: raised.wall, lastReportAt, address: /（(.*)） 已停止上报$/.exec(raised.text)?.[1] ?? '' };
+}
+
 /** A short deterministic id: the readable form when it fits an event id (≤ 128), else the kind and a 64-bit hash. */
 export function alertIdOf(kind: TimedAlertKind, parts: readonly (string | number)[]): string {
   const id = [kind, ...parts].join('|');
@@ -119,6 +135,7 @@ function wanted(p: SpaceProjection, now: EpochMs, walls: readonly SilentWall[]):
     }));
   }
   for (const w of walls) {
+    // The id `wallSilenceOf` reads back: keep the two together.
     want(alertIdOf('wall_silent', [w.wallId, w.lastReportAt]), () => ({
       kind: 'wall_silent',
       level: 'bad',

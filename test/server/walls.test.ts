@@ -152,3 +152,54 @@ describe('when walls report their health', () => {
     expect(((await missing.json()) as { error: { message: string } }).error.message).toContain('gone-wall-4');
   });
 });
+
+describe('when the server restarts while a wall is silent', () => {
+  const silentAlerts = (server: TestServer) =>
+    [...server.app.spaces.get('live').projection.active.keys()].filter((id) => id.startsWith('wall_silent|'));
+  async function until(check: () => boolean): Promise<void> {
+    for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(check()).toBe(true);
+  }
+
+  it('then its alert stays raised and it is listed as stale, until it reports again', async () => {
+    let server = await startTestServer(T, undefined, undefined, { monitorMs: 50 });
+    try {
+      const hall = await connectWall(server.url);
+      expect(await send(hall, wallReport('hall-wall-9'))).toEqual({ ok: true, data: null });
+      hall.io.engine.close();
+      await new Promise((r) => setTimeout(r, 100));
+      server.now.value = T + 75_000;
+      await until(() => silentAlerts(server).length === 1);
+      expect(silentAlerts(server)).toEqual([`wall_silent|hall-wall-9|${T}`]);
+
+      // Three hours later the node restarts: it never saw the wall, which is still dark.
+      server.now.value = T + 3 * 3_600_000;
+      server = await server.restart();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(silentAlerts(server)).toEqual([`wall_silent|hall-wall-9|${T}`]);
+      const live = server.app.spaces.get('live').projection;
+      expect(live.alerts.filter((a) => a.kind === 'wall_silent').map((a) => [a.at, a.clearedAt])).toEqual([
+        [T + 60_000, undefined],
+      ]);
+      const row = (await walls(server)).body.walls.find((w) => w.id === 'hall-wall-9');
+      expect(row).toMatchObject({ space: 'live', connected: false, lastReportAt: T, flags: { stale: true } });
+      expect(row?.address).toMatch(/127\.0\.0\.1/);
+
+      const back = await connectWall(server.url);
+      try {
+        expect(await send(back, wallReport('hall-wall-9'))).toEqual({ ok: true, data: null });
+        await until(() => silentAlerts(server).length === 0);
+        expect(
+          server.app.spaces
+            .get('live')
+            .projection.alerts.filter((a) => a.kind === 'wall_silent')
+            .map((a) => a.clearedAt),
+        ).toEqual([T + 3 * 3_600_000]);
+      } finally {
+        back.close();
+      }
+    } finally {
+      await server.dispose();
+    }
+  });
+});
