@@ -23,11 +23,18 @@ export const ident = z
     'must be printable characters without spaces (and no unpaired surrogate)',
   );
 
+/**
+ * Text whose UTF-16 surrogates all come in pairs. An unpaired one is half of a character: SQLite and the case rows keep
+ * it as U+FFFD, so the list would show other text than the case's own state (and than what was sent).
+ */
+const WELL_FORMED = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+const WELL_FORMED_MESSAGE = 'must not hold half of a character (an unpaired UTF-16 surrogate)';
+
 /** A short name or code (1–64 chars). */
-export const shortText = z.string().min(1).max(64);
+export const shortText = z.string().min(1).max(64).regex(WELL_FORMED, WELL_FORMED_MESSAGE);
 
 /** Free text from a citizen or an operator (untrusted; rendered as text), bounded. */
-export const freeText = (max: number) => z.string().max(max);
+export const freeText = (max: number) => z.string().max(max).regex(WELL_FORMED, WELL_FORMED_MESSAGE);
 
 /** Fields every event carries: a producer-chosen unique id (dedupe key within a space), the event time and who did it. */
 export const envelope = {

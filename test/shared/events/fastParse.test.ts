@@ -324,6 +324,33 @@ describe('the compiled event checks', () => {
     }
   });
 
+  it('refuse text with half of a character (a title, a reply, a category), naming the field, and take emoji', () => {
+    const received = {
+      type: 'case.received',
+      eventId: 'e1',
+      ts: shanghaiInstant('2026-12-01', '09:00'),
+      caseId: 'c1',
+      channel: 'hotline',
+      caseType: 'complaint',
+      urgency: 'normal',
+      category: '市容环卫',
+      street: 'guanshan',
+      title: '垃圾',
+    };
+    expect(validateEvent({ ...received, title: '垃圾 \u{1F600}', category: '\u{1F6AE}' }).ok).toBe(true);
+    for (const [field, text] of [
+      ['title', 'pipe burst \ud83d'],
+      ['category', 'unit-\udc00'],
+      ['street', '\udbffx'],
+    ] as const) {
+      const v = validateEvent({ ...received, [field]: text });
+      expect(v).toMatchObject({ ok: false, errors: [{ path: field }] });
+      expect(JSON.stringify(v)).toContain('unpaired UTF-16 surrogate');
+    }
+    const reply = { type: 'case.replied', eventId: 'e2', ts: received.ts, caseId: 'c1', reply: '已处理\ud800' };
+    expect(validateEvent(reply)).toMatchObject({ ok: false, errors: [{ path: 'reply' }] });
+  });
+
   it('apply defaults as fresh values, never a shared one', () => {
     const e = {
       type: 'case.received',
