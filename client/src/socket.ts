@@ -130,7 +130,8 @@ export function connectWall(
   });
   socket.on('delta', (delta) => {
     if (!isWallDelta(delta)) return;
-    if (store.receiveDelta(delta) === 'gap') resync();
+    // A gap, or a delta of a stream that started over (its space was deleted and made again): a fresh snapshot.
+    if (store.receiveDelta(delta) !== 'applied') resync();
   });
   socket.on('disconnect', (reason) => {
     resyncing = false;

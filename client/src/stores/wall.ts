@@ -36,7 +36,10 @@ export const useWallStore = defineStore('wall', () => {
     error.value = null;
   }
 
-  /** Applies a delta that follows directly; a stale one is dropped; a gap is left to the caller to resync. */
+  /**
+   * Applies a delta that follows directly. A gap, and a stale delta (no newer than the view: the space's stream started
+   * over, its space deleted and made again), are left to the caller, which resyncs.
+   */
   function receiveDelta(delta: WallDelta): DeltaOutcome {
     const current = view.value;
     if (current === null || delta.seq <= seq.value) return current === null ? 'gap' : 'stale';
