@@ -1,12 +1,13 @@
 /** Display formats for the wall: every formatter accepts null and answers "—" rather than throwing. */
+import { percentText } from '@shared/percent';
 import { shanghaiDateKey, type EpochMs } from '@shared/time';
 
 /** Shown where a figure has no value (a rate without a denominator). */
 export const NONE = '—';
 
-/** A fraction 0–1 as a percentage with one decimal: 0.9512 → "95.1%". */
+/** A fraction 0–1 as a percentage with one decimal, cut toward zero (`percentText`): 0.9519 → "95.1%". */
 export function pct(value: number | null | undefined): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? NONE : `${(value * 100).toFixed(1)}%`;
+  return value === null || value === undefined || !Number.isFinite(value) ? NONE : percentText(value);
 }
 
 /** An integer count with thousands separators. */
@@ -70,14 +71,15 @@ export function clockShort(ms: EpochMs | null | undefined): string {
 }
 
 /**
- * Asia/Shanghai time of day, HH:MM, on the civil day of `now`; on another day with its date, as the duty room writes
- * it: "12-02 22:00", and in another year "2025-12-31 22:00". So yesterday's late entry never reads as today's.
+ * Asia/Shanghai time of day, HH:MM (`seconds`: HH:MM:SS), on the civil day of `now`; on another day with its date, as
+ * the duty room writes it: "12-02 22:00", and in another year "2025-12-31 22:00". So yesterday's late entry never
+ * reads as today's.
  */
-export function clockOn(ms: EpochMs | null | undefined, now: EpochMs): string {
+export function clockOn(ms: EpochMs | null | undefined, now: EpochMs, seconds = false): string {
   if (ms === null || ms === undefined) return NONE;
   const day = shanghaiDateKey(ms);
   const today = shanghaiDateKey(now);
-  if (day === today) return clockShort(ms);
+  if (day === today) return seconds ? clock(ms) : clockShort(ms);
   return `${day.slice(0, 4) === today.slice(0, 4) ? day.slice(5) : day} ${clockShort(ms)}`;
 }
 

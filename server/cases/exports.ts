@@ -17,6 +17,7 @@ import type { CityopsConfig } from '@shared/config';
 import { shanghaiDateKey, shanghaiMinuteOfDay } from '@shared/time';
 import { scorecardNote } from '@shared/kpi/scoring';
 import type { Scorecards } from './scorecards';
+import { percentText } from '@shared/percent';
 
 /** A table: headers and rows of cells. */
 export interface Table {
@@ -88,7 +89,7 @@ export function caseTable(rows: readonly CaseRow[], config: CityopsConfig): Tabl
   };
 }
 
-const pct = (x: number | null): string => (x === null ? '' : `${(x * 100).toFixed(2)}%`);
+const pct = (x: number | null): string => (x === null ? '' : percentText(x, 2));
 
 /** The scorecard table. */
 export function scorecardTable(cards: Scorecards): Table {

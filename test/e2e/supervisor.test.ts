@@ -18,6 +18,7 @@ import { generateEvents } from '../../simulators/day';
 import { browserAvailable, launchChromium } from '../../harness/chromium';
 import { caseEvent, received } from '../fixtures/events';
 import { post, TOKENS } from '../../harness/server';
+import { percentText } from '@shared/percent';
 
 const run = browserAvailable('supervisor browser test');
 const shots = path.resolve('test-results');
@@ -230,7 +231,7 @@ describe.runIf(run)('when a supervisor follows a late figure from the wall to a 
     expect(api.duty.month.handovers).toEqual({ changes: 11, submitted: 8, signed: 8, signedLate: 0, unsignedLate: 3 });
     expect(api.duty.shifts.map((x) => x.name)).toEqual(['夜班', '白班', '晚班']);
     expect(api.duty.month.items).toBeGreaterThan(5);
-    const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+    const pct = (x: number | null) => (x === null ? '—' : percentText(x));
     const cells = (r: MonthlyReport['duty']['month']) => [
       String(r.items),
       String(r.acknowledged),

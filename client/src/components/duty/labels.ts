@@ -1,6 +1,7 @@
 /** The duty desk's words: kinds of item, report modes, how a limit stands. */
 import type { ItemKind, ReportMode } from '@shared/events/item';
 import type { LimitStatus } from '@shared/duty/limits';
+import { percentText } from '@shared/percent';
 
 /** Chinese labels of the kinds of item. */
 export const ITEM_KIND_LABELS: Readonly<Record<ItemKind, string>> = {
@@ -21,7 +22,7 @@ export function limitText(l: LimitStatus, now: number, hhmm: (ms: number) => str
   return min >= 0 ? `剩 ${min} 分` : `超 ${-min} 分`;
 }
 
-/** A share 0–1 as a percentage with one decimal, or "—" when nothing was judged. */
+/** A share 0–1 as a percentage with one decimal (cut toward zero), or "—" when nothing was judged. */
 export function share(x: number | null): string {
-  return x === null ? '—' : `${(x * 100).toFixed(1)}%`;
+  return x === null ? '—' : percentText(x);
 }
