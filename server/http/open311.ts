@@ -9,6 +9,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { CaseState } from '@shared/cases/state';
 import type { CityopsConfig } from '@shared/config';
+import type { IngestResult } from '@shared/contract';
 import type { Channel } from '@shared/domain';
 import { CENTRE_ZONE, isoInstant } from '@shared/zone';
 import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
@@ -51,6 +52,8 @@ export const MAX_RESULTS = 1000;
 /** The window a list covers without `start_date`, days before `end_date` (the spec's default: 90). */
 export const DEFAULT_DAYS = 90;
 const DAY_MS = 86_400_000;
+/** Case ids a POSTed request may draw before it gives up (each after one another request had drawn). */
+const ID_DRAWS = 3;
 const STATUSES = new Set(['open', 'closed']);
 const REQUEST_PARAMS = new Set([
   'api_key',
@@ -303,10 +306,22 @@ export function open311Routes(deps: Open311Deps): Router {
       if (!deps.config.categories.includes(b.service_code))
         return fail(res, format, 404, `service_code: "${b.service_code}" is not a service (GET services.${format})`);
       const now = clock();
-      const caseId = newCaseId(now);
-      const result = await deps.ingest.ingest(deps.space, [
-        requestToEvent(b, deps.config, caseId, now, deps.channel ?? 'message_board'),
-      ]);
+      // An id drawn before (by another citizen's request) answers "duplicate": this request is new, so it draws again.
+      let caseId = '';
+      let result: IngestResult | null = null;
+      for (let draw = 0; draw < ID_DRAWS && (result === null || result.duplicate > 0); draw++) {
+        caseId = newCaseId(now);
+        result = await deps.ingest.ingest(deps.space, [
+          requestToEvent(b, deps.config, caseId, now, deps.channel ?? 'message_board'),
+        ]);
+      }
+      if (result === null || result.duplicate > 0)
+        return fail(
+          res,
+          format,
+          500,
+          `could not draw a case id not used before in ${ID_DRAWS} tries; nothing was kept`,
+        );
       const problem =
         result.rejected[0]?.errors.map((e) => `${e.path}: ${e.message}`).join('; ') ?? result.quarantined[0]?.reason;
       if (result.accepted !== 1) return fail(res, format, 400, problem ?? 'the request was not accepted');

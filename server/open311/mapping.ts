@@ -166,9 +166,12 @@ export function streetOf(b: PostRequest, config: CityopsConfig): string | null {
   return null;
 }
 
-/** A new case id for an Open311 request: OP + the day + 6 random hex digits. */
+/** Random bytes of an Open311 case id: 2^48 ids a day, so two requests of one day practically never draw the same. */
+export const CASE_ID_RANDOM_BYTES = 6;
+
+/** A new case id for an Open311 request: OP + the day + 12 random hex digits. */
 export function newCaseId(now: EpochMs): string {
-  return `OP${shanghaiDateKey(now).replaceAll('-', '')}${randomBytes(3).toString('hex').toUpperCase()}`;
+  return `OP${shanghaiDateKey(now).replaceAll('-', '')}${randomBytes(CASE_ID_RANDOM_BYTES).toString('hex').toUpperCase()}`;
 }
 
 /** The `case.received` event of a POSTed request. */

@@ -64,7 +64,7 @@ describe('when an Open311 client lists services and posts a request', () => {
     expect(res.status).toBe(201);
     const [created] = (await res.json()) as Req[];
     id = String(created?.service_request_id);
-    expect(id).toMatch(/^OP20261123[0-9A-F]{6}$/);
+    expect(id).toMatch(/^OP20261123[0-9A-F]{12}$/);
     expect(await seen).toBe(1);
     const c = server.app.spaces.get('live').projection.cases.get(id);
     expect(c).toMatchObject({

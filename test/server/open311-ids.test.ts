@@ -1,0 +1,71 @@
+/**
+ * Two citizens' requests that draw the same random case id are two cases: the second draws again instead of being
+ * answered 400 as a duplicate (and lost).
+ */
+import type * as Crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { T0 } from '../fixtures/events';
+import { startTestServer, type TestServer } from '../../harness/server';
+
+/** Bytes the next draws of a case id get, in order (then real random ones). */
+const forced = vi.hoisted(() => ({ draws: [] as Buffer[] }));
+
+vi.mock('node:crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof Crypto>();
+  const randomBytes = ((size: number, ...rest: unknown[]) =>
+    size === 6 && forced.draws.length > 0 && rest.length === 0
+      ? forced.draws.shift()!
+      : (real.randomBytes as (...a: unknown[]) => Buffer)(size, ...rest)) as typeof real.randomBytes;
+  return { ...real, default: { ...real, randomBytes }, randomBytes };
+});
+
+function request(description: string): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      api_key: 'producer-live',
+      service_code: '市容环卫',
+      address_string: '关山街道',
+      description,
+    }).toString(),
+  };
+}
+
+describe('when two Open311 requests draw the same case id', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(T0);
+  });
+
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it('then both are kept, the second under a fresh id', async () => {
+    const same = Buffer.from('abcdef012345', 'hex');
+    forced.draws.push(same, same);
+    const first = await fetch(`${server.url}/open311/v2/requests.json`, request('垃圾三天未清运'));
+    const second = await fetch(`${server.url}/open311/v2/requests.json`, request('路灯不亮'));
+    expect([first.status, second.status]).toEqual([201, 201]);
+    const ids = [first, second].map(async (r) => ((await r.json()) as { service_request_id: string }[])[0]!);
+    const [a, b] = await Promise.all(ids);
+    expect(a.service_request_id).toBe('OP20261123ABCDEF012345');
+    expect(b.service_request_id).toMatch(/^OP20261123[0-9A-F]{12}$/);
+    expect(b.service_request_id).not.toBe(a.service_request_id);
+    const cases = server.app.spaces.get('live').projection.cases;
+    expect(cases.get(a.service_request_id)?.title).toBe('垃圾三天未清运');
+    expect(cases.get(b.service_request_id)?.title).toBe('路灯不亮');
+  });
+
+  it('then a request that draws only used ids gives up with a 500 and keeps nothing', async () => {
+    const used = Buffer.from('abcdef012345', 'hex');
+    forced.draws.push(used, used, used);
+    const before = server.app.spaces.get('live').projection.cases.size;
+    const res = await fetch(`${server.url}/open311/v2/requests.json`, request('噪音扰民'));
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(await res.json())).toContain('could not draw a case id');
+    expect(server.app.spaces.get('live').projection.cases.size).toBe(before);
+  });
+});
