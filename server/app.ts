@@ -26,7 +26,7 @@ import { caseRoutes } from './http/cases';
 import { dutyRoutes } from './http/duty';
 import { SqliteOutboxStore, WebhookOutbox, type OutboxStore } from './duty/outbox';
 import { sessionRoutes } from './http/session';
-import { supervisionRoutes } from './http/supervision';
+import { EXPORT_MAX_ROWS, supervisionRoutes } from './http/supervision';
 import { bodyErrors, apiRoutes, opsRoutes } from './http/routes';
 import { sendError } from './http/errors';
 import { geojsonRoutes } from './http/geojson';
@@ -71,6 +71,8 @@ export interface AppDeps {
   readonly staticDir?: string;
   /** Largest request body (default '5mb'). */
   readonly bodyLimit?: string;
+  /** Most cases one export holds (default `EXPORT_MAX_ROWS`); more matching is refused, never cut. */
+  readonly exportMaxRows?: number;
   /** Coalescing interval of wall deltas, ms (default 500: two per second). */
   readonly deltaIntervalMs?: number;
   /** File of the case read model (default `:memory:`, rebuilt from the log at start); `index.ts` puts it in DATA_DIR. */
@@ -295,6 +297,7 @@ export function createApp(deps: AppDeps): App {
     now,
     isReady: () => isReady,
     failsafe,
+    exportMaxRows: deps.exportMaxRows ?? EXPORT_MAX_ROWS,
   };
   app.use(
     '/api/v1',

@@ -32,6 +32,8 @@ export interface SupervisorDeps extends GuardDeps {
   readonly isReady: () => boolean;
   /** Reports a failed stream callback (a change notice, a keep-alive) instead of letting it throw into the event loop. */
   readonly failsafe: Failsafe;
+  /** Most cases one export holds. */
+  readonly exportMaxRows: number;
 }
 
 /** The instant a space judges lateness at: its space clock (`spaceClock`), as its walls read it. */

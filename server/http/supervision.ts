@@ -78,12 +78,16 @@ export function supervisionRoutes(deps: SupervisorDeps): Router {
     if (!parsed.success) return sendError(res, 'bad_request', 'invalid case filters', issuesOf(parsed.error));
     if (!authorise(deps, req, res, 'supervise', parsed.data.space)) return;
     const now = spaceNow(deps, parsed.data.space);
-    await sendTable(
-      res,
-      caseTable(await deps.queries.all(parsed.data, now, EXPORT_MAX_ROWS), deps.config),
-      format,
-      `cases-${parsed.data.space}-${parsed.data.status}`,
-    );
+    // One row more than an export holds tells that more match: refused with how to narrow, never a file cut short.
+    const max = deps.exportMaxRows;
+    const rows = await deps.queries.all(parsed.data, now, max + 1);
+    if (rows.length > max)
+      return sendError(
+        res,
+        'bad_request',
+        `more than ${max.toLocaleString('en-US')} cases match these filters, and an export holds at most ${max.toLocaleString('en-US')}: narrow them (a shorter period, a status, a unit, a street or a channel) and export each part`,
+      );
+    await sendTable(res, caseTable(rows, deps.config), format, `cases-${parsed.data.space}-${parsed.data.status}`);
   });
   r.get('/exports/units.:format', async (req, res) => {
     const format = String(req.params.format);

@@ -82,6 +82,27 @@ describe('when late cases are exported', () => {
   });
 });
 
+describe('when more cases match an export than it holds', () => {
+  it('then it is refused with how many it holds and how to narrow the filters, and an export at the limit is whole', async () => {
+    const small = await startTestServer(T0 + 30 * 24 * HOUR_MS, undefined, undefined, { exportMaxRows: 4 });
+    try {
+      const events = [1, 2, 3, 4, 5].map((i) => received(`m-${i}`, { street: 'luonan' }));
+      events.push(caseEvent('case.merged', 'm-5', T0 + MINUTE_MS, { masterCaseId: 'm-1' }));
+      expect((await post(small.url, { space: 'live', events })).json.accepted).toBe(events.length);
+      const all = await fetch(`${small.url}/api/v1/exports/cases.csv?space=live&status=all`, { headers: auth });
+      expect(all.status).toBe(400);
+      const message = ((await all.json()) as { error: { message: string } }).error.message;
+      expect(message).toContain('more than 4 cases match these filters');
+      expect(message).toContain('narrow them');
+      const open = await fetch(`${small.url}/api/v1/exports/cases.csv?space=live&status=open`, { headers: auth });
+      expect(open.status).toBe(200);
+      expect((await open.text()).trim().split('\r\n')).toHaveLength(1 + 4);
+    } finally {
+      await small.dispose();
+    }
+  });
+});
+
 describe('when units are scored for a month', () => {
   it('then each unit scores by the configured weights over its cases, ranked', async () => {
     const res = await fetch(`${server.url}/api/v1/units?space=live&month=2026-11`, { headers: auth });
