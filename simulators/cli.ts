@@ -90,8 +90,9 @@ Open311 and CSV imports (a mapping report is printed before anything is sent):
   --config FILE        the configuration (categories, streets, units) to map onto; default CITYOPS_CONFIG, else
                        the server's own (asked with --server and --token), else the built-in defaults
   --dry-run            print the mapping report and the unreadable rows; send nothing (no --server needed)
-  --strict             refuse to send if any category, street, unit or channel would fall back, or any id
-                       be imported under a short form
+  --strict             refuse to send if any category, street, unit or channel would fall back, any id be
+                       imported under a short form, or any value not be kept as given (a text cut to its
+                       field, a unit name shortened, a coordinate left out: each is listed either way)
   --max-skipped N      rows that may be unreadable and skipped (default 0); more and nothing is sent
   --keep-first         when rows share an id but differ, import the first and leave the others out (listed);
                        without it such a file sends nothing. Exact repeats are always left out (listed)
@@ -414,6 +415,8 @@ async function replay(args: string[]): Promise<number> {
     if (parsed.errors.length > 20) console.error(`… and ${parsed.errors.length - 20} more ${noun}s skipped`);
     for (const e of parsed.warnings.slice(0, 20)) console.error(`warning: ${describeRecordError(e, noun)}`);
     if (parsed.warnings.length > 20) console.error(`… and ${parsed.warnings.length - 20} more warnings`);
+    // Every change is named (as every renamed id is): what the case will hold is never a surprise.
+    for (const e of parsed.altered) console.error(`not kept as given: ${describeRecordError(e, noun)}`);
     // Every id imported under a short form is named: the list is how a case is found from the source's id.
     for (const r of parsed.renamed) console.error(describeRenamed(r, noun, idColumn));
     // Every conflict is named; exact repeats (harmless) up to 20.
@@ -430,15 +433,17 @@ async function replay(args: string[]): Promise<number> {
     const warned = parsed.warnings.length === 0 ? '' : `, ${parsed.warnings.length} with a warning`;
     const renamed =
       parsed.renamed.length === 0 ? '' : `, ${parsed.renamed.length} id(s) imported under a short form (listed)`;
+    const alteredNote =
+      parsed.altered.length === 0 ? '' : `, ${parsed.altered.length} value(s) not kept as given (listed)`;
     console.log(
       formatReport(
         parsed.report,
-        `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped${warned}${sameIdNote}${renamed}; mapped onto ${cfg.source}`,
+        `Mapping report: ${parsed.report.rows} ${noun}(s) read, ${parsed.errors.length} skipped${warned}${sameIdNote}${renamed}${alteredNote}; mapped onto ${cfg.source}`,
       ),
     );
     console.log(describeTimes(parsed.times));
     const fb = fallbacks(parsed.report);
-    if (v.strict === true && (fb.length > 0 || parsed.renamed.length > 0)) {
+    if (v.strict === true && (fb.length > 0 || parsed.renamed.length > 0 || parsed.altered.length > 0)) {
       if (fb.length > 0)
         console.error(
           `refused (--strict): ${fb.length} value(s) in ${fb.reduce((s, e) => s + e.rows, 0)} ${noun}(s) would fall back; add them to the mapping's values or the configuration. Nothing was sent.`,
@@ -446,6 +451,10 @@ async function replay(args: string[]): Promise<number> {
       if (parsed.renamed.length > 0)
         console.error(
           `refused (--strict): ${parsed.renamed.length} id(s) cannot be kept as given and would be imported under a short form (listed above). Nothing was sent.`,
+        );
+      if (parsed.altered.length > 0)
+        console.error(
+          `refused (--strict): ${parsed.altered.length} value(s) cannot be kept as given (cut, shortened or left out: listed above). Nothing was sent.`,
         );
       return 3;
     }

@@ -17,9 +17,14 @@ const HASH_CHARS = 16;
 const UNPAIRED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Whether `s` holds half of a character (`UNPAIRED`). */
-function hasHalf(s: string): boolean {
+export function hasHalf(s: string): boolean {
   UNPAIRED.lastIndex = 0;
   return UNPAIRED.test(s);
+}
+
+/** `s` with each half of a character as U+FFFD, as a UTF-8 writer keeps it. */
+export function withoutHalves(s: string): string {
+  return s.replace(UNPAIRED, '\ufffd');
 }
 
 /** Why an id cannot be kept as given, or null when it can. */

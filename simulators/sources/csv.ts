@@ -14,7 +14,18 @@
 import { z } from 'zod';
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import { CASE_TYPES, CHANNELS, URGENCIES } from '@shared/domain';
-import { matchCategory, matchStreet, matchUnit, type RecordError, type RequestRecord } from './records';
+import {
+  fitRecord,
+  matchCategory,
+  matchStreet,
+  matchUnit,
+  readCoordinate,
+  timeOutOfRange,
+  unitNameOf,
+  type RecordError,
+  type RecordNote,
+  type RequestRecord,
+} from './records';
 import type { RenamedId } from './caseIds';
 import { EMPTY, MappingTally, type MappedField, type MappingReport, type TimesRead } from './report';
 import { SameIdCheck, type SameIdRecord } from './sameId';
@@ -209,6 +220,8 @@ export interface ReadRecords {
   readonly records: RequestRecord[];
   readonly errors: RecordError[];
   readonly warnings: RecordError[];
+  /** What of the records read their cases cannot keep as given (a text cut, a long unit name's short form, a coordinate left out), at its column. */
+  readonly altered: RecordError[];
   readonly sameId: SameIdRecord[];
   readonly renamed: RenamedId[];
   readonly times: TimesRead;
@@ -230,7 +243,17 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
   });
   const zone = mapping.time.zone;
   const times = { zone: zone ?? null, via: "the mapping's time.zone", total: 0, zoned: 0 };
-  if (!header) return { records: [], errors: [], warnings: [], sameId: [], renamed: [], times, report: tally.report() };
+  if (!header)
+    return {
+      records: [],
+      errors: [],
+      warnings: [],
+      altered: [],
+      sameId: [],
+      renamed: [],
+      times,
+      report: tally.report(),
+    };
   if (header.unclosed)
     throw new Error(
       `the CSV header's quoted cell opened on line ${header.unclosed.from} is never closed: the whole file was read into it`,
@@ -251,6 +274,7 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
   const warnings: RecordError[] = [];
+  const altered: RecordError[] = [];
   rows.forEach(({ fields: row, line, unclosed }, i) => {
     const at = { record: i + 1, line };
     if (unclosed)
@@ -289,6 +313,15 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
         column: mapping.columns.closedAt,
         message: `"${closedCell}" is not a time (${timeFormatHint(mapping.time.format)})`,
       });
+    // A time the log does not take would leave the case half imported (its later steps refused): the row is refused.
+    for (const [read, field] of [
+      [openedAt, 'openedAt'],
+      [closedAt, 'closedAt'],
+    ] as const) {
+      const out = read ? timeOutOfRange(read.ms) : null;
+      if (out)
+        return void errors.push({ ...at, column: mapping.columns[field], message: `"${cell(field) ?? ''}" ${out}` });
+    }
     // A status says open or closed; with no status (no column, or an empty cell) the close time does.
     const status = cell('status')?.toLowerCase();
     const closed =
@@ -326,8 +359,8 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
       channel ?? mapping.defaults.channel,
       channel ? null : channelCell === undefined ? 'empty: the default channel' : 'not a channel: the default',
     );
-    const lat = Number(cell('lat'));
-    const lng = Number(cell('lng'));
+    const lat = readCoordinate(cell('lat'), 'lat');
+    const lng = readCoordinate(cell('lng'), 'lng');
     const description = cell('description');
     const address = cell('address');
     const unitCell = cell('unit');
@@ -336,8 +369,12 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
       tally.add(
         'unit',
         raw('unit'),
-        unit ?? unitCell ?? '(none: closed directly or left open)',
-        unit || !unitCell ? null : 'not a configured unit: kept as given',
+        unit ?? (unitCell === undefined ? '(none: closed directly or left open)' : unitNameOf(unitCell)),
+        unit || !unitCell
+          ? null
+          : unitCell === unitNameOf(unitCell)
+            ? 'not a configured unit: kept as given'
+            : 'not a configured unit, longer than a unit name holds: kept as a short form',
       );
     const reply = cell('reply');
     const categoryCell = cell('category');
@@ -359,7 +396,7 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
       street ?? mapping.defaults.street,
       street ? null : `not a configured street${address ? ' (nor in the address)' : ''}: the default`,
     );
-    records.push({
+    const { record, notes } = fitRecord({
       id,
       openedAt: opened,
       closedAt: closed ? closedTs : null,
@@ -371,13 +408,29 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
       urgency: oneOf(cell('urgency'), URGENCIES) ?? mapping.defaults.urgency,
       ...(description ? { description } : {}),
       ...(address ? { address } : {}),
-      ...(Number.isFinite(lat) && cell('lat') ? { lat } : {}),
-      ...(Number.isFinite(lng) && cell('lng') ? { lng } : {}),
+      ...(lat.value !== undefined ? { lat: lat.value } : {}),
+      ...(lng.value !== undefined ? { lng: lng.value } : {}),
       ...(unitCell ? { unit: unit ?? unitCell } : {}),
       ...(reply ? { reply } : {}),
     });
+    records.push(record);
+    const column = (n: RecordNote): string | undefined =>
+      n.field === 'title' && mapping.columns.title === undefined
+        ? mapping.columns.description
+        : mapping.columns[n.field];
+    for (const n of [lat.note, lng.note, ...notes])
+      if (n) altered.push({ ...at, column: column(n), message: n.message });
   });
-  return { records, errors, warnings, sameId: same.found, renamed: same.renamed, times, report: tally.report() };
+  return {
+    records,
+    errors,
+    warnings,
+    altered,
+    sameId: same.found,
+    renamed: same.renamed,
+    times,
+    report: tally.report(),
+  };
 }
 
 /**

@@ -7,7 +7,18 @@
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import type { Channel } from '@shared/domain';
 import type { ReadRecords } from './csv';
-import { matchCategory, matchStreet, matchUnit, type RequestRecord, type RecordError } from './records';
+import {
+  fitRecord,
+  matchCategory,
+  matchStreet,
+  matchUnit,
+  readCoordinate,
+  timeOutOfRange,
+  unitNameOf,
+  type RecordError,
+  type RecordNote,
+  type RequestRecord,
+} from './records';
 import { MappingTally } from './report';
 import { SameIdCheck } from './sameId';
 import { CENTRE_ZONE, isoInstant } from '@shared/zone';
@@ -38,6 +49,7 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
   if (!list) throw new Error('an Open311 file is a JSON array of service requests (GET /requests.json)');
   const records: RequestRecord[] = [];
   const errors: RecordError[] = [];
+  const altered: RecordError[] = [];
   const same = new SameIdCheck();
   const zone = o.zone ?? OPEN311_DEFAULT_ZONE;
   const times = {
@@ -91,6 +103,21 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
             ? 'missing: a closed request needs the time it was closed'
             : `"${updated}" is not a date-time (${hint})`,
       });
+    // A time the log does not take would leave the case half imported (its later steps refused): the request is refused.
+    const outOfRange = timeOutOfRange(opened);
+    if (outOfRange)
+      return void errors.push({
+        record: i + 1,
+        column: 'requested_datetime',
+        message: `"${str(r.requested_datetime) ?? ''}" ${outOfRange}`,
+      });
+    const closeOutOfRange = closedRead ? timeOutOfRange(closedAt) : null;
+    if (closeOutOfRange)
+      return void errors.push({
+        record: i + 1,
+        column: 'updated_datetime',
+        message: `"${updated ?? ''}" ${closeOutOfRange}`,
+      });
     if (closed && closedAt < opened)
       return void errors.push({
         record: i + 1,
@@ -105,8 +132,8 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
     const service = str(r.service_name) ?? str(r.service_code) ?? '其他';
     const description = str(r.description);
     const address = str(r.address);
-    const lat = num(r.lat);
-    const lng = num(r.long);
+    const lat = readCoordinate(str(r.lat), 'lat');
+    const lng = readCoordinate(str(r.long), 'lng');
     const agency = str(r.agency_responsible);
     const unit = agency === undefined ? undefined : (matchUnit(agency, config) ?? agency);
     const reply = str(r.status_notes);
@@ -128,11 +155,15 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
     tally.add(
       'unit',
       agency,
-      unit ?? '(none)',
-      agency && !matchUnit(agency, config) ? 'not a configured unit: kept as given' : null,
+      unit === undefined ? '(none)' : unitNameOf(unit),
+      agency && !matchUnit(agency, config)
+        ? agency === unitNameOf(agency)
+          ? 'not a configured unit: kept as given'
+          : 'not a configured unit, longer than a unit name holds: kept as a short form'
+        : null,
     );
     tally.add('channel', undefined, o.channel ?? 'hotline', null);
-    records.push({
+    const { record, notes } = fitRecord({
       id,
       openedAt: opened,
       closedAt: closed ? closedAt : null,
@@ -144,13 +175,25 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
       urgency: 'normal',
       ...(description ? { description } : {}),
       ...(address ? { address } : {}),
-      ...(lat !== null ? { lat } : {}),
-      ...(lng !== null ? { lng } : {}),
+      ...(lat.value !== undefined ? { lat: lat.value } : {}),
+      ...(lng.value !== undefined ? { lng: lng.value } : {}),
       ...(unit ? { unit } : {}),
       ...(reply ? { reply } : {}),
     });
+    records.push(record);
+    for (const n of [lat.note, lng.note, ...notes])
+      if (n) altered.push({ record: i + 1, column: OPEN311_FIELDS[n.field], message: n.message });
   });
-  return { records, errors, warnings: [], sameId: same.found, renamed: same.renamed, times, report: tally.report() };
+  return {
+    records,
+    errors,
+    warnings: [],
+    altered,
+    sameId: same.found,
+    renamed: same.renamed,
+    times,
+    report: tally.report(),
+  };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -162,7 +205,13 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
-function num(v: unknown): number | null {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
-  return Number.isFinite(n) ? n : null;
-}
+/** The GeoReport v2 field a record's field is read from (a title is the description's first sentence). */
+const OPEN311_FIELDS: Readonly<Record<RecordNote['field'], string>> = {
+  unit: 'agency_responsible',
+  title: 'description',
+  description: 'description',
+  address: 'address',
+  reply: 'status_notes',
+  lat: 'lat',
+  lng: 'long',
+};

@@ -336,6 +336,30 @@ describe('when a foreign export is imported through a mapping', () => {
       expect(r.code).toBe(3);
     });
 
+    it('then a value a case cannot keep as given is listed with its row and column, and --strict refuses it (exit 3)', async () => {
+      const cut = path.join(dir, 'cut.csv');
+      const agency = `Department of Transportation - Bureau of Highway Operations - Brooklyn North`;
+      writeFileSync(
+        cut,
+        [
+          MAPPING_HEADER,
+          `NY-30,03/07/2025 09:00:00 AM,,Open,Pothole,Riverside,${agency},Web,fine`,
+          'NY-31,03/07/2025 09:00:00 AM,,Open,Pothole,Riverside,Parks Dept,Web,fine',
+        ].join('\n') + '\n',
+      );
+      const plain = await cli(['replay', cut, '--mapping', mapping, '--config', config, '--dry-run']);
+      expect(plain.stderr).toContain(
+        `not kept as given: row 1 (line 2), column "Agency": "${agency}" is ${agency.length} characters (a unit name holds 64): imported as "Department of Transportation - Bureau of Highwa~`,
+      );
+      expect(plain.stdout).toContain('1 value(s) not kept as given (listed)');
+      expect(plain.code).toBe(0);
+      const strict = await cli(['replay', cut, '--mapping', mapping, '--config', config, '--strict', '--dry-run']);
+      expect(strict.stderr).toContain(
+        'refused (--strict): 1 value(s) cannot be kept as given (cut, shortened or left out: listed above). Nothing was sent.',
+      );
+      expect(strict.code).toBe(3);
+    });
+
     it('then a row short of a mapped cell, with a cell too many, or open with a close time is unreadable and counts against --max-skipped (exit 1)', async () => {
       const r = await cli([
         'replay',

@@ -668,3 +668,124 @@ describe('when the shipped example column mapping is read', () => {
     expect(m.time).toEqual({ format: 'us', zone: 'America/Los_Angeles' });
   });
 });
+
+describe('when an export holds values a case cannot keep as they are', () => {
+  const bureau = 'Department of Transportation - Bureau of Highway Operations - Brooklyn';
+  const mapping = parseCsvMapping(
+    {
+      columns: {
+        id: 'Case ID',
+        openedAt: 'Opened',
+        closedAt: 'Closed',
+        status: 'Status',
+        category: 'Type',
+        unit: 'Agency',
+        description: 'Details',
+        address: 'Address',
+        reply: 'Resolution',
+        lat: 'Latitude',
+        lng: 'Longitude',
+      },
+      time: { format: 'iso', zone: 'Asia/Shanghai' },
+    },
+    'map.json',
+  );
+  const row = (cells: readonly string[]) => cells.map((c) => `"${c.replaceAll('"', '""')}"`).join(',');
+  const header = 'Case ID,Opened,Closed,Status,Type,Agency,Details,Address,Resolution,Latitude,Longitude';
+  const opened = '2026-11-23T09:00:00';
+  const closed = '2026-11-23T15:00:00';
+
+  it('then two long agency names that begin alike stay two units, each listed with the short form it became', () => {
+    const csv = [
+      header,
+      row(['SR-1', opened, closed, 'Closed', 'Other', `${bureau} North`, 'x', '', 'done', '', '']),
+      row(['SR-2', opened, closed, 'Closed', 'Other', `${bureau} South`, 'x', '', 'done', '', '']),
+    ].join('\n');
+    const { records, altered, report } = csvRecords(csv, mapping);
+    const events = recordsToEvents(records, 'csv');
+    const units = events.flatMap((e) => (e.type === 'case.dispatched' ? [e.unit] : []));
+    expect(new Set(units).size).toBe(2);
+    for (const u of units) {
+      expect(u.length).toBeLessThanOrEqual(64);
+      expect(u.startsWith('Department of Transportation - Bureau of Highwa')).toBe(true);
+    }
+    expect(altered.map((a) => [a.record, a.column])).toEqual([
+      [1, 'Agency'],
+      [2, 'Agency'],
+    ]);
+    expect(altered[0]?.message).toContain(`is ${bureau.length + 6} characters (a unit name holds 64): imported as`);
+    expect(report.fields.unit.map((e) => [e.target, e.fallback])).toEqual(
+      units.map((u) => [u, 'not a configured unit, longer than a unit name holds: kept as a short form']),
+    );
+    expect(fold(events).problems).toEqual([]);
+  });
+
+  it('then texts longer than their field are cut at a whole character and listed, and coordinates that are not ones are listed and left out', () => {
+    // Over the limit by two: an emoji (two UTF-16 units) straddles it.
+    const long = (max: number) => `${'长'.repeat(max - 1)}😀长`;
+    const csv = [
+      header,
+      row(['SR-3', opened, closed, 'Closed', 'Other', 'DPW', long(4000), long(300), long(4000), "31°12'N", '181']),
+      row(['SR-4', opened, '', 'Open', 'Other', '', 'pipe burst \ud83d', '', '', '95', 'x']),
+      row(['SR-5', opened, '', 'Open', 'Other', '', 'ok', '', '', '30.52', '114.4']),
+    ].join('\n');
+    const { records, altered, errors } = csvRecords(csv, mapping);
+    expect(errors).toEqual([]);
+    expect(altered.map((a) => `${a.record} ${a.column}: ${a.message}`)).toEqual([
+      `1 Latitude: "31°12'N" is not a latitude (a decimal number from -90 to 90): left out`,
+      '1 Longitude: "181" is not a longitude (a decimal number from -180 to 180): left out',
+      '1 Details: 4002 characters; the case keeps the first 4000',
+      '1 Address: 302 characters; the case keeps the first 300',
+      '1 Resolution: 4002 characters; the case keeps the first 4000',
+      '2 Latitude: "95" is not a latitude (a decimal number from -90 to 90): left out',
+      '2 Longitude: "x" is not a longitude (a decimal number from -180 to 180): left out',
+      // The title is the description's first words: it holds the half too.
+      '2 Details: holds half of a character (an unpaired UTF-16 surrogate): the half is kept as U+FFFD (�)',
+      '2 Details: holds half of a character (an unpaired UTF-16 surrogate): the half is kept as U+FFFD (�)',
+    ]);
+    const [a, b, c] = records;
+    // Cut before the emoji's two halves, never between them.
+    expect(a?.description).toBe('长'.repeat(3999));
+    expect(a?.address).toBe('长'.repeat(299));
+    expect(a?.lat).toBeUndefined();
+    expect(b?.description).toBe('pipe burst \ufffd');
+    expect([c?.lat, c?.lng]).toEqual([30.52, 114.4]);
+    const events = recordsToEvents(records, 'csv');
+    expect(events.map((e) => validateEvent(e).ok)).toEqual(events.map(() => true));
+  });
+
+  it('then a time the event log does not take refuses the row (never a case half imported), naming the column', () => {
+    const csv = [
+      header,
+      row(['SR-6', opened, '2150-01-01T10:00:00', 'Closed', 'Other', 'DPW', 'x', '', '', '', '']),
+      row(['SR-7', '1999-12-31T23:00:00', '', 'Open', 'Other', '', 'x', '', '', '', '']),
+    ].join('\n');
+    const { records, errors } = csvRecords(csv, mapping);
+    expect(records).toEqual([]);
+    expect(errors.map((e) => [e.record, e.column])).toEqual([
+      [1, 'Closed'],
+      [2, 'Opened'],
+    ]);
+    expect(errors[0]?.message).toBe(
+      '"2150-01-01T10:00:00" is outside the times the event log takes (2000-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z)',
+    );
+  });
+
+  it('then an Open311 file says the same of its agency, coordinates, texts and times, by GeoReport field', () => {
+    const base = { status: 'open', service_name: '市容环卫', requested_datetime: '2026-11-20T09:00:00+08:00' };
+    const { records, altered, errors } = open311Records([
+      { ...base, service_request_id: 'a', agency_responsible: `${bureau} North`, lat: 95, long: 1e3 },
+      { ...base, service_request_id: 'b', description: 'd'.repeat(4001) },
+      { ...base, service_request_id: 'c', requested_datetime: '2150-01-01T00:00:00Z' },
+    ]);
+    expect(records.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(errors.map((e) => [e.record, e.column])).toEqual([[3, 'requested_datetime']]);
+    expect(altered.map((a) => [a.record, a.column])).toEqual([
+      [1, 'lat'],
+      [1, 'long'],
+      [1, 'agency_responsible'],
+      [2, 'description'],
+    ]);
+    expect(records[0]?.unit?.length).toBeLessThanOrEqual(64);
+  });
+});
