@@ -86,7 +86,8 @@ export function wellFormedPath(req: Request, res: Response, next: NextFunction):
 /** Gates `path` by `access`: open; loopback clients or an admin bearer token; an admin bearer token. */
 export function opsAccess(path: string, access: OpsAccess, tokens: TokenRegistry, name: string): RequestHandler {
   return (req, res, next) => {
-    if (req.path !== path || access === 'open') return next();
+    // Express routes a path in any case and with a trailing slash (`/METRICS/`): the gate reads it the same way.
+    if (access === 'open' || req.path.toLowerCase().replace(/\/+$/, '') !== path.toLowerCase()) return next();
     if (access === 'local' && isLoopback(req.ip)) return next();
     const check = tokens.check(bearer(req.headers.authorization), 'administer', 'live');
     if (check.ok) return next();

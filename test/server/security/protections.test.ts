@@ -165,6 +165,14 @@ describe('when /readyz exposure is token', () => {
     );
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
+
+  it('then the same path in another case or with a trailing slash is gated the same (Express routes those too)', async () => {
+    for (const p of ['/metrics/', '/METRICS', '/Metrics', '/metrics//', '/READYZ', '/readyz/']) {
+      const res = await fetch(`${server.url}${p}`);
+      expect(res.status, p).toBe(401);
+      expect(await res.text(), p).not.toContain('cityops_');
+    }
+  });
 });
 
 describe('when a request or a socket comes from another origin', () => {
