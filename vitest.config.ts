@@ -14,6 +14,7 @@ const PURE_OUTSIDE_SHARED = [
   'test/server/drills-records.test.ts',
   'test/server/env.test.ts',
   'test/server/failsafe.test.ts',
+  'test/server/outbox-key.test.ts',
   'test/server/read-model-memory.test.ts',
   'test/server/review-history.test.ts',
   'test/server/walls-peers.test.ts',

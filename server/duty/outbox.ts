@@ -106,6 +106,16 @@ export interface DeliveryRow {
   delivered_at: number | string | null;
 }
 
+/**
+ * The `x-cityops-delivery` header of a row: `<space>|<eventId>|<endpoint>`, each character outside printable ASCII
+ * (a case id or an endpoint name in Chinese) and `%` percent-encoded as UTF-8, since a header carries bytes 0–255 only.
+ */
+export function deliveryKey(row: Pick<DueDelivery, 'space' | 'eventId' | 'endpoint'>): string {
+  return `${row.space}|${row.eventId}|${row.endpoint}`.replace(/[^\x20-\x24\x26-\x7e]+/gu, (s) =>
+    encodeURIComponent(s),
+  );
+}
+
 /** The desk's delivery log from rows (ordered oldest first), by item id. */
 export function deliveriesByItem(rows: readonly DeliveryRow[]): Record<string, Delivery[]> {
   // Keyed by ids producers chose: a Map, then own properties (an id such as `__proto__` stays a key like any other).
@@ -298,7 +308,7 @@ export class WebhookOutbox {
         method: 'POST',
         headers: {
           'content-type': 'application/json; charset=utf-8',
-          'x-cityops-delivery': `${row.space}|${row.eventId}|${row.endpoint}`,
+          'x-cityops-delivery': deliveryKey(row),
         },
         body: row.body,
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),

@@ -3,6 +3,7 @@
  * report within, written report within, minutes) and on which clock they run, and the escalation levels.
  */
 import { z } from 'zod';
+import { spaceName } from '../contract';
 import { CASE_FLAGS } from '../domain';
 
 const minutes = z
@@ -58,10 +59,14 @@ export const dutyConfigSchema = z.strictObject({
       z.strictObject({
         name: z.string().min(1).max(64),
         url: z.url({ protocol: /^https?$/ }),
-        spaces: z.array(z.string().min(1).max(64)).min(1).max(50).default(['live']),
+        spaces: z.array(spaceName).min(1).max(50).default(['live']),
       }),
     )
     .max(20)
+    // A delivery is keyed by its endpoint's name: two endpoints of one name would get one delivery between them.
+    .refine((list) => new Set(list.map((w) => w.name)).size === list.length, {
+      message: 'webhook names must differ: each delivery is kept under its endpoint name',
+    })
     .default([]),
   /** The desk's address as the endpoints' readers open it (e.g. `https://ops.example.gov.cn`); default the path alone. */
   deskUrl: z.url({ protocol: /^https?$/ }).optional(),

@@ -52,3 +52,14 @@ describe('when the configuration scores units on an indicator that does not exis
     );
   });
 });
+
+describe('when the configuration names two webhooks alike, or a webhook space that is not a space name', () => {
+  it('then the start fails naming the field and why', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cityops-env-')), 'cityops.json');
+    const hook = (name: string, spaces?: string[]) => ({ name, url: 'https://hooks.example.org/x', spaces });
+    writeFileSync(file, JSON.stringify({ duty: { webhooks: [hook('值班群'), hook('值班群')] } }));
+    expect(() => readEnv({ ...base, CITYOPS_CONFIG: file })).toThrow('webhook names must differ');
+    writeFileSync(file, JSON.stringify({ duty: { webhooks: [hook('值班群', ['Live'])] } }));
+    expect(() => readEnv({ ...base, CITYOPS_CONFIG: file })).toThrow('duty.webhooks.0.spaces.0');
+  });
+});
