@@ -105,7 +105,9 @@ export class SpaceMonitor {
   private due(space: Space): boolean {
     const last = this.checkpointed.get(space.name);
     // A filter still being filled from the log has no checkpoint to give: the first pass after it is complete makes one.
-    if (space.position === 0 || last?.seq === space.position || space.seen.isFilling) return false;
+    // Nor has a projection that may hold a batch the log refused (a failed write whose refold failed too): it waits
+    // for the refold before the next write.
+    if (space.position === 0 || last?.seq === space.position || space.seen.isFilling || space.needsRefold) return false;
     if (!last) return true;
     return (
       this.opts.now() - last.at >= (this.opts.checkpointMs ?? 60_000) ||
@@ -131,8 +133,10 @@ export class SpaceMonitor {
         if (
           this.opts.spaces.isCurrent(space) &&
           space.position > 0 &&
-          // A stop while the dedupe filter is still filled from the log leaves the checkpoint there was (if any).
+          // A stop while the dedupe filter is still filled from the log leaves the checkpoint there was (if any), as
+          // does one while the projection may hold a batch the log refused.
           !space.seen.isFilling &&
+          !space.needsRefold &&
           this.checkpointed.get(space.name)?.seq !== space.position
         )
           this.checkpointNow(space);
