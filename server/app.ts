@@ -535,6 +535,8 @@ export function createApp(deps: AppDeps): App {
   spaces.onDelete((name) => {
     b.forget(name);
     caseModel.dropSpace(name);
+    // Supervisor pages on the space reload and find it empty.
+    caseFeed.changed(name);
     review.forget(name);
     void outbox
       .dropSpace(name)

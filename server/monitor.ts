@@ -80,21 +80,27 @@ export class SpaceMonitor {
   /** One pass over one space: alerts, then the sweep, then a checkpoint when one is due. */
   async passSpace(space: Space): Promise<void> {
     const { spaces, ingest, now } = this.opts;
-    const r = await ingest.ingestComputed(space.name, (s) => {
-      // On the space's clock, once it has one (a demo or drill space without events has no time yet).
-      const at = spaceOwnClock(s, now());
-      if (at === null) return [];
-      const alerts = timedAlertEvents(s.projection, at, undefined, this.opts.silentWalls?.(s.name, at) ?? []);
-      // Written in the order they happened (a stable sort: one instant keeps the order it was computed in). What time
-      // reveals is dated when it began, often before this pass's clock; a review cuts the log at its first event dated
-      // after the instant, so an escalation due at 03:16 must not follow a clear dated 03:17 from the same pass.
-      return [...alerts, ...dutyItemEvents(s.projection, at, MONITOR_BATCH_MAX - alerts.length)].sort(
-        (a, b) => a.ts - b.ts,
-      );
-    });
-    this.writtenBySpace.set(space.name, (this.writtenBySpace.get(space.name) ?? 0) + r.accepted);
+    // A space deleted since the pass began is left alone (never made again, empty, by its own monitor).
+    if (!spaces.isCurrent(space)) return;
+    const r = await ingest.ingestComputed(
+      space.name,
+      (s) => {
+        // On the space's clock, once it has one (a demo or drill space without events has no time yet).
+        const at = spaceOwnClock(s, now());
+        if (at === null) return [];
+        const alerts = timedAlertEvents(s.projection, at, undefined, this.opts.silentWalls?.(s.name, at) ?? []);
+        // Written in the order they happened (a stable sort: one instant keeps the order it was computed in). What time
+        // reveals is dated when it began, often before this pass's clock; a review cuts the log at its first event dated
+        // after the instant, so an escalation due at 03:16 must not follow a clear dated 03:17 from the same pass.
+        return [...alerts, ...dutyItemEvents(s.projection, at, MONITOR_BATCH_MAX - alerts.length)].sort(
+          (a, b) => a.ts - b.ts,
+        );
+      },
+      space,
+    );
     const current = spaces.find(space.name);
-    if (!current) return;
+    if (current !== space) return;
+    this.writtenBySpace.set(space.name, (this.writtenBySpace.get(space.name) ?? 0) + r.accepted);
     await spaces.serial(current, async () => {
       const at = spaceOwnClock(current, now());
       if (at !== null) sweep(current.projection, at);

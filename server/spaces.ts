@@ -418,8 +418,10 @@ export class SpaceRegistry {
   async delete(name: string): Promise<void> {
     const space = this.get(name);
     await this.serial(space, async () => {
-      this.spaces.delete(name);
+      // The space stays the current one until its log is gone: work that arrives meanwhile queues behind the delete
+      // (and then goes to the fresh space), never into a fresh space whose log the delete would erase.
       await this.store.deleteSpace(name);
+      if (this.spaces.get(name) === space) this.spaces.delete(name);
       this.told(name);
     });
   }

@@ -67,13 +67,16 @@ export class IngestService {
 
   /**
    * Ingests the events `make` computes from the space when the batch's turn comes (the monitor: what time reveals is
-   * judged on the projection as it is then, not as it was when the pass was scheduled).
+   * judged on the projection as it is then, not as it was when the pass was scheduled). With `only`, the batch is for
+   * that space alone: deleted before its turn, nothing is written (and no fresh space of its name is made).
    */
-  ingestComputed(spaceName: string, make: (space: Space) => readonly unknown[]): Promise<IngestResult> {
-    const space = this.spaces.get(spaceName);
+  ingestComputed(spaceName: string, make: (space: Space) => readonly unknown[], only?: Space): Promise<IngestResult> {
+    if (only && !this.spaces.isCurrent(only)) return Promise.resolve(nothingWritten(spaceName));
+    const space = only ?? this.spaces.get(spaceName);
     return this.spaces.serial(space, () => {
-      // The space was deleted while this batch waited: it goes to the fresh space of that name.
-      if (!this.spaces.isCurrent(space)) return this.ingestComputed(spaceName, make);
+      // The space was deleted while this batch waited: it goes to the fresh space of that name (or nowhere, `only`).
+      if (!this.spaces.isCurrent(space))
+        return only ? Promise.resolve(nothingWritten(spaceName)) : this.ingestComputed(spaceName, make);
       return this.write(space, make);
     });
   }
@@ -119,8 +122,7 @@ export class IngestService {
     if (space.needsRefold) await this.refold(space);
     // Nothing to write (a monitor pass that found nothing): no write, no lock, nobody told.
     const first = make(space);
-    if (first.length === 0)
-      return { space: space.name, accepted: 0, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
+    if (first.length === 0) return nothingWritten(space.name);
     let batch: { result: IngestResult; accepted: DomainEvent[]; seqs: number[] };
     try {
       batch = await this.store.write(space.name, space.position, async (w) => {
@@ -225,6 +227,11 @@ export class IngestService {
     };
     return { result, accepted, seqs };
   }
+}
+
+/** The answer to a batch with nothing to write. */
+function nothingWritten(space: string): IngestResult {
+  return { space, accepted: 0, duplicate: 0, rejected: [], rejectedCount: 0, quarantined: [] };
 }
 
 function eventIdOf(raw: unknown): string | null {
