@@ -570,6 +570,11 @@ export function createApp(deps: AppDeps): App {
         if (!pos || pos.version !== version) caseModel.beginRebuild(name, logEvents);
       },
       afterFold: () => caseModel.endRebuild(),
+      rowsAt: (name) => caseModel.position(name)?.seq ?? null,
+      stale: (name, reason) => {
+        log.warn({ space: name, reason }, `space ${name}: ${reason}`);
+        caseModel.dropSpace(name);
+      },
     });
     for (const r of reports) {
       const how =

@@ -91,6 +91,13 @@ export interface RestoreHooks {
   /** Before a space is folded from the whole log (the read model starts over too when its rows are not current). */
   beforeFullFold(space: string, logEvents: number): void;
   afterFold(space: string): void;
+  /** The log seq the space's read model rows were written to, or null when it has none (optional). */
+  rowsAt?(space: string): number | null;
+  /**
+   * The space's checkpoint or rows stand at a seq its log does not hold: they are of an earlier space of that name
+   * (deleted, and started again by another node while this one was away); they go, and the whole log is folded.
+   */
+  stale?(space: string, reason: string): void;
 }
 
 /**
@@ -189,7 +196,12 @@ export class SpaceRegistry {
     this.progress.spaces = names.length;
     const plans = [];
     for (const name of names) {
-      const cp = hooks.checkpoint(name);
+      let cp = hooks.checkpoint(name);
+      const stale = await this.stalePosition(name, cp.restored?.seq ?? null, hooks.rowsAt?.(name) ?? null);
+      if (stale) {
+        hooks.stale?.(name, stale);
+        cp = { restored: null, reason: stale };
+      }
       // Only what is folded is counted: the tail after a checkpoint, or the whole log; without a scan where the store can.
       const after = cp.restored?.seq ?? 0;
       const tail = await (this.store.extentAfter?.(name, after) ?? this.store.countAfter(name, after));
@@ -204,6 +216,27 @@ export class SpaceRegistry {
     }
     this.progress.current = null;
     return out;
+  }
+
+  /**
+   * Why a checkpoint at `checkpointSeq` or rows at `rowsSeq` are not of this space's log (the seq is not in it: the
+   * space was deleted and started again), or null. A log's seqs are never reused on PostgreSQL (one sequence for every
+   * space), so a seq the log lacks is an earlier space's.
+   */
+  private async stalePosition(
+    name: string,
+    checkpointSeq: number | null,
+    rowsSeq: number | null,
+  ): Promise<string | null> {
+    for (const [what, seq] of [
+      ['its checkpoint', checkpointSeq],
+      ['its case rows', rowsSeq],
+    ] as const) {
+      if (seq === null || seq <= 0) continue;
+      if ((await this.store.readSeqs(name, [seq])).length === 0)
+        return `${what} stand at seq ${seq}, which the space's log does not hold: they are of an earlier space of this name (deleted and started again), so they go and the whole log is folded`;
+    }
+    return null;
   }
 
   private async restore(

@@ -77,9 +77,12 @@ export class LogFollower {
 
   /** Catches up every space of the log, and forgets spaces whose log is gone. */
   async pass(): Promise<void> {
+    // The spaces and how far each had folded, taken before the log's list: a space whose first batch commits while
+    // the list is read had folded nothing when it was taken, so it is not taken for one whose log is gone.
+    const known = this.deps.spaces.all().map((space) => ({ space, folded: space.position }));
     const logged = new Set(await this.deps.store.spaces());
-    for (const space of this.deps.spaces.all()) {
-      if (!logged.has(space.name) && space.position > 0) await this.deps.spaces.forget(space.name);
+    for (const { space, folded } of known) {
+      if (!logged.has(space.name) && folded > 0) await this.deps.spaces.forget(space.name);
       else if (space.position > 0 && (await this.deps.store.readSeqs(space.name, [space.position])).length === 0) {
         this.deps.log.warn(
           { space: space.name, position: space.position },

@@ -192,3 +192,45 @@ describe('when a supervisor logs in on one node', () => {
     expect((await me(c)).status).toBe(401);
   });
 });
+
+describe('when a space is deleted and started again while a node is away', () => {
+  it('then that node, started again, drops the old checkpoint and rows and folds only the new space', async () => {
+    const a = await node();
+    const b = await node();
+    await post(a.url, { space: 'drill-a', events: [received('x1'), received('x2')] }, 'producer-drill-a');
+    await until(() => b.app.spaces.find('drill-a')?.projection.cases.size === 2);
+    // B checkpoints the space and writes its rows, then goes away.
+    await b.app.monitor.pass();
+    b.app.cases.flush();
+    expect(b.app.cases.spacesWithRows()).toContain('drill-a');
+    expect(b.app.cases.position('drill-a')?.seq).toBeGreaterThan(0);
+    await b.app.close();
+    // Its data dir is the one it starts again on (removed with that node).
+    nodes.splice(nodes.indexOf(b), 1);
+
+    await a.app.spaces.delete('drill-a');
+    await post(a.url, { space: 'drill-a', events: [received('x1'), received('y2')] }, 'producer-drill-a');
+
+    const store = await openPostgresStore({ connectionString: db.url });
+    const again = await startTestServer(
+      NOW,
+      b.dataDir,
+      { value: NOW },
+      {
+        store,
+        follow: { connectionString: db.url, intervalMs: 200 },
+        monitorMs: 3_600_000,
+      },
+    );
+    nodes.push(again);
+    const report = (await again.app.restored).find((r) => r.space === 'drill-a');
+    expect(report).toMatchObject({ from: 'log' });
+    expect(report?.reason).toContain("which the space's log does not hold");
+    const space = again.app.spaces.get('drill-a');
+    expect([...space.projection.cases.keys()].sort()).toEqual(['x1', 'y2']);
+    expect(space.projection.cases.get('x1')?.receivedAt).toBe(T0);
+    again.app.cases.flush();
+    expect(again.app.cases.caseState('drill-a', 'x2')).toBeUndefined();
+    expect(again.app.cases.caseState('drill-a', 'y2')).toBeDefined();
+  });
+});
