@@ -5,6 +5,7 @@ import { bearer, type Action, type TokenRegistry } from '../auth/tokens';
 import type { CityopsConfig } from '@shared/config';
 import type { CalendarWatch } from '../calendar/watch';
 import type { IngestService } from '../ingest/service';
+import { ownActRefusal } from '../ingest/ownActs';
 import type { Metrics } from '../metrics';
 import type { SpaceRegistry, StartProgress } from '../spaces';
 import type { EventStore } from '../store/types';
@@ -106,7 +107,11 @@ export function apiRoutes(deps: RouteDeps): Router {
       );
     const check = deps.tokens.check(bearer(req.headers.authorization), 'produce', parsed.data.space);
     if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
-    const result = await deps.ingest.ingest(parsed.data.space, parsed.data.events);
+    const result = await deps.ingest.ingest(
+      parsed.data.space,
+      parsed.data.events,
+      ownActRefusal(check.grant.role, parsed.data.space),
+    );
     deps.metrics.batches.inc({ transport: 'http' });
     const status =
       result.rejectedCount > 0 && result.accepted + result.duplicate + result.quarantined.length === 0 ? 400 : 200;

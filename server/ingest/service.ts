@@ -18,6 +18,9 @@ import { Failsafe, Subscribers } from '../failsafe';
 import type { Space, SpaceRegistry } from '../spaces';
 import type { EventStore, LogChunk, QuarantineEntry, SpaceWrite } from '../store/types';
 
+/** Says why the sender may not send an event (null: it may). */
+export type Refusal = (e: DomainEvent) => string | null;
+
 /** Where a batch came from: ingested on this node, or logged by another node and followed here. */
 export type BatchOrigin = 'local' | 'followed';
 
@@ -60,9 +63,12 @@ export class IngestService {
     return this.listeners.add(name, listener);
   }
 
-  /** Ingests a batch of raw events into a space (already authorised). */
-  ingest(spaceName: string, raw: readonly unknown[]): Promise<IngestResult> {
-    return this.ingestComputed(spaceName, () => raw);
+  /**
+   * Ingests a batch of raw events into a space (already authorised). `refuse` judges each valid event for the sender
+   * (`ownActs.ts`): an event it gives a reason for is refused with that reason, the others go on.
+   */
+  ingest(spaceName: string, raw: readonly unknown[], refuse?: Refusal): Promise<IngestResult> {
+    return this.ingestComputed(spaceName, () => raw, undefined, refuse);
   }
 
   /**
@@ -70,14 +76,21 @@ export class IngestService {
    * judged on the projection as it is then, not as it was when the pass was scheduled). With `only`, the batch is for
    * that space alone: deleted before its turn, nothing is written (and no fresh space of its name is made).
    */
-  ingestComputed(spaceName: string, make: (space: Space) => readonly unknown[], only?: Space): Promise<IngestResult> {
+  ingestComputed(
+    spaceName: string,
+    make: (space: Space) => readonly unknown[],
+    only?: Space,
+    refuse?: Refusal,
+  ): Promise<IngestResult> {
     if (only && !this.spaces.isCurrent(only)) return Promise.resolve(nothingWritten(spaceName));
     const space = only ?? this.spaces.get(spaceName);
     return this.spaces.serial(space, () => {
       // The space was deleted while this batch waited: it goes to the fresh space of that name (or nowhere, `only`).
       if (!this.spaces.isCurrent(space))
-        return only ? Promise.resolve(nothingWritten(spaceName)) : this.ingestComputed(spaceName, make);
-      return this.write(space, make);
+        return only
+          ? Promise.resolve(nothingWritten(spaceName))
+          : this.ingestComputed(spaceName, make, undefined, refuse);
+      return this.write(space, make, refuse);
     });
   }
 
@@ -118,7 +131,11 @@ export class IngestService {
     });
   }
 
-  private async write(space: Space, make: (space: Space) => readonly unknown[]): Promise<IngestResult> {
+  private async write(
+    space: Space,
+    make: (space: Space) => readonly unknown[],
+    refuse?: Refusal,
+  ): Promise<IngestResult> {
     if (space.needsRefold) await this.refold(space);
     // Nothing to write (a monitor pass that found nothing): no write, no lock, nobody told.
     const first = make(space);
@@ -128,7 +145,7 @@ export class IngestService {
       batch = await this.store.write(space.name, space.position, async (w) => {
         // What others logged meanwhile may change what the batch is (a monitor pass is judged again after it).
         this.follow(space, w.tail);
-        return this.run(space, w.tail.events.length === 0 ? first : make(space), w);
+        return this.run(space, w.tail.events.length === 0 ? first : make(space), w, refuse);
       });
     } catch (err) {
       // The projection may hold the batch: fold the log again so it holds exactly what is durable (now, or before
@@ -153,6 +170,7 @@ export class IngestService {
     space: Space,
     raw: readonly unknown[],
     w: SpaceWrite,
+    refuse?: Refusal,
   ): Promise<{ result: IngestResult; accepted: DomainEvent[]; seqs: number[] }> {
     const rejected: RejectedEvent[] = [];
     let rejectedCount = 0;
@@ -181,6 +199,13 @@ export class IngestService {
         continue;
       }
       const e = v.event;
+      const refused = refuse?.(e) ?? null;
+      if (refused !== null) {
+        rejectedCount++;
+        if (rejected.length < MAX_REJECTED_LISTED)
+          rejected.push({ index, eventId: e.eventId, errors: [{ path: 'type', message: refused }] });
+        continue;
+      }
       const future = futureRefusal(e.ts, latest, space.kind, this.time.futureSkewMs);
       if (future) {
         rejectedCount++;

@@ -18,6 +18,7 @@ import {
 import type { TokenRegistry } from '../auth/tokens';
 import type { Failsafe } from '../failsafe';
 import type { IngestService } from '../ingest/service';
+import { ownActRefusal } from '../ingest/ownActs';
 import { issuesOf } from '../http/errors';
 import type { Logger } from '../log';
 import type { WallSnapshot } from '@shared/wall/delta';
@@ -160,7 +161,11 @@ export function wireIngest(
           });
         let result: IngestResult;
         try {
-          result = await deps.ingest.ingest(parsed.data.space, parsed.data.events);
+          result = await deps.ingest.ingest(
+            parsed.data.space,
+            parsed.data.events,
+            ownActRefusal(check.grant.role, parsed.data.space),
+          );
         } catch (err) {
           if (err instanceof StoreUnavailableError) {
             deps.log.warn(

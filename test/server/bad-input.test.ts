@@ -139,3 +139,57 @@ describe('when a producer sends over the /ingest namespace', () => {
     expect(await receivedCount()).toBe(1);
   });
 });
+
+describe("when a producer's feed carries one of the centre's own acts into live", () => {
+  const acts = [
+    { type: 'case.exempted', eventId: 'act-1', ts: T0 + 60_000, caseId: 'keep-1', reason: '不计考核', actor: '王科长' },
+    { type: 'case.supervised', eventId: 'act-2', ts: T0 + 60_000, caseId: 'keep-1', message: '督办' },
+    { type: 'alert.cleared', eventId: 'act-3', ts: T0 + 60_000, alertId: 'overdue|keep-1|handle|1' },
+    { type: 'item.acknowledged', eventId: 'act-4', ts: T0 + 60_000, itemId: 'case|keep-1', by: '李娜' },
+  ];
+
+  it('then each is refused naming who makes it, the rest of the batch is kept, and in a drill space all go through', async () => {
+    const dispatched = { type: 'case.dispatched', eventId: 'act-0', ts: T0 + 30_000, caseId: 'keep-1', unit: 'cgzf' };
+    const r = await post(server.url, { space: 'live', events: [dispatched, ...acts] });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ accepted: 1, rejectedCount: 4 });
+    const rejected = r.json.rejected as { index: number; errors: { path: string; message: string }[] }[];
+    expect(rejected.map((x) => [x.index, x.errors[0]?.path])).toEqual([
+      [1, 'type'],
+      [2, 'type'],
+      [3, 'type'],
+      [4, 'type'],
+    ]);
+    expect(rejected[0]?.errors[0]?.message).toBe(
+      "case.exempted is the centre's own act in live: a supervisor makes it on the supervisors' desk (POST /api/v1/cases/:id/actions); a producer's feed cannot make it",
+    );
+    expect(rejected[2]?.errors[0]?.message).toContain("the server's monitor writes it");
+    expect(server.app.spaces.get('live').projection.cases.get('keep-1')?.exempt).toBe(false);
+
+    // Over the socket, the same.
+    const socket: Socket<IngestServerToClient, IngestClientToServer> = io(`${server.url}/ingest`, {
+      auth: { token: 'producer-live' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
+    const sent = await new Promise<Result<IngestResult>>((resolve) =>
+      socket.emit('events:batch', { space: 'live', events: [{ ...acts[0], eventId: 'act-5' }] }, resolve),
+    );
+    socket.close();
+    expect(sent).toMatchObject({ ok: true, data: { accepted: 0, rejectedCount: 1 } });
+
+    // An admin may bring them in (a log moved from an export), and a drill's feed makes them.
+    const admin = await post(server.url, { space: 'live', events: [acts[0]] }, 'admin-token');
+    expect(admin.json).toMatchObject({ accepted: 1, rejectedCount: 0 });
+    expect(server.app.spaces.get('live').projection.cases.get('keep-1')?.exempt).toBe(true);
+    const drill = await post(
+      server.url,
+      {
+        space: 'drill-a',
+        events: [received('d-act'), { ...acts[0], eventId: 'd-act-x', caseId: 'd-act', ts: T0 + 60_000 }],
+      },
+      'producer-drill-a',
+    );
+    expect(drill.json).toMatchObject({ accepted: 2, rejectedCount: 0 });
+  });
+});

@@ -88,7 +88,7 @@ describe('when more cases match an export than it holds', () => {
     try {
       const events = [1, 2, 3, 4, 5].map((i) => received(`m-${i}`, { street: 'luonan' }));
       events.push(caseEvent('case.merged', 'm-5', T0 + MINUTE_MS, { masterCaseId: 'm-1' }));
-      expect((await post(small.url, { space: 'live', events })).json.accepted).toBe(events.length);
+      expect((await post(small.url, { space: 'live', events }, 'admin-token')).json.accepted).toBe(events.length);
       const all = await fetch(`${small.url}/api/v1/exports/cases.csv?space=live&status=all`, { headers: auth });
       expect(all.status).toBe(400);
       const message = ((await all.json()) as { error: { message: string } }).error.message;

@@ -5,7 +5,7 @@ import { HOUR_MS, shanghaiInstant } from '@shared/time';
 import { generateEvents } from '../../simulators/day';
 import { removeData, startTestServer, type TestServer } from '../../harness/server';
 
-/** Live's own morning, fed over HTTP in small batches. */
+/** Live's own morning, fed over HTTP in small batches (its duty desk's handovers too: brought in with an admin's token). */
 const NOW = shanghaiInstant('2026-11-25', '11:00');
 const LIVE = generateEvents({ seed: 99, from: NOW - 3 * HOUR_MS, to: NOW });
 
@@ -13,7 +13,7 @@ async function feedLive(s: TestServer): Promise<void> {
   for (let i = 0; i < LIVE.length; i += 400) {
     const res = await fetch(`${s.url}/api/v1/events`, {
       method: 'POST',
-      headers: { authorization: 'Bearer producer-live', 'content-type': 'application/json' },
+      headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' },
       body: JSON.stringify({ space: 'live', events: LIVE.slice(i, i + 400) }),
     });
     expect(res.status).toBe(200);
