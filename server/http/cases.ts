@@ -136,13 +136,17 @@ export function caseRoutes(deps: SupervisorDeps): Router {
       { ...a, caseId: id, actor: caller.actor.slice(0, 64) },
       {
         now: spaceNow(deps, a.space),
-        eventId: `action-${randomUUID()}`,
+        // A retry of one request (its id again) gives the same event id: the log keeps the action once.
+        eventId: `action-${a.requestId ?? randomUUID()}`,
         lifecycle: space.projection.ctx.lifecycle,
         caseOf: (other) => deps.model.caseState(a.space, other),
       },
     );
     if (!d.ok) return d.refusal.code === 'no_case' ? noCase() : sendError(res, 'conflict', d.refusal.why);
     const result = await deps.ingest.ingest(a.space, [d.event]);
+    // The same request again (its answer was lost): recorded the first time, so answered as done, not counted again.
+    if (a.requestId !== undefined && result.duplicate === 1)
+      return res.status(200).json({ event: d.event, result, repeated: true });
     if (result.accepted !== 1) {
       // The fold judges the event again as it is written (another request may have moved the case since) and says why.
       const why =

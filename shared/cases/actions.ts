@@ -6,28 +6,40 @@ import { z } from 'zod';
 import { spaceName } from '../contract';
 import { epochMs, ident } from '../events/common';
 
+/**
+ * What every action request carries: its space, and optionally the page's id for this request — sent again with a
+ * retry of the same action (an answer lost to a proxy's timeout), so the action is recorded once, never twice.
+ */
+const base = {
+  space: spaceName,
+  requestId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, - or _')
+    .optional(),
+};
+
 /** One action request (`POST /api/v1/cases/:id/actions`). */
 export const caseActionSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('supervise'),
-    space: spaceName,
+    ...base,
     message: z.string().trim().min(1, 'a 督办 needs a message').max(1000),
     newDeadline: epochMs.optional(),
   }),
-  z.strictObject({ kind: z.literal('remind'), space: spaceName, message: z.string().trim().max(1000).optional() }),
+  z.strictObject({ kind: z.literal('remind'), ...base, message: z.string().trim().max(1000).optional() }),
   z.strictObject({
     kind: z.literal('escalate'),
-    space: spaceName,
+    ...base,
     note: z.string().trim().min(1, 'an escalation needs a note').max(1000),
     leader: z.string().trim().min(1).max(64).optional(),
   }),
-  z.strictObject({ kind: z.literal('approve_extension'), space: spaceName, until: epochMs }),
+  z.strictObject({ kind: z.literal('approve_extension'), ...base, until: epochMs }),
   z.strictObject({
     kind: z.literal('exempt'),
-    space: spaceName,
+    ...base,
     reason: z.string().trim().min(1, 'an exemption needs a reason').max(500),
   }),
-  z.strictObject({ kind: z.literal('merge'), space: spaceName, masterCaseId: ident }),
+  z.strictObject({ kind: z.literal('merge'), ...base, masterCaseId: ident }),
 ]);
 
 /** A parsed action request. */

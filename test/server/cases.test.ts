@@ -326,6 +326,18 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
       // The moved deadline takes the case off the overdue handling list.
       const still = await list({ status: 'overdue', clock: 'handle', pageSize: '200', q: id });
       expect(still.items.map((r) => r.id)).not.toContain(id);
+
+      // A 催办 sent again with its request id (its answer was lost) is recorded once; another one counts again.
+      const reminded = server.app.spaces.get('live').projection.cases.get(id)!.remindedCount;
+      const once = { kind: 'remind', message: '请回复', requestId: 'remind-7f3a9c21' };
+      expect((await act(once)).status).toBe(201);
+      const repeat = await act(once);
+      expect(repeat.status).toBe(200);
+      expect(await repeat.json()).toMatchObject({ repeated: true, result: { accepted: 0, duplicate: 1 } });
+      expect(server.app.spaces.get('live').projection.cases.get(id)!.remindedCount).toBe(reminded + 1);
+      expect((await act({ ...once, requestId: 'remind-0b12cd34' })).status).toBe(201);
+      expect(server.app.spaces.get('live').projection.cases.get(id)!.remindedCount).toBe(reminded + 2);
+      expect((await act({ ...once, requestId: 'x y' })).status).toBe(400);
     });
 
     it('then a merge joins the duplicate to its master, both histories show it', async () => {
