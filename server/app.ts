@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Server, type ServerOptions } from 'socket.io';
 import type { CityopsConfig } from '@shared/config';
 import type { Result } from '@shared/contract';
+import type { DomainEvent } from '@shared/events';
 import { projectionContext } from '@shared/projection/context';
 import { wallSilenceOf } from '@shared/projection/monitor';
 import type { TokenRegistry } from './auth/tokens';
@@ -548,6 +549,12 @@ export function createApp(deps: AppDeps): App {
 
   // On a cluster only (its module loads PostgreSQL's driver): made once the log is restored, before the app is ready.
   let follower: LogFollower | null = null;
+  /**
+   * The duty items' events folded after each space's checkpoint, whose webhook rows the start writes again (each is
+   * kept once): a stop between an event's commit and its row must not lose the notification. The events after a
+   * checkpoint are the only ones a stop can have left without a row: the checkpoint came after every earlier row.
+   */
+  const itemTails = new Map<string, DomainEvent[]>();
   const restored = (async () => {
     // Rows of spaces whose log is gone (a deleted space from an older version) would show in lists: drop them.
     const logged = await deps.store.spaces();
@@ -558,12 +565,18 @@ export function createApp(deps: AppDeps): App {
         if (!stored.ok) return { restored: null, reason: stored.reason };
         try {
           const stage = (filter: string, idx: number) => caseModel.seenStage(name, filter, idx);
-          return { restored: decodeCheckpoint(stored.checkpoint.body, ctx, stage), reason: '' };
+          const restoredCheckpoint = decodeCheckpoint(stored.checkpoint.body, ctx, stage);
+          itemTails.set(name, []);
+          return { restored: restoredCheckpoint, reason: '' };
         } catch (err) {
           return { restored: null, reason: `the checkpoint could not be read (${(err as Error).message})` };
         }
       },
-      chunk: (name, c) => caseModel.record(name, c.events, c.seqs),
+      chunk: (name, c) => {
+        caseModel.record(name, c.events, c.seqs);
+        const tail = itemTails.get(name);
+        if (tail) for (const e of c.events) if (e.type === 'item.opened' || e.type === 'item.escalated') tail.push(e);
+      },
       beforeFullFold: (name, logEvents) => {
         const pos = caseModel.position(name);
         // Rows of this version stay (the read model folds on from its own position); others start over.
@@ -572,6 +585,7 @@ export function createApp(deps: AppDeps): App {
       afterFold: () => caseModel.endRebuild(),
       rowsAt: (name) => caseModel.position(name)?.seq ?? null,
       stale: (name, reason) => {
+        itemTails.delete(name);
         log.warn({ space: name, reason }, `space ${name}: ${reason}`);
         caseModel.dropSpace(name);
       },
@@ -594,6 +608,20 @@ export function createApp(deps: AppDeps): App {
       );
       const space = spaces.find(r.space);
       if (space && r.from === 'checkpoint' && r.folded === 0) monitor.restoredAt(space);
+      const items = itemTails.get(r.space);
+      if (space && r.from === 'checkpoint' && items && items.length > 0) {
+        const written = await outbox
+          .enqueue(r.space, items, (id) => space.projection.items.get(id))
+          .catch((err: unknown) => {
+            log.error({ err, space: r.space }, 'could not write webhook notifications to the outbox again');
+            return 0;
+          });
+        if (written > 0)
+          log.warn(
+            { space: r.space, rows: written },
+            `space ${r.space}: ${written} webhook notification(s) of events after the checkpoint had no outbox row (the node stopped between the event and its row): written now`,
+          );
+      }
       // Walls still silent when the node stopped are remembered, so the first pass does not clear their alerts.
       for (const { raised } of space?.projection.active.values() ?? []) {
         const silence = wallSilenceOf(raised);

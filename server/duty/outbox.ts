@@ -2,10 +2,11 @@
  * Notifications out: the duty desk's webhook outbox. Every new urgent item (an urgent case, an urgent case overdue) and
  * every escalation becomes one row per configured endpoint in the outbox (a node's SQLite file `DATA_DIR/outbox.sqlite`,
  * or PostgreSQL shared by a cluster's nodes, `server/duty/pgOutbox.ts`), written when its event is committed; a dispatcher posts due rows (a chat robot's JSON body: text, level, link to the desk) and
- * retries a failure with doubling backoff up to the configured attempts. A row is keyed by space, event and endpoint, and
- * the log's replay at start writes no rows, so a restart neither loses a pending delivery nor sends a delivered one
- * again. Each request carries `x-cityops-delivery` (the row's key) so a receiver can drop a repeat after a crash between
- * its answer and our record of it.
+ * retries a failure with doubling backoff up to the configured attempts. A row is keyed by space, event and endpoint
+ * (written again, it is kept once). A start writes the rows of the item events it folds after a checkpoint again (a node
+ * stopped between an event's commit and its row leaves one there; `app.ts`), and none of the log before it, so a
+ * restart neither loses a pending delivery nor sends a delivered one again. Each request carries `x-cityops-delivery`
+ * (the row's key) so a receiver can drop a repeat after a crash between its answer and our record of it.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';

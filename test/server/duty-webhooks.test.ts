@@ -4,7 +4,7 @@
  * link; the desk lists each item's deliveries; a restart while a delivery is pending finishes it and sends nothing
  * twice; a drill space tells no endpoint configured for live only.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ import { received } from '../fixtures/events';
 import { pollUntil } from '../fixtures/wallClient';
 import { robotConfig, WebhookReceiver } from '../fixtures/webhookReceiver';
 import { post, removeData, startTestServer, type TestServer } from '../../harness/server';
+import { SqliteOutboxStore, type OutboxStore } from '../../server/duty/outbox';
+import { memoryLog } from '../fixtures/logs';
 
 const NIGHT = shanghaiInstant('2026-11-24', '03:00');
 
@@ -110,5 +112,58 @@ describe('when an urgent item opens and escalates with a webhook that fails its 
       '【值班升级·值班长】紧急 燃气泄漏，2026-11-24 03:00 起未接报。值班台：https://ops.example.gov.cn/duty?space=live',
     );
     expect(receiver.got.filter((g) => g.body.level === 'escalation').map((g) => g.status)).toEqual([500, 500, 200]);
+  });
+});
+
+describe('when the node stops between an urgent item and its outbox row', () => {
+  const receiver = new WebhookReceiver(0);
+  afterAll(async () => {
+    await receiver.close();
+  });
+
+  it("then the next start writes the row from the log's events after the checkpoint, and the notification goes out once", async () => {
+    const config = robotConfig(await receiver.listen(), { baseSec: 0.1, maxSec: 0.4, attempts: 5 });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-hooks-'));
+    const outboxDbFile = path.join(dataDir, 'outbox.sqlite');
+    const real = new SqliteOutboxStore(outboxDbFile);
+    let lost = false;
+    // The row of the item never reaches the outbox, as when the node stops right after the event's commit.
+    const store: OutboxStore = Object.assign(Object.create(real) as OutboxStore, {
+      insert: (rows: Parameters<OutboxStore['insert']>[0]) =>
+        lost ? Promise.reject(new Error('the node stopped')) : real.insert(rows),
+    });
+    const quiet = { config, monitorMs: 3_600_000, webhookMs: 30 };
+    const first = await startTestServer(NIGHT, dataDir, undefined, {
+      ...quiet,
+      outboxStore: store,
+      logger: memoryLog().log,
+    });
+    expect((await post(first.url, { space: 'live', events: [received('n1', { ts: NIGHT })] })).json.accepted).toBe(1);
+    await first.app.monitor.pass();
+    // The read model's file as it stood at that checkpoint: a node stopped hard keeps no later checkpoint.
+    const atCheckpoint = path.join(dataDir, 'cases-at-checkpoint.sqlite');
+    await first.app.cases.backupTo(atCheckpoint);
+    lost = true;
+    const urgent = received('u1', { ts: NIGHT + MINUTE_MS, urgency: 'urgent', title: '燃气泄漏' });
+    expect((await post(first.url, { space: 'live', events: [urgent] })).json.accepted).toBe(1);
+    first.now.value = NIGHT + 2 * MINUTE_MS;
+    await first.app.monitor.pass();
+    expect(first.app.spaces.get('live').projection.items.has('case|u1')).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receiver.got).toEqual([]);
+    await first.app.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path.join(dataDir, `cases.sqlite${suffix}`), { force: true });
+    renameSync(atCheckpoint, path.join(dataDir, 'cases.sqlite'));
+
+    const again = await startTestServer(NIGHT + 2 * MINUTE_MS, dataDir, undefined, { ...quiet, outboxDbFile });
+    try {
+      const report = (await again.app.restored).find((r) => r.space === 'live');
+      expect(report).toMatchObject({ from: 'checkpoint' });
+      await pollUntil('the urgent notification', () => receiver.ok().length === 1);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(receiver.ok().map((b) => [b.level, b.item.id])).toEqual([['urgent', 'case|u1']]);
+    } finally {
+      await again.dispose();
+    }
   });
 });
