@@ -113,6 +113,15 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     .prepare('SELECT 1 FROM quarantine WHERE space = ? AND event_id = ? AND body = ? LIMIT 1')
     .pluck();
 
+  const isLogged = db.prepare('SELECT 1 FROM spaces WHERE name = ?').pluck();
+  /**
+   * Whether a space has a log. Reads of one that has none answer empty and make nothing: only an append makes a
+   * space's table (a read of a space deleted meanwhile must not bring it back, empty, at the next start).
+   */
+  function logged(space: string): boolean {
+    return inserts.has(space) || isLogged.get(space) !== undefined;
+  }
+
   function statements(space: string) {
     let s = inserts.get(space);
     if (!s) {
@@ -163,6 +172,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
   /** A space's log after seq `from` in pages. */
   async function* read(space: string, chunkSize: number, from: number): AsyncGenerator<LogChunk> {
     const t = tableOf(space);
+    if (!logged(space)) return;
     statements(space);
     const page = db.prepare(`SELECT seq, body FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
     const last = db.prepare(`SELECT max(seq) FROM ${t}`).pluck();
@@ -229,6 +239,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
   /** `fillSeen`: on a thread of its own for a file; on this one for `:memory:` (tests) or when asked (`here`). */
   function fillSeen(space: string, seen: SharedSeen, opts?: { readonly here?: boolean }): Promise<number | null> {
     const table = tableOf(space);
+    if (!logged(space)) return Promise.resolve(0);
     statements(space);
     if (file === ':memory:' || opts?.here) return fillHere(table, seen);
     return new Promise((resolve, reject) => {
@@ -272,7 +283,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
       });
     },
     async hasEventId(space, eventId) {
-      return statements(space).has.get(eventId) !== undefined;
+      return logged(space) && statements(space).has.get(eventId) !== undefined;
     },
     async hasQuarantined(space, event) {
       return quarantinedBody.get(space, event.eventId, JSON.stringify(event)) !== undefined;
@@ -289,6 +300,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     fillSeen,
     async readSeqs(space, seqs) {
       const t = tableOf(space);
+      if (!logged(space)) return [];
       statements(space);
       const one = db.prepare(`SELECT body FROM ${t} WHERE seq = ?`).pluck();
       const out: { seq: number; event: DomainEvent }[] = [];
@@ -299,6 +311,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
       return out;
     },
     async count(space) {
+      if (!logged(space)) return 0;
       statements(space);
       return db
         .prepare(`SELECT count(*) FROM ${tableOf(space)}`)
@@ -306,6 +319,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
         .get() as number;
     },
     async countAfter(space, after) {
+      if (!logged(space)) return 0;
       statements(space);
       return db
         .prepare(`SELECT count(*) FROM ${tableOf(space)} WHERE seq > ?`)
@@ -316,6 +330,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): EventStore {
     // 1, 2, 3… without gaps, so the last seq tells how many there are — an index lookup, where a count scans the
     // whole table (0.15–3.4 s on a year's 12 M events here).
     async extentAfter(space, after) {
+      if (!logged(space)) return 0;
       statements(space);
       const last = db
         .prepare(`SELECT max(seq) FROM ${tableOf(space)}`)

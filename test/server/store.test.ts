@@ -208,6 +208,12 @@ describe.each(stores)('the %s event store', (name, open) => {
     await store.deleteSpace('drill-del');
     expect(await store.spaces()).not.toContain('drill-del');
     expect(await store.count('drill-del')).toBe(0);
+    // Reads of the deleted space answer empty and bring no log of it back.
+    expect(await store.readSeqs('drill-del', [1])).toEqual([]);
+    expect(await store.hasEventId('drill-del', 'd1')).toBe(false);
+    expect((await all(store, 'drill-del')).ids).toEqual([]);
+    expect(await store.countAfter('drill-del', 0)).toBe(0);
+    expect(await store.spaces()).not.toContain('drill-del');
     const again = ev(received('d1'));
     await store.append('drill-del', [again], []);
     expect((await all(store, 'drill-del')).ids).toEqual([again.eventId]);
