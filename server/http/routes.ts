@@ -128,8 +128,10 @@ export function apiRoutes(deps: RouteDeps): Router {
     if (!check.ok) return sendError(res, check.status === 401 ? 'unauthorized' : 'forbidden', check.message);
     if (check.grant.space !== null && space === null)
       return sendError(res, 'bad_request', 'query space is required for a space-scoped token');
-    const limit = clampInt(req.query.limit, 50, 1, 500);
-    const offset = clampInt(req.query.offset, 0, 0, 1_000_000);
+    const limit = queryInt(req.query.limit, 'limit', 50, 1, 500);
+    const offset = queryInt(req.query.offset, 'offset', 0, 0, 1_000_000);
+    if (typeof limit === 'string') return sendError(res, 'bad_request', limit);
+    if (typeof offset === 'string') return sendError(res, 'bad_request', offset);
     res.json(await deps.store.listQuarantine(space, limit, offset));
   });
   // What an import maps onto, readable with every known token (the wall shows the same names).
@@ -160,9 +162,12 @@ export function apiRoutes(deps: RouteDeps): Router {
   return r;
 }
 
-function clampInt(v: unknown, dflt: number, min: number, max: number): number {
-  const n = typeof v === 'string' ? Number.parseInt(v, 10) : Number.NaN;
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
+/** A whole-number query parameter from `min` to `max` (absent: `dflt`), or why it is not one (as `/cases` answers). */
+function queryInt(v: unknown, name: string, dflt: number, min: number, max: number): number | string {
+  if (v === undefined) return dflt;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+  return `query ${name}: ${JSON.stringify(typeof v === 'string' ? v.slice(0, 32) : v)} is not a whole number from ${min} to ${max}`;
 }
 
 /** Turns body-parser failures into clear JSON errors: malformed JSON → 400 with the position, too large → 413. */

@@ -108,6 +108,18 @@ describe('when an event does not fit its case', () => {
     });
     const body = (await list.json()) as { total: number; items: { eventId: string; reason: string }[] };
     expect(body.total).toBe(2);
+    // A page asked for that cannot be given is refused with why, never answered with another.
+    for (const [q, why] of [
+      ['limit=abc', 'query limit: "abc" is not a whole number from 1 to 500'],
+      ['limit=100000', 'query limit: "100000" is not a whole number from 1 to 500'],
+      ['offset=-1', 'query offset: "-1" is not a whole number from 0 to 1000000'],
+    ]) {
+      const bad = await fetch(`${server.url}/api/v1/quarantine?space=live&${q}`, {
+        headers: { authorization: 'Bearer supervisor-token' },
+      });
+      expect(bad.status, q).toBe(400);
+      expect(((await bad.json()) as { error: { message: string } }).error.message).toBe(why);
+    }
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/cityops_events_quarantined_total\{space="live"\} 2/);
     expect(metrics).toMatch(/cityops_quarantine_size\{space="live"\} 2/);
