@@ -500,6 +500,11 @@ async function replay(args: string[]): Promise<number> {
     `replayed ${r.sent.toLocaleString('en-US')} events into ${t.space} in ${secs.toFixed(2)} s (${Math.round(r.sent / secs).toLocaleString('en-US')} events/s): ${r.accepted} accepted, ${r.duplicate} duplicate, ${r.rejected} rejected, ${r.quarantined} quarantined`,
   );
   for (const p of r.problems) console.log(`  ${p}`);
+  const unlisted = r.rejected + r.quarantined - r.problems.length;
+  if (unlisted > 0)
+    console.log(
+      `  … and ${unlisted} more rejected or quarantined not listed here (the quarantined, with their reasons: GET /api/v1/quarantine?space=${t.space})`,
+    );
   return r.rejected + r.quarantined > 0 ? 1 : 0;
 }
 

@@ -41,9 +41,12 @@ export interface ReplayProgress {
   /** Event time of the last acknowledged event. */
   readonly simTime: number | null;
   readonly paused: boolean;
-  /** First few reasons for rejected or quarantined events. */
+  /** The reasons of the first `PROBLEMS_LISTED` rejected or quarantined events (the rest are counted in those figures). */
   readonly problems: readonly string[];
 }
+
+/** Rejected or quarantined events whose reasons a replay lists; the others are counted. */
+export const PROBLEMS_LISTED = 20;
 
 /** A running replay. */
 export interface Replay {
@@ -109,12 +112,12 @@ export function startReplay(o: ReplayOptions): Replay {
         state.rejected += r.rejectedCount;
         state.quarantined += r.quarantined.length;
         for (const x of r.rejected)
-          if (state.problems.length < 5)
+          if (state.problems.length < PROBLEMS_LISTED)
             state.problems.push(
               `rejected ${x.eventId ?? `#${x.index}`}: ${x.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
             );
         for (const x of r.quarantined)
-          if (state.problems.length < 5) state.problems.push(`quarantined ${x.eventId}: ${x.reason}`);
+          if (state.problems.length < PROBLEMS_LISTED) state.problems.push(`quarantined ${x.eventId}: ${x.reason}`);
         if (last !== null) state.simTime = last;
         o.onProgress?.(snapshot());
       },
