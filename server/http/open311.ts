@@ -72,6 +72,11 @@ function formatOf(req: Request): Format {
   return /\.xml$/i.test(req.path) ? 'xml' : 'json';
 }
 
+/** An error answered in the GeoReport v2 shape (JSON or XML, as the request's path asks): the app's error handler's. */
+export function failOpen311(req: Request, res: Response, status: number, description: string): void {
+  fail(res, formatOf(req), status, description);
+}
+
 function fail(res: Response, format: Format, status: number, description: string): void {
   if (format === 'xml')
     res

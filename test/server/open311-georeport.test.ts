@@ -1,9 +1,15 @@
 /** Open311 GeoReport v2 conformance: every endpoint in JSON and XML, the spec's element names, errors and filters. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig } from '@shared/config';
 import { MINUTE_MS } from '@shared/time';
 import { caseEvent, T0 } from '../fixtures/events';
 import { startTestServer, type TestServer } from '../../harness/server';
+import { openSqliteStore } from '../../server/store/sqlite';
+import { StoreUnavailableError, type EventStore } from '../../server/store/types';
+import { memoryLog } from '../fixtures/logs';
 import { names, parseXml, textOf } from '../fixtures/xml';
 
 type Req = Record<string, unknown>;
@@ -265,5 +271,45 @@ describe('when a client sends something wrong', () => {
       404,
       /jurisdiction_id/,
     );
+  });
+});
+
+describe('when the event store does not answer an Open311 POST', () => {
+  it("then the client gets 503 with Retry-After in the spec's shape, in JSON and in XML, and nothing is kept", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-'));
+    const real = openSqliteStore({ dataDir });
+    const store: EventStore = {
+      ...real,
+      write: () => Promise.reject(new StoreUnavailableError('the database does not answer', { retryAfterS: 7 })),
+    };
+    const server = await startTestServer(T0, dataDir, undefined, { store, logger: memoryLog().log });
+    try {
+      const form = {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          api_key: 'producer-live',
+          service_code: '市容环卫',
+          description: '垃圾',
+          address_string: '关山街道',
+        }).toString(),
+      };
+      const json = await fetch(`${server.url}/open311/v2/requests.json`, form);
+      expect(json.status).toBe(503);
+      expect(json.headers.get('retry-after')).toBe('7');
+      expect(await json.json()).toEqual([
+        {
+          code: 503,
+          description: 'the database does not answer; nothing of this request was kept: send it again after 7 s',
+        },
+      ]);
+      const xml = await fetch(`${server.url}/open311/v2/requests.xml`, form);
+      expect(xml.status).toBe(503);
+      expect(xml.headers.get('content-type')).toMatch(/xml/);
+      expect(await xml.text()).toContain('<code>503</code>');
+      expect(server.app.spaces.get('live').projection.cases.size).toBe(0);
+    } finally {
+      await server.dispose();
+    }
   });
 });
