@@ -635,6 +635,7 @@ export function createApp(deps: AppDeps): App {
           });
       }
     }
+    itemTails.clear();
     return reports;
   })();
   const ready = (async () => {

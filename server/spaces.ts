@@ -451,6 +451,8 @@ export class SpaceRegistry {
   async delete(name: string): Promise<void> {
     const space = this.get(name);
     await this.serial(space, async () => {
+      // Deleted already (a second delete queued behind the first): the log of that name now is a fresh space's.
+      if (!this.isCurrent(space)) return;
       // The space stays the current one until its log is gone: work that arrives meanwhile queues behind the delete
       // (and then goes to the fresh space), never into a fresh space whose log the delete would erase.
       await this.store.deleteSpace(name);

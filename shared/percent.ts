@@ -6,8 +6,12 @@
  * colour for a miss; 299 acknowledged in time of 300 is "99.6%", not "100%").
  */
 export function percentText(rate: number, digits = 1): string {
+  return `${percentValue(rate, digits).toFixed(digits)}%`;
+}
+
+/** The number `percentText` writes (a chart's bar beside a table's figure shows the same). */
+export function percentValue(rate: number, digits = 1): number {
   const scale = 10 ** digits;
   // The nudge keeps a rate that sits on a step (0.951, stored as 0.95099…) on that step.
-  const cut = Math.trunc(rate * 100 * scale + (rate >= 0 ? 1e-6 : -1e-6)) / scale;
-  return `${cut.toFixed(digits)}%`;
+  return Math.trunc(rate * 100 * scale + (rate >= 0 ? 1e-6 : -1e-6)) / scale;
 }

@@ -2,7 +2,7 @@
  * `/api/v1/cases`: the late-case list (filters, sort, pages, total), one case with its history, supervisor actions
  * (each an event through ingest: validated, logged, folded, on the wall), and a server-sent change stream.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { caseActionSchema } from '@shared/cases/actions';
 import { decide } from '@shared/cases/decide';
@@ -131,13 +131,17 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     const space = deps.spaces.find(a.space);
     const noCase = () => sendError(res, 'not_found', `no case ${id.slice(0, 128)} in space ${a.space}`);
     if (!space) return noCase();
+    // A retry of one request (its id again, for this case and kind) gives the same event id. Once logged, it is
+    // answered as done before it is judged again: the case has moved on (exempted, merged) since the first try.
+    const eventId = a.requestId === undefined ? `action-${randomUUID()}` : actionEventId(a.kind, a.requestId, id);
+    if (a.requestId !== undefined && (await deps.ingest.logged(a.space, eventId)))
+      return res.status(200).json({ eventId, repeated: true });
     const d = decide(
       deps.model.caseState(a.space, id),
       { ...a, caseId: id, actor: caller.actor.slice(0, 64) },
       {
         now: spaceNow(deps, a.space),
-        // A retry of one request (its id again) gives the same event id: the log keeps the action once.
-        eventId: `action-${a.requestId ?? randomUUID()}`,
+        eventId,
         lifecycle: space.projection.ctx.lifecycle,
         caseOf: (other) => deps.model.caseState(a.space, other),
       },
@@ -145,8 +149,7 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     if (!d.ok) return d.refusal.code === 'no_case' ? noCase() : sendError(res, 'conflict', d.refusal.why);
     const result = await deps.ingest.ingest(a.space, [d.event]);
     // The same request again (its answer was lost): recorded the first time, so answered as done, not counted again.
-    if (a.requestId !== undefined && result.duplicate === 1)
-      return res.status(200).json({ event: d.event, result, repeated: true });
+    if (a.requestId !== undefined && result.duplicate === 1) return res.status(200).json({ eventId, repeated: true });
     if (result.accepted !== 1) {
       // The fold judges the event again as it is written (another request may have moved the case since) and says why.
       const why =
@@ -156,6 +159,12 @@ export function caseRoutes(deps: SupervisorDeps): Router {
     res.status(201).json({ event: d.event, result });
   });
   return r;
+}
+
+/** The event id of an action request: its kind, the page's request id and a hash of the case id (≤ 128 characters). */
+function actionEventId(kind: string, requestId: string, caseId: string): string {
+  const hash = createHash('sha256').update(caseId).digest('hex').slice(0, 16);
+  return `action-${kind}-${requestId}-${hash}`;
 }
 
 /**

@@ -7,8 +7,7 @@ import { monthOf, monthPeriod, monthlyReport, scorecards } from '../cases/scorec
 import { issuesOf, sendError } from './errors';
 import { querySpace, spaceNow, type SupervisorDeps } from './cases';
 
-/** Most rows one export holds. */
-export const EXPORT_MAX_ROWS = 100_000;
+export { EXPORT_MAX_ROWS } from '@shared/cases/query';
 
 /** The `month` query (YYYY-MM, default the space's current month), or null after answering 400. */
 function queryMonth(req: Request, res: Response, now: number): string | null {

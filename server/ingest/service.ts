@@ -58,6 +58,11 @@ export class IngestService {
     this.listeners = new Subscribers(failsafe);
   }
 
+  /** Whether an event id is in a space's log (a request sent again, whose first try was recorded). */
+  logged(spaceName: string, eventId: string): Promise<boolean> {
+    return this.store.hasEventId(spaceName, eventId);
+  }
+
   /** Subscribes to committed batches under `name` (its failures are logged and counted by it); returns the disposer. */
   onBatch(listener: BatchListener, name = listener.name || 'batch-listener'): () => void {
     return this.listeners.add(name, listener);

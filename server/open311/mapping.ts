@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { CaseState } from '@shared/cases/state';
 import type { CityopsConfig } from '@shared/config';
+import { cutText } from '@shared/text';
 import { STAGE_LABELS, type Channel } from '@shared/domain';
 import type { DomainEventInput } from '@shared/events';
 import { shanghaiDateKey, type EpochMs } from '@shared/time';
@@ -183,7 +184,7 @@ export function requestToEvent(
   channel: Channel,
 ): DomainEventInput {
   const description = b.description ?? '';
-  const title = (description.split(/[\n。！？!?]/)[0] ?? '').slice(0, 60) || b.service_code;
+  const title = cutText(description.split(/[\n。！？!?]/)[0] ?? '', 60) || b.service_code;
   return {
     type: 'case.received',
     eventId: `open311-${caseId}`,

@@ -23,6 +23,8 @@ export type CaseSort = (typeof CASE_SORTS)[number];
 
 /** Largest page a list returns. */
 export const MAX_PAGE_SIZE = 200;
+/** Most cases one export holds: more matching is refused (the page says so before), never cut short. */
+export const EXPORT_MAX_ROWS = 100_000;
 
 const text = z.string().trim().min(1).max(64);
 /**

@@ -7,6 +7,7 @@
  * the others are rescaled so they still add up to the full score. A unit whose judged indicators carry less than a
  * minimum share of the weight is 数据不足 (insufficient data): it gets no total and is ranked after every scored unit.
  */
+import { percentText } from '../percent';
 
 /** How an indicator is scored. */
 export type IndicatorKind = 'positive' | 'negative' | 'qualitative';
@@ -147,9 +148,10 @@ export function rankUnits<T extends { readonly total: number; readonly id: strin
 export function scorecardNote(card: Scorecard, minJudgedShare = DEFAULT_MIN_JUDGED_SHARE): string {
   const left = card.indicators.filter((i) => i.score === null).map((i) => i.label);
   if (left.length === 0) return '';
-  const share = card.max > 0 ? Math.round((card.judgedWeight / card.max) * 100) : 0;
+  // Cut toward zero as every rate is written: a share just under the floor never reads as the floor.
+  const share = percentText(card.max > 0 ? card.judgedWeight / card.max : 0, 0);
   if (card.insufficient)
-    return `数据不足：可考核指标权重 ${fmt(card.judgedWeight)}/${fmt(card.max)}（${share}%），低于 ${Math.round(minJudgedShare * 100)}%，不计分、排在最后`;
+    return `数据不足：可考核指标权重 ${fmt(card.judgedWeight)}/${fmt(card.max)}（${share}），低于 ${percentText(minJudgedShare, 0)}，不计分、排在最后`;
   return `${left.join('、')}无可考核案件，未计分；其余指标权重按 ${fmt(card.max)}/${fmt(card.judgedWeight)} 放大`;
 }
 

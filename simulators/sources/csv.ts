@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import { cutText } from '@shared/text';
 import { CASE_TYPES, CHANNELS, URGENCIES } from '@shared/domain';
 import {
   fitRecord,
@@ -402,7 +403,7 @@ export function csvRecords(text: string, mapping: CsvMapping, config: CityopsCon
       closedAt: closed ? closedTs : null,
       category,
       street: street ?? mapping.defaults.street,
-      title: cell('title') ?? description?.slice(0, 60) ?? category,
+      title: cell('title') ?? (description === undefined ? undefined : cutText(description, 60)) ?? category,
       channel: channel ?? mapping.defaults.channel,
       caseType: oneOf(cell('caseType'), CASE_TYPES) ?? mapping.defaults.caseType,
       urgency: oneOf(cell('urgency'), URGENCIES) ?? mapping.defaults.urgency,

@@ -5,6 +5,7 @@
  * Asia/Shanghai, as the server's Open311 API reads its start_date and end_date.
  */
 import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
+import { cutText } from '@shared/text';
 import type { Channel } from '@shared/domain';
 import type { ReadRecords } from './csv';
 import {
@@ -169,7 +170,7 @@ export function open311Records(raw: unknown, o: Open311Options = {}): ReadRecord
       closedAt: closed ? closedAt : null,
       category,
       street: street ?? 'unknown',
-      title: (description ? description.split(/[\n。.!！?？]/)[0]?.slice(0, 60) : undefined) || service,
+      title: (description ? cutText(description.split(/[\n。.!！?？]/)[0] ?? '', 60) : undefined) || service,
       channel: o.channel ?? 'hotline',
       caseType: 'help',
       urgency: 'normal',

@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import type { CaseType, Channel, Urgency } from '@shared/domain';
 import type { DomainEventInput } from '@shared/events';
 import { MAX_EVENT_TS, MIN_EVENT_TS } from '@shared/events/common';
+import { cutText } from '@shared/text';
 import { MINUTE_MS, type EpochMs } from '@shared/time';
 import { caseIdOf, eventIdOf, hasHalf, withoutHalves } from './caseIds';
 
@@ -55,13 +56,6 @@ export function toShort(v: string): string {
 
 /** What an event keeps of a record's texts, characters (the event contract's limits). */
 export const TEXT_LIMITS = { unit: 64, title: 200, description: 4000, address: 300, reply: 4000 } as const;
-
-/** `s` cut to at most `max` UTF-16 units, never between the two halves of a character. */
-export function cutText(s: string, max: number): string {
-  if (s.length <= max) return s;
-  const cut = s.slice(0, max);
-  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
 
 /**
  * A unit (agency) name an event can carry: as given up to 64 characters, else its first characters, `~` and 16 hex

@@ -333,11 +333,38 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
       expect((await act(once)).status).toBe(201);
       const repeat = await act(once);
       expect(repeat.status).toBe(200);
-      expect(await repeat.json()).toMatchObject({ repeated: true, result: { accepted: 0, duplicate: 1 } });
+      expect(await repeat.json()).toMatchObject({ repeated: true });
       expect(server.app.spaces.get('live').projection.cases.get(id)!.remindedCount).toBe(reminded + 1);
       expect((await act({ ...once, requestId: 'remind-0b12cd34' })).status).toBe(201);
       expect(server.app.spaces.get('live').projection.cases.get(id)!.remindedCount).toBe(reminded + 2);
       expect((await act({ ...once, requestId: 'x y' })).status).toBe(400);
+    });
+
+    it('then an exemption or a merge sent again with its request id is answered as done, though the case has moved on', async () => {
+      const open = (await list({ status: 'open', pageSize: '3' })).items.filter((r) => !r.exempt);
+      const [a, b] = open;
+      expect(b).toBeDefined();
+      const act = (id: string, body: Record<string, unknown>) =>
+        fetch(`${server.url}/api/v1/cases/${encodeURIComponent(id)}/actions`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ space: 'live', ...body }),
+        });
+      const exempt = { kind: 'exempt', reason: '恶劣天气', requestId: 'exempt-5e1f0a77' };
+      expect((await act(a!.id, exempt)).status).toBe(201);
+      const again = await act(a!.id, exempt);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ repeated: true });
+      // Without its request id, the same exemption is judged again: the case is already exempt.
+      expect((await act(a!.id, { kind: 'exempt', reason: '恶劣天气' })).status).toBe(409);
+      // The same request id on another case is another request.
+      expect((await act(b!.id, exempt)).status).toBe(201);
+      const merge = { kind: 'merge', masterCaseId: a!.id, requestId: 'merge-91c3d2aa' };
+      expect((await act(b!.id, merge)).status).toBe(201);
+      const mergedAgain = await act(b!.id, merge);
+      expect(mergedAgain.status).toBe(200);
+      expect(await mergedAgain.json()).toMatchObject({ repeated: true });
+      expect(server.app.spaces.get('live').projection.cases.get(b!.id)?.stage).toBe('merged');
     });
 
     it('then a merge joins the duplicate to its master, both histories show it', async () => {

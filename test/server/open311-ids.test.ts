@@ -59,6 +59,15 @@ describe('when two Open311 requests draw the same case id', () => {
     expect(cases.get(b)?.title).toBe('路灯不亮');
   });
 
+  it('then a first sentence whose 60th character is half of an emoji gives a title cut before the emoji, not a refusal', async () => {
+    const description = `${'路'.repeat(59)}😀灯不亮`;
+    const res = await fetch(`${server.url}/open311/v2/requests.json`, request(description));
+    expect(res.status).toBe(201);
+    const [created] = (await res.json()) as { service_request_id: string }[];
+    const c = server.app.spaces.get('live').projection.cases.get(created!.service_request_id);
+    expect(c?.title).toBe('路'.repeat(59));
+  });
+
   it('then a request that draws only used ids gives up with a 500 and keeps nothing', async () => {
     const used = Buffer.from('abcdef012345', 'hex');
     forced.draws.push(used, used, used);

@@ -16,7 +16,7 @@ import { post, startTestServer } from '../../harness/server';
 const SPACE = 'drill-a';
 
 describe('when a space is deleted while a producer sends to it', () => {
-  it('then the batch sent during the delete is kept in the fresh space, and the monitor does not make the old one again', async () => {
+  it('then the batch sent during the delete is kept in the fresh space, a second delete erases nothing of it, and the monitor does not make the old one again', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-'));
     const real = openSqliteStore({ dataDir });
     let release: (() => void) | null = null;
@@ -40,8 +40,12 @@ describe('when a space is deleted while a producer sends to it', () => {
       await deleteStarted;
       const during = send('new-1');
       await new Promise((r) => setTimeout(r, 200));
+      // A second delete of the same space (a double click), asked after the batch: it finds the space gone and
+      // erases nothing of the fresh one.
+      const twice = server.app.spaces.delete(SPACE);
       release!();
       await deleted;
+      await twice;
       expect((await during).json.accepted).toBe(1);
       const fresh = server.app.spaces.get(SPACE);
       expect(fresh).not.toBe(old);

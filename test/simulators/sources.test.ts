@@ -754,6 +754,27 @@ describe('when an export holds values a case cannot keep as they are', () => {
     expect(events.map((e) => validateEvent(e).ok)).toEqual(events.map(() => true));
   });
 
+  it('then a title taken from a description is cut before an emoji that straddles its end, with nothing to say', () => {
+    const csv = [
+      header,
+      row(['SR-8', opened, '', 'Open', 'Other', '', `${'路'.repeat(59)}😀灯不亮`, '', '', '', '']),
+    ].join('\n');
+    const { records, altered } = csvRecords(csv, mapping);
+    expect(altered).toEqual([]);
+    expect(records[0]?.title).toBe('路'.repeat(59));
+    const open311 = open311Records([
+      {
+        service_request_id: 'e1',
+        status: 'open',
+        service_name: '市容环卫',
+        requested_datetime: '2026-11-20T09:00:00+08:00',
+        description: `${'路'.repeat(59)}😀灯不亮`,
+      },
+    ]);
+    expect(open311.altered).toEqual([]);
+    expect(open311.records[0]?.title).toBe('路'.repeat(59));
+  });
+
   it('then a time the event log does not take refuses the row (never a case half imported), naming the column', () => {
     const csv = [
       header,

@@ -4,6 +4,7 @@
  */
 import { onBeforeUnmount, onMounted, type Ref } from 'vue';
 import type { WakeLockState, WallReport } from '@shared/wall/health';
+import { randomId } from '../randomId';
 
 const WALL_ID_KEY = 'cityops-wall-id';
 
@@ -12,11 +13,7 @@ export const CLIENT_BUILD = typeof __CITYOPS_BUILD__ === 'string' ? __CITYOPS_BU
 
 /** This browser's wall id, made once and kept in localStorage (a new one when storage is unavailable). */
 export function wallId(): string {
-  const fresh = (): string =>
-    (crypto.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`).replace(
-      /[^A-Za-z0-9_-]/g,
-      '',
-    );
+  const fresh = (): string => randomId();
   try {
     const kept = localStorage.getItem(WALL_ID_KEY);
     if (kept && /^[A-Za-z0-9_-]{6,64}$/.test(kept)) return kept;

@@ -63,6 +63,8 @@ describe('when an indicator has nothing to judge', () => {
     expect(idle.total).toBe(0);
     expect(idle.judgedWeight).toBe(10);
     expect(scorecardNote(idle)).toBe('数据不足：可考核指标权重 10/100（10%），低于 50%，不计分、排在最后');
+    // A share just under the floor never reads as the floor itself.
+    expect(scorecardNote({ ...idle, judgedWeight: 49.6 })).toContain('（49%），低于 50%');
     const done = scoreUnit(
       DEFAULT_UNIT_INDICATORS,
       caseKpis({
