@@ -123,7 +123,7 @@ interface SpaceModel extends Pending {
 const CASE_ID_BITS = 22;
 
 /** Bumped when the tables change shape: an older file is emptied and rebuilt from the log (and a snapshot of it is not used). */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -146,7 +146,7 @@ CREATE INDEX IF NOT EXISTS cases_unit ON cases (space, unit, received_at, open);
 CREATE INDEX IF NOT EXISTS cases_street ON cases (space, street, received_at, open);
 CREATE INDEX IF NOT EXISTS cases_channel ON cases (space, channel, received_at, open);
 CREATE INDEX IF NOT EXISTS cases_category ON cases (space, category, received_at, open);
-CREATE INDEX IF NOT EXISTS cases_scoring ON cases (space, received_at, exempt, unit, need_dispatch, dispatched, signed, signed_on_time,
+CREATE INDEX IF NOT EXISTS cases_scoring ON cases (space, received_at, exempt, stage, unit, need_dispatch, dispatched, signed, signed_on_time,
   replied, replied_on_time, closed, evaluated, satisfied, rejected, reopened, reopened_signed, called_back, emergency, emergency_on_time);
 CREATE TABLE IF NOT EXISTS case_states (space TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (space, id));
 CREATE TABLE IF NOT EXISTS case_history (space TEXT NOT NULL, case_id TEXT NOT NULL, seqs TEXT NOT NULL, PRIMARY KEY (space, case_id)) WITHOUT ROWID;

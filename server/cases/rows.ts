@@ -5,14 +5,7 @@
  */
 import { CASE_FLAGS, type CaseFlag, type ClockId } from '@shared/domain';
 import { runningClocks, type CaseState } from '@shared/cases/state';
-import {
-  clockMarks,
-  earliestMarks,
-  LATENESS_TESTS,
-  stoppedOnTime,
-  type ClockMarks,
-  type LateFilter,
-} from '@shared/sla/lateness';
+import { clockMarks, earliestMarks, LATENESS_TESTS, type ClockMarks, type LateFilter } from '@shared/sla/lateness';
 import type { ProjectionContext } from '@shared/projection/state';
 
 /**
@@ -102,7 +95,6 @@ export function caseRow(space: string, c: CaseState, ctx: ProjectionContext): Ce
   const open = c.stage !== 'closed' && c.stage !== 'merged';
   const replied = c.repliedAt !== null;
   const emergency = c.flags.includes('emergency') && replied;
-  const satisfied = c.rating === 'satisfied' || c.rating === 'basically_satisfied';
   return [
     space,
     c.id,
@@ -132,18 +124,20 @@ export function caseRow(space: string, c: CaseState, ctx: ProjectionContext): Ce
     b(c.dispatchedAt !== null || c.stage === 'registered'),
     b(c.dispatchedAt !== null),
     b(c.signedAt !== null),
-    b(stoppedOnTime(c.sign)),
+    // Judged when the sign-for and the reply happened: a clock restarted for rework, or stopped by a merge, is not one.
+    b(c.signedAt !== null && c.signedOnTime === true),
     b(replied),
-    b(replied && stoppedOnTime(c.handle)),
+    b(replied && c.repliedOnTime === true),
     b(c.stage === 'closed'),
-    b(c.rating !== null),
-    b(satisfied),
+    // Counts: every evaluation (one reopened after an unsatisfied one is evaluated again), as the wall counts them.
+    c.evaluations,
+    c.satisfiedEvaluations,
     c.redoCount,
     c.reopenCount,
     c.reopenCount > 0 && !c.awaitingResign ? c.reopenCount : Math.max(0, c.reopenCount - 1),
     b(c.calledBackAt !== null),
     b(emergency),
-    b(emergency && stoppedOnTime(c.handle)),
+    b(emergency && c.repliedOnTime === true),
   ];
 }
 

@@ -63,12 +63,16 @@ const SUMS: readonly [keyof CaseCounts, string][] = [
 /** Rows of cases overdue at the instant `@now` (the lateness rule's test on the earliest running deadline). */
 const OVERDUE_AT = `open = 1 AND ${latenessSql('overdue', undefined, '@now').join(' AND ')}`;
 
-/** Each unit's counts over the cases received in a period (exempt cases left out). */
+/**
+ * Each unit's counts over the cases received in a period: exempt cases left out, and merged duplicates (their master
+ * case counts; a duplicate is no case of its own).
+ */
 export async function unitCounts(sql: CaseSql, space: string, p: Period): Promise<Map<string, CaseCounts>> {
   await sql.ready(space);
   const rows = await sql.rows(
     `SELECT unit, ${SUMS.map(([, s]) => s).join(', ')} FROM cases
-    WHERE space = @space AND unit IS NOT NULL AND exempt = 0 AND received_at >= @from AND received_at < @to GROUP BY unit`,
+    WHERE space = @space AND unit IS NOT NULL AND exempt = 0 AND stage <> 'merged' AND received_at >= @from AND received_at < @to
+    GROUP BY unit`,
     { space, from: p.from, to: p.to },
   );
   const out = new Map<string, CaseCounts>();
@@ -196,7 +200,8 @@ export async function monthlyReport(
   const all = emptyCaseCounts();
   for (const k of counts.values()) for (const key of Object.keys(all) as (keyof CaseCounts)[]) all[key] += k[key];
   const total = (i: number) => Number(t[i] ?? 0);
-  all.received = total(0);
+  // The rates are the units' (every count over the same cases: with a unit, not exempt, not merged); the month's
+  // whole intake is in `totals`.
   return {
     space,
     period,

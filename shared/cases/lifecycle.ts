@@ -7,6 +7,7 @@
 import { assertNever, type Stage } from '../domain';
 import type { CaseEvent, CaseReceived } from '../events/case';
 import { computeDeadline, type SlaEnv } from '../sla/deadline';
+import { stoppedOnTime } from '../sla/lateness';
 import { limitFor, type SlaClock, type SlaRules } from '../sla/rules';
 import type { EpochMs } from '../time';
 import { refusal, type CaseRefusal } from './refusals';
@@ -170,6 +171,10 @@ function receive(e: CaseReceived): CaseState {
     calledBackAt: null,
     closedAt: null,
     rating: null,
+    evaluations: 0,
+    satisfiedEvaluations: 0,
+    signedOnTime: null,
+    repliedOnTime: null,
     redoCount: 0,
     reopenCount: 0,
     awaitingResign: false,
@@ -240,6 +245,10 @@ function copyCase(c: CaseState): Building {
     calledBackAt: c.calledBackAt,
     closedAt: c.closedAt,
     rating: c.rating,
+    evaluations: c.evaluations,
+    satisfiedEvaluations: c.satisfiedEvaluations,
+    signedOnTime: c.signedOnTime,
+    repliedOnTime: c.repliedOnTime,
     redoCount: c.redoCount,
     reopenCount: c.reopenCount,
     awaitingResign: c.awaitingResign,
@@ -280,6 +289,7 @@ function transition(c: CaseState, e: Other, ctx: LifecycleContext): Building {
       s.awaitingResign = false;
       s.signedAt = c.signedAt ?? e.ts;
       s.sign = stop(c.sign, e.ts);
+      s.signedOnTime = s.sign === null ? c.signedOnTime : stoppedOnTime(s.sign);
       return s;
     case 'case.processing':
       s.stage = 'processing';
@@ -288,6 +298,7 @@ function transition(c: CaseState, e: Other, ctx: LifecycleContext): Building {
       s.stage = 'replied';
       s.repliedAt = e.ts;
       s.handle = stop(c.handle, e.ts);
+      s.repliedOnTime = s.handle === null ? c.repliedOnTime : stoppedOnTime(s.handle);
       s.callback = startClock(c, 'callback', e.ts, ctx);
       return s;
     case 'case.closed_directly':
@@ -312,6 +323,8 @@ function transition(c: CaseState, e: Other, ctx: LifecycleContext): Building {
     case 'case.evaluated':
       s.stage = 'evaluated';
       s.rating = e.rating;
+      s.evaluations = c.evaluations + 1;
+      s.satisfiedEvaluations = c.satisfiedEvaluations + (e.rating === 'unsatisfied' ? 0 : 1);
       return s;
     case 'case.reopened':
       s.stage = 'dispatched';

@@ -38,6 +38,18 @@ export interface CaseState {
   readonly calledBackAt: EpochMs | null;
   readonly closedAt: EpochMs | null;
   readonly rating: Rating | null;
+  /**
+   * Evaluations received (a case reopened after an unsatisfied one is evaluated again), and how many of them were
+   * satisfied or basically satisfied: the satisfaction rate counts every evaluation, as the wall does.
+   */
+  readonly evaluations: number;
+  readonly satisfiedEvaluations: number;
+  /**
+   * Whether the latest sign-for and the latest reply met their clocks, judged when each happened (null before the
+   * first). A clock restarted for rework (a failed quality check, a reopen) does not make a past reply late.
+   */
+  readonly signedOnTime: boolean | null;
+  readonly repliedOnTime: boolean | null;
   /** Quality-check rejections (驳回重办). */
   readonly redoCount: number;
   /** Reopens after an unsatisfied evaluation (二次重办). */
