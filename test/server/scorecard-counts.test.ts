@@ -53,7 +53,11 @@ afterAll(async () => {
 
 describe('when the units are counted over cases that were reopened, reworked, merged or not yet signed for', () => {
   it('then each count is what those cases did', async () => {
-    const counts = await unitCounts(server.app.cases.sql(), 'live', { from: at(-60), to: at(24 * 60) });
+    const counts = await unitCounts(server.app.cases.sql(), 'live', {
+      from: at(-60),
+      to: at(24 * 60),
+      label: '2026-11',
+    });
     expect(counts.get('cgzf')).toMatchObject({
       // A, B and D: C is A's duplicate.
       received: 3,
