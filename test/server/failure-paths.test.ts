@@ -189,6 +189,23 @@ describe('when the clock throws once inside the wall tick', () => {
   });
 });
 
+/** `real` with each append asking `failure` first: an error it gives fails that append (nothing of it is kept). */
+function failingAppends(real: EventStore, failure: () => Error | null): EventStore {
+  return {
+    ...real,
+    write: (space, after, work) =>
+      real.write(space, after, (w) =>
+        work({
+          tail: w.tail,
+          append: (events, quarantined) => {
+            const err = failure();
+            return err ? Promise.reject(err) : w.append(events, quarantined);
+          },
+        }),
+      ),
+  };
+}
+
 describe('when the event store fails one append', () => {
   let server: TestServer;
   let logs: MemoryLog;
@@ -197,22 +214,11 @@ describe('when the event store fails one append', () => {
     logs = memoryLog();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-'));
     const real = openSqliteStore({ dataDir });
-    const store: EventStore = {
-      ...real,
-      write: (space, after, work) =>
-        real.write(space, after, (w) =>
-          work({
-            tail: w.tail,
-            append: (events, quarantined) => {
-              if (failNext) {
-                failNext = false;
-                return Promise.reject(new Error('disk I/O error'));
-              }
-              return w.append(events, quarantined);
-            },
-          }),
-        ),
-    };
+    const store = failingAppends(real, () => {
+      if (!failNext) return null;
+      failNext = false;
+      return new Error('disk I/O error');
+    });
     server = await startTestServer(T0 + HOUR_MS, dataDir, undefined, { logger: logs.log, store });
   });
   afterAll(async () => {
@@ -387,15 +393,7 @@ describe('when an append fails, the refold after it fails too, and the server th
     const real = openSqliteStore({ dataDir });
     let down = false;
     const store: EventStore = {
-      ...real,
-      write: (space, after, work) =>
-        real.write(space, after, (w) =>
-          work({
-            tail: w.tail,
-            append: (events, quarantined) =>
-              down ? Promise.reject(new Error('the database is down')) : w.append(events, quarantined),
-          }),
-        ),
+      ...failingAppends(real, () => (down ? new Error('the database is down') : null)),
       readWithSeqs: (space, chunkSize, after) => {
         if (down) throw new Error('the database is down');
         return real.readWithSeqs(space, chunkSize, after);

@@ -253,6 +253,20 @@ const options = (defOf(eventSchema).options as Schema[]).map((o) => ({
   schema: o,
 }));
 
+/** A valid case.received without its defaults (flags), for the tests that vary one field. */
+const RECEIVED = {
+  type: 'case.received',
+  eventId: 'e1',
+  ts: shanghaiInstant('2026-12-01', '09:00'),
+  caseId: 'c1',
+  channel: 'hotline',
+  caseType: 'complaint',
+  urgency: 'normal',
+  category: '市容环卫',
+  street: 'guanshan',
+  title: '垃圾',
+};
+
 describe('the compiled event checks', () => {
   it('compile every event type of the contract', () => {
     expect(fastEvents.uncompiled).toEqual([]);
@@ -325,18 +339,7 @@ describe('the compiled event checks', () => {
   });
 
   it('refuse text with half of a character (a title, a reply, a category), naming the field, and take emoji', () => {
-    const received = {
-      type: 'case.received',
-      eventId: 'e1',
-      ts: shanghaiInstant('2026-12-01', '09:00'),
-      caseId: 'c1',
-      channel: 'hotline',
-      caseType: 'complaint',
-      urgency: 'normal',
-      category: '市容环卫',
-      street: 'guanshan',
-      title: '垃圾',
-    };
+    const received = RECEIVED;
     expect(validateEvent({ ...received, title: '垃圾 \u{1F600}', category: '\u{1F6AE}' }).ok).toBe(true);
     for (const [field, text] of [
       ['title', 'pipe burst \ud83d'],
@@ -352,18 +355,7 @@ describe('the compiled event checks', () => {
   });
 
   it('apply defaults as fresh values, never a shared one', () => {
-    const e = {
-      type: 'case.received',
-      eventId: 'e1',
-      ts: shanghaiInstant('2026-12-01', '09:00'),
-      caseId: 'c1',
-      channel: 'hotline',
-      caseType: 'complaint',
-      urgency: 'normal',
-      category: '市容环卫',
-      street: 'guanshan',
-      title: '垃圾',
-    };
+    const e = { ...RECEIVED };
     const a = fastEvents.parse(e) as { flags: string[] };
     const b = fastEvents.parse(e) as { flags: string[] };
     expect(a.flags).toEqual([]);
