@@ -1,5 +1,6 @@
 /** Building blocks shared by every event schema. */
 import { z } from 'zod';
+import { WELL_FORMED } from '../text';
 
 /** Earliest event time accepted (2000-01-01T00:00Z), ms. */
 export const MIN_EVENT_TS = 946_684_800_000;
@@ -23,11 +24,7 @@ export const ident = z
     'must be printable characters without spaces (and no unpaired surrogate)',
   );
 
-/**
- * Text whose UTF-16 surrogates all come in pairs. An unpaired one is half of a character: SQLite and the case rows keep
- * it as U+FFFD, so the list would show other text than the case's own state (and than what was sent).
- */
-const WELL_FORMED = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+/** Text with half of a character is refused (`WELL_FORMED`): the case rows would show other text than the case's state. */
 const WELL_FORMED_MESSAGE = 'must not hold half of a character (an unpaired UTF-16 surrogate)';
 
 /** A short name or code (1–64 chars). */

@@ -9,23 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { ident } from '@shared/events/common';
+import { cutText, hasHalf, withoutHalves } from '@shared/text';
 
 /** The longest id an event can carry. */
 export const MAX_ID = 128;
 const HASH_CHARS = 16;
-/** Half of a character outside the BMP without its other half (an id may not hold one: see `ident`). */
-const UNPAIRED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** Whether `s` holds half of a character (`UNPAIRED`). */
-export function hasHalf(s: string): boolean {
-  UNPAIRED.lastIndex = 0;
-  return UNPAIRED.test(s);
-}
-
-/** `s` with each half of a character as U+FFFD, as a UTF-8 writer keeps it. */
-export function withoutHalves(s: string): string {
-  return s.replace(UNPAIRED, '\ufffd');
-}
 
 /** Why an id cannot be kept as given, or null when it can. */
 export function idProblem(id: string): string | null {
@@ -58,13 +46,8 @@ function shortForm(v: string, max: number): string {
     .update(v, hasHalf(v) ? 'utf16le' : 'utf8')
     .digest('hex')
     .slice(0, HASH_CHARS);
-  const readable = v
-    .replace(/\s+/g, '_')
-    .replace(/[^\x21-\x7e\u00a0-\uffff]/g, '_')
-    .replace(UNPAIRED, '_');
-  let part = readable.slice(0, Math.max(0, max - HASH_CHARS - 1));
-  // Never end on half of a character outside the BMP.
-  if (/[\ud800-\udbff]$/.test(part)) part = part.slice(0, -1);
+  const readable = withoutHalves(v.replace(/\s+/g, '_').replace(/[^\x21-\x7e\u00a0-\uffff]/g, '_'), '_');
+  const part = cutText(readable, Math.max(0, max - HASH_CHARS - 1));
   return part === '' ? hash : `${part}~${hash}`;
 }
 

@@ -9,9 +9,9 @@ import { DEFAULT_CONFIG, type CityopsConfig } from '@shared/config';
 import type { CaseType, Channel, Urgency } from '@shared/domain';
 import type { DomainEventInput } from '@shared/events';
 import { MAX_EVENT_TS, MIN_EVENT_TS } from '@shared/events/common';
-import { cutText } from '@shared/text';
+import { cutText, hasHalf, withoutHalves } from '@shared/text';
 import { MINUTE_MS, type EpochMs } from '@shared/time';
-import { caseIdOf, eventIdOf, hasHalf, withoutHalves } from './caseIds';
+import { caseIdOf, eventIdOf } from './caseIds';
 
 /** One service request, normalised. */
 export interface RequestRecord {
