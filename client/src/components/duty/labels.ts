@@ -1,7 +1,6 @@
 /** The duty desk's words: kinds of item, report modes, how a limit stands. */
 import type { ItemKind, ReportMode } from '@shared/events/item';
 import type { LimitStatus } from '@shared/duty/limits';
-import { percentText } from '@shared/percent';
 
 /** Chinese labels of the kinds of item. */
 export const ITEM_KIND_LABELS: Readonly<Record<ItemKind, string>> = {
@@ -23,6 +22,4 @@ export function limitText(l: LimitStatus, now: number, hhmm: (ms: number) => str
 }
 
 /** A share 0–1 as a percentage with one decimal (cut toward zero), or "—" when nothing was judged. */
-export function share(x: number | null): string {
-  return x === null ? '—' : percentText(x);
-}
+export { pct as share } from '../../format';
