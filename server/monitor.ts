@@ -80,8 +80,6 @@ export class SpaceMonitor {
   /** One pass over one space: alerts, then the sweep, then a checkpoint when one is due. */
   async passSpace(space: Space): Promise<void> {
     const { spaces, ingest, now } = this.opts;
-    // A space deleted since the pass began is left alone (never made again, empty, by its own monitor).
-    if (!spaces.isCurrent(space)) return;
     const r = await ingest.ingestComputed(
       space.name,
       (s) => {
@@ -96,6 +94,7 @@ export class SpaceMonitor {
           (a, b) => a.ts - b.ts,
         );
       },
+      // For this space only: one deleted since the pass began is left alone (never made again, empty).
       space,
     );
     const current = spaces.find(space.name);

@@ -456,7 +456,7 @@ export class SpaceRegistry {
       // The space stays the current one until its log is gone: work that arrives meanwhile queues behind the delete
       // (and then goes to the fresh space), never into a fresh space whose log the delete would erase.
       await this.store.deleteSpace(name);
-      if (this.spaces.get(name) === space) this.spaces.delete(name);
+      this.spaces.delete(name);
       this.told(name);
     });
   }

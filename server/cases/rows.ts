@@ -125,9 +125,9 @@ export function caseRow(space: string, c: CaseState, ctx: ProjectionContext): Ce
     b(c.dispatchedAt !== null),
     b(c.signedAt !== null),
     // Judged when the sign-for and the reply happened: a clock restarted for rework, or stopped by a merge, is not one.
-    b(c.signedAt !== null && c.signedOnTime === true),
+    b(c.signedOnTime === true),
     b(replied),
-    b(replied && c.repliedOnTime === true),
+    b(c.repliedOnTime === true),
     b(c.stage === 'closed'),
     // Counts: every evaluation (one reopened after an unsatisfied one is evaluated again), as the wall counts them.
     c.evaluations,

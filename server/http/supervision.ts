@@ -7,8 +7,6 @@ import { monthOf, monthPeriod, monthlyReport, scorecards } from '../cases/scorec
 import { issuesOf, sendError } from './errors';
 import { querySpace, spaceNow, type SupervisorDeps } from './cases';
 
-export { EXPORT_MAX_ROWS } from '@shared/cases/query';
-
 /** The `month` query (YYYY-MM, default the space's current month), or null after answering 400. */
 function queryMonth(req: Request, res: Response, now: number): string | null {
   const m = typeof req.query.month === 'string' && req.query.month !== '' ? req.query.month : monthOf(now);

@@ -31,9 +31,6 @@ const OWN_ACTS: Readonly<Record<string, string>> = {
   'case.merged': SUPERVISOR,
 };
 
-/** The event types a producer may not send into `live` (`OWN_ACTS`). */
-export const OWN_ACT_TYPES: readonly string[] = Object.keys(OWN_ACTS);
-
 /**
  * For a batch a token with `role` sends into `space`: a judge that says why an event is refused (one of the centre's
  * own acts, from a producer, in live), or undefined when every type may come.
