@@ -37,7 +37,7 @@ import { SqliteDrillRecords, type DrillRecords } from './drills/records';
 import { DrillService } from './drills/service';
 import { drillRoutes } from './http/drills';
 import { exportRoutes } from './http/export';
-import { failOpen311, open311Routes } from './http/open311';
+import { open311Routes } from './http/open311';
 import { Failsafe } from './failsafe';
 import { requestIdOf, requestIds } from './http/requestId';
 import { IngestService } from './ingest/service';
@@ -381,8 +381,6 @@ export function createApp(deps: AppDeps): App {
     app.get('/{*path}', (_req, res) => res.sendFile(path.join(dir, 'index.html')));
   }
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    // An Open311 client reads errors in the GeoReport shape, whatever failed.
-    const geoReport = req.path.startsWith('/open311/');
     if (err instanceof StoreUnavailableError && !res.headersSent) {
       log.warn(
         { reqId: requestIdOf(res), method: req.method, path: req.path, err: err.message },
@@ -390,13 +388,11 @@ export function createApp(deps: AppDeps): App {
       );
       res.setHeader('Retry-After', String(err.retryAfterS));
       const message = `${err.message}; nothing of this request was kept: send it again after ${err.retryAfterS} s`;
-      return geoReport ? failOpen311(req, res, 503, message) : sendError(res, 'unavailable', message);
+      return sendError(res, 'unavailable', message);
     }
     log.error({ err, reqId: requestIdOf(res), method: req.method, path: req.path }, 'request failed');
     // Part of the answer is out (a stream, an export): it cannot become an error answer, so it is cut off.
     if (res.headersSent) return void res.destroy();
-    if (geoReport)
-      return failOpen311(req, res, 500, `the request failed on the server (request id ${requestIdOf(res)})`);
     sendError(res, 'internal', 'the request failed on the server');
   });
 

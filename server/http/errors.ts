@@ -22,9 +22,22 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   unavailable: 503,
 };
 
-/** Sends an error answer. */
+/** An API's own error shape: how it answers a status and a message (Open311's GeoReport errors). */
+export type ErrorShape = (status: number, message: string) => void;
+
+/**
+ * Makes every error answer of this request take an API's own shape, the app's error handler's included (a fault, the
+ * store away): a client of that API reads errors as its specification says.
+ */
+export function answerErrorsAs(res: Response, shape: ErrorShape): void {
+  res.locals.errorShape = shape;
+}
+
+/** Sends an error answer (in the request's API's shape when it has one: `answerErrorsAs`). */
 export function sendError(res: Response, code: ErrorCode, message: string, errors?: readonly FieldError[]): void {
   const requestId = code === 'internal' ? requestIdOf(res) : undefined;
+  const shape = res.locals.errorShape as ErrorShape | undefined;
+  if (shape) return shape(STATUS[code], requestId ? `${message} (request id ${requestId})` : message);
   const body: { error: ApiError } = {
     error: { code, message, ...(errors ? { errors } : {}), ...(requestId ? { requestId } : {}) },
   };

@@ -25,6 +25,7 @@ import {
   type StoredRequest,
 } from '../open311/mapping';
 import { toXml, type XmlItem } from '../open311/xml';
+import { answerErrorsAs } from './errors';
 import { spaceClock, type SpaceRegistry } from '../spaces';
 import type { CaseReadModel } from '../cases/readModel';
 import type { CaseQueries } from '../cases/reads';
@@ -72,11 +73,6 @@ function formatOf(req: Request): Format {
   return /\.xml$/i.test(req.path) ? 'xml' : 'json';
 }
 
-/** An error answered in the GeoReport v2 shape (JSON or XML, as the request's path asks): the app's error handler's. */
-export function failOpen311(req: Request, res: Response, status: number, description: string): void {
-  fail(res, formatOf(req), status, description);
-}
-
 function fail(res: Response, format: Format, status: number, description: string): void {
   if (format === 'xml')
     res
@@ -114,6 +110,11 @@ function isoTime(v: string): number {
 /** The `/open311` router (mount at `/open311`). */
 export function open311Routes(deps: Open311Deps): Router {
   const r = express.Router();
+  // Whatever fails under /open311 (the app's error handler included) is answered in the GeoReport shape.
+  r.use((req, res, next) => {
+    answerErrorsAs(res, (status, description) => fail(res, formatOf(req), status, description));
+    next();
+  });
   const base = (req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}/open311/v2`;
   const param = (req: Request, name: string): string | undefined => {
     const q = req.query[name];
