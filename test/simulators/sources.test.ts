@@ -27,6 +27,9 @@ function fold(events: DomainEventInput[]) {
   return { p, problems };
 }
 
+/** The columns most test exports share: id, open and close times, status, category. */
+const CORE_COLUMNS = { id: 'Case ID', openedAt: 'Opened', closedAt: 'Closed', status: 'Status', category: 'Type' };
+
 describe('when CSV text is parsed', () => {
   it('then quoted fields, doubled quotes, commas, CR LF and a BOM are handled', () => {
     expect(parseCsv('\ufeffa,b,c\r\n1,"x, ""y""",3\n"multi\nline",,\n')).toEqual([
@@ -59,11 +62,7 @@ describe('when a CSV export is read through a column mapping', () => {
   const mapping = parseCsvMapping(
     {
       columns: {
-        id: 'Case ID',
-        openedAt: 'Opened',
-        closedAt: 'Closed',
-        status: 'Status',
-        category: 'Type',
+        ...CORE_COLUMNS,
         street: 'Neighborhood',
         unit: 'Agency',
         channel: 'Source',
@@ -674,11 +673,7 @@ describe('when an export holds values a case cannot keep as they are', () => {
   const mapping = parseCsvMapping(
     {
       columns: {
-        id: 'Case ID',
-        openedAt: 'Opened',
-        closedAt: 'Closed',
-        status: 'Status',
-        category: 'Type',
+        ...CORE_COLUMNS,
         unit: 'Agency',
         description: 'Details',
         address: 'Address',
